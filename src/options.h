@@ -1,0 +1,52 @@
+/* options: the recorder's settings, with Massif's names, defaults and ranges.
+ *
+ * Owns struct hs_options and its parser.  The same parser serves the
+ * launcher (which validates the command line before the program starts)
+ * and the preload library (which reads HEAPSNAP_OPTIONS at start-up), so
+ * it never allocates: every string lives in the struct's fixed storage.
+ */
+#ifndef HS_OPTIONS_H
+#define HS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum hs_time_unit {
+	HS_TIME_INSTRUCTIONS, /* "i": needs a perf_event_open instruction counter */
+	HS_TIME_MS,           /* "ms": wall-clock milliseconds since the first snapshot (our default) */
+	HS_TIME_BYTES,        /* "B": bytes allocated and freed, admin and slop included */
+};
+
+#define HS_PATH_MAX 4096
+#define HS_MAX_FNS 64         /* --alloc-fn / --ignore-fn entries each */
+#define HS_FN_NAME_MAX 512
+#define HS_DESC_MAX 8192
+
+struct hs_options {
+	char out_file[HS_PATH_MAX]; /* pattern: %p = pid, %q{VAR} = env var; default massif.out.%p */
+	enum hs_time_unit time_unit;
+	unsigned detailed_freq;     /* 1..1000000, default 10 */
+	unsigned max_snapshots;     /* 10..1000, default 100 */
+	double threshold;           /* percent, 0..100, default 1.0 */
+	double peak_inaccuracy;     /* percent, default 1.0, not range-checked (as Massif) */
+	unsigned depth;             /* 1..200, default 30 */
+	unsigned heap_admin;        /* bytes per block, 0..1024, default 8 */
+	unsigned n_alloc_fns;       /* user's --alloc-fn names, appended to the defaults */
+	char alloc_fns[HS_MAX_FNS][HS_FN_NAME_MAX];
+	unsigned n_ignore_fns;
+	char ignore_fns[HS_MAX_FNS][HS_FN_NAME_MAX];
+	bool trace_children;        /* follow exec'd programs; default no */
+	char desc[HS_DESC_MAX];     /* the options as given, each preceded by a space: the desc: line */
+};
+
+/* Set every field to its default. */
+void hs_options_defaults(struct hs_options *opts);
+
+/* Parse one option ("--depth=12") into opts and append it to opts->desc.
+ * Returns 0, or -1 with a one-line message naming the option in err. */
+int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, size_t err_len);
+
+/* Parse a whitespace-separated list of options (HEAPSNAP_OPTIONS). */
+int hs_options_parse_string(struct hs_options *opts, const char *text, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,73 @@
+/* recorder: the heap profiler's core, called by the preload layer.
+ *
+ * Owns the live blocks, the allocation contexts (interned call stacks),
+ * Massif's byte accounting and snapshot policy (spec sections 2.1-2.7), and
+ * writing the Massif file.  It knows nothing of LD_PRELOAD: callers pass
+ * pointers, sizes and already-captured stacks, so the unit tests drive it
+ * with fake pointers.
+ *
+ * Threads: every entry point takes the recorder's lock for a bounded time.
+ * Callers unwind before calling, never while the lock is held.  Nothing
+ * here calls malloc or stdio: memory comes from an mmap arena, output goes
+ * through write(2).
+ *
+ * Stacks: frames[0] is the innermost frame outside the allocator entry
+ * point (the return address into the caller, minus one), frames[n-1] the
+ * outermost captured.  The recorder's own frames are already stripped.
+ * Alloc-fn stripping, the cut below main and --depth are applied when the
+ * file is written, where function names are known.
+ */
+#ifndef HS_RECORDER_H
+#define HS_RECORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+#include "symbols.h"
+
+/* Most frames the preload layer captures per allocation: Massif's depth + 50. */
+#define HS_MAX_FRAMES 256
+
+/* Start recording with opts (copied) and take the start-up snapshot at
+ * time 0.  Returns 0, or -1 when the arena cannot be mapped (the caller
+ * then lets the program run unrecorded). */
+int hs_rec_init(const struct hs_options *opts);
+
+/* Whether recording is on (initialised, not given up, not finished). */
+int hs_rec_active(void);
+
+/* A new block at ptr of req_bytes (malloc, calloc, memalign family,
+ * realloc(NULL, n)).  ptr must not be NULL. */
+void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned n_frames);
+
+/* ptr is about to be freed.  Called before the real free, so that no other
+ * thread can be handed the same address in between.  Unknown pointers are
+ * ignored. */
+void hs_rec_free(void *ptr);
+
+/* realloc(old_ptr, n) with old_ptr != NULL and n != 0, in two phases so the
+ * old address is out of the table before the real realloc can release it.
+ * begin removes the block and returns a handle (0 when old_ptr is unknown);
+ * end accounts the resize (new_ptr != NULL) or puts the block back
+ * (new_ptr == NULL: the real realloc failed). */
+uint64_t hs_rec_realloc_begin(void *old_ptr);
+void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
+			const uintptr_t *frames, unsigned n_frames);
+
+/* Take the final snapshot and write the Massif file to fd (opened by the
+ * caller), with cmd as the cmd: line, naming frames with sym.  Stops
+ * recording.  Returns 0, or -1 with a one-line message in err. */
+int hs_rec_finish(int fd, const char *cmd, const struct hs_symbolizer *sym,
+		  char *err, size_t err_len);
+
+/* Stop recording for good (out of memory, a fatal error).  The reason goes
+ * into the desc: line of the file written by hs_rec_finish. */
+void hs_rec_give_up(const char *reason);
+
+/* fork(): take the lock in prepare, release it in parent and child. */
+void hs_rec_atfork_prepare(void);
+void hs_rec_atfork_parent(void);
+void hs_rec_atfork_child(void);
+
+#endif

@@ -1,0 +1,38 @@
+/* symbols: code address -> function, file:line, object, at write time only.
+ *
+ * The interface the file writer uses to name frames.  The real
+ * implementation (symbols.c) loads elfutils libdw with dlopen when the file
+ * is written, never at the target's start-up; the unit tests pass a fake.
+ */
+#ifndef HS_SYMBOLS_H
+#define HS_SYMBOLS_H
+
+#include <stdint.h>
+
+/* One source-level frame.  Any pointer may be NULL when unknown; the
+ * strings stay valid until the symbolizer is closed. */
+struct hs_frame_text {
+	const char *function; /* demangled, e.g. "f(int)"; NULL -> "???" */
+	const char *file;     /* base name as Massif prints it, e.g. "example.c" */
+	unsigned line;        /* 0 when file is NULL */
+	const char *object;   /* path of the ELF object holding the address */
+};
+
+/* Expand one code address (already a return address minus one) into its
+ * frames, innermost inlined call first and the real (outermost) function
+ * last.  Writes at most max frames and returns how many (at least 1 when
+ * max >= 1: an unknown address gives one frame of NULLs). */
+typedef unsigned (*hs_symbolize_fn)(void *ctx, uintptr_t addr, struct hs_frame_text *out, unsigned max);
+
+struct hs_symbolizer {
+	hs_symbolize_fn symbolize;
+	void *ctx;
+};
+
+/* The libdw symbolizer for the current process.  Returns 0, or -1 when
+ * libdw cannot be loaded (then every frame is named from the dynamic
+ * symbol table through dladdr, or "???"). */
+int hs_symbols_open(struct hs_symbolizer *sym);
+void hs_symbols_close(struct hs_symbolizer *sym);
+
+#endif
