@@ -1,0 +1,480 @@
+/* sites: a Massif run seen as allocation sites and their bytes over time. */
+#include "config.h"
+
+#include "sites.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Out of memory in a command-line tool: say so and stop. */
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (q == NULL) {
+		fputs("heapsnap-print: out of memory\n", stderr);
+		exit(1);
+	}
+	return q;
+}
+
+static char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	return memcpy(xrealloc(NULL, n), s, n);
+}
+
+/* Grow an array of elem-sized items so that it holds at least need items. */
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return p;
+	size_t c = *cap ? *cap : 16;
+	while (c < need)
+		c *= 2;
+	*cap = c;
+	return xrealloc(p, c * elem);
+}
+
+struct hs_run *hs_run_new(const char *source, const char *time_unit)
+{
+	struct hs_run *run = xrealloc(NULL, sizeof *run);
+	memset(run, 0, sizeof *run);
+	run->source = xstrdup(source);
+	run->time_unit = xstrdup(time_unit);
+	return run;
+}
+
+void hs_run_free(struct hs_run *run)
+{
+	if (run == NULL)
+		return;
+	for (size_t i = 0; i < run->n_sites; i++) {
+		free(run->sites[i].path);
+		free(run->sites[i].bytes);
+	}
+	free(run->sites);
+	free(run->slots);
+	free(run->detailed);
+	free(run->snaps);
+	free(run->time_unit);
+	free(run->source);
+	free(run);
+}
+
+void hs_run_add_snapshot(struct hs_run *run, int64_t time, uint64_t heap_B,
+			 uint64_t extra_B, uint64_t stacks_B, bool detailed, bool peak)
+{
+	run->snaps = grow(run->snaps, &run->cap_snaps, run->n_snaps + 1, sizeof *run->snaps);
+	run->snaps[run->n_snaps] = (struct hs_snap){
+		.time = time, .heap_B = heap_B, .extra_B = extra_B,
+		.stacks_B = stacks_B, .detailed = detailed, .peak = peak,
+	};
+	if (detailed) {
+		size_t old_cap = run->cap_detailed;
+		run->detailed = grow(run->detailed, &run->cap_detailed,
+				     run->n_detailed + 1, sizeof *run->detailed);
+		run->detailed[run->n_detailed++] = run->n_snaps;
+		/* Every site row is as long as the detailed list's capacity. */
+		for (size_t i = 0; i < run->n_sites; i++) {
+			struct hs_site *s = &run->sites[i];
+			if (run->cap_detailed != old_cap)
+				s->bytes = xrealloc(s->bytes, run->cap_detailed * sizeof *s->bytes);
+			s->bytes[run->n_detailed - 1] = HS_BYTES_UNKNOWN;
+		}
+	}
+	run->n_snaps++;
+}
+
+/* FNV-1a: paths are short strings. */
+static size_t hash_path(const char *s)
+{
+	uint64_t h = 14695981039346656037u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return (size_t)h;
+}
+
+/* Rebuild the index at twice the size when it is half full. */
+static void rehash(struct hs_run *run)
+{
+	size_t n = run->n_slots ? run->n_slots * 2 : 64;
+	free(run->slots);
+	run->slots = xrealloc(NULL, n * sizeof *run->slots);
+	for (size_t i = 0; i < n; i++)
+		run->slots[i] = SIZE_MAX;
+	run->n_slots = n;
+	for (size_t i = 0; i < run->n_sites; i++) {
+		size_t j = hash_path(run->sites[i].path) & (n - 1);
+		while (run->slots[j] != SIZE_MAX)
+			j = (j + 1) & (n - 1);
+		run->slots[j] = i;
+	}
+}
+
+/* Find a site by path, adding it (unknown everywhere) if new. */
+static struct hs_site *site_get(struct hs_run *run, const char *path)
+{
+	if (2 * (run->n_sites + 1) > run->n_slots)
+		rehash(run);
+	size_t mask = run->n_slots - 1;
+	size_t j = hash_path(path) & mask;
+	while (run->slots[j] != SIZE_MAX) {
+		struct hs_site *s = &run->sites[run->slots[j]];
+		if (strcmp(s->path, path) == 0)
+			return s;
+		j = (j + 1) & mask;
+	}
+	run->sites = grow(run->sites, &run->cap_sites, run->n_sites + 1, sizeof *run->sites);
+	struct hs_site *s = &run->sites[run->n_sites];
+	s->path = xstrdup(path);
+	s->bytes = xrealloc(NULL, (run->cap_detailed ? run->cap_detailed : 1) * sizeof *s->bytes);
+	for (size_t i = 0; i < run->n_detailed; i++)
+		s->bytes[i] = HS_BYTES_UNKNOWN;
+	run->slots[j] = run->n_sites++;
+	return s;
+}
+
+void hs_run_add_site_bytes(struct hs_run *run, const char *path, uint64_t bytes)
+{
+	if (run->n_detailed == 0)
+		return;
+	struct hs_site *s = site_get(run, path);
+	uint64_t *b = &s->bytes[run->n_detailed - 1];
+	*b = (*b == HS_BYTES_UNKNOWN) ? bytes : *b + bytes;
+}
+
+void hs_run_note_aggregate(struct hs_run *run, uint64_t bytes)
+{
+	if (run->n_detailed == 0)
+		return;
+	struct hs_snap *snap = &run->snaps[run->detailed[run->n_detailed - 1]];
+	if (bytes > snap->aggregate_max_B)
+		snap->aggregate_max_B = bytes;
+}
+
+uint64_t hs_snap_total_B(const struct hs_snap *snap)
+{
+	return snap->heap_B + snap->extra_B + snap->stacks_B;
+}
+
+size_t hs_run_max_total_index(const struct hs_run *run)
+{
+	size_t best = 0;
+	for (size_t i = 1; i < run->n_snaps; i++)
+		if (hs_snap_total_B(&run->snaps[i]) > hs_snap_total_B(&run->snaps[best]))
+			best = i;
+	return best;
+}
+
+size_t hs_run_peak_detailed(const struct hs_run *run)
+{
+	size_t best = SIZE_MAX;
+	/* ms_print: the last heap_tree=peak wins. */
+	for (size_t d = 0; d < run->n_detailed; d++)
+		if (run->snaps[run->detailed[d]].peak)
+			best = d;
+	if (best != SIZE_MAX)
+		return best;
+	for (size_t d = 0; d < run->n_detailed; d++)
+		if (best == SIZE_MAX ||
+		    hs_snap_total_B(&run->snaps[run->detailed[d]]) >
+			    hs_snap_total_B(&run->snaps[run->detailed[best]]))
+			best = d;
+	return best;
+}
+
+const char *hs_frame_text(const char *text)
+{
+	const char *p = text;
+	if (p[0] != '0' || p[1] != 'x')
+		return text;
+	p += 2;
+	while (isxdigit((unsigned char)*p))
+		p++;
+	if (p[0] == ':' && p[1] == ' ')
+		return p + 2;
+	return text;
+}
+
+bool hs_is_aggregate(const char *text)
+{
+	return strncmp(text, "in ", 3) == 0 && strstr(text, "below massif's threshold") != NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Reading a Massif file
+ * ---------------------------------------------------------------------- */
+
+/* ------------------------------------------------------------------------
+ * Building sites from a tree fed node by node
+ * ---------------------------------------------------------------------- */
+
+/* One open tree node while its children are being read. */
+struct hs_open_node {
+	uint64_t bytes;
+	uint64_t child_sum;
+	unsigned long remaining; /* children still to come */
+	size_t path_len;         /* length of the path up to and including this frame */
+};
+
+/* Close finished nodes: a node is finished when no children remain.  A
+ * finished frame whose bytes exceed its children's is a site of its own. */
+static void close_finished(struct hs_run *run, struct hs_tree_builder *b)
+{
+	while (b->depth > 0 && b->stack[b->depth - 1].remaining == 0) {
+		struct hs_open_node *n = &b->stack[--b->depth];
+		if (b->depth > 0 && n->bytes > n->child_sum) {
+			b->path[n->path_len] = '\0';
+			hs_run_add_site_bytes(run, b->path, n->bytes - n->child_sum);
+		}
+		if (b->depth > 0) {
+			struct hs_open_node *parent = &b->stack[b->depth - 1];
+			parent->remaining--;
+			parent->child_sum += n->bytes;
+		}
+	}
+}
+
+int hs_tree_builder_node(struct hs_run *run, struct hs_tree_builder *b,
+			 unsigned long n_children, uint64_t bytes,
+			 const char *text, size_t text_len)
+{
+	while (text_len > 0 && isspace((unsigned char)*text)) {
+		text++;
+		text_len--;
+	}
+	char *t = xrealloc(NULL, text_len + 1);
+	memcpy(t, text, text_len);
+	t[text_len] = '\0';
+
+	if (b->depth > 0 && hs_is_aggregate(t)) {
+		free(t);
+		if (n_children != 0)
+			return -1;
+		hs_run_note_aggregate(run, bytes);
+		struct hs_open_node *parent = &b->stack[b->depth - 1];
+		parent->remaining--;
+		parent->child_sum += bytes;
+		close_finished(run, b);
+		return b->depth == 0;
+	}
+
+	size_t path_len = 0;
+	if (b->depth > 0) {
+		const char *frame = hs_frame_text(t);
+		size_t base = b->stack[b->depth - 1].path_len;
+		size_t flen = strlen(frame);
+		b->path = grow(b->path, &b->cap_path, base + flen + 2, 1);
+		if (base > 0)
+			b->path[base++] = '\n';
+		memcpy(b->path + base, frame, flen);
+		path_len = base + flen;
+	}
+	free(t);
+	b->stack = grow(b->stack, &b->cap_depth, b->depth + 1, sizeof *b->stack);
+	b->stack[b->depth++] = (struct hs_open_node){
+		.bytes = bytes, .remaining = n_children, .path_len = path_len,
+	};
+	close_finished(run, b);
+	return b->depth == 0;
+}
+
+void hs_tree_builder_free(struct hs_tree_builder *b)
+{
+	free(b->stack);
+	free(b->path);
+	*b = (struct hs_tree_builder){ 0 };
+}
+
+/* ------------------------------------------------------------------------
+ * Reading a Massif file
+ * ---------------------------------------------------------------------- */
+
+struct reader {
+	FILE *fp;
+	const char *name;
+	char *line;
+	size_t line_cap;
+	unsigned long lineno;
+	char *err;
+	size_t err_len;
+	struct hs_run *run;
+	struct hs_tree_builder tree;
+};
+
+static int fail(struct reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Put "file:line: message" in the caller's buffer. */
+static int fail(struct reader *r, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (r->lineno)
+		snprintf(r->err, r->err_len, "%s:%lu: %s", r->name, r->lineno, msg);
+	else
+		snprintf(r->err, r->err_len, "%s: %s", r->name, msg);
+	return -1;
+}
+
+/* Next meaningful line, with comments ('#' to the end) and the newline cut,
+ * as ms_print reads it.  Returns NULL at end of file. */
+static char *next_line(struct reader *r)
+{
+	for (;;) {
+		ssize_t n = getline(&r->line, &r->line_cap, r->fp);
+		if (n < 0)
+			return NULL;
+		r->lineno++;
+		char *hash = strchr(r->line, '#');
+		if (hash != NULL)
+			*hash = '\0';
+		size_t len = strlen(r->line);
+		while (len > 0 && isspace((unsigned char)r->line[len - 1]))
+			r->line[--len] = '\0';
+		if (len > 0)
+			return r->line;
+	}
+}
+
+/* Parse an unsigned decimal that must fill the whole string. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	if (!isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Read "key=<number>" into *out. */
+static int read_key(struct reader *r, const char *key, uint64_t *out)
+{
+	char *l = next_line(r);
+	size_t klen = strlen(key);
+	if (l == NULL)
+		return fail(r, "expected \"%s\" line, got end of file", key);
+	if (strncmp(l, key, klen) != 0 || l[klen] != '=')
+		return fail(r, "expected \"%s\" line", key);
+	if (!parse_u64(l + klen + 1, out))
+		return fail(r, "bad number in \"%s\" line", key);
+	return 0;
+}
+
+/* Read one snapshot's tree, in pre-order with child counts. */
+static int read_tree(struct reader *r)
+{
+	int done;
+	do {
+		char *l = next_line(r);
+		if (l == NULL)
+			return fail(r, "expected a tree node line, got end of file");
+		char *p = l;
+		while (isspace((unsigned char)*p))
+			p++;
+		char *end;
+		if (*p != 'n' || !isdigit((unsigned char)p[1]))
+			return fail(r, "expected a tree node line");
+		errno = 0;
+		unsigned long kids = strtoul(p + 1, &end, 10);
+		if (errno != 0 || *end != ':')
+			return fail(r, "expected a tree node line");
+		p = end + 1;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return fail(r, "expected a byte count in tree node line");
+		unsigned long long bytes = strtoull(p, &end, 10);
+		if (errno != 0)
+			return fail(r, "byte count out of range");
+		done = hs_tree_builder_node(r->run, &r->tree, kids, bytes, end, strlen(end));
+		if (done < 0)
+			return fail(r, "below-threshold aggregate with children");
+	} while (!done);
+	return 0;
+}
+
+/* Read the header and every snapshot block into r->run. */
+static int read_file(struct reader *r)
+{
+	char *l;
+	do {
+		l = next_line(r);
+	} while (l != NULL && strncmp(l, "desc:", 5) == 0);
+	if (l == NULL || strncmp(l, "cmd:", 4) != 0)
+		return fail(r, "missing 'cmd' line");
+	l = next_line(r);
+	if (l == NULL || strncmp(l, "time_unit:", 10) != 0)
+		return fail(r, "missing 'time_unit' line");
+	const char *unit = l + 10;
+	while (isspace((unsigned char)*unit))
+		unit++;
+	if (strcmp(unit, "i") != 0 && strcmp(unit, "ms") != 0 && strcmp(unit, "B") != 0)
+		return fail(r, "bad time_unit: %s", unit);
+	r->run = hs_run_new(r->name, unit);
+
+	while ((l = next_line(r)) != NULL) {
+		if (strncmp(l, "snapshot=", 9) != 0)
+			return fail(r, "expected \"snapshot\" line");
+		uint64_t time, heap, extra, stacks;
+		if (read_key(r, "time", &time) || read_key(r, "mem_heap_B", &heap) ||
+		    read_key(r, "mem_heap_extra_B", &extra) ||
+		    read_key(r, "mem_stacks_B", &stacks))
+			return -1;
+		if (time > INT64_MAX)
+			return fail(r, "time out of range");
+		l = next_line(r);
+		if (l == NULL)
+			return fail(r, "expected \"heap_tree\" line, got end of file");
+		if (strncmp(l, "heap_tree=", 10) != 0)
+			return fail(r, "expected \"heap_tree\" line");
+		const char *kind = l + 10;
+		bool peak = strcmp(kind, "peak") == 0;
+		bool detailed = peak || strcmp(kind, "detailed") == 0;
+		if (!detailed && strcmp(kind, "empty") != 0)
+			return fail(r, "expected 'empty', 'detailed' or 'peak' after 'heap_tree='");
+		hs_run_add_snapshot(r->run, (int64_t)time, heap, extra, stacks, detailed, peak);
+		if (detailed && read_tree(r) != 0)
+			return -1;
+	}
+	if (r->run->n_snaps == 0) {
+		r->lineno = 0;
+		return fail(r, "no snapshots");
+	}
+	return 0;
+}
+
+struct hs_run *hs_run_read(const char *path, char *err, size_t err_len)
+{
+	struct reader r = { .name = path, .err = err, .err_len = err_len };
+	r.fp = fopen(path, "r");
+	if (r.fp == NULL) {
+		snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	int rc = read_file(&r);
+	if (rc == 0 && ferror(r.fp)) {
+		r.lineno = 0;
+		rc = fail(&r, "read error");
+	}
+	fclose(r.fp);
+	free(r.line);
+	hs_tree_builder_free(&r.tree);
+	if (rc != 0) {
+		hs_run_free(r.run);
+		return NULL;
+	}
+	return r.run;
+}
