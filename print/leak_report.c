@@ -17,6 +17,7 @@ static const struct hs_leak_rules heap_rules = {
 	.min_steps = HS_LEAK_WINDOWS / 2,
 	.min_spread = 0.5,
 	.late_start = 2.0 / 3.0,
+	.late_gain_share = 0.25,
 	.fall_tolerance = 0.10,
 	.min_share = 0.05,
 	.min_step_share = 0.01,
@@ -45,6 +46,25 @@ void hs_site_series(const struct hs_run *run, const struct hs_site *site, uint64
 	}
 }
 
+/* From when a site may have grown unseen before it first shows: the start
+ * of the last stretch of snapshots, before its first known one, whose
+ * trees have an aggregate that could hold it.  INT64_MAX if none. */
+static int64_t hidden_since(const struct hs_run *run, const struct hs_site *site,
+			    int64_t run_start)
+{
+	int64_t since = INT64_MAX;
+	for (size_t d = 0; d < run->n_detailed && site->bytes[d] == HS_BYTES_UNKNOWN; d++) {
+		const struct hs_snap *snap = &run->snaps[run->detailed[d]];
+		if (snap->time < run_start)
+			continue;
+		if (snap->aggregate_max_B == 0)
+			since = INT64_MAX;
+		else if (since == INT64_MAX)
+			since = snap->time;
+	}
+	return since;
+}
+
 /* Bigger gain first; then by path, so the order never depends on the file. */
 static int by_gain(const void *a, const void *b)
 {
@@ -54,10 +74,21 @@ static int by_gain(const void *a, const void *b)
 	return x->site < y->site ? -1 : x->site > y->site;
 }
 
-/* Write the heap's low-point trend. */
-static void report_heap_trend(FILE *out, const struct hs_run *run)
+/* Where the run begins: the first snapshot holding any memory.  Massif's
+ * snapshot 0 comes at start-up, which in milliseconds can be long before
+ * the program's first allocation. */
+static size_t run_start_index(const struct hs_run *run)
 {
-	size_t n = run->n_snaps;
+	for (size_t i = 0; i < run->n_snaps; i++)
+		if (hs_snap_total_B(&run->snaps[i]) > 0)
+			return i;
+	return 0;
+}
+
+/* Write the heap's floor trend, from the run's start. */
+static void report_heap_trend(FILE *out, const struct hs_run *run, size_t start)
+{
+	size_t n = run->n_snaps - start;
 	int64_t *time = malloc(n * sizeof *time);
 	uint64_t *total = malloc(n * sizeof *total);
 	if (time == NULL || total == NULL) {
@@ -65,14 +96,15 @@ static void report_heap_trend(FILE *out, const struct hs_run *run)
 		exit(1);
 	}
 	for (size_t i = 0; i < n; i++) {
-		time[i] = run->snaps[i].time;
-		total[i] = hs_snap_total_B(&run->snaps[i]);
+		time[i] = run->snaps[start + i].time;
+		total[i] = hs_snap_total_B(&run->snaps[start + i]);
 	}
 	int64_t low_time[HS_LEAK_WINDOWS];
 	uint64_t low_B[HS_LEAK_WINDOWS];
 	size_t k = hs_leak_low_points(time, total, n, low_time, low_B);
 	struct hs_leak_verdict v;
-	hs_leak_judge(low_time, low_B, k, time[0], time[n - 1], total[n - 1], &heap_rules, &v);
+	hs_leak_judge(low_time, low_B, k, time[0], time[n - 1], total[n - 1], INT64_MAX,
+		      &heap_rules, &v);
 	char a[HS_FMT_LEN], b[HS_FMT_LEN], spark[HS_LEAK_WINDOWS + 1];
 	hs_sparkline(low_B, k, HS_LEAK_WINDOWS, spark);
 	fprintf(out, "Heap floor over %zu slices of the run: %s -> %s |%s|\n", k,
@@ -87,8 +119,9 @@ static void report_heap_trend(FILE *out, const struct hs_run *run)
 }
 
 /* Write one suspect: call path, figures, sparkline. */
-static void report_suspect(FILE *out, const struct hs_run *run, size_t rank,
-			   const struct suspect *s, const uint64_t *est, uint64_t final_heap_B)
+static void report_suspect(FILE *out, const struct hs_run *run, int64_t run_start,
+			   size_t rank, const struct suspect *s, const uint64_t *est,
+			   uint64_t final_heap_B)
 {
 	const char *path = run->sites[s->site].path;
 	const char *nl = strchr(path, '\n');
@@ -105,12 +138,16 @@ static void report_suspect(FILE *out, const struct hs_run *run, size_t rank,
 		hs_fmt_grouped(s->v.gain_B, g), hs_fmt_grouped((int64_t)s->v.first_B, f),
 		hs_fmt_grouped((int64_t)s->v.last_B, l));
 
-	const struct hs_snap *first = &run->snaps[run->detailed[0]];
+	/* The rate is over the same points as the gain: from the run's start. */
+	int64_t first_time = run->snaps[run->detailed[run->n_detailed - 1]].time;
+	for (size_t d = run->n_detailed; d-- > 0;)
+		if (run->snaps[run->detailed[d]].time >= run_start)
+			first_time = run->snaps[run->detailed[d]].time;
 	const struct hs_snap *last = &run->snaps[run->detailed[run->n_detailed - 1]];
 	double divisor;
 	const char *unit = hs_time_axis_unit(run->time_unit, run->snaps[run->n_snaps - 1].time,
 					     &divisor);
-	double span = (double)(last->time - first->time) / divisor;
+	double span = (double)(last->time - first_time) / divisor;
 	double share = final_heap_B ? 100.0 * (double)s->v.last_B / (double)final_heap_B : 0;
 	fprintf(out, "   growth %s per %s, %u steps, %.2f%% of the final heap\n",
 		span > 0 ? hs_fmt_bytes((double)s->v.gain_B / span, rate) : "?", unit,
@@ -140,7 +177,8 @@ size_t hs_leak_report(FILE *out, const struct hs_run *run)
 	else
 		fprintf(out, "%zu snapshots, %zu detailed, time 0 to %.2f %s.\n",
 			run->n_snaps, run->n_detailed, (double)end / divisor, unit);
-	report_heap_trend(out, run);
+	size_t start = run_start_index(run);
+	report_heap_trend(out, run, start);
 	fputc('\n', out);
 
 	if (run->n_detailed < HS_LEAK_MIN_DETAILED) {
@@ -165,7 +203,8 @@ size_t hs_leak_report(FILE *out, const struct hs_run *run)
 	for (size_t s = 0; s < run->n_sites; s++) {
 		hs_site_series(run, &run->sites[s], est);
 		struct hs_leak_verdict v;
-		hs_leak_judge(time, est, nd, run->snaps[0].time, end, final_heap_B,
+		hs_leak_judge(time, est, nd, run->snaps[start].time, end, final_heap_B,
+			      hidden_since(run, &run->sites[s], run->snaps[start].time),
 			      &hs_leak_default_rules, &v);
 		if (v.reason == HS_LEAK_SUSPECT)
 			sus[n_sus++] = (struct suspect){ .site = s, .v = v };
@@ -179,7 +218,7 @@ size_t hs_leak_report(FILE *out, const struct hs_run *run)
 		hs_site_series(run, &run->sites[sus[i].site], est);
 		if (i > 0)
 			fputc('\n', out);
-		report_suspect(out, run, i + 1, &sus[i], est, final_heap_B);
+		report_suspect(out, run, run->snaps[start].time, i + 1, &sus[i], est, final_heap_B);
 	}
 	free(sus);
 	free(est);

@@ -8,6 +8,7 @@ const struct hs_leak_rules hs_leak_default_rules = {
 	.min_spread = 0.5,
 	/* A leak is still growing when the run ends; a cache has gone flat. */
 	.late_start = 2.0 / 3.0,
+	.late_gain_share = 0.25,
 	/* Leaked memory never comes back; 10% allows for a site whose bytes
 	 * move a little, e.g. a realloc'ed buffer that is also trimmed. */
 	.fall_tolerance = 0.10,
@@ -17,18 +18,29 @@ const struct hs_leak_rules hs_leak_default_rules = {
 
 void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n,
 		   int64_t run_start, int64_t run_end, uint64_t final_heap_B,
+		   int64_t hidden_since,
 		   const struct hs_leak_rules *rules, struct hs_leak_verdict *out)
 {
 	*out = (struct hs_leak_verdict){ .reason = HS_LEAK_TOO_SHORT };
+	while (n > 0 && time[0] < run_start) {
+		time++;
+		bytes++;
+		n--;
+	}
 	if (n < 2)
 		return;
 	out->first_B = bytes[0];
 	out->last_B = bytes[n - 1];
 	out->gain_B = (int64_t)bytes[n - 1] - (int64_t)bytes[0];
 
+	double run = (double)(run_end - run_start);
+	double mid = (double)run_start + run / 2;
 	double min_step = rules->min_step_share * (double)final_heap_B;
 	uint64_t high = bytes[0];
+	out->mid_B = bytes[0];
 	for (size_t i = 1; i < n; i++) {
+		if ((double)time[i] <= mid)
+			out->mid_B = bytes[i];
 		if (bytes[i] > bytes[i - 1] && (double)(bytes[i] - bytes[i - 1]) >= min_step) {
 			if (out->steps == 0)
 				out->first_rise_time = time[i];
@@ -44,7 +56,9 @@ void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n,
 		}
 	}
 
-	double run = (double)(run_end - run_start);
+	if (out->steps > 0 && hidden_since < out->first_rise_time)
+		out->first_rise_time = hidden_since < run_start ? run_start : hidden_since;
+
 	if (out->steps < rules->min_steps)
 		out->reason = HS_LEAK_FEW_STEPS;
 	else if (out->worst_fall > rules->fall_tolerance)
@@ -53,6 +67,9 @@ void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n,
 		out->reason = HS_LEAK_NARROW;
 	else if ((double)(out->last_rise_time - run_start) < rules->late_start * run)
 		out->reason = HS_LEAK_PLATEAU;
+	else if ((double)out->last_B - (double)out->mid_B <
+		 rules->late_gain_share * (double)out->gain_B)
+		out->reason = HS_LEAK_EARLY;
 	else if (out->gain_B <= 0 ||
 		 (double)out->gain_B < rules->min_share * (double)final_heap_B)
 		out->reason = HS_LEAK_SMALL;
@@ -126,6 +143,7 @@ const char *hs_leak_reason_text(enum hs_leak_reason reason)
 	case HS_LEAK_FALLS: return "falls back";
 	case HS_LEAK_NARROW: return "rises only in a short part of the run";
 	case HS_LEAK_PLATEAU: return "stopped rising (plateau)";
+	case HS_LEAK_EARLY: return "gained little in the second half of the run";
 	case HS_LEAK_SMALL: return "gains too little of the heap";
 	}
 	return "?";

@@ -4,8 +4,12 @@
  * tested with synthetic series.  A series is a leak suspect when its bytes
  * rise in steps and never fall back: at least min_steps rises, spread over
  * at least min_spread of the run, still rising in the run's last part (after
- * late_start of it), no point more than fall_tolerance below the highest
+ * late_start of it) and gaining at least late_gain_share of its growth in
+ * the run's second half, no point more than fall_tolerance below the highest
  * value seen so far, and a gain of at least min_share of the final heap.
+ * The second-half rule matters with sparse trees: Massif's demoted peaks
+ * are chosen for a high total, so churn looks high in all of them; it
+ * jumps once and then only wobbles, where a leak keeps gaining.
  * So a cache that fills then stays flat (no late rise), a sawtooth (falls),
  * and a one-off large block (one step) are not suspects.
  *
@@ -33,6 +37,7 @@ struct hs_leak_rules {
 	unsigned min_steps;     /* rises needed */
 	double min_spread;      /* first to last rise, as a fraction of the run */
 	double late_start;      /* the last rise comes after this fraction of the run */
+	double late_gain_share; /* gain in the run's second half, as a fraction of all */
 	double fall_tolerance;  /* largest allowed fall, as a fraction of the high so far */
 	double min_share;       /* gain needed, as a fraction of the final heap */
 	double min_step_share;  /* a rise counts as a step from this fraction of
@@ -50,6 +55,7 @@ enum hs_leak_reason {
 	HS_LEAK_FALLS,          /* fell back by more than the tolerance */
 	HS_LEAK_NARROW,         /* rises bunched in a short part of the run */
 	HS_LEAK_PLATEAU,        /* stopped rising before the run's last part */
+	HS_LEAK_EARLY,          /* gained little in the run's second half */
 	HS_LEAK_SMALL,          /* gained too little of the final heap */
 };
 
@@ -61,12 +67,18 @@ struct hs_leak_verdict {
 	unsigned steps;         /* rises between consecutive points */
 	int64_t first_rise_time, last_rise_time;
 	double worst_fall;      /* largest fall below the high so far, as a fraction of it */
+	uint64_t mid_B;         /* bytes at the last point in the run's first half */
 };
 
 /* Judge one series of n points (time[i], bytes[i]) in a run spanning
- * run_start..run_end whose final heap is final_heap_B. */
+ * run_start..run_end whose final heap is final_heap_B.  Points before
+ * run_start are ignored.  hidden_since is the time from which the series
+ * may have been rising unseen before its first known point (a site below
+ * Massif's threshold, inside an aggregate), or INT64_MAX: the rises are
+ * then taken to span from there. */
 void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n,
 		   int64_t run_start, int64_t run_end, uint64_t final_heap_B,
+		   int64_t hidden_since,
 		   const struct hs_leak_rules *rules, struct hs_leak_verdict *out);
 
 /* The heap's floor: for each of HS_LEAK_WINDOWS equal slices of the run

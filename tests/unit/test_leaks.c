@@ -29,7 +29,7 @@ static enum hs_leak_reason judge(const uint64_t *b, size_t n, uint64_t final_hea
 {
 	int64_t t[64];
 	times(t, n);
-	hs_leak_judge(t, b, n, 0, t[n - 1], final_heap_B, &hs_leak_default_rules, v);
+	hs_leak_judge(t, b, n, 0, t[n - 1], final_heap_B, INT64_MAX, &hs_leak_default_rules, v);
 	return v->reason;
 }
 
@@ -134,6 +134,53 @@ START_TEST(tiny_growth_under_big_heap_is_small)
 }
 END_TEST
 
+START_TEST(early_jump_then_wobble_gains_late_too_little)
+{
+	/* Churn seen at Massif's demoted peaks: high at once, then wobbling
+	 * up by a few bytes; 976 at the midpoint, 1040 at the end. */
+	uint64_t b[N] = { 0, 0, 1000 };
+	for (size_t i = 3; i < N; i++)
+		b[i] = 960 + 4 * i - (i % 2 ? 20 : 0);
+	b[N - 1] = 1040;
+	struct hs_leak_verdict v;
+	ck_assert_int_eq(judge(b, N, 2000, &v), HS_LEAK_EARLY);
+	ck_assert_uint_eq(v.mid_B, 976);
+}
+END_TEST
+
+START_TEST(hidden_growth_widens_the_spread)
+{
+	/* Shows only from point 12 on (below the threshold before). */
+	uint64_t b[N] = { 0 };
+	for (size_t i = 12; i < N; i++)
+		b[i] = 2000 + 100 * i;
+	int64_t t[N];
+	times(t, N);
+	struct hs_leak_verdict v;
+	hs_leak_judge(t, b, N, 0, t[N - 1], 10000, INT64_MAX, &hs_leak_default_rules, &v);
+	ck_assert_int_eq(v.reason, HS_LEAK_NARROW);
+	/* An aggregate could have held it from time 300 on. */
+	hs_leak_judge(t, b, N, 0, t[N - 1], 10000, 300, &hs_leak_default_rules, &v);
+	ck_assert_int_eq(v.reason, HS_LEAK_SUSPECT);
+	ck_assert_int_eq(v.first_rise_time, 300);
+}
+END_TEST
+
+START_TEST(points_before_the_run_are_ignored)
+{
+	uint64_t b[N];
+	for (size_t i = 0; i < N; i++)
+		b[i] = 1000 * i;
+	int64_t t[N];
+	times(t, N);
+	struct hs_leak_verdict v;
+	hs_leak_judge(t, b, N, 450, t[N - 1], 100000, INT64_MAX, &hs_leak_default_rules, &v);
+	ck_assert_int_eq(v.reason, HS_LEAK_SUSPECT);
+	ck_assert_uint_eq(v.first_B, 5000);
+	ck_assert_uint_eq(v.steps, 14);
+}
+END_TEST
+
 START_TEST(single_point_is_too_short)
 {
 	uint64_t b[1] = { 5 };
@@ -152,7 +199,7 @@ START_TEST(min_step_share_ignores_noise)
 	int64_t t[N];
 	times(t, N);
 	struct hs_leak_verdict v;
-	hs_leak_judge(t, b, N, 0, t[N - 1], 100000, &r, &v);
+	hs_leak_judge(t, b, N, 0, t[N - 1], 100000, INT64_MAX, &r, &v);
 	ck_assert_uint_eq(v.steps, 0);
 	ck_assert_int_eq(v.reason, HS_LEAK_FEW_STEPS);
 }
@@ -522,6 +569,9 @@ static Suite *leaks_suite(void)
 	tcase_add_test(rules, cache_that_fills_early_is_narrow);
 	tcase_add_test(rules, cache_that_fills_to_mid_run_is_plateau);
 	tcase_add_test(rules, tiny_growth_under_big_heap_is_small);
+	tcase_add_test(rules, early_jump_then_wobble_gains_late_too_little);
+	tcase_add_test(rules, hidden_growth_widens_the_spread);
+	tcase_add_test(rules, points_before_the_run_are_ignored);
 	tcase_add_test(rules, single_point_is_too_short);
 	tcase_add_test(rules, min_step_share_ignores_noise);
 	tcase_add_test(rules, floor_is_minimum_to_the_end);
