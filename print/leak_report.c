@@ -85,8 +85,8 @@ static size_t run_start_index(const struct hs_run *run)
 	return 0;
 }
 
-/* Write the heap's floor trend, from the run's start. */
-static void report_heap_trend(FILE *out, const struct hs_run *run, size_t start)
+/* Write the heap's floor trend, from the run's start; true for a staircase. */
+static bool report_heap_trend(FILE *out, const struct hs_run *run, size_t start)
 {
 	size_t n = run->n_snaps - start;
 	int64_t *time = malloc(n * sizeof *time);
@@ -116,6 +116,7 @@ static void report_heap_trend(FILE *out, const struct hs_run *run, size_t start)
 		fprintf(out, "  No staircase: %s.\n", hs_leak_reason_text(v.reason));
 	free(time);
 	free(total);
+	return v.reason == HS_LEAK_SUSPECT;
 }
 
 /* Write one suspect: call path, figures, sparkline. */
@@ -178,7 +179,7 @@ size_t hs_leak_report(FILE *out, const struct hs_run *run)
 		fprintf(out, "%zu snapshots, %zu detailed, time 0 to %.2f %s.\n",
 			run->n_snaps, run->n_detailed, (double)end / divisor, unit);
 	size_t start = run_start_index(run);
-	report_heap_trend(out, run, start);
+	bool staircase = report_heap_trend(out, run, start);
 	fputc('\n', out);
 
 	if (run->n_detailed < HS_LEAK_MIN_DETAILED) {
@@ -214,6 +215,10 @@ size_t hs_leak_report(FILE *out, const struct hs_run *run)
 	if (n_sus == 0)
 		fputs("No leak suspects: no allocation site rose in steps over the run\n"
 		      "without falling back.\n", out);
+	if (n_sus == 0 && staircase)
+		fputs("Yet the heap's floor rises: the leak is spread over many sites, or\n"
+		      "hidden in Massif's below-threshold aggregates (try a lower --threshold\n"
+		      "when recording).\n", out);
 	for (size_t i = 0; i < n_sus; i++) {
 		hs_site_series(run, &run->sites[sus[i].site], est);
 		if (i > 0)

@@ -107,6 +107,8 @@ START_TEST(fixture_suspects)
 	ck_assert_uint_eq(n, want_n);
 	if (want_n == 0)
 		ck_assert_ptr_nonnull(strstr(text, "No leak suspects: no allocation site rose"));
+	ck_assert_msg((strstr(text, "Yet the heap's floor rises") != NULL) ==
+			      (want_n == 0 && e->staircase), "%s: 'yet' note\n%s", e->fixture, text);
 	ck_assert_msg((strstr(text, "the staircase of a leak") != NULL) == e->staircase,
 		      "%s: staircase should be %d\n%s", e->fixture, e->staircase, text);
 	free(heads);
