@@ -10,7 +10,8 @@
 #include "leak_report.h"
 #include "sites.h"
 
-int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg, FILE *err)
+int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg,
+			  char *err, size_t err_len)
 {
 	if (strcmp(arg, "--leaks") == 0) {
 		opts->leaks = true;
@@ -22,15 +23,15 @@ int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg, FILE *
 	}
 	if (strncmp(arg, "--max-peak=", 11) == 0) {
 		if (!hs_size_parse(arg + 11, &opts->max_peak_B)) {
-			fprintf(err, "heapsnap-print: --max-peak: bad size '%s' "
-				"(bytes, or a number with K, M or G; K = 1024)\n", arg + 11);
+			snprintf(err, err_len, "--max-peak: bad size '%s' "
+				 "(bytes, or a number with K, M or G; K = 1024)", arg + 11);
 			return -1;
 		}
 		opts->max_peak = true;
 		return 1;
 	}
 	if (strcmp(arg, "--max-peak") == 0) {
-		fprintf(err, "heapsnap-print: --max-peak needs a size: --max-peak=SIZE\n");
+		snprintf(err, err_len, "--max-peak needs a size: --max-peak=SIZE");
 		return -1;
 	}
 	return 0;

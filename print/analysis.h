@@ -31,9 +31,10 @@ struct hs_analysis_opts {
 };
 
 /* Try one command-line argument: 1 if it was ours (and is now in opts), 0
- * if it is not ours, -1 on a bad value (one line naming the option written
- * to err). */
-int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg, FILE *err);
+ * if it is not ours, -1 on a bad value (a message naming the option, no
+ * newline, in err). */
+int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg,
+			  char *err, size_t err_len);
 
 /* True when any of our options was given. */
 bool hs_analysis_wanted(const struct hs_analysis_opts *opts);
