@@ -91,7 +91,8 @@ size_t hs_leak_low_points(const int64_t *time, const uint64_t *total_B, size_t n
 		size_t w = 0;
 		if (span > 0) {
 			double f = (double)(time[i] - start) / span;
-			w = (size_t)(f * HS_LEAK_WINDOWS);
+			/* Times never go back in a valid file; clamp if they do. */
+			w = f <= 0 ? 0 : (size_t)(f * HS_LEAK_WINDOWS);
 			if (w >= HS_LEAK_WINDOWS)
 				w = HS_LEAK_WINDOWS - 1; /* the last snapshot itself */
 		}
