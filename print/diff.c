@@ -52,15 +52,6 @@ static char *cell(uint64_t bytes, uint64_t bound, char *buf)
 	return buf;
 }
 
-/* Find a site by path in a run (linear: diffs are run once, on small trees). */
-static const struct hs_site *find_site(const struct hs_run *run, const char *path)
-{
-	for (size_t i = 0; i < run->n_sites; i++)
-		if (strcmp(run->sites[i].path, path) == 0)
-			return &run->sites[i];
-	return NULL;
-}
-
 /* "+1,234", "-56" or "0". */
 static char *signed_grouped(int64_t v, char *buf)
 {
@@ -128,11 +119,11 @@ void hs_diff_report(FILE *out, const struct hs_run *old_run, const struct hs_run
 		struct change *c = &ch[n++];
 		c->path = s->path;
 		c->old_B = bytes_at(old_run, s, od, &c->old_bound_B);
-		c->new_B = bytes_at(new_run, find_site(new_run, s->path), nd, &c->new_bound_B);
+		c->new_B = bytes_at(new_run, hs_run_find_site(new_run, s->path), nd, &c->new_bound_B);
 	}
 	for (size_t i = 0; i < new_run->n_sites; i++) {
 		const struct hs_site *t = &new_run->sites[i];
-		if (find_site(old_run, t->path) != NULL)
+		if (hs_run_find_site(old_run, t->path) != NULL)
 			continue;
 		struct change *c = &ch[n++];
 		c->path = t->path;

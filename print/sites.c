@@ -116,6 +116,17 @@ static void rehash(struct hs_run *run)
 	}
 }
 
+const struct hs_site *hs_run_find_site(const struct hs_run *run, const char *path)
+{
+	if (run->n_slots == 0)
+		return NULL;
+	size_t mask = run->n_slots - 1;
+	for (size_t j = hash_path(path) & mask; run->slots[j] != SIZE_MAX; j = (j + 1) & mask)
+		if (strcmp(run->sites[run->slots[j]].path, path) == 0)
+			return &run->sites[run->slots[j]];
+	return NULL;
+}
+
 /* Find a site by path, adding it (unknown everywhere) if new. */
 static struct hs_site *site_get(struct hs_run *run, const char *path)
 {
@@ -207,10 +218,6 @@ bool hs_is_aggregate(const char *text)
 }
 
 /* ------------------------------------------------------------------------
- * Reading a Massif file
- * ---------------------------------------------------------------------- */
-
-/* ------------------------------------------------------------------------
  * Building sites from a tree fed node by node
  * ---------------------------------------------------------------------- */
 
@@ -248,6 +255,9 @@ int hs_tree_builder_node(struct hs_run *run, struct hs_tree_builder *b,
 		text++;
 		text_len--;
 	}
+	/* A comment cut from the line leaves its blanks behind. */
+	while (text_len > 0 && isspace((unsigned char)text[text_len - 1]))
+		text_len--;
 	char *t = xrealloc(NULL, text_len + 1);
 	memcpy(t, text, text_len);
 	t[text_len] = '\0';

@@ -67,6 +67,9 @@ void hs_run_add_snapshot(struct hs_run *run, int64_t time, uint64_t heap_B,
  * the last detailed snapshot; the same path twice adds up. */
 void hs_run_add_site_bytes(struct hs_run *run, const char *path, uint64_t bytes);
 
+/* The site with this path, or NULL. */
+const struct hs_site *hs_run_find_site(const struct hs_run *run, const char *path);
+
 /* Note a below-threshold aggregate of the last detailed snapshot's tree. */
 void hs_run_note_aggregate(struct hs_run *run, uint64_t bytes);
 
@@ -79,8 +82,8 @@ struct hs_tree_builder {
 };
 
 /* Feed the next node, in pre-order, of the last detailed snapshot's tree:
- * n_children as in "n<K>:", text as after the byte count (leading blanks and
- * "0xADDR: " are dropped).  Returns 1 when the tree is complete, 0 when more
+ * n_children as in "n<K>:", text as after the byte count (blanks around it
+ * and "0xADDR: " are dropped).  Returns 1 when the tree is complete, 0 when more
  * nodes are due, -1 when an aggregate claims children. */
 int hs_tree_builder_node(struct hs_run *run, struct hs_tree_builder *b,
 			 unsigned long n_children, uint64_t bytes,

@@ -418,6 +418,8 @@ START_TEST(same_text_at_two_addresses_adds_up)
 	feed(run, tree, 3);
 	ck_assert_uint_eq(run->n_sites, 1);
 	ck_assert_uint_eq(run->sites[0].bytes[0], 300);
+	ck_assert_ptr_eq(hs_run_find_site(run, "f (a.c:1)"), &run->sites[0]);
+	ck_assert_ptr_null(hs_run_find_site(run, "f (a.c:2)"));
 	hs_run_free(run);
 }
 END_TEST
