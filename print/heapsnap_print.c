@@ -1,8 +1,92 @@
-/* heapsnap-print: a C ms_print. Placeholder until the printer lands. */
-#include <stdio.h>
+/* heapsnap-print: Valgrind's ms_print in C, byte for byte, and faster.
+ *
+ * This file is the command line and the dispatch only: parse the options
+ * (cli.h), run the chosen action.  Every action renders into one buffer
+ * and writes it at the end, so an error leaves stdout empty.
+ *
+ * Exit statuses: 0 success, 1 bad or unreadable input (one line on stderr),
+ * 2 bad command line (usage on stderr).
+ */
+#include "config.h"
 
-int main(void)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "outbuf.h"
+#include "parse.h"
+#include "report.h"
+
+#define PROG "heapsnap-print"
+
+/* Writes the buffer to stdout; returns the exit status. */
+static int
+emit(struct hs_outbuf *ob)
 {
-	fputs("heapsnap-print: not implemented yet\n", stderr);
-	return 1;
+    if (hs_outbuf_failed(ob)) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return 1;
+    }
+    if (hs_outbuf_write_fd(ob, STDOUT_FILENO) < 0) {
+        fprintf(stderr, PROG ": cannot write the output: %s\n",
+                strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+/* The default action: ms_print's report. */
+static int
+run_print(const struct hs_cli *cli)
+{
+    struct hs_model m;
+    struct hs_parse_error err;
+    if (hs_parse_file(cli->file, &m, &err) < 0) {
+        fprintf(stderr, PROG ": %s\n", err.msg);
+        return 1;
+    }
+    struct hs_report_opts opts = {
+        .threshold = cli->threshold,
+        .graph_x = cli->graph_x,
+        .graph_y = cli->graph_y,
+        .args_text = cli->args_text,
+        .args_len = cli->args_len,
+    };
+    struct hs_outbuf ob;
+    hs_outbuf_init(&ob);
+    hs_report_render(&m, &opts, &ob);
+    int rc = emit(&ob);
+    hs_outbuf_free(&ob);
+    hs_model_free(&m);
+    return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct hs_cli cli;
+    if (hs_cli_parse(argc, argv, &cli) < 0) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return 1;
+    }
+    int rc;
+    switch (cli.action) {
+    case HS_CLI_VERSION:
+        printf(PROG " %s\n", PACKAGE_VERSION);
+        rc = fflush(stdout) == 0 ? 0 : 1;
+        break;
+    case HS_CLI_USAGE:
+        fprintf(stderr, PROG ": %s\n%s", cli.error, hs_cli_usage());
+        rc = 2;
+        break;
+    case HS_CLI_PRINT:
+    default:
+        rc = run_print(&cli);
+        break;
+    }
+    hs_cli_free(&cli);
+    return rc;
 }
