@@ -1,8 +1,8 @@
 /* heapsnap-print: Valgrind's ms_print in C, byte for byte, and faster.
  *
  * This file is the command line and the dispatch only: parse the options
- * (cli.h), run the chosen action.  Every action renders into one buffer
- * and writes it at the end, so an error leaves stdout empty.
+ * (cli.h), run the chosen action.  Every action parses and checks all its
+ * input before it writes a byte, so an error leaves stdout empty.
  *
  * Exit statuses: 0 success, 1 bad or unreadable input (one line on stderr),
  * 2 bad command line (usage on stderr).
@@ -22,15 +22,11 @@
 
 #define PROG "heapsnap-print"
 
-/* Writes the buffer to stdout; returns the exit status. */
+/* Writes the rest of the buffer to stdout; returns the exit status. */
 static int
 emit(struct hs_outbuf *ob)
 {
-    if (hs_outbuf_failed(ob)) {
-        fprintf(stderr, PROG ": out of memory\n");
-        return 1;
-    }
-    if (hs_outbuf_write_fd(ob, STDOUT_FILENO) < 0) {
+    if (hs_outbuf_flush(ob) < 0) {
         fprintf(stderr, PROG ": cannot write the output: %s\n",
                 strerror(errno));
         return 1;
@@ -55,8 +51,10 @@ run_print(const struct hs_cli *cli)
         .args_text = cli->args_text,
         .args_len = cli->args_len,
     };
+    /* The file is fully parsed and checked: from here on only a write can
+     * fail, so the report may drain to stdout as it grows. */
     struct hs_outbuf ob;
-    hs_outbuf_init(&ob);
+    hs_outbuf_init_fd(&ob, STDOUT_FILENO);
     hs_report_render(&m, &opts, &ob);
     int rc = emit(&ob);
     hs_outbuf_free(&ob);

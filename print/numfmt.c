@@ -2,6 +2,7 @@
 #include "numfmt.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* Perl keeps an integer quotient only beyond the doubles' exact range. */
 #define HS_NV_EXACT_MAX ((uint64_t)1 << 53)
@@ -126,14 +127,57 @@ hs_put_field(struct hs_outbuf *ob, const char *s, size_t len, size_t width)
     hs_outbuf_put(ob, s, len);
 }
 
+size_t
+hs_fmt_percent(char *dst, double pct)
+{
+    /* printf rounds the exact binary value, ties to even.  Do the same in
+     * integers: pct = m * 2^e, so 100*pct = (100*m) >> -e, rounded. */
+    uint64_t bits;
+    memcpy(&bits, &pct, sizeof bits);
+    unsigned biased = (unsigned)(bits >> 52) & 0x7ff;
+    uint64_t m = bits & (((uint64_t)1 << 52) - 1);
+    int e;
+    if (biased == 0) {
+        e = -1074;
+    } else {
+        m |= (uint64_t)1 << 52;
+        e = (int)biased - 1075;
+    }
+    if ((bits >> 63) || biased == 0x7ff || !(pct < 1e6)) {
+        /* Out of the printer's range: let the C library do it. */
+        int n = snprintf(dst, 32, "%05.2f", pct);
+        return n > 0 ? (size_t)n : 0;
+    }
+    /* pct < 1e6 < 2^52, so e < 0, and 100*m < 2^60. */
+    uint64_t hundredths;
+    unsigned sh = (unsigned)-e;
+    uint64_t num = m * 100;
+    if (sh >= 64) {
+        hundredths = 0; /* below 2^-4: rounds to 0 */
+    } else {
+        hundredths = num >> sh;
+        uint64_t rem = num & (((uint64_t)1 << sh) - 1);
+        uint64_t half = (uint64_t)1 << (sh - 1);
+        if (rem > half || (rem == half && (hundredths & 1)))
+            hundredths++;
+    }
+    uint64_t ip = hundredths / 100;
+    unsigned fp = (unsigned)(hundredths % 100);
+    size_t n = 0;
+    if (ip < 10)
+        dst[n++] = '0';
+    n += hs_fmt_u64(dst + n, ip);
+    dst[n++] = '.';
+    dst[n++] = (char)('0' + fp / 10);
+    dst[n++] = (char)('0' + fp % 10);
+    return n;
+}
+
 void
 hs_put_percent(struct hs_outbuf *ob, double pct)
 {
-    char tmp[64];
-    int n = snprintf(tmp, sizeof tmp, "%05.2f", pct);
-    if (n > 0)
-        hs_outbuf_put(ob, tmp, (size_t)n < sizeof tmp ? (size_t)n
-                                                     : sizeof tmp - 1);
+    char tmp[32];
+    hs_outbuf_put(ob, tmp, hs_fmt_percent(tmp, pct));
 }
 
 void

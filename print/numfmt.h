@@ -4,8 +4,10 @@
  * follows Perl's rules: integers stay exact 64-bit integers, a division of
  * two integers stays an integer only when Perl would keep it one (exact, and
  * the dividend beyond 2^53), everything else is an IEEE double.  Integer and
- * grouped-digit formatting is done by hand (it is the hot path); the float
- * formats (%05.2f, %5.3f, ...) go through the C library, as Perl's do.
+ * grouped-digit formatting is done by hand (it is the hot path), and so is
+ * the percentage's %05.2f, with printf's exact rounding (checked against
+ * printf by the unit tests); the axis labels' float formats go through the
+ * C library, as Perl's do.
  */
 #ifndef HS_PRINT_NUMFMT_H
 #define HS_PRINT_NUMFMT_H
@@ -65,6 +67,10 @@ void hs_put_grouped_u64(struct hs_outbuf *ob, uint64_t v);
 /* Appends s right-aligned in a field of width (printf's %<width>s). */
 void hs_put_field(struct hs_outbuf *ob, const char *s, size_t len,
                   size_t width);
+
+/* Writes printf("%05.2f", pct) into dst (room for 32 bytes), without
+ * printf for the printer's range (0 <= pct < 1e6); returns the length. */
+size_t hs_fmt_percent(char *dst, double pct);
 
 /* Appends a percentage the way ms_print does: printf("%05.2f", pct). */
 void hs_put_percent(struct hs_outbuf *ob, double pct);

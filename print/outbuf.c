@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* A draining buffer writes itself out once it holds this much. */
+#define HS_OUTBUF_DRAIN_BYTES ((size_t)1 << 20)
+
 void
 hs_outbuf_init(struct hs_outbuf *ob)
 {
@@ -15,6 +18,15 @@ hs_outbuf_init(struct hs_outbuf *ob)
     ob->len = 0;
     ob->cap = 0;
     ob->failed = false;
+    ob->fd = -1;
+    ob->write_errno = 0;
+}
+
+void
+hs_outbuf_init_fd(struct hs_outbuf *ob, int fd)
+{
+    hs_outbuf_init(ob);
+    ob->fd = fd;
 }
 
 void
@@ -24,6 +36,24 @@ hs_outbuf_free(struct hs_outbuf *ob)
     hs_outbuf_init(ob);
 }
 
+int
+hs_outbuf_flush(struct hs_outbuf *ob)
+{
+    if (ob->failed) {
+        errno = ob->write_errno ? ob->write_errno : ENOMEM;
+        return -1;
+    }
+    if (ob->fd < 0)
+        return 0;
+    if (hs_outbuf_write_fd(ob, ob->fd) < 0) {
+        ob->failed = true;
+        ob->write_errno = errno;
+        return -1;
+    }
+    ob->len = 0;
+    return 0;
+}
+
 bool
 hs_outbuf_grow(struct hs_outbuf *ob, size_t n)
 {
@@ -31,6 +61,12 @@ hs_outbuf_grow(struct hs_outbuf *ob, size_t n)
         return false;
     if (ob->cap - ob->len >= n)
         return true;
+    if (ob->fd >= 0 && ob->len >= HS_OUTBUF_DRAIN_BYTES) {
+        if (hs_outbuf_flush(ob) < 0)
+            return false;
+        if (ob->cap - ob->len >= n)
+            return true;
+    }
     size_t want = ob->len + n;
     if (want < ob->len) {
         ob->failed = true;

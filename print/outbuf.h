@@ -1,10 +1,14 @@
 /* outbuf: a growable output buffer.
  *
- * The printer renders its whole report into one buffer and writes it with a
- * single write at the end, so that a file found bad halfway through leaves
- * nothing on stdout.  Appends are inlined; growth doubles the capacity.  If
- * memory runs out, the buffer remembers the failure and ignores further
- * appends: callers check hs_outbuf_failed() once, at the end.
+ * The printer renders into a buffer and writes it out only once the whole
+ * input is parsed and checked, so a bad file leaves nothing on stdout.  A
+ * buffer made with hs_outbuf_init is in memory only; one made with
+ * hs_outbuf_init_fd also drains itself into its file descriptor whenever it
+ * holds a megabyte, which keeps a big report from costing its size in
+ * memory (use it only once nothing can fail but the writes).  Appends are
+ * inlined; growth doubles the capacity.  If memory runs out or a write
+ * fails, the buffer remembers it and ignores further appends: callers check
+ * hs_outbuf_failed() once, at the end.
  */
 #ifndef HS_PRINT_OUTBUF_H
 #define HS_PRINT_OUTBUF_H
@@ -19,10 +23,19 @@ struct hs_outbuf {
     size_t len;
     size_t cap;
     bool failed;
+    int fd;        /* where to drain, or -1 (memory only) */
+    int write_errno; /* the failed write's errno, or 0 */
 };
 
-/* Makes an empty buffer. */
+/* Makes an empty in-memory buffer. */
 void hs_outbuf_init(struct hs_outbuf *ob);
+
+/* Makes an empty buffer that drains into fd as it fills. */
+void hs_outbuf_init_fd(struct hs_outbuf *ob, int fd);
+
+/* Writes what is buffered to the buffer's fd (if any) and empties it;
+ * returns 0, or -1 (errno set) if the buffer failed. */
+int hs_outbuf_flush(struct hs_outbuf *ob);
 
 /* Frees the buffer's memory and makes it empty. */
 void hs_outbuf_free(struct hs_outbuf *ob);

@@ -1,6 +1,7 @@
 /* Unit tests for print/numfmt: grouping, percentages, axis labels and
  * Perl's division rule. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,6 +88,44 @@ START_TEST(test_percent)
 }
 END_TEST
 
+/* Compares hs_fmt_percent with printf's %05.2f on one value. */
+static void
+same_as_printf(double pct)
+{
+    char want[64], got[64];
+    snprintf(want, sizeof want, "%05.2f", pct);
+    size_t n = hs_fmt_percent(got, pct);
+    got[n] = '\0';
+    ck_assert_msg(strcmp(want, got) == 0, "%.17g: printf %s, ours %s", pct,
+                  want, got);
+}
+
+START_TEST(test_percent_format_matches_printf)
+{
+    /* Every share of every total up to 600 bytes, ties included. */
+    for (uint64_t total = 1; total <= 600; total++)
+        for (uint64_t b = 0; b <= total; b++)
+            same_as_printf(hs_percent(b, total));
+    /* Exact ties of the third decimal: printf rounds them to even. */
+    static const double ties[] = { 0.125, 0.375, 0.625, 0.875, 1.005,
+                                   2.675, 99.995, 99.999, 100.0, 0.0,
+                                   0.004999, 0.005, 5e-324, 1e-300,
+                                   999999.995 };
+    for (size_t i = 0; i < sizeof ties / sizeof ties[0]; i++)
+        same_as_printf(ties[i]);
+    /* Pseudo-random doubles over the whole range, deterministic. */
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 2000000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        same_as_printf((double)(x >> 11) / (double)((uint64_t)1 << 53) * 100.0);
+        if (i % 16 == 0)
+            same_as_printf(hs_percent(x >> (x & 31), (x >> (x & 31)) | (x >> 40)));
+    }
+}
+END_TEST
+
 START_TEST(test_plnum_div)
 {
     /* Below 2^53: always a double. */
@@ -166,6 +205,7 @@ main(void)
     tcase_add_test(tc, test_grouped_strings);
     tcase_add_test(tc, test_grouped_u64_and_fields);
     tcase_add_test(tc, test_percent);
+    tcase_add_test(tc, test_percent_format_matches_printf);
     tcase_add_test(tc, test_plnum_div);
     tcase_add_test(tc, test_axis_labels);
     suite_add_tcase(s, tc);
