@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +35,28 @@ emit(struct hs_outbuf *ob)
     return 0;
 }
 
+/* The input is mapped: if the file shrinks while we read it, the kernel
+ * raises SIGBUS.  Say so in one line instead of crashing. */
+static void
+on_sigbus(int sig)
+{
+    static const char msg[] =
+        PROG ": the input file shrank while being read\n";
+    (void)sig;
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    _exit(1);
+}
+
 /* The default action: ms_print's report. */
 static int
 run_print(const struct hs_cli *cli)
 {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigbus;
+    sigaction(SIGBUS, &sa, NULL);
+
     struct hs_model m;
     struct hs_parse_error err;
     if (hs_parse_file(cli->file, &m, &err) < 0) {

@@ -3,13 +3,17 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 void
 hs_model_free(struct hs_model *m)
 {
     if (!m)
         return;
-    free(m->buf);
+    if (m->buf_mapped)
+        munmap(m->buf, m->buf_len);
+    else
+        free(m->buf);
     free(m->desc);
     free(m->snapshots);
     free(m->nodes);

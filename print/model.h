@@ -70,7 +70,7 @@ struct hs_snapshot {
 
 /* The whole file. */
 struct hs_model {
-    char *buf;              /* the file's bytes, owned */
+    char *buf;              /* the file's bytes, owned; never written */
     size_t buf_len;
     char *desc;             /* concatenated text after each `desc:` (each
                                with its newline); owned, NUL-terminated */
@@ -86,6 +86,7 @@ struct hs_model {
     int64_t peak_num;       /* `snapshot=` value of the last peak block, as
                                ms_print keeps it; -1 when there is none */
     size_t peak_index;      /* position of that block, or SIZE_MAX */
+    bool buf_mapped;        /* buf is a read-only file mapping (munmap) */
 };
 
 /* Frees everything the model owns (the buffer too); NULL is fine. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -151,6 +152,10 @@ static const char *
 parse_u64(const char *s, const char *end, uint64_t *v)
 {
     uint64_t x = 0;
+    /* Nineteen digits always fit; only the twentieth needs a check. */
+    const char *fast_end = end - s > 19 ? s + 19 : end;
+    while (s < fast_end && is_digit(*s))
+        x = x * 10 + (unsigned)(*s++ - '0');
     for (; s < end && is_digit(*s); s++) {
         unsigned d = (unsigned)(*s - '0');
         if (x > (UINT64_MAX - d) / 10)
@@ -538,13 +543,15 @@ read_header(struct parser *p, struct line *l, bool *have)
     return 0;
 }
 
-int
-hs_parse_buffer(char *buf, size_t len, const char *name, struct hs_model *m,
-                struct hs_parse_error *err)
+/* Parses buf, which the model takes over (a mapping when mapped). */
+static int
+parse_owned(char *buf, size_t len, bool mapped, const char *name,
+            struct hs_model *m, struct hs_parse_error *err)
 {
     memset(m, 0, sizeof *m);
     m->buf = buf;
     m->buf_len = len;
+    m->buf_mapped = mapped;
     m->peak_num = -1;
     m->peak_index = SIZE_MAX;
     struct parser p = { .name = name, .buf = buf, .len = len, .m = m,
@@ -590,6 +597,13 @@ hs_parse_buffer(char *buf, size_t len, const char *name, struct hs_model *m,
 bad:
     hs_model_free(m);
     return -1;
+}
+
+int
+hs_parse_buffer(char *buf, size_t len, const char *name, struct hs_model *m,
+                struct hs_parse_error *err)
+{
+    return parse_owned(buf, len, false, name, m, err);
 }
 
 /* Reads all of fd into a malloc'd buffer. */
@@ -644,6 +658,20 @@ hs_parse_file(const char *path, struct hs_model *m, struct hs_parse_error *err)
         snprintf(err->msg, sizeof err->msg, "%s: cannot open: %s", name,
                  strerror(errno));
         return -1;
+    }
+    /* A regular file is mapped, not copied: the kernel's pages are the
+     * buffer.  (If the file shrinks under us, main's SIGBUS handler says
+     * so.)  Anything else (pipes, empty files) is read. */
+    struct stat st;
+    if (!is_stdin && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_size > 0 && (uint64_t)st.st_size <= SIZE_MAX) {
+        size_t len = (size_t)st.st_size;
+        void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+                         fd, 0);
+        if (map != MAP_FAILED) {
+            close(fd);
+            return parse_owned(map, len, true, name, m, err);
+        }
     }
     char *buf;
     size_t len;
