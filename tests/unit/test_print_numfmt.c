@@ -13,7 +13,8 @@ text(struct hs_outbuf *ob)
 {
     static char s[4096];
     size_t n = ob->len < sizeof s - 1 ? ob->len : sizeof s - 1;
-    memcpy(s, ob->data, n);
+    if (n)
+        memcpy(s, ob->data, n);
     s[n] = '\0';
     return s;
 }
