@@ -16,6 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Deeper trees are refused: Massif records at most 200 frames (its
+ * --depth), inlined frames add a few lines each, and ms_print's output
+ * grows with the square of the depth (each line repeats its "| " rails). */
+#define HS_PARSE_MAX_DEPTH 10000
+
 /* The parser's state: where it is in the buffer and what it has built. */
 struct parser {
     const char *name;        /* file name for messages */
@@ -290,6 +295,11 @@ read_tree(struct parser *p, uint64_t total)
     for (;;) {
         struct hs_node *top_node = &p->m->nodes[p->m->n_nodes - 1];
         if (top_node->n_children) {
+            if (depth + 1 >= HS_PARSE_MAX_DEPTH) {
+                fail(p, top_node->line, "expected a tree at most %d levels "
+                     "deep, found a deeper one", HS_PARSE_MAX_DEPTH);
+                goto out;
+            }
             if (depth == cap) {
                 cap = cap ? cap * 2 : 64;
                 struct open_node *s = realloc(stack, cap * sizeof *s);

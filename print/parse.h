@@ -4,7 +4,8 @@
  * following ms_print's reading rules (comments from `#` to the end of the
  * line and blank lines are ignored anywhere; key lines start in column 0).
  * Where ms_print would go on with garbage (non-numeric values, times going
- * backwards, binary data), the parser stops with an error instead.  Errors
+ * backwards, binary data, trees over 10000 levels deep), the parser stops
+ * with an error instead.  Errors
  * are one line, "FILE:LINE: expected X, found Y", without a trailing newline.
  */
 #ifndef HS_PRINT_PARSE_H

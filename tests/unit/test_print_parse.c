@@ -154,10 +154,10 @@ START_TEST(test_errors)
 }
 END_TEST
 
-START_TEST(test_deep_tree)
+/* Parses a chain of depth nodes; returns the parse result. */
+static int
+parse_chain(int depth, struct hs_model *m, struct hs_parse_error *err)
 {
-    /* 100000 levels: no recursion in the parser. */
-    const int depth = 100000;
     size_t cap = (size_t)depth * 24 + 4096;
     char *t = malloc(cap);
     ck_assert_ptr_nonnull(t);
@@ -166,15 +166,26 @@ START_TEST(test_deep_tree)
                                 "mem_stacks_B=0\nheap_tree=detailed\n");
     for (int i = 0; i < depth; i++)
         n += (size_t)snprintf(t + n, cap - n, "n%d: 5 f\n", i + 1 < depth);
+    return hs_parse_buffer(t, n, "deep", m, err);
+}
+
+START_TEST(test_deep_tree)
+{
+    /* 10000 levels, the most accepted: no recursion in the parser. */
+    const int depth = 10000;
     struct hs_model m;
     struct hs_parse_error err;
-    ck_assert_int_eq(hs_parse_buffer(t, n, "deep", &m, &err), 0);
+    ck_assert_int_eq(parse_chain(depth, &m, &err), 0);
     ck_assert_uint_eq(m.n_nodes, (size_t)depth);
     ck_assert_uint_eq(m.nodes[depth - 1].depth, (uint32_t)depth - 1);
     ck_assert_uint_eq(m.nodes[0].subtree_len, (uint32_t)depth);
     hs_model_free(&m);
+    ck_assert_int_eq(parse_chain(depth + 1, &m, &err), -1);
+    ck_assert_str_eq(err.msg, "deep:10008: expected a tree at most 10000 "
+                     "levels deep, found a deeper one");
 }
 END_TEST
+
 
 int
 main(void)
