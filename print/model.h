@@ -120,6 +120,18 @@ hs_node_next_sibling(const struct hs_node *n)
     return n + n->subtree_len;
 }
 
+/* Returns a node's text without its leading whitespace, e.g.
+ * "0x4005D6: main (a.c:3)": a call site's identity across snapshots. */
+struct hs_str hs_node_label(const struct hs_node *n);
+
+/* Tells whether a node is Massif's below-threshold aggregate ("in 3
+ * places, all below massif's threshold (1.00%)"), which is no call site. */
+bool hs_node_is_aggregate(const struct hs_node *n);
+
+/* Reads the code address a node's label starts with ("0x4005D6: ...");
+ * returns false (and leaves *addr alone) when there is none. */
+bool hs_node_address(const struct hs_node *n, uint64_t *addr);
+
 /* Tells whether the snapshot has a tree (detailed or peak). */
 static inline bool
 hs_snapshot_is_detailed(const struct hs_snapshot *s)

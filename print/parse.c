@@ -48,6 +48,7 @@ is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* Tells whether c is an ASCII digit (Perl's \d on bytes). */
 static inline bool
 is_digit(char c)
 {

@@ -144,6 +144,25 @@ def make_file(r):
         indent = lambda d: ""
     else:
         indent = lambda d: "\t" * d + " " * (d % 2)
+    # Snapshot numbers are normally positions; ms_print only echoes them,
+    # except that the peak marker goes to the position equal to the peak's
+    # number.  Sometimes shift or shuffle them.
+    nums = list(range(n))
+    if r.random() < 0.05:
+        off = r.randint(-2, 3)
+        nums = [max(0, x + off) for x in nums]
+    elif r.random() < 0.05:
+        r.shuffle(nums)
+    # Numbers as Perl reads them quietly: spaces around, leading zeros.
+    def num(v):
+        q = r.random()
+        if q < 0.01:
+            return " %d" % v
+        if q < 0.02:
+            return "%d \t" % v
+        if q < 0.03:
+            return "00%d" % v
+        return "%d" % v
     for i in range(n):
         heap = rand_size(r, size_scale)
         extra = rand_size(r, size_scale // 8)
@@ -151,12 +170,12 @@ def make_file(r):
         kind = ("peak" if i in peaks else
                 "detailed" if r.random() < 0.35 else "empty")
         g.lines.append("#-----------")
-        g.emit("snapshot=%d" % i)
+        g.emit("snapshot=" + num(nums[i]))
         g.lines.append("#-----------")
-        g.emit("time=%d" % times[i])
-        g.emit("mem_heap_B=%d" % heap)
-        g.emit("mem_heap_extra_B=%d" % extra)
-        g.emit("mem_stacks_B=%d" % stacks)
+        g.emit("time=" + num(times[i]))
+        g.emit("mem_heap_B=" + num(heap))
+        g.emit("mem_heap_extra_B=" + num(extra))
+        g.emit("mem_stacks_B=" + num(stacks))
         g.emit("heap_tree=" + kind, comment_ok=False)
         if kind != "empty":
             g.tree(heap, 0, r.choice([1, 2, 3, 5, 8]), mthr, indent)

@@ -107,6 +107,37 @@ START_TEST(test_tree_shape)
 }
 END_TEST
 
+START_TEST(test_node_helpers)
+{
+    struct hs_model m;
+    struct hs_parse_error err;
+    ck_assert_int_eq(parse_text(
+        "cmd: x\ntime_unit: i\nsnapshot=0\ntime=1\nmem_heap_B=9\n"
+        "mem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=detailed\n"
+        "n4: 9 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
+        " n0: 4 0x4005D6: main (a.c:3)\n"
+        " n0: 2 in 3 places, all below massif's threshold (1.00%)\n"
+        " n0: 2 in 1 place, below massif's threshold (40.00%)\n"
+        " n0: 1\t0x0: ???\n", &m, &err), 0);
+    const struct hs_node *n = m.nodes;
+    uint64_t a = 7;
+    ck_assert(!hs_node_address(&n[0], &a));
+    ck_assert(!hs_node_is_aggregate(&n[0]));
+    ck_assert(hs_node_address(&n[1], &a));
+    ck_assert_uint_eq(a, 0x4005D6);
+    struct hs_str l = hs_node_label(&n[1]);
+    ck_assert_uint_eq(l.len, strlen("0x4005D6: main (a.c:3)"));
+    ck_assert(memcmp(l.ptr, "0x4005D6: main (a.c:3)", l.len) == 0);
+    ck_assert(!hs_node_is_aggregate(&n[1]));
+    ck_assert(hs_node_is_aggregate(&n[2]));
+    ck_assert(hs_node_is_aggregate(&n[3]));
+    ck_assert(!hs_node_address(&n[3], &a));
+    ck_assert(hs_node_address(&n[4], &a));
+    ck_assert_uint_eq(a, 0);
+    hs_model_free(&m);
+}
+END_TEST
+
 START_TEST(test_no_desc)
 {
     struct hs_model m;
@@ -194,6 +225,7 @@ main(void)
     TCase *tc = tcase_create("parse");
     tcase_add_test(tc, test_header_and_snapshots);
     tcase_add_test(tc, test_tree_shape);
+    tcase_add_test(tc, test_node_helpers);
     tcase_add_test(tc, test_no_desc);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_deep_tree);
