@@ -1,10 +1,9 @@
-/* Unit tests for print/cli (options) and print/outbuf. */
+/* Unit tests for print/cli: ms_print's command line rules. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "outbuf.h"
 
 /* Parses a NULL-terminated argument list. */
 static void
@@ -84,31 +83,6 @@ START_TEST(test_bad_options)
 }
 END_TEST
 
-START_TEST(test_outbuf)
-{
-    struct hs_outbuf ob;
-    hs_outbuf_init(&ob);
-    for (int i = 0; i < 10000; i++)
-        hs_outbuf_puts(&ob, "abc");
-    ck_assert_uint_eq(ob.len, 30000);
-    ck_assert(memcmp(ob.data + 29997, "abc", 3) == 0);
-    ob.len = 0;
-    hs_outbuf_printf(&ob, "%5.1f|%s", 3.25, "x");
-    ck_assert_uint_eq(ob.len, 7);
-    ck_assert(memcmp(ob.data, "  3.2|x", 7) == 0);
-    /* Longer than the small stack buffer. */
-    ob.len = 0;
-    hs_outbuf_printf(&ob, "%300s", "y");
-    ck_assert_uint_eq(ob.len, 300);
-    ck_assert_int_eq(ob.data[299], 'y');
-    hs_outbuf_fill(&ob, '-', 5);
-    hs_outbuf_putc(&ob, '>');
-    ck_assert(memcmp(ob.data + 300, "----->", 6) == 0);
-    ck_assert(!hs_outbuf_failed(&ob));
-    hs_outbuf_free(&ob);
-    ck_assert_ptr_null(ob.data);
-}
-END_TEST
 
 int
 main(void)
@@ -118,7 +92,6 @@ main(void)
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_options_like_ms_print);
     tcase_add_test(tc, test_bad_options);
-    tcase_add_test(tc, test_outbuf);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);
