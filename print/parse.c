@@ -223,9 +223,18 @@ new_node(struct parser *p)
 
 /* Parses one tree node line `\s*n<K>:\s*<BYTES><TEXT>` into *n. */
 static int
-read_node(struct parser *p, struct hs_node *n, uint32_t depth, uint64_t total)
+read_node(struct parser *p, struct hs_node *n, uint32_t depth, uint64_t total,
+          const struct hs_node *parent, uint32_t child_no)
 {
-    static const char what[] = "a tree node line \"n<children>: <bytes> <text>\"";
+    /* For a child, say whose: a short tree shows up here. */
+    char what[128];
+    if (parent)
+        snprintf(what, sizeof what, "a tree node line \"n<children>: <bytes> "
+                 "<text>\" (child %u of %u of line %u)", (unsigned)child_no,
+                 (unsigned)parent->n_children, (unsigned)parent->line);
+    else
+        snprintf(what, sizeof what,
+                 "a tree node line \"n<children>: <bytes> <text>\"");
     struct line l;
     if (!next_line(p, &l))
         return fail_expected(p, NULL, what);
@@ -291,7 +300,7 @@ read_tree(struct parser *p, uint64_t total)
         fail(p, p->line_no, "out of memory");
         goto out;
     }
-    if (read_node(p, n, 0, total) < 0)
+    if (read_node(p, n, 0, total, NULL, 0) < 0)
         goto out;
     for (;;) {
         struct hs_node *top_node = &p->m->nodes[p->m->n_nodes - 1];
@@ -336,7 +345,9 @@ read_tree(struct parser *p, uint64_t total)
             fail(p, p->line_no, "out of memory");
             goto out;
         }
-        if (read_node(p, n, (uint32_t)depth, total) < 0)
+        const struct hs_node *pn = &p->m->nodes[parent->idx];
+        if (read_node(p, n, (uint32_t)depth, total, pn,
+                      pn->n_children - parent->remaining) < 0)
             goto out;
         if (parent->child_sum > UINT64_MAX - n->bytes) {
             fail(p, n->line, "expected children whose bytes sum below 2^64, "

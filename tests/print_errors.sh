@@ -105,10 +105,10 @@ printf "${HDR}${SNAP0}heap_tree=peak\n" > bad.out
 bad "tree missing" '9: expected a tree node line "n<children>: <bytes> <text>", found end of file'
 
 printf "${HDR}${SNAP0}heap_tree=peak\nn2: 100 root\n n0: 60 a\n" > bad.out
-bad "truncated in a tree" '11: expected a tree node line "n<children>: <bytes> <text>", found end of file'
+bad "truncated in a tree" '11: expected a tree node line "n<children>: <bytes> <text>" (child 2 of 2 of line 10), found end of file'
 
 printf "${HDR}${SNAP0}heap_tree=peak\nn2: 100 root\n n0: 60 a\n${SNAP0}heap_tree=empty\n" > bad.out
-bad "fewer children than counted" '12: expected a tree node line "n<children>: <bytes> <text>", found "snapshot=0"'
+bad "fewer children than counted" '12: expected a tree node line "n<children>: <bytes> <text>" (child 2 of 2 of line 10), found "snapshot=0"'
 
 printf "${HDR}${SNAP0}heap_tree=peak\n${ROOT} n0: 60 a\n n0: 40 b\n" > bad.out
 bad "more children than counted" '12: expected "snapshot=<number>", found " n0: 40 b"'

@@ -178,7 +178,8 @@ START_TEST(test_errors)
                  "mem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=peak\n"
                  "n2: 5 r\n n0: 1 c\n",
                  "t.out:10: expected a tree node line \"n<children>: "
-                 "<bytes> <text>\", found end of file");
+                 "<bytes> <text>\" (child 2 of 2 of line 9), found end of "
+                 "file");
     expect_error("cmd: x\ntime_unit: i\nsnapshot=0\ntime=1\n\tmem_heap_B=5\n",
                  "t.out:5: expected \"mem_heap_B=<bytes>\", found "
                  "\"\\x09mem_heap_B=5\"");
