@@ -3,12 +3,15 @@
 
 #include "analysis.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "budget.h"
 #include "diff.h"
 #include "leak_report.h"
+#include "parse.h"
 #include "sites.h"
+#include "sites_model.h"
 
 int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg,
 			  char *err, size_t err_len)
@@ -52,42 +55,52 @@ size_t hs_analysis_files_needed(const struct hs_analysis_opts *opts)
 	return opts->diff ? 2 : 1;
 }
 
-/* Read a run, or say why not. */
-static struct hs_run *load(const char *path, FILE *err)
+int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *m,
+		    const char *file, const char *file2, struct hs_outbuf *ob, FILE *err)
 {
-	char msg[512];
-	struct hs_run *run = hs_run_read(path, msg, sizeof msg);
-	if (run == NULL)
-		fprintf(err, "heapsnap-print: %s\n", msg);
-	return run;
-}
-
-int hs_analysis_run(const struct hs_analysis_opts *opts, char *const *files,
-		    size_t n_files, FILE *out, FILE *err)
-{
-	if (n_files < hs_analysis_files_needed(opts)) {
-		fprintf(err, "heapsnap-print: %s\n",
-			opts->diff ? "--diff needs two files: --diff OLD NEW" : "no input file");
-		return HS_ANALYSIS_USAGE;
-	}
-	int status = 0;
-	struct hs_run *a = load(files[0], err), *b = NULL;
-	if (a == NULL)
+	struct hs_run *a = hs_run_from_model(m, file), *b = NULL;
+	if (a == NULL) {
+		fprintf(err, "heapsnap-print: %s: malformed tree\n", file);
 		return 1;
+	}
 	if (opts->diff) {
-		b = load(files[1], err);
-		if (b == NULL) {
+		struct hs_model m2;
+		struct hs_parse_error perr;
+		if (hs_parse_file(file2, &m2, &perr) < 0) {
+			fprintf(err, "heapsnap-print: %s\n", perr.msg);
 			hs_run_free(a);
 			return 1;
 		}
+		b = hs_run_from_model(&m2, file2);
+		hs_model_free(&m2);
+		if (b == NULL) {
+			fprintf(err, "heapsnap-print: %s: malformed tree\n", file2);
+			hs_run_free(a);
+			return 1;
+		}
+	}
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (out == NULL) {
+		fputs("heapsnap-print: out of memory\n", err);
+		hs_run_free(a);
+		hs_run_free(b);
+		return 1;
+	}
+	if (b != NULL)
 		hs_diff_report(out, a, b);
-	} else if (opts->leaks) {
+	else if (opts->leaks)
 		hs_leak_report(out, a);
-	}
-	if (opts->max_peak) {
-		fflush(out);
+	fclose(out);
+	/* The reports write through stdio; the printer's buffer takes the text. */
+	hs_outbuf_put(ob, text, len);
+	free(text);
+
+	int status = 0;
+	if (opts->max_peak)
 		status = hs_budget_check(err, b ? b : a, opts->max_peak_B);
-	}
 	hs_run_free(a);
 	hs_run_free(b);
 	return status;

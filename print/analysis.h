@@ -20,6 +20,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "model.h"
+#include "outbuf.h"
+
 /* Exit status for a bad --max-peak value (a usage error). */
 #define HS_ANALYSIS_USAGE 2
 
@@ -45,9 +48,11 @@ bool hs_analysis_prints_normal_output(const struct hs_analysis_opts *opts);
 /* Number of file arguments the options need: 2 with --diff, else 1. */
 size_t hs_analysis_files_needed(const struct hs_analysis_opts *opts);
 
-/* Run the analyses on the file arguments; reports go to out, messages to
- * err.  Returns the exit status: 0, 1 (unreadable file), 3 (over budget). */
-int hs_analysis_run(const struct hs_analysis_opts *opts, char *const *files,
-		    size_t n_files, FILE *out, FILE *err);
+/* Run the analyses after the printer's part: m is FILE (or OLD for --diff)
+ * already parsed; NEW (file2) is parsed here.  Reports are appended to ob,
+ * messages go to err.  Returns the exit status: 0, 1 (unreadable NEW),
+ * 3 (over budget). */
+int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *m,
+		    const char *file, const char *file2, struct hs_outbuf *ob, FILE *err);
 
 #endif

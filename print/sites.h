@@ -12,8 +12,8 @@
  * aggregates ("in N places, ...") are not sites: the largest one per
  * snapshot is kept as the upper bound of any site missing from that tree.
  *
- * hs_run_read fills a run from a Massif file; the builder functions let any
- * other source (the printer's model) fill one the same way.
+ * The builder functions fill a run; sites_model.h feeds them the printer's
+ * parsed model.
  */
 #ifndef HS_SITES_H
 #define HS_SITES_H
@@ -91,10 +91,6 @@ int hs_tree_builder_node(struct hs_run *run, struct hs_tree_builder *b,
 
 /* Free a builder's memory (it may be reused after). */
 void hs_tree_builder_free(struct hs_tree_builder *b);
-
-/* Read a Massif file.  On bad input: NULL, and one line naming the file and
- * line in err. */
-struct hs_run *hs_run_read(const char *path, char *err, size_t err_len);
 
 /* A snapshot's total, as ms_print's graph counts it: heap + extra + stacks. */
 uint64_t hs_snap_total_B(const struct hs_snap *snap);

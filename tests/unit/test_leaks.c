@@ -6,14 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "analysis.h"
 #include "budget.h"
 #include "leak_format.h"
 #include "leak_report.h"
 #include "leaks.h"
+#include "parse.h"
 #include "sites.h"
+#include "sites_model.h"
 
 #define N 20
 
@@ -476,83 +477,68 @@ START_TEST(frame_text_and_aggregates)
 }
 END_TEST
 
-/* ---- reading files ---- */
+/* ---- the printer's model as a run ---- */
 
-/* Write text to a temporary file; returns its name (static buffer). */
-static const char *temp_file(const char *text)
+/* Parse text as a Massif file with the printer's parser. */
+static struct hs_run *run_of(const char *text)
 {
-	static char name[] = "/tmp/hs_test_leaksXXXXXX";
-	strcpy(name, "/tmp/hs_test_leaksXXXXXX");
-	int fd = mkstemp(name);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	return name;
+	struct hs_model m;
+	struct hs_parse_error err;
+	char *buf = strdup(text);
+	ck_assert_msg(hs_parse_buffer(buf, strlen(text), "t.out", &m, &err) == 0, "%s", err.msg);
+	struct hs_run *run = hs_run_from_model(&m, "t.out");
+	hs_model_free(&m);
+	ck_assert_ptr_nonnull(run);
+	return run;
 }
 
-START_TEST(read_small_file)
+START_TEST(model_to_run)
 {
-	const char *f = temp_file(
+	struct hs_run *run = run_of(
 		"desc: --time-unit=B\ncmd: ./x\ntime_unit: B\n"
 		"#-----------\nsnapshot=0\n#-----------\ntime=0\nmem_heap_B=0\n"
 		"mem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=empty\n"
 		"#-----------\nsnapshot=1\n#-----------\ntime=120\nmem_heap_B=100\n"
 		"mem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"
-		"n1: 100 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
-		" n1: 100 0x4005D6: f (a.c:3) # a comment\n"
-		"  n0: 100 0x4005E0: main (a.c:9)\n");
-	char err[256] = "";
-	struct hs_run *run = hs_run_read(f, err, sizeof err);
-	unlink(f);
-	ck_assert_msg(run != NULL, "%s", err);
+		"n2: 100 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
+		" n1: 90 0x4005D6: f (a.c:3) # a comment\n"
+		"  n0: 90 0x4005E0: main (a.c:9)\n"
+		" n0: 10 in 2 places, all below massif's threshold (1.00%)\n"
+		"#-----------\nsnapshot=2\n#-----------\ntime=130\nmem_heap_B=0\n"
+		"mem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=detailed\n"
+		"n0: 0 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n");
 	ck_assert_str_eq(run->time_unit, "B");
-	ck_assert_uint_eq(run->n_snaps, 2);
-	ck_assert_uint_eq(run->n_detailed, 1);
+	ck_assert_uint_eq(run->n_snaps, 3);
+	ck_assert_uint_eq(run->n_detailed, 2);
 	ck_assert_uint_eq(run->detailed[0], 1);
 	ck_assert(run->snaps[1].peak);
+	ck_assert(!run->snaps[2].peak);
+	ck_assert_int_eq(run->snaps[2].time, 130);
 	ck_assert_uint_eq(hs_snap_total_B(&run->snaps[1]), 108);
+	ck_assert_uint_eq(run->snaps[1].aggregate_max_B, 10);
 	ck_assert_uint_eq(run->n_sites, 1);
 	ck_assert_str_eq(run->sites[0].path, "f (a.c:3)\nmain (a.c:9)");
-	ck_assert_uint_eq(run->sites[0].bytes[0], 100);
+	ck_assert_uint_eq(run->sites[0].bytes[0], 90);
+	ck_assert_uint_eq(run->sites[0].bytes[1], HS_BYTES_UNKNOWN);
 	ck_assert_uint_eq(hs_run_peak_detailed(run), 0);
 	ck_assert_uint_eq(hs_run_max_total_index(run), 1);
 	hs_run_free(run);
 }
 END_TEST
 
-static void expect_read_error(const char *text, const char *want_suffix)
+START_TEST(model_time_units)
 {
-	const char *f = temp_file(text);
-	char err[256] = "";
-	struct hs_run *run = hs_run_read(f, err, sizeof err);
-	ck_assert_ptr_null(run);
-	char want[300];
-	snprintf(want, sizeof want, "%s%s", f, want_suffix);
-	unlink(f);
-	ck_assert_str_eq(err, want);
-}
-
-START_TEST(read_errors_name_file_and_line)
-{
-	expect_read_error("desc: x\nfoo: y\n", ":2: missing 'cmd' line");
-	expect_read_error("cmd: x\ntime_unit: s\n", ":2: bad time_unit: s");
-	expect_read_error("cmd: x\ntime_unit: i\nsnapshot=0\ntime=0\nmem_heap_B=zz\n",
-			  ":5: bad number in \"mem_heap_B\" line");
-	expect_read_error("cmd: x\ntime_unit: i\nsnapshot=0\ntime=0\nmem_heap_B=0\n"
-			  "mem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=detailed\nn2: 5 root\n n0: 5 x\n",
-			  ":10: expected a tree node line, got end of file");
-	expect_read_error("cmd: x\ntime_unit: i\nsnapshot=0\ntime=0\nmem_heap_B=0\n"
-			  "mem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=weird\n",
-			  ":8: expected 'empty', 'detailed' or 'peak' after 'heap_tree='");
-	expect_read_error("cmd: x\ntime_unit: i\n", ": no snapshots");
-}
-END_TEST
-
-START_TEST(read_missing_file)
-{
-	char err[256];
-	ck_assert_ptr_null(hs_run_read("/nonexistent/m.out", err, sizeof err));
-	ck_assert_str_eq(err, "/nonexistent/m.out: cannot open: No such file or directory");
+	static const char *const units[] = { "i", "ms", "B" };
+	for (size_t i = 0; i < 3; i++) {
+		char text[256];
+		snprintf(text, sizeof text, "cmd: x\ntime_unit: %s\nsnapshot=0\ntime=0\n"
+			 "mem_heap_B=0\nmem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=empty\n",
+			 units[i]);
+		struct hs_run *run = run_of(text);
+		ck_assert_str_eq(run->time_unit, units[i]);
+		ck_assert_uint_eq(run->n_detailed, 0);
+		hs_run_free(run);
+	}
 }
 END_TEST
 
@@ -593,9 +579,8 @@ static Suite *leaks_suite(void)
 	tcase_add_test(sites, aggregate_with_children_is_rejected);
 	tcase_add_test(sites, series_estimates_missing_points);
 	tcase_add_test(sites, frame_text_and_aggregates);
-	tcase_add_test(sites, read_small_file);
-	tcase_add_test(sites, read_errors_name_file_and_line);
-	tcase_add_test(sites, read_missing_file);
+	tcase_add_test(sites, model_to_run);
+	tcase_add_test(sites, model_time_units);
 	suite_add_tcase(s, sites);
 	return s;
 }

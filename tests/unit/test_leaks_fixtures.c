@@ -9,10 +9,13 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "outbuf.h"
 #include "budget.h"
 #include "diff.h"
 #include "leak_report.h"
+#include "parse.h"
 #include "sites.h"
+#include "sites_model.h"
 
 static char *fixture_path(const char *name)
 {
@@ -24,9 +27,13 @@ static char *fixture_path(const char *name)
 
 static struct hs_run *load(const char *name)
 {
-	char err[512];
-	struct hs_run *run = hs_run_read(fixture_path(name), err, sizeof err);
-	ck_assert_msg(run != NULL, "%s", err);
+	struct hs_model m;
+	struct hs_parse_error err;
+	const char *path = fixture_path(name);
+	ck_assert_msg(hs_parse_file(path, &m, &err) == 0, "%s", err.msg);
+	struct hs_run *run = hs_run_from_model(&m, path);
+	hs_model_free(&m);
+	ck_assert_ptr_nonnull(run);
 	return run;
 }
 
@@ -239,28 +246,63 @@ START_TEST(budget_at_the_peak)
 }
 END_TEST
 
+/* Run hs_analysis_run on fixture a (and b for --diff); returns the status,
+ * with the report in *text and the messages in *msg (caller frees). */
+static int run_analysis(const struct hs_analysis_opts *o, const char *a, const char *b,
+			char **text, char **msg)
+{
+	struct hs_model m;
+	struct hs_parse_error perr;
+	char *pa = strdup(fixture_path(a));
+	char *pb = b ? strdup(b[0] == '/' ? b : fixture_path(b)) : NULL;
+	ck_assert_msg(hs_parse_file(pa, &m, &perr) == 0, "%s", perr.msg);
+	struct hs_outbuf ob;
+	hs_outbuf_init(&ob);
+	size_t msg_len;
+	FILE *err = open_memstream(msg, &msg_len);
+	int status = hs_analysis_run(o, &m, pa, pb, &ob, err);
+	fclose(err);
+	*text = strndup(ob.data ? ob.data : "", ob.len);
+	hs_outbuf_free(&ob);
+	hs_model_free(&m);
+	free(pa);
+	free(pb);
+	return status;
+}
+
 START_TEST(analysis_run_statuses)
 {
 	struct hs_analysis_opts o = { .max_peak = true, .max_peak_B = 64 << 10 };
-	char *files[2] = { strdup(fixture_path("leak_diff_old")), strdup(fixture_path("leak_diff_new")) };
-	FILE *out = tmpfile(), *err = tmpfile();
-	ck_assert_int_eq(hs_analysis_run(&o, files + 1, 1, out, err), 0);
+	char *text, *msg;
+	ck_assert_int_eq(run_analysis(&o, "leak_diff_new", NULL, &text, &msg), 0);
+	/* --max-peak alone writes nothing at all when under budget. */
+	ck_assert_str_eq(text, "");
+	ck_assert_str_eq(msg, "");
+	free(text);
+	free(msg);
 	o.max_peak_B = 60 << 10;
-	ck_assert_int_eq(hs_analysis_run(&o, files + 1, 1, out, err), 3);
-	/* --max-peak alone writes nothing on stdout. */
-	ck_assert_int_eq(ftell(out), 0);
-	/* With --diff, the budget applies to NEW. */
+	ck_assert_int_eq(run_analysis(&o, "leak_diff_new", NULL, &text, &msg), 3);
+	ck_assert_str_eq(text, "");
+	ck_assert_ptr_nonnull(strstr(msg, "peak 63,664 B (62.2 KB) exceeds the budget of 61,440 B"));
+	free(text);
+	free(msg);
+	/* With --diff, the budget applies to NEW (63,664 B), not OLD (49,448 B). */
 	o.diff = true;
 	o.max_peak_B = 50000;
-	ck_assert_int_eq(hs_analysis_run(&o, files, 2, out, err), 3);
-	ck_assert_int_eq(hs_analysis_run(&o, files, 1, out, err), HS_ANALYSIS_USAGE);
-	char *missing[1] = { (char *)"/nonexistent.out" };
-	o.diff = false;
-	ck_assert_int_eq(hs_analysis_run(&o, missing, 1, out, err), 1);
-	fclose(out);
-	fclose(err);
-	free(files[0]);
-	free(files[1]);
+	ck_assert_int_eq(run_analysis(&o, "leak_diff_old", "leak_diff_new", &text, &msg), 3);
+	ck_assert_ptr_nonnull(strstr(text, "Heap difference"));
+	free(text);
+	free(msg);
+	o.max_peak_B = 70000;
+	ck_assert_int_eq(run_analysis(&o, "leak_diff_old", "leak_diff_new", &text, &msg), 0);
+	free(text);
+	free(msg);
+	/* An unreadable NEW: status 1 and one line. */
+	ck_assert_int_eq(run_analysis(&o, "leak_diff_old", "/nonexistent.out", &text, &msg), 1);
+	ck_assert_str_eq(text, "");
+	ck_assert_ptr_nonnull(strstr(msg, "heapsnap-print: /nonexistent.out: "));
+	free(text);
+	free(msg);
 }
 END_TEST
 
