@@ -107,8 +107,9 @@ static bool report_heap_trend(FILE *out, const struct hs_run *run, size_t start)
 		      &heap_rules, &v);
 	char a[HS_FMT_LEN], b[HS_FMT_LEN], spark[HS_LEAK_WINDOWS + 1];
 	hs_sparkline(low_B, k, HS_LEAK_WINDOWS, spark);
-	fprintf(out, "Heap floor over %zu slices of the run: %s -> %s |%s|\n", k,
-		hs_fmt_bytes((double)v.first_B, a), hs_fmt_bytes((double)v.last_B, b), spark);
+	fprintf(out, "Heap floor over %zu slice%s of the run: %s -> %s |%s|\n", k,
+		k == 1 ? "" : "s", hs_fmt_bytes((double)v.first_B, a),
+		hs_fmt_bytes((double)v.last_B, b), spark);
 	if (v.reason == HS_LEAK_SUSPECT)
 		fprintf(out, "  It rises in %u of %zu slices: the staircase of a leak.\n",
 			v.steps, k - 1);
