@@ -50,11 +50,6 @@ bool hs_analysis_prints_normal_output(const struct hs_analysis_opts *opts)
 	return opts->leaks && !opts->diff;
 }
 
-size_t hs_analysis_files_needed(const struct hs_analysis_opts *opts)
-{
-	return opts->diff ? 2 : 1;
-}
-
 int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *m,
 		    const char *file, const char *file2, struct hs_outbuf *ob, FILE *err)
 {

@@ -23,9 +23,6 @@
 #include "model.h"
 #include "outbuf.h"
 
-/* Exit status for a bad --max-peak value (a usage error). */
-#define HS_ANALYSIS_USAGE 2
-
 struct hs_analysis_opts {
 	bool leaks;
 	bool diff;
@@ -44,9 +41,6 @@ bool hs_analysis_wanted(const struct hs_analysis_opts *opts);
 
 /* True when ms_print's own output is wanted as well (--leaks). */
 bool hs_analysis_prints_normal_output(const struct hs_analysis_opts *opts);
-
-/* Number of file arguments the options need: 2 with --diff, else 1. */
-size_t hs_analysis_files_needed(const struct hs_analysis_opts *opts);
 
 /* Run the analyses after the printer's part: m is FILE (or OLD for --diff)
  * already parsed; NEW (file2) is parsed here.  Reports are appended to ob,
