@@ -101,11 +101,236 @@ START_TEST(example_matches_massif)
 }
 END_TEST
 
+/* got must be Massif's file followed by exactly one snapshot, our final
+ * one; returns that snapshot's text. */
+static const char *expect_massif_then_final(const char *got, const char *fixture)
+{
+	const char *want = read_fixture(fixture);
+	size_t n = strlen(want);
+	ck_assert_msg(strncmp(got, want, n) == 0, "differs from %s:\n%s", fixture, got);
+	unsigned n_massif = count_snapshots(want);
+	ck_assert_uint_eq(count_snapshots(got), n_massif + 1);
+	return got + n;
+}
+
+static const uintptr_t below_main[] = { LIBC_CALL_MAIN, LIBC_START_MAIN, START };
+
+/* frames = site, then main's callers. */
+static unsigned stack_at(uintptr_t site, uintptr_t *out)
+{
+	out[0] = site;
+	memcpy(out + 1, below_main, sizeof below_main);
+	return 1 + N(below_main);
+}
+
+static const struct fake_sym small_syms[] = {
+	{ 0x109153, "main", "culling.c", 5, NULL },
+	{ 0x109156, "main", "peakmove.c", 4, NULL },
+	{ 0x109168, "main", "peakmove.c", 5, NULL },
+	{ 0x10917A, "main", "peakmove.c", 6, NULL },
+	{ 0x10916A, "main", "reshape.c", 4, NULL },
+	{ 0x10917F, "main", "reshape.c", 5, NULL },
+	{ 0x109194, "main", "reshape.c", 6, NULL },
+	{ 0x1091A9, "main", "reshape.c", 7, NULL },
+	{ 0x1091B7, "main", "reshape.c", 8, NULL },
+	{ 0x1091CC, "main", "reshape.c", 9, NULL },
+	{ 0x1091DA, "main", "reshape.c", 10, NULL },
+	{ 0x48F39A9, "strdup", "strdup.c", 42, "/usr/lib/x86_64-linux-gnu/libc.so.6" },
+	{ 0x48CB1FA, "__fopen_internal", "iofopen.c", 65, "/usr/lib/x86_64-linux-gnu/libc.so.6" },
+	{ 0x10919F, "main", NULL, 0, "/home/user/realloc_libc" },
+	{ 0x1091BC, "main", NULL, 0, "/home/user/realloc_libc" },
+	{ 0x1091CA, "main", NULL, 0, "/home/user/realloc_libc" },
+	{ 0x1091DF, "main", NULL, 0, "/home/user/realloc_libc" },
+	{ 0x1091F4, "main", NULL, 0, "/home/user/realloc_libc" },
+	{ LIBC_CALL_MAIN, "__libc_start_call_main", "libc_start_call_main.h", 58, NULL },
+	{ LIBC_START_MAIN, "__libc_start_main_impl", "libc-start.c", 360, NULL },
+	{ START, "_start", NULL, 0, "/home/user/x" },
+	{ 0, NULL, NULL, 0, NULL },
+};
+
+static void culling_opts(struct hs_options *opts)
+{
+	opts->heap_admin = 16;
+	strcpy(opts->desc, " --time-unit=B --heap-admin=16 --massif-out-file=culling.massif.out");
+}
+
+/* spec 2.5: 200 x malloc(16), --heap-admin=16, two cullings. */
+START_TEST(culling_matches_massif)
+{
+	uintptr_t st[8];
+	unsigned n = stack_at(0x109153, st);
+	start_b(culling_opts);
+	for (unsigned i = 0; i < 200; i++)
+		hs_rec_alloc(fake_ptr(i), 16, st, n);
+	struct hs_symbolizer sym = fake_symbolizer(small_syms);
+	const char *got = finish_to_text("./culling", &sym);
+	const char *final = expect_massif_then_final(got, "culling.massif.out");
+	/* Massif's last snapshot is t=6368 heap 3184; ours shows the end. */
+	ck_assert_str_eq(final, "#-----------\nsnapshot=50\n#-----------\n"
+				"time=6400\nmem_heap_B=3200\nmem_heap_extra_B=3200\nmem_stacks_B=0\n"
+				"heap_tree=detailed\n"
+				"n1: 3200 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
+				" n0: 3200 0x109153: main (culling.c:5)\n");
+	const char *s49 = snapshot_text(got, 49);
+	ck_assert_ptr_nonnull(strstr(s49, "time=6368\nmem_heap_B=3184\n"));
+	/* Detailed: [24, 29, 34, 39, 44, 49]. */
+	for (unsigned i = 0; i < 50; i++) {
+		int detailed = strstr(snapshot_text(got, i), "heap_tree=detailed") != NULL;
+		ck_assert_int_eq(detailed, i >= 24 && (i - 24) % 5 == 0);
+	}
+}
+END_TEST
+
+static void peakmove_opts(struct hs_options *opts)
+{
+	strcpy(opts->desc, " --time-unit=B --massif-out-file=peakmove.massif.out");
+}
+
+static void peakmove_pi0_opts(struct hs_options *opts)
+{
+	opts->peak_inaccuracy = 0;
+	strcpy(opts->desc, " --time-unit=B --peak-inaccuracy=0 --massif-out-file=peakmove-pi0.massif.out");
+}
+
+static void replay_peakmove(void)
+{
+	static const uintptr_t site[] = { 0x109156, 0x109168, 0x10917A };
+	static const size_t bytes[] = { 1000, 2000, 2016 };
+	for (unsigned i = 0; i < 3; i++) {
+		uintptr_t st[8];
+		unsigned n = stack_at(site[i], st);
+		hs_rec_alloc(fake_ptr(i), bytes[i], st, n);
+		hs_rec_free(fake_ptr(i));
+	}
+}
+
+/* spec 2.4: totals 1016 (peak), 2008 (new peak, 1016 turns detailed),
+ * 2024 (not above 2008 + 20: no peak). */
+START_TEST(peaks_match_massif)
+{
+	start_b(peakmove_opts);
+	replay_peakmove();
+	struct hs_symbolizer sym = fake_symbolizer(small_syms);
+	const char *got = finish_to_text("./peakmove", &sym);
+	const char *final = expect_massif_then_final(got, "peakmove.massif.out");
+	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 2), "time=1016\nmem_heap_B=1000\nmem_heap_extra_B=16\nmem_stacks_B=0\nheap_tree=detailed\n"));
+	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 5), "time=4040\nmem_heap_B=2000\nmem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"));
+	ck_assert_ptr_null(strstr(final, "peak"));
+}
+END_TEST
+
+START_TEST(peak_inaccuracy_zero_matches_massif)
+{
+	start_b(peakmove_pi0_opts);
+	replay_peakmove();
+	struct hs_symbolizer sym = fake_symbolizer(small_syms);
+	const char *got = finish_to_text("./peakmove", &sym);
+	expect_massif_then_final(got, "peakmove-pi0.massif.out");
+	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 8), "time=8072\nmem_heap_B=2016\nmem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"));
+	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 5), "heap_tree=detailed\n"));
+}
+END_TEST
+
+/* A program that never frees has no peak (spec 2.4, samples/nofree). */
+START_TEST(no_free_no_peak)
+{
+	start_b(NULL);
+	for (unsigned i = 0; i < 35; i++)
+		hs_rec_alloc(fake_ptr(i), 1000, st_loop, N(st_loop));
+	struct hs_symbolizer sym = fake_symbolizer(example_syms);
+	const char *got = finish_to_text("./nofree", &sym);
+	ck_assert_ptr_null(strstr(got, "heap_tree=peak"));
+	ck_assert_uint_eq(count_snapshots(got), 37);
+	for (unsigned i = 0; i < 36; i++) {
+		int detailed = strstr(snapshot_text(got, i), "heap_tree=detailed") != NULL;
+		ck_assert_int_eq(detailed, i % 10 == 9);
+	}
+}
+END_TEST
+
+static void reshape_opts(struct hs_options *opts)
+{
+	opts->detailed_freq = 1;
+	strcpy(opts->desc, " --time-unit=B --detailed-freq=1 --massif-out-file=reshape.massif.out");
+}
+
+static void realloc_to(void *old_ptr, void *new_ptr, size_t bytes, uintptr_t site)
+{
+	uintptr_t st[8];
+	unsigned n = stack_at(site, st);
+	uint64_t h = hs_rec_realloc_begin(old_ptr);
+	ck_assert_uint_ne(h, 0);
+	hs_rec_realloc_end(h, new_ptr, bytes, st, n);
+}
+
+static void alloc_at(void *ptr, size_t bytes, uintptr_t site)
+{
+	uintptr_t st[8];
+	unsigned n = stack_at(site, st);
+	hs_rec_alloc(ptr, bytes, st, n);
+}
+
+/* realloc: grow (a new block), shrink in place (heap -> extra at the same
+ * time), the same size, growth inside the slop, realloc(NULL, n). */
+START_TEST(realloc_shapes_match_massif)
+{
+	start_b(reshape_opts);
+	alloc_at(fake_ptr(1), 100, 0x10916A);
+	realloc_to(fake_ptr(1), fake_ptr(2), 5000, 0x10917F);
+	realloc_to(fake_ptr(2), fake_ptr(2), 50, 0x109194);
+	realloc_to(fake_ptr(2), fake_ptr(2), 50, 0x1091A9);
+	alloc_at(fake_ptr(3), 20, 0x1091B7);
+	realloc_to(fake_ptr(3), fake_ptr(3), 30, 0x1091CC);
+	alloc_at(fake_ptr(4), 40, 0x1091DA);
+	hs_rec_free(fake_ptr(2));
+	hs_rec_free(fake_ptr(3));
+	hs_rec_free(fake_ptr(4));
+	struct hs_symbolizer sym = fake_symbolizer(small_syms);
+	const char *got = finish_to_text("./reshape", &sym);
+	expect_massif_then_final(got, "reshape.massif.out");
+}
+END_TEST
+
+static void realloc_libc_opts(struct hs_options *opts)
+{
+	opts->detailed_freq = 1;
+	strcpy(opts->desc, " --time-unit=B --detailed-freq=1 --massif-out-file=realloc_libc.massif.out");
+}
+
+/* samples/realloc_libc: allocations inside libc, "(in /path)" frames. */
+START_TEST(realloc_libc_matches_massif)
+{
+	uintptr_t st[8];
+	start_b(realloc_libc_opts);
+	st[0] = 0x48F39A9;
+	st[1] = 0x10919F;
+	hs_rec_alloc(fake_ptr(1), 14, st, 2); /* strdup */
+	st[0] = 0x48CB1FA;
+	st[1] = 0x1091BC;
+	hs_rec_alloc(fake_ptr(2), 472, st, 2); /* fopen */
+	alloc_at(fake_ptr(3), 100, 0x1091CA);
+	realloc_to(fake_ptr(3), fake_ptr(4), 5000, 0x1091DF);
+	realloc_to(fake_ptr(4), fake_ptr(4), 50, 0x1091F4);
+	hs_rec_free(fake_ptr(2));
+	hs_rec_free(fake_ptr(1));
+	hs_rec_free(fake_ptr(4));
+	struct hs_symbolizer sym = fake_symbolizer(small_syms);
+	const char *got = finish_to_text("./realloc_libc", &sym);
+	expect_massif_then_final(got, "realloc_libc.massif.out");
+}
+END_TEST
+
 static Suite *replay_suite(void)
 {
 	Suite *s = suite_create("recorder replay");
-	TCase *tc = tcase_create("example");
+	TCase *tc = tcase_create("massif");
 	tcase_add_test(tc, example_matches_massif);
+	tcase_add_test(tc, culling_matches_massif);
+	tcase_add_test(tc, peaks_match_massif);
+	tcase_add_test(tc, peak_inaccuracy_zero_matches_massif);
+	tcase_add_test(tc, no_free_no_peak);
+	tcase_add_test(tc, realloc_shapes_match_massif);
+	tcase_add_test(tc, realloc_libc_matches_massif);
 	suite_add_tcase(s, tc);
 	return s;
 }
