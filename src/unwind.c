@@ -1,0 +1,71 @@
+/* unwind: capturing the caller's stack on every allocation (see unwind.h). */
+#include "config.h"
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#include <dlfcn.h>
+#include <link.h>
+#include <stddef.h>
+
+#include "recorder.h"
+#include "unwind.h"
+
+/* [self_lo, self_hi): the executable segments of libheapsnap.so. */
+static uintptr_t self_lo, self_hi;
+
+/* dl_iterate_phdr callback: find the object holding hs_unwind_init. */
+static int find_self(struct dl_phdr_info *info, size_t size, void *data)
+{
+	uintptr_t here = (uintptr_t)data;
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start, end;
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		start = info->dlpi_addr + ph->p_vaddr;
+		end = start + ph->p_memsz;
+		if (start < lo)
+			lo = start;
+		if (end > hi)
+			hi = end;
+	}
+	if (lo <= here && here < hi) {
+		self_lo = lo;
+		self_hi = hi;
+		return 1;
+	}
+	return 0;
+}
+
+/* Set up libunwind and find our own code's address range. */
+void hs_unwind_init(void)
+{
+	/* A per-thread cache: no lock in the hot path, and no allocation
+	 * (libunwind keeps it in TLS). */
+	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+	dl_iterate_phdr(find_self, (void *)(uintptr_t)&hs_unwind_init);
+}
+
+/* Capture the current stack, our own frames dropped. */
+unsigned hs_unwind_capture(uintptr_t *frames, unsigned max)
+{
+	void *raw[HS_MAX_FRAMES + 8];
+	int got;
+	unsigned n = 0;
+	int i = 0;
+
+	if (max > HS_MAX_FRAMES)
+		max = HS_MAX_FRAMES;
+	got = unw_backtrace(raw, (int)(sizeof(raw) / sizeof(raw[0])));
+	/* Our frames (this function, the wrapper) are the innermost ones;
+	 * skip them all so frames[0] is the caller of malloc. */
+	while (i < got && (uintptr_t)raw[i] >= self_lo && (uintptr_t)raw[i] < self_hi)
+		i++;
+	for (; i < got && n < max; i++)
+		frames[n++] = (uintptr_t)raw[i] - 1;
+	return n;
+}
