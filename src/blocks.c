@@ -72,8 +72,13 @@ static void migrate_step(struct hs_blocks *b)
 		return;
 	for (int k = 0; k < HS_MIGRATE_STEP && b->migrate_next < b->old.n_slots; k++) {
 		struct hs_block *s = &b->old.slots[b->migrate_next++];
-		if (s->ptr > HS_DEAD)
+		if (s->ptr > HS_DEAD) {
 			table_put(&b->cur, s);
+			/* A tombstone keeps the probe chains of unmoved entries. */
+			s->ptr = HS_DEAD;
+			b->old.n_used--;
+			b->old.n_dead++;
+		}
 	}
 	if (b->migrate_next == b->old.n_slots) {
 		hs_arena_unmap(b->old.slots, b->old.n_slots * sizeof(struct hs_block));
