@@ -41,6 +41,7 @@ struct dw_api {
 	const char *(*lineinfo)(Dwfl_Line *, Dwarf_Addr *, int *, int *, Dwarf_Word *, Dwarf_Word *);
 	Dwarf_Die *(*module_addrdie)(Dwfl_Module *, Dwarf_Addr, Dwarf_Addr *);
 	int (*getscopes)(Dwarf_Die *, Dwarf_Addr, Dwarf_Die **);
+	int (*getscopes_die)(Dwarf_Die *, Dwarf_Die **);
 	int (*tag)(Dwarf_Die *);
 	Dwarf_Attribute *(*attr_integrate)(Dwarf_Die *, unsigned int, Dwarf_Attribute *);
 	const char *(*formstring)(Dwarf_Attribute *);
@@ -158,6 +159,7 @@ static int load_libdw(struct dw_api *dw)
 	LOOK(lineinfo, "dwfl_lineinfo");
 	LOOK(module_addrdie, "dwfl_module_addrdie");
 	LOOK(getscopes, "dwarf_getscopes");
+	LOOK(getscopes_die, "dwarf_getscopes_die");
 	LOOK(tag, "dwarf_tag");
 	LOOK(attr_integrate, "dwarf_attr_integrate");
 	LOOK(formstring, "dwarf_formstring");
@@ -209,7 +211,11 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 		GElf_Off offset;
 		GElf_Sym sym;
 		const char *name = s->dw.module_addrinfo(mod, addr, &offset, &sym, NULL, NULL, NULL);
-		function = demangled(s, name);
+		int type = name != NULL ? GELF_ST_TYPE(sym.st_info) : STT_NOTYPE;
+		/* Valgrind names code from function symbols only: an assembly
+		 * label such as ld.so's _dl_start_user (NOTYPE) stays "???". */
+		if (type == STT_FUNC || type == STT_GNU_IFUNC)
+			function = demangled(s, name);
 	}
 	{
 		Dwfl_Line *l = s->dw.module_getsrc(mod, addr);
@@ -220,8 +226,11 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 			line = (unsigned)lineno;
 		}
 	}
-	/* Inlined calls at addr: each one's caller is named by the next
-	 * scope out, at the inlined subroutine's call_file:call_line. */
+	/* Inlined calls at addr, innermost first: each one is named by its
+	 * own DIE and placed at its caller's call_file:call_line.  Past the
+	 * innermost inline instance dwarf_getscopes climbs the abstract
+	 * definition, so each next level comes from dwarf_getscopes_die of
+	 * the concrete instance (as eu-addr2line -i does). */
 	if (file != NULL) {
 		Dwarf_Addr bias = 0;
 		Dwarf_Die *cu = s->dw.module_addrdie(mod, addr, &bias);
@@ -229,28 +238,54 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 		int n_scopes = cu != NULL ? s->dw.getscopes(cu, addr - bias, &scopes) : 0;
 		Dwarf_Files *files = NULL;
 		size_t n_files = 0;
+		Dwarf_Die inl;
+		int have = 0;
 
 		if (cu != NULL && s->dw.getsrcfiles(cu, &files, &n_files) != 0)
 			files = NULL;
-		for (int i = 0; i < n_scopes && n + 1 < max && n + 1 < MAX_INLINE; i++) {
+		for (int i = 0; i < n_scopes; i++) {
+			int tag = s->dw.tag(&scopes[i]);
+			if (tag == DW_TAG_subprogram)
+				break;
+			if (tag == DW_TAG_inlined_subroutine) {
+				inl = scopes[i];
+				have = 1;
+				break;
+			}
+		}
+		free(scopes);
+		while (have && n + 1 < max && n + 1 < MAX_INLINE) {
 			Dwarf_Attribute attr;
 			Dwarf_Word call_file = 0, call_line = 0;
 			const char *call_src;
+			Dwarf_Die *chain = NULL;
+			int n_chain;
 
-			if (s->dw.tag(&scopes[i]) != DW_TAG_inlined_subroutine)
-				continue;
-			out[n++] = (struct hs_frame_text){ own_copy(s, die_name(s, &scopes[i])), file, line, object };
-			if (s->dw.attr_integrate(&scopes[i], DW_AT_call_file, &attr) != NULL)
+			out[n++] = (struct hs_frame_text){ own_copy(s, die_name(s, &inl)), file, line, object };
+			if (s->dw.attr_integrate(&inl, DW_AT_call_file, &attr) != NULL)
 				s->dw.formudata(&attr, &call_file);
-			if (s->dw.attr_integrate(&scopes[i], DW_AT_call_line, &attr) != NULL)
+			if (s->dw.attr_integrate(&inl, DW_AT_call_line, &attr) != NULL)
 				s->dw.formudata(&attr, &call_line);
 			call_src = files != NULL && call_file < n_files ? s->dw.filesrc(files, call_file, NULL, NULL) : NULL;
 			if (call_src != NULL && call_line > 0) {
 				file = own_copy(s, base_name(call_src));
 				line = (unsigned)call_line;
 			}
+			/* The next enclosing inline instance, if any. */
+			have = 0;
+			n_chain = s->dw.getscopes_die(&inl, &chain);
+			for (int i = 1; i < n_chain; i++) {
+				int tag = s->dw.tag(&chain[i]);
+				if (tag == DW_TAG_subprogram)
+					break;
+				if (tag == DW_TAG_inlined_subroutine) {
+					inl = chain[i];
+					have = 1;
+					break;
+				}
+			}
+			free(chain);
 		}
-		free(scopes);
 	}
 	out[n++] = (struct hs_frame_text){ function, file, line, object };
 	return n;
