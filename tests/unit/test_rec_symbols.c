@@ -17,6 +17,7 @@
 uintptr_t hs_test_here(void);
 uintptr_t hs_test_plain_caller(unsigned *line);
 uintptr_t hs_test_inline_caller(unsigned *inner, unsigned *outer);
+uintptr_t hs_test_nested_caller(unsigned lines[3]);
 
 /* The address of the call to this function, as the recorder takes it. */
 __attribute__((noinline)) uintptr_t hs_test_here(void)
@@ -39,6 +40,26 @@ static inline __attribute__((always_inline)) uintptr_t inlined_helper(unsigned *
 __attribute__((noinline)) uintptr_t hs_test_inline_caller(unsigned *inner, unsigned *outer)
 {
 	uintptr_t a = inlined_helper(inner); *outer = __LINE__;
+	return a;
+}
+
+/* Two levels of inlining: past the first, libdw's scopes climb the
+ * abstract definition, so the concrete chain must be followed. */
+static inline __attribute__((always_inline)) uintptr_t inner_inline(unsigned lines[3])
+{
+	uintptr_t a = hs_test_here(); lines[0] = __LINE__;
+	return a;
+}
+
+static inline __attribute__((always_inline)) uintptr_t outer_inline(unsigned lines[3])
+{
+	uintptr_t a = inner_inline(lines); lines[1] = __LINE__;
+	return a;
+}
+
+__attribute__((noinline)) uintptr_t hs_test_nested_caller(unsigned lines[3])
+{
+	uintptr_t a = outer_inline(lines); lines[2] = __LINE__;
 	return a;
 }
 
@@ -89,6 +110,24 @@ START_TEST(inline_frames_innermost_first)
 	/* With room for one frame only, the real function is kept. */
 	ck_assert_uint_eq(sym.symbolize(sym.ctx, addr, f, 1), 1);
 	ck_assert_str_eq(f[0].function, "hs_test_inline_caller");
+}
+END_TEST
+
+START_TEST(nested_inline_chain)
+{
+	struct hs_frame_text f[8];
+	unsigned lines[3] = { 0, 0, 0 };
+	uintptr_t addr = hs_test_nested_caller(lines);
+	unsigned n = sym.symbolize(sym.ctx, addr, f, 8);
+
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(f[0].function, "inner_inline");
+	ck_assert_uint_eq(f[0].line, lines[0]);
+	ck_assert_str_eq(f[1].function, "outer_inline");
+	ck_assert_uint_eq(f[1].line, lines[1]);
+	ck_assert_str_eq(f[2].function, "hs_test_nested_caller");
+	ck_assert_uint_eq(f[2].line, lines[2]);
+	ck_assert_str_eq(f[2].file, "test_rec_symbols.c");
 }
 END_TEST
 
@@ -147,6 +186,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, plain_call_site);
 	tcase_add_test(tc, inline_frames_innermost_first);
+	tcase_add_test(tc, nested_inline_chain);
 	tcase_add_test(tc, cached_answers_are_stable);
 	tcase_add_test(tc, library_without_debug_info);
 	tcase_add_test(tc, unknown_address);
