@@ -8,11 +8,11 @@
 #define HS_FIRST_SLOTS ((size_t)1024)
 #define HS_MIGRATE_STEP 8 /* old slots moved per operation: finishes long before cur fills */
 
-/* Fibonacci hashing of the address; the low 4 bits are alignment. */
+/* Fibonacci hashing of the address: the top bits of the product. */
 static size_t slot_of(uintptr_t ptr, size_t n_slots)
 {
-	uint64_t h = (uint64_t)(ptr >> 4) * UINT64_C(0x9E3779B97F4A7C15);
-	return (size_t)(h >> 20) & (n_slots - 1);
+	uint64_t h = (uint64_t)ptr * UINT64_C(0x9E3779B97F4A7C15);
+	return (size_t)(h >> (64 - __builtin_ctzll((unsigned long long)n_slots)));
 }
 
 /* Index of ptr in t, or n_slots when absent. */

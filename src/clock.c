@@ -53,6 +53,10 @@ int hs_clock_init(struct hs_clock *c, enum hs_time_unit unit)
 	c->started = 0;
 	c->origin = 0;
 	c->perf_fd = -1;
+	c->coarse_tick_ns = 0;
+	struct timespec res;
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0 && res.tv_sec == 0 && res.tv_nsec > 0)
+		c->coarse_tick_ns = res.tv_nsec;
 	if (unit == HS_TIME_INSTRUCTIONS) {
 		c->perf_fd = open_instruction_counter();
 		if (c->perf_fd < 0)
@@ -83,6 +87,20 @@ int64_t hs_clock_now(struct hs_clock *c, uint64_t churn_bytes)
 	int64_t t = raw - c->origin;
 	if (c->unit == HS_TIME_MS)
 		t /= 1000000;
+	return t < 0 ? 0 : t;
+}
+
+int64_t hs_clock_upper_bound(struct hs_clock *c)
+{
+	if (c->unit != HS_TIME_MS || !c->started || c->coarse_tick_ns == 0)
+		return INT64_MAX;
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
+		return INT64_MAX;
+	/* The coarse clock is CLOCK_MONOTONIC as of the last tick, so the
+	 * precise reading is below coarse + one tick. */
+	int64_t ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + c->coarse_tick_ns;
+	int64_t t = (ns - c->origin) / 1000000;
 	return t < 0 ? 0 : t;
 }
 

@@ -18,6 +18,7 @@ struct hs_clock {
 	int started;          /* the first reading was taken */
 	int64_t origin;       /* ns (ms unit) or instructions (i unit) at the first reading */
 	int perf_fd;          /* the instruction counter, or -1 */
+	int64_t coarse_tick_ns; /* resolution of CLOCK_MONOTONIC_COARSE, 0 if unusable */
 };
 
 /* Set up a clock in unit.  Returns 0, or -1 when unit is i and no
@@ -26,6 +27,12 @@ int hs_clock_init(struct hs_clock *c, enum hs_time_unit unit);
 
 /* The time now: churn_bytes for B, else the clock relative to the first call. */
 int64_t hs_clock_now(struct hs_clock *c, uint64_t churn_bytes);
+
+/* A cheap upper bound of what hs_clock_now would return now (ms unit,
+ * once started: from the coarse clock plus one tick), or INT64_MAX when
+ * there is none.  Lets the caller skip a snapshot without the precise
+ * clock, which costs several times more on every malloc. */
+int64_t hs_clock_upper_bound(struct hs_clock *c);
 
 /* Whether this machine gives user-space instruction counts (for --time-unit=i). */
 int hs_clock_instructions_available(void);

@@ -97,12 +97,18 @@ static int64_t now(void)
 
 static void normal_attempt(void)
 {
+	/* Most attempts fall inside the minimum interval: rule them out with
+	 * the cheap clock bound before reading the precise clock. */
+	if (hs_snapshots_skip(&rec.snaps, hs_clock_upper_bound(&rec.clock)))
+		return;
 	if (hs_snapshots_normal(&rec.snaps, now(), rec.heap_bytes, rec.extra_bytes, &rec.ctxs) != 0)
 		give_up_locked("out of memory");
 }
 
 static void peak_attempt(void)
 {
+	if (!hs_snapshots_peak_due(&rec.snaps, rec.heap_bytes, rec.extra_bytes))
+		return; /* the usual case: no clock reading needed */
 	if (hs_snapshots_peak(&rec.snaps, now(), rec.heap_bytes, rec.extra_bytes, &rec.ctxs) != 0)
 		give_up_locked("out of memory");
 }
@@ -202,12 +208,10 @@ void hs_rec_free(void *ptr)
 {
 	if (!hs_rec_active() || ptr == NULL)
 		return;
+	struct hs_block blk;
 	pthread_mutex_lock(&rec.lock);
-	if (atomic_load(&rec.state) == REC_ON &&
-	    hs_blocks_find(&rec.blocks, (uintptr_t)ptr) != NULL) {
-		peak_attempt(); /* the state before the free */
-		struct hs_block blk;
-		hs_blocks_remove(&rec.blocks, (uintptr_t)ptr, &blk);
+	if (atomic_load(&rec.state) == REC_ON && hs_blocks_remove(&rec.blocks, (uintptr_t)ptr, &blk)) {
+		peak_attempt(); /* the totals still hold the block */
 		uint64_t extra = rec.opts.heap_admin + blk.slop_bytes;
 		rec.heap_bytes -= blk.req_bytes;
 		rec.extra_bytes -= extra;

@@ -46,6 +46,15 @@ static int copy_contexts(struct hs_snapshot *snap, struct hs_contexts *ctxs)
 	return 0;
 }
 
+/* Massif's test for a new peak: total > peak + trunc(peak * inaccuracy / 100). */
+static uint64_t peak_limit(uint64_t peak_total_bytes, double peak_inaccuracy)
+{
+	double excess_d = (double)peak_total_bytes * peak_inaccuracy / 100;
+	/* A negative --peak-inaccuracy wraps as Massif's cast does on amd64. */
+	uint64_t excess = excess_d < 0 ? (uint64_t)(int64_t)excess_d : (uint64_t)excess_d;
+	return peak_total_bytes + excess;
+}
+
 static int is_uncullable(const struct hs_snapshots *s, unsigned i)
 {
 	return i == 0 || i == s->count - 1 || s->table[i].kind == HS_SNAP_PEAK;
@@ -126,6 +135,7 @@ static int take(struct hs_snapshots *s, enum hs_snap_kind kind, int detailed, in
 		s->since_detailed++;
 	if (kind == HS_SNAP_PEAK) {
 		s->peak_total_bytes = heap_bytes + extra_bytes;
+		s->peak_limit_bytes = peak_limit(s->peak_total_bytes, s->peak_inaccuracy);
 		for (unsigned i = 0; i < s->count; i++)
 			if (s->table[i].kind == HS_SNAP_PEAK)
 				s->table[i].kind = HS_SNAP_NORMAL; /* keeps its tree: "detailed" */
@@ -137,25 +147,32 @@ static int take(struct hs_snapshots *s, enum hs_snap_kind kind, int detailed, in
 	return 0;
 }
 
+int hs_snapshots_skip(struct hs_snapshots *s, int64_t now)
+{
+	if (now >= s->next_allowed_time)
+		return 0;
+	s->n_skipped++;
+	return 1;
+}
+
 int hs_snapshots_normal(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
 			uint64_t extra_bytes, struct hs_contexts *ctxs)
 {
-	if (now < s->next_allowed_time) {
-		s->n_skipped++;
+	if (hs_snapshots_skip(s, now))
 		return 0;
-	}
 	int detailed = s->since_detailed == s->detailed_freq - 1;
 	return take(s, HS_SNAP_NORMAL, detailed, now, heap_bytes, extra_bytes, ctxs);
+}
+
+int hs_snapshots_peak_due(const struct hs_snapshots *s, uint64_t heap_bytes, uint64_t extra_bytes)
+{
+	return heap_bytes + extra_bytes > s->peak_limit_bytes;
 }
 
 int hs_snapshots_peak(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
 		      uint64_t extra_bytes, struct hs_contexts *ctxs)
 {
-	uint64_t total = heap_bytes + extra_bytes;
-	double excess_d = (double)s->peak_total_bytes * s->peak_inaccuracy / 100;
-	/* A negative --peak-inaccuracy wraps as Massif's cast does on amd64. */
-	uint64_t excess = excess_d < 0 ? (uint64_t)(int64_t)excess_d : (uint64_t)excess_d;
-	if (total <= s->peak_total_bytes + excess)
+	if (!hs_snapshots_peak_due(s, heap_bytes, extra_bytes))
 		return 0;
 	return take(s, HS_SNAP_PEAK, 1, now, heap_bytes, extra_bytes, ctxs);
 }

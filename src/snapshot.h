@@ -51,6 +51,7 @@ struct hs_snapshots {
 	int64_t next_allowed_time;
 	unsigned since_detailed;    /* snapshots since the last detailed one */
 	uint64_t peak_total_bytes;  /* heap + extra of the current peak, 0 when none */
+	uint64_t peak_limit_bytes;  /* a total above this is a new peak */
 	unsigned n_cullings;
 	unsigned n_skipped;
 };
@@ -62,6 +63,13 @@ int hs_snapshots_init(struct hs_snapshots *s, const struct hs_options *opts);
  * skipped), or -1 when out of memory (nothing taken). */
 int hs_snapshots_normal(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
 			uint64_t extra_bytes, struct hs_contexts *ctxs);
+
+/* Whether a normal attempt at time now would be skipped (the minimum
+ * interval has not passed); counts it as skipped if so. */
+int hs_snapshots_skip(struct hs_snapshots *s, int64_t now);
+
+/* Whether a peak attempt with these totals would take a snapshot. */
+int hs_snapshots_peak_due(const struct hs_snapshots *s, uint64_t heap_bytes, uint64_t extra_bytes);
 
 /* A peak attempt with the totals before a free or shrinking realloc. */
 int hs_snapshots_peak(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
