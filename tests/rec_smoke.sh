@@ -25,7 +25,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..22
+echo 1..24
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -78,7 +78,7 @@ check "SIGTERM: file written and valid" ms_print_accepts sig.out
 # 15: _exit writes the file too.
 "$HS_LAUNCHER" --quiet --massif-out-file="$work/exit.out" perl -MPOSIX -e 'POSIX::_exit(5)' 2>err7
 rc=$?
-check_sh "_exit(5): status 5, file written" '[ "$rc" = 5 ] && grep -q "^cmd: perl -MPOSIX -e POSIX::_exit(5)$" exit.out'
+check_sh "_exit(5): status 5, file valid" '[ "$rc" = 5 ] && grep -q "^cmd: perl -MPOSIX -e POSIX::_exit(5)$" exit.out && ms_print_accepts exit.out'
 
 # 16: --quiet says nothing.
 "$HS_LAUNCHER" --quiet --massif-out-file="$work/q.out" sh -c 'exit 0' 2>err8
@@ -106,3 +106,10 @@ check "bad HEAPSNAP_OPTIONS: program runs, one line" [ "$out" = ran -a "$(cat er
 "$HS_LAUNCHER" --massif-out-file=/nonexistent-dir/m.out sh -c 'exit 4' 2>err11
 rc=$?
 check "unwritable file: status kept, one line" [ "$rc" = 4 -a "$(cat err11)" = "heapsnap: cannot write /nonexistent-dir/m.out: No such file or directory" ]
+
+# 23-24: --trace-children=yes: an exec'd program writes its own file.
+"$HS_LAUNCHER" --quiet --trace-children=yes --massif-out-file="$work/tc.%p" sh -c 'perl -e 1; exit 0' 2>/dev/null
+set -- "$work"/tc.*
+check "trace-children: the shell's file and perl's" [ $# = 2 ]
+perl_file=$(grep -l "^cmd: perl -e 1$" "$work"/tc.*)
+check_sh "trace-children: perl's file is valid" '[ -n "$perl_file" ] && ms_print_accepts "$perl_file"'
