@@ -753,8 +753,6 @@ static void hide_from_children(void)
 	extern char **environ;
 	char **in, **out;
 
-	if (environ == NULL)
-		return;
 	for (in = out = environ; *in != NULL; in++) {
 		if (env_is(*in, "HEAPSNAP_OPTIONS") || env_is(*in, "HEAPSNAP_REPORT_FD"))
 			continue;
@@ -796,6 +794,12 @@ static void lib_init(void)
 	const char *env;
 	int expected = ST_NEW;
 
+	extern char **environ;
+
+	/* The loader may call malloc before libc has set environ: we could
+	 * not see HEAPSNAP_OPTIONS yet, so wait for a later call. */
+	if (environ == NULL)
+		return;
 	if (!atomic_compare_exchange_strong(&g_state, &expected, ST_STARTING))
 		return; /* another thread is starting us: its calls go unrecorded meanwhile */
 	tl_guard++;
