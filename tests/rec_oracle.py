@@ -12,6 +12,8 @@ For each program in tests/progs/ (built with -g -O0 -fno-omit-frame-pointer):
      (skipped while $HS_PRINT is not built).
 
 Known, named differences (see the README's "Differences from Massif"):
+  * memalign-family slop (rec_memalign): see PROGRAMS below.
+  * The dynamic loader's entry frame: see rec_massif.known_label.
   * libstdc++'s 72704-byte emergency exception pool is allocated by an ELF
     constructor before main; see CXX_POOL below for how it is handled.
   * Massif runs __libc_freeres/__gnu_cxx::__freeres at exit; heapsnap cannot.
@@ -27,12 +29,18 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rec_massif as rm  # noqa: E402
 
-PROGRAMS = ["rec_straight", "rec_realloc", "rec_calloc", "rec_chain",
-            "rec_recurse", "rec_staircase", "rec_cxx"]
+# (program, columns compared).  "exact": time, mem_heap_B, mem_heap_extra_B
+# and kind.  "heap": mem_heap_B and kind only -- named difference: Valgrind's
+# slop for memalign-family blocks depends on its own allocator's addresses
+# (see rec_memalign.c), so extra and the B time axis cannot match there.
+PROGRAMS = [("rec_straight", "exact"), ("rec_realloc", "exact"),
+            ("rec_calloc", "exact"), ("rec_memalign", "heap"),
+            ("rec_chain", "exact"), ("rec_recurse", "exact"),
+            ("rec_staircase", "exact"), ("rec_cxx", "exact")]
 CASES_PER_PROGRAM = 5
 
 
-def compare_program(tap, name, progdir, workdir, paths, have_print):
+def compare_program(tap, name, columns, progdir, workdir, paths, have_print):
     exe = os.path.join(progdir, name)
     ms_out = os.path.join(workdir, name + ".massif.out")
     hs_out = os.path.join(workdir, name + ".heapsnap.out")
@@ -46,8 +54,9 @@ def compare_program(tap, name, progdir, workdir, paths, have_print):
             problems.append("massif exit %d: %s" % (r_ms.returncode, r_ms.stderr.decode(errors="replace")))
         if r_hs.returncode != 0:
             problems.append("heapsnap exit %d: %s" % (r_hs.returncode, r_hs.stderr.decode(errors="replace")))
-        if r_hs.stderr:
-            problems.append("heapsnap stderr: %s" % r_hs.stderr.decode(errors="replace"))
+        extra_lines = rm.heapsnap_stderr_problems(r_hs.stderr)
+        if extra_lines:
+            problems.append("heapsnap stderr: %s" % "\n".join(extra_lines))
         ms = rm.parse(ms_out)
         hs = rm.parse(hs_out)
         ok_print, _, err = rm.ms_print_accepts(hs_out)
@@ -64,12 +73,17 @@ def compare_program(tap, name, progdir, workdir, paths, have_print):
 
     # heapsnap adds one final detailed snapshot at exit (hs_rec_finish).
     hs_snaps = hs.snapshots[:-1]
-    ms_rows = [s.row() for s in ms.snapshots]
-    hs_rows = [s.row() for s in hs_snaps]
+    if columns == "exact":
+        ms_rows = ["%d %d %d %s" % s.row() for s in ms.snapshots]
+        hs_rows = ["%d %d %d %s" % s.row() for s in hs_snaps]
+        what = "time, heap, extra, kind"
+    else:
+        ms_rows = ["%d %s" % (s.heap, s.kind) for s in ms.snapshots]
+        hs_rows = ["%d %s" % (s.heap, s.kind) for s in hs_snaps]
+        what = "heap, kind"
     if not tap.ok(ms_rows == hs_rows,
-                  "%s: %d snapshots equal Massif's (time, heap, extra, kind)" % (name, len(ms_rows)),
-                  rm.unified_diff(["%d %d %d %s" % r for r in ms_rows],
-                                  ["%d %d %d %s" % r for r in hs_rows], "massif", "heapsnap")):
+                  "%s: %d snapshots equal Massif's (%s)" % (name, len(ms_rows), what),
+                  rm.unified_diff(ms_rows, hs_rows, "massif", "heapsnap")):
         failed = True
 
     ms_peak, hs_peak = ms.peak, hs.peak
@@ -128,15 +142,15 @@ def main():
     missing = [t for t in (paths["launcher"], paths["valgrind"], paths["ms_print"])
                if rm.tool_missing(t)]
     if missing:
-        for name in PROGRAMS:
+        for name, _ in PROGRAMS:
             for _ in range(CASES_PER_PROGRAM):
                 tap.skip(name, "not found: " + " ".join(missing))
         return 0
     have_print = rm.hs_print_usable()
     workdir = tempfile.mkdtemp(prefix="rec_oracle.")
     try:
-        for name in PROGRAMS:
-            compare_program(tap, name, progdir, workdir, paths, have_print)
+        for name, columns in PROGRAMS:
+            compare_program(tap, name, columns, progdir, workdir, paths, have_print)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

@@ -2,10 +2,16 @@
 """rec_threads: 8 threads, each making a million allocations and frees and
 keeping a known set of blocks, under heapsnap, 20 runs in a row.
 
-Each run must finish under a timeout (no deadlock), exit 0, and its file's
-final snapshot (heapsnap's snapshot at exit) must hold exactly the bytes
-the threads still hold: rec_threads prints that figure, computed from the
-block sizes it used.  The first run's file must pass Valgrind's ms_print.
+Each run must finish under a timeout (no deadlock), exit 0, and in its
+file's final snapshot (heapsnap's snapshot at exit) the threads' allocation
+site, worker(), must hold exactly the bytes the threads still hold:
+rec_threads prints that figure, computed from the block sizes it used.
+
+Named difference: mem_heap_B is a little larger than that, because glibc
+itself callocs per-thread bookkeeping in pthread_create (allocate_dtv, the
+TLS vector: 152 bytes a thread here, 272 under Valgrind) that stays cached
+after the join; Massif shows it as "calloc (rtld-malloc.h:44)".  They may total at most 4 KiB a thread and must be
+the same in every run.  The first run's file must pass Valgrind's ms_print.
 
 REC_THREADS_RUNS and REC_THREADS_ALLOCS override 20 and 1000000 for
 quick manual runs.
@@ -47,6 +53,7 @@ def main():
     want = expected_bytes(N_THREADS, ALLOCS)
     d = tempfile.mkdtemp(prefix="rec_threads.")
     keep = False
+    libc_bytes = []
     try:
         for run in range(1, RUNS + 1):
             out = os.path.join(d, "run%d.out" % run)
@@ -66,13 +73,21 @@ def main():
                 problems.append("program says %r" % r.stdout)
             try:
                 final = rm.parse(out).snapshots[-1]
-                if final.heap != want:
-                    problems.append("final snapshot mem_heap_B=%d, want %d (off by %d)"
-                                    % (final.heap, want, final.heap - want))
-                if final.kind == "empty":
-                    problems.append("final snapshot has no tree")
+                if final.tree is None:
+                    raise rm.MassifError("final snapshot has no tree")
+                worker = sum(c.bytes for c in final.tree.children if c.function == "worker")
+                if worker != want:
+                    problems.append("worker() holds %d bytes in the final snapshot, want %d"
+                                    % (worker, want))
+                libc = final.heap - worker
+                if libc > 4096 * N_THREADS or (libc_bytes and libc != libc_bytes[0]):
+                    problems.append("bytes outside worker(): %d (earlier runs: %s)"
+                                    % (libc, libc_bytes))
+                libc_bytes.append(libc)
             except (OSError, rm.MassifError) as e:
                 problems.append(str(e))
+            if libc_bytes and not problems:
+                what += " (+%d of glibc's thread set-up)" % libc_bytes[-1]
             if not tap.ok(not problems, what, "\n".join(problems)):
                 keep = True
             if run == 1:

@@ -12,6 +12,16 @@
 #include <string.h>
 #include <unistd.h>
 
+/* -O0 whatever CFLAGS say: configure's default "-g -O2" comes after the
+ * per-target flags on the command line, and even with -fno-inline it makes
+ * clones ("f [clone .isra.0]") that put compiler artefacts into the frames
+ * the tests compare. */
+#if defined(__clang__)
+#pragma clang optimize off
+#elif defined(__GNUC__)
+#pragma GCC optimize("O0")
+#endif
+
 #define REC_NOINLINE __attribute__((noinline))
 
 /* Keep a pointer observable so the allocation is never optimised away. */

@@ -1,11 +1,12 @@
 // rec_cxx: C++ new/delete, new[]/delete[], a class with a constructor that
 // allocates, and a std::vector growing by doubling.  Uses no iostreams, so
 // no stream buffers are allocated.
+// rec_common.h first: its -O0 pragma must cover the templates below.
+#include "rec_common.h"
+
 #include <cstddef>
 #include <new>
 #include <vector>
-
-#include "rec_common.h"
 
 struct Node {
 	explicit Node(std::size_t n) : payload(new char[n]) {}
