@@ -25,7 +25,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..24
+echo 1..27
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -113,3 +113,19 @@ set -- "$work"/tc.*
 check "trace-children: the shell's file and perl's" [ $# = 2 ]
 perl_file=$(grep -l "^cmd: perl -e 1$" "$work"/tc.*)
 check_sh "trace-children: perl's file is valid" '[ -n "$perl_file" ] && ms_print_accepts "$perl_file"'
+
+# 25-26: SIGTERM sent to the launcher goes to the program, which dies of it.
+"$HS_LAUNCHER" --quiet --massif-out-file="$work/fwd.out" perl -e 'open(F, ">started"); close(F); sleep 30' &
+launcher=$!
+i=0
+while [ ! -e started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM "$launcher"
+wait "$launcher"
+rc=$?
+check "SIGTERM to the launcher: forwarded, exit 143" [ "$rc" = 143 ]
+check "SIGTERM to the launcher: the program's file is valid" ms_print_accepts fwd.out
+
+# 27: a program that closes every fd still gets its file (opened at exit).
+"$HS_LAUNCHER" --quiet --massif-out-file="$work/closed.out" perl -MPOSIX -e 'POSIX::close($_) for 0..255; exit 6' 2>/dev/null
+rc=$?
+check_sh "all fds closed: status 6, file valid" '[ "$rc" = 6 ] && ms_print_accepts closed.out'
