@@ -13,6 +13,11 @@
 /* [self_lo, self_hi): the executable segments of libheapsnap.so. */
 static uintptr_t self_lo, self_hi;
 
+/* What to subtract from unw_backtrace's addresses to get "return address
+ * minus one": 1 with libunwind <= 1.6, 0 with later versions, which
+ * already give the address inside the call instruction. */
+static uintptr_t ret_adjust = 1;
+
 /* dl_iterate_phdr callback: find the object holding hs_unwind_init. */
 static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -41,13 +46,30 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+/* Capture a trace one frame below the caller and learn, from a return
+ * address known here, whether libunwind gives raw return addresses. */
+__attribute__((noinline)) static void probe_adjust(uintptr_t *seen, uintptr_t *ret)
+{
+	void *raw[4];
+	int got = unw_backtrace(raw, 4);
+
+	/* raw[0] is inside this function, raw[1] is the return into our caller. */
+	*seen = got >= 2 ? (uintptr_t)raw[1] : 0;
+	*ret = (uintptr_t)__builtin_extract_return_addr(__builtin_return_address(0));
+}
+
 /* Set up libunwind and find our own code's address range. */
 void hs_unwind_init(void)
 {
+	uintptr_t seen = 0, ret = 0;
+
 	/* A per-thread cache: no lock in the hot path, and no allocation
 	 * (libunwind keeps it in TLS). */
 	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)&hs_unwind_init);
+	probe_adjust(&seen, &ret);
+	if (ret != 0 && seen == ret - 1)
+		ret_adjust = 0;
 }
 
 /* Capture the current stack, our own frames dropped. */
@@ -66,6 +88,6 @@ unsigned hs_unwind_capture(uintptr_t *frames, unsigned max)
 	while (i < got && (uintptr_t)raw[i] >= self_lo && (uintptr_t)raw[i] < self_hi)
 		i++;
 	for (; i < got && n < max; i++)
-		frames[n++] = (uintptr_t)raw[i] - 1;
+		frames[n++] = (uintptr_t)raw[i] - ret_adjust;
 	return n;
 }
