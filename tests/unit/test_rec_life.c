@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "clock.h"
 #include "recorder.h"
 #include "test_rec_support.h"
 
@@ -269,6 +270,54 @@ START_TEST(threads_exact_totals)
 }
 END_TEST
 
+/* --time-unit=i: refused where there is no instruction counter (this
+ * machine), else recorded in instructions. */
+START_TEST(instructions_unit)
+{
+	opts.time_unit = HS_TIME_INSTRUCTIONS;
+	if (!hs_clock_instructions_available()) {
+		ck_assert_int_eq(hs_rec_init(&opts), -1);
+		ck_assert_int_eq(hs_rec_active(), 0);
+		opts.time_unit = HS_TIME_BYTES; /* a failed start leaves no trace */
+		ck_assert_int_eq(hs_rec_init(&opts), 0);
+		ck_assert_ptr_nonnull(strstr(finish(), "\ntime_unit: B\n"));
+		return;
+	}
+	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	hs_rec_alloc(ptr(0), 10, st_main, N(st_main));
+	const char *got = finish();
+	ck_assert_ptr_nonnull(strstr(got, "\ntime_unit: i\n"));
+	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 0), "time=0\n"));
+}
+END_TEST
+
+/* fork: the child goes on recording its own heap and writes its own
+ * file; the parent's is untouched by the child's allocations. */
+START_TEST(fork_child_records_its_own)
+{
+	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	hs_rec_alloc(ptr(0), 1000, st_main, N(st_main));
+	hs_rec_atfork_prepare();
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		hs_rec_atfork_child();
+		hs_rec_alloc(ptr(1), 2000, st_f, N(st_f));
+		const char *got = finish();
+		const char *last = snapshot_text(got, count_snapshots(got) - 1);
+		_exit(strstr(last, "mem_heap_B=3000\nmem_heap_extra_B=24\n") != NULL ? 0 : 1);
+	}
+	hs_rec_atfork_parent();
+	hs_rec_alloc(ptr(2), 48, st_f, N(st_f));
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child's file is wrong");
+	const char *got = finish();
+	const char *last = snapshot_text(got, count_snapshots(got) - 1);
+	ck_assert_ptr_nonnull(strstr(last, "mem_heap_B=1048\nmem_heap_extra_B=24\n"));
+}
+END_TEST
+
 static Suite *life_suite(void)
 {
 	Suite *s = suite_create("recorder life cycle");
@@ -282,6 +331,8 @@ static Suite *life_suite(void)
 	tcase_add_test(tc, finish_errors);
 	tcase_add_test(tc, ms_clock);
 	tcase_add_test(tc, threads_exact_totals);
+	tcase_add_test(tc, instructions_unit);
+	tcase_add_test(tc, fork_child_records_its_own);
 	suite_add_tcase(s, tc);
 	return s;
 }
