@@ -56,6 +56,20 @@ static void out_str(struct out *o, const char *s)
 	out_mem(o, s, strlen(s));
 }
 
+/* Text from outside (names, paths, the command line): a line break would
+ * end the line early and break the file, so it becomes a space. */
+static void out_text(struct out *o, const char *s)
+{
+	for (;;) {
+		size_t n = strcspn(s, "\n\r");
+		out_mem(o, s, n);
+		if (s[n] == '\0')
+			return;
+		out_mem(o, " ", 1);
+		s += n + 1;
+	}
+}
+
 static void out_u64(struct out *o, uint64_t v)
 {
 	char tmp[24];
@@ -113,16 +127,16 @@ static void out_frame_text(struct out *o, uintptr_t addr, const struct hs_frame_
 	const char *fn = t->function;
 	if (outermost && hs_filter_is_below_main(fn))
 		fn = "(below main)";
-	out_str(o, fn != NULL ? fn : "???");
+	out_text(o, fn != NULL ? fn : "???");
 	if (t->file != NULL) {
 		out_mem(o, " (", 2);
-		out_str(o, t->file);
+		out_text(o, t->file);
 		out_mem(o, ":", 1);
 		out_u64(o, t->line);
 		out_mem(o, ")", 1);
 	} else if (t->object != NULL) {
 		out_mem(o, " (in ", 5);
-		out_str(o, t->object);
+		out_text(o, t->object);
 		out_mem(o, ")", 1);
 	} else if (t->function != NULL) {
 		out_str(o, " (in ??" "?)"); /* split: "??)" would be a trigraph */
@@ -308,11 +322,11 @@ int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t
 		return fail(err, err_len, "out of memory while writing the Massif file", 0);
 
 	out_str(&o, "desc:");
-	out_str(&o, file->desc != NULL && file->desc[0] != '\0' ? file->desc : " (none)");
+	out_text(&o, file->desc != NULL && file->desc[0] != '\0' ? file->desc : " (none)");
 	if (file->desc_note != NULL)
-		out_str(&o, file->desc_note);
+		out_text(&o, file->desc_note);
 	out_str(&o, "\ncmd: ");
-	out_str(&o, file->cmd != NULL ? file->cmd : "");
+	out_text(&o, file->cmd != NULL ? file->cmd : "");
 	out_str(&o, "\ntime_unit: ");
 	out_str(&o, unit_text(file->time_unit));
 	out_mem(&o, "\n", 1);

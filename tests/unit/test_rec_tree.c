@@ -131,7 +131,7 @@ enum {
 	A_NEW = 0x404000, A_MALLOC = 0x405000, A_WRAP = 0x406000, A_CALL_MAIN = 0x407000,
 	A_START_MAIN = 0x407100, A_START = 0x407200, A_THREAD = 0x408000, A_CLONE = 0x408100,
 	A_START_THREAD = 0x408200, A_INL = 0x409000, A_NONAME = 0x40A000, A_NOOBJ = 0x40B000,
-	A_BARE = 0x40C000, A_IGN = 0x40D000, A_LIBC_MAIN_V = 0x40E000,
+	A_BARE = 0x40C000, A_IGN = 0x40D000, A_LIBC_MAIN_V = 0x40E000, A_NEWLINE = 0x40F000,
 };
 
 static const struct fake_sym syms[] = {
@@ -156,6 +156,7 @@ static const struct fake_sym syms[] = {
 	{ A_NONAME, NULL, NULL, 0, "/lib/libx.so" },
 	{ A_NOOBJ, "mystery", NULL, 0, NULL },
 	{ A_IGN, "ignored_alloc", "t.c", 90, "/bin/t" },
+	{ A_NEWLINE, "odd\nname", "a\nb.c", 1, "/bin/t" },
 	/* as Valgrind names a constructor's stack (ctor test below) */
 	{ 0x109156, "init", "ctor.c", 3, "/tmp/fx/ctor" },
 	{ 0x487C375, "call_init", "libc-start.c", 145, "/usr/lib/x86_64-linux-gnu/libc.so.6" },
@@ -314,6 +315,20 @@ START_TEST(frame_texts)
 }
 END_TEST
 
+/* A line break in a name or in the command line would end the line and
+ * break the file: it is written as a space. */
+START_TEST(line_breaks_flattened)
+{
+	start();
+	const uintptr_t s[] = { A_NEWLINE, A_MAIN };
+	hs_rec_alloc(ptr(1), 10, s, N(s));
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	const char *got = finish_to_text("./t a\nb\r", &sym);
+	ck_assert_ptr_nonnull(strstr(got, "\ncmd: ./t a b \ntime_unit: B\n"));
+	ck_assert_ptr_nonnull(strstr(got, " n1: 10 0x40F000: odd name (a b.c:1)\n"));
+}
+END_TEST
+
 /* --ignore-fn: the stack whose first named frame is ignored leaves the
  * tree and mem_heap_B (the running totals keep it: a documented
  * difference, the filter runs at write time). */
@@ -388,6 +403,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, inline_frames);
 	tcase_add_test(tc, frame_texts);
 	tcase_add_test(tc, ignore_fn);
+	tcase_add_test(tc, line_breaks_flattened);
 	tcase_add_test(tc, aggregate_texts);
 	tcase_add_test(tc, aggregate_texts_places);
 	suite_add_tcase(s, tc);
