@@ -144,6 +144,9 @@ static void record_alloc(void *p, size_t req)
 	uintptr_t frames[HS_MAX_FRAMES];
 	int saved = errno;
 
+	/* Given up (out of memory) or finished: don't pay for a stack. */
+	if (!hs_rec_active())
+		return;
 	tl_guard++;
 	hs_rec_alloc(p, req, frames, capture(frames));
 	tl_guard--;
@@ -369,6 +372,8 @@ static void write_file(void)
 	hs_symbols_close(&sym);
 	close(fd);
 out:
+	/* Recording is over: later heap calls go straight to glibc. */
+	atomic_store(&g_state, ST_OFF);
 	tl_guard--;
 	errno = saved;
 }
