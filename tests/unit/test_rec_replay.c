@@ -125,6 +125,9 @@ static unsigned stack_at(uintptr_t site, uintptr_t *out)
 
 static const struct fake_sym small_syms[] = {
 	{ 0x109153, "main", "culling.c", 5, NULL },
+	{ 0x10915A, "main", "cullpeak.c", 4, NULL },
+	{ 0x10917D, "main", "cullpeak.c", 7, NULL },
+	{ 0x1091C6, "main", "churn.c", 17, NULL },
 	{ 0x109156, "main", "peakmove.c", 4, NULL },
 	{ 0x109168, "main", "peakmove.c", 5, NULL },
 	{ 0x10917A, "main", "peakmove.c", 6, NULL },
@@ -178,6 +181,67 @@ START_TEST(culling_matches_massif)
 		int detailed = strstr(snapshot_text(got, i), "heap_tree=detailed") != NULL;
 		ck_assert_int_eq(detailed, i >= 24 && (i - 24) % 5 == 0);
 	}
+}
+END_TEST
+
+static void cullpeak_opts(struct hs_options *opts)
+{
+	opts->max_snapshots = 10;
+	opts->detailed_freq = 3;
+	strcpy(opts->desc, " --time-unit=B --max-snapshots=10 --detailed-freq=3 --massif-out-file=cullpeak.massif.out");
+}
+
+/* Culling many times over a small table that holds peaks: peaks are
+ * never culled, the interval rule skips pairs of uncullable snapshots. */
+START_TEST(culling_with_peaks_matches_massif)
+{
+	uintptr_t st[8];
+	start_b(cullpeak_opts);
+	unsigned n = stack_at(0x10915A, st);
+	hs_rec_alloc(fake_ptr(0), 5000, st, n);
+	hs_rec_free(fake_ptr(0));
+	n = stack_at(0x10917D, st);
+	for (unsigned i = 0; i < 300; i++) {
+		hs_rec_alloc(fake_ptr(1 + i), 16, st, n);
+		if (i % 50 == 49)
+			hs_rec_free(fake_ptr(1 + i));
+	}
+	struct hs_symbolizer sym = fake_symbolizer(small_syms);
+	const char *got = finish_to_text("./cullpeak", &sym);
+	expect_massif_then_final(got, "cullpeak.massif.out");
+}
+END_TEST
+
+static void churn_opts(struct hs_options *opts)
+{
+	opts->max_snapshots = 10;
+	opts->detailed_freq = 2;
+	strcpy(opts->desc, " --time-unit=B --max-snapshots=10 --detailed-freq=2 --massif-out-file=churn.massif.out");
+}
+
+/* fixtures/core/src/churn.c: random mallocs and frees, peaks moving
+ * while a 10-snapshot table is culled again and again. */
+START_TEST(churn_matches_massif)
+{
+	uintptr_t st[8];
+	unsigned n = stack_at(0x1091C6, st);
+	int live[8] = { 0 };
+	unsigned x = 1;
+	start_b(churn_opts);
+	for (unsigned i = 0; i < 400; i++) {
+		x = x * 1103515245u + 12345u;
+		unsigned k = (x >> 16) % 8;
+		if (live[k]) {
+			hs_rec_free(fake_ptr(k));
+			live[k] = 0;
+		} else {
+			hs_rec_alloc(fake_ptr(k), 1000, st, n);
+			live[k] = 1;
+		}
+	}
+	struct hs_symbolizer sym = fake_symbolizer(small_syms);
+	const char *got = finish_to_text("./churn", &sym);
+	expect_massif_then_final(got, "churn.massif.out");
 }
 END_TEST
 
@@ -326,6 +390,8 @@ static Suite *replay_suite(void)
 	TCase *tc = tcase_create("massif");
 	tcase_add_test(tc, example_matches_massif);
 	tcase_add_test(tc, culling_matches_massif);
+	tcase_add_test(tc, culling_with_peaks_matches_massif);
+	tcase_add_test(tc, churn_matches_massif);
 	tcase_add_test(tc, peaks_match_massif);
 	tcase_add_test(tc, peak_inaccuracy_zero_matches_massif);
 	tcase_add_test(tc, no_free_no_peak);
