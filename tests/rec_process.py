@@ -17,7 +17,8 @@ left must be the ones Massif leaves (checked live against Valgrind here):
   _exit, SIGTERM, abort one file, written before the process went away,
                         whose final snapshot holds before_death's 2500 bytes
 
-Every file must pass Valgrind's ms_print.
+Every file must pass Valgrind's ms_print (and be rendered identically by
+heapsnap-print once heapsnap-print renders Massif's own files identically).
 """
 
 import os
@@ -73,6 +74,9 @@ def check_files(r_hs, files, expect):
         if not ok:
             problems.append("ms_print rejects %s: %s" % (os.path.basename(path),
                                                        err.decode(errors="replace")))
+        elif rm.hs_print_works() and not rm.hs_print_matches(path)[0]:
+            problems.append("heapsnap-print's output differs from ms_print's on %s"
+                            % os.path.basename(path))
     try:
         problems.extend(expect(files, child_pid(r_hs.stdout)))
     except (OSError, rm.MassifError, KeyError) as e:

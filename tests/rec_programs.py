@@ -6,7 +6,9 @@ For each of python3, sqlite3, xmllint, perl and gcc's cc1:
   1. heapsnap's file is well formed and Valgrind's ms_print accepts it;
   2. the peak snapshots' mem_heap_B are within 1% of each other;
   3. the five largest allocation sites of the peak trees (the root's
-     children) are the same functions.  Debian's binaries are stripped, so
+     children) are the same functions;
+  4. heapsnap-print renders heapsnap's file byte-identically to ms_print
+     (skipped until heapsnap-print renders Massif's own file identically).  Debian's binaries are stripped, so
      many sites read "??? (in <object>)" in both tools: the label compared is
      the whole frame text without its address.
 
@@ -88,7 +90,7 @@ def workloads(d):
     ]
 
 
-CASES = 3
+CASES = 4
 
 
 def check(tap, name, argv, d, env):
@@ -112,6 +114,7 @@ def check(tap, name, argv, d, env):
         tap.ok(False, "%s: heapsnap file valid, accepted by ms_print" % name, repr(e))
         tap.ok(False, "%s: peak mem_heap_B within 1%% (no file)" % name)
         tap.ok(False, "%s: five largest peak sites (no file)" % name)
+        tap.ok(False, "%s: heapsnap-print output identical to ms_print (no file)" % name)
         return False
     good = tap.ok(not problems, "%s: heapsnap file valid, accepted by ms_print" % name,
                   "\n".join(problems))
@@ -121,6 +124,7 @@ def check(tap, name, argv, d, env):
         tap.ok(False, "%s: peak mem_heap_B within 1%%" % name,
                "no peak snapshot: massif %s, heapsnap %s" % (ms_peak, hs_peak))
         tap.ok(False, "%s: five largest peak sites" % name)
+        print_case(tap, name, ms_out, hs_out)
         return False
     diff = abs(hs_peak.heap - ms_peak.heap) / max(ms_peak.heap, 1)
     good &= tap.ok(diff <= 0.01, "%s: peak mem_heap_B within 1%% (%d vs Massif %d, %.2f%%)"
@@ -134,7 +138,19 @@ def check(tap, name, argv, d, env):
                    "massif:\n  %s\nheapsnap:\n  %s" % (
                        "\n  ".join("%d %s" % (c.bytes, c.label) for c in ms_top),
                        "\n  ".join("%d %s" % (c.bytes, c.label) for c in hs_top)))
+    good &= print_case(tap, name, ms_out, hs_out)
     return good
+
+
+def print_case(tap, name, ms_out, hs_out):
+    what = "%s: heapsnap-print output identical to ms_print" % name
+    if not (rm.hs_print_usable() and rm.hs_print_matches(ms_out)[0]):
+        tap.skip(what, "heapsnap-print not built or not yet equal to ms_print on Massif's file")
+        return True
+    same, a, b = rm.hs_print_matches(hs_out)
+    return tap.ok(same, what, rm.unified_diff(a.decode(errors="replace").splitlines(),
+                                              b.decode(errors="replace").splitlines(),
+                                              "ms_print", "heapsnap-print"))
 
 
 def main():

@@ -91,9 +91,10 @@ def main():
             if not tap.ok(not problems, what, "\n".join(problems)):
                 keep = True
             if run == 1:
-                ok, _, err = (rm.ms_print_accepts(out) if os.path.exists(out)
-                              else (False, b"", b"no file"))
-                tap.ok(ok, "run 1: ms_print accepts the file", err.decode(errors="replace"))
+                if os.path.exists(out):
+                    rm.check_with_printers(tap, "run 1: the file is accepted", out)
+                else:
+                    tap.ok(False, "run 1: the file is accepted", "no file")
     finally:
         if keep:
             tap.diag("files kept in %s" % d)
