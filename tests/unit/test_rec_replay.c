@@ -2,6 +2,7 @@
  * stacks, its files compared with Valgrind Massif's real output. */
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,7 +108,19 @@ static const char *expect_massif_then_final(const char *got, const char *fixture
 {
 	const char *want = read_fixture(fixture);
 	size_t n = strlen(want);
-	ck_assert_msg(strncmp(got, want, n) == 0, "differs from %s:\n%s", fixture, got);
+	if (strncmp(got, want, n) != 0) {
+		/* Name the first differing line, not the whole file. */
+		size_t i = 0, line = 1, bol = 0;
+		while (got[i] == want[i]) {
+			if (got[i] == '\n') {
+				line++;
+				bol = i + 1;
+			}
+			i++;
+		}
+		ck_abort_msg("differs from %s at line %zu:\nwant: %.120s\ngot:  %.120s", fixture, line,
+			     want + bol, got + bol);
+	}
 	unsigned n_massif = count_snapshots(want);
 	ck_assert_uint_eq(count_snapshots(got), n_massif + 1);
 	return got + n;
@@ -384,6 +397,146 @@ START_TEST(realloc_libc_matches_massif)
 }
 END_TEST
 
+/* ---- tree.events: one event list, four sets of options -------------- */
+
+#define EV_MAX_SYMS 64
+#define EV_MAX_EVENTS 128
+#define EV_MAX_FRAMES 16
+
+struct event {
+	char kind;      /* 'a' or 'f' */
+	unsigned block;
+	size_t bytes;
+	unsigned n_frames;
+	uintptr_t frames[EV_MAX_FRAMES + 3];
+};
+
+static struct fake_sym ev_syms[EV_MAX_SYMS + 4];
+static char ev_names[EV_MAX_SYMS][2][64];
+static struct event events[EV_MAX_EVENTS];
+static unsigned n_events;
+
+/* Read tree.events; every stack gets main's callers appended, which
+ * Massif had cut and our filter must cut again. */
+static void load_events(const char *name)
+{
+	const char *top = getenv("top_srcdir");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/tests/fixtures/core/%s", top != NULL ? top : ".", name);
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	unsigned n_syms = 0;
+	char kind;
+	n_events = 0;
+	while (fscanf(f, " %c", &kind) == 1) {
+		if (kind == 's') {
+			ck_assert_uint_lt(n_syms, EV_MAX_SYMS);
+			unsigned long addr;
+			unsigned line;
+			ck_assert_int_eq(fscanf(f, "%lx %63s %63s %u", &addr, ev_names[n_syms][0],
+						ev_names[n_syms][1], &line), 4);
+			ev_syms[n_syms] = (struct fake_sym){ addr, ev_names[n_syms][0],
+							     ev_names[n_syms][1], line, "/tmp/fx/tree/tree" };
+			n_syms++;
+			continue;
+		}
+		ck_assert_uint_lt(n_events, EV_MAX_EVENTS);
+		struct event *e = &events[n_events++];
+		e->kind = kind;
+		ck_assert_int_eq(fscanf(f, "%u", &e->block), 1);
+		if (kind == 'f')
+			continue;
+		ck_assert_int_eq(kind, 'a');
+		ck_assert_int_eq(fscanf(f, "%zu %u", &e->bytes, &e->n_frames), 2);
+		ck_assert_uint_le(e->n_frames, EV_MAX_FRAMES);
+		for (unsigned k = 0; k < e->n_frames; k++) {
+			unsigned long addr;
+			ck_assert_int_eq(fscanf(f, "%lx", &addr), 1);
+			e->frames[k] = addr;
+		}
+		memcpy(e->frames + e->n_frames, below_main, sizeof below_main);
+		e->n_frames += N(below_main);
+	}
+	fclose(f);
+	for (unsigned k = 0; small_syms[k].addr != 0; k++)
+		if (small_syms[k].addr == LIBC_CALL_MAIN || small_syms[k].addr == LIBC_START_MAIN ||
+		    small_syms[k].addr == START)
+			ev_syms[n_syms++] = small_syms[k];
+	ev_syms[n_syms] = (struct fake_sym){ 0, NULL, NULL, 0, NULL };
+}
+
+static void replay_events(const char *fixture, void (*tweak)(struct hs_options *))
+{
+	load_events("tree.events");
+	start_b(tweak);
+	for (unsigned i = 0; i < n_events; i++) {
+		const struct event *e = &events[i];
+		if (e->kind == 'a')
+			hs_rec_alloc(fake_ptr(e->block), e->bytes, e->frames, e->n_frames);
+		else
+			hs_rec_free(fake_ptr(e->block));
+	}
+	struct hs_symbolizer sym = fake_symbolizer(ev_syms);
+	const char *got = finish_to_text("./tree", &sym);
+	expect_massif_then_final(got, fixture);
+}
+
+static void tree_t0_opts(struct hs_options *opts)
+{
+	opts->detailed_freq = 1;
+	opts->threshold = 0;
+	strcpy(opts->desc, " --time-unit=B --detailed-freq=1 --threshold=0 --massif-out-file=tree-t0.massif.out");
+}
+
+static void tree_t5_opts(struct hs_options *opts)
+{
+	opts->detailed_freq = 1;
+	opts->threshold = 5;
+	strcpy(opts->desc, " --time-unit=B --detailed-freq=1 --threshold=5 --massif-out-file=tree-t5.massif.out");
+}
+
+static void tree_d3_opts(struct hs_options *opts)
+{
+	opts->detailed_freq = 1;
+	opts->depth = 3;
+	opts->threshold = 2;
+	strcpy(opts->desc, " --time-unit=B --detailed-freq=1 --depth=3 --threshold=2 --massif-out-file=tree-d3.massif.out");
+}
+
+static void tree_af_opts(struct hs_options *opts)
+{
+	opts->detailed_freq = 1;
+	opts->threshold = 0.5;
+	strcpy(opts->alloc_fns[0], "leaf");
+	strcpy(opts->alloc_fns[1], "twice");
+	opts->n_alloc_fns = 2;
+	strcpy(opts->desc, " --time-unit=B --detailed-freq=1 --alloc-fn=leaf --alloc-fn=twice --threshold=0.5 --massif-out-file=tree-af.massif.out");
+}
+
+START_TEST(tree_threshold_0_matches_massif)
+{
+	replay_events("tree-t0.massif.out", tree_t0_opts);
+}
+END_TEST
+
+START_TEST(tree_threshold_5_matches_massif)
+{
+	replay_events("tree-t5.massif.out", tree_t5_opts);
+}
+END_TEST
+
+START_TEST(tree_depth_3_matches_massif)
+{
+	replay_events("tree-d3.massif.out", tree_d3_opts);
+}
+END_TEST
+
+START_TEST(tree_alloc_fns_match_massif)
+{
+	replay_events("tree-af.massif.out", tree_af_opts);
+}
+END_TEST
+
 static Suite *replay_suite(void)
 {
 	Suite *s = suite_create("recorder replay");
@@ -397,6 +550,10 @@ static Suite *replay_suite(void)
 	tcase_add_test(tc, no_free_no_peak);
 	tcase_add_test(tc, realloc_shapes_match_massif);
 	tcase_add_test(tc, realloc_libc_matches_massif);
+	tcase_add_test(tc, tree_threshold_0_matches_massif);
+	tcase_add_test(tc, tree_threshold_5_matches_massif);
+	tcase_add_test(tc, tree_depth_3_matches_massif);
+	tcase_add_test(tc, tree_alloc_fns_match_massif);
 	suite_add_tcase(s, tc);
 	return s;
 }
