@@ -43,6 +43,28 @@ static void table_put(struct hs_block_table *t, const struct hs_block *blk)
 	t->n_used++;
 }
 
+/* Put blk into t (no tombstones in t), or replace the entry with the same
+ * address, copying it to *replaced; one probe sequence either way. */
+static int table_put_or_replace(struct hs_block_table *t, const struct hs_block *blk,
+				struct hs_block *replaced)
+{
+	size_t mask = t->n_slots - 1;
+	size_t i = slot_of(blk->ptr, t->n_slots);
+	for (;; i = (i + 1) & mask) {
+		uintptr_t p = t->slots[i].ptr;
+		if (p == blk->ptr) {
+			*replaced = t->slots[i];
+			t->slots[i] = *blk;
+			return 1;
+		}
+		if (p == HS_EMPTY)
+			break;
+	}
+	t->slots[i] = *blk;
+	t->n_used++;
+	return 0;
+}
+
 /* Delete slot i of t by shifting later members of its cluster back, so the
  * table never needs tombstones (used for cur, which is never migrated). */
 static void table_delete_shift(struct hs_block_table *t, size_t i)
@@ -101,7 +123,7 @@ void hs_blocks_init(struct hs_blocks *b)
 	b->migrate_next = 0;
 }
 
-int hs_blocks_insert(struct hs_blocks *b, const struct hs_block *blk)
+int hs_blocks_insert(struct hs_blocks *b, const struct hs_block *blk, struct hs_block *replaced)
 {
 	if (b->cur.n_slots == 0 || (b->cur.n_used + 1) * 2 > b->cur.n_slots) {
 		size_t n = b->cur.n_slots == 0 ? HS_FIRST_SLOTS : b->cur.n_slots * 2;
@@ -117,9 +139,19 @@ int hs_blocks_insert(struct hs_blocks *b, const struct hs_block *blk)
 		if (b->old.n_slots == 0)
 			b->old = (struct hs_block_table){ 0 };
 	}
-	table_put(&b->cur, blk);
+	int rc = 0;
+	size_t i = table_lookup(&b->old, blk->ptr);
+	if (i < b->old.n_slots) {
+		/* Still waiting in the old table: it leaves it as a tombstone. */
+		*replaced = b->old.slots[i];
+		b->old.slots[i].ptr = HS_DEAD;
+		b->old.n_used--;
+		b->old.n_dead++;
+		rc = 1;
+	}
+	rc |= table_put_or_replace(&b->cur, blk, replaced);
 	migrate_step(b);
-	return 0;
+	return rc;
 }
 
 int hs_blocks_remove(struct hs_blocks *b, uintptr_t ptr, struct hs_block *out)

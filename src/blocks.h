@@ -12,12 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* 24 bytes: the table costs 48 to 96 bytes per live block. */
 struct hs_block {
-	uintptr_t ptr;      /* the block's address; 0 and 1 are reserved (empty, deleted) */
+	uintptr_t ptr;       /* the block's address; 0 and 1 are reserved (empty, deleted) */
 	uint64_t req_bytes;  /* the size asked for */
-	uint64_t slop_bytes; /* usable minus requested, Valgrind's way */
-	uint32_t ctx;       /* allocation context id */
+	uint32_t slop_bytes; /* usable minus requested, Valgrind's way (see HS_SLOP_MAX) */
+	uint32_t ctx;        /* allocation context id */
 };
+
+#define HS_SLOP_MAX UINT32_MAX
 
 struct hs_block_table {
 	struct hs_block *slots;
@@ -35,9 +38,10 @@ struct hs_blocks {
 /* An empty set (maps nothing until the first insert). */
 void hs_blocks_init(struct hs_blocks *b);
 
-/* Add b (whose ptr must not be in the set).  Returns 0, or -1 when out of
- * memory (the set is unchanged). */
-int hs_blocks_insert(struct hs_blocks *b, const struct hs_block *blk);
+/* Add blk.  If its address is already in the set (a free we never saw),
+ * the old entry is replaced and copied to *replaced.  Returns 0 (added),
+ * 1 (replaced), or -1 when out of memory (the set is unchanged). */
+int hs_blocks_insert(struct hs_blocks *b, const struct hs_block *blk, struct hs_block *replaced);
 
 /* Remove ptr and copy its entry to out.  Returns 1, or 0 when unknown. */
 int hs_blocks_remove(struct hs_blocks *b, uintptr_t ptr, struct hs_block *out);

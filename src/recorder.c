@@ -113,18 +113,30 @@ static void peak_attempt(void)
 		give_up_locked("out of memory");
 }
 
-/* Forget a block the program released without our seeing it (its address
- * came back from malloc): drop it from the totals, take no snapshot. */
-static void drop_stale(uintptr_t ptr)
+/* The program released a block without our seeing it (its address came
+ * back from malloc): drop it from the totals, take no snapshot. */
+static void forget_stale(const struct hs_block *old)
 {
-	struct hs_block old;
-	if (!hs_blocks_remove(&rec.blocks, ptr, &old))
-		return;
-	uint64_t extra = rec.opts.heap_admin + old.slop_bytes;
-	rec.heap_bytes -= old.req_bytes;
+	uint64_t extra = rec.opts.heap_admin + old->slop_bytes;
+	rec.heap_bytes -= old->req_bytes;
 	rec.extra_bytes -= extra;
-	rec.churn_bytes += old.req_bytes + extra;
-	hs_contexts_get(&rec.ctxs, old.ctx)->live_bytes -= old.req_bytes;
+	rec.churn_bytes += old->req_bytes + extra;
+	hs_contexts_get(&rec.ctxs, old->ctx)->live_bytes -= old->req_bytes;
+}
+
+/* Insert blk, forgetting a stale entry at its address.  Returns 0, or -1
+ * when out of memory (recording stopped). */
+static int put_block(const struct hs_block *blk)
+{
+	struct hs_block stale;
+	int rc = hs_blocks_insert(&rec.blocks, blk, &stale);
+	if (rc < 0) {
+		give_up_locked("out of memory");
+		return -1;
+	}
+	if (rc == 1)
+		forget_stale(&stale);
+	return 0;
 }
 
 static void teardown(void)
@@ -176,13 +188,14 @@ int hs_rec_active(void)
 static void add_block(uintptr_t ptr, size_t req_bytes, const uintptr_t *frames, unsigned n_frames,
 		      uint64_t hash)
 {
-	drop_stale(ptr);
 	uint32_t id = hs_contexts_intern(&rec.ctxs, frames, n_frames, hash);
-	struct hs_block blk = { ptr, req_bytes, slop_of(req_bytes), id };
-	if (id == HS_CTX_NONE || hs_blocks_insert(&rec.blocks, &blk) != 0) {
+	if (id == HS_CTX_NONE) {
 		give_up_locked("out of memory");
 		return;
 	}
+	struct hs_block blk = { ptr, req_bytes, (uint32_t)slop_of(req_bytes), id };
+	if (put_block(&blk) != 0)
+		return;
 	uint64_t extra = rec.opts.heap_admin + blk.slop_bytes;
 	rec.heap_bytes += req_bytes;
 	rec.extra_bytes += extra;
@@ -256,25 +269,29 @@ static void resize_block(const struct hs_block *old, uintptr_t new_ptr, size_t n
 		if (atomic_load(&rec.state) != REC_ON)
 			return;
 	}
-	uint64_t new_slop;
-	if (new_req_bytes <= old->req_bytes + old->slop_bytes)
-		new_slop = old->slop_bytes + old->req_bytes - new_req_bytes; /* stays in place */
-	else
-		new_slop = slop_of(new_req_bytes); /* a new block */
-	drop_stale(new_ptr);
+	uint64_t new_slop = slop_of(new_req_bytes); /* a new block */
+	if (new_req_bytes <= old->req_bytes + old->slop_bytes) {
+		/* Stays in place: the bytes given up become slop.  (Beyond 4 GiB
+		 * of slop, after shrinking a huge block, it counts as moved.) */
+		uint64_t in_place = old->slop_bytes + old->req_bytes - new_req_bytes;
+		if (in_place <= HS_SLOP_MAX)
+			new_slop = in_place;
+	}
 	uint32_t id = hs_contexts_intern(&rec.ctxs, frames, n_frames, hash);
-	struct hs_block blk = { new_ptr, new_req_bytes, new_slop, id };
-	if (id == HS_CTX_NONE || hs_blocks_insert(&rec.blocks, &blk) != 0) {
+	if (id == HS_CTX_NONE) {
 		give_up_locked("out of memory");
 		return;
 	}
+	struct hs_block blk = { new_ptr, new_req_bytes, (uint32_t)new_slop, id };
+	if (put_block(&blk) != 0)
+		return;
 	/* The bytes move from the old context to the realloc call site. */
 	hs_contexts_get(&rec.ctxs, old->ctx)->live_bytes -= old->req_bytes;
 	hs_contexts_get(&rec.ctxs, id)->live_bytes += new_req_bytes;
 	int64_t delta = (int64_t)(new_req_bytes - old->req_bytes) +
-			(int64_t)(new_slop - old->slop_bytes);
+			(int64_t)(new_slop - (uint64_t)old->slop_bytes);
 	rec.heap_bytes += new_req_bytes - old->req_bytes;
-	rec.extra_bytes += new_slop - old->slop_bytes;
+	rec.extra_bytes += new_slop - (uint64_t)old->slop_bytes;
 	rec.churn_bytes += (uint64_t)(delta < 0 ? -delta : delta);
 	normal_attempt();
 }
@@ -295,9 +312,7 @@ void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 	if (atomic_load(&rec.state) == REC_ON) {
 		if (new_ptr == NULL) {
 			/* The real realloc failed: the old block lives on. */
-			drop_stale(old.ptr);
-			if (hs_blocks_insert(&rec.blocks, &old) != 0)
-				give_up_locked("out of memory");
+			put_block(&old);
 		} else {
 			resize_block(&old, (uintptr_t)new_ptr, new_req_bytes, frames, n_frames, hash);
 		}

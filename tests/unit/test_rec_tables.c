@@ -39,8 +39,8 @@ static uint64_t lcg(uint64_t *state)
 	return *state >> 33;
 }
 
-/* Random inserts and removes, 16-byte aligned addresses as malloc gives,
- * checked against a reference array after every step of a migration. */
+/* Random inserts, replacements and removes, 16-byte aligned addresses as
+ * malloc gives, checked against a reference array through migrations. */
 START_TEST(blocks_match_reference)
 {
 	enum { N_ADDR = 6000, STEPS = 60000 };
@@ -49,7 +49,7 @@ START_TEST(blocks_match_reference)
 	struct hs_blocks b;
 	hs_blocks_init(&b);
 	uint64_t seed = 42;
-	size_t live = 0, max_live = 0;
+	size_t live = 0, max_live = 0, n_replaced = 0;
 	for (unsigned step = 0; step < STEPS; step++) {
 		unsigned i = (unsigned)(lcg(&seed) % N_ADDR);
 		uintptr_t ptr = 0x7f0000000000u + 16u * i;
@@ -58,9 +58,17 @@ START_TEST(blocks_match_reference)
 		struct hs_block out;
 		if (want_insert && ref[i] == 0) {
 			struct hs_block blk = { ptr, step, step % 16, step % 7 };
-			ck_assert_int_eq(hs_blocks_insert(&b, &blk), 0);
+			ck_assert_int_eq(hs_blocks_insert(&b, &blk, &out), 0);
 			ref[i] = (uint64_t)step + 1;
 			live++;
+		} else if (want_insert && step % 3 == 0) {
+			/* The address again without a free: the entry is replaced. */
+			struct hs_block blk = { ptr, step, step % 16, step % 7 };
+			ck_assert_int_eq(hs_blocks_insert(&b, &blk, &out), 1);
+			ck_assert_uint_eq(out.req_bytes, ref[i] - 1);
+			ck_assert_uint_eq(out.ctx, (ref[i] - 1) % 7);
+			ref[i] = (uint64_t)step + 1;
+			n_replaced++;
 		} else if (!want_insert) {
 			int had = ref[i] != 0;
 			ck_assert_int_eq(hs_blocks_remove(&b, ptr, &out), had);
@@ -85,6 +93,7 @@ START_TEST(blocks_match_reference)
 		}
 	}
 	ck_assert_uint_gt(max_live, 4000); /* the table grew several times */
+	ck_assert_uint_gt(n_replaced, 1000);
 	ck_assert_uint_ge(b.cur.n_slots, 8192);
 	hs_blocks_destroy(&b);
 }
@@ -99,7 +108,7 @@ START_TEST(blocks_unknown)
 	ck_assert_int_eq(hs_blocks_remove(&b, 0x1000, &out), 0);
 	ck_assert_ptr_null(hs_blocks_find(&b, 0x1000));
 	struct hs_block blk = { 0x1000, 5, 11, 0 };
-	ck_assert_int_eq(hs_blocks_insert(&b, &blk), 0);
+	ck_assert_int_eq(hs_blocks_insert(&b, &blk, &out), 0);
 	ck_assert_ptr_null(hs_blocks_find(&b, 0));
 	ck_assert_ptr_null(hs_blocks_find(&b, 1));
 	ck_assert_ptr_null(hs_blocks_find(&b, 0x1010));
