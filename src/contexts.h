@@ -6,6 +6,8 @@
  * their bytes dropped to 0).  Each context carries its live requested
  * bytes.  Frames and records live in the arena and are never freed; the
  * id -> record directory is two-level so growing it never copies records.
+ * The frames -> id index doubles when half full and moves its ids over a
+ * few at a time, as blocks.c does, so no malloc pays for a full rehash.
  */
 #ifndef HS_CONTEXTS_H
 #define HS_CONTEXTS_H
@@ -31,6 +33,9 @@ struct hs_contexts {
 	uint32_t n;          /* contexts so far; ids are 0..n-1 */
 	uint32_t *index;     /* hash slots holding id + 1, 0 = empty (hs_arena_map) */
 	uint32_t n_index;    /* slots, a power of two */
+	uint32_t *old_index; /* the previous index while its ids move over, or NULL */
+	uint32_t n_old_index;
+	uint32_t migrate_next; /* next old slot to move */
 };
 
 /* Empty set using arena for frames and records. */

@@ -138,7 +138,11 @@ START_TEST(contexts_intern)
 	for (uintptr_t i = 0; i < 10000; i++) {
 		uintptr_t f[] = { 0x400000 + i, 7 };
 		ck_assert_uint_eq(hs_contexts_intern(&c, f, 2, hs_frames_hash(f, 2)), 4 + i);
+		/* An older one is found while the index moves to a bigger one. */
+		uintptr_t g[] = { 0x400000 + i / 2, 7 };
+		ck_assert_uint_eq(hs_contexts_intern(&c, g, 2, hs_frames_hash(g, 2)), 4 + i / 2);
 	}
+	ck_assert_uint_ge(c.n_index, 16384);
 	for (uintptr_t i = 0; i < 10000; i += 777) {
 		uintptr_t f[] = { 0x400000 + i, 7 };
 		ck_assert_uint_eq(hs_contexts_intern(&c, f, 2, hs_frames_hash(f, 2)), 4 + i);
