@@ -30,8 +30,9 @@ uint64_t hs_frames_hash(const uintptr_t *frames, unsigned n_frames)
 static int same_frames(const struct hs_context *x, const uintptr_t *frames, unsigned n_frames,
 		       uint64_t hash)
 {
+	/* No memcmp on an empty stack: its frames may be NULL. */
 	return x->hash == hash && x->n_frames == n_frames &&
-	       memcmp(x->frames, frames, n_frames * sizeof *frames) == 0;
+	       (n_frames == 0 || memcmp(x->frames, frames, n_frames * sizeof *frames) == 0);
 }
 
 #define HS_MOVED UINT32_MAX    /* an old slot whose id has moved: keeps probe chains */

@@ -130,6 +130,7 @@ START_TEST(contexts_intern)
 	ck_assert_uint_eq(hs_contexts_intern(&c, f2, 2, hs_frames_hash(f2, 2)), 1);
 	ck_assert_uint_eq(hs_contexts_intern(&c, f3, 3, hs_frames_hash(f3, 3)), 2);
 	ck_assert_uint_eq(hs_contexts_intern(&c, NULL, 0, hs_frames_hash(NULL, 0)), 3);
+	ck_assert_uint_eq(hs_contexts_intern(&c, NULL, 0, hs_frames_hash(NULL, 0)), 3);
 	uintptr_t again[] = { 1, 2, 3 };
 	ck_assert_uint_eq(hs_contexts_intern(&c, again, 3, hs_frames_hash(again, 3)), 0);
 	ck_assert_uint_eq(hs_contexts_count(&c), 4);
