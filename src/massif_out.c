@@ -318,13 +318,18 @@ int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t
 	int has_tree = 0;
 	for (unsigned i = 0; i < file->n_snapshots; i++)
 		has_tree |= file->snapshots[i].detailed;
-	if (has_tree && merge_contexts(&m, file->contexts, file->filter) != 0)
-		return fail(err, err_len, "out of memory while writing the Massif file", 0);
+	/* Everything a tree needs is mapped before the first byte is written:
+	 * without memory the file still comes out valid, without trees. */
+	struct hs_xtree_scratch scratch = { NULL, 0 };
+	int trees = has_tree && merge_contexts(&m, file->contexts, file->filter) == 0 &&
+		    hs_xtree_scratch_init(&scratch, m.n_fid, HS_MAX_FRAMES) == 0;
 
 	out_str(&o, "desc:");
 	out_text(&o, file->desc != NULL && file->desc[0] != '\0' ? file->desc : " (none)");
 	if (file->desc_note != NULL)
 		out_text(&o, file->desc_note);
+	if (has_tree && !trees)
+		out_str(&o, " (heapsnap: out of memory while writing: trees left out)");
 	out_str(&o, "\ncmd: ");
 	out_text(&o, file->cmd != NULL ? file->cmd : "");
 	out_str(&o, "\ntime_unit: ");
@@ -336,7 +341,7 @@ int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t
 		const struct hs_snapshot *snap = &file->snapshots[i];
 		size_t n_present = 0;
 		uint64_t heap = snap->heap_bytes;
-		if (snap->detailed)
+		if (snap->detailed && trees)
 			n_present = gather(&m, snap, &heap);
 		out_str(&o, "#-----------\nsnapshot=");
 		out_u64(&o, i);
@@ -346,17 +351,16 @@ int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t
 		out_field(&o, "mem_heap_B=", heap);
 		out_field(&o, "mem_heap_extra_B=", snap->extra_bytes);
 		out_field(&o, "mem_stacks_B=", 0);
-		if (!snap->detailed) {
+		if (!snap->detailed || !trees) {
 			out_str(&o, "heap_tree=empty\n");
 			continue;
 		}
 		out_str(&o, snap->kind == HS_SNAP_PEAK ? "heap_tree=peak\n" : "heap_tree=detailed\n");
-		rc = hs_xtree_walk(m.present, n_present, snap->extra_bytes, file->threshold,
+		rc = hs_xtree_walk(m.present, n_present, snap->extra_bytes, file->threshold, &scratch,
 				   print_node, &printer);
 	}
+	hs_xtree_scratch_free(&scratch);
 	hs_contexts_destroy(&m.fctx);
-	if (rc == -1)
-		return fail(err, err_len, "out of memory while writing the Massif file", 0);
 	out_flush(&o);
 	if (o.err != 0)
 		return fail(err, err_len, "cannot write the Massif file", o.err);

@@ -150,33 +150,39 @@ static int walk_groups(struct walk *w, size_t base, unsigned count, unsigned d)
 	return 0;
 }
 
+int hs_xtree_scratch_init(struct hs_xtree_scratch *scratch, size_t max_ctxs, unsigned max_frames)
+{
+	/* The groups on one root-to-leaf path never exceed n + levels (each
+	 * level's groups split one group of the level above), plus one. */
+	scratch->cap = max_ctxs + max_frames + 2;
+	scratch->groups = hs_arena_map(scratch->cap * sizeof(struct group));
+	return scratch->groups == NULL ? -1 : 0;
+}
+
+void hs_xtree_scratch_free(struct hs_xtree_scratch *scratch)
+{
+	hs_arena_unmap(scratch->groups, scratch->cap * sizeof(struct group));
+	scratch->groups = NULL;
+	scratch->cap = 0;
+}
+
 int hs_xtree_walk(const struct hs_xctx *ctxs, size_t n, uint64_t extra_bytes, double threshold,
-		  hs_xtree_emit_fn emit, void *ctx)
+		  struct hs_xtree_scratch *scratch, hs_xtree_emit_fn emit, void *ctx)
 {
 	uint64_t total = 0;
-	unsigned max_frames = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		total += ctxs[i].bytes;
-		if (ctxs[i].n_frames > max_frames)
-			max_frames = ctxs[i].n_frames;
-	}
-	/* The groups on one root-to-leaf path never exceed n + levels
-	 * (each level's groups split one group of the level above). */
-	size_t cap = n + max_frames + 2;
 	struct walk w = {
 		.c = ctxs,
-		.stack = hs_arena_map(cap * sizeof(struct group)),
+		.stack = scratch->groups,
 		.sig_bytes = hs_xtree_sig_bytes(total, extra_bytes, threshold),
 		.emit = emit,
 		.emit_ctx = ctx,
 	};
-	if (w.stack == NULL)
-		return -1;
 	struct hs_xnode root = { .kind = HS_XNODE_ROOT, .bytes = total };
 	root.n_children = make_groups(&w, 0, n, 0);
 	int rc = emit(ctx, &root);
 	if (rc == 0)
 		rc = walk_groups(&w, 0, root.n_children, 0);
-	hs_arena_unmap(w.stack, cap * sizeof(struct group));
 	return rc;
 }

@@ -46,10 +46,23 @@ void hs_xtree_sort(struct hs_xctx *ctxs, size_t n);
 /* The significance cut-off of a snapshot (spec 2.7 step 2). */
 uint64_t hs_xtree_sig_bytes(uint64_t total_bytes, uint64_t extra_bytes, double threshold);
 
-/* Walk the tree of ctxs (sorted) for a snapshot with extra_bytes and the
- * --threshold percentage.  Returns 0, the callback's nonzero value, or -1
- * when scratch memory cannot be mapped. */
+/* Working memory for walks over at most max_ctxs contexts of at most
+ * max_frames frames, mapped once so a walk cannot fail half-way. */
+struct hs_xtree_scratch {
+	void *groups;
+	size_t cap;
+};
+
+/* Map scratch for walks of up to max_ctxs contexts.  Returns 0 or -1. */
+int hs_xtree_scratch_init(struct hs_xtree_scratch *scratch, size_t max_ctxs, unsigned max_frames);
+
+/* Unmap scratch. */
+void hs_xtree_scratch_free(struct hs_xtree_scratch *scratch);
+
+/* Walk the tree of ctxs (sorted, n no more than scratch was sized for) for
+ * a snapshot with extra_bytes and the --threshold percentage.  Returns 0,
+ * or the callback's nonzero value. */
 int hs_xtree_walk(const struct hs_xctx *ctxs, size_t n, uint64_t extra_bytes, double threshold,
-		  hs_xtree_emit_fn emit, void *ctx);
+		  struct hs_xtree_scratch *scratch, hs_xtree_emit_fn emit, void *ctx);
 
 #endif

@@ -114,6 +114,40 @@ START_TEST(give_up_when_memory_runs_out)
 }
 END_TEST
 
+static const char *finished_text;
+
+static void finish_into_text(void)
+{
+	finished_text = finish();
+}
+
+static void finish_without_memory(void)
+{
+	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	for (unsigned i = 0; i < 12; i++)
+		hs_rec_alloc(ptr(i), 100, i % 2 ? st_main : st_f, i % 2 ? N(st_main) : N(st_f));
+	hs_arena_set_limit(hs_arena_mapped_bytes());
+}
+
+/* No memory left at exit: no final snapshot, no trees, but a valid file
+ * whose desc: line says both. */
+START_TEST(write_without_memory)
+{
+	strcpy(opts.desc, " --time-unit=B");
+	ck_assert_str_eq(stderr_of(finish_without_memory), "");
+	/* The final snapshot is what runs out. */
+	ck_assert_str_eq(stderr_of(finish_into_text), "heapsnap: out of memory, recording stopped\n");
+	hs_arena_set_limit(0);
+	const char *got = finished_text;
+	ck_assert_ptr_eq(strstr(got, "desc: --time-unit=B (heapsnap: recording stopped early: out of memory)"
+				     " (heapsnap: out of memory while writing: trees left out)\n"), got);
+	ck_assert_uint_eq(count_snapshots(got), 13);
+	ck_assert_ptr_null(strstr(got, "heap_tree=detailed"));
+	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 9), "mem_heap_B=900\nmem_heap_extra_B=180\nmem_stacks_B=0\nheap_tree=empty\n"));
+	assert_ms_print_accepts(got);
+}
+END_TEST
+
 /* hs_rec_give_up from the shell: no final snapshot, the reason in desc:. */
 static void record_then_give_up(void)
 {
@@ -325,6 +359,7 @@ static Suite *life_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, give_up_when_memory_runs_out);
 	tcase_add_test(tc, give_up_by_request);
+	tcase_add_test(tc, write_without_memory);
 	tcase_add_test(tc, failed_realloc_and_unknown_pointers);
 	tcase_add_test(tc, zero_byte_block);
 	tcase_add_test(tc, address_reused_without_free);

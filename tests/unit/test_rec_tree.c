@@ -39,7 +39,10 @@ static const char *walk(struct hs_xctx *ctxs, size_t n, uint64_t extra, double t
 	c.len = 0;
 	c.text[0] = '\0';
 	hs_xtree_sort(ctxs, n);
-	ck_assert_int_eq(hs_xtree_walk(ctxs, n, extra, threshold, collect, &c), 0);
+	struct hs_xtree_scratch scratch;
+	ck_assert_int_eq(hs_xtree_scratch_init(&scratch, n, 4), 0);
+	ck_assert_int_eq(hs_xtree_walk(ctxs, n, extra, threshold, &scratch, collect, &c), 0);
+	hs_xtree_scratch_free(&scratch);
 	return c.text;
 }
 
