@@ -368,6 +368,37 @@ START_TEST(realloc_shapes_match_massif)
 }
 END_TEST
 
+static const struct fake_sym huge_syms[] = {
+	{ 0x10915A, "main", "huge.c", 7, NULL },
+	{ 0x109168, "main", "huge.c", 8, NULL },
+	{ 0x109176, "main", "huge.c", 9, NULL },
+	{ LIBC_CALL_MAIN, "__libc_start_call_main", "libc_start_call_main.h", 58, NULL },
+	{ 0, NULL, NULL, 0, NULL },
+};
+
+static void huge_opts(struct hs_options *opts)
+{
+	strcpy(opts->desc, " --time-unit=B --massif-out-file=huge.massif.out");
+}
+
+/* samples/huge: blocks too big for Valgrind's 4 MiB superblocks get one of
+ * their own, and their slop (4032 for 1 GiB and 1.5 GiB) with it. */
+START_TEST(huge_matches_massif)
+{
+	static const uintptr_t site[] = { 0x10915A, 0x109168, 0x109176 };
+	static const size_t bytes[] = { (size_t)1 << 30, (size_t)3 << 29, 12345 };
+	start_b(huge_opts);
+	for (unsigned i = 0; i < 3; i++)
+		alloc_at(fake_ptr(i), bytes[i], site[i]);
+	hs_rec_free(fake_ptr(0));
+	hs_rec_free(fake_ptr(2));
+	hs_rec_free(fake_ptr(1));
+	struct hs_symbolizer sym = fake_symbolizer(huge_syms);
+	const char *got = finish_to_text("./huge", &sym);
+	expect_massif_then_final(got, "huge.massif.out");
+}
+END_TEST
+
 static void realloc_libc_opts(struct hs_options *opts)
 {
 	opts->detailed_freq = 1;
@@ -550,6 +581,7 @@ static Suite *replay_suite(void)
 	tcase_add_test(tc, no_free_no_peak);
 	tcase_add_test(tc, realloc_shapes_match_massif);
 	tcase_add_test(tc, realloc_libc_matches_massif);
+	tcase_add_test(tc, huge_matches_massif);
 	tcase_add_test(tc, tree_threshold_0_matches_massif);
 	tcase_add_test(tc, tree_threshold_5_matches_massif);
 	tcase_add_test(tc, tree_depth_3_matches_massif);
