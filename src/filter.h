@@ -17,7 +17,7 @@
 #include "options.h"
 #include "symbols.h"
 
-#define HS_MAX_INLINE 16 /* frames kept per address */
+#define HS_MAX_INLINE 64 /* frames asked per address: deep enough to reach the real function */
 
 struct hs_sym_entry;
 
