@@ -16,6 +16,9 @@ left must be the ones Massif leaves (checked live against Valgrind here):
                         child's pid, cmd: the exec'd program
   _exit, SIGTERM, abort one file, written before the process went away,
                         whose final snapshot holds before_death's 2500 bytes
+  forkthreads           30 forks while 4 threads malloc/free non-stop: no
+                        deadlock (timeout), 31 files, each child's naming
+                        child_work
 
 Every file must pass Valgrind's ms_print (and be rendered identically by
 heapsnap-print once heapsnap-print renders Massif's own files identically).
@@ -140,6 +143,21 @@ def expect_one_death(files, _cpid):
     return p
 
 
+N_FORKS = 30
+
+
+def expect_forks(files, _cpid):
+    if len(files) != N_FORKS + 1:
+        return ["want %d files, got %d" % (N_FORKS + 1, len(files))]
+    with_child = 0
+    for path in files.values():
+        _, fns = functions_in_final(path)
+        with_child += "child_work" in fns
+    if with_child != N_FORKS:
+        return ["%d files name child_work, want %d" % (with_child, N_FORKS)]
+    return []
+
+
 def main():
     paths = rm.env_paths()
     prog = os.path.join(paths["builddir"], "tests", "progs", "rec_proc")
@@ -154,6 +172,8 @@ def main():
         ("SIGTERM", [prog, "sigterm"], [], expect_one_death),
         ("abort", [prog, "abort"], [], expect_one_death),
         ("return from main", [prog, "exit"], [], expect_one_death),
+        ("fork x%d under 4 allocating threads" % N_FORKS,
+         [prog, "forkthreads", str(N_FORKS)], [], expect_forks),
     ]
     tap = rm.Tap(2 * len(cases))
     if rm.tool_missing(paths["launcher"]) or rm.tool_missing(prog):

@@ -8,9 +8,14 @@
  *   rec_proc sigterm           allocates, then kills itself with SIGTERM
  *   rec_proc abort             allocates, then abort()
  *   rec_proc exit              allocates, returns 0 from main
+ *   rec_proc forkthreads N     4 threads allocate and free without pause
+ *                              while main forks N children, each of which
+ *                              allocates and exits 0: a fork must never
+ *                              catch the recorder's lock held (deadlock)
  *
  * Prints "child_pid=<pid>" for the fork modes.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +40,44 @@ static REC_NOINLINE void child_work(void)
 static REC_NOINLINE void before_death(void)
 {
 	rec_keep(malloc(2500));
+}
+
+static volatile int g_stop;
+
+static REC_NOINLINE void *churner(void *arg)
+{
+	(void)arg;
+	while (!g_stop) {
+		void *p = malloc(64);
+		rec_keep(p);
+		free(p);
+	}
+	return NULL;
+}
+
+static int fork_under_threads(int n_children)
+{
+	pthread_t tid[4];
+	for (int t = 0; t < 4; t++)
+		if (pthread_create(&tid[t], NULL, churner, NULL) != 0)
+			return 3;
+	int bad = 0;
+	for (int i = 0; i < n_children; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return 4;
+		if (pid == 0) {
+			child_work();
+			_exit(0);
+		}
+		int status = 0;
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			bad++;
+	}
+	g_stop = 1;
+	for (int t = 0; t < 4; t++)
+		pthread_join(tid[t], NULL);
+	return bad == 0 ? 0 : 8;
 }
 
 /* Exit the way the child ended, so the launcher's status mirrors it. */
@@ -77,6 +120,8 @@ int main(int argc, char **argv)
 		rec_keep(malloc(123));
 		return pass_status(status);
 	}
+	if (strcmp(mode, "forkthreads") == 0)
+		return fork_under_threads(argc > 2 ? atoi(argv[2]) : 50);
 	before_death();
 	if (strcmp(mode, "_exit") == 0)
 		_exit(3);
