@@ -40,6 +40,7 @@
 #include "options.h"
 #include "outfile.h"
 #include "recorder.h"
+#include "stackwalk.h"
 #include "symbols.h"
 #include "unwind.h"
 
@@ -660,6 +661,25 @@ HS_EXPORT int execle(const char *path, const char *arg0, ...)
 }
 
 /* ---------------------------------------------------------------------
+ * dlclose: code may be unmapped, so cached unwind rules are stale
+ * ------------------------------------------------------------------- */
+
+HS_EXPORT int dlclose(void *handle)
+{
+	static int (*real_dlclose)(void *);
+	int rc;
+
+	if (real_dlclose == NULL) {
+		tl_guard++;
+		real_dlclose = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
+		tl_guard--;
+	}
+	rc = real_dlclose(handle);
+	hs_stackwalk_invalidate();
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
  * fork
  * ------------------------------------------------------------------- */
 
@@ -828,7 +848,9 @@ static void lib_init(void)
 	if (!g_opts.trace_children)
 		hide_from_children();
 	g_max_frames = g_opts.depth + 50 < HS_MAX_FRAMES ? g_opts.depth + 50 : HS_MAX_FRAMES;
-	hs_unwind_init();
+	/* HEAPSNAP_UNWINDER=libunwind: every stack through libunwind alone. */
+	env = getenv("HEAPSNAP_UNWINDER");
+	hs_unwind_init(env == NULL || strcmp(env, "libunwind") != 0);
 	if (hs_rec_init(&g_opts) != 0) {
 		say_line("out of memory, recording stopped");
 		atomic_store(&g_state, ST_OFF);

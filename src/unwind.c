@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "recorder.h"
+#include "stackwalk.h"
 #include "unwind.h"
 
 /* [self_lo, self_hi): the executable segments of libheapsnap.so. */
@@ -17,6 +18,9 @@ static uintptr_t self_lo, self_hi;
  * minus one": 1 with libunwind <= 1.6, 0 with later versions, which
  * already give the address inside the call instruction. */
 static uintptr_t ret_adjust = 1;
+
+/* Walk with stackwalk.c first (libunwind only for frames it can't do). */
+static int use_stackwalk;
 
 /* dl_iterate_phdr callback: find the object holding hs_unwind_init. */
 static int find_self(struct dl_phdr_info *info, size_t size, void *data)
@@ -59,7 +63,7 @@ __attribute__((noinline)) static void probe_adjust(uintptr_t *seen, uintptr_t *r
 }
 
 /* Set up libunwind and find our own code's address range. */
-void hs_unwind_init(void)
+void hs_unwind_init(int fast)
 {
 	uintptr_t seen = 0, ret = 0;
 
@@ -70,24 +74,34 @@ void hs_unwind_init(void)
 	probe_adjust(&seen, &ret);
 	if (ret != 0 && seen == ret - 1)
 		ret_adjust = 0;
+	use_stackwalk = fast && hs_stackwalk_init() == 0;
 }
 
 /* Capture the current stack, our own frames dropped. */
 unsigned hs_unwind_capture(uintptr_t *frames, unsigned max)
 {
-	void *raw[HS_MAX_FRAMES + 8];
-	int got;
+	/* Room for our own frames (this one, the wrapper) on top of max. */
+	uintptr_t raw[HS_MAX_FRAMES + 8];
+	unsigned limit;
+	uintptr_t adjust = 0;
+	int got = -1;
 	unsigned n = 0;
 	int i = 0;
 
 	if (max > HS_MAX_FRAMES)
 		max = HS_MAX_FRAMES;
-	got = unw_backtrace(raw, (int)(sizeof(raw) / sizeof(raw[0])));
-	/* Our frames (this function, the wrapper) are the innermost ones;
-	 * skip them all so frames[0] is the caller of malloc. */
-	while (i < got && (uintptr_t)raw[i] >= self_lo && (uintptr_t)raw[i] < self_hi)
+	limit = max + 8;
+	if (use_stackwalk)
+		got = hs_stackwalk(raw, limit);
+	if (got <= 0) {
+		got = unw_backtrace((void **)raw, (int)limit);
+		adjust = ret_adjust;
+	}
+	/* Our frames are the innermost ones; skip them all so frames[0] is
+	 * the caller of malloc. */
+	while (i < got && raw[i] >= self_lo && raw[i] < self_hi)
 		i++;
 	for (; i < got && n < max; i++)
-		frames[n++] = (uintptr_t)raw[i] - ret_adjust;
+		frames[n++] = raw[i] - adjust;
 	return n;
 }

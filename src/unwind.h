@@ -3,16 +3,19 @@
  * The only module that includes libunwind.h.  hs_unwind_init runs once at
  * start-up (caching policy, the address range of libheapsnap.so itself);
  * hs_unwind_capture then fills a caller-provided array with return
- * addresses minus one, innermost first, our own frames stripped.  Nothing
- * here allocates or locks (libunwind's per-thread cache is thread-local).
+ * addresses minus one, innermost first, our own frames stripped.  It walks
+ * with stackwalk.h's cached CFI rules and falls back to libunwind's
+ * unw_backtrace for any stack that walk cannot handle.  Nothing here
+ * allocates through malloc or locks.
  */
 #ifndef HS_UNWIND_H
 #define HS_UNWIND_H
 
 #include <stdint.h>
 
-/* Set up libunwind and find our own code's address range. */
-void hs_unwind_init(void);
+/* Set up libunwind, find our own code's address range; fast: also use
+ * the stackwalk.h walker. */
+void hs_unwind_init(int fast);
 
 /* Capture at most max frames of the current stack into frames, innermost
  * first, dropping the frames inside libheapsnap.so.  Returns the count. */
