@@ -2,7 +2,10 @@
 """rec_oracle: the deterministic test programs under heapsnap and under
 Valgrind Massif (live, --time-unit=B), compared snapshot by snapshot.
 
-For each program in tests/progs/ (built with -g -O0 -fno-omit-frame-pointer):
+For each program in tests/progs/ (built with -g -O0 -fno-omit-frame-pointer),
+with Massif's default options and then with six sets of non-default ones
+(--depth, --alloc-fn, --peak-inaccuracy, --threshold, --detailed-freq,
+--max-snapshots, --heap-admin), each given to both tools:
   1. heapsnap's file is well formed and Valgrind's ms_print accepts it;
   2. the snapshot table (time, mem_heap_B, mem_heap_extra_B, kind) equals
      Massif's, once heapsnap's deliberate final snapshot is dropped;
@@ -37,15 +40,25 @@ import rec_massif as rm  # noqa: E402
 PROGRAMS = [("rec_straight", "exact"), ("rec_realloc", "exact"),
             ("rec_calloc", "exact"), ("rec_memalign", "heap"),
             ("rec_chain", "exact"), ("rec_recurse", "exact"),
-            ("rec_staircase", "exact"), ("rec_cxx", "exact")]
+            ("rec_staircase", "exact"), ("rec_cxx", "exact"),
+            # Massif's options, each against Massif with the same option.
+            ("rec_chain --depth=2", "exact"),
+            ("rec_chain --alloc-fn=inner --peak-inaccuracy=0", "exact"),
+            ("rec_recurse --threshold=0 --detailed-freq=1", "exact"),
+            ("rec_staircase --max-snapshots=10 --detailed-freq=3", "exact"),
+            ("rec_straight --heap-admin=0 --threshold=40", "exact"),
+            ("rec_realloc --heap-admin=32 --detailed-freq=1", "exact")]
 CASES_PER_PROGRAM = 5
 
 
 def compare_program(tap, name, columns, progdir, workdir, paths, have_print):
-    exe = os.path.join(progdir, name)
-    ms_out = os.path.join(workdir, name + ".massif.out")
-    hs_out = os.path.join(workdir, name + ".heapsnap.out")
-    opts = ["--time-unit=B"]
+    """name is a program of tests/progs, then any extra Massif options."""
+    words = name.split()
+    exe = os.path.join(progdir, words[0])
+    tag = "-".join(w.lstrip("-").replace("=", "") for w in words)
+    ms_out = os.path.join(workdir, tag + ".massif.out")
+    hs_out = os.path.join(workdir, tag + ".heapsnap.out")
+    opts = ["--time-unit=B"] + words[1:]
     failed = False
     try:
         r_ms = rm.run_massif([exe], ms_out, opts)
@@ -128,7 +141,7 @@ def compare_program(tap, name, columns, progdir, workdir, paths, have_print):
         tap.skip("%s: heapsnap-print output identical to ms_print" % name,
                  "heapsnap-print not built or not yet equal to ms_print on Massif's file")
     if failed:
-        keep = os.path.join(paths["builddir"], "tests", "rec_oracle-" + name)
+        keep = os.path.join(paths["builddir"], "tests", "rec_oracle-" + tag)
         os.makedirs(keep, exist_ok=True)
         for f in (ms_out, hs_out):
             if os.path.exists(f):
