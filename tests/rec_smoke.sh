@@ -25,7 +25,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..27
+echo 1..31
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -129,3 +129,19 @@ check "SIGTERM to the launcher: the program's file is valid" ms_print_accepts fw
 "$HS_LAUNCHER" --quiet --massif-out-file="$work/closed.out" perl -MPOSIX -e 'POSIX::close($_) for 0..255; exit 6' 2>/dev/null
 rc=$?
 check_sh "all fds closed: status 6, file valid" '[ "$rc" = 6 ] && ms_print_accepts closed.out'
+
+# 28: the program sees SIG_DFL where our handler stands.
+h=$("$HS_LAUNCHER" --quiet --massif-out-file="$work/sa.out" perl -MPOSIX -e 'my $o = POSIX::SigAction->new; POSIX::sigaction(POSIX::SIGINT(), undef, $o); print $o->handler' 2>/dev/null)
+check "sigaction query shows DEFAULT, not our handler" [ "$h" = DEFAULT ]
+
+# 29-30: the program's own SIGTERM handler runs (we step aside); the file
+# is written at its exit.
+"$HS_LAUNCHER" --quiet --massif-out-file="$work/own.out" perl -e '$SIG{TERM} = sub { exit 9 }; kill "TERM", $$; sleep 5; exit 1' 2>/dev/null
+rc=$?
+check "own SIGTERM handler: exit 9" [ "$rc" = 9 ]
+check "own SIGTERM handler: file valid" ms_print_accepts own.out
+
+# 31: SIGINT at its default: file written, death by SIGINT (130).
+"$HS_LAUNCHER" --quiet --massif-out-file="$work/int.out" perl -e 'kill "INT", $$; sleep 5' 2>/dev/null
+rc=$?
+check_sh "SIGINT default: exit 130, file valid" '[ "$rc" = 130 ] && ms_print_accepts int.out'
