@@ -156,6 +156,7 @@ static const char *shown_path(const char *path, const char *cwd)
 	return path;
 }
 
+/* Check the options, run the program, report, exit with its status. */
 int main(int argc, char **argv)
 {
 	static struct hs_options opts;

@@ -154,6 +154,7 @@ static void record_alloc(void *p, size_t req)
 	errno = saved;
 }
 
+/* glibc's malloc, recorded. */
 HS_EXPORT void *malloc(size_t n)
 {
 	void *p;
@@ -168,6 +169,7 @@ HS_EXPORT void *malloc(size_t n)
 	return p;
 }
 
+/* glibc's free, recorded before the block is released. */
 HS_EXPORT void free(void *p)
 {
 	if (p == NULL)
@@ -185,6 +187,7 @@ HS_EXPORT void free(void *p)
 	errno = saved;
 }
 
+/* glibc's calloc, recorded as m * n bytes when that does not overflow. */
 HS_EXPORT void *calloc(size_t m, size_t n)
 {
 	size_t total;
@@ -223,6 +226,7 @@ static void *do_realloc(void *p, size_t n)
 	return q;
 }
 
+/* glibc's realloc, with its NULL and zero-size cases. */
 HS_EXPORT void *realloc(void *p, size_t n)
 {
 	if (HS_UNLIKELY(tl_guard) || !ready())
@@ -237,6 +241,7 @@ HS_EXPORT void *realloc(void *p, size_t n)
 	return do_realloc(p, n);
 }
 
+/* realloc of m * n bytes, ENOMEM on overflow as glibc. */
 HS_EXPORT void *reallocarray(void *p, size_t m, size_t n)
 {
 	size_t total;
@@ -263,6 +268,7 @@ static void *aligned(size_t align, size_t n, size_t req)
 	return p;
 }
 
+/* glibc's memalign, recorded. */
 HS_EXPORT void *memalign(size_t align, size_t n)
 {
 	return aligned(align, n, n);
@@ -274,6 +280,7 @@ HS_EXPORT void *aligned_alloc(size_t align, size_t n)
 	return aligned(align, n, n);
 }
 
+/* glibc's posix_memalign: EINVAL for a bad alignment, errno untouched. */
 HS_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
 	void *p;
@@ -289,6 +296,7 @@ HS_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 	return 0;
 }
 
+/* glibc's valloc, recorded. */
 HS_EXPORT void *valloc(size_t n)
 {
 	void *p;
@@ -303,6 +311,7 @@ HS_EXPORT void *valloc(size_t n)
 	return p;
 }
 
+/* glibc's pvalloc, recorded as the whole pages it returns. */
 HS_EXPORT void *pvalloc(size_t n)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -386,6 +395,7 @@ __attribute__((destructor)) static void lib_fini(void)
 	write_file();
 }
 
+/* Write the file, then end the process without exit handlers. */
 HS_EXPORT void _exit(int status)
 {
 	write_file();
@@ -393,6 +403,7 @@ HS_EXPORT void _exit(int status)
 		syscall(SYS_exit_group, status);
 }
 
+/* The same as _exit. */
 HS_EXPORT void _Exit(int status)
 {
 	write_file();
@@ -476,6 +487,7 @@ static void need_reals(void)
 	}
 }
 
+/* sigaction, hiding our handler and stepping aside for the program's. */
 HS_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	int ours;
@@ -504,6 +516,7 @@ HS_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 	return rc;
 }
 
+/* signal() through our sigaction, with glibc's BSD semantics. */
 HS_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 {
 	struct sigaction sa, old;
@@ -575,6 +588,7 @@ static int findable(const char *file)
 	return 0;
 }
 
+/* Write the file when the exec can succeed, then exec. */
 HS_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	need_reals();
@@ -583,6 +597,7 @@ HS_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 	return real_execve(path, argv, envp);
 }
 
+/* Write the file when the exec can succeed, then exec. */
 HS_EXPORT int execv(const char *path, char *const argv[])
 {
 	need_reals();
@@ -591,6 +606,7 @@ HS_EXPORT int execv(const char *path, char *const argv[])
 	return real_execv(path, argv);
 }
 
+/* Write the file when PATH has the program, then exec. */
 HS_EXPORT int execvp(const char *file, char *const argv[])
 {
 	need_reals();
@@ -599,6 +615,7 @@ HS_EXPORT int execvp(const char *file, char *const argv[])
 	return real_execvp(file, argv);
 }
 
+/* Write the file when PATH has the program, then exec. */
 HS_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	need_reals();
@@ -607,6 +624,7 @@ HS_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 	return real_execvpe(file, argv, envp);
 }
 
+/* Write the file, then exec the open file. */
 HS_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	need_reals();
@@ -632,6 +650,7 @@ HS_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 		va_end(ap);                                                   \
 	} while (0)
 
+/* execv with the arguments collected on the stack. */
 HS_EXPORT int execl(const char *path, const char *arg0, ...)
 {
 	char **argv;
@@ -641,6 +660,7 @@ HS_EXPORT int execl(const char *path, const char *arg0, ...)
 	return execv(path, argv);
 }
 
+/* execvp with the arguments collected on the stack. */
 HS_EXPORT int execlp(const char *file, const char *arg0, ...)
 {
 	char **argv;
@@ -650,6 +670,7 @@ HS_EXPORT int execlp(const char *file, const char *arg0, ...)
 	return execvp(file, argv);
 }
 
+/* execve with the arguments and environment collected on the stack. */
 HS_EXPORT int execle(const char *path, const char *arg0, ...)
 {
 	char **argv;
@@ -683,12 +704,14 @@ HS_EXPORT int dlclose(void *handle)
  * fork
  * ------------------------------------------------------------------- */
 
+/* Hold the recorder still across fork (and keep our own calls out). */
 static void on_fork_prepare(void)
 {
 	tl_guard++;
 	hs_rec_atfork_prepare();
 }
 
+/* The parent goes on recording. */
 static void on_fork_parent(void)
 {
 	hs_rec_atfork_parent();
@@ -863,6 +886,7 @@ static void lib_init(void)
 	tl_guard--;
 }
 
+/* Start at load time unless a heap call already started us. */
 __attribute__((constructor)) static void lib_ctor(void)
 {
 	if (atomic_load(&g_state) == ST_NEW)

@@ -60,6 +60,7 @@ static void release_cache(void *cache)
 	tl_cache = NULL;
 }
 
+/* Set up the thread-exit hook that releases the caches. */
 int hs_stackwalk_init(void)
 {
 	if (pthread_key_create(&g_key, release_cache) != 0)
@@ -68,6 +69,7 @@ int hs_stackwalk_init(void)
 	return 0;
 }
 
+/* Make every thread drop its cached rules on its next walk. */
 void hs_stackwalk_invalidate(void)
 {
 	atomic_fetch_add(&g_generation, 1);
@@ -116,6 +118,7 @@ struct reader {
 	int bad;
 };
 
+/* One byte. */
 static uint8_t rd_u8(struct reader *r)
 {
 	if (r->p >= r->end) {
@@ -125,6 +128,7 @@ static uint8_t rd_u8(struct reader *r)
 	return *r->p++;
 }
 
+/* A little-endian unsigned of size bytes. */
 static uint64_t rd_fixed(struct reader *r, unsigned size)
 {
 	uint64_t v = 0;
@@ -138,6 +142,7 @@ static uint64_t rd_fixed(struct reader *r, unsigned size)
 	return v;
 }
 
+/* An unsigned LEB128. */
 static uint64_t rd_uleb(struct reader *r)
 {
 	uint64_t v = 0;
@@ -153,6 +158,7 @@ static uint64_t rd_uleb(struct reader *r)
 	return v;
 }
 
+/* A signed LEB128. */
 static int64_t rd_sleb(struct reader *r)
 {
 	int64_t v = 0;
@@ -561,6 +567,7 @@ static const struct rule *lookup(struct walk_cache *c, uintptr_t pc)
 }
 
 /* The walk, given the state at entry to hs_stackwalk (see the stub). */
+/* Entry point of the walk proper, jumped to by the hs_stackwalk stub. */
 __attribute__((visibility("hidden"))) int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp,
 							     uintptr_t rbp);
 int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintptr_t rbp)
