@@ -33,6 +33,9 @@ struct dw_api {
 	int (*proc_report)(Dwfl *, pid_t);
 	int (*report_end)(Dwfl *, int (*)(Dwfl_Module *, void *, const char *, Dwarf_Addr, void *), void *);
 	Dwfl_Module *(*addrmodule)(Dwfl *, Dwarf_Addr);
+	int (*module_getsymtab)(Dwfl_Module *);
+	const char *(*module_getsym_info)(Dwfl_Module *, int, GElf_Sym *, GElf_Addr *, GElf_Word *, Elf **,
+					  Dwarf_Addr *);
 	const char *(*module_addrinfo)(Dwfl_Module *, GElf_Addr, GElf_Off *, GElf_Sym *, GElf_Word *,
 				       Elf **, Dwarf_Addr *);
 	const char *(*module_info)(Dwfl_Module *, void ***, Dwarf_Addr *, Dwarf_Addr *, Dwarf_Addr *,
@@ -59,6 +62,30 @@ struct entry {
 	struct hs_frame_text *frames;
 };
 
+/* A function symbol's address range and its printed name (NULL: "???"). */
+struct fn_range {
+	uintptr_t lo, hi;
+	const char *function;
+};
+
+/* One defined symbol with a size, as libdw would consider it. */
+struct sym_span {
+	uintptr_t lo, hi;
+	uintptr_t max_hi; /* the highest hi of this and every earlier span */
+	const char *name; /* libelf's string: valid until dwfl_end */
+	int type;
+};
+
+/* A module's sized symbols sorted by start, and whether it has sizeless
+ * functions (which libdw may pick where no sized symbol covers an address). */
+struct mod_syms {
+	Dwfl_Module *mod;
+	struct sym_span *spans;
+	size_t n;
+	int has_sizeless;
+	struct mod_syms *next;
+};
+
 struct symbolizer {
 	struct dw_api dw;
 	Dwfl *dwfl;
@@ -69,6 +96,9 @@ struct symbolizer {
 	size_t table_cap, table_used;
 	char **strings; /* every string we own, freed at close */
 	size_t n_strings, strings_cap;
+	struct fn_range *ranges; /* functions already named, sorted by lo */
+	size_t n_ranges, ranges_cap;
+	struct mod_syms *mods;
 };
 
 /* Keep s (malloc'd, may be NULL) so close frees it; returns s. */
@@ -153,6 +183,8 @@ static int load_libdw(struct dw_api *dw)
 	LOOK(proc_report, "dwfl_linux_proc_report");
 	LOOK(report_end, "dwfl_report_end");
 	LOOK(addrmodule, "dwfl_addrmodule");
+	LOOK(module_getsymtab, "dwfl_module_getsymtab");
+	LOOK(module_getsym_info, "dwfl_module_getsym_info");
 	LOOK(module_addrinfo, "dwfl_module_addrinfo");
 	LOOK(module_info, "dwfl_module_info");
 	LOOK(module_getsrc, "dwfl_module_getsrc");
@@ -187,6 +219,151 @@ static const char *die_name(struct symbolizer *s, Dwarf_Die *die)
 	return s->dw.formstring(&attr);
 }
 
+/* The index of the first range with lo > addr. */
+static size_t range_after(const struct symbolizer *s, uintptr_t addr)
+{
+	size_t lo = 0, hi = s->n_ranges;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (s->ranges[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* qsort order of spans: by start. */
+static int by_lo(const void *a, const void *b)
+{
+	uintptr_t x = ((const struct sym_span *)a)->lo, y = ((const struct sym_span *)b)->lo;
+
+	return x < y ? -1 : x > y;
+}
+
+/* mod's symbol spans, built on first use (NULL without memory). */
+static struct mod_syms *mod_syms(struct symbolizer *s, Dwfl_Module *mod)
+{
+	struct mod_syms *m;
+	int n_syms;
+
+	for (m = s->mods; m != NULL; m = m->next)
+		if (m->mod == mod)
+			return m;
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return NULL;
+	m->mod = mod;
+	n_syms = s->dw.module_getsymtab(mod);
+	m->spans = n_syms > 1 ? malloc((size_t)n_syms * sizeof(*m->spans)) : NULL;
+	if (m->spans == NULL && n_syms > 1)
+		m->has_sizeless = 1; /* unknown: always ask libdw */
+	for (int i = 1; m->spans != NULL && i < n_syms; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		GElf_Word shndx = SHN_UNDEF;
+		const char *name = s->dw.module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
+		int type = GELF_ST_TYPE(sym.st_info);
+
+		/* The symbols libdw weighs: defined, not sections, files or TLS. */
+		if (name == NULL || shndx == SHN_UNDEF || type == STT_SECTION || type == STT_FILE || type == STT_TLS)
+			continue;
+		if (sym.st_size == 0) {
+			/* Only a function could change a "???" into a name. */
+			if (type == STT_FUNC || type == STT_GNU_IFUNC)
+				m->has_sizeless = 1;
+			continue;
+		}
+		m->spans[m->n++] = (struct sym_span){ (uintptr_t)addr, (uintptr_t)(addr + sym.st_size), 0, name, type };
+	}
+	if (m->n > 0) {
+		qsort(m->spans, m->n, sizeof(*m->spans), by_lo);
+		for (size_t i = 0; i < m->n; i++) {
+			uintptr_t prev = i > 0 ? m->spans[i - 1].max_hi : 0;
+			m->spans[i].max_hi = prev > m->spans[i].hi ? prev : m->spans[i].hi;
+		}
+	}
+	m->next = s->mods;
+	s->mods = m;
+	return m;
+}
+
+/* Answer from the span table when it is unambiguous: *out is the function
+ * name (NULL for "???") and 1 is returned; 0 means ask libdw. */
+static int quick_name(struct symbolizer *s, Dwfl_Module *mod, uintptr_t addr, const char **out)
+{
+	struct mod_syms *m = mod_syms(s, mod);
+	size_t lo = 0, hi;
+	const struct sym_span *sp;
+
+	if (m == NULL)
+		return 0;
+	hi = m->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (m->spans[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || addr >= m->spans[lo - 1].max_hi) {
+		/* No sized symbol covers addr: libdw could only pick a sizeless one. */
+		if (m->has_sizeless)
+			return 0;
+		*out = NULL;
+		return 1;
+	}
+	sp = &m->spans[lo - 1];
+	/* Exactly one symbol covers addr: libdw's answer too. */
+	if (addr < sp->hi && (lo == 1 || m->spans[lo - 2].max_hi <= addr)) {
+		*out = sp->type == STT_FUNC || sp->type == STT_GNU_IFUNC ? demangled(s, sp->name) : NULL;
+		return 1;
+	}
+	return 0; /* aliases or nested symbols: libdw's own rules decide */
+}
+
+/* The function containing addr, demangled.  dwfl_module_addrinfo scans
+ * the whole symbol table on every call (seconds for cc1's thousands of
+ * call sites), so each answer is kept for its symbol's whole range. */
+static const char *function_name(struct symbolizer *s, Dwfl_Module *mod, uintptr_t addr)
+{
+	size_t at = range_after(s, addr);
+	GElf_Off offset;
+	GElf_Sym sym;
+	const char *name, *function = NULL;
+	int type;
+
+	if (at > 0 && addr < s->ranges[at - 1].hi)
+		return s->ranges[at - 1].function;
+	if (quick_name(s, mod, addr, &function))
+		return function;
+	name = s->dw.module_addrinfo(mod, addr, &offset, &sym, NULL, NULL, NULL);
+	type = name != NULL ? GELF_ST_TYPE(sym.st_info) : STT_NOTYPE;
+	/* Valgrind names code from function symbols only: an assembly
+	 * label such as ld.so's _dl_start_user (NOTYPE) stays "???". */
+	if (type == STT_FUNC || type == STT_GNU_IFUNC)
+		function = demangled(s, name);
+	/* Remember sized symbols that don't overlap a known range. */
+	if (name != NULL && sym.st_size > 0 && offset <= addr) {
+		uintptr_t lo = addr - offset, hi = lo + sym.st_size;
+		if ((at == 0 || s->ranges[at - 1].hi <= lo) && (at == s->n_ranges || hi <= s->ranges[at].lo)) {
+			if (s->n_ranges == s->ranges_cap) {
+				size_t cap = s->ranges_cap == 0 ? 256 : s->ranges_cap * 2;
+				struct fn_range *grown = realloc(s->ranges, cap * sizeof(*grown));
+				if (grown == NULL)
+					return function;
+				s->ranges = grown;
+				s->ranges_cap = cap;
+			}
+			memmove(s->ranges + at + 1, s->ranges + at, (s->n_ranges - at) * sizeof(*s->ranges));
+			s->ranges[at] = (struct fn_range){ lo, hi, function };
+			s->n_ranges++;
+		}
+	}
+	return function;
+}
+
 /* Name addr with libdw: fills out innermost-first, returns the count. */
 static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_frame_text *out, unsigned max)
 {
@@ -207,16 +384,7 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 		/* The module name is the path from /proc/PID/maps. */
 		object = own_copy(s, name != NULL && name[0] == '/' ? name : mainfile);
 	}
-	{
-		GElf_Off offset;
-		GElf_Sym sym;
-		const char *name = s->dw.module_addrinfo(mod, addr, &offset, &sym, NULL, NULL, NULL);
-		int type = name != NULL ? GELF_ST_TYPE(sym.st_info) : STT_NOTYPE;
-		/* Valgrind names code from function symbols only: an assembly
-		 * label such as ld.so's _dl_start_user (NOTYPE) stays "???". */
-		if (type == STT_FUNC || type == STT_GNU_IFUNC)
-			function = demangled(s, name);
-	}
+	function = function_name(s, mod, addr);
 	{
 		Dwfl_Line *l = s->dw.module_getsrc(mod, addr);
 		int lineno = 0;
@@ -412,6 +580,13 @@ void hs_symbols_close(struct hs_symbolizer *sym)
 	for (size_t i = 0; i < s->n_strings; i++)
 		free(s->strings[i]);
 	free(s->strings);
+	free(s->ranges);
+	while (s->mods != NULL) {
+		struct mod_syms *next = s->mods->next;
+		free(s->mods->spans);
+		free(s->mods);
+		s->mods = next;
+	}
 	free(s);
 	sym->ctx = NULL;
 }
