@@ -235,6 +235,8 @@ def env_paths():
         "print": os.environ.get("HS_PRINT", os.path.join(top_builddir, "heapsnap-print")),
         "ms_print": os.environ.get("MS_PRINT") or "/usr/bin/ms_print",
         "valgrind": os.environ.get("VALGRIND") or "/usr/bin/valgrind",
+        "preload": os.environ.get("HS_PRELOAD",
+                                  os.path.join(top_builddir, ".libs", "libheapsnap.so")),
         "builddir": top_builddir,
         "srcdir": os.environ.get("top_srcdir", os.path.dirname(os.path.dirname(
             os.path.abspath(__file__)))),
