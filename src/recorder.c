@@ -261,7 +261,7 @@ uint64_t hs_rec_realloc_begin(void *old_ptr)
 	uint64_t handle = 0;
 	pthread_mutex_lock(&rec.lock);
 	if (atomic_load(&rec.state) == REC_ON &&
-	    hs_blocks_find(&rec.blocks, (uintptr_t)old_ptr) != NULL) {
+	    hs_blocks_find(&rec.blocks, (uintptr_t)old_ptr, NULL)) {
 		struct pending *p = rec.free_pending;
 		if (p != NULL)
 			rec.free_pending = p->next;
