@@ -52,7 +52,7 @@ static struct {
 	uint64_t churn_bytes; /* the B time unit */
 	struct pending *free_pending;
 	char stop_reason[HS_REASON_MAX];
-} rec = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} rec = { .lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP };
 
 /* Valgrind's client arena on amd64 (m_mallocfree.c): 4 MiB superblocks,
  * 64 bytes of superblock and block overhead. */
