@@ -1,9 +1,12 @@
 /* blocks: live heap blocks in an incrementally resized hash (see blocks.h). */
 #include "blocks.h"
 
+#include <sys/mman.h>
+
 #define HS_EMPTY ((uintptr_t)0)
 #define HS_DEAD ((uintptr_t)1)
 #define HS_FIRST_SLOTS ((size_t)1024)
+#define HS_HUGE_BYTES ((size_t)4 << 20) /* tables from this size ask for huge pages */
 #define HS_MIGRATE_STEP 16 /* old slots moved per operation: finishes long before cur fills */
 
 /* The packed word: bit 63 clear: requested bytes in bits 0-38, context id
@@ -216,6 +219,10 @@ static int maybe_grow(struct hs_blocks *b)
 	struct hs_block_slot *slots = hs_arena_map(n * sizeof(struct hs_block_slot));
 	if (slots == NULL)
 		return -1;
+	/* Every access is a random one: huge pages spare a TLB miss on each
+	 * (advice only: failure changes nothing). */
+	if (n * sizeof(struct hs_block_slot) >= HS_HUGE_BYTES)
+		madvise(slots, n * sizeof(struct hs_block_slot), MADV_HUGEPAGE);
 	migrate_all(b);
 	b->old = b->cur;
 	b->migrate_next = 0;
@@ -301,6 +308,15 @@ int hs_blocks_find(struct hs_blocks *b, uintptr_t ptr, struct hs_block *out)
 	if (out != NULL)
 		unpack(s, out);
 	return 1;
+}
+
+void hs_blocks_prefetch(const struct hs_blocks *b, uintptr_t ptr)
+{
+	/* Racy by design (see blocks.h): relaxed loads of plain words. */
+	struct hs_block_slot *slots = __atomic_load_n(&b->cur.slots, __ATOMIC_RELAXED);
+	size_t n = __atomic_load_n(&b->cur.n_slots, __ATOMIC_RELAXED);
+	if (slots != NULL && n != 0)
+		__builtin_prefetch(&slots[slot_of(ptr, n)], 1);
 }
 
 size_t hs_blocks_count(const struct hs_blocks *b)

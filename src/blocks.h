@@ -72,6 +72,12 @@ int hs_blocks_remove(struct hs_blocks *b, uintptr_t ptr, struct hs_block *out);
  * when unknown. */
 int hs_blocks_find(struct hs_blocks *b, uintptr_t ptr, struct hs_block *out);
 
+/* Start loading the cache line where ptr's entry would be, so a later
+ * insert or remove finds it there.  Safe without the owner's lock: it
+ * only reads the table's address and size, and a stale guess costs
+ * nothing (prefetches never fault). */
+void hs_blocks_prefetch(const struct hs_blocks *b, uintptr_t ptr);
+
 /* Number of live blocks. */
 size_t hs_blocks_count(const struct hs_blocks *b);
 

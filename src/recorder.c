@@ -235,6 +235,12 @@ void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned
 	pthread_mutex_unlock(&rec.lock);
 }
 
+void hs_rec_prefetch(const void *ptr)
+{
+	if (hs_rec_active())
+		hs_blocks_prefetch(&rec.blocks, (uintptr_t)ptr);
+}
+
 void hs_rec_free(void *ptr)
 {
 	if (!hs_rec_active() || ptr == NULL)
