@@ -9,12 +9,17 @@
 #define HS_HUGE_BYTES ((size_t)4 << 20) /* tables from this size ask for huge pages */
 #define HS_MIGRATE_STEP 16 /* old slots moved per operation: finishes long before cur fills */
 
-/* The packed word: bit 63 clear: requested bytes in bits 0-38, context id
- * in bits 39-62, slop implied; bit 63 set: the rest is the address of a
- * struct hs_block_wide. */
+/* The packed word: bit 63 clear: requested bytes in bits 0-30, context id
+ * in bits 31-54, and in bits 55-62 the slop beyond the usual one in units
+ * of 16 (a block shrunk in place keeps its old 16-aligned end, so that
+ * difference is a multiple of 16); bit 63 set: the rest is the address of
+ * a struct hs_block_wide. */
 #define HS_WIDE_BIT (UINT64_C(1) << 63)
-#define HS_REQ_BITS 39
+#define HS_REQ_BITS 31
 #define HS_CTX_BITS 24
+#define HS_SLOP16_BITS 8
+#define HS_CTX_SHIFT HS_REQ_BITS
+#define HS_SLOP16_SHIFT (HS_REQ_BITS + HS_CTX_BITS)
 
 /* A block that does not pack; on the free list, next overlays req_bytes. */
 struct hs_block_wide {
@@ -44,9 +49,12 @@ static uint64_t usual_slop(uint64_t req_bytes)
 static uint64_t pack(struct hs_blocks *b, const struct hs_block *blk, int *ok)
 {
 	*ok = 1;
+	uint64_t usual = usual_slop(blk->req_bytes);
+	uint64_t beyond = (uint64_t)blk->slop_bytes - usual; /* wraps when below usual */
 	if (blk->req_bytes >> HS_REQ_BITS == 0 && blk->ctx >> HS_CTX_BITS == 0 &&
-	    blk->slop_bytes == usual_slop(blk->req_bytes))
-		return blk->req_bytes | (uint64_t)blk->ctx << HS_REQ_BITS;
+	    blk->slop_bytes >= usual && beyond % 16 == 0 && (beyond / 16) >> HS_SLOP16_BITS == 0)
+		return blk->req_bytes | (uint64_t)blk->ctx << HS_CTX_SHIFT |
+		       beyond / 16 << HS_SLOP16_SHIFT;
 	struct hs_block_wide *w = b->wide_free;
 	if (w != NULL)
 		b->wide_free = w->next;
@@ -75,8 +83,9 @@ static void unpack(const struct hs_block_slot *s, struct hs_block *out)
 		out->ctx = w->ctx;
 	} else {
 		out->req_bytes = s->val & ((UINT64_C(1) << HS_REQ_BITS) - 1);
-		out->slop_bytes = (uint32_t)usual_slop(out->req_bytes);
-		out->ctx = (uint32_t)(s->val >> HS_REQ_BITS);
+		out->ctx = (uint32_t)(s->val >> HS_CTX_SHIFT) & ((UINT32_C(1) << HS_CTX_BITS) - 1);
+		uint64_t beyond = 16 * (s->val >> HS_SLOP16_SHIFT); /* bit 63 is clear */
+		out->slop_bytes = (uint32_t)(usual_slop(out->req_bytes) + beyond);
 	}
 }
 

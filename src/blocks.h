@@ -1,13 +1,14 @@
 /* blocks: the live heap blocks, address -> requested bytes, slop, context.
  *
  * An open-addressing hash table (linear probing) in memory from
- * hs_arena_map.  A slot is 16 bytes: the address, and one word packing the
- * requested size and the context id.  The slop is not stored when it is
- * the usual one, the size rounded up to 16 (every block malloc hands out
- * below 4 MiB that was not shrunk in place); any other block (odd slop,
- * size >= 512 GiB, context id >= 2^24) keeps its figures in a 16-byte
- * record from the set's own arena, recycled through a free list, and the
- * slot points at it.
+ * hs_arena_map.  A slot is 16 bytes: the address, and one word packing
+ * the requested size, the context id and the slop as a small count of
+ * 16-byte units beyond the usual slop (the size rounded up to 16): none
+ * for every fresh block below 4 MiB, a few for a block shrunk in place or
+ * one of Valgrind's big-block superblocks.  Any other block (slop not of
+ * that form, size >= 2 GiB, context id >= 2^24) keeps its figures in a
+ * 16-byte record from the set's own arena, recycled through a free list,
+ * and the slot points at it.
  *
  * The table grows (doubles) when three quarters full, and the move to the
  * bigger table is incremental: every later insert or remove migrates a few

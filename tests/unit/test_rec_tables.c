@@ -120,8 +120,9 @@ START_TEST(blocks_unknown)
 }
 END_TEST
 
-/* Blocks that pack into a slot (usual slop) and blocks that need a record
- * (odd slop, huge size, big context id) come back with the same figures,
+/* Blocks that pack into a slot (usual slop, or a few 16-byte units more)
+ * and blocks that need a record (other slop, huge size, big context id)
+ * come back with the same figures,
  * and removed records are reused. */
 START_TEST(blocks_packed_and_wide)
 {
@@ -130,18 +131,21 @@ START_TEST(blocks_packed_and_wide)
 	const struct hs_block in[] = {
 		{ 0x10000, 0, 0, 0 },                          /* packs */
 		{ 0x10010, 17, 15, (1u << 24) - 1 },           /* packs: biggest id */
-		{ 0x10020, (UINT64_C(1) << 39) - 16, 0, 3 },   /* packs: biggest size */
-		{ 0x10030, 17, 0, 1 },                         /* odd slop (shrunk in place) */
-		{ 0x10040, UINT64_C(1) << 39, 0, 2 },          /* size too big to pack */
-		{ 0x10050, 1u << 30, 4032, 5 },                /* Valgrind's big-block slop */
+		{ 0x10020, (UINT64_C(1) << 31) - 16, 0, 3 },   /* packs: biggest size */
+		{ 0x10030, 17, 0, 1 },                         /* slop below the usual */
+		{ 0x10040, UINT64_C(1) << 31, 0, 2 },          /* size too big to pack */
+		{ 0x10050, 1u << 30, 4032, 5 },                /* Valgrind's big-block slop: packs */
 		{ 0x10060, 8, 8, 1u << 24 },                   /* id too big to pack */
 		{ 0x10070, 100, HS_SLOP_MAX, UINT32_MAX - 1 }, /* everything at its limit */
+		{ 0x10080, 20, 12 + 16 * 255, 7 },             /* shrunk in place by 4080: packs */
+		{ 0x10090, 20, 12 + 16 * 256, 7 },             /* shrunk in place by 4096 */
+		{ 0x100a0, 20, 13, 7 },                        /* slop not 16-aligned beyond */
 	};
 	enum { N = sizeof in / sizeof in[0] };
 	struct hs_block out;
 	for (unsigned k = 0; k < N; k++)
 		ck_assert_int_eq(hs_blocks_insert(&b, &in[k], &out), 0);
-	ck_assert_uint_eq(b.n_wide, 5);
+	ck_assert_uint_eq(b.n_wide, 6);
 	for (unsigned k = 0; k < N; k++) {
 		ck_assert_int_eq(hs_blocks_find(&b, in[k].ptr, &out), 1);
 		ck_assert_uint_eq(out.ptr, in[k].ptr);
@@ -155,12 +159,16 @@ START_TEST(blocks_packed_and_wide)
 	ck_assert_uint_eq(out.req_bytes, 17);
 	ck_assert_uint_eq(out.slop_bytes, 0);
 	ck_assert_uint_eq(out.ctx, 1);
+	ck_assert_uint_eq(b.n_wide, 5);
+	ck_assert_int_eq(hs_blocks_remove(&b, 0x10090, &out), 1);
+	ck_assert_uint_eq(out.req_bytes, 20);
+	ck_assert_uint_eq(out.slop_bytes, 12 + 16 * 256);
 	ck_assert_uint_eq(b.n_wide, 4);
 	ck_assert_int_eq(hs_blocks_remove(&b, 0x10050, &out), 1);
 	ck_assert_uint_eq(out.req_bytes, 1u << 30);
 	ck_assert_uint_eq(out.slop_bytes, 4032);
-	ck_assert_uint_eq(b.n_wide, 3);
-	ck_assert_uint_eq(hs_blocks_count(&b), N - 1);
+	ck_assert_uint_eq(b.n_wide, 4);
+	ck_assert_uint_eq(hs_blocks_count(&b), N - 2);
 	hs_blocks_destroy(&b);
 }
 END_TEST
