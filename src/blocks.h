@@ -1,10 +1,20 @@
 /* blocks: the live heap blocks, address -> requested bytes, slop, context.
  *
  * An open-addressing hash table (linear probing) in memory from
- * hs_arena_map.  It doubles when half full, and the move to the bigger
- * table is incremental: every later insert or remove migrates a few old
- * slots, so no single malloc pays for rehashing the whole heap.  While a
- * migration runs, lookups try the new table and then the old one.
+ * hs_arena_map.  A slot is 16 bytes: the address, and one word packing
+ * the requested size, the context id and the slop as a small count of
+ * 16-byte units beyond the usual slop (the size rounded up to 16): none
+ * for every fresh block below 4 MiB, a few for a block shrunk in place or
+ * one of Valgrind's big-block superblocks.  Any other block (slop not of
+ * that form, size >= 2 GiB, context id >= 2^24) keeps its figures in a
+ * 16-byte record from the set's own arena, recycled through a free list,
+ * and the slot points at it.
+ *
+ * The table grows (doubles) when three quarters full, and the move to the
+ * bigger table is incremental: every later insert or remove migrates a few
+ * old slots, so no single malloc pays for rehashing the whole heap.  While
+ * a migration runs, lookups try the new table and then the old one.  At
+ * most 16 bytes / (3/8) = 43 bytes per live block outside a migration.
  */
 #ifndef HS_BLOCKS_H
 #define HS_BLOCKS_H
@@ -12,7 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 24 bytes: the table costs 48 to 96 bytes per live block. */
+#include "arena.h"
+
+/* One live block, as the caller sees it (the table stores it packed). */
 struct hs_block {
 	uintptr_t ptr;       /* the block's address; 0 and 1 are reserved (empty, deleted) */
 	uint64_t req_bytes;  /* the size asked for */
@@ -22,17 +34,28 @@ struct hs_block {
 
 #define HS_SLOP_MAX UINT32_MAX
 
+/* A packed slot: the address and the size/context word (see blocks.c). */
+struct hs_block_slot {
+	uintptr_t ptr;
+	uint64_t val;
+};
+
 struct hs_block_table {
-	struct hs_block *slots;
+	struct hs_block_slot *slots;
 	size_t n_slots;  /* a power of two, or 0 */
 	size_t n_used;   /* live entries */
 	size_t n_dead;   /* tombstones (only in a table being migrated) */
 };
 
+struct hs_block_wide;
+
 struct hs_blocks {
 	struct hs_block_table cur;  /* inserts go here */
 	struct hs_block_table old;  /* being migrated into cur (n_slots 0 when not) */
 	size_t migrate_next;        /* next old slot to move */
+	struct hs_arena wide_arena; /* records of blocks that do not pack */
+	struct hs_block_wide *wide_free;
+	size_t n_wide;              /* records in use */
 };
 
 /* An empty set (maps nothing until the first insert). */
@@ -46,13 +69,20 @@ int hs_blocks_insert(struct hs_blocks *b, const struct hs_block *blk, struct hs_
 /* Remove ptr and copy its entry to out.  Returns 1, or 0 when unknown. */
 int hs_blocks_remove(struct hs_blocks *b, uintptr_t ptr, struct hs_block *out);
 
-/* The entry of ptr, or NULL when unknown (valid until the next change). */
-struct hs_block *hs_blocks_find(struct hs_blocks *b, uintptr_t ptr);
+/* Copy the entry of ptr to out (when out is not NULL).  Returns 1, or 0
+ * when unknown. */
+int hs_blocks_find(struct hs_blocks *b, uintptr_t ptr, struct hs_block *out);
+
+/* Start loading the cache line where ptr's entry would be, so a later
+ * insert or remove finds it there.  Safe without the owner's lock: it
+ * only reads the table's address and size, and a stale guess costs
+ * nothing (prefetches never fault). */
+void hs_blocks_prefetch(const struct hs_blocks *b, uintptr_t ptr);
 
 /* Number of live blocks. */
 size_t hs_blocks_count(const struct hs_blocks *b);
 
-/* Unmap both tables. */
+/* Unmap both tables and the records. */
 void hs_blocks_destroy(struct hs_blocks *b);
 
 #endif

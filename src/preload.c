@@ -149,6 +149,7 @@ static void record_alloc(void *p, size_t req)
 	if (!hs_rec_active())
 		return;
 	tl_guard++;
+	hs_rec_prefetch(p); /* the table's cache miss overlaps the walk */
 	hs_rec_alloc(p, req, frames, capture(frames));
 	tl_guard--;
 	errno = saved;
@@ -217,8 +218,10 @@ static void *do_realloc(void *p, size_t n)
 	q = __libc_realloc(p, n);
 	saved = errno;
 	if (handle != 0) {
-		if (q != NULL)
+		if (q != NULL) {
+			hs_rec_prefetch(q);
 			n_frames = capture(frames);
+		}
 		hs_rec_realloc_end(handle, q, n, frames, n_frames);
 	}
 	tl_guard--;

@@ -52,7 +52,7 @@ static struct {
 	uint64_t churn_bytes; /* the B time unit */
 	struct pending *free_pending;
 	char stop_reason[HS_REASON_MAX];
-} rec = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} rec = { .lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP };
 
 /* Valgrind's client arena on amd64 (m_mallocfree.c): 4 MiB superblocks,
  * 64 bytes of superblock and block overhead. */
@@ -235,6 +235,12 @@ void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned
 	pthread_mutex_unlock(&rec.lock);
 }
 
+void hs_rec_prefetch(const void *ptr)
+{
+	if (hs_rec_active())
+		hs_blocks_prefetch(&rec.blocks, (uintptr_t)ptr);
+}
+
 void hs_rec_free(void *ptr)
 {
 	if (!hs_rec_active() || ptr == NULL)
@@ -261,7 +267,7 @@ uint64_t hs_rec_realloc_begin(void *old_ptr)
 	uint64_t handle = 0;
 	pthread_mutex_lock(&rec.lock);
 	if (atomic_load(&rec.state) == REC_ON &&
-	    hs_blocks_find(&rec.blocks, (uintptr_t)old_ptr) != NULL) {
+	    hs_blocks_find(&rec.blocks, (uintptr_t)old_ptr, NULL)) {
 		struct pending *p = rec.free_pending;
 		if (p != NULL)
 			rec.free_pending = p->next;

@@ -41,6 +41,10 @@ int hs_rec_active(void);
  * realloc(NULL, n)).  ptr must not be NULL. */
 void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned n_frames);
 
+/* A block at ptr is about to be recorded: start loading its table slot
+ * (call before capturing the stack, so the two overlap).  No lock. */
+void hs_rec_prefetch(const void *ptr);
+
 /* ptr is about to be freed.  Called before the real free, so that no other
  * thread can be handed the same address in between.  Unknown pointers are
  * ignored. */

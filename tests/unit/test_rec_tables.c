@@ -85,10 +85,11 @@ START_TEST(blocks_match_reference)
 		ck_assert_uint_eq(hs_blocks_count(&b), live);
 		if (step % 997 == 0) {
 			for (unsigned k = 0; k < N_ADDR; k++) {
-				struct hs_block *f = hs_blocks_find(&b, 0x7f0000000000u + 16u * k);
-				ck_assert_int_eq(f != NULL, ref[k] != 0);
-				if (f != NULL)
-					ck_assert_uint_eq(f->req_bytes, ref[k] - 1);
+				struct hs_block f;
+				int found = hs_blocks_find(&b, 0x7f0000000000u + 16u * k, &f);
+				ck_assert_int_eq(found, ref[k] != 0);
+				if (found)
+					ck_assert_uint_eq(f.req_bytes, ref[k] - 1);
 			}
 		}
 	}
@@ -106,13 +107,68 @@ START_TEST(blocks_unknown)
 	hs_blocks_init(&b);
 	struct hs_block out;
 	ck_assert_int_eq(hs_blocks_remove(&b, 0x1000, &out), 0);
-	ck_assert_ptr_null(hs_blocks_find(&b, 0x1000));
+	ck_assert_int_eq(hs_blocks_find(&b, 0x1000, NULL), 0);
 	struct hs_block blk = { 0x1000, 5, 11, 0 };
 	ck_assert_int_eq(hs_blocks_insert(&b, &blk, &out), 0);
-	ck_assert_ptr_null(hs_blocks_find(&b, 0));
-	ck_assert_ptr_null(hs_blocks_find(&b, 1));
-	ck_assert_ptr_null(hs_blocks_find(&b, 0x1010));
-	ck_assert_uint_eq(hs_blocks_find(&b, 0x1000)->slop_bytes, 11);
+	ck_assert_int_eq(hs_blocks_find(&b, 0, NULL), 0);
+	ck_assert_int_eq(hs_blocks_find(&b, 1, NULL), 0);
+	ck_assert_int_eq(hs_blocks_find(&b, 0x1010, NULL), 0);
+	struct hs_block f;
+	ck_assert_int_eq(hs_blocks_find(&b, 0x1000, &f), 1);
+	ck_assert_uint_eq(f.slop_bytes, 11);
+	hs_blocks_destroy(&b);
+}
+END_TEST
+
+/* Blocks that pack into a slot (usual slop, or a few 16-byte units more)
+ * and blocks that need a record (other slop, huge size, big context id)
+ * come back with the same figures,
+ * and removed records are reused. */
+START_TEST(blocks_packed_and_wide)
+{
+	struct hs_blocks b;
+	hs_blocks_init(&b);
+	const struct hs_block in[] = {
+		{ 0x10000, 0, 0, 0 },                          /* packs */
+		{ 0x10010, 17, 15, (1u << 24) - 1 },           /* packs: biggest id */
+		{ 0x10020, (UINT64_C(1) << 31) - 16, 0, 3 },   /* packs: biggest size */
+		{ 0x10030, 17, 0, 1 },                         /* slop below the usual */
+		{ 0x10040, UINT64_C(1) << 31, 0, 2 },          /* size too big to pack */
+		{ 0x10050, 1u << 30, 4032, 5 },                /* Valgrind's big-block slop: packs */
+		{ 0x10060, 8, 8, 1u << 24 },                   /* id too big to pack */
+		{ 0x10070, 100, HS_SLOP_MAX, UINT32_MAX - 1 }, /* everything at its limit */
+		{ 0x10080, 20, 12 + 16 * 255, 7 },             /* shrunk in place by 4080: packs */
+		{ 0x10090, 20, 12 + 16 * 256, 7 },             /* shrunk in place by 4096 */
+		{ 0x100a0, 20, 13, 7 },                        /* slop not 16-aligned beyond */
+	};
+	enum { N = sizeof in / sizeof in[0] };
+	struct hs_block out;
+	for (unsigned k = 0; k < N; k++)
+		ck_assert_int_eq(hs_blocks_insert(&b, &in[k], &out), 0);
+	ck_assert_uint_eq(b.n_wide, 6);
+	for (unsigned k = 0; k < N; k++) {
+		ck_assert_int_eq(hs_blocks_find(&b, in[k].ptr, &out), 1);
+		ck_assert_uint_eq(out.ptr, in[k].ptr);
+		ck_assert_uint_eq(out.req_bytes, in[k].req_bytes);
+		ck_assert_uint_eq(out.slop_bytes, in[k].slop_bytes);
+		ck_assert_uint_eq(out.ctx, in[k].ctx);
+	}
+	/* Replacing a wide entry by a packed one gives its record back. */
+	struct hs_block again = { 0x10030, 32, 0, 9 };
+	ck_assert_int_eq(hs_blocks_insert(&b, &again, &out), 1);
+	ck_assert_uint_eq(out.req_bytes, 17);
+	ck_assert_uint_eq(out.slop_bytes, 0);
+	ck_assert_uint_eq(out.ctx, 1);
+	ck_assert_uint_eq(b.n_wide, 5);
+	ck_assert_int_eq(hs_blocks_remove(&b, 0x10090, &out), 1);
+	ck_assert_uint_eq(out.req_bytes, 20);
+	ck_assert_uint_eq(out.slop_bytes, 12 + 16 * 256);
+	ck_assert_uint_eq(b.n_wide, 4);
+	ck_assert_int_eq(hs_blocks_remove(&b, 0x10050, &out), 1);
+	ck_assert_uint_eq(out.req_bytes, 1u << 30);
+	ck_assert_uint_eq(out.slop_bytes, 4032);
+	ck_assert_uint_eq(b.n_wide, 4);
+	ck_assert_uint_eq(hs_blocks_count(&b), N - 2);
 	hs_blocks_destroy(&b);
 }
 END_TEST
@@ -161,6 +217,7 @@ static Suite *tables_suite(void)
 	tcase_add_test(tc, arena_alloc_and_limit);
 	tcase_add_test(tc, blocks_match_reference);
 	tcase_add_test(tc, blocks_unknown);
+	tcase_add_test(tc, blocks_packed_and_wide);
 	tcase_add_test(tc, contexts_intern);
 	suite_add_tcase(s, tc);
 	return s;
