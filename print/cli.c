@@ -17,6 +17,9 @@ hs_cli_usage(void)
            "    --threshold=<m.n>     significance threshold, in percent [1]\n"
            "    --x=<4..1000>         graph width, in columns [72]\n"
            "    --y=<4..1000>         graph height, in rows [20]\n"
+           "    --leaks               add a \"Leak suspects\" section\n"
+           "    --diff OLD NEW        compare two runs (instead of the report)\n"
+           "    --max-peak=SIZE       exit 3 if the peak exceeds SIZE (512K, 64M, 2G)\n"
            "\n"
            "  massif-out-file may be - for standard input.\n";
 }
@@ -112,8 +115,18 @@ hs_cli_parse(int argc, char *const argv[], struct hs_cli *cli)
         if (a[0] != '-' || strcmp(a, "-") == 0) {
             if (!cli->file)
                 cli->file = a;
+            else if (!cli->file2)
+                cli->file2 = a;
             continue;
         }
+        int ours = hs_analysis_parse_arg(&cli->analysis, a, cli->error,
+                                         sizeof cli->error);
+        if (ours < 0) {
+            cli->action = HS_CLI_USAGE;
+            return 0;
+        }
+        if (ours > 0)
+            continue;
         if (n == 9 && strncmp(a, "--version", 9) == 0) {
             cli->action = HS_CLI_VERSION;
             return 0;
@@ -141,6 +154,10 @@ hs_cli_parse(int argc, char *const argv[], struct hs_cli *cli)
     if (!cli->file) {
         cli->action = HS_CLI_USAGE;
         snprintf(cli->error, sizeof cli->error, "no input file given");
+    } else if (cli->analysis.diff && !cli->file2) {
+        cli->action = HS_CLI_USAGE;
+        snprintf(cli->error, sizeof cli->error,
+                 "--diff needs two files: --diff OLD NEW");
     }
     return 0;
 }

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "analysis.h"
+
 /* What main should do. */
 enum hs_cli_action {
     HS_CLI_PRINT,  /* print the ms_print report of file */
@@ -24,6 +26,8 @@ struct hs_cli {
     unsigned graph_x;   /* --x: 72 */
     unsigned graph_y;   /* --y: 20 */
     const char *file;   /* first non-option argument ("-": stdin) */
+    const char *file2;  /* second one: NEW for --diff */
+    struct hs_analysis_opts analysis; /* --leaks, --diff, --max-peak */
     char *args_text;    /* every argument, each after one space (owned) */
     size_t args_len;
     char error[256];    /* for HS_CLI_USAGE: what was wrong */

@@ -5,7 +5,7 @@
  * input before it writes a byte, so an error leaves stdout empty.
  *
  * Exit statuses: 0 success, 1 bad or unreadable input (one line on stderr),
- * 2 bad command line (usage on stderr).
+ * 2 bad command line (usage on stderr), 3 peak above --max-peak.
  */
 #include "config.h"
 
@@ -74,11 +74,16 @@ run_print(const struct hs_cli *cli)
      * fail, so the report may drain to stdout as it grows. */
     struct hs_outbuf ob;
     hs_outbuf_init_fd(&ob, STDOUT_FILENO);
-    hs_report_render(&m, &opts, &ob);
+    const struct hs_analysis_opts *an = &cli->analysis;
+    if (!hs_analysis_wanted(an) || hs_analysis_prints_normal_output(an))
+        hs_report_render(&m, &opts, &ob);
+    int status = 0;
+    if (hs_analysis_wanted(an))
+        status = hs_analysis_run(an, &m, cli->file, cli->file2, &ob, stderr);
     int rc = emit(&ob);
     hs_outbuf_free(&ob);
     hs_model_free(&m);
-    return rc;
+    return rc ? rc : status;
 }
 
 int

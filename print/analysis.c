@@ -1,0 +1,102 @@
+/* analysis: heapsnap-print's opt-in analyses on the command line. */
+#include "config.h"
+
+#include "analysis.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "budget.h"
+#include "diff.h"
+#include "leak_report.h"
+#include "parse.h"
+#include "sites.h"
+#include "sites_model.h"
+
+int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg,
+			  char *err, size_t err_len)
+{
+	if (strcmp(arg, "--leaks") == 0) {
+		opts->leaks = true;
+		return 1;
+	}
+	if (strcmp(arg, "--diff") == 0) {
+		opts->diff = true;
+		return 1;
+	}
+	if (strncmp(arg, "--max-peak=", 11) == 0) {
+		if (!hs_size_parse(arg + 11, &opts->max_peak_B)) {
+			snprintf(err, err_len, "--max-peak: bad size '%s' "
+				 "(bytes, or a number with K, M or G; K = 1024)", arg + 11);
+			return -1;
+		}
+		opts->max_peak = true;
+		return 1;
+	}
+	if (strcmp(arg, "--max-peak") == 0) {
+		snprintf(err, err_len, "--max-peak needs a size: --max-peak=SIZE");
+		return -1;
+	}
+	return 0;
+}
+
+bool hs_analysis_wanted(const struct hs_analysis_opts *opts)
+{
+	return opts->leaks || opts->diff || opts->max_peak;
+}
+
+bool hs_analysis_prints_normal_output(const struct hs_analysis_opts *opts)
+{
+	return opts->leaks && !opts->diff;
+}
+
+int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *m,
+		    const char *file, const char *file2, struct hs_outbuf *ob, FILE *err)
+{
+	struct hs_run *a = hs_run_from_model(m, file), *b = NULL;
+	if (a == NULL) {
+		fprintf(err, "heapsnap-print: %s: malformed tree\n", file);
+		return 1;
+	}
+	if (opts->diff) {
+		struct hs_model m2;
+		struct hs_parse_error perr;
+		if (hs_parse_file(file2, &m2, &perr) < 0) {
+			fprintf(err, "heapsnap-print: %s\n", perr.msg);
+			hs_run_free(a);
+			return 1;
+		}
+		b = hs_run_from_model(&m2, file2);
+		hs_model_free(&m2);
+		if (b == NULL) {
+			fprintf(err, "heapsnap-print: %s: malformed tree\n", file2);
+			hs_run_free(a);
+			return 1;
+		}
+	}
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (out == NULL) {
+		fputs("heapsnap-print: out of memory\n", err);
+		hs_run_free(a);
+		hs_run_free(b);
+		return 1;
+	}
+	if (b != NULL)
+		hs_diff_report(out, a, b);
+	else if (opts->leaks)
+		hs_leak_report(out, a);
+	fclose(out);
+	/* The reports write through stdio; the printer's buffer takes the text. */
+	hs_outbuf_put(ob, text, len);
+	free(text);
+
+	int status = 0;
+	if (opts->max_peak)
+		status = hs_budget_check(err, b ? b : a, opts->max_peak_B);
+	hs_run_free(a);
+	hs_run_free(b);
+	return status;
+}
