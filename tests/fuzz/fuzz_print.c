@@ -1,6 +1,7 @@
 /* libFuzzer harness for the printer: any bytes go through the parser, and
  * whatever parses is rendered into memory with report options derived from
- * the input.
+ * the input; every other input also goes through the analyses of --leaks,
+ * --diff (the run against itself) and --max-peak, written to /dev/null.
  *
  * Built two ways (Makefile.am, "Hardening"):
  *   - tests/fuzz/fuzz_print, with clang's libFuzzer, when configured with
@@ -14,25 +15,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
+#include "budget.h"
+#include "diff.h"
+#include "leak_report.h"
 #include "outbuf.h"
 #include "parse.h"
 #include "report.h"
+#include "sites_model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The report options for one input.  They come from the length and the last
+/* The analyses' reports go to a stream; they are formatted, then dropped. */
+static void
+run_analyses(const struct hs_model *m, uint64_t budget_B)
+{
+    static FILE *sink;
+    if (!sink && !(sink = fopen("/dev/null", "w")))
+        return;
+    struct hs_run *run = hs_run_from_model(m, "fuzz");
+    if (!run)
+        abort(); /* sites_model.h: only a malformed tree, which parse refuses */
+    hs_leak_report(sink, run);
+    hs_diff_report(sink, run, run);
+    hs_budget_check(sink, run, budget_B);
+    hs_run_free(run);
+}
+
+/* The option bits of one input.  They come from the length and the last
  * byte, so the file's bytes are all Massif text and a seed keeps its
  * meaning, while mutations still reach every option set. */
+static unsigned
+input_opt(const uint8_t *data, size_t size)
+{
+    return (unsigned)(size ? data[size - 1] : 0) ^ (unsigned)size
+           ^ (unsigned)(size >> 8);
+}
+
+/* The report options from the option bits. */
 static void
-pick_opts(const uint8_t *data, size_t size, struct hs_report_opts *o)
+pick_opts(unsigned opt, struct hs_report_opts *o)
 {
     static const double thresholds_pct[] = {
         1.0, 0.0, 100.0, 50.0, 0.5, 99.99, 10.0, 1e-9
     };
     static const unsigned widths[] = { 72, 4, 150, 13 };
     static const unsigned heights[] = { 20, 4, 50, 7 };
-    unsigned opt = (unsigned)(size ? data[size - 1] : 0) ^ (unsigned)size
-                   ^ (unsigned)(size >> 8);
     o->threshold = thresholds_pct[opt & 7];
     o->graph_x = widths[(opt >> 3) & 3];
     o->graph_y = heights[(opt >> 5) & 3];
@@ -53,11 +82,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct hs_parse_error err;
     if (hs_parse_buffer(buf, size, "fuzz", &m, &err) == 0) {
         struct hs_report_opts o;
-        pick_opts(data, size, &o);
+        unsigned opt = input_opt(data, size);
+        pick_opts(opt, &o);
         struct hs_outbuf ob;
         hs_outbuf_init(&ob);
         hs_report_render(&m, &o, &ob);
         hs_outbuf_free(&ob);
+        if (opt & 0x80)
+            run_analyses(&m, (uint64_t)size << (opt & 31));
         hs_model_free(&m);
     } else {
         /* An error must be one non-empty terminated line: anything else
