@@ -46,7 +46,12 @@ void hs_options_defaults(struct hs_options *opts);
  * Returns 0, or -1 with a one-line message naming the option in err. */
 int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, size_t err_len);
 
-/* Parse a whitespace-separated list of options (HEAPSNAP_OPTIONS). */
+/* Parse a whitespace-separated list of options (HEAPSNAP_OPTIONS); a
+ * backslash makes the next character literal. */
 int hs_options_parse_string(struct hs_options *opts, const char *text, char *err, size_t err_len);
+
+/* Escape arg (spaces, tabs, newlines, backslashes) for HEAPSNAP_OPTIONS into
+ * out.  Returns the length written, or -1 when out is too small. */
+int hs_options_escape(const char *arg, char *out, size_t out_len);
 
 #endif

@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""bench.py: heapsnap's speed and memory against native, heaptrack and Massif.
+
+Runs every workload natively, under heapsnap, under heaptrack (recording
+plus heaptrack_print on the result: heaptrack's full cost) and under
+Valgrind Massif, the tools in alternation, several repetitions each, and
+prints for every workload and tool the median wall time, CPU time
+(user+sys of the whole process tree, from wait4) and peak RSS as ratios to
+the native medians, then the geometric means per tool.
+
+This is a benchmark, not a test: it asserts nothing, but it flags the
+targets (heapsnap below heaptrack in wall and CPU on every workload, a
+geometric mean <= 2.5x native, RSS <= 1.3 x native + 16 MiB).
+
+Usage: bench/run.sh [--heapsnap PATH] [--reps N] [--massif-reps N]
+                    [--only NAME[,NAME]] [--tools LIST] [--markdown]
+"""
+
+import argparse
+import math
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CC1 = "/usr/lib/gcc/x86_64-linux-gnu/12/cc1"
+
+PY_SCRIPT = """\
+import json
+records = []
+for i in range(150000):
+    records.append({"id": i, "name": "user%06d" % i, "tags": ["t%d" % (i % 13), "g%d" % (i % 7)],
+                    "score": i * 0.5})
+text = json.dumps(records)
+back = json.loads(text)
+index = {}
+for r in back:
+    index.setdefault(r["tags"][0], []).append(r["name"])
+print(len(text), len(index))
+"""
+
+SQL_SCRIPT = """\
+CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, grp INTEGER, v REAL);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 1000000)
+INSERT INTO t SELECT x, printf('name-%08d', (x * 7919) % 1000000), x % 97, x * 1.5 FROM c;
+CREATE INDEX t_name ON t(name);
+CREATE INDEX t_grp ON t(grp, v);
+SELECT grp, count(*), sum(v) FROM t GROUP BY grp ORDER BY grp LIMIT 3;
+SELECT count(*) FROM t a JOIN t b ON a.name = b.name WHERE a.grp = 5;
+"""
+
+PERL_SCRIPT = """\
+my %h;
+for my $i (1..400000) { $h{"key$i"} = [$i, "v" x ($i % 40)]; }
+my @k = sort keys %h;
+my $n = 0;
+for my $k (@k) { $n += length($h{$k}[1]); }
+print scalar(@k), " $n\\n";
+"""
+
+
+def write_inputs(d):
+    with open(os.path.join(d, "w.py"), "w") as f:
+        f.write(PY_SCRIPT)
+    with open(os.path.join(d, "w.sql"), "w") as f:
+        f.write(SQL_SCRIPT)
+    with open(os.path.join(d, "w.pl"), "w") as f:
+        f.write(PERL_SCRIPT)
+    with open(os.path.join(d, "w.xml"), "w") as f:
+        f.write('<?xml version="1.0"?>\n<root>\n')
+        for i in range(300000):
+            f.write('  <item id="%d" kind="k%d"><name>item %d</name><value unit="u">%d</value>'
+                    '<note>some text here %d</note></item>\n' % (i, i % 7, i, i * i, i % 1000))
+        f.write("</root>\n")
+    with open(os.path.join(d, "w.c"), "w") as f:
+        for i in range(700):
+            n = i % 20 + 1
+            f.write("static int f%d(int x) { int a[%d]; for (int i = 0; i < %d; i++) "
+                    "a[i] = x * i + %d; return a[x %% %d]; }\n" % (i, n, n, i, n))
+        f.write("int main(void) { int s = 0;\n")
+        for i in range(700):
+            f.write("  s += f%d(%d);\n" % (i, i))
+        f.write("  return s; }\n")
+    exe = os.path.join(d, "alloc_deep")
+    subprocess.run(["cc", "-std=gnu11", "-O2", "-g", "-fno-omit-frame-pointer", "-pthread",
+                    "-o", exe, os.path.join(HERE, "alloc_deep.c")], check=True)
+    return exe
+
+
+def workloads(d, alloc_deep):
+    """name -> (argv, stdin file or None, extra environment)."""
+    return {
+        "alloc_deep": ([alloc_deep, "1", "10000000"], None, {}),
+        "alloc_deep_4t": ([alloc_deep, "4", "4000000"], None, {}),
+        "python3": (["/usr/bin/python3", "w.py"], None,
+                    {"PYTHONMALLOC": "malloc", "PYTHONHASHSEED": "0",
+                     "PYTHONDONTWRITEBYTECODE": "1"}),
+        "sqlite3": (["/usr/bin/sqlite3", ":memory:"], "w.sql", {}),
+        "xmllint": (["/usr/bin/xmllint", "--noout", "w.xml"], None, {}),
+        "perl": (["/usr/bin/perl", "w.pl"], None, {}),
+        "cc1": ([CC1, "-quiet", "-O1", "w.c", "-o", "/dev/null"], None, {}),
+    }
+
+
+def run_once(argv, cwd, env, stdin_path):
+    """One run: (wall s, cpu s, max RSS KiB) of the whole process tree.
+
+    wait4's rusage covers the child and every descendant it waited for
+    (heaptrack's interpreter, Valgrind's tool process), and its maxrss is
+    the largest single process's."""
+    fin = open(os.path.join(cwd, stdin_path)) if stdin_path else subprocess.DEVNULL
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, cwd=cwd, env=env, stdin=fin,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    err = p.stderr.read()
+    p.stderr.close()
+    if fin is not subprocess.DEVNULL:
+        fin.close()
+    if p.returncode != 0:
+        raise RuntimeError("%s exited %d: %s" % (" ".join(argv), p.returncode,
+                                                  err.decode(errors="replace")[-500:]))
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+
+
+def tool_runs(tool, argv, d, heapsnap):
+    """The commands one measurement of tool is made of."""
+    out = os.path.join(d, "out")
+    if tool == "native":
+        return [argv]
+    if tool == "heapsnap":
+        return [[heapsnap, "--massif-out-file=%s.hs" % out] + argv]
+    if tool == "heaptrack":
+        return [["heaptrack", "-o", out + ".ht"] + argv,
+                ["heaptrack_print", out + ".ht.zst"]]
+    if tool == "massif":
+        return [["valgrind", "-q", "--tool=massif", "--massif-out-file=%s.ms" % out] + argv]
+    raise ValueError(tool)
+
+
+def measure(tool, argv, d, env, stdin_path, heapsnap):
+    wall = cpu = 0.0
+    rss = 0
+    for cmd in tool_runs(tool, argv, d, heapsnap):
+        # heaptrack_print reads the recording, not the program's input.
+        w, c, r = run_once(cmd, d, env, None if cmd[0] == "heaptrack_print" else stdin_path)
+        wall += w
+        cpu += c
+        rss = max(rss, r)
+    for f in os.listdir(d):
+        if f.startswith("out."):
+            os.unlink(os.path.join(d, f))
+    return wall, cpu, rss
+
+
+def geomean(xs):
+    xs = [x for x in xs if x > 0]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--heapsnap", default=os.environ.get("HEAPSNAP", "heapsnap"))
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--massif-reps", type=int, default=1)
+    ap.add_argument("--only", default="")
+    ap.add_argument("--tools", default="native,heapsnap,heaptrack,massif")
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args()
+    heapsnap = shutil.which(args.heapsnap) or args.heapsnap
+    tools = args.tools.split(",")
+    if "native" not in tools:
+        tools.insert(0, "native")
+    d = tempfile.mkdtemp(prefix="heapsnap-bench.")
+    try:
+        alloc_deep = write_inputs(d)
+        wl = workloads(d, alloc_deep)
+        names = [n for n in wl if not args.only or n in args.only.split(",")]
+        results = {}  # (workload, tool) -> list of (wall, cpu, rss)
+        for name in names:
+            argv, stdin_path, extra_env = wl[name]
+            env = dict(os.environ, LC_ALL="C", **extra_env)
+            for rep in range(args.reps):
+                for tool in tools:
+                    if tool == "massif" and rep >= args.massif_reps:
+                        continue
+                    r = measure(tool, argv, d, env, stdin_path, heapsnap)
+                    results.setdefault((name, tool), []).append(r)
+                    print("# %-14s %-9s rep %d: wall %7.2f s  cpu %7.2f s  rss %8d KiB"
+                          % (name, tool, rep + 1, r[0], r[1], r[2]), file=sys.stderr, flush=True)
+        report(results, names, tools, args.markdown)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    return 0
+
+
+def report(results, names, tools, markdown):
+    med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3))
+           for k, v in results.items()}
+    ratios = {}
+    rows = []
+    for name in names:
+        nw, nc, nr = med[(name, "native")]
+        for tool in tools[1:]:
+            if (name, tool) not in med:
+                continue
+            w, c, r = med[(name, tool)]
+            ratios[(name, tool)] = (w / nw, c / nc, r / nr)
+            note = ""
+            if tool == "heapsnap":
+                flags = []
+                if r > 1.3 * nr + 16 * 1024:
+                    flags.append("RSS over 1.3x+16MiB")
+                ht = med.get((name, "heaptrack"))
+                if ht and (w >= ht[0] or c >= ht[1]):
+                    flags.append("not below heaptrack")
+                note = ", ".join(flags)
+            rows.append((name, tool, len(results[(name, tool)]), w / nw, c / nc, r / nr,
+                         "%.2fs %.2fs %dMiB" % (nw, nc, nr // 1024), note))
+    if markdown:
+        print("| workload | tool | runs | wall ratio | cpu ratio | rss ratio | native (wall cpu rss) | note |")
+        print("|---|---|---:|---:|---:|---:|---|---|")
+        for r in rows:
+            print("| %s | %s | %d | %.2f | %.2f | %.2f | %s | %s |" % r)
+    else:
+        print("%-14s %-10s %4s %10s %10s %10s  %-22s %s" % ("workload", "tool", "runs", "wall",
+              "cpu", "rss", "native wall/cpu/rss", "note"))
+        for r in rows:
+            print("%-14s %-10s %4d %9.2fx %9.2fx %9.2fx  %-22s %s" % r)
+    print()
+    for tool in tools[1:]:
+        rs = [ratios[(n, tool)] for n in names if (n, tool) in ratios]
+        if not rs:
+            continue
+        line = "geometric mean %-10s wall %.2fx  cpu %.2fx  rss %.2fx  (%d workloads)" % (
+            tool, geomean([r[0] for r in rs]), geomean([r[1] for r in rs]),
+            geomean([r[2] for r in rs]), len(rs))
+        print(("* " if markdown else "") + line)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+/* clock: the time axis of the Massif file, in the unit chosen.
+ *
+ * ms: CLOCK_MONOTONIC milliseconds, the first reading counting as 0 (Massif
+ * starts its ms clock at the first snapshot).  B: the recorder's churn,
+ * passed in by the caller.  i: user-space instructions from a
+ * perf_event_open counter that children inherit; only where the kernel and
+ * hardware provide one.
+ */
+#ifndef HS_CLOCK_H
+#define HS_CLOCK_H
+
+#include <stdint.h>
+
+#include "options.h"
+
+struct hs_clock {
+	enum hs_time_unit unit;
+	int started;          /* the first reading was taken */
+	int64_t origin;       /* ns (ms unit) or instructions (i unit) at the first reading */
+	int perf_fd;          /* the instruction counter, or -1 */
+	int64_t coarse_tick_ns; /* resolution of CLOCK_MONOTONIC_COARSE, 0 if unusable */
+};
+
+/* Set up a clock in unit.  Returns 0, or -1 when unit is i and no
+ * instruction counter can be opened. */
+int hs_clock_init(struct hs_clock *c, enum hs_time_unit unit);
+
+/* The time now: churn_bytes for B, else the clock relative to the first call. */
+int64_t hs_clock_now(struct hs_clock *c, uint64_t churn_bytes);
+
+/* A cheap upper bound of what hs_clock_now would return now (ms unit,
+ * once started: from the coarse clock plus one tick), or INT64_MAX when
+ * there is none.  Lets the caller skip a snapshot without the precise
+ * clock, which costs several times more on every malloc. */
+int64_t hs_clock_upper_bound(struct hs_clock *c);
+
+/* Whether this machine gives user-space instruction counts (for --time-unit=i). */
+int hs_clock_instructions_available(void);
+
+/* Close the instruction counter, if any. */
+void hs_clock_close(struct hs_clock *c);
+
+#endif

@@ -1,0 +1,67 @@
+/* contexts: allocation contexts, i.e. interned raw call stacks.
+ *
+ * Each distinct frame array gets an id, given out in creation order, so a
+ * snapshot that remembers how many contexts existed knows exactly which
+ * ones to show (Massif keeps contexts created before a snapshot, even when
+ * their bytes dropped to 0).  Each context carries its live requested
+ * bytes.  Frames and records live in the arena and are never freed; the
+ * id -> record directory is two-level so growing it never copies records.
+ * The frames -> id index doubles when half full and moves its ids over a
+ * few at a time, as blocks.c does, so no malloc pays for a full rehash.
+ */
+#ifndef HS_CONTEXTS_H
+#define HS_CONTEXTS_H
+
+#include <stdint.h>
+
+#include "arena.h"
+
+#define HS_CTX_NONE UINT32_MAX
+#define HS_CTX_CHUNK_SHIFT 12
+#define HS_CTX_DIR_SIZE 8192 /* chunks of 4096: at most 32 Mi contexts */
+
+struct hs_context {
+	uint64_t hash;
+	uint64_t live_bytes;     /* requested bytes of this context's live blocks */
+	const uintptr_t *frames; /* innermost first */
+	uint32_t n_frames;
+};
+
+struct hs_contexts {
+	struct hs_arena *arena;
+	struct hs_context *dir[HS_CTX_DIR_SIZE];
+	uint32_t n;          /* contexts so far; ids are 0..n-1 */
+	uint32_t *index;     /* hash slots holding id + 1, 0 = empty (hs_arena_map) */
+	uint32_t n_index;    /* slots, a power of two */
+	uint32_t *old_index; /* the previous index while its ids move over, or NULL */
+	uint32_t n_old_index;
+	uint32_t migrate_next; /* next old slot to move */
+};
+
+/* Empty set using arena for frames and records. */
+void hs_contexts_init(struct hs_contexts *c, struct hs_arena *arena);
+
+/* Hash of a frame array (call it before taking the recorder's lock). */
+uint64_t hs_frames_hash(const uintptr_t *frames, unsigned n_frames);
+
+/* The id of frames (creating the context if new), or HS_CTX_NONE when out
+ * of memory.  hash must be hs_frames_hash(frames, n_frames). */
+uint32_t hs_contexts_intern(struct hs_contexts *c, const uintptr_t *frames, unsigned n_frames,
+			    uint64_t hash);
+
+/* The context with id (id < hs_contexts_count). */
+static inline struct hs_context *hs_contexts_get(struct hs_contexts *c, uint32_t id)
+{
+	return &c->dir[id >> HS_CTX_CHUNK_SHIFT][id & ((1u << HS_CTX_CHUNK_SHIFT) - 1)];
+}
+
+/* Number of contexts created so far. */
+static inline uint32_t hs_contexts_count(const struct hs_contexts *c)
+{
+	return c->n;
+}
+
+/* Unmap the index (the records go with the arena). */
+void hs_contexts_destroy(struct hs_contexts *c);
+
+#endif

@@ -1,0 +1,202 @@
+/* filter: symbol cache and Massif's stack filtering (see filter.h). */
+#include "filter.h"
+
+#include <string.h>
+
+struct hs_sym_entry {
+	uintptr_t addr;
+	struct hs_frame_text *texts; /* NULL: empty slot */
+	unsigned n;
+};
+
+/* Massif 3.19's default --alloc-fn list on Linux (spec 2.9). */
+static const char *const default_alloc_fns[] = {
+	"malloc",
+	"__builtin_new",
+	"operator new(unsigned)",
+	"operator new(unsigned long)",
+	"__builtin_vec_new",
+	"operator new[](unsigned)",
+	"operator new[](unsigned long)",
+	"calloc",
+	"realloc",
+	"memalign",
+	"posix_memalign",
+	"valloc",
+	"operator new(unsigned, std::nothrow_t const&)",
+	"operator new[](unsigned, std::nothrow_t const&)",
+	"operator new(unsigned long, std::nothrow_t const&)",
+	"operator new[](unsigned long, std::nothrow_t const&)",
+};
+
+static const struct hs_frame_text unknown_text = { NULL, NULL, 0, NULL };
+
+void hs_filter_init(struct hs_filter *f, const struct hs_symbolizer *sym,
+		    const struct hs_options *opts, struct hs_arena *arena)
+{
+	memset(f, 0, sizeof *f);
+	f->sym = sym;
+	f->opts = opts;
+	f->arena = arena;
+}
+
+static uint32_t addr_slot(uintptr_t addr, uint32_t n_slots)
+{
+	return (uint32_t)(((uint64_t)addr * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & (n_slots - 1);
+}
+
+static int grow_cache(struct hs_filter *f)
+{
+	uint32_t n = f->n_slots == 0 ? 1024 : f->n_slots * 2;
+	if (n == 0)
+		return -1;
+	struct hs_sym_entry *slots = hs_arena_map((size_t)n * sizeof *slots);
+	if (slots == NULL)
+		return -1;
+	for (uint32_t i = 0; i < f->n_slots; i++) {
+		if (f->slots[i].texts == NULL)
+			continue;
+		uint32_t j = addr_slot(f->slots[i].addr, n);
+		while (slots[j].texts != NULL)
+			j = (j + 1) & (n - 1);
+		slots[j] = f->slots[i];
+	}
+	hs_arena_unmap(f->slots, (size_t)f->n_slots * sizeof *f->slots);
+	f->slots = slots;
+	f->n_slots = n;
+	return 0;
+}
+
+const struct hs_frame_text *hs_filter_describe(struct hs_filter *f, uintptr_t addr, unsigned *n)
+{
+	*n = 1;
+	if (f->failed)
+		return &unknown_text;
+	if ((f->n_used + 1) * 2 > f->n_slots && grow_cache(f) != 0) {
+		f->failed = 1;
+		return &unknown_text;
+	}
+	uint32_t i = addr_slot(addr, f->n_slots);
+	while (f->slots[i].texts != NULL) {
+		if (f->slots[i].addr == addr) {
+			*n = f->slots[i].n;
+			return f->slots[i].texts;
+		}
+		i = (i + 1) & (f->n_slots - 1);
+	}
+	struct hs_frame_text buf[HS_MAX_INLINE];
+	unsigned got = 0;
+	if (f->sym != NULL && f->sym->symbolize != NULL)
+		got = f->sym->symbolize(f->sym->ctx, addr, buf, HS_MAX_INLINE);
+	if (got == 0) {
+		buf[0] = unknown_text;
+		got = 1;
+	}
+	if (got > HS_MAX_INLINE)
+		got = HS_MAX_INLINE;
+	struct hs_frame_text *texts = hs_arena_alloc(f->arena, got * sizeof *texts);
+	if (texts == NULL) {
+		f->failed = 1;
+		return &unknown_text;
+	}
+	memcpy(texts, buf, got * sizeof *texts);
+	f->slots[i] = (struct hs_sym_entry){ addr, texts, got };
+	f->n_used++;
+	*n = got;
+	return texts;
+}
+
+/* The outermost (non-inlined) function name of addr, or NULL. */
+static const char *outer_name(struct hs_filter *f, uintptr_t addr)
+{
+	unsigned n;
+	const struct hs_frame_text *t = hs_filter_describe(f, addr, &n);
+	return t[n - 1].function;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int hs_filter_is_below_main(const char *fn)
+{
+	if (fn == NULL)
+		return 0;
+	return strcmp(fn, "__libc_start_main") == 0 || strcmp(fn, "__libc_start_call_main") == 0 ||
+	       starts_with(fn, "__libc_start_main.") || strcmp(fn, "generic_start_main") == 0 ||
+	       starts_with(fn, "generic_start_main.") || strcmp(fn, "_start") == 0;
+}
+
+int hs_filter_is_alloc_fn(const struct hs_options *opts, const char *fn)
+{
+	if (fn == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof default_alloc_fns / sizeof *default_alloc_fns; i++)
+		if (strcmp(fn, default_alloc_fns[i]) == 0)
+			return 1;
+	for (unsigned i = 0; i < opts->n_alloc_fns && i < HS_MAX_FNS; i++)
+		if (strcmp(fn, opts->alloc_fns[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int is_ignore_fn(const struct hs_options *opts, const char *fn)
+{
+	for (unsigned i = 0; i < opts->n_ignore_fns && i < HS_MAX_FNS; i++)
+		if (strcmp(fn, opts->ignore_fns[i]) == 0)
+			return 1;
+	return 0;
+}
+
+unsigned hs_filter_frames(struct hs_filter *f, const uintptr_t *raw, unsigned n_raw,
+			  uintptr_t *out)
+{
+	unsigned first = 0;
+	while (first < n_raw && hs_filter_is_alloc_fn(f->opts, outer_name(f, raw[first])))
+		first++;
+	if (first == n_raw)
+		return 0;
+
+	if (f->opts->n_ignore_fns != 0) {
+		for (unsigned i = first; i < n_raw; i++) {
+			const char *fn = outer_name(f, raw[i]);
+			if (fn == NULL)
+				continue;
+			if (is_ignore_fn(f->opts, fn))
+				return 0;
+			break;
+		}
+	}
+
+	/* Cut at the outermost main, else at the innermost below-main function. */
+	unsigned end = n_raw; /* one past the last frame kept */
+	int found = 0;
+	for (unsigned i = n_raw; i-- > first;) {
+		const char *fn = outer_name(f, raw[i]);
+		if (fn != NULL && strcmp(fn, "main") == 0) {
+			end = i + 1;
+			found = 1;
+			break;
+		}
+	}
+	for (unsigned i = first; !found && i < n_raw; i++) {
+		if (hs_filter_is_below_main(outer_name(f, raw[i]))) {
+			end = i + 1;
+			found = 1;
+		}
+	}
+
+	unsigned n = end - first;
+	if (n > f->opts->depth && f->opts->depth != 0)
+		n = f->opts->depth;
+	memcpy(out, raw + first, n * sizeof *out);
+	return n;
+}
+
+void hs_filter_destroy(struct hs_filter *f)
+{
+	hs_arena_unmap(f->slots, (size_t)f->n_slots * sizeof *f->slots);
+	f->slots = NULL;
+	f->n_slots = f->n_used = 0;
+}

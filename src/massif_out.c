@@ -1,0 +1,370 @@
+/* massif_out: writing the Massif file (see massif_out.h). */
+#include "massif_out.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "recorder.h"
+#include "xtree.h"
+
+#define HS_OUT_BUF_BYTES 65536
+#define HS_MAX_TREE_DEPTH (HS_MAX_FRAMES + 2)
+
+struct out {
+	int fd;
+	int err;     /* errno of the first failed write, or 0 */
+	size_t len;
+	char buf[HS_OUT_BUF_BYTES];
+};
+
+static void out_flush(struct out *o)
+{
+	size_t done = 0;
+	while (done < o->len && o->err == 0) {
+		ssize_t n = write(o->fd, o->buf + done, o->len - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			o->err = errno;
+		} else if (n == 0) {
+			o->err = EIO;
+		} else {
+			done += (size_t)n;
+		}
+	}
+	o->len = 0;
+}
+
+static void out_mem(struct out *o, const char *s, size_t n)
+{
+	while (n > 0) {
+		if (o->len == sizeof o->buf)
+			out_flush(o);
+		size_t room = sizeof o->buf - o->len;
+		size_t k = n < room ? n : room;
+		memcpy(o->buf + o->len, s, k);
+		o->len += k;
+		s += k;
+		n -= k;
+	}
+}
+
+static void out_str(struct out *o, const char *s)
+{
+	out_mem(o, s, strlen(s));
+}
+
+/* Text from outside (names, paths, the command line): a line break would
+ * end the line early and break the file, so it becomes a space. */
+static void out_text(struct out *o, const char *s)
+{
+	for (;;) {
+		size_t n = strcspn(s, "\n\r");
+		out_mem(o, s, n);
+		if (s[n] == '\0')
+			return;
+		out_mem(o, " ", 1);
+		s += n + 1;
+	}
+}
+
+static void out_u64(struct out *o, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof tmp;
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	out_mem(o, tmp + i, sizeof tmp - i);
+}
+
+static void out_i64(struct out *o, int64_t v)
+{
+	if (v < 0) {
+		out_mem(o, "-", 1);
+		out_u64(o, (uint64_t)0 - (uint64_t)v);
+	} else {
+		out_u64(o, (uint64_t)v);
+	}
+}
+
+/* Upper-case hex, no padding: Massif's 0x10918A. */
+static void out_hex(struct out *o, uintptr_t v)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	char tmp[2 * sizeof v];
+	size_t i = sizeof tmp;
+	do {
+		tmp[--i] = digits[v & 15];
+		v >>= 4;
+	} while (v != 0);
+	out_mem(o, "0x", 2);
+	out_mem(o, tmp + i, sizeof tmp - i);
+}
+
+static void out_spaces(struct out *o, unsigned n)
+{
+	while (n-- > 0)
+		out_mem(o, " ", 1);
+}
+
+struct tree_printer {
+	struct out *o;
+	struct hs_filter *filter;
+	char threshold_text[32]; /* "1.00" */
+	unsigned last_indent[HS_MAX_TREE_DEPTH]; /* indentation of the last line of the node at each depth */
+};
+
+/* The code-location text of describe_IP (spec 1.5). */
+static void out_frame_text(struct out *o, uintptr_t addr, const struct hs_frame_text *t,
+			   int outermost)
+{
+	out_hex(o, addr);
+	out_mem(o, ": ", 2);
+	const char *fn = t->function;
+	if (outermost && hs_filter_is_below_main(fn))
+		fn = "(below main)";
+	out_text(o, fn != NULL ? fn : "???");
+	if (t->file != NULL) {
+		out_mem(o, " (", 2);
+		out_text(o, t->file);
+		out_mem(o, ":", 1);
+		out_u64(o, t->line);
+		out_mem(o, ")", 1);
+	} else if (t->object != NULL) {
+		out_mem(o, " (in ", 5);
+		out_text(o, t->object);
+		out_mem(o, ")", 1);
+	} else if (t->function != NULL) {
+		out_str(o, " (in ??" "?)"); /* split: "??)" would be a trigraph */
+	}
+}
+
+static void out_node_head(struct out *o, unsigned indent, unsigned n_children, uint64_t bytes)
+{
+	out_spaces(o, indent);
+	out_mem(o, "n", 1);
+	out_u64(o, n_children);
+	out_mem(o, ": ", 2);
+	out_u64(o, bytes);
+	out_mem(o, " ", 1);
+}
+
+static int print_node(void *ctx, const struct hs_xnode *node)
+{
+	struct tree_printer *p = ctx;
+	struct out *o = p->o;
+	if (node->depth >= HS_MAX_TREE_DEPTH)
+		return -2;
+	unsigned indent = node->depth == 0 ? 0 : p->last_indent[node->depth - 1] + 1;
+	switch (node->kind) {
+	case HS_XNODE_ROOT:
+		out_node_head(o, indent, node->n_children, node->bytes);
+		out_str(o, "(heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n");
+		break;
+	case HS_XNODE_AGGREGATE:
+		out_node_head(o, indent, 0, node->bytes);
+		if (node->n_places == 1) {
+			out_str(o, "in 1 place, below massif's threshold (");
+		} else {
+			out_str(o, "in ");
+			out_u64(o, node->n_places);
+			out_str(o, " places, all below massif's threshold (");
+		}
+		out_str(o, p->threshold_text);
+		out_str(o, "%)\n");
+		break;
+	case HS_XNODE_SITE: {
+		/* Inline frames: innermost first, each its own n1: line with the
+		 * same address; only the real function carries the child count. */
+		unsigned n;
+		const struct hs_frame_text *t = hs_filter_describe(p->filter, node->addr, &n);
+		for (unsigned j = 0; j < n; j++) {
+			int last = j + 1 == n;
+			out_node_head(o, indent + j, last ? node->n_children : 1, node->bytes);
+			out_frame_text(o, node->addr, &t[j], last);
+			out_mem(o, "\n", 1);
+		}
+		indent += n - 1;
+		break;
+	}
+	}
+	p->last_indent[node->depth] = indent;
+	return o->err != 0 ? -2 : 0;
+}
+
+/* The filtered contexts, merged, sorted once for every snapshot. */
+struct merged {
+	uint32_t *fid_of_raw;     /* raw id -> filtered id, or HS_CTX_NONE (ignored) */
+	uint32_t *first_raw;      /* filtered id -> lowest raw id mapped to it */
+	struct hs_xctx *sorted;   /* every filtered context, sorted; tag = filtered id */
+	uint64_t *bytes;          /* per filtered id, for one snapshot */
+	struct hs_xctx *present;  /* the contexts of one snapshot */
+	uint32_t n_raw, n_fid;
+	struct hs_contexts fctx;  /* interned filtered frames */
+};
+
+static int merge_contexts(struct merged *m, struct hs_contexts *raw, struct hs_filter *f)
+{
+	uintptr_t out[HS_MAX_FRAMES];
+	m->n_raw = hs_contexts_count(raw);
+	hs_contexts_init(&m->fctx, f->arena);
+	m->fid_of_raw = hs_arena_alloc(f->arena, ((size_t)m->n_raw + 1) * sizeof *m->fid_of_raw);
+	m->first_raw = hs_arena_alloc(f->arena, ((size_t)m->n_raw + 1) * sizeof *m->first_raw);
+	if (m->fid_of_raw == NULL || m->first_raw == NULL)
+		return -1;
+	for (uint32_t id = 0; id < m->n_raw; id++) {
+		const struct hs_context *c = hs_contexts_get(raw, id);
+		unsigned n_raw_frames = c->n_frames < HS_MAX_FRAMES ? c->n_frames : HS_MAX_FRAMES;
+		unsigned n = hs_filter_frames(f, c->frames, n_raw_frames, out);
+		if (n == 0) {
+			m->fid_of_raw[id] = HS_CTX_NONE;
+			continue;
+		}
+		uint32_t before = hs_contexts_count(&m->fctx);
+		uint32_t fid = hs_contexts_intern(&m->fctx, out, n, hs_frames_hash(out, n));
+		if (fid == HS_CTX_NONE)
+			return -1;
+		if (fid == before)
+			m->first_raw[fid] = id;
+		m->fid_of_raw[id] = fid;
+	}
+	m->n_fid = hs_contexts_count(&m->fctx);
+	size_t nf = (size_t)m->n_fid + 1;
+	m->sorted = hs_arena_alloc(f->arena, nf * sizeof *m->sorted);
+	m->present = hs_arena_alloc(f->arena, nf * sizeof *m->present);
+	m->bytes = hs_arena_alloc(f->arena, nf * sizeof *m->bytes);
+	if (m->sorted == NULL || m->present == NULL || m->bytes == NULL)
+		return -1;
+	for (uint32_t fid = 0; fid < m->n_fid; fid++) {
+		const struct hs_context *c = hs_contexts_get(&m->fctx, fid);
+		m->sorted[fid] = (struct hs_xctx){ c->frames, c->n_frames, 0, fid };
+	}
+	hs_xtree_sort(m->sorted, m->n_fid);
+	return 0;
+}
+
+/* The contexts of snap with their bytes then; returns how many, and the
+ * sum in *total. */
+static size_t gather(struct merged *m, const struct hs_snapshot *snap, uint64_t *total)
+{
+	memset(m->bytes, 0, (size_t)m->n_fid * sizeof *m->bytes);
+	for (uint32_t k = 0; k < snap->n_entries; k++) {
+		uint32_t raw = snap->entries[k].ctx;
+		if (raw < m->n_raw && m->fid_of_raw[raw] != HS_CTX_NONE)
+			m->bytes[m->fid_of_raw[raw]] += snap->entries[k].bytes;
+	}
+	size_t n = 0;
+	*total = 0;
+	for (uint32_t k = 0; k < m->n_fid; k++) {
+		uint32_t fid = m->sorted[k].tag;
+		if (m->first_raw[fid] >= snap->n_contexts)
+			continue; /* created after this snapshot */
+		m->present[n] = m->sorted[k];
+		m->present[n].bytes = m->bytes[fid];
+		*total += m->bytes[fid];
+		n++;
+	}
+	return n;
+}
+
+static const char *unit_text(enum hs_time_unit unit)
+{
+	switch (unit) {
+	case HS_TIME_INSTRUCTIONS:
+		return "i";
+	case HS_TIME_BYTES:
+		return "B";
+	case HS_TIME_MS:
+	default:
+		return "ms";
+	}
+}
+
+static void out_field(struct out *o, const char *key, uint64_t v)
+{
+	out_str(o, key);
+	out_u64(o, v);
+	out_mem(o, "\n", 1);
+}
+
+static int fail(char *err, size_t err_len, const char *what, int errnum)
+{
+	if (err != NULL && err_len > 0) {
+		if (errnum != 0)
+			snprintf(err, err_len, "%s: %s", what, strerror(errnum));
+		else
+			snprintf(err, err_len, "%s", what);
+	}
+	return -1;
+}
+
+int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t err_len)
+{
+	static struct out o; /* 64 KiB: kept off the stack; the writer runs once */
+	static struct tree_printer printer;
+	static struct merged m; /* holds a 64 KiB directory: off the stack too */
+	memset(&m, 0, sizeof m);
+	o.fd = fd;
+	o.err = 0;
+	o.len = 0;
+	printer.o = &o;
+	printer.filter = file->filter;
+	snprintf(printer.threshold_text, sizeof printer.threshold_text, "%.2f", file->threshold);
+
+	int has_tree = 0;
+	for (unsigned i = 0; i < file->n_snapshots; i++)
+		has_tree |= file->snapshots[i].detailed;
+	/* Everything a tree needs is mapped before the first byte is written:
+	 * without memory the file still comes out valid, without trees. */
+	struct hs_xtree_scratch scratch = { NULL, 0 };
+	int trees = has_tree && merge_contexts(&m, file->contexts, file->filter) == 0 &&
+		    hs_xtree_scratch_init(&scratch, m.n_fid, HS_MAX_FRAMES) == 0;
+
+	out_str(&o, "desc:");
+	out_text(&o, file->desc != NULL && file->desc[0] != '\0' ? file->desc : " (none)");
+	if (file->desc_note != NULL)
+		out_text(&o, file->desc_note);
+	if (has_tree && !trees)
+		out_str(&o, " (heapsnap: out of memory while writing: trees left out)");
+	out_str(&o, "\ncmd: ");
+	out_text(&o, file->cmd != NULL ? file->cmd : "");
+	out_str(&o, "\ntime_unit: ");
+	out_str(&o, unit_text(file->time_unit));
+	out_mem(&o, "\n", 1);
+
+	int rc = 0;
+	for (unsigned i = 0; i < file->n_snapshots && rc == 0; i++) {
+		const struct hs_snapshot *snap = &file->snapshots[i];
+		size_t n_present = 0;
+		uint64_t heap = snap->heap_bytes;
+		if (snap->detailed && trees)
+			n_present = gather(&m, snap, &heap);
+		out_str(&o, "#-----------\nsnapshot=");
+		out_u64(&o, i);
+		out_str(&o, "\n#-----------\ntime=");
+		out_i64(&o, snap->time);
+		out_mem(&o, "\n", 1);
+		out_field(&o, "mem_heap_B=", heap);
+		out_field(&o, "mem_heap_extra_B=", snap->extra_bytes);
+		out_field(&o, "mem_stacks_B=", 0);
+		if (!snap->detailed || !trees) {
+			out_str(&o, "heap_tree=empty\n");
+			continue;
+		}
+		out_str(&o, snap->kind == HS_SNAP_PEAK ? "heap_tree=peak\n" : "heap_tree=detailed\n");
+		rc = hs_xtree_walk(m.present, n_present, snap->extra_bytes, file->threshold, &scratch,
+				   print_node, &printer);
+	}
+	hs_xtree_scratch_free(&scratch);
+	hs_contexts_destroy(&m.fctx);
+	out_flush(&o);
+	if (o.err != 0)
+		return fail(err, err_len, "cannot write the Massif file", o.err);
+	if (rc != 0)
+		return fail(err, err_len, "Massif tree deeper than supported", 0);
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* massif_out: the Massif file writer (spec 1.2-1.5, 2.6).
+ *
+ * Takes the snapshot table, the raw contexts and a filter (which names
+ * and filters frames) and writes the file: the header, the snapshots
+ * numbered 0..N-1, and each detailed or peak snapshot's tree built by
+ * xtree from the contexts that existed then, merged after filtering.  A
+ * detailed snapshot's mem_heap_B is the sum of its tree, so no node ever
+ * exceeds the snapshot total.  Output goes through a fixed buffer and
+ * write(2); memory through the filter's scratch arena and hs_arena_map.
+ * Knows no snapshot policy.
+ */
+#ifndef HS_MASSIF_OUT_H
+#define HS_MASSIF_OUT_H
+
+#include <stddef.h>
+
+#include "contexts.h"
+#include "filter.h"
+#include "options.h"
+#include "snapshot.h"
+
+struct hs_massif_file {
+	const char *desc;      /* the options, each preceded by a space; "" gives " (none)" */
+	const char *desc_note; /* appended to the desc: line (why recording stopped), or NULL */
+	const char *cmd;
+	enum hs_time_unit time_unit;
+	double threshold;      /* --threshold, percent */
+	const struct hs_snapshot *snapshots;
+	unsigned n_snapshots;
+	struct hs_contexts *contexts;
+	struct hs_filter *filter;
+};
+
+/* Write the whole file to fd.  Returns 0, or -1 with a one-line message in err. */
+int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t err_len);
+
+#endif

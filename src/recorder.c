@@ -1,0 +1,413 @@
+/* recorder: global state, locking and Massif's byte accounting (see
+ * recorder.h for the entry points and doc/design.md for the data flow).
+ *
+ * One mutex guards everything.  Callers unwind before calling in, and the
+ * stack hash is computed before the lock is taken, so the lock covers only
+ * table updates and, occasionally, a snapshot's copy of the context bytes.
+ * The file is written after the lock is released, once recording is off,
+ * because naming frames calls into libdw, which allocates.
+ */
+#include "recorder.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "blocks.h"
+#include "clock.h"
+#include "contexts.h"
+#include "filter.h"
+#include "massif_out.h"
+#include "snapshot.h"
+
+enum rec_state {
+	REC_OFF,     /* not initialised */
+	REC_ON,      /* recording */
+	REC_STOPPED, /* gave up: the file is still written at finish */
+	REC_DONE,    /* finished: the file was written */
+};
+
+/* A block between hs_rec_realloc_begin and _end: out of the table, so the
+ * real realloc may release its address, but still in the totals. */
+struct pending {
+	struct pending *next;
+	struct hs_block blk;
+};
+
+#define HS_REASON_MAX 128
+
+static struct {
+	pthread_mutex_t lock;
+	_Atomic int state;
+	struct hs_options opts;
+	struct hs_arena arena;
+	struct hs_blocks blocks;
+	struct hs_contexts ctxs;
+	struct hs_snapshots snaps;
+	struct hs_clock clock;
+	uint64_t heap_bytes;  /* requested bytes of live blocks */
+	uint64_t extra_bytes; /* admin + slop of live blocks */
+	uint64_t churn_bytes; /* the B time unit */
+	struct pending *free_pending;
+	char stop_reason[HS_REASON_MAX];
+} rec = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Valgrind's client arena on amd64 (m_mallocfree.c): 4 MiB superblocks,
+ * 64 bytes of superblock and block overhead. */
+#define HS_VG_SUPERBLOCK_BYTES ((uint64_t)4 << 20)
+#define HS_VG_OVERHEAD_BYTES 64u
+#define HS_VG_PAGE_BYTES 4096u
+
+/* The slop Massif would count for a fresh block of req_bytes: Valgrind
+ * rounds requests up to 16; a block too big for a 4 MiB superblock gets
+ * an unsplittable superblock of its own, rounded up to pages, and all of
+ * it is usable (1 GiB: slop 4032; 10,000,000: slop 2368). */
+static uint64_t slop_of(size_t req_bytes)
+{
+	uint64_t req = req_bytes;
+	if (req > UINT64_MAX / 2)
+		return 0;
+	uint64_t rounded = (req + 15) & ~(uint64_t)15;
+	uint64_t usable = rounded;
+	if (rounded + HS_VG_OVERHEAD_BYTES > HS_VG_SUPERBLOCK_BYTES) {
+		uint64_t sb = (rounded + HS_VG_OVERHEAD_BYTES + HS_VG_PAGE_BYTES - 1) &
+			      ~(uint64_t)(HS_VG_PAGE_BYTES - 1);
+		usable = sb - HS_VG_OVERHEAD_BYTES;
+	}
+	uint64_t slop = usable - req;
+	return slop <= HS_SLOP_MAX ? slop : 0;
+}
+
+static void say(const char *s)
+{
+	size_t n = strlen(s);
+	while (n > 0) {
+		ssize_t k = write(STDERR_FILENO, s, n);
+		if (k <= 0)
+			return;
+		s += k;
+		n -= (size_t)k;
+	}
+}
+
+/* Stop recording for good, saying why once; lock held. */
+static void give_up_locked(const char *reason)
+{
+	if (atomic_load(&rec.state) != REC_ON)
+		return;
+	atomic_store(&rec.state, REC_STOPPED);
+	size_t n = strlen(reason);
+	if (n >= HS_REASON_MAX)
+		n = HS_REASON_MAX - 1;
+	memcpy(rec.stop_reason, reason, n);
+	rec.stop_reason[n] = '\0';
+	say("heapsnap: ");
+	say(rec.stop_reason);
+	say(", recording stopped\n");
+}
+
+static int64_t now(void)
+{
+	return hs_clock_now(&rec.clock, rec.churn_bytes);
+}
+
+static void normal_attempt(void)
+{
+	/* Most attempts fall inside the minimum interval: rule them out with
+	 * the cheap clock bound before reading the precise clock. */
+	if (hs_snapshots_skip(&rec.snaps, hs_clock_upper_bound(&rec.clock)))
+		return;
+	if (hs_snapshots_normal(&rec.snaps, now(), rec.heap_bytes, rec.extra_bytes, &rec.ctxs) != 0)
+		give_up_locked("out of memory");
+}
+
+static void peak_attempt(void)
+{
+	if (!hs_snapshots_peak_due(&rec.snaps, rec.heap_bytes, rec.extra_bytes))
+		return; /* the usual case: no clock reading needed */
+	if (hs_snapshots_peak(&rec.snaps, now(), rec.heap_bytes, rec.extra_bytes, &rec.ctxs) != 0)
+		give_up_locked("out of memory");
+}
+
+/* The program released a block without our seeing it (its address came
+ * back from malloc): drop it from the totals, take no snapshot. */
+static void forget_stale(const struct hs_block *old)
+{
+	uint64_t extra = rec.opts.heap_admin + old->slop_bytes;
+	rec.heap_bytes -= old->req_bytes;
+	rec.extra_bytes -= extra;
+	rec.churn_bytes += old->req_bytes + extra;
+	hs_contexts_get(&rec.ctxs, old->ctx)->live_bytes -= old->req_bytes;
+}
+
+/* Insert blk, forgetting a stale entry at its address.  Returns 0, or -1
+ * when out of memory (recording stopped). */
+static int put_block(const struct hs_block *blk)
+{
+	struct hs_block stale;
+	int rc = hs_blocks_insert(&rec.blocks, blk, &stale);
+	if (rc < 0) {
+		give_up_locked("out of memory");
+		return -1;
+	}
+	if (rc == 1)
+		forget_stale(&stale);
+	return 0;
+}
+
+static void teardown(void)
+{
+	hs_snapshots_destroy(&rec.snaps);
+	hs_blocks_destroy(&rec.blocks);
+	hs_contexts_destroy(&rec.ctxs);
+	hs_arena_destroy(&rec.arena);
+	hs_clock_close(&rec.clock);
+}
+
+int hs_rec_init(const struct hs_options *opts)
+{
+	pthread_mutex_lock(&rec.lock);
+	int state = atomic_load(&rec.state);
+	if (state == REC_ON || state == REC_STOPPED) {
+		pthread_mutex_unlock(&rec.lock);
+		return 0;
+	}
+	if (state == REC_DONE)
+		teardown();
+	rec.opts = *opts;
+	rec.heap_bytes = rec.extra_bytes = rec.churn_bytes = 0;
+	rec.free_pending = NULL;
+	rec.stop_reason[0] = '\0';
+	hs_arena_init(&rec.arena);
+	hs_blocks_init(&rec.blocks);
+	hs_contexts_init(&rec.ctxs, &rec.arena);
+	rec.clock.perf_fd = -1;
+	if (hs_snapshots_init(&rec.snaps, &rec.opts) != 0 ||
+	    hs_clock_init(&rec.clock, rec.opts.time_unit) != 0) {
+		teardown();
+		atomic_store(&rec.state, REC_OFF);
+		pthread_mutex_unlock(&rec.lock);
+		return -1;
+	}
+	atomic_store(&rec.state, REC_ON);
+	normal_attempt(); /* the start-up snapshot, at time 0 */
+	pthread_mutex_unlock(&rec.lock);
+	return 0;
+}
+
+int hs_rec_active(void)
+{
+	return atomic_load_explicit(&rec.state, memory_order_relaxed) == REC_ON;
+}
+
+/* Account a new block; lock held, recording on. */
+static void add_block(uintptr_t ptr, size_t req_bytes, const uintptr_t *frames, unsigned n_frames,
+		      uint64_t hash)
+{
+	uint32_t id = hs_contexts_intern(&rec.ctxs, frames, n_frames, hash);
+	if (id == HS_CTX_NONE) {
+		give_up_locked("out of memory");
+		return;
+	}
+	struct hs_block blk = { ptr, req_bytes, (uint32_t)slop_of(req_bytes), id };
+	if (put_block(&blk) != 0)
+		return;
+	uint64_t extra = rec.opts.heap_admin + blk.slop_bytes;
+	rec.heap_bytes += req_bytes;
+	rec.extra_bytes += extra;
+	rec.churn_bytes += req_bytes + extra;
+	hs_contexts_get(&rec.ctxs, id)->live_bytes += req_bytes;
+	normal_attempt();
+}
+
+void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned n_frames)
+{
+	if (!hs_rec_active() || ptr == NULL)
+		return;
+	if (n_frames > HS_MAX_FRAMES)
+		n_frames = HS_MAX_FRAMES;
+	uint64_t hash = hs_frames_hash(frames, n_frames);
+	pthread_mutex_lock(&rec.lock);
+	if (atomic_load(&rec.state) == REC_ON)
+		add_block((uintptr_t)ptr, req_bytes, frames, n_frames, hash);
+	pthread_mutex_unlock(&rec.lock);
+}
+
+void hs_rec_free(void *ptr)
+{
+	if (!hs_rec_active() || ptr == NULL)
+		return;
+	struct hs_block blk;
+	pthread_mutex_lock(&rec.lock);
+	if (atomic_load(&rec.state) == REC_ON && hs_blocks_remove(&rec.blocks, (uintptr_t)ptr, &blk)) {
+		peak_attempt(); /* the totals still hold the block */
+		uint64_t extra = rec.opts.heap_admin + blk.slop_bytes;
+		rec.heap_bytes -= blk.req_bytes;
+		rec.extra_bytes -= extra;
+		rec.churn_bytes += blk.req_bytes + extra;
+		hs_contexts_get(&rec.ctxs, blk.ctx)->live_bytes -= blk.req_bytes;
+		if (atomic_load(&rec.state) == REC_ON)
+			normal_attempt();
+	}
+	pthread_mutex_unlock(&rec.lock);
+}
+
+uint64_t hs_rec_realloc_begin(void *old_ptr)
+{
+	if (!hs_rec_active() || old_ptr == NULL)
+		return 0;
+	uint64_t handle = 0;
+	pthread_mutex_lock(&rec.lock);
+	if (atomic_load(&rec.state) == REC_ON &&
+	    hs_blocks_find(&rec.blocks, (uintptr_t)old_ptr) != NULL) {
+		struct pending *p = rec.free_pending;
+		if (p != NULL)
+			rec.free_pending = p->next;
+		else
+			p = hs_arena_alloc(&rec.arena, sizeof *p);
+		if (p == NULL) {
+			give_up_locked("out of memory");
+		} else {
+			hs_blocks_remove(&rec.blocks, (uintptr_t)old_ptr, &p->blk);
+			handle = (uint64_t)(uintptr_t)p;
+		}
+	}
+	pthread_mutex_unlock(&rec.lock);
+	return handle;
+}
+
+/* Massif's realloc accounting (spec 2.1); lock held, recording on. */
+static void resize_block(const struct hs_block *old, uintptr_t new_ptr, size_t new_req_bytes,
+			 const uintptr_t *frames, unsigned n_frames, uint64_t hash)
+{
+	if (new_req_bytes < old->req_bytes) {
+		peak_attempt();
+		if (atomic_load(&rec.state) != REC_ON)
+			return;
+	}
+	uint64_t new_slop = slop_of(new_req_bytes); /* a new block */
+	if (new_req_bytes <= old->req_bytes + old->slop_bytes) {
+		/* Stays in place: the bytes given up become slop.  (Beyond 4 GiB
+		 * of slop, after shrinking a huge block, it counts as moved.) */
+		uint64_t in_place = old->slop_bytes + old->req_bytes - new_req_bytes;
+		if (in_place <= HS_SLOP_MAX)
+			new_slop = in_place;
+	}
+	uint32_t id = hs_contexts_intern(&rec.ctxs, frames, n_frames, hash);
+	if (id == HS_CTX_NONE) {
+		give_up_locked("out of memory");
+		return;
+	}
+	struct hs_block blk = { new_ptr, new_req_bytes, (uint32_t)new_slop, id };
+	if (put_block(&blk) != 0)
+		return;
+	/* The bytes move from the old context to the realloc call site. */
+	hs_contexts_get(&rec.ctxs, old->ctx)->live_bytes -= old->req_bytes;
+	hs_contexts_get(&rec.ctxs, id)->live_bytes += new_req_bytes;
+	int64_t delta = (int64_t)(new_req_bytes - old->req_bytes) +
+			(int64_t)(new_slop - (uint64_t)old->slop_bytes);
+	rec.heap_bytes += new_req_bytes - old->req_bytes;
+	rec.extra_bytes += new_slop - (uint64_t)old->slop_bytes;
+	rec.churn_bytes += (uint64_t)(delta < 0 ? -delta : delta);
+	normal_attempt();
+}
+
+void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
+			const uintptr_t *frames, unsigned n_frames)
+{
+	if (handle == 0)
+		return;
+	if (n_frames > HS_MAX_FRAMES)
+		n_frames = HS_MAX_FRAMES;
+	uint64_t hash = new_ptr != NULL ? hs_frames_hash(frames, n_frames) : 0;
+	pthread_mutex_lock(&rec.lock);
+	struct pending *p = (struct pending *)(uintptr_t)handle;
+	struct hs_block old = p->blk;
+	p->next = rec.free_pending;
+	rec.free_pending = p;
+	if (atomic_load(&rec.state) == REC_ON) {
+		if (new_ptr == NULL) {
+			/* The real realloc failed: the old block lives on. */
+			put_block(&old);
+		} else {
+			resize_block(&old, (uintptr_t)new_ptr, new_req_bytes, frames, n_frames, hash);
+		}
+	}
+	pthread_mutex_unlock(&rec.lock);
+}
+
+int hs_rec_finish(int fd, const char *cmd, const struct hs_symbolizer *sym, char *err,
+		  size_t err_len)
+{
+	pthread_mutex_lock(&rec.lock);
+	int state = atomic_load(&rec.state);
+	if (state == REC_OFF || state == REC_DONE) {
+		pthread_mutex_unlock(&rec.lock);
+		if (err != NULL && err_len > 0) {
+			const char *msg = state == REC_OFF ? "the recorder was never started"
+							   : "the Massif file was already written";
+			strncpy(err, msg, err_len - 1);
+			err[err_len - 1] = '\0';
+		}
+		return -1;
+	}
+	if (state == REC_ON &&
+	    hs_snapshots_final(&rec.snaps, now(), rec.heap_bytes, rec.extra_bytes, &rec.ctxs) != 0)
+		give_up_locked("out of memory");
+	atomic_store(&rec.state, REC_DONE);
+	pthread_mutex_unlock(&rec.lock);
+
+	/* Recording is off: nothing changes the tables any more, so the file
+	 * is written without the lock, and libdw may allocate freely. */
+	static char note[HS_REASON_MAX + 64];
+	note[0] = '\0';
+	if (rec.stop_reason[0] != '\0') {
+		strcpy(note, " (heapsnap: recording stopped early: ");
+		strcat(note, rec.stop_reason);
+		strcat(note, ")");
+	}
+	struct hs_arena scratch;
+	hs_arena_init(&scratch);
+	struct hs_filter filter;
+	hs_filter_init(&filter, sym, &rec.opts, &scratch);
+	struct hs_massif_file file = {
+		.desc = rec.opts.desc,
+		.desc_note = note[0] != '\0' ? note : NULL,
+		.cmd = cmd,
+		.time_unit = rec.opts.time_unit,
+		.threshold = rec.opts.threshold,
+		.snapshots = rec.snaps.table,
+		.n_snapshots = rec.snaps.count,
+		.contexts = &rec.ctxs,
+		.filter = &filter,
+	};
+	int rc = hs_massif_write(fd, &file, err, err_len);
+	hs_filter_destroy(&filter);
+	hs_arena_destroy(&scratch);
+	return rc;
+}
+
+void hs_rec_give_up(const char *reason)
+{
+	pthread_mutex_lock(&rec.lock);
+	give_up_locked(reason != NULL ? reason : "stopped");
+	pthread_mutex_unlock(&rec.lock);
+}
+
+void hs_rec_atfork_prepare(void)
+{
+	pthread_mutex_lock(&rec.lock);
+}
+
+void hs_rec_atfork_parent(void)
+{
+	pthread_mutex_unlock(&rec.lock);
+}
+
+void hs_rec_atfork_child(void)
+{
+	/* Only the forking thread survives, and it holds the lock. */
+	pthread_mutex_unlock(&rec.lock);
+}

@@ -1,0 +1,207 @@
+/* snapshot: Massif's snapshot policy and culling (see snapshot.h). */
+#include "snapshot.h"
+
+#include <string.h>
+
+#include "arena.h"
+
+int hs_snapshots_init(struct hs_snapshots *s, const struct hs_options *opts)
+{
+	memset(s, 0, sizeof *s);
+	s->max_snapshots = opts->max_snapshots < 3 ? 3 : opts->max_snapshots;
+	if (s->max_snapshots > HS_MAX_SNAPSHOTS_LIMIT)
+		s->max_snapshots = HS_MAX_SNAPSHOTS_LIMIT;
+	s->detailed_freq = opts->detailed_freq == 0 ? 1 : opts->detailed_freq;
+	s->peak_inaccuracy = opts->peak_inaccuracy;
+	s->table = hs_arena_map((s->max_snapshots + 1) * sizeof *s->table);
+	return s->table == NULL ? -1 : 0;
+}
+
+static void drop_copy(struct hs_snapshot *snap)
+{
+	hs_arena_unmap(snap->entries, snap->n_entries * sizeof *snap->entries);
+	snap->entries = NULL;
+	snap->n_entries = 0;
+}
+
+/* Copy every context's nonzero bytes into snap.  Returns 0 or -1. */
+static int copy_contexts(struct hs_snapshot *snap, struct hs_contexts *ctxs)
+{
+	uint32_t n = hs_contexts_count(ctxs), nonzero = 0;
+	for (uint32_t id = 0; id < n; id++)
+		nonzero += hs_contexts_get(ctxs, id)->live_bytes != 0;
+	snap->n_contexts = n;
+	snap->n_entries = 0;
+	snap->entries = NULL;
+	if (nonzero == 0)
+		return 0;
+	snap->entries = hs_arena_map(nonzero * sizeof *snap->entries);
+	if (snap->entries == NULL)
+		return -1;
+	for (uint32_t id = 0; id < n; id++) {
+		uint64_t bytes = hs_contexts_get(ctxs, id)->live_bytes;
+		if (bytes != 0)
+			snap->entries[snap->n_entries++] = (struct hs_snap_entry){ id, bytes };
+	}
+	return 0;
+}
+
+/* Massif's test for a new peak: total > peak + trunc(peak * inaccuracy / 100). */
+static uint64_t peak_limit(uint64_t peak_total_bytes, double peak_inaccuracy)
+{
+	double excess_d = (double)peak_total_bytes * peak_inaccuracy / 100;
+	/* A negative --peak-inaccuracy wraps as Massif's cast does on amd64. */
+	uint64_t excess = excess_d < 0 ? (uint64_t)(int64_t)excess_d : (uint64_t)excess_d;
+	return peak_total_bytes + excess;
+}
+
+static int is_uncullable(const struct hs_snapshots *s, unsigned i)
+{
+	return i == 0 || i == s->count - 1 || s->table[i].kind == HS_SNAP_PEAK;
+}
+
+/* Massif's cull_snapshots: remove max/2 snapshots one at a time, each the
+ * one (not first, last or peak) whose neighbours are closest in time, the
+ * lowest index on ties; compact; return the new minimum interval. */
+static int64_t cull(struct hs_snapshots *s)
+{
+	unsigned char dead[HS_MAX_SNAPSHOTS_LIMIT];
+	unsigned m = s->count;
+	memset(dead, 0, sizeof dead);
+	s->n_cullings++;
+	for (unsigned round = 0; round < s->max_snapshots / 2; round++) {
+		unsigned jp = 0, j = 1, jn;
+		while (j < m && dead[j])
+			j++;
+		jn = j + 1;
+		while (jn < m && dead[jn])
+			jn++;
+		int64_t min_span = INT64_MAX;
+		unsigned min_j = m;
+		while (jn < m) {
+			int64_t span = s->table[jn].time - s->table[jp].time;
+			if (s->table[j].kind != HS_SNAP_PEAK && span < min_span) {
+				min_span = span;
+				min_j = j;
+			}
+			jp = j;
+			j = jn;
+			jn++;
+			while (jn < m && dead[jn])
+				jn++;
+		}
+		if (min_j == m)
+			break; /* nothing cullable left (cannot happen with max >= 10) */
+		dead[min_j] = 1;
+		drop_copy(&s->table[min_j]);
+	}
+	unsigned out = 0;
+	for (unsigned i = 0; i < m; i++)
+		if (!dead[i])
+			s->table[out++] = s->table[i];
+	for (unsigned i = out; i < m; i++)
+		memset(&s->table[i], 0, sizeof s->table[i]);
+	s->count = out;
+
+	/* Spans between two uncullable neighbours never change, so they
+	 * would pin the interval low for ever: skip them (as Massif). */
+	int64_t min_interval = INT64_MAX;
+	for (unsigned i = 1; i < s->count; i++) {
+		if (is_uncullable(s, i) && is_uncullable(s, i - 1))
+			continue;
+		int64_t span = s->table[i].time - s->table[i - 1].time;
+		if (span < min_interval)
+			min_interval = span;
+	}
+	return min_interval == INT64_MAX ? 0 : min_interval;
+}
+
+/* Take a snapshot of kind into the next slot, then cull if full. */
+static int take(struct hs_snapshots *s, enum hs_snap_kind kind, int detailed, int64_t now,
+		uint64_t heap_bytes, uint64_t extra_bytes, struct hs_contexts *ctxs)
+{
+	struct hs_snapshot *snap = &s->table[s->count];
+	memset(snap, 0, sizeof *snap);
+	if (detailed && copy_contexts(snap, ctxs) != 0)
+		return -1;
+	snap->time = now;
+	snap->heap_bytes = heap_bytes;
+	snap->extra_bytes = extra_bytes;
+	snap->kind = kind;
+	snap->detailed = detailed;
+	if (detailed)
+		s->since_detailed = 0;
+	else
+		s->since_detailed++;
+	if (kind == HS_SNAP_PEAK) {
+		s->peak_total_bytes = heap_bytes + extra_bytes;
+		s->peak_limit_bytes = peak_limit(s->peak_total_bytes, s->peak_inaccuracy);
+		for (unsigned i = 0; i < s->count; i++)
+			if (s->table[i].kind == HS_SNAP_PEAK)
+				s->table[i].kind = HS_SNAP_NORMAL; /* keeps its tree: "detailed" */
+	}
+	s->count++;
+	if (s->count == s->max_snapshots)
+		s->min_interval = cull(s);
+	s->next_allowed_time = now + s->min_interval;
+	return 0;
+}
+
+int hs_snapshots_skip(struct hs_snapshots *s, int64_t now)
+{
+	if (now >= s->next_allowed_time)
+		return 0;
+	s->n_skipped++;
+	return 1;
+}
+
+int hs_snapshots_normal(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
+			uint64_t extra_bytes, struct hs_contexts *ctxs)
+{
+	if (hs_snapshots_skip(s, now))
+		return 0;
+	int detailed = s->since_detailed == s->detailed_freq - 1;
+	return take(s, HS_SNAP_NORMAL, detailed, now, heap_bytes, extra_bytes, ctxs);
+}
+
+int hs_snapshots_peak_due(const struct hs_snapshots *s, uint64_t heap_bytes, uint64_t extra_bytes)
+{
+	return heap_bytes + extra_bytes > s->peak_limit_bytes;
+}
+
+int hs_snapshots_peak(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
+		      uint64_t extra_bytes, struct hs_contexts *ctxs)
+{
+	if (!hs_snapshots_peak_due(s, heap_bytes, extra_bytes))
+		return 0;
+	return take(s, HS_SNAP_PEAK, 1, now, heap_bytes, extra_bytes, ctxs);
+}
+
+int hs_snapshots_final(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
+		       uint64_t extra_bytes, struct hs_contexts *ctxs)
+{
+	if (s->count > s->max_snapshots)
+		return -1;
+	struct hs_snapshot *snap = &s->table[s->count];
+	memset(snap, 0, sizeof *snap);
+	if (copy_contexts(snap, ctxs) != 0)
+		return -1;
+	snap->time = now;
+	snap->heap_bytes = heap_bytes;
+	snap->extra_bytes = extra_bytes;
+	snap->kind = HS_SNAP_NORMAL;
+	snap->detailed = 1;
+	s->count++;
+	return 0;
+}
+
+void hs_snapshots_destroy(struct hs_snapshots *s)
+{
+	if (s->table == NULL)
+		return;
+	for (unsigned i = 0; i < s->count; i++)
+		drop_copy(&s->table[i]);
+	hs_arena_unmap(s->table, (s->max_snapshots + 1) * sizeof *s->table);
+	s->table = NULL;
+	s->count = 0;
+}

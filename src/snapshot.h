@@ -1,0 +1,85 @@
+/* snapshot: Massif's snapshot policy and the table of snapshots taken.
+ *
+ * Decides, on every allocation and free, whether to take a snapshot
+ * (normal attempts, subject to the minimum interval; peak attempts before
+ * frees and shrinking reallocs, subject to --peak-inaccuracy), which ones
+ * are detailed (every --detailed-freq-th, and every peak), and culls the
+ * table when it reaches --max-snapshots exactly as Massif 3.19 does
+ * (spec 2.4-2.5).  A detailed snapshot keeps a sparse copy of the nonzero
+ * per-context bytes plus the number of contexts existing then; the others
+ * had 0 bytes.  Knows nothing of pointers, stacks or the file format.
+ */
+#ifndef HS_SNAPSHOT_H
+#define HS_SNAPSHOT_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "contexts.h"
+#include "options.h"
+
+#define HS_MAX_SNAPSHOTS_LIMIT 1024 /* above --max-snapshots' range (10..1000) */
+
+enum hs_snap_kind {
+	HS_SNAP_NORMAL,
+	HS_SNAP_PEAK, /* the current peak; a superseded peak turns NORMAL and stays detailed */
+};
+
+struct hs_snap_entry {
+	uint32_t ctx;
+	uint64_t bytes;
+};
+
+struct hs_snapshot {
+	int64_t time;
+	uint64_t heap_bytes;
+	uint64_t extra_bytes;
+	enum hs_snap_kind kind;
+	int detailed;                  /* has a tree */
+	uint32_t n_contexts;           /* contexts existing when taken (detailed only) */
+	uint32_t n_entries;            /* nonzero contexts in entries */
+	struct hs_snap_entry *entries; /* by increasing ctx id, from hs_arena_map */
+};
+
+struct hs_snapshots {
+	unsigned max_snapshots;
+	unsigned detailed_freq;
+	double peak_inaccuracy;
+	struct hs_snapshot *table;  /* max_snapshots + 1 slots: the last one for the final snapshot */
+	unsigned count;
+	int64_t min_interval;
+	int64_t next_allowed_time;
+	unsigned since_detailed;    /* snapshots since the last detailed one */
+	uint64_t peak_total_bytes;  /* heap + extra of the current peak, 0 when none */
+	uint64_t peak_limit_bytes;  /* a total above this is a new peak */
+	unsigned n_cullings;
+	unsigned n_skipped;
+};
+
+/* Empty table sized by opts.  Returns 0, or -1 when out of memory. */
+int hs_snapshots_init(struct hs_snapshots *s, const struct hs_options *opts);
+
+/* A normal attempt at time now with the given totals.  Returns 0 (taken or
+ * skipped), or -1 when out of memory (nothing taken). */
+int hs_snapshots_normal(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
+			uint64_t extra_bytes, struct hs_contexts *ctxs);
+
+/* Whether a normal attempt at time now would be skipped (the minimum
+ * interval has not passed); counts it as skipped if so. */
+int hs_snapshots_skip(struct hs_snapshots *s, int64_t now);
+
+/* Whether a peak attempt with these totals would take a snapshot. */
+int hs_snapshots_peak_due(const struct hs_snapshots *s, uint64_t heap_bytes, uint64_t extra_bytes);
+
+/* A peak attempt with the totals before a free or shrinking realloc. */
+int hs_snapshots_peak(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
+		      uint64_t extra_bytes, struct hs_contexts *ctxs);
+
+/* Append the final detailed snapshot (no interval, no culling). */
+int hs_snapshots_final(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
+		       uint64_t extra_bytes, struct hs_contexts *ctxs);
+
+/* Unmap the table and every copy. */
+void hs_snapshots_destroy(struct hs_snapshots *s);
+
+#endif

@@ -1,0 +1,649 @@
+/* stackwalk: a fast x86-64 stack walk from the DWARF call frame info
+ * (see stackwalk.h).
+ *
+ * Why: libunwind's unw_backtrace costs about 20 ns per frame here, most of
+ * the recorder's time on every malloc.  The rules that matter at a call
+ * site are tiny (where the CFA is, where RBP was saved), so they are
+ * computed once per return address from .eh_frame and cached per thread;
+ * a walk is then a few loads per frame.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <dwarf.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "stackwalk.h"
+
+#if defined(__x86_64__)
+
+/* DWARF register numbers on x86-64. */
+#define REG_RBP 6
+#define REG_RSP 7
+#define REG_RA 16
+
+enum rule_kind { RULE_EMPTY, RULE_OK, RULE_LAST, RULE_GIVE_UP };
+
+/* How to find the caller's registers at one code address. */
+struct rule {
+	uintptr_t pc;
+	int32_t cfa_off;   /* CFA = (cfa_rbp ? RBP : RSP) + cfa_off */
+	int16_t rbp_off;   /* caller's RBP at CFA + rbp_off, when rbp_saved */
+	uint8_t cfa_rbp;
+	uint8_t rbp_saved : 1;
+	uint8_t kind : 7;
+};
+
+#define CACHE_SLOTS 4096 /* per thread: 64 KiB */
+
+struct walk_cache {
+	unsigned generation;
+	unsigned used;
+	uintptr_t stack_lo; /* this thread's stack: [stack_lo, stack_hi) */
+	uintptr_t stack_hi;
+	struct rule slots[CACHE_SLOTS];
+};
+
+static __thread struct walk_cache *tl_cache __attribute__((tls_model("initial-exec")));
+static pthread_key_t g_key;
+static int g_ready;
+static atomic_uint g_generation;
+
+/* Thread exit: give the cache back. */
+static void release_cache(void *cache)
+{
+	munmap(cache, sizeof(struct walk_cache));
+	tl_cache = NULL;
+}
+
+/* Set up the thread-exit hook that releases the caches. */
+int hs_stackwalk_init(void)
+{
+	if (pthread_key_create(&g_key, release_cache) != 0)
+		return -1;
+	g_ready = 1;
+	return 0;
+}
+
+/* Make every thread drop its cached rules on its next walk. */
+void hs_stackwalk_invalidate(void)
+{
+	atomic_fetch_add(&g_generation, 1);
+}
+
+/* This thread's cache, created on first use with the stack's top. */
+static struct walk_cache *get_cache(void)
+{
+	struct walk_cache *c = tl_cache;
+	pthread_attr_t attr;
+	void *stack_lo;
+	size_t stack_size;
+
+	if (c != NULL)
+		return c;
+	if (!g_ready)
+		return NULL;
+	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (c == MAP_FAILED)
+		return NULL;
+	/* The stack's bounds make every read safe; without them, no walk. */
+	if (pthread_getattr_np(pthread_self(), &attr) != 0) {
+		munmap(c, sizeof(*c));
+		return NULL;
+	}
+	if (pthread_attr_getstack(&attr, &stack_lo, &stack_size) != 0)
+		stack_size = 0;
+	pthread_attr_destroy(&attr);
+	if (stack_size == 0) {
+		munmap(c, sizeof(*c));
+		return NULL;
+	}
+	c->stack_lo = (uintptr_t)stack_lo;
+	c->stack_hi = (uintptr_t)stack_lo + stack_size;
+	c->generation = atomic_load(&g_generation);
+	pthread_setspecific(g_key, c);
+	tl_cache = c;
+	return c;
+}
+
+/* ---- reading .eh_frame ------------------------------------------------ */
+
+/* A bounded byte reader. */
+struct reader {
+	const uint8_t *p, *end;
+	int bad;
+};
+
+/* One byte. */
+static uint8_t rd_u8(struct reader *r)
+{
+	if (r->p >= r->end) {
+		r->bad = 1;
+		return 0;
+	}
+	return *r->p++;
+}
+
+/* A little-endian unsigned of size bytes. */
+static uint64_t rd_fixed(struct reader *r, unsigned size)
+{
+	uint64_t v = 0;
+
+	if ((size_t)(r->end - r->p) < size) {
+		r->bad = 1;
+		return 0;
+	}
+	memcpy(&v, r->p, size); /* little-endian */
+	r->p += size;
+	return v;
+}
+
+/* An unsigned LEB128. */
+static uint64_t rd_uleb(struct reader *r)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+	uint8_t b;
+
+	do {
+		b = rd_u8(r);
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+	} while ((b & 0x80) && !r->bad);
+	return v;
+}
+
+/* A signed LEB128. */
+static int64_t rd_sleb(struct reader *r)
+{
+	int64_t v = 0;
+	unsigned shift = 0;
+	uint8_t b;
+
+	do {
+		b = rd_u8(r);
+		if (shift < 64)
+			v |= (int64_t)((uint64_t)(b & 0x7f) << shift);
+		shift += 7;
+	} while ((b & 0x80) && !r->bad);
+	if (shift < 64 && (b & 0x40))
+		v |= -((int64_t)1 << shift);
+	return v;
+}
+
+/* A pointer in encoding enc (absolute or pc-relative only). */
+static uintptr_t rd_encoded(struct reader *r, uint8_t enc)
+{
+	const uint8_t *at = r->p;
+	uint64_t v;
+
+	if (enc == DW_EH_PE_omit)
+		return 0;
+	switch (enc & 0x0f) {
+	case DW_EH_PE_absptr:
+	case DW_EH_PE_udata8:
+	case DW_EH_PE_sdata8:
+		v = rd_fixed(r, 8);
+		break;
+	case DW_EH_PE_udata4:
+		v = rd_fixed(r, 4);
+		break;
+	case DW_EH_PE_sdata4:
+		v = (uint64_t)(int64_t)(int32_t)rd_fixed(r, 4);
+		break;
+	case DW_EH_PE_udata2:
+		v = rd_fixed(r, 2);
+		break;
+	case DW_EH_PE_sdata2:
+		v = (uint64_t)(int64_t)(int16_t)rd_fixed(r, 2);
+		break;
+	case DW_EH_PE_uleb128:
+		v = rd_uleb(r);
+		break;
+	case DW_EH_PE_sleb128:
+		v = (uint64_t)rd_sleb(r);
+		break;
+	default:
+		r->bad = 1;
+		return 0;
+	}
+	switch (enc & 0x70) {
+	case DW_EH_PE_absptr:
+		break;
+	case DW_EH_PE_pcrel:
+		v += (uintptr_t)at;
+		break;
+	default:
+		r->bad = 1; /* textrel, datarel, funcrel: not used by gcc here */
+	}
+	if (enc & DW_EH_PE_indirect)
+		r->bad = 1;
+	return (uintptr_t)v;
+}
+
+/* The CFA state while interpreting the instructions. */
+struct cfa_state {
+	int cfa_reg;
+	int64_t cfa_off;
+	int rbp_how; /* 0 unchanged, 1 saved at CFA + rbp_off, -1 unsupported */
+	int64_t rbp_off;
+	int ra_how;  /* 1 at CFA + ra_off, 2 undefined (outermost), -1 unsupported */
+	int64_t ra_off;
+};
+
+/* Record register reg saved at CFA + off. */
+static void set_saved(struct cfa_state *s, uint64_t reg, int64_t off)
+{
+	if (reg == REG_RBP) {
+		s->rbp_how = 1;
+		s->rbp_off = off;
+	} else if (reg == REG_RA) {
+		s->ra_how = 1;
+		s->ra_off = off;
+	}
+}
+
+/* Any other rule for reg (register, expression...): unsupported if it matters. */
+static void set_other(struct cfa_state *s, uint64_t reg)
+{
+	if (reg == REG_RBP)
+		s->rbp_how = -1;
+	else if (reg == REG_RA)
+		s->ra_how = -1;
+}
+
+/* Restore reg's rule from the CIE's initial state. */
+static void restore_reg(struct cfa_state *s, const struct cfa_state *init, uint64_t reg)
+{
+	if (reg == REG_RBP) {
+		s->rbp_how = init->rbp_how;
+		s->rbp_off = init->rbp_off;
+	} else if (reg == REG_RA) {
+		s->ra_how = init->ra_how;
+		s->ra_off = init->ra_off;
+	}
+}
+
+/* Run CFA instructions up to (and including) the row for pc.  Returns 0,
+ * or -1 on anything unsupported. */
+static int run_cfa(struct reader *r, struct cfa_state *s, const struct cfa_state *init, uintptr_t loc,
+		   uintptr_t pc, uint64_t code_align, int64_t data_align)
+{
+	struct cfa_state stack[8];
+	unsigned depth = 0;
+
+	while (r->p < r->end && !r->bad) {
+		uint8_t op = rd_u8(r);
+		uint8_t low = op & 0x3f;
+		uint64_t reg, delta = 0;
+
+		switch (op & 0xc0) {
+		case DW_CFA_advance_loc:
+			delta = low * code_align;
+			goto advance;
+		case DW_CFA_offset:
+			set_saved(s, low, (int64_t)rd_uleb(r) * data_align);
+			continue;
+		case DW_CFA_restore:
+			if (init == NULL)
+				return -1;
+			restore_reg(s, init, low);
+			continue;
+		}
+		switch (op) {
+		case DW_CFA_nop:
+			continue;
+		case DW_CFA_advance_loc1:
+			delta = rd_fixed(r, 1) * code_align;
+			goto advance;
+		case DW_CFA_advance_loc2:
+			delta = rd_fixed(r, 2) * code_align;
+			goto advance;
+		case DW_CFA_advance_loc4:
+			delta = rd_fixed(r, 4) * code_align;
+			goto advance;
+		case DW_CFA_offset_extended:
+			reg = rd_uleb(r);
+			set_saved(s, reg, (int64_t)rd_uleb(r) * data_align);
+			continue;
+		case DW_CFA_offset_extended_sf:
+			reg = rd_uleb(r);
+			set_saved(s, reg, rd_sleb(r) * data_align);
+			continue;
+		case DW_CFA_restore_extended:
+			if (init == NULL)
+				return -1;
+			restore_reg(s, init, rd_uleb(r));
+			continue;
+		case DW_CFA_undefined:
+			reg = rd_uleb(r);
+			if (reg == REG_RA)
+				s->ra_how = 2;
+			else
+				set_other(s, reg);
+			continue;
+		case DW_CFA_same_value:
+			reg = rd_uleb(r);
+			if (reg == REG_RBP)
+				s->rbp_how = 0;
+			else
+				set_other(s, reg);
+			continue;
+		case DW_CFA_register:
+			set_other(s, rd_uleb(r));
+			rd_uleb(r);
+			continue;
+		case DW_CFA_remember_state:
+			if (depth == 8)
+				return -1;
+			stack[depth++] = *s;
+			continue;
+		case DW_CFA_restore_state:
+			if (depth == 0)
+				return -1;
+			{
+				/* The CFA rule is not part of the remembered state
+				 * in practice, but gcc/LLVM expect it restored. */
+				*s = stack[--depth];
+			}
+			continue;
+		case DW_CFA_def_cfa:
+			s->cfa_reg = (int)rd_uleb(r);
+			s->cfa_off = (int64_t)rd_uleb(r);
+			continue;
+		case DW_CFA_def_cfa_sf:
+			s->cfa_reg = (int)rd_uleb(r);
+			s->cfa_off = rd_sleb(r) * data_align;
+			continue;
+		case DW_CFA_def_cfa_register:
+			s->cfa_reg = (int)rd_uleb(r);
+			continue;
+		case DW_CFA_def_cfa_offset:
+			s->cfa_off = (int64_t)rd_uleb(r);
+			continue;
+		case DW_CFA_def_cfa_offset_sf:
+			s->cfa_off = rd_sleb(r) * data_align;
+			continue;
+		case DW_CFA_expression:
+		case DW_CFA_val_expression:
+			set_other(s, rd_uleb(r));
+			{
+				uint64_t len = rd_uleb(r);
+				if ((uint64_t)(r->end - r->p) < len)
+					return -1;
+				r->p += len;
+			}
+			continue;
+		case DW_CFA_val_offset:
+			set_other(s, rd_uleb(r));
+			rd_uleb(r);
+			continue;
+		case DW_CFA_val_offset_sf:
+			set_other(s, rd_uleb(r));
+			rd_sleb(r);
+			continue;
+		case DW_CFA_GNU_args_size:
+			rd_uleb(r);
+			continue;
+		case DW_CFA_GNU_negative_offset_extended:
+			reg = rd_uleb(r);
+			set_saved(s, reg, -(int64_t)rd_uleb(r) * data_align);
+			continue;
+		default:
+			return -1; /* def_cfa_expression, set_loc, vendor ops */
+		}
+	advance:
+		loc += delta;
+		if (loc > pc)
+			return r->bad ? -1 : 0;
+	}
+	return r->bad ? -1 : 0;
+}
+
+/* Compute the rule for pc from its object's .eh_frame_hdr / .eh_frame. */
+static void compute_rule(uintptr_t pc, struct rule *out)
+{
+	struct dl_find_object fo;
+	struct reader r;
+	const uint8_t *hdr, *table, *fde, *cie, *fde_end, *cie_end;
+	uint64_t count, lo, hi;
+	uint8_t fde_enc = DW_EH_PE_absptr;
+	uint64_t code_align, ra_reg;
+	int64_t data_align;
+	int has_z = 0;
+	struct cfa_state init, state;
+
+	out->pc = pc;
+	out->kind = RULE_GIVE_UP;
+	if (_dl_find_object((void *)pc, &fo) != 0 || fo.dlfo_eh_frame == NULL)
+		return;
+	hdr = fo.dlfo_eh_frame;
+	/* version 1, datarel sdata4 binary search table (what ld writes). */
+	if (hdr[0] != 1 || hdr[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4))
+		return;
+	r = (struct reader){ hdr + 4, hdr + 4 + 16, 0 };
+	rd_encoded(&r, hdr[1]); /* eh_frame_ptr */
+	if (hdr[2] != DW_EH_PE_udata4 || r.bad)
+		return;
+	count = rd_fixed(&r, 4);
+	table = r.p;
+	if (count == 0)
+		return;
+	/* The last entry whose start <= pc. */
+	lo = 0;
+	hi = count;
+	while (hi - lo > 1) {
+		uint64_t mid = (lo + hi) / 2;
+		int32_t start;
+		memcpy(&start, table + mid * 8, 4);
+		if ((uintptr_t)(hdr + start) <= pc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	{
+		int32_t start, fde_rel;
+		memcpy(&start, table + lo * 8, 4);
+		memcpy(&fde_rel, table + lo * 8 + 4, 4);
+		if ((uintptr_t)(hdr + start) > pc)
+			return;
+		fde = hdr + fde_rel;
+	}
+	/* The FDE and its CIE (32-bit lengths only). */
+	{
+		uint32_t len, cie_off, cie_len, cie_id;
+		memcpy(&len, fde, 4);
+		if (len == 0 || len == 0xffffffffu)
+			return;
+		fde_end = fde + 4 + len;
+		memcpy(&cie_off, fde + 4, 4);
+		cie = fde + 4 - cie_off;
+		memcpy(&cie_len, cie, 4);
+		memcpy(&cie_id, cie + 4, 4);
+		if (cie_len == 0 || cie_len == 0xffffffffu || cie_id != 0)
+			return;
+		cie_end = cie + 4 + cie_len;
+	}
+	r = (struct reader){ cie + 8, cie_end, 0 };
+	{
+		uint8_t version = rd_u8(&r);
+		const char *aug = (const char *)r.p;
+		size_t aug_len = strnlen(aug, (size_t)(cie_end - r.p));
+
+		if (version != 1 && version != 3)
+			return;
+		r.p += aug_len + 1;
+		code_align = rd_uleb(&r);
+		data_align = rd_sleb(&r);
+		ra_reg = version == 1 ? rd_u8(&r) : rd_uleb(&r);
+		if (ra_reg != REG_RA || r.bad)
+			return;
+		if (aug[0] == 'z') {
+			uint64_t len = rd_uleb(&r);
+			const uint8_t *data_end = r.p + len;
+			has_z = 1;
+			for (size_t i = 1; i < aug_len; i++) {
+				if (aug[i] == 'R') {
+					fde_enc = rd_u8(&r);
+				} else if (aug[i] == 'L') {
+					rd_u8(&r);
+				} else if (aug[i] == 'P') {
+					uint8_t penc = rd_u8(&r);
+					/* Skip the personality pointer whatever it is relative to. */
+					rd_encoded(&r, (uint8_t)(penc & 0x0f));
+				} else {
+					return; /* 'S' (signal frame) and unknown: give up */
+				}
+			}
+			if (r.bad || data_end > cie_end)
+				return;
+			r.p = data_end;
+		} else if (aug[0] != '\0') {
+			return;
+		}
+		init = (struct cfa_state){ REG_RSP, 8, 0, 0, 1, -8 };
+		if (run_cfa(&r, &init, NULL, 0, 0, code_align, data_align) != 0)
+			return;
+	}
+	r = (struct reader){ fde + 8, fde_end, 0 };
+	{
+		uintptr_t pc_begin = rd_encoded(&r, fde_enc);
+		uintptr_t pc_range = rd_encoded(&r, (uint8_t)(fde_enc & 0x0f));
+
+		if (r.bad || pc < pc_begin || pc >= pc_begin + pc_range)
+			return;
+		if (has_z) {
+			uint64_t len = rd_uleb(&r);
+			if ((uint64_t)(r.end - r.p) < len)
+				return;
+			r.p += len;
+		}
+		state = init;
+		if (run_cfa(&r, &state, &init, pc_begin, pc, code_align, data_align) != 0)
+			return;
+	}
+	if (state.ra_how == 2) {
+		out->kind = RULE_LAST;
+		return;
+	}
+	if (state.ra_how != 1 || state.ra_off != -8 || state.rbp_how < 0 ||
+	    (state.cfa_reg != REG_RSP && state.cfa_reg != REG_RBP) ||
+	    state.cfa_off < 8 || state.cfa_off > INT32_MAX || state.rbp_off < INT16_MIN || state.rbp_off > 0)
+		return;
+	out->cfa_rbp = state.cfa_reg == REG_RBP;
+	out->cfa_off = (int32_t)state.cfa_off;
+	out->rbp_saved = state.rbp_how == 1;
+	out->rbp_off = (int16_t)state.rbp_off;
+	out->kind = RULE_OK;
+}
+
+/* The cached rule for pc, computed on a miss. */
+static const struct rule *lookup(struct walk_cache *c, uintptr_t pc)
+{
+	size_t i = (size_t)((pc * 0x9E3779B97F4A7C15ull) >> 52);
+
+	for (;;) {
+		struct rule *e = &c->slots[i];
+		if (e->kind == RULE_EMPTY)
+			break;
+		if (e->pc == pc)
+			return e;
+		i = (i + 1) & (CACHE_SLOTS - 1);
+	}
+	if (c->used >= CACHE_SLOTS * 3 / 4) {
+		/* Full: start afresh rather than evict. */
+		memset(c->slots, 0, sizeof(c->slots));
+		c->used = 0;
+		return lookup(c, pc);
+	}
+	compute_rule(pc, &c->slots[i]);
+	c->used++;
+	return &c->slots[i];
+}
+
+/* The walk, given the state at entry to hs_stackwalk (see the stub). */
+/* Entry point of the walk proper, jumped to by the hs_stackwalk stub. */
+__attribute__((visibility("hidden"))) int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp,
+							     uintptr_t rbp);
+int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintptr_t rbp)
+{
+	struct walk_cache *c = get_cache();
+	uintptr_t sp, ra, lo, hi;
+	unsigned n = 0;
+
+	if (c == NULL)
+		return -1;
+	if (c->generation != atomic_load_explicit(&g_generation, memory_order_relaxed)) {
+		memset(c->slots, 0, sizeof(c->slots));
+		c->used = 0;
+		c->generation = atomic_load(&g_generation);
+	}
+	lo = entry_sp;
+	hi = c->stack_hi;
+	if (entry_sp < c->stack_lo || entry_sp + 8 > hi)
+		return -1; /* on another stack (sigaltstack): let libunwind do it */
+	ra = *(const uintptr_t *)entry_sp;
+	sp = entry_sp + 8;
+	while (n < max && ra != 0) {
+		const struct rule *rule = lookup(c, ra - 1);
+		uintptr_t cfa;
+
+		frames[n++] = ra - 1;
+		if (rule->kind == RULE_LAST)
+			break;
+		if (rule->kind != RULE_OK)
+			return -1;
+		cfa = (rule->cfa_rbp ? rbp : sp) + (uintptr_t)(intptr_t)rule->cfa_off;
+		/* Every read stays inside the live part of this thread's stack. */
+		if (cfa <= sp || cfa > hi || (cfa & 7) != 0)
+			return -1;
+		if (rule->rbp_saved) {
+			uintptr_t at = cfa + (uintptr_t)(intptr_t)rule->rbp_off;
+			if (at < lo || at + 8 > hi)
+				return -1;
+			rbp = *(const uintptr_t *)at;
+		}
+		ra = *(const uintptr_t *)(cfa - 8);
+		sp = cfa;
+	}
+	return (int)n;
+}
+
+/* hs_stackwalk: hand the entry RSP and RBP to hs_stackwalk_from, as a
+ * tail call so that the walk starts at our caller's frame. */
+__asm__(".text\n"
+	".globl hs_stackwalk\n"
+	".hidden hs_stackwalk\n"
+	".type hs_stackwalk, @function\n"
+	"hs_stackwalk:\n"
+	".cfi_startproc\n"
+	"\tmovq %rsp, %rdx\n"
+	"\tmovq %rbp, %rcx\n"
+	"\tjmp hs_stackwalk_from\n"
+	".cfi_endproc\n"
+	".size hs_stackwalk, .-hs_stackwalk\n");
+
+#else /* not x86-64: always defer to libunwind */
+
+int hs_stackwalk_init(void)
+{
+	return -1;
+}
+
+int hs_stackwalk(uintptr_t *frames, unsigned max)
+{
+	(void)frames;
+	(void)max;
+	return -1;
+}
+
+void hs_stackwalk_invalidate(void)
+{
+}
+
+#endif

@@ -1,0 +1,107 @@
+/* unwind: capturing the caller's stack on every allocation (see unwind.h). */
+#include "config.h"
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#include <dlfcn.h>
+#include <link.h>
+#include <stddef.h>
+
+#include "recorder.h"
+#include "stackwalk.h"
+#include "unwind.h"
+
+/* [self_lo, self_hi): the executable segments of libheapsnap.so. */
+static uintptr_t self_lo, self_hi;
+
+/* What to subtract from unw_backtrace's addresses to get "return address
+ * minus one": 1 with libunwind <= 1.6, 0 with later versions, which
+ * already give the address inside the call instruction. */
+static uintptr_t ret_adjust = 1;
+
+/* Walk with stackwalk.c first (libunwind only for frames it can't do). */
+static int use_stackwalk;
+
+/* dl_iterate_phdr callback: find the object holding hs_unwind_init. */
+static int find_self(struct dl_phdr_info *info, size_t size, void *data)
+{
+	uintptr_t here = (uintptr_t)data;
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start, end;
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		start = info->dlpi_addr + ph->p_vaddr;
+		end = start + ph->p_memsz;
+		if (start < lo)
+			lo = start;
+		if (end > hi)
+			hi = end;
+	}
+	if (lo <= here && here < hi) {
+		self_lo = lo;
+		self_hi = hi;
+		return 1;
+	}
+	return 0;
+}
+
+/* Capture a trace one frame below the caller and learn, from a return
+ * address known here, whether libunwind gives raw return addresses. */
+__attribute__((noinline)) static void probe_adjust(uintptr_t *seen, uintptr_t *ret)
+{
+	void *raw[4];
+	int got = unw_backtrace(raw, 4);
+
+	/* raw[0] is inside this function, raw[1] is the return into our caller. */
+	*seen = got >= 2 ? (uintptr_t)raw[1] : 0;
+	*ret = (uintptr_t)__builtin_extract_return_addr(__builtin_return_address(0));
+}
+
+/* Set up libunwind and find our own code's address range. */
+void hs_unwind_init(int fast)
+{
+	uintptr_t seen = 0, ret = 0;
+
+	/* A per-thread cache: no lock in the hot path, and no allocation
+	 * (libunwind keeps it in TLS). */
+	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+	dl_iterate_phdr(find_self, (void *)(uintptr_t)&hs_unwind_init);
+	probe_adjust(&seen, &ret);
+	if (ret != 0 && seen == ret - 1)
+		ret_adjust = 0;
+	use_stackwalk = fast && hs_stackwalk_init() == 0;
+}
+
+/* Capture the current stack, our own frames dropped. */
+unsigned hs_unwind_capture(uintptr_t *frames, unsigned max)
+{
+	/* Room for our own frames (this one, the wrapper) on top of max. */
+	uintptr_t raw[HS_MAX_FRAMES + 8];
+	unsigned limit;
+	uintptr_t adjust = 0;
+	int got = -1;
+	unsigned n = 0;
+	int i = 0;
+
+	if (max > HS_MAX_FRAMES)
+		max = HS_MAX_FRAMES;
+	limit = max + 8;
+	if (use_stackwalk)
+		got = hs_stackwalk(raw, limit);
+	if (got <= 0) {
+		got = unw_backtrace((void **)raw, (int)limit);
+		adjust = ret_adjust;
+	}
+	/* Our frames are the innermost ones; skip them all so frames[0] is
+	 * the caller of malloc. */
+	while (i < got && raw[i] >= self_lo && raw[i] < self_hi)
+		i++;
+	for (; i < got && n < max; i++)
+		frames[n++] = raw[i] - adjust;
+	return n;
+}

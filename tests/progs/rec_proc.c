@@ -1,0 +1,138 @@
+/* rec_proc: process life-cycle events under the recorder.  Each mode
+ * allocates in functions with distinct names, so the test can tell the
+ * parent's file from the child's.
+ *
+ *   rec_proc fork              parent and child both allocate; child exits 5
+ *   rec_proc forkexec PROG...  child execs PROG...; parent exits with its status
+ *   rec_proc _exit             allocates, then _exit(3)
+ *   rec_proc sigterm           allocates, then kills itself with SIGTERM
+ *   rec_proc abort             allocates, then abort()
+ *   rec_proc exit              allocates, returns 0 from main
+ *   rec_proc forkthreads N     4 threads allocate and free without pause
+ *                              while main forks N children, each of which
+ *                              allocates and exits 0: a fork must never
+ *                              catch the recorder's lock held (deadlock)
+ *
+ * Prints "child_pid=<pid>" for the fork modes.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rec_common.h"
+
+static REC_NOINLINE void parent_work(void)
+{
+	rec_keep(malloc(4000));
+	rec_keep(malloc(1000));
+}
+
+static REC_NOINLINE void child_work(void)
+{
+	rec_keep(malloc(7000));
+	void *t = malloc(300);
+	free(t);
+}
+
+static REC_NOINLINE void before_death(void)
+{
+	rec_keep(malloc(2500));
+}
+
+static volatile int g_stop;
+
+static REC_NOINLINE void *churner(void *arg)
+{
+	(void)arg;
+	while (!g_stop) {
+		void *p = malloc(64);
+		rec_keep(p);
+		free(p);
+	}
+	return NULL;
+}
+
+static int fork_under_threads(int n_children)
+{
+	pthread_t tid[4];
+	for (int t = 0; t < 4; t++)
+		if (pthread_create(&tid[t], NULL, churner, NULL) != 0)
+			return 3;
+	int bad = 0;
+	for (int i = 0; i < n_children; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return 4;
+		if (pid == 0) {
+			child_work();
+			_exit(0);
+		}
+		int status = 0;
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			bad++;
+	}
+	g_stop = 1;
+	for (int t = 0; t < 4; t++)
+		pthread_join(tid[t], NULL);
+	return bad == 0 ? 0 : 8;
+}
+
+/* Exit the way the child ended, so the launcher's status mirrors it. */
+static int pass_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		raise(WTERMSIG(status));
+	}
+	return 99;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return 2;
+	const char *mode = argv[1];
+	if (strcmp(mode, "fork") == 0 || strcmp(mode, "forkexec") == 0) {
+		int exec_child = strcmp(mode, "forkexec") == 0;
+		if (exec_child && argc < 3)
+			return 2;
+		parent_work();
+		pid_t pid = fork();
+		if (pid < 0)
+			return 4;
+		if (pid == 0) {
+			if (exec_child) {
+				execv(argv[2], argv + 2);
+				_exit(127);
+			}
+			child_work();
+			return 5;
+		}
+		int status = 0;
+		if (waitpid(pid, &status, 0) != pid)
+			return 6;
+		rec_put_kv("child_pid", (unsigned long long)pid);
+		rec_keep(malloc(123));
+		return pass_status(status);
+	}
+	if (strcmp(mode, "forkthreads") == 0)
+		return fork_under_threads(argc > 2 ? atoi(argv[2]) : 50);
+	before_death();
+	if (strcmp(mode, "_exit") == 0)
+		_exit(3);
+	if (strcmp(mode, "sigterm") == 0) {
+		kill(getpid(), SIGTERM);
+		pause();
+		return 7;
+	}
+	if (strcmp(mode, "abort") == 0)
+		abort();
+	if (strcmp(mode, "exit") == 0)
+		return 0;
+	return 2;
+}

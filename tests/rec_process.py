@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""rec_process: fork, exec, _exit and fatal signals under heapsnap.
+
+tests/progs/rec_proc is run natively and under the heapsnap launcher, in an
+empty directory, with the default output name (massif.out.%p).  For each
+mode the exit status (or the signal) must be the native one, and the files
+left must be the ones Massif leaves (checked live against Valgrind here):
+
+  fork                  the parent's file and the child's, named with the
+                        child's pid; only the child's names child_work
+  forkexec, no tracing  the parent's file; the exec'd program is not
+                        recorded (heapsnap may also write the forked child's
+                        file just before exec, which Massif does not: if so
+                        it must be valid and name rec_proc, not the new image)
+  forkexec, tracing     also the exec'd program's file, named with the
+                        child's pid, cmd: the exec'd program
+  _exit, SIGTERM, abort one file, written before the process went away,
+                        whose final snapshot holds before_death's 2500 bytes
+  forkthreads           30 forks while 4 threads malloc/free non-stop: no
+                        deadlock (timeout), 31 files, each child's naming
+                        child_work
+
+Every file must pass Valgrind's ms_print (and be rendered identically by
+heapsnap-print once heapsnap-print renders Massif's own files identically).
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rec_massif as rm  # noqa: E402
+
+TIMEOUT_S = 60
+
+
+def run_in(d, argv):
+    for f in os.listdir(d):
+        os.unlink(os.path.join(d, f))
+    r = subprocess.run(argv, cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=TIMEOUT_S)
+    files = {}
+    for f in sorted(os.listdir(d)):
+        m = re.match(r"^massif\.out\.(\d+)$", f)
+        files[int(m.group(1)) if m else f] = os.path.join(d, f)
+    return r, files
+
+
+def child_pid(stdout):
+    m = re.search(rb"child_pid=(\d+)", stdout)
+    return int(m.group(1)) if m else None
+
+
+def functions_in_final(path):
+    """Every function named in the file's last tree."""
+    mf = rm.parse(path)
+    names = set()
+    stack = [mf.snapshots[-1].tree] if mf.snapshots[-1].tree else []
+    while stack:
+        n = stack.pop()
+        names.add(n.function)
+        stack.extend(n.children)
+    return mf, names
+
+
+def check_files(r_hs, files, expect):
+    """expect(pid_or_name -> path, child pid) -> list of problems."""
+    problems = []
+    for key, path in files.items():
+        if not isinstance(key, int):
+            problems.append("unexpected file %s" % key)
+            continue
+        ok, _, err = rm.ms_print_accepts(path)
+        if not ok:
+            problems.append("ms_print rejects %s: %s" % (os.path.basename(path),
+                                                       err.decode(errors="replace")))
+        elif rm.hs_print_works() and not rm.hs_print_matches(path)[0]:
+            problems.append("heapsnap-print's output differs from ms_print's on %s"
+                            % os.path.basename(path))
+    try:
+        problems.extend(expect(files, child_pid(r_hs.stdout)))
+    except (OSError, rm.MassifError, KeyError) as e:
+        problems.append(repr(e))
+    return problems
+
+
+def expect_fork(files, cpid):
+    p = []
+    if cpid not in files:
+        return ["no file named with the child's pid %s: %s" % (cpid, sorted(files))]
+    others = [k for k in files if k != cpid]
+    if len(others) != 1:
+        return ["want exactly 2 files, got %s" % sorted(files)]
+    _, child_fns = functions_in_final(files[cpid])
+    _, parent_fns = functions_in_final(files[others[0]])
+    if "child_work" not in child_fns:
+        p.append("the child's file does not name child_work: %s" % sorted(child_fns))
+    if "child_work" in parent_fns:
+        p.append("the parent's file names child_work")
+    if "parent_work" not in parent_fns:
+        p.append("the parent's file does not name parent_work")
+    return p
+
+
+def expect_exec(tracing):
+    def expect(files, cpid):
+        p = []
+        parents = [k for k in files if k != cpid]
+        if len(parents) != 1:
+            return ["want one parent file besides the child's, got %s" % sorted(files)]
+        mf, fns = functions_in_final(files[parents[0]])
+        if "parent_work" not in fns:
+            p.append("the parent's file does not name parent_work")
+        if tracing:
+            if cpid not in files:
+                return p + ["no file for the exec'd child %s: %s" % (cpid, sorted(files))]
+            mf, fns = functions_in_final(files[cpid])
+            if not mf.cmd.split()[0].endswith("rec_straight") or "main" not in fns:
+                p.append("the child's file is not rec_straight's: cmd %r" % mf.cmd)
+        elif cpid in files:
+            mf, fns = functions_in_final(files[cpid])
+            if mf.cmd.split()[0].endswith("rec_straight"):
+                p.append("the exec'd program was recorded without --trace-children")
+            elif not mf.cmd.split()[0].endswith("rec_proc"):
+                p.append("the pre-exec child's file has cmd %r" % mf.cmd)
+        return p
+    return expect
+
+
+def expect_one_death(files, _cpid):
+    if len(files) != 1:
+        return ["want one file, got %s" % sorted(files)]
+    path = list(files.values())[0]
+    mf, fns = functions_in_final(path)
+    p = []
+    if "before_death" not in fns:
+        p.append("final tree does not name before_death: %s" % sorted(fns))
+    if mf.snapshots[-1].heap != 2500:
+        p.append("final mem_heap_B=%d, want 2500" % mf.snapshots[-1].heap)
+    return p
+
+
+N_FORKS = 30
+
+
+def expect_forks(files, _cpid):
+    if len(files) != N_FORKS + 1:
+        return ["want %d files, got %d" % (N_FORKS + 1, len(files))]
+    with_child = 0
+    for path in files.values():
+        _, fns = functions_in_final(path)
+        with_child += "child_work" in fns
+    if with_child != N_FORKS:
+        return ["%d files name child_work, want %d" % (with_child, N_FORKS)]
+    return []
+
+
+def main():
+    paths = rm.env_paths()
+    prog = os.path.join(paths["builddir"], "tests", "progs", "rec_proc")
+    straight = os.path.join(paths["builddir"], "tests", "progs", "rec_straight")
+    cases = [
+        ("fork", [prog, "fork"], [], expect_fork),
+        ("fork+exec without --trace-children", [prog, "forkexec", straight], [],
+         expect_exec(False)),
+        ("fork+exec with --trace-children", [prog, "forkexec", straight],
+         ["--trace-children=yes"], expect_exec(True)),
+        ("_exit(3)", [prog, "_exit"], [], expect_one_death),
+        ("SIGTERM", [prog, "sigterm"], [], expect_one_death),
+        ("abort", [prog, "abort"], [], expect_one_death),
+        ("return from main", [prog, "exit"], [], expect_one_death),
+        ("fork x%d under 4 allocating threads" % N_FORKS,
+         [prog, "forkthreads", str(N_FORKS)], [], expect_forks),
+    ]
+    tap = rm.Tap(2 * len(cases))
+    if rm.tool_missing(paths["launcher"]) or rm.tool_missing(prog):
+        for _ in range(2 * len(cases)):
+            tap.skip("process", "heapsnap launcher or rec_proc not built")
+        return 0
+    d = tempfile.mkdtemp(prefix="rec_process.")
+    keep = None
+    try:
+        for name, argv, opts, expect in cases:
+            try:
+                r_native, native_files = run_in(d, argv)
+                r_hs, files = run_in(d, [paths["launcher"]] + opts + argv)
+            except subprocess.TimeoutExpired as e:
+                tap.ok(False, "%s: exit status as native" % name, "timed out: %s" % e)
+                tap.ok(False, "%s: files" % name)
+                continue
+            # The launcher reports a death by signal N as exit status 128+N,
+            # as a shell does; the program itself, preloaded without the
+            # launcher, must still die of N (checked below).
+            want = (r_native.returncode if r_native.returncode >= 0
+                    else 128 - r_native.returncode)
+            died_as_native = True
+            if r_native.returncode < 0:
+                env = dict(os.environ, LD_PRELOAD=paths["preload"])
+                d_pre = tempfile.mkdtemp(prefix="rec_process_preload.")
+                try:
+                    r_pre = subprocess.run(argv, cwd=d_pre, env=env, stdout=subprocess.PIPE,
+                                           stderr=subprocess.PIPE, timeout=TIMEOUT_S)
+                finally:
+                    shutil.rmtree(d_pre, ignore_errors=True)
+                died_as_native = r_pre.returncode == r_native.returncode
+            tap.ok(r_hs.returncode == want and died_as_native and not native_files,
+                   "%s: exit status as native (%d; launcher %d)" % (name, r_native.returncode,
+                                                                   want),
+                   "heapsnap %d, native %d, preloaded died as native: %s; stderr %r"
+                   % (r_hs.returncode, r_native.returncode, died_as_native, r_hs.stderr))
+            problems = check_files(r_hs, files, expect)
+            if not tap.ok(not problems, "%s: files left are valid and as Massif's" % name,
+                          "\n".join(problems)):
+                keep = os.path.join(paths["builddir"], "tests", "rec_process-failed")
+                shutil.rmtree(keep, ignore_errors=True)
+                shutil.copytree(d, keep)
+                tap.diag("files kept in %s" % keep)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+#!/bin/sh
+# Smoke test of the heapsnap launcher and libheapsnap.so (TAP).
+# Needs HS_LAUNCHER, HS_PRELOAD and MS_PRINT from AM_TESTS_ENVIRONMENT.
+set -u
+
+: "${HS_LAUNCHER:?}" "${HS_PRELOAD:?}"
+MS_PRINT=${MS_PRINT:-}
+work=$(mktemp -d "${TMPDIR:-/tmp}/hs_smoke.XXXXXX") || exit 99
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 99
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
+	what=$1; shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+check_sh() { # check_sh DESCRIPTION 'SHELL CONDITION': ok when it holds
+	what=$1; shift
+	if eval "$1"; then ok "$what"; else not_ok "$what"; fi
+}
+ms_print_accepts() { # ms_print_accepts FILE
+	[ -z "$MS_PRINT" ] && return 0
+	"$MS_PRINT" "$1" >ms_print.out 2>&1
+}
+
+echo 1..31
+
+# 1-5: a program's exit status passes through; the file is valid.
+"$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
+rc=$?
+check "exit status 3 passes through" [ "$rc" = 3 ]
+set -- "$work"/m.*
+check "one file written" [ $# = 1 -a -f "$1" ]
+file=$1
+check "the launcher says which file: $(cat err1)" [ "$(cat err1)" = "heapsnap: wrote $(basename "$file")" ]
+check "ms_print accepts it" ms_print_accepts "$file"
+check "header lines: desc, cmd, time_unit" [ "$(sed -n 1,3p "$file")" = "desc: --time-unit=B --massif-out-file=$work/m.%p
+cmd: sh -c exit 3
+time_unit: B" ]
+
+# 6-7: bad options are refused before the program starts.
+"$HS_LAUNCHER" --dpeth=3 sh -c 'touch ran' 2>err2
+rc=$?
+check "unknown option: exit 2" [ "$rc" = 2 -a ! -e ran ]
+check "unknown option: named on stderr" grep -qx "heapsnap: unknown option '--dpeth=3'" err2
+"$HS_LAUNCHER" --depth=0 sh -c 'touch ran' 2>err2
+rc=$?
+check_sh "out-of-range value: exit 2, names it" '[ "$rc" = 2 -a ! -e ran ] && grep -q "^heapsnap: .*'"'"'--depth=0'"'"'" err2'
+
+# 9: --time-unit=i only with an instruction counter.
+"$HS_LAUNCHER" --time-unit=i --massif-out-file="$work/i.out" sh -c 'exit 0' 2>err3
+rc=$?
+if [ "$rc" = 2 ]; then
+	check "--time-unit=i refused with a clear error" grep -qx "heapsnap: option '--time-unit=i' needs an instruction counter and perf_event_open offers none here; use --time-unit=ms or B" err3
+else
+	check "--time-unit=i accepted where a counter exists # SKIP counter present" [ "$rc" = 0 ]
+fi
+
+# 10-11: programs that cannot run.
+"$HS_LAUNCHER" ./no-such-prog 2>err4
+rc=$?
+check "missing program: exit 127" [ "$rc" = 127 ]
+check "missing program: one clear line" [ "$(cat err4)" = "heapsnap: cannot run './no-such-prog': No such file or directory" ]
+printf 'x' >notexec
+chmod 644 notexec
+"$HS_LAUNCHER" ./notexec 2>err5
+rc=$?
+check_sh "not executable: exit 126, one clear line" '[ "$rc" = 126 ] && grep -qx "heapsnap: cannot run .\./notexec.: Permission denied" err5'
+
+# 13-14: death by a signal left at its default: the file is still written.
+"$HS_LAUNCHER" --massif-out-file="$work/sig.out" sh -c 'kill -TERM $$' 2>err6
+rc=$?
+check "SIGTERM: exit 128+15" [ "$rc" = 143 ]
+check "SIGTERM: file written and valid" ms_print_accepts sig.out
+
+# 15: _exit writes the file too.
+"$HS_LAUNCHER" --quiet --massif-out-file="$work/exit.out" perl -MPOSIX -e 'POSIX::_exit(5)' 2>err7
+rc=$?
+check_sh "_exit(5): status 5, file valid" '[ "$rc" = 5 ] && grep -q "^cmd: perl -MPOSIX -e POSIX::_exit(5)$" exit.out && ms_print_accepts exit.out'
+
+# 16: --quiet says nothing.
+"$HS_LAUNCHER" --quiet --massif-out-file="$work/q.out" sh -c 'exit 0' 2>err8
+check "--quiet: stderr empty" [ ! -s err8 -a -f q.out ]
+
+# 17-18: fork: the child writes its own file (a name without %p gets .PID).
+"$HS_LAUNCHER" --massif-out-file="$work/fork.out" perl -e 'if (fork) { wait } else { exit 0 }' 2>err9
+set -- "$work"/fork.out.*
+check "fork: parent's fork.out and child's fork.out.PID" [ -f fork.out -a $# = 1 -a -f "$1" ]
+check "fork: both reported" [ "$(grep -c '^heapsnap: wrote fork.out' err9)" = 2 ]
+
+# 19: children are not followed by default: exec'd programs see no preload.
+"$HS_LAUNCHER" --quiet --massif-out-file="$work/env.out" sh -c 'env >env.txt' 2>/dev/null
+check_sh "no LD_PRELOAD/HEAPSNAP_OPTIONS in children" '[ -s env.txt ] && ! grep -q "^LD_PRELOAD=.*libheapsnap\|^HEAPSNAP_" env.txt'
+
+# 20: without the launcher.
+LD_PRELOAD=$HS_PRELOAD HEAPSNAP_OPTIONS="--time-unit=B --massif-out-file=$work/direct.out" sh -c 'exit 0'
+check "LD_PRELOAD alone writes the file" ms_print_accepts direct.out
+
+# 21: a bad HEAPSNAP_OPTIONS: one line, the program runs unrecorded.
+out=$(LD_PRELOAD=$HS_PRELOAD HEAPSNAP_OPTIONS="--bogus" sh -c 'echo ran' 2>err10)
+check "bad HEAPSNAP_OPTIONS: program runs, one line" [ "$out" = ran -a "$(cat err10)" = "heapsnap: HEAPSNAP_OPTIONS: unknown option '--bogus'; running unrecorded" ]
+
+# 22: an unwritable file: one line, exit status unchanged.
+"$HS_LAUNCHER" --massif-out-file=/nonexistent-dir/m.out sh -c 'exit 4' 2>err11
+rc=$?
+check "unwritable file: status kept, one line" [ "$rc" = 4 -a "$(cat err11)" = "heapsnap: cannot write /nonexistent-dir/m.out: No such file or directory" ]
+
+# 23-24: --trace-children=yes: an exec'd program writes its own file.
+"$HS_LAUNCHER" --quiet --trace-children=yes --massif-out-file="$work/tc.%p" sh -c 'perl -e 1; exit 0' 2>/dev/null
+set -- "$work"/tc.*
+check "trace-children: the shell's file and perl's" [ $# = 2 ]
+perl_file=$(grep -l "^cmd: perl -e 1$" "$work"/tc.*)
+check_sh "trace-children: perl's file is valid" '[ -n "$perl_file" ] && ms_print_accepts "$perl_file"'
+
+# 25-26: SIGTERM sent to the launcher goes to the program, which dies of it.
+"$HS_LAUNCHER" --quiet --massif-out-file="$work/fwd.out" perl -e 'open(F, ">started"); close(F); sleep 30' &
+launcher=$!
+i=0
+while [ ! -e started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM "$launcher"
+wait "$launcher"
+rc=$?
+check "SIGTERM to the launcher: forwarded, exit 143" [ "$rc" = 143 ]
+check "SIGTERM to the launcher: the program's file is valid" ms_print_accepts fwd.out
+
+# 27: a program that closes every fd still gets its file (opened at exit).
+"$HS_LAUNCHER" --quiet --massif-out-file="$work/closed.out" perl -MPOSIX -e 'POSIX::close($_) for 0..255; exit 6' 2>/dev/null
+rc=$?
+check_sh "all fds closed: status 6, file valid" '[ "$rc" = 6 ] && ms_print_accepts closed.out'
+
+# 28: the program sees SIG_DFL where our handler stands.
+h=$("$HS_LAUNCHER" --quiet --massif-out-file="$work/sa.out" perl -MPOSIX -e 'my $o = POSIX::SigAction->new; POSIX::sigaction(POSIX::SIGINT(), undef, $o); print $o->handler' 2>/dev/null)
+check "sigaction query shows DEFAULT, not our handler" [ "$h" = DEFAULT ]
+
+# 29-30: the program's own SIGTERM handler runs (we step aside); the file
+# is written at its exit.
+"$HS_LAUNCHER" --quiet --massif-out-file="$work/own.out" perl -e '$SIG{TERM} = sub { exit 9 }; kill "TERM", $$; sleep 5; exit 1' 2>/dev/null
+rc=$?
+check "own SIGTERM handler: exit 9" [ "$rc" = 9 ]
+check "own SIGTERM handler: file valid" ms_print_accepts own.out
+
+# 31: SIGINT at its default: file written, death by SIGINT (130).
+"$HS_LAUNCHER" --quiet --massif-out-file="$work/int.out" perl -e 'kill "INT", $$; sleep 5' 2>/dev/null
+rc=$?
+check_sh "SIGINT default: exit 130, file valid" '[ "$rc" = 130 ] && ms_print_accepts int.out'

@@ -1,0 +1,238 @@
+/* Unit tests of src/options.c: Massif's option names, defaults, ranges,
+ * the desc: text and the HEAPSNAP_OPTIONS escapes. */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "options.h"
+
+static struct hs_options opts;
+static char err[512];
+
+/* Parse arg into fresh defaults; returns the parser's result. */
+static int parse(const char *arg)
+{
+	hs_options_defaults(&opts);
+	err[0] = '\0';
+	return hs_options_parse_one(&opts, arg, err, sizeof(err));
+}
+
+START_TEST(defaults_are_massifs)
+{
+	hs_options_defaults(&opts);
+	ck_assert_str_eq(opts.out_file, "massif.out.%p");
+	ck_assert_int_eq(opts.time_unit, HS_TIME_MS);
+	ck_assert_uint_eq(opts.detailed_freq, 10);
+	ck_assert_uint_eq(opts.max_snapshots, 100);
+	ck_assert(opts.threshold == 1.0);
+	ck_assert(opts.peak_inaccuracy == 1.0);
+	ck_assert_uint_eq(opts.depth, 30);
+	ck_assert_uint_eq(opts.heap_admin, 8);
+	ck_assert_uint_eq(opts.n_alloc_fns, 0);
+	ck_assert_uint_eq(opts.n_ignore_fns, 0);
+	ck_assert(!opts.trace_children);
+	ck_assert_str_eq(opts.desc, "");
+}
+END_TEST
+
+START_TEST(each_option_sets_its_field)
+{
+	ck_assert_int_eq(parse("--massif-out-file=out.%q{USER}.%p"), 0);
+	ck_assert_str_eq(opts.out_file, "out.%q{USER}.%p");
+	ck_assert_int_eq(parse("--time-unit=B"), 0);
+	ck_assert_int_eq(opts.time_unit, HS_TIME_BYTES);
+	ck_assert_int_eq(parse("--time-unit=ms"), 0);
+	ck_assert_int_eq(opts.time_unit, HS_TIME_MS);
+	ck_assert_int_eq(parse("--detailed-freq=1"), 0);
+	ck_assert_uint_eq(opts.detailed_freq, 1);
+	ck_assert_int_eq(parse("--max-snapshots=1000"), 0);
+	ck_assert_uint_eq(opts.max_snapshots, 1000);
+	ck_assert_int_eq(parse("--threshold=0.5"), 0);
+	ck_assert(opts.threshold == 0.5);
+	ck_assert_int_eq(parse("--peak-inaccuracy=-3.5"), 0);
+	ck_assert(opts.peak_inaccuracy == -3.5);
+	ck_assert_int_eq(parse("--depth=200"), 0);
+	ck_assert_uint_eq(opts.depth, 200);
+	ck_assert_int_eq(parse("--heap-admin=0"), 0);
+	ck_assert_uint_eq(opts.heap_admin, 0);
+	ck_assert_int_eq(parse("--trace-children=yes"), 0);
+	ck_assert(opts.trace_children);
+}
+END_TEST
+
+START_TEST(ranges_are_massifs)
+{
+	/* The edges of spec 2.11's ranges are accepted, one past them refused. */
+	ck_assert_int_eq(parse("--detailed-freq=1000000"), 0);
+	ck_assert_int_eq(parse("--detailed-freq=1000001"), -1);
+	ck_assert_int_eq(parse("--detailed-freq=0"), -1);
+	ck_assert_int_eq(parse("--max-snapshots=10"), 0);
+	ck_assert_int_eq(parse("--max-snapshots=9"), -1);
+	ck_assert_int_eq(parse("--max-snapshots=1001"), -1);
+	ck_assert_int_eq(parse("--depth=1"), 0);
+	ck_assert_int_eq(parse("--depth=0"), -1);
+	ck_assert_int_eq(parse("--depth=201"), -1);
+	ck_assert_int_eq(parse("--heap-admin=1024"), 0);
+	ck_assert_int_eq(parse("--heap-admin=1025"), -1);
+	ck_assert_int_eq(parse("--threshold=100"), 0);
+	ck_assert_int_eq(parse("--threshold=100.01"), -1);
+	ck_assert_int_eq(parse("--threshold=-0.1"), -1);
+	ck_assert_int_eq(parse("--peak-inaccuracy=1000"), 0);
+}
+END_TEST
+
+START_TEST(bad_values_name_the_option)
+{
+	ck_assert_int_eq(parse("--depth=12x"), -1);
+	ck_assert_str_eq(err, "bad value in option '--depth=12x' (expected 1..200)");
+	ck_assert_int_eq(parse("--depth="), -1);
+	ck_assert_int_eq(parse("--depth=99999999999999999999"), -1);
+	ck_assert_int_eq(parse("--threshold=abc"), -1);
+	ck_assert_str_eq(err, "bad value in option '--threshold=abc' (expected 0..100)");
+	ck_assert_int_eq(parse("--time-unit=s"), -1);
+	ck_assert_str_eq(err, "bad value in option '--time-unit=s' (expected i, ms or B)");
+	ck_assert_int_eq(parse("--trace-children=maybe"), -1);
+	ck_assert_int_eq(parse("--massif-out-file="), -1);
+	ck_assert_int_eq(parse("--alloc-fn="), -1);
+	/* The defaults are untouched by a refused value. */
+	ck_assert_uint_eq(opts.n_alloc_fns, 0);
+}
+END_TEST
+
+START_TEST(unknown_options_are_refused)
+{
+	ck_assert_int_eq(parse("--stacks=yes"), -1);
+	ck_assert_str_eq(err, "unknown option '--stacks=yes'");
+	ck_assert_int_eq(parse("--depth"), -1);
+	ck_assert_str_eq(err, "unknown option '--depth'");
+	ck_assert_int_eq(parse("--depthx=3"), -1);
+	ck_assert_int_eq(parse("depth=3"), -1);
+}
+END_TEST
+
+START_TEST(time_unit_i_needs_a_counter)
+{
+	int rc = parse("--time-unit=i");
+
+	if (hs_clock_instructions_available()) {
+		ck_assert_int_eq(rc, 0);
+		ck_assert_int_eq(opts.time_unit, HS_TIME_INSTRUCTIONS);
+	} else {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_str_eq(err, "option '--time-unit=i' needs an instruction counter and "
+			     "perf_event_open offers none here; use --time-unit=ms or B");
+	}
+}
+END_TEST
+
+START_TEST(fn_lists_append_in_order)
+{
+	hs_options_defaults(&opts);
+	ck_assert_int_eq(hs_options_parse_one(&opts, "--alloc-fn=my_malloc", err, sizeof(err)), 0);
+	ck_assert_int_eq(hs_options_parse_one(&opts, "--alloc-fn=operator new(unsigned long)", err, sizeof(err)), 0);
+	ck_assert_int_eq(hs_options_parse_one(&opts, "--ignore-fn=skip_me", err, sizeof(err)), 0);
+	ck_assert_uint_eq(opts.n_alloc_fns, 2);
+	ck_assert_str_eq(opts.alloc_fns[0], "my_malloc");
+	ck_assert_str_eq(opts.alloc_fns[1], "operator new(unsigned long)");
+	ck_assert_uint_eq(opts.n_ignore_fns, 1);
+	ck_assert_str_eq(opts.ignore_fns[0], "skip_me");
+}
+END_TEST
+
+START_TEST(fn_list_is_bounded)
+{
+	hs_options_defaults(&opts);
+	for (unsigned i = 0; i < HS_MAX_FNS; i++)
+		ck_assert_int_eq(hs_options_parse_one(&opts, "--ignore-fn=f", err, sizeof(err)), 0);
+	ck_assert_int_eq(hs_options_parse_one(&opts, "--ignore-fn=f", err, sizeof(err)), -1);
+	ck_assert_uint_eq(opts.n_ignore_fns, HS_MAX_FNS);
+}
+END_TEST
+
+START_TEST(desc_lists_options_as_given)
+{
+	/* Massif: "desc: --time-unit=B --massif-out-file=example.massif.out". */
+	hs_options_defaults(&opts);
+	ck_assert_int_eq(hs_options_parse_string(&opts, "--time-unit=B --massif-out-file=example.massif.out",
+						 err, sizeof(err)), 0);
+	ck_assert_str_eq(opts.desc, " --time-unit=B --massif-out-file=example.massif.out");
+	ck_assert_str_eq(opts.out_file, "example.massif.out");
+}
+END_TEST
+
+START_TEST(string_splits_on_whitespace_and_unescapes)
+{
+	hs_options_defaults(&opts);
+	ck_assert_int_eq(hs_options_parse_string(&opts, "  --depth=5\t\n--alloc-fn=operator\\ new(unsigned\\ long)  "
+						 "--massif-out-file=a\\\\b ", err, sizeof(err)), 0);
+	ck_assert_uint_eq(opts.depth, 5);
+	ck_assert_str_eq(opts.alloc_fns[0], "operator new(unsigned long)");
+	ck_assert_str_eq(opts.out_file, "a\\b");
+	ck_assert_str_eq(opts.desc, " --depth=5 --alloc-fn=operator new(unsigned long) --massif-out-file=a\\b");
+	hs_options_defaults(&opts);
+	ck_assert_int_eq(hs_options_parse_string(&opts, "", err, sizeof(err)), 0);
+	ck_assert_str_eq(opts.desc, "");
+}
+END_TEST
+
+START_TEST(string_stops_at_the_first_bad_option)
+{
+	hs_options_defaults(&opts);
+	ck_assert_int_eq(hs_options_parse_string(&opts, "--depth=5 --bogus --depth=7", err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "unknown option '--bogus'");
+	ck_assert_uint_eq(opts.depth, 5);
+}
+END_TEST
+
+START_TEST(escape_round_trips)
+{
+	const char *args[] = { "--alloc-fn=operator new[](unsigned long, std::nothrow_t const&)",
+			       "--massif-out-file=/tmp/dir with space/x\\y\tz", "--depth=3" };
+	char line[2048] = "";
+	char one[512];
+
+	for (unsigned i = 0; i < 3; i++) {
+		ck_assert_int_ge(hs_options_escape(args[i], one, sizeof(one)), 0);
+		strcat(line, " ");
+		strcat(line, one);
+	}
+	hs_options_defaults(&opts);
+	ck_assert_int_eq(hs_options_parse_string(&opts, line, err, sizeof(err)), 0);
+	ck_assert_str_eq(opts.alloc_fns[0], "operator new[](unsigned long, std::nothrow_t const&)");
+	ck_assert_str_eq(opts.out_file, "/tmp/dir with space/x\\y\tz");
+	ck_assert_uint_eq(opts.depth, 3);
+	ck_assert_int_eq(hs_options_escape("a b", one, 4), -1);
+	ck_assert_int_eq(hs_options_escape("a b", one, 5), 4);
+	ck_assert_str_eq(one, "a\\ b");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rec_options");
+	TCase *tc = tcase_create("options");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, defaults_are_massifs);
+	tcase_add_test(tc, each_option_sets_its_field);
+	tcase_add_test(tc, ranges_are_massifs);
+	tcase_add_test(tc, bad_values_name_the_option);
+	tcase_add_test(tc, unknown_options_are_refused);
+	tcase_add_test(tc, time_unit_i_needs_a_counter);
+	tcase_add_test(tc, fn_lists_append_in_order);
+	tcase_add_test(tc, fn_list_is_bounded);
+	tcase_add_test(tc, desc_lists_options_as_given);
+	tcase_add_test(tc, string_splits_on_whitespace_and_unescapes);
+	tcase_add_test(tc, string_stops_at_the_first_bad_option);
+	tcase_add_test(tc, escape_round_trips);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,201 @@
+/* Unit tests of src/stackwalk.c: the fast CFI walk must give the same
+ * frames as libunwind's unw_backtrace (return address minus one) through
+ * our own call chains, glibc's qsort, deep recursion, alloca frames
+ * (CFA on RBP) and other threads; on a signal's alternate stack it gives
+ * up instead of guessing. */
+#include "config.h"
+
+#define UNW_LOCAL_ONLY
+#include <alloca.h>
+#include <check.h>
+#include <libunwind.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stackwalk.h"
+
+#define MAX 200
+
+static uintptr_t fast[MAX], slow[MAX];
+static int n_fast, n_slow;
+static unsigned fast_max = MAX; /* how many frames the fast walk may give */
+
+void hs_test_capture(void);
+void hs_test_chain(int depth);
+void hs_test_alloca(int depth, size_t bytes);
+
+/* Both walks from the same frame (the same call site for each). */
+__attribute__((noinline)) void hs_test_capture(void)
+{
+	void *raw[MAX];
+
+	n_fast = hs_stackwalk(fast, fast_max);
+	n_slow = unw_backtrace(raw, MAX);
+	for (int i = 0; i < n_slow; i++)
+		slow[i] = (uintptr_t)raw[i];
+	__asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void hs_test_chain(int depth)
+{
+	if (depth > 0)
+		hs_test_chain(depth - 1);
+	else
+		hs_test_capture();
+	__asm__ volatile("" ::: "memory");
+}
+
+/* A frame whose size is only known at run time: its CFA rule uses RBP. */
+__attribute__((noinline)) void hs_test_alloca(int depth, size_t bytes)
+{
+	volatile char *buf = alloca(bytes);
+
+	buf[0] = 1;
+	if (depth > 0)
+		hs_test_alloca(depth - 1, bytes + 48);
+	else
+		hs_test_chain(3);
+	__asm__ volatile("" ::: "memory");
+}
+
+/* The two traces agree beyond their first frame (each one's own call
+ * site in hs_test_capture): same callers, same count. */
+static void assert_same_trace(void)
+{
+	ck_assert_int_gt(n_fast, 3);
+	ck_assert_int_eq(n_fast, n_slow);
+	ck_assert_uint_ne(fast[0], slow[0]);
+	for (int i = 1; i < n_fast; i++) {
+		/* libunwind <= 1.6 gives raw return addresses, later ones minus one. */
+		ck_assert_msg(fast[i] == slow[i] - 1 || fast[i] == slow[i], "frame %d: fast %#lx, libunwind %#lx", i,
+			      (unsigned long)fast[i], (unsigned long)slow[i]);
+	}
+}
+
+static int by_chain(const void *a, const void *b)
+{
+	(void)a;
+	(void)b;
+	hs_test_chain(5);
+	return 0;
+}
+
+static void setup(void)
+{
+	ck_assert_int_eq(hs_stackwalk_init(), 0);
+}
+
+START_TEST(own_chain)
+{
+	hs_test_chain(10);
+	assert_same_trace();
+}
+END_TEST
+
+START_TEST(through_qsort)
+{
+	int v[2] = { 2, 1 };
+
+	qsort(v, 2, sizeof(v[0]), by_chain);
+	assert_same_trace();
+}
+END_TEST
+
+START_TEST(deep_recursion_and_limit)
+{
+	hs_test_chain(150);
+	assert_same_trace();
+	ck_assert_int_gt(n_fast, 150);
+	fast_max = 20;
+	hs_test_chain(150);
+	fast_max = MAX;
+	ck_assert_int_eq(n_fast, 20);
+}
+END_TEST
+
+START_TEST(alloca_frames)
+{
+	hs_test_alloca(4, 100);
+	assert_same_trace();
+}
+END_TEST
+
+START_TEST(after_invalidate)
+{
+	hs_test_chain(4);
+	hs_stackwalk_invalidate();
+	hs_test_chain(4);
+	assert_same_trace();
+}
+END_TEST
+
+static void *thread_main(void *arg)
+{
+	(void)arg;
+	hs_test_chain(7);
+	return NULL;
+}
+
+START_TEST(other_thread)
+{
+	pthread_t t;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, thread_main, NULL), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	assert_same_trace();
+}
+END_TEST
+
+static volatile sig_atomic_t alt_result;
+
+static void on_signal(int sig)
+{
+	uintptr_t frames[MAX];
+
+	(void)sig;
+	alt_result = hs_stackwalk(frames, MAX);
+}
+
+START_TEST(alternate_signal_stack_gives_up)
+{
+	static char alt[64 * 1024];
+	stack_t ss = { .ss_sp = alt, .ss_size = sizeof(alt), .ss_flags = 0 };
+	struct sigaction sa;
+
+	ck_assert_int_eq(sigaltstack(&ss, NULL), 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	alt_result = 0;
+	raise(SIGUSR1);
+	ck_assert_int_eq(alt_result, -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rec_stackwalk");
+	TCase *tc = tcase_create("stackwalk");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, own_chain);
+	tcase_add_test(tc, through_qsort);
+	tcase_add_test(tc, deep_recursion_and_limit);
+	tcase_add_test(tc, alloca_frames);
+	tcase_add_test(tc, after_invalidate);
+	tcase_add_test(tc, other_thread);
+	tcase_add_test(tc, alternate_signal_stack_gives_up);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

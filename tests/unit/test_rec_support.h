@@ -1,0 +1,45 @@
+/* test_rec_support: shared helpers of the recorder core's Check suites.
+ *
+ * A fake symbolizer driven by a table (address -> frames, several rows
+ * with one address making inline frames), Massif's default options without
+ * the option parser, and running the writer into a memory file to compare
+ * it with Massif's real output.
+ */
+#ifndef HS_TEST_REC_SUPPORT_H
+#define HS_TEST_REC_SUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+#include "symbols.h"
+
+struct fake_sym {
+	uintptr_t addr;
+	const char *function;
+	const char *file;
+	unsigned line;
+	const char *object;
+};
+
+/* A symbolizer naming addresses from rows (ended by a row with addr 0). */
+struct hs_symbolizer fake_symbolizer(const struct fake_sym *rows);
+
+/* Massif's defaults, with time unit B (the tests' reproducible clock). */
+void test_options(struct hs_options *opts);
+
+/* Finish the recorder into a memory file and return its text (a static
+ * buffer), failing the test on error. */
+const char *finish_to_text(const char *cmd, const struct hs_symbolizer *sym);
+
+/* The whole content of a fixture under $top_srcdir/tests/fixtures/core. */
+const char *read_fixture(const char *name);
+
+/* The text of snapshot number n in file (from its "#-----------" line up
+ * to the next snapshot's), copied to a static buffer; "" when absent. */
+const char *snapshot_text(const char *file, unsigned n);
+
+/* How many snapshots file has. */
+unsigned count_snapshots(const char *file);
+
+#endif
