@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <dwarf.h>
@@ -24,6 +25,16 @@
 
 /* Most frames one address expands into (inline depth + 1). */
 #define MAX_INLINE 32
+
+/* Objects unloaded by dlclose: a fixed table, filled without allocating. */
+#define MAX_UNLOADED 128
+#define UNLOADED_PATH_MAX 512
+static struct unloaded {
+	uintptr_t start, end;
+	char path[UNLOADED_PATH_MAX];
+} g_unloaded[MAX_UNLOADED];
+static unsigned g_n_unloaded;
+static pthread_mutex_t g_unloaded_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The libdw functions we use, found with dlsym. */
 struct dw_api {
@@ -472,6 +483,56 @@ static unsigned symbolize_dladdr(struct symbolizer *s, uintptr_t addr, struct hs
 	return 1;
 }
 
+/* Note an unloaded object (see symbols.h). */
+void hs_symbols_note_unloaded(uintptr_t start, uintptr_t end, const char *path)
+{
+	pthread_mutex_lock(&g_unloaded_lock);
+	for (unsigned i = 0; i < g_n_unloaded; i++) {
+		if (g_unloaded[i].start == start && g_unloaded[i].end == end &&
+		    strncmp(g_unloaded[i].path, path, UNLOADED_PATH_MAX - 1) == 0) {
+			pthread_mutex_unlock(&g_unloaded_lock);
+			return;
+		}
+	}
+	if (g_n_unloaded < MAX_UNLOADED) {
+		struct unloaded *u = &g_unloaded[g_n_unloaded++];
+		u->start = start;
+		u->end = end;
+		strncpy(u->path, path, UNLOADED_PATH_MAX - 1);
+		u->path[UNLOADED_PATH_MAX - 1] = '\0';
+	}
+	pthread_mutex_unlock(&g_unloaded_lock);
+}
+
+/* Name addr, unless it lies where an object was unloaded and something
+ * else (or nothing) is mapped there now: then the current mappings would
+ * name the wrong code, so it is "???", "in" the unloaded object when only
+ * one object ever was unloaded from there. */
+static unsigned symbolize_now(struct symbolizer *s, uintptr_t addr, struct hs_frame_text *out)
+{
+	const char *was = NULL;
+	int ambiguous = 0;
+
+	pthread_mutex_lock(&g_unloaded_lock);
+	for (unsigned i = 0; i < g_n_unloaded; i++) {
+		if (addr < g_unloaded[i].start || addr >= g_unloaded[i].end)
+			continue;
+		if (was != NULL && strcmp(was, g_unloaded[i].path) != 0)
+			ambiguous = 1;
+		was = g_unloaded[i].path;
+	}
+	pthread_mutex_unlock(&g_unloaded_lock);
+	if (was != NULL) {
+		Dl_info info;
+		if (ambiguous || dladdr((void *)addr, &info) == 0 || info.dli_fname == NULL ||
+		    strcmp(info.dli_fname, was) != 0) {
+			out[0] = (struct hs_frame_text){ NULL, NULL, 0, ambiguous ? NULL : own_copy(s, was) };
+			return 1;
+		}
+	}
+	return s->dwfl != NULL ? symbolize_dw(s, addr, out, MAX_INLINE) : symbolize_dladdr(s, addr, out);
+}
+
 /* hs_symbolize_fn: cached lookup of addr. */
 static unsigned symbolize(void *ctx, uintptr_t addr, struct hs_frame_text *out, unsigned max)
 {
@@ -510,10 +571,7 @@ static unsigned symbolize(void *ctx, uintptr_t addr, struct hs_frame_text *out, 
 			}
 		}
 		if (e == NULL && s->table_used * 2 < s->table_cap) {
-			if (s->dwfl != NULL)
-				n = symbolize_dw(s, addr, frames, MAX_INLINE);
-			else
-				n = symbolize_dladdr(s, addr, frames);
+			n = symbolize_now(s, addr, frames);
 			struct hs_frame_text *copy = malloc(n * sizeof(*copy));
 			if (copy != NULL) {
 				memcpy(copy, frames, n * sizeof(*copy));
@@ -525,7 +583,7 @@ static unsigned symbolize(void *ctx, uintptr_t addr, struct hs_frame_text *out, 
 	}
 	if (e == NULL) {
 		/* No memory for the cache: answer uncached. */
-		n = s->dwfl != NULL ? symbolize_dw(s, addr, frames, MAX_INLINE) : symbolize_dladdr(s, addr, frames);
+		n = symbolize_now(s, addr, frames);
 		if (n > max)
 			n = max;
 		memcpy(out, frames, n * sizeof(*out));
