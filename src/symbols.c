@@ -13,7 +13,7 @@
 #include "config.h"
 
 #include <dlfcn.h>
-#include <pthread.h>
+#include <stdatomic.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <dwarf.h>
@@ -26,15 +26,17 @@
 /* Most frames one address expands into (inline depth + 1). */
 #define MAX_INLINE 32
 
-/* Objects unloaded by dlclose: a fixed table, filled without allocating. */
+/* Objects unloaded by dlclose: a fixed table, filled without allocating
+ * or locking (a lock held across fork would hang the child): a writer
+ * claims a slot, fills it, then marks it ready. */
 #define MAX_UNLOADED 128
 #define UNLOADED_PATH_MAX 512
 static struct unloaded {
+	atomic_int ready;
 	uintptr_t start, end;
 	char path[UNLOADED_PATH_MAX];
 } g_unloaded[MAX_UNLOADED];
-static unsigned g_n_unloaded;
-static pthread_mutex_t g_unloaded_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_uint g_n_unloaded;
 
 /* The libdw functions we use, found with dlsym. */
 struct dw_api {
@@ -486,22 +488,24 @@ static unsigned symbolize_dladdr(struct symbolizer *s, uintptr_t addr, struct hs
 /* Note an unloaded object (see symbols.h). */
 void hs_symbols_note_unloaded(uintptr_t start, uintptr_t end, const char *path)
 {
-	pthread_mutex_lock(&g_unloaded_lock);
-	for (unsigned i = 0; i < g_n_unloaded; i++) {
-		if (g_unloaded[i].start == start && g_unloaded[i].end == end &&
-		    strncmp(g_unloaded[i].path, path, UNLOADED_PATH_MAX - 1) == 0) {
-			pthread_mutex_unlock(&g_unloaded_lock);
+	unsigned n = atomic_load(&g_n_unloaded);
+
+	/* The same object closed again at the same place: already noted. */
+	for (unsigned i = 0; i < n && i < MAX_UNLOADED; i++) {
+		if (atomic_load_explicit(&g_unloaded[i].ready, memory_order_acquire) &&
+		    g_unloaded[i].start == start && g_unloaded[i].end == end &&
+		    strncmp(g_unloaded[i].path, path, UNLOADED_PATH_MAX - 1) == 0)
 			return;
-		}
 	}
-	if (g_n_unloaded < MAX_UNLOADED) {
-		struct unloaded *u = &g_unloaded[g_n_unloaded++];
-		u->start = start;
-		u->end = end;
-		strncpy(u->path, path, UNLOADED_PATH_MAX - 1);
-		u->path[UNLOADED_PATH_MAX - 1] = '\0';
-	}
-	pthread_mutex_unlock(&g_unloaded_lock);
+	unsigned i = atomic_fetch_add(&g_n_unloaded, 1);
+	if (i >= MAX_UNLOADED)
+		return;
+	struct unloaded *u = &g_unloaded[i];
+	u->start = start;
+	u->end = end;
+	strncpy(u->path, path, UNLOADED_PATH_MAX - 1);
+	u->path[UNLOADED_PATH_MAX - 1] = '\0';
+	atomic_store_explicit(&u->ready, 1, memory_order_release);
 }
 
 /* Name addr, unless it lies where an object was unloaded and something
@@ -513,15 +517,15 @@ static unsigned symbolize_now(struct symbolizer *s, uintptr_t addr, struct hs_fr
 	const char *was = NULL;
 	int ambiguous = 0;
 
-	pthread_mutex_lock(&g_unloaded_lock);
-	for (unsigned i = 0; i < g_n_unloaded; i++) {
-		if (addr < g_unloaded[i].start || addr >= g_unloaded[i].end)
+	unsigned n = atomic_load(&g_n_unloaded);
+	for (unsigned i = 0; i < n && i < MAX_UNLOADED; i++) {
+		if (!atomic_load_explicit(&g_unloaded[i].ready, memory_order_acquire) ||
+		    addr < g_unloaded[i].start || addr >= g_unloaded[i].end)
 			continue;
 		if (was != NULL && strcmp(was, g_unloaded[i].path) != 0)
 			ambiguous = 1;
 		was = g_unloaded[i].path;
 	}
-	pthread_mutex_unlock(&g_unloaded_lock);
 	if (was != NULL) {
 		Dl_info info;
 		if (ambiguous || dladdr((void *)addr, &info) == 0 || info.dli_fname == NULL ||
