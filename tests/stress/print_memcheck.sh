@@ -1,9 +1,10 @@
 #!/bin/sh
 # heapsnap-print under Valgrind's memcheck: every fixture with several
-# option sets, and a few refused inputs; memcheck must report no error and
-# no leak (--error-exitcode=99, --errors-for-leak-kinds=all), and the report
-# must still equal the golden file.  One TAP case per (fixture, options) and
-# per refused input.  Skipped without Valgrind or in a sanitizer build
+# option sets, the leak analysis (--leaks --max-peak) on every leak fixture,
+# --diff, and a few refused inputs; memcheck must report no error and no
+# leak (--error-exitcode=99, --errors-for-leak-kinds=all), and the report
+# must still equal the golden file.  One TAP case per (fixture, options),
+# per leak fixture, and per refused input.  Skipped without Valgrind or in a sanitizer build
 # (ASan and memcheck do not mix).
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -41,7 +42,9 @@ fixtures=$(cd "$fix" && ls *.massif.out | LC_ALL=C sort)
 n_sets=$(printf '%s\n' "$optsets" | wc -l)
 n_fix=$(printf '%s\n' "$fixtures" | wc -l)
 n_bad=4
-echo "1..$((n_sets * n_fix + n_bad))"
+leak_fixtures=$(cd "$fix/leaks" && ls *.massif.out | LC_ALL=C sort)
+n_leak=$(printf '%s\n' "$leak_fixtures" | grep -c .)
+echo "1..$((n_sets * n_fix + n_leak + 1 + n_bad))"
 
 i=0
 for f in $fixtures; do
@@ -66,6 +69,25 @@ for f in $fixtures; do
 $optsets
 EOSETS
 done
+
+# The analyses: --leaks with a --max-peak that holds (exit 0), and --diff.
+vg_case() { # vg_case WHAT ARGS...: exit 0, memcheck silent
+    what=$1
+    shift
+    i=$((i + 1))
+    (cd "$fix/leaks" && memcheck "$tmp/vg.log" "$@") > "$tmp/out" 2> "$tmp/err"
+    rc=$?
+    if [ $rc -ne 0 ] || [ -s "$tmp/vg.log" ] || [ ! -s "$tmp/out" ]; then
+        echo "not ok $i - memcheck $what: exit $rc"
+        head -n 30 "$tmp/vg.log" "$tmp/err" | sed 's/^/# /'
+    else
+        echo "ok $i - memcheck $what"
+    fi
+}
+for f in $leak_fixtures; do
+    vg_case "--leaks --max-peak=1T leaks/$f" --leaks --max-peak=1000000000000 "$f"
+done
+vg_case "--diff leak_diff_old leak_diff_new" --diff leak_diff_old.massif.out leak_diff_new.massif.out
 
 # Refused inputs: the error paths must free what they took, too.
 printf 'desc: x\ncmd: y\ntime_unit: B\nsnapshot=0\ntime=0\nmem_heap_B=zz\n' > "$tmp/badnum.massif.out"
