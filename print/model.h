@@ -48,6 +48,9 @@ struct hs_node {
     uint32_t subtree_len; /* nodes in this subtree, itself included: the next
                              sibling is at index + subtree_len */
     uint32_t line;        /* 1-based line number in the file */
+    uint32_t bytes_len;   /* BYTES as written: the digits just before
+                             text.ptr.  ms_print prints them raw (leading
+                             zeros kept); 0 when there is no such text */
 };
 
 /* One snapshot block. */

@@ -266,12 +266,18 @@ read_node(struct parser *p, struct hs_node *n, uint32_t depth, uint64_t total,
     }
     if (s == d)
         return fail_expected(p, &l, what);
+    if ((size_t)(s - d) > UINT32_MAX) {
+        char q[128];
+        return fail(p, l.no, "expected a byte count of fewer digits, found %s",
+                    quote(&l, q, sizeof q));
+    }
     if (bytes > total)
         return fail(p, l.no,
                     "expected a node no larger than its snapshot's total of "
                     "%llu bytes, found %llu bytes",
                     (unsigned long long)total, (unsigned long long)bytes);
     n->bytes = bytes;
+    n->bytes_len = (uint32_t)(s - d);
     n->text.ptr = s;
     n->text.len = (size_t)(end - s);
     n->n_children = (uint32_t)k;

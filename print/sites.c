@@ -259,10 +259,11 @@ int hs_tree_builder_node(struct hs_run *run, struct hs_tree_builder *b,
 	memcpy(t, text, text_len);
 	t[text_len] = '\0';
 
-	if (b->depth > 0 && hs_is_aggregate(t)) {
+	/* Massif's aggregates are leaves; a node whose text only looks like
+	 * one but has children (a hand-edited file, which the parser and
+	 * ms_print accept) is an ordinary frame. */
+	if (b->depth > 0 && n_children == 0 && hs_is_aggregate(t)) {
 		free(t);
-		if (n_children != 0)
-			return -1;
 		hs_run_note_aggregate(run, bytes);
 		struct hs_open_node *parent = &b->stack[b->depth - 1];
 		parent->remaining--;

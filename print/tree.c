@@ -88,6 +88,21 @@ put_share(struct render *r, uint64_t bytes)
     hs_outbuf_put(r->ob, "B)", 2);
 }
 
+/* Appends a node's "NN.NN% (1,234B)", its bytes as written in the file:
+ * ms_print commifies the raw digits, so "0100" is "0,100B". */
+static void
+put_node_share(struct render *r, const struct hs_node *node)
+{
+    if (node->bytes_len == 0) {
+        put_share(r, node->bytes);
+        return;
+    }
+    hs_put_percent(r->ob, hs_percent(node->bytes, r->total));
+    hs_outbuf_put(r->ob, "% (", 3);
+    hs_put_grouped(r->ob, node->text.ptr - node->bytes_len, node->bytes_len);
+    hs_outbuf_put(r->ob, "B)", 2);
+}
+
 /* Finishes a significant node whose children are all rendered: the
  * below-threshold line and the spacer lines.  cprefix_len is the length of
  * its children's prefix. */
@@ -165,7 +180,7 @@ hs_tree_render(const struct hs_model *m, const struct hs_snapshot *s,
             hs_outbuf_put(ob, r.prefix, plen);
             if (!is_root)
                 hs_outbuf_put(ob, "->", 2);
-            put_share(&r, node->bytes);
+            put_node_share(&r, node);
             hs_outbuf_put(ob, node->text.ptr, node->text.len);
             hs_outbuf_putc(ob, '\n');
         }

@@ -22,6 +22,7 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -688,9 +689,44 @@ HS_EXPORT int execle(const char *path, const char *arg0, ...)
  * dlclose: code may be unmapped, so cached unwind rules are stale
  * ------------------------------------------------------------------- */
 
+/* Where an object is mapped: its base and name find it among the loaded
+ * objects, its PT_LOAD segments give the range. */
+struct object_range {
+	uintptr_t base;
+	const char *name;
+	uintptr_t start, end;
+	int found;
+};
+
+static int find_object_range(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct object_range *r = arg;
+
+	(void)size;
+	if (info->dlpi_addr != r->base || info->dlpi_name == NULL ||
+	    strcmp(info->dlpi_name, r->name) != 0)
+		return 0;
+	r->found = 1;
+	r->start = UINTPTR_MAX;
+	r->end = 0;
+	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (info->dlpi_addr + ph->p_vaddr < r->start)
+			r->start = info->dlpi_addr + ph->p_vaddr;
+		if (info->dlpi_addr + ph->p_vaddr + ph->p_memsz > r->end)
+			r->end = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+	}
+	return 1;
+}
+
 HS_EXPORT int dlclose(void *handle)
 {
 	static int (*real_dlclose)(void *);
+	struct link_map *lm = NULL;
+	struct object_range r = { 0 };
+	char name[512];
 	int rc;
 
 	if (real_dlclose == NULL) {
@@ -698,7 +734,27 @@ HS_EXPORT int dlclose(void *handle)
 		real_dlclose = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
 		tl_guard--;
 	}
+	/* Remember where the object is, so that if this unmaps it, its
+	 * addresses are not named after whatever is mapped there later. */
+	tl_guard++;
+	if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) == 0 && lm != NULL && lm->l_name != NULL &&
+	    lm->l_name[0] != '\0') {
+		snprintf(name, sizeof(name), "%s", lm->l_name);
+		r.base = lm->l_addr;
+		r.name = name;
+		dl_iterate_phdr(find_object_range, &r);
+	}
+	tl_guard--;
 	rc = real_dlclose(handle);
+	if (r.found && r.start < r.end) {
+		uintptr_t start = r.start, end = r.end;
+		tl_guard++;
+		r.found = 0;
+		dl_iterate_phdr(find_object_range, &r);
+		if (!r.found)
+			hs_symbols_note_unloaded(start, end, name);
+		tl_guard--;
+	}
 	hs_stackwalk_invalidate();
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <stdatomic.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <dwarf.h>
@@ -24,6 +25,18 @@
 
 /* Most frames one address expands into (inline depth + 1). */
 #define MAX_INLINE 32
+
+/* Objects unloaded by dlclose: a fixed table, filled without allocating
+ * or locking (a lock held across fork would hang the child): a writer
+ * claims a slot, fills it, then marks it ready. */
+#define MAX_UNLOADED 128
+#define UNLOADED_PATH_MAX 512
+static struct unloaded {
+	atomic_int ready;
+	uintptr_t start, end;
+	char path[UNLOADED_PATH_MAX];
+} g_unloaded[MAX_UNLOADED];
+static atomic_uint g_n_unloaded;
 
 /* The libdw functions we use, found with dlsym. */
 struct dw_api {
@@ -472,6 +485,58 @@ static unsigned symbolize_dladdr(struct symbolizer *s, uintptr_t addr, struct hs
 	return 1;
 }
 
+/* Note an unloaded object (see symbols.h). */
+void hs_symbols_note_unloaded(uintptr_t start, uintptr_t end, const char *path)
+{
+	unsigned n = atomic_load(&g_n_unloaded);
+
+	/* The same object closed again at the same place: already noted. */
+	for (unsigned i = 0; i < n && i < MAX_UNLOADED; i++) {
+		if (atomic_load_explicit(&g_unloaded[i].ready, memory_order_acquire) &&
+		    g_unloaded[i].start == start && g_unloaded[i].end == end &&
+		    strncmp(g_unloaded[i].path, path, UNLOADED_PATH_MAX - 1) == 0)
+			return;
+	}
+	unsigned i = atomic_fetch_add(&g_n_unloaded, 1);
+	if (i >= MAX_UNLOADED)
+		return;
+	struct unloaded *u = &g_unloaded[i];
+	u->start = start;
+	u->end = end;
+	strncpy(u->path, path, UNLOADED_PATH_MAX - 1);
+	u->path[UNLOADED_PATH_MAX - 1] = '\0';
+	atomic_store_explicit(&u->ready, 1, memory_order_release);
+}
+
+/* Name addr, unless it lies where an object was unloaded and something
+ * else (or nothing) is mapped there now: then the current mappings would
+ * name the wrong code, so it is "???", "in" the unloaded object when only
+ * one object ever was unloaded from there. */
+static unsigned symbolize_now(struct symbolizer *s, uintptr_t addr, struct hs_frame_text *out)
+{
+	const char *was = NULL;
+	int ambiguous = 0;
+
+	unsigned n = atomic_load(&g_n_unloaded);
+	for (unsigned i = 0; i < n && i < MAX_UNLOADED; i++) {
+		if (!atomic_load_explicit(&g_unloaded[i].ready, memory_order_acquire) ||
+		    addr < g_unloaded[i].start || addr >= g_unloaded[i].end)
+			continue;
+		if (was != NULL && strcmp(was, g_unloaded[i].path) != 0)
+			ambiguous = 1;
+		was = g_unloaded[i].path;
+	}
+	if (was != NULL) {
+		Dl_info info;
+		if (ambiguous || dladdr((void *)addr, &info) == 0 || info.dli_fname == NULL ||
+		    strcmp(info.dli_fname, was) != 0) {
+			out[0] = (struct hs_frame_text){ NULL, NULL, 0, ambiguous ? NULL : own_copy(s, was) };
+			return 1;
+		}
+	}
+	return s->dwfl != NULL ? symbolize_dw(s, addr, out, MAX_INLINE) : symbolize_dladdr(s, addr, out);
+}
+
 /* hs_symbolize_fn: cached lookup of addr. */
 static unsigned symbolize(void *ctx, uintptr_t addr, struct hs_frame_text *out, unsigned max)
 {
@@ -510,10 +575,7 @@ static unsigned symbolize(void *ctx, uintptr_t addr, struct hs_frame_text *out, 
 			}
 		}
 		if (e == NULL && s->table_used * 2 < s->table_cap) {
-			if (s->dwfl != NULL)
-				n = symbolize_dw(s, addr, frames, MAX_INLINE);
-			else
-				n = symbolize_dladdr(s, addr, frames);
+			n = symbolize_now(s, addr, frames);
 			struct hs_frame_text *copy = malloc(n * sizeof(*copy));
 			if (copy != NULL) {
 				memcpy(copy, frames, n * sizeof(*copy));
@@ -525,7 +587,7 @@ static unsigned symbolize(void *ctx, uintptr_t addr, struct hs_frame_text *out, 
 	}
 	if (e == NULL) {
 		/* No memory for the cache: answer uncached. */
-		n = s->dwfl != NULL ? symbolize_dw(s, addr, frames, MAX_INLINE) : symbolize_dladdr(s, addr, frames);
+		n = symbolize_now(s, addr, frames);
 		if (n > max)
 			n = max;
 		memcpy(out, frames, n * sizeof(*out));

@@ -35,4 +35,11 @@ struct hs_symbolizer {
 int hs_symbols_open(struct hs_symbolizer *sym);
 void hs_symbols_close(struct hs_symbolizer *sym);
 
+/* Note that the object at path, mapped at [start, end), was unloaded
+ * (dlclose): its addresses are named "???" at write time unless that same
+ * object is mapped there again, never after whatever was mapped there
+ * since.  Allocates nothing and takes no lock (safe in the dlclose wrapper
+ * and across fork); a full table drops the note. */
+void hs_symbols_note_unloaded(uintptr_t start, uintptr_t end, const char *path);
+
 #endif

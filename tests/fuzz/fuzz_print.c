@@ -1,23 +1,78 @@
 /* libFuzzer harness for the printer: any bytes go through the parser, and
- * whatever parses is rendered with options taken from the first bytes.
- * Build with CC=clang ./configure --enable-fuzzing, then run e.g.
- *   tests/fuzz/fuzz_print -max_total_time=300 CORPUS tests/fixtures */
+ * whatever parses is rendered into memory with report options derived from
+ * the input; every other input also goes through the analyses of --leaks,
+ * --diff (the run against itself) and --max-peak, written to /dev/null.
+ *
+ * Built two ways (Makefile.am, "Hardening"):
+ *   - tests/fuzz/fuzz_print, with clang's libFuzzer, when configured with
+ *     CC=clang ./configure --enable-fuzzing; "make fuzz FUZZ_SECONDS=N"
+ *     runs it over tests/fuzz/corpus with tests/fuzz/massif.dict;
+ *   - tests/fuzz/replay_print, with any compiler and the sanitizer flags:
+ *     replay.c feeds it each file named on its command line, so "make
+ *     check" replays the corpus and the regressions without libFuzzer.
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
+#include "budget.h"
+#include "diff.h"
+#include "leak_report.h"
 #include "outbuf.h"
 #include "parse.h"
 #include "report.h"
+#include "sites_model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The analyses' reports go to a stream; they are formatted, then dropped. */
+static void
+run_analyses(const struct hs_model *m, uint64_t budget_B)
+{
+    static FILE *sink;
+    if (!sink && !(sink = fopen("/dev/null", "w")))
+        return;
+    struct hs_run *run = hs_run_from_model(m, "fuzz");
+    if (!run)
+        abort(); /* sites_model.h: only a malformed tree, which parse refuses */
+    hs_leak_report(sink, run);
+    hs_diff_report(sink, run, run);
+    hs_budget_check(sink, run, budget_B);
+    hs_run_free(run);
+}
+
+/* The option bits of one input.  They come from the length and the last
+ * byte, so the file's bytes are all Massif text and a seed keeps its
+ * meaning, while mutations still reach every option set. */
+static unsigned
+input_opt(const uint8_t *data, size_t size)
+{
+    return (unsigned)(size ? data[size - 1] : 0) ^ (unsigned)size
+           ^ (unsigned)(size >> 8);
+}
+
+/* The report options from the option bits. */
+static void
+pick_opts(unsigned opt, struct hs_report_opts *o)
+{
+    static const double thresholds_pct[] = {
+        1.0, 0.0, 100.0, 50.0, 0.5, 99.99, 10.0, 1e-9
+    };
+    static const unsigned widths[] = { 72, 4, 150, 13 };
+    static const unsigned heights[] = { 20, 4, 50, 7 };
+    o->threshold = thresholds_pct[opt & 7];
+    o->graph_x = widths[(opt >> 3) & 3];
+    o->graph_y = heights[(opt >> 5) & 3];
+    o->args_text = " fuzz";
+    o->args_len = 5;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* Options from the first byte, so the file's own bytes stay intact. */
-    static const double thresholds[] = { 1.0, 0.0, 100.0, 50.0 };
-    unsigned opt = size ? data[0] : 0;
+    /* The parser takes over a malloc'd buffer and parses it in place. */
     char *buf = malloc(size ? size : 1);
     if (!buf)
         return 0;
@@ -26,18 +81,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct hs_model m;
     struct hs_parse_error err;
     if (hs_parse_buffer(buf, size, "fuzz", &m, &err) == 0) {
-        struct hs_report_opts o = {
-            .threshold = thresholds[opt & 3],
-            .graph_x = (opt & 4) ? 4 : 72,
-            .graph_y = (opt & 8) ? 4 : 20,
-            .args_text = " fuzz",
-            .args_len = 5,
-        };
+        struct hs_report_opts o;
+        unsigned opt = input_opt(data, size);
+        pick_opts(opt, &o);
         struct hs_outbuf ob;
         hs_outbuf_init(&ob);
         hs_report_render(&m, &o, &ob);
         hs_outbuf_free(&ob);
+        if (opt & 0x80)
+            run_analyses(&m, (uint64_t)size << (opt & 31));
         hs_model_free(&m);
+    } else {
+        /* An error must be one non-empty terminated line: anything else
+         * is a bug. */
+        size_t n = strnlen(err.msg, sizeof err.msg);
+        if (n == 0 || n == sizeof err.msg || memchr(err.msg, '\n', n))
+            abort();
     }
     return 0;
 }

@@ -2,10 +2,13 @@
  * address inside a known call names the function, the file's base name,
  * the line and the object; an inlined call gives the inline frame first,
  * then the real function at the call's line; libc without debug info
- * gives "(in object)"; an unmapped address gives one unknown frame. */
+ * gives "(in object)"; an unmapped address gives one unknown frame; an
+ * address where a dlclose'd object was is never named after whatever is
+ * mapped there now. */
 #include "config.h"
 
 #include <check.h>
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -176,6 +179,34 @@ START_TEST(unknown_address)
 }
 END_TEST
 
+START_TEST(unloaded_object_is_not_renamed)
+{
+	struct hs_frame_text f[4];
+	uintptr_t a = (uintptr_t)&getpid + 1, b = (uintptr_t)&getppid + 1;
+	uintptr_t c = (uintptr_t)&getuid + 1;
+	Dl_info info;
+
+	/* libc is mapped where "libgone.so" was: "???", in libgone.so. */
+	hs_symbols_note_unloaded(a - 1, a + 1, "/gone/libgone.so");
+	ck_assert_uint_eq(sym.symbolize(sym.ctx, a, f, 4), 1);
+	ck_assert_ptr_null(f[0].function);
+	ck_assert_ptr_null(f[0].file);
+	ck_assert_str_eq(f[0].object, "/gone/libgone.so");
+	/* Two different objects were unloaded from there: no object named. */
+	hs_symbols_note_unloaded(b - 1, b + 1, "/gone/liba.so");
+	hs_symbols_note_unloaded(b - 1, b + 1, "/gone/libb.so");
+	ck_assert_uint_eq(sym.symbolize(sym.ctx, b, f, 4), 1);
+	ck_assert_ptr_null(f[0].function);
+	ck_assert_ptr_null(f[0].object);
+	/* The same object loaded there again: named as usual. */
+	ck_assert_int_ne(dladdr((void *)c, &info), 0);
+	hs_symbols_note_unloaded(c - 1, c + 1, info.dli_fname);
+	ck_assert_uint_eq(sym.symbolize(sym.ctx, c, f, 4), 1);
+	ck_assert_ptr_nonnull(f[0].function);
+	ck_assert_ptr_nonnull(strstr(f[0].function, "getuid"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rec_symbols");
@@ -190,6 +221,7 @@ int main(void)
 	tcase_add_test(tc, cached_answers_are_stable);
 	tcase_add_test(tc, library_without_debug_info);
 	tcase_add_test(tc, unknown_address);
+	tcase_add_test(tc, unloaded_object_is_not_renamed);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
