@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <check.h>
+
+#include "hs_check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,9 +327,5 @@ static Suite *fixtures_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fixtures_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return hs_check_run(fixtures_suite());
 }

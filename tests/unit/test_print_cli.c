@@ -1,5 +1,7 @@
 /* Unit tests for print/cli: ms_print's command line rules. */
 #include <check.h>
+
+#include "hs_check.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,9 +95,5 @@ main(void)
     tcase_add_test(tc, test_options_like_ms_print);
     tcase_add_test(tc, test_bad_options);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return hs_check_run(s);
 }

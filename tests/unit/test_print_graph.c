@@ -1,5 +1,7 @@
 /* Unit tests for print/graph (expected texts from /usr/bin/ms_print). */
 #include <check.h>
+
+#include "hs_check.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,9 +79,5 @@ main(void)
     tcase_add_test(tc, test_smallest_graph);
     tcase_add_test(tc, test_priority_and_gap_fill);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return hs_check_run(s);
 }

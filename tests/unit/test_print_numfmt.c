@@ -1,6 +1,8 @@
 /* Unit tests for print/numfmt: grouping, percentages, axis labels and
  * Perl's division rule. */
 #include <check.h>
+
+#include "hs_check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,9 +212,5 @@ main(void)
     tcase_add_test(tc, test_plnum_div);
     tcase_add_test(tc, test_axis_labels);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return hs_check_run(s);
 }

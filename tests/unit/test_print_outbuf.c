@@ -1,5 +1,7 @@
 /* Unit tests for print/outbuf: growth, printf, and draining to a file. */
 #include <check.h>
+
+#include "hs_check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,9 +80,5 @@ main(void)
     tcase_add_test(tc, test_outbuf_drains_to_fd);
     tcase_add_test(tc, test_outbuf_write_error);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return hs_check_run(s);
 }

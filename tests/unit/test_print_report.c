@@ -1,6 +1,8 @@
 /* Unit tests for print/report: a whole report, byte for byte as
  * /usr/bin/ms_print printed it (ms_print --x=8 --y=4 rep.out). */
 #include <check.h>
+
+#include "hs_check.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,9 +96,5 @@ main(void)
     tcase_add_test(tc, test_whole_report);
     tcase_add_test(tc, test_no_desc_runs_into_next_line);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return hs_check_run(s);
 }

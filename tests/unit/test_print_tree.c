@@ -1,6 +1,8 @@
 /* Unit tests for print/tree: table header and rows, tree rendering with
  * ms_print's threshold rules (expected texts from /usr/bin/ms_print). */
 #include <check.h>
+
+#include "hs_check.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,9 +135,5 @@ main(void)
     tcase_add_test(tc, test_tree_root_alone);
     tcase_add_test(tc, test_table);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return hs_check_run(s);
 }

@@ -3,6 +3,8 @@
  * unknown pointers, malloc(0), finishing twice, the ms clock, and many
  * threads at once. */
 #include <check.h>
+
+#include "hs_check.h"
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -374,9 +376,5 @@ static Suite *life_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(life_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return hs_check_run(life_suite());
 }

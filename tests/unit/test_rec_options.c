@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <check.h>
+
+#include "hs_check.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,8 +216,6 @@ int main(void)
 {
 	Suite *s = suite_create("rec_options");
 	TCase *tc = tcase_create("options");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, defaults_are_massifs);
 	tcase_add_test(tc, each_option_sets_its_field);
@@ -230,9 +230,5 @@ int main(void)
 	tcase_add_test(tc, string_stops_at_the_first_bad_option);
 	tcase_add_test(tc, escape_round_trips);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return hs_check_run(s);
 }

@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <check.h>
+
+#include "hs_check.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -176,8 +178,6 @@ int main(void)
 {
 	Suite *s = suite_create("rec_outfile");
 	TCase *tc = tcase_create("outfile");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, pid_and_percent);
 	tcase_add_test(tc, env_vars);
@@ -189,9 +189,5 @@ int main(void)
 	tcase_add_test(tc, open_refuses_symlinks);
 	tcase_add_test(tc, open_reports_the_reason);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return hs_check_run(s);
 }

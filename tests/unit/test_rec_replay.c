@@ -1,6 +1,8 @@
 /* test_rec_replay: the recorder driven end to end with fake pointers and
  * stacks, its files compared with Valgrind Massif's real output. */
 #include <check.h>
+
+#include "hs_check.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -592,9 +594,5 @@ static Suite *replay_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(replay_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return hs_check_run(replay_suite());
 }

@@ -8,6 +8,8 @@
 #define UNW_LOCAL_ONLY
 #include <alloca.h>
 #include <check.h>
+
+#include "hs_check.h"
 #include <libunwind.h>
 #include <pthread.h>
 #include <signal.h>
@@ -181,8 +183,6 @@ int main(void)
 {
 	Suite *s = suite_create("rec_stackwalk");
 	TCase *tc = tcase_create("stackwalk");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, own_chain);
@@ -193,9 +193,5 @@ int main(void)
 	tcase_add_test(tc, other_thread);
 	tcase_add_test(tc, alternate_signal_stack_gives_up);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return hs_check_run(s);
 }

@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <check.h>
+
+#include "hs_check.h"
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdint.h>
@@ -211,8 +213,6 @@ int main(void)
 {
 	Suite *s = suite_create("rec_symbols");
 	TCase *tc = tcase_create("symbols");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, plain_call_site);
@@ -223,9 +223,5 @@ int main(void)
 	tcase_add_test(tc, unknown_address);
 	tcase_add_test(tc, unloaded_object_is_not_renamed);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return hs_check_run(s);
 }

@@ -2,6 +2,8 @@
  * hash (checked against a plain array through growth and incremental
  * migration), and context interning. */
 #include <check.h>
+
+#include "hs_check.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,9 +227,5 @@ static Suite *tables_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tables_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return hs_check_run(tables_suite());
 }

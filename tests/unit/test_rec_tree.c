@@ -3,6 +3,8 @@
  * follow Massif 3.19's rules (spec 1.4-1.5, 2.7, 2.9) and its real outputs
  * quoted in the spec. */
 #include <check.h>
+
+#include "hs_check.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -415,9 +417,5 @@ static Suite *tree_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tree_suite());
-	srunner_run_all(sr, CK_ENV);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return hs_check_run(tree_suite());
 }

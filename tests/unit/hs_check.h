@@ -1,0 +1,23 @@
+/* hs_check: the runner every Check suite's main() ends with.
+ *
+ * Verbosity and output come from the environment: under make check,
+ * AM_TESTS_ENVIRONMENT sets CK_TAP_LOG_FILE_NAME=- and CK_VERBOSITY=silent,
+ * so each case is one TAP line and counts on its own.
+ */
+#ifndef HS_CHECK_H
+#define HS_CHECK_H
+
+#include <check.h>
+#include <stdlib.h>
+
+/* Run every case of suite; EXIT_SUCCESS when none failed. */
+static inline int hs_check_run(Suite *suite)
+{
+	SRunner *runner = srunner_create(suite);
+	srunner_run_all(runner, CK_ENV);
+	int failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+#endif
