@@ -365,6 +365,11 @@ static void write_file(void)
 
 	if (atomic_load(&g_state) != ST_READY || (pid_t)syscall(SYS_getpid) != g_pid)
 		return;
+	/* A signal handler that interrupted this thread inside the recorder
+	 * (exit from a handler): the tables are half updated, and our lock may
+	 * be held.  No file, rather than a hang or a corrupt one. */
+	if (tl_guard != 0)
+		return;
 	if (atomic_exchange(&g_written, 1) != 0)
 		return;
 	tl_guard++;

@@ -4,6 +4,11 @@
  * One mutex guards everything.  Callers unwind before calling in, and the
  * stack hash is computed before the lock is taken, so the lock covers only
  * table updates and, occasionally, a snapshot's copy of the context bytes.
+ * While the process has one thread (glibc's __libc_single_threaded, the
+ * test its own malloc uses) the mutex is skipped: its two atomic
+ * instructions are full barriers that stop the table's cache misses from
+ * overlapping the program's own work.  Reentry from a signal handler is
+ * excluded by the caller's guard, not by the lock.
  * The file is written after the lock is released, once recording is off,
  * because naming frames calls into libdw, which allocates.
  */
@@ -13,6 +18,12 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
+#if __has_include(<sys/single_threaded.h>)
+#include <sys/single_threaded.h>
+#define HS_SINGLE_THREADED() (__libc_single_threaded != 0)
+#else
+#define HS_SINGLE_THREADED() 0
+#endif
 
 #include "arena.h"
 #include "blocks.h"
@@ -38,9 +49,11 @@ struct pending {
 
 #define HS_REASON_MAX 128
 
+/* The lock has a cache line of its own: the state, read on every call,
+ * must not bounce between cores with it. */
 static struct {
-	pthread_mutex_t lock;
-	_Atomic int state;
+	_Alignas(64) pthread_mutex_t lock;
+	_Alignas(64) _Atomic int state;
 	struct hs_options opts;
 	struct hs_arena arena;
 	struct hs_blocks blocks;
@@ -53,6 +66,23 @@ static struct {
 	struct pending *free_pending;
 	char stop_reason[HS_REASON_MAX];
 } rec = { .lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP };
+
+/* Take the recorder's lock unless the process has a single thread (no
+ * thread can be created while this one is inside the recorder).  Returns
+ * what to pass to rec_unlock. */
+static inline int rec_lock(void)
+{
+	if (HS_SINGLE_THREADED())
+		return 0;
+	pthread_mutex_lock(&rec.lock);
+	return 1;
+}
+
+static inline void rec_unlock(int locked)
+{
+	if (locked)
+		pthread_mutex_unlock(&rec.lock);
+}
 
 /* Valgrind's client arena on amd64 (m_mallocfree.c): 4 MiB superblocks,
  * 64 bytes of superblock and block overhead. */
@@ -229,10 +259,10 @@ void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned
 	if (n_frames > HS_MAX_FRAMES)
 		n_frames = HS_MAX_FRAMES;
 	uint64_t hash = hs_frames_hash(frames, n_frames);
-	pthread_mutex_lock(&rec.lock);
+	int locked = rec_lock();
 	if (atomic_load(&rec.state) == REC_ON)
 		add_block((uintptr_t)ptr, req_bytes, frames, n_frames, hash);
-	pthread_mutex_unlock(&rec.lock);
+	rec_unlock(locked);
 }
 
 void hs_rec_prefetch(const void *ptr)
@@ -246,7 +276,7 @@ void hs_rec_free(void *ptr)
 	if (!hs_rec_active() || ptr == NULL)
 		return;
 	struct hs_block blk;
-	pthread_mutex_lock(&rec.lock);
+	int locked = rec_lock();
 	if (atomic_load(&rec.state) == REC_ON && hs_blocks_remove(&rec.blocks, (uintptr_t)ptr, &blk)) {
 		peak_attempt(); /* the totals still hold the block */
 		uint64_t extra = rec.opts.heap_admin + blk.slop_bytes;
@@ -257,7 +287,7 @@ void hs_rec_free(void *ptr)
 		if (atomic_load(&rec.state) == REC_ON)
 			normal_attempt();
 	}
-	pthread_mutex_unlock(&rec.lock);
+	rec_unlock(locked);
 }
 
 uint64_t hs_rec_realloc_begin(void *old_ptr)
@@ -265,7 +295,7 @@ uint64_t hs_rec_realloc_begin(void *old_ptr)
 	if (!hs_rec_active() || old_ptr == NULL)
 		return 0;
 	uint64_t handle = 0;
-	pthread_mutex_lock(&rec.lock);
+	int locked = rec_lock();
 	if (atomic_load(&rec.state) == REC_ON &&
 	    hs_blocks_find(&rec.blocks, (uintptr_t)old_ptr, NULL)) {
 		struct pending *p = rec.free_pending;
@@ -280,7 +310,7 @@ uint64_t hs_rec_realloc_begin(void *old_ptr)
 			handle = (uint64_t)(uintptr_t)p;
 		}
 	}
-	pthread_mutex_unlock(&rec.lock);
+	rec_unlock(locked);
 	return handle;
 }
 
@@ -328,7 +358,7 @@ void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 	if (n_frames > HS_MAX_FRAMES)
 		n_frames = HS_MAX_FRAMES;
 	uint64_t hash = new_ptr != NULL ? hs_frames_hash(frames, n_frames) : 0;
-	pthread_mutex_lock(&rec.lock);
+	int locked = rec_lock();
 	struct pending *p = (struct pending *)(uintptr_t)handle;
 	struct hs_block old = p->blk;
 	p->next = rec.free_pending;
@@ -341,7 +371,7 @@ void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 			resize_block(&old, (uintptr_t)new_ptr, new_req_bytes, frames, n_frames, hash);
 		}
 	}
-	pthread_mutex_unlock(&rec.lock);
+	rec_unlock(locked);
 }
 
 int hs_rec_finish(int fd, const char *cmd, const struct hs_symbolizer *sym, char *err,
