@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "recorder.h"
 #include "stackwalk.h"
@@ -101,7 +102,14 @@ unsigned hs_unwind_capture(uintptr_t *frames, unsigned max)
 	 * the caller of malloc. */
 	while (i < got && raw[i] >= self_lo && raw[i] < self_hi)
 		i++;
-	for (; i < got && n < max; i++)
-		frames[n++] = raw[i] - adjust;
+	if (got <= i)
+		return 0;
+	n = (unsigned)(got - i) < max ? (unsigned)(got - i) : max;
+	if (adjust == 0) {
+		memcpy(frames, raw + i, n * sizeof(*frames));
+		return n;
+	}
+	for (unsigned k = 0; k < n; k++)
+		frames[k] = raw[i + k] - adjust;
 	return n;
 }

@@ -2,7 +2,10 @@
  * frames as libunwind's unw_backtrace (return address minus one) through
  * our own call chains, glibc's qsort, deep recursion, alloca frames
  * (CFA on RBP) and other threads; on a signal's alternate stack it gives
- * up instead of guessing. */
+ * up instead of guessing.  Consecutive walks reuse the frames of the
+ * previous one where the stack words agree: stacks that share their inner
+ * frames but differ further out, and a walk longer than the last one,
+ * must still come out exactly as libunwind sees them. */
 #include "config.h"
 
 #define UNW_LOCAL_ONLY
@@ -28,6 +31,9 @@ static unsigned fast_max = MAX; /* how many frames the fast walk may give */
 void hs_test_capture(void);
 void hs_test_chain(int depth);
 void hs_test_alloca(int depth, size_t bytes);
+void hs_test_twin_a(int depth);
+void hs_test_twin_b(int depth);
+void hs_test_shape(const unsigned char *shape, int depth);
 
 /* Both walks from the same frame (the same call site for each). */
 __attribute__((noinline)) void hs_test_capture(void)
@@ -60,6 +66,20 @@ __attribute__((noinline)) void hs_test_alloca(int depth, size_t bytes)
 		hs_test_alloca(depth - 1, bytes + 48);
 	else
 		hs_test_chain(3);
+	__asm__ volatile("" ::: "memory");
+}
+
+/* Two callers with the same frame layout: the frames inside them sit at
+ * the same addresses, only the return address into the twin differs. */
+__attribute__((noipa)) void hs_test_twin_a(int depth)
+{
+	hs_test_chain(depth);
+	__asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noipa)) void hs_test_twin_b(int depth)
+{
+	hs_test_chain(depth);
 	__asm__ volatile("" ::: "memory");
 }
 
@@ -134,6 +154,91 @@ START_TEST(after_invalidate)
 }
 END_TEST
 
+/* A stack of random shape: at each level an alloca of shape[depth] * 16
+ * bytes (its CFA rule uses RBP) or a plain call.  Shapes that differ only
+ * in a few levels put different frames at the same addresses. */
+__attribute__((noipa)) void hs_test_shape(const unsigned char *shape, int depth)
+{
+	if (depth == 0) {
+		hs_test_capture();
+	} else if (shape[depth] % 3 == 0) {
+		hs_test_shape(shape, depth - 1);
+	} else {
+		volatile char *buf = alloca((size_t)shape[depth] * 16);
+		buf[0] = 1;
+		hs_test_shape(shape, depth - 1);
+	}
+	__asm__ volatile("" ::: "memory");
+}
+
+/* Which twin the trace passes through: the frame just above the last
+ * hs_test_chain frame returns into one of them (each is a few bytes long,
+ * so the nearer function start below the address names it). */
+static int twin_frame(void)
+{
+	uintptr_t a = (uintptr_t)hs_test_twin_a, b = (uintptr_t)hs_test_twin_b;
+
+	for (int i = 1; i < n_fast; i++) {
+		int in_a = fast[i] >= a && fast[i] < a + 32 && (b <= a || fast[i] < b);
+		int in_b = fast[i] >= b && fast[i] < b + 32 && (a <= b || fast[i] < a);
+		if (in_a || in_b)
+			return in_a ? 'a' : 'b';
+	}
+	return 0;
+}
+
+START_TEST(reuse_stops_where_stacks_differ)
+{
+	/* Same inner frames at the same addresses, different callers: each
+	 * walk must name its own twin, however often they alternate. */
+	for (int round = 0; round < 4; round++) {
+		hs_test_twin_a(6);
+		assert_same_trace();
+		ck_assert_int_eq(twin_frame(), 'a');
+		hs_test_twin_b(6);
+		assert_same_trace();
+		ck_assert_int_eq(twin_frame(), 'b');
+	}
+}
+END_TEST
+
+START_TEST(reuse_then_walk_further)
+{
+	/* A walk cut at 12 frames, then the same stack in full: the frames
+	 * beyond the remembered ones are walked, not invented. */
+	fast_max = 12;
+	hs_test_chain(40);
+	ck_assert_int_eq(n_fast, 12);
+	fast_max = MAX;
+	hs_test_chain(40);
+	assert_same_trace();
+	ck_assert_int_gt(n_fast, 40);
+	/* And a shallower stack after a deep one. */
+	hs_test_chain(2);
+	assert_same_trace();
+}
+END_TEST
+
+START_TEST(reuse_random_shapes)
+{
+	/* Many stacks that share some levels and not others, in a row: each
+	 * walk equals libunwind's. */
+	unsigned seed = 12345;
+	unsigned char shape[12];
+
+	for (int round = 0; round < 3000; round++) {
+		int depth = 1 + (int)(seed % 10);
+		for (int i = 0; i < 12; i++) {
+			seed = seed * 1103515245u + 12345u;
+			if (round % 4 == 0 || i == 1 + (int)((seed >> 8) % 10))
+				shape[i] = (unsigned char)(seed >> 16);
+		}
+		hs_test_shape(shape, depth);
+		assert_same_trace();
+	}
+}
+END_TEST
+
 static void *thread_main(void *arg)
 {
 	(void)arg;
@@ -190,6 +295,9 @@ int main(void)
 	tcase_add_test(tc, deep_recursion_and_limit);
 	tcase_add_test(tc, alloca_frames);
 	tcase_add_test(tc, after_invalidate);
+	tcase_add_test(tc, reuse_stops_where_stacks_differ);
+	tcase_add_test(tc, reuse_then_walk_further);
+	tcase_add_test(tc, reuse_random_shapes);
 	tcase_add_test(tc, other_thread);
 	tcase_add_test(tc, alternate_signal_stack_gives_up);
 	suite_add_tcase(s, tc);
