@@ -38,6 +38,29 @@ static int64_t monotonic_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static int64_t coarse_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
+		return INT64_MIN;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The coarse clock is meant to trail CLOCK_MONOTONIC by at most a tick,
+ * but with a tickless kernel on a virtual machine it was seen 14 ms (3.5
+ * ticks) behind: remember the largest lag behind a precise reading, so
+ * that the upper bound covers it. */
+static void learn_coarse_lag(struct hs_clock *c, int64_t precise_ns)
+{
+	if (c->coarse_tick_ns == 0)
+		return;
+	int64_t coarse = coarse_ns();
+	if (coarse != INT64_MIN && precise_ns - coarse > c->coarse_lag_ns) {
+		c->coarse_lag_ns = precise_ns - coarse;
+		c->bound_coarse_ns = INT64_MIN;
+	}
+}
+
 int hs_clock_instructions_available(void)
 {
 	int fd = open_instruction_counter();
@@ -54,6 +77,9 @@ int hs_clock_init(struct hs_clock *c, enum hs_time_unit unit)
 	c->origin = 0;
 	c->perf_fd = -1;
 	c->coarse_tick_ns = 0;
+	c->coarse_lag_ns = 0;
+	c->bound_coarse_ns = INT64_MIN;
+	c->bound_ms = 0;
 	struct timespec res;
 	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0 && res.tv_sec == 0 && res.tv_nsec > 0)
 		c->coarse_tick_ns = res.tv_nsec;
@@ -77,6 +103,7 @@ int64_t hs_clock_now(struct hs_clock *c, uint64_t churn_bytes)
 	case HS_TIME_MS:
 	default:
 		raw = monotonic_ns();
+		learn_coarse_lag(c, raw);
 		break;
 	}
 	if (!c->started) {
@@ -94,14 +121,20 @@ int64_t hs_clock_upper_bound(struct hs_clock *c)
 {
 	if (c->unit != HS_TIME_MS || !c->started || c->coarse_tick_ns == 0)
 		return INT64_MAX;
-	struct timespec ts;
-	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
+	int64_t coarse = coarse_ns();
+	if (coarse == INT64_MIN)
 		return INT64_MAX;
 	/* The coarse clock is CLOCK_MONOTONIC as of the last tick, so the
-	 * precise reading is below coarse + one tick. */
-	int64_t ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + c->coarse_tick_ns;
+	 * precise reading is below coarse + one tick, or the largest lag seen.
+	 * It changes once a tick: the 64-bit division (tens of cycles, on
+	 * every malloc) only then. */
+	int64_t ns = coarse + (c->coarse_lag_ns > c->coarse_tick_ns ? c->coarse_lag_ns : c->coarse_tick_ns);
+	if (ns == c->bound_coarse_ns)
+		return c->bound_ms;
 	int64_t t = (ns - c->origin) / 1000000;
-	return t < 0 ? 0 : t;
+	c->bound_coarse_ns = ns;
+	c->bound_ms = t < 0 ? 0 : t;
+	return c->bound_ms;
 }
 
 void hs_clock_close(struct hs_clock *c)

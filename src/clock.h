@@ -19,6 +19,9 @@ struct hs_clock {
 	int64_t origin;       /* ns (ms unit) or instructions (i unit) at the first reading */
 	int perf_fd;          /* the instruction counter, or -1 */
 	int64_t coarse_tick_ns; /* resolution of CLOCK_MONOTONIC_COARSE, 0 if unusable */
+	int64_t coarse_lag_ns;   /* the most the coarse clock was seen behind a precise reading */
+	int64_t bound_coarse_ns; /* the coarse reading behind bound_ms (INT64_MIN: none) */
+	int64_t bound_ms;        /* hs_clock_upper_bound's last answer */
 };
 
 /* Set up a clock in unit.  Returns 0, or -1 when unit is i and no
@@ -29,8 +32,8 @@ int hs_clock_init(struct hs_clock *c, enum hs_time_unit unit);
 int64_t hs_clock_now(struct hs_clock *c, uint64_t churn_bytes);
 
 /* A cheap upper bound of what hs_clock_now would return now (ms unit,
- * once started: from the coarse clock plus one tick), or INT64_MAX when
- * there is none.  Lets the caller skip a snapshot without the precise
+ * once started: from the coarse clock plus one tick, or plus the largest
+ * lag seen at a precise reading), or INT64_MAX when there is none.  Lets the caller skip a snapshot without the precise
  * clock, which costs several times more on every malloc. */
 int64_t hs_clock_upper_bound(struct hs_clock *c);
 

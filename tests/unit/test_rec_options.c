@@ -130,6 +130,36 @@ START_TEST(time_unit_i_needs_a_counter)
 }
 END_TEST
 
+START_TEST(clock_upper_bound_is_never_below_the_clock)
+{
+	struct hs_clock c;
+	int64_t spread = 0;
+
+	/* B: no bound; ms: none before the first reading, then a bound that
+	 * is never below a reading taken before it, over ~30 ms of readings
+	 * (the coarse clock can trail by several ticks on a virtual machine:
+	 * the bound must learn that from the precise readings). */
+	ck_assert_int_eq(hs_clock_init(&c, HS_TIME_BYTES), 0);
+	ck_assert(hs_clock_upper_bound(&c) == INT64_MAX);
+	ck_assert_int_eq(hs_clock_init(&c, HS_TIME_MS), 0);
+	ck_assert(hs_clock_upper_bound(&c) == INT64_MAX);
+	ck_assert_int_eq(hs_clock_now(&c, 0), 0);
+	if (c.coarse_tick_ns == 0)
+		return; /* no coarse clock: always INT64_MAX, checked above */
+	for (int64_t t = 0; t < 30;) {
+		t = hs_clock_now(&c, 0);
+		int64_t bound = hs_clock_upper_bound(&c);
+		ck_assert_msg(bound >= t, "bound %lld below the clock %lld", (long long)bound, (long long)t);
+		if (bound - t > spread)
+			spread = bound - t;
+	}
+	/* Above it by at most the margin used (a tick, or the largest lag
+	 * seen) plus the ms rounding of both readings. */
+	int64_t margin_ns = c.coarse_lag_ns > c.coarse_tick_ns ? c.coarse_lag_ns : c.coarse_tick_ns;
+	ck_assert_int_le(spread, margin_ns / 1000000 + 2);
+}
+END_TEST
+
 START_TEST(fn_lists_append_in_order)
 {
 	hs_options_defaults(&opts);
@@ -229,6 +259,7 @@ int main(void)
 	tcase_add_test(tc, string_splits_on_whitespace_and_unescapes);
 	tcase_add_test(tc, string_stops_at_the_first_bad_option);
 	tcase_add_test(tc, escape_round_trips);
+	tcase_add_test(tc, clock_upper_bound_is_never_below_the_clock);
 	suite_add_tcase(s, tc);
 	return hs_check_run(s);
 }
