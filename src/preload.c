@@ -130,10 +130,13 @@ static inline int ready(void)
 	return 1;
 }
 
+/* A stack capture: the frames are in buf, from *frames on. */
+#define HS_CAPTURE_BUF (HS_MAX_FRAMES + HS_UNWIND_OWN_FRAMES)
+
 /* Capture the caller's stack (the guard must be raised). */
-static inline unsigned capture(uintptr_t *frames)
+static inline unsigned capture(uintptr_t *buf, const uintptr_t **frames)
 {
-	return hs_unwind_capture(frames, g_max_frames);
+	return hs_unwind_capture(buf, g_max_frames, frames);
 }
 
 /* ---------------------------------------------------------------------
@@ -143,7 +146,8 @@ static inline unsigned capture(uintptr_t *frames)
 /* Record a new block p of req bytes made by the caller (guard lowered). */
 static void record_alloc(void *p, size_t req)
 {
-	uintptr_t frames[HS_MAX_FRAMES];
+	uintptr_t buf[HS_CAPTURE_BUF];
+	const uintptr_t *frames;
 	int saved = errno;
 
 	/* Given up (out of memory) or finished: don't pay for a stack. */
@@ -151,7 +155,8 @@ static void record_alloc(void *p, size_t req)
 		return;
 	tl_guard++;
 	hs_rec_prefetch(p); /* the table's cache miss overlaps the walk */
-	hs_rec_alloc(p, req, frames, capture(frames));
+	unsigned n_frames = capture(buf, &frames);
+	hs_rec_alloc(p, req, frames, n_frames);
 	tl_guard--;
 	errno = saved;
 }
@@ -208,7 +213,8 @@ HS_EXPORT void *calloc(size_t m, size_t n)
 /* realloc's bookkeeping once p != NULL and n != 0. */
 static void *do_realloc(void *p, size_t n)
 {
-	uintptr_t frames[HS_MAX_FRAMES];
+	uintptr_t buf[HS_CAPTURE_BUF];
+	const uintptr_t *frames = buf;
 	unsigned n_frames = 0;
 	uint64_t handle;
 	void *q;
@@ -221,7 +227,7 @@ static void *do_realloc(void *p, size_t n)
 	if (handle != 0) {
 		if (q != NULL) {
 			hs_rec_prefetch(q);
-			n_frames = capture(frames);
+			n_frames = capture(buf, &frames);
 		}
 		hs_rec_realloc_end(handle, q, n, frames, n_frames);
 	}

@@ -6,7 +6,6 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <stddef.h>
-#include <string.h>
 
 #include "recorder.h"
 #include "stackwalk.h"
@@ -78,38 +77,29 @@ void hs_unwind_init(int fast)
 	use_stackwalk = fast && hs_stackwalk_init() == 0;
 }
 
-/* Capture the current stack, our own frames dropped. */
-unsigned hs_unwind_capture(uintptr_t *frames, unsigned max)
+/* Capture the current stack, our own frames skipped. */
+unsigned hs_unwind_capture(uintptr_t *buf, unsigned max, const uintptr_t **frames)
 {
-	/* Room for our own frames (this one, the wrapper) on top of max. */
-	uintptr_t raw[HS_MAX_FRAMES + 8];
 	unsigned limit;
-	uintptr_t adjust = 0;
 	int got = -1;
-	unsigned n = 0;
 	int i = 0;
 
 	if (max > HS_MAX_FRAMES)
 		max = HS_MAX_FRAMES;
-	limit = max + 8;
+	limit = max + HS_UNWIND_OWN_FRAMES;
 	if (use_stackwalk)
-		got = hs_stackwalk(raw, limit);
+		got = hs_stackwalk(buf, limit);
 	if (got <= 0) {
-		got = unw_backtrace((void **)raw, (int)limit);
-		adjust = ret_adjust;
+		got = unw_backtrace((void **)buf, (int)limit);
+		for (int k = 0; k < got; k++)
+			buf[k] -= ret_adjust;
 	}
-	/* Our frames are the innermost ones; skip them all so frames[0] is
-	 * the caller of malloc. */
-	while (i < got && raw[i] >= self_lo && raw[i] < self_hi)
+	/* Our frames are the innermost ones; skip them all so the first frame
+	 * is the caller of malloc. */
+	while (i < got && buf[i] >= self_lo && buf[i] < self_hi)
 		i++;
+	*frames = buf + i;
 	if (got <= i)
 		return 0;
-	n = (unsigned)(got - i) < max ? (unsigned)(got - i) : max;
-	if (adjust == 0) {
-		memcpy(frames, raw + i, n * sizeof(*frames));
-		return n;
-	}
-	for (unsigned k = 0; k < n; k++)
-		frames[k] = raw[i + k] - adjust;
-	return n;
+	return (unsigned)(got - i) < max ? (unsigned)(got - i) : max;
 }

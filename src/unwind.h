@@ -3,7 +3,8 @@
  * The only module that includes libunwind.h.  hs_unwind_init runs once at
  * start-up (caching policy, the address range of libheapsnap.so itself);
  * hs_unwind_capture then fills a caller-provided array with return
- * addresses minus one, innermost first, our own frames stripped.  It walks
+ * addresses minus one, innermost first, and says where the frames outside
+ * our own begin.  It walks
  * with stackwalk.h's cached CFI rules and falls back to libunwind's
  * unw_backtrace for any stack that walk cannot handle.  Nothing here
  * allocates through malloc or locks.
@@ -17,8 +18,13 @@
  * the stackwalk.h walker. */
 void hs_unwind_init(int fast);
 
-/* Capture at most max frames of the current stack into frames, innermost
- * first, dropping the frames inside libheapsnap.so.  Returns the count. */
-unsigned hs_unwind_capture(uintptr_t *frames, unsigned max);
+/* Room a capture buffer needs beyond max frames: the recorder's own. */
+#define HS_UNWIND_OWN_FRAMES 8
+
+/* Capture at most max frames of the current stack into buf (room for
+ * max + HS_UNWIND_OWN_FRAMES), innermost first, and point *frames at the
+ * first one outside libheapsnap.so (no copy: this runs on every malloc).
+ * Returns the count from *frames on. */
+unsigned hs_unwind_capture(uintptr_t *buf, unsigned max, const uintptr_t **frames);
 
 #endif
