@@ -26,7 +26,11 @@
 #define REG_RSP 7
 #define REG_RA 16
 
-enum rule_kind { RULE_EMPTY, RULE_OK, RULE_LAST, RULE_GIVE_UP };
+/* RULE_FP is the usual frame-pointer frame (CFA = RBP + 16, the caller's
+ * RBP saved at CFA - 16), told apart because the walk through it needs
+ * nothing from the rule: the next frame's loads do not wait for the rule
+ * lookup, which only confirms the guess (a predicted branch). */
+enum rule_kind { RULE_EMPTY, RULE_OK, RULE_FP, RULE_LAST, RULE_GIVE_UP };
 
 /* How to find the caller's registers at one code address. */
 struct rule {
@@ -590,7 +594,7 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 	out->cfa_off = (int32_t)state.cfa_off;
 	out->rbp_saved = state.rbp_how == 1;
 	out->rbp_off = (int16_t)state.rbp_off;
-	out->kind = RULE_OK;
+	out->kind = out->cfa_rbp && out->cfa_off == 16 && out->rbp_saved && out->rbp_off == -16 ? RULE_FP : RULE_OK;
 }
 
 /* The cached rule for pc, computed on a miss. */
@@ -654,19 +658,28 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 			c->memo_cur ^= 1;
 			return (int)n;
 		}
-		if (rule->kind != RULE_OK)
-			goto give_up;
-		cfa = (rule->cfa_rbp ? rbp : sp) + (uintptr_t)(intptr_t)rule->cfa_off;
-		/* Every read stays inside the live part of this thread's stack. */
-		if (cfa <= sp || cfa > hi || (cfa & 7) != 0)
-			goto give_up;
-		m->rbp_at = rule->cfa_rbp ? MEMO_CFA_RBP : 0;
-		if (rule->rbp_saved) {
-			uintptr_t at = cfa + (uintptr_t)(intptr_t)rule->rbp_off;
-			if (at < lo || at + 8 > hi || (at & 7) != 0)
+		if (__builtin_expect(rule->kind == RULE_FP, 1)) {
+			/* Every read stays inside the live part of this thread's
+			 * stack (the saved RBP is at CFA - 16 = RBP). */
+			cfa = rbp + 16;
+			if (cfa <= sp || cfa > hi || (cfa & 7) != 0 || rbp < lo)
 				goto give_up;
-			rbp = *(const uintptr_t *)at;
-			m->rbp_at |= at;
+			m->rbp_at = rbp | MEMO_CFA_RBP;
+			rbp = *(const uintptr_t *)rbp;
+		} else {
+			if (rule->kind != RULE_OK)
+				goto give_up;
+			cfa = (rule->cfa_rbp ? rbp : sp) + (uintptr_t)(intptr_t)rule->cfa_off;
+			if (cfa <= sp || cfa > hi || (cfa & 7) != 0)
+				goto give_up;
+			m->rbp_at = rule->cfa_rbp ? MEMO_CFA_RBP : 0;
+			if (rule->rbp_saved) {
+				uintptr_t at = cfa + (uintptr_t)(intptr_t)rule->rbp_off;
+				if (at < lo || at + 8 > hi || (at & 7) != 0)
+					goto give_up;
+				rbp = *(const uintptr_t *)at;
+				m->rbp_at |= at;
+			}
 		}
 		ra = *(const uintptr_t *)(cfa - 8);
 		sp = cfa;
