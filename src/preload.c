@@ -38,6 +38,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "freeq.h"
 #include "options.h"
 #include "outfile.h"
 #include "recorder.h"
@@ -154,6 +155,7 @@ static void record_alloc(void *p, size_t req)
 	if (!hs_rec_active())
 		return;
 	tl_guard++;
+	hs_freeq_flush(); /* the frees before this malloc come first */
 	hs_rec_prefetch(p); /* the table's cache miss overlaps the walk */
 	unsigned n_frames = capture(buf, &frames);
 	hs_rec_alloc(p, req, frames, n_frames);
@@ -176,7 +178,7 @@ HS_EXPORT void *malloc(size_t n)
 	return p;
 }
 
-/* glibc's free, recorded before the block is released. */
+/* glibc's free, recorded (see freeq.h for when). */
 HS_EXPORT void free(void *p)
 {
 	if (p == NULL)
@@ -187,9 +189,7 @@ HS_EXPORT void free(void *p)
 	}
 	int saved = errno;
 	tl_guard++;
-	/* Before the real free: no other thread can get p back meanwhile. */
-	hs_rec_free(p);
-	__libc_free(p);
+	hs_freeq_free(p);
 	tl_guard--;
 	errno = saved;
 }
@@ -221,6 +221,7 @@ static void *do_realloc(void *p, size_t n)
 	int saved;
 
 	tl_guard++;
+	hs_freeq_flush();
 	handle = hs_rec_realloc_begin(p);
 	q = __libc_realloc(p, n);
 	saved = errno;
@@ -390,6 +391,7 @@ static void write_file(void)
 	}
 	if (hs_symbols_open(&sym) != 0)
 		say_line("libdw cannot be loaded: frames are named from the symbol tables only");
+	hs_freeq_flush();
 	if (hs_rec_finish(fd, g_cmd, &sym, err, sizeof(err)) != 0)
 		say_line(err);
 	else
@@ -778,6 +780,7 @@ HS_EXPORT int dlclose(void *handle)
 static void on_fork_prepare(void)
 {
 	tl_guard++;
+	hs_freeq_flush();
 	hs_rec_atfork_prepare();
 }
 

@@ -1,0 +1,82 @@
+/* freeq: deferred recording of frees in a single-threaded process (see
+ * freeq.h). */
+#include "config.h"
+
+#include "freeq.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#if __has_include(<sys/single_threaded.h>)
+#include <sys/single_threaded.h>
+#define HS_SINGLE_THREADED() (__libc_single_threaded != 0)
+#else
+#define HS_SINGLE_THREADED() 0
+#endif
+
+#include "recorder.h"
+
+extern void __libc_free(void *p);
+
+/* A ring of released blocks whose free is not recorded yet, oldest at
+ * head.  Filled only while the process has one thread; once it has more,
+ * emptied under the lock. */
+static struct {
+	void *blocks[HS_FREEQ_DEPTH];
+	unsigned head;
+	_Atomic unsigned n;
+} g_queue;
+
+static pthread_mutex_t g_queue_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Record the oldest deferred free. */
+static void take_oldest(void)
+{
+	void *p = g_queue.blocks[g_queue.head];
+	g_queue.head = (g_queue.head + 1) % HS_FREEQ_DEPTH;
+	atomic_store_explicit(&g_queue.n, atomic_load_explicit(&g_queue.n, memory_order_relaxed) - 1,
+			      memory_order_relaxed);
+	hs_rec_free(p);
+}
+
+void hs_freeq_flush(void)
+{
+	if (atomic_load_explicit(&g_queue.n, memory_order_relaxed) == 0)
+		return;
+	if (HS_SINGLE_THREADED()) {
+		while (atomic_load_explicit(&g_queue.n, memory_order_relaxed) != 0)
+			take_oldest();
+		return;
+	}
+	/* Frees deferred before the second thread started: whoever comes
+	 * first records them, before its own event. */
+	pthread_mutex_lock(&g_queue_lock);
+	while (atomic_load_explicit(&g_queue.n, memory_order_relaxed) != 0)
+		take_oldest();
+	pthread_mutex_unlock(&g_queue_lock);
+}
+
+void hs_freeq_free(void *p)
+{
+	if (!HS_SINGLE_THREADED()) {
+		/* Recorded before the real free: no other thread can get p
+		 * back meanwhile. */
+		hs_freeq_flush();
+		hs_rec_free(p);
+		__libc_free(p);
+		return;
+	}
+	hs_rec_prefetch(p);
+	__libc_free(p);
+	unsigned n = atomic_load_explicit(&g_queue.n, memory_order_relaxed);
+	if (n == HS_FREEQ_DEPTH) {
+		take_oldest();
+		n--;
+	}
+	g_queue.blocks[(g_queue.head + n) % HS_FREEQ_DEPTH] = p;
+	atomic_store_explicit(&g_queue.n, n + 1, memory_order_relaxed);
+}
+
+unsigned hs_freeq_pending(void)
+{
+	return atomic_load_explicit(&g_queue.n, memory_order_relaxed);
+}
