@@ -1,20 +1,21 @@
 /* blocks: the live heap blocks, address -> requested bytes, slop, context.
  *
  * An open-addressing hash table (linear probing) in memory from
- * hs_arena_map.  A slot is 16 bytes: the address, and one word packing
- * the requested size, the context id and the slop as a small count of
- * 16-byte units beyond the usual slop (the size rounded up to 16): none
- * for every fresh block below 4 MiB, a few for a block shrunk in place or
- * one of Valgrind's big-block superblocks.  Any other block (slop not of
- * that form, size >= 2 GiB, context id >= 2^24) keeps its figures in a
- * 16-byte record from the set's own arena, recycled through a free list,
- * and the slot points at it.
+ * hs_arena_map.  A slot is 12 bytes: the address in 48 bits and 48 bits
+ * packing the requested size (below 16 MiB), the context id (below 2^20)
+ * and the slop as a small count of 16-byte units beyond the usual slop
+ * (the size rounded up to 16): none for every fresh block below 4 MiB, a
+ * few for a block shrunk in place.  Any other block (another slop, a
+ * bigger size or id, an address of 2^48 or more, or 0-2) keeps its
+ * figures in a 24-byte record from the set's own arena, recycled through
+ * a free list, and the slot points at it.
  *
  * The table grows (doubles) when three quarters full, and the move to the
  * bigger table is incremental: every later insert or remove migrates a few
  * old slots, so no single malloc pays for rehashing the whole heap.  While
- * a migration runs, lookups try the new table and then the old one.  At
- * most 16 bytes / (3/8) = 43 bytes per live block outside a migration.
+ * a migration runs, lookups try the new table and then the part of the
+ * old one not yet moved; the moved part is unmapped as the move goes.
+ * At most 12 bytes / (3/8) = 32 bytes per live block outside a migration.
  */
 #ifndef HS_BLOCKS_H
 #define HS_BLOCKS_H
@@ -26,7 +27,7 @@
 
 /* One live block, as the caller sees it (the table stores it packed). */
 struct hs_block {
-	uintptr_t ptr;       /* the block's address; 0 and 1 are reserved (empty, deleted) */
+	uintptr_t ptr;       /* the block's address */
 	uint64_t req_bytes;  /* the size asked for */
 	uint32_t slop_bytes; /* usable minus requested, Valgrind's way (see HS_SLOP_MAX) */
 	uint32_t ctx;        /* allocation context id */
@@ -34,10 +35,9 @@ struct hs_block {
 
 #define HS_SLOP_MAX UINT32_MAX
 
-/* A packed slot: the address and the size/context word (see blocks.c). */
+/* A packed slot: the address and the size/context bits (see blocks.c). */
 struct hs_block_slot {
-	uintptr_t ptr;
-	uint64_t val;
+	uint32_t w[3];
 };
 
 struct hs_block_table {
@@ -45,6 +45,7 @@ struct hs_block_table {
 	size_t n_slots;  /* a power of two, or 0 */
 	size_t n_used;   /* live entries */
 	size_t n_dead;   /* tombstones (only in a table being migrated) */
+	size_t unmapped_bytes; /* leading bytes already given back (old table) */
 };
 
 struct hs_block_wide;
@@ -78,6 +79,11 @@ int hs_blocks_find(struct hs_blocks *b, uintptr_t ptr, struct hs_block *out);
  * only reads the table's address and size, and a stale guess costs
  * nothing (prefetches never fault). */
 void hs_blocks_prefetch(const struct hs_blocks *b, uintptr_t ptr);
+
+/* Slots a lookup of ptr reads in the table inserts go to: from ptr's home
+ * slot to its entry, or to the first empty slot when it is not there
+ * (what an insert of a new block reads).  For tests of the placement. */
+size_t hs_blocks_probe_length(const struct hs_blocks *b, uintptr_t ptr);
 
 /* Number of live blocks. */
 size_t hs_blocks_count(const struct hs_blocks *b);
