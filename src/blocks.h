@@ -10,6 +10,13 @@
  * figures in a 24-byte record from the set's own arena, recycled through
  * a free list, and the slot points at it.
  *
+ * Placement keeps neighbours near: a 512-byte region of addresses is
+ * hashed to a window of 16 slots in address order, so a run of frees of
+ * neighbouring blocks (a structure torn down) reads a few cache lines,
+ * not one per free.  If inserts come to read too many slots (dense windows
+ * colliding: many arenas, allocators with 16-byte blocks), the table moves
+ * to one of the same size where every address is hashed on its own.
+ *
  * The table grows (doubles) when three quarters full, and the move to the
  * bigger table is incremental: every later insert or remove migrates a few
  * old slots, so no single malloc pays for rehashing the whole heap.  While
@@ -46,6 +53,7 @@ struct hs_block_table {
 	size_t n_used;   /* live entries */
 	size_t n_dead;   /* tombstones (only in a table being migrated) */
 	size_t unmapped_bytes; /* leading bytes already given back (old table) */
+	int local;       /* placement: 1 windows by address region, 0 hashed (blocks.c) */
 };
 
 struct hs_block_wide;
@@ -57,6 +65,9 @@ struct hs_blocks {
 	struct hs_arena wide_arena; /* records of blocks that do not pack */
 	struct hs_block_wide *wide_free;
 	size_t n_wide;              /* records in use */
+	size_t probe_slots;         /* slots read by recent inserts into cur... */
+	size_t probe_inserts;       /* ...and how many inserts that was */
+	int hashed_only;            /* windows made probes long: hash from now on */
 };
 
 /* An empty set (maps nothing until the first insert). */
