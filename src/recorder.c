@@ -2,8 +2,10 @@
  * recorder.h for the entry points and doc/design.md for the data flow).
  *
  * One mutex guards everything.  Callers unwind before calling in, and the
- * stack hash is computed before the lock is taken, so the lock covers only
- * table updates and, occasionally, a snapshot's copy of the context bytes.
+ * stack hash, the slop and, from the thread's context cache, the context
+ * id are found before the lock is taken, so the lock covers only table
+ * updates and, occasionally, a new context or a snapshot's copy of the
+ * context bytes.
  * While the process has one thread (glibc's __libc_single_threaded, the
  * test its own malloc uses) the mutex is skipped: its two atomic
  * instructions are full barriers that stop the table's cache misses from
@@ -232,24 +234,45 @@ int hs_rec_active(void)
 	return atomic_load_explicit(&rec.state, memory_order_relaxed) == REC_ON;
 }
 
-/* Account a new block; lock held, recording on. */
-static void add_block(uintptr_t ptr, size_t req_bytes, const uintptr_t *frames, unsigned n_frames,
-		      uint64_t hash)
+/* Account a new block of context id (HS_CTX_NONE: out of memory); lock
+ * held, recording on. */
+static void add_block(uintptr_t ptr, size_t req_bytes, uint32_t slop_bytes, uint32_t id)
 {
-	uint32_t id = hs_contexts_intern(&rec.ctxs, frames, n_frames, hash);
 	if (id == HS_CTX_NONE) {
 		give_up_locked("out of memory");
 		return;
 	}
-	struct hs_block blk = { ptr, req_bytes, (uint32_t)slop_of(req_bytes), id };
+	struct hs_block blk = { ptr, req_bytes, slop_bytes, id };
 	if (put_block(&blk) != 0)
 		return;
-	uint64_t extra = rec.opts.heap_admin + blk.slop_bytes;
+	uint64_t extra = rec.opts.heap_admin + slop_bytes;
 	rec.heap_bytes += req_bytes;
 	rec.extra_bytes += extra;
 	rec.churn_bytes += req_bytes + extra;
 	hs_contexts_get(&rec.ctxs, id)->live_bytes += req_bytes;
 	normal_attempt();
+}
+
+/* The context id of frames from this thread's cache, or HS_CTX_NONE (a
+ * miss, or a single thread: no lock to keep short, and the shared index
+ * costs the same).  No lock. */
+static uint32_t cached_context(const uintptr_t *frames, unsigned n_frames, uint64_t hash)
+{
+	if (HS_SINGLE_THREADED())
+		return HS_CTX_NONE;
+	return hs_contexts_cached(&rec.ctxs, frames, n_frames, hash);
+}
+
+/* The context id of frames: id when cached, else interned; *fresh says
+ * the caller should remember it once the lock is released.  Lock held. */
+static uint32_t context_of(uint32_t id, const uintptr_t *frames, unsigned n_frames,
+			   uint64_t hash, int *fresh)
+{
+	if (id != HS_CTX_NONE)
+		return id;
+	id = hs_contexts_intern(&rec.ctxs, frames, n_frames, hash);
+	*fresh = id != HS_CTX_NONE && !HS_SINGLE_THREADED();
+	return id;
 }
 
 void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned n_frames)
@@ -259,10 +282,17 @@ void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned
 	if (n_frames > HS_MAX_FRAMES)
 		n_frames = HS_MAX_FRAMES;
 	uint64_t hash = hs_frames_hash(frames, n_frames);
+	uint32_t slop_bytes = (uint32_t)slop_of(req_bytes);
+	uint32_t id = cached_context(frames, n_frames, hash);
+	int fresh = 0;
 	int locked = rec_lock();
-	if (atomic_load(&rec.state) == REC_ON)
-		add_block((uintptr_t)ptr, req_bytes, frames, n_frames, hash);
+	if (atomic_load(&rec.state) == REC_ON) {
+		id = context_of(id, frames, n_frames, hash, &fresh);
+		add_block((uintptr_t)ptr, req_bytes, slop_bytes, id);
+	}
 	rec_unlock(locked);
+	if (fresh)
+		hs_contexts_remember(&rec.ctxs, id);
 }
 
 void hs_rec_prefetch(const void *ptr)
@@ -314,9 +344,12 @@ uint64_t hs_rec_realloc_begin(void *old_ptr)
 	return handle;
 }
 
-/* Massif's realloc accounting (spec 2.1); lock held, recording on. */
+/* Massif's realloc accounting (spec 2.1); *id is the cached context of
+ * frames or HS_CTX_NONE, and becomes the one used (see context_of); lock
+ * held, recording on. */
 static void resize_block(const struct hs_block *old, uintptr_t new_ptr, size_t new_req_bytes,
-			 const uintptr_t *frames, unsigned n_frames, uint64_t hash)
+			 const uintptr_t *frames, unsigned n_frames, uint64_t hash, uint32_t *id_io,
+			 int *fresh)
 {
 	if (new_req_bytes < old->req_bytes) {
 		peak_attempt();
@@ -331,7 +364,10 @@ static void resize_block(const struct hs_block *old, uintptr_t new_ptr, size_t n
 		if (in_place <= HS_SLOP_MAX)
 			new_slop = in_place;
 	}
-	uint32_t id = hs_contexts_intern(&rec.ctxs, frames, n_frames, hash);
+	/* A new context is made after the peak attempt, so the peak's copy
+	 * does not list it (a cached one existed before either way). */
+	uint32_t id = context_of(*id_io, frames, n_frames, hash, fresh);
+	*id_io = id;
 	if (id == HS_CTX_NONE) {
 		give_up_locked("out of memory");
 		return;
@@ -357,7 +393,13 @@ void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 		return;
 	if (n_frames > HS_MAX_FRAMES)
 		n_frames = HS_MAX_FRAMES;
-	uint64_t hash = new_ptr != NULL ? hs_frames_hash(frames, n_frames) : 0;
+	uint64_t hash = 0;
+	uint32_t id = HS_CTX_NONE;
+	int fresh = 0;
+	if (new_ptr != NULL) {
+		hash = hs_frames_hash(frames, n_frames);
+		id = cached_context(frames, n_frames, hash);
+	}
 	int locked = rec_lock();
 	struct pending *p = (struct pending *)(uintptr_t)handle;
 	struct hs_block old = p->blk;
@@ -368,10 +410,13 @@ void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 			/* The real realloc failed: the old block lives on. */
 			put_block(&old);
 		} else {
-			resize_block(&old, (uintptr_t)new_ptr, new_req_bytes, frames, n_frames, hash);
+			resize_block(&old, (uintptr_t)new_ptr, new_req_bytes, frames, n_frames,
+				     hash, &id, &fresh);
 		}
 	}
 	rec_unlock(locked);
+	if (fresh)
+		hs_contexts_remember(&rec.ctxs, id);
 }
 
 int hs_rec_finish(int fd, const char *cmd, const struct hs_symbolizer *sym, char *err,
