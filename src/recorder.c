@@ -18,6 +18,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 #if __has_include(<sys/single_threaded.h>)
@@ -51,21 +52,30 @@ struct pending {
 
 #define HS_REASON_MAX 128
 
+/* Where Massif's snapshot policy keeps the fields every call reads or
+ * writes (next_allowed_time to n_skipped, see snapshot.h). */
+#define HS_SNAPS_HOT_OFFSET offsetof(struct hs_snapshots, next_allowed_time)
+
 /* The lock has a cache line of its own: the state, read on every call,
- * must not bounce between cores with it. */
+ * must not bounce between cores with it.  What every call writes under
+ * the lock shares as few lines as it can, so a call pulls few lines from
+ * the core that had the lock before: the hot end of the snapshot policy
+ * and the totals fill one line (the pad puts next_allowed_time at its
+ * start), the block table's header starts another. */
 static struct {
 	_Alignas(64) pthread_mutex_t lock;
 	_Alignas(64) _Atomic int state;
+	struct hs_clock clock; /* read on every call, written at the first reading */
 	struct hs_options opts;
-	struct hs_arena arena;
-	struct hs_blocks blocks;
-	struct hs_contexts ctxs;
+	_Alignas(64) char snaps_pad[64 - HS_SNAPS_HOT_OFFSET % 64];
 	struct hs_snapshots snaps;
-	struct hs_clock clock;
 	uint64_t heap_bytes;  /* requested bytes of live blocks */
 	uint64_t extra_bytes; /* admin + slop of live blocks */
 	uint64_t churn_bytes; /* the B time unit */
+	_Alignas(64) struct hs_blocks blocks;
+	struct hs_arena arena;
 	struct pending *free_pending;
+	struct hs_contexts ctxs;
 	char stop_reason[HS_REASON_MAX];
 } rec = { .lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP };
 
@@ -285,6 +295,10 @@ void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned
 	uint32_t slop_bytes = (uint32_t)slop_of(req_bytes);
 	uint32_t id = cached_context(frames, n_frames, hash);
 	int fresh = 0;
+	/* The context's bytes are written in the lock, and other cores write
+	 * them too: start fetching the line now, alongside the lock's. */
+	if (id != HS_CTX_NONE)
+		__builtin_prefetch(&hs_contexts_get(&rec.ctxs, id)->live_bytes, 1);
 	int locked = rec_lock();
 	if (atomic_load(&rec.state) == REC_ON) {
 		id = context_of(id, frames, n_frames, hash, &fresh);
@@ -306,6 +320,10 @@ void hs_rec_free(void *ptr)
 	if (!hs_rec_active() || ptr == NULL)
 		return;
 	struct hs_block blk;
+	/* The slot's miss overlaps taking the lock (with no lock to take, the
+	 * remove comes at once and the prefetch would only cost). */
+	if (!HS_SINGLE_THREADED())
+		hs_blocks_prefetch(&rec.blocks, (uintptr_t)ptr);
 	int locked = rec_lock();
 	if (atomic_load(&rec.state) == REC_ON && hs_blocks_remove(&rec.blocks, (uintptr_t)ptr, &blk)) {
 		peak_attempt(); /* the totals still hold the block */
