@@ -343,9 +343,14 @@ uint64_t hs_rec_realloc_begin(void *old_ptr)
 	if (!hs_rec_active() || old_ptr == NULL)
 		return 0;
 	uint64_t handle = 0;
+	struct hs_block blk;
+	if (!HS_SINGLE_THREADED())
+		hs_blocks_prefetch(&rec.blocks, (uintptr_t)old_ptr);
 	int locked = rec_lock();
+	/* One probe, not a find and then a remove: if no pending record can
+	 * be had, recording stops and the table is not read again. */
 	if (atomic_load(&rec.state) == REC_ON &&
-	    hs_blocks_find(&rec.blocks, (uintptr_t)old_ptr, NULL)) {
+	    hs_blocks_remove(&rec.blocks, (uintptr_t)old_ptr, &blk)) {
 		struct pending *p = rec.free_pending;
 		if (p != NULL)
 			rec.free_pending = p->next;
@@ -354,7 +359,7 @@ uint64_t hs_rec_realloc_begin(void *old_ptr)
 		if (p == NULL) {
 			give_up_locked("out of memory");
 		} else {
-			hs_blocks_remove(&rec.blocks, (uintptr_t)old_ptr, &p->blk);
+			p->blk = blk;
 			handle = (uint64_t)(uintptr_t)p;
 		}
 	}
