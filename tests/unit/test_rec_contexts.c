@@ -2,16 +2,22 @@
  * gives the id the locked path gives, a context made by one thread is
  * found by another, a full cache only ever misses, ids stay in creation
  * order when threads race to make them, and a cache goes with its thread
- * and with its set. */
+ * and with its set.  Through the recorder: the same events give the same
+ * file whether they come from the only thread (no lock, no cache) or from
+ * a second one (lock and cache). */
 #include <check.h>
 
 #include "hs_check.h"
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "contexts.h"
+#include "recorder.h"
+#include "test_rec_support.h"
 
 /* Stack k: depth 20 to 27, frames that differ from stack to stack in the
  * innermost and the outermost frame. */
@@ -287,6 +293,83 @@ START_TEST(cache_lifetime)
 }
 END_TEST
 
+enum { N_LEAVES = 40, N_SLOTS = 200, N_STEPS = 6000 };
+
+/* Stack k of the replay: a leaf of its own under f and main. */
+static unsigned replay_stack(uintptr_t *f, unsigned k)
+{
+	f[0] = 0x500000 + 0x100 * (uintptr_t)k;
+	f[1] = 0x402000;
+	f[2] = 0x401000;
+	return 3;
+}
+
+/* A fixed mix of mallocs, frees, and reallocs that grow, shrink or move,
+ * on 40 stacks, so most stacks come back many times. */
+static void *replay(void *unused)
+{
+	(void)unused;
+	uintptr_t live[N_SLOTS] = { 0 };
+	unsigned version[N_SLOTS] = { 0 };
+	uint64_t x = 7;
+	uintptr_t f[3];
+	for (unsigned step = 0; step < N_STEPS; step++) {
+		x = x * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+		unsigned s = (unsigned)(x >> 33) % N_SLOTS, k = (unsigned)(x >> 45) % N_LEAVES;
+		unsigned op = (unsigned)(x >> 20) % 4;
+		uint64_t n = 1 + (x >> 50) % 3000;
+		unsigned n_frames = replay_stack(f, k);
+		uintptr_t fresh = 0x30000000u + 32u * (s * 4096u + ++version[s] % 4096u);
+		if (live[s] == 0) {
+			hs_rec_alloc((void *)fresh, n, f, n_frames);
+			live[s] = fresh;
+		} else if (op == 0) {
+			hs_rec_free((void *)live[s]);
+			live[s] = 0;
+		} else {
+			/* Grow or shrink; in place or moved. */
+			uintptr_t to = op == 1 ? live[s] : fresh;
+			uint64_t h = hs_rec_realloc_begin((void *)live[s]);
+			hs_rec_realloc_end(h, (void *)to, n, f, n_frames);
+			live[s] = to;
+		}
+	}
+	return NULL;
+}
+
+/* The replay's file from this thread, then from a new one. */
+START_TEST(same_file_from_another_thread)
+{
+	static struct fake_sym rows[N_LEAVES + 3];
+	static char names[N_LEAVES][16];
+	for (unsigned k = 0; k < N_LEAVES; k++) {
+		snprintf(names[k], sizeof names[k], "leaf%u", k);
+		rows[k] = (struct fake_sym){ 0x500000 + 0x100 * k, names[k], "t.c", 100 + k, "/bin/t" };
+	}
+	rows[N_LEAVES] = (struct fake_sym){ 0x402000, "f", "t.c", 20, "/bin/t" };
+	rows[N_LEAVES + 1] = (struct fake_sym){ 0x401000, "main", "t.c", 10, "/bin/t" };
+	rows[N_LEAVES + 2] = (struct fake_sym){ 0, NULL, NULL, 0, NULL };
+	struct hs_symbolizer sym = fake_symbolizer(rows);
+	struct hs_options opts;
+	test_options(&opts);
+
+	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	replay(NULL);
+	static char alone[1 << 20];
+	const char *text = finish_to_text("./t", &sym);
+	ck_assert_uint_lt(strlen(text), sizeof alone);
+	strcpy(alone, text);
+	ck_assert_uint_gt(count_snapshots(alone), 50);
+	ck_assert_ptr_nonnull(strstr(alone, "leaf39 (t.c:139)"));
+
+	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, replay, NULL), 0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_str_eq(finish_to_text("./t", &sym), alone);
+}
+END_TEST
+
 static Suite *contexts_suite(void)
 {
 	Suite *s = suite_create("context caches");
@@ -296,6 +379,7 @@ static Suite *contexts_suite(void)
 	tcase_add_test(tc, full_cache_only_misses);
 	tcase_add_test(tc, threads_agree_ids_in_order);
 	tcase_add_test(tc, cache_lifetime);
+	tcase_add_test(tc, same_file_from_another_thread);
 	suite_add_tcase(s, tc);
 	return s;
 }
