@@ -1,14 +1,21 @@
 /* contexts: interning of raw call stacks (see contexts.h). */
 #include "contexts.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #define HS_FIRST_INDEX_SLOTS 4096u
 #define HS_CTX_CHUNK (1u << HS_CTX_CHUNK_SHIFT)
 
+/* Sets made so far: a thread's cache belongs to one set, and a new set
+ * (the recorder started again, another test) must not reuse its ids. */
+static _Atomic uint64_t g_generations;
+
 void hs_contexts_init(struct hs_contexts *c, struct hs_arena *arena)
 {
 	memset(c, 0, sizeof *c);
+	c->generation = atomic_fetch_add(&g_generations, 1) + 1; /* 0: an empty cache */
 	c->arena = arena;
 }
 
@@ -138,9 +145,11 @@ uint32_t hs_contexts_intern(struct hs_contexts *c, const uintptr_t *frames, unsi
 	uint32_t id = c->n;
 	struct hs_context **chunk = &c->dir[id >> HS_CTX_CHUNK_SHIFT];
 	if (*chunk == NULL) {
-		*chunk = hs_arena_alloc(c->arena, HS_CTX_CHUNK * sizeof(struct hs_context));
-		if (*chunk == NULL)
+		struct hs_context *fresh =
+			hs_arena_alloc(c->arena, HS_CTX_CHUNK * sizeof(struct hs_context));
+		if (fresh == NULL)
 			return HS_CTX_NONE;
+		__atomic_store_n(chunk, fresh, __ATOMIC_RELEASE);
 	}
 	uintptr_t *copy = NULL;
 	if (n_frames != 0) {
@@ -155,9 +164,114 @@ uint32_t hs_contexts_intern(struct hs_contexts *c, const uintptr_t *frames, unsi
 	x->frames = copy;
 	x->n_frames = n_frames;
 	index_put(c->index, c->n_index, id, hash);
-	c->n++;
+	/* Publishes the record to threads that read the count with acquire. */
+	__atomic_store_n(&c->n, id + 1, __ATOMIC_RELEASE);
 	migrate_step(c);
 	return id;
+}
+
+/* ---- the per-thread caches ------------------------------------------ */
+
+/* One remembered context: a copy of its hash, frames pointer and depth,
+ * so a hit reads only this thread's slots and the (never written) frames,
+ * not the record, whose live_bytes other cores keep writing. */
+struct cache_slot {
+	uint64_t hash;
+	const uintptr_t *frames;
+	uint32_t n_frames;
+	uint32_t id_plus_1; /* 0: empty */
+	uint64_t pad;       /* two slots to a cache line */
+};
+
+/* Two ways per set, so two hot stacks that share a set do not evict each
+ * other on every call; way 0 holds the newer. */
+#define CACHE_SETS (HS_CTX_CACHE_SLOTS / 2)
+
+struct thread_cache {
+	struct cache_slot slots[CACHE_SETS][2];
+	uint64_t generation; /* of the set the slots belong to; 0 for none */
+};
+
+/* This thread's cache; CACHE_NONE once it has exited or failed to get one
+ * (it then always misses rather than mapping on every call). */
+#define CACHE_NONE ((struct thread_cache *)1)
+static __thread struct thread_cache *tl_cache __attribute__((tls_model("initial-exec")));
+static pthread_key_t g_cache_key;
+static int g_cache_key_ok;
+static pthread_once_t g_cache_once = PTHREAD_ONCE_INIT;
+
+/* Thread exit: give the cache back; later calls on this thread miss. */
+static void release_cache(void *cache)
+{
+	hs_arena_unmap(cache, sizeof(struct thread_cache));
+	tl_cache = CACHE_NONE;
+}
+
+/* The key whose destructor releases the caches (pthread_once). */
+static void make_cache_key(void)
+{
+	g_cache_key_ok = pthread_key_create(&g_cache_key, release_cache) == 0;
+}
+
+/* This thread's cache, mapped on first use, or NULL. */
+static struct thread_cache *get_cache(void)
+{
+	struct thread_cache *tc = tl_cache;
+	if (tc != NULL)
+		return tc == CACHE_NONE ? NULL : tc;
+	tl_cache = CACHE_NONE; /* until it is ready */
+	pthread_once(&g_cache_once, make_cache_key);
+	if (!g_cache_key_ok)
+		return NULL;
+	tc = hs_arena_map(sizeof *tc);
+	if (tc == NULL)
+		return NULL;
+	if (pthread_setspecific(g_cache_key, tc) != 0) {
+		hs_arena_unmap(tc, sizeof *tc);
+		return NULL;
+	}
+	tl_cache = tc;
+	return tc;
+}
+
+uint32_t hs_contexts_cached(const struct hs_contexts *c, const uintptr_t *frames,
+			    unsigned n_frames, uint64_t hash)
+{
+	const struct thread_cache *tc = tl_cache;
+	if (tc == NULL || tc == CACHE_NONE || tc->generation != c->generation)
+		return HS_CTX_NONE;
+	const struct cache_slot *set = tc->slots[hash & (CACHE_SETS - 1)];
+	for (int way = 0; way < 2; way++) {
+		const struct cache_slot *s = &set[way];
+		if (s->id_plus_1 != 0 && s->hash == hash && s->n_frames == n_frames &&
+		    (n_frames == 0 || memcmp(s->frames, frames, n_frames * sizeof *frames) == 0))
+			return s->id_plus_1 - 1;
+	}
+	return HS_CTX_NONE;
+}
+
+void hs_contexts_remember(const struct hs_contexts *c, uint32_t id)
+{
+	/* The acquire pairs with intern's release: the record is complete. */
+	if (id >= __atomic_load_n(&c->n, __ATOMIC_ACQUIRE))
+		return;
+	struct thread_cache *tc = get_cache();
+	if (tc == NULL)
+		return;
+	if (tc->generation != c->generation) {
+		memset(tc->slots, 0, sizeof tc->slots);
+		tc->generation = c->generation;
+	}
+	const struct hs_context *chunk =
+		__atomic_load_n(&c->dir[id >> HS_CTX_CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+	const struct hs_context *x = &chunk[id & (HS_CTX_CHUNK - 1)];
+	struct cache_slot *set = tc->slots[x->hash & (CACHE_SETS - 1)];
+	if (set[0].id_plus_1 != 0)
+		set[1] = set[0]; /* the older one goes to way 1, its old one out */
+	set[0].hash = x->hash;
+	set[0].frames = x->frames;
+	set[0].n_frames = x->n_frames;
+	set[0].id_plus_1 = id + 1;
 }
 
 void hs_contexts_destroy(struct hs_contexts *c)

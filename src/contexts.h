@@ -8,6 +8,15 @@
  * id -> record directory is two-level so growing it never copies records.
  * The frames -> id index doubles when half full and moves its ids over a
  * few at a time, as blocks.c does, so no malloc pays for a full rehash.
+ *
+ * Threads: the owner serialises hs_contexts_intern (the recorder's lock).
+ * A context's hash and frames never change once it exists, so each thread
+ * may also keep a small cache of the contexts it has met (hash -> id,
+ * checked against the frames) and find its usual stacks without the lock:
+ * hs_contexts_cached and hs_contexts_remember.  Records are published by
+ * a release store of the count (and of a new chunk's directory entry) and
+ * read back with acquire loads.  A cache is mapped on a thread's first
+ * remember and unmapped at its exit; a thread without one just misses.
  */
 #ifndef HS_CONTEXTS_H
 #define HS_CONTEXTS_H
@@ -19,6 +28,7 @@
 #define HS_CTX_NONE UINT32_MAX
 #define HS_CTX_CHUNK_SHIFT 12
 #define HS_CTX_DIR_SIZE 8192 /* chunks of 4096: at most 32 Mi contexts */
+#define HS_CTX_CACHE_SLOTS 2048 /* per thread, two ways per set: 64 KiB */
 
 struct hs_context {
 	uint64_t hash;
@@ -28,6 +38,7 @@ struct hs_context {
 };
 
 struct hs_contexts {
+	uint64_t generation; /* tells the thread caches this set from earlier ones */
 	struct hs_arena *arena;
 	struct hs_context *dir[HS_CTX_DIR_SIZE];
 	uint32_t n;          /* contexts so far; ids are 0..n-1 */
@@ -48,6 +59,16 @@ uint64_t hs_frames_hash(const uintptr_t *frames, unsigned n_frames);
  * of memory.  hash must be hs_frames_hash(frames, n_frames). */
 uint32_t hs_contexts_intern(struct hs_contexts *c, const uintptr_t *frames, unsigned n_frames,
 			    uint64_t hash);
+
+/* The id of frames if this thread's cache holds it, else HS_CTX_NONE.
+ * Needs no lock: only the calling thread's cache and the contexts' frames,
+ * which never change, are read.  hash as for hs_contexts_intern. */
+uint32_t hs_contexts_cached(const struct hs_contexts *c, const uintptr_t *frames,
+			    unsigned n_frames, uint64_t hash);
+
+/* Put context id (from hs_contexts_intern, on any thread) into this
+ * thread's cache, mapping the cache on first use.  Needs no lock. */
+void hs_contexts_remember(const struct hs_contexts *c, uint32_t id);
 
 /* The context with id (id < hs_contexts_count). */
 static inline struct hs_context *hs_contexts_get(struct hs_contexts *c, uint32_t id)

@@ -2,8 +2,10 @@
  * recorder.h for the entry points and doc/design.md for the data flow).
  *
  * One mutex guards everything.  Callers unwind before calling in, and the
- * stack hash is computed before the lock is taken, so the lock covers only
- * table updates and, occasionally, a snapshot's copy of the context bytes.
+ * stack hash, the slop and, from the thread's context cache, the context
+ * id are found before the lock is taken, so the lock covers only table
+ * updates and, occasionally, a new context or a snapshot's copy of the
+ * context bytes.
  * While the process has one thread (glibc's __libc_single_threaded, the
  * test its own malloc uses) the mutex is skipped: its two atomic
  * instructions are full barriers that stop the table's cache misses from
@@ -16,6 +18,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 #if __has_include(<sys/single_threaded.h>)
@@ -49,21 +52,30 @@ struct pending {
 
 #define HS_REASON_MAX 128
 
+/* Where Massif's snapshot policy keeps the fields every call reads or
+ * writes (next_allowed_time to n_skipped, see snapshot.h). */
+#define HS_SNAPS_HOT_OFFSET offsetof(struct hs_snapshots, next_allowed_time)
+
 /* The lock has a cache line of its own: the state, read on every call,
- * must not bounce between cores with it. */
+ * must not bounce between cores with it.  What every call writes under
+ * the lock shares as few lines as it can, so a call pulls few lines from
+ * the core that had the lock before: the hot end of the snapshot policy
+ * and the totals fill one line (the pad puts next_allowed_time at its
+ * start), the block table's header starts another. */
 static struct {
 	_Alignas(64) pthread_mutex_t lock;
 	_Alignas(64) _Atomic int state;
+	struct hs_clock clock; /* read on every call, written at the first reading */
 	struct hs_options opts;
-	struct hs_arena arena;
-	struct hs_blocks blocks;
-	struct hs_contexts ctxs;
+	_Alignas(64) char snaps_pad[64 - HS_SNAPS_HOT_OFFSET % 64];
 	struct hs_snapshots snaps;
-	struct hs_clock clock;
 	uint64_t heap_bytes;  /* requested bytes of live blocks */
 	uint64_t extra_bytes; /* admin + slop of live blocks */
 	uint64_t churn_bytes; /* the B time unit */
+	_Alignas(64) struct hs_blocks blocks;
+	struct hs_arena arena;
 	struct pending *free_pending;
+	struct hs_contexts ctxs;
 	char stop_reason[HS_REASON_MAX];
 } rec = { .lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP };
 
@@ -232,24 +244,45 @@ int hs_rec_active(void)
 	return atomic_load_explicit(&rec.state, memory_order_relaxed) == REC_ON;
 }
 
-/* Account a new block; lock held, recording on. */
-static void add_block(uintptr_t ptr, size_t req_bytes, const uintptr_t *frames, unsigned n_frames,
-		      uint64_t hash)
+/* Account a new block of context id (HS_CTX_NONE: out of memory); lock
+ * held, recording on. */
+static void add_block(uintptr_t ptr, size_t req_bytes, uint32_t slop_bytes, uint32_t id)
 {
-	uint32_t id = hs_contexts_intern(&rec.ctxs, frames, n_frames, hash);
 	if (id == HS_CTX_NONE) {
 		give_up_locked("out of memory");
 		return;
 	}
-	struct hs_block blk = { ptr, req_bytes, (uint32_t)slop_of(req_bytes), id };
+	struct hs_block blk = { ptr, req_bytes, slop_bytes, id };
 	if (put_block(&blk) != 0)
 		return;
-	uint64_t extra = rec.opts.heap_admin + blk.slop_bytes;
+	uint64_t extra = rec.opts.heap_admin + slop_bytes;
 	rec.heap_bytes += req_bytes;
 	rec.extra_bytes += extra;
 	rec.churn_bytes += req_bytes + extra;
 	hs_contexts_get(&rec.ctxs, id)->live_bytes += req_bytes;
 	normal_attempt();
+}
+
+/* The context id of frames from this thread's cache, or HS_CTX_NONE (a
+ * miss, or a single thread: no lock to keep short, and the shared index
+ * costs the same).  No lock. */
+static uint32_t cached_context(const uintptr_t *frames, unsigned n_frames, uint64_t hash)
+{
+	if (HS_SINGLE_THREADED())
+		return HS_CTX_NONE;
+	return hs_contexts_cached(&rec.ctxs, frames, n_frames, hash);
+}
+
+/* The context id of frames: id when cached, else interned; *fresh says
+ * the caller should remember it once the lock is released.  Lock held. */
+static uint32_t context_of(uint32_t id, const uintptr_t *frames, unsigned n_frames,
+			   uint64_t hash, int *fresh)
+{
+	if (id != HS_CTX_NONE)
+		return id;
+	id = hs_contexts_intern(&rec.ctxs, frames, n_frames, hash);
+	*fresh = id != HS_CTX_NONE && !HS_SINGLE_THREADED();
+	return id;
 }
 
 void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned n_frames)
@@ -259,10 +292,21 @@ void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned
 	if (n_frames > HS_MAX_FRAMES)
 		n_frames = HS_MAX_FRAMES;
 	uint64_t hash = hs_frames_hash(frames, n_frames);
+	uint32_t slop_bytes = (uint32_t)slop_of(req_bytes);
+	uint32_t id = cached_context(frames, n_frames, hash);
+	int fresh = 0;
+	/* The context's bytes are written in the lock, and other cores write
+	 * them too: start fetching the line now, alongside the lock's. */
+	if (id != HS_CTX_NONE)
+		__builtin_prefetch(&hs_contexts_get(&rec.ctxs, id)->live_bytes, 1);
 	int locked = rec_lock();
-	if (atomic_load(&rec.state) == REC_ON)
-		add_block((uintptr_t)ptr, req_bytes, frames, n_frames, hash);
+	if (atomic_load(&rec.state) == REC_ON) {
+		id = context_of(id, frames, n_frames, hash, &fresh);
+		add_block((uintptr_t)ptr, req_bytes, slop_bytes, id);
+	}
 	rec_unlock(locked);
+	if (fresh)
+		hs_contexts_remember(&rec.ctxs, id);
 }
 
 void hs_rec_prefetch(const void *ptr)
@@ -276,6 +320,10 @@ void hs_rec_free(void *ptr)
 	if (!hs_rec_active() || ptr == NULL)
 		return;
 	struct hs_block blk;
+	/* The slot's miss overlaps taking the lock (with no lock to take, the
+	 * remove comes at once and the prefetch would only cost). */
+	if (!HS_SINGLE_THREADED())
+		hs_blocks_prefetch(&rec.blocks, (uintptr_t)ptr);
 	int locked = rec_lock();
 	if (atomic_load(&rec.state) == REC_ON && hs_blocks_remove(&rec.blocks, (uintptr_t)ptr, &blk)) {
 		peak_attempt(); /* the totals still hold the block */
@@ -295,9 +343,14 @@ uint64_t hs_rec_realloc_begin(void *old_ptr)
 	if (!hs_rec_active() || old_ptr == NULL)
 		return 0;
 	uint64_t handle = 0;
+	struct hs_block blk;
+	if (!HS_SINGLE_THREADED())
+		hs_blocks_prefetch(&rec.blocks, (uintptr_t)old_ptr);
 	int locked = rec_lock();
+	/* One probe, not a find and then a remove: if no pending record can
+	 * be had, recording stops and the table is not read again. */
 	if (atomic_load(&rec.state) == REC_ON &&
-	    hs_blocks_find(&rec.blocks, (uintptr_t)old_ptr, NULL)) {
+	    hs_blocks_remove(&rec.blocks, (uintptr_t)old_ptr, &blk)) {
 		struct pending *p = rec.free_pending;
 		if (p != NULL)
 			rec.free_pending = p->next;
@@ -306,7 +359,7 @@ uint64_t hs_rec_realloc_begin(void *old_ptr)
 		if (p == NULL) {
 			give_up_locked("out of memory");
 		} else {
-			hs_blocks_remove(&rec.blocks, (uintptr_t)old_ptr, &p->blk);
+			p->blk = blk;
 			handle = (uint64_t)(uintptr_t)p;
 		}
 	}
@@ -314,9 +367,12 @@ uint64_t hs_rec_realloc_begin(void *old_ptr)
 	return handle;
 }
 
-/* Massif's realloc accounting (spec 2.1); lock held, recording on. */
+/* Massif's realloc accounting (spec 2.1); *id is the cached context of
+ * frames or HS_CTX_NONE, and becomes the one used (see context_of); lock
+ * held, recording on. */
 static void resize_block(const struct hs_block *old, uintptr_t new_ptr, size_t new_req_bytes,
-			 const uintptr_t *frames, unsigned n_frames, uint64_t hash)
+			 const uintptr_t *frames, unsigned n_frames, uint64_t hash, uint32_t *id_io,
+			 int *fresh)
 {
 	if (new_req_bytes < old->req_bytes) {
 		peak_attempt();
@@ -331,7 +387,10 @@ static void resize_block(const struct hs_block *old, uintptr_t new_ptr, size_t n
 		if (in_place <= HS_SLOP_MAX)
 			new_slop = in_place;
 	}
-	uint32_t id = hs_contexts_intern(&rec.ctxs, frames, n_frames, hash);
+	/* A new context is made after the peak attempt, so the peak's copy
+	 * does not list it (a cached one existed before either way). */
+	uint32_t id = context_of(*id_io, frames, n_frames, hash, fresh);
+	*id_io = id;
 	if (id == HS_CTX_NONE) {
 		give_up_locked("out of memory");
 		return;
@@ -357,7 +416,13 @@ void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 		return;
 	if (n_frames > HS_MAX_FRAMES)
 		n_frames = HS_MAX_FRAMES;
-	uint64_t hash = new_ptr != NULL ? hs_frames_hash(frames, n_frames) : 0;
+	uint64_t hash = 0;
+	uint32_t id = HS_CTX_NONE;
+	int fresh = 0;
+	if (new_ptr != NULL) {
+		hash = hs_frames_hash(frames, n_frames);
+		id = cached_context(frames, n_frames, hash);
+	}
 	int locked = rec_lock();
 	struct pending *p = (struct pending *)(uintptr_t)handle;
 	struct hs_block old = p->blk;
@@ -368,10 +433,13 @@ void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 			/* The real realloc failed: the old block lives on. */
 			put_block(&old);
 		} else {
-			resize_block(&old, (uintptr_t)new_ptr, new_req_bytes, frames, n_frames, hash);
+			resize_block(&old, (uintptr_t)new_ptr, new_req_bytes, frames, n_frames,
+				     hash, &id, &fresh);
 		}
 	}
 	rec_unlock(locked);
+	if (fresh)
+		hs_contexts_remember(&rec.ctxs, id);
 }
 
 int hs_rec_finish(int fd, const char *cmd, const struct hs_symbolizer *sym, char *err,
