@@ -50,10 +50,12 @@ struct hs_block_slot {
 struct hs_block_table {
 	struct hs_block_slot *slots;
 	size_t n_slots;  /* a power of two, or 0 */
-	size_t n_used;   /* live entries */
+	int local;       /* placement: 1 windows by address region, 0 hashed (blocks.c) */
+	/* The counters change on every insert and remove: a line of their
+	 * own, away from what hs_blocks_prefetch reads without the lock. */
+	_Alignas(64) size_t n_used; /* live entries */
 	size_t n_dead;   /* tombstones (only in a table being migrated) */
 	size_t unmapped_bytes; /* leading bytes already given back (old table) */
-	int local;       /* placement: 1 windows by address region, 0 hashed (blocks.c) */
 };
 
 struct hs_block_wide;
