@@ -30,17 +30,31 @@
  * RBP saved at CFA - 16), told apart because the walk through it needs
  * nothing from the rule: the next frame's loads do not wait for the rule
  * lookup, which only confirms the guess (a predicted branch). */
-enum rule_kind { RULE_EMPTY, RULE_OK, RULE_FP, RULE_LAST, RULE_GIVE_UP };
+/* A rule's kind is one byte (read on every frame; no bit-fields): a
+ * general rule is RULE_GENERAL plus its two flags, below RULE_FP. */
+enum rule_kind {
+	RULE_GENERAL = 0,
+	RULE_CFA_RBP = 1,   /* flag: CFA = RBP + cfa_off (else RSP + cfa_off) */
+	RULE_RBP_SAVED = 2, /* flag: the caller's RBP is at CFA + rbp_off */
+	RULE_FP = 4,
+	RULE_LAST = 5,
+	RULE_GIVE_UP = 6,
+};
 
-/* How to find the caller's registers at one code address. */
+/* How to find the caller's registers at one code address.  An empty
+ * cache entry has pc RULE_NO_PC: no walk looks that up (it would be a
+ * return address of 0, where the walk stops), so a lookup compares the
+ * pc alone. */
 struct rule {
 	uintptr_t pc;
-	int32_t cfa_off;   /* CFA = (cfa_rbp ? RBP : RSP) + cfa_off */
-	int16_t rbp_off;   /* caller's RBP at CFA + rbp_off, when rbp_saved */
-	uint8_t cfa_rbp;
-	uint8_t rbp_saved : 1;
-	uint8_t kind : 7;
+	int32_t cfa_off;
+	int16_t rbp_off;
+	uint8_t kind;
 };
+
+#define RULE_NO_PC UINTPTR_MAX
+
+_Static_assert(sizeof(struct rule) == 16, "four rules per cache line");
 
 /* The rule cache is set-associative: a code address hashes to one cache
  * line of four rules, so a lookup reads one line whatever the load (linear
@@ -130,6 +144,12 @@ void hs_stackwalk_invalidate(void)
 	atomic_fetch_add(&g_generation, 1);
 }
 
+/* Empty every rule slot (pc RULE_NO_PC: all bytes 0xff). */
+static void clear_rules(struct walk_cache *c)
+{
+	memset(c->sets, 0xff, sizeof(c->sets));
+}
+
 /* This thread's cache, created on first use with the stack's top. */
 static struct walk_cache *get_cache(void)
 {
@@ -157,6 +177,7 @@ static struct walk_cache *get_cache(void)
 		munmap(c, sizeof(*c));
 		return NULL;
 	}
+	clear_rules(c);
 	c->stack_lo = (uintptr_t)stack_lo;
 	c->stack_hi = (uintptr_t)stack_lo + stack_size;
 	c->generation = atomic_load(&g_generation);
@@ -590,11 +611,12 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 	    (state.cfa_reg != REG_RSP && state.cfa_reg != REG_RBP) ||
 	    state.cfa_off < 8 || state.cfa_off > INT32_MAX || state.rbp_off < INT16_MIN || state.rbp_off > 0)
 		return;
-	out->cfa_rbp = state.cfa_reg == REG_RBP;
 	out->cfa_off = (int32_t)state.cfa_off;
-	out->rbp_saved = state.rbp_how == 1;
 	out->rbp_off = (int16_t)state.rbp_off;
-	out->kind = out->cfa_rbp && out->cfa_off == 16 && out->rbp_saved && out->rbp_off == -16 ? RULE_FP : RULE_OK;
+	out->kind = RULE_GENERAL | (state.cfa_reg == REG_RBP ? RULE_CFA_RBP : 0) |
+		    (state.rbp_how == 1 ? RULE_RBP_SAVED : 0);
+	if (out->kind == (RULE_CFA_RBP | RULE_RBP_SAVED) && out->cfa_off == 16 && out->rbp_off == -16)
+		out->kind = RULE_FP;
 }
 
 /* The cached rule for pc, computed on a miss. */
@@ -604,10 +626,10 @@ static const struct rule *lookup(struct walk_cache *c, uintptr_t pc)
 	struct rule *e = NULL;
 
 	for (unsigned w = 0; w < CACHE_WAYS; w++)
-		if (set->way[w].pc == pc && set->way[w].kind != RULE_EMPTY)
+		if (set->way[w].pc == pc)
 			return &set->way[w];
 	for (unsigned w = 0; w < CACHE_WAYS && e == NULL; w++)
-		if (set->way[w].kind == RULE_EMPTY)
+		if (set->way[w].pc == RULE_NO_PC)
 			e = &set->way[w];
 	if (e == NULL)
 		e = &set->way[c->victim++ % CACHE_WAYS];
@@ -630,7 +652,7 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 	if (c == NULL)
 		return -1;
 	if (c->generation != atomic_load_explicit(&g_generation, memory_order_relaxed)) {
-		memset(c->sets, 0, sizeof(c->sets));
+		clear_rules(c);
 		c->memo[0].n = c->memo[1].n = 0;
 		c->generation = atomic_load(&g_generation);
 	}
@@ -667,13 +689,14 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 			m->rbp_at = rbp | MEMO_CFA_RBP;
 			rbp = *(const uintptr_t *)rbp;
 		} else {
-			if (rule->kind != RULE_OK)
+			if (rule->kind >= RULE_FP)
 				goto give_up;
-			cfa = (rule->cfa_rbp ? rbp : sp) + (uintptr_t)(intptr_t)rule->cfa_off;
+			int cfa_rbp = (rule->kind & RULE_CFA_RBP) != 0;
+			cfa = (cfa_rbp ? rbp : sp) + (uintptr_t)(intptr_t)rule->cfa_off;
 			if (cfa <= sp || cfa > hi || (cfa & 7) != 0)
 				goto give_up;
-			m->rbp_at = rule->cfa_rbp ? MEMO_CFA_RBP : 0;
-			if (rule->rbp_saved) {
+			m->rbp_at = cfa_rbp ? MEMO_CFA_RBP : 0;
+			if (rule->kind & RULE_RBP_SAVED) {
 				uintptr_t at = cfa + (uintptr_t)(intptr_t)rule->rbp_off;
 				if (at < lo || at + 8 > hi || (at & 7) != 0)
 					goto give_up;
