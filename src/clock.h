@@ -22,7 +22,11 @@ struct hs_clock {
 	int64_t coarse_lag_ns;   /* the most the coarse clock was seen behind a precise reading */
 	int64_t bound_coarse_ns; /* the coarse reading behind bound_ms (INT64_MIN: none) */
 	int64_t bound_ms;        /* hs_clock_upper_bound's last answer */
+	unsigned bound_calls_left; /* calls that give bound_ms before the clock is read again */
 };
+
+/* hs_clock_upper_bound reads the coarse clock on one call in this many. */
+#define HS_CLOCK_BOUND_CALLS 4
 
 /* Set up a clock in unit.  Returns 0, or -1 when unit is i and no
  * instruction counter can be opened. */
@@ -33,7 +37,10 @@ int64_t hs_clock_now(struct hs_clock *c, uint64_t churn_bytes);
 
 /* A cheap upper bound of what hs_clock_now would return now (ms unit,
  * once started: from the coarse clock plus one tick, or plus the largest
- * lag seen at a precise reading), or INT64_MAX when there is none.  Lets the caller skip a snapshot without the precise
+ * lag seen at a precise reading), or INT64_MAX when there is none.  The
+ * coarse clock is read on one call in HS_CLOCK_BOUND_CALLS and on the
+ * first call after hs_clock_now; the calls in between repeat the last
+ * answer, which may by then be a few microseconds old.  Lets the caller skip a snapshot without the precise
  * clock, which costs several times more on every malloc. */
 int64_t hs_clock_upper_bound(struct hs_clock *c);
 
