@@ -6,12 +6,6 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
-#if __has_include(<sys/single_threaded.h>)
-#include <sys/single_threaded.h>
-#define HS_SINGLE_THREADED() (__libc_single_threaded != 0)
-#else
-#define HS_SINGLE_THREADED() 0
-#endif
 
 #include "recorder.h"
 
@@ -42,7 +36,7 @@ void hs_freeq_flush(void)
 {
 	if (atomic_load_explicit(&g_queue.n, memory_order_relaxed) == 0)
 		return;
-	if (HS_SINGLE_THREADED()) {
+	if (hs_single_threaded()) {
 		while (atomic_load_explicit(&g_queue.n, memory_order_relaxed) != 0)
 			take_oldest();
 		return;
@@ -57,7 +51,7 @@ void hs_freeq_flush(void)
 
 void hs_freeq_free(void *p)
 {
-	if (!HS_SINGLE_THREADED()) {
+	if (!hs_single_threaded()) {
 		/* Recorded before the real free: no other thread can get p
 		 * back meanwhile. */
 		hs_freeq_flush();

@@ -21,12 +21,6 @@
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
-#if __has_include(<sys/single_threaded.h>)
-#include <sys/single_threaded.h>
-#define HS_SINGLE_THREADED() (__libc_single_threaded != 0)
-#else
-#define HS_SINGLE_THREADED() 0
-#endif
 
 #include "arena.h"
 #include "blocks.h"
@@ -84,7 +78,7 @@ static struct {
  * what to pass to rec_unlock. */
 static inline int rec_lock(void)
 {
-	if (HS_SINGLE_THREADED())
+	if (hs_single_threaded())
 		return 0;
 	pthread_mutex_lock(&rec.lock);
 	return 1;
@@ -268,7 +262,7 @@ static void add_block(uintptr_t ptr, size_t req_bytes, uint32_t slop_bytes, uint
  * costs the same).  No lock. */
 static uint32_t cached_context(const uintptr_t *frames, unsigned n_frames, uint64_t hash)
 {
-	if (HS_SINGLE_THREADED())
+	if (hs_single_threaded())
 		return HS_CTX_NONE;
 	return hs_contexts_cached(&rec.ctxs, frames, n_frames, hash);
 }
@@ -281,7 +275,7 @@ static uint32_t context_of(uint32_t id, const uintptr_t *frames, unsigned n_fram
 	if (id != HS_CTX_NONE)
 		return id;
 	id = hs_contexts_intern(&rec.ctxs, frames, n_frames, hash);
-	*fresh = id != HS_CTX_NONE && !HS_SINGLE_THREADED();
+	*fresh = id != HS_CTX_NONE && !hs_single_threaded();
 	return id;
 }
 
@@ -322,7 +316,7 @@ void hs_rec_free(void *ptr)
 	struct hs_block blk;
 	/* The slot's miss overlaps taking the lock (with no lock to take, the
 	 * remove comes at once and the prefetch would only cost). */
-	if (!HS_SINGLE_THREADED())
+	if (!hs_single_threaded())
 		hs_blocks_prefetch(&rec.blocks, (uintptr_t)ptr);
 	int locked = rec_lock();
 	if (atomic_load(&rec.state) == REC_ON && hs_blocks_remove(&rec.blocks, (uintptr_t)ptr, &blk)) {
@@ -344,7 +338,7 @@ uint64_t hs_rec_realloc_begin(void *old_ptr)
 		return 0;
 	uint64_t handle = 0;
 	struct hs_block blk;
-	if (!HS_SINGLE_THREADED())
+	if (!hs_single_threaded())
 		hs_blocks_prefetch(&rec.blocks, (uintptr_t)old_ptr);
 	int locked = rec_lock();
 	/* One probe, not a find and then a remove: if no pending record can

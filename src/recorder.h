@@ -26,6 +26,22 @@
 #include "options.h"
 #include "symbols.h"
 
+#if __has_include(<sys/single_threaded.h>)
+#include <sys/single_threaded.h>
+#endif
+
+/* Whether the process has a single thread (glibc's own test, the one its
+ * malloc uses): then nothing else can enter the recorder, and no thread
+ * can be created while this one is inside it, so locks may be skipped. */
+static inline int hs_single_threaded(void)
+{
+#if __has_include(<sys/single_threaded.h>)
+	return __libc_single_threaded != 0;
+#else
+	return 0;
+#endif
+}
+
 /* Most frames the preload layer captures per allocation: Massif's depth + 50. */
 #define HS_MAX_FRAMES 256
 

@@ -34,15 +34,8 @@ struct hs_symbolizer fake_symbolizer(const struct fake_sym *rows)
 
 void test_options(struct hs_options *opts)
 {
-	memset(opts, 0, sizeof *opts);
-	strcpy(opts->out_file, "massif.out.%p");
+	hs_options_defaults(opts);
 	opts->time_unit = HS_TIME_BYTES;
-	opts->detailed_freq = 10;
-	opts->max_snapshots = 100;
-	opts->threshold = 1.0;
-	opts->peak_inaccuracy = 1.0;
-	opts->depth = 30;
-	opts->heap_admin = 8;
 }
 
 static char text[TEXT_MAX];

@@ -1,8 +1,8 @@
 /* test_rec_support: shared helpers of the recorder core's Check suites.
  *
  * A fake symbolizer driven by a table (address -> frames, several rows
- * with one address making inline frames), Massif's default options without
- * the option parser, and running the writer into a memory file to compare
+ * with one address making inline frames), Massif's default options
+ * (hs_options_defaults) with the B time unit, and running the writer into a memory file to compare
  * it with Massif's real output.
  */
 #ifndef HS_TEST_REC_SUPPORT_H
