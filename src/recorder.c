@@ -176,6 +176,8 @@ static void normal_attempt(void)
 		return;
 	if (hs_snapshots_normal(&rec.snaps, now(), rec.heap_bytes, rec.extra_bytes, &rec.ctxs) != 0)
 		give_up_locked("out of memory");
+	/* Not due yet, or just taken: the next one is that far off. */
+	hs_clock_hold(&rec.clock, rec.snaps.next_allowed_time);
 }
 
 static void peak_attempt(void)
