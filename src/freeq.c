@@ -4,12 +4,18 @@
 
 #include "freeq.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
 #include "recorder.h"
 
 extern void __libc_free(void *p);
+
+/* With threads, a block of at least this size is recorded and released at
+ * once, not held in the thread's log: a thread that frees a big buffer and
+ * then sleeps must not keep it from the system. */
+#define HS_FREE_NOW_BYTES ((size_t)64 << 10)
 
 /* A ring of released blocks whose free is not recorded yet, oldest at
  * head.  Filled only while the process has one thread; once it has more,
@@ -57,8 +63,12 @@ void hs_freeq_free(void *p)
 		/* Logged, and released only once recorded (threadlog.h): no
 		 * other thread can get p back meanwhile. */
 		hs_freeq_flush();
-		if (!hs_rec_free_logged(p))
+		if (malloc_usable_size(p) >= HS_FREE_NOW_BYTES) {
+			hs_rec_free(p); /* after every logged event */
 			__libc_free(p);
+		} else if (!hs_rec_free_logged(p)) {
+			__libc_free(p);
+		}
 		return;
 	}
 	hs_rec_prefetch(p);

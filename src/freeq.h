@@ -12,7 +12,8 @@
  * records (an allocation, a realloc, the final snapshot, a fork) first
  * takes the deferred frees (hs_freeq_flush).  With more than one thread,
  * frees go into the thread's log and the block is released once the free
- * is recorded (hs_rec_free_logged); frees deferred while the process had
+ * is recorded (hs_rec_free_logged), but a big block (64 KiB or more) is
+ * recorded and released at once; frees deferred while the process had
  * one thread are taken, under a lock, by whichever thread next enters the
  * recorder, before it logs anything.  Callers raise the preload guard.
  */
