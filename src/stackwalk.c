@@ -41,18 +41,19 @@ enum rule_kind {
 	RULE_GIVE_UP = 6,
 };
 
-/* How to find the caller's registers at one code address.  An empty
- * cache entry has pc RULE_NO_PC: no walk looks that up (it would be a
- * return address of 0, where the walk stops), so a lookup compares the
- * pc alone. */
+/* How to find the caller's registers at one return address (the rule is
+ * the call instruction's, at ra - 1; keyed on ra itself, the lookup does
+ * not wait for a subtraction).  An empty cache entry has ra RULE_NO_RA:
+ * no walk looks that up (the walk stops at a return address of 0), so a
+ * lookup compares the ra alone. */
 struct rule {
-	uintptr_t pc;
+	uintptr_t ra;
 	int32_t cfa_off;
 	int16_t rbp_off;
 	uint8_t kind;
 };
 
-#define RULE_NO_PC UINTPTR_MAX
+#define RULE_NO_RA 0
 
 _Static_assert(sizeof(struct rule) == 16, "four rules per cache line");
 
@@ -60,7 +61,11 @@ _Static_assert(sizeof(struct rule) == 16, "four rules per cache line");
  * line of four rules, so a lookup reads one line whatever the load (linear
  * probing here averaged five probes on python3's 2,700 call sites). */
 #define CACHE_WAYS 4
+#ifdef HS_STACKWALK_SET_BITS /* a unit test's small cache: misses and evictions */
+#define CACHE_SET_BITS HS_STACKWALK_SET_BITS
+#else
 #define CACHE_SET_BITS 10
+#endif
 #define CACHE_SETS (1u << CACHE_SET_BITS) /* x 4 ways x 16 bytes: 64 KiB per thread */
 
 struct rule_set {
@@ -157,10 +162,10 @@ static void memo_forget(struct walk_cache *c)
 	}
 }
 
-/* Empty every rule slot (pc RULE_NO_PC: all bytes 0xff). */
+/* Empty every rule slot (ra RULE_NO_RA: all bytes 0). */
 static void clear_rules(struct walk_cache *c)
 {
-	memset(c->sets, 0xff, sizeof(c->sets));
+	memset(c->sets, 0, sizeof(c->sets));
 }
 
 /* This thread's cache, created on first use with the stack's top. */
@@ -508,7 +513,6 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 	int has_z = 0;
 	struct cfa_state init, state;
 
-	out->pc = pc;
 	out->kind = RULE_GIVE_UP;
 	if (_dl_find_object((void *)pc, &fo) != 0 || fo.dlfo_eh_frame == NULL)
 		return;
@@ -633,36 +637,52 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 		out->kind = RULE_FP;
 }
 
-/* A miss: compute pc's rule into a free way of set, or else into the
+/* A miss: compute ra's rule into a free way of set, or else into the
  * ways in turn.  Out of line, so the walk's registers stay its own. */
 __attribute__((noinline, cold)) static const struct rule *lookup_miss(struct walk_cache *c,
-								      struct rule_set *set, uintptr_t pc)
+								      struct rule_set *set, uintptr_t ra)
 {
 	struct rule *e = NULL;
 
 	for (unsigned w = 0; w < CACHE_WAYS && e == NULL; w++)
-		if (set->way[w].pc == RULE_NO_PC)
+		if (set->way[w].ra == RULE_NO_RA)
 			e = &set->way[w];
 	if (e == NULL)
 		e = &set->way[c->victim++ % CACHE_WAYS];
-	compute_rule(pc, e);
+	compute_rule(ra - 1, e);
+	e->ra = ra;
 	return e;
 }
 
-/* The cached rule for pc, computed on a miss. */
-static inline const struct rule *lookup(struct walk_cache *c, uintptr_t pc)
+/* The set of return address ra: its low CACHE_SET_BITS bits folded with
+ * the next ones, computed as a byte offset (shifts, xor, mask).  In code
+ * without frame pointers the next CFA waits for the rule, so this is on
+ * the walk's critical path: a multiplicative hash took three cycles more. */
+static inline struct rule_set *rule_set_of(struct walk_cache *c, uintptr_t ra)
 {
-	struct rule_set *set = &c->sets[(pc * 0x9E3779B97F4A7C15ull) >> (64 - CACHE_SET_BITS)];
+	_Static_assert(sizeof(struct rule_set) == 1 << 6, "a set is 64 bytes");
+#if CACHE_SET_BITS >= 6
+	uintptr_t off = ((ra << 6) ^ (ra >> (CACHE_SET_BITS - 6))) & ((uintptr_t)(CACHE_SETS - 1) << 6);
+#else
+	uintptr_t off = ((ra ^ (ra >> CACHE_SET_BITS)) & (CACHE_SETS - 1)) << 6;
+#endif
+	return (struct rule_set *)((char *)c->sets + off);
+}
 
-	if (set->way[0].pc == pc)
+/* The cached rule for return address ra (not 0), computed on a miss. */
+static inline const struct rule *lookup(struct walk_cache *c, uintptr_t ra)
+{
+	struct rule_set *set = rule_set_of(c, ra);
+
+	if (set->way[0].ra == ra)
 		return &set->way[0];
-	if (set->way[1].pc == pc)
+	if (set->way[1].ra == ra)
 		return &set->way[1];
-	if (set->way[2].pc == pc)
+	if (set->way[2].ra == ra)
 		return &set->way[2];
-	if (set->way[3].pc == pc)
+	if (set->way[3].ra == ra)
 		return &set->way[3];
-	return lookup_miss(c, set, pc);
+	return lookup_miss(c, set, ra);
 }
 
 /* Entry point of the walk proper, jumped to by the hs_stackwalk stub with
@@ -702,7 +722,7 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 	ra = *(const uintptr_t *)entry_sp;
 	sp = entry_sp + 8;
 	while (fr < fr_end && ra != 0) {
-		const struct rule *rule = lookup(c, ra - 1);
+		const struct rule *rule = lookup(c, ra);
 		uintptr_t cfa;
 
 		*fr++ = ra - 1;
@@ -743,10 +763,9 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 
 		/* The same state as the last walk had at this CFA: take its
 		 * frames for as long as the words they were read from agree.
-		 * The scan to this CFA usually moves one frame or none: that
-		 * step is taken without a branch, the rest by the loop. */
-		lk += lk->cfa < sp;
-		while (__builtin_expect(lk->cfa < sp, 0))
+		 * (The scan stays a branch: a branch-free step made each
+		 * frame's scan wait for the last one's load.) */
+		while (lk->cfa < sp)
 			lk++;
 		if (__builtin_expect(((lk->cfa ^ sp) | (lk->ra ^ ra)) == 0, 0) &&
 		    (lk->rbp == rbp || !memo_needs_rbp(lk, lk_end))) {
