@@ -783,10 +783,10 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 				if (at != 0)
 					rbp = e->rbp; /* else the RBP kept is this walk's own */
 				*fr++ = ra - 1;
-				m->cfa = sp = e->cfa;
+				sp = e->cfa;
+				ra = e->ra;
+				*m = *e; /* a block copy, then this walk's RBP */
 				m->rbp = rbp;
-				m->ra = ra = e->ra;
-				m->rbp_at = e->rbp_at;
 			}
 			lk = e;
 		}
