@@ -41,18 +41,19 @@ enum rule_kind {
 	RULE_GIVE_UP = 6,
 };
 
-/* How to find the caller's registers at one code address.  An empty
- * cache entry has pc RULE_NO_PC: no walk looks that up (it would be a
- * return address of 0, where the walk stops), so a lookup compares the
- * pc alone. */
+/* How to find the caller's registers at one return address (the rule is
+ * the call instruction's, at ra - 1; keyed on ra itself, the lookup does
+ * not wait for a subtraction).  An empty cache entry has ra RULE_NO_RA:
+ * no walk looks that up (the walk stops at a return address of 0), so a
+ * lookup compares the ra alone. */
 struct rule {
-	uintptr_t pc;
+	uintptr_t ra;
 	int32_t cfa_off;
 	int16_t rbp_off;
 	uint8_t kind;
 };
 
-#define RULE_NO_PC UINTPTR_MAX
+#define RULE_NO_RA 0
 
 _Static_assert(sizeof(struct rule) == 16, "four rules per cache line");
 
@@ -60,7 +61,11 @@ _Static_assert(sizeof(struct rule) == 16, "four rules per cache line");
  * line of four rules, so a lookup reads one line whatever the load (linear
  * probing here averaged five probes on python3's 2,700 call sites). */
 #define CACHE_WAYS 4
+#ifdef HS_STACKWALK_SET_BITS /* a unit test's small cache: misses and evictions */
+#define CACHE_SET_BITS HS_STACKWALK_SET_BITS
+#else
 #define CACHE_SET_BITS 10
+#endif
 #define CACHE_SETS (1u << CACHE_SET_BITS) /* x 4 ways x 16 bytes: 64 KiB per thread */
 
 struct rule_set {
@@ -85,27 +90,31 @@ struct memo_frame {
 
 #define MEMO_FRAMES 320 /* at least HS_MAX_FRAMES plus the recorder's own */
 
-/* Whether the walk after frame k of memo used the RBP it had there: the
- * first frame further out that either computes its CFA from RBP (yes) or
- * restores RBP from the stack (no) decides.  A frame in RBP-less code
- * leaves a scratch value in RBP that changes from call to call, and this
- * lets the walk reuse the frames above it all the same. */
-static int memo_needs_rbp(const struct memo_frame *f, unsigned k, unsigned n)
+/* Whether the walk after memo frame f used the RBP it had there: the
+ * first frame further out (before end) that either computes its CFA from
+ * RBP (yes) or restores RBP from the stack (no) decides.  A frame in
+ * RBP-less code leaves a scratch value in RBP that changes from call to
+ * call, and this lets the walk reuse the frames above it all the same. */
+static int memo_needs_rbp(const struct memo_frame *f, const struct memo_frame *end)
 {
-	for (k++; k < n; k++) {
-		if (f[k].rbp_at & MEMO_CFA_RBP)
+	for (f++; f < end; f++) {
+		if (f->rbp_at & MEMO_CFA_RBP)
 			return 1;
-		if (f[k].rbp_at != 0)
+		if (f->rbp_at != 0)
 			return 0;
 	}
 	return 1; /* the walk may go on from the last frame's state */
 }
 
-/* The frames of the thread's last walk, innermost first. */
+/* The frames of the thread's last walk, innermost first, then a sentinel
+ * frame with CFA MEMO_END: it stops the walk's scan for a CFA at or above
+ * its own without a bound check, and matches no state. */
 struct walk_memo {
 	unsigned n; /* frames with a state; 0 when there is nothing to reuse */
-	struct memo_frame f[MEMO_FRAMES];
+	struct memo_frame f[MEMO_FRAMES + 1];
 };
+
+#define MEMO_END UINTPTR_MAX
 
 struct walk_cache {
 	unsigned generation;
@@ -144,10 +153,19 @@ void hs_stackwalk_invalidate(void)
 	atomic_fetch_add(&g_generation, 1);
 }
 
-/* Empty every rule slot (pc RULE_NO_PC: all bytes 0xff). */
+/* Forget both remembered walks. */
+static void memo_forget(struct walk_cache *c)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		c->memo[i].n = 0;
+		c->memo[i].f[0].cfa = MEMO_END;
+	}
+}
+
+/* Empty every rule slot (ra RULE_NO_RA: all bytes 0). */
 static void clear_rules(struct walk_cache *c)
 {
-	memset(c->sets, 0xff, sizeof(c->sets));
+	memset(c->sets, 0, sizeof(c->sets));
 }
 
 /* This thread's cache, created on first use with the stack's top. */
@@ -178,6 +196,7 @@ static struct walk_cache *get_cache(void)
 		return NULL;
 	}
 	clear_rules(c);
+	memo_forget(c);
 	c->stack_lo = (uintptr_t)stack_lo;
 	c->stack_hi = (uintptr_t)stack_lo + stack_size;
 	c->generation = atomic_load(&g_generation);
@@ -494,7 +513,6 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 	int has_z = 0;
 	struct cfa_state init, state;
 
-	out->pc = pc;
 	out->kind = RULE_GIVE_UP;
 	if (_dl_find_object((void *)pc, &fo) != 0 || fo.dlfo_eh_frame == NULL)
 		return;
@@ -619,22 +637,52 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 		out->kind = RULE_FP;
 }
 
-/* The cached rule for pc, computed on a miss. */
-static const struct rule *lookup(struct walk_cache *c, uintptr_t pc)
+/* A miss: compute ra's rule into a free way of set, or else into the
+ * ways in turn.  Out of line, so the walk's registers stay its own. */
+__attribute__((noinline, cold)) static const struct rule *lookup_miss(struct walk_cache *c,
+								      struct rule_set *set, uintptr_t ra)
 {
-	struct rule_set *set = &c->sets[(pc * 0x9E3779B97F4A7C15ull) >> (64 - CACHE_SET_BITS)];
 	struct rule *e = NULL;
 
-	for (unsigned w = 0; w < CACHE_WAYS; w++)
-		if (set->way[w].pc == pc)
-			return &set->way[w];
 	for (unsigned w = 0; w < CACHE_WAYS && e == NULL; w++)
-		if (set->way[w].pc == RULE_NO_PC)
+		if (set->way[w].ra == RULE_NO_RA)
 			e = &set->way[w];
 	if (e == NULL)
 		e = &set->way[c->victim++ % CACHE_WAYS];
-	compute_rule(pc, e);
+	compute_rule(ra - 1, e);
+	e->ra = ra;
 	return e;
+}
+
+/* The set of return address ra: its low CACHE_SET_BITS bits folded with
+ * the next ones, computed as a byte offset (shifts, xor, mask).  In code
+ * without frame pointers the next CFA waits for the rule, so this is on
+ * the walk's critical path: a multiplicative hash took three cycles more. */
+static inline struct rule_set *rule_set_of(struct walk_cache *c, uintptr_t ra)
+{
+	_Static_assert(sizeof(struct rule_set) == 1 << 6, "a set is 64 bytes");
+#if CACHE_SET_BITS >= 6
+	uintptr_t off = ((ra << 6) ^ (ra >> (CACHE_SET_BITS - 6))) & ((uintptr_t)(CACHE_SETS - 1) << 6);
+#else
+	uintptr_t off = ((ra ^ (ra >> CACHE_SET_BITS)) & (CACHE_SETS - 1)) << 6;
+#endif
+	return (struct rule_set *)((char *)c->sets + off);
+}
+
+/* The cached rule for return address ra (not 0), computed on a miss. */
+static inline const struct rule *lookup(struct walk_cache *c, uintptr_t ra)
+{
+	struct rule_set *set = rule_set_of(c, ra);
+
+	if (set->way[0].ra == ra)
+		return &set->way[0];
+	if (set->way[1].ra == ra)
+		return &set->way[1];
+	if (set->way[2].ra == ra)
+		return &set->way[2];
+	if (set->way[3].ra == ra)
+		return &set->way[3];
+	return lookup_miss(c, set, ra);
 }
 
 /* Entry point of the walk proper, jumped to by the hs_stackwalk stub with
@@ -644,56 +692,58 @@ __attribute__((visibility("hidden"))) int hs_stackwalk_from(uintptr_t *frames, u
 int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintptr_t rbp)
 {
 	struct walk_cache *c = get_cache();
-	const struct walk_memo *last;
+	const struct memo_frame *lk, *lk_end;
 	struct walk_memo *next;
+	struct memo_frame *m;
+	uintptr_t *fr, *fr_end;
 	uintptr_t sp, ra, lo, hi;
-	unsigned n = 0, k = 0, last_n;
 
 	if (c == NULL)
 		return -1;
 	if (c->generation != atomic_load_explicit(&g_generation, memory_order_relaxed)) {
 		clear_rules(c);
-		c->memo[0].n = c->memo[1].n = 0;
+		memo_forget(c);
 		c->generation = atomic_load(&g_generation);
 	}
-	lo = entry_sp;
 	hi = c->stack_hi;
 	if (entry_sp < c->stack_lo || entry_sp + 8 > hi)
 		return -1; /* on another stack (sigaltstack): let libunwind do it */
+	/* Rounded down, lo is still inside the stack, and an 8-aligned RBP
+	 * more than 16 bytes below a CFA above lo + 8 is at or above it. */
+	lo = entry_sp & ~(uintptr_t)7;
 	if (max > MEMO_FRAMES)
 		max = MEMO_FRAMES;
-	last = &c->memo[c->memo_cur];
+	lk = c->memo[c->memo_cur].f;
+	lk_end = lk + c->memo[c->memo_cur].n;
 	next = &c->memo[c->memo_cur ^ 1];
-	last_n = last->n;
+	m = next->f;
+	fr = frames;
+	fr_end = frames + max;
 	ra = *(const uintptr_t *)entry_sp;
 	sp = entry_sp + 8;
-	while (n < max && ra != 0) {
-		const struct rule *rule = lookup(c, ra - 1);
-		struct memo_frame *m = &next->f[n];
+	while (fr < fr_end && ra != 0) {
+		const struct rule *rule = lookup(c, ra);
 		uintptr_t cfa;
 
-		frames[n++] = ra - 1;
-		if (rule->kind == RULE_LAST) {
-			n--; /* the outermost frame has no state to remember */
-			next->n = n;
-			n++;
-			c->memo_cur ^= 1;
-			return (int)n;
-		}
+		*fr++ = ra - 1;
 		if (__builtin_expect(rule->kind == RULE_FP, 1)) {
 			/* Every read stays inside the live part of this thread's
-			 * stack (the saved RBP is at CFA - 16 = RBP). */
+			 * stack: sp < cfa <= hi, and the saved RBP is at
+			 * CFA - 16 = RBP, at or above lo (see above). */
 			cfa = rbp + 16;
-			if (cfa <= sp || cfa > hi || (cfa & 7) != 0 || rbp < lo)
+			if (__builtin_expect((cfa - sp - 1 >= hi - sp) | ((cfa & 7) != 0), 0))
 				goto give_up;
 			m->rbp_at = rbp | MEMO_CFA_RBP;
 			rbp = *(const uintptr_t *)rbp;
 		} else {
-			if (rule->kind >= RULE_FP)
-				goto give_up;
+			if (rule->kind >= RULE_FP) {
+				if (rule->kind != RULE_LAST)
+					goto give_up;
+				break; /* the outermost frame has no state to remember */
+			}
 			int cfa_rbp = (rule->kind & RULE_CFA_RBP) != 0;
 			cfa = (cfa_rbp ? rbp : sp) + (uintptr_t)(intptr_t)rule->cfa_off;
-			if (cfa <= sp || cfa > hi || (cfa & 7) != 0)
+			if ((cfa - sp - 1 >= hi - sp) | ((cfa & 7) != 0))
 				goto give_up;
 			m->rbp_at = cfa_rbp ? MEMO_CFA_RBP : 0;
 			if (rule->kind & RULE_RBP_SAVED) {
@@ -709,18 +759,21 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 		m->cfa = cfa;
 		m->rbp = rbp;
 		m->ra = ra;
+		m++;
 
 		/* The same state as the last walk had at this CFA: take its
-		 * frames for as long as the words they were read from agree. */
-		while (k < last_n && last->f[k].cfa < sp)
-			k++;
-		if (k < last_n && last->f[k].cfa == sp && last->f[k].ra == ra &&
-		    (last->f[k].rbp == rbp || !memo_needs_rbp(last->f, k, last_n))) {
-			const struct memo_frame *e = &last->f[k + 1];
-			const struct memo_frame *end = &last->f[last_n];
-			if ((size_t)(end - e) > max - n)
-				end = e + (max - n);
-			m = &next->f[n];
+		 * frames for as long as the words they were read from agree.
+		 * (The scan stays a branch: a branch-free step made each
+		 * frame's scan wait for the last one's load.) */
+		while (lk->cfa < sp)
+			lk++;
+		if (__builtin_expect(((lk->cfa ^ sp) | (lk->ra ^ ra)) == 0, 0) &&
+		    (lk->rbp == rbp || !memo_needs_rbp(lk, lk_end))) {
+			const struct memo_frame *e = lk + 1;
+			const struct memo_frame *end = lk_end;
+
+			if (end - e > fr_end - fr)
+				end = e + (fr_end - fr);
 			for (; e < end; e++, m++) {
 				uintptr_t at = MEMO_RBP_AT(e);
 				if (at != 0 && (at < lo || *(const uintptr_t *)at != e->rbp))
@@ -729,21 +782,22 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 					break;
 				if (at != 0)
 					rbp = e->rbp; /* else the RBP kept is this walk's own */
-				frames[n++] = ra - 1;
-				m->cfa = sp = e->cfa;
+				*fr++ = ra - 1;
+				sp = e->cfa;
+				ra = e->ra;
+				*m = *e; /* a block copy, then this walk's RBP */
 				m->rbp = rbp;
-				m->ra = ra = e->ra;
-				m->rbp_at = e->rbp_at;
 			}
-			k = (unsigned)(e - last->f);
+			lk = e;
 		}
 	}
-	next->n = n;
+	next->n = (unsigned)(m - next->f);
+	m->cfa = MEMO_END;
 	c->memo_cur ^= 1;
-	return (int)n;
+	return (int)(fr - frames);
 
 give_up:
-	c->memo[0].n = c->memo[1].n = 0;
+	memo_forget(c);
 	return -1;
 }
 

@@ -22,7 +22,7 @@
 
 #include "stackwalk.h"
 
-#define MAX 200
+#define MAX 512
 
 static uintptr_t fast[MAX], slow[MAX];
 static int n_fast, n_slow;
@@ -219,6 +219,25 @@ START_TEST(reuse_then_walk_further)
 }
 END_TEST
 
+START_TEST(walk_capped_at_memo_size)
+{
+	/* Deeper than the walk remembers (320 frames): the walk stops there,
+	 * twice in a row (the second one reusing the first), and each frame it
+	 * gives is libunwind's. */
+	for (int round = 0; round < 2; round++) {
+		hs_test_chain(400);
+		ck_assert_int_gt(n_slow, 400);
+		ck_assert_int_eq(n_fast, 320);
+		for (int i = 1; i < n_fast; i++)
+			ck_assert(fast[i] == slow[i] - 1 || fast[i] == slow[i]);
+	}
+	/* Then a shallow stack: the scan of the remembered walk goes past
+	 * its last frame to the end mark, and nothing is reused wrongly. */
+	hs_test_chain(3);
+	assert_same_trace();
+}
+END_TEST
+
 START_TEST(reuse_random_shapes)
 {
 	/* Many stacks that share some levels and not others, in a row: each
@@ -297,6 +316,7 @@ int main(void)
 	tcase_add_test(tc, after_invalidate);
 	tcase_add_test(tc, reuse_stops_where_stacks_differ);
 	tcase_add_test(tc, reuse_then_walk_further);
+	tcase_add_test(tc, walk_capped_at_memo_size);
 	tcase_add_test(tc, reuse_random_shapes);
 	tcase_add_test(tc, other_thread);
 	tcase_add_test(tc, alternate_signal_stack_gives_up);
