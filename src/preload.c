@@ -10,7 +10,10 @@
  * Reentrancy: a per-thread guard (initial-exec TLS) is raised while this
  * thread is inside the recorder or inside glibc's allocator on our behalf.
  * Any heap call made while it is raised (by the recorder, libunwind, libdw,
- * dlopen, or a signal handler that interrupted us) is forwarded uncounted.
+ * dlopen, or a signal handler that interrupted us) goes uncounted to the
+ * recorder's own heap (ownheap.h), so the program's glibc heap stays as it
+ * would be without us.  free, realloc and malloc_usable_size of an own
+ * block go to the own heap whoever calls them.
  * So a signal handler calling malloc never deadlocks on the recorder's
  * lock: if it interrupted this thread inside the recorder, its allocation
  * simply goes unrecorded.
@@ -41,6 +44,7 @@
 #include "freeq.h"
 #include "options.h"
 #include "outfile.h"
+#include "ownheap.h"
 #include "recorder.h"
 #include "stackwalk.h"
 #include "symbols.h"
@@ -58,8 +62,8 @@ extern void *__libc_memalign(size_t align, size_t n);
 extern void *__libc_valloc(size_t n);
 extern void *__libc_pvalloc(size_t n);
 
-/* Raised while this thread is inside the recorder: nested heap calls pass
- * through uncounted. */
+/* Raised while this thread is inside the recorder: nested heap calls go
+ * uncounted to the own heap. */
 static __thread int tl_guard __attribute__((tls_model("initial-exec")));
 
 enum { ST_NEW, ST_STARTING, ST_READY, ST_OFF };
@@ -174,7 +178,9 @@ HS_EXPORT void *malloc(size_t n)
 {
 	void *p;
 
-	if (HS_UNLIKELY(tl_guard) || !ready())
+	if (HS_UNLIKELY(tl_guard))
+		return hs_ownheap_malloc(n);
+	if (!ready())
 		return __libc_malloc(n);
 	tl_guard++;
 	p = __libc_malloc(n);
@@ -189,6 +195,10 @@ HS_EXPORT void free(void *p)
 {
 	if (p == NULL)
 		return;
+	if (HS_UNLIKELY(hs_ownheap_owns(p))) {
+		hs_ownheap_free(p);
+		return;
+	}
 	if (HS_UNLIKELY(tl_guard) || !ready()) {
 		__libc_free(p);
 		return;
@@ -206,7 +216,9 @@ HS_EXPORT void *calloc(size_t m, size_t n)
 	size_t total;
 	void *p;
 
-	if (HS_UNLIKELY(tl_guard) || !ready() || __builtin_mul_overflow(m, n, &total))
+	if (HS_UNLIKELY(tl_guard))
+		return hs_ownheap_calloc(m, n);
+	if (!ready() || __builtin_mul_overflow(m, n, &total))
 		return __libc_calloc(m, n);
 	tl_guard++;
 	p = __libc_calloc(m, n);
@@ -243,10 +255,13 @@ static void *do_realloc(void *p, size_t n)
 	return q;
 }
 
-/* glibc's realloc, with its NULL and zero-size cases. */
+/* glibc's realloc, with its NULL and zero-size cases.  An own block stays
+ * own and unrecorded: it was never recorded as allocated. */
 HS_EXPORT void *realloc(void *p, size_t n)
 {
-	if (HS_UNLIKELY(tl_guard) || !ready())
+	if (HS_UNLIKELY(tl_guard) || HS_UNLIKELY(hs_ownheap_owns(p)))
+		return hs_ownheap_realloc(p, n);
+	if (!ready())
 		return __libc_realloc(p, n);
 	if (p == NULL)
 		return malloc(n);
@@ -275,7 +290,9 @@ static void *aligned(size_t align, size_t n, size_t req)
 {
 	void *p;
 
-	if (HS_UNLIKELY(tl_guard) || !ready())
+	if (HS_UNLIKELY(tl_guard))
+		return hs_ownheap_memalign(align, n);
+	if (!ready())
 		return __libc_memalign(align, n);
 	tl_guard++;
 	p = __libc_memalign(align, n);
@@ -318,7 +335,9 @@ HS_EXPORT void *valloc(size_t n)
 {
 	void *p;
 
-	if (HS_UNLIKELY(tl_guard) || !ready())
+	if (HS_UNLIKELY(tl_guard))
+		return hs_ownheap_memalign((size_t)sysconf(_SC_PAGESIZE), n);
+	if (!ready())
 		return __libc_valloc(n);
 	tl_guard++;
 	p = __libc_valloc(n);
@@ -335,6 +354,8 @@ HS_EXPORT void *pvalloc(size_t n)
 	size_t req = n == 0 ? page : (n + page - 1) / page * page;
 	void *p;
 
+	if (HS_UNLIKELY(tl_guard) && n <= SIZE_MAX - page)
+		return hs_ownheap_memalign(page, req);
 	if (HS_UNLIKELY(tl_guard) || !ready())
 		return __libc_pvalloc(n);
 	tl_guard++;
@@ -344,6 +365,26 @@ HS_EXPORT void *pvalloc(size_t n)
 	if (p != NULL)
 		record_alloc(p, req);
 	return p;
+}
+
+/* glibc's malloc_usable_size, or the own heap's for an own block (glibc
+ * would read our header as a chunk of its own). */
+HS_EXPORT size_t malloc_usable_size(void *p)
+{
+	static size_t (*real_usable_size)(void *);
+
+	if (p == NULL)
+		return 0;
+	if (hs_ownheap_owns(p))
+		return hs_ownheap_usable_size(p);
+	if (HS_UNLIKELY(real_usable_size == NULL)) {
+		tl_guard++;
+		real_usable_size = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
+		tl_guard--;
+		if (real_usable_size == NULL)
+			return 0;
+	}
+	return real_usable_size(p);
 }
 
 /* ---------------------------------------------------------------------
@@ -788,11 +829,13 @@ static void on_fork_prepare(void)
 	tl_guard++;
 	hs_freeq_flush();
 	hs_rec_atfork_prepare();
+	hs_ownheap_atfork_prepare(); /* last: the steps above may allocate */
 }
 
 /* The parent goes on recording. */
 static void on_fork_parent(void)
 {
+	hs_ownheap_atfork_parent();
 	hs_rec_atfork_parent();
 	tl_guard--;
 }
@@ -800,6 +843,7 @@ static void on_fork_parent(void)
 /* The child records on with its own file name and pid. */
 static void on_fork_child(void)
 {
+	hs_ownheap_atfork_child();
 	hs_rec_atfork_child();
 	g_pid = (pid_t)syscall(SYS_getpid);
 	if (hs_outfile_child_pattern(g_pattern, sizeof(g_pattern)) != 0)
@@ -930,6 +974,7 @@ static void lib_init(void)
 	if (!atomic_compare_exchange_strong(&g_state, &expected, ST_STARTING))
 		return; /* another thread is starting us: its calls go unrecorded meanwhile */
 	tl_guard++;
+	hs_ownheap_init(HS_OWNHEAP_DEFAULT_BYTES);
 	resolve_reals();
 	g_pid = (pid_t)syscall(SYS_getpid);
 	hs_options_defaults(&g_opts);
