@@ -81,6 +81,12 @@ int hs_clock_init(struct hs_clock *c, enum hs_time_unit unit)
 	c->bound_coarse_ns = INT64_MIN;
 	c->bound_ms = 0;
 	c->bound_calls_left = 0;
+	c->bound_calls = 0;
+	c->precise_ns[0] = c->precise_ns[1] = 0;
+	c->precise_calls[0] = c->precise_calls[1] = 0;
+	c->hold_calls_left = 0;
+	c->hold_due_ns = 0;
+	c->hold_ms = 0;
 	struct timespec res;
 	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0 && res.tv_sec == 0 && res.tv_nsec > 0)
 		c->coarse_tick_ns = res.tv_nsec;
@@ -106,6 +112,10 @@ int64_t hs_clock_now(struct hs_clock *c, uint64_t churn_bytes)
 		raw = monotonic_ns();
 		learn_coarse_lag(c, raw);
 		c->bound_calls_left = 0; /* the next bound reads the clock again */
+		c->precise_ns[1] = c->precise_ns[0];
+		c->precise_calls[1] = c->precise_calls[0];
+		c->precise_ns[0] = raw;
+		c->precise_calls[0] = c->bound_calls;
 		break;
 	}
 	if (!c->started) {
@@ -123,6 +133,15 @@ int64_t hs_clock_upper_bound(struct hs_clock *c)
 {
 	if (c->unit != HS_TIME_MS || !c->started || c->coarse_tick_ns == 0)
 		return INT64_MAX;
+	c->bound_calls++;
+	if (c->hold_calls_left > 0) {
+		/* The coarse clock ends the hold early, read as often as below. */
+		c->hold_calls_left--;
+		if (c->hold_calls_left % HS_CLOCK_BOUND_CALLS != 0 || coarse_ns() < c->hold_due_ns)
+			return c->hold_ms;
+		c->hold_calls_left = 0;
+		c->bound_calls_left = 0;
+	}
 	/* Read the coarse clock on one call in HS_CLOCK_BOUND_CALLS: it costs
 	 * about 9 ns, a few percent of a malloc's recording.  In between, the
 	 * last answer stands, so a snapshot due meanwhile comes at most that
@@ -146,6 +165,26 @@ int64_t hs_clock_upper_bound(struct hs_clock *c)
 	c->bound_coarse_ns = ns;
 	c->bound_ms = t < 0 ? 0 : t;
 	return c->bound_ms;
+}
+
+/* Most calls a hold lasts, whatever the rate. */
+#define HS_CLOCK_HOLD_MAX_CALLS (1u << 24)
+
+void hs_clock_hold(struct hs_clock *c, int64_t due_ms)
+{
+	if (c->unit != HS_TIME_MS || !c->started || c->coarse_tick_ns == 0 || due_ms <= 0 ||
+	    due_ms > INT64_MAX / 2000000)
+		return;
+	int64_t due_ns = c->origin + due_ms * 1000000;
+	int64_t left_ns = due_ns - c->precise_ns[0];
+	int64_t span_ns = c->precise_ns[0] - c->precise_ns[1];
+	uint64_t span_calls = c->precise_calls[0] - c->precise_calls[1];
+	if (left_ns <= 0 || span_ns <= 0 || c->precise_ns[1] == 0)
+		return;
+	double calls = (double)left_ns / (double)span_ns * (double)span_calls / 2;
+	c->hold_calls_left = calls < HS_CLOCK_HOLD_MAX_CALLS ? (unsigned)calls : HS_CLOCK_HOLD_MAX_CALLS;
+	c->hold_due_ns = due_ns;
+	c->hold_ms = due_ms - 1;
 }
 
 void hs_clock_close(struct hs_clock *c)

@@ -23,6 +23,12 @@ struct hs_clock {
 	int64_t bound_coarse_ns; /* the coarse reading behind bound_ms (INT64_MIN: none) */
 	int64_t bound_ms;        /* hs_clock_upper_bound's last answer */
 	unsigned bound_calls_left; /* calls that give bound_ms before the clock is read again */
+	uint64_t bound_calls;    /* hs_clock_upper_bound calls so far */
+	int64_t precise_ns[2];   /* the last two precise readings, newest first... */
+	uint64_t precise_calls[2]; /* ...and bound_calls at each */
+	unsigned hold_calls_left; /* calls hs_clock_hold still answers for */
+	int64_t hold_due_ns;     /* when the held snapshot is due (CLOCK_MONOTONIC) */
+	int64_t hold_ms;         /* the answer while holding: just below it */
 };
 
 /* hs_clock_upper_bound reads the coarse clock on one call in this many. */
@@ -43,6 +49,17 @@ int64_t hs_clock_now(struct hs_clock *c, uint64_t churn_bytes);
  * answer, which may by then be a few microseconds old.  Lets the caller skip a snapshot without the precise
  * clock, which costs several times more on every malloc. */
 int64_t hs_clock_upper_bound(struct hs_clock *c);
+
+/* A precise reading (hs_clock_now) just found the next snapshot due at
+ * due_ms and not yet: for about half the calls the time left should take,
+ * at the rate of calls seen between the last two precise readings,
+ * hs_clock_upper_bound answers due_ms - 1, so the precise clock is not
+ * read on every call of the last few milliseconds (the coarse clock's
+ * margin, 14 ms on a virtual machine, was one precise reading in nine
+ * mallocs).  If the calls slow down, the hold ends when the coarse clock
+ * reaches due_ms: the snapshot then comes at most the coarse clock's lag
+ * late.  ms unit only. */
+void hs_clock_hold(struct hs_clock *c, int64_t due_ms);
 
 /* Whether this machine gives user-space instruction counts (for --time-unit=i). */
 int hs_clock_instructions_available(void);

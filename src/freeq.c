@@ -4,12 +4,18 @@
 
 #include "freeq.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
 #include "recorder.h"
 
 extern void __libc_free(void *p);
+
+/* With threads, a block of at least this size is recorded and released at
+ * once, not held in the thread's log: a thread that frees a big buffer and
+ * then sleeps must not keep it from the system. */
+#define HS_FREE_NOW_BYTES ((size_t)64 << 10)
 
 /* A ring of released blocks whose free is not recorded yet, oldest at
  * head.  Filled only while the process has one thread; once it has more,
@@ -22,19 +28,21 @@ static struct {
 
 static pthread_mutex_t g_queue_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Record the oldest deferred free. */
+/* Record the oldest deferred free.  The count drops after the record, so
+ * a thread that sees the queue empty knows every free in it is recorded
+ * (its address may be handed out again and logged). */
 static void take_oldest(void)
 {
 	void *p = g_queue.blocks[g_queue.head];
 	g_queue.head = (g_queue.head + 1) % HS_FREEQ_DEPTH;
-	atomic_store_explicit(&g_queue.n, atomic_load_explicit(&g_queue.n, memory_order_relaxed) - 1,
-			      memory_order_relaxed);
 	hs_rec_free(p);
+	atomic_store_explicit(&g_queue.n, atomic_load_explicit(&g_queue.n, memory_order_relaxed) - 1,
+			      memory_order_release);
 }
 
 void hs_freeq_flush(void)
 {
-	if (atomic_load_explicit(&g_queue.n, memory_order_relaxed) == 0)
+	if (atomic_load_explicit(&g_queue.n, memory_order_acquire) == 0)
 		return;
 	if (hs_single_threaded()) {
 		while (atomic_load_explicit(&g_queue.n, memory_order_relaxed) != 0)
@@ -52,11 +60,15 @@ void hs_freeq_flush(void)
 void hs_freeq_free(void *p)
 {
 	if (!hs_single_threaded()) {
-		/* Recorded before the real free: no other thread can get p
-		 * back meanwhile. */
+		/* Logged, and released only once recorded (threadlog.h): no
+		 * other thread can get p back meanwhile. */
 		hs_freeq_flush();
-		hs_rec_free(p);
-		__libc_free(p);
+		if (malloc_usable_size(p) >= HS_FREE_NOW_BYTES) {
+			hs_rec_free(p); /* after every logged event */
+			__libc_free(p);
+		} else if (!hs_rec_free_logged(p)) {
+			__libc_free(p);
+		}
 		return;
 	}
 	hs_rec_prefetch(p);

@@ -11,9 +11,11 @@
  * The recorder still sees every event in program order: anything else it
  * records (an allocation, a realloc, the final snapshot, a fork) first
  * takes the deferred frees (hs_freeq_flush).  With more than one thread,
- * frees are recorded before they happen, as before; frees deferred while
- * the process had one thread are taken, under a lock, by whichever thread
- * next enters the recorder.  Callers raise the preload guard.
+ * frees go into the thread's log and the block is released once the free
+ * is recorded (hs_rec_free_logged), but a big block (64 KiB or more) is
+ * recorded and released at once; frees deferred while the process had
+ * one thread are taken, under a lock, by whichever thread next enters the
+ * recorder, before it logs anything.  Callers raise the preload guard.
  */
 #ifndef HS_FREEQ_H
 #define HS_FREEQ_H

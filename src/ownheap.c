@@ -42,6 +42,19 @@ extern void *__libc_memalign(size_t align, size_t n);
 /* The range is reserved inaccessible, so that it is not charged to the
  * system's commit limit, and made writable in steps of this size. */
 #define COMMIT_STEP_BYTES ((size_t)1 << 20)
+/* Where the range is asked for (a hint, not MAP_FIXED): between the
+ * program image and its brk heap (at 0x55... for PIE binaries, lower
+ * otherwise) and the mmap area (growing down from below 0x7fff...), so
+ * that the range does not move the program's own mappings.  Where mmap
+ * put it by default, it shifted them by 1 GiB, and gcc's cc1 grew its GC
+ * page table by 64 KiB more often (a new table per 4 GiB of addresses):
+ * its peak heap under heapsnap moved away from Massif's.  On other
+ * architectures the kernel's choice stands. */
+#if defined(__x86_64__)
+#define RANGE_HINT ((void *)(uintptr_t)0x600000000000)
+#else
+#define RANGE_HINT NULL
+#endif
 /* Under a limit on address space (ulimit -v), the range takes at most this
  * share of it: the program's own needs come first. */
 #define AS_LIMIT_SHARE 16
@@ -131,7 +144,7 @@ static int reserve(size_t bytes)
 		bytes = as.rlim_cur / AS_LIMIT_SHARE;
 	bytes = bytes / g_page * g_page;
 	void *p = bytes == 0 ? MAP_FAILED :
-		  mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		  mmap(RANGE_HINT, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	errno = saved;
 	if (p == MAP_FAILED)
 		return -1;

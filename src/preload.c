@@ -148,6 +148,12 @@ static inline unsigned capture(uintptr_t *buf, const uintptr_t **frames)
  * The malloc family
  * ------------------------------------------------------------------- */
 
+/* The recorder's hook to raise (up = 1) or lower (-1) the guard. */
+static void move_guard(int up)
+{
+	tl_guard += up;
+}
+
 /* Record a new block p of req bytes made by the caller (guard lowered). */
 static void record_alloc(void *p, size_t req)
 {
@@ -992,6 +998,7 @@ static void lib_init(void)
 	/* HEAPSNAP_UNWINDER=libunwind: every stack through libunwind alone. */
 	env = getenv("HEAPSNAP_UNWINDER");
 	hs_unwind_init(env == NULL || strcmp(env, "libunwind") != 0);
+	hs_rec_set_hooks(__libc_free, move_guard);
 	if (hs_rec_init(&g_opts) != 0) {
 		say_line("out of memory, recording stopped");
 		atomic_store(&g_state, ST_OFF);

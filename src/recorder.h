@@ -7,7 +7,9 @@
  * with fake pointers.
  *
  * Threads: every entry point takes the recorder's lock for a bounded time.
- * Callers unwind before calling, never while the lock is held.  Nothing
+ * Callers unwind before calling, never while the lock is held.  With more
+ * than one thread, allocations of known stacks and frees go into the
+ * thread's log instead (threadlog.h) and the lock is taken once a batch.  Nothing
  * here calls malloc or stdio: memory comes from an mmap arena, output goes
  * through write(2).
  *
@@ -65,6 +67,18 @@ void hs_rec_prefetch(const void *ptr);
  * thread can be handed the same address in between.  Unknown pointers are
  * ignored. */
 void hs_rec_free(void *ptr);
+
+/* With more than one thread: log the free of ptr (not NULL).  Returns 1
+ * when the recorder keeps the block until the free is applied, then hands
+ * it to the release hook (on this thread, maybe on this call); 0 when the
+ * free was recorded at once and the caller releases the block now. */
+int hs_rec_free_logged(void *ptr);
+
+/* The layer above's hooks: release gives a block back to the allocator
+ * (frees of hs_rec_free_logged); guard(1) and guard(-1) raise and lower
+ * its reentry guard around the recorder's work at thread exit.  Either may
+ * be NULL (the tests: blocks are then never released). */
+void hs_rec_set_hooks(void (*release)(void *), void (*guard)(int up));
 
 /* realloc(old_ptr, n) with old_ptr != NULL and n != 0, in two phases so the
  * old address is out of the table before the real realloc can release it.

@@ -144,6 +144,21 @@ def expect_one_death(files, _cpid):
     return p
 
 
+def expect_idle_thread(files, _cpid):
+    """The idle thread's blocks are all freed; main keeps 2500 bytes (and
+    glibc's few hundred bytes of thread set-up stay cached)."""
+    if len(files) != 1:
+        return ["want one file, got %s" % sorted(files)]
+    mf, fns = functions_in_final(list(files.values())[0])
+    p = []
+    if "before_death" not in fns:
+        p.append("final tree does not name before_death: %s" % sorted(fns))
+    heap = mf.snapshots[-1].heap
+    if not 2500 <= heap < 2500 + 4096:
+        p.append("final mem_heap_B=%d, want 2500 plus glibc's thread set-up" % heap)
+    return p
+
+
 N_FORKS = 30
 
 
@@ -173,6 +188,7 @@ def main():
         ("SIGTERM", [prog, "sigterm"], [], expect_one_death),
         ("abort", [prog, "abort"], [], expect_one_death),
         ("return from main", [prog, "exit"], [], expect_one_death),
+        ("a thread that frees, then waits", [prog, "idlethread"], [], expect_idle_thread),
         ("fork x%d under 4 allocating threads" % N_FORKS,
          [prog, "forkthreads", str(N_FORKS)], [], expect_forks),
     ]

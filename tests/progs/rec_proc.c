@@ -12,9 +12,14 @@
  *                              while main forks N children, each of which
  *                              allocates and exits 0: a fork must never
  *                              catch the recorder's lock held (deadlock)
+ *   rec_proc idlethread        a thread frees 40 small blocks and an 8 MiB
+ *                              one, then waits; main checks the big one went
+ *                              back to the system (exits 9 if not), keeps
+ *                              2500 bytes, lets the thread end, returns 0
  *
  * Prints "child_pid=<pid>" for the fork modes.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -81,6 +86,55 @@ static int fork_under_threads(int n_children)
 }
 
 /* Exit the way the child ended, so the launcher's status mirrors it. */
+static pthread_mutex_t g_idle_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_idle_cond = PTHREAD_COND_INITIALIZER;
+static int g_idle_freed, g_idle_go;
+
+static REC_NOINLINE void idle_work(void)
+{
+	void *small[40];
+	for (int i = 0; i < 40; i++)
+		small[i] = malloc(64);
+	char *big = malloc((size_t)8 << 20);
+	if (big != NULL)
+		memset(big, 1, (size_t)8 << 20);
+	for (int i = 0; i < 40; i++)
+		free(small[i]);
+	free(big);
+}
+
+/* Frees, then waits: nothing it freed may stay held meanwhile. */
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	idle_work();
+	pthread_mutex_lock(&g_idle_lock);
+	g_idle_freed = 1;
+	pthread_cond_broadcast(&g_idle_cond);
+	while (!g_idle_go)
+		pthread_cond_wait(&g_idle_cond, &g_idle_lock);
+	pthread_mutex_unlock(&g_idle_lock);
+	return NULL;
+}
+
+static int idle_thread_frees(void)
+{
+	pthread_t tid;
+	if (pthread_create(&tid, NULL, idle_thread, NULL) != 0)
+		return 3;
+	pthread_mutex_lock(&g_idle_lock);
+	while (!g_idle_freed)
+		pthread_cond_wait(&g_idle_cond, &g_idle_lock);
+	/* glibc maps a block this big on its own: freed, it is unmapped. */
+	int returned = mallinfo2().hblkhd == 0;
+	before_death();
+	g_idle_go = 1;
+	pthread_cond_broadcast(&g_idle_cond);
+	pthread_mutex_unlock(&g_idle_lock);
+	pthread_join(tid, NULL);
+	return returned ? 0 : 9;
+}
+
 static int pass_status(int status)
 {
 	if (WIFEXITED(status))
@@ -122,6 +176,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "forkthreads") == 0)
 		return fork_under_threads(argc > 2 ? atoi(argv[2]) : 50);
+	if (strcmp(mode, "idlethread") == 0)
+		return idle_thread_frees();
 	before_death();
 	if (strcmp(mode, "_exit") == 0)
 		_exit(3);

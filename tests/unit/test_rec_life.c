@@ -6,6 +6,7 @@
 
 #include "hs_check.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +307,114 @@ START_TEST(threads_exact_totals)
 }
 END_TEST
 
+/* Blocks handed between threads: producers allocate (logged once their
+ * stack is cached), consumers free through their logs, often before the
+ * producer's log is applied; every free must find its block, every block
+ * go back exactly once, and the totals come out exact. */
+enum { HAND_PAIRS = 2, HAND_BLOCKS = 30000, HAND_RING = 64 };
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uintptr_t ring[HAND_RING];
+	unsigned put, got;
+} hand[HAND_PAIRS];
+static _Atomic unsigned char released_times[HAND_PAIRS * HAND_BLOCKS];
+static _Atomic unsigned n_released;
+static _Atomic unsigned n_unknown_released;
+
+#define UNKNOWN_BASE 0x90000000u
+
+static uintptr_t hand_ptr(unsigned pair, unsigned i)
+{
+	return 0x10000000u + ((uintptr_t)pair * HAND_BLOCKS + i) * 64;
+}
+
+static void count_release(void *p)
+{
+	if ((uintptr_t)p >= UNKNOWN_BASE) {
+		atomic_fetch_add(&n_unknown_released, 1);
+		return;
+	}
+	uintptr_t k = ((uintptr_t)p - 0x10000000u) / 64;
+	ck_assert_uint_lt(k, HAND_PAIRS * HAND_BLOCKS);
+	atomic_fetch_add(&released_times[k], 1);
+	atomic_fetch_add(&n_released, 1);
+}
+
+static void *producer(void *arg)
+{
+	unsigned pair = (unsigned)(uintptr_t)arg;
+	uintptr_t st[] = { 0x402000, 0x401000 };
+	for (unsigned i = 0; i < HAND_BLOCKS; i++) {
+		hs_rec_alloc((void *)hand_ptr(pair, i), 100 + i % 7, st, N(st));
+		pthread_mutex_lock(&hand[pair].lock);
+		while (hand[pair].put - hand[pair].got == HAND_RING)
+			pthread_cond_wait(&hand[pair].cond, &hand[pair].lock);
+		hand[pair].ring[hand[pair].put++ % HAND_RING] = hand_ptr(pair, i);
+		pthread_cond_broadcast(&hand[pair].cond);
+		pthread_mutex_unlock(&hand[pair].lock);
+	}
+	return NULL;
+}
+
+static void *consumer(void *arg)
+{
+	unsigned pair = (unsigned)(uintptr_t)arg;
+	for (unsigned i = 0; i < HAND_BLOCKS; i++) {
+		pthread_mutex_lock(&hand[pair].lock);
+		while (hand[pair].put == hand[pair].got)
+			pthread_cond_wait(&hand[pair].cond, &hand[pair].lock);
+		uintptr_t p = hand[pair].ring[hand[pair].got++ % HAND_RING];
+		pthread_cond_broadcast(&hand[pair].cond);
+		pthread_mutex_unlock(&hand[pair].lock);
+		if (i % 10 == 9)
+			continue; /* kept: live at the end */
+		if (!hs_rec_free_logged((void *)p))
+			count_release((void *)p);
+	}
+	/* A free of a block never recorded is dropped, and nothing waits on it. */
+	if (!hs_rec_free_logged((void *)(uintptr_t)(UNKNOWN_BASE + 64 * pair)))
+		count_release((void *)(uintptr_t)(UNKNOWN_BASE + 64 * pair));
+	return NULL;
+}
+
+START_TEST(blocks_handed_between_threads)
+{
+	hs_rec_set_hooks(count_release, NULL);
+	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	pthread_t th[2 * HAND_PAIRS];
+	for (unsigned k = 0; k < HAND_PAIRS; k++) {
+		pthread_mutex_init(&hand[k].lock, NULL);
+		pthread_cond_init(&hand[k].cond, NULL);
+		pthread_create(&th[2 * k], NULL, producer, (void *)(uintptr_t)k);
+		pthread_create(&th[2 * k + 1], NULL, consumer, (void *)(uintptr_t)k);
+	}
+	for (unsigned t = 0; t < 2 * HAND_PAIRS; t++)
+		pthread_join(th[t], NULL);
+	const char *got = finish();
+	hs_rec_set_hooks(NULL, NULL);
+	/* Every freed block back once, the unknown ones too. */
+	ck_assert_uint_eq(n_unknown_released, HAND_PAIRS);
+	unsigned kept = 0;
+	uint64_t heap = 0;
+	for (unsigned k = 0; k < HAND_PAIRS; k++) {
+		for (unsigned i = 0; i < HAND_BLOCKS; i++) {
+			unsigned times = released_times[k * HAND_BLOCKS + i];
+			ck_assert_uint_eq(times, i % 10 == 9 ? 0 : 1);
+			if (i % 10 == 9) {
+				kept++;
+				heap += 100 + i % 7;
+			}
+		}
+	}
+	ck_assert_uint_eq(n_released, HAND_PAIRS * HAND_BLOCKS - kept);
+	char want[128];
+	snprintf(want, sizeof want, "mem_heap_B=%lu\n", (unsigned long)heap);
+	ck_assert_ptr_nonnull(strstr(snapshot_text(got, count_snapshots(got) - 1), want));
+}
+END_TEST
+
 /* --time-unit=i: refused where there is no instruction counter (this
  * machine), else recorded in instructions. */
 START_TEST(instructions_unit)
@@ -368,6 +477,7 @@ static Suite *life_suite(void)
 	tcase_add_test(tc, finish_errors);
 	tcase_add_test(tc, ms_clock);
 	tcase_add_test(tc, threads_exact_totals);
+	tcase_add_test(tc, blocks_handed_between_threads);
 	tcase_add_test(tc, instructions_unit);
 	tcase_add_test(tc, fork_child_records_its_own);
 	suite_add_tcase(s, tc);

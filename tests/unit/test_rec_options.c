@@ -7,6 +7,7 @@
 #include "hs_check.h"
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "options.h"
@@ -160,6 +161,65 @@ START_TEST(clock_upper_bound_is_never_below_the_clock)
 }
 END_TEST
 
+static int64_t clock_ms_now(const struct hs_clock *c)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - c->origin) / 1000000;
+}
+
+/* A hold answers just below the due time for a number of calls set by
+ * the rate of calls between the last two precise readings, then the
+ * bound is the coarse clock's again; and when calls slow down, the coarse
+ * clock ends the hold once the due time has passed. */
+START_TEST(clock_hold_skips_precise_readings_then_ends)
+{
+	struct hs_clock c;
+	ck_assert_int_eq(hs_clock_init(&c, HS_TIME_MS), 0);
+	hs_clock_hold(&c, 5); /* not started: nothing to hold */
+	ck_assert_uint_eq(c.hold_calls_left, 0);
+	hs_clock_now(&c, 0);
+	if (c.coarse_tick_ns == 0)
+		return;
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 1000; i++)
+			hs_clock_upper_bound(&c);
+		hs_clock_now(&c, 0);
+	}
+	/* Fast calls: the hold lasts half the calls 20 ms should take. */
+	int64_t due = hs_clock_now(&c, 0) + 20;
+	hs_clock_upper_bound(&c);
+	hs_clock_now(&c, 0); /* one call between the last two readings */
+	int64_t left_ns = c.origin + due * 1000000 - c.precise_ns[0];
+	double want = (double)left_ns / (double)(c.precise_ns[0] - c.precise_ns[1]) / 2;
+	hs_clock_hold(&c, due);
+	ck_assert_uint_eq(c.hold_calls_left, want < (1u << 24) ? (unsigned)want : 1u << 24);
+	ck_assert_uint_gt(c.hold_calls_left, 0);
+	unsigned held = 0;
+	while (hs_clock_upper_bound(&c) == due - 1)
+		held++;
+	ck_assert_msg(held + 1 >= c.hold_calls_left, "the hold ended after %u calls", held);
+	ck_assert_int_ge(hs_clock_upper_bound(&c), clock_ms_now(&c));
+
+	/* Slow calls: a hold of many calls, ended by the coarse clock soon
+	 * after the due time (by the margin the bound uses, plus rounding). */
+	for (int i = 0; i < 100000; i++)
+		hs_clock_upper_bound(&c);
+	due = hs_clock_now(&c, 0) + 15;
+	hs_clock_hold(&c, due);
+	ck_assert_uint_gt(c.hold_calls_left, 1000);
+	int64_t seen;
+	while ((seen = hs_clock_upper_bound(&c)) < due) {
+		ck_assert_int_eq(seen, due - 1);
+		struct timespec pause = { 0, 200000 };
+		nanosleep(&pause, NULL);
+	}
+	int64_t margin_ms = (c.coarse_lag_ns > c.coarse_tick_ns ? c.coarse_lag_ns : c.coarse_tick_ns) / 1000000;
+	ck_assert_int_le(clock_ms_now(&c) - due, margin_ms + 2);
+	ck_assert_uint_eq(c.hold_calls_left, 0);
+}
+END_TEST
+
 START_TEST(fn_lists_append_in_order)
 {
 	hs_options_defaults(&opts);
@@ -260,6 +320,7 @@ int main(void)
 	tcase_add_test(tc, string_stops_at_the_first_bad_option);
 	tcase_add_test(tc, escape_round_trips);
 	tcase_add_test(tc, clock_upper_bound_is_never_below_the_clock);
+	tcase_add_test(tc, clock_hold_skips_precise_readings_then_ends);
 	suite_add_tcase(s, tc);
 	return hs_check_run(s);
 }
