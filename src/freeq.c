@@ -4,9 +4,9 @@
 
 #include "freeq.h"
 
-#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include "recorder.h"
 
@@ -16,6 +16,17 @@ extern void __libc_free(void *p);
  * once, not held in the thread's log: a thread that frees a big buffer and
  * then sleeps must not keep it from the system. */
 #define HS_FREE_NOW_BYTES ((size_t)64 << 10)
+
+/* The size of glibc's chunk behind block p, from the header word just
+ * before it (the size, with three flag bits below).  free reads that word
+ * anyway; malloc_usable_size also reads the next chunk's header to check
+ * p is in use, a cache miss per free (6% of alloc_deep_4t's profile). */
+static size_t chunk_bytes(const void *p)
+{
+	size_t header;
+	memcpy(&header, (const char *)p - sizeof header, sizeof header);
+	return header & ~(size_t)7;
+}
 
 /* A ring of released blocks whose free is not recorded yet, oldest at
  * head.  Filled only while the process has one thread; once it has more,
@@ -63,7 +74,7 @@ void hs_freeq_free(void *p)
 		/* Logged, and released only once recorded (threadlog.h): no
 		 * other thread can get p back meanwhile. */
 		hs_freeq_flush();
-		if (malloc_usable_size(p) >= HS_FREE_NOW_BYTES) {
+		if (chunk_bytes(p) >= HS_FREE_NOW_BYTES) {
 			hs_rec_free(p); /* after every logged event */
 			__libc_free(p);
 		} else if (!hs_rec_free_logged(p)) {
