@@ -21,8 +21,8 @@
  *   at all (never recorded) is applied as unknown once nothing else can
  *   move.
  * Snapshots thus see the events of different threads interleaved a batch
- * at a time: the totals are exact at every point where all logs are
- * applied (a detailed snapshot, the end), a peak between batches may be
+ * at a time: each is exact for the events applied by then (a beginning of
+ * every thread's), the final one for all; a peak between batches may be
  * missed by at most a batch's bytes per thread.
  *
  * Logs live in mmap memory and are never unmapped: another thread may be
