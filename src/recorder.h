@@ -6,12 +6,12 @@
  * pointers, sizes and already-captured stacks, so the unit tests drive it
  * with fake pointers.
  *
- * Threads: every entry point takes the recorder's lock for a bounded time.
+ * Threads: every locked path holds the recorder's lock for a bounded time.
  * Callers unwind before calling, never while the lock is held.  With more
  * than one thread, allocations of known stacks and frees go into the
- * thread's log instead (threadlog.h) and the lock is taken once a batch.  Nothing
- * here calls malloc or stdio: memory comes from an mmap arena, output goes
- * through write(2).
+ * thread's log instead (threadlog.h) and the lock is taken once a batch.
+ * Nothing here calls malloc or stdio: memory comes from an mmap arena,
+ * output goes through write(2).
  *
  * Stacks: frames[0] is the innermost frame outside the allocator entry
  * point (the return address into the caller, minus one), frames[n-1] the
