@@ -22,7 +22,7 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-python3 "$top_srcdir/tests/print_gen.py" --seed "$seed" --count "$count" \
+python3 "$top_srcdir/tests/printer/print_gen.py" --seed "$seed" --count "$count" \
     --outdir "$tmp" || { echo "Bail out! print_gen.py failed"; exit 1; }
 
 echo "1..$count"

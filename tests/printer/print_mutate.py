@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-top = os.environ.get("top_srcdir") or os.path.join(os.path.dirname(__file__), "..")
+top = os.environ.get("top_srcdir") or os.path.join(os.path.dirname(__file__), "..", "..")
 hs = os.environ.get("HS_PRINT") or os.path.join(top, "heapsnap-print")
 ms = os.environ.get("MS_PRINT") or ""
 count = int(os.environ.get("HS_PRINT_MUTATE_COUNT", "200"))

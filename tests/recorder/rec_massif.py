@@ -6,7 +6,7 @@ compares the two the way the tests need: snapshot tables, peak trees with
 frames named "fn (file:line)", largest allocation sites.  Also a tiny TAP
 writer so every script reports each case on its own.
 
-Not a test itself: the rec_*.py scripts import it from $top_srcdir/tests.
+Not a test itself: the rec_*.py scripts import it from $top_srcdir/tests/recorder.
 """
 
 import os
@@ -238,8 +238,8 @@ def env_paths():
         "preload": os.environ.get("HS_PRELOAD",
                                   os.path.join(top_builddir, ".libs", "libheapsnap.so")),
         "builddir": top_builddir,
-        "srcdir": os.environ.get("top_srcdir", os.path.dirname(os.path.dirname(
-            os.path.abspath(__file__)))),
+        "srcdir": os.environ.get("top_srcdir", os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))))),
     }
 
 

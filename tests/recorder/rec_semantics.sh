@@ -1,12 +1,12 @@
 #!/bin/sh
 # The malloc family under libheapsnap.so behaves as glibc's (16 checks made
-# by tests/shell/preload_semantics itself), and the recorded final
+# by tests/progs/preload_semantics itself), and the recorded final
 # snapshot holds exactly the blocks the program left live, at their lines.
 set -u
 
 : "${HS_PRELOAD:?}" "${top_builddir:?}" "${top_srcdir:?}"
-prog=$top_builddir/tests/shell/preload_semantics
-src=$top_srcdir/tests/shell/preload_semantics.c
+prog=$top_builddir/tests/progs/preload_semantics
+src=$top_srcdir/tests/progs/preload_semantics.c
 work=$(mktemp -d "${TMPDIR:-/tmp}/hs_sem.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
 
