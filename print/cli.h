@@ -14,23 +14,23 @@
 
 /* What main should do. */
 enum hs_cli_action {
-    HS_CLI_PRINT,  /* print the ms_print report of file */
-    HS_CLI_VERSION,/* print the version and stop */
-    HS_CLI_USAGE   /* bad command line: print error and usage, exit 2 */
+	HS_CLI_PRINT,   /* print the ms_print report of file */
+	HS_CLI_VERSION, /* print the version and stop */
+	HS_CLI_USAGE    /* bad command line: print error and usage, exit 2 */
 };
 
 /* The parsed command line. */
 struct hs_cli {
-    enum hs_cli_action action;
-    double threshold;   /* --threshold, percent: 1.0 */
-    unsigned graph_x;   /* --x: 72 */
-    unsigned graph_y;   /* --y: 20 */
-    const char *file;   /* first non-option argument ("-": stdin) */
-    const char *file2;  /* second one: NEW for --diff */
-    struct hs_analysis_opts analysis; /* --leaks, --diff, --max-peak */
-    char *args_text;    /* every argument, each after one space (owned) */
-    size_t args_len;
-    char error[256];    /* for HS_CLI_USAGE: what was wrong */
+	enum hs_cli_action action;
+	double threshold;                 /* --threshold, percent: 1.0 */
+	unsigned graph_x;                 /* --x: 72 */
+	unsigned graph_y;                 /* --y: 20 */
+	const char *file;                 /* first non-option argument ("-": stdin) */
+	const char *file2;                /* second one: NEW for --diff */
+	struct hs_analysis_opts analysis; /* --leaks, --diff, --max-peak */
+	char *args_text;                  /* every argument, each after one space (owned) */
+	size_t args_len;
+	char error[256]; /* for HS_CLI_USAGE: what was wrong */
 };
 
 /* Parses argv[1..argc).  Returns 0, or -1 if memory runs out. */

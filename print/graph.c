@@ -15,131 +15,128 @@
 #define NORMAL_CHAR ':'
 
 /* Tells whether total >= y*K, with K as Perl holds it. */
-static inline bool
-reaches(uint64_t total, unsigned y, struct hs_plnum k)
+static inline bool reaches(uint64_t total, unsigned y, struct hs_plnum k)
 {
-    if (k.is_int)
-        return total >= (uint64_t)y * k.u;
-    return (double)total >= (double)y * k.d;
+	if (k.is_int)
+		return total >= (uint64_t)y * k.u;
+	return (double)total >= (double)y * k.d;
 }
 
-int
-hs_graph_render(const struct hs_model *m, unsigned graph_x, unsigned graph_y,
-                struct hs_outbuf *ob)
+int hs_graph_render(const struct hs_model *m, unsigned graph_x, unsigned graph_y,
+		    struct hs_outbuf *ob)
 {
-    const size_t rows = (size_t)graph_y + 1;
-    const size_t cols = (size_t)graph_x + 2;
-    char *canvas = malloc(rows * cols);
-    if (!canvas)
-        return -1;
-#define CELL(x, y) canvas[(size_t)(x) * rows + (size_t)(y)]
-    memset(canvas, ' ', rows * cols);
-    CELL(0, 0) = '+';
-    for (unsigned x = 1; x <= graph_x; x++)
-        CELL(x, 0) = '-';
-    for (unsigned y = 1; y <= graph_y; y++)
-        CELL(0, y) = '|';
-    CELL(graph_x, 0) = '>';
-    CELL(0, graph_y) = '^';
+	const size_t rows = (size_t)graph_y + 1;
+	const size_t cols = (size_t)graph_x + 2;
+	char *canvas = malloc(rows * cols);
+	if (!canvas)
+		return -1;
+#define CELL(x, y) canvas[(size_t)(x)*rows + (size_t)(y)]
+	memset(canvas, ' ', rows * cols);
+	CELL(0, 0) = '+';
+	for (unsigned x = 1; x <= graph_x; x++)
+		CELL(x, 0) = '-';
+	for (unsigned y = 1; y <= graph_y; y++)
+		CELL(0, y) = '|';
+	CELL(graph_x, 0) = '>';
+	CELL(0, graph_y) = '^';
 
-    uint64_t peak = 0;
-    for (size_t i = 0; i < m->n_snapshots; i++)
-        if (m->snapshots[i].total_bytes > peak)
-            peak = m->snapshots[i].total_bytes;
-    uint64_t end_time = m->snapshots[m->n_snapshots - 1].time;
-    /* A zero range would divide by zero: ms_print makes it 1. */
-    if (peak == 0)
-        peak = 1;
-    if (end_time == 0)
-        end_time = 1;
-    struct hs_plnum k = hs_plnum_div((struct hs_plnum){ true, peak, 0.0 },
-                                     graph_y);
+	uint64_t peak = 0;
+	for (size_t i = 0; i < m->n_snapshots; i++)
+		if (m->snapshots[i].total_bytes > peak)
+			peak = m->snapshots[i].total_bytes;
+	uint64_t end_time = m->snapshots[m->n_snapshots - 1].time;
+	/* A zero range would divide by zero: ms_print makes it 1. */
+	if (peak == 0)
+		peak = 1;
+	if (end_time == 0)
+		end_time = 1;
+	struct hs_plnum k = hs_plnum_div((struct hs_plnum){ true, peak, 0.0 }, graph_y);
 
-    size_t x = 0, prev_x;
-    unsigned prev_y_max = 0;
-    char prev_char = NORMAL_CHAR;
-    for (size_t i = 0; i < m->n_snapshots; i++) {
-        const struct hs_snapshot *s = &m->snapshots[i];
-        prev_x = x;
-        double frac = ((double)s->time / (double)end_time) * (double)graph_x;
-        x = (size_t)frac + 1;
-        if (s->time == end_time)
-            x = graph_x;
-        if (x > (size_t)graph_x + 1)
-            x = (size_t)graph_x + 1; /* cannot happen: t <= end_time */
+	size_t x = 0, prev_x;
+	unsigned prev_y_max = 0;
+	char prev_char = NORMAL_CHAR;
+	for (size_t i = 0; i < m->n_snapshots; i++) {
+		const struct hs_snapshot *s = &m->snapshots[i];
+		prev_x = x;
+		double frac = ((double)s->time / (double)end_time) * (double)graph_x;
+		x = (size_t)frac + 1;
+		if (s->time == end_time)
+			x = graph_x;
+		if (x > (size_t)graph_x + 1)
+			x = (size_t)graph_x + 1; /* cannot happen: t <= end_time */
 
-        /* Join sparse snapshots with a horizontal line. */
-        if (prev_y_max > 0)
-            for (size_t x2 = prev_x + 1; x2 < x; x2++)
-                CELL(x2, prev_y_max) = prev_char;
+		/* Join sparse snapshots with a horizontal line. */
+		if (prev_y_max > 0)
+			for (size_t x2 = prev_x + 1; x2 < x; x2++)
+				CELL(x2, prev_y_max) = prev_char;
 
-        char c;
-        if (m->peak_num >= 0 && (uint64_t)m->peak_num == i)
-            c = PEAK_CHAR;
-        else if (s->kind != HS_TREE_EMPTY)
-            c = DETAILED_CHAR;
-        else
-            c = NORMAL_CHAR;
+		char c;
+		if (m->peak_num >= 0 && (uint64_t)m->peak_num == i)
+			c = PEAK_CHAR;
+		else if (s->kind != HS_TREE_EMPTY)
+			c = DETAILED_CHAR;
+		else
+			c = NORMAL_CHAR;
 
-        /* The rows reached form a prefix 1..y_max: find its end. */
-        unsigned lo = 0, hi = graph_y;
-        while (lo < hi) {
-            unsigned mid = lo + (hi - lo + 1) / 2;
-            if (reaches(s->total_bytes, mid, k))
-                lo = mid;
-            else
-                hi = mid - 1;
-        }
-        unsigned y_max = lo;
-        char *col = &CELL(x, 0);
-        if (c == PEAK_CHAR) {
-            memset(col + 1, PEAK_CHAR, y_max);
-        } else if (c == DETAILED_CHAR) {
-            for (unsigned y = 1; y <= y_max; y++)
-                if (col[y] != PEAK_CHAR)
-                    col[y] = DETAILED_CHAR;
-        } else {
-            for (unsigned y = 1; y <= y_max; y++)
-                if (col[y] != PEAK_CHAR && col[y] != DETAILED_CHAR)
-                    col[y] = NORMAL_CHAR;
-        }
-        prev_y_max = y_max;
-        prev_char = c;
-    }
+		/* The rows reached form a prefix 1..y_max: find its end. */
+		unsigned lo = 0, hi = graph_y;
+		while (lo < hi) {
+			unsigned mid = lo + (hi - lo + 1) / 2;
+			if (reaches(s->total_bytes, mid, k))
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		unsigned y_max = lo;
+		char *col = &CELL(x, 0);
+		if (c == PEAK_CHAR) {
+			memset(col + 1, PEAK_CHAR, y_max);
+		} else if (c == DETAILED_CHAR) {
+			for (unsigned y = 1; y <= y_max; y++)
+				if (col[y] != PEAK_CHAR)
+					col[y] = DETAILED_CHAR;
+		} else {
+			for (unsigned y = 1; y <= y_max; y++)
+				if (col[y] != PEAK_CHAR && col[y] != DETAILED_CHAR)
+					col[y] = NORMAL_CHAR;
+		}
+		prev_y_max = y_max;
+		prev_char = c;
+	}
 
-    struct hs_axis_label ylab, xlab;
-    hs_axis_label(peak, HS_UNITS_BYTES, &ylab);
-    enum hs_unit_family xfam = m->time_unit == HS_TIME_I ? HS_UNITS_INSTR
-                             : m->time_unit == HS_TIME_MS ? HS_UNITS_MS
-                                                          : HS_UNITS_BYTES;
-    hs_axis_label(end_time, xfam, &xlab);
+	struct hs_axis_label ylab, xlab;
+	hs_axis_label(peak, HS_UNITS_BYTES, &ylab);
+	enum hs_unit_family xfam = m->time_unit == HS_TIME_I    ? HS_UNITS_INSTR
+				   : m->time_unit == HS_TIME_MS ? HS_UNITS_MS
+								: HS_UNITS_BYTES;
+	hs_axis_label(end_time, xfam, &xlab);
 
-    hs_outbuf_puts(ob, "    ");
-    hs_put_field(ob, ylab.unit, strlen(ylab.unit), 2);
-    hs_outbuf_putc(ob, '\n');
-    for (unsigned y = graph_y + 1; y-- > 0;) {
-        if (y == graph_y)
-            hs_outbuf_puts(ob, ylab.text);
-        else if (y == 0)
-            hs_outbuf_puts(ob, "   0 ");
-        else
-            hs_outbuf_puts(ob, "     ");
-        if (!hs_outbuf_grow(ob, (size_t)graph_x + 1))
-            break;
-        char *o = ob->data + ob->len;
-        for (size_t cx = 0; cx <= graph_x; cx++)
-            o[cx] = CELL(cx, y);
-        ob->len += (size_t)graph_x + 1;
-        if (y == 0)
-            hs_outbuf_puts(ob, xlab.unit);
-        hs_outbuf_putc(ob, '\n');
-    }
-    hs_outbuf_puts(ob, "     0");
-    if (graph_x > 5)
-        hs_outbuf_fill(ob, ' ', graph_x - 5);
-    hs_put_field(ob, xlab.text, strlen(xlab.text), 5);
-    hs_outbuf_putc(ob, '\n');
+	hs_outbuf_puts(ob, "    ");
+	hs_put_field(ob, ylab.unit, strlen(ylab.unit), 2);
+	hs_outbuf_putc(ob, '\n');
+	for (unsigned y = graph_y + 1; y-- > 0;) {
+		if (y == graph_y)
+			hs_outbuf_puts(ob, ylab.text);
+		else if (y == 0)
+			hs_outbuf_puts(ob, "   0 ");
+		else
+			hs_outbuf_puts(ob, "     ");
+		if (!hs_outbuf_grow(ob, (size_t)graph_x + 1))
+			break;
+		char *o = ob->data + ob->len;
+		for (size_t cx = 0; cx <= graph_x; cx++)
+			o[cx] = CELL(cx, y);
+		ob->len += (size_t)graph_x + 1;
+		if (y == 0)
+			hs_outbuf_puts(ob, xlab.unit);
+		hs_outbuf_putc(ob, '\n');
+	}
+	hs_outbuf_puts(ob, "     0");
+	if (graph_x > 5)
+		hs_outbuf_fill(ob, ' ', graph_x - 5);
+	hs_put_field(ob, xlab.text, strlen(xlab.text), 5);
+	hs_outbuf_putc(ob, '\n');
 #undef CELL
-    free(canvas);
-    return hs_outbuf_failed(ob) ? -1 : 0;
+	free(canvas);
+	return hs_outbuf_failed(ob) ? -1 : 0;
 }

@@ -14,7 +14,7 @@
 /* Appends the graph: the y-unit line, graph_y + 1 rows and the x-label
  * line.  graph_x and graph_y are 4..1000.  Returns 0, or -1 when memory
  * runs out. */
-int hs_graph_render(const struct hs_model *m, unsigned graph_x,
-                    unsigned graph_y, struct hs_outbuf *ob);
+int hs_graph_render(const struct hs_model *m, unsigned graph_x, unsigned graph_y,
+		    struct hs_outbuf *ob);
 
 #endif /* HS_PRINT_GRAPH_H */

@@ -20,22 +20,22 @@
 
 /* A number as Perl holds it: an exact unsigned integer or a double. */
 struct hs_plnum {
-    bool is_int;
-    uint64_t u; /* the value when is_int */
-    double d;   /* the value otherwise */
+	bool is_int;
+	uint64_t u; /* the value when is_int */
+	double d;   /* the value otherwise */
 };
 
 /* Which family of units an axis label uses. */
 enum hs_unit_family {
-    HS_UNITS_BYTES, /* B, KB, MB, ... (divide by 1024) */
-    HS_UNITS_INSTR, /* i, ki, Mi, ... (divide by 1024) */
-    HS_UNITS_MS     /* ms, s (/1000), h (/3600) */
+	HS_UNITS_BYTES, /* B, KB, MB, ... (divide by 1024) */
+	HS_UNITS_INSTR, /* i, ki, Mi, ... (divide by 1024) */
+	HS_UNITS_MS     /* ms, s (/1000), h (/3600) */
 };
 
 /* An axis label: the text (normally 5 characters) and its unit. */
 struct hs_axis_label {
-    char text[64];
-    const char *unit;
+	char text[64];
+	const char *unit;
 };
 
 /* Returns a as a double. */
@@ -58,15 +58,13 @@ size_t hs_grouped_len(const char *s, size_t len);
 void hs_put_grouped(struct hs_outbuf *ob, const char *s, size_t len);
 
 /* Appends s grouped, right-aligned in a field of width (never truncated). */
-void hs_put_grouped_field(struct hs_outbuf *ob, const char *s, size_t len,
-                          size_t width);
+void hs_put_grouped_field(struct hs_outbuf *ob, const char *s, size_t len, size_t width);
 
 /* Appends v in decimal with grouping commas ("1,234,567"). */
 void hs_put_grouped_u64(struct hs_outbuf *ob, uint64_t v);
 
 /* Appends s right-aligned in a field of width (printf's %<width>s). */
-void hs_put_field(struct hs_outbuf *ob, const char *s, size_t len,
-                  size_t width);
+void hs_put_field(struct hs_outbuf *ob, const char *s, size_t len, size_t width);
 
 /* Writes printf("%05.2f", pct) into dst (room for 32 bytes), without
  * printf for the printer's range (0 <= pct < 1e6); returns the length. */
@@ -76,7 +74,6 @@ size_t hs_fmt_percent(char *dst, double pct);
 void hs_put_percent(struct hs_outbuf *ob, double pct);
 
 /* Computes the axis label of a maximum value (ms_print's *_max_label). */
-void hs_axis_label(uint64_t value, enum hs_unit_family family,
-                   struct hs_axis_label *out);
+void hs_axis_label(uint64_t value, enum hs_unit_family family, struct hs_axis_label *out);
 
 #endif /* HS_PRINT_NUMFMT_H */

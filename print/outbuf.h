@@ -19,12 +19,12 @@
 
 /* The buffer: data[0..len) is the text so far. */
 struct hs_outbuf {
-    char *data;
-    size_t len;
-    size_t cap;
-    bool failed;
-    int fd;        /* where to drain, or -1 (memory only) */
-    int write_errno; /* the failed write's errno, or 0 */
+	char *data;
+	size_t len;
+	size_t cap;
+	bool failed;
+	int fd;          /* where to drain, or -1 (memory only) */
+	int write_errno; /* the failed write's errno, or 0 */
 };
 
 /* Makes an empty in-memory buffer. */
@@ -46,53 +46,48 @@ bool hs_outbuf_grow(struct hs_outbuf *ob, size_t n);
 
 /* Appends printf-formatted text (used for the float formats only). */
 void hs_outbuf_printf(struct hs_outbuf *ob, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 /* Writes all of the buffer to fd; returns 0 or -1 with errno set. */
 int hs_outbuf_write_fd(const struct hs_outbuf *ob, int fd);
 
 /* Tells whether an append failed for lack of memory. */
-static inline bool
-hs_outbuf_failed(const struct hs_outbuf *ob)
+static inline bool hs_outbuf_failed(const struct hs_outbuf *ob)
 {
-    return ob->failed;
+	return ob->failed;
 }
 
 /* Appends n bytes from s. */
-static inline void
-hs_outbuf_put(struct hs_outbuf *ob, const char *s, size_t n)
+static inline void hs_outbuf_put(struct hs_outbuf *ob, const char *s, size_t n)
 {
-    if (ob->cap - ob->len < n && !hs_outbuf_grow(ob, n))
-        return;
-    if (n)
-        memcpy(ob->data + ob->len, s, n);
-    ob->len += n;
+	if (ob->cap - ob->len < n && !hs_outbuf_grow(ob, n))
+		return;
+	if (n)
+		memcpy(ob->data + ob->len, s, n);
+	ob->len += n;
 }
 
 /* Appends a NUL-terminated string. */
-static inline void
-hs_outbuf_puts(struct hs_outbuf *ob, const char *s)
+static inline void hs_outbuf_puts(struct hs_outbuf *ob, const char *s)
 {
-    hs_outbuf_put(ob, s, strlen(s));
+	hs_outbuf_put(ob, s, strlen(s));
 }
 
 /* Appends one byte. */
-static inline void
-hs_outbuf_putc(struct hs_outbuf *ob, char c)
+static inline void hs_outbuf_putc(struct hs_outbuf *ob, char c)
 {
-    if (ob->cap == ob->len && !hs_outbuf_grow(ob, 1))
-        return;
-    ob->data[ob->len++] = c;
+	if (ob->cap == ob->len && !hs_outbuf_grow(ob, 1))
+		return;
+	ob->data[ob->len++] = c;
 }
 
 /* Appends n copies of c. */
-static inline void
-hs_outbuf_fill(struct hs_outbuf *ob, char c, size_t n)
+static inline void hs_outbuf_fill(struct hs_outbuf *ob, char c, size_t n)
 {
-    if (ob->cap - ob->len < n && !hs_outbuf_grow(ob, n))
-        return;
-    memset(ob->data + ob->len, c, n);
-    ob->len += n;
+	if (ob->cap - ob->len < n && !hs_outbuf_grow(ob, n))
+		return;
+	memset(ob->data + ob->len, c, n);
+	ob->len += n;
 }
 
 #endif /* HS_PRINT_OUTBUF_H */

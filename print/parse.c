@@ -23,694 +23,668 @@
 
 /* The parser's state: where it is in the buffer and what it has built. */
 struct parser {
-    const char *name;        /* file name for messages */
-    char *buf;
-    size_t len;
-    size_t pos;              /* start of the next physical line */
-    uint32_t line_no;        /* number of the last line read */
-    struct hs_model *m;
-    struct hs_parse_error *err;
-    size_t snap_cap;
-    size_t node_cap;
+	const char *name; /* file name for messages */
+	char *buf;
+	size_t len;
+	size_t pos;       /* start of the next physical line */
+	uint32_t line_no; /* number of the last line read */
+	struct hs_model *m;
+	struct hs_parse_error *err;
+	size_t snap_cap;
+	size_t node_cap;
 };
 
 /* A logical line: its text with any comment cut off, and its number. */
 struct line {
-    const char *s;
-    size_t len;
-    uint32_t no;
+	const char *s;
+	size_t len;
+	uint32_t no;
 };
 
 /* Perl's \s, minus the newline (never inside a line). */
-static inline bool
-is_space(char c)
+static inline bool is_space(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
 /* Tells whether c is an ASCII digit (Perl's \d on bytes). */
-static inline bool
-is_digit(char c)
+static inline bool is_digit(char c)
 {
-    return c >= '0' && c <= '9';
+	return c >= '0' && c <= '9';
 }
 
 /* Formats the error message "NAME:LINE: ..." into p->err. */
-__attribute__((format(printf, 3, 4))) static int
-fail(struct parser *p, uint32_t line_no, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(struct parser *p, uint32_t line_no,
+						      const char *fmt, ...)
 {
-    int n = snprintf(p->err->msg, sizeof p->err->msg, "%s:%u: ", p->name,
-                     (unsigned)line_no);
-    if (n < 0 || (size_t)n >= sizeof p->err->msg)
-        return -1;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->err->msg + n, sizeof p->err->msg - (size_t)n, fmt, ap);
-    va_end(ap);
-    return -1;
+	int n = snprintf(p->err->msg, sizeof p->err->msg, "%s:%u: ", p->name, (unsigned)line_no);
+	if (n < 0 || (size_t)n >= sizeof p->err->msg)
+		return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->err->msg + n, sizeof p->err->msg - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 /* Quotes a line for a message: at most 60 bytes, control bytes escaped. */
-static const char *
-quote(const struct line *l, char *dst, size_t cap)
+static const char *quote(const struct line *l, char *dst, size_t cap)
 {
-    const size_t max_shown = 60;
-    size_t n = l->len, o = 0;
-    bool cut = false;
-    if (n > max_shown) {
-        n = max_shown;
-        /* Do not split a UTF-8 sequence. */
-        while (n > 0 && ((unsigned char)l->s[n] & 0xC0) == 0x80)
-            n--;
-        cut = true;
-    }
-    dst[o++] = '"';
-    for (size_t i = 0; i < n && o + 8 < cap; i++) {
-        unsigned char c = (unsigned char)l->s[i];
-        if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
-            if (c == '"' || c == '\\') {
-                dst[o++] = '\\';
-                dst[o++] = (char)c;
-            } else {
-                o += (size_t)snprintf(dst + o, cap - o, "\\x%02X", c);
-            }
-        } else {
-            dst[o++] = (char)c;
-        }
-    }
-    dst[o++] = '"';
-    if (cut && o + 4 < cap) {
-        memcpy(dst + o, "...", 3);
-        o += 3;
-    }
-    dst[o] = '\0';
-    return dst;
+	const size_t max_shown = 60;
+	size_t n = l->len, o = 0;
+	bool cut = false;
+	if (n > max_shown) {
+		n = max_shown;
+		/* Do not split a UTF-8 sequence. */
+		while (n > 0 && ((unsigned char)l->s[n] & 0xC0) == 0x80)
+			n--;
+		cut = true;
+	}
+	dst[o++] = '"';
+	for (size_t i = 0; i < n && o + 8 < cap; i++) {
+		unsigned char c = (unsigned char)l->s[i];
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+			if (c == '"' || c == '\\') {
+				dst[o++] = '\\';
+				dst[o++] = (char)c;
+			} else {
+				o += (size_t)snprintf(dst + o, cap - o, "\\x%02X", c);
+			}
+		} else {
+			dst[o++] = (char)c;
+		}
+	}
+	dst[o++] = '"';
+	if (cut && o + 4 < cap) {
+		memcpy(dst + o, "...", 3);
+		o += 3;
+	}
+	dst[o] = '\0';
+	return dst;
 }
 
 /* Reports "expected WHAT, found <line or end of file>". */
-static int
-fail_expected(struct parser *p, const struct line *l, const char *what)
+static int fail_expected(struct parser *p, const struct line *l, const char *what)
 {
-    if (!l)
-        return fail(p, p->line_no, "expected %s, found end of file", what);
-    char q[128];
-    return fail(p, l->no, "expected %s, found %s", what,
-                quote(l, q, sizeof q));
+	if (!l)
+		return fail(p, p->line_no, "expected %s, found end of file", what);
+	char q[128];
+	return fail(p, l->no, "expected %s, found %s", what, quote(l, q, sizeof q));
 }
 
 /* Reads the next non-blank line, comments removed; false at end of file. */
-static bool
-next_line(struct parser *p, struct line *l)
+static bool next_line(struct parser *p, struct line *l)
 {
-    while (p->pos < p->len) {
-        const char *s = p->buf + p->pos;
-        size_t rest = p->len - p->pos;
-        const char *nl = memchr(s, '\n', rest);
-        size_t len = nl ? (size_t)(nl - s) : rest;
-        p->pos += nl ? len + 1 : len;
-        p->line_no++;
-        const char *hash = memchr(s, '#', len);
-        if (hash)
-            len = (size_t)(hash - s);
-        size_t i = 0;
-        while (i < len && is_space(s[i]))
-            i++;
-        if (i == len)
-            continue;
-        l->s = s;
-        l->len = len;
-        l->no = p->line_no;
-        return true;
-    }
-    return false;
+	while (p->pos < p->len) {
+		const char *s = p->buf + p->pos;
+		size_t rest = p->len - p->pos;
+		const char *nl = memchr(s, '\n', rest);
+		size_t len = nl ? (size_t)(nl - s) : rest;
+		p->pos += nl ? len + 1 : len;
+		p->line_no++;
+		const char *hash = memchr(s, '#', len);
+		if (hash)
+			len = (size_t)(hash - s);
+		size_t i = 0;
+		while (i < len && is_space(s[i]))
+			i++;
+		if (i == len)
+			continue;
+		l->s = s;
+		l->len = len;
+		l->no = p->line_no;
+		return true;
+	}
+	return false;
 }
 
 /* Tells whether the line starts with the given key. */
-static bool
-starts_with(const struct line *l, const char *key, size_t key_len)
+static bool starts_with(const struct line *l, const char *key, size_t key_len)
 {
-    return l->len >= key_len && memcmp(l->s, key, key_len) == 0;
+	return l->len >= key_len && memcmp(l->s, key, key_len) == 0;
 }
 
 /* Parses a run of digits into *v; returns the digits' end, or NULL when the
  * value does not fit 64 bits. */
-static const char *
-parse_u64(const char *s, const char *end, uint64_t *v)
+static const char *parse_u64(const char *s, const char *end, uint64_t *v)
 {
-    uint64_t x = 0;
-    /* Nineteen digits always fit; only the twentieth needs a check. */
-    const char *fast_end = end - s > 19 ? s + 19 : end;
-    while (s < fast_end && is_digit(*s))
-        x = x * 10 + (unsigned)(*s++ - '0');
-    for (; s < end && is_digit(*s); s++) {
-        unsigned d = (unsigned)(*s - '0');
-        if (x > (UINT64_MAX - d) / 10)
-            return NULL;
-        x = x * 10 + d;
-    }
-    *v = x;
-    return s;
+	uint64_t x = 0;
+	/* Nineteen digits always fit; only the twentieth needs a check. */
+	const char *fast_end = end - s > 19 ? s + 19 : end;
+	while (s < fast_end && is_digit(*s))
+		x = x * 10 + (unsigned)(*s++ - '0');
+	for (; s < end && is_digit(*s); s++) {
+		unsigned d = (unsigned)(*s - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return NULL;
+		x = x * 10 + d;
+	}
+	*v = x;
+	return s;
 }
 
 /* Reads a `key=<number>` line: whitespace, digits, whitespace (what Perl
  * reads as a number without complaint). */
-static int
-read_num_field(struct parser *p, const char *key, const char *what,
-               struct hs_str *raw, uint64_t *v)
+static int read_num_field(struct parser *p, const char *key, const char *what, struct hs_str *raw,
+			  uint64_t *v)
 {
-    struct line l;
-    size_t key_len = strlen(key);
-    char expect[64];
-    snprintf(expect, sizeof expect, "\"%s%s\"", key, what);
-    bool have = next_line(p, &l);
-    if (!have || !starts_with(&l, key, key_len))
-        return fail_expected(p, have ? &l : NULL, expect);
-    const char *s = l.s + key_len, *end = l.s + l.len;
-    raw->ptr = s;
-    raw->len = (size_t)(end - s);
-    while (s < end && is_space(*s))
-        s++;
-    const char *digits = s;
-    s = parse_u64(s, end, v);
-    if (!s) {
-        char q[128];
-        return fail(p, l.no, "expected %s, found a number beyond 64 bits in %s",
-                    expect, quote(&l, q, sizeof q));
-    }
-    bool ok = s > digits;
-    while (s < end && is_space(*s))
-        s++;
-    if (!ok || s != end)
-        return fail_expected(p, &l, expect);
-    return 0;
+	struct line l;
+	size_t key_len = strlen(key);
+	char expect[64];
+	snprintf(expect, sizeof expect, "\"%s%s\"", key, what);
+	bool have = next_line(p, &l);
+	if (!have || !starts_with(&l, key, key_len))
+		return fail_expected(p, have ? &l : NULL, expect);
+	const char *s = l.s + key_len, *end = l.s + l.len;
+	raw->ptr = s;
+	raw->len = (size_t)(end - s);
+	while (s < end && is_space(*s))
+		s++;
+	const char *digits = s;
+	s = parse_u64(s, end, v);
+	if (!s) {
+		char q[128];
+		return fail(p, l.no, "expected %s, found a number beyond 64 bits in %s", expect,
+			    quote(&l, q, sizeof q));
+	}
+	bool ok = s > digits;
+	while (s < end && is_space(*s))
+		s++;
+	if (!ok || s != end)
+		return fail_expected(p, &l, expect);
+	return 0;
 }
 
 /* Appends a node slot, growing the array; NULL when memory runs out. */
-static struct hs_node *
-new_node(struct parser *p)
+static struct hs_node *new_node(struct parser *p)
 {
-    struct hs_model *m = p->m;
-    if (m->n_nodes == p->node_cap) {
-        size_t cap = p->node_cap ? p->node_cap * 2 : 1024;
-        struct hs_node *n = realloc(m->nodes, cap * sizeof *n);
-        if (!n)
-            return NULL;
-        m->nodes = n;
-        p->node_cap = cap;
-    }
-    return &m->nodes[m->n_nodes++];
+	struct hs_model *m = p->m;
+	if (m->n_nodes == p->node_cap) {
+		size_t cap = p->node_cap ? p->node_cap * 2 : 1024;
+		struct hs_node *n = realloc(m->nodes, cap * sizeof *n);
+		if (!n)
+			return NULL;
+		m->nodes = n;
+		p->node_cap = cap;
+	}
+	return &m->nodes[m->n_nodes++];
 }
 
 /* Parses one tree node line `\s*n<K>:\s*<BYTES><TEXT>` into *n. */
-static int
-read_node(struct parser *p, struct hs_node *n, uint32_t depth, uint64_t total,
-          const struct hs_node *parent, uint32_t child_no)
+static int read_node(struct parser *p, struct hs_node *n, uint32_t depth, uint64_t total,
+		     const struct hs_node *parent, uint32_t child_no)
 {
-    /* For a child, say whose: a short tree shows up here. */
-    char what[128];
-    if (parent)
-        snprintf(what, sizeof what, "a tree node line \"n<children>: <bytes> "
-                 "<text>\" (child %u of %u of line %u)", (unsigned)child_no,
-                 (unsigned)parent->n_children, (unsigned)parent->line);
-    else
-        snprintf(what, sizeof what,
-                 "a tree node line \"n<children>: <bytes> <text>\"");
-    struct line l;
-    if (!next_line(p, &l))
-        return fail_expected(p, NULL, what);
-    const char *s = l.s, *end = l.s + l.len;
-    while (s < end && is_space(*s))
-        s++;
-    if (s == end || *s != 'n')
-        return fail_expected(p, &l, what);
-    s++;
-    uint64_t k, bytes;
-    const char *d = s;
-    s = parse_u64(s, end, &k);
-    if (!s || k > UINT32_MAX) {
-        char q[128];
-        return fail(p, l.no, "expected a child count below 2^32, found %s",
-                    quote(&l, q, sizeof q));
-    }
-    if (s == d || s == end || *s != ':')
-        return fail_expected(p, &l, what);
-    s++;
-    while (s < end && is_space(*s))
-        s++;
-    d = s;
-    s = parse_u64(s, end, &bytes);
-    if (!s) {
-        char q[128];
-        return fail(p, l.no, "expected a byte count below 2^64, found %s",
-                    quote(&l, q, sizeof q));
-    }
-    if (s == d)
-        return fail_expected(p, &l, what);
-    if ((size_t)(s - d) > UINT32_MAX) {
-        char q[128];
-        return fail(p, l.no, "expected a byte count of fewer digits, found %s",
-                    quote(&l, q, sizeof q));
-    }
-    if (bytes > total)
-        return fail(p, l.no,
-                    "expected a node no larger than its snapshot's total of "
-                    "%llu bytes, found %llu bytes",
-                    (unsigned long long)total, (unsigned long long)bytes);
-    n->bytes = bytes;
-    n->bytes_len = (uint32_t)(s - d);
-    n->text.ptr = s;
-    n->text.len = (size_t)(end - s);
-    n->n_children = (uint32_t)k;
-    n->depth = depth;
-    n->subtree_len = 1;
-    n->line = l.no;
-    return 0;
+	/* For a child, say whose: a short tree shows up here. */
+	char what[128];
+	if (parent)
+		snprintf(what, sizeof what,
+			 "a tree node line \"n<children>: <bytes> "
+			 "<text>\" (child %u of %u of line %u)",
+			 (unsigned)child_no, (unsigned)parent->n_children, (unsigned)parent->line);
+	else
+		snprintf(what, sizeof what, "a tree node line \"n<children>: <bytes> <text>\"");
+	struct line l;
+	if (!next_line(p, &l))
+		return fail_expected(p, NULL, what);
+	const char *s = l.s, *end = l.s + l.len;
+	while (s < end && is_space(*s))
+		s++;
+	if (s == end || *s != 'n')
+		return fail_expected(p, &l, what);
+	s++;
+	uint64_t k, bytes;
+	const char *d = s;
+	s = parse_u64(s, end, &k);
+	if (!s || k > UINT32_MAX) {
+		char q[128];
+		return fail(p, l.no, "expected a child count below 2^32, found %s",
+			    quote(&l, q, sizeof q));
+	}
+	if (s == d || s == end || *s != ':')
+		return fail_expected(p, &l, what);
+	s++;
+	while (s < end && is_space(*s))
+		s++;
+	d = s;
+	s = parse_u64(s, end, &bytes);
+	if (!s) {
+		char q[128];
+		return fail(p, l.no, "expected a byte count below 2^64, found %s",
+			    quote(&l, q, sizeof q));
+	}
+	if (s == d)
+		return fail_expected(p, &l, what);
+	if ((size_t)(s - d) > UINT32_MAX) {
+		char q[128];
+		return fail(p, l.no, "expected a byte count of fewer digits, found %s",
+			    quote(&l, q, sizeof q));
+	}
+	if (bytes > total)
+		return fail(p, l.no,
+			    "expected a node no larger than its snapshot's total of "
+			    "%llu bytes, found %llu bytes",
+			    (unsigned long long)total, (unsigned long long)bytes);
+	n->bytes = bytes;
+	n->bytes_len = (uint32_t)(s - d);
+	n->text.ptr = s;
+	n->text.len = (size_t)(end - s);
+	n->n_children = (uint32_t)k;
+	n->depth = depth;
+	n->subtree_len = 1;
+	n->line = l.no;
+	return 0;
 }
 
 /* A node whose children are still being read. */
 struct open_node {
-    size_t idx;
-    uint32_t remaining;
-    uint64_t child_sum;
+	size_t idx;
+	uint32_t remaining;
+	uint64_t child_sum;
 };
 
 /* Reads a snapshot's tree in pre-order, without recursion. */
-static int
-read_tree(struct parser *p, uint64_t total)
+static int read_tree(struct parser *p, uint64_t total)
 {
-    struct open_node *stack = NULL;
-    size_t depth = 0, cap = 0;
-    int rc = -1;
-    struct hs_node *n = new_node(p);
-    if (!n) {
-        fail(p, p->line_no, "out of memory");
-        goto out;
-    }
-    if (read_node(p, n, 0, total, NULL, 0) < 0)
-        goto out;
-    for (;;) {
-        struct hs_node *top_node = &p->m->nodes[p->m->n_nodes - 1];
-        if (top_node->n_children) {
-            if (depth + 1 >= HS_PARSE_MAX_DEPTH) {
-                fail(p, top_node->line, "expected a tree at most %d levels "
-                     "deep, found a deeper one", HS_PARSE_MAX_DEPTH);
-                goto out;
-            }
-            if (depth == cap) {
-                cap = cap ? cap * 2 : 64;
-                struct open_node *s = realloc(stack, cap * sizeof *s);
-                if (!s) {
-                    fail(p, p->line_no, "out of memory");
-                    goto out;
-                }
-                stack = s;
-            }
-            stack[depth].idx = p->m->n_nodes - 1;
-            stack[depth].remaining = top_node->n_children;
-            stack[depth].child_sum = 0;
-            depth++;
-        }
-        /* Close every node whose children are all read. */
-        while (depth && stack[depth - 1].remaining == 0) {
-            depth--;
-            struct hs_node *done = &p->m->nodes[stack[depth].idx];
-            size_t len = p->m->n_nodes - stack[depth].idx;
-            if (len > UINT32_MAX) {
-                fail(p, p->line_no, "expected a tree below 2^32 nodes, "
-                     "found a larger one");
-                goto out;
-            }
-            done->subtree_len = (uint32_t)len;
-        }
-        if (!depth)
-            break;
-        struct open_node *parent = &stack[depth - 1];
-        parent->remaining--;
-        n = new_node(p);
-        if (!n) {
-            fail(p, p->line_no, "out of memory");
-            goto out;
-        }
-        const struct hs_node *pn = &p->m->nodes[parent->idx];
-        if (read_node(p, n, (uint32_t)depth, total, pn,
-                      pn->n_children - parent->remaining) < 0)
-            goto out;
-        if (parent->child_sum > UINT64_MAX - n->bytes) {
-            fail(p, n->line, "expected children whose bytes sum below 2^64, "
-                 "found more");
-            goto out;
-        }
-        parent->child_sum += n->bytes;
-    }
-    rc = 0;
+	struct open_node *stack = NULL;
+	size_t depth = 0, cap = 0;
+	int rc = -1;
+	struct hs_node *n = new_node(p);
+	if (!n) {
+		fail(p, p->line_no, "out of memory");
+		goto out;
+	}
+	if (read_node(p, n, 0, total, NULL, 0) < 0)
+		goto out;
+	for (;;) {
+		struct hs_node *top_node = &p->m->nodes[p->m->n_nodes - 1];
+		if (top_node->n_children) {
+			if (depth + 1 >= HS_PARSE_MAX_DEPTH) {
+				fail(p, top_node->line,
+				     "expected a tree at most %d levels "
+				     "deep, found a deeper one",
+				     HS_PARSE_MAX_DEPTH);
+				goto out;
+			}
+			if (depth == cap) {
+				cap = cap ? cap * 2 : 64;
+				struct open_node *s = realloc(stack, cap * sizeof *s);
+				if (!s) {
+					fail(p, p->line_no, "out of memory");
+					goto out;
+				}
+				stack = s;
+			}
+			stack[depth].idx = p->m->n_nodes - 1;
+			stack[depth].remaining = top_node->n_children;
+			stack[depth].child_sum = 0;
+			depth++;
+		}
+		/* Close every node whose children are all read. */
+		while (depth && stack[depth - 1].remaining == 0) {
+			depth--;
+			struct hs_node *done = &p->m->nodes[stack[depth].idx];
+			size_t len = p->m->n_nodes - stack[depth].idx;
+			if (len > UINT32_MAX) {
+				fail(p, p->line_no,
+				     "expected a tree below 2^32 nodes, "
+				     "found a larger one");
+				goto out;
+			}
+			done->subtree_len = (uint32_t)len;
+		}
+		if (!depth)
+			break;
+		struct open_node *parent = &stack[depth - 1];
+		parent->remaining--;
+		n = new_node(p);
+		if (!n) {
+			fail(p, p->line_no, "out of memory");
+			goto out;
+		}
+		const struct hs_node *pn = &p->m->nodes[parent->idx];
+		if (read_node(p, n, (uint32_t)depth, total, pn,
+			      pn->n_children - parent->remaining) < 0)
+			goto out;
+		if (parent->child_sum > UINT64_MAX - n->bytes) {
+			fail(p, n->line,
+			     "expected children whose bytes sum below 2^64, "
+			     "found more");
+			goto out;
+		}
+		parent->child_sum += n->bytes;
+	}
+	rc = 0;
 out:
-    free(stack);
-    return rc;
+	free(stack);
+	return rc;
 }
 
 /* Appends a snapshot slot, growing the array; NULL when memory runs out. */
-static struct hs_snapshot *
-new_snapshot(struct parser *p)
+static struct hs_snapshot *new_snapshot(struct parser *p)
 {
-    struct hs_model *m = p->m;
-    if (m->n_snapshots == p->snap_cap) {
-        size_t cap = p->snap_cap ? p->snap_cap * 2 : 64;
-        struct hs_snapshot *s = realloc(m->snapshots, cap * sizeof *s);
-        if (!s)
-            return NULL;
-        m->snapshots = s;
-        p->snap_cap = cap;
-    }
-    struct hs_snapshot *s = &m->snapshots[m->n_snapshots++];
-    memset(s, 0, sizeof *s);
-    return s;
+	struct hs_model *m = p->m;
+	if (m->n_snapshots == p->snap_cap) {
+		size_t cap = p->snap_cap ? p->snap_cap * 2 : 64;
+		struct hs_snapshot *s = realloc(m->snapshots, cap * sizeof *s);
+		if (!s)
+			return NULL;
+		m->snapshots = s;
+		p->snap_cap = cap;
+	}
+	struct hs_snapshot *s = &m->snapshots[m->n_snapshots++];
+	memset(s, 0, sizeof *s);
+	return s;
 }
 
 /* Reads one snapshot block; the `snapshot=` line is the next line. */
-static int
-read_snapshot(struct parser *p)
+static int read_snapshot(struct parser *p)
 {
-    struct hs_model *m = p->m;
-    struct hs_snapshot *s = new_snapshot(p);
-    if (!s)
-        return fail(p, p->line_no, "out of memory");
-    if (read_num_field(p, "snapshot=", "<number>", &s->num_raw, &s->num) < 0)
-        return -1;
-    s->line = p->line_no;
-    if (read_num_field(p, "time=", "<time>", &s->time_raw, &s->time) < 0)
-        return -1;
-    if (m->n_snapshots > 1 && s->time < s[-1].time)
-        return fail(p, p->line_no,
-                    "expected a time no earlier than the previous "
-                    "snapshot's %llu, found %llu",
-                    (unsigned long long)s[-1].time,
-                    (unsigned long long)s->time);
-    if (read_num_field(p, "mem_heap_B=", "<bytes>", &s->heap_raw,
-                       &s->heap_bytes) < 0 ||
-        read_num_field(p, "mem_heap_extra_B=", "<bytes>", &s->extra_raw,
-                       &s->extra_bytes) < 0 ||
-        read_num_field(p, "mem_stacks_B=", "<bytes>", &s->stacks_raw,
-                       &s->stacks_bytes) < 0)
-        return -1;
-    uint64_t total = s->heap_bytes;
-    if (total > UINT64_MAX - s->extra_bytes ||
-        total + s->extra_bytes > UINT64_MAX - s->stacks_bytes)
-        return fail(p, p->line_no,
-                    "expected a snapshot total below 2^64, found more");
-    total += s->extra_bytes + s->stacks_bytes;
-    s->total_bytes = total;
+	struct hs_model *m = p->m;
+	struct hs_snapshot *s = new_snapshot(p);
+	if (!s)
+		return fail(p, p->line_no, "out of memory");
+	if (read_num_field(p, "snapshot=", "<number>", &s->num_raw, &s->num) < 0)
+		return -1;
+	s->line = p->line_no;
+	if (read_num_field(p, "time=", "<time>", &s->time_raw, &s->time) < 0)
+		return -1;
+	if (m->n_snapshots > 1 && s->time < s[-1].time)
+		return fail(p, p->line_no,
+			    "expected a time no earlier than the previous "
+			    "snapshot's %llu, found %llu",
+			    (unsigned long long)s[-1].time, (unsigned long long)s->time);
+	if (read_num_field(p, "mem_heap_B=", "<bytes>", &s->heap_raw, &s->heap_bytes) < 0 ||
+	    read_num_field(p, "mem_heap_extra_B=", "<bytes>", &s->extra_raw, &s->extra_bytes) < 0 ||
+	    read_num_field(p, "mem_stacks_B=", "<bytes>", &s->stacks_raw, &s->stacks_bytes) < 0)
+		return -1;
+	uint64_t total = s->heap_bytes;
+	if (total > UINT64_MAX - s->extra_bytes ||
+	    total + s->extra_bytes > UINT64_MAX - s->stacks_bytes)
+		return fail(p, p->line_no, "expected a snapshot total below 2^64, found more");
+	total += s->extra_bytes + s->stacks_bytes;
+	s->total_bytes = total;
 
-    static const char tree_what[] =
-        "\"heap_tree=empty\", \"heap_tree=detailed\" or \"heap_tree=peak\"";
-    struct line l;
-    bool have = next_line(p, &l);
-    if (!have || !starts_with(&l, "heap_tree=", 10))
-        return fail_expected(p, have ? &l : NULL, tree_what);
-    const char *v = l.s + 10;
-    size_t vlen = l.len - 10;
-    if (vlen == 5 && memcmp(v, "empty", 5) == 0) {
-        s->kind = HS_TREE_EMPTY;
-        return 0;
-    }
-    if (vlen == 8 && memcmp(v, "detailed", 8) == 0) {
-        s->kind = HS_TREE_DETAILED;
-    } else if (vlen == 4 && memcmp(v, "peak", 4) == 0) {
-        s->kind = HS_TREE_PEAK;
-        m->peak_num = s->num > INT64_MAX ? INT64_MAX : (int64_t)s->num;
-        m->peak_index = m->n_snapshots - 1;
-    } else {
-        return fail_expected(p, &l, tree_what);
-    }
-    size_t first = m->n_nodes;
-    if (read_tree(p, total) < 0)
-        return -1;
-    s->first_node = first;
-    s->n_nodes = m->n_nodes - first;
-    return 0;
+	static const char tree_what[] =
+		"\"heap_tree=empty\", \"heap_tree=detailed\" or \"heap_tree=peak\"";
+	struct line l;
+	bool have = next_line(p, &l);
+	if (!have || !starts_with(&l, "heap_tree=", 10))
+		return fail_expected(p, have ? &l : NULL, tree_what);
+	const char *v = l.s + 10;
+	size_t vlen = l.len - 10;
+	if (vlen == 5 && memcmp(v, "empty", 5) == 0) {
+		s->kind = HS_TREE_EMPTY;
+		return 0;
+	}
+	if (vlen == 8 && memcmp(v, "detailed", 8) == 0) {
+		s->kind = HS_TREE_DETAILED;
+	} else if (vlen == 4 && memcmp(v, "peak", 4) == 0) {
+		s->kind = HS_TREE_PEAK;
+		m->peak_num = s->num > INT64_MAX ? INT64_MAX : (int64_t)s->num;
+		m->peak_index = m->n_snapshots - 1;
+	} else {
+		return fail_expected(p, &l, tree_what);
+	}
+	size_t first = m->n_nodes;
+	if (read_tree(p, total) < 0)
+		return -1;
+	s->first_node = first;
+	s->n_nodes = m->n_nodes - first;
+	return 0;
 }
 
 /* Checks the bytes are UTF-8 text without NUL; returns the offset of the
  * first bad byte, or len. */
-static size_t
-check_text(const unsigned char *b, size_t len)
+static size_t check_text(const unsigned char *b, size_t len)
 {
-    size_t i = 0;
-    while (i < len) {
-        /* Fast path: eight ASCII bytes, none NUL. */
-        if (i + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, b + i, 8);
-            const uint64_t ones = 0x0101010101010101ULL;
-            const uint64_t highs = 0x8080808080808080ULL;
-            if (!(w & highs) && !((w - ones) & ~w & highs)) {
-                i += 8;
-                continue;
-            }
-        }
-        unsigned c = b[i];
-        if (c == 0)
-            return i;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        unsigned min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-            min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            min = 0x10000;
-        } else {
-            return i;
-        }
-        unsigned cp = c & (0x3F >> n);
-        for (size_t k = 1; k <= n; k++) {
-            if (i + k >= len || (b[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (b[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += n + 1;
-    }
-    return len;
+	size_t i = 0;
+	while (i < len) {
+		/* Fast path: eight ASCII bytes, none NUL. */
+		if (i + 8 <= len) {
+			uint64_t w;
+			memcpy(&w, b + i, 8);
+			const uint64_t ones = 0x0101010101010101ULL;
+			const uint64_t highs = 0x8080808080808080ULL;
+			if (!(w & highs) && !((w - ones) & ~w & highs)) {
+				i += 8;
+				continue;
+			}
+		}
+		unsigned c = b[i];
+		if (c == 0)
+			return i;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n;
+		unsigned min;
+		if (c >= 0xC2 && c <= 0xDF) {
+			n = 1;
+			min = 0x80;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2;
+			min = 0x800;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3;
+			min = 0x10000;
+		} else {
+			return i;
+		}
+		unsigned cp = c & (0x3F >> n);
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (b[i + k] & 0xC0) != 0x80)
+				return i;
+			cp = (cp << 6) | (b[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return i;
+		i += n + 1;
+	}
+	return len;
 }
 
 /* Returns the 1-based line number of byte offset off. */
-static uint32_t
-line_of(const char *buf, size_t off)
+static uint32_t line_of(const char *buf, size_t off)
 {
-    uint32_t no = 1;
-    const char *s = buf, *end = buf + off;
-    while ((s = memchr(s, '\n', (size_t)(end - s))) != NULL) {
-        no++;
-        s++;
-    }
-    return no;
+	uint32_t no = 1;
+	const char *s = buf, *end = buf + off;
+	while ((s = memchr(s, '\n', (size_t)(end - s))) != NULL) {
+		no++;
+		s++;
+	}
+	return no;
 }
 
 /* Parses the header lines: desc:, cmd:, time_unit:. */
-static int
-read_header(struct parser *p, struct line *l, bool *have)
+static int read_header(struct parser *p, struct line *l, bool *have)
 {
-    struct hs_model *m = p->m;
-    size_t desc_cap = 0;
-    while ((*have = next_line(p, l)) && starts_with(l, "desc:", 5)) {
-        size_t add = l->len - 5 + 1;
-        if (m->desc_len + add + 1 > desc_cap) {
-            desc_cap = (m->desc_len + add + 1) * 2;
-            char *d = realloc(m->desc, desc_cap);
-            if (!d)
-                return fail(p, l->no, "out of memory");
-            m->desc = d;
-        }
-        memcpy(m->desc + m->desc_len, l->s + 5, add - 1);
-        m->desc_len += add;
-        m->desc[m->desc_len - 1] = '\n';
-        m->desc[m->desc_len] = '\0';
-        m->has_desc = true;
-    }
-    if (!m->desc) {
-        m->desc = calloc(1, 1);
-        if (!m->desc)
-            return fail(p, p->line_no, "out of memory");
-    }
-    if (!*have || !starts_with(l, "cmd:", 4))
-        return fail_expected(p, *have ? l : NULL, "\"cmd: <command>\"");
-    const char *s = l->s + 4, *end = l->s + l->len;
-    while (s < end && is_space(*s))
-        s++;
-    m->cmd.ptr = s;
-    m->cmd.len = (size_t)(end - s);
+	struct hs_model *m = p->m;
+	size_t desc_cap = 0;
+	while ((*have = next_line(p, l)) && starts_with(l, "desc:", 5)) {
+		size_t add = l->len - 5 + 1;
+		if (m->desc_len + add + 1 > desc_cap) {
+			desc_cap = (m->desc_len + add + 1) * 2;
+			char *d = realloc(m->desc, desc_cap);
+			if (!d)
+				return fail(p, l->no, "out of memory");
+			m->desc = d;
+		}
+		memcpy(m->desc + m->desc_len, l->s + 5, add - 1);
+		m->desc_len += add;
+		m->desc[m->desc_len - 1] = '\n';
+		m->desc[m->desc_len] = '\0';
+		m->has_desc = true;
+	}
+	if (!m->desc) {
+		m->desc = calloc(1, 1);
+		if (!m->desc)
+			return fail(p, p->line_no, "out of memory");
+	}
+	if (!*have || !starts_with(l, "cmd:", 4))
+		return fail_expected(p, *have ? l : NULL, "\"cmd: <command>\"");
+	const char *s = l->s + 4, *end = l->s + l->len;
+	while (s < end && is_space(*s))
+		s++;
+	m->cmd.ptr = s;
+	m->cmd.len = (size_t)(end - s);
 
-    static const char unit_what[] = "\"time_unit: i\", \"time_unit: ms\" or "
-                                    "\"time_unit: B\"";
-    *have = next_line(p, l);
-    if (!*have || !starts_with(l, "time_unit:", 10))
-        return fail_expected(p, *have ? l : NULL, unit_what);
-    s = l->s + 10;
-    end = l->s + l->len;
-    while (s < end && is_space(*s))
-        s++;
-    size_t ulen = (size_t)(end - s);
-    m->time_unit_raw.ptr = s;
-    m->time_unit_raw.len = ulen;
-    if (ulen == 1 && *s == 'i')
-        m->time_unit = HS_TIME_I;
-    else if (ulen == 2 && s[0] == 'm' && s[1] == 's')
-        m->time_unit = HS_TIME_MS;
-    else if (ulen == 1 && *s == 'B')
-        m->time_unit = HS_TIME_B;
-    else
-        return fail_expected(p, l, unit_what);
-    return 0;
+	static const char unit_what[] = "\"time_unit: i\", \"time_unit: ms\" or "
+					"\"time_unit: B\"";
+	*have = next_line(p, l);
+	if (!*have || !starts_with(l, "time_unit:", 10))
+		return fail_expected(p, *have ? l : NULL, unit_what);
+	s = l->s + 10;
+	end = l->s + l->len;
+	while (s < end && is_space(*s))
+		s++;
+	size_t ulen = (size_t)(end - s);
+	m->time_unit_raw.ptr = s;
+	m->time_unit_raw.len = ulen;
+	if (ulen == 1 && *s == 'i')
+		m->time_unit = HS_TIME_I;
+	else if (ulen == 2 && s[0] == 'm' && s[1] == 's')
+		m->time_unit = HS_TIME_MS;
+	else if (ulen == 1 && *s == 'B')
+		m->time_unit = HS_TIME_B;
+	else
+		return fail_expected(p, l, unit_what);
+	return 0;
 }
 
 /* Parses buf, which the model takes over (a mapping when mapped). */
-static int
-parse_owned(char *buf, size_t len, bool mapped, const char *name,
-            struct hs_model *m, struct hs_parse_error *err)
+static int parse_owned(char *buf, size_t len, bool mapped, const char *name, struct hs_model *m,
+		       struct hs_parse_error *err)
 {
-    memset(m, 0, sizeof *m);
-    m->buf = buf;
-    m->buf_len = len;
-    m->buf_mapped = mapped;
-    m->peak_num = -1;
-    m->peak_index = SIZE_MAX;
-    struct parser p = { .name = name, .buf = buf, .len = len, .m = m,
-                        .err = err };
+	memset(m, 0, sizeof *m);
+	m->buf = buf;
+	m->buf_len = len;
+	m->buf_mapped = mapped;
+	m->peak_num = -1;
+	m->peak_index = SIZE_MAX;
+	struct parser p = { .name = name, .buf = buf, .len = len, .m = m, .err = err };
 
-    size_t bad = check_text((const unsigned char *)buf, len);
-    if (bad < len) {
-        unsigned char c = (unsigned char)buf[bad];
-        if (c == 0)
-            fail(&p, line_of(buf, bad), "expected text, found a NUL byte");
-        else
-            fail(&p, line_of(buf, bad),
-                 "expected UTF-8 text, found the byte 0x%02X", c);
-        goto bad;
-    }
-    if (len == 0) {
-        fail(&p, 1, "expected \"desc:\" or \"cmd:\", found an empty file");
-        goto bad;
-    }
+	size_t bad = check_text((const unsigned char *)buf, len);
+	if (bad < len) {
+		unsigned char c = (unsigned char)buf[bad];
+		if (c == 0)
+			fail(&p, line_of(buf, bad), "expected text, found a NUL byte");
+		else
+			fail(&p, line_of(buf, bad), "expected UTF-8 text, found the byte 0x%02X",
+			     c);
+		goto bad;
+	}
+	if (len == 0) {
+		fail(&p, 1, "expected \"desc:\" or \"cmd:\", found an empty file");
+		goto bad;
+	}
 
-    struct line l;
-    bool have;
-    if (read_header(&p, &l, &have) < 0)
-        goto bad;
-    /* Each snapshot starts with its `snapshot=` line: peek, then rewind. */
-    for (;;) {
-        size_t pos = p.pos;
-        uint32_t no = p.line_no;
-        bool more = next_line(&p, &l);
-        if (!more)
-            break;
-        p.pos = pos;
-        p.line_no = no;
-        if (read_snapshot(&p) < 0)
-            goto bad;
-    }
-    if (m->n_snapshots == 0) {
-        fail(&p, p.line_no, "expected \"snapshot=<number>\", found end of "
-             "file (no snapshots)");
-        goto bad;
-    }
-    return 0;
+	struct line l;
+	bool have;
+	if (read_header(&p, &l, &have) < 0)
+		goto bad;
+	/* Each snapshot starts with its `snapshot=` line: peek, then rewind. */
+	for (;;) {
+		size_t pos = p.pos;
+		uint32_t no = p.line_no;
+		bool more = next_line(&p, &l);
+		if (!more)
+			break;
+		p.pos = pos;
+		p.line_no = no;
+		if (read_snapshot(&p) < 0)
+			goto bad;
+	}
+	if (m->n_snapshots == 0) {
+		fail(&p, p.line_no,
+		     "expected \"snapshot=<number>\", found end of "
+		     "file (no snapshots)");
+		goto bad;
+	}
+	return 0;
 bad:
-    hs_model_free(m);
-    return -1;
+	hs_model_free(m);
+	return -1;
 }
 
-int
-hs_parse_buffer(char *buf, size_t len, const char *name, struct hs_model *m,
-                struct hs_parse_error *err)
+int hs_parse_buffer(char *buf, size_t len, const char *name, struct hs_model *m,
+		    struct hs_parse_error *err)
 {
-    return parse_owned(buf, len, false, name, m, err);
+	return parse_owned(buf, len, false, name, m, err);
 }
 
 /* Reads all of fd into a malloc'd buffer. */
-static int
-read_all(int fd, char **out, size_t *out_len)
+static int read_all(int fd, char **out, size_t *out_len)
 {
-    struct stat st;
-    size_t cap = 1 << 16, len = 0;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-        cap = (size_t)st.st_size + 1;
-    char *buf = malloc(cap);
-    if (!buf)
-        return -1;
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap * 2;
-            char *n = realloc(buf, ncap);
-            if (!n) {
-                free(buf);
-                errno = ENOMEM;
-                return -1;
-            }
-            buf = n;
-            cap = ncap;
-        }
-        ssize_t r = read(fd, buf + len, cap - len);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            free(buf);
-            errno = e;
-            return -1;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    *out = buf;
-    *out_len = len;
-    return 0;
+	struct stat st;
+	size_t cap = 1 << 16, len = 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		cap = (size_t)st.st_size + 1;
+	char *buf = malloc(cap);
+	if (!buf)
+		return -1;
+	for (;;) {
+		if (len == cap) {
+			size_t ncap = cap * 2;
+			char *n = realloc(buf, ncap);
+			if (!n) {
+				free(buf);
+				errno = ENOMEM;
+				return -1;
+			}
+			buf = n;
+			cap = ncap;
+		}
+		ssize_t r = read(fd, buf + len, cap - len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			free(buf);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	*out = buf;
+	*out_len = len;
+	return 0;
 }
 
-int
-hs_parse_file(const char *path, struct hs_model *m, struct hs_parse_error *err)
+int hs_parse_file(const char *path, struct hs_model *m, struct hs_parse_error *err)
 {
-    bool is_stdin = strcmp(path, "-") == 0;
-    const char *name = is_stdin ? "<stdin>" : path;
-    memset(m, 0, sizeof *m);
-    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err->msg, sizeof err->msg, "%s: cannot open: %s", name,
-                 strerror(errno));
-        return -1;
-    }
-    /* A regular file is mapped, not copied: the kernel's pages are the
+	bool is_stdin = strcmp(path, "-") == 0;
+	const char *name = is_stdin ? "<stdin>" : path;
+	memset(m, 0, sizeof *m);
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err->msg, sizeof err->msg, "%s: cannot open: %s", name, strerror(errno));
+		return -1;
+	}
+	/* A regular file is mapped, not copied: the kernel's pages are the
      * buffer.  (If the file shrinks under us, main's SIGBUS handler says
      * so.)  Anything else (pipes, empty files) is read. */
-    struct stat st;
-    if (!is_stdin && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        st.st_size > 0 && (uint64_t)st.st_size <= SIZE_MAX) {
-        size_t len = (size_t)st.st_size;
-        void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-                         fd, 0);
-        if (map != MAP_FAILED) {
-            close(fd);
-            return parse_owned(map, len, true, name, m, err);
-        }
-    }
-    char *buf;
-    size_t len;
-    int rc = read_all(fd, &buf, &len);
-    int e = errno;
-    if (!is_stdin)
-        close(fd);
-    if (rc < 0) {
-        snprintf(err->msg, sizeof err->msg, "%s: cannot read: %s", name,
-                 strerror(e));
-        return -1;
-    }
-    return hs_parse_buffer(buf, len, name, m, err);
+	struct stat st;
+	if (!is_stdin && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size <= SIZE_MAX) {
+		size_t len = (size_t)st.st_size;
+		void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		if (map != MAP_FAILED) {
+			close(fd);
+			return parse_owned(map, len, true, name, m, err);
+		}
+	}
+	char *buf;
+	size_t len;
+	int rc = read_all(fd, &buf, &len);
+	int e = errno;
+	if (!is_stdin)
+		close(fd);
+	if (rc < 0) {
+		snprintf(err->msg, sizeof err->msg, "%s: cannot read: %s", name, strerror(e));
+		return -1;
+	}
+	return hs_parse_buffer(buf, len, name, m, err);
 }

@@ -19,17 +19,16 @@
 
 /* A parse failure: the one-line message. */
 struct hs_parse_error {
-    char msg[HS_PARSE_ERROR_MAX];
+	char msg[HS_PARSE_ERROR_MAX];
 };
 
 /* Parses buf[0..len) (malloc'd; the model takes it over, even on failure);
  * name is used in messages.  Returns 0, or -1 with *err filled and *m empty. */
-int hs_parse_buffer(char *buf, size_t len, const char *name,
-                    struct hs_model *m, struct hs_parse_error *err);
+int hs_parse_buffer(char *buf, size_t len, const char *name, struct hs_model *m,
+		    struct hs_parse_error *err);
 
 /* Reads and parses the file at path ("-" is standard input).  Returns 0, or
  * -1 with *err filled ("FILE: cannot open: reason" when it cannot be read). */
-int hs_parse_file(const char *path, struct hs_model *m,
-                  struct hs_parse_error *err);
+int hs_parse_file(const char *path, struct hs_model *m, struct hs_parse_error *err);
 
 #endif /* HS_PRINT_PARSE_H */

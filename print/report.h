@@ -14,15 +14,15 @@
 
 /* What the report depends on besides the file. */
 struct hs_report_opts {
-    double threshold;      /* percent, 0..100 */
-    unsigned graph_x;      /* 4..1000 */
-    unsigned graph_y;      /* 4..1000 */
-    const char *args_text; /* " arg1 arg2...": the ms_print arguments line */
-    size_t args_len;
+	double threshold;      /* percent, 0..100 */
+	unsigned graph_x;      /* 4..1000 */
+	unsigned graph_y;      /* 4..1000 */
+	const char *args_text; /* " arg1 arg2...": the ms_print arguments line */
+	size_t args_len;
 };
 
 /* Appends the report of m.  Returns 0, or -1 when memory runs out. */
-int hs_report_render(const struct hs_model *m,
-                     const struct hs_report_opts *opts, struct hs_outbuf *ob);
+int hs_report_render(const struct hs_model *m, const struct hs_report_opts *opts,
+		     struct hs_outbuf *ob);
 
 #endif /* HS_PRINT_REPORT_H */

@@ -20,12 +20,11 @@ void hs_table_row(const struct hs_snapshot *s, struct hs_outbuf *ob);
 
 /* Appends the heap tree of detailed snapshot s, with ms_print's threshold
  * (a percentage, 0..100).  Returns 0, or -1 when memory runs out. */
-int hs_tree_render(const struct hs_model *m, const struct hs_snapshot *s,
-                   double threshold, struct hs_outbuf *ob);
+int hs_tree_render(const struct hs_model *m, const struct hs_snapshot *s, double threshold,
+		   struct hs_outbuf *ob);
 
 /* Appends every snapshot's row and tree, with the table header before the
  * first and after every tree but the last.  Returns 0 or -1 (memory). */
-int hs_tables_render(const struct hs_model *m, double threshold,
-                     struct hs_outbuf *ob);
+int hs_tables_render(const struct hs_model *m, double threshold, struct hs_outbuf *ob);
 
 #endif /* HS_PRINT_TREE_H */

@@ -13,8 +13,7 @@
 #include "sites.h"
 #include "sites_model.h"
 
-int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg,
-			  char *err, size_t err_len)
+int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg, char *err, size_t err_len)
 {
 	if (strcmp(arg, "--leaks") == 0) {
 		opts->leaks = true;
@@ -26,8 +25,10 @@ int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg,
 	}
 	if (strncmp(arg, "--max-peak=", 11) == 0) {
 		if (!hs_size_parse(arg + 11, &opts->max_peak_B)) {
-			snprintf(err, err_len, "--max-peak: bad size '%s' "
-				 "(bytes, or a number with K, M or G; K = 1024)", arg + 11);
+			snprintf(err, err_len,
+				 "--max-peak: bad size '%s' "
+				 "(bytes, or a number with K, M or G; K = 1024)",
+				 arg + 11);
 			return -1;
 		}
 		opts->max_peak = true;
@@ -50,8 +51,8 @@ bool hs_analysis_prints_normal_output(const struct hs_analysis_opts *opts)
 	return opts->leaks && !opts->diff;
 }
 
-int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *m,
-		    const char *file, const char *file2, struct hs_outbuf *ob, FILE *err)
+int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *m, const char *file,
+		    const char *file2, struct hs_outbuf *ob, FILE *err)
 {
 	struct hs_run *a = hs_run_from_model(m, file), *b = NULL;
 	if (a == NULL) {

@@ -33,8 +33,8 @@ struct hs_analysis_opts {
 /* Try one command-line argument: 1 if it was ours (and is now in opts), 0
  * if it is not ours, -1 on a bad value (a message naming the option, no
  * newline, in err). */
-int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg,
-			  char *err, size_t err_len);
+int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg, char *err,
+			  size_t err_len);
 
 /* True when any of our options was given. */
 bool hs_analysis_wanted(const struct hs_analysis_opts *opts);
@@ -46,7 +46,7 @@ bool hs_analysis_prints_normal_output(const struct hs_analysis_opts *opts);
  * already parsed; NEW (file2) is parsed here.  Reports are appended to ob,
  * messages go to err.  Returns the exit status: 0, 1 (unreadable NEW),
  * 3 (over budget). */
-int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *m,
-		    const char *file, const char *file2, struct hs_outbuf *ob, FILE *err);
+int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *m, const char *file,
+		    const char *file2, struct hs_outbuf *ob, FILE *err);
 
 #endif

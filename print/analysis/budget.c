@@ -22,11 +22,25 @@ bool hs_size_parse(const char *text, uint64_t *bytes)
 	}
 	unsigned shift = 0;
 	switch (*p) {
-	case '\0': break;
-	case 'K': case 'k': shift = 10; p++; break;
-	case 'M': case 'm': shift = 20; p++; break;
-	case 'G': case 'g': shift = 30; p++; break;
-	default: return false;
+	case '\0':
+		break;
+	case 'K':
+	case 'k':
+		shift = 10;
+		p++;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		p++;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		p++;
+		break;
+	default:
+		return false;
 	}
 	if (*p != '\0')
 		return false;

@@ -85,10 +85,12 @@ static void path_line(FILE *out, const char *path)
 
 void hs_diff_report(FILE *out, const struct hs_run *old_run, const struct hs_run *new_run)
 {
-	fprintf(out, "--------------------------------------------------------------------------------\n"
+	fprintf(out,
+		"--------------------------------------------------------------------------------\n"
 		"Heap difference\n"
 		"--------------------------------------------------------------------------------\n"
-		"old: %s\nnew: %s\n\n", old_run->source, new_run->source);
+		"old: %s\nnew: %s\n\n",
+		old_run->source, new_run->source);
 	if (strcmp(old_run->time_unit, new_run->time_unit) != 0)
 		fprintf(out, "Note: the time units differ (%s, %s); totals still compare.\n\n",
 			old_run->time_unit, new_run->time_unit);
@@ -119,7 +121,8 @@ void hs_diff_report(FILE *out, const struct hs_run *old_run, const struct hs_run
 		struct change *c = &ch[n++];
 		c->path = s->path;
 		c->old_B = bytes_at(old_run, s, od, &c->old_bound_B);
-		c->new_B = bytes_at(new_run, hs_run_find_site(new_run, s->path), nd, &c->new_bound_B);
+		c->new_B =
+			bytes_at(new_run, hs_run_find_site(new_run, s->path), nd, &c->new_bound_B);
 	}
 	for (size_t i = 0; i < new_run->n_sites; i++) {
 		const struct hs_site *t = &new_run->sites[i];
@@ -138,23 +141,27 @@ void hs_diff_report(FILE *out, const struct hs_run *old_run, const struct hs_run
 	}
 	qsort(ch, kept, sizeof *ch, by_change);
 
-	fprintf(out, "\nSites whose bytes at the peak changed most (old peak: snapshot at time %"
-		PRId64 ", new: %" PRId64 "):\n",
-		old_run->snaps[old_run->detailed[od]].time, new_run->snaps[new_run->detailed[nd]].time);
+	fprintf(out,
+		"\nSites whose bytes at the peak changed most (old peak: snapshot at time %" PRId64
+		", new: %" PRId64 "):\n",
+		old_run->snaps[old_run->detailed[od]].time,
+		new_run->snaps[new_run->detailed[nd]].time);
 	if (kept == 0)
 		fputs("  none: every site holds the same bytes at both peaks.\n", out);
 	for (size_t i = 0; i < kept && i < HS_DIFF_MAX_SITES; i++) {
 		char o[HS_FMT_LEN], w[HS_FMT_LEN], d[HS_FMT_LEN];
-		fprintf(out, "%14s B  %12s -> %12s  ",
-			signed_grouped(ch[i].delta_B, d), cell(ch[i].old_B, ch[i].old_bound_B, o),
+		fprintf(out, "%14s B  %12s -> %12s  ", signed_grouped(ch[i].delta_B, d),
+			cell(ch[i].old_B, ch[i].old_bound_B, o),
 			cell(ch[i].new_B, ch[i].new_bound_B, w));
 		path_line(out, ch[i].path);
 		fputc('\n', out);
 	}
 	if (kept > 0)
 		fputs("  (<=N: below Massif's threshold at that peak, counted as 0;\n"
-		      "   N is the largest below-threshold aggregate there.)\n", out);
+		      "   N is the largest below-threshold aggregate there.)\n",
+		      out);
 	if (kept > HS_DIFF_MAX_SITES)
-		fprintf(out, "  ... and %zu more sites that changed less.\n", kept - HS_DIFF_MAX_SITES);
+		fprintf(out, "  ... and %zu more sites that changed less.\n",
+			kept - HS_DIFF_MAX_SITES);
 	free(ch);
 }

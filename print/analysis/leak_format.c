@@ -38,7 +38,10 @@ char *hs_fmt_bytes(double v, char *buf)
 		v /= 1024;
 		k++;
 	}
-	snprintf(buf, HS_FMT_LEN, mag < 10 ? "%.2f %s" : mag < 100 ? "%.1f %s" : "%.0f %s",
+	snprintf(buf, HS_FMT_LEN,
+		 mag < 10    ? "%.2f %s"
+		 : mag < 100 ? "%.1f %s"
+			     : "%.0f %s",
 		 v, units[k]);
 	return buf;
 }

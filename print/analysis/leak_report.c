@@ -49,8 +49,7 @@ void hs_site_series(const struct hs_run *run, const struct hs_site *site, uint64
 /* From when a site may have grown unseen before it first shows: the start
  * of the last stretch of snapshots, before its first known one, whose
  * trees have an aggregate that could hold it.  INT64_MAX if none. */
-static int64_t hidden_since(const struct hs_run *run, const struct hs_site *site,
-			    int64_t run_start)
+static int64_t hidden_since(const struct hs_run *run, const struct hs_site *site, int64_t run_start)
 {
 	int64_t since = INT64_MAX;
 	for (size_t d = 0; d < run->n_detailed && site->bytes[d] == HS_BYTES_UNKNOWN; d++) {
@@ -111,8 +110,8 @@ static bool report_heap_trend(FILE *out, const struct hs_run *run, size_t start)
 		k == 1 ? "" : "s", hs_fmt_bytes((double)v.first_B, a),
 		hs_fmt_bytes((double)v.last_B, b), spark);
 	if (v.reason == HS_LEAK_SUSPECT)
-		fprintf(out, "  It rises in %u of %zu slices: the staircase of a leak.\n",
-			v.steps, k - 1);
+		fprintf(out, "  It rises in %u of %zu slices: the staircase of a leak.\n", v.steps,
+			k - 1);
 	else
 		fprintf(out, "  No staircase: %s.\n", hs_leak_reason_text(v.reason));
 	free(time);
@@ -121,9 +120,8 @@ static bool report_heap_trend(FILE *out, const struct hs_run *run, size_t start)
 }
 
 /* Write one suspect: call path, figures, sparkline. */
-static void report_suspect(FILE *out, const struct hs_run *run, int64_t run_start,
-			   size_t rank, const struct suspect *s, const uint64_t *est,
-			   uint64_t final_heap_B)
+static void report_suspect(FILE *out, const struct hs_run *run, int64_t run_start, size_t rank,
+			   const struct suspect *s, const uint64_t *est, uint64_t final_heap_B)
 {
 	const char *path = run->sites[s->site].path;
 	const char *nl = strchr(path, '\n');
@@ -147,13 +145,13 @@ static void report_suspect(FILE *out, const struct hs_run *run, int64_t run_star
 			first_time = run->snaps[run->detailed[d]].time;
 	const struct hs_snap *last = &run->snaps[run->detailed[run->n_detailed - 1]];
 	double divisor;
-	const char *unit = hs_time_axis_unit(run->time_unit, run->snaps[run->n_snaps - 1].time,
-					     &divisor);
+	const char *unit =
+		hs_time_axis_unit(run->time_unit, run->snaps[run->n_snaps - 1].time, &divisor);
 	double span = (double)(last->time - first_time) / divisor;
 	double share = final_heap_B ? 100.0 * (double)s->v.last_B / (double)final_heap_B : 0;
 	fprintf(out, "   growth %s per %s, %u steps, %.2f%% of the final heap\n",
-		span > 0 ? hs_fmt_bytes((double)s->v.gain_B / span, rate) : "?", unit,
-		s->v.steps, share);
+		span > 0 ? hs_fmt_bytes((double)s->v.gain_B / span, rate) : "?", unit, s->v.steps,
+		share);
 
 	char spark[HS_SPARK_WIDTH + 1];
 	hs_sparkline(est, run->n_detailed, HS_SPARK_WIDTH, spark);
@@ -177,16 +175,18 @@ size_t hs_leak_report(FILE *out, const struct hs_run *run)
 		fprintf(out, "%zu snapshots, %zu detailed, time 0 to %" PRId64 " %s.\n",
 			run->n_snaps, run->n_detailed, end, unit);
 	else
-		fprintf(out, "%zu snapshots, %zu detailed, time 0 to %.2f %s.\n",
-			run->n_snaps, run->n_detailed, (double)end / divisor, unit);
+		fprintf(out, "%zu snapshots, %zu detailed, time 0 to %.2f %s.\n", run->n_snaps,
+			run->n_detailed, (double)end / divisor, unit);
 	size_t start = run_start_index(run);
 	bool staircase = report_heap_trend(out, run, start);
 	fputc('\n', out);
 
 	if (run->n_detailed < HS_LEAK_MIN_DETAILED) {
-		fprintf(out, "Too few detailed snapshots to judge allocation sites (%zu, need %d).\n"
+		fprintf(out,
+			"Too few detailed snapshots to judge allocation sites (%zu, need %d).\n"
 			"Record with --detailed-freq=1 (heapsnap, or valgrind --tool=massif)\n"
-			"to get a tree in every snapshot.\n", run->n_detailed, HS_LEAK_MIN_DETAILED);
+			"to get a tree in every snapshot.\n",
+			run->n_detailed, HS_LEAK_MIN_DETAILED);
 		return 0;
 	}
 
@@ -215,11 +215,13 @@ size_t hs_leak_report(FILE *out, const struct hs_run *run)
 
 	if (n_sus == 0)
 		fputs("No leak suspects: no allocation site rose in steps over the run\n"
-		      "without falling back.\n", out);
+		      "without falling back.\n",
+		      out);
 	if (n_sus == 0 && staircase)
 		fputs("Yet the heap's floor rises: the leak is spread over many sites, or\n"
 		      "hidden in Massif's below-threshold aggregates (try a lower --threshold\n"
-		      "when recording).\n", out);
+		      "when recording).\n",
+		      out);
 	for (size_t i = 0; i < n_sus; i++) {
 		hs_site_series(run, &run->sites[sus[i].site], est);
 		if (i > 0)

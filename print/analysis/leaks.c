@@ -16,9 +16,8 @@ const struct hs_leak_rules hs_leak_default_rules = {
 	.min_step_share = 0,
 };
 
-void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n,
-		   int64_t run_start, int64_t run_end, uint64_t final_heap_B,
-		   int64_t hidden_since,
+void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n, int64_t run_start,
+		   int64_t run_end, uint64_t final_heap_B, int64_t hidden_since,
 		   const struct hs_leak_rules *rules, struct hs_leak_verdict *out)
 {
 	*out = (struct hs_leak_verdict){ .reason = HS_LEAK_TOO_SHORT };
@@ -70,15 +69,14 @@ void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n,
 	else if ((double)out->last_B - (double)out->mid_B <
 		 rules->late_gain_share * (double)out->gain_B)
 		out->reason = HS_LEAK_EARLY;
-	else if (out->gain_B <= 0 ||
-		 (double)out->gain_B < rules->min_share * (double)final_heap_B)
+	else if (out->gain_B <= 0 || (double)out->gain_B < rules->min_share * (double)final_heap_B)
 		out->reason = HS_LEAK_SMALL;
 	else
 		out->reason = HS_LEAK_SUSPECT;
 }
 
-size_t hs_leak_low_points(const int64_t *time, const uint64_t *total_B, size_t n,
-			  int64_t *low_time, uint64_t *low_B)
+size_t hs_leak_low_points(const int64_t *time, const uint64_t *total_B, size_t n, int64_t *low_time,
+			  uint64_t *low_B)
 {
 	if (n == 0)
 		return 0;
@@ -138,14 +136,22 @@ void hs_sparkline(const uint64_t *bytes, size_t n, size_t width, char *out)
 const char *hs_leak_reason_text(enum hs_leak_reason reason)
 {
 	switch (reason) {
-	case HS_LEAK_SUSPECT: return "rises in steps and never falls back";
-	case HS_LEAK_TOO_SHORT: return "too few points";
-	case HS_LEAK_FEW_STEPS: return "too few rises";
-	case HS_LEAK_FALLS: return "falls back";
-	case HS_LEAK_NARROW: return "rises only in a short part of the run";
-	case HS_LEAK_PLATEAU: return "stopped rising (plateau)";
-	case HS_LEAK_EARLY: return "gained little in the second half of the run";
-	case HS_LEAK_SMALL: return "gains too little of the heap";
+	case HS_LEAK_SUSPECT:
+		return "rises in steps and never falls back";
+	case HS_LEAK_TOO_SHORT:
+		return "too few points";
+	case HS_LEAK_FEW_STEPS:
+		return "too few rises";
+	case HS_LEAK_FALLS:
+		return "falls back";
+	case HS_LEAK_NARROW:
+		return "rises only in a short part of the run";
+	case HS_LEAK_PLATEAU:
+		return "stopped rising (plateau)";
+	case HS_LEAK_EARLY:
+		return "gained little in the second half of the run";
+	case HS_LEAK_SMALL:
+		return "gains too little of the heap";
 	}
 	return "?";
 }

@@ -50,24 +50,24 @@ extern const struct hs_leak_rules hs_leak_default_rules;
 /* Why a series is, or is not, a suspect. */
 enum hs_leak_reason {
 	HS_LEAK_SUSPECT,
-	HS_LEAK_TOO_SHORT,      /* fewer than two points */
-	HS_LEAK_FEW_STEPS,      /* fewer than min_steps rises */
-	HS_LEAK_FALLS,          /* fell back by more than the tolerance */
-	HS_LEAK_NARROW,         /* rises bunched in a short part of the run */
-	HS_LEAK_PLATEAU,        /* stopped rising before the run's last part */
-	HS_LEAK_EARLY,          /* gained little in the run's second half */
-	HS_LEAK_SMALL,          /* gained too little of the final heap */
+	HS_LEAK_TOO_SHORT, /* fewer than two points */
+	HS_LEAK_FEW_STEPS, /* fewer than min_steps rises */
+	HS_LEAK_FALLS,     /* fell back by more than the tolerance */
+	HS_LEAK_NARROW,    /* rises bunched in a short part of the run */
+	HS_LEAK_PLATEAU,   /* stopped rising before the run's last part */
+	HS_LEAK_EARLY,     /* gained little in the run's second half */
+	HS_LEAK_SMALL,     /* gained too little of the final heap */
 };
 
 struct hs_leak_verdict {
 	enum hs_leak_reason reason;
-	uint64_t first_B;       /* bytes at the first point */
-	uint64_t last_B;        /* bytes at the last point */
-	int64_t gain_B;         /* last - first */
-	unsigned steps;         /* rises between consecutive points */
+	uint64_t first_B; /* bytes at the first point */
+	uint64_t last_B;  /* bytes at the last point */
+	int64_t gain_B;   /* last - first */
+	unsigned steps;   /* rises between consecutive points */
 	int64_t first_rise_time, last_rise_time;
-	double worst_fall;      /* largest fall below the high so far, as a fraction of it */
-	uint64_t mid_B;         /* bytes at the last point in the run's first half */
+	double worst_fall; /* largest fall below the high so far, as a fraction of it */
+	uint64_t mid_B;    /* bytes at the last point in the run's first half */
 };
 
 /* Judge one series of n points (time[i], bytes[i]) in a run spanning
@@ -76,17 +76,16 @@ struct hs_leak_verdict {
  * may have been rising unseen before its first known point (a site below
  * Massif's threshold, inside an aggregate), or INT64_MAX: the rises are
  * then taken to span from there. */
-void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n,
-		   int64_t run_start, int64_t run_end, uint64_t final_heap_B,
-		   int64_t hidden_since,
+void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n, int64_t run_start,
+		   int64_t run_end, uint64_t final_heap_B, int64_t hidden_since,
 		   const struct hs_leak_rules *rules, struct hs_leak_verdict *out);
 
 /* The heap's floor: for each of HS_LEAK_WINDOWS equal slices of the run
  * that holds a snapshot, the smallest total from that slice to the end, with
  * the time of the slice's own smallest total.  Returns how many slices held
  * a snapshot (low_time/low_B have room for HS_LEAK_WINDOWS). */
-size_t hs_leak_low_points(const int64_t *time, const uint64_t *total_B, size_t n,
-			  int64_t *low_time, uint64_t *low_B);
+size_t hs_leak_low_points(const int64_t *time, const uint64_t *total_B, size_t n, int64_t *low_time,
+			  uint64_t *low_B);
 
 /* Fill a sparkline of width characters (plus NUL) for n values, one of
  * "_.-=*#" each, scaled to the largest value; "_" is zero, "#" the top.

@@ -63,18 +63,22 @@ void hs_run_free(struct hs_run *run)
 	free(run);
 }
 
-void hs_run_add_snapshot(struct hs_run *run, int64_t time, uint64_t heap_B,
-			 uint64_t extra_B, uint64_t stacks_B, bool detailed, bool peak)
+void hs_run_add_snapshot(struct hs_run *run, int64_t time, uint64_t heap_B, uint64_t extra_B,
+			 uint64_t stacks_B, bool detailed, bool peak)
 {
 	run->snaps = grow(run->snaps, &run->cap_snaps, run->n_snaps + 1, sizeof *run->snaps);
 	run->snaps[run->n_snaps] = (struct hs_snap){
-		.time = time, .heap_B = heap_B, .extra_B = extra_B,
-		.stacks_B = stacks_B, .detailed = detailed, .peak = peak,
+		.time = time,
+		.heap_B = heap_B,
+		.extra_B = extra_B,
+		.stacks_B = stacks_B,
+		.detailed = detailed,
+		.peak = peak,
 	};
 	if (detailed) {
 		size_t old_cap = run->cap_detailed;
-		run->detailed = grow(run->detailed, &run->cap_detailed,
-				     run->n_detailed + 1, sizeof *run->detailed);
+		run->detailed = grow(run->detailed, &run->cap_detailed, run->n_detailed + 1,
+				     sizeof *run->detailed);
 		run->detailed[run->n_detailed++] = run->n_snaps;
 		/* Every site row is as long as the detailed list's capacity. */
 		for (size_t i = 0; i < run->n_sites; i++) {
@@ -189,9 +193,8 @@ size_t hs_run_peak_detailed(const struct hs_run *run)
 	if (best != SIZE_MAX)
 		return best;
 	for (size_t d = 0; d < run->n_detailed; d++)
-		if (best == SIZE_MAX ||
-		    hs_snap_total_B(&run->snaps[run->detailed[d]]) >
-			    hs_snap_total_B(&run->snaps[run->detailed[best]]))
+		if (best == SIZE_MAX || hs_snap_total_B(&run->snaps[run->detailed[d]]) >
+						hs_snap_total_B(&run->snaps[run->detailed[best]]))
 			best = d;
 	return best;
 }
@@ -244,9 +247,8 @@ static void close_finished(struct hs_run *run, struct hs_tree_builder *b)
 	}
 }
 
-int hs_tree_builder_node(struct hs_run *run, struct hs_tree_builder *b,
-			 unsigned long n_children, uint64_t bytes,
-			 const char *text, size_t text_len)
+int hs_tree_builder_node(struct hs_run *run, struct hs_tree_builder *b, unsigned long n_children,
+			 uint64_t bytes, const char *text, size_t text_len)
 {
 	while (text_len > 0 && isspace((unsigned char)*text)) {
 		text++;
@@ -286,7 +288,9 @@ int hs_tree_builder_node(struct hs_run *run, struct hs_tree_builder *b,
 	free(t);
 	b->stack = grow(b->stack, &b->cap_depth, b->depth + 1, sizeof *b->stack);
 	b->stack[b->depth++] = (struct hs_open_node){
-		.bytes = bytes, .remaining = n_children, .path_len = path_len,
+		.bytes = bytes,
+		.remaining = n_children,
+		.path_len = path_len,
 	};
 	close_finished(run, b);
 	return b->depth == 0;

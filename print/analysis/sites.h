@@ -30,26 +30,26 @@ struct hs_snap {
 	uint64_t heap_B;
 	uint64_t extra_B;
 	uint64_t stacks_B;
-	bool detailed;          /* holds a tree (heap_tree=detailed or peak) */
-	bool peak;              /* heap_tree=peak */
+	bool detailed;            /* holds a tree (heap_tree=detailed or peak) */
+	bool peak;                /* heap_tree=peak */
 	uint64_t aggregate_max_B; /* largest below-threshold aggregate in the tree */
 };
 
 struct hs_site {
-	char *path;             /* frames innermost first, '\n'-separated */
-	uint64_t *bytes;        /* one per detailed snapshot, or HS_BYTES_UNKNOWN */
+	char *path;      /* frames innermost first, '\n'-separated */
+	uint64_t *bytes; /* one per detailed snapshot, or HS_BYTES_UNKNOWN */
 };
 
 struct hs_run {
-	char *source;           /* file name, for messages */
-	char *time_unit;        /* "i", "ms" or "B" */
+	char *source;    /* file name, for messages */
+	char *time_unit; /* "i", "ms" or "B" */
 	struct hs_snap *snaps;
 	size_t n_snaps, cap_snaps;
-	size_t *detailed;       /* snapshot index of each detailed snapshot */
+	size_t *detailed; /* snapshot index of each detailed snapshot */
 	size_t n_detailed, cap_detailed;
 	struct hs_site *sites;
 	size_t n_sites, cap_sites;
-	size_t *slots;          /* open-addressing index of sites by path */
+	size_t *slots; /* open-addressing index of sites by path */
 	size_t n_slots;
 };
 
@@ -60,8 +60,8 @@ struct hs_run *hs_run_new(const char *source, const char *time_unit);
 void hs_run_free(struct hs_run *run);
 
 /* Append a snapshot; a detailed one then takes hs_run_add_site_bytes calls. */
-void hs_run_add_snapshot(struct hs_run *run, int64_t time, uint64_t heap_B,
-			 uint64_t extra_B, uint64_t stacks_B, bool detailed, bool peak);
+void hs_run_add_snapshot(struct hs_run *run, int64_t time, uint64_t heap_B, uint64_t extra_B,
+			 uint64_t stacks_B, bool detailed, bool peak);
 
 /* Add bytes to a site (path: frames innermost first, '\n'-separated) in
  * the last detailed snapshot; the same path twice adds up. */
@@ -77,7 +77,7 @@ void hs_run_note_aggregate(struct hs_run *run, uint64_t bytes);
 struct hs_tree_builder {
 	struct hs_open_node *stack;
 	size_t depth, cap_depth;
-	char *path;             /* frames of the open nodes below the root */
+	char *path; /* frames of the open nodes below the root */
 	size_t cap_path;
 };
 
@@ -85,9 +85,8 @@ struct hs_tree_builder {
  * n_children as in "n<K>:", text as after the byte count (blanks around it
  * and "0xADDR: " are dropped).  Returns 1 when the tree is complete, 0 when more
  * nodes are due, -1 when an aggregate claims children. */
-int hs_tree_builder_node(struct hs_run *run, struct hs_tree_builder *b,
-			 unsigned long n_children, uint64_t bytes,
-			 const char *text, size_t text_len);
+int hs_tree_builder_node(struct hs_run *run, struct hs_tree_builder *b, unsigned long n_children,
+			 uint64_t bytes, const char *text, size_t text_len);
 
 /* Free a builder's memory (it may be reused after). */
 void hs_tree_builder_free(struct hs_tree_builder *b);

@@ -7,7 +7,9 @@
 
 struct hs_run *hs_run_from_model(const struct hs_model *m, const char *source)
 {
-	const char *unit = m->time_unit == HS_TIME_MS ? "ms" : m->time_unit == HS_TIME_B ? "B" : "i";
+	const char *unit = m->time_unit == HS_TIME_MS  ? "ms"
+			   : m->time_unit == HS_TIME_B ? "B"
+						       : "i";
 	struct hs_run *run = hs_run_new(source, unit);
 	struct hs_tree_builder b = { 0 };
 	for (size_t i = 0; i < m->n_snapshots; i++) {
@@ -19,8 +21,8 @@ struct hs_run *hs_run_from_model(const struct hs_model *m, const char *source)
 				    detailed, s->kind == HS_TREE_PEAK);
 		for (size_t k = 0; detailed && k < s->n_nodes; k++) {
 			const struct hs_node *n = &m->nodes[s->first_node + k];
-			if (hs_tree_builder_node(run, &b, n->n_children, n->bytes,
-						 n->text.ptr, n->text.len) < 0) {
+			if (hs_tree_builder_node(run, &b, n->n_children, n->bytes, n->text.ptr,
+						 n->text.len) < 0) {
 				hs_tree_builder_free(&b);
 				hs_run_free(run);
 				return NULL;

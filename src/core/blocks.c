@@ -8,7 +8,7 @@
 #define HS_HUGE_BYTES ((size_t)4 << 20) /* tables from this size ask for huge pages */
 #define HS_MIGRATE_STEP 16 /* old slots moved per operation: finishes long before cur fills */
 #define HS_UNMAP_STEP_BYTES ((size_t)2 << 20) /* the moved part of old goes back in these */
-#define HS_WIDE_BATCH 64 /* records carved from the arena at a time */
+#define HS_WIDE_BATCH 64                      /* records carved from the arena at a time */
 
 /* Placement.  Frees come in runs of neighbouring addresses (a structure
  * torn down in the order it was built: on python3, 90% of frees are within
@@ -23,7 +23,7 @@
  * hashed on its own (Fibonacci hashing), for good. */
 #define HS_REGION_SHIFT 9
 #define HS_UNIT_SHIFT 5
-#define HS_PROBE_STRETCH 4096 /* inserts per verdict on the windows */
+#define HS_PROBE_STRETCH 4096  /* inserts per verdict on the windows */
 #define HS_LOCAL_MAX_PROBES 16 /* hashing: 8.5 on average at 3/4 load; bench workloads: 8 at most */
 
 /* A slot as one 96-bit little-endian number: the key in bits 0-47, the
@@ -390,7 +390,9 @@ static int maybe_grow(struct hs_blocks *b)
 	int rehash = b->hashed_only && b->cur.local && b->old.n_slots == 0;
 	if (!full && !rehash)
 		return 0;
-	size_t n = b->cur.n_slots == 0 ? HS_FIRST_SLOTS : full ? b->cur.n_slots * 2 : b->cur.n_slots;
+	size_t n = b->cur.n_slots == 0 ? HS_FIRST_SLOTS
+		   : full              ? b->cur.n_slots * 2
+				       : b->cur.n_slots;
 	if (n < b->cur.n_slots || n > SIZE_MAX / sizeof(struct hs_block_slot))
 		return -1;
 	struct hs_block_slot *slots = hs_arena_map(n * sizeof(struct hs_block_slot));

@@ -49,13 +49,13 @@ struct hs_block_slot {
 
 struct hs_block_table {
 	struct hs_block_slot *slots;
-	size_t n_slots;  /* a power of two, or 0 */
-	int local;       /* placement: 1 windows by address region, 0 hashed (blocks.c) */
+	size_t n_slots; /* a power of two, or 0 */
+	int local;      /* placement: 1 windows by address region, 0 hashed (blocks.c) */
 	/* The counters change on every insert and remove: a line of their
 	 * own, away from what hs_blocks_prefetch reads without the lock. */
 	_Alignas(64) size_t n_used; /* live entries */
-	size_t n_dead;   /* tombstones (only in a table being migrated) */
-	size_t unmapped_bytes; /* leading bytes already given back (old table) */
+	size_t n_dead;              /* tombstones (only in a table being migrated) */
+	size_t unmapped_bytes;      /* leading bytes already given back (old table) */
 };
 
 struct hs_block_wide;
@@ -66,10 +66,10 @@ struct hs_blocks {
 	size_t migrate_next;        /* next old slot to move */
 	struct hs_arena wide_arena; /* records of blocks that do not pack */
 	struct hs_block_wide *wide_free;
-	size_t n_wide;              /* records in use */
-	size_t probe_slots;         /* slots read by recent inserts into cur... */
-	size_t probe_inserts;       /* ...and how many inserts that was */
-	int hashed_only;            /* windows made probes long: hash from now on */
+	size_t n_wide;        /* records in use */
+	size_t probe_slots;   /* slots read by recent inserts into cur... */
+	size_t probe_inserts; /* ...and how many inserts that was */
+	int hashed_only;      /* windows made probes long: hash from now on */
 };
 
 /* An empty set (maps nothing until the first insert). */

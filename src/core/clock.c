@@ -158,7 +158,8 @@ int64_t hs_clock_upper_bound(struct hs_clock *c)
 	 * precise reading is below coarse + one tick, or the largest lag seen.
 	 * It changes once a tick: the 64-bit division (tens of cycles, on
 	 * every malloc) only then. */
-	int64_t ns = coarse + (c->coarse_lag_ns > c->coarse_tick_ns ? c->coarse_lag_ns : c->coarse_tick_ns);
+	int64_t ns = coarse +
+		     (c->coarse_lag_ns > c->coarse_tick_ns ? c->coarse_lag_ns : c->coarse_tick_ns);
 	if (ns == c->bound_coarse_ns)
 		return c->bound_ms;
 	int64_t t = (ns - c->origin) / 1000000;
@@ -182,7 +183,8 @@ void hs_clock_hold(struct hs_clock *c, int64_t due_ms)
 	if (left_ns <= 0 || span_ns <= 0 || c->precise_ns[1] == 0)
 		return;
 	double calls = (double)left_ns / (double)span_ns * (double)span_calls / 2;
-	c->hold_calls_left = calls < HS_CLOCK_HOLD_MAX_CALLS ? (unsigned)calls : HS_CLOCK_HOLD_MAX_CALLS;
+	c->hold_calls_left =
+		calls < HS_CLOCK_HOLD_MAX_CALLS ? (unsigned)calls : HS_CLOCK_HOLD_MAX_CALLS;
 	c->hold_due_ns = due_ns;
 	c->hold_ms = due_ms - 1;
 }

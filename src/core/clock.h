@@ -15,20 +15,20 @@
 
 struct hs_clock {
 	enum hs_time_unit unit;
-	int started;          /* the first reading was taken */
-	int64_t origin;       /* ns (ms unit) or instructions (i unit) at the first reading */
-	int perf_fd;          /* the instruction counter, or -1 */
-	int64_t coarse_tick_ns; /* resolution of CLOCK_MONOTONIC_COARSE, 0 if unusable */
-	int64_t coarse_lag_ns;   /* the most the coarse clock was seen behind a precise reading */
-	int64_t bound_coarse_ns; /* the coarse reading behind bound_ms (INT64_MIN: none) */
-	int64_t bound_ms;        /* hs_clock_upper_bound's last answer */
+	int started;               /* the first reading was taken */
+	int64_t origin;            /* ns (ms unit) or instructions (i unit) at the first reading */
+	int perf_fd;               /* the instruction counter, or -1 */
+	int64_t coarse_tick_ns;    /* resolution of CLOCK_MONOTONIC_COARSE, 0 if unusable */
+	int64_t coarse_lag_ns;     /* the most the coarse clock was seen behind a precise reading */
+	int64_t bound_coarse_ns;   /* the coarse reading behind bound_ms (INT64_MIN: none) */
+	int64_t bound_ms;          /* hs_clock_upper_bound's last answer */
 	unsigned bound_calls_left; /* calls that give bound_ms before the clock is read again */
-	uint64_t bound_calls;    /* hs_clock_upper_bound calls so far */
-	int64_t precise_ns[2];   /* the last two precise readings, newest first... */
+	uint64_t bound_calls;      /* hs_clock_upper_bound calls so far */
+	int64_t precise_ns[2];     /* the last two precise readings, newest first... */
 	uint64_t precise_calls[2]; /* ...and bound_calls at each */
-	unsigned hold_calls_left; /* calls hs_clock_hold still answers for */
-	int64_t hold_due_ns;     /* when the held snapshot is due (CLOCK_MONOTONIC) */
-	int64_t hold_ms;         /* the answer while holding: just below it */
+	unsigned hold_calls_left;  /* calls hs_clock_hold still answers for */
+	int64_t hold_due_ns;       /* when the held snapshot is due (CLOCK_MONOTONIC) */
+	int64_t hold_ms;           /* the answer while holding: just below it */
 };
 
 /* hs_clock_upper_bound reads the coarse clock on one call in this many. */

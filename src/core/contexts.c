@@ -57,8 +57,8 @@ static int same_frames(const struct hs_context *x, const uintptr_t *frames, unsi
 	       (n_frames == 0 || memcmp(x->frames, frames, n_frames * sizeof *frames) == 0);
 }
 
-#define HS_MOVED UINT32_MAX    /* an old slot whose id has moved: keeps probe chains */
-#define HS_MIGRATE_STEP 8u      /* old slots moved per new context */
+#define HS_MOVED UINT32_MAX /* an old slot whose id has moved: keeps probe chains */
+#define HS_MIGRATE_STEP 8u  /* old slots moved per new context */
 
 /* Put id into index (which has room and does not hold it). */
 static void index_put(uint32_t *index, uint32_t n_index, uint32_t id, uint64_t hash)
@@ -234,8 +234,8 @@ static struct thread_cache *get_cache(void)
 	return tc;
 }
 
-uint32_t hs_contexts_cached(const struct hs_contexts *c, const uintptr_t *frames,
-			    unsigned n_frames, uint64_t hash)
+uint32_t hs_contexts_cached(const struct hs_contexts *c, const uintptr_t *frames, unsigned n_frames,
+			    uint64_t hash)
 {
 	const struct thread_cache *tc = tl_cache;
 	if (tc == NULL || tc == CACHE_NONE || tc->generation != c->generation)

@@ -27,7 +27,7 @@
 
 #define HS_CTX_NONE UINT32_MAX
 #define HS_CTX_CHUNK_SHIFT 12
-#define HS_CTX_DIR_SIZE 8192 /* chunks of 4096: at most 32 Mi contexts */
+#define HS_CTX_DIR_SIZE 8192    /* chunks of 4096: at most 32 Mi contexts */
 #define HS_CTX_CACHE_SLOTS 2048 /* per thread, two ways per set: 64 KiB */
 
 struct hs_context {
@@ -63,8 +63,8 @@ uint32_t hs_contexts_intern(struct hs_contexts *c, const uintptr_t *frames, unsi
 /* The id of frames if this thread's cache holds it, else HS_CTX_NONE.
  * Needs no lock: only the calling thread's cache and the contexts' frames,
  * which never change, are read.  hash as for hs_contexts_intern. */
-uint32_t hs_contexts_cached(const struct hs_contexts *c, const uintptr_t *frames,
-			    unsigned n_frames, uint64_t hash);
+uint32_t hs_contexts_cached(const struct hs_contexts *c, const uintptr_t *frames, unsigned n_frames,
+			    uint64_t hash);
 
 /* Put context id (from hs_contexts_intern, on any thread) into this
  * thread's cache, mapping the cache on first use.  Needs no lock. */

@@ -149,8 +149,7 @@ static int is_ignore_fn(const struct hs_options *opts, const char *fn)
 	return 0;
 }
 
-unsigned hs_filter_frames(struct hs_filter *f, const uintptr_t *raw, unsigned n_raw,
-			  uintptr_t *out)
+unsigned hs_filter_frames(struct hs_filter *f, const uintptr_t *raw, unsigned n_raw, uintptr_t *out)
 {
 	unsigned first = 0;
 	while (first < n_raw && hs_filter_is_alloc_fn(f->opts, outer_name(f, raw[first])))

@@ -28,7 +28,7 @@ struct hs_filter {
 	struct hs_sym_entry *slots; /* address cache, from hs_arena_map */
 	uint32_t n_slots;
 	uint32_t n_used;
-	int failed;                 /* ran out of memory: describe answers "???" */
+	int failed; /* ran out of memory: describe answers "???" */
 };
 
 /* Set up filtering with sym's names and opts' lists, memory from arena. */

@@ -14,7 +14,7 @@
 
 struct out {
 	int fd;
-	int err;     /* errno of the first failed write, or 0 */
+	int err; /* errno of the first failed write, or 0 */
 	size_t len;
 	char buf[HS_OUT_BUF_BYTES];
 };
@@ -115,7 +115,8 @@ struct tree_printer {
 	struct out *o;
 	struct hs_filter *filter;
 	char threshold_text[32]; /* "1.00" */
-	unsigned last_indent[HS_MAX_TREE_DEPTH]; /* indentation of the last line of the node at each depth */
+	unsigned last_indent
+		[HS_MAX_TREE_DEPTH]; /* indentation of the last line of the node at each depth */
 };
 
 /* The code-location text of describe_IP (spec 1.5). */
@@ -139,7 +140,8 @@ static void out_frame_text(struct out *o, uintptr_t addr, const struct hs_frame_
 		out_text(o, t->object);
 		out_mem(o, ")", 1);
 	} else if (t->function != NULL) {
-		out_str(o, " (in ??" "?)"); /* split: "??)" would be a trigraph */
+		out_str(o, " (in ??"
+			   "?)"); /* split: "??)" would be a trigraph */
 	}
 }
 
@@ -198,13 +200,13 @@ static int print_node(void *ctx, const struct hs_xnode *node)
 
 /* The filtered contexts, merged, sorted once for every snapshot. */
 struct merged {
-	uint32_t *fid_of_raw;     /* raw id -> filtered id, or HS_CTX_NONE (ignored) */
-	uint32_t *first_raw;      /* filtered id -> lowest raw id mapped to it */
-	struct hs_xctx *sorted;   /* every filtered context, sorted; tag = filtered id */
-	uint64_t *bytes;          /* per filtered id, for one snapshot */
-	struct hs_xctx *present;  /* the contexts of one snapshot */
+	uint32_t *fid_of_raw;    /* raw id -> filtered id, or HS_CTX_NONE (ignored) */
+	uint32_t *first_raw;     /* filtered id -> lowest raw id mapped to it */
+	struct hs_xctx *sorted;  /* every filtered context, sorted; tag = filtered id */
+	uint64_t *bytes;         /* per filtered id, for one snapshot */
+	struct hs_xctx *present; /* the contexts of one snapshot */
 	uint32_t n_raw, n_fid;
-	struct hs_contexts fctx;  /* interned filtered frames */
+	struct hs_contexts fctx; /* interned filtered frames */
 };
 
 static int merge_contexts(struct merged *m, struct hs_contexts *raw, struct hs_filter *f)
@@ -355,9 +357,10 @@ int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t
 			out_str(&o, "heap_tree=empty\n");
 			continue;
 		}
-		out_str(&o, snap->kind == HS_SNAP_PEAK ? "heap_tree=peak\n" : "heap_tree=detailed\n");
-		rc = hs_xtree_walk(m.present, n_present, snap->extra_bytes, file->threshold, &scratch,
-				   print_node, &printer);
+		out_str(&o,
+			snap->kind == HS_SNAP_PEAK ? "heap_tree=peak\n" : "heap_tree=detailed\n");
+		rc = hs_xtree_walk(m.present, n_present, snap->extra_bytes, file->threshold,
+				   &scratch, print_node, &printer);
 	}
 	hs_xtree_scratch_free(&scratch);
 	hs_contexts_destroy(&m.fctx);

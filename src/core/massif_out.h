@@ -24,7 +24,7 @@ struct hs_massif_file {
 	const char *desc_note; /* appended to the desc: line (why recording stopped), or NULL */
 	const char *cmd;
 	enum hs_time_unit time_unit;
-	double threshold;      /* --threshold, percent */
+	double threshold; /* --threshold, percent */
 	const struct hs_snapshot *snapshots;
 	unsigned n_snapshots;
 	struct hs_contexts *contexts;

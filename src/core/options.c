@@ -125,8 +125,10 @@ int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, si
 		else if (strcmp(v, "i") == 0 && hs_clock_instructions_available())
 			opts->time_unit = HS_TIME_INSTRUCTIONS;
 		else if (strcmp(v, "i") == 0) {
-			snprintf(err, err_len, "option '%s' needs an instruction counter and "
-				 "perf_event_open offers none here; use --time-unit=ms or B", arg);
+			snprintf(err, err_len,
+				 "option '%s' needs an instruction counter and "
+				 "perf_event_open offers none here; use --time-unit=ms or B",
+				 arg);
 			return -1;
 		} else {
 			range = "i, ms or B";
@@ -203,7 +205,8 @@ int hs_options_parse_string(struct hs_options *opts, const char *text, char *err
 				p++;
 			if (len + 1 >= sizeof(word)) {
 				word[len] = '\0';
-				snprintf(err, err_len, "option too long in HEAPSNAP_OPTIONS: '%.40s...'", word);
+				snprintf(err, err_len,
+					 "option too long in HEAPSNAP_OPTIONS: '%.40s...'", word);
 				return -1;
 			}
 			word[len++] = *p++;

@@ -13,30 +13,31 @@
 
 enum hs_time_unit {
 	HS_TIME_INSTRUCTIONS, /* "i": needs a perf_event_open instruction counter */
-	HS_TIME_MS,           /* "ms": wall-clock milliseconds since the first snapshot (our default) */
-	HS_TIME_BYTES,        /* "B": bytes allocated and freed, admin and slop included */
+	HS_TIME_MS,    /* "ms": wall-clock milliseconds since the first snapshot (our default) */
+	HS_TIME_BYTES, /* "B": bytes allocated and freed, admin and slop included */
 };
 
 #define HS_PATH_MAX 4096
-#define HS_MAX_FNS 64         /* --alloc-fn / --ignore-fn entries each */
+#define HS_MAX_FNS 64 /* --alloc-fn / --ignore-fn entries each */
 #define HS_FN_NAME_MAX 512
 #define HS_DESC_MAX 8192
 
 struct hs_options {
-	char out_file[HS_PATH_MAX]; /* pattern: %p = pid, %q{VAR} = env var; default massif.out.%p */
+	char out_file
+		[HS_PATH_MAX]; /* pattern: %p = pid, %q{VAR} = env var; default massif.out.%p */
 	enum hs_time_unit time_unit;
-	unsigned detailed_freq;     /* 1..1000000, default 10 */
-	unsigned max_snapshots;     /* 10..1000, default 100 */
-	double threshold;           /* percent, 0..100, default 1.0 */
-	double peak_inaccuracy;     /* percent, default 1.0, not range-checked (as Massif) */
-	unsigned depth;             /* 1..200, default 30 */
-	unsigned heap_admin;        /* bytes per block, 0..1024, default 8 */
-	unsigned n_alloc_fns;       /* user's --alloc-fn names, appended to the defaults */
+	unsigned detailed_freq; /* 1..1000000, default 10 */
+	unsigned max_snapshots; /* 10..1000, default 100 */
+	double threshold;       /* percent, 0..100, default 1.0 */
+	double peak_inaccuracy; /* percent, default 1.0, not range-checked (as Massif) */
+	unsigned depth;         /* 1..200, default 30 */
+	unsigned heap_admin;    /* bytes per block, 0..1024, default 8 */
+	unsigned n_alloc_fns;   /* user's --alloc-fn names, appended to the defaults */
 	char alloc_fns[HS_MAX_FNS][HS_FN_NAME_MAX];
 	unsigned n_ignore_fns;
 	char ignore_fns[HS_MAX_FNS][HS_FN_NAME_MAX];
-	bool trace_children;        /* follow exec'd programs; default no */
-	char desc[HS_DESC_MAX];     /* the options as given, each preceded by a space: the desc: line */
+	bool trace_children;    /* follow exec'd programs; default no */
+	char desc[HS_DESC_MAX]; /* the options as given, each preceded by a space: the desc: line */
 };
 
 /* Set every field to its default. */

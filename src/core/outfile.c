@@ -75,8 +75,10 @@ static int expand(const char *pattern, pid_t pid, struct sink *k, char *err, siz
 			size_t len;
 			const char *value;
 
-			if (close == NULL || close == pct + 3 || (size_t)(close - pct - 3) >= sizeof(name)) {
-				snprintf(err, err_len, "bad %%q{VAR} in --massif-out-file=%s", pattern);
+			if (close == NULL || close == pct + 3 ||
+			    (size_t)(close - pct - 3) >= sizeof(name)) {
+				snprintf(err, err_len, "bad %%q{VAR} in --massif-out-file=%s",
+					 pattern);
 				return -1;
 			}
 			len = (size_t)(close - pct - 3);
@@ -85,16 +87,20 @@ static int expand(const char *pattern, pid_t pid, struct sink *k, char *err, siz
 			if (k != NULL) {
 				value = getenv(name);
 				if (value == NULL) {
-					snprintf(err, err_len, "--massif-out-file=%s: environment variable %s is not set",
-						 pattern, name);
+					snprintf(
+						err, err_len,
+						"--massif-out-file=%s: environment variable %s is not set",
+						pattern, name);
 					return -1;
 				}
 				sink_put(k, value, strlen(value));
 			}
 			p = close + 1;
 		} else {
-			snprintf(err, err_len, "bad %% sequence in --massif-out-file=%s (use %%p, %%q{VAR} or %%%%)",
-				 pattern);
+			snprintf(
+				err, err_len,
+				"bad %% sequence in --massif-out-file=%s (use %%p, %%q{VAR} or %%%%)",
+				pattern);
 			return -1;
 		}
 	}
@@ -108,8 +114,8 @@ int hs_outfile_check(const char *pattern, char *err, size_t err_len)
 }
 
 /* Expand pattern for pid into out, relative names under base_dir. */
-int hs_outfile_expand(const char *pattern, pid_t pid, const char *base_dir,
-		      char *out, size_t out_len, char *err, size_t err_len)
+int hs_outfile_expand(const char *pattern, pid_t pid, const char *base_dir, char *out,
+		      size_t out_len, char *err, size_t err_len)
 {
 	struct sink k = { out, 0, out_len, 0 };
 

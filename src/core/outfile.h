@@ -19,8 +19,8 @@ int hs_outfile_check(const char *pattern, char *err, size_t err_len);
 /* Expand pattern for pid into out; a relative result is prefixed with
  * base_dir (the working directory at start-up, as Valgrind does) unless
  * base_dir is NULL or empty.  Returns 0, or -1 with a message in err. */
-int hs_outfile_expand(const char *pattern, pid_t pid, const char *base_dir,
-		      char *out, size_t out_len, char *err, size_t err_len);
+int hs_outfile_expand(const char *pattern, pid_t pid, const char *base_dir, char *out,
+		      size_t out_len, char *err, size_t err_len);
 
 /* Whether pattern contains a %p (so each process gets its own name). */
 int hs_outfile_has_pid(const char *pattern);

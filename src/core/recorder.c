@@ -292,8 +292,8 @@ static uint32_t cached_context(const uintptr_t *frames, unsigned n_frames, uint6
 
 /* The context id of frames: id when cached, else interned; *fresh says
  * the caller should remember it once the lock is released.  Lock held. */
-static uint32_t context_of(uint32_t id, const uintptr_t *frames, unsigned n_frames,
-			   uint64_t hash, int *fresh)
+static uint32_t context_of(uint32_t id, const uintptr_t *frames, unsigned n_frames, uint64_t hash,
+			   int *fresh)
 {
 	if (id != HS_CTX_NONE)
 		return id;
@@ -359,7 +359,8 @@ void hs_rec_free(void *ptr)
 	if (!hs_single_threaded())
 		hs_blocks_prefetch(&rec.blocks, (uintptr_t)ptr);
 	int locked = rec_lock();
-	if (atomic_load(&rec.state) == REC_ON && hs_blocks_remove(&rec.blocks, (uintptr_t)ptr, &blk))
+	if (atomic_load(&rec.state) == REC_ON &&
+	    hs_blocks_remove(&rec.blocks, (uintptr_t)ptr, &blk))
 		account_free(&blk);
 	rec_unlock(locked);
 }
@@ -406,7 +407,8 @@ static void after_append(struct hs_tlog *l, unsigned pending)
 		return;
 	if (pending < HS_TLOG_EVENTS) {
 		hs_tlog_release(l, g_release);
-		if (hs_tlog_pending(l) < HS_TLOG_EVENTS / 2 || pthread_mutex_trylock(&rec.lock) != 0)
+		if (hs_tlog_pending(l) < HS_TLOG_EVENTS / 2 ||
+		    pthread_mutex_trylock(&rec.lock) != 0)
 			return;
 		hs_tlog_drain();
 		pthread_mutex_unlock(&rec.lock);

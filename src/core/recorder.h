@@ -92,8 +92,8 @@ void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 /* Take the final snapshot and write the Massif file to fd (opened by the
  * caller), with cmd as the cmd: line, naming frames with sym.  Stops
  * recording.  Returns 0, or -1 with a one-line message in err. */
-int hs_rec_finish(int fd, const char *cmd, const struct hs_symbolizer *sym,
-		  char *err, size_t err_len);
+int hs_rec_finish(int fd, const char *cmd, const struct hs_symbolizer *sym, char *err,
+		  size_t err_len);
 
 /* Stop recording for good (out of memory, a fatal error).  The reason goes
  * into the desc: line of the file written by hs_rec_finish. */

@@ -45,13 +45,14 @@ struct hs_snapshots {
 	unsigned max_snapshots;
 	unsigned detailed_freq;
 	double peak_inaccuracy;
-	struct hs_snapshot *table;  /* max_snapshots + 1 slots: the last one for the final snapshot */
+	struct hs_snapshot
+		*table; /* max_snapshots + 1 slots: the last one for the final snapshot */
 	unsigned count;
 	int64_t min_interval;
 	int64_t next_allowed_time;
-	unsigned since_detailed;    /* snapshots since the last detailed one */
-	uint64_t peak_total_bytes;  /* heap + extra of the current peak, 0 when none */
-	uint64_t peak_limit_bytes;  /* a total above this is a new peak */
+	unsigned since_detailed;   /* snapshots since the last detailed one */
+	uint64_t peak_total_bytes; /* heap + extra of the current peak, 0 when none */
+	uint64_t peak_limit_bytes; /* a total above this is a new peak */
 	unsigned n_cullings;
 	unsigned n_skipped;
 };

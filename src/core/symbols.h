@@ -22,7 +22,8 @@ struct hs_frame_text {
  * frames, innermost inlined call first and the real (outermost) function
  * last.  Writes at most max frames and returns how many (at least 1 when
  * max >= 1: an unknown address gives one frame of NULLs). */
-typedef unsigned (*hs_symbolize_fn)(void *ctx, uintptr_t addr, struct hs_frame_text *out, unsigned max);
+typedef unsigned (*hs_symbolize_fn)(void *ctx, uintptr_t addr, struct hs_frame_text *out,
+				    unsigned max);
 
 struct hs_symbolizer {
 	hs_symbolize_fn symbolize;

@@ -159,7 +159,8 @@ static int alloc_pending(uintptr_t ptr)
 	for (struct hs_tlog *l = atomic_load_explicit(&g_logs, memory_order_acquire); l != NULL;
 	     l = l->next) {
 		unsigned t = atomic_load_explicit(&l->tail, memory_order_acquire);
-		for (unsigned k = atomic_load_explicit(&l->head, memory_order_relaxed); k != t; k++) {
+		for (unsigned k = atomic_load_explicit(&l->head, memory_order_relaxed); k != t;
+		     k++) {
 			const struct hs_block *ev = &l->ev[k & (HS_TLOG_EVENTS - 1)];
 			if (ev->ctx != HS_TLOG_FREE && ev->ptr == ptr)
 				return 1;
@@ -225,7 +226,8 @@ void hs_tlog_discard(void)
 {
 	for (struct hs_tlog *l = atomic_load_explicit(&g_logs, memory_order_acquire); l != NULL;
 	     l = l->next)
-		atomic_store_explicit(&l->head, atomic_load_explicit(&l->tail, memory_order_acquire),
+		atomic_store_explicit(&l->head,
+				      atomic_load_explicit(&l->tail, memory_order_acquire),
 				      memory_order_release);
 }
 

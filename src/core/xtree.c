@@ -6,8 +6,8 @@
 #include "arena.h"
 
 struct group {
-	size_t lo, hi;     /* contexts [lo, hi) */
-	uintptr_t addr;    /* 0 for the aggregate */
+	size_t lo, hi;  /* contexts [lo, hi) */
+	uintptr_t addr; /* 0 for the aggregate */
 	uint64_t bytes;
 	unsigned n_places; /* 0: a real group; else an aggregate of that many */
 };

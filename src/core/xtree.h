@@ -19,7 +19,7 @@ struct hs_xctx {
 	const uintptr_t *frames; /* filtered, innermost first */
 	unsigned n_frames;       /* at least 1 */
 	uint64_t bytes;
-	uint32_t tag;            /* the caller's, ignored by the walk */
+	uint32_t tag; /* the caller's, ignored by the walk */
 };
 
 enum hs_xnode_kind {
@@ -30,8 +30,8 @@ enum hs_xnode_kind {
 
 struct hs_xnode {
 	enum hs_xnode_kind kind;
-	unsigned depth;      /* 0 for the root */
-	uintptr_t addr;      /* SITE only */
+	unsigned depth; /* 0 for the root */
+	uintptr_t addr; /* SITE only */
 	uint64_t bytes;
 	unsigned n_children; /* 0 for AGGREGATE */
 	unsigned n_places;   /* AGGREGATE only: the groups merged */

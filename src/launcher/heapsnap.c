@@ -61,7 +61,8 @@ static void usage(FILE *out)
 	      "  --quiet                  do not say which files were written\n"
 	      "  --print                  show each file written with heapsnap-print\n"
 	      "  --help                   show this text\n"
-	      "  --version                show the version\n", out);
+	      "  --version                show the version\n",
+	      out);
 }
 
 /* The directory holding this executable, into dir; 0 on success. */
@@ -207,13 +208,15 @@ int main(int argc, char **argv)
 	/* A bad file name pattern or unset %q{VAR} is caught now, not at exit. */
 	{
 		char path[HS_PATH_MAX];
-		if (hs_outfile_expand(opts.out_file, getpid(), NULL, path, sizeof(path), err, sizeof(err)) != 0) {
+		if (hs_outfile_expand(opts.out_file, getpid(), NULL, path, sizeof(path), err,
+				      sizeof(err)) != 0) {
 			fprintf(stderr, "heapsnap: %s\n", err);
 			return EXIT_USAGE;
 		}
 	}
 	if (locate(".libs/", HS_PKGLIBDIR, "libheapsnap.so", R_OK, lib, sizeof(lib)) != 0) {
-		fprintf(stderr, "heapsnap: cannot find libheapsnap.so (looked next to heapsnap and in %s)\n",
+		fprintf(stderr,
+			"heapsnap: cannot find libheapsnap.so (looked next to heapsnap and in %s)\n",
 			HS_PKGLIBDIR);
 		return 127;
 	}
@@ -261,13 +264,16 @@ int main(int argc, char **argv)
 			return 127;
 		}
 	}
-	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 127;
+	int rc = WIFEXITED(status)     ? WEXITSTATUS(status)
+		 : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+				       : 127;
 
 	/* The files written (the program, its forked children, exec'd ones). */
 	char reports[65536 + 1];
 	size_t got = 0;
 	ssize_t n;
-	while (got < sizeof(reports) - 1 && (n = read(report[0], reports + got, sizeof(reports) - 1 - got)) > 0)
+	while (got < sizeof(reports) - 1 &&
+	       (n = read(report[0], reports + got, sizeof(reports) - 1 - got)) > 0)
 		got += (size_t)n;
 	reports[got] = '\0';
 	close(report[0]);
@@ -276,9 +282,11 @@ int main(int argc, char **argv)
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		cwd[0] = '\0';
 	char print_prog[PATH_MAX + 64];
-	int have_print = print && locate("", HS_BINDIR, "heapsnap-print", X_OK, print_prog, sizeof(print_prog)) == 0;
+	int have_print = print && locate("", HS_BINDIR, "heapsnap-print", X_OK, print_prog,
+					 sizeof(print_prog)) == 0;
 	if (print && !have_print)
-		fprintf(stderr, "heapsnap: cannot find heapsnap-print (looked next to heapsnap and in %s)\n",
+		fprintf(stderr,
+			"heapsnap: cannot find heapsnap-print (looked next to heapsnap and in %s)\n",
 			HS_BINDIR);
 	for (char *line = reports, *nl; *line != '\0'; line = nl + 1) {
 		nl = strchr(line, '\n');
@@ -292,7 +300,8 @@ int main(int argc, char **argv)
 			pid_t p = fork();
 			if (p == 0) {
 				execl(print_prog, "heapsnap-print", line, (char *)NULL);
-				fprintf(stderr, "heapsnap: cannot run '%s': %s\n", print_prog, strerror(errno));
+				fprintf(stderr, "heapsnap: cannot run '%s': %s\n", print_prog,
+					strerror(errno));
 				_exit(127);
 			}
 			while (p > 0 && waitpid(p, NULL, 0) < 0 && errno == EINTR)

@@ -47,7 +47,8 @@ static void take_oldest(void)
 	void *p = g_queue.blocks[g_queue.head];
 	g_queue.head = (g_queue.head + 1) % HS_FREEQ_DEPTH;
 	hs_rec_free(p);
-	atomic_store_explicit(&g_queue.n, atomic_load_explicit(&g_queue.n, memory_order_relaxed) - 1,
+	atomic_store_explicit(&g_queue.n,
+			      atomic_load_explicit(&g_queue.n, memory_order_relaxed) - 1,
 			      memory_order_release);
 }
 

@@ -75,12 +75,12 @@ _Atomic size_t hs_ownheap_size_;
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread int tl_holding __attribute__((tls_model("initial-exec")));
-static int g_fork_locked;         /* the prepare hook took the lock */
-static int g_tried;               /* the reservation was attempted */
-static char *g_top;               /* next byte to bump */
-static char *g_commit;            /* end of the part made writable */
-static char *g_end;               /* end of the range */
-static size_t g_high_bytes;       /* high-water mark of g_top - base */
+static int g_fork_locked;   /* the prepare hook took the lock */
+static int g_tried;         /* the reservation was attempted */
+static char *g_top;         /* next byte to bump */
+static char *g_commit;      /* end of the part made writable */
+static char *g_end;         /* end of the range */
+static size_t g_high_bytes; /* high-water mark of g_top - base */
 static size_t g_page;
 static struct free_block *g_small_free[N_CLASSES];
 static struct free_block *g_big_free; /* a big block's header is before its link */
@@ -143,8 +143,9 @@ static int reserve(size_t bytes)
 	    bytes > as.rlim_cur / AS_LIMIT_SHARE)
 		bytes = as.rlim_cur / AS_LIMIT_SHARE;
 	bytes = bytes / g_page * g_page;
-	void *p = bytes == 0 ? MAP_FAILED :
-		  mmap(RANGE_HINT, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *p = bytes == 0 ? MAP_FAILED
+			     : mmap(RANGE_HINT, bytes, PROT_NONE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	errno = saved;
 	if (p == MAP_FAILED)
 		return -1;
@@ -213,8 +214,7 @@ static int lower_top(struct hdr *h)
 		lowered = 1;
 		g_top = (char *)h;
 		struct free_block **link = &g_big_free;
-		while (*link != NULL &&
-		       (char *)*link + hdr_of(*link)->usable != g_top)
+		while (*link != NULL && (char *)*link + hdr_of(*link)->usable != g_top)
 			link = &(*link)->next;
 		if (*link == NULL)
 			break;

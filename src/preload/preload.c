@@ -68,8 +68,8 @@ static __thread int tl_guard __attribute__((tls_model("initial-exec")));
 
 enum { ST_NEW, ST_STARTING, ST_READY, ST_OFF };
 static atomic_int g_state = ST_NEW;
-static atomic_int g_written;  /* the file is written once per process */
-static pid_t g_pid;           /* our pid: a vfork child (same memory) must not write */
+static atomic_int g_written; /* the file is written once per process */
+static pid_t g_pid;          /* our pid: a vfork child (same memory) must not write */
 static unsigned g_max_frames;
 
 static struct hs_options g_opts;
@@ -165,7 +165,7 @@ static void record_alloc(void *p, size_t req)
 	if (!hs_rec_active())
 		return;
 	tl_guard++;
-	hs_freeq_flush(); /* the frees before this malloc come first */
+	hs_freeq_flush();   /* the frees before this malloc come first */
 	hs_rec_prefetch(p); /* the table's cache miss overlaps the walk */
 	unsigned n_frames = capture(buf, &frames);
 	hs_rec_alloc(p, req, frames, n_frames);
@@ -379,7 +379,7 @@ HS_EXPORT size_t malloc_usable_size(void *p)
 		return hs_ownheap_usable_size(p);
 	if (HS_UNLIKELY(real_usable_size == NULL)) {
 		tl_guard++;
-		real_usable_size = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
+		real_usable_size = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
 		tl_guard--;
 		if (real_usable_size == NULL)
 			return 0;
@@ -398,8 +398,8 @@ static void report_path(const char *path)
 	char line[HS_PATH_MAX + 2];
 	size_t len = strlen(path);
 
-	if (g_report_fd < 0 || fstat(g_report_fd, &st) != 0 ||
-	    st.st_dev != g_report_dev || st.st_ino != g_report_ino || len + 2 > sizeof(line))
+	if (g_report_fd < 0 || fstat(g_report_fd, &st) != 0 || st.st_dev != g_report_dev ||
+	    st.st_ino != g_report_ino || len + 2 > sizeof(line))
 		return;
 	memcpy(line, path, len);
 	line[len] = '\n';
@@ -427,7 +427,8 @@ static void write_file(void)
 	if (atomic_exchange(&g_written, 1) != 0)
 		return;
 	tl_guard++;
-	if (hs_outfile_expand(g_pattern, g_pid, g_base_dir, path, sizeof(path), err, sizeof(err)) != 0) {
+	if (hs_outfile_expand(g_pattern, g_pid, g_base_dir, path, sizeof(path), err, sizeof(err)) !=
+	    0) {
 		say_line(err);
 		goto out;
 	}
@@ -532,13 +533,16 @@ static void resolve_reals(void)
 	if (real_sigaction != NULL)
 		return;
 	real_signal = (sighandler_t(*)(int, sighandler_t))dlsym(RTLD_NEXT, "signal");
-	real_execve = (int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execve");
+	real_execve =
+		(int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execve");
 	real_execv = (int (*)(const char *, char *const[]))dlsym(RTLD_NEXT, "execv");
 	real_execvp = (int (*)(const char *, char *const[]))dlsym(RTLD_NEXT, "execvp");
-	real_execvpe = (int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execvpe");
+	real_execvpe =
+		(int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execvpe");
 	real_fexecve = (int (*)(int, char *const[], char *const[]))dlsym(RTLD_NEXT, "fexecve");
 	atomic_thread_fence(memory_order_release);
-	real_sigaction = (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(RTLD_NEXT, "sigaction");
+	real_sigaction = (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(
+		RTLD_NEXT, "sigaction");
 }
 
 /* Make sure the real functions are known (from any wrapper). */
@@ -698,20 +702,20 @@ HS_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 
 /* Collect execl-style arguments (arg0 first, NULL last) into an array on
  * the stack: exec must not depend on the heap. */
-#define COLLECT_ARGS(argv, arg0, ap, after_null)                              \
-	do {                                                                  \
-		size_t n_ = 1;                                                \
-		va_start(ap, arg0);                                           \
-		while (va_arg(ap, char *) != NULL)                            \
-			n_++;                                                 \
-		va_end(ap);                                                   \
-		argv = __builtin_alloca((n_ + 1) * sizeof(char *));           \
-		va_start(ap, arg0);                                           \
-		argv[0] = (char *)arg0;                                       \
-		for (size_t i_ = 1; i_ <= n_; i_++)                           \
-			argv[i_] = va_arg(ap, char *);                        \
-		after_null;                                                   \
-		va_end(ap);                                                   \
+#define COLLECT_ARGS(argv, arg0, ap, after_null)                                                   \
+	do {                                                                                       \
+		size_t n_ = 1;                                                                     \
+		va_start(ap, arg0);                                                                \
+		while (va_arg(ap, char *) != NULL)                                                 \
+			n_++;                                                                      \
+		va_end(ap);                                                                        \
+		argv = __builtin_alloca((n_ + 1) * sizeof(char *));                                \
+		va_start(ap, arg0);                                                                \
+		argv[0] = (char *)arg0;                                                            \
+		for (size_t i_ = 1; i_ <= n_; i_++)                                                \
+			argv[i_] = va_arg(ap, char *);                                             \
+		after_null;                                                                        \
+		va_end(ap);                                                                        \
 	} while (0)
 
 /* execv with the arguments collected on the stack. */

@@ -118,7 +118,7 @@ struct walk_memo {
 
 struct walk_cache {
 	unsigned generation;
-	unsigned victim; /* the way a miss in a full set replaces, in turn */
+	unsigned victim;    /* the way a miss in a full set replaces, in turn */
 	uintptr_t stack_lo; /* this thread's stack: [stack_lo, stack_hi) */
 	uintptr_t stack_hi;
 	unsigned memo_cur; /* memo[memo_cur] is the last walk, the other one the next */
@@ -327,7 +327,7 @@ struct cfa_state {
 	int64_t cfa_off;
 	int rbp_how; /* 0 unchanged, 1 saved at CFA + rbp_off, -1 unsupported */
 	int64_t rbp_off;
-	int ra_how;  /* 1 at CFA + ra_off, 2 undefined (outermost), -1 unsupported */
+	int ra_how; /* 1 at CFA + ra_off, 2 undefined (outermost), -1 unsupported */
 	int64_t ra_off;
 };
 
@@ -366,8 +366,8 @@ static void restore_reg(struct cfa_state *s, const struct cfa_state *init, uint6
 
 /* Run CFA instructions up to (and including) the row for pc.  Returns 0,
  * or -1 on anything unsupported. */
-static int run_cfa(struct reader *r, struct cfa_state *s, const struct cfa_state *init, uintptr_t loc,
-		   uintptr_t pc, uint64_t code_align, int64_t data_align)
+static int run_cfa(struct reader *r, struct cfa_state *s, const struct cfa_state *init,
+		   uintptr_t loc, uintptr_t pc, uint64_t code_align, int64_t data_align)
 {
 	struct cfa_state stack[8];
 	unsigned depth = 0;
@@ -626,21 +626,23 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 		return;
 	}
 	if (state.ra_how != 1 || state.ra_off != -8 || state.rbp_how < 0 ||
-	    (state.cfa_reg != REG_RSP && state.cfa_reg != REG_RBP) ||
-	    state.cfa_off < 8 || state.cfa_off > INT32_MAX || state.rbp_off < INT16_MIN || state.rbp_off > 0)
+	    (state.cfa_reg != REG_RSP && state.cfa_reg != REG_RBP) || state.cfa_off < 8 ||
+	    state.cfa_off > INT32_MAX || state.rbp_off < INT16_MIN || state.rbp_off > 0)
 		return;
 	out->cfa_off = (int32_t)state.cfa_off;
 	out->rbp_off = (int16_t)state.rbp_off;
 	out->kind = RULE_GENERAL | (state.cfa_reg == REG_RBP ? RULE_CFA_RBP : 0) |
 		    (state.rbp_how == 1 ? RULE_RBP_SAVED : 0);
-	if (out->kind == (RULE_CFA_RBP | RULE_RBP_SAVED) && out->cfa_off == 16 && out->rbp_off == -16)
+	if (out->kind == (RULE_CFA_RBP | RULE_RBP_SAVED) && out->cfa_off == 16 &&
+	    out->rbp_off == -16)
 		out->kind = RULE_FP;
 }
 
 /* A miss: compute ra's rule into a free way of set, or else into the
  * ways in turn.  Out of line, so the walk's registers stay its own. */
 __attribute__((noinline, cold)) static const struct rule *lookup_miss(struct walk_cache *c,
-								      struct rule_set *set, uintptr_t ra)
+								      struct rule_set *set,
+								      uintptr_t ra)
 {
 	struct rule *e = NULL;
 
@@ -662,7 +664,8 @@ static inline struct rule_set *rule_set_of(struct walk_cache *c, uintptr_t ra)
 {
 	_Static_assert(sizeof(struct rule_set) == 1 << 6, "a set is 64 bytes");
 #if CACHE_SET_BITS >= 6
-	uintptr_t off = ((ra << 6) ^ (ra >> (CACHE_SET_BITS - 6))) & ((uintptr_t)(CACHE_SETS - 1) << 6);
+	uintptr_t off =
+		((ra << 6) ^ (ra >> (CACHE_SET_BITS - 6))) & ((uintptr_t)(CACHE_SETS - 1) << 6);
 #else
 	uintptr_t off = ((ra ^ (ra >> CACHE_SET_BITS)) & (CACHE_SETS - 1)) << 6;
 #endif
@@ -687,8 +690,8 @@ static inline const struct rule *lookup(struct walk_cache *c, uintptr_t ra)
 
 /* Entry point of the walk proper, jumped to by the hs_stackwalk stub with
  * the stack pointer and RBP at entry to hs_stackwalk. */
-__attribute__((visibility("hidden"))) int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp,
-							     uintptr_t rbp);
+__attribute__((visibility("hidden"))) int hs_stackwalk_from(uintptr_t *frames, unsigned max,
+							    uintptr_t entry_sp, uintptr_t rbp);
 int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintptr_t rbp)
 {
 	struct walk_cache *c = get_cache();

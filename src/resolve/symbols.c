@@ -44,17 +44,19 @@ struct dw_api {
 	Dwfl *(*begin)(const Dwfl_Callbacks *);
 	void (*end)(Dwfl *);
 	int (*proc_report)(Dwfl *, pid_t);
-	int (*report_end)(Dwfl *, int (*)(Dwfl_Module *, void *, const char *, Dwarf_Addr, void *), void *);
+	int (*report_end)(Dwfl *, int (*)(Dwfl_Module *, void *, const char *, Dwarf_Addr, void *),
+			  void *);
 	Dwfl_Module *(*addrmodule)(Dwfl *, Dwarf_Addr);
 	int (*module_getsymtab)(Dwfl_Module *);
-	const char *(*module_getsym_info)(Dwfl_Module *, int, GElf_Sym *, GElf_Addr *, GElf_Word *, Elf **,
-					  Dwarf_Addr *);
-	const char *(*module_addrinfo)(Dwfl_Module *, GElf_Addr, GElf_Off *, GElf_Sym *, GElf_Word *,
-				       Elf **, Dwarf_Addr *);
-	const char *(*module_info)(Dwfl_Module *, void ***, Dwarf_Addr *, Dwarf_Addr *, Dwarf_Addr *,
-				   Dwarf_Addr *, const char **, const char **);
+	const char *(*module_getsym_info)(Dwfl_Module *, int, GElf_Sym *, GElf_Addr *, GElf_Word *,
+					  Elf **, Dwarf_Addr *);
+	const char *(*module_addrinfo)(Dwfl_Module *, GElf_Addr, GElf_Off *, GElf_Sym *,
+				       GElf_Word *, Elf **, Dwarf_Addr *);
+	const char *(*module_info)(Dwfl_Module *, void ***, Dwarf_Addr *, Dwarf_Addr *,
+				   Dwarf_Addr *, Dwarf_Addr *, const char **, const char **);
 	Dwfl_Line *(*module_getsrc)(Dwfl_Module *, Dwarf_Addr);
-	const char *(*lineinfo)(Dwfl_Line *, Dwarf_Addr *, int *, int *, Dwarf_Word *, Dwarf_Word *);
+	const char *(*lineinfo)(Dwfl_Line *, Dwarf_Addr *, int *, int *, Dwarf_Word *,
+				Dwarf_Word *);
 	Dwarf_Die *(*module_addrdie)(Dwfl_Module *, Dwarf_Addr, Dwarf_Addr *);
 	int (*getscopes)(Dwarf_Die *, Dwarf_Addr, Dwarf_Die **);
 	int (*getscopes_die)(Dwarf_Die *, Dwarf_Die **);
@@ -168,12 +170,14 @@ static const char *base_name(const char *path)
 /* Find __cxa_demangle in the process, or in libstdc++ loaded now. */
 static void find_demangler(struct symbolizer *s)
 {
-	s->demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(RTLD_DEFAULT, "__cxa_demangle");
+	s->demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(RTLD_DEFAULT,
+									      "__cxa_demangle");
 	if (s->demangle != NULL)
 		return;
 	s->libstdcxx = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
 	if (s->libstdcxx != NULL)
-		s->demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(s->libstdcxx, "__cxa_demangle");
+		s->demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(
+			s->libstdcxx, "__cxa_demangle");
 }
 
 /* dlopen libdw and look up what we use; 0 when all were found. */
@@ -185,11 +189,11 @@ static int load_libdw(struct dw_api *dw)
 	if (h == NULL)
 		return -1;
 	dw->handle = h;
-#define LOOK(field, name)                                                   \
-	do {                                                                \
-		*(void **)&dw->field = dlsym(h, name);                      \
-		if (dw->field == NULL)                                      \
-			missing = NULL;                                     \
+#define LOOK(field, name)                                                                          \
+	do {                                                                                       \
+		*(void **)&dw->field = dlsym(h, name);                                             \
+		if (dw->field == NULL)                                                             \
+			missing = NULL;                                                            \
 	} while (0)
 	LOOK(begin, "dwfl_begin");
 	LOOK(end, "dwfl_end");
@@ -276,11 +280,13 @@ static struct mod_syms *mod_syms(struct symbolizer *s, Dwfl_Module *mod)
 		GElf_Sym sym;
 		GElf_Addr addr;
 		GElf_Word shndx = SHN_UNDEF;
-		const char *name = s->dw.module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
+		const char *name =
+			s->dw.module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
 		int type = GELF_ST_TYPE(sym.st_info);
 
 		/* The symbols libdw weighs: defined, not sections, files or TLS. */
-		if (name == NULL || shndx == SHN_UNDEF || type == STT_SECTION || type == STT_FILE || type == STT_TLS)
+		if (name == NULL || shndx == SHN_UNDEF || type == STT_SECTION || type == STT_FILE ||
+		    type == STT_TLS)
 			continue;
 		if (sym.st_size == 0) {
 			/* Only a function could change a "???" into a name. */
@@ -288,7 +294,9 @@ static struct mod_syms *mod_syms(struct symbolizer *s, Dwfl_Module *mod)
 				m->has_sizeless = 1;
 			continue;
 		}
-		m->spans[m->n++] = (struct sym_span){ (uintptr_t)addr, (uintptr_t)(addr + sym.st_size), 0, name, type };
+		m->spans[m->n++] =
+			(struct sym_span){ (uintptr_t)addr, (uintptr_t)(addr + sym.st_size), 0,
+					   name, type };
 	}
 	if (m->n > 0) {
 		qsort(m->spans, m->n, sizeof(*m->spans), by_lo);
@@ -330,7 +338,8 @@ static int quick_name(struct symbolizer *s, Dwfl_Module *mod, uintptr_t addr, co
 	sp = &m->spans[lo - 1];
 	/* Exactly one symbol covers addr: libdw's answer too. */
 	if (addr < sp->hi && (lo == 1 || m->spans[lo - 2].max_hi <= addr)) {
-		*out = sp->type == STT_FUNC || sp->type == STT_GNU_IFUNC ? demangled(s, sp->name) : NULL;
+		*out = sp->type == STT_FUNC || sp->type == STT_GNU_IFUNC ? demangled(s, sp->name)
+									 : NULL;
 		return 1;
 	}
 	return 0; /* aliases or nested symbols: libdw's own rules decide */
@@ -360,7 +369,8 @@ static const char *function_name(struct symbolizer *s, Dwfl_Module *mod, uintptr
 	/* Remember sized symbols that don't overlap a known range. */
 	if (name != NULL && sym.st_size > 0 && offset <= addr) {
 		uintptr_t lo = addr - offset, hi = lo + sym.st_size;
-		if ((at == 0 || s->ranges[at - 1].hi <= lo) && (at == s->n_ranges || hi <= s->ranges[at].lo)) {
+		if ((at == 0 || s->ranges[at - 1].hi <= lo) &&
+		    (at == s->n_ranges || hi <= s->ranges[at].lo)) {
 			if (s->n_ranges == s->ranges_cap) {
 				size_t cap = s->ranges_cap == 0 ? 256 : s->ranges_cap * 2;
 				struct fn_range *grown = realloc(s->ranges, cap * sizeof(*grown));
@@ -369,7 +379,8 @@ static const char *function_name(struct symbolizer *s, Dwfl_Module *mod, uintptr
 				s->ranges = grown;
 				s->ranges_cap = cap;
 			}
-			memmove(s->ranges + at + 1, s->ranges + at, (s->n_ranges - at) * sizeof(*s->ranges));
+			memmove(s->ranges + at + 1, s->ranges + at,
+				(s->n_ranges - at) * sizeof(*s->ranges));
 			s->ranges[at] = (struct fn_range){ lo, hi, function };
 			s->n_ranges++;
 		}
@@ -378,7 +389,8 @@ static const char *function_name(struct symbolizer *s, Dwfl_Module *mod, uintptr
 }
 
 /* Name addr with libdw: fills out innermost-first, returns the count. */
-static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_frame_text *out, unsigned max)
+static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_frame_text *out,
+			     unsigned max)
 {
 	Dwfl_Module *mod = s->dw.addrmodule(s->dwfl, addr);
 	const char *object = NULL;
@@ -393,7 +405,8 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 	}
 	{
 		const char *mainfile = NULL;
-		const char *name = s->dw.module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+		const char *name =
+			s->dw.module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
 		/* The module name is the path from /proc/PID/maps. */
 		object = own_copy(s, name != NULL && name[0] == '/' ? name : mainfile);
 	}
@@ -401,7 +414,8 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 	{
 		Dwfl_Line *l = s->dw.module_getsrc(mod, addr);
 		int lineno = 0;
-		const char *src = l != NULL ? s->dw.lineinfo(l, NULL, &lineno, NULL, NULL, NULL) : NULL;
+		const char *src =
+			l != NULL ? s->dw.lineinfo(l, NULL, &lineno, NULL, NULL, NULL) : NULL;
 		if (src != NULL && lineno > 0) {
 			file = own_copy(s, base_name(src));
 			line = (unsigned)lineno;
@@ -442,12 +456,15 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 			Dwarf_Die *chain = NULL;
 			int n_chain;
 
-			out[n++] = (struct hs_frame_text){ own_copy(s, die_name(s, &inl)), file, line, object };
+			out[n++] = (struct hs_frame_text){ own_copy(s, die_name(s, &inl)), file,
+							   line, object };
 			if (s->dw.attr_integrate(&inl, DW_AT_call_file, &attr) != NULL)
 				s->dw.formudata(&attr, &call_file);
 			if (s->dw.attr_integrate(&inl, DW_AT_call_line, &attr) != NULL)
 				s->dw.formudata(&attr, &call_line);
-			call_src = files != NULL && call_file < n_files ? s->dw.filesrc(files, call_file, NULL, NULL) : NULL;
+			call_src = files != NULL && call_file < n_files
+					   ? s->dw.filesrc(files, call_file, NULL, NULL)
+					   : NULL;
 			if (call_src != NULL && call_line > 0) {
 				file = own_copy(s, base_name(call_src));
 				line = (unsigned)call_line;
@@ -530,11 +547,13 @@ static unsigned symbolize_now(struct symbolizer *s, uintptr_t addr, struct hs_fr
 		Dl_info info;
 		if (ambiguous || dladdr((void *)addr, &info) == 0 || info.dli_fname == NULL ||
 		    strcmp(info.dli_fname, was) != 0) {
-			out[0] = (struct hs_frame_text){ NULL, NULL, 0, ambiguous ? NULL : own_copy(s, was) };
+			out[0] = (struct hs_frame_text){ NULL, NULL, 0,
+							 ambiguous ? NULL : own_copy(s, was) };
 			return 1;
 		}
 	}
-	return s->dwfl != NULL ? symbolize_dw(s, addr, out, MAX_INLINE) : symbolize_dladdr(s, addr, out);
+	return s->dwfl != NULL ? symbolize_dw(s, addr, out, MAX_INLINE)
+			       : symbolize_dladdr(s, addr, out);
 }
 
 /* hs_symbolize_fn: cached lookup of addr. */
@@ -567,8 +586,8 @@ static unsigned symbolize(void *ctx, uintptr_t addr, struct hs_frame_text *out, 
 	}
 	e = NULL;
 	if (s->table_cap != 0) {
-		for (i = (addr * 0x9E3779B97F4A7C15ull) & (s->table_cap - 1); s->table[i].frames != NULL;
-		     i = (i + 1) & (s->table_cap - 1)) {
+		for (i = (addr * 0x9E3779B97F4A7C15ull) & (s->table_cap - 1);
+		     s->table[i].frames != NULL; i = (i + 1) & (s->table_cap - 1)) {
 			if (s->table[i].addr == addr) {
 				e = &s->table[i];
 				break;
@@ -612,13 +631,16 @@ int hs_symbols_open(struct hs_symbolizer *sym)
 	find_demangler(s);
 	if (load_libdw(&s->dw) != 0)
 		return -1;
-	s->callbacks.find_elf = (int (*)(Dwfl_Module *, void **, const char *, Dwarf_Addr, char **, Elf **))s->dw.find_elf;
-	s->callbacks.find_debuginfo = (int (*)(Dwfl_Module *, void **, const char *, Dwarf_Addr, const char *,
-					       const char *, GElf_Word, char **))s->dw.find_debuginfo;
+	s->callbacks.find_elf = (int (*)(Dwfl_Module *, void **, const char *, Dwarf_Addr, char **,
+					 Elf **))s->dw.find_elf;
+	s->callbacks.find_debuginfo =
+		(int (*)(Dwfl_Module *, void **, const char *, Dwarf_Addr, const char *,
+			 const char *, GElf_Word, char **))s->dw.find_debuginfo;
 	s->dwfl = s->dw.begin(&s->callbacks);
 	if (s->dwfl == NULL)
 		return -1;
-	if (s->dw.proc_report(s->dwfl, getpid()) != 0 || s->dw.report_end(s->dwfl, NULL, NULL) != 0) {
+	if (s->dw.proc_report(s->dwfl, getpid()) != 0 ||
+	    s->dw.report_end(s->dwfl, NULL, NULL) != 0) {
 		s->dw.end(s->dwfl);
 		s->dwfl = NULL;
 		rc = -1;

@@ -214,7 +214,9 @@ START_TEST(floor_is_minimum_to_the_end)
 {
 	/* Times 0..1600 step 100: slices of 200; the last point falls in slice 7. */
 	int64_t t[17];
-	uint64_t b[17] = { 0, 50, 10, 70, 30, 90, 80, 120, 5, 130, 140, 150, 160, 170, 180, 190, 100 };
+	uint64_t b[17] = {
+		0, 50, 10, 70, 30, 90, 80, 120, 5, 130, 140, 150, 160, 170, 180, 190, 100
+	};
 	times(t, 17);
 	int64_t lt[HS_LEAK_WINDOWS];
 	uint64_t lb[HS_LEAK_WINDOWS];
@@ -348,7 +350,8 @@ START_TEST(analysis_options)
 	ck_assert(!hs_analysis_prints_normal_output(&o));
 	ck_assert_str_eq(err, "");
 	ck_assert_int_eq(hs_analysis_parse_arg(&o, "--max-peak=lots", err, sizeof err), -1);
-	ck_assert_str_eq(err, "--max-peak: bad size 'lots' (bytes, or a number with K, M or G; K = 1024)");
+	ck_assert_str_eq(
+		err, "--max-peak: bad size 'lots' (bytes, or a number with K, M or G; K = 1024)");
 	ck_assert_int_eq(hs_analysis_parse_arg(&o, "--max-peak", err, sizeof err), -1);
 	ck_assert_str_eq(err, "--max-peak needs a size: --max-peak=SIZE");
 }
@@ -398,7 +401,9 @@ START_TEST(tree_leaves_and_inner_excess_are_sites)
 	feed(run, tree, sizeof tree / sizeof tree[0]);
 	ck_assert_uint_eq(run->n_sites, 4);
 	ck_assert_uint_eq(site(run, "main (example.c:20)")->bytes[0], 10000);
-	ck_assert_uint_eq(site(run, "g (example.c:5)\nf (example.c:11)\nmain (example.c:23)")->bytes[0], 4000);
+	ck_assert_uint_eq(
+		site(run, "g (example.c:5)\nf (example.c:11)\nmain (example.c:23)")->bytes[0],
+		4000);
 	ck_assert_uint_eq(site(run, "g (example.c:5)\nmain (example.c:25)")->bytes[0], 3000);
 	/* g holds 2000 more than its children: traces that end in g. */
 	ck_assert_uint_eq(site(run, "g (example.c:5)")->bytes[0], 2000);
@@ -438,8 +443,8 @@ START_TEST(aggregate_with_children_is_a_frame)
 	ck_assert_int_eq(hs_tree_builder_node(run, &b, 1, 300, root, strlen(root)), 0);
 	ck_assert_int_eq(hs_tree_builder_node(run, &b, 1, 300, agg, strlen(agg)), 0);
 	ck_assert_int_eq(hs_tree_builder_node(run, &b, 0, 300, leaf, strlen(leaf)), 1);
-	const struct hs_site *site = hs_run_find_site(run,
-		"in 2 places, all below massif's threshold (1.00%)\nf (a.c:1)");
+	const struct hs_site *site = hs_run_find_site(
+		run, "in 2 places, all below massif's threshold (1.00%)\nf (a.c:1)");
 	ck_assert_ptr_nonnull(site);
 	ck_assert_uint_eq(site->bytes[0], 300);
 	hs_tree_builder_free(&b);
@@ -478,7 +483,8 @@ START_TEST(frame_text_and_aggregates)
 {
 	ck_assert_str_eq(hs_frame_text("0x10918A: main (example.c:20)"), "main (example.c:20)");
 	ck_assert_str_eq(hs_frame_text("0x0: ???"), "???");
-	ck_assert_str_eq(hs_frame_text("(heap allocation functions)"), "(heap allocation functions)");
+	ck_assert_str_eq(hs_frame_text("(heap allocation functions)"),
+			 "(heap allocation functions)");
 	ck_assert(hs_is_aggregate("in 1 place, below massif's threshold (1.00%)"));
 	ck_assert(hs_is_aggregate("in 24 places, all below massif's threshold (10.00%)"));
 	ck_assert(!hs_is_aggregate("main (in.c:3)"));
@@ -502,19 +508,19 @@ static struct hs_run *run_of(const char *text)
 
 START_TEST(model_to_run)
 {
-	struct hs_run *run = run_of(
-		"desc: --time-unit=B\ncmd: ./x\ntime_unit: B\n"
-		"#-----------\nsnapshot=0\n#-----------\ntime=0\nmem_heap_B=0\n"
-		"mem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=empty\n"
-		"#-----------\nsnapshot=1\n#-----------\ntime=120\nmem_heap_B=100\n"
-		"mem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"
-		"n2: 100 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
-		" n1: 90 0x4005D6: f (a.c:3) # a comment\n"
-		"  n0: 90 0x4005E0: main (a.c:9)\n"
-		" n0: 10 in 2 places, all below massif's threshold (1.00%)\n"
-		"#-----------\nsnapshot=2\n#-----------\ntime=130\nmem_heap_B=0\n"
-		"mem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=detailed\n"
-		"n0: 0 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n");
+	struct hs_run *run =
+		run_of("desc: --time-unit=B\ncmd: ./x\ntime_unit: B\n"
+		       "#-----------\nsnapshot=0\n#-----------\ntime=0\nmem_heap_B=0\n"
+		       "mem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=empty\n"
+		       "#-----------\nsnapshot=1\n#-----------\ntime=120\nmem_heap_B=100\n"
+		       "mem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"
+		       "n2: 100 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
+		       " n1: 90 0x4005D6: f (a.c:3) # a comment\n"
+		       "  n0: 90 0x4005E0: main (a.c:9)\n"
+		       " n0: 10 in 2 places, all below massif's threshold (1.00%)\n"
+		       "#-----------\nsnapshot=2\n#-----------\ntime=130\nmem_heap_B=0\n"
+		       "mem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=detailed\n"
+		       "n0: 0 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n");
 	ck_assert_str_eq(run->time_unit, "B");
 	ck_assert_uint_eq(run->n_snaps, 3);
 	ck_assert_uint_eq(run->n_detailed, 2);
@@ -539,7 +545,8 @@ START_TEST(model_time_units)
 	static const char *const units[] = { "i", "ms", "B" };
 	for (size_t i = 0; i < 3; i++) {
 		char text[256];
-		snprintf(text, sizeof text, "cmd: x\ntime_unit: %s\nsnapshot=0\ntime=0\n"
+		snprintf(text, sizeof text,
+			 "cmd: x\ntime_unit: %s\nsnapshot=0\ntime=0\n"
 			 "mem_heap_B=0\nmem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=empty\n",
 			 units[i]);
 		struct hs_run *run = run_of(text);

@@ -69,8 +69,8 @@ static char *suspect_heads(const char *text)
 
 struct expect {
 	const char *fixture;
-	const char *heads;    /* suspects' first lines, in rank order */
-	bool staircase;       /* the heap's floor reads as a staircase */
+	const char *heads; /* suspects' first lines, in rank order */
+	bool staircase;    /* the heap's floor reads as a staircase */
 };
 
 static const struct expect expects[] = {
@@ -117,7 +117,8 @@ START_TEST(fixture_suspects)
 	if (want_n == 0)
 		ck_assert_ptr_nonnull(strstr(text, "No leak suspects: no allocation site rose"));
 	ck_assert_msg((strstr(text, "Yet the heap's floor rises") != NULL) ==
-			      (want_n == 0 && e->staircase), "%s: 'yet' note\n%s", e->fixture, text);
+			      (want_n == 0 && e->staircase),
+		      "%s: 'yet' note\n%s", e->fixture, text);
 	ck_assert_msg((strstr(text, "the staircase of a leak") != NULL) == e->staircase,
 		      "%s: staircase should be %d\n%s", e->fixture, e->staircase, text);
 	free(heads);
@@ -129,7 +130,8 @@ START_TEST(churn_report_exact)
 {
 	size_t n;
 	char *text = leak_text("leak_churn", &n);
-	ck_assert_str_eq(text,
+	ck_assert_str_eq(
+		text,
 		"\n"
 		"--------------------------------------------------------------------------------\n"
 		"Leak suspects\n"
@@ -151,11 +153,10 @@ START_TEST(fork_child_call_path)
 {
 	size_t n;
 	char *text = leak_text("leak_fork_child", &n);
-	ck_assert_ptr_nonnull(strstr(text,
-		"1. child_remember (leak_fork.c:9)\n"
-		"     called from child_work (leak_fork.c:16)\n"
-		"     called from main (leak_fork.c:26)\n"
-		"   gained 228,096 B:"));
+	ck_assert_ptr_nonnull(strstr(text, "1. child_remember (leak_fork.c:9)\n"
+					   "     called from child_work (leak_fork.c:16)\n"
+					   "     called from main (leak_fork.c:26)\n"
+					   "   gained 228,096 B:"));
 	free(text);
 }
 END_TEST
@@ -177,10 +178,10 @@ START_TEST(too_few_detailed_snapshots)
 	size_t n;
 	char *text = leak_text("leak_churn_freq50", &n);
 	ck_assert_uint_eq(n, 0);
-	ck_assert_ptr_nonnull(strstr(text,
-		"Too few detailed snapshots to judge allocation sites (3, need 6).\n"
-		"Record with --detailed-freq=1 (heapsnap, or valgrind --tool=massif)\n"
-		"to get a tree in every snapshot.\n"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "Too few detailed snapshots to judge allocation sites (3, need 6).\n"
+			     "Record with --detailed-freq=1 (heapsnap, or valgrind --tool=massif)\n"
+			     "to get a tree in every snapshot.\n"));
 	/* The heap's floor needs no trees. */
 	ck_assert_ptr_nonnull(strstr(text, "the staircase of a leak"));
 	free(text);
@@ -197,11 +198,12 @@ START_TEST(diff_of_two_builds)
 	fclose(out);
 	/* Addresses moved between the builds (build_index is at 0x1091A6 in
 	 * one and elsewhere in the other), yet unchanged sites match. */
-	ck_assert_ptr_nonnull(strstr(text,
-		"peak total           49,448 B ->         63,664 B  +14,216 B (+28.7%)\n"));
-	ck_assert_ptr_nonnull(strstr(text,
-		"peak heap            49,176 B ->         63,364 B  +14,188 B (+28.9%)\n"));
-	ck_assert_ptr_nonnull(strstr(text,
+	ck_assert_ptr_nonnull(strstr(
+		text, "peak total           49,448 B ->         63,664 B  +14,216 B (+28.7%)\n"));
+	ck_assert_ptr_nonnull(strstr(
+		text, "peak heap            49,176 B ->         63,364 B  +14,188 B (+28.9%)\n"));
+	ck_assert_ptr_nonnull(strstr(
+		text,
 		"       +12,288 B         4,096 ->       16,384  read_input (leak_diff.c:16) <- main (leak_diff.c:38)\n"
 		"        +3,000 B             0 ->        3,000  build_lookup (leak_diff.c:27) <- main (leak_diff.c:42)\n"
 		"        -1,200 B         1,200 ->        <=100  old_scratch (leak_diff.c:33) <- main (leak_diff.c:40)\n"
@@ -221,7 +223,8 @@ START_TEST(diff_of_a_run_with_itself)
 	FILE *out = open_memstream(&text, &len);
 	hs_diff_report(out, a, a);
 	fclose(out);
-	ck_assert_ptr_nonnull(strstr(text, "  none: every site holds the same bytes at both peaks.\n"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "  none: every site holds the same bytes at both peaks.\n"));
 	ck_assert_ptr_nonnull(strstr(text, "B  0 B (+0.0%)\n"));
 	free(text);
 	hs_run_free(a);
@@ -240,8 +243,10 @@ START_TEST(budget_at_the_peak)
 	rewind(msg);
 	ck_assert_ptr_nonnull(fgets(line, sizeof line, msg));
 	char want[4200];
-	snprintf(want, sizeof want, "heapsnap-print: %s: peak 63,664 B (62.2 KB) exceeds "
-		 "the budget of 63,663 B (62.2 KB)\n", fixture_path("leak_diff_new"));
+	snprintf(want, sizeof want,
+		 "heapsnap-print: %s: peak 63,664 B (62.2 KB) exceeds "
+		 "the budget of 63,663 B (62.2 KB)\n",
+		 fixture_path("leak_diff_new"));
 	ck_assert_str_eq(line, want);
 	fclose(msg);
 	hs_run_free(run);
@@ -250,8 +255,8 @@ END_TEST
 
 /* Run hs_analysis_run on fixture a (and b for --diff); returns the status,
  * with the report in *text and the messages in *msg (caller frees). */
-static int run_analysis(const struct hs_analysis_opts *o, const char *a, const char *b,
-			char **text, char **msg)
+static int run_analysis(const struct hs_analysis_opts *o, const char *a, const char *b, char **text,
+			char **msg)
 {
 	struct hs_model m;
 	struct hs_parse_error perr;
@@ -285,7 +290,8 @@ START_TEST(analysis_run_statuses)
 	o.max_peak_B = 60 << 10;
 	ck_assert_int_eq(run_analysis(&o, "leak_diff_new", NULL, &text, &msg), 3);
 	ck_assert_str_eq(text, "");
-	ck_assert_ptr_nonnull(strstr(msg, "peak 63,664 B (62.2 KB) exceeds the budget of 61,440 B"));
+	ck_assert_ptr_nonnull(
+		strstr(msg, "peak 63,664 B (62.2 KB) exceeds the budget of 61,440 B"));
 	free(text);
 	free(msg);
 	/* With --diff, the budget applies to NEW (63,664 B), not OLD (49,448 B). */

@@ -8,92 +8,88 @@
 #include "cli.h"
 
 /* Parses a NULL-terminated argument list. */
-static void
-parse(struct hs_cli *cli, const char *const *args)
+static void parse(struct hs_cli *cli, const char *const *args)
 {
-    char *argv[16];
-    int argc = 0;
-    argv[argc++] = (char *)"heapsnap-print";
-    for (; *args; args++)
-        argv[argc++] = (char *)*args;
-    argv[argc] = NULL;
-    ck_assert_int_eq(hs_cli_parse(argc, argv, cli), 0);
+	char *argv[16];
+	int argc = 0;
+	argv[argc++] = (char *)"heapsnap-print";
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	ck_assert_int_eq(hs_cli_parse(argc, argv, cli), 0);
 }
 
 START_TEST(test_defaults)
 {
-    struct hs_cli cli;
-    parse(&cli, (const char *const[]){ "f.out", NULL });
-    ck_assert_int_eq(cli.action, HS_CLI_PRINT);
-    ck_assert(cli.threshold == 1.0);
-    ck_assert_uint_eq(cli.graph_x, 72);
-    ck_assert_uint_eq(cli.graph_y, 20);
-    ck_assert_str_eq(cli.file, "f.out");
-    ck_assert_str_eq(cli.args_text, " f.out");
-    hs_cli_free(&cli);
+	struct hs_cli cli;
+	parse(&cli, (const char *const[]){ "f.out", NULL });
+	ck_assert_int_eq(cli.action, HS_CLI_PRINT);
+	ck_assert(cli.threshold == 1.0);
+	ck_assert_uint_eq(cli.graph_x, 72);
+	ck_assert_uint_eq(cli.graph_y, 20);
+	ck_assert_str_eq(cli.file, "f.out");
+	ck_assert_str_eq(cli.args_text, " f.out");
+	hs_cli_free(&cli);
 }
 END_TEST
 
 START_TEST(test_options_like_ms_print)
 {
-    struct hs_cli cli;
-    parse(&cli, (const char *const[]){ "--x=4", "a.out", "--threshold=50%",
-                                       "b.out", "--y=1000", "--x=0010",
-                                       NULL });
-    ck_assert_int_eq(cli.action, HS_CLI_PRINT);
-    ck_assert(cli.threshold == 50.0);
-    ck_assert_uint_eq(cli.graph_x, 10);   /* the last value wins */
-    ck_assert_uint_eq(cli.graph_y, 1000);
-    ck_assert_str_eq(cli.file, "a.out");  /* the first file is read */
-    ck_assert_str_eq(cli.args_text,
-                     " --x=4 a.out --threshold=50% b.out --y=1000 --x=0010");
-    hs_cli_free(&cli);
+	struct hs_cli cli;
+	parse(&cli, (const char *const[]){ "--x=4", "a.out", "--threshold=50%", "b.out", "--y=1000",
+					   "--x=0010", NULL });
+	ck_assert_int_eq(cli.action, HS_CLI_PRINT);
+	ck_assert(cli.threshold == 50.0);
+	ck_assert_uint_eq(cli.graph_x, 10); /* the last value wins */
+	ck_assert_uint_eq(cli.graph_y, 1000);
+	ck_assert_str_eq(cli.file, "a.out"); /* the first file is read */
+	ck_assert_str_eq(cli.args_text, " --x=4 a.out --threshold=50% b.out --y=1000 --x=0010");
+	hs_cli_free(&cli);
 
-    /* Perl's numeric value of "1.2.3" is 1.2; of "." it is 0. */
-    parse(&cli, (const char *const[]){ "--threshold=1.2.3", "-", NULL });
-    ck_assert(cli.threshold == 1.2);
-    ck_assert_str_eq(cli.file, "-");
-    hs_cli_free(&cli);
-    parse(&cli, (const char *const[]){ "--threshold=.", "f", NULL });
-    ck_assert(cli.threshold == 0.0);
-    hs_cli_free(&cli);
+	/* Perl's numeric value of "1.2.3" is 1.2; of "." it is 0. */
+	parse(&cli, (const char *const[]){ "--threshold=1.2.3", "-", NULL });
+	ck_assert(cli.threshold == 1.2);
+	ck_assert_str_eq(cli.file, "-");
+	hs_cli_free(&cli);
+	parse(&cli, (const char *const[]){ "--threshold=.", "f", NULL });
+	ck_assert(cli.threshold == 0.0);
+	hs_cli_free(&cli);
 }
 END_TEST
 
 START_TEST(test_bad_options)
 {
-    static const char *const bad[] = {
-        "--x=3", "--x=1001", "--y=", "--x=1e2", "--threshold=100.01",
-        "--threshold=-1", "--threshold=5%%", "--threshold=", "-h", "--help",
-        "--versionx", "--x=99999999999999999999",
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct hs_cli cli;
-        parse(&cli, (const char *const[]){ bad[i], "f", NULL });
-        ck_assert_msg(cli.action == HS_CLI_USAGE, "%s accepted", bad[i]);
-        ck_assert(strstr(cli.error, bad[i]) != NULL);
-        hs_cli_free(&cli);
-    }
-    struct hs_cli cli;
-    parse(&cli, (const char *const[]){ "--x=10", NULL });
-    ck_assert_int_eq(cli.action, HS_CLI_USAGE);
-    hs_cli_free(&cli);
-    /* --version stops at once, even before a bad option. */
-    parse(&cli, (const char *const[]){ "--version", "--x=1", NULL });
-    ck_assert_int_eq(cli.action, HS_CLI_VERSION);
-    hs_cli_free(&cli);
+	static const char *const bad[] = {
+		"--x=3",           "--x=1001",           "--y=",
+		"--x=1e2",         "--threshold=100.01", "--threshold=-1",
+		"--threshold=5%%", "--threshold=",       "-h",
+		"--help",          "--versionx",         "--x=99999999999999999999",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct hs_cli cli;
+		parse(&cli, (const char *const[]){ bad[i], "f", NULL });
+		ck_assert_msg(cli.action == HS_CLI_USAGE, "%s accepted", bad[i]);
+		ck_assert(strstr(cli.error, bad[i]) != NULL);
+		hs_cli_free(&cli);
+	}
+	struct hs_cli cli;
+	parse(&cli, (const char *const[]){ "--x=10", NULL });
+	ck_assert_int_eq(cli.action, HS_CLI_USAGE);
+	hs_cli_free(&cli);
+	/* --version stops at once, even before a bad option. */
+	parse(&cli, (const char *const[]){ "--version", "--x=1", NULL });
+	ck_assert_int_eq(cli.action, HS_CLI_VERSION);
+	hs_cli_free(&cli);
 }
 END_TEST
 
-
-int
-main(void)
+int main(void)
 {
-    Suite *s = suite_create("print_cli");
-    TCase *tc = tcase_create("cli");
-    tcase_add_test(tc, test_defaults);
-    tcase_add_test(tc, test_options_like_ms_print);
-    tcase_add_test(tc, test_bad_options);
-    suite_add_tcase(s, tc);
-    return hs_check_run(s);
+	Suite *s = suite_create("print_cli");
+	TCase *tc = tcase_create("cli");
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_options_like_ms_print);
+	tcase_add_test(tc, test_bad_options);
+	suite_add_tcase(s, tc);
+	return hs_check_run(s);
 }

@@ -344,7 +344,8 @@ START_TEST(same_file_from_another_thread)
 	static char names[N_LEAVES][16];
 	for (unsigned k = 0; k < N_LEAVES; k++) {
 		snprintf(names[k], sizeof names[k], "leaf%u", k);
-		rows[k] = (struct fake_sym){ 0x500000 + 0x100 * k, names[k], "t.c", 100 + k, "/bin/t" };
+		rows[k] = (struct fake_sym){ 0x500000 + 0x100 * k, names[k], "t.c", 100 + k,
+					     "/bin/t" };
 	}
 	rows[N_LEAVES] = (struct fake_sym){ 0x402000, "f", "t.c", 20, "/bin/t" };
 	rows[N_LEAVES + 1] = (struct fake_sym){ 0x401000, "main", "t.c", 10, "/bin/t" };

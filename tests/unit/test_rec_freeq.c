@@ -97,7 +97,8 @@ static void script_runs(void)
 			do_free(live[i]);
 		/* The frees are really deferred (the process has one thread). */
 		if (deferred)
-			ck_assert_uint_eq(hs_freeq_pending(), n < HS_FREEQ_DEPTH ? n : HS_FREEQ_DEPTH);
+			ck_assert_uint_eq(hs_freeq_pending(),
+					  n < HS_FREEQ_DEPTH ? n : HS_FREEQ_DEPTH);
 		/* Same sizes again: tcache hands the same addresses back. */
 		for (unsigned i = 0; i < n; i++)
 			live[i] = do_malloc(16 + 8 * i, i % 3 ? st_g : st_f);

@@ -111,7 +111,10 @@ START_TEST(give_up_when_memory_runs_out)
 	hs_rec_free(ptr(0));
 	ck_assert_uint_eq(hs_rec_realloc_begin(ptr(1)), 0);
 	const char *got = finish();
-	ck_assert_ptr_eq(strstr(got, "desc: --time-unit=B (heapsnap: recording stopped early: out of memory)\n"), got);
+	ck_assert_ptr_eq(
+		strstr(got,
+		       "desc: --time-unit=B (heapsnap: recording stopped early: out of memory)\n"),
+		got);
 	ck_assert_ptr_nonnull(strstr(got, "\ntime_unit: B\n"));
 	assert_ms_print_accepts(got);
 }
@@ -139,14 +142,19 @@ START_TEST(write_without_memory)
 	strcpy(opts.desc, " --time-unit=B");
 	ck_assert_str_eq(stderr_of(finish_without_memory), "");
 	/* The final snapshot is what runs out. */
-	ck_assert_str_eq(stderr_of(finish_into_text), "heapsnap: out of memory, recording stopped\n");
+	ck_assert_str_eq(stderr_of(finish_into_text),
+			 "heapsnap: out of memory, recording stopped\n");
 	hs_arena_set_limit(0);
 	const char *got = finished_text;
-	ck_assert_ptr_eq(strstr(got, "desc: --time-unit=B (heapsnap: recording stopped early: out of memory)"
-				     " (heapsnap: out of memory while writing: trees left out)\n"), got);
+	ck_assert_ptr_eq(
+		strstr(got, "desc: --time-unit=B (heapsnap: recording stopped early: out of memory)"
+			    " (heapsnap: out of memory while writing: trees left out)\n"),
+		got);
 	ck_assert_uint_eq(count_snapshots(got), 13);
 	ck_assert_ptr_null(strstr(got, "heap_tree=detailed"));
-	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 9), "mem_heap_B=900\nmem_heap_extra_B=180\nmem_stacks_B=0\nheap_tree=empty\n"));
+	ck_assert_ptr_nonnull(
+		strstr(snapshot_text(got, 9),
+		       "mem_heap_B=900\nmem_heap_extra_B=180\nmem_stacks_B=0\nheap_tree=empty\n"));
 	assert_ms_print_accepts(got);
 }
 END_TEST
@@ -162,10 +170,13 @@ static void record_then_give_up(void)
 
 START_TEST(give_up_by_request)
 {
-	ck_assert_str_eq(stderr_of(record_then_give_up), "heapsnap: unwinding failed, recording stopped\n");
+	ck_assert_str_eq(stderr_of(record_then_give_up),
+			 "heapsnap: unwinding failed, recording stopped\n");
 	ck_assert_int_eq(hs_rec_active(), 0);
 	const char *got = finish();
-	ck_assert_ptr_eq(strstr(got, "desc: (none) (heapsnap: recording stopped early: unwinding failed)\n"), got);
+	ck_assert_ptr_eq(
+		strstr(got, "desc: (none) (heapsnap: recording stopped early: unwinding failed)\n"),
+		got);
 	ck_assert_uint_eq(count_snapshots(got), 2);
 	assert_ms_print_accepts(got);
 }
@@ -181,19 +192,23 @@ START_TEST(failed_realloc_and_unknown_pointers)
 	uint64_t h = hs_rec_realloc_begin(ptr(0));
 	ck_assert_uint_ne(h, 0);
 	hs_rec_realloc_end(h, NULL, 1u << 30, st_f, N(st_f));
-	hs_rec_free(ptr(77));                      /* never allocated */
+	hs_rec_free(ptr(77)); /* never allocated */
 	ck_assert_uint_eq(hs_rec_realloc_begin(ptr(78)), 0);
 	hs_rec_realloc_end(0, ptr(79), 10, st_f, N(st_f)); /* ignored handle */
-	hs_rec_free(ptr(0));                       /* found again: freed */
+	hs_rec_free(ptr(0));                               /* found again: freed */
 	const char *got = finish();
 	/* 0 start, 1 alloc, 2 peak, 3 free, 4 final. */
 	ck_assert_uint_eq(count_snapshots(got), 5);
-	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 2), "time=120\nmem_heap_B=100\nmem_heap_extra_B=20\nmem_stacks_B=0\nheap_tree=peak\n"));
-	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 3), "time=240\nmem_heap_B=0\nmem_heap_extra_B=0\n"));
+	ck_assert_ptr_nonnull(strstr(
+		snapshot_text(got, 2),
+		"time=120\nmem_heap_B=100\nmem_heap_extra_B=20\nmem_stacks_B=0\nheap_tree=peak\n"));
+	ck_assert_ptr_nonnull(
+		strstr(snapshot_text(got, 3), "time=240\nmem_heap_B=0\nmem_heap_extra_B=0\n"));
 	/* The failed realloc made no context for its call site. */
-	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 3),
-				     "n1: 0 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
-				     " n0: 0 in 1 place, below massif's threshold (1.00%)\n"));
+	ck_assert_ptr_nonnull(
+		strstr(snapshot_text(got, 3),
+		       "n1: 0 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
+		       " n0: 0 in 1 place, below massif's threshold (1.00%)\n"));
 }
 END_TEST
 
@@ -205,10 +220,15 @@ START_TEST(zero_byte_block)
 	hs_rec_free(ptr(0));
 	const char *got = finish();
 	ck_assert_uint_eq(count_snapshots(got), 5);
-	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 1), "time=8\nmem_heap_B=0\nmem_heap_extra_B=8\n"));
-	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 2), "time=8\nmem_heap_B=0\nmem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"));
-	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 3), "time=16\nmem_heap_B=0\nmem_heap_extra_B=0\n"));
-	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 4), " n0: 0 in 1 place, below massif's threshold (1.00%)\n"));
+	ck_assert_ptr_nonnull(
+		strstr(snapshot_text(got, 1), "time=8\nmem_heap_B=0\nmem_heap_extra_B=8\n"));
+	ck_assert_ptr_nonnull(strstr(
+		snapshot_text(got, 2),
+		"time=8\nmem_heap_B=0\nmem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"));
+	ck_assert_ptr_nonnull(
+		strstr(snapshot_text(got, 3), "time=16\nmem_heap_B=0\nmem_heap_extra_B=0\n"));
+	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 4),
+				     " n0: 0 in 1 place, below massif's threshold (1.00%)\n"));
 }
 END_TEST
 

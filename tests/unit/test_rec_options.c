@@ -126,7 +126,7 @@ START_TEST(time_unit_i_needs_a_counter)
 	} else {
 		ck_assert_int_eq(rc, -1);
 		ck_assert_str_eq(err, "option '--time-unit=i' needs an instruction counter and "
-			     "perf_event_open offers none here; use --time-unit=ms or B");
+				      "perf_event_open offers none here; use --time-unit=ms or B");
 	}
 }
 END_TEST
@@ -150,7 +150,8 @@ START_TEST(clock_upper_bound_is_never_below_the_clock)
 	for (int64_t t = 0; t < 30;) {
 		t = hs_clock_now(&c, 0);
 		int64_t bound = hs_clock_upper_bound(&c);
-		ck_assert_msg(bound >= t, "bound %lld below the clock %lld", (long long)bound, (long long)t);
+		ck_assert_msg(bound >= t, "bound %lld below the clock %lld", (long long)bound,
+			      (long long)t);
 		if (bound - t > spread)
 			spread = bound - t;
 	}
@@ -214,7 +215,8 @@ START_TEST(clock_hold_skips_precise_readings_then_ends)
 		struct timespec pause = { 0, 200000 };
 		nanosleep(&pause, NULL);
 	}
-	int64_t margin_ms = (c.coarse_lag_ns > c.coarse_tick_ns ? c.coarse_lag_ns : c.coarse_tick_ns) / 1000000;
+	int64_t margin_ms =
+		(c.coarse_lag_ns > c.coarse_tick_ns ? c.coarse_lag_ns : c.coarse_tick_ns) / 1000000;
 	ck_assert_int_le(clock_ms_now(&c) - due, margin_ms + 2);
 	ck_assert_uint_eq(c.hold_calls_left, 0);
 }
@@ -224,7 +226,9 @@ START_TEST(fn_lists_append_in_order)
 {
 	hs_options_defaults(&opts);
 	ck_assert_int_eq(hs_options_parse_one(&opts, "--alloc-fn=my_malloc", err, sizeof(err)), 0);
-	ck_assert_int_eq(hs_options_parse_one(&opts, "--alloc-fn=operator new(unsigned long)", err, sizeof(err)), 0);
+	ck_assert_int_eq(hs_options_parse_one(&opts, "--alloc-fn=operator new(unsigned long)", err,
+					      sizeof(err)),
+			 0);
 	ck_assert_int_eq(hs_options_parse_one(&opts, "--ignore-fn=skip_me", err, sizeof(err)), 0);
 	ck_assert_uint_eq(opts.n_alloc_fns, 2);
 	ck_assert_str_eq(opts.alloc_fns[0], "my_malloc");
@@ -248,8 +252,10 @@ START_TEST(desc_lists_options_as_given)
 {
 	/* Massif: "desc: --time-unit=B --massif-out-file=example.massif.out". */
 	hs_options_defaults(&opts);
-	ck_assert_int_eq(hs_options_parse_string(&opts, "--time-unit=B --massif-out-file=example.massif.out",
-						 err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		hs_options_parse_string(&opts, "--time-unit=B --massif-out-file=example.massif.out",
+					err, sizeof(err)),
+		0);
 	ck_assert_str_eq(opts.desc, " --time-unit=B --massif-out-file=example.massif.out");
 	ck_assert_str_eq(opts.out_file, "example.massif.out");
 }
@@ -258,12 +264,18 @@ END_TEST
 START_TEST(string_splits_on_whitespace_and_unescapes)
 {
 	hs_options_defaults(&opts);
-	ck_assert_int_eq(hs_options_parse_string(&opts, "  --depth=5\t\n--alloc-fn=operator\\ new(unsigned\\ long)  "
-						 "--massif-out-file=a\\\\b ", err, sizeof(err)), 0);
+	ck_assert_int_eq(hs_options_parse_string(
+				 &opts,
+				 "  --depth=5\t\n--alloc-fn=operator\\ new(unsigned\\ long)  "
+				 "--massif-out-file=a\\\\b ",
+				 err, sizeof(err)),
+			 0);
 	ck_assert_uint_eq(opts.depth, 5);
 	ck_assert_str_eq(opts.alloc_fns[0], "operator new(unsigned long)");
 	ck_assert_str_eq(opts.out_file, "a\\b");
-	ck_assert_str_eq(opts.desc, " --depth=5 --alloc-fn=operator new(unsigned long) --massif-out-file=a\\b");
+	ck_assert_str_eq(
+		opts.desc,
+		" --depth=5 --alloc-fn=operator new(unsigned long) --massif-out-file=a\\b");
 	hs_options_defaults(&opts);
 	ck_assert_int_eq(hs_options_parse_string(&opts, "", err, sizeof(err)), 0);
 	ck_assert_str_eq(opts.desc, "");
@@ -273,7 +285,9 @@ END_TEST
 START_TEST(string_stops_at_the_first_bad_option)
 {
 	hs_options_defaults(&opts);
-	ck_assert_int_eq(hs_options_parse_string(&opts, "--depth=5 --bogus --depth=7", err, sizeof(err)), -1);
+	ck_assert_int_eq(
+		hs_options_parse_string(&opts, "--depth=5 --bogus --depth=7", err, sizeof(err)),
+		-1);
 	ck_assert_str_eq(err, "unknown option '--bogus'");
 	ck_assert_uint_eq(opts.depth, 5);
 }

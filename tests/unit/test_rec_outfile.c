@@ -45,7 +45,9 @@ START_TEST(env_vars)
 	ck_assert_int_eq(expand("out.%q{HS_TEST_VAR}.%p"), 0);
 	ck_assert_str_eq(out, "out.run7.1234");
 	ck_assert_int_eq(expand("out.%q{HS_TEST_UNSET}"), -1);
-	ck_assert_str_eq(err, "--massif-out-file=out.%q{HS_TEST_UNSET}: environment variable HS_TEST_UNSET is not set");
+	ck_assert_str_eq(
+		err,
+		"--massif-out-file=out.%q{HS_TEST_UNSET}: environment variable HS_TEST_UNSET is not set");
 	/* The syntax check does not look at the environment. */
 	ck_assert_int_eq(hs_outfile_check("out.%q{HS_TEST_UNSET}", err, sizeof(err)), 0);
 }
@@ -67,11 +69,14 @@ END_TEST
 
 START_TEST(base_dir_for_relative_names)
 {
-	ck_assert_int_eq(hs_outfile_expand("m.%p", 7, "/start/dir", out, sizeof(out), err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		hs_outfile_expand("m.%p", 7, "/start/dir", out, sizeof(out), err, sizeof(err)), 0);
 	ck_assert_str_eq(out, "/start/dir/m.7");
 	ck_assert_int_eq(hs_outfile_expand("m.%p", 7, "/", out, sizeof(out), err, sizeof(err)), 0);
 	ck_assert_str_eq(out, "/m.7");
-	ck_assert_int_eq(hs_outfile_expand("/abs/m.%p", 7, "/start/dir", out, sizeof(out), err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		hs_outfile_expand("/abs/m.%p", 7, "/start/dir", out, sizeof(out), err, sizeof(err)),
+		0);
 	ck_assert_str_eq(out, "/abs/m.7");
 }
 END_TEST
@@ -80,10 +85,14 @@ START_TEST(too_long_is_refused)
 {
 	char small[16];
 
-	ck_assert_int_eq(hs_outfile_expand("massif.out.%p", 1234, NULL, small, sizeof(small), err, sizeof(err)), 0);
+	ck_assert_int_eq(hs_outfile_expand("massif.out.%p", 1234, NULL, small, sizeof(small), err,
+					   sizeof(err)),
+			 0);
 	ck_assert_str_eq(small, "massif.out.1234");
 	/* 15 characters fit in 16 bytes, 16 do not. */
-	ck_assert_int_eq(hs_outfile_expand("massif.out.%p", 12345, NULL, small, sizeof(small), err, sizeof(err)), -1);
+	ck_assert_int_eq(hs_outfile_expand("massif.out.%p", 12345, NULL, small, sizeof(small), err,
+					   sizeof(err)),
+			 -1);
 	ck_assert_str_eq(err, "--massif-out-file=massif.out.%p: the file name is too long");
 }
 END_TEST

@@ -78,8 +78,7 @@ START_TEST(every_size_aligned_and_usable)
 	ck_assert_uint_eq(hs_ownheap_usable_size(hs_ownheap_malloc(1025)), 1280);
 	ck_assert_uint_eq(hs_ownheap_usable_size(hs_ownheap_malloc(MIB)), MIB);
 	/* A big block spans whole pages, the header included. */
-	ck_assert_uint_eq(hs_ownheap_usable_size(hs_ownheap_malloc(MIB + 1)),
-			  MIB + 4096 - 16);
+	ck_assert_uint_eq(hs_ownheap_usable_size(hs_ownheap_malloc(MIB + 1)), MIB + 4096 - 16);
 }
 END_TEST
 
@@ -371,7 +370,8 @@ START_TEST(fork_while_another_thread_allocates)
 {
 	pthread_t t;
 
-	pthread_atfork(hs_ownheap_atfork_prepare, hs_ownheap_atfork_parent, hs_ownheap_atfork_child);
+	pthread_atfork(hs_ownheap_atfork_prepare, hs_ownheap_atfork_parent,
+		       hs_ownheap_atfork_child);
 	hs_ownheap_free(hs_ownheap_malloc(1));
 	ck_assert_int_eq(pthread_create(&t, NULL, churn, NULL), 0);
 	for (int i = 0; i < 50; i++) {

@@ -13,10 +13,10 @@
 
 /* Addresses and names as Massif reported them for samples/example.c. */
 enum {
-	G_MALLOC = 0x109156,   /* g (example.c:5) */
-	F_MALLOC = 0x109167,   /* f (example.c:10) */
-	F_CALLS_G = 0x10916C,  /* f (example.c:11) */
-	MAIN_LOOP = 0x10918A,  /* main (example.c:20) */
+	G_MALLOC = 0x109156,     /* g (example.c:5) */
+	F_MALLOC = 0x109167,     /* f (example.c:10) */
+	F_CALLS_G = 0x10916C,    /* f (example.c:11) */
+	MAIN_LOOP = 0x10918A,    /* main (example.c:20) */
 	MAIN_CALLS_F = 0x1091A6, /* main (example.c:23) */
 	MAIN_CALLS_G = 0x1091AB, /* main (example.c:25) */
 	LIBC_CALL_MAIN = 0x48A1D8F,
@@ -32,17 +32,23 @@ static const struct fake_sym example_syms[] = {
 	{ MAIN_LOOP, "main", "example.c", 20, "/home/user/example" },
 	{ MAIN_CALLS_F, "main", "example.c", 23, "/home/user/example" },
 	{ MAIN_CALLS_G, "main", "example.c", 25, "/home/user/example" },
-	{ LIBC_CALL_MAIN, "__libc_start_call_main", "libc_start_call_main.h", 58, "/usr/lib/x86_64-linux-gnu/libc.so.6" },
-	{ LIBC_START_MAIN, "__libc_start_main_impl", "libc-start.c", 360, "/usr/lib/x86_64-linux-gnu/libc.so.6" },
+	{ LIBC_CALL_MAIN, "__libc_start_call_main", "libc_start_call_main.h", 58,
+	  "/usr/lib/x86_64-linux-gnu/libc.so.6" },
+	{ LIBC_START_MAIN, "__libc_start_main_impl", "libc-start.c", 360,
+	  "/usr/lib/x86_64-linux-gnu/libc.so.6" },
 	{ START, "_start", NULL, 0, "/home/user/example" },
-	{ MALLOC_WRAPPER, "malloc", "vg_replace_malloc.c", 381, "/usr/lib/heapsnap/libheapsnap.so" },
+	{ MALLOC_WRAPPER, "malloc", "vg_replace_malloc.c", 381,
+	  "/usr/lib/heapsnap/libheapsnap.so" },
 	{ 0, NULL, NULL, 0, NULL },
 };
 
 static const uintptr_t st_loop[] = { MAIN_LOOP, LIBC_CALL_MAIN, LIBC_START_MAIN, START };
-static const uintptr_t st_f[] = { MALLOC_WRAPPER, F_MALLOC, MAIN_CALLS_F, LIBC_CALL_MAIN, LIBC_START_MAIN, START };
-static const uintptr_t st_f_g[] = { G_MALLOC, F_CALLS_G, MAIN_CALLS_F, LIBC_CALL_MAIN, LIBC_START_MAIN, START };
-static const uintptr_t st_main_g[] = { MALLOC_WRAPPER, MALLOC_WRAPPER, G_MALLOC, MAIN_CALLS_G, LIBC_CALL_MAIN, LIBC_START_MAIN, START };
+static const uintptr_t st_f[] = { MALLOC_WRAPPER, F_MALLOC,        MAIN_CALLS_F,
+				  LIBC_CALL_MAIN, LIBC_START_MAIN, START };
+static const uintptr_t st_f_g[] = { G_MALLOC,       F_CALLS_G,       MAIN_CALLS_F,
+				    LIBC_CALL_MAIN, LIBC_START_MAIN, START };
+static const uintptr_t st_main_g[] = { MALLOC_WRAPPER, MALLOC_WRAPPER,  G_MALLOC, MAIN_CALLS_G,
+				       LIBC_CALL_MAIN, LIBC_START_MAIN, START };
 
 #define N(a) (unsigned)(sizeof(a) / sizeof *(a))
 
@@ -89,18 +95,18 @@ START_TEST(example_matches_massif)
 	ck_assert_msg(strncmp(got, want, n) == 0, "differs from Massif:\n%s", got);
 	/* Then our final snapshot: the final state, detailed. */
 	const char *tail = got + n;
-	ck_assert_str_eq(tail,
-			 "#-----------\nsnapshot=25\n#-----------\n"
-			 "time=30344\nmem_heap_B=10000\nmem_heap_extra_B=24\nmem_stacks_B=0\n"
-			 "heap_tree=detailed\n"
-			 "n3: 10000 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
-			 " n2: 8000 0x109156: g (example.c:5)\n"
-			 "  n1: 4000 0x10916C: f (example.c:11)\n"
-			 "   n0: 4000 0x1091A6: main (example.c:23)\n"
-			 "  n0: 4000 0x1091AB: main (example.c:25)\n"
-			 " n1: 2000 0x109167: f (example.c:10)\n"
-			 "  n0: 2000 0x1091A6: main (example.c:23)\n"
-			 " n0: 0 in 1 place, below massif's threshold (1.00%)\n");
+	ck_assert_str_eq(
+		tail, "#-----------\nsnapshot=25\n#-----------\n"
+		      "time=30344\nmem_heap_B=10000\nmem_heap_extra_B=24\nmem_stacks_B=0\n"
+		      "heap_tree=detailed\n"
+		      "n3: 10000 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
+		      " n2: 8000 0x109156: g (example.c:5)\n"
+		      "  n1: 4000 0x10916C: f (example.c:11)\n"
+		      "   n0: 4000 0x1091A6: main (example.c:23)\n"
+		      "  n0: 4000 0x1091AB: main (example.c:25)\n"
+		      " n1: 2000 0x109167: f (example.c:10)\n"
+		      "  n0: 2000 0x1091A6: main (example.c:23)\n"
+		      " n0: 0 in 1 place, below massif's threshold (1.00%)\n");
 }
 END_TEST
 
@@ -120,8 +126,8 @@ static const char *expect_massif_then_final(const char *got, const char *fixture
 			}
 			i++;
 		}
-		ck_abort_msg("differs from %s at line %zu:\nwant: %.120s\ngot:  %.120s", fixture, line,
-			     want + bol, got + bol);
+		ck_abort_msg("differs from %s at line %zu:\nwant: %.120s\ngot:  %.120s", fixture,
+			     line, want + bol, got + bol);
 	}
 	unsigned n_massif = count_snapshots(want);
 	ck_assert_uint_eq(count_snapshots(got), n_massif + 1);
@@ -184,11 +190,12 @@ START_TEST(culling_matches_massif)
 	const char *got = finish_to_text("./culling", &sym);
 	const char *final = expect_massif_then_final(got, "culling.massif.out");
 	/* Massif's last snapshot is t=6368 heap 3184; ours shows the end. */
-	ck_assert_str_eq(final, "#-----------\nsnapshot=50\n#-----------\n"
-				"time=6400\nmem_heap_B=3200\nmem_heap_extra_B=3200\nmem_stacks_B=0\n"
-				"heap_tree=detailed\n"
-				"n1: 3200 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
-				" n0: 3200 0x109153: main (culling.c:5)\n");
+	ck_assert_str_eq(
+		final, "#-----------\nsnapshot=50\n#-----------\n"
+		       "time=6400\nmem_heap_B=3200\nmem_heap_extra_B=3200\nmem_stacks_B=0\n"
+		       "heap_tree=detailed\n"
+		       "n1: 3200 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
+		       " n0: 3200 0x109153: main (culling.c:5)\n");
 	const char *s49 = snapshot_text(got, 49);
 	ck_assert_ptr_nonnull(strstr(s49, "time=6368\nmem_heap_B=3184\n"));
 	/* Detailed: [24, 29, 34, 39, 44, 49]. */
@@ -203,7 +210,8 @@ static void cullpeak_opts(struct hs_options *opts)
 {
 	opts->max_snapshots = 10;
 	opts->detailed_freq = 3;
-	strcpy(opts->desc, " --time-unit=B --max-snapshots=10 --detailed-freq=3 --massif-out-file=cullpeak.massif.out");
+	strcpy(opts->desc,
+	       " --time-unit=B --max-snapshots=10 --detailed-freq=3 --massif-out-file=cullpeak.massif.out");
 }
 
 /* Culling many times over a small table that holds peaks: peaks are
@@ -231,7 +239,8 @@ static void churn_opts(struct hs_options *opts)
 {
 	opts->max_snapshots = 10;
 	opts->detailed_freq = 2;
-	strcpy(opts->desc, " --time-unit=B --max-snapshots=10 --detailed-freq=2 --massif-out-file=churn.massif.out");
+	strcpy(opts->desc,
+	       " --time-unit=B --max-snapshots=10 --detailed-freq=2 --massif-out-file=churn.massif.out");
 }
 
 /* fixtures/core/src/churn.c: random mallocs and frees, peaks moving
@@ -268,7 +277,8 @@ static void peakmove_opts(struct hs_options *opts)
 static void peakmove_pi0_opts(struct hs_options *opts)
 {
 	opts->peak_inaccuracy = 0;
-	strcpy(opts->desc, " --time-unit=B --peak-inaccuracy=0 --massif-out-file=peakmove-pi0.massif.out");
+	strcpy(opts->desc,
+	       " --time-unit=B --peak-inaccuracy=0 --massif-out-file=peakmove-pi0.massif.out");
 }
 
 static void replay_peakmove(void)
@@ -292,8 +302,12 @@ START_TEST(peaks_match_massif)
 	struct hs_symbolizer sym = fake_symbolizer(small_syms);
 	const char *got = finish_to_text("./peakmove", &sym);
 	const char *final = expect_massif_then_final(got, "peakmove.massif.out");
-	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 2), "time=1016\nmem_heap_B=1000\nmem_heap_extra_B=16\nmem_stacks_B=0\nheap_tree=detailed\n"));
-	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 5), "time=4040\nmem_heap_B=2000\nmem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"));
+	ck_assert_ptr_nonnull(strstr(
+		snapshot_text(got, 2),
+		"time=1016\nmem_heap_B=1000\nmem_heap_extra_B=16\nmem_stacks_B=0\nheap_tree=detailed\n"));
+	ck_assert_ptr_nonnull(strstr(
+		snapshot_text(got, 5),
+		"time=4040\nmem_heap_B=2000\nmem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"));
 	ck_assert_ptr_null(strstr(final, "peak"));
 }
 END_TEST
@@ -305,7 +319,9 @@ START_TEST(peak_inaccuracy_zero_matches_massif)
 	struct hs_symbolizer sym = fake_symbolizer(small_syms);
 	const char *got = finish_to_text("./peakmove", &sym);
 	expect_massif_then_final(got, "peakmove-pi0.massif.out");
-	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 8), "time=8072\nmem_heap_B=2016\nmem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"));
+	ck_assert_ptr_nonnull(strstr(
+		snapshot_text(got, 8),
+		"time=8072\nmem_heap_B=2016\nmem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"));
 	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 5), "heap_tree=detailed\n"));
 }
 END_TEST
@@ -404,7 +420,8 @@ END_TEST
 static void realloc_libc_opts(struct hs_options *opts)
 {
 	opts->detailed_freq = 1;
-	strcpy(opts->desc, " --time-unit=B --detailed-freq=1 --massif-out-file=realloc_libc.massif.out");
+	strcpy(opts->desc,
+	       " --time-unit=B --detailed-freq=1 --massif-out-file=realloc_libc.massif.out");
 }
 
 /* samples/realloc_libc: allocations inside libc, "(in /path)" frames. */
@@ -437,7 +454,7 @@ END_TEST
 #define EV_MAX_FRAMES 16
 
 struct event {
-	char kind;      /* 'a' or 'f' */
+	char kind; /* 'a' or 'f' */
 	unsigned block;
 	size_t bytes;
 	unsigned n_frames;
@@ -467,9 +484,11 @@ static void load_events(const char *name)
 			unsigned long addr;
 			unsigned line;
 			ck_assert_int_eq(fscanf(f, "%lx %63s %63s %u", &addr, ev_names[n_syms][0],
-						ev_names[n_syms][1], &line), 4);
-			ev_syms[n_syms] = (struct fake_sym){ addr, ev_names[n_syms][0],
-							     ev_names[n_syms][1], line, "/tmp/fx/tree/tree" };
+						ev_names[n_syms][1], &line),
+					 4);
+			ev_syms[n_syms] =
+				(struct fake_sym){ addr, ev_names[n_syms][0], ev_names[n_syms][1],
+						   line, "/tmp/fx/tree/tree" };
 			n_syms++;
 			continue;
 		}
@@ -518,14 +537,16 @@ static void tree_t0_opts(struct hs_options *opts)
 {
 	opts->detailed_freq = 1;
 	opts->threshold = 0;
-	strcpy(opts->desc, " --time-unit=B --detailed-freq=1 --threshold=0 --massif-out-file=tree-t0.massif.out");
+	strcpy(opts->desc,
+	       " --time-unit=B --detailed-freq=1 --threshold=0 --massif-out-file=tree-t0.massif.out");
 }
 
 static void tree_t5_opts(struct hs_options *opts)
 {
 	opts->detailed_freq = 1;
 	opts->threshold = 5;
-	strcpy(opts->desc, " --time-unit=B --detailed-freq=1 --threshold=5 --massif-out-file=tree-t5.massif.out");
+	strcpy(opts->desc,
+	       " --time-unit=B --detailed-freq=1 --threshold=5 --massif-out-file=tree-t5.massif.out");
 }
 
 static void tree_d3_opts(struct hs_options *opts)
@@ -533,7 +554,8 @@ static void tree_d3_opts(struct hs_options *opts)
 	opts->detailed_freq = 1;
 	opts->depth = 3;
 	opts->threshold = 2;
-	strcpy(opts->desc, " --time-unit=B --detailed-freq=1 --depth=3 --threshold=2 --massif-out-file=tree-d3.massif.out");
+	strcpy(opts->desc,
+	       " --time-unit=B --detailed-freq=1 --depth=3 --threshold=2 --massif-out-file=tree-d3.massif.out");
 }
 
 static void tree_af_opts(struct hs_options *opts)
@@ -543,7 +565,8 @@ static void tree_af_opts(struct hs_options *opts)
 	strcpy(opts->alloc_fns[0], "leaf");
 	strcpy(opts->alloc_fns[1], "twice");
 	opts->n_alloc_fns = 2;
-	strcpy(opts->desc, " --time-unit=B --detailed-freq=1 --alloc-fn=leaf --alloc-fn=twice --threshold=0.5 --massif-out-file=tree-af.massif.out");
+	strcpy(opts->desc,
+	       " --time-unit=B --detailed-freq=1 --alloc-fn=leaf --alloc-fn=twice --threshold=0.5 --massif-out-file=tree-af.massif.out");
 }
 
 START_TEST(tree_threshold_0_matches_massif)

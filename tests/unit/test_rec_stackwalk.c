@@ -92,8 +92,9 @@ static void assert_same_trace(void)
 	ck_assert_uint_ne(fast[0], slow[0]);
 	for (int i = 1; i < n_fast; i++) {
 		/* libunwind <= 1.6 gives raw return addresses, later ones minus one. */
-		ck_assert_msg(fast[i] == slow[i] - 1 || fast[i] == slow[i], "frame %d: fast %#lx, libunwind %#lx", i,
-			      (unsigned long)fast[i], (unsigned long)slow[i]);
+		ck_assert_msg(fast[i] == slow[i] - 1 || fast[i] == slow[i],
+			      "frame %d: fast %#lx, libunwind %#lx", i, (unsigned long)fast[i],
+			      (unsigned long)slow[i]);
 	}
 }
 

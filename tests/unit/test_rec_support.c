@@ -20,7 +20,8 @@ static unsigned fake_symbolize(void *ctx, uintptr_t addr, struct hs_frame_text *
 	for (; rows->addr != 0; rows++) {
 		if (rows->addr != addr || n == max)
 			continue;
-		out[n++] = (struct hs_frame_text){ rows->function, rows->file, rows->line, rows->object };
+		out[n++] = (struct hs_frame_text){ rows->function, rows->file, rows->line,
+						   rows->object };
 	}
 	if (n == 0 && max > 0)
 		out[n++] = (struct hs_frame_text){ NULL, NULL, 0, NULL };

@@ -32,19 +32,22 @@ __attribute__((noinline)) uintptr_t hs_test_here(void)
 
 __attribute__((noinline)) uintptr_t hs_test_plain_caller(unsigned *line)
 {
-	uintptr_t a = hs_test_here(); *line = __LINE__;
+	uintptr_t a = hs_test_here();
+	*line = __LINE__;
 	return a;
 }
 
 static inline __attribute__((always_inline)) uintptr_t inlined_helper(unsigned *line)
 {
-	uintptr_t a = hs_test_here(); *line = __LINE__;
+	uintptr_t a = hs_test_here();
+	*line = __LINE__;
 	return a;
 }
 
 __attribute__((noinline)) uintptr_t hs_test_inline_caller(unsigned *inner, unsigned *outer)
 {
-	uintptr_t a = inlined_helper(inner); *outer = __LINE__;
+	uintptr_t a = inlined_helper(inner);
+	*outer = __LINE__;
 	return a;
 }
 
@@ -52,19 +55,22 @@ __attribute__((noinline)) uintptr_t hs_test_inline_caller(unsigned *inner, unsig
  * abstract definition, so the concrete chain must be followed. */
 static inline __attribute__((always_inline)) uintptr_t inner_inline(unsigned lines[3])
 {
-	uintptr_t a = hs_test_here(); lines[0] = __LINE__;
+	uintptr_t a = hs_test_here();
+	lines[0] = __LINE__;
 	return a;
 }
 
 static inline __attribute__((always_inline)) uintptr_t outer_inline(unsigned lines[3])
 {
-	uintptr_t a = inner_inline(lines); lines[1] = __LINE__;
+	uintptr_t a = inner_inline(lines);
+	lines[1] = __LINE__;
 	return a;
 }
 
 __attribute__((noinline)) uintptr_t hs_test_nested_caller(unsigned lines[3])
 {
-	uintptr_t a = outer_inline(lines); lines[2] = __LINE__;
+	uintptr_t a = outer_inline(lines);
+	lines[2] = __LINE__;
 	return a;
 }
 
@@ -146,7 +152,8 @@ START_TEST(cached_answers_are_stable)
 	/* Enough other addresses to grow the cache a few times. */
 	for (uintptr_t i = 0; i < 5000; i++) {
 		struct hs_frame_text t[4];
-		ck_assert_uint_ge(sym.symbolize(sym.ctx, (uintptr_t)&hs_test_here + (i % 16), t, 4), 1);
+		ck_assert_uint_ge(sym.symbolize(sym.ctx, (uintptr_t)&hs_test_here + (i % 16), t, 4),
+				  1);
 		ck_assert_uint_ge(sym.symbolize(sym.ctx, 0x1000 + i * 64, t, 4), 1);
 	}
 	ck_assert_uint_eq(sym.symbolize(sym.ctx, addr, b, 4), 1);

@@ -49,11 +49,20 @@ static struct hs_block random_block(uint64_t *seed, uintptr_t ptr)
 	struct hs_block blk = { ptr, r % 5000, 0, (uint32_t)(lcg(seed) % 3000) };
 	blk.slop_bytes = (uint32_t)(-blk.req_bytes & 15);
 	switch (r % 23) {
-	case 0: blk.req_bytes = (UINT64_C(1) << 24) + lcg(seed); break; /* too big to pack */
-	case 1: blk.ctx = (1u << 20) + (uint32_t)(lcg(seed) % 100); break; /* id too big */
-	case 2: blk.slop_bytes += 16 * (uint32_t)(lcg(seed) % 12); break; /* shrunk in place */
-	case 3: blk.slop_bytes = (uint32_t)lcg(seed); break; /* anything */
-	default: break;
+	case 0:
+		blk.req_bytes = (UINT64_C(1) << 24) + lcg(seed);
+		break; /* too big to pack */
+	case 1:
+		blk.ctx = (1u << 20) + (uint32_t)(lcg(seed) % 100);
+		break; /* id too big */
+	case 2:
+		blk.slop_bytes += 16 * (uint32_t)(lcg(seed) % 12);
+		break; /* shrunk in place */
+	case 3:
+		blk.slop_bytes = (uint32_t)lcg(seed);
+		break; /* anything */
+	default:
+		break;
 	}
 	return blk;
 }
@@ -174,25 +183,25 @@ START_TEST(blocks_packed_and_wide)
 	struct hs_blocks b;
 	hs_blocks_init(&b);
 	const struct hs_block in[] = {
-		{ 0x10000, 0, 0, 0 },                            /* packs */
-		{ 0x10010, 17, 15, (1u << 20) - 1 },             /* packs: biggest id */
-		{ 0x10020, (UINT64_C(1) << 24) - 16, 0, 3 },     /* packs: biggest size */
+		{ 0x10000, 0, 0, 0 },                              /* packs */
+		{ 0x10010, 17, 15, (1u << 20) - 1 },               /* packs: biggest id */
+		{ 0x10020, (UINT64_C(1) << 24) - 16, 0, 3 },       /* packs: biggest size */
 		{ 0x7ffffffffff0, (UINT64_C(1) << 24) - 1, 1, 9 }, /* packs: top user address */
-		{ 0xffffffffffff, 1, 15, 1 },                    /* packs: biggest address */
-		{ 0x10038, 20, 12, 4 },                          /* packs: 8-byte aligned */
-		{ 0x10080, 20, 12 + 16 * 7, 7 },                 /* shrunk in place by 112: packs */
-		{ 3, 20, 12, 7 },                                /* smallest address that packs */
+		{ 0xffffffffffff, 1, 15, 1 },                      /* packs: biggest address */
+		{ 0x10038, 20, 12, 4 },                            /* packs: 8-byte aligned */
+		{ 0x10080, 20, 12 + 16 * 7, 7 }, /* shrunk in place by 112: packs */
+		{ 3, 20, 12, 7 },                /* smallest address that packs */
 		/* From here on, each needs a record (10 of them). */
-		{ 0x10030, 17, 0, 1 },                           /* slop below the usual */
-		{ 0x10040, UINT64_C(1) << 24, 0, 2 },            /* size too big to pack */
-		{ 0x10050, 1u << 30, 4032, 5 },                  /* Valgrind's big-block slop */
-		{ 0x10060, 8, 8, 1u << 20 },                     /* id too big to pack */
-		{ 0x10070, 100, HS_SLOP_MAX, UINT32_MAX },       /* everything at its limit */
-		{ 0x10090, 20, 12 + 16 * 8, 7 },                 /* shrunk in place by 128 */
-		{ 0x100a0, 20, 13, 7 },                          /* slop not 16-aligned beyond */
-		{ UINT64_C(1) << 48, 1, 15, 0 },                 /* address beyond 48 bits */
-		{ UINTPTR_MAX, UINT64_MAX, 0, 0 },               /* the same, and the biggest size */
-		{ 2, 5, 11, 6 },                                 /* a reserved key as an address */
+		{ 0x10030, 17, 0, 1 },                     /* slop below the usual */
+		{ 0x10040, UINT64_C(1) << 24, 0, 2 },      /* size too big to pack */
+		{ 0x10050, 1u << 30, 4032, 5 },            /* Valgrind's big-block slop */
+		{ 0x10060, 8, 8, 1u << 20 },               /* id too big to pack */
+		{ 0x10070, 100, HS_SLOP_MAX, UINT32_MAX }, /* everything at its limit */
+		{ 0x10090, 20, 12 + 16 * 8, 7 },           /* shrunk in place by 128 */
+		{ 0x100a0, 20, 13, 7 },                    /* slop not 16-aligned beyond */
+		{ UINT64_C(1) << 48, 1, 15, 0 },           /* address beyond 48 bits */
+		{ UINTPTR_MAX, UINT64_MAX, 0, 0 },         /* the same, and the biggest size */
+		{ 2, 5, 11, 6 },                           /* a reserved key as an address */
 	};
 	enum { N = sizeof in / sizeof in[0], N_WIDE = 10 };
 	const uint64_t sizes[] = { (UINT64_C(1) << 30) - 1, UINT64_C(1) << 30, UINT64_C(1) << 31,
@@ -213,7 +222,8 @@ START_TEST(blocks_packed_and_wide)
 	ck_assert_int_eq(hs_blocks_find(&b, 0x10008, NULL), 0);
 	/* Big sizes keep every bit. */
 	for (unsigned k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
-		struct hs_block big = { 0x20000 + 16 * k, sizes[k], (uint32_t)(-sizes[k] & 15), 11 };
+		struct hs_block big = { 0x20000 + 16 * k, sizes[k], (uint32_t)(-sizes[k] & 15),
+					11 };
 		ck_assert_int_eq(hs_blocks_insert(&b, &big, &out), 0);
 		ck_assert_int_eq(hs_blocks_find(&b, big.ptr, &out), 1);
 		ck_assert_mem_eq(&out, &big, sizeof out);
@@ -301,7 +311,8 @@ START_TEST(blocks_old_table_given_back)
 	}
 	/* Before the end, only the last 2 MiB of the old 12 MiB were mapped. */
 	ck_assert_uint_le(min_bytes, both_bytes - ((size_t)10 << 20));
-	ck_assert_uint_eq(hs_arena_mapped_bytes() - base, ((size_t)2 << 20) * sizeof(struct hs_block_slot));
+	ck_assert_uint_eq(hs_arena_mapped_bytes() - base,
+			  ((size_t)2 << 20) * sizeof(struct hs_block_slot));
 	for (uintptr_t p = oldest; p < next; p += 32)
 		ck_assert_int_eq(hs_blocks_find(&b, p, NULL), 1);
 	ck_assert_uint_eq(hs_blocks_count(&b), (next - oldest) / 32);
@@ -382,11 +393,23 @@ START_TEST(blocks_probe_lengths)
 			for (uintptr_t k = 0; k < N; k++) {
 				uintptr_t p;
 				switch (pat) {
-				case 0: p = 0x555555a00000u + 32 * k; break;
-				case 1: p = 0x7f0000000000u + 4096 * k; break;
-				case 2: p = 0x7f0000000000u + 16 * (lcg(&seed) & 0xffffffffu); break;
-				case 3: p = 0x7f0000000000u + (k % 16) * (UINT64_C(64) << 20) + 48 * (k / 16); break;
-				default: p = 0x7f0000000000u + (k % 64) * (UINT64_C(64) << 20) + 32 * (k / 64); break;
+				case 0:
+					p = 0x555555a00000u + 32 * k;
+					break;
+				case 1:
+					p = 0x7f0000000000u + 4096 * k;
+					break;
+				case 2:
+					p = 0x7f0000000000u + 16 * (lcg(&seed) & 0xffffffffu);
+					break;
+				case 3:
+					p = 0x7f0000000000u + (k % 16) * (UINT64_C(64) << 20) +
+					    48 * (k / 16);
+					break;
+				default:
+					p = 0x7f0000000000u + (k % 64) * (UINT64_C(64) << 20) +
+					    32 * (k / 64);
+					break;
 				}
 				if (pass == 0) {
 					struct hs_block blk = { p, 24, 8, 1 };
@@ -414,8 +437,8 @@ START_TEST(blocks_probe_lengths)
 		double hit_mean = (double)hit_sum / N, miss_mean = (double)miss_sum / N;
 		ck_assert_msg(b.cur.local == want_local[pat] && hit_mean <= max_hit_mean[pat] &&
 				      miss_mean <= max_miss_mean[pat] && worst <= max_any[pat],
-			      "%s: windows %d, %.2f slots per hit, %.2f per miss, %zu at most", names[pat],
-			      b.cur.local, hit_mean, miss_mean, worst);
+			      "%s: windows %d, %.2f slots per hit, %.2f per miss, %zu at most",
+			      names[pat], b.cur.local, hit_mean, miss_mean, worst);
 		hs_blocks_destroy(&b);
 	}
 }

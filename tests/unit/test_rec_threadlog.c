@@ -17,9 +17,9 @@
 
 static uintptr_t live[MAX_LIVE];
 static unsigned n_live;
-static char trace[4096];   /* "+a" applied alloc at a, "-a" free, "?a" forced unknown */
-static unsigned n_exits;   /* thread_exit calls */
-static char released[1024]; /* blocks handed back, in order */
+static char trace[4096];              /* "+a" applied alloc at a, "-a" free, "?a" forced unknown */
+static unsigned n_exits;              /* thread_exit calls */
+static char released[1024];           /* blocks handed back, in order */
 static struct hs_tlog *appending_log; /* apply appends here, as a running thread would */
 
 static void note(char *buf, size_t size, char what, uintptr_t ptr)
@@ -33,7 +33,8 @@ static int model_apply(const struct hs_block *ev, int force)
 	if (ev->ctx != HS_TLOG_FREE) {
 		ck_assert_uint_lt(n_live, MAX_LIVE);
 		for (unsigned i = 0; i < n_live; i++)
-			ck_assert_msg(live[i] != ev->ptr, "alloc of live %lx", (unsigned long)ev->ptr);
+			ck_assert_msg(live[i] != ev->ptr, "alloc of live %lx",
+				      (unsigned long)ev->ptr);
 		live[n_live++] = ev->ptr;
 		note(trace, sizeof trace, '+', ev->ptr);
 		if (appending_log != NULL) {
@@ -182,7 +183,8 @@ START_TEST(release_hands_back_applied_frees_only)
 	released[0] = '\0';
 	for (unsigned i = 0; i * 2 < HS_TLOG_EVENTS; i++) {
 		log_alloc(a, 0x10000 + 16 * i);
-		unsigned pending = hs_tlog_append(a, &(struct hs_block){ 0x10000 + 16 * i, 0, 0, HS_TLOG_FREE });
+		unsigned pending = hs_tlog_append(
+			a, &(struct hs_block){ 0x10000 + 16 * i, 0, 0, HS_TLOG_FREE });
 		ck_assert_uint_eq(pending, 2 * i + 2);
 	}
 	hs_tlog_drain();

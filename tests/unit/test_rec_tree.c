@@ -27,11 +27,13 @@ struct collected {
 static int collect(void *ctx, const struct hs_xnode *node)
 {
 	struct collected *c = ctx;
-	const char *kind = node->kind == HS_XNODE_ROOT ? "root" : node->kind == HS_XNODE_SITE ? "site" : "agg";
-	c->len += (size_t)snprintf(c->text + c->len, sizeof c->text - c->len, "%u %s %#lx %lu %u\n",
-				   node->depth, kind, (unsigned long)node->addr,
-				   (unsigned long)node->bytes,
-				   node->kind == HS_XNODE_AGGREGATE ? node->n_places : node->n_children);
+	const char *kind = node->kind == HS_XNODE_ROOT   ? "root"
+			   : node->kind == HS_XNODE_SITE ? "site"
+							 : "agg";
+	c->len += (size_t)snprintf(
+		c->text + c->len, sizeof c->text - c->len, "%u %s %#lx %lu %u\n", node->depth, kind,
+		(unsigned long)node->addr, (unsigned long)node->bytes,
+		node->kind == HS_XNODE_AGGREGATE ? node->n_places : node->n_children);
 	return 0;
 }
 
@@ -86,7 +88,7 @@ START_TEST(ties_and_prefixes)
 	static const uintptr_t a[] = { 0x200 }, b[] = { 0x100 }, z1[] = { 0x300 }, z2[] = { 0x301 };
 	static const uintptr_t p0[] = { 0x400 }, p1[] = { 0x400, 0x10 }, p2[] = { 0x400, 0x20 };
 	struct hs_xctx c[] = {
-		{ a, 1, 100, 0 },  { b, 1, 100, 0 },  { z1, 1, 50, 0 }, { z2, 1, 50, 0 },
+		{ a, 1, 100, 0 },  { b, 1, 100, 0 },  { z1, 1, 50, 0 },  { z2, 1, 50, 0 },
 		{ p0, 1, 300, 0 }, { p1, 2, 200, 0 }, { p2, 2, 200, 0 },
 	};
 	/* total 1000, threshold 10: sig 100: 0x300 and 0x301 merge into 100. */
@@ -119,7 +121,9 @@ START_TEST(aggregate_per_parent)
 {
 	static const uintptr_t a1[] = { 0x10, 0x1 }, a2[] = { 0x10, 0x2 }, a3[] = { 0x10, 0x3 };
 	static const uintptr_t b[] = { 0x20 };
-	struct hs_xctx c[] = { { a1, 2, 900, 0 }, { a2, 2, 5, 0 }, { a3, 2, 4, 0 }, { b, 1, 1, 0 } };
+	struct hs_xctx c[] = {
+		{ a1, 2, 900, 0 }, { a2, 2, 5, 0 }, { a3, 2, 4, 0 }, { b, 1, 1, 0 }
+	};
 	/* total 910 + extra 90 = 1000, threshold 1: sig 10. */
 	ck_assert_str_eq(walk(c, N(c), 90, 1.0), "0 root 0 910 2\n"
 						 "1 site 0x10 909 2\n"
@@ -132,11 +136,26 @@ END_TEST
 /* ---- filter and text, through the recorder ------------------------------- */
 
 enum {
-	A_MAIN = 0x401000, A_MAIN2 = 0x401100, A_F = 0x402000, A_G = 0x403000,
-	A_NEW = 0x404000, A_MALLOC = 0x405000, A_WRAP = 0x406000, A_CALL_MAIN = 0x407000,
-	A_START_MAIN = 0x407100, A_START = 0x407200, A_THREAD = 0x408000, A_CLONE = 0x408100,
-	A_START_THREAD = 0x408200, A_INL = 0x409000, A_NONAME = 0x40A000, A_NOOBJ = 0x40B000,
-	A_BARE = 0x40C000, A_IGN = 0x40D000, A_LIBC_MAIN_V = 0x40E000, A_NEWLINE = 0x40F000,
+	A_MAIN = 0x401000,
+	A_MAIN2 = 0x401100,
+	A_F = 0x402000,
+	A_G = 0x403000,
+	A_NEW = 0x404000,
+	A_MALLOC = 0x405000,
+	A_WRAP = 0x406000,
+	A_CALL_MAIN = 0x407000,
+	A_START_MAIN = 0x407100,
+	A_START = 0x407200,
+	A_THREAD = 0x408000,
+	A_CLONE = 0x408100,
+	A_START_THREAD = 0x408200,
+	A_INL = 0x409000,
+	A_NONAME = 0x40A000,
+	A_NOOBJ = 0x40B000,
+	A_BARE = 0x40C000,
+	A_IGN = 0x40D000,
+	A_LIBC_MAIN_V = 0x40E000,
+	A_NEWLINE = 0x40F000,
 };
 
 static const struct fake_sym syms[] = {
@@ -165,7 +184,8 @@ static const struct fake_sym syms[] = {
 	/* as Valgrind names a constructor's stack (ctor test below) */
 	{ 0x109156, "init", "ctor.c", 3, "/tmp/fx/ctor" },
 	{ 0x487C375, "call_init", "libc-start.c", 145, "/usr/lib/x86_64-linux-gnu/libc.so.6" },
-	{ 0x487C375, "__libc_start_main@@GLIBC_2.34", "libc-start.c", 347, "/usr/lib/x86_64-linux-gnu/libc.so.6" },
+	{ 0x487C375, "__libc_start_main@@GLIBC_2.34", "libc-start.c", 347,
+	  "/usr/lib/x86_64-linux-gnu/libc.so.6" },
 	{ 0x109080, "_start", NULL, 0, "/tmp/fx/ctor" },
 	{ 0, NULL, NULL, 0, NULL },
 };
@@ -199,7 +219,8 @@ static const char *final_tree(void)
 	return tree + strlen("heap_tree=detailed\n");
 }
 
-#define ROOT(k, b) "n" #k ": " #b " (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
+#define ROOT(k, b)                                                                                 \
+	"n" #k ": " #b " (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
 
 /* Leading alloc-fns go (the defaults and --alloc-fn); one deeper stays;
  * the stack is cut at main. */
@@ -208,16 +229,17 @@ START_TEST(alloc_fns_stripped)
 	strcpy(opts.alloc_fns[0], "xmalloc");
 	opts.n_alloc_fns = 1;
 	start();
-	const uintptr_t s1[] = { A_MALLOC, A_NEW, A_WRAP, A_F, A_MAIN, A_CALL_MAIN, A_START_MAIN, A_START };
+	const uintptr_t s1[] = { A_MALLOC, A_NEW,       A_WRAP,       A_F,
+				 A_MAIN,   A_CALL_MAIN, A_START_MAIN, A_START };
 	const uintptr_t s2[] = { A_G, A_MALLOC, A_MAIN2, A_CALL_MAIN };
 	hs_rec_alloc(ptr(1), 100, s1, N(s1));
 	hs_rec_alloc(ptr(2), 50, s2, N(s2));
-	ck_assert_str_eq(final_tree(), ROOT(2, 150)
-		" n1: 100 0x402000: f (t.c:20)\n"
-		"  n0: 100 0x401000: main (t.c:10)\n"
-		" n1: 50 0x403000: g (t.c:30)\n"
-		"  n1: 50 0x405000: malloc (in /lib/libc.so.6)\n"
-		"   n0: 50 0x401100: main (t.c:12)\n");
+	ck_assert_str_eq(final_tree(),
+			 ROOT(2, 150) " n1: 100 0x402000: f (t.c:20)\n"
+				      "  n0: 100 0x401000: main (t.c:10)\n"
+				      " n1: 50 0x403000: g (t.c:30)\n"
+				      "  n1: 50 0x405000: malloc (in /lib/libc.so.6)\n"
+				      "   n0: 50 0x401100: main (t.c:12)\n");
 }
 END_TEST
 
@@ -230,12 +252,12 @@ START_TEST(below_main_and_threads)
 	const uintptr_t s2[] = { A_THREAD, A_START_THREAD, A_CLONE };
 	hs_rec_alloc(ptr(1), 100, s1, N(s1));
 	hs_rec_alloc(ptr(2), 60, s2, N(s2));
-	ck_assert_str_eq(final_tree(), ROOT(2, 160)
-		" n1: 100 0x402000: f (t.c:20)\n"
-		"  n0: 100 0x40E000: (below main) (in /lib/libc.so.6)\n"
-		" n1: 60 0x408000: worker (thr.c:3)\n"
-		"  n1: 60 0x408200: start_thread (pthread_create.c:442)\n"
-		"   n0: 60 0x408100: clone (clone.S:100)\n");
+	ck_assert_str_eq(final_tree(),
+			 ROOT(2, 160) " n1: 100 0x402000: f (t.c:20)\n"
+				      "  n0: 100 0x40E000: (below main) (in /lib/libc.so.6)\n"
+				      " n1: 60 0x408000: worker (thr.c:3)\n"
+				      "  n1: 60 0x408200: start_thread (pthread_create.c:442)\n"
+				      "   n0: 60 0x408100: clone (clone.S:100)\n");
 }
 END_TEST
 
@@ -246,11 +268,13 @@ START_TEST(constructor_below_main)
 	start();
 	const uintptr_t s[] = { 0x109156, 0x487C375, 0x109080 };
 	hs_rec_alloc(ptr(1), 5000, s, N(s));
-	ck_assert_str_eq(final_tree(), ROOT(1, 5000)
-		" n1: 5000 0x109156: init (ctor.c:3)\n"
-		"  n1: 5000 0x487C375: call_init (libc-start.c:145)\n"
-		"   n1: 5000 0x487C375: __libc_start_main@@GLIBC_2.34 (libc-start.c:347)\n"
-		"    n0: 5000 0x109080: (below main) (in /tmp/fx/ctor)\n");
+	ck_assert_str_eq(
+		final_tree(),
+		ROOT(1,
+		     5000) " n1: 5000 0x109156: init (ctor.c:3)\n"
+			   "  n1: 5000 0x487C375: call_init (libc-start.c:145)\n"
+			   "   n1: 5000 0x487C375: __libc_start_main@@GLIBC_2.34 (libc-start.c:347)\n"
+			   "    n0: 5000 0x109080: (below main) (in /tmp/fx/ctor)\n");
 }
 END_TEST
 
@@ -260,11 +284,10 @@ START_TEST(outermost_main)
 	start();
 	const uintptr_t s[] = { A_F, A_MAIN2, A_G, A_MAIN, A_CALL_MAIN };
 	hs_rec_alloc(ptr(1), 10, s, N(s));
-	ck_assert_str_eq(final_tree(), ROOT(1, 10)
-		" n1: 10 0x402000: f (t.c:20)\n"
-		"  n1: 10 0x401100: main (t.c:12)\n"
-		"   n1: 10 0x403000: g (t.c:30)\n"
-		"    n0: 10 0x401000: main (t.c:10)\n");
+	ck_assert_str_eq(final_tree(), ROOT(1, 10) " n1: 10 0x402000: f (t.c:20)\n"
+						   "  n1: 10 0x401100: main (t.c:12)\n"
+						   "   n1: 10 0x403000: g (t.c:30)\n"
+						   "    n0: 10 0x401000: main (t.c:10)\n");
 }
 END_TEST
 
@@ -277,9 +300,8 @@ START_TEST(depth_merges)
 	const uintptr_t s2[] = { A_F, A_G, A_MAIN2 };
 	hs_rec_alloc(ptr(1), 10, s1, N(s1));
 	hs_rec_alloc(ptr(2), 20, s2, N(s2));
-	ck_assert_str_eq(final_tree(), ROOT(1, 30)
-		" n1: 30 0x402000: f (t.c:20)\n"
-		"  n0: 30 0x403000: g (t.c:30)\n");
+	ck_assert_str_eq(final_tree(), ROOT(1, 30) " n1: 30 0x402000: f (t.c:20)\n"
+						   "  n0: 30 0x403000: g (t.c:30)\n");
 }
 END_TEST
 
@@ -293,13 +315,12 @@ START_TEST(inline_frames)
 	const uintptr_t s2[] = { A_INL, A_MAIN };
 	hs_rec_alloc(ptr(1), 40, s, N(s));
 	hs_rec_alloc(ptr(2), 30, s2, N(s2));
-	ck_assert_str_eq(final_tree(), ROOT(1, 70)
-		" n1: 70 0x409000: calloc (rtld-malloc.h:44)\n"
-		"  n1: 70 0x409000: h (t.c:74)\n"
-		"   n2: 70 0x409000: f (t.c:26)\n"
-		"    n1: 40 0x403000: g (t.c:30)\n"
-		"     n0: 40 0x401000: main (t.c:10)\n"
-		"    n0: 30 0x401000: main (t.c:10)\n");
+	ck_assert_str_eq(final_tree(), ROOT(1, 70) " n1: 70 0x409000: calloc (rtld-malloc.h:44)\n"
+						   "  n1: 70 0x409000: h (t.c:74)\n"
+						   "   n2: 70 0x409000: f (t.c:26)\n"
+						   "    n1: 40 0x403000: g (t.c:30)\n"
+						   "     n0: 40 0x401000: main (t.c:10)\n"
+						   "    n0: 30 0x401000: main (t.c:10)\n");
 }
 END_TEST
 
@@ -313,10 +334,11 @@ START_TEST(frame_texts)
 	hs_rec_alloc(ptr(1), 30, s1, 1);
 	hs_rec_alloc(ptr(2), 20, s2, 1);
 	hs_rec_alloc(ptr(3), 10, s3, 1);
-	ck_assert_str_eq(final_tree(), ROOT(3, 60)
-		" n0: 30 0x40A000: ??? (in /lib/libx.so)\n"
-		" n0: 20 0x40B000: mystery (in ??" "?)\n"
-		" n0: 10 0x40C000: ?" "??\n");
+	ck_assert_str_eq(final_tree(), ROOT(3, 60) " n0: 30 0x40A000: ??? (in /lib/libx.so)\n"
+						   " n0: 20 0x40B000: mystery (in ??"
+						   "?)\n"
+						   " n0: 10 0x40C000: ?"
+						   "??\n");
 }
 END_TEST
 
@@ -348,13 +370,14 @@ START_TEST(ignore_fn)
 	hs_rec_alloc(ptr(2), 24, s2, N(s2));
 	struct hs_symbolizer sym = fake_symbolizer(syms);
 	const char *got = finish_to_text("./t", &sym);
-	ck_assert_ptr_nonnull(strstr(got, "snapshot=3\n#-----------\ntime=1056\nmem_heap_B=24\n"
-					  "mem_heap_extra_B=32\nmem_stacks_B=0\nheap_tree=detailed\n"
-					  ROOT(1, 24)
-					  " n1: 24 0x402000: f (t.c:20)\n"
-					  "  n0: 24 0x401000: main (t.c:10)\n"));
+	ck_assert_ptr_nonnull(
+		strstr(got, "snapshot=3\n#-----------\ntime=1056\nmem_heap_B=24\n"
+			    "mem_heap_extra_B=32\nmem_stacks_B=0\nheap_tree=detailed\n" ROOT(
+				    1, 24) " n1: 24 0x402000: f (t.c:20)\n"
+					   "  n0: 24 0x401000: main (t.c:10)\n"));
 	/* The empty snapshot before shows the running heap, 1000 included. */
-	ck_assert_ptr_nonnull(strstr(got, "snapshot=1\n#-----------\ntime=1016\nmem_heap_B=1000\n"));
+	ck_assert_ptr_nonnull(
+		strstr(got, "snapshot=1\n#-----------\ntime=1016\nmem_heap_B=1000\n"));
 }
 END_TEST
 
@@ -366,10 +389,11 @@ START_TEST(aggregate_texts)
 	const uintptr_t s1[] = { A_F, A_MAIN }, s2[] = { A_G, A_MAIN };
 	hs_rec_alloc(ptr(1), 10800, s1, N(s1));
 	hs_rec_alloc(ptr(2), 7200, s2, N(s2));
-	ck_assert_str_eq(final_tree(), ROOT(2, 18000)
-		" n1: 10800 0x402000: f (t.c:20)\n"
-		"  n0: 10800 0x401000: main (t.c:10)\n"
-		" n0: 7200 in 1 place, below massif's threshold (40.00%)\n");
+	ck_assert_str_eq(
+		final_tree(),
+		ROOT(2, 18000) " n1: 10800 0x402000: f (t.c:20)\n"
+			       "  n0: 10800 0x401000: main (t.c:10)\n"
+			       " n0: 7200 in 1 place, below massif's threshold (40.00%)\n");
 }
 END_TEST
 
@@ -381,10 +405,11 @@ START_TEST(aggregate_texts_places)
 	hs_rec_alloc(ptr(1), 10000, s1, N(s1));
 	hs_rec_alloc(ptr(2), 7, s2, N(s2));
 	hs_rec_alloc(ptr(3), 7, s3, N(s3));
-	ck_assert_str_eq(final_tree(), ROOT(2, 10014)
-		" n1: 10000 0x402000: f (t.c:20)\n"
-		"  n0: 10000 0x401000: main (t.c:10)\n"
-		" n0: 14 in 2 places, all below massif's threshold (1.00%)\n");
+	ck_assert_str_eq(
+		final_tree(),
+		ROOT(2, 10014) " n1: 10000 0x402000: f (t.c:20)\n"
+			       "  n0: 10000 0x401000: main (t.c:10)\n"
+			       " n0: 14 in 2 places, all below massif's threshold (1.00%)\n");
 }
 END_TEST
 
