@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "advice.h"
 #include "options.h"
 #include "outfile.h"
 
@@ -205,6 +206,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (hs_advice_program(argv + i, opts.trace_children, stderr) != 0)
+		return EXIT_USAGE;
 	/* A bad file name pattern or unset %q{VAR} is caught now, not at exit. */
 	{
 		char path[HS_PATH_MAX];
@@ -276,6 +279,7 @@ int main(int argc, char **argv)
 	       (n = read(report[0], reports + got, sizeof(reports) - 1 - got)) > 0)
 		got += (size_t)n;
 	reports[got] = '\0';
+	hs_advice_unique_lines(reports);
 	close(report[0]);
 
 	char cwd[PATH_MAX];
