@@ -55,10 +55,20 @@ static void usage(FILE *out)
 	      "  --heap-admin=N           bytes of allocator overhead per block, 0..1024 [8]\n"
 	      "  --alloc-fn=NAME          treat NAME as an allocation function (repeatable)\n"
 	      "  --ignore-fn=NAME         ignore allocations made in NAME (repeatable)\n"
+	      "  --heap=yes|no            record heap blocks; no: one empty snapshot [yes]\n"
+	      "  --pages-as-heap, --stacks  only no: a preload cannot see pages or stacks\n"
+	      "\n"
+	      "Valgrind core options:\n"
+	      "  -q, --quiet              do not say which files were written\n"
+	      "  -v, --verbose            say more (the options passed to the library)\n"
 	      "  --trace-children=no|yes  also record programs run with exec [no]\n"
+	      "  --log-file=FILE          heapsnap's messages to FILE (%p, %q{VAR}; appended)\n"
+	      "  --log-fd=N               heapsnap's messages to descriptor N [2]\n"
+	      "  --tool=massif            accepted, so a Valgrind command line works as is,\n"
+	      "                           even with 'valgrind' in front of it\n"
+	      "  --stats=yes, --vgdb=..., and others: accepted and ignored, with a note\n"
 	      "\n"
 	      "Launcher options:\n"
-	      "  --quiet                  do not say which files were written\n"
 	      "  --print                  show each file written with heapsnap-print\n"
 	      "  --help                   show this text\n"
 	      "  --version                show the version\n",
@@ -165,12 +175,18 @@ int main(int argc, char **argv)
 	char lib[PATH_MAX + 64];
 	char *options = NULL;
 	size_t opt_len = 0, opt_cap = 0;
-	int quiet = 0, print = 0;
-	int i;
+	int print = 0;
+	int i = 1;
 
 	hs_options_defaults(&opts);
 	append(&options, &opt_len, &opt_cap, "");
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+	/* "heapsnap valgrind --tool=massif ...": a copied Valgrind command
+	 * line runs as is (nobody profiles valgrind itself under a preload). */
+	if (argc > 2 && argv[2][0] == '-' &&
+	    (strcmp(argv[1], "valgrind") == 0 ||
+	     (strlen(argv[1]) > 9 && strcmp(argv[1] + strlen(argv[1]) - 9, "/valgrind") == 0)))
+		i = 2;
+	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		char escaped[2 * HS_PATH_MAX + 64];
 
@@ -183,9 +199,6 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--version") == 0) {
 			printf("heapsnap %s\n", PACKAGE_VERSION);
 			return 0;
-		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-			quiet = 1;
-			continue;
 		} else if (strcmp(a, "--print") == 0) {
 			print = 1;
 			continue;
@@ -243,6 +256,27 @@ int main(int argc, char **argv)
 	close(report[1]);
 	g_child_pid = pid;
 
+	/* Our messages go where Valgrind's would: --log-file (the program's
+	 * pid for %p, as the library expands it), --log-fd, else stderr. */
+	FILE *log = stderr;
+	if (opts.log_file[0] != '\0') {
+		int fd = hs_outfile_open_log(opts.log_file, pid, err, sizeof(err));
+		if (fd < 0)
+			fprintf(stderr, "heapsnap: %s\n", err);
+		else if ((log = fdopen(fd, "a")) == NULL)
+			log = stderr;
+	} else if (opts.log_fd >= 0) {
+		int fd = dup(opts.log_fd);
+		if (fd < 0 || (log = fdopen(fd, "a")) == NULL)
+			log = stderr;
+	}
+	setvbuf(log, NULL, _IOLBF, 0);
+	if (opts.verbosity > 0)
+		fputs(opts.notes, log);
+	if (opts.verbosity > 1)
+		fprintf(log, "heapsnap: running pid %ld with %s and HEAPSNAP_OPTIONS=%s\n",
+			(long)pid, lib, options);
+
 	/* Wait as a shell does: the terminal's ^C and ^\ reach the program
 	 * directly; we only forward what was sent to us by pid. */
 	struct sigaction ign, fwd;
@@ -293,8 +327,8 @@ int main(int argc, char **argv)
 		if (nl == NULL)
 			break;
 		*nl = '\0';
-		if (!quiet)
-			fprintf(stderr, "heapsnap: wrote %s\n", shown_path(line, cwd));
+		if (opts.verbosity > 0)
+			fprintf(log, "heapsnap: wrote %s\n", shown_path(line, cwd));
 		if (have_print) {
 			fflush(NULL);
 			pid_t p = fork();
@@ -309,5 +343,7 @@ int main(int argc, char **argv)
 		}
 	}
 	free(options);
+	if (log != stderr)
+		fclose(log);
 	return rc;
 }
