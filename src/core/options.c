@@ -173,6 +173,7 @@ static const struct ignored_option ignored_core[] = {
 	{ "--soname-synonyms=", "ignored: heapsnap interposes malloc wherever it is" },
 	{ "--sim-hints=", "ignored: the program runs natively" },
 	{ "--kernel-variant=", "ignored: the program runs natively" },
+	{ "--redzone-size=", "ignored: the program's malloc puts no red zones" },
 	{ "--error-limit=", "ignored: Massif reports no errors" },
 	{ "--error-exitcode=", "ignored: Massif reports no errors" },
 	{ "--suppressions=", "ignored: Massif reports no errors" },

@@ -321,6 +321,27 @@ START_TEST(massif_options_are_listed_core_options_are_not)
 	ck_assert_int_eq(parse_all(nos, 3), 0);
 	ck_assert_str_eq(opts.desc, " --pages-as-heap=no --stacks=no --heap=yes");
 	ck_assert(opts.heap);
+	/* "valgrind --tool=massif --pages-as-heap=no --stacks=no --heap=yes
+	 * --show-below-main=yes --fullpath-after= --demangle=no
+	 * --read-inline-info=no --sym-offsets=yes --num-callers=12
+	 * --redzone-size=16 --xtree-compress-strings=no --massif-out-file=d3.out"
+	 * wrote "desc: --pages-as-heap=no --stacks=no --heap=yes
+	 * --xtree-compress-strings=no --massif-out-file=d3.out". */
+	const char *more[] = { "--pages-as-heap=no",
+			       "--stacks=no",
+			       "--heap=yes",
+			       "--show-below-main=yes",
+			       "--fullpath-after=",
+			       "--demangle=no",
+			       "--read-inline-info=no",
+			       "--sym-offsets=yes",
+			       "--num-callers=12",
+			       "--redzone-size=16",
+			       "--xtree-compress-strings=no",
+			       "--massif-out-file=d3.out" };
+	ck_assert_int_eq(parse_all(more, sizeof(more) / sizeof(more[0])), 0);
+	ck_assert_str_eq(opts.desc, " --pages-as-heap=no --stacks=no --heap=yes "
+				    "--xtree-compress-strings=no --massif-out-file=d3.out");
 }
 END_TEST
 
