@@ -329,10 +329,10 @@ int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, si
 		range = "a number";
 		bad = parse_double(v, &opts->peak_inaccuracy);
 	} else if ((v = option_value(arg, "--alloc-fn")) != NULL) {
-		range = "a function name; at most 64 of them";
+		range = "a name of 1 to 511 characters, at most 64 of them";
 		bad = add_fn(opts->alloc_fns, &opts->n_alloc_fns, v);
 	} else if ((v = option_value(arg, "--ignore-fn")) != NULL) {
-		range = "a function name; at most 64 of them";
+		range = "a name of 1 to 511 characters, at most 64 of them";
 		bad = add_fn(opts->ignore_fns, &opts->n_ignore_fns, v);
 	} else if ((v = option_value(arg, "--heap")) != NULL) {
 		range = "yes or no";

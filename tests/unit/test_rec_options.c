@@ -254,6 +254,16 @@ START_TEST(fn_list_is_bounded)
 		ck_assert_int_eq(hs_options_parse_one(&opts, "--ignore-fn=f", err, sizeof(err)), 0);
 	ck_assert_int_eq(hs_options_parse_one(&opts, "--ignore-fn=f", err, sizeof(err)), -1);
 	ck_assert_uint_eq(opts.n_ignore_fns, HS_MAX_FNS);
+	ck_assert_str_eq(err, "bad value in option '--ignore-fn=f' (expected a name of 1 to 511 "
+			      "characters, at most 64 of them)");
+	/* 511 characters fit, 512 do not. */
+	static char arg[16 + HS_FN_NAME_MAX];
+	strcpy(arg, "--alloc-fn=");
+	memset(arg + 11, 'x', HS_FN_NAME_MAX - 1);
+	arg[11 + HS_FN_NAME_MAX - 1] = '\0';
+	ck_assert_int_eq(parse(arg), 0);
+	strcat(arg, "x");
+	ck_assert_int_eq(parse(arg), -1);
 }
 END_TEST
 
