@@ -167,6 +167,45 @@ static const char *shown_path(const char *path, const char *cwd)
 	return path;
 }
 
+/* Where argv's options start: after a leading "valgrind" when a copied
+ * Valgrind command line follows ("heapsnap valgrind --tool=massif ..."
+ * runs as is; nobody profiles valgrind itself under a preload). */
+static int valgrind_prefix(int argc, char **argv)
+{
+	size_t n = argc > 2 ? strlen(argv[1]) : 0;
+
+	if (n == 0 || argv[2][0] != '-')
+		return 1;
+	if (strcmp(argv[1], "valgrind") == 0 ||
+	    (n > 9 && strcmp(argv[1] + n - 9, "/valgrind") == 0))
+		return 2;
+	return 1;
+}
+
+/* Our messages go where Valgrind's would: --log-file (%p is the program's
+ * pid, as the library expands it), --log-fd, else stderr.  Line-buffered:
+ * the library writes to the same place. */
+static FILE *open_log(const struct hs_options *opts, pid_t pid)
+{
+	char err[HS_PATH_MAX + 256];
+	FILE *log = NULL;
+	int fd = -1;
+
+	if (opts->log_file[0] != '\0') {
+		fd = hs_outfile_open_log(opts->log_file, pid, err, sizeof(err));
+		if (fd < 0)
+			fprintf(stderr, "heapsnap: %s\n", err);
+	} else if (opts->log_fd >= 0) {
+		fd = dup(opts->log_fd);
+	}
+	if (fd >= 0 && (log = fdopen(fd, "a")) == NULL)
+		close(fd);
+	if (log == NULL)
+		return stderr;
+	setvbuf(log, NULL, _IOLBF, 0);
+	return log;
+}
+
 /* Check the options, run the program, report, exit with its status. */
 int main(int argc, char **argv)
 {
@@ -175,18 +214,12 @@ int main(int argc, char **argv)
 	char lib[PATH_MAX + 64];
 	char *options = NULL;
 	size_t opt_len = 0, opt_cap = 0;
-	int print = 0;
-	int i = 1;
+	int quiet = 0, print = 0;
+	int i;
 
 	hs_options_defaults(&opts);
 	append(&options, &opt_len, &opt_cap, "");
-	/* "heapsnap valgrind --tool=massif ...": a copied Valgrind command
-	 * line runs as is (nobody profiles valgrind itself under a preload). */
-	if (argc > 2 && argv[2][0] == '-' &&
-	    (strcmp(argv[1], "valgrind") == 0 ||
-	     (strlen(argv[1]) > 9 && strcmp(argv[1] + strlen(argv[1]) - 9, "/valgrind") == 0)))
-		i = 2;
-	for (; i < argc && argv[i][0] == '-'; i++) {
+	for (i = valgrind_prefix(argc, argv); i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		char escaped[2 * HS_PATH_MAX + 64];
 
@@ -256,22 +289,9 @@ int main(int argc, char **argv)
 	close(report[1]);
 	g_child_pid = pid;
 
-	/* Our messages go where Valgrind's would: --log-file (the program's
-	 * pid for %p, as the library expands it), --log-fd, else stderr. */
-	FILE *log = stderr;
-	if (opts.log_file[0] != '\0') {
-		int fd = hs_outfile_open_log(opts.log_file, pid, err, sizeof(err));
-		if (fd < 0)
-			fprintf(stderr, "heapsnap: %s\n", err);
-		else if ((log = fdopen(fd, "a")) == NULL)
-			log = stderr;
-	} else if (opts.log_fd >= 0) {
-		int fd = dup(opts.log_fd);
-		if (fd < 0 || (log = fdopen(fd, "a")) == NULL)
-			log = stderr;
-	}
-	setvbuf(log, NULL, _IOLBF, 0);
-	if (opts.verbosity > 0)
+	FILE *log = open_log(&opts, pid);
+	quiet = opts.verbosity == 0;
+	if (!quiet)
 		fputs(opts.notes, log);
 	if (opts.verbosity > 1)
 		fprintf(log, "heapsnap: running pid %ld with %s and HEAPSNAP_OPTIONS=%s\n",
@@ -327,7 +347,7 @@ int main(int argc, char **argv)
 		if (nl == NULL)
 			break;
 		*nl = '\0';
-		if (opts.verbosity > 0)
+		if (!quiet)
 			fprintf(log, "heapsnap: wrote %s\n", shown_path(line, cwd));
 		if (have_print) {
 			fflush(NULL);
