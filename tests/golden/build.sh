@@ -17,6 +17,13 @@ build_progs() {
 		$gcc -o "$gout/gold_cxx" "$gout/gold_cxx.o"
 }
 
+# The compilers' first --version lines: the expected outputs hold line
+# numbers and inline frames as this compiler's debug info gives them.
+compiler_id() {
+	${GOLD_CC:-gcc} --version 2>/dev/null | head -1
+	${GOLD_CXX:-g++} --version 2>/dev/null | head -1
+}
+
 # The ms_print output, as compared: addresses masked (each run loads the
 # program elsewhere), nothing else touched.
 mask_addresses() {

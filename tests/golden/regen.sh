@@ -15,6 +15,10 @@ wanted="$*"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 build_progs "$gold" "$work"
+{
+	compiler_id
+	valgrind --version
+} >"$gold/made-with"
 cd "$work"
 grep -v '^#' "$gold/cases" | while IFS='|' read -r name prog vopts popts flags; do
 	name=$(echo $name) prog=$(echo $prog)
