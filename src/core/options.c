@@ -133,8 +133,8 @@ static void add_note(struct hs_options *opts, const char *arg, const char *why)
 
 /* Valgrind core options a Massif user may pass that change nothing here:
  * accepted, each with the note said to the user (NULL: no note, the
- * option asks for what heapsnap does anyway).  A name ending in '=' takes
- * any value; otherwise the whole argument must match. */
+ * option asks for what heapsnap does anyway).  An entry ending in '=' or
+ * '-' is a prefix; otherwise the whole argument must match. */
 struct ignored_option {
 	const char *arg;
 	const char *note;
@@ -174,6 +174,9 @@ static const struct ignored_option ignored_core[] = {
 	{ "--sim-hints=", "ignored: the program runs natively" },
 	{ "--kernel-variant=", "ignored: the program runs natively" },
 	{ "--redzone-size=", "ignored: the program's malloc puts no red zones" },
+	{ "--max-threads=", "ignored: the program's threads run natively" },
+	{ "--merge-recursive-frames=", "ignored: recursive frames are kept as they are" },
+	{ "--vex-", "ignored: the program runs natively, not translated" },
 	{ "--error-limit=", "ignored: Massif reports no errors" },
 	{ "--error-exitcode=", "ignored: Massif reports no errors" },
 	{ "--suppressions=", "ignored: Massif reports no errors" },
@@ -198,8 +201,9 @@ static int find_ignored(const struct ignored_option *table, size_t n, const char
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(table[i].arg);
-		if (table[i].arg[len - 1] == '=' ? strncmp(arg, table[i].arg, len) == 0
-						 : strcmp(arg, table[i].arg) == 0) {
+		int prefix = table[i].arg[len - 1] == '=' || table[i].arg[len - 1] == '-';
+		if (prefix ? strncmp(arg, table[i].arg, len) == 0
+			   : strcmp(arg, table[i].arg) == 0) {
 			*note = table[i].note;
 			return 1;
 		}

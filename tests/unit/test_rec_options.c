@@ -422,6 +422,11 @@ START_TEST(ignored_options_leave_a_note)
 			 "heapsnap: --alignment=64: ignored: blocks are aligned as the program's "
 			 "malloc does\n");
 	ck_assert_str_eq(opts.desc, " --alignment=64");
+	/* Prefix entries: any value, any --vex-* option; not a longer name. */
+	ck_assert_int_eq(parse("--vex-iropt-register-updates=allregs-at-mem-access"), 0);
+	ck_assert_int_eq(parse("--max-threads=1000"), 0);
+	ck_assert_int_eq(parse("--vgdbx=no"), -1);
+	ck_assert_int_eq(parse("--vgdb"), -1);
 	/* The notes fill up without harm: the run is never refused for them. */
 	hs_options_defaults(&opts);
 	for (unsigned i = 0; i < 200; i++)
