@@ -231,8 +231,8 @@ static int parse_core(struct hs_options *opts, const char *arg, char *err, size_
 			goto bad_bool;
 		if (opts->stats)
 			add_note(opts, arg,
-				 "ignored: Valgrind's statistics are about its own "
-				 "translation, which heapsnap does not do");
+				 "ignored: heapsnap does not count Massif's statistics "
+				 "(calls, snapshots taken, skipped and culled)");
 	} else if ((v = option_value(arg, "--trace-children")) != NULL) {
 		if (parse_bool(v, &opts->trace_children) != 0)
 			goto bad_bool;

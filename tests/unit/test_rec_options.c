@@ -415,8 +415,8 @@ START_TEST(ignored_options_leave_a_note)
 			       "--smc-check=all", "--alignment=64",         "--stats=no" };
 	ck_assert_int_eq(parse_all(args, 6), 0);
 	ck_assert_str_eq(opts.notes,
-			 "heapsnap: --stats=yes: ignored: Valgrind's statistics are about its "
-			 "own translation, which heapsnap does not do\n"
+			 "heapsnap: --stats=yes: ignored: heapsnap does not count Massif's "
+			 "statistics (calls, snapshots taken, skipped and culled)\n"
 			 "heapsnap: --smc-check=all: ignored: the program runs natively, not "
 			 "translated\n"
 			 "heapsnap: --alignment=64: ignored: blocks are aligned as the program's "
