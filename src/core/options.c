@@ -28,7 +28,13 @@ void hs_options_defaults(struct hs_options *opts)
 	opts->depth = 30;
 	opts->heap_admin = 8;
 	opts->trace_children = false;
+	opts->heap = true;
+	opts->stats = false;
+	opts->verbosity = 1;
+	opts->log_fd = -1;
+	opts->log_file[0] = '\0';
 	opts->desc[0] = '\0';
+	opts->notes[0] = '\0';
 }
 
 /* The value after "name=" in arg, or NULL when arg is not that option. */
@@ -102,13 +108,184 @@ static int append_desc(struct hs_options *opts, const char *arg)
 	return 0;
 }
 
-/* Parse one option ("--depth=12") into opts and append it to opts->desc. */
+/* Parse "yes" or "no" into *out; 0 on success. */
+static int parse_bool(const char *text, bool *out)
+{
+	if (strcmp(text, "yes") == 0)
+		*out = true;
+	else if (strcmp(text, "no") == 0)
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+/* Add "heapsnap: ARG: WHY" as a line of opts->notes (dropped when full:
+ * a note is advice, never a reason to refuse the run). */
+static void add_note(struct hs_options *opts, const char *arg, const char *why)
+{
+	size_t used = strlen(opts->notes);
+
+	snprintf(opts->notes + used, sizeof(opts->notes) - used, "heapsnap: %s: %s\n", arg, why);
+	if (strchr(opts->notes + used, '\n') == NULL)
+		opts->notes[used] = '\0'; /* cut short: leave none rather than half */
+}
+
+/* Valgrind core options a Massif user may pass that change nothing here:
+ * accepted, each with the note said to the user (NULL: no note, the
+ * option asks for what heapsnap does anyway).  An entry ending in '=' or
+ * '-' is a prefix; otherwise the whole argument must match. */
+struct ignored_option {
+	const char *arg;
+	const char *note;
+};
+
+static const struct ignored_option ignored_core[] = {
+	{ "--read-inline-info=yes", NULL },
+	{ "--show-below-main=no", NULL },
+	{ "--demangle=yes", NULL },
+	{ "--sym-offsets=no", NULL },
+	{ "--run-libc-freeres=no", NULL },
+	{ "--run-cxx-freeres=no", NULL },
+	{ "--xml=no", NULL },
+	{ "--vgdb=no", NULL },
+	{ "--read-inline-info=no", "ignored: inlined frames are always named" },
+	{ "--show-below-main=yes", "ignored: stacks are cut at main as by default" },
+	{ "--demangle=no", "ignored: C++ and Rust names are always demangled" },
+	{ "--sym-offsets=yes", "ignored: names are written without offsets" },
+	{ "--fullpath-after=", "ignored: file names are written as the debug info gives them" },
+	{ "--run-libc-freeres=yes", "ignored: heapsnap does not run libc's freeres at exit" },
+	{ "--run-cxx-freeres=yes", "ignored: heapsnap does not run libstdc++'s freeres at exit" },
+	{ "--num-callers=", "ignored: Massif's stacks are --depth frames deep" },
+	{ "--vgdb=", "ignored: heapsnap has no gdbserver" },
+	{ "--vgdb-error=", "ignored: heapsnap has no gdbserver" },
+	{ "--smc-check=", "ignored: the program runs natively, not translated" },
+	{ "--fair-sched=", "ignored: the program's threads run natively" },
+	{ "--max-stackframe=", "ignored: heapsnap does not follow the stack" },
+	{ "--main-stacksize=", "ignored: heapsnap does not follow the stack" },
+	{ "--valgrind-stacksize=", "ignored: heapsnap has no Valgrind threads" },
+	{ "--child-silent-after-fork=", "ignored: a forked child writes its own file, silently" },
+	{ "--time-stamp=", "ignored: heapsnap's messages carry no time stamp" },
+	{ "--trace-children-skip=", "ignored: --trace-children=yes follows every exec" },
+	{ "--trace-children-skip-by-arg=", "ignored: --trace-children=yes follows every exec" },
+	{ "--read-var-info=", "ignored: Massif needs no variable info" },
+	{ "--keep-debuginfo=", "ignored: unloaded modules are always named" },
+	{ "--soname-synonyms=", "ignored: heapsnap interposes malloc wherever it is" },
+	{ "--sim-hints=", "ignored: the program runs natively" },
+	{ "--kernel-variant=", "ignored: the program runs natively" },
+	{ "--redzone-size=", "ignored: the program's malloc puts no red zones" },
+	{ "--max-threads=", "ignored: the program's threads run natively" },
+	{ "--merge-recursive-frames=", "ignored: recursive frames are kept as they are" },
+	{ "--vex-", "ignored: the program runs natively, not translated" },
+	{ "--error-limit=", "ignored: Massif reports no errors" },
+	{ "--error-exitcode=", "ignored: Massif reports no errors" },
+	{ "--suppressions=", "ignored: Massif reports no errors" },
+};
+
+/* Valgrind's replacement-malloc options: Massif lists them in desc: too.
+ * Accepted (and listed) as Massif does; a note when they ask for what the
+ * program's own allocator or a preload cannot do. */
+static const struct ignored_option ignored_malloc[] = {
+	{ "--xtree-memory=none", NULL },
+	{ "--trace-malloc=no", NULL },
+	{ "--xtree-compress-strings=", NULL },
+	{ "--xtree-memory-file=", NULL },
+	{ "--alignment=", "ignored: blocks are aligned as the program's malloc does" },
+	{ "--xtree-memory=", "ignored: heapsnap writes no xtree file" },
+	{ "--trace-malloc=yes", "ignored: heapsnap does not trace each call" },
+};
+
+/* Whether arg is in table[0..n): *note gets its note (maybe NULL). */
+static int find_ignored(const struct ignored_option *table, size_t n, const char *arg,
+			const char **note)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(table[i].arg);
+		int prefix = table[i].arg[len - 1] == '=' || table[i].arg[len - 1] == '-';
+		if (prefix ? strncmp(arg, table[i].arg, len) == 0
+			   : strcmp(arg, table[i].arg) == 0) {
+			*note = table[i].note;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Valgrind core options: -v, -q, --stats, --trace-children, --log-*,
+ * --tool and the ignored ones.  Never listed in desc: (Massif does not
+ * list them).  Returns 1 when arg was one (rc in *rc), 0 when not. */
+static int parse_core(struct hs_options *opts, const char *arg, char *err, size_t err_len, int *rc)
+{
+	const char *v;
+	const char *note;
+
+	*rc = 0;
+	if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
+		opts->verbosity++;
+	} else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+		opts->verbosity = 0;
+	} else if ((v = option_value(arg, "--stats")) != NULL) {
+		if (parse_bool(v, &opts->stats) != 0)
+			goto bad_bool;
+		if (opts->stats)
+			add_note(opts, arg,
+				 "ignored: heapsnap does not count Massif's statistics "
+				 "(calls, snapshots taken, skipped and culled)");
+	} else if ((v = option_value(arg, "--trace-children")) != NULL) {
+		if (parse_bool(v, &opts->trace_children) != 0)
+			goto bad_bool;
+	} else if ((v = option_value(arg, "--log-file")) != NULL) {
+		size_t len = strlen(v);
+		if (len == 0 || len >= sizeof(opts->log_file)) {
+			snprintf(err, err_len, "bad value in option '%s' (expected a file name)",
+				 arg);
+			*rc = -1;
+		} else {
+			memcpy(opts->log_file, v, len + 1);
+			opts->log_fd = -1;
+		}
+	} else if ((v = option_value(arg, "--log-fd")) != NULL) {
+		unsigned fd;
+		if (parse_uint(v, 0, 1024 * 1024, &fd) != 0) {
+			snprintf(err, err_len, "bad value in option '%s' (expected a descriptor)",
+				 arg);
+			*rc = -1;
+		} else {
+			opts->log_fd = (int)fd;
+			opts->log_file[0] = '\0';
+		}
+	} else if ((v = option_value(arg, "--tool")) != NULL) {
+		if (strcmp(v, "massif") != 0) {
+			snprintf(err, err_len,
+				 "option '%s': heapsnap is a Massif only (use --tool=massif)", arg);
+			*rc = -1;
+		}
+	} else if (find_ignored(ignored_core, N_OF(ignored_core), arg, &note)) {
+		if (note != NULL)
+			add_note(opts, arg, note);
+	} else {
+		return 0;
+	}
+	return 1;
+bad_bool:
+	snprintf(err, err_len, "bad value in option '%s' (expected yes or no)", arg);
+	*rc = -1;
+	return 1;
+}
+
+/* Parse one option ("--depth=12") into opts; Massif's go to opts->desc. */
 int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, size_t err_len)
 {
 	const char *v;
 	const char *range = NULL;
+	const char *note;
 	int bad = 0;
+	int rc;
 
+	if (parse_core(opts, arg, err, err_len, &rc))
+		return rc;
 	if ((v = option_value(arg, "--massif-out-file")) != NULL) {
 		size_t len = strlen(v);
 		if (len == 0 || len >= sizeof(opts->out_file)) {
@@ -156,20 +333,39 @@ int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, si
 		range = "a number";
 		bad = parse_double(v, &opts->peak_inaccuracy);
 	} else if ((v = option_value(arg, "--alloc-fn")) != NULL) {
-		range = "a function name; at most 64 of them";
+		range = "a name of 1 to 511 characters, at most 64 of them";
 		bad = add_fn(opts->alloc_fns, &opts->n_alloc_fns, v);
 	} else if ((v = option_value(arg, "--ignore-fn")) != NULL) {
-		range = "a function name; at most 64 of them";
+		range = "a name of 1 to 511 characters, at most 64 of them";
 		bad = add_fn(opts->ignore_fns, &opts->n_ignore_fns, v);
-	} else if ((v = option_value(arg, "--trace-children")) != NULL) {
-		if (strcmp(v, "yes") == 0)
-			opts->trace_children = true;
-		else if (strcmp(v, "no") == 0)
-			opts->trace_children = false;
-		else {
-			range = "yes or no";
-			bad = 1;
+	} else if ((v = option_value(arg, "--heap")) != NULL) {
+		range = "yes or no";
+		bad = parse_bool(v, &opts->heap);
+	} else if ((v = option_value(arg, "--pages-as-heap")) != NULL) {
+		bool yes;
+		range = "yes or no";
+		bad = parse_bool(v, &yes);
+		if (!bad && yes) {
+			snprintf(err, err_len,
+				 "option '%s' is not possible with a preload: it needs every page "
+				 "mapped (mmap, brk, the loader's), which only Valgrind sees",
+				 arg);
+			return -1;
 		}
+	} else if ((v = option_value(arg, "--stacks")) != NULL) {
+		bool yes;
+		range = "yes or no";
+		bad = parse_bool(v, &yes);
+		if (!bad && yes) {
+			snprintf(err, err_len,
+				 "option '%s' is not possible with a preload: it needs every move "
+				 "of the stack pointer, which only Valgrind sees",
+				 arg);
+			return -1;
+		}
+	} else if (find_ignored(ignored_malloc, N_OF(ignored_malloc), arg, &note)) {
+		if (note != NULL)
+			add_note(opts, arg, note);
 	} else {
 		snprintf(err, err_len, "unknown option '%s'", arg);
 		return -1;

@@ -21,6 +21,7 @@ enum hs_time_unit {
 #define HS_MAX_FNS 64 /* --alloc-fn / --ignore-fn entries each */
 #define HS_FN_NAME_MAX 512
 #define HS_DESC_MAX 8192
+#define HS_NOTES_MAX 2048
 
 struct hs_options {
 	char out_file
@@ -36,15 +37,25 @@ struct hs_options {
 	char alloc_fns[HS_MAX_FNS][HS_FN_NAME_MAX];
 	unsigned n_ignore_fns;
 	char ignore_fns[HS_MAX_FNS][HS_FN_NAME_MAX];
-	bool trace_children;    /* follow exec'd programs; default no */
-	char desc[HS_DESC_MAX]; /* the options as given, each preceded by a space: the desc: line */
+	bool trace_children;        /* follow exec'd programs; default no */
+	bool heap;                  /* --heap: record heap blocks at all; default yes */
+	bool stats;                 /* --stats: accepted; heapsnap has no such statistics */
+	int verbosity;              /* Valgrind's: 0 with -q, 1 by default, +1 per -v */
+	int log_fd;                 /* --log-fd: where heapsnap's messages go; -1 = stderr */
+	char log_file[HS_PATH_MAX]; /* --log-file pattern (%p, %q{VAR}); "" = none */
+	char desc[HS_DESC_MAX];     /* Massif's options as given, each preceded by a space: desc: */
+	char notes[HS_NOTES_MAX];   /* one line per option accepted but ignored, for the user */
 };
 
 /* Set every field to its default. */
 void hs_options_defaults(struct hs_options *opts);
 
-/* Parse one option ("--depth=12") into opts and append it to opts->desc.
- * Returns 0, or -1 with a one-line message naming the option in err. */
+/* Parse one option ("--depth=12") into opts.  Massif's own options (and
+ * Valgrind's replacement-malloc ones, which Massif lists too) are appended
+ * to opts->desc; Valgrind core options (-v, --log-file=...) are not.  An
+ * option accepted but without effect here adds a line to opts->notes.
+ * Returns 0, or -1 with a one-line message naming the option in err
+ * (--pages-as-heap=yes and --stacks=yes: why a preload cannot do them). */
 int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, size_t err_len);
 
 /* Parse a whitespace-separated list of options (HEAPSNAP_OPTIONS); a

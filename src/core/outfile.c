@@ -10,6 +10,9 @@
 
 #include "outfile.h"
 
+/* Room for an expanded --log-file name. */
+#define HS_OUTFILE_LOG_MAX 4096
+
 /* Appends to a fixed buffer, remembering overflow. */
 struct sink {
 	char *buf;
@@ -171,6 +174,23 @@ int hs_outfile_open(const char *path, char *err, size_t err_len)
 	if (fd < 0) {
 		const char *reason = errno == ELOOP ? "it is a symbolic link" : strerror(errno);
 		snprintf(err, err_len, "cannot write %s: %s", path, reason);
+	}
+	return fd;
+}
+
+/* Open the --log-file pattern for pid, appending: the launcher and the
+ * program's library both write to it, and neither may cut the other's
+ * lines (so, unlike Valgrind, an existing file is not truncated). */
+int hs_outfile_open_log(const char *pattern, pid_t pid, char *err, size_t err_len)
+{
+	char path[HS_OUTFILE_LOG_MAX];
+
+	if (hs_outfile_expand(pattern, pid, NULL, path, sizeof(path), err, err_len) != 0)
+		return -1;
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		const char *reason = errno == ELOOP ? "it is a symbolic link" : strerror(errno);
+		snprintf(err, err_len, "cannot write log file %s: %s", path, reason);
 	}
 	return fd;
 }

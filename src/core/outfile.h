@@ -33,4 +33,9 @@ int hs_outfile_child_pattern(char *pattern, size_t pattern_len);
  * Returns the fd, or -1 with "cannot write PATH: REASON" in err. */
 int hs_outfile_open(const char *path, char *err, size_t err_len);
 
+/* Open the --log-file pattern, expanded for pid, for appending (created
+ * 0600 if absent, never through a symlink).  Returns the fd, or -1 with a
+ * one-line message in err. */
+int hs_outfile_open_log(const char *pattern, pid_t pid, char *err, size_t err_len);
+
 #endif

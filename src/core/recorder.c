@@ -29,6 +29,7 @@
 #include "clock.h"
 #include "contexts.h"
 #include "filter.h"
+#include "log.h"
 #include "massif_out.h"
 #include "snapshot.h"
 #include "threadlog.h"
@@ -139,7 +140,7 @@ static void say(const char *s)
 {
 	size_t n = strlen(s);
 	while (n > 0) {
-		ssize_t k = write(STDERR_FILENO, s, n);
+		ssize_t k = write(hs_log_fd(), s, n);
 		if (k <= 0)
 			return;
 		s += k;
@@ -251,7 +252,13 @@ int hs_rec_init(const struct hs_options *opts)
 		return -1;
 	}
 	atomic_store(&rec.state, REC_ON);
-	normal_attempt(); /* the start-up snapshot, at time 0 */
+	if (!rec.opts.heap)
+		rec.snaps.detailed_freq = 2; /* --heap=no: Massif's one snapshot has no tree */
+	normal_attempt();                    /* the start-up snapshot, at time 0 */
+	/* --heap=no: that one empty snapshot is Massif's whole file; stopped,
+	 * the recorder takes no more and adds none at the end. */
+	if (!rec.opts.heap)
+		atomic_store(&rec.state, REC_STOPPED);
 	pthread_mutex_unlock(&rec.lock);
 	return 0;
 }

@@ -56,10 +56,20 @@ static void usage(FILE *out)
 	      "  --heap-admin=N           bytes of allocator overhead per block, 0..1024 [8]\n"
 	      "  --alloc-fn=NAME          treat NAME as an allocation function (repeatable)\n"
 	      "  --ignore-fn=NAME         ignore allocations made in NAME (repeatable)\n"
+	      "  --heap=yes|no            record heap blocks; no: one empty snapshot [yes]\n"
+	      "  --pages-as-heap, --stacks  only no: a preload cannot see pages or stacks\n"
+	      "\n"
+	      "Valgrind core options:\n"
+	      "  -q, --quiet              do not say which files were written\n"
+	      "  -v, --verbose            say more (the options passed to the library)\n"
 	      "  --trace-children=no|yes  also record programs run with exec [no]\n"
+	      "  --log-file=FILE          heapsnap's messages to FILE (%p, %q{VAR}; appended)\n"
+	      "  --log-fd=N               heapsnap's messages to descriptor N [2]\n"
+	      "  --tool=massif            accepted, so a Valgrind command line works as is,\n"
+	      "                           even with 'valgrind' in front of it\n"
+	      "  --stats=yes, --vgdb=..., and others: accepted and ignored, with a note\n"
 	      "\n"
 	      "Launcher options:\n"
-	      "  --quiet                  do not say which files were written\n"
 	      "  --print                  show each file written with heapsnap-print\n"
 	      "  --help                   show this text\n"
 	      "  --version                show the version\n",
@@ -158,6 +168,45 @@ static const char *shown_path(const char *path, const char *cwd)
 	return path;
 }
 
+/* Where argv's options start: after a leading "valgrind" when a copied
+ * Valgrind command line follows ("heapsnap valgrind --tool=massif ..."
+ * runs as is; nobody profiles valgrind itself under a preload). */
+static int valgrind_prefix(int argc, char **argv)
+{
+	size_t n = argc > 2 ? strlen(argv[1]) : 0;
+
+	if (n == 0 || argv[2][0] != '-')
+		return 1;
+	if (strcmp(argv[1], "valgrind") == 0 ||
+	    (n > 9 && strcmp(argv[1] + n - 9, "/valgrind") == 0))
+		return 2;
+	return 1;
+}
+
+/* Our messages go where Valgrind's would: --log-file (%p is the program's
+ * pid, as the library expands it), --log-fd, else stderr.  Line-buffered:
+ * the library writes to the same place. */
+static FILE *open_log(const struct hs_options *opts, pid_t pid)
+{
+	char err[HS_PATH_MAX + 256];
+	FILE *log = NULL;
+	int fd = -1;
+
+	if (opts->log_file[0] != '\0') {
+		fd = hs_outfile_open_log(opts->log_file, pid, err, sizeof(err));
+		if (fd < 0)
+			fprintf(stderr, "heapsnap: %s\n", err);
+	} else if (opts->log_fd >= 0) {
+		fd = dup(opts->log_fd);
+	}
+	if (fd >= 0 && (log = fdopen(fd, "a")) == NULL)
+		close(fd);
+	if (log == NULL)
+		return stderr;
+	setvbuf(log, NULL, _IOLBF, 0);
+	return log;
+}
+
 /* Check the options, run the program, report, exit with its status. */
 int main(int argc, char **argv)
 {
@@ -171,7 +220,7 @@ int main(int argc, char **argv)
 
 	hs_options_defaults(&opts);
 	append(&options, &opt_len, &opt_cap, "");
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+	for (i = valgrind_prefix(argc, argv); i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		char escaped[2 * HS_PATH_MAX + 64];
 
@@ -184,9 +233,6 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--version") == 0) {
 			printf("heapsnap %s\n", PACKAGE_VERSION);
 			return 0;
-		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-			quiet = 1;
-			continue;
 		} else if (strcmp(a, "--print") == 0) {
 			print = 1;
 			continue;
@@ -246,6 +292,14 @@ int main(int argc, char **argv)
 	close(report[1]);
 	g_child_pid = pid;
 
+	FILE *log = open_log(&opts, pid);
+	quiet = opts.verbosity == 0;
+	if (!quiet)
+		fputs(opts.notes, log);
+	if (opts.verbosity > 1)
+		fprintf(log, "heapsnap: running pid %ld with %s and HEAPSNAP_OPTIONS=%s\n",
+			(long)pid, lib, options);
+
 	/* Wait as a shell does: the terminal's ^C and ^\ reach the program
 	 * directly; we only forward what was sent to us by pid. */
 	struct sigaction ign, fwd;
@@ -298,7 +352,7 @@ int main(int argc, char **argv)
 			break;
 		*nl = '\0';
 		if (!quiet)
-			fprintf(stderr, "heapsnap: wrote %s\n", shown_path(line, cwd));
+			fprintf(log, "heapsnap: wrote %s\n", shown_path(line, cwd));
 		if (have_print) {
 			fflush(NULL);
 			pid_t p = fork();
@@ -313,5 +367,7 @@ int main(int argc, char **argv)
 		}
 	}
 	free(options);
+	if (log != stderr)
+		fclose(log);
 	return rc;
 }

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "freeq.h"
+#include "log.h"
 #include "options.h"
 #include "outfile.h"
 #include "ownheap.h"
@@ -106,7 +107,7 @@ static void say(const char *msg)
 	size_t len = strlen(msg);
 
 	while (len > 0) {
-		ssize_t n = write(STDERR_FILENO, msg, len);
+		ssize_t n = write(hs_log_fd(), msg, len);
 		if (n <= 0)
 			return;
 		msg += n;
@@ -990,6 +991,14 @@ static void lib_init(void)
 		atomic_store(&g_state, ST_OFF);
 		tl_guard--;
 		return;
+	}
+	if (g_opts.log_file[0] != '\0') {
+		int fd = hs_outfile_open_log(g_opts.log_file, g_pid, err, sizeof(err));
+		if (fd < 0)
+			say_line(err);
+		hs_log_set_fd(fd);
+	} else {
+		hs_log_set_fd(g_opts.log_fd);
 	}
 	memcpy(g_pattern, g_opts.out_file, sizeof(g_pattern));
 	if (getcwd(g_base_dir, sizeof(g_base_dir)) == NULL)

@@ -2,7 +2,7 @@
 # Records the printer's golden Massif files with Valgrind's Massif, from the
 # programs in this directory.  Run ONCE; the results are committed in
 # tests/fixtures/ (so the tests need no Valgrind), and so are ms_print's
-# renderings of them (tests/print_golden.sh --regen).
+# renderings of them (tests/printer/print_golden.sh --regen).
 #   usage: tests/progs/make_fixtures.sh   (from the top source directory)
 set -eu
 top=$(pwd)

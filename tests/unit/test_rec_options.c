@@ -37,7 +37,13 @@ START_TEST(defaults_are_massifs)
 	ck_assert_uint_eq(opts.n_alloc_fns, 0);
 	ck_assert_uint_eq(opts.n_ignore_fns, 0);
 	ck_assert(!opts.trace_children);
+	ck_assert(opts.heap);
+	ck_assert(!opts.stats);
+	ck_assert_int_eq(opts.verbosity, 1);
+	ck_assert_int_eq(opts.log_fd, -1);
+	ck_assert_str_eq(opts.log_file, "");
 	ck_assert_str_eq(opts.desc, "");
+	ck_assert_str_eq(opts.notes, "");
 }
 END_TEST
 
@@ -107,8 +113,11 @@ END_TEST
 
 START_TEST(unknown_options_are_refused)
 {
-	ck_assert_int_eq(parse("--stacks=yes"), -1);
-	ck_assert_str_eq(err, "unknown option '--stacks=yes'");
+	ck_assert_int_eq(parse("--stacks=maybe"), -1);
+	ck_assert_str_eq(err, "bad value in option '--stacks=maybe' (expected yes or no)");
+	ck_assert_int_eq(parse("--bogus=1"), -1);
+	ck_assert_str_eq(err, "unknown option '--bogus=1'");
+	ck_assert_int_eq(parse("-x"), -1);
 	ck_assert_int_eq(parse("--depth"), -1);
 	ck_assert_str_eq(err, "unknown option '--depth'");
 	ck_assert_int_eq(parse("--depthx=3"), -1);
@@ -245,6 +254,16 @@ START_TEST(fn_list_is_bounded)
 		ck_assert_int_eq(hs_options_parse_one(&opts, "--ignore-fn=f", err, sizeof(err)), 0);
 	ck_assert_int_eq(hs_options_parse_one(&opts, "--ignore-fn=f", err, sizeof(err)), -1);
 	ck_assert_uint_eq(opts.n_ignore_fns, HS_MAX_FNS);
+	ck_assert_str_eq(err, "bad value in option '--ignore-fn=f' (expected a name of 1 to 511 "
+			      "characters, at most 64 of them)");
+	/* 511 characters fit, 512 do not. */
+	static char arg[16 + HS_FN_NAME_MAX];
+	strcpy(arg, "--alloc-fn=");
+	memset(arg + 11, 'x', HS_FN_NAME_MAX - 1);
+	arg[11 + HS_FN_NAME_MAX - 1] = '\0';
+	ck_assert_int_eq(parse(arg), 0);
+	strcat(arg, "x");
+	ck_assert_int_eq(parse(arg), -1);
 }
 END_TEST
 
@@ -258,6 +277,184 @@ START_TEST(desc_lists_options_as_given)
 		0);
 	ck_assert_str_eq(opts.desc, " --time-unit=B --massif-out-file=example.massif.out");
 	ck_assert_str_eq(opts.out_file, "example.massif.out");
+}
+END_TEST
+
+/* Parse a whole command line's options into fresh defaults; 0 or -1. */
+static int parse_all(const char *const *args, unsigned n)
+{
+	hs_options_defaults(&opts);
+	err[0] = '\0';
+	for (unsigned i = 0; i < n; i++)
+		if (hs_options_parse_one(&opts, args[i], err, sizeof(err)) != 0)
+			return -1;
+	return 0;
+}
+
+START_TEST(massif_options_are_listed_core_options_are_not)
+{
+	/* Valgrind 3.19, "valgrind --tool=massif -q --stats=yes --trace-children=yes
+	 * --log-file=l.txt --alignment=32 --xtree-memory=none --show-below-main=no
+	 * --read-inline-info=yes --vgdb=no --num-callers=40 --time-unit=B
+	 * --ignore-fn=allocBuckets(void*, unsigned int) --massif-out-file=d.out ./a"
+	 * wrote this desc: line. */
+	const char *args[] = { "--tool=massif",
+			       "-q",
+			       "--stats=yes",
+			       "--trace-children=yes",
+			       "--log-file=l.txt",
+			       "--alignment=32",
+			       "--xtree-memory=none",
+			       "--show-below-main=no",
+			       "--read-inline-info=yes",
+			       "--vgdb=no",
+			       "--num-callers=40",
+			       "--time-unit=B",
+			       "--ignore-fn=allocBuckets(void*, unsigned int)",
+			       "--massif-out-file=d.out" };
+	ck_assert_int_eq(parse_all(args, sizeof(args) / sizeof(args[0])), 0);
+	ck_assert_str_eq(opts.desc, " --alignment=32 --xtree-memory=none --time-unit=B "
+				    "--ignore-fn=allocBuckets(void*, unsigned int) "
+				    "--massif-out-file=d.out");
+	ck_assert_int_eq(opts.verbosity, 0);
+	ck_assert(opts.stats);
+	ck_assert(opts.trace_children);
+	ck_assert_str_eq(opts.log_file, "l.txt");
+	ck_assert_str_eq(opts.ignore_fns[0], "allocBuckets(void*, unsigned int)");
+	/* "valgrind --tool=massif --heap=no --detailed-freq=1 ..." */
+	const char *heap_no[] = { "--heap=no", "--detailed-freq=1", "--massif-out-file=hn3.out" };
+	ck_assert_int_eq(parse_all(heap_no, 3), 0);
+	ck_assert(!opts.heap);
+	ck_assert_str_eq(opts.desc, " --heap=no --detailed-freq=1 --massif-out-file=hn3.out");
+	/* The no forms of the refused options are Massif options like any. */
+	const char *nos[] = { "--pages-as-heap=no", "--stacks=no", "--heap=yes" };
+	ck_assert_int_eq(parse_all(nos, 3), 0);
+	ck_assert_str_eq(opts.desc, " --pages-as-heap=no --stacks=no --heap=yes");
+	ck_assert(opts.heap);
+	/* "valgrind --tool=massif --pages-as-heap=no --stacks=no --heap=yes
+	 * --show-below-main=yes --fullpath-after= --demangle=no
+	 * --read-inline-info=no --sym-offsets=yes --num-callers=12
+	 * --redzone-size=16 --xtree-compress-strings=no --massif-out-file=d3.out"
+	 * wrote "desc: --pages-as-heap=no --stacks=no --heap=yes
+	 * --xtree-compress-strings=no --massif-out-file=d3.out". */
+	const char *more[] = { "--pages-as-heap=no",
+			       "--stacks=no",
+			       "--heap=yes",
+			       "--show-below-main=yes",
+			       "--fullpath-after=",
+			       "--demangle=no",
+			       "--read-inline-info=no",
+			       "--sym-offsets=yes",
+			       "--num-callers=12",
+			       "--redzone-size=16",
+			       "--xtree-compress-strings=no",
+			       "--massif-out-file=d3.out" };
+	ck_assert_int_eq(parse_all(more, sizeof(more) / sizeof(more[0])), 0);
+	ck_assert_str_eq(opts.desc, " --pages-as-heap=no --stacks=no --heap=yes "
+				    "--xtree-compress-strings=no --massif-out-file=d3.out");
+}
+END_TEST
+
+START_TEST(verbosity_is_valgrinds)
+{
+	const char *v2[] = { "-v", "--verbose" };
+	ck_assert_int_eq(parse_all(v2, 2), 0);
+	ck_assert_int_eq(opts.verbosity, 3);
+	const char *vq[] = { "-v", "-q" };
+	ck_assert_int_eq(parse_all(vq, 2), 0);
+	ck_assert_int_eq(opts.verbosity, 0);
+	const char *qv[] = { "--quiet", "-v" };
+	ck_assert_int_eq(parse_all(qv, 2), 0);
+	ck_assert_int_eq(opts.verbosity, 1);
+	ck_assert_str_eq(opts.desc, "");
+}
+END_TEST
+
+START_TEST(log_options_replace_each_other)
+{
+	ck_assert_int_eq(parse("--log-fd=9"), 0);
+	ck_assert_int_eq(opts.log_fd, 9);
+	const char *both[] = { "--log-fd=9", "--log-file=run.%p.log" };
+	ck_assert_int_eq(parse_all(both, 2), 0);
+	ck_assert_int_eq(opts.log_fd, -1);
+	ck_assert_str_eq(opts.log_file, "run.%p.log");
+	const char *back[] = { "--log-file=x", "--log-fd=2" };
+	ck_assert_int_eq(parse_all(back, 2), 0);
+	ck_assert_int_eq(opts.log_fd, 2);
+	ck_assert_str_eq(opts.log_file, "");
+	ck_assert_int_eq(parse("--log-fd=-1"), -1);
+	ck_assert_str_eq(err, "bad value in option '--log-fd=-1' (expected a descriptor)");
+	ck_assert_int_eq(parse("--log-file="), -1);
+	ck_assert_str_eq(err, "bad value in option '--log-file=' (expected a file name)");
+	ck_assert_str_eq(opts.desc, "");
+}
+END_TEST
+
+START_TEST(refusals_say_why_in_one_line)
+{
+	ck_assert_int_eq(parse("--pages-as-heap=yes"), -1);
+	ck_assert_str_eq(err, "option '--pages-as-heap=yes' is not possible with a preload: it "
+			      "needs every page mapped (mmap, brk, the loader's), which only "
+			      "Valgrind sees");
+	ck_assert_int_eq(parse("--stacks=yes"), -1);
+	ck_assert_str_eq(err, "option '--stacks=yes' is not possible with a preload: it needs "
+			      "every move of the stack pointer, which only Valgrind sees");
+	ck_assert_int_eq(parse("--tool=memcheck"), -1);
+	ck_assert_str_eq(err, "option '--tool=memcheck': heapsnap is a Massif only (use "
+			      "--tool=massif)");
+	ck_assert_ptr_null(strchr(err, '\n'));
+	ck_assert_int_eq(parse("--heap=maybe"), -1);
+	ck_assert_int_eq(parse("--stats=1"), -1);
+	ck_assert_str_eq(err, "bad value in option '--stats=1' (expected yes or no)");
+}
+END_TEST
+
+START_TEST(ignored_options_leave_a_note)
+{
+	const char *args[] = { "--vgdb=no",       "--read-inline-info=yes", "--stats=yes",
+			       "--smc-check=all", "--alignment=64",         "--stats=no" };
+	ck_assert_int_eq(parse_all(args, 6), 0);
+	ck_assert_str_eq(opts.notes,
+			 "heapsnap: --stats=yes: ignored: heapsnap does not count Massif's "
+			 "statistics (calls, snapshots taken, skipped and culled)\n"
+			 "heapsnap: --smc-check=all: ignored: the program runs natively, not "
+			 "translated\n"
+			 "heapsnap: --alignment=64: ignored: blocks are aligned as the program's "
+			 "malloc does\n");
+	ck_assert_str_eq(opts.desc, " --alignment=64");
+	/* Prefix entries: any value, any --vex-* option; not a longer name. */
+	ck_assert_int_eq(parse("--vex-iropt-register-updates=allregs-at-mem-access"), 0);
+	ck_assert_int_eq(parse("--max-threads=1000"), 0);
+	ck_assert_int_eq(parse("--vgdbx=no"), -1);
+	ck_assert_int_eq(parse("--vgdb"), -1);
+	/* The notes fill up without harm: the run is never refused for them. */
+	hs_options_defaults(&opts);
+	for (unsigned i = 0; i < 200; i++)
+		ck_assert_int_eq(hs_options_parse_one(&opts, "--sim-hints=x", err, sizeof(err)), 0);
+	ck_assert(strlen(opts.notes) < sizeof(opts.notes));
+	ck_assert(opts.notes[strlen(opts.notes) - 1] == '\n');
+}
+END_TEST
+
+START_TEST(fn_names_keep_spaces_and_parentheses)
+{
+	/* Massif matches the demangled name as given: spaces, parentheses,
+	 * template brackets, commas, even '=' in an operator's name. */
+	const char *args[] = { "--ignore-fn=allocBuckets(void*, unsigned int)",
+			       "--alloc-fn=Pool<std::pair<int, int> >::take(unsigned long) const",
+			       "--alloc-fn=operator=(Buf const&)" };
+	ck_assert_int_eq(parse_all(args, 3), 0);
+	ck_assert_str_eq(opts.ignore_fns[0], "allocBuckets(void*, unsigned int)");
+	ck_assert_str_eq(opts.alloc_fns[0],
+			 "Pool<std::pair<int, int> >::take(unsigned long) const");
+	ck_assert_str_eq(opts.alloc_fns[1], "operator=(Buf const&)");
+	/* And through HEAPSNAP_OPTIONS, escaped by the launcher. */
+	char escaped[256];
+	ck_assert_int_ge(hs_options_escape(args[1], escaped, sizeof(escaped)), 0);
+	hs_options_defaults(&opts);
+	ck_assert_int_eq(hs_options_parse_string(&opts, escaped, err, sizeof(err)), 0);
+	ck_assert_str_eq(opts.alloc_fns[0],
+			 "Pool<std::pair<int, int> >::take(unsigned long) const");
 }
 END_TEST
 
@@ -330,6 +527,12 @@ int main(void)
 	tcase_add_test(tc, fn_lists_append_in_order);
 	tcase_add_test(tc, fn_list_is_bounded);
 	tcase_add_test(tc, desc_lists_options_as_given);
+	tcase_add_test(tc, massif_options_are_listed_core_options_are_not);
+	tcase_add_test(tc, verbosity_is_valgrinds);
+	tcase_add_test(tc, log_options_replace_each_other);
+	tcase_add_test(tc, refusals_say_why_in_one_line);
+	tcase_add_test(tc, ignored_options_leave_a_note);
+	tcase_add_test(tc, fn_names_keep_spaces_and_parentheses);
 	tcase_add_test(tc, string_splits_on_whitespace_and_unescapes);
 	tcase_add_test(tc, string_stops_at_the_first_bad_option);
 	tcase_add_test(tc, escape_round_trips);

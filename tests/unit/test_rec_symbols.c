@@ -33,21 +33,21 @@ __attribute__((noinline)) uintptr_t hs_test_here(void)
 __attribute__((noinline)) uintptr_t hs_test_plain_caller(unsigned *line)
 {
 	uintptr_t a = hs_test_here();
-	*line = __LINE__;
+	*line = __LINE__ - 1; /* the line of the call above */
 	return a;
 }
 
 static inline __attribute__((always_inline)) uintptr_t inlined_helper(unsigned *line)
 {
 	uintptr_t a = hs_test_here();
-	*line = __LINE__;
+	*line = __LINE__ - 1; /* the line of the call above */
 	return a;
 }
 
 __attribute__((noinline)) uintptr_t hs_test_inline_caller(unsigned *inner, unsigned *outer)
 {
 	uintptr_t a = inlined_helper(inner);
-	*outer = __LINE__;
+	*outer = __LINE__ - 1; /* the line of the call above */
 	return a;
 }
 
@@ -56,21 +56,21 @@ __attribute__((noinline)) uintptr_t hs_test_inline_caller(unsigned *inner, unsig
 static inline __attribute__((always_inline)) uintptr_t inner_inline(unsigned lines[3])
 {
 	uintptr_t a = hs_test_here();
-	lines[0] = __LINE__;
+	lines[0] = __LINE__ - 1; /* the line of the call above */
 	return a;
 }
 
 static inline __attribute__((always_inline)) uintptr_t outer_inline(unsigned lines[3])
 {
 	uintptr_t a = inner_inline(lines);
-	lines[1] = __LINE__;
+	lines[1] = __LINE__ - 1; /* the line of the call above */
 	return a;
 }
 
 __attribute__((noinline)) uintptr_t hs_test_nested_caller(unsigned lines[3])
 {
 	uintptr_t a = outer_inline(lines);
-	lines[2] = __LINE__;
+	lines[2] = __LINE__ - 1; /* the line of the call above */
 	return a;
 }
 
