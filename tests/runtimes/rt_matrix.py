@@ -3,8 +3,8 @@
 
 Each case runs natively, then under the build tree's heapsnap ($HS_LAUNCHER)
 with a timeout, and is checked five ways:
-  1. no hang: heapsnap's run ends before the timeout (a hang is a FAIL;
-     the whole process group is then killed, so CI never sticks);
+  1. no hang: heapsnap's run keeps using CPU until it ends (a hang is a
+     FAIL; the whole process group is then killed, so CI never sticks);
   2. the same stdout and exit status as natively (and the same stderr
      where the case says so: `java -version` writes only there);
   3. at least one file, every file Valgrind's ms_print accepts, and the
@@ -27,8 +27,9 @@ source changes.  Cases run a few at a time, the results print in order.
 Known bugs (KNOWN_BUGS below) turn a case's failures into TODO only while
 the run shows that bug's symptom (a hang, SIGSEGV at exit, a 0-byte file,
 ...); any other failure stays a FAIL.  Delete an entry once its fix is on
-main.  HS_RUNTIMES_STRICT=1 ignores the table.  HS_RUNTIMES_TIMEOUT=S sets
-the per-run timeout (default 10 s).
+main.  HS_RUNTIMES_STRICT=1 ignores the table.  A run hangs when its
+processes use no CPU for HS_RUNTIMES_STALL seconds (default 4: a deadlock)
+or it lasts HS_RUNTIMES_TIMEOUT seconds (default 60).
 """
 
 import concurrent.futures
@@ -52,7 +53,8 @@ PATHS = rm.env_paths()
 SRC = os.path.join(PATHS["srcdir"], "tests", "runtimes")
 BUILD = os.path.join(PATHS["builddir"], "tests", "runtimes")
 CACHE = os.path.join(BUILD, "cache")
-TIMEOUT = float(os.environ.get("HS_RUNTIMES_TIMEOUT", "10"))
+TIMEOUT = float(os.environ.get("HS_RUNTIMES_TIMEOUT", "60"))
+STALL = float(os.environ.get("HS_RUNTIMES_STALL", "4"))
 STRICT = os.environ.get("HS_RUNTIMES_STRICT", "") not in ("", "0")
 JOBS = 4  # runs mostly wait (or hang); more than the 2 cores is fine
 
@@ -287,23 +289,53 @@ class Result:
         self.seconds = 0.0
 
 
-def run(argv, cwd, timeout):
-    """Run argv in its own process group; (status, out, err, hung).  On a
-    timeout the whole group is killed with SIGKILL: the program under a
-    deadlock may ignore SIGTERM (Ruby, Java install handlers)."""
-    p = subprocess.Popen(argv, cwd=cwd, env=RUN_ENV, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         start_new_session=True)
-    try:
-        out, err = p.communicate(timeout=timeout)
-        return p.returncode, out, err, False
-    except subprocess.TimeoutExpired:
+def group_cpu_ticks(pgid):
+    """CPU time (clock ticks) used by the processes of group pgid, with
+    the children they have reaped."""
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
         try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        out, err = p.communicate()
-        return None, out, err, True
+            with open("/proc/%s/stat" % pid, "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:  # fields[0] is the state (stat's 3rd)
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return total
+
+
+def run(argv, cwd, name):
+    """Run argv in its own process group; (status, out, err, hung).
+
+    A hang is a deadlock: the group uses no CPU for STALL seconds (a busy
+    or merely slow program, on a loaded machine too, keeps using some), or
+    the run passes TIMEOUT.  The whole group is then killed with SIGKILL:
+    a deadlocked program may ignore SIGTERM (Ruby, Java install handlers)."""
+    out_path = os.path.join(cwd, name + ".stdout")
+    err_path = os.path.join(cwd, name + ".stderr")
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        p = subprocess.Popen(argv, cwd=cwd, env=RUN_ENV, stdin=subprocess.DEVNULL,
+                             stdout=out, stderr=err, start_new_session=True)
+    start = last_change = time.monotonic()
+    last_ticks, hung = -1, False
+    while p.poll() is None:
+        now = time.monotonic()
+        ticks = group_cpu_ticks(p.pid)
+        if ticks != last_ticks:
+            last_ticks, last_change = ticks, now
+        if now - last_change > STALL or now - start > TIMEOUT:
+            hung = True
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait()
+            break
+        time.sleep(0.2)
+    with open(out_path, "rb") as out, open(err_path, "rb") as err:
+        return (None if hung else p.returncode), out.read(), err.read(), hung
 
 
 def status_of(rc):
@@ -324,15 +356,15 @@ def run_case(case):
             else:
                 r.skip = why
             return r
-        rc, out, err, hung = run(argv, work, 60)
+        rc, out, err, hung = run(argv, work, "native")
         if hung:
-            r.error = "the native run did not end in 60 s"
+            r.error = "the native run hung (no CPU for %g s, or past %g s)" % (STALL, TIMEOUT)
             return r
         r.native = (status_of(rc), out, err)
         outdir = os.path.join(work, "out")
         os.makedirs(outdir)
         hs = [PATHS["launcher"], "--massif-out-file=" + os.path.join(outdir, "massif.out.%p")]
-        rc, out, err, r.hung = run(hs + argv, work, TIMEOUT)
+        rc, out, err, r.hung = run(hs + argv, work, "heapsnap")
         r.hs_status, r.hs_stdout, r.hs_stderr = status_of(rc), out, err
         r.files = sorted(os.path.join(outdir, f) for f in os.listdir(outdir)
                          if not f.endswith(".raw") and ".tmp." not in f)
@@ -365,8 +397,8 @@ def peak_labels(path):
 def check(case, r):
     """The five checks: a list of (ok, description, diagnostics)."""
     res = []
-    res.append((not r.hung, "no hang under heapsnap (timeout %g s)" % TIMEOUT,
-                "still running after %g s: killed" % TIMEOUT))
+    res.append((not r.hung, "no hang under heapsnap",
+                "killed: no CPU used for %g s, or still running after %g s" % (STALL, TIMEOUT)))
 
     nat_status, nat_out, nat_err = r.native
     hs_err = b"\n".join(l for l in r.hs_stderr.split(b"\n")
