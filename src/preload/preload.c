@@ -922,14 +922,24 @@ static void strip_preload(char *value)
 	*out = '\0';
 }
 
-/* Children are not followed: hide us from them by editing environ in
- * place (no allocation; system(), popen() and posix_spawn() see it too). */
+/* Children are not followed: hide us from them.  environ gets a new array
+ * from our own heap (system(), popen() and posix_spawn() see it too); the
+ * kernel's array on the stack is left as it was, because Go's runtime finds
+ * the auxiliary vector by walking past envp's NULL, and an array shortened
+ * in place made it read environment pointers as auxv (Go aborted with
+ * "failed to get system page size"). */
 static void hide_from_children(void)
 {
 	extern char **environ;
-	char **in, **out;
+	char **in, **out, **copy;
+	size_t n = 1;
 
-	for (in = out = environ; *in != NULL; in++) {
+	for (in = environ; *in != NULL; in++)
+		n++;
+	copy = hs_ownheap_malloc(n * sizeof(*copy));
+	if (copy == NULL)
+		return; /* children are then recorded too: better than a broken stack */
+	for (in = environ, out = copy; *in != NULL; in++) {
 		if (env_is(*in, "HEAPSNAP_OPTIONS") || env_is(*in, "HEAPSNAP_REPORT_FD"))
 			continue;
 		if (env_is(*in, "LD_PRELOAD")) {
@@ -940,6 +950,7 @@ static void hide_from_children(void)
 		*out++ = *in;
 	}
 	*out = NULL;
+	environ = copy;
 }
 
 /* Find the launcher's report pipe (HEAPSNAP_REPORT_FD), if any. */
