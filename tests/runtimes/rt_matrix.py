@@ -13,8 +13,9 @@ with a timeout, and is checked five ways:
   5. the program's own function in a peak tree (for Java and Node.js, a
      frame of the runtime's library: libjvm.so, node's own C++).
 
-Cases: Rust (threads with channels, a panic caught by join, exit(3); built
-once with Debian's /usr/bin/cargo and /usr/bin/rustc, offline), ripgrep, C
+Cases: Rust (threads with channels, a panic caught by join, exit(3), and
+`heapsnap --trace-children=yes cargo run`, whose exec chain writes one file;
+built once with Debian's /usr/bin/cargo and /usr/bin/rustc, offline), ripgrep, C
 (pthread_getattr_np on two threads), C++ (exceptions, static destructors),
 Java (a thread pool, javac at test time; java -version), Node.js
 (worker_threads, Buffers), Go (cgo), Python (threads; multiprocessing with
@@ -63,7 +64,7 @@ JOBS = 4  # runs mostly wait (or hang); more than the 2 cores is fine
 HANG_BUG = ("hang: stack-bounds deadlock, pthread_getattr_np called from "
             "malloc (issue 10 item 1, branch hooksafe)")
 KNOWN_BUGS = [
-    (("rust-threads", "rust-panic", "rust-exit", "ripgrep", "c-getattr",
+    (("rust-threads", "rust-panic", "rust-exit", "cargo-run", "ripgrep", "c-getattr",
       "java-pool", "java-version", "ruby"),
      lambda r: r.hung, HANG_BUG),
     (("node-workers",),
@@ -184,8 +185,9 @@ def tool(path, why):
 # Cases
 
 class Case:
-    def __init__(self, name, what, setup, own, compare_stderr=False):
+    def __init__(self, name, what, setup, own, compare_stderr=False, options=()):
         self.name = name
+        self.options = list(options)  # heapsnap's options for this case
         self.what = what
         self.setup = setup  # work dir -> (argv, skip_reason)
         self.own = re.compile(own)  # a frame label in a peak tree
@@ -197,6 +199,16 @@ def rust(binary):
         bins, why = once("rust", build_rust)
         return ([bins[binary]] if bins else None), why
     return setup
+
+
+def cargo_run(work):
+    """`cargo run` of the cached crate (already built: no rustc runs),
+    which ends by exec'ing the program in cargo's process."""
+    bins, why = once("rust", build_rust)
+    if bins is None:
+        return None, why
+    return ["/usr/bin/cargo", "run", "--release", "--offline", "--quiet", "--manifest-path",
+            os.path.join(CACHE, "rust", "Cargo.toml"), "--bin", "rt_exit"], None
 
 
 def ripgrep(work):
@@ -247,6 +259,8 @@ CASES = [
          r"\brt_panic::"),
     Case("rust-exit", "Rust: std::process::exit(3)", rust("rt_exit"),
          r"\brt_exit::"),
+    Case("cargo-run", "Rust: heapsnap --trace-children=yes cargo run --release", cargo_run,
+         r"\brt_exit::", options=["--trace-children=yes"]),
     Case("ripgrep", "Rust tool: ripgrep", ripgrep, r"\(in /usr/bin/rg\)|\b(grep|ignore)::"),
     Case("c-getattr", "C: pthread_getattr_np on the main and a new thread",
          c_prog("c_getattr"), r"^getattr_keep \("),
@@ -269,8 +283,11 @@ CASES = [
          script("/usr/bin/ruby", "Debian's ruby", "ruby/rt_hash.rb"), r"^(rb|ruby)_\w+"),
 ]
 
-# The environment of every run: no colour, no backtraces, C locale.
-RUN_ENV = dict(os.environ, RUST_BACKTRACE="0", NO_COLOR="1", LC_ALL="C.UTF-8")
+# The environment of every run: no colour, no backtraces, C locale; cargo
+# uses Debian's rustc and the cached build.
+RUN_ENV = dict(os.environ, RUST_BACKTRACE="0", NO_COLOR="1", LC_ALL="C.UTF-8",
+               RUSTC="/usr/bin/rustc", CARGO_HOME=os.path.join(CACHE, "cargo-home"),
+               CARGO_TARGET_DIR=os.path.join(CACHE, "rust-target"))
 for _v in ("JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "NODE_OPTIONS"):
     RUN_ENV.pop(_v, None)
 
@@ -363,6 +380,7 @@ def run_case(case):
         outdir = os.path.join(work, "out")
         os.makedirs(outdir)
         hs = [PATHS["launcher"], "--massif-out-file=" + os.path.join(outdir, "massif.out.%p")]
+        hs += case.options
         rc, out, err, r.hung = run(hs + argv, work, "heapsnap")
         r.hs_status, r.hs_stdout, r.hs_stderr = status_of(rc), out, err
         r.files = sorted(os.path.join(outdir, f) for f in os.listdir(outdir)
