@@ -7,8 +7,9 @@ with a timeout, and is checked five ways:
      FAIL; the whole process group is then killed, so CI never sticks);
   2. the same stdout and exit status as natively (and the same stderr
      where the case says so: `java -version` writes only there);
-  3. at least one file, every file Valgrind's ms_print accepts, and the
-     launcher's "wrote FILE" lines name each file once;
+  3. at least one file, every file Valgrind's ms_print accepts, no raw
+     record or temporary file left, and the launcher's "wrote FILE" lines
+     name each file once;
   4. heapsnap-print renders each file exactly as ms_print does;
   5. the program's own function in a peak tree (for Java and Node.js, a
      frame of the runtime's library: libjvm.so, node's own C++).
@@ -311,6 +312,7 @@ class Result:
         self.hs_stdout = b""
         self.hs_stderr = b""
         self.files = []
+        self.leftovers = []
         self.seconds = 0.0
 
 
@@ -392,8 +394,11 @@ def run_case(case):
         hs += case.options
         rc, out, err, r.hung = run(hs + argv, work, "heapsnap")
         r.hs_status, r.hs_stdout, r.hs_stderr = status_of(rc), out, err
-        r.files = sorted(os.path.join(outdir, f) for f in os.listdir(outdir)
+        names = os.listdir(outdir)
+        r.files = sorted(os.path.join(outdir, f) for f in names
                          if not f.endswith(".raw") and ".tmp." not in f)
+        # Raw records and temporary files the resolver should have removed.
+        r.leftovers = sorted(f for f in names if f.endswith(".raw") or ".tmp." in f)
         r.checks = check(case, r)
     except Exception as e:  # the harness's own error: one FAIL, not a crash
         r.error = "%s: %s" % (type(e).__name__, e)
@@ -453,6 +458,8 @@ def check(case, r):
         if not ok:
             bad.append("%s (%d bytes): ms_print: %s" % (os.path.basename(f), os.path.getsize(f),
                                                        err.decode(errors="replace").strip()[:200]))
+    if r.leftovers:
+        bad.append("left behind: %s" % ", ".join(r.leftovers))
     wrote = wrote_lines(r.hs_stderr)
     names = sorted(os.path.basename(w) for w in wrote)
     if names != sorted(os.path.basename(f) for f in r.files):
