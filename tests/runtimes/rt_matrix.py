@@ -73,8 +73,8 @@ KNOWN_BUGS = [
      "(issue 10 item 2: symbols resolved outside the program)"),
     (("python-mp",),
      lambda r: any(os.path.getsize(f) == 0 for f in r.files),
-     "0-byte files: fork-mode Pool.terminate() SIGTERMs workers inside the "
-     "recorder (issue 10 item 3, lifecycle)"),
+     "0-byte files (in most runs: a race): fork-mode Pool.terminate() "
+     "SIGTERMs workers inside the recorder (issue 10 item 3, lifecycle)"),
     (("go-cgo",),
      lambda r: not r.files and r.hs_status == r.native[0],
      "no file: Go ends with the exit_group syscall, not libc's exit, so no "
