@@ -3,17 +3,33 @@
 
 #include "leaks.h"
 
-const struct hs_leak_rules hs_leak_default_rules = {
-	.min_steps = 3,
-	.min_spread = 0.5,
-	/* A leak is still growing when the run ends; a cache has gone flat. */
-	.late_start = 2.0 / 3.0,
-	.late_gain_share = 0.25,
-	/* Leaked memory never comes back; 10% allows for a site whose bytes
-	 * move a little, e.g. a realloc'ed buffer that is also trimmed. */
-	.fall_tolerance = 0.10,
-	.min_share = 0.01,
-	.min_step_share = 0,
+const struct hs_leak_rules hs_leak_rule_sets[HS_LEAK_N_SERIES] = {
+	[HS_LEAK_SITE] = {
+		.min_steps = 3,
+		.min_spread = 0.5,
+		/* A leak is still growing when the run ends; a cache has gone flat. */
+		.late_start = 2.0 / 3.0,
+		.late_gain_share = 0.25,
+		/* Leaked memory never comes back; 10% allows for a site whose
+		 * bytes move a little, e.g. a realloc'ed buffer that is also
+		 * trimmed. */
+		.fall_tolerance = 0.10,
+		.min_share = 0.01,
+		.min_step_share = 0,
+	},
+	/* The heap's floor never falls (it is a minimum to the end), so the
+	 * rules ask more of its rises: most slices must raise it, each by 1%
+	 * of the final heap at least, so churn's noise does not read as a
+	 * staircase. */
+	[HS_LEAK_HEAP_FLOOR] = {
+		.min_steps = HS_LEAK_WINDOWS / 2,
+		.min_spread = 0.5,
+		.late_start = 2.0 / 3.0,
+		.late_gain_share = 0.25,
+		.fall_tolerance = 0.10,
+		.min_share = 0.05,
+		.min_step_share = 0.01,
+	},
 };
 
 void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n, int64_t run_start,
