@@ -69,7 +69,7 @@ END_TEST
 
 START_TEST(ranges_are_massifs)
 {
-	/* The edges of spec 2.11's ranges are accepted, one past them refused. */
+	/* The edges of format-massif.md §14's ranges are accepted, one past them refused. */
 	ck_assert_int_eq(parse("--detailed-freq=1000000"), 0);
 	ck_assert_int_eq(parse("--detailed-freq=1000001"), -1);
 	ck_assert_int_eq(parse("--detailed-freq=0"), -1);
