@@ -69,13 +69,10 @@ size_t hs_grouped_len(const char *s, size_t len)
 	return len + (d ? (d - 1) / 3 : 0);
 }
 
-void hs_put_grouped(struct hs_outbuf *ob, const char *s, size_t len)
+/* Writes s grouped into o (hs_grouped_len(s, len) bytes), given the length
+ * d of its leading run of digits. */
+static void group_into(char *o, const char *s, size_t len, size_t d)
 {
-	size_t d = digit_run(s, len);
-	size_t out_len = len + (d ? (d - 1) / 3 : 0);
-	if (ob->cap - ob->len < out_len && !hs_outbuf_grow(ob, out_len))
-		return;
-	char *o = ob->data + ob->len;
 	size_t head = d % 3 ? d % 3 : 3;
 	size_t i = 0;
 	if (d) {
@@ -91,6 +88,15 @@ void hs_put_grouped(struct hs_outbuf *ob, const char *s, size_t len)
 	}
 	if (len > i)
 		memcpy(o, s + i, len - i);
+}
+
+void hs_put_grouped(struct hs_outbuf *ob, const char *s, size_t len)
+{
+	size_t d = digit_run(s, len);
+	size_t out_len = len + (d ? (d - 1) / 3 : 0);
+	if (ob->cap - ob->len < out_len && !hs_outbuf_grow(ob, out_len))
+		return;
+	group_into(ob->data + ob->len, s, len, d);
 	ob->len += out_len;
 }
 
@@ -167,33 +173,47 @@ void hs_put_percent(struct hs_outbuf *ob, double pct)
 	hs_outbuf_put(ob, tmp, hs_fmt_percent(tmp, pct));
 }
 
+static const char *const bytes_units[] = { "B", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
+static const char *const instr_units[] = { "i", "ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi" };
+
+/* ms_print's unit for value in family: *scaled is value in that unit
+ * (divided as Perl divides), the result the unit's index in its family
+ * (ms, s, h for HS_UNITS_MS). */
+static unsigned scale_to_unit(uint64_t value, enum hs_unit_family family, struct hs_plnum *scaled)
+{
+	unsigned k = 0;
+	*scaled = (struct hs_plnum){ true, value, 0.0 };
+	if (family == HS_UNITS_MS) {
+		if (hs_plnum_value(*scaled) >= 1000) {
+			k = 1;
+			*scaled = hs_plnum_div(*scaled, 1000);
+		}
+		if (hs_plnum_value(*scaled) >= 3600) {
+			k = 2;
+			*scaled = hs_plnum_div(*scaled, 3600);
+		}
+		return k;
+	}
+	/* ms_print scales at most eight times, whatever is left. */
+	while (k < 8 && hs_plnum_value(*scaled) >= 1000) {
+		k++;
+		*scaled = hs_plnum_div(*scaled, 1024);
+	}
+	return k;
+}
+
+static const char *unit_name(enum hs_unit_family family, unsigned k)
+{
+	static const char *const ms_units[] = { "ms", "s", "h" };
+	if (family == HS_UNITS_MS)
+		return ms_units[k];
+	return family == HS_UNITS_BYTES ? bytes_units[k] : instr_units[k];
+}
+
 void hs_axis_label(uint64_t value, enum hs_unit_family family, struct hs_axis_label *out)
 {
-	static const char *const bytes_units[] = { "B",  "KB", "MB", "GB", "TB",
-						   "PB", "EB", "ZB", "YB" };
-	static const char *const instr_units[] = { "i",  "ki", "Mi", "Gi", "Ti",
-						   "Pi", "Ei", "Zi", "Yi" };
-	struct hs_plnum scaled = { true, value, 0.0 };
-
-	if (family == HS_UNITS_MS) {
-		out->unit = "ms";
-		if (hs_plnum_value(scaled) >= 1000) {
-			out->unit = "s";
-			scaled = hs_plnum_div(scaled, 1000);
-		}
-		if (hs_plnum_value(scaled) >= 3600) {
-			out->unit = "h";
-			scaled = hs_plnum_div(scaled, 3600);
-		}
-	} else {
-		const char *const *units = family == HS_UNITS_BYTES ? bytes_units : instr_units;
-		out->unit = units[0];
-		/* ms_print scales at most eight times, whatever is left. */
-		for (int k = 1; k <= 8 && hs_plnum_value(scaled) >= 1000; k++) {
-			out->unit = units[k];
-			scaled = hs_plnum_div(scaled, 1024);
-		}
-	}
+	struct hs_plnum scaled;
+	out->unit = unit_name(family, scale_to_unit(value, family, &scaled));
 
 	double v = hs_plnum_value(scaled);
 	if (value < 1000)
@@ -204,4 +224,55 @@ void hs_axis_label(uint64_t value, enum hs_unit_family family, struct hs_axis_la
 		snprintf(out->text, sizeof out->text, "%5.2f", v);
 	else
 		snprintf(out->text, sizeof out->text, "%5.1f", v);
+}
+
+char *hs_fmt_grouped(int64_t v, char *buf)
+{
+	char digits[20];
+	uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t n = hs_fmt_u64(digits, mag);
+	char *p = buf;
+	if (v < 0)
+		*p++ = '-';
+	group_into(p, digits, n, n);
+	p[hs_grouped_len(digits, n)] = '\0';
+	return buf;
+}
+
+char *hs_fmt_bytes(double v, char *buf)
+{
+	double mag = v < 0 ? -v : v;
+	if (mag < 1000) {
+		snprintf(buf, HS_FMT_LEN, "%.0f B", v);
+		return buf;
+	}
+	size_t k = 0;
+	/* Up to EB: a double of bytes beyond is no heap. */
+	while (mag >= 1000 && k < 6) {
+		mag /= 1024;
+		v /= 1024;
+		k++;
+	}
+	snprintf(buf, HS_FMT_LEN,
+		 mag < 10    ? "%.2f %s"
+		 : mag < 100 ? "%.1f %s"
+			     : "%.0f %s",
+		 v, bytes_units[k]);
+	return buf;
+}
+
+const char *hs_time_axis_unit(const char *time_unit, int64_t end_time, double *divisor)
+{
+	enum hs_unit_family family = strcmp(time_unit, "ms") == 0  ? HS_UNITS_MS
+				     : strcmp(time_unit, "B") == 0 ? HS_UNITS_BYTES
+								   : HS_UNITS_INSTR;
+	struct hs_plnum scaled;
+	unsigned k = scale_to_unit(end_time < 0 ? 0 : (uint64_t)end_time, family, &scaled);
+	*divisor = 1;
+	if (family == HS_UNITS_MS)
+		*divisor = k == 0 ? 1 : k == 1 ? 1000 : 3600000;
+	else
+		for (unsigned i = 0; i < k; i++)
+			*divisor *= 1024;
+	return unit_name(family, k);
 }

@@ -1,4 +1,6 @@
-/* numfmt: number formatting and unit scaling, all in one place.
+/* numfmt: number formatting and unit scaling, all in one place: ms_print's
+ * (the tables, labels and percentages) and the analyses' (--leaks, --diff,
+ * --max-peak: grouped and scaled bytes, the time axis's unit).
  *
  * ms_print is a Perl script; to print the same bytes, the arithmetic here
  * follows Perl's rules: integers stay exact 64-bit integers, a division of
@@ -75,5 +77,21 @@ void hs_put_percent(struct hs_outbuf *ob, double pct);
 
 /* Computes the axis label of a maximum value (ms_print's *_max_label). */
 void hs_axis_label(uint64_t value, enum hs_unit_family family, struct hs_axis_label *out);
+
+/* Room for any value formatted by the three functions below. */
+#define HS_FMT_LEN 48
+
+/* Writes v grouped ("-1,234,567") into buf (HS_FMT_LEN bytes); returns buf. */
+char *hs_fmt_grouped(int64_t v, char *buf);
+
+/* Writes v scaled by 1024 once it reaches 1000 ("999 B", "1.50 KB",
+ * "12.3 MB") into buf (HS_FMT_LEN bytes); returns buf. */
+char *hs_fmt_bytes(double v, char *buf);
+
+/* The unit of ms_print's time axis for a run ending at end_time in unit
+ * time_unit ("i", "ms", "B"): its name ("KB", "Mi", "s", ...), and in
+ * *divisor how many of the file's units it holds.  The analyses give rates
+ * in the unit the graph shows. */
+const char *hs_time_axis_unit(const char *time_unit, int64_t end_time, double *divisor);
 
 #endif /* HS_PRINT_NUMFMT_H */

@@ -44,7 +44,7 @@ void hs_outbuf_free(struct hs_outbuf *ob);
  * when memory runs out. */
 bool hs_outbuf_grow(struct hs_outbuf *ob, size_t n);
 
-/* Appends printf-formatted text (used for the float formats only). */
+/* Appends printf-formatted text (the float formats, and the analyses' reports). */
 void hs_outbuf_printf(struct hs_outbuf *ob, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

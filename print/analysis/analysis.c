@@ -76,23 +76,10 @@ int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *
 		}
 	}
 
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-	if (out == NULL) {
-		fputs("heapsnap-print: out of memory\n", err);
-		hs_run_free(a);
-		hs_run_free(b);
-		return 1;
-	}
 	if (b != NULL)
-		hs_diff_report(out, a, b);
+		hs_diff_report(ob, a, b);
 	else if (opts->leaks)
-		hs_leak_report(out, a);
-	fclose(out);
-	/* The reports write through stdio; the printer's buffer takes the text. */
-	hs_outbuf_put(ob, text, len);
-	free(text);
+		hs_leak_report(ob, a);
 
 	int status = 0;
 	if (opts->max_peak)

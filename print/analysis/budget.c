@@ -6,7 +6,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 
-#include "leak_format.h"
+#include "numfmt.h"
 
 bool hs_size_parse(const char *text, uint64_t *bytes)
 {

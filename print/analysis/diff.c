@@ -4,10 +4,11 @@
 #include "diff.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "leak_format.h"
+#include "numfmt.h"
 
 struct change {
 	const char *path;
@@ -61,39 +62,43 @@ static char *signed_grouped(int64_t v, char *buf)
 }
 
 /* One "name: old -> new (+delta)" line. */
-static void total_line(FILE *out, const char *name, uint64_t old_B, uint64_t new_B)
+static void total_line(struct hs_outbuf *out, const char *name, uint64_t old_B, uint64_t new_B)
 {
 	char o[HS_FMT_LEN], n[HS_FMT_LEN], d[HS_FMT_LEN];
 	int64_t delta = (int64_t)new_B - (int64_t)old_B;
-	fprintf(out, "%-12s %14s B -> %14s B  %s B", name, hs_fmt_grouped((int64_t)old_B, o),
-		hs_fmt_grouped((int64_t)new_B, n), signed_grouped(delta, d));
+	hs_outbuf_printf(out, "%-12s %14s B -> %14s B  %s B", name,
+			 hs_fmt_grouped((int64_t)old_B, o), hs_fmt_grouped((int64_t)new_B, n),
+			 signed_grouped(delta, d));
 	if (old_B > 0)
-		fprintf(out, " (%+.1f%%)", 100.0 * (double)delta / (double)old_B);
-	fputc('\n', out);
+		hs_outbuf_printf(out, " (%+.1f%%)", 100.0 * (double)delta / (double)old_B);
+	hs_outbuf_putc(out, '\n');
 }
 
 /* Write a site path on one line: "f (a.c:1) <- main (a.c:9)". */
-static void path_line(FILE *out, const char *path)
+static void path_line(struct hs_outbuf *out, const char *path)
 {
 	for (const char *p = path; *p; p++) {
 		if (*p == '\n')
-			fputs(" <- ", out);
+			hs_outbuf_puts(out, " <- ");
 		else
-			fputc(*p, out);
+			hs_outbuf_putc(out, *p);
 	}
 }
 
-void hs_diff_report(FILE *out, const struct hs_run *old_run, const struct hs_run *new_run)
+void hs_diff_report(struct hs_outbuf *out, const struct hs_run *old_run,
+		    const struct hs_run *new_run)
 {
-	fprintf(out,
+	hs_outbuf_printf(
+		out,
 		"--------------------------------------------------------------------------------\n"
 		"Heap difference\n"
 		"--------------------------------------------------------------------------------\n"
 		"old: %s\nnew: %s\n\n",
 		old_run->source, new_run->source);
 	if (strcmp(old_run->time_unit, new_run->time_unit) != 0)
-		fprintf(out, "Note: the time units differ (%s, %s); totals still compare.\n\n",
-			old_run->time_unit, new_run->time_unit);
+		hs_outbuf_printf(out,
+				 "Note: the time units differ (%s, %s); totals still compare.\n\n",
+				 old_run->time_unit, new_run->time_unit);
 
 	const struct hs_snap *op = &old_run->snaps[hs_run_max_total_index(old_run)];
 	const struct hs_snap *np = &new_run->snaps[hs_run_max_total_index(new_run)];
@@ -103,8 +108,8 @@ void hs_diff_report(FILE *out, const struct hs_run *old_run, const struct hs_run
 
 	size_t od = hs_run_peak_detailed(old_run), nd = hs_run_peak_detailed(new_run);
 	if (od == SIZE_MAX || nd == SIZE_MAX) {
-		fprintf(out, "\nNo detailed snapshot in %s: sites cannot be compared.\n",
-			od == SIZE_MAX ? old_run->source : new_run->source);
+		hs_outbuf_printf(out, "\nNo detailed snapshot in %s: sites cannot be compared.\n",
+				 od == SIZE_MAX ? old_run->source : new_run->source);
 		return;
 	}
 	total_line(out, "peak heap", old_run->snaps[old_run->detailed[od]].heap_B,
@@ -141,27 +146,27 @@ void hs_diff_report(FILE *out, const struct hs_run *old_run, const struct hs_run
 	}
 	qsort(ch, kept, sizeof *ch, by_change);
 
-	fprintf(out,
+	hs_outbuf_printf(
+		out,
 		"\nSites whose bytes at the peak changed most (old peak: snapshot at time %" PRId64
 		", new: %" PRId64 "):\n",
 		old_run->snaps[old_run->detailed[od]].time,
 		new_run->snaps[new_run->detailed[nd]].time);
 	if (kept == 0)
-		fputs("  none: every site holds the same bytes at both peaks.\n", out);
+		hs_outbuf_puts(out, "  none: every site holds the same bytes at both peaks.\n");
 	for (size_t i = 0; i < kept && i < HS_DIFF_MAX_SITES; i++) {
 		char o[HS_FMT_LEN], w[HS_FMT_LEN], d[HS_FMT_LEN];
-		fprintf(out, "%14s B  %12s -> %12s  ", signed_grouped(ch[i].delta_B, d),
-			cell(ch[i].old_B, ch[i].old_bound_B, o),
-			cell(ch[i].new_B, ch[i].new_bound_B, w));
+		hs_outbuf_printf(out, "%14s B  %12s -> %12s  ", signed_grouped(ch[i].delta_B, d),
+				 cell(ch[i].old_B, ch[i].old_bound_B, o),
+				 cell(ch[i].new_B, ch[i].new_bound_B, w));
 		path_line(out, ch[i].path);
-		fputc('\n', out);
+		hs_outbuf_putc(out, '\n');
 	}
 	if (kept > 0)
-		fputs("  (<=N: below Massif's threshold at that peak, counted as 0;\n"
-		      "   N is the largest below-threshold aggregate there.)\n",
-		      out);
+		hs_outbuf_puts(out, "  (<=N: below Massif's threshold at that peak, counted as 0;\n"
+				    "   N is the largest below-threshold aggregate there.)\n");
 	if (kept > HS_DIFF_MAX_SITES)
-		fprintf(out, "  ... and %zu more sites that changed less.\n",
-			kept - HS_DIFF_MAX_SITES);
+		hs_outbuf_printf(out, "  ... and %zu more sites that changed less.\n",
+				 kept - HS_DIFF_MAX_SITES);
 	free(ch);
 }

@@ -11,7 +11,7 @@
 #ifndef HS_DIFF_H
 #define HS_DIFF_H
 
-#include <stdio.h>
+#include "outbuf.h"
 
 #include "sites.h"
 
@@ -19,6 +19,7 @@
 #define HS_DIFF_MAX_SITES 10
 
 /* Write the comparison of old_run and new_run to out. */
-void hs_diff_report(FILE *out, const struct hs_run *old_run, const struct hs_run *new_run);
+void hs_diff_report(struct hs_outbuf *out, const struct hs_run *old_run,
+		    const struct hs_run *new_run);
 
 #endif

@@ -4,24 +4,12 @@
 #include "leak_report.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "leak_format.h"
+#include "numfmt.h"
 #include "leaks.h"
-
-/* The heap's floor never falls (it is a minimum to the end), so the rules
- * ask more of its rises: most slices must raise it, each by 1% of the final
- * heap at least, so churn's noise does not read as a staircase. */
-static const struct hs_leak_rules heap_rules = {
-	.min_steps = HS_LEAK_WINDOWS / 2,
-	.min_spread = 0.5,
-	.late_start = 2.0 / 3.0,
-	.late_gain_share = 0.25,
-	.fall_tolerance = 0.10,
-	.min_share = 0.05,
-	.min_step_share = 0.01,
-};
 
 struct suspect {
 	size_t site;
@@ -85,7 +73,7 @@ static size_t run_start_index(const struct hs_run *run)
 }
 
 /* Write the heap's floor trend, from the run's start; true for a staircase. */
-static bool report_heap_trend(FILE *out, const struct hs_run *run, size_t start)
+static bool report_heap_trend(struct hs_outbuf *out, const struct hs_run *run, size_t start)
 {
 	size_t n = run->n_snaps - start;
 	int64_t *time = malloc(n * sizeof *time);
@@ -103,40 +91,43 @@ static bool report_heap_trend(FILE *out, const struct hs_run *run, size_t start)
 	size_t k = hs_leak_low_points(time, total, n, low_time, low_B);
 	struct hs_leak_verdict v;
 	hs_leak_judge(low_time, low_B, k, time[0], time[n - 1], total[n - 1], INT64_MAX,
-		      &heap_rules, &v);
+		      &hs_leak_rule_sets[HS_LEAK_HEAP_FLOOR], &v);
 	char a[HS_FMT_LEN], b[HS_FMT_LEN], spark[HS_LEAK_WINDOWS + 1];
 	hs_sparkline(low_B, k, HS_LEAK_WINDOWS, spark);
-	fprintf(out, "Heap floor over %zu slice%s of the run: %s -> %s |%s|\n", k,
-		k == 1 ? "" : "s", hs_fmt_bytes((double)v.first_B, a),
-		hs_fmt_bytes((double)v.last_B, b), spark);
+	hs_outbuf_printf(out, "Heap floor over %zu slice%s of the run: %s -> %s |%s|\n", k,
+			 k == 1 ? "" : "s", hs_fmt_bytes((double)v.first_B, a),
+			 hs_fmt_bytes((double)v.last_B, b), spark);
 	if (v.reason == HS_LEAK_SUSPECT)
-		fprintf(out, "  It rises in %u of %zu slices: the staircase of a leak.\n", v.steps,
-			k - 1);
+		hs_outbuf_printf(out, "  It rises in %u of %zu slices: the staircase of a leak.\n",
+				 v.steps, k - 1);
 	else
-		fprintf(out, "  No staircase: %s.\n", hs_leak_reason_text(v.reason));
+		hs_outbuf_printf(out, "  No staircase: %s.\n", hs_leak_reason_text(v.reason));
 	free(time);
 	free(total);
 	return v.reason == HS_LEAK_SUSPECT;
 }
 
 /* Write one suspect: call path, figures, sparkline. */
-static void report_suspect(FILE *out, const struct hs_run *run, int64_t run_start, size_t rank,
-			   const struct suspect *s, const uint64_t *est, uint64_t final_heap_B)
+static void report_suspect(struct hs_outbuf *out, const struct hs_run *run, int64_t run_start,
+			   size_t rank, const struct suspect *s, const uint64_t *est,
+			   uint64_t final_heap_B)
 {
 	const char *path = run->sites[s->site].path;
 	const char *nl = strchr(path, '\n');
-	fprintf(out, "%zu. %.*s\n", rank, (int)(nl ? nl - path : (ptrdiff_t)strlen(path)), path);
+	hs_outbuf_printf(out, "%zu. %.*s\n", rank, (int)(nl ? nl - path : (ptrdiff_t)strlen(path)),
+			 path);
 	while (nl != NULL) {
 		const char *frame = nl + 1;
 		nl = strchr(frame, '\n');
-		fprintf(out, "     called from %.*s\n",
-			(int)(nl ? nl - frame : (ptrdiff_t)strlen(frame)), frame);
+		hs_outbuf_printf(out, "     called from %.*s\n",
+				 (int)(nl ? nl - frame : (ptrdiff_t)strlen(frame)), frame);
 	}
 
 	char g[HS_FMT_LEN], f[HS_FMT_LEN], l[HS_FMT_LEN], rate[HS_FMT_LEN];
-	fprintf(out, "   gained %s B: %s B at the first detailed snapshot, %s B at the last\n",
-		hs_fmt_grouped(s->v.gain_B, g), hs_fmt_grouped((int64_t)s->v.first_B, f),
-		hs_fmt_grouped((int64_t)s->v.last_B, l));
+	hs_outbuf_printf(out,
+			 "   gained %s B: %s B at the first detailed snapshot, %s B at the last\n",
+			 hs_fmt_grouped(s->v.gain_B, g), hs_fmt_grouped((int64_t)s->v.first_B, f),
+			 hs_fmt_grouped((int64_t)s->v.last_B, l));
 
 	/* The rate is over the same points as the gain: from the run's start. */
 	int64_t first_time = run->snaps[run->detailed[run->n_detailed - 1]].time;
@@ -149,40 +140,39 @@ static void report_suspect(FILE *out, const struct hs_run *run, int64_t run_star
 		hs_time_axis_unit(run->time_unit, run->snaps[run->n_snaps - 1].time, &divisor);
 	double span = (double)(last->time - first_time) / divisor;
 	double share = final_heap_B ? 100.0 * (double)s->v.last_B / (double)final_heap_B : 0;
-	fprintf(out, "   growth %s per %s, %u steps, %.2f%% of the final heap\n",
-		span > 0 ? hs_fmt_bytes((double)s->v.gain_B / span, rate) : "?", unit, s->v.steps,
-		share);
+	hs_outbuf_printf(out, "   growth %s per %s, %u steps, %.2f%% of the final heap\n",
+			 span > 0 ? hs_fmt_bytes((double)s->v.gain_B / span, rate) : "?", unit,
+			 s->v.steps, share);
 
 	char spark[HS_SPARK_WIDTH + 1];
 	hs_sparkline(est, run->n_detailed, HS_SPARK_WIDTH, spark);
-	fprintf(out, "   bytes |%s|\n", spark);
+	hs_outbuf_printf(out, "   bytes |%s|\n", spark);
 }
 
-size_t hs_leak_report(FILE *out, const struct hs_run *run)
+size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run)
 {
-	fputs("\n", out);
-	for (int i = 0; i < 80; i++)
-		fputc('-', out);
-	fputs("\nLeak suspects\n", out);
-	for (int i = 0; i < 80; i++)
-		fputc('-', out);
-	fputc('\n', out);
+	hs_outbuf_putc(out, '\n');
+	hs_outbuf_fill(out, '-', 80);
+	hs_outbuf_puts(out, "\nLeak suspects\n");
+	hs_outbuf_fill(out, '-', 80);
+	hs_outbuf_putc(out, '\n');
 
 	double divisor;
 	int64_t end = run->snaps[run->n_snaps - 1].time;
 	const char *unit = hs_time_axis_unit(run->time_unit, end, &divisor);
 	if (divisor == 1)
-		fprintf(out, "%zu snapshots, %zu detailed, time 0 to %" PRId64 " %s.\n",
-			run->n_snaps, run->n_detailed, end, unit);
+		hs_outbuf_printf(out, "%zu snapshots, %zu detailed, time 0 to %" PRId64 " %s.\n",
+				 run->n_snaps, run->n_detailed, end, unit);
 	else
-		fprintf(out, "%zu snapshots, %zu detailed, time 0 to %.2f %s.\n", run->n_snaps,
-			run->n_detailed, (double)end / divisor, unit);
+		hs_outbuf_printf(out, "%zu snapshots, %zu detailed, time 0 to %.2f %s.\n",
+				 run->n_snaps, run->n_detailed, (double)end / divisor, unit);
 	size_t start = run_start_index(run);
 	bool staircase = report_heap_trend(out, run, start);
-	fputc('\n', out);
+	hs_outbuf_putc(out, '\n');
 
 	if (run->n_detailed < HS_LEAK_MIN_DETAILED) {
-		fprintf(out,
+		hs_outbuf_printf(
+			out,
 			"Too few detailed snapshots to judge allocation sites (%zu, need %d).\n"
 			"Record with --detailed-freq=1 (heapsnap, or valgrind --tool=massif)\n"
 			"to get a tree in every snapshot.\n",
@@ -207,25 +197,26 @@ size_t hs_leak_report(FILE *out, const struct hs_run *run)
 		struct hs_leak_verdict v;
 		hs_leak_judge(time, est, nd, run->snaps[start].time, end, final_heap_B,
 			      hidden_since(run, &run->sites[s], run->snaps[start].time),
-			      &hs_leak_default_rules, &v);
+			      &hs_leak_rule_sets[HS_LEAK_SITE], &v);
 		if (v.reason == HS_LEAK_SUSPECT)
 			sus[n_sus++] = (struct suspect){ .site = s, .v = v };
 	}
 	qsort(sus, n_sus, sizeof *sus, by_gain);
 
 	if (n_sus == 0)
-		fputs("No leak suspects: no allocation site rose in steps over the run\n"
-		      "without falling back.\n",
-		      out);
+		hs_outbuf_puts(out,
+			       "No leak suspects: no allocation site rose in steps over the run\n"
+			       "without falling back.\n");
 	if (n_sus == 0 && staircase)
-		fputs("Yet the heap's floor rises: the leak is spread over many sites, or\n"
-		      "hidden in Massif's below-threshold aggregates (try a lower --threshold\n"
-		      "when recording).\n",
-		      out);
+		hs_outbuf_puts(
+			out,
+			"Yet the heap's floor rises: the leak is spread over many sites, or\n"
+			"hidden in Massif's below-threshold aggregates (try a lower --threshold\n"
+			"when recording).\n");
 	for (size_t i = 0; i < n_sus; i++) {
 		hs_site_series(run, &run->sites[sus[i].site], est);
 		if (i > 0)
-			fputc('\n', out);
+			hs_outbuf_putc(out, '\n');
 		report_suspect(out, run, run->snaps[start].time, i + 1, &sus[i], est, final_heap_B);
 	}
 	free(sus);

@@ -14,7 +14,7 @@
 #ifndef HS_LEAK_REPORT_H
 #define HS_LEAK_REPORT_H
 
-#include <stdio.h>
+#include "outbuf.h"
 
 #include "sites.h"
 
@@ -25,6 +25,6 @@
 void hs_site_series(const struct hs_run *run, const struct hs_site *site, uint64_t *est);
 
 /* Write the section for run to out; returns the number of suspect sites. */
-size_t hs_leak_report(FILE *out, const struct hs_run *run);
+size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run);
 
 #endif

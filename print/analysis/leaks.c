@@ -3,18 +3,21 @@
 
 #include "leaks.h"
 
-const struct hs_leak_rules hs_leak_default_rules = {
-	.min_steps = 3,
-	.min_spread = 0.5,
-	/* A leak is still growing when the run ends; a cache has gone flat. */
-	.late_start = 2.0 / 3.0,
-	.late_gain_share = 0.25,
-	/* Leaked memory never comes back; 10% allows for a site whose bytes
-	 * move a little, e.g. a realloc'ed buffer that is also trimmed. */
-	.fall_tolerance = 0.10,
-	.min_share = 0.01,
-	.min_step_share = 0,
+/* One row per series, the columns in struct hs_leak_rules' order.  A leak
+ * is still growing when the run ends (a cache has gone flat: late_start,
+ * late_gain_share), and leaked memory never comes back (10% of fall allows
+ * for a site whose bytes move a little, e.g. a realloc'ed buffer that is
+ * also trimmed).  The heap's floor never falls (it is a minimum to the
+ * end), so its rules ask more of its rises: most slices must raise it,
+ * each by 1% of the final heap at least, so churn's noise does not read as
+ * a staircase. */
+/* clang-format off */
+const struct hs_leak_rules hs_leak_rule_sets[HS_LEAK_N_SERIES] = {
+	/*                      steps                spread  late       late_gain  fall   share  step_share */
+	[HS_LEAK_SITE]       = { 3,                   0.5,    2.0 / 3.0, 0.25,      0.10,  0.01,  0 },
+	[HS_LEAK_HEAP_FLOOR] = { HS_LEAK_WINDOWS / 2, 0.5,    2.0 / 3.0, 0.25,      0.10,  0.05,  0.01 },
 };
+/* clang-format on */
 
 void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n, int64_t run_start,
 		   int64_t run_end, uint64_t final_heap_B, int64_t hidden_since,

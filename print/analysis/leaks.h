@@ -44,8 +44,16 @@ struct hs_leak_rules {
 				   the final heap (0: any rise) */
 };
 
-/* The rules heapsnap-print --leaks uses (documented in heapsnap-print(1)). */
-extern const struct hs_leak_rules hs_leak_default_rules;
+/* The series heapsnap-print --leaks judges, each with its own rules. */
+enum hs_leak_series {
+	HS_LEAK_SITE,       /* an allocation site's bytes */
+	HS_LEAK_HEAP_FLOOR, /* the heap's floor (hs_leak_low_points) */
+	HS_LEAK_N_SERIES
+};
+
+/* The rules heapsnap-print --leaks uses, one set per series (documented in
+ * heapsnap-print(1)). */
+extern const struct hs_leak_rules hs_leak_rule_sets[HS_LEAK_N_SERIES];
 
 /* Why a series is, or is not, a suspect. */
 enum hs_leak_reason {

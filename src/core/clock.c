@@ -31,17 +31,42 @@ static int64_t read_counter(int fd)
 	return (int64_t)value;
 }
 
+#ifdef HS_CLOCK_FAKE
+/* Test builds only: the readings come from the test's clock when it set
+ * one.  The real build reads clock_gettime directly, with no indirect call
+ * on the hot path. */
+static hs_clock_read_fn fake_read;
+
+void hs_clock_set_reader(hs_clock_read_fn read)
+{
+	fake_read = read;
+}
+
+static int read_clock(clockid_t id, struct timespec *ts)
+{
+	return fake_read ? fake_read(id, ts, 0) : clock_gettime(id, ts);
+}
+
+static int read_resolution(clockid_t id, struct timespec *res)
+{
+	return fake_read ? fake_read(id, res, 1) : clock_getres(id, res);
+}
+#else
+#define read_clock(id, ts) clock_gettime(id, ts)
+#define read_resolution(id, res) clock_getres(id, res)
+#endif
+
 static int64_t monotonic_ns(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	read_clock(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static int64_t coarse_ns(void)
 {
 	struct timespec ts;
-	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
+	if (read_clock(CLOCK_MONOTONIC_COARSE, &ts) != 0)
 		return INT64_MIN;
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
@@ -88,7 +113,8 @@ int hs_clock_init(struct hs_clock *c, enum hs_time_unit unit)
 	c->hold_due_ns = 0;
 	c->hold_ms = 0;
 	struct timespec res;
-	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0 && res.tv_sec == 0 && res.tv_nsec > 0)
+	if (read_resolution(CLOCK_MONOTONIC_COARSE, &res) == 0 && res.tv_sec == 0 &&
+	    res.tv_nsec > 0)
 		c->coarse_tick_ns = res.tv_nsec;
 	if (unit == HS_TIME_INSTRUCTIONS) {
 		c->perf_fd = open_instruction_counter();

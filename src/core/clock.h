@@ -10,6 +10,7 @@
 #define HS_CLOCK_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "options.h"
 
@@ -66,5 +67,13 @@ int hs_clock_instructions_available(void);
 
 /* Close the instruction counter, if any. */
 void hs_clock_close(struct hs_clock *c);
+
+#ifdef HS_CLOCK_FAKE
+/* Test builds only (-DHS_CLOCK_FAKE): a clock the test drives, so that no
+ * test depends on wall-clock margins.  Answers clock_gettime (resolution 0)
+ * or clock_getres (resolution 1) for id; NULL restores the real clocks. */
+typedef int (*hs_clock_read_fn)(clockid_t id, struct timespec *ts, int resolution);
+void hs_clock_set_reader(hs_clock_read_fn read);
+#endif
 
 #endif

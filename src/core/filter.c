@@ -9,7 +9,7 @@ struct hs_sym_entry {
 	unsigned n;
 };
 
-/* Massif 3.19's default --alloc-fn list on Linux (spec 2.9). */
+/* Massif 3.19's default --alloc-fn list on Linux (format-massif.md §13). */
 static const char *const default_alloc_fns[] = {
 	"malloc",
 	"__builtin_new",

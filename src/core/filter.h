@@ -2,7 +2,7 @@
  *
  * Owns the write-time view of code addresses: a cache of the symbolizer's
  * answers (address -> inline frames, innermost first, the real function
- * last), and Massif's stack filtering (spec 2.9): strip the leading frames
+ * last), and Massif's stack filtering (format-massif.md §13): strip the leading frames
  * whose outermost function is an alloc-fn (Massif 3.19's defaults plus
  * --alloc-fn), drop stacks whose first named frame is an --ignore-fn, cut at
  * the outermost main or else the innermost below-main function, then keep

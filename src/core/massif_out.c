@@ -119,7 +119,7 @@ struct tree_printer {
 		[HS_MAX_TREE_DEPTH]; /* indentation of the last line of the node at each depth */
 };
 
-/* The code-location text of describe_IP (spec 1.5). */
+/* The code-location text of describe_IP (format-massif.md §5). */
 static void out_frame_text(struct out *o, uintptr_t addr, const struct hs_frame_text *t,
 			   int outermost)
 {

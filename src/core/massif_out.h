@@ -1,4 +1,4 @@
-/* massif_out: the Massif file writer (spec 1.2-1.5, 2.6).
+/* massif_out: the Massif file writer (format-massif.md §2-§5, §11).
  *
  * Takes the snapshot table, the raw contexts and a filter (which names
  * and filters frames) and writes the file: the header, the snapshots

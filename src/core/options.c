@@ -1,4 +1,4 @@
-/* options: Massif's option names, defaults and ranges (spec 2.11).
+/* options: Massif's option names, defaults and ranges (format-massif.md §14).
  *
  * Used in two places: the launcher checks the command line before the
  * program starts, and the preload library re-reads the same options from

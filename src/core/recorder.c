@@ -491,7 +491,7 @@ uint64_t hs_rec_realloc_begin(void *old_ptr)
 	return handle;
 }
 
-/* Massif's realloc accounting (spec 2.1); *id is the cached context of
+/* Massif's realloc accounting (format-massif.md §7); *id is the cached context of
  * frames or HS_CTX_NONE, and becomes the one used (see context_of); lock
  * held, recording on. */
 static void resize_block(const struct hs_block *old, uintptr_t new_ptr, size_t new_req_bytes,

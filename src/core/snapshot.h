@@ -5,7 +5,7 @@
  * frees and shrinking reallocs, subject to --peak-inaccuracy), which ones
  * are detailed (every --detailed-freq-th, and every peak), and culls the
  * table when it reaches --max-snapshots exactly as Massif 3.19 does
- * (spec 2.4-2.5).  A detailed snapshot keeps a sparse copy of the nonzero
+ * (format-massif.md §9-§10).  A detailed snapshot keeps a sparse copy of the nonzero
  * per-context bytes plus the number of contexts existing then; the others
  * had 0 bytes.  Knows nothing of pointers, stacks or the file format.
  */

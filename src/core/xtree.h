@@ -3,7 +3,7 @@
  * Input: the filtered contexts that existed when the snapshot was taken,
  * each with its bytes then (zero-byte ones included), sorted with
  * hs_xtree_sort.  Output: the tree's nodes in pre-order through a callback,
- * each with its exact child count.  Rules (spec 2.7): one significance
+ * each with its exact child count.  Rules (format-massif.md §12): one significance
  * cut-off per snapshot, trunc((total + extra) * threshold / 100), or 1 when
  * the total is 0; insignificant sibling groups merge into one aggregate
  * leaf per parent; siblings ordered by bytes descending, then address
@@ -43,7 +43,7 @@ typedef int (*hs_xtree_emit_fn)(void *ctx, const struct hs_xnode *node);
 /* Sort ctxs lexicographically by frames (a prefix before its extensions). */
 void hs_xtree_sort(struct hs_xctx *ctxs, size_t n);
 
-/* The significance cut-off of a snapshot (spec 2.7 step 2). */
+/* The significance cut-off of a snapshot (format-massif.md §12, step 2). */
 uint64_t hs_xtree_sig_bytes(uint64_t total_bytes, uint64_t extra_bytes, double threshold);
 
 /* Working memory for walks over at most max_ctxs contexts of at most

@@ -7,7 +7,8 @@ heapsnap-print either accepts the file (exit 0, nothing on stderr, and, when
 $MS_PRINT is set, the same output as ms_print) or rejects it with exactly one
 "heapsnap-print: " line on stderr, exit 1 and an empty stdout; never a
 signal, never a hang.  Seeded; prints TAP, one case per damaged file.
-Knobs: HS_PRINT_MUTATE_COUNT (default 200), HS_PRINT_MUTATE_SEED (1).
+Knobs: HS_PRINT_MUTATE_COUNT (default 50 under make check, 200 under make
+check-full, i.e. HS_FULL=1), HS_PRINT_MUTATE_SEED (1).
 """
 import glob
 import os
@@ -19,7 +20,8 @@ import tempfile
 top = os.environ.get("top_srcdir") or os.path.join(os.path.dirname(__file__), "..", "..")
 hs = os.environ.get("HS_PRINT") or os.path.join(top, "heapsnap-print")
 ms = os.environ.get("MS_PRINT") or ""
-count = int(os.environ.get("HS_PRINT_MUTATE_COUNT", "200"))
+full = os.environ.get("HS_FULL", "") not in ("", "0")
+count = int(os.environ.get("HS_PRINT_MUTATE_COUNT", "200" if full else "50"))
 seed = int(os.environ.get("HS_PRINT_MUTATE_SEED", "1"))
 
 fixtures = sorted(f for f in glob.glob(os.path.join(top, "tests", "fixtures", "*.massif.out"))

@@ -1,6 +1,6 @@
 """rec_massif: helpers for the recorder's integration tests.
 
-Parses Massif files (the format of massif-format.md section 1) into plain
+Parses Massif files (the format of doc/format-massif.md §1-§5) into plain
 Python objects, runs a program under heapsnap and under Valgrind Massif, and
 compares the two the way the tests need: snapshot tables, peak trees with
 frames named "fn (file:line)", largest allocation sites.  Also a tiny TAP

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """rec_threads: 8 threads, each making a million allocations and frees and
-keeping a known set of blocks, under heapsnap, 20 runs in a row.
+keeping a known set of blocks, under heapsnap, 20 runs in a row under make
+check-full (HS_FULL=1), 2 under make check.
 
 Each run must finish under a timeout (no deadlock), exit 0, and in its
 file's final snapshot (heapsnap's snapshot at exit) the threads' allocation
@@ -13,8 +14,8 @@ TLS vector: 152 bytes a thread here, 272 under Valgrind) that stays cached
 after the join; Massif shows it as "calloc (rtld-malloc.h:44)".  They may total at most 4 KiB a thread and must be
 the same in every run.  The first run's file must pass Valgrind's ms_print.
 
-REC_THREADS_RUNS and REC_THREADS_ALLOCS override 20 and 1000000 for
-quick manual runs.
+REC_THREADS_RUNS and REC_THREADS_ALLOCS override the runs (20, or 2) and
+1000000 for manual runs.
 """
 
 import os
@@ -28,7 +29,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rec_massif as rm  # noqa: E402
 
 N_THREADS = 8
-RUNS = int(os.environ.get("REC_THREADS_RUNS", "20"))
+FULL = os.environ.get("HS_FULL", "") not in ("", "0")
+RUNS = int(os.environ.get("REC_THREADS_RUNS", "20" if FULL else "2"))
 ALLOCS = int(os.environ.get("REC_THREADS_ALLOCS", "1000000"))
 TIMEOUT_S = 120
 

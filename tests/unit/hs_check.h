@@ -10,6 +10,15 @@
 #include <check.h>
 #include <stdlib.h>
 
+/* ck_assert_* reports every passing assertion to Check (a write(2) each):
+ * in a loop of millions that is most of a test's time.  hs_assert checks
+ * expr and calls Check only when it fails (with the file and line). */
+#define hs_assert(expr)                                                                            \
+	do {                                                                                       \
+		if (!(expr))                                                                       \
+			ck_abort_msg("Assertion '%s' failed", #expr);                              \
+	} while (0)
+
 /* Run every case of suite; EXIT_SUCCESS when none failed. */
 static inline int hs_check_run(Suite *suite)
 {

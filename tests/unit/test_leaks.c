@@ -11,7 +11,7 @@
 
 #include "analysis.h"
 #include "budget.h"
-#include "leak_format.h"
+#include "numfmt.h"
 #include "leak_report.h"
 #include "leaks.h"
 #include "parse.h"
@@ -32,7 +32,8 @@ static enum hs_leak_reason judge(const uint64_t *b, size_t n, uint64_t final_hea
 {
 	int64_t t[64];
 	times(t, n);
-	hs_leak_judge(t, b, n, 0, t[n - 1], final_heap_B, INT64_MAX, &hs_leak_default_rules, v);
+	hs_leak_judge(t, b, n, 0, t[n - 1], final_heap_B, INT64_MAX,
+		      &hs_leak_rule_sets[HS_LEAK_SITE], v);
 	return v->reason;
 }
 
@@ -160,10 +161,10 @@ START_TEST(hidden_growth_widens_the_spread)
 	int64_t t[N];
 	times(t, N);
 	struct hs_leak_verdict v;
-	hs_leak_judge(t, b, N, 0, t[N - 1], 10000, INT64_MAX, &hs_leak_default_rules, &v);
+	hs_leak_judge(t, b, N, 0, t[N - 1], 10000, INT64_MAX, &hs_leak_rule_sets[HS_LEAK_SITE], &v);
 	ck_assert_int_eq(v.reason, HS_LEAK_NARROW);
 	/* An aggregate could have held it from time 300 on. */
-	hs_leak_judge(t, b, N, 0, t[N - 1], 10000, 300, &hs_leak_default_rules, &v);
+	hs_leak_judge(t, b, N, 0, t[N - 1], 10000, 300, &hs_leak_rule_sets[HS_LEAK_SITE], &v);
 	ck_assert_int_eq(v.reason, HS_LEAK_SUSPECT);
 	ck_assert_int_eq(v.first_rise_time, 300);
 }
@@ -177,7 +178,8 @@ START_TEST(points_before_the_run_are_ignored)
 	int64_t t[N];
 	times(t, N);
 	struct hs_leak_verdict v;
-	hs_leak_judge(t, b, N, 450, t[N - 1], 100000, INT64_MAX, &hs_leak_default_rules, &v);
+	hs_leak_judge(t, b, N, 450, t[N - 1], 100000, INT64_MAX, &hs_leak_rule_sets[HS_LEAK_SITE],
+		      &v);
 	ck_assert_int_eq(v.reason, HS_LEAK_SUSPECT);
 	ck_assert_uint_eq(v.first_B, 5000);
 	ck_assert_uint_eq(v.steps, 14);
@@ -197,7 +199,7 @@ START_TEST(min_step_share_ignores_noise)
 	uint64_t b[N];
 	for (size_t i = 0; i < N; i++)
 		b[i] = 100000 + (i % 2 ? 50 : 0) + 10 * i;
-	struct hs_leak_rules r = hs_leak_default_rules;
+	struct hs_leak_rules r = hs_leak_rule_sets[HS_LEAK_SITE];
 	r.min_step_share = 0.01; /* 1% of 100,000: rises of 60 don't count */
 	int64_t t[N];
 	times(t, N);

@@ -39,17 +39,24 @@ static struct hs_run *load(const char *name)
 	return run;
 }
 
+/* The text of out as a C string (the caller frees it); empties out. */
+static char *take_text(struct hs_outbuf *out)
+{
+	char *text = strndup(out->data ? out->data : "", out->len);
+	hs_outbuf_free(out);
+	return text;
+}
+
 /* Run the leak report on a fixture; returns its text (caller frees). */
+
 static char *leak_text(const char *name, size_t *n_suspects)
 {
 	struct hs_run *run = load(name);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-	*n_suspects = hs_leak_report(out, run);
-	fclose(out);
+	struct hs_outbuf out;
+	hs_outbuf_init(&out);
+	*n_suspects = hs_leak_report(&out, run);
 	hs_run_free(run);
-	return text;
+	return take_text(&out);
 }
 
 /* The suspects' first lines, "1. f (a.c:1)", in rank order, '\n'-joined. */
@@ -191,11 +198,10 @@ END_TEST
 START_TEST(diff_of_two_builds)
 {
 	struct hs_run *a = load("leak_diff_old"), *b = load("leak_diff_new");
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-	hs_diff_report(out, a, b);
-	fclose(out);
+	struct hs_outbuf out;
+	hs_outbuf_init(&out);
+	hs_diff_report(&out, a, b);
+	char *text = take_text(&out);
 	/* Addresses moved between the builds (build_index is at 0x1091A6 in
 	 * one and elsewhere in the other), yet unchanged sites match. */
 	ck_assert_ptr_nonnull(strstr(
@@ -218,11 +224,10 @@ END_TEST
 START_TEST(diff_of_a_run_with_itself)
 {
 	struct hs_run *a = load("leak_two");
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-	hs_diff_report(out, a, a);
-	fclose(out);
+	struct hs_outbuf out;
+	hs_outbuf_init(&out);
+	hs_diff_report(&out, a, a);
+	char *text = take_text(&out);
 	ck_assert_ptr_nonnull(
 		strstr(text, "  none: every site holds the same bytes at both peaks.\n"));
 	ck_assert_ptr_nonnull(strstr(text, "B  0 B (+0.0%)\n"));
@@ -269,8 +274,7 @@ static int run_analysis(const struct hs_analysis_opts *o, const char *a, const c
 	FILE *err = open_memstream(msg, &msg_len);
 	int status = hs_analysis_run(o, &m, pa, pb, &ob, err);
 	fclose(err);
-	*text = strndup(ob.data ? ob.data : "", ob.len);
-	hs_outbuf_free(&ob);
+	*text = take_text(&ob);
 	hs_model_free(&m);
 	free(pa);
 	free(pb);

@@ -212,7 +212,7 @@ START_TEST(failed_realloc_and_unknown_pointers)
 }
 END_TEST
 
-/* malloc(0) is a block: admin counted, a context, a snapshot (spec 2.1). */
+/* malloc(0) is a block: admin counted, a context, a snapshot (format-massif.md §7). */
 START_TEST(zero_byte_block)
 {
 	ck_assert_int_eq(hs_rec_init(&opts), 0);

@@ -1,5 +1,6 @@
-/* Unit tests of src/options.c: Massif's option names, defaults, ranges,
- * the desc: text and the HEAPSNAP_OPTIONS escapes. */
+/* Unit tests of src/core/options.c (Massif's option names, defaults,
+ * ranges, the desc: text and the HEAPSNAP_OPTIONS escapes) and of
+ * src/core/clock.c, on a fake clock. */
 #include "config.h"
 
 #include <check.h>
@@ -74,7 +75,7 @@ END_TEST
 
 START_TEST(ranges_are_massifs)
 {
-	/* The edges of spec 2.11's ranges are accepted, one past them refused. */
+	/* The edges of format-massif.md §14's ranges are accepted, one past them refused. */
 	ck_assert_int_eq(parse("--detailed-freq=1000000"), 0);
 	ck_assert_int_eq(parse("--detailed-freq=1000001"), -1);
 	ck_assert_int_eq(parse("--detailed-freq=0"), -1);
@@ -140,23 +141,70 @@ START_TEST(time_unit_i_needs_a_counter)
 }
 END_TEST
 
+/* The test's clock (clock.c built with -DHS_CLOCK_FAKE): CLOCK_MONOTONIC
+ * reads fake_ns; the coarse clock reads it as of the last 4 ms tick, and
+ * fake_lag_ns later still (a tickless kernel on a virtual machine was seen
+ * 3.5 ticks behind).  The tests move time themselves: no wall-clock margin. */
+#define FAKE_TICK_NS 4000000
+static int64_t fake_ns, fake_lag_ns;
+
+static int fake_read(clockid_t id, struct timespec *ts, int resolution)
+{
+	int64_t ns = fake_ns;
+	if (resolution)
+		ns = id == CLOCK_MONOTONIC_COARSE ? FAKE_TICK_NS : 1;
+	else if (id == CLOCK_MONOTONIC_COARSE)
+		ns = (fake_ns - fake_lag_ns) / FAKE_TICK_NS * FAKE_TICK_NS;
+	ts->tv_sec = ns / 1000000000;
+	ts->tv_nsec = ns % 1000000000;
+	return 0;
+}
+
+static void fake_clock_start(void)
+{
+	fake_ns = 1000000000; /* on a tick */
+	fake_lag_ns = 0;
+	hs_clock_set_reader(fake_read);
+}
+
+/* The fake clock's time in ms since c's first reading. */
+static int64_t clock_ms_now(const struct hs_clock *c)
+{
+	return (fake_ns - c->origin) / 1000000;
+}
+
 START_TEST(clock_upper_bound_is_never_below_the_clock)
 {
 	struct hs_clock c;
-	int64_t spread = 0;
 
 	/* B: no bound; ms: none before the first reading, then a bound that
-	 * is never below a reading taken before it, over ~30 ms of readings
-	 * (the coarse clock can trail by several ticks on a virtual machine:
-	 * the bound must learn that from the precise readings). */
+	 * is never below a reading taken before it (the real clocks). */
 	ck_assert_int_eq(hs_clock_init(&c, HS_TIME_BYTES), 0);
 	ck_assert(hs_clock_upper_bound(&c) == INT64_MAX);
 	ck_assert_int_eq(hs_clock_init(&c, HS_TIME_MS), 0);
 	ck_assert(hs_clock_upper_bound(&c) == INT64_MAX);
 	ck_assert_int_eq(hs_clock_now(&c, 0), 0);
-	if (c.coarse_tick_ns == 0)
-		return; /* no coarse clock: always INT64_MAX, checked above */
-	for (int64_t t = 0; t < 30;) {
+	if (c.coarse_tick_ns != 0) {
+		for (int i = 0; i < 10000; i++) {
+			int64_t t = hs_clock_now(&c, 0);
+			int64_t bound = hs_clock_upper_bound(&c);
+			ck_assert_msg(bound >= t, "bound %lld below the clock %lld",
+				      (long long)bound, (long long)t);
+		}
+	}
+
+	/* The fake clock, its coarse reading 9 ms late from 10 ms on: the
+	 * bound learns the lag from the precise readings, so it stays at or
+	 * above the clock, and above it by at most the margin used (a tick,
+	 * or the largest lag seen) plus the ms rounding of both readings. */
+	fake_clock_start();
+	ck_assert_int_eq(hs_clock_init(&c, HS_TIME_MS), 0);
+	ck_assert_int_eq(c.coarse_tick_ns, FAKE_TICK_NS);
+	ck_assert_int_eq(hs_clock_now(&c, 0), 0);
+	int64_t spread = 0;
+	for (int64_t t = 0; t < 30; fake_ns += 37000) {
+		if (t >= 10)
+			fake_lag_ns = 9000000;
 		t = hs_clock_now(&c, 0);
 		int64_t bound = hs_clock_upper_bound(&c);
 		ck_assert_msg(bound >= t, "bound %lld below the clock %lld", (long long)bound,
@@ -164,19 +212,12 @@ START_TEST(clock_upper_bound_is_never_below_the_clock)
 		if (bound - t > spread)
 			spread = bound - t;
 	}
-	/* Above it by at most the margin used (a tick, or the largest lag
-	 * seen) plus the ms rounding of both readings. */
+	ck_assert_int_gt(c.coarse_lag_ns, 9000000);
 	int64_t margin_ns = c.coarse_lag_ns > c.coarse_tick_ns ? c.coarse_lag_ns : c.coarse_tick_ns;
 	ck_assert_int_le(spread, margin_ns / 1000000 + 2);
+	hs_clock_set_reader(NULL);
 }
 END_TEST
-
-static int64_t clock_ms_now(const struct hs_clock *c)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - c->origin) / 1000000;
-}
 
 /* A hold answers just below the due time for a number of calls set by
  * the rate of calls between the last two precise readings, then the
@@ -185,49 +226,49 @@ static int64_t clock_ms_now(const struct hs_clock *c)
 START_TEST(clock_hold_skips_precise_readings_then_ends)
 {
 	struct hs_clock c;
+	fake_clock_start();
 	ck_assert_int_eq(hs_clock_init(&c, HS_TIME_MS), 0);
 	hs_clock_hold(&c, 5); /* not started: nothing to hold */
 	ck_assert_uint_eq(c.hold_calls_left, 0);
 	hs_clock_now(&c, 0);
-	if (c.coarse_tick_ns == 0)
-		return;
-	for (int round = 0; round < 2; round++) {
-		for (int i = 0; i < 1000; i++)
-			hs_clock_upper_bound(&c);
-		hs_clock_now(&c, 0);
-	}
-	/* Fast calls: the hold lasts half the calls 20 ms should take. */
-	int64_t due = hs_clock_now(&c, 0) + 20;
+	hs_clock_hold(&c, 5); /* one precise reading: no rate yet */
+	ck_assert_uint_eq(c.hold_calls_left, 0);
+
+	/* Fast calls: one call in 10 us, so 20 ms should take 1999 calls
+	 * (from the last reading); the hold lasts half of them, the bound
+	 * then is the coarse clock's again. */
+	fake_ns += 10000;
 	hs_clock_upper_bound(&c);
-	hs_clock_now(&c, 0); /* one call between the last two readings */
-	int64_t left_ns = c.origin + due * 1000000 - c.precise_ns[0];
-	double want = (double)left_ns / (double)(c.precise_ns[0] - c.precise_ns[1]) / 2;
+	int64_t due = hs_clock_now(&c, 0) + 20;
 	hs_clock_hold(&c, due);
-	ck_assert_uint_eq(c.hold_calls_left, want < (1u << 24) ? (unsigned)want : 1u << 24);
-	ck_assert_uint_gt(c.hold_calls_left, 0);
+	ck_assert_uint_eq(c.hold_calls_left, 999);
 	unsigned held = 0;
 	while (hs_clock_upper_bound(&c) == due - 1)
 		held++;
-	ck_assert_msg(held + 1 >= c.hold_calls_left, "the hold ended after %u calls", held);
+	ck_assert_uint_eq(held, 999);
+	ck_assert_uint_eq(c.hold_calls_left, 0);
+	ck_assert_int_eq(hs_clock_upper_bound(&c), 4); /* the tick above the coarse reading */
 	ck_assert_int_ge(hs_clock_upper_bound(&c), clock_ms_now(&c));
 
-	/* Slow calls: a hold of many calls, ended by the coarse clock soon
-	 * after the due time (by the margin the bound uses, plus rounding). */
+	/* Slow calls: 100,000 calls in 1 ms set a hold of many calls; then
+	 * one call in 200 us: the coarse clock ends the hold once it reaches
+	 * the due time, read on one call in HS_CLOCK_BOUND_CALLS. */
 	for (int i = 0; i < 100000; i++)
 		hs_clock_upper_bound(&c);
+	fake_ns += 1000000;
 	due = hs_clock_now(&c, 0) + 15;
 	hs_clock_hold(&c, due);
 	ck_assert_uint_gt(c.hold_calls_left, 1000);
 	int64_t seen;
 	while ((seen = hs_clock_upper_bound(&c)) < due) {
 		ck_assert_int_eq(seen, due - 1);
-		struct timespec pause = { 0, 200000 };
-		nanosleep(&pause, NULL);
+		fake_ns += 200000;
 	}
-	int64_t margin_ms =
-		(c.coarse_lag_ns > c.coarse_tick_ns ? c.coarse_lag_ns : c.coarse_tick_ns) / 1000000;
-	ck_assert_int_le(clock_ms_now(&c) - due, margin_ms + 2);
+	ck_assert_int_ge(clock_ms_now(&c), due);
+	ck_assert_int_le((fake_ns - (c.origin + due * 1000000)) / 1000,
+			 FAKE_TICK_NS / 1000 + HS_CLOCK_BOUND_CALLS * 200);
 	ck_assert_uint_eq(c.hold_calls_left, 0);
+	hs_clock_set_reader(NULL);
 }
 END_TEST
 

@@ -11,7 +11,7 @@
 #include "recorder.h"
 #include "test_rec_support.h"
 
-/* Addresses and names as Massif reported them for samples/example.c. */
+/* Addresses and names as Massif reported them for example.c (tests/fixtures/example.massif.out). */
 enum {
 	G_MALLOC = 0x109156,     /* g (example.c:5) */
 	F_MALLOC = 0x109167,     /* f (example.c:10) */
@@ -72,7 +72,7 @@ static void example_opts(struct hs_options *opts)
 	strcpy(opts->desc, " --time-unit=B --massif-out-file=example.massif.out");
 }
 
-/* The event sequence of samples/example.c. */
+/* The event sequence of example.c. */
 static void replay_example(void)
 {
 	for (unsigned i = 0; i < 10; i++)
@@ -178,7 +178,7 @@ static void culling_opts(struct hs_options *opts)
 	strcpy(opts->desc, " --time-unit=B --heap-admin=16 --massif-out-file=culling.massif.out");
 }
 
-/* spec 2.5: 200 x malloc(16), --heap-admin=16, two cullings. */
+/* format-massif.md §10: 200 x malloc(16), --heap-admin=16, two cullings. */
 START_TEST(culling_matches_massif)
 {
 	uintptr_t st[8];
@@ -293,7 +293,7 @@ static void replay_peakmove(void)
 	}
 }
 
-/* spec 2.4: totals 1016 (peak), 2008 (new peak, 1016 turns detailed),
+/* format-massif.md §9: totals 1016 (peak), 2008 (new peak, 1016 turns detailed),
  * 2024 (not above 2008 + 20: no peak). */
 START_TEST(peaks_match_massif)
 {
@@ -326,7 +326,7 @@ START_TEST(peak_inaccuracy_zero_matches_massif)
 }
 END_TEST
 
-/* A program that never frees has no peak (spec 2.4, samples/nofree). */
+/* A program that never frees has no peak (format-massif.md §9, Massif's nofree run). */
 START_TEST(no_free_no_peak)
 {
 	start_b(NULL);
@@ -399,8 +399,9 @@ static void huge_opts(struct hs_options *opts)
 	strcpy(opts->desc, " --time-unit=B --massif-out-file=huge.massif.out");
 }
 
-/* samples/huge: blocks too big for Valgrind's 4 MiB superblocks get one of
- * their own, and their slop (4032 for 1 GiB and 1.5 GiB) with it. */
+/* huge.c (tests/fixtures/huge.massif.out): blocks too big for Valgrind's
+ * 4 MiB superblocks get one of their own, and their slop (4032 for 1 GiB
+ * and 1.5 GiB) with it. */
 START_TEST(huge_matches_massif)
 {
 	static const uintptr_t site[] = { 0x10915A, 0x109168, 0x109176 };
@@ -424,7 +425,8 @@ static void realloc_libc_opts(struct hs_options *opts)
 	       " --time-unit=B --detailed-freq=1 --massif-out-file=realloc_libc.massif.out");
 }
 
-/* samples/realloc_libc: allocations inside libc, "(in /path)" frames. */
+/* realloc_libc.c (tests/fixtures/realloc_libc.massif.out): allocations
+ * inside libc, "(in /path)" frames. */
 START_TEST(realloc_libc_matches_massif)
 {
 	uintptr_t st[8];

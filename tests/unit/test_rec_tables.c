@@ -96,21 +96,21 @@ START_TEST(blocks_match_reference)
 		struct hs_block out;
 		if (want_insert && ref[i].ptr == 0) {
 			struct hs_block blk = random_block(&seed, ptr);
-			ck_assert_int_eq(hs_blocks_insert(&b, &blk, &out), 0);
+			hs_assert(hs_blocks_insert(&b, &blk, &out) == 0);
 			ref[i] = blk;
 			live++;
 		} else if (want_insert && step % 3 == 0) {
 			/* The address again without a free: the entry is replaced. */
 			struct hs_block blk = random_block(&seed, ptr);
-			ck_assert_int_eq(hs_blocks_insert(&b, &blk, &out), 1);
-			ck_assert_mem_eq(&out, &ref[i], sizeof out);
+			hs_assert(hs_blocks_insert(&b, &blk, &out) == 1);
+			hs_assert(memcmp(&out, &ref[i], sizeof out) == 0);
 			ref[i] = blk;
 			n_replaced++;
 		} else if (!want_insert) {
 			int had = ref[i].ptr != 0;
-			ck_assert_int_eq(hs_blocks_remove(&b, ptr, &out), had);
+			hs_assert(hs_blocks_remove(&b, ptr, &out) == had);
 			if (had) {
-				ck_assert_mem_eq(&out, &ref[i], sizeof out);
+				hs_assert(memcmp(&out, &ref[i], sizeof out) == 0);
 				ref[i].ptr = 0;
 				live--;
 			}
@@ -122,7 +122,7 @@ START_TEST(blocks_match_reference)
 			max_live = live;
 		if (b.n_wide > max_wide)
 			max_wide = b.n_wide;
-		ck_assert_uint_eq(hs_blocks_count(&b), live);
+		hs_assert(hs_blocks_count(&b) == live);
 		if (step % 997 == 0 || (b.old.n_slots != 0 && step % 11 == 0)) {
 			n_checks_migrating += b.old.n_slots != 0;
 			for (unsigned k = 0; k < N_ADDR; k++) {
@@ -133,10 +133,10 @@ START_TEST(blocks_match_reference)
 				else if (k % 89 == 2)
 					p += 8;
 				int found = hs_blocks_find(&b, p, &f);
-				ck_assert_int_eq(found, ref[k].ptr != 0);
+				hs_assert(found == (ref[k].ptr != 0));
 				if (found)
-					ck_assert_mem_eq(&f, &ref[k], sizeof f);
-				ck_assert_int_eq(hs_blocks_find(&b, p + 16 * N_ADDR, NULL), 0);
+					hs_assert(memcmp(&f, &ref[k], sizeof f) == 0);
+				hs_assert(hs_blocks_find(&b, p + 16 * N_ADDR, NULL) == 0);
 			}
 		}
 	}
@@ -290,7 +290,7 @@ START_TEST(blocks_old_table_given_back)
 	/* Fill up to the growth from 2^20 to 2^21 slots. */
 	while (!(b.old.n_slots == (size_t)1 << 20)) {
 		struct hs_block blk = { next, 24, 8, 1 };
-		ck_assert_int_eq(hs_blocks_insert(&b, &blk, &out), 0);
+		hs_assert(hs_blocks_insert(&b, &blk, &out) == 0);
 		next += 32;
 	}
 	ck_assert_int_eq(b.cur.local, 1); /* a growth, not a change of placement */
@@ -304,9 +304,8 @@ START_TEST(blocks_old_table_given_back)
 		size_t now_bytes = hs_arena_mapped_bytes() - base;
 		if (now_bytes < min_bytes)
 			min_bytes = now_bytes;
-		ck_assert_int_eq(hs_blocks_remove(&b, oldest, &out), 1);
-		ck_assert_uint_eq(out.ptr, oldest);
-		ck_assert_uint_eq(out.req_bytes, 24);
+		hs_assert(hs_blocks_remove(&b, oldest, &out) == 1);
+		hs_assert(out.ptr == oldest && out.req_bytes == 24);
 		oldest += 32;
 	}
 	/* Before the end, only the last 2 MiB of the old 12 MiB were mapped. */
@@ -314,7 +313,7 @@ START_TEST(blocks_old_table_given_back)
 	ck_assert_uint_eq(hs_arena_mapped_bytes() - base,
 			  ((size_t)2 << 20) * sizeof(struct hs_block_slot));
 	for (uintptr_t p = oldest; p < next; p += 32)
-		ck_assert_int_eq(hs_blocks_find(&b, p, NULL), 1);
+		hs_assert(hs_blocks_find(&b, p, NULL) == 1);
 	ck_assert_uint_eq(hs_blocks_count(&b), (next - oldest) / 32);
 	hs_blocks_destroy(&b);
 	ck_assert_uint_eq(hs_arena_mapped_bytes(), base);
@@ -418,7 +417,7 @@ START_TEST(blocks_probe_lengths)
 				}
 				/* Pass 1: the blocks; pass 2: addresses nowhere in the set. */
 				uintptr_t q = pass == 1 ? p : p + (UINT64_C(1) << 44);
-				ck_assert_int_eq(hs_blocks_find(&b, q, NULL), pass == 1);
+				hs_assert(hs_blocks_find(&b, q, NULL) == (pass == 1));
 				size_t len = hs_blocks_probe_length(&b, q);
 				if (pass == 1)
 					hit_sum += len;

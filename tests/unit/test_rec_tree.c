@@ -1,6 +1,6 @@
 /* test_rec_tree: tree building (xtree), stack filtering (filter) and the
  * tree's text (massif_out), with fake stacks and names.  Expected texts
- * follow Massif 3.19's rules (spec 1.4-1.5, 2.7, 2.9) and its real outputs
+ * follow Massif 3.19's rules (format-massif.md §4-§5, §12, §13) and its real outputs
  * quoted in the spec. */
 #include <check.h>
 
@@ -324,7 +324,7 @@ START_TEST(inline_frames)
 }
 END_TEST
 
-/* The four location forms of describe_IP (spec 1.5). */
+/* The four location forms of describe_IP (format-massif.md §5). */
 START_TEST(frame_texts)
 {
 	start();
@@ -381,7 +381,7 @@ START_TEST(ignore_fn)
 }
 END_TEST
 
-/* Aggregate wordings with the threshold printed %.2f (spec 1.4). */
+/* Aggregate wordings with the threshold printed %.2f (format-massif.md §4). */
 START_TEST(aggregate_texts)
 {
 	opts.threshold = 40;
