@@ -1,26 +1,15 @@
-/* preload: every libc name libheapsnap.so interposes.
+/* lifecycle: the life of the recording inside the program.
  *
- * This file only resolves, guards and forwards: the malloc family goes to
- * glibc's __libc_* entry points and, around that, to the recorder core
- * (recorder.h) with a stack from unwind.h.  It also owns the library's
- * life cycle: start-up (options from HEAPSNAP_OPTIONS, the command line,
- * the environment seen by children), fork, and the one write of the Massif
- * file at exit, _exit, exec or a fatal signal.
- *
- * Reentrancy: a per-thread guard (initial-exec TLS) is raised while this
- * thread is inside the recorder or inside glibc's allocator on our behalf.
- * Any heap call made while it is raised (by the recorder, libunwind, libdw,
- * dlopen, or a signal handler that interrupted us) goes uncounted to the
- * recorder's own heap (ownheap.h), so the program's glibc heap stays as it
- * would be without us.  free, realloc and malloc_usable_size of an own
- * block go to the own heap whoever calls them.
- * So a signal handler calling malloc never deadlocks on the recorder's
- * lock: if it interrupted this thread inside the recorder, its allocation
- * simply goes unrecorded.
+ * Owns start-up (options from HEAPSNAP_OPTIONS, the command line, the
+ * environment seen by children), fork, dlclose, and the one write of the
+ * Massif file at exit, _exit, exec or a fatal signal, with the libc names
+ * that bring those about (sigaction, signal, the exec family, _exit,
+ * dlclose).  The malloc family is interpose.c's; lifecycle.h is what the
+ * two share.
  *
  * Errors: the program must run exactly as it would without us.  Bad
  * HEAPSNAP_OPTIONS or a recorder that cannot start means one line on
- * stderr and an unrecorded run; errno is preserved around the recording.
+ * stderr and an unrecorded run.
  */
 #include "config.h"
 
@@ -28,7 +17,6 @@
 #include <link.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -42,6 +30,7 @@
 #include <unistd.h>
 
 #include "freeq.h"
+#include "lifecycle.h"
 #include "options.h"
 #include "outfile.h"
 #include "ownheap.h"
@@ -50,27 +39,13 @@
 #include "symbols.h"
 #include "unwind.h"
 
-#define HS_EXPORT __attribute__((visibility("default")))
-#define HS_UNLIKELY(x) __builtin_expect(!!(x), 0)
-
-/* glibc's own allocator entry points (exported, so no dlsym bootstrap). */
-extern void *__libc_malloc(size_t n);
+/* glibc's free: the recorder's release hook. */
 extern void __libc_free(void *p);
-extern void *__libc_calloc(size_t m, size_t n);
-extern void *__libc_realloc(void *p, size_t n);
-extern void *__libc_memalign(size_t align, size_t n);
-extern void *__libc_valloc(size_t n);
-extern void *__libc_pvalloc(size_t n);
 
-/* Raised while this thread is inside the recorder: nested heap calls go
- * uncounted to the own heap. */
-static __thread int tl_guard __attribute__((tls_model("initial-exec")));
-
-enum { ST_NEW, ST_STARTING, ST_READY, ST_OFF };
-static atomic_int g_state = ST_NEW;
+atomic_int hs_preload_state = HS_ST_NEW;
 static atomic_int g_written; /* the file is written once per process */
 static pid_t g_pid;          /* our pid: a vfork child (same memory) must not write */
-static unsigned g_max_frames;
+unsigned hs_preload_max_frames;
 
 static struct hs_options g_opts;
 static char g_pattern[HS_PATH_MAX]; /* --massif-out-file, switched in forked children */
@@ -96,7 +71,6 @@ static int (*real_execvp)(const char *, char *const[]);
 static int (*real_execvpe)(const char *, char *const[], char *const[]);
 static int (*real_fexecve)(int, char *const[], char *const[]);
 
-static void lib_init(void);
 static void write_file(void);
 
 /* Write a NUL-terminated string to stderr (no stdio: we may be in a
@@ -120,271 +94,6 @@ static void say_line(const char *text)
 	say("heapsnap: ");
 	say(text);
 	say("\n");
-}
-
-/* Whether recording is on; starts the library on the first call. */
-static inline int ready(void)
-{
-	int st = atomic_load_explicit(&g_state, memory_order_acquire);
-
-	if (HS_UNLIKELY(st != ST_READY)) {
-		if (st == ST_NEW)
-			lib_init();
-		return atomic_load_explicit(&g_state, memory_order_acquire) == ST_READY;
-	}
-	return 1;
-}
-
-/* A stack capture: the frames are in buf, from *frames on. */
-#define HS_CAPTURE_BUF (HS_MAX_FRAMES + HS_UNWIND_OWN_FRAMES)
-
-/* Capture the caller's stack (the guard must be raised). */
-static inline unsigned capture(uintptr_t *buf, const uintptr_t **frames)
-{
-	return hs_unwind_capture(buf, g_max_frames, frames);
-}
-
-/* ---------------------------------------------------------------------
- * The malloc family
- * ------------------------------------------------------------------- */
-
-/* The recorder's hook to raise (up = 1) or lower (-1) the guard. */
-static void move_guard(int up)
-{
-	tl_guard += up;
-}
-
-/* Record a new block p of req bytes made by the caller (guard lowered). */
-static void record_alloc(void *p, size_t req)
-{
-	uintptr_t buf[HS_CAPTURE_BUF];
-	const uintptr_t *frames;
-	int saved = errno;
-
-	/* Given up (out of memory) or finished: don't pay for a stack. */
-	if (!hs_rec_active())
-		return;
-	tl_guard++;
-	hs_freeq_flush();   /* the frees before this malloc come first */
-	hs_rec_prefetch(p); /* the table's cache miss overlaps the walk */
-	unsigned n_frames = capture(buf, &frames);
-	hs_rec_alloc(p, req, frames, n_frames);
-	tl_guard--;
-	errno = saved;
-}
-
-/* glibc's malloc, recorded. */
-HS_EXPORT void *malloc(size_t n)
-{
-	void *p;
-
-	if (HS_UNLIKELY(tl_guard))
-		return hs_ownheap_malloc(n);
-	if (!ready())
-		return __libc_malloc(n);
-	tl_guard++;
-	p = __libc_malloc(n);
-	tl_guard--;
-	if (p != NULL)
-		record_alloc(p, n);
-	return p;
-}
-
-/* glibc's free, recorded (see freeq.h for when). */
-HS_EXPORT void free(void *p)
-{
-	if (p == NULL)
-		return;
-	if (HS_UNLIKELY(hs_ownheap_owns(p))) {
-		hs_ownheap_free(p);
-		return;
-	}
-	if (HS_UNLIKELY(tl_guard) || !ready()) {
-		__libc_free(p);
-		return;
-	}
-	int saved = errno;
-	tl_guard++;
-	hs_freeq_free(p);
-	tl_guard--;
-	errno = saved;
-}
-
-/* glibc's calloc, recorded as m * n bytes when that does not overflow. */
-HS_EXPORT void *calloc(size_t m, size_t n)
-{
-	size_t total;
-	void *p;
-
-	if (HS_UNLIKELY(tl_guard))
-		return hs_ownheap_calloc(m, n);
-	if (!ready() || __builtin_mul_overflow(m, n, &total))
-		return __libc_calloc(m, n);
-	tl_guard++;
-	p = __libc_calloc(m, n);
-	tl_guard--;
-	if (p != NULL)
-		record_alloc(p, total);
-	return p;
-}
-
-/* realloc's bookkeeping once p != NULL and n != 0. */
-static void *do_realloc(void *p, size_t n)
-{
-	uintptr_t buf[HS_CAPTURE_BUF];
-	const uintptr_t *frames = buf;
-	unsigned n_frames = 0;
-	uint64_t handle;
-	void *q;
-	int saved;
-
-	tl_guard++;
-	hs_freeq_flush();
-	handle = hs_rec_realloc_begin(p);
-	q = __libc_realloc(p, n);
-	saved = errno;
-	if (handle != 0) {
-		if (q != NULL) {
-			hs_rec_prefetch(q);
-			n_frames = capture(buf, &frames);
-		}
-		hs_rec_realloc_end(handle, q, n, frames, n_frames);
-	}
-	tl_guard--;
-	errno = saved;
-	return q;
-}
-
-/* glibc's realloc, with its NULL and zero-size cases.  An own block stays
- * own and unrecorded: it was never recorded as allocated. */
-HS_EXPORT void *realloc(void *p, size_t n)
-{
-	if (HS_UNLIKELY(tl_guard) || HS_UNLIKELY(hs_ownheap_owns(p)))
-		return hs_ownheap_realloc(p, n);
-	if (!ready())
-		return __libc_realloc(p, n);
-	if (p == NULL)
-		return malloc(n);
-	if (n == 0) {
-		/* glibc frees and returns NULL; so does Massif 3.19. */
-		free(p);
-		return NULL;
-	}
-	return do_realloc(p, n);
-}
-
-/* realloc of m * n bytes, ENOMEM on overflow as glibc. */
-HS_EXPORT void *reallocarray(void *p, size_t m, size_t n)
-{
-	size_t total;
-
-	if (__builtin_mul_overflow(m, n, &total)) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	return realloc(p, total);
-}
-
-/* The memalign family's common path: align is valid for glibc. */
-static void *aligned(size_t align, size_t n, size_t req)
-{
-	void *p;
-
-	if (HS_UNLIKELY(tl_guard))
-		return hs_ownheap_memalign(align, n);
-	if (!ready())
-		return __libc_memalign(align, n);
-	tl_guard++;
-	p = __libc_memalign(align, n);
-	tl_guard--;
-	if (p != NULL)
-		record_alloc(p, req);
-	return p;
-}
-
-/* glibc's memalign, recorded. */
-HS_EXPORT void *memalign(size_t align, size_t n)
-{
-	return aligned(align, n, n);
-}
-
-/* glibc 2.36 makes aligned_alloc an alias of memalign: no extra checks. */
-HS_EXPORT void *aligned_alloc(size_t align, size_t n)
-{
-	return aligned(align, n, n);
-}
-
-/* glibc's posix_memalign: EINVAL for a bad alignment, errno untouched. */
-HS_EXPORT int posix_memalign(void **out, size_t align, size_t n)
-{
-	void *p;
-
-	/* glibc's checks, done here because __libc_memalign has none. */
-	if (align % sizeof(void *) != 0 || align == 0 ||
-	    ((align / sizeof(void *)) & (align / sizeof(void *) - 1)) != 0)
-		return EINVAL;
-	p = aligned(align, n, n);
-	if (p == NULL)
-		return ENOMEM;
-	*out = p;
-	return 0;
-}
-
-/* glibc's valloc, recorded. */
-HS_EXPORT void *valloc(size_t n)
-{
-	void *p;
-
-	if (HS_UNLIKELY(tl_guard))
-		return hs_ownheap_memalign((size_t)sysconf(_SC_PAGESIZE), n);
-	if (!ready())
-		return __libc_valloc(n);
-	tl_guard++;
-	p = __libc_valloc(n);
-	tl_guard--;
-	if (p != NULL)
-		record_alloc(p, n);
-	return p;
-}
-
-/* glibc's pvalloc, recorded as the whole pages it returns. */
-HS_EXPORT void *pvalloc(size_t n)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t req = n == 0 ? page : (n + page - 1) / page * page;
-	void *p;
-
-	if (HS_UNLIKELY(tl_guard) && n <= SIZE_MAX - page)
-		return hs_ownheap_memalign(page, req);
-	if (HS_UNLIKELY(tl_guard) || !ready())
-		return __libc_pvalloc(n);
-	tl_guard++;
-	p = __libc_pvalloc(n);
-	tl_guard--;
-	/* pvalloc hands out whole pages: the caller owns all of them. */
-	if (p != NULL)
-		record_alloc(p, req);
-	return p;
-}
-
-/* glibc's malloc_usable_size, or the own heap's for an own block (glibc
- * would read our header as a chunk of its own). */
-HS_EXPORT size_t malloc_usable_size(void *p)
-{
-	static size_t (*real_usable_size)(void *);
-
-	if (p == NULL)
-		return 0;
-	if (hs_ownheap_owns(p))
-		return hs_ownheap_usable_size(p);
-	if (HS_UNLIKELY(real_usable_size == NULL)) {
-		tl_guard++;
-		real_usable_size = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
-		tl_guard--;
-		if (real_usable_size == NULL)
-			return 0;
-	}
-	return real_usable_size(p);
 }
 
 /* ---------------------------------------------------------------------
@@ -417,16 +126,16 @@ static void write_file(void)
 	int fd;
 	int saved = errno;
 
-	if (atomic_load(&g_state) != ST_READY || (pid_t)syscall(SYS_getpid) != g_pid)
+	if (atomic_load(&hs_preload_state) != HS_ST_READY || (pid_t)syscall(SYS_getpid) != g_pid)
 		return;
 	/* A signal handler that interrupted this thread inside the recorder
 	 * (exit from a handler): the tables are half updated, and our lock may
 	 * be held.  No file, rather than a hang or a corrupt one. */
-	if (tl_guard != 0)
+	if (hs_tl_guard != 0)
 		return;
 	if (atomic_exchange(&g_written, 1) != 0)
 		return;
-	tl_guard++;
+	hs_tl_guard++;
 	if (hs_outfile_expand(g_pattern, g_pid, g_base_dir, path, sizeof(path), err, sizeof(err)) !=
 	    0) {
 		say_line(err);
@@ -448,8 +157,8 @@ static void write_file(void)
 	close(fd);
 out:
 	/* Recording is over: later heap calls go straight to glibc. */
-	atomic_store(&g_state, ST_OFF);
-	tl_guard--;
+	atomic_store(&hs_preload_state, HS_ST_OFF);
+	hs_tl_guard--;
 	errno = saved;
 }
 
@@ -488,7 +197,7 @@ static void on_fatal_signal(int sig)
 	sigset_t set;
 
 	/* Interrupted inside the recorder: its lock may be held, skip. */
-	if (tl_guard == 0)
+	if (hs_tl_guard == 0)
 		write_file();
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
@@ -549,9 +258,9 @@ static void resolve_reals(void)
 static void need_reals(void)
 {
 	if (HS_UNLIKELY(real_sigaction == NULL)) {
-		tl_guard++;
+		hs_tl_guard++;
 		resolve_reals();
-		tl_guard--;
+		hs_tl_guard--;
 	}
 }
 
@@ -566,7 +275,7 @@ HS_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 		return real_sigaction(sig, act, old);
 	ours = atomic_load(&g_sig_ours[sig]);
 	if (act != NULL && act->sa_handler == SIG_DFL && !(act->sa_flags & SA_SIGINFO) &&
-	    atomic_load(&g_state) == ST_READY) {
+	    atomic_load(&hs_preload_state) == HS_ST_READY) {
 		/* Back to the default: we write first, then the default happens. */
 		rc = real_sigaction(sig, NULL, old);
 		if (rc == 0)
@@ -794,13 +503,13 @@ HS_EXPORT int dlclose(void *handle)
 	int rc;
 
 	if (real_dlclose == NULL) {
-		tl_guard++;
+		hs_tl_guard++;
 		real_dlclose = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
-		tl_guard--;
+		hs_tl_guard--;
 	}
 	/* Remember where the object is, so that if this unmaps it, its
 	 * addresses are not named after whatever is mapped there later. */
-	tl_guard++;
+	hs_tl_guard++;
 	if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) == 0 && lm != NULL && lm->l_name != NULL &&
 	    lm->l_name[0] != '\0') {
 		snprintf(name, sizeof(name), "%s", lm->l_name);
@@ -808,16 +517,16 @@ HS_EXPORT int dlclose(void *handle)
 		r.name = name;
 		dl_iterate_phdr(find_object_range, &r);
 	}
-	tl_guard--;
+	hs_tl_guard--;
 	rc = real_dlclose(handle);
 	if (r.found && r.start < r.end) {
 		uintptr_t start = r.start, end = r.end;
-		tl_guard++;
+		hs_tl_guard++;
 		r.found = 0;
 		dl_iterate_phdr(find_object_range, &r);
 		if (!r.found)
 			hs_symbols_note_unloaded(start, end, name);
-		tl_guard--;
+		hs_tl_guard--;
 	}
 	hs_stackwalk_invalidate();
 	return rc;
@@ -830,7 +539,7 @@ HS_EXPORT int dlclose(void *handle)
 /* Hold the recorder still across fork (and keep our own calls out). */
 static void on_fork_prepare(void)
 {
-	tl_guard++;
+	hs_tl_guard++;
 	hs_freeq_flush();
 	hs_rec_atfork_prepare();
 	hs_ownheap_atfork_prepare(); /* last: the steps above may allocate */
@@ -841,7 +550,7 @@ static void on_fork_parent(void)
 {
 	hs_ownheap_atfork_parent();
 	hs_rec_atfork_parent();
-	tl_guard--;
+	hs_tl_guard--;
 }
 
 /* The child records on with its own file name and pid. */
@@ -851,8 +560,9 @@ static void on_fork_child(void)
 	hs_rec_atfork_child();
 	g_pid = (pid_t)syscall(SYS_getpid);
 	if (hs_outfile_child_pattern(g_pattern, sizeof(g_pattern)) != 0)
-		atomic_store(&g_state, ST_OFF); /* no distinct name: don't clobber the parent's */
-	tl_guard--;
+		atomic_store(&hs_preload_state,
+			     HS_ST_OFF); /* no distinct name: don't clobber the parent's */
+	hs_tl_guard--;
 }
 
 /* ---------------------------------------------------------------------
@@ -963,11 +673,11 @@ static void open_report_fd(void)
 }
 
 /* Start recording: once, from the constructor or the first heap call. */
-static void lib_init(void)
+void hs_preload_start(void)
 {
 	char err[HS_PATH_MAX + 256];
 	const char *env;
-	int expected = ST_NEW;
+	int expected = HS_ST_NEW;
 
 	extern char **environ;
 
@@ -975,9 +685,9 @@ static void lib_init(void)
 	 * not see HEAPSNAP_OPTIONS yet, so wait for a later call. */
 	if (environ == NULL)
 		return;
-	if (!atomic_compare_exchange_strong(&g_state, &expected, ST_STARTING))
+	if (!atomic_compare_exchange_strong(&hs_preload_state, &expected, HS_ST_STARTING))
 		return; /* another thread is starting us: its calls go unrecorded meanwhile */
-	tl_guard++;
+	hs_tl_guard++;
 	hs_ownheap_init(HS_OWNHEAP_DEFAULT_BYTES);
 	resolve_reals();
 	g_pid = (pid_t)syscall(SYS_getpid);
@@ -987,8 +697,8 @@ static void lib_init(void)
 		say("heapsnap: HEAPSNAP_OPTIONS: ");
 		say(err);
 		say("; running unrecorded\n");
-		atomic_store(&g_state, ST_OFF);
-		tl_guard--;
+		atomic_store(&hs_preload_state, HS_ST_OFF);
+		hs_tl_guard--;
 		return;
 	}
 	memcpy(g_pattern, g_opts.out_file, sizeof(g_pattern));
@@ -998,26 +708,27 @@ static void lib_init(void)
 	open_report_fd();
 	if (!g_opts.trace_children)
 		hide_from_children();
-	g_max_frames = g_opts.depth + 50 < HS_MAX_FRAMES ? g_opts.depth + 50 : HS_MAX_FRAMES;
+	hs_preload_max_frames =
+		g_opts.depth + 50 < HS_MAX_FRAMES ? g_opts.depth + 50 : HS_MAX_FRAMES;
 	/* HEAPSNAP_UNWINDER=libunwind: every stack through libunwind alone. */
 	env = getenv("HEAPSNAP_UNWINDER");
 	hs_unwind_init(env == NULL || strcmp(env, "libunwind") != 0);
-	hs_rec_set_hooks(__libc_free, move_guard);
+	hs_rec_set_hooks(__libc_free, hs_preload_move_guard);
 	if (hs_rec_init(&g_opts) != 0) {
 		say_line("out of memory, recording stopped");
-		atomic_store(&g_state, ST_OFF);
-		tl_guard--;
+		atomic_store(&hs_preload_state, HS_ST_OFF);
+		hs_tl_guard--;
 		return;
 	}
 	pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child);
 	install_signal_handlers();
-	atomic_store_explicit(&g_state, ST_READY, memory_order_release);
-	tl_guard--;
+	atomic_store_explicit(&hs_preload_state, HS_ST_READY, memory_order_release);
+	hs_tl_guard--;
 }
 
 /* Start at load time unless a heap call already started us. */
 __attribute__((constructor)) static void lib_ctor(void)
 {
-	if (atomic_load(&g_state) == ST_NEW)
-		lib_init();
+	if (atomic_load(&hs_preload_state) == HS_ST_NEW)
+		hs_preload_start();
 }
