@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "resolve.h"
 #include "outfile.h"
 
 #ifndef HS_PKGLIBDIR
@@ -56,6 +57,8 @@ static void usage(FILE *out)
 	      "  --alloc-fn=NAME          treat NAME as an allocation function (repeatable)\n"
 	      "  --ignore-fn=NAME         ignore allocations made in NAME (repeatable)\n"
 	      "  --trace-children=no|yes  also record programs run with exec [no]\n"
+	      "  --final-snapshot=no|yes  add a detailed snapshot of the heap at the end\n"
+	      "                           (Massif takes none) [no]\n"
 	      "\n"
 	      "Launcher options:\n"
 	      "  --quiet                  do not say which files were written\n"
@@ -155,6 +158,20 @@ static const char *shown_path(const char *path, const char *cwd)
 	if (n > 1 && strncmp(path, cwd, n) == 0 && path[n] == '/')
 		return path + n + 1;
 	return path;
+}
+
+/* Whether the raw record at path was seen before (then it is resolved
+ * already); remembers it otherwise. */
+static int reported_before(const char *path)
+{
+	static char *seen[256];
+	static unsigned n_seen;
+	for (unsigned k = 0; k < n_seen; k++)
+		if (strcmp(seen[k], path) == 0)
+			return 1;
+	if (n_seen < sizeof(seen) / sizeof(seen[0]) && (seen[n_seen] = strdup(path)) != NULL)
+		n_seen++;
+	return 0;
 }
 
 /* Check the options, run the program, report, exit with its status. */
@@ -293,6 +310,24 @@ int main(int argc, char **argv)
 		if (nl == NULL)
 			break;
 		*nl = '\0';
+		/* A raw record (PATH.raw): resolved here into PATH, once (an
+		 * exec'd image of the same pid reports the same name). */
+		size_t len = strlen(line);
+		if (len > 4 && strcmp(line + len - 4, ".raw") == 0) {
+			if (reported_before(line))
+				continue;
+			char *out = strndup(line, len - 4);
+			if (out == NULL ||
+			    hs_resolve_file(line, out, NULL, err, sizeof(err)) != 0) {
+				fprintf(stderr, "heapsnap: %s\n",
+					out == NULL ? "out of memory" : err);
+				free(out);
+				continue;
+			}
+			memcpy(line, out, len - 4);
+			line[len - 4] = '\0';
+			free(out);
+		}
 		if (!quiet)
 			fprintf(stderr, "heapsnap: wrote %s\n", shown_path(line, cwd));
 		if (have_print) {

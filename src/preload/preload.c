@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -47,7 +48,6 @@
 #include "ownheap.h"
 #include "recorder.h"
 #include "stackwalk.h"
-#include "symbols.h"
 #include "unwind.h"
 
 #define HS_EXPORT __attribute__((visibility("default")))
@@ -68,7 +68,7 @@ static __thread int tl_guard __attribute__((tls_model("initial-exec")));
 
 enum { ST_NEW, ST_STARTING, ST_READY, ST_OFF };
 static atomic_int g_state = ST_NEW;
-static atomic_int g_written; /* the file is written once per process */
+static atomic_int g_written; /* the raw record is ended once per process */
 static pid_t g_pid;          /* our pid: a vfork child (same memory) must not write */
 static unsigned g_max_frames;
 
@@ -76,6 +76,8 @@ static struct hs_options g_opts;
 static char g_pattern[HS_PATH_MAX]; /* --massif-out-file, switched in forked children */
 static char g_base_dir[HS_PATH_MAX];
 static char g_cmd[8192];
+static int g_raw_fd = -1;                /* the raw record (journal.h) */
+static char g_raw_path[HS_PATH_MAX + 8]; /* <output path>.raw */
 
 /* The launcher's pipe for "wrote PATH" reports, checked before each use
  * because the program may have closed it and reused the number. */
@@ -97,7 +99,7 @@ static int (*real_execvpe)(const char *, char *const[], char *const[]);
 static int (*real_fexecve)(int, char *const[], char *const[]);
 
 static void lib_init(void);
-static void write_file(void);
+static void write_file(const char *how);
 
 /* Write a NUL-terminated string to stderr (no stdio: we may be in a
  * signal handler or the program may have closed its FILEs). */
@@ -408,45 +410,113 @@ static void report_path(const char *path)
 		return;
 }
 
-/* Write the Massif file, once per process. */
-static void write_file(void)
+/* The text of /proc/self/maps into the raw record, read with open/read
+ * into a mapping (no stdio, no malloc: we may be exiting or in a handler). */
+static void journal_maps(void)
+{
+	const size_t cap = (size_t)8 << 20;
+	char *buf = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (buf == MAP_FAILED)
+		return;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	if (fd >= 0) {
+		ssize_t n;
+		while (len < cap &&
+		       ((n = read(fd, buf + len, cap - len)) > 0 || (n < 0 && errno == EINTR)))
+			if (n > 0)
+				len += (size_t)n;
+		close(fd);
+	}
+	if (len > 0)
+		hs_rec_journal_maps(buf, len);
+	munmap(buf, cap);
+}
+
+/* Start the raw record at <output path>.raw for our pid.  Returns 0, or
+ * -1 after saying why. */
+static int open_raw(void)
 {
 	char path[HS_PATH_MAX];
 	char err[HS_PATH_MAX + 256];
-	struct hs_symbolizer sym;
-	int fd;
+	const char *options = getenv("HEAPSNAP_OPTIONS");
+
+	if (hs_outfile_expand(g_pattern, g_pid, g_base_dir, path, sizeof(path), err, sizeof(err)) !=
+	    0) {
+		say_line(err);
+		return -1;
+	}
+	memcpy(g_raw_path, path, strlen(path));
+	memcpy(g_raw_path + strlen(path), ".raw", 5);
+	int fd = open(g_raw_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* Left by this pid's image before an exec: the new image's file
+	 * replaces it, as the Massif file did. */
+	if (fd < 0 && errno == EEXIST && unlink(g_raw_path) == 0)
+		fd = open(g_raw_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, sizeof(err), "cannot write %s: %s", g_raw_path, strerror(errno));
+		say_line(err);
+		return -1;
+	}
+	if (hs_rec_journal_open(fd, options != NULL ? options : "", g_cmd) != 0) {
+		close(fd);
+		unlink(g_raw_path);
+		return -1;
+	}
+	g_raw_fd = fd;
+	journal_maps();
+	return 0;
+}
+
+/* "signal 15 (SIGTERM)" into buf, by hand (we are in a handler). */
+static const char *signal_text(int sig, char *buf, size_t len)
+{
+	char num[16];
+	int n = 0;
+	const char *abbrev = sigabbrev_np(sig);
+	do
+		num[n++] = (char)('0' + sig % 10);
+	while ((sig /= 10) > 0 && n < (int)sizeof(num));
+	size_t k = 0;
+	const char *head = "signal ";
+	while (*head != '\0' && k + 1 < len)
+		buf[k++] = *head++;
+	while (n > 0 && k + 1 < len)
+		buf[k++] = num[--n];
+	if (abbrev != NULL && k + strlen(abbrev) + 6 < len) {
+		memcpy(buf + k, " (SIG", 5);
+		k += 5;
+		memcpy(buf + k, abbrev, strlen(abbrev));
+		k += strlen(abbrev);
+		buf[k++] = ')';
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
+/* End the raw record (how the program ends: "exit", "signal 15
+ * (SIGTERM)"...), once per process, and tell the launcher where it is. */
+static void write_file(const char *how)
+{
 	int saved = errno;
 
 	if (atomic_load(&g_state) != ST_READY || (pid_t)syscall(SYS_getpid) != g_pid)
 		return;
 	/* A signal handler that interrupted this thread inside the recorder
 	 * (exit from a handler): the tables are half updated, and our lock may
-	 * be held.  No file, rather than a hang or a corrupt one. */
+	 * be held.  The record stays valid up to its last flush. */
 	if (tl_guard != 0)
 		return;
 	if (atomic_exchange(&g_written, 1) != 0)
 		return;
 	tl_guard++;
-	if (hs_outfile_expand(g_pattern, g_pid, g_base_dir, path, sizeof(path), err, sizeof(err)) !=
-	    0) {
-		say_line(err);
-		goto out;
-	}
-	fd = hs_outfile_open(path, err, sizeof(err));
-	if (fd < 0) {
-		say_line(err);
-		goto out;
-	}
-	if (hs_symbols_open(&sym) != 0)
-		say_line("libdw cannot be loaded: frames are named from the symbol tables only");
 	hs_freeq_flush();
-	if (hs_rec_finish(fd, g_cmd, &sym, err, sizeof(err)) != 0)
-		say_line(err);
-	else
-		report_path(path);
-	hs_symbols_close(&sym);
-	close(fd);
-out:
+	if (g_raw_fd >= 0) {
+		journal_maps();
+		hs_rec_end(how);
+		report_path(g_raw_path);
+	}
 	/* Recording is over: later heap calls go straight to glibc. */
 	atomic_store(&g_state, ST_OFF);
 	tl_guard--;
@@ -457,13 +527,13 @@ out:
  * _dl_fini, which glibc registers before main). */
 __attribute__((destructor)) static void lib_fini(void)
 {
-	write_file();
+	write_file("exit");
 }
 
 /* Write the file, then end the process without exit handlers. */
 HS_EXPORT void _exit(int status)
 {
-	write_file();
+	write_file("_exit");
 	for (;;)
 		syscall(SYS_exit_group, status);
 }
@@ -471,7 +541,7 @@ HS_EXPORT void _exit(int status)
 /* The same as _exit. */
 HS_EXPORT void _Exit(int status)
 {
-	write_file();
+	write_file("_exit");
 	for (;;)
 		syscall(SYS_exit_group, status);
 }
@@ -488,8 +558,10 @@ static void on_fatal_signal(int sig)
 	sigset_t set;
 
 	/* Interrupted inside the recorder: its lock may be held, skip. */
-	if (tl_guard == 0)
-		write_file();
+	if (tl_guard == 0) {
+		char how[64];
+		write_file(signal_text(sig, how, sizeof(how)));
+	}
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
@@ -661,7 +733,7 @@ HS_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	need_reals();
 	if (access(path, X_OK) == 0)
-		write_file();
+		write_file("exec");
 	return real_execve(path, argv, envp);
 }
 
@@ -670,7 +742,7 @@ HS_EXPORT int execv(const char *path, char *const argv[])
 {
 	need_reals();
 	if (access(path, X_OK) == 0)
-		write_file();
+		write_file("exec");
 	return real_execv(path, argv);
 }
 
@@ -679,7 +751,7 @@ HS_EXPORT int execvp(const char *file, char *const argv[])
 {
 	need_reals();
 	if (findable(file))
-		write_file();
+		write_file("exec");
 	return real_execvp(file, argv);
 }
 
@@ -688,7 +760,7 @@ HS_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	need_reals();
 	if (findable(file))
-		write_file();
+		write_file("exec");
 	return real_execvpe(file, argv, envp);
 }
 
@@ -696,7 +768,7 @@ HS_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 HS_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	need_reals();
-	write_file();
+	write_file("exec");
 	return real_fexecve(fd, argv, envp);
 }
 
@@ -816,7 +888,7 @@ HS_EXPORT int dlclose(void *handle)
 		r.found = 0;
 		dl_iterate_phdr(find_object_range, &r);
 		if (!r.found)
-			hs_symbols_note_unloaded(start, end, name);
+			hs_rec_journal_unloaded(start, end, name);
 		tl_guard--;
 	}
 	hs_stackwalk_invalidate();
@@ -850,7 +922,12 @@ static void on_fork_child(void)
 	hs_ownheap_atfork_child();
 	hs_rec_atfork_child();
 	g_pid = (pid_t)syscall(SYS_getpid);
-	if (hs_outfile_child_pattern(g_pattern, sizeof(g_pattern)) != 0)
+	/* The parent's record is not ours to write: the child starts its own,
+	 * which begins with everything recorded before the fork. */
+	if (g_raw_fd >= 0)
+		close(g_raw_fd);
+	g_raw_fd = -1;
+	if (hs_outfile_child_pattern(g_pattern, sizeof(g_pattern)) != 0 || open_raw() != 0)
 		atomic_store(&g_state, ST_OFF); /* no distinct name: don't clobber the parent's */
 	tl_guard--;
 }
@@ -1005,6 +1082,11 @@ static void lib_init(void)
 	hs_rec_set_hooks(__libc_free, move_guard);
 	if (hs_rec_init(&g_opts) != 0) {
 		say_line("out of memory, recording stopped");
+		atomic_store(&g_state, ST_OFF);
+		tl_guard--;
+		return;
+	}
+	if (open_raw() != 0) {
 		atomic_store(&g_state, ST_OFF);
 		tl_guard--;
 		return;
