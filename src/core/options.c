@@ -89,6 +89,18 @@ static int add_fn(char list[][HS_FN_NAME_MAX], unsigned *n, const char *name)
 	return 0;
 }
 
+/* Parse "yes" or "no"; 0 on success. */
+static int parse_yes_no(const char *text, bool *out)
+{
+	if (strcmp(text, "yes") == 0)
+		*out = true;
+	else if (strcmp(text, "no") == 0)
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
 /* Append " arg" to the desc: text (Massif lists the options as given). */
 static int append_desc(struct hs_options *opts, const char *arg)
 {
@@ -170,6 +182,10 @@ int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, si
 			range = "yes or no";
 			bad = 1;
 		}
+	} else if ((v = option_value(arg, "--final-snapshot")) != NULL) {
+		/* Massif takes no snapshot at exit; the leak analysis wants one. */
+		range = "yes or no";
+		bad = parse_yes_no(v, &opts->final_snapshot);
 	} else {
 		snprintf(err, err_len, "unknown option '%s'", arg);
 		return -1;

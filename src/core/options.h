@@ -37,6 +37,8 @@ struct hs_options {
 	unsigned n_ignore_fns;
 	char ignore_fns[HS_MAX_FNS][HS_FN_NAME_MAX];
 	bool trace_children;    /* follow exec'd programs; default no */
+	bool final_snapshot;    /* --final-snapshot: a detailed snapshot at the end; default no,
+				 * so the series is exactly Massif's */
 	char desc[HS_DESC_MAX]; /* the options as given, each preceded by a space: the desc: line */
 };
 

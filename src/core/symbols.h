@@ -7,6 +7,7 @@
 #ifndef HS_SYMBOLS_H
 #define HS_SYMBOLS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* One source-level frame.  Any pointer may be NULL when unknown; the
@@ -29,6 +30,20 @@ struct hs_symbolizer {
 	hs_symbolize_fn symbolize;
 	void *ctx;
 };
+
+/* A module the program unloaded (dlclose) while it was recorded: its
+ * addresses must not be named after what was mapped there later. */
+struct hs_unloaded {
+	uintptr_t start, end;
+	const char *path;
+};
+
+/* The offline symbolizer of a recorded process: modules from the text of
+ * its /proc/self/maps (len bytes) and the unloaded ones (resolve side;
+ * provided by src/resolve/symbols.c).  Returns 0, or -1 when libdw is
+ * missing (frames are then named "???"). */
+int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_t len,
+			 const struct hs_unloaded *unloaded, unsigned n_unloaded);
 
 /* The libdw symbolizer for the current process.  Returns 0, or -1 when
  * libdw cannot be loaded (then every frame is named from the dynamic

@@ -70,6 +70,8 @@ static void usage(FILE *out)
 	      "  --alloc-fn=NAME          treat NAME as an allocation function (repeatable)\n"
 	      "  --ignore-fn=NAME         ignore allocations made in NAME (repeatable)\n"
 	      "  --trace-children=no|yes  also record programs run with exec [no]\n"
+	      "  --final-snapshot=no|yes  add a detailed snapshot of the heap at the end\n"
+	      "                           (Massif takes none) [no]\n"
 	      "\n"
 	      "Launcher options:\n"
 	      "  --quiet                  do not say which files were written\n"
@@ -253,7 +255,7 @@ static void ending_text(int status, char *out, size_t len)
 		snprintf(out, len, "exit %d", WEXITSTATUS(status));
 	} else if (WIFSIGNALED(status)) {
 		const char *abbrev = sigabbrev_np(WTERMSIG(status));
-		snprintf(out, len, "killed by signal %d (SIG%s)", WTERMSIG(status),
+		snprintf(out, len, "signal %d (SIG%s)", WTERMSIG(status),
 			 abbrev != NULL ? abbrev : "?");
 	} else {
 		snprintf(out, len, "ended");

@@ -157,7 +157,7 @@ def main():
         cases = [
             ("stack overflow", ["overflow"], -signal.SIGSEGV, "signal 11 (SIGSEGV)"),
             ("abort", ["abort"], -signal.SIGABRT, "signal 6 (SIGABRT)"),
-            ("_exit(7)", ["_exit", "7"], 7, "_exit"),
+            ("_exit(7)", ["_exit", "7"], 7, None),
             ("exec /bin/true", ["exec", "/bin/true"], 0, "exec"),
         ]
         for what, args, want, ending in cases:
