@@ -408,6 +408,17 @@ static void report_path(const char *path)
 		return;
 }
 
+/* hs_symbolize_fn naming nothing: one "???" frame per address. */
+static unsigned unnamed_frame(void *ctx, uintptr_t addr, struct hs_frame_text *out, unsigned max)
+{
+	(void)ctx;
+	(void)addr;
+	if (max == 0)
+		return 0;
+	out[0] = (struct hs_frame_text){ NULL, NULL, 0, NULL };
+	return 1;
+}
+
 /* Write the Massif file, once per process. */
 static void write_file(void)
 {
@@ -437,14 +448,15 @@ static void write_file(void)
 		say_line(err);
 		goto out;
 	}
-	if (hs_symbols_open(&sym) != 0)
-		say_line("libdw cannot be loaded: frames are named from the symbol tables only");
+	/* Symbols are named outside the program now (src/resolve/): until
+	 * the journal and its resolver take over this write, frames stay
+	 * unnamed here. */
+	sym = (struct hs_symbolizer){ unnamed_frame, NULL };
 	hs_freeq_flush();
 	if (hs_rec_finish(fd, g_cmd, &sym, err, sizeof(err)) != 0)
 		say_line(err);
 	else
 		report_path(path);
-	hs_symbols_close(&sym);
 	close(fd);
 out:
 	/* Recording is over: later heap calls go straight to glibc. */
@@ -815,8 +827,9 @@ HS_EXPORT int dlclose(void *handle)
 		tl_guard++;
 		r.found = 0;
 		dl_iterate_phdr(find_object_range, &r);
-		if (!r.found)
-			hs_symbols_note_unloaded(start, end, name);
+		/* To be recorded in the journal (hs_rec_journal_unloaded). */
+		(void)start;
+		(void)end;
 		tl_guard--;
 	}
 	hs_stackwalk_invalidate();
