@@ -57,6 +57,26 @@ struct mod_syms {
 	struct mod_syms *next;
 };
 
+struct inl_table;
+
+/* One function's code range in a CU and its DIE. */
+struct fn_die {
+	Dwarf_Addr lo, hi;
+	Dwarf_Die die;
+	struct inl_table *inl; /* its inlined calls, built on first use */
+};
+
+/* A CU's functions sorted by start, built on the first address in it:
+ * finding the function DIE by binary search instead of walking the CU's
+ * DIEs (Rust's std CUs hold thousands) for every address. */
+#define CU_BUCKETS 1024
+struct cu_funcs {
+	void *cu_key; /* the CU DIE's address in its section: unique per CU */
+	struct fn_die *fns;
+	size_t n, cap;
+	struct cu_funcs *next;
+};
+
 struct symbolizer {
 	Dwfl *dwfl;
 	struct hs_unloaded *unloaded; /* copies, paths owned */
@@ -68,6 +88,7 @@ struct symbolizer {
 	struct fn_range *ranges; /* functions already named, sorted by lo */
 	size_t n_ranges, ranges_cap;
 	struct mod_syms *mods;
+	struct cu_funcs *cus[CU_BUCKETS]; /* function indexes, by CU */
 };
 
 /* Keep s (malloc'd, may be NULL) so close frees it; returns s. */
@@ -286,48 +307,189 @@ static const char *function_name(struct symbolizer *s, Dwfl_Module *mod, uintptr
 	return function;
 }
 
-/* The DIEs whose code contains pc, from the function down to the
- * innermost inlined call, into chain[depth...]; returns the new depth.
- * Like dwarf_getscopes, but a DIE whose address attributes libdw cannot
- * read (rustc emits some) is skipped instead of failing the whole walk,
- * and the concrete inline instances are followed directly. */
-static int pc_chain(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain, int depth)
+/* One code range of an inlined call in a function, in the preorder of
+ * the function's DIE tree; parent is the index of the inlined call it is
+ * nested in, or -1. */
+struct inl_range {
+	Dwarf_Addr lo, hi;
+	Dwarf_Die die;
+	int parent;
+};
+
+/* A function's inlined calls, flattened once: walking the function's DIE
+ * tree for every address costs a parse of its whole subtree each time
+ * (rustc's functions inline hundreds of calls). */
+struct inl_table {
+	struct inl_range *r;
+	size_t n, cap;
+	int failed; /* out of memory: no inline frames rather than wrong ones */
+};
+
+/* Append the code ranges of inlined call die, nested in parent. */
+static void add_inl(struct inl_table *t, Dwarf_Die *die, int parent)
+{
+	Dwarf_Addr base, lo, hi;
+	ptrdiff_t off = 0;
+
+	while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
+		if (lo >= hi)
+			continue;
+		if (t->n == t->cap) {
+			size_t cap = t->cap == 0 ? 16 : t->cap * 2;
+			struct inl_range *grown = realloc(t->r, cap * sizeof(*grown));
+			if (grown == NULL) {
+				t->failed = 1;
+				return;
+			}
+			t->r = grown;
+			t->cap = cap;
+		}
+		t->r[t->n++] = (struct inl_range){ lo, hi, *die, parent };
+	}
+}
+
+/* Collect the inlined calls under die (lexical blocks are transparent;
+ * nested functions are not part of this one). */
+static void collect_inl(struct inl_table *t, Dwarf_Die *die, int parent)
 {
 	Dwarf_Die child;
 
-	if (dwarf_child(parent, &child) != 0)
-		return depth;
+	if (dwarf_child(die, &child) != 0)
+		return;
 	do {
-		int deeper;
-
 		switch (dwarf_tag(&child)) {
-		case DW_TAG_subprogram:
-		case DW_TAG_inlined_subroutine:
+		case DW_TAG_inlined_subroutine: {
+			int at = (int)t->n;
+			add_inl(t, &child, parent);
+			/* Every range of one DIE has the same children: the
+			 * first stands for the DIE as their parent. */
+			if ((int)t->n > at)
+				collect_inl(t, &child, at);
+			break;
+		}
 		case DW_TAG_lexical_block:
 		case DW_TAG_try_block:
 		case DW_TAG_catch_block:
-			if (dwarf_haspc(&child, pc) != 1)
-				break;
-			if (dwarf_tag(&child) != DW_TAG_lexical_block &&
-			    dwarf_tag(&child) != DW_TAG_try_block &&
-			    dwarf_tag(&child) != DW_TAG_catch_block && depth < MAX_INLINE)
-				chain[depth++] = child;
-			return pc_chain(&child, pc, chain, depth);
-		case DW_TAG_namespace:
-		case DW_TAG_module:
-		case DW_TAG_class_type:
-		case DW_TAG_structure_type:
-		case DW_TAG_union_type:
-			/* No code of their own, but functions may be nested in them. */
-			deeper = pc_chain(&child, pc, chain, depth);
-			if (deeper > depth)
-				return deeper;
+			collect_inl(t, &child, parent);
 			break;
 		default:
 			break;
 		}
 	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* The inlined calls at pc into chain[depth...], outermost first; returns
+ * the new depth.  A range is taken when its parent call was taken (by
+ * its DIE: any range of the parent DIE), as a walk down the tree would. */
+static int inl_chain(const struct inl_table *t, Dwarf_Addr pc, Dwarf_Die *chain, int depth, int max)
+{
+	int last = -1; /* index of the last call taken */
+
+	if (t->failed)
+		return depth;
+	for (size_t i = 0; i < t->n && depth < max; i++) {
+		const struct inl_range *r = &t->r[i];
+		if (pc < r->lo || pc >= r->hi)
+			continue;
+		if (r->parent != last && !(last >= 0 && r->parent >= 0 &&
+					   t->r[r->parent].die.addr == t->r[last].die.addr))
+			continue;
+		chain[depth++] = r->die;
+		last = (int)i;
+	}
 	return depth;
+}
+
+/* Add die's code ranges to f (memory permitting). */
+static void add_fn(struct cu_funcs *f, Dwarf_Die *die)
+{
+	Dwarf_Addr base, lo, hi;
+	ptrdiff_t off = 0;
+
+	while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
+		if (lo >= hi)
+			continue;
+		if (f->n == f->cap) {
+			size_t cap = f->cap == 0 ? 64 : f->cap * 2;
+			struct fn_die *grown = realloc(f->fns, cap * sizeof(*grown));
+			if (grown == NULL)
+				return;
+			f->fns = grown;
+			f->cap = cap;
+		}
+		f->fns[f->n++] = (struct fn_die){ lo, hi, *die, NULL };
+	}
+}
+
+/* Collect the functions with code under parent: subprograms directly or
+ * in namespaces and types, as pc_chain would reach them. */
+static void collect_fns(struct cu_funcs *f, Dwarf_Die *parent)
+{
+	Dwarf_Die child;
+
+	if (dwarf_child(parent, &child) != 0)
+		return;
+	do {
+		switch (dwarf_tag(&child)) {
+		case DW_TAG_subprogram:
+			add_fn(f, &child);
+			break;
+		case DW_TAG_namespace:
+		case DW_TAG_module:
+		case DW_TAG_class_type:
+		case DW_TAG_structure_type:
+		case DW_TAG_union_type:
+			collect_fns(f, &child);
+			break;
+		default:
+			break;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* qsort order of functions: by start. */
+static int fn_by_lo(const void *a, const void *b)
+{
+	Dwarf_Addr x = ((const struct fn_die *)a)->lo, y = ((const struct fn_die *)b)->lo;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The function of cu whose code holds pc, or NULL. */
+static struct fn_die *find_fn(struct symbolizer *s, Dwarf_Die *cu, Dwarf_Addr pc)
+{
+	void *key = cu->addr;
+	size_t b = ((uintptr_t)key >> 4) % CU_BUCKETS;
+	struct cu_funcs *f;
+	size_t lo = 0, hi;
+
+	for (f = s->cus[b]; f != NULL && f->cu_key != key; f = f->next)
+		;
+	if (f == NULL) {
+		f = calloc(1, sizeof(*f));
+		if (f == NULL)
+			return NULL;
+		f->cu_key = key;
+		collect_fns(f, cu);
+		if (f->n > 1)
+			qsort(f->fns, f->n, sizeof(*f->fns), fn_by_lo);
+		f->next = s->cus[b];
+		s->cus[b] = f;
+	}
+	hi = f->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (f->fns[mid].lo <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Functions do not overlap, but look a few back in case some do. */
+	for (size_t i = lo; i > 0 && i + 4 > lo; i--) {
+		if (pc < f->fns[i - 1].hi)
+			return &f->fns[i - 1];
+	}
+	return NULL;
 }
 
 /* Name addr with libdw: fills out innermost-first, returns the count. */
@@ -369,10 +531,21 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 		Dwarf_Addr bias = 0;
 		Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
 		Dwarf_Die chain[MAX_INLINE];
-		int depth = cu != NULL ? pc_chain(cu, addr - bias, chain, 0) : 0;
+		int depth = 0;
 		Dwarf_Files *files = NULL;
 		size_t n_files = 0;
 
+		struct fn_die *fn = cu != NULL ? find_fn(s, cu, addr - bias) : NULL;
+
+		if (fn != NULL && fn->inl == NULL) {
+			fn->inl = calloc(1, sizeof(*fn->inl));
+			if (fn->inl != NULL)
+				collect_inl(fn->inl, &fn->die, -1);
+		}
+		if (fn != NULL && fn->inl != NULL) {
+			chain[0] = fn->die;
+			depth = inl_chain(fn->inl, addr - bias, chain, 1, MAX_INLINE);
+		}
 		if (cu != NULL && dwarf_getsrcfiles(cu, &files, &n_files) != 0)
 			files = NULL;
 		/* chain[0] is the real function, named from the ELF symbol. */
@@ -589,6 +762,19 @@ void hs_symbols_close(struct hs_symbolizer *sym)
 		free(s->strings[i]);
 	free(s->strings);
 	free(s->ranges);
+	for (size_t b = 0; b < CU_BUCKETS; b++) {
+		while (s->cus[b] != NULL) {
+			struct cu_funcs *next = s->cus[b]->next;
+			for (size_t i = 0; i < s->cus[b]->n; i++) {
+				if (s->cus[b]->fns[i].inl != NULL)
+					free(s->cus[b]->fns[i].inl->r);
+				free(s->cus[b]->fns[i].inl);
+			}
+			free(s->cus[b]->fns);
+			free(s->cus[b]);
+			s->cus[b] = next;
+		}
+	}
 	while (s->mods != NULL) {
 		struct mod_syms *next = s->mods->next;
 		free(s->mods->spans);
