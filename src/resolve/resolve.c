@@ -15,8 +15,6 @@
 
 /* Until the offline symbolizer is linked in (src/resolve/symbols.c),
  * frames are named "???" rather than the build failing. */
-#pragma weak hs_symbols_open_maps
-#pragma weak hs_symbols_close
 
 /* Whether how is an ordinary end, which the desc: line does not mention. */
 static int ended_by_exit(const char *how)
@@ -168,18 +166,13 @@ int hs_resolve_file(const char *raw_path, const char *out_path, const char *endi
 	if (hs_raw_read(raw_path, &raw, err, err_len) != 0)
 		return -1;
 	struct hs_symbolizer sym = { unknown_frame, NULL };
-	int opened = 0;
-	if (hs_symbols_open_maps != NULL) {
-		/* The last map has every module loaded at the end; those closed
-		 * before come from the unloaded notes. */
-		const struct hs_raw_maps *m = raw.n_maps > 0 ? &raw.maps[raw.n_maps - 1] : NULL;
-		hs_symbols_open_maps(&sym, m != NULL ? m->text : "", m != NULL ? m->len : 0,
-				     raw.unloaded, raw.n_unloaded);
-		opened = 1;
-	}
+	/* The last map has every module loaded at the end; those closed
+	 * before come from the unloaded notes. */
+	const struct hs_raw_maps *m = raw.n_maps > 0 ? &raw.maps[raw.n_maps - 1] : NULL;
+	hs_symbols_open_maps(&sym, m != NULL ? m->text : "", m != NULL ? m->len : 0, raw.unloaded,
+			     raw.n_unloaded);
 	int rc = write_out(&raw, out_path, ending, &sym, err, err_len);
-	if (opened && hs_symbols_close != NULL)
-		hs_symbols_close(&sym);
+	hs_symbols_close(&sym);
 	hs_raw_free(&raw);
 	if (rc == 0)
 		unlink(raw_path);
