@@ -726,6 +726,10 @@ void hs_rec_atfork_parent(void)
 
 void hs_rec_atfork_child(void)
 {
+	/* The parent's record is the parent's: nothing more goes to its fd
+	 * from here (draining may take snapshots) until the preload layer
+	 * opens the child's own, which rewrites everything from the start. */
+	rec.journal.fd = -1;
 	/* Only the forking thread survives, and it holds the lock: it applies
 	 * what the others logged before the fork, and their logs are free. */
 	hs_tlog_drain();
