@@ -12,11 +12,16 @@
  *   rec_ending _exit N       _exit(N)
  *   rec_ending exec PROG...  execv(PROG, PROG...)
  *   rec_ending exit N        "out" on stdout (buffered), then exit(N)
+ *   rec_ending closefrom     closefrom(3) (the launcher's channel too), exit 0
+ *   rec_ending orphan        forks a child that outlives the parent by
+ *                            0.5 s (and the launcher), prints
+ *                            "child_pid=N", exits 0
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rec_common.h"
@@ -74,6 +79,20 @@ int main(int argc, char **argv)
 	} else if (strcmp(argv[1], "exec") == 0 && argc >= 3) {
 		execv(argv[2], argv + 2);
 		return 97;
+	} else if (strcmp(argv[1], "closefrom") == 0) {
+		closefrom(3);
+		keep_five();
+		return 0;
+	} else if (strcmp(argv[1], "orphan") == 0) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct timespec ts = { 0, 500 * 1000 * 1000 };
+			keep_five();
+			nanosleep(&ts, NULL);
+			return 0;
+		}
+		printf("child_pid=%d\n", (int)pid);
+		return 0;
 	} else if (strcmp(argv[1], "exit") == 0 && argc == 3) {
 		fputs("out\n", stdout);
 		exit(atoi(argv[2]));

@@ -13,7 +13,10 @@ under the launcher, and for each:
     desc: line says how the program ended;
   - no raw record (.raw) is left behind.
 
-Then the cases where no complete file can be written: a full filesystem
+Then closefrom(3) (the launcher still resolves: it knows the raw path),
+and a forked child that outlives the launcher (it finds the channel shut
+and starts its own resolver).  Then the cases where no complete file can
+be written: a full filesystem
 (a 64 KiB tmpfs; a SKIP where mount is not allowed) and a FIFO at the
 output path: the program is never blocked, its status and stdout are
 intact, no truncated file is left, and one line says why.  Then
@@ -127,7 +130,7 @@ def main():
     if rm.tool_missing(PROG) or rm.tool_missing(P["launcher"]):
         print("1..0 # SKIP rec_ending or heapsnap not built")
         return
-    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 4 + 4 + 3)
+    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 2 + 2 + 4 + 4 + 3)
     d = tempfile.mkdtemp(prefix="rec_endings.")
     out = os.path.join(d, "m.out")
     try:
@@ -179,6 +182,29 @@ def main():
         r = run(launcher(out, [PROG, "exit", "4"]), d)
         tap.ok(r.returncode == 4 and r.stderr.decode() == "heapsnap: wrote m.out\n",
                "exit(4): status 4, one 'wrote' line", r.stderr.decode(errors="replace"))
+
+        # closefrom(3): the channel is gone, the launcher still resolves.
+        fresh(d)
+        r = run(launcher(out, [PROG, "closefrom"]), d)
+        tap.ok(r.returncode == 0 and r.stderr.decode() == "heapsnap: wrote m.out\n",
+               "closefrom(3): status 0, the launcher still says which file",
+               "%d %s" % (r.returncode, r.stderr.decode(errors="replace")))
+        ok, _, e = rm.ms_print_accepts(out) if os.path.exists(out) else (False, b"", b"no file")
+        tap.ok(ok, "closefrom(3): the file is complete", e.decode(errors="replace"))
+
+        # A child that outlives the launcher resolves its own record (EPIPE).
+        fresh(d)
+        r = run([P["launcher"], "--massif-out-file=" + os.path.join(d, "o.%p"), PROG, "orphan"], d)
+        m = re.search(rb"child_pid=(\d+)", r.stdout)
+        child = os.path.join(d, "o.%s" % (m.group(1).decode() if m else "?"))
+        deadline = time.monotonic() + 20
+        while not os.path.exists(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        tap.ok(r.returncode == 0 and os.path.exists(child),
+               "a child outliving the launcher: its own resolver writes its file",
+               "left %s; %s" % (os.listdir(d), r.stderr.decode(errors="replace")))
+        ok, _, e = rm.ms_print_accepts(child) if os.path.exists(child) else (False, b"", b"no file")
+        tap.ok(ok, "a child outliving the launcher: the file is complete", e.decode(errors="replace"))
 
         full_filesystem(tap, d)
         fifo_at_output(tap, d)
