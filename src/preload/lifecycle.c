@@ -423,13 +423,19 @@ struct resolver_args {
 static int resolver_child(void *arg)
 {
 	struct resolver_args *a = arg;
+	sigset_t none;
 	int null_fd;
+	/* Exit signal 0 too: the middle process (running on the program's
+	 * memory) is never signalled; once reparented, the kernel gives the
+	 * grandchild SIGCHLD for init. */
 	long pid = syscall(SYS_clone, (unsigned long)0, NULL, NULL, NULL, 0UL);
 
 	/* The middle process: done, its parent reaps it at once. */
 	if (pid != 0)
 		syscall(SYS_exit, 0);
 	/* The grandchild: its parent is gone, init reaps it. */
+	sigemptyset(&none);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(long));
 	syscall(SYS_setsid);
 	null_fd = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR);
 	if (null_fd >= 0) {
@@ -454,8 +460,9 @@ static int start_resolver(void)
 	static char stack[16384] __attribute__((aligned(16)));
 	char *argv[] = { g_launcher, (char *)"--resolve", g_raw_path, g_out_path, NULL };
 	struct resolver_args a;
+	sigset_t all, old;
 	size_t n_env = 0;
-	int status;
+	int status = 0;
 	pid_t pid;
 
 	if (g_launcher[0] == '\0' || access(g_launcher, X_OK) != 0)
@@ -471,11 +478,18 @@ static int start_resolver(void)
 			a.envp[n_env++] = *e;
 	a.envp[n_env] = NULL;
 	a.argv = argv;
+	/* No handler of the program's may run in the middle process, which
+	 * shares its memory (as posix_spawn does): every signal is blocked
+	 * until the grandchild's exec, whose mask it clears. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pid = clone(resolver_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK, &a);
+	if (pid >= 0)
+		while (waitpid(pid, &status, __WCLONE) < 0 && errno == EINTR)
+			;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0)
 		return -1;
-	while (waitpid(pid, &status, __WCLONE) < 0 && errno == EINTR)
-		;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
