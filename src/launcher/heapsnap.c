@@ -422,14 +422,22 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &fwd, NULL);
 	sigaction(SIGHUP, &fwd, NULL);
 
-	/* SIGCHLD only wakes the poll below, so reports are read as they come. */
+	/* SIGCHLD only wakes the ppoll below, so reports are read as they
+	 * come and the end is seen at once: it is blocked except inside
+	 * ppoll, so it cannot slip in between waitpid and the wait. */
 	struct sigaction chld;
 	memset(&chld, 0, sizeof(chld));
 	chld.sa_handler = on_sigchld;
 	sigemptyset(&chld.sa_mask);
 	sigaction(SIGCHLD, &chld, NULL);
+	sigset_t chld_set, wait_mask;
+	sigemptyset(&chld_set);
+	sigaddset(&chld_set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld_set, &wait_mask);
+	sigdelset(&wait_mask, SIGCHLD);
 
 	int status = 0;
+	int watch = report[0]; /* -1 once every sender has closed it */
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 		if (w == pid)
@@ -438,10 +446,16 @@ int main(int argc, char **argv)
 			fprintf(stderr, "heapsnap: waitpid: %s\n", strerror(errno));
 			return 127;
 		}
-		struct pollfd pfd = { .fd = report[0], .events = POLLIN };
-		if (poll(&pfd, 1, 200) > 0)
+		struct pollfd pfd = { .fd = watch, .events = POLLIN };
+		if (ppoll(&pfd, 1, NULL, &wait_mask) > 0) {
 			drain_channel(report[0]);
+			/* No process holds the other end any more (all closed it):
+			 * only the child's end is left to wait for. */
+			if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+				watch = -1;
+		}
 	}
+	sigprocmask(SIG_UNBLOCK, &chld_set, NULL);
 	int rc = WIFEXITED(status)     ? WEXITSTATUS(status)
 		 : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
 				       : 127;
