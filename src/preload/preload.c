@@ -455,7 +455,9 @@ static int open_raw(void)
 	if (fd < 0 && errno == EEXIST && unlink(g_raw_path) == 0)
 		fd = open(g_raw_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		snprintf(err, sizeof(err), "cannot write %s: %s", g_raw_path, strerror(errno));
+		/* Named as the file the user asked for: the raw record goes
+		 * next to it, so the same reason keeps both from being written. */
+		snprintf(err, sizeof(err), "cannot write %s: %s", path, strerror(errno));
 		say_line(err);
 		return -1;
 	}
