@@ -7,6 +7,8 @@
 #include "hs_check.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -449,6 +451,58 @@ START_TEST(full_disk_mid_run_leaves_a_valid_prefix)
 }
 END_TEST
 
+static pthread_mutex_t g_hold_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_hold_cond = PTHREAD_COND_INITIALIZER;
+static int g_hold_stage;
+
+/* Holds the recorder's lock (as a thread inside the recorder would) until
+ * told to let go. */
+static void *hold_recorder(void *arg)
+{
+	(void)arg;
+	hs_rec_atfork_prepare();
+	pthread_mutex_lock(&g_hold_lock);
+	g_hold_stage = 1;
+	pthread_cond_broadcast(&g_hold_cond);
+	while (g_hold_stage != 2)
+		pthread_cond_wait(&g_hold_cond, &g_hold_lock);
+	pthread_mutex_unlock(&g_hold_lock);
+	hs_rec_atfork_parent();
+	return NULL;
+}
+
+/* hs_rec_end never waits for ever: with the lock held elsewhere it gives
+ * up within about 100 ms (the record stays as last flushed), and ends
+ * the record once the lock is free. */
+START_TEST(end_waits_a_bounded_time)
+{
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	hs_rec_alloc(ptr(0), 100, st_f, N(st_f));
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, hold_recorder, NULL), 0);
+	pthread_mutex_lock(&g_hold_lock);
+	while (g_hold_stage != 1)
+		pthread_cond_wait(&g_hold_cond, &g_hold_lock);
+	pthread_mutex_unlock(&g_hold_lock);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(hs_rec_end("signal 15 (SIGTERM)"), -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_msg(s >= 0.05 && s < 2.0, "waited %.3f s", s);
+	pthread_mutex_lock(&g_hold_lock);
+	g_hold_stage = 2;
+	pthread_cond_broadcast(&g_hold_cond);
+	pthread_mutex_unlock(&g_hold_lock);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(hs_rec_end("exit"), 0);
+	struct hs_raw raw;
+	read_raw(&raw);
+	ck_assert_str_eq(raw.how, "exit");
+	hs_raw_free(&raw);
+}
+END_TEST
+
 /* A raw record in a file of a temporary directory. */
 static void record_to_file(const char *raw_path)
 {
@@ -519,6 +573,7 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, enospc_gives_up);
 	tcase_add_test(tc, full_disk_mid_run_leaves_a_valid_prefix);
 	tcase_add_test(tc, resolve_file_in_place);
+	tcase_add_test(tc, end_waits_a_bounded_time);
 	suite_add_tcase(s, tc);
 	return s;
 }
