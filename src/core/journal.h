@@ -43,12 +43,16 @@ enum hs_journal_kind {
 #define HS_JOURNAL_BUF_BYTES ((size_t)256 << 10)
 
 struct hs_journal {
-	int fd;              /* -1: no record open */
-	int failed;          /* a write failed: nothing more is written */
-	int error;           /* its errno */
-	char *buf;           /* HS_JOURNAL_BUF_BYTES from hs_arena_map */
-	size_t used;         /* bytes of buf not yet written */
-	uint32_t n_contexts; /* contexts 0..n_contexts-1 are in the record */
+	int fd;               /* -1: no record open */
+	int failed;           /* a write failed: nothing more is written */
+	int error;            /* its errno */
+	char *buf;            /* HS_JOURNAL_BUF_BYTES from hs_arena_map */
+	size_t used;          /* bytes of buf not yet written */
+	uint32_t n_contexts;  /* contexts 0..n_contexts-1 are in the record */
+	uint64_t *last_bytes; /* per context, its bytes in the last detailed snapshot
+				* written (hs_arena_map): the next one is written as changes */
+	uint32_t last_cap;    /* contexts last_bytes has room for */
+	uint32_t last_n;      /* contexts the last detailed snapshot counted */
 };
 
 /* A closed journal (what a zeroed one is, but with fd -1). */
@@ -74,7 +78,8 @@ void hs_journal_header(struct hs_journal *j, uint32_t pid, const struct hs_optio
  * call before the snapshot records that count them. */
 void hs_journal_contexts(struct hs_journal *j, struct hs_contexts *ctxs);
 
-/* One snapshot, as it stands in the table. */
+/* One snapshot, as it stands in the table; a detailed one as the changes
+ * from the last detailed one written (doc/format-raw.md 4.3). */
 void hs_journal_snapshot(struct hs_journal *j, const struct hs_snapshot *snap);
 
 /* The table's composition: the seq and kind of each snapshot in order. */

@@ -176,6 +176,8 @@ static const char *write_error_text(int e)
 		return "bad file descriptor";
 	case EPIPE:
 		return "broken pipe";
+	case ENOMEM:
+		return "out of memory";
 	default:
 		return "write error";
 	}

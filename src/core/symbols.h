@@ -8,7 +8,6 @@
 #ifndef HS_SYMBOLS_H
 #define HS_SYMBOLS_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 /* One source-level frame.  Any pointer may be NULL when unknown; the

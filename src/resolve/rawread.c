@@ -102,6 +102,8 @@ struct reader {
 	unsigned cap_snapshots;
 	uint64_t next_seq; /* the smallest seq the next snapshot may have */
 	int has_header;
+	uint64_t *last;  /* per context, its bytes in the last detailed snapshot */
+	uint32_t last_n; /* contexts last covers (the others: 0) */
 };
 
 __attribute__((format(printf, 2, 3))) static int fail(struct reader *r, const char *fmt, ...)
@@ -238,6 +240,48 @@ static void drop_entries(struct hs_snapshot *s)
 	s->n_entries = 0;
 }
 
+/* Section 4.3: a detailed snapshot's changes from the last detailed one,
+ * applied to r->last; s gets the nonzero contexts it counts. */
+static int apply_changes(struct reader *r, struct cursor *c, struct hs_snapshot *s,
+			 uint32_t n_changes)
+{
+	if (s->n_contexts > r->last_n) {
+		uint64_t *a = realloc(r->last, (size_t)s->n_contexts * sizeof *a);
+		if (a == NULL)
+			return out_of_memory(r);
+		memset(a + r->last_n, 0, (size_t)(s->n_contexts - r->last_n) * sizeof *a);
+		r->last = a;
+		r->last_n = s->n_contexts;
+	}
+	for (uint32_t i = 0, prev = 0; i < n_changes; i++) {
+		uint32_t ctx = get_u32(c);
+		uint64_t bytes = get_u64(c);
+		if (ctx >= s->n_contexts || (i > 0 && ctx <= prev))
+			return fail(r, "snapshot %llu: change for context %u out of place",
+				    (unsigned long long)s->seq, ctx);
+		r->last[ctx] = bytes;
+		prev = ctx;
+	}
+	uint32_t nonzero = 0;
+	for (uint32_t ctx = 0; ctx < r->last_n; ctx++) {
+		if (r->last[ctx] == 0)
+			continue;
+		if (ctx >= s->n_contexts)
+			return fail(r, "snapshot %llu: context %u has bytes but is not counted",
+				    (unsigned long long)s->seq, ctx);
+		nonzero++;
+	}
+	if (nonzero == 0)
+		return 0;
+	s->entries = malloc((size_t)nonzero * sizeof *s->entries);
+	if (s->entries == NULL)
+		return out_of_memory(r);
+	for (uint32_t ctx = 0; ctx < s->n_contexts; ctx++)
+		if (r->last[ctx] != 0)
+			s->entries[s->n_entries++] = (struct hs_snap_entry){ ctx, r->last[ctx] };
+	return 0;
+}
+
 /* Section 4.3: a snapshot, appended to the table. */
 static int read_snapshot(struct reader *r, struct cursor *c)
 {
@@ -251,7 +295,7 @@ static int read_snapshot(struct reader *r, struct cursor *c)
 	uint32_t kind = get_u32(c);
 	uint32_t detailed = get_u32(c);
 	s.n_contexts = get_u32(c);
-	uint32_t n_entries = get_u32(c);
+	uint32_t n_changes = get_u32(c);
 	if (c->short_read)
 		return fail(r, "snapshot too short");
 	if (s.seq < r->next_seq)
@@ -263,27 +307,13 @@ static int read_snapshot(struct reader *r, struct cursor *c)
 	if (s.n_contexts > raw->ctxs.n)
 		return fail(r, "snapshot %llu counts %u contexts, only %u recorded",
 			    (unsigned long long)s.seq, s.n_contexts, raw->ctxs.n);
-	if ((size_t)(c->end - c->p) != (size_t)n_entries * 12 ||
-	    (!detailed && (n_entries != 0 || s.n_contexts != 0)))
+	if ((size_t)(c->end - c->p) != (size_t)n_changes * 12 ||
+	    (!detailed && (n_changes != 0 || s.n_contexts != 0)))
 		return fail(r, "snapshot %llu: bad entry list", (unsigned long long)s.seq);
 	s.kind = (enum hs_snap_kind)kind;
 	s.detailed = (int)detailed;
-	if (n_entries > 0) {
-		s.entries = malloc((size_t)n_entries * sizeof *s.entries);
-		if (s.entries == NULL)
-			return out_of_memory(r);
-	}
-	for (uint32_t i = 0; i < n_entries; i++) {
-		uint32_t ctx = get_u32(c);
-		uint64_t bytes = get_u64(c);
-		if (ctx >= s.n_contexts || (i > 0 && ctx <= s.entries[i - 1].ctx)) {
-			free(s.entries);
-			return fail(r, "snapshot %llu: entry for context %u out of place",
-				    (unsigned long long)s.seq, ctx);
-		}
-		s.entries[i] = (struct hs_snap_entry){ ctx, bytes };
-	}
-	s.n_entries = n_entries;
+	if (detailed && apply_changes(r, c, &s, n_changes) != 0)
+		return -1;
 	if (raw->n_snapshots == r->cap_snapshots) {
 		unsigned cap = r->cap_snapshots == 0 ? 128 : r->cap_snapshots * 2;
 		struct hs_snapshot *t = realloc(raw->snapshots, cap * sizeof *t);
@@ -529,6 +559,7 @@ int hs_raw_read_fd(int fd, const char *name, struct hs_raw *raw, char *err, size
 	struct reader r = { .raw = raw, .name = name, .err = err, .err_len = err_len };
 	int rc = parse(&r, data, len);
 	free(data);
+	free(r.last);
 	if (rc != 0)
 		hs_raw_free(raw);
 	return rc;

@@ -13,9 +13,6 @@
 #include "filter.h"
 #include "massif_out.h"
 
-/* Until the offline symbolizer is linked in (src/resolve/symbols.c),
- * frames are named "???" rather than the build failing. */
-
 /* Whether how is an ordinary end, which the desc: line does not mention. */
 static int ended_by_exit(const char *how)
 {
@@ -148,26 +145,16 @@ int hs_resolve_file_with(const char *raw_path, const char *out_path, const char 
 	return rc;
 }
 
-/* A symbolizer that knows nothing: every frame "???". */
-static unsigned unknown_frame(void *ctx, uintptr_t addr, struct hs_frame_text *out, unsigned max)
-{
-	(void)ctx;
-	(void)addr;
-	if (max == 0)
-		return 0;
-	out[0] = (struct hs_frame_text){ NULL, NULL, 0, NULL };
-	return 1;
-}
-
 int hs_resolve_file(const char *raw_path, const char *out_path, const char *ending, char *err,
 		    size_t err_len)
 {
 	struct hs_raw raw;
 	if (hs_raw_read(raw_path, &raw, err, err_len) != 0)
 		return -1;
-	struct hs_symbolizer sym = { unknown_frame, NULL };
 	/* The last map has every module loaded at the end; those closed
-	 * before come from the unloaded notes. */
+	 * before come from the unloaded notes.  Without a map (cut before
+	 * it), every frame is "???" but the file is still written. */
+	struct hs_symbolizer sym;
 	const struct hs_raw_maps *m = raw.n_maps > 0 ? &raw.maps[raw.n_maps - 1] : NULL;
 	hs_symbols_open_maps(&sym, m != NULL ? m->text : "", m != NULL ? m->len : 0, raw.unloaded,
 			     raw.n_unloaded);

@@ -14,12 +14,15 @@
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <libiberty/demangle.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "symbols.h"
 
@@ -687,12 +690,76 @@ static unsigned symbolize(void *ctx, uintptr_t addr, struct hs_frame_text *out, 
 	return n;
 }
 
-/* libdwfl finds modules' files by the paths in the map and their separate
- * debug information the standard way (build-id and debuglink under
- * /usr/lib/debug), never through debuginfod. */
+/* Open path as the separate debug file of a module whose build-id is
+ * id[0..len): -1 unless the file carries the same build-id. */
+static int open_if_same_build_id(const char *path, const unsigned char *id, int len,
+				 char **file_name)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *elf;
+	const void *got = NULL;
+	int same;
+
+	if (fd < 0)
+		return -1;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	same = elf != NULL && dwelf_elf_gnu_build_id(elf, &got) == len &&
+	       memcmp(got, id, (size_t)len) == 0;
+	elf_end(elf);
+	if (!same || (*file_name = strdup(path)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Dwfl_Callbacks.find_debuginfo: what dwfl_standard_find_debuginfo does
+ * (build-id under /usr/lib/debug/.build-id, then the .gnu_debuglink name
+ * next to the file, in its .debug/ and under /usr/lib/debug), without its
+ * last resort, debuginfod: elfutils 0.188 loads libdebuginfod and libcurl
+ * for it even without DEBUGINFOD_URLS. */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, GElf_Addr base,
+			  const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	const unsigned char *id = NULL;
+	GElf_Addr id_vaddr;
+	int id_len = dwfl_module_build_id(mod, &id, &id_vaddr);
+	char real[PATH_MAX], path[PATH_MAX * 2];
+	char *slash;
+	int fd;
+
+	/* Without a build-id the standard search never asks debuginfod; it
+	 * also checks the debuglink CRC, which only it can do here. */
+	if (id_len <= 0)
+		return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
+						    debuglink_file, debuglink_crc,
+						    debuginfo_file_name);
+	fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+					  debuglink_crc, debuginfo_file_name);
+	if (fd >= 0 || debuglink_file == NULL || file_name == NULL ||
+	    realpath(file_name, real) == NULL)
+		return fd;
+	slash = strrchr(real, '/');
+	if (slash == NULL)
+		return -1;
+	*slash = '\0';
+	snprintf(path, sizeof(path), "%s/%s", real, debuglink_file);
+	if (strcmp(path, file_name) != 0 &&
+	    (fd = open_if_same_build_id(path, id, id_len, debuginfo_file_name)) >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/.debug/%s", real, debuglink_file);
+	if ((fd = open_if_same_build_id(path, id, id_len, debuginfo_file_name)) >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "/usr/lib/debug%s/%s", real, debuglink_file);
+	return open_if_same_build_id(path, id, id_len, debuginfo_file_name);
+}
+
+/* libdwfl finds modules' files by the paths in the map, and their
+ * separate debug information locally, never through debuginfod. */
 static const Dwfl_Callbacks callbacks = {
 	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = find_debuginfo,
 };
 
 /* The offline symbolizer for a recorded map (see symbols.h). */
@@ -719,8 +786,8 @@ int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_
 				(struct hs_unloaded){ unloaded[i].start, unloaded[i].end, path };
 		}
 	}
-	/* libdw's debuginfod client reads this when a lookup misses: without
-	 * it, no network, and libdebuginfod (curl, OpenSSL) is not loaded. */
+	/* find_debuginfo never calls debuginfod; should libdw call it some
+	 * other way, without URLs it asks no server. */
 	unsetenv("DEBUGINFOD_URLS");
 	s->dwfl = dwfl_begin(&callbacks);
 	if (s->dwfl == NULL)
