@@ -762,12 +762,73 @@ static const Dwfl_Callbacks callbacks = {
 	.find_debuginfo = find_debuginfo,
 };
 
+/* The lines of the map (text, len bytes) that belong to a loaded object,
+ * malloc'd, NUL-terminated, their length in *out_len; NULL without
+ * memory.  libdw takes every mapping of a file as part of one module
+ * spanning them all, so a plain mmap of an ELF file (a program reading a
+ * library, or its own executable) would move the module: an object is
+ * mapped from offset 0 on, so each offset-0 mapping starts a new instance
+ * of its file, and only instances with an executable mapping are kept. */
+static char *code_mappings(const char *text, size_t len, size_t *out_len)
+{
+	char *out = malloc(len + 2); /* a newline may be added, then the NUL */
+	const char *line = text, *end = text + len;
+	size_t start = 0; /* where the current instance's lines begin in out */
+	const char *inst_path = NULL;
+	size_t inst_path_len = 0;
+	int inst_exec = 0;
+
+	if (out == NULL)
+		return NULL;
+	*out_len = 0;
+	while (line < end) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		const char *next = eol != NULL ? eol + 1 : end;
+		const char *path = memchr(line, '/', (size_t)(next - line));
+		char perms[8] = "";
+		unsigned long long offset = 1;
+		size_t path_len = path != NULL ? (size_t)((eol != NULL ? eol : end) - path) : 0;
+		char head[128];
+		size_t head_len = (size_t)(next - line) < sizeof(head) - 1 ? (size_t)(next - line)
+									   : sizeof(head) - 1;
+
+		memcpy(head, line, head_len);
+		head[head_len] = '\0';
+		if (path == NULL || sscanf(head, "%*x-%*x %7s %llx", perms, &offset) != 2) {
+			line = next;
+			continue;
+		}
+		if (offset == 0 || inst_path == NULL || path_len != inst_path_len ||
+		    memcmp(path, inst_path, path_len) != 0) {
+			/* A new instance: drop the last one unless it had code. */
+			if (!inst_exec)
+				*out_len = start;
+			start = *out_len;
+			inst_path = path;
+			inst_path_len = path_len;
+			inst_exec = 0;
+		}
+		inst_exec |= strchr(perms, 'x') != NULL;
+		memcpy(out + *out_len, line, (size_t)(next - line));
+		*out_len += (size_t)(next - line);
+		if (eol == NULL)
+			out[(*out_len)++] = '\n';
+		line = next;
+	}
+	if (!inst_exec)
+		*out_len = start;
+	out[*out_len] = '\0';
+	return out;
+}
+
 /* The offline symbolizer for a recorded map (see symbols.h). */
 int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_t len,
 			 const struct hs_unloaded *unloaded, unsigned n_unloaded)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
 	FILE *maps;
+	char *code;
+	size_t code_len = 0;
 	int rc = 0;
 
 	sym->symbolize = symbolize;
@@ -798,11 +859,14 @@ int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_
 	 * that address minus its first PT_LOAD's page-aligned p_vaddr (PIE
 	 * and shared objects), or where it was linked (non-PIE). */
 	dwfl_report_begin(s->dwfl);
-	maps = len > 0 ? fmemopen((void *)maps_text, len, "r") : NULL;
-	if (len > 0 && (maps == NULL || dwfl_linux_proc_maps_report(s->dwfl, maps) != 0))
+	code = code_mappings(maps_text, len, &code_len);
+	maps = code != NULL && code_len > 0 ? fmemopen(code, code_len, "r") : NULL;
+	if (code == NULL ||
+	    (code_len > 0 && (maps == NULL || dwfl_linux_proc_maps_report(s->dwfl, maps) != 0)))
 		rc = -1;
 	if (maps != NULL)
 		fclose(maps);
+	free(code);
 	if (dwfl_report_end(s->dwfl, NULL, NULL) != 0)
 		rc = -1;
 	if (rc != 0) {
