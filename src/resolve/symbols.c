@@ -67,6 +67,7 @@ struct fn_die {
 	Dwarf_Addr lo, hi;
 	Dwarf_Die die;
 	struct inl_table *inl; /* its inlined calls, built on first use */
+	int in_type;           /* a DIE inside a structure, class or union type */
 };
 
 /* A CU's functions sorted by start, built on the first address in it:
@@ -404,7 +405,7 @@ static int inl_chain(const struct inl_table *t, Dwarf_Addr pc, Dwarf_Die *chain,
 }
 
 /* Add die's code ranges to f (memory permitting). */
-static void add_fn(struct cu_funcs *f, Dwarf_Die *die)
+static void add_fn(struct cu_funcs *f, Dwarf_Die *die, int in_type)
 {
 	Dwarf_Addr base, lo, hi;
 	ptrdiff_t off = 0;
@@ -420,13 +421,13 @@ static void add_fn(struct cu_funcs *f, Dwarf_Die *die)
 			f->fns = grown;
 			f->cap = cap;
 		}
-		f->fns[f->n++] = (struct fn_die){ lo, hi, *die, NULL };
+		f->fns[f->n++] = (struct fn_die){ lo, hi, *die, NULL, in_type };
 	}
 }
 
 /* Collect the functions with code under parent: subprograms directly or
- * in namespaces and types, as pc_chain would reach them. */
-static void collect_fns(struct cu_funcs *f, Dwarf_Die *parent)
+ * in namespaces and types; in_type says parent is (in) a type. */
+static void collect_fns(struct cu_funcs *f, Dwarf_Die *parent, int in_type)
 {
 	Dwarf_Die child;
 
@@ -435,14 +436,16 @@ static void collect_fns(struct cu_funcs *f, Dwarf_Die *parent)
 	do {
 		switch (dwarf_tag(&child)) {
 		case DW_TAG_subprogram:
-			add_fn(f, &child);
+			add_fn(f, &child, in_type);
 			break;
 		case DW_TAG_namespace:
 		case DW_TAG_module:
+			collect_fns(f, &child, in_type);
+			break;
 		case DW_TAG_class_type:
 		case DW_TAG_structure_type:
 		case DW_TAG_union_type:
-			collect_fns(f, &child);
+			collect_fns(f, &child, 1);
 			break;
 		default:
 			break;
@@ -473,7 +476,7 @@ static struct fn_die *find_fn(struct symbolizer *s, Dwarf_Die *cu, Dwarf_Addr pc
 		if (f == NULL)
 			return NULL;
 		f->cu_key = key;
-		collect_fns(f, cu);
+		collect_fns(f, cu, 0);
 		if (f->n > 1)
 			qsort(f->fns, f->n, sizeof(*f->fns), fn_by_lo);
 		f->next = s->cus[b];
@@ -540,6 +543,13 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 
 		struct fn_die *fn = cu != NULL ? find_fn(s, cu, addr - bias) : NULL;
 
+		/* Valgrind 3.19 reads no inlined calls in a function whose DIE
+		 * is inside a type (rustc's methods: RawTable<T,A>::insert);
+		 * Massif names such an address by its symbol and its innermost
+		 * line (checked with valgrind --tool=massif on rustc 1.63
+		 * binaries).  C++ methods' code DIEs are at CU level. */
+		if (fn != NULL && fn->in_type)
+			fn = NULL;
 		if (fn != NULL && fn->inl == NULL) {
 			fn->inl = calloc(1, sizeof(*fn->inl));
 			if (fn->inl != NULL)
