@@ -345,10 +345,14 @@ START_TEST(file_mapped_as_data)
 	void *copy;
 
 	ck_assert_int_ge(fd, 0);
-	/* Below the program: libdw would start the module there. */
-	copy = mmap((void *)0x200000000ul, 1 << 16, PROT_READ, MAP_PRIVATE | MAP_FIXED_NOREPLACE,
-		    fd, 0);
+	/* Below the program: libdw would start the module there.  The
+	 * first place is above ASan's shadow memory, the second below it. */
+	copy = MAP_FAILED;
+	for (int k = 0; k < 2 && copy == MAP_FAILED; k++)
+		copy = mmap((void *)(k == 0 ? 0x100080000000ul : 0x200000000ul), 1 << 16, PROT_READ,
+			    MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0);
 	ck_assert_ptr_ne(copy, MAP_FAILED);
+	ck_assert_uint_lt((uintptr_t)copy, addr);
 	close(fd);
 	read_maps();
 	ck_assert_int_eq(hs_symbols_open_maps(&s2, maps, maps_len, NULL, 0), 0);
