@@ -3,9 +3,12 @@
 Massif file exactly as Valgrind 3.19 does.
 
 For a Rust program (rustc -C opt-level=3 -g: Vec, HashMap, format!, a
-closure, a generic and a plain method, a free function) and a C++ program
-(g++ -O2 -g: member functions, a nested class, a template, std::map),
-built non-PIE so that an address is its file's virtual address:
+closure, a generic and a plain method, a free function), a C++ program
+(g++ -O2 -g: member functions, a nested class, a template, std::map) and
+a C program whose functions carry mangled names (Rust legacy with
+closures and generics, Rust v0, ".llvm.N" suffixes, C++, a name that only
+looks mangled: Valgrind's demangler against ours), built non-PIE so that
+an address is its file's virtual address:
   1. run it under valgrind --tool=massif;
   2. for every address of the program in the file, the frames Massif
      prints (inlined calls innermost first, then the function) must be
@@ -82,6 +85,31 @@ int main()
     int *p = Box::Inner::make(5000);
     double *d = mk<double>(3000);
     std::printf("%zu %p %p\n", b.v.size(), (void *)p, (void *)d);
+}
+"""
+
+
+MANGLED = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#define F(id, sym, n)                                                       \
+    __attribute__((noinline)) void *id(void) __asm__(sym);                 \
+    __attribute__((noinline)) void *id(void) { return malloc(n); }
+F(f1, "_ZN9rust_leak11create_leak17h4ad055c5697cc43cE", 1000)
+F(f2, "_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17h1234567890abcdefE", 2000)
+F(f3, "_ZN9hashbrown3raw21RawTable$LT$T$C$A$GT$14reserve_rehash17hdc088139f63ccfa2E"
+      ".llvm.2276554211", 3000)
+F(f4, "_RNvNtCs1234_3std2rt19lang_start_internal", 4000)
+F(f5, "_RNvNtCs1234_3std2rt19lang_start_internal.llvm.1234567", 5000)
+F(f6, "_RNvMNtCs1234_5alloc3vecINtB2_3VecpE7reserve", 6000)
+F(f7, "_RNCNvCs1234_9rust_leak4main0B3_", 7000)
+F(f8, "_ZNSt6vectorIiSaIiEE9push_backERKi", 8000)
+F(f9, "_Rnot_mangled", 9000)
+int main(void)
+{
+    void *p[9] = { f1(), f2(), f3(), f4(), f5(), f6(), f7(), f8(), f9() };
+    printf("%p\n", p[0]);
+    return 0;
 }
 """
 
@@ -170,10 +198,11 @@ def main():
     top = os.environ.get("top_builddir", ".")
     bench = os.path.join(top, "bench", "resolve_bench")
     valgrind = os.environ.get("VALGRIND") or shutil.which("valgrind")
-    print("1..4", flush=True)
+    print("1..6", flush=True)
     tap = Tap()
     rustc = shutil.which("rustc", path="/usr/bin") or shutil.which("rustc")
     gxx = shutil.which("g++")
+    gcc = shutil.which("gcc")
     with tempfile.TemporaryDirectory() as tmp:
         def build_rust(binary):
             src = binary + ".rs"
@@ -189,8 +218,16 @@ def main():
             subprocess.run([gxx, "-O2", "-g", "-no-pie", "-o", binary, src], check=True,
                            capture_output=True)
 
+        def build_mangled(binary):
+            src = binary + ".c"
+            with open(src, "w") as f:
+                f.write(MANGLED)
+            subprocess.run([gcc, "-O0", "-g", "-no-pie", "-o", binary, src], check=True,
+                           capture_output=True)
+
         for name, build, tool in (("rust_names", build_rust, rustc),
-                                  ("cxx_names", build_cxx, gxx)):
+                                  ("cxx_names", build_cxx, gxx),
+                                  ("mangled_names", build_mangled, gcc)):
             if not valgrind or not tool:
                 why = "no valgrind" if not valgrind else "no compiler"
                 tap.skip("%s: at least 5 program addresses" % name, why)
