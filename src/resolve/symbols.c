@@ -6,9 +6,11 @@
  * at the addresses they had there.  Names are given as Valgrind gives
  * them: the ELF symbol of the address, demangled with libiberty's
  * cplus_demangle as Valgrind 3.19 calls it, for the real function;
- * DW_AT_name for inlined callers; file names reduced to their base name;
- * "(in object)" when there is no line information.  Results are cached
- * per address.
+ * DW_AT_name for inlined callers (none for a function nested in a type,
+ * as in Valgrind); file names reduced to their base name; "(in object)"
+ * when there is no line information.  Results are cached per address;
+ * each CU's functions and each function's inlined calls are indexed once.
+ * tests/resolve/sym_oracle.py holds these rules against Valgrind.
  */
 #include "config.h"
 
@@ -536,12 +538,11 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 	if (file != NULL) {
 		Dwarf_Addr bias = 0;
 		Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+		struct fn_die *fn = cu != NULL ? find_fn(s, cu, addr - bias) : NULL;
 		Dwarf_Die chain[MAX_INLINE];
 		int depth = 0;
 		Dwarf_Files *files = NULL;
 		size_t n_files = 0;
-
-		struct fn_die *fn = cu != NULL ? find_fn(s, cu, addr - bias) : NULL;
 
 		/* Valgrind 3.19 reads no inlined calls in a function whose DIE
 		 * is inside a type (rustc's methods: RawTable<T,A>::insert);
@@ -568,8 +569,6 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 			Dwarf_Word call_file = 0, call_line = 0;
 			const char *call_src;
 
-			if (dwarf_tag(inl) != DW_TAG_inlined_subroutine)
-				break;
 			out[n++] = (struct hs_frame_text){ own_copy(s, die_name(inl)), file, line,
 							   object };
 			if (dwarf_attr_integrate(inl, DW_AT_call_file, &attr) != NULL)
