@@ -6,9 +6,11 @@
  * at the addresses they had there.  Names are given as Valgrind gives
  * them: the ELF symbol of the address, demangled with libiberty's
  * cplus_demangle as Valgrind 3.19 calls it, for the real function;
- * DW_AT_name for inlined callers; file names reduced to their base name;
- * "(in object)" when there is no line information.  Results are cached
- * per address.
+ * DW_AT_name for inlined callers (none for a function nested in a type,
+ * as in Valgrind); file names reduced to their base name; "(in object)"
+ * when there is no line information.  Results are cached per address;
+ * each CU's functions and each function's inlined calls are indexed once.
+ * tests/resolve/sym_oracle.py holds these rules against Valgrind.
  */
 #include "config.h"
 
@@ -67,6 +69,7 @@ struct fn_die {
 	Dwarf_Addr lo, hi;
 	Dwarf_Die die;
 	struct inl_table *inl; /* its inlined calls, built on first use */
+	int in_type;           /* a DIE inside a structure, class or union type */
 };
 
 /* A CU's functions sorted by start, built on the first address in it:
@@ -404,7 +407,7 @@ static int inl_chain(const struct inl_table *t, Dwarf_Addr pc, Dwarf_Die *chain,
 }
 
 /* Add die's code ranges to f (memory permitting). */
-static void add_fn(struct cu_funcs *f, Dwarf_Die *die)
+static void add_fn(struct cu_funcs *f, Dwarf_Die *die, int in_type)
 {
 	Dwarf_Addr base, lo, hi;
 	ptrdiff_t off = 0;
@@ -420,13 +423,13 @@ static void add_fn(struct cu_funcs *f, Dwarf_Die *die)
 			f->fns = grown;
 			f->cap = cap;
 		}
-		f->fns[f->n++] = (struct fn_die){ lo, hi, *die, NULL };
+		f->fns[f->n++] = (struct fn_die){ lo, hi, *die, NULL, in_type };
 	}
 }
 
 /* Collect the functions with code under parent: subprograms directly or
- * in namespaces and types, as pc_chain would reach them. */
-static void collect_fns(struct cu_funcs *f, Dwarf_Die *parent)
+ * in namespaces and types; in_type says parent is (in) a type. */
+static void collect_fns(struct cu_funcs *f, Dwarf_Die *parent, int in_type)
 {
 	Dwarf_Die child;
 
@@ -435,14 +438,16 @@ static void collect_fns(struct cu_funcs *f, Dwarf_Die *parent)
 	do {
 		switch (dwarf_tag(&child)) {
 		case DW_TAG_subprogram:
-			add_fn(f, &child);
+			add_fn(f, &child, in_type);
 			break;
 		case DW_TAG_namespace:
 		case DW_TAG_module:
+			collect_fns(f, &child, in_type);
+			break;
 		case DW_TAG_class_type:
 		case DW_TAG_structure_type:
 		case DW_TAG_union_type:
-			collect_fns(f, &child);
+			collect_fns(f, &child, 1);
 			break;
 		default:
 			break;
@@ -473,7 +478,7 @@ static struct fn_die *find_fn(struct symbolizer *s, Dwarf_Die *cu, Dwarf_Addr pc
 		if (f == NULL)
 			return NULL;
 		f->cu_key = key;
-		collect_fns(f, cu);
+		collect_fns(f, cu, 0);
 		if (f->n > 1)
 			qsort(f->fns, f->n, sizeof(*f->fns), fn_by_lo);
 		f->next = s->cus[b];
@@ -533,13 +538,19 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 	if (file != NULL) {
 		Dwarf_Addr bias = 0;
 		Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+		struct fn_die *fn = cu != NULL ? find_fn(s, cu, addr - bias) : NULL;
 		Dwarf_Die chain[MAX_INLINE];
 		int depth = 0;
 		Dwarf_Files *files = NULL;
 		size_t n_files = 0;
 
-		struct fn_die *fn = cu != NULL ? find_fn(s, cu, addr - bias) : NULL;
-
+		/* Valgrind 3.19 reads no inlined calls in a function whose DIE
+		 * is inside a type (rustc's methods: RawTable<T,A>::insert);
+		 * Massif names such an address by its symbol and its innermost
+		 * line (checked with valgrind --tool=massif on rustc 1.63
+		 * binaries).  C++ methods' code DIEs are at CU level. */
+		if (fn != NULL && fn->in_type)
+			fn = NULL;
 		if (fn != NULL && fn->inl == NULL) {
 			fn->inl = calloc(1, sizeof(*fn->inl));
 			if (fn->inl != NULL)
@@ -558,8 +569,6 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 			Dwarf_Word call_file = 0, call_line = 0;
 			const char *call_src;
 
-			if (dwarf_tag(inl) != DW_TAG_inlined_subroutine)
-				break;
 			out[n++] = (struct hs_frame_text){ own_copy(s, die_name(inl)), file, line,
 							   object };
 			if (dwarf_attr_integrate(inl, DW_AT_call_file, &attr) != NULL)
@@ -762,12 +771,73 @@ static const Dwfl_Callbacks callbacks = {
 	.find_debuginfo = find_debuginfo,
 };
 
+/* The lines of the map (text, len bytes) that belong to a loaded object,
+ * malloc'd, NUL-terminated, their length in *out_len; NULL without
+ * memory.  libdw takes every mapping of a file as part of one module
+ * spanning them all, so a plain mmap of an ELF file (a program reading a
+ * library, or its own executable) would move the module: an object is
+ * mapped from offset 0 on, so each offset-0 mapping starts a new instance
+ * of its file, and only instances with an executable mapping are kept. */
+static char *code_mappings(const char *text, size_t len, size_t *out_len)
+{
+	char *out = malloc(len + 2); /* a newline may be added, then the NUL */
+	const char *line = text, *end = text + len;
+	size_t start = 0; /* where the current instance's lines begin in out */
+	const char *inst_path = NULL;
+	size_t inst_path_len = 0;
+	int inst_exec = 0;
+
+	if (out == NULL)
+		return NULL;
+	*out_len = 0;
+	while (line < end) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		const char *next = eol != NULL ? eol + 1 : end;
+		const char *path = memchr(line, '/', (size_t)(next - line));
+		char perms[8] = "";
+		unsigned long long offset = 1;
+		size_t path_len = path != NULL ? (size_t)((eol != NULL ? eol : end) - path) : 0;
+		char head[128];
+		size_t head_len = (size_t)(next - line) < sizeof(head) - 1 ? (size_t)(next - line)
+									   : sizeof(head) - 1;
+
+		memcpy(head, line, head_len);
+		head[head_len] = '\0';
+		if (path == NULL || sscanf(head, "%*x-%*x %7s %llx", perms, &offset) != 2) {
+			line = next;
+			continue;
+		}
+		if (offset == 0 || inst_path == NULL || path_len != inst_path_len ||
+		    memcmp(path, inst_path, path_len) != 0) {
+			/* A new instance: drop the last one unless it had code. */
+			if (!inst_exec)
+				*out_len = start;
+			start = *out_len;
+			inst_path = path;
+			inst_path_len = path_len;
+			inst_exec = 0;
+		}
+		inst_exec |= strchr(perms, 'x') != NULL;
+		memcpy(out + *out_len, line, (size_t)(next - line));
+		*out_len += (size_t)(next - line);
+		if (eol == NULL)
+			out[(*out_len)++] = '\n';
+		line = next;
+	}
+	if (!inst_exec)
+		*out_len = start;
+	out[*out_len] = '\0';
+	return out;
+}
+
 /* The offline symbolizer for a recorded map (see symbols.h). */
 int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_t len,
 			 const struct hs_unloaded *unloaded, unsigned n_unloaded)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
 	FILE *maps;
+	char *code;
+	size_t code_len = 0;
 	int rc = 0;
 
 	sym->symbolize = symbolize;
@@ -798,11 +868,14 @@ int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_
 	 * that address minus its first PT_LOAD's page-aligned p_vaddr (PIE
 	 * and shared objects), or where it was linked (non-PIE). */
 	dwfl_report_begin(s->dwfl);
-	maps = len > 0 ? fmemopen((void *)maps_text, len, "r") : NULL;
-	if (len > 0 && (maps == NULL || dwfl_linux_proc_maps_report(s->dwfl, maps) != 0))
+	code = code_mappings(maps_text, len, &code_len);
+	maps = code != NULL && code_len > 0 ? fmemopen(code, code_len, "r") : NULL;
+	if (code == NULL ||
+	    (code_len > 0 && (maps == NULL || dwfl_linux_proc_maps_report(s->dwfl, maps) != 0)))
 		rc = -1;
 	if (maps != NULL)
 		fclose(maps);
+	free(code);
 	if (dwfl_report_end(s->dwfl, NULL, NULL) != 0)
 		rc = -1;
 	if (rc != 0) {

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "symbols.h"
@@ -332,6 +333,39 @@ START_TEST(map_of_another_layout)
 }
 END_TEST
 
+/* A plain mmap of this program's file (as a program reading an ELF file
+ * makes) is not taken for where the program is loaded. */
+START_TEST(file_mapped_as_data)
+{
+	struct hs_symbolizer s2;
+	struct hs_frame_text f[4];
+	unsigned line = 0;
+	uintptr_t addr = hs_test_plain_caller(&line);
+	int fd = open(self, O_RDONLY | O_CLOEXEC);
+	void *copy;
+
+	ck_assert_int_ge(fd, 0);
+	/* Below the program: libdw would start the module there.  The
+	 * first place is above ASan's shadow memory, the second below it. */
+	copy = MAP_FAILED;
+	for (int k = 0; k < 2 && copy == MAP_FAILED; k++)
+		copy = mmap((void *)(k == 0 ? 0x100080000000ul : 0x200000000ul), 1 << 16, PROT_READ,
+			    MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0);
+	ck_assert_ptr_ne(copy, MAP_FAILED);
+	ck_assert_uint_lt((uintptr_t)copy, addr);
+	close(fd);
+	read_maps();
+	ck_assert_int_eq(hs_symbols_open_maps(&s2, maps, maps_len, NULL, 0), 0);
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, addr, f, 4), 1);
+	ck_assert_str_eq(f[0].function, "hs_test_plain_caller");
+	ck_assert_uint_eq(f[0].line, line);
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, (uintptr_t)copy + 0x1000, f, 4), 1);
+	ck_assert_ptr_null(f[0].function);
+	hs_symbols_close(&s2);
+	munmap(copy, 1 << 16);
+}
+END_TEST
+
 /* Mangled names as Valgrind 3.19's massif prints them (checked against
  * `valgrind --tool=massif` on a rustc 1.63 -C opt-level=3 -g binary). */
 static const struct {
@@ -393,6 +427,7 @@ int main(void)
 	tcase_add_test(tc, unloaded_object_is_not_renamed);
 	tcase_add_test(tc, empty_map);
 	tcase_add_test(tc, map_of_another_layout);
+	tcase_add_test(tc, file_mapped_as_data);
 	tcase_add_loop_test(tc, valgrind_names, 0, (int)(sizeof(names) / sizeof(names[0])));
 	suite_add_tcase(s, tc);
 	return hs_check_run(s);
