@@ -95,6 +95,7 @@ static int (*real_execv)(const char *, char *const[]);
 static int (*real_execvp)(const char *, char *const[]);
 static int (*real_execvpe)(const char *, char *const[], char *const[]);
 static int (*real_fexecve)(int, char *const[], char *const[]);
+static size_t (*real_usable_size)(void *);
 
 static void lib_init(void);
 static void write_file(void);
@@ -371,12 +372,12 @@ HS_EXPORT void *pvalloc(size_t n)
  * would read our header as a chunk of its own). */
 HS_EXPORT size_t malloc_usable_size(void *p)
 {
-	static size_t (*real_usable_size)(void *);
-
 	if (p == NULL)
 		return 0;
 	if (hs_ownheap_owns(p))
 		return hs_ownheap_usable_size(p);
+	/* Resolved at start-up (dlsym here could run inside a loader lock);
+	 * only a call before that resolves it here. */
 	if (HS_UNLIKELY(real_usable_size == NULL)) {
 		tl_guard++;
 		real_usable_size = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
@@ -540,6 +541,7 @@ static void resolve_reals(void)
 	real_execvpe =
 		(int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execvpe");
 	real_fexecve = (int (*)(int, char *const[], char *const[]))dlsym(RTLD_NEXT, "fexecve");
+	real_usable_size = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
 	atomic_thread_fence(memory_order_release);
 	real_sigaction = (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(
 		RTLD_NEXT, "sigaction");
@@ -1009,7 +1011,6 @@ static void lib_init(void)
 		tl_guard--;
 		return;
 	}
-	pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child);
 	install_signal_handlers();
 	atomic_store_explicit(&g_state, ST_READY, memory_order_release);
 	tl_guard--;
@@ -1020,4 +1021,11 @@ __attribute__((constructor)) static void lib_ctor(void)
 {
 	if (atomic_load(&g_state) == ST_NEW)
 		lib_init();
+	/* Not in lib_init: a start inside malloc may be inside
+	 * __register_atfork, which allocates holding the lock this takes. */
+	if (atomic_load(&g_state) == ST_READY) {
+		tl_guard++;
+		pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child);
+		tl_guard--;
+	}
 }

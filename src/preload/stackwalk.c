@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "stackbounds.h"
 #include "stackwalk.h"
 
 #if defined(__x86_64__)
@@ -143,6 +144,7 @@ int hs_stackwalk_init(void)
 {
 	if (pthread_key_create(&g_key, release_cache) != 0)
 		return -1;
+	hs_stackbounds_init();
 	g_ready = 1;
 	return 0;
 }
@@ -168,38 +170,32 @@ static void clear_rules(struct walk_cache *c)
 	memset(c->sets, 0, sizeof(c->sets));
 }
 
-/* This thread's cache, created on first use with the stack's top. */
-static struct walk_cache *get_cache(void)
+/* This thread's cache, created on first use with the bounds of the stack
+ * holding sp.  This runs on the thread's first allocation, which may be
+ * inside any libc function (pthread_getattr_np allocates holding the
+ * thread's lock): mmap and stackbounds.c's raw system calls only. */
+static struct walk_cache *get_cache(uintptr_t sp)
 {
 	struct walk_cache *c = tl_cache;
-	pthread_attr_t attr;
-	void *stack_lo;
-	size_t stack_size;
+	uintptr_t lo, hi;
 
 	if (c != NULL)
 		return c;
 	if (!g_ready)
 		return NULL;
+	/* The stack's bounds make every read safe; without them, no walk. */
+	if (hs_stackbounds_find(sp, &lo, &hi) != 0)
+		return NULL;
 	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (c == MAP_FAILED)
 		return NULL;
-	/* The stack's bounds make every read safe; without them, no walk. */
-	if (pthread_getattr_np(pthread_self(), &attr) != 0) {
-		munmap(c, sizeof(*c));
-		return NULL;
-	}
-	if (pthread_attr_getstack(&attr, &stack_lo, &stack_size) != 0)
-		stack_size = 0;
-	pthread_attr_destroy(&attr);
-	if (stack_size == 0) {
-		munmap(c, sizeof(*c));
-		return NULL;
-	}
 	clear_rules(c);
 	memo_forget(c);
-	c->stack_lo = (uintptr_t)stack_lo;
-	c->stack_hi = (uintptr_t)stack_lo + stack_size;
+	c->stack_lo = lo;
+	c->stack_hi = hi;
 	c->generation = atomic_load(&g_generation);
+	/* No lock; a key past glibc's first 32 callocs its second-level
+	 * block, which the caller's guard sends to the own heap. */
 	pthread_setspecific(g_key, c);
 	tl_cache = c;
 	return c;
@@ -694,7 +690,7 @@ __attribute__((visibility("hidden"))) int hs_stackwalk_from(uintptr_t *frames, u
 							    uintptr_t entry_sp, uintptr_t rbp);
 int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintptr_t rbp)
 {
-	struct walk_cache *c = get_cache();
+	struct walk_cache *c = get_cache(entry_sp);
 	const struct memo_frame *lk, *lk_end;
 	struct walk_memo *next;
 	struct memo_frame *m;
