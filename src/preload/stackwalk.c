@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "debugframe.h"
 #include "stackbounds.h"
 #include "stackwalk.h"
 
@@ -152,6 +153,7 @@ int hs_stackwalk_init(void)
 /* Make every thread drop its cached rules on its next walk. */
 void hs_stackwalk_invalidate(void)
 {
+	hs_debugframe_forget(); /* before the caches can look up again */
 	atomic_fetch_add(&g_generation, 1);
 }
 
@@ -496,34 +498,29 @@ static int run_cfa(struct reader *r, struct cfa_state *s, const struct cfa_state
 	return r->bad ? -1 : 0;
 }
 
-/* Compute the rule for pc from its object's .eh_frame_hdr / .eh_frame. */
-static void compute_rule(uintptr_t pc, struct rule *out)
+/* The .eh_frame FDE whose table entry is the last at or below pc (it may
+ * not cover pc: rule_from_fde checks).  Returns 0, -1 (unsupported), or
+ * -2 (no .eh_frame entry at all: try .debug_frame). */
+static int find_eh_fde(uintptr_t pc, const struct dl_find_object *fo, struct hs_fde *out)
 {
-	struct dl_find_object fo;
 	struct reader r;
-	const uint8_t *hdr, *table, *fde, *cie, *fde_end, *cie_end;
+	const uint8_t *hdr, *table, *fde, *cie;
 	uint64_t count, lo, hi;
-	uint8_t fde_enc = DW_EH_PE_absptr;
-	uint64_t code_align, ra_reg;
-	int64_t data_align;
-	int has_z = 0;
-	struct cfa_state init, state;
 
-	out->kind = RULE_GIVE_UP;
-	if (_dl_find_object((void *)pc, &fo) != 0 || fo.dlfo_eh_frame == NULL)
-		return;
-	hdr = fo.dlfo_eh_frame;
+	if (fo->dlfo_eh_frame == NULL)
+		return -2;
+	hdr = fo->dlfo_eh_frame;
 	/* version 1, datarel sdata4 binary search table (what ld writes). */
 	if (hdr[0] != 1 || hdr[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4))
-		return;
+		return -1;
 	r = (struct reader){ hdr + 4, hdr + 4 + 16, 0 };
 	rd_encoded(&r, hdr[1]); /* eh_frame_ptr */
 	if (hdr[2] != DW_EH_PE_udata4 || r.bad)
-		return;
+		return -1;
 	count = rd_fixed(&r, 4);
 	table = r.p;
 	if (count == 0)
-		return;
+		return -2;
 	/* The last entry whose start <= pc. */
 	lo = 0;
 	hi = count;
@@ -541,7 +538,7 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 		memcpy(&start, table + lo * 8, 4);
 		memcpy(&fde_rel, table + lo * 8 + 4, 4);
 		if ((uintptr_t)(hdr + start) > pc)
-			return;
+			return -2;
 		fde = hdr + fde_rel;
 	}
 	/* The FDE and its CIE (32-bit lengths only). */
@@ -549,31 +546,48 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 		uint32_t len, cie_off, cie_len, cie_id;
 		memcpy(&len, fde, 4);
 		if (len == 0 || len == 0xffffffffu)
-			return;
-		fde_end = fde + 4 + len;
+			return -1;
 		memcpy(&cie_off, fde + 4, 4);
 		cie = fde + 4 - cie_off;
 		memcpy(&cie_len, cie, 4);
 		memcpy(&cie_id, cie + 4, 4);
 		if (cie_len == 0 || cie_len == 0xffffffffu || cie_id != 0)
-			return;
-		cie_end = cie + 4 + cie_len;
+			return -1;
+		*out = (struct hs_fde){ cie, cie + 4 + cie_len, fde, fde + 4 + len, 0, 0 };
 	}
-	r = (struct reader){ cie + 8, cie_end, 0 };
+	return 0;
+}
+
+/* The rule for pc from one FDE and its CIE (.eh_frame or .debug_frame).
+ * Returns 0 (out set; RULE_GIVE_UP for an unsupported frame), or -2 when
+ * the FDE does not cover pc. */
+static int rule_from_fde(uintptr_t pc, const struct hs_fde *f, struct rule *out)
+{
+	struct reader r;
+	uint8_t fde_enc = DW_EH_PE_absptr;
+	uint64_t code_align, ra_reg;
+	int64_t data_align;
+	int has_z = 0;
+	struct cfa_state init, state;
+
+	r = (struct reader){ f->cie + 8, f->cie_end, 0 };
 	{
 		uint8_t version = rd_u8(&r);
 		const char *aug = (const char *)r.p;
-		size_t aug_len = strnlen(aug, (size_t)(cie_end - r.p));
+		size_t aug_len = strnlen(aug, (size_t)(f->cie_end - r.p));
 
-		if (version != 1 && version != 3)
-			return;
+		if (version != 1 && version != 3 && !(f->debug && version == 4))
+			return 0;
 		r.p += aug_len + 1;
+		/* DWARF 4's .debug_frame: address and segment sizes. */
+		if (version == 4 && (rd_u8(&r) != 8 || rd_u8(&r) != 0))
+			return 0;
 		code_align = rd_uleb(&r);
 		data_align = rd_sleb(&r);
 		ra_reg = version == 1 ? rd_u8(&r) : rd_uleb(&r);
 		if (ra_reg != REG_RA || r.bad)
-			return;
-		if (aug[0] == 'z') {
+			return 0;
+		if (aug[0] == 'z' && !f->debug) {
 			uint64_t len = rd_uleb(&r);
 			const uint8_t *data_end = r.p + len;
 			has_z = 1;
@@ -587,44 +601,49 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 					/* Skip the personality pointer whatever it is relative to. */
 					rd_encoded(&r, (uint8_t)(penc & 0x0f));
 				} else {
-					return; /* 'S' (signal frame) and unknown: give up */
+					return 0; /* 'S' (signal frame) and unknown: give up */
 				}
 			}
-			if (r.bad || data_end > cie_end)
-				return;
+			if (r.bad || data_end > f->cie_end)
+				return 0;
 			r.p = data_end;
 		} else if (aug[0] != '\0') {
-			return;
+			return 0;
 		}
 		init = (struct cfa_state){ REG_RSP, 8, 0, 0, 1, -8 };
 		if (run_cfa(&r, &init, NULL, 0, 0, code_align, data_align) != 0)
-			return;
+			return 0;
 	}
-	r = (struct reader){ fde + 8, fde_end, 0 };
+	r = (struct reader){ f->fde + 8, f->fde_end, 0 };
 	{
-		uintptr_t pc_begin = rd_encoded(&r, fde_enc);
-		uintptr_t pc_range = rd_encoded(&r, (uint8_t)(fde_enc & 0x0f));
+		/* .debug_frame: link-time addresses, 8 bytes each. */
+		uintptr_t pc_begin =
+			f->debug ? (uintptr_t)rd_fixed(&r, 8) + f->bias : rd_encoded(&r, fde_enc);
+		uintptr_t pc_range = f->debug ? (uintptr_t)rd_fixed(&r, 8)
+					      : rd_encoded(&r, (uint8_t)(fde_enc & 0x0f));
 
-		if (r.bad || pc < pc_begin || pc >= pc_begin + pc_range)
-			return;
+		if (r.bad)
+			return 0;
+		if (pc < pc_begin || pc >= pc_begin + pc_range)
+			return -2;
 		if (has_z) {
 			uint64_t len = rd_uleb(&r);
 			if ((uint64_t)(r.end - r.p) < len)
-				return;
+				return 0;
 			r.p += len;
 		}
 		state = init;
 		if (run_cfa(&r, &state, &init, pc_begin, pc, code_align, data_align) != 0)
-			return;
+			return 0;
 	}
 	if (state.ra_how == 2) {
 		out->kind = RULE_LAST;
-		return;
+		return 0;
 	}
 	if (state.ra_how != 1 || state.ra_off != -8 || state.rbp_how < 0 ||
 	    (state.cfa_reg != REG_RSP && state.cfa_reg != REG_RBP) || state.cfa_off < 8 ||
 	    state.cfa_off > INT32_MAX || state.rbp_off < INT16_MIN || state.rbp_off > 0)
-		return;
+		return 0;
 	out->cfa_off = (int32_t)state.cfa_off;
 	out->rbp_off = (int16_t)state.rbp_off;
 	out->kind = RULE_GENERAL | (state.cfa_reg == REG_RBP ? RULE_CFA_RBP : 0) |
@@ -632,6 +651,25 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 	if (out->kind == (RULE_CFA_RBP | RULE_RBP_SAVED) && out->cfa_off == 16 &&
 	    out->rbp_off == -16)
 		out->kind = RULE_FP;
+	return 0;
+}
+
+/* Compute the rule for pc from its object's .eh_frame (found through
+ * .eh_frame_hdr), else from its file's .debug_frame (debugframe.h), as
+ * Massif does for code built without unwind tables. */
+static void compute_rule(uintptr_t pc, struct rule *out)
+{
+	struct dl_find_object fo;
+	struct hs_fde f;
+	int rc = -2;
+
+	out->kind = RULE_GIVE_UP;
+	if (_dl_find_object((void *)pc, &fo) != 0)
+		return;
+	if (find_eh_fde(pc, &fo, &f) == 0)
+		rc = rule_from_fde(pc, &f, out);
+	if (rc == -2 && hs_debugframe_find(pc, &fo, &f) == 0)
+		rule_from_fde(pc, &f, out);
 }
 
 /* A miss: compute ra's rule into a free way of set, or else into the
