@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "inspect.h"
 #include "options.h"
 #include "outfile.h"
 #include "resolve.h"
@@ -380,6 +381,9 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* A program the loader will not preload us into runs all the same. */
+	if (hs_inspect_program(argv[i], err, sizeof(err)))
+		fprintf(stderr, "heapsnap: %s\n", err);
 	if (locate(".libs/", HS_PKGLIBDIR, "libheapsnap.so", R_OK, lib, sizeof(lib)) != 0) {
 		fprintf(stderr,
 			"heapsnap: cannot find libheapsnap.so (looked next to heapsnap and in %s)\n",

@@ -268,18 +268,21 @@ HS_EXPORT void *pvalloc(size_t n)
  * would read our header as a chunk of its own). */
 HS_EXPORT size_t malloc_usable_size(void *p)
 {
-	static size_t (*real_usable_size)(void *);
+	size_t (*real)(void *) = hs_real_usable_size;
 
 	if (p == NULL)
 		return 0;
 	if (hs_ownheap_owns(p))
 		return hs_ownheap_usable_size(p);
-	if (HS_UNLIKELY(real_usable_size == NULL)) {
+	/* Resolved at start-up (dlsym here could run inside a loader lock);
+	 * only a call before that resolves it here. */
+	if (HS_UNLIKELY(real == NULL)) {
 		hs_tl_guard++;
-		real_usable_size = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
+		real = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
 		hs_tl_guard--;
-		if (real_usable_size == NULL)
+		if (real == NULL)
 			return 0;
+		hs_real_usable_size = real;
 	}
-	return real_usable_size(p);
+	return real(p);
 }

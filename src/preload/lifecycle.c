@@ -55,6 +55,7 @@
 extern void __libc_free(void *p);
 
 atomic_int hs_preload_state = HS_ST_NEW;
+size_t (*hs_real_usable_size)(void *);
 static pid_t g_pid; /* our pid: a vfork child (same memory) must not end our record */
 unsigned hs_preload_max_frames;
 
@@ -731,6 +732,7 @@ static void resolve_reals(void)
 		(int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execvpe");
 	real_fexecve = (int (*)(int, char *const[], char *const[]))dlsym(RTLD_NEXT, "fexecve");
 	real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
+	hs_real_usable_size = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
 	atomic_thread_fence(memory_order_release);
 	real_sigaction = (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(
 		RTLD_NEXT, "sigaction");
@@ -1255,13 +1257,11 @@ void hs_preload_start(void)
 		hs_tl_guard--;
 		return;
 	}
-	find_launcher();
 	if (begin_record() != 0) {
 		atomic_store(&hs_preload_state, HS_ST_OFF);
 		hs_tl_guard--;
 		return;
 	}
-	pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child);
 	install_signal_handlers();
 	atomic_store_explicit(&hs_preload_state, HS_ST_READY, memory_order_release);
 	hs_tl_guard--;
@@ -1272,4 +1272,13 @@ __attribute__((constructor)) static void lib_ctor(void)
 {
 	if (atomic_load(&hs_preload_state) == HS_ST_NEW)
 		hs_preload_start();
+	/* Not in hs_preload_start: a start inside malloc may be inside
+	 * __register_atfork, which allocates holding the lock pthread_atfork
+	 * takes, or inside the loader, whose lock dladdr takes. */
+	if (atomic_load(&hs_preload_state) == HS_ST_READY) {
+		hs_tl_guard++;
+		pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child);
+		find_launcher();
+		hs_tl_guard--;
+	}
 }

@@ -9,6 +9,7 @@
 #define HS_LIFECYCLE_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 #define HS_EXPORT __attribute__((visibility("default")))
 #define HS_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -23,6 +24,9 @@ extern atomic_int hs_preload_state;
 
 /* Frames captured per allocation: --depth + 50, at most HS_MAX_FRAMES. */
 extern unsigned hs_preload_max_frames;
+
+/* glibc's malloc_usable_size, resolved at start-up by lifecycle.c. */
+extern size_t (*hs_real_usable_size)(void *);
 
 /* Start recording: once, from the constructor or the first heap call. */
 void hs_preload_start(void);

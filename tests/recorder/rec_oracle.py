@@ -41,6 +41,8 @@ PROGRAMS = [("rec_straight", "exact"), ("rec_realloc", "exact"),
             ("rec_calloc", "exact"), ("rec_memalign", "heap"),
             ("rec_chain", "exact"), ("rec_recurse", "exact"),
             ("rec_staircase", "exact"), ("rec_cxx", "exact"),
+            # Callers found through .debug_frame only, as Massif does.
+            ("rec_debugframe", "exact"),
             # Massif's options, each against Massif with the same option.
             ("rec_chain --depth=2", "exact"),
             ("rec_chain --alloc-fn=inner --peak-inaccuracy=0", "exact"),
