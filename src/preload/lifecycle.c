@@ -1095,6 +1095,7 @@ static void on_fork_child(void)
 		syscall(SYS_close, g_raw_fd);
 	g_raw_fd = -1;
 	atomic_store(&g_ended, 0);
+	atomic_flag_clear(&g_maps_busy); /* its reader, if any, was another thread */
 	if (atomic_load(&hs_preload_state) == HS_ST_READY &&
 	    (hs_outfile_child_pattern(g_pattern, sizeof(g_pattern)) != 0 || begin_record() != 0))
 		atomic_store(&hs_preload_state, HS_ST_OFF); /* no record of its own */
