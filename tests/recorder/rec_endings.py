@@ -21,8 +21,9 @@ be written: a full filesystem
 output path: the program is never blocked, its status and stdout are
 intact, no truncated file is left, and one line says why.  Then
 multiprocessing.Pool(fork).terminate(): every worker's file is complete.
-Last, the plain-LD_PRELOAD run (no launcher): the detached resolver
-writes the file (polled for), and ms_print accepts it.
+Then the plain-LD_PRELOAD run (no launcher): the detached resolver
+writes the file (polled for), and ms_print accepts it.  Last, a dlopen
+found through its caller's RUNPATH still works (dlopen is not wrapped).
 """
 
 import os
@@ -130,7 +131,7 @@ def main():
     if rm.tool_missing(PROG) or rm.tool_missing(P["launcher"]):
         print("1..0 # SKIP rec_ending or heapsnap not built")
         return
-    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 2 + 2 + 4 + 4 + 3)
+    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1)
     d = tempfile.mkdtemp(prefix="rec_endings.")
     out = os.path.join(d, "m.out")
     try:
@@ -210,6 +211,7 @@ def main():
         fifo_at_output(tap, d)
         pool_terminate(tap, d)
         plain_preload(tap, d)
+        dlopen_runpath(tap, d)
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
@@ -349,6 +351,68 @@ def plain_preload(tap, d):
         tap.ok(ok, "plain LD_PRELOAD: ms_print accepts it", e.decode(errors="replace"))
     else:
         tap.skip("plain LD_PRELOAD: ms_print accepts it", "no file")
+
+
+def dlopen_runpath(tap, d):
+    """dlopen("libb.so") found through the caller's RUNPATH ($ORIGIN/sub)
+    works under heapsnap: dlopen is not wrapped (glibc looks at its caller),
+    and the module is still named, from the map at the end."""
+    fresh(d)
+    cc = os.environ.get("CC", "cc")
+    os.mkdir(os.path.join(d, "sub"))
+    with open(os.path.join(d, "b.c"), "w") as f:
+        f.write("#include <stdlib.h>\nvoid *b_alloc(void) { return malloc(3000); }\n")
+    with open(os.path.join(d, "main.c"), "w") as f:
+        f.write("#include <dlfcn.h>\n#include <stdio.h>\n"
+                "int main(void) { void *h = dlopen(\"libb.so\", RTLD_NOW);\n"
+                "  if (!h) { puts(dlerror()); return 1; }\n"
+                "  void *(*f)(void) = (void *(*)(void))dlsym(h, \"b_alloc\");\n"
+                "  volatile void *p = f(); (void)p; puts(\"found\"); return 0; }\n")
+    a = subprocess.run([cc, "-shared", "-fPIC", "-g", "-o", os.path.join(d, "sub", "libb.so"),
+                        os.path.join(d, "b.c")], stderr=subprocess.PIPE)
+    b = subprocess.run([cc, "-g", "-o", os.path.join(d, "main"), os.path.join(d, "main.c"),
+                        "-Wl,--enable-new-dtags,-rpath,$ORIGIN/sub", "-ldl"],
+                       stderr=subprocess.PIPE)
+    if a.returncode != 0 or b.returncode != 0:
+        tap.skip("dlopen through the caller's RUNPATH", "cannot build: %s" % (a.stderr + b.stderr))
+        return
+    out = os.path.join(d, "dl.out")
+    r = run(launcher(out, [os.path.join(d, "main")]), d)
+    found = r.returncode == 0 and r.stdout == b"found\n" and os.path.exists(out)
+    named = found and "b_alloc" in open(out, errors="replace").read()
+    tap.ok(named, "dlopen through the caller's RUNPATH works, its module named",
+           "%d %r %s" % (r.returncode, r.stdout, r.stderr.decode(errors="replace")))
+
+
+def dlopen_runpath(tap, d):
+    """dlopen("libb.so") found through the caller's RUNPATH ($ORIGIN/sub)
+    works under heapsnap: dlopen is not wrapped (glibc looks at its caller),
+    and the module is still named, from the map at the end."""
+    fresh(d)
+    cc = os.environ.get("CC", "cc")
+    os.mkdir(os.path.join(d, "sub"))
+    with open(os.path.join(d, "b.c"), "w") as f:
+        f.write("#include <stdlib.h>\nvoid *b_alloc(void) { return malloc(3000); }\n")
+    with open(os.path.join(d, "main.c"), "w") as f:
+        f.write("#include <dlfcn.h>\n#include <stdio.h>\n"
+                "int main(void) { void *h = dlopen(\"libb.so\", RTLD_NOW);\n"
+                "  if (!h) { puts(dlerror()); return 1; }\n"
+                "  void *(*f)(void) = (void *(*)(void))dlsym(h, \"b_alloc\");\n"
+                "  volatile void *p = f(); (void)p; puts(\"found\"); return 0; }\n")
+    a = subprocess.run([cc, "-shared", "-fPIC", "-g", "-o", os.path.join(d, "sub", "libb.so"),
+                        os.path.join(d, "b.c")], stderr=subprocess.PIPE)
+    b = subprocess.run([cc, "-g", "-o", os.path.join(d, "main"), os.path.join(d, "main.c"),
+                        "-Wl,--enable-new-dtags,-rpath,$ORIGIN/sub", "-ldl"],
+                       stderr=subprocess.PIPE)
+    if a.returncode != 0 or b.returncode != 0:
+        tap.skip("dlopen through the caller's RUNPATH", "cannot build: %s" % (a.stderr + b.stderr))
+        return
+    out = os.path.join(d, "dl.out")
+    r = run(launcher(out, [os.path.join(d, "main")]), d)
+    found = r.returncode == 0 and r.stdout == b"found\n" and os.path.exists(out)
+    named = found and "b_alloc" in open(out, errors="replace").read()
+    tap.ok(named, "dlopen through the caller's RUNPATH works, its module named",
+           "%d %r %s" % (r.returncode, r.stdout, r.stderr.decode(errors="replace")))
 
 
 if __name__ == "__main__":
