@@ -634,6 +634,8 @@ static const int g_fatal_signals[] = {
 };
 #define N_FATAL (sizeof(g_fatal_signals) / sizeof(g_fatal_signals[0]))
 static atomic_int g_sig_ours[NSIG]; /* our handler is installed for that signal */
+static int g_sig_flags[NSIG];       /* the flags the program gave with SIG_DFL */
+#define HS_SA_RESTORER 0x04000000   /* the kernel's SA_RESTORER, which glibc sets */
 
 static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
 static sighandler_t (*real_signal)(int, sighandler_t);
@@ -712,6 +714,9 @@ static void take_signal(int sig, const struct sigaction *like)
 	} else {
 		sigemptyset(&sa.sa_mask);
 	}
+	/* What reading it back shows natively: none at start-up, else the
+	 * program's flags with the restorer glibc adds. */
+	g_sig_flags[sig] = like != NULL ? like->sa_flags | HS_SA_RESTORER : 0;
 	sa.sa_flags |= SA_SIGINFO | SA_ONSTACK;
 	sa.sa_sigaction = on_fatal_signal;
 	if (real_sigaction(sig, &sa, NULL) == 0)
@@ -773,7 +778,7 @@ HS_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 	if (rc == 0 && old != NULL && ours && (old->sa_flags & SA_SIGINFO) &&
 	    old->sa_sigaction == on_fatal_signal) {
 		old->sa_handler = SIG_DFL;
-		old->sa_flags &= ~(SA_SIGINFO | SA_ONSTACK);
+		old->sa_flags = g_sig_flags[sig];
 	}
 	return rc;
 }
