@@ -62,7 +62,7 @@ def main():
                 run, N_THREADS, ALLOCS, want)
             try:
                 r = rm.run_heapsnap([exe, str(N_THREADS), str(ALLOCS)], out,
-                                    timeout=TIMEOUT_S)
+                                    ["--final-snapshot=yes"], timeout=TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 tap.ok(False, what, "timed out after %d s: deadlock?" % TIMEOUT_S)
                 keep = True
