@@ -31,7 +31,6 @@ def main():
     d = tempfile.mkdtemp(prefix="rec_example.")
     try:
         out = os.path.join(d, "leaky.massif.out")
-        # --final-snapshot=yes: the check reads the heap at exit (issue 14).
         r = rm.run_heapsnap([exe], out, ["--time-unit=B", "--final-snapshot=yes"])
         if r.returncode != 0 or not os.path.exists(out):
             for _ in range(3):

@@ -203,8 +203,7 @@ def main():
         for name, argv, opts, expect in cases:
             try:
                 r_native, native_files = run_in(d, argv)
-                # The checks read the final tree: ask for the final snapshot
-                # Massif does not take (issue 14).
+                # The checks read the state at the end: the final snapshot.
                 r_hs, files = run_in(d, [paths["launcher"], "--final-snapshot=yes"] + opts + argv)
             except subprocess.TimeoutExpired as e:
                 tap.ok(False, "%s: exit status as native" % name, "timed out: %s" % e)
