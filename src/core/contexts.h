@@ -25,6 +25,10 @@
 
 #include "arena.h"
 
+/* Most frames a context keeps (the preload layer captures at most this
+ * many per allocation): Massif's largest depth + 50, rounded up. */
+#define HS_MAX_FRAMES 256
+
 #define HS_CTX_NONE UINT32_MAX
 #define HS_CTX_CHUNK_SHIFT 12
 #define HS_CTX_DIR_SIZE 8192    /* chunks of 4096: at most 32 Mi contexts */

@@ -1,9 +1,10 @@
-/* log: where heapsnap's own messages go.
+/* log: heapsnap's one way to say something, and where it goes.
  *
  * Owns one descriptor: stderr by default, or what --log-fd or --log-file
- * (Valgrind's options) chose.  The recorder and the preload layer write
- * their rare messages ("recording stopped", a bad HEAPSNAP_OPTIONS) with
- * write(2) to it, so it is safe anywhere, signal handlers included.
+ * (Valgrind's options) chose.  The core runs inside malloc and in signal
+ * handlers, so messages never go through stdio: the parts are joined in a
+ * stack buffer and written with write(2) in one call, so lines from several
+ * processes do not mix.
  */
 #ifndef HS_LOG_H
 #define HS_LOG_H
@@ -13,5 +14,10 @@ int hs_log_fd(void);
 
 /* Send later messages to fd (negative: back to stderr). */
 void hs_log_set_fd(int fd);
+
+/* Write "heapsnap: " + the parts (a NULL-terminated list) + "\n" to the
+ * log descriptor.  Takes no lock and allocates nothing; errors are
+ * ignored.  A line longer than 1 KiB is cut. */
+void hs_log(const char *part, ...) __attribute__((sentinel));
 
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "recorder.h"
+#include "contexts.h"
 #include "xtree.h"
 
 #define HS_OUT_BUF_BYTES 65536

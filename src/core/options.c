@@ -366,6 +366,10 @@ int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, si
 	} else if (find_ignored(ignored_malloc, N_OF(ignored_malloc), arg, &note)) {
 		if (note != NULL)
 			add_note(opts, arg, note);
+	} else if ((v = option_value(arg, "--final-snapshot")) != NULL) {
+		/* Massif takes no snapshot at exit; the leak analysis wants one. */
+		range = "yes or no";
+		bad = parse_bool(v, &opts->final_snapshot);
 	} else {
 		snprintf(err, err_len, "unknown option '%s'", arg);
 		return -1;

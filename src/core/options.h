@@ -43,6 +43,8 @@ struct hs_options {
 	int verbosity;              /* Valgrind's: 0 with -q, 1 by default, +1 per -v */
 	int log_fd;                 /* --log-fd: where heapsnap's messages go; -1 = stderr */
 	char log_file[HS_PATH_MAX]; /* --log-file pattern (%p, %q{VAR}); "" = none */
+	bool final_snapshot;        /* --final-snapshot: a detailed snapshot at the end; default
+				     * no, so the series is exactly Massif's */
 	char desc[HS_DESC_MAX];     /* Massif's options as given, each preceded by a space: desc: */
 	char notes[HS_NOTES_MAX];   /* one line per option accepted but ignored, for the user */
 };

@@ -13,32 +13,35 @@
  * instructions are full barriers that stop the table's cache misses from
  * overlapping the program's own work.  Reentry from a signal handler is
  * excluded by the caller's guard, not by the lock.
- * The file is written after the lock is released, once recording is off,
- * because naming frames calls into libdw, which allocates.
+ * The program writes no Massif file: it appends a raw record (journal.h)
+ * at every snapshot, and a separate process names the frames and writes
+ * the file (src/resolve/), so nothing here ever loads libdw.
  */
 #include "recorder.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arena.h"
 #include "blocks.h"
 #include "clock.h"
 #include "contexts.h"
-#include "filter.h"
+#include "journal.h"
 #include "log.h"
-#include "massif_out.h"
 #include "snapshot.h"
 #include "threadlog.h"
 
 enum rec_state {
 	REC_OFF,     /* not initialised */
 	REC_ON,      /* recording */
-	REC_STOPPED, /* gave up: the file is still written at finish */
-	REC_DONE,    /* finished: the file was written */
+	REC_STOPPED, /* gave up: the record still gets its end */
+	REC_DONE,    /* ended: the END record was written */
 };
 
 /* A block between hs_rec_realloc_begin and _end: out of the table, so the
@@ -74,6 +77,7 @@ static struct {
 	struct hs_arena arena;
 	struct pending *free_pending;
 	struct hs_contexts ctxs;
+	struct hs_journal journal;
 	char stop_reason[HS_REASON_MAX];
 } rec = { .lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP };
 
@@ -136,19 +140,10 @@ static uint64_t slop_of(size_t req_bytes)
 	return slop <= HS_SLOP_MAX ? slop : 0;
 }
 
-static void say(const char *s)
-{
-	size_t n = strlen(s);
-	while (n > 0) {
-		ssize_t k = write(hs_log_fd(), s, n);
-		if (k <= 0)
-			return;
-		s += k;
-		n -= (size_t)k;
-	}
-}
+static void journal_flush(void);
 
-/* Stop recording for good, saying why once; lock held. */
+/* Stop recording for good, saying why once (on stderr and in the raw
+ * record); lock held. */
 static void give_up_locked(const char *reason)
 {
 	if (atomic_load(&rec.state) != REC_ON)
@@ -159,9 +154,64 @@ static void give_up_locked(const char *reason)
 		n = HS_REASON_MAX - 1;
 	memcpy(rec.stop_reason, reason, n);
 	rec.stop_reason[n] = '\0';
-	say("heapsnap: ");
-	say(rec.stop_reason);
-	say(", recording stopped\n");
+	hs_log(rec.stop_reason, ", recording stopped", NULL);
+	hs_journal_stop(&rec.journal, rec.stop_reason);
+	journal_flush();
+}
+
+/* Words for the errors a write to a file may meet (no strerror: it may
+ * take the locale's lock). */
+static const char *write_error_text(int e)
+{
+	switch (e) {
+	case ENOSPC:
+		return "no space left on device";
+	case EDQUOT:
+		return "disk quota exceeded";
+	case EFBIG:
+		return "file too large";
+	case EIO:
+		return "input/output error";
+	case EBADF:
+		return "bad file descriptor";
+	case EPIPE:
+		return "broken pipe";
+	case ENOMEM:
+		return "out of memory";
+	default:
+		return "write error";
+	}
+}
+
+/* Write the journal's pending records; a failed write stops recording
+ * (the program runs on, the record stays a valid prefix); lock held. */
+static void journal_flush(void)
+{
+	if (hs_journal_flush(&rec.journal) == 0)
+		return;
+	char reason[HS_REASON_MAX] = "cannot write the raw record: ";
+	size_t n = strlen(reason);
+	const char *why = write_error_text(rec.journal.error);
+	size_t k = strlen(why);
+	if (k > sizeof reason - 1 - n)
+		k = sizeof reason - 1 - n;
+	memcpy(reason + n, why, k);
+	reason[n + k] = '\0';
+	give_up_locked(reason);
+}
+
+/* A snapshot was just taken (the table's last): into the raw record with
+ * the contexts it may count, then the table's new composition if the
+ * take demoted a peak or culled; lock held. */
+static void journal_taken(void)
+{
+	if (!hs_journal_on(&rec.journal))
+		return;
+	hs_journal_contexts(&rec.journal, &rec.ctxs);
+	hs_journal_snapshot(&rec.journal, &rec.snaps.table[rec.snaps.count - 1]);
+	if (rec.snaps.reshaped)
+		hs_journal_table(&rec.journal, &rec.snaps);
+	journal_flush();
 }
 
 static int64_t now(void)
@@ -175,8 +225,11 @@ static void normal_attempt(void)
 	 * the cheap clock bound before reading the precise clock. */
 	if (hs_snapshots_skip(&rec.snaps, hs_clock_upper_bound(&rec.clock)))
 		return;
+	uint64_t taken = rec.snaps.n_taken;
 	if (hs_snapshots_normal(&rec.snaps, now(), rec.heap_bytes, rec.extra_bytes, &rec.ctxs) != 0)
 		give_up_locked("out of memory");
+	else if (rec.snaps.n_taken != taken)
+		journal_taken();
 	/* Not due yet, or just taken: the next one is that far off. */
 	hs_clock_hold(&rec.clock, rec.snaps.next_allowed_time);
 }
@@ -187,6 +240,8 @@ static void peak_attempt(void)
 		return; /* the usual case: no clock reading needed */
 	if (hs_snapshots_peak(&rec.snaps, now(), rec.heap_bytes, rec.extra_bytes, &rec.ctxs) != 0)
 		give_up_locked("out of memory");
+	else
+		journal_taken();
 }
 
 /* The program released a block without our seeing it (its address came
@@ -217,6 +272,7 @@ static int put_block(const struct hs_block *blk)
 
 static void teardown(void)
 {
+	hs_journal_close(&rec.journal);
 	hs_snapshots_destroy(&rec.snaps);
 	hs_blocks_destroy(&rec.blocks);
 	hs_contexts_destroy(&rec.ctxs);
@@ -240,6 +296,7 @@ int hs_rec_init(const struct hs_options *opts)
 	rec.heap_bytes = rec.extra_bytes = rec.churn_bytes = 0;
 	rec.free_pending = NULL;
 	rec.stop_reason[0] = '\0';
+	hs_journal_init(&rec.journal);
 	hs_arena_init(&rec.arena);
 	hs_blocks_init(&rec.blocks);
 	hs_contexts_init(&rec.ctxs, &rec.arena);
@@ -566,59 +623,96 @@ void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 		hs_contexts_remember(&rec.ctxs, id);
 }
 
-int hs_rec_finish(int fd, const char *cmd, const struct hs_symbolizer *sym, char *err,
-		  size_t err_len)
+/* The pid, from the kernel (getpid may be a cached value in a child). */
+static uint32_t own_pid(void)
 {
-	lock_and_drain();
+	return (uint32_t)syscall(SYS_getpid);
+}
+
+int hs_rec_journal_open(int fd, const char *options_text, const char *cmd)
+{
+	pthread_mutex_lock(&rec.lock);
+	hs_tlog_drain();
+	int state = atomic_load(&rec.state);
+	int rc;
+	if (state == REC_OFF || fd < 0 || hs_journal_open(&rec.journal, fd) != 0) {
+		pthread_mutex_unlock(&rec.lock);
+		return -1;
+	}
+	/* Opened late (after the start-up snapshot, or in a forked child):
+	 * what the process holds so far comes first, so the record alone
+	 * rebuilds it. */
+	hs_journal_header(&rec.journal, own_pid(), &rec.opts, options_text, cmd);
+	hs_journal_contexts(&rec.journal, &rec.ctxs);
+	for (unsigned i = 0; i < rec.snaps.count; i++)
+		hs_journal_snapshot(&rec.journal, &rec.snaps.table[i]);
+	if (rec.snaps.count != 0)
+		hs_journal_table(&rec.journal, &rec.snaps);
+	if (state == REC_STOPPED)
+		hs_journal_stop(&rec.journal, rec.stop_reason);
+	journal_flush();
+	rc = hs_journal_on(&rec.journal) ? 0 : -1;
+	pthread_mutex_unlock(&rec.lock);
+	return rc;
+}
+
+void hs_rec_journal_maps(const char *text, size_t len)
+{
+	int locked = rec_lock();
+	if (atomic_load(&rec.state) != REC_OFF && hs_journal_on(&rec.journal)) {
+		hs_journal_maps(&rec.journal, text, len);
+		journal_flush();
+	}
+	rec_unlock(locked);
+}
+
+void hs_rec_journal_unloaded(uintptr_t start, uintptr_t end, const char *path)
+{
+	int locked = rec_lock();
+	if (atomic_load(&rec.state) != REC_OFF && hs_journal_on(&rec.journal)) {
+		hs_journal_unloaded(&rec.journal, start, end, path);
+		journal_flush();
+	}
+	rec_unlock(locked);
+}
+
+/* Take the lock within about 100 ms: from a signal handler, another thread
+ * may hold it (it will let go: it is not waiting for us); never block for
+ * ever.  Returns 1 when held. */
+static int lock_bounded(void)
+{
+	for (int i = 0; i < 100; i++) {
+		if (pthread_mutex_trylock(&rec.lock) == 0)
+			return 1;
+		struct timespec ms = { 0, 1000000 };
+		nanosleep(&ms, NULL);
+	}
+	return 0;
+}
+
+int hs_rec_end(const char *how)
+{
+	if (!lock_bounded())
+		return -1;
+	hs_tlog_drain();
 	int state = atomic_load(&rec.state);
 	if (state == REC_OFF || state == REC_DONE) {
 		pthread_mutex_unlock(&rec.lock);
-		if (err != NULL && err_len > 0) {
-			const char *msg = state == REC_OFF ? "the recorder was never started"
-							   : "the Massif file was already written";
-			strncpy(err, msg, err_len - 1);
-			err[err_len - 1] = '\0';
-		}
 		return -1;
 	}
-	if (state == REC_ON &&
-	    hs_snapshots_final(&rec.snaps, now(), rec.heap_bytes, rec.extra_bytes, &rec.ctxs) != 0)
-		give_up_locked("out of memory");
-	atomic_store(&rec.state, REC_DONE);
-	/* The final snapshot holds what the live blocks say: their table
-	 * (48 MiB on the python3 benchmark) goes back before naming frames
-	 * makes libdw allocate, so writing never raises the peak RSS. */
-	hs_blocks_destroy(&rec.blocks);
-	pthread_mutex_unlock(&rec.lock);
-
-	/* Recording is off: nothing changes the tables any more, so the file
-	 * is written without the lock, and libdw may allocate freely. */
-	static char note[HS_REASON_MAX + 64];
-	note[0] = '\0';
-	if (rec.stop_reason[0] != '\0') {
-		strcpy(note, " (heapsnap: recording stopped early: ");
-		strcat(note, rec.stop_reason);
-		strcat(note, ")");
+	if (state == REC_ON && rec.opts.final_snapshot) {
+		if (hs_snapshots_final(&rec.snaps, now(), rec.heap_bytes, rec.extra_bytes,
+				       &rec.ctxs) != 0)
+			give_up_locked("out of memory");
+		else
+			journal_taken();
 	}
-	struct hs_arena scratch;
-	hs_arena_init(&scratch);
-	struct hs_filter filter;
-	hs_filter_init(&filter, sym, &rec.opts, &scratch);
-	struct hs_massif_file file = {
-		.desc = rec.opts.desc,
-		.desc_note = note[0] != '\0' ? note : NULL,
-		.cmd = cmd,
-		.time_unit = rec.opts.time_unit,
-		.threshold = rec.opts.threshold,
-		.snapshots = rec.snaps.table,
-		.n_snapshots = rec.snaps.count,
-		.contexts = &rec.ctxs,
-		.filter = &filter,
-	};
-	int rc = hs_massif_write(fd, &file, err, err_len);
-	hs_filter_destroy(&filter);
-	hs_arena_destroy(&scratch);
-	return rc;
+	atomic_store(&rec.state, REC_DONE);
+	hs_journal_contexts(&rec.journal, &rec.ctxs);
+	hs_journal_end(&rec.journal, how != NULL ? how : "", rec.stop_reason);
+	journal_flush();
+	pthread_mutex_unlock(&rec.lock);
+	return 0;
 }
 
 void hs_rec_give_up(const char *reason)
@@ -640,6 +734,10 @@ void hs_rec_atfork_parent(void)
 
 void hs_rec_atfork_child(void)
 {
+	/* The parent's record is the parent's: nothing more goes to its fd
+	 * from here (draining may take snapshots) until the preload layer
+	 * opens the child's own, which rewrites everything from the start. */
+	rec.journal.fd = -1;
 	/* Only the forking thread survives, and it holds the lock: it applies
 	 * what the others logged before the fork, and their logs are free. */
 	hs_tlog_drain();

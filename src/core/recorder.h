@@ -2,7 +2,8 @@
  *
  * Owns the live blocks, the allocation contexts (interned call stacks),
  * Massif's byte accounting and snapshot policy (spec sections 2.1-2.7), and
- * writing the Massif file.  It knows nothing of LD_PRELOAD: callers pass
+ * the raw record of them (journal.h), from which another process writes
+ * the Massif file (src/resolve/).  It knows nothing of LD_PRELOAD: callers pass
  * pointers, sizes and already-captured stacks, so the unit tests drive it
  * with fake pointers.
  *
@@ -17,7 +18,7 @@
  * point (the return address into the caller, minus one), frames[n-1] the
  * outermost captured.  The recorder's own frames are already stripped.
  * Alloc-fn stripping, the cut below main and --depth are applied when the
- * file is written, where function names are known.
+ * raw record is resolved, where function names are known.
  */
 #ifndef HS_RECORDER_H
 #define HS_RECORDER_H
@@ -25,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "contexts.h"
 #include "options.h"
-#include "symbols.h"
 
 #if __has_include(<sys/single_threaded.h>)
 #include <sys/single_threaded.h>
@@ -43,9 +44,6 @@ static inline int hs_single_threaded(void)
 	return 0;
 #endif
 }
-
-/* Most frames the preload layer captures per allocation: Massif's depth + 50. */
-#define HS_MAX_FRAMES 256
 
 /* Start recording with opts (copied) and take the start-up snapshot at
  * time 0.  Returns 0, or -1 when the arena cannot be mapped (the caller
@@ -89,14 +87,33 @@ uint64_t hs_rec_realloc_begin(void *old_ptr);
 void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 			const uintptr_t *frames, unsigned n_frames);
 
-/* Take the final snapshot and write the Massif file to fd (opened by the
- * caller), with cmd as the cmd: line, naming frames with sym.  Stops
- * recording.  Returns 0, or -1 with a one-line message in err. */
-int hs_rec_finish(int fd, const char *cmd, const struct hs_symbolizer *sym, char *err,
-		  size_t err_len);
+/* Start the raw record (journal.h) on fd, which the caller opened and
+ * keeps: the header (our pid, options_text as the user gave the options,
+ * cmd), then everything recorded so far, so it may be called after
+ * hs_rec_init and again in a forked child with a new fd.  Returns 0, or -1
+ * when the recorder is not started or the record cannot be written (then
+ * recording stops, said once on stderr). */
+int hs_rec_journal_open(int fd, const char *options_text, const char *cmd);
+
+/* The text of /proc/self/maps (read with open/read), into the record:
+ * at start-up, after a dlopen, at the end. */
+void hs_rec_journal_maps(const char *text, size_t len);
+
+/* The module at path, mapped at [start, end), was unloaded (dlclose). */
+void hs_rec_journal_unloaded(uintptr_t start, uintptr_t end, const char *path);
+
+/* End the record: how the program ended ("exit", "_exit", "exec",
+ * "signal 15 (SIGTERM)"...).  Takes the final snapshot only with
+ * --final-snapshot=yes (by default the series is exactly Massif's), writes
+ * the END record and flushes; recording is off afterwards.  The lock is
+ * taken with a bounded trylock, so it may be called from a signal handler
+ * on a thread that is not inside the recorder.  Returns 0, or -1 when the
+ * recorder was not started or has already ended, or its lock could not be
+ * had (the record is then valid up to its last flush). */
+int hs_rec_end(const char *how);
 
 /* Stop recording for good (out of memory, a fatal error).  The reason goes
- * into the desc: line of the file written by hs_rec_finish. */
+ * into the raw record, and from there into the Massif file's desc: line. */
 void hs_rec_give_up(const char *reason);
 
 /* fork(): take the lock in prepare, release it in parent and child. */

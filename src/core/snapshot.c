@@ -124,11 +124,13 @@ static int take(struct hs_snapshots *s, enum hs_snap_kind kind, int detailed, in
 	memset(snap, 0, sizeof *snap);
 	if (detailed && copy_contexts(snap, ctxs) != 0)
 		return -1;
+	snap->seq = s->n_taken++;
 	snap->time = now;
 	snap->heap_bytes = heap_bytes;
 	snap->extra_bytes = extra_bytes;
 	snap->kind = kind;
 	snap->detailed = detailed;
+	s->reshaped = 0;
 	if (detailed)
 		s->since_detailed = 0;
 	else
@@ -136,13 +138,18 @@ static int take(struct hs_snapshots *s, enum hs_snap_kind kind, int detailed, in
 	if (kind == HS_SNAP_PEAK) {
 		s->peak_total_bytes = heap_bytes + extra_bytes;
 		s->peak_limit_bytes = peak_limit(s->peak_total_bytes, s->peak_inaccuracy);
-		for (unsigned i = 0; i < s->count; i++)
-			if (s->table[i].kind == HS_SNAP_PEAK)
+		for (unsigned i = 0; i < s->count; i++) {
+			if (s->table[i].kind == HS_SNAP_PEAK) {
 				s->table[i].kind = HS_SNAP_NORMAL; /* keeps its tree: "detailed" */
+				s->reshaped = 1;
+			}
+		}
 	}
 	s->count++;
-	if (s->count == s->max_snapshots)
+	if (s->count == s->max_snapshots) {
 		s->min_interval = cull(s);
+		s->reshaped = 1;
+	}
 	s->next_allowed_time = now + s->min_interval;
 	return 0;
 }
@@ -186,9 +193,11 @@ int hs_snapshots_final(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
 	memset(snap, 0, sizeof *snap);
 	if (copy_contexts(snap, ctxs) != 0)
 		return -1;
+	snap->seq = s->n_taken++;
 	snap->time = now;
 	snap->heap_bytes = heap_bytes;
 	snap->extra_bytes = extra_bytes;
+	s->reshaped = 0;
 	snap->kind = HS_SNAP_NORMAL;
 	snap->detailed = 1;
 	s->count++;

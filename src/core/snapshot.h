@@ -31,6 +31,7 @@ struct hs_snap_entry {
 };
 
 struct hs_snapshot {
+	uint64_t seq; /* its number among every snapshot taken (the raw record's key) */
 	int64_t time;
 	uint64_t heap_bytes;
 	uint64_t extra_bytes;
@@ -48,6 +49,8 @@ struct hs_snapshots {
 	struct hs_snapshot
 		*table; /* max_snapshots + 1 slots: the last one for the final snapshot */
 	unsigned count;
+	uint64_t n_taken; /* snapshots taken so far: the next one's seq */
+	int reshaped;     /* the last take demoted a peak or culled: the table changed in place */
 	int64_t min_interval;
 	int64_t next_allowed_time;
 	unsigned since_detailed;   /* snapshots since the last detailed one */

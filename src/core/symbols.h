@@ -1,8 +1,9 @@
-/* symbols: code address -> function, file:line, object, at write time only.
+/* symbols: code address -> function, file:line, object, at resolve time only.
  *
  * The interface the file writer uses to name frames.  The real
- * implementation (symbols.c) loads elfutils libdw with dlopen when the file
- * is written, never at the target's start-up; the unit tests pass a fake.
+ * implementation (src/resolve/symbols.c, linked with elfutils libdw and
+ * libiberty) runs in the resolver, outside the recorded program, from the
+ * module map the program recorded; the unit tests of the core pass a fake.
  */
 #ifndef HS_SYMBOLS_H
 #define HS_SYMBOLS_H
@@ -30,17 +31,29 @@ struct hs_symbolizer {
 	void *ctx;
 };
 
-/* The libdw symbolizer for the current process.  Returns 0, or -1 when
- * libdw cannot be loaded (then every frame is named from the dynamic
- * symbol table through dladdr, or "???"). */
-int hs_symbols_open(struct hs_symbolizer *sym);
+/* An object unloaded by dlclose while the program ran: mapped at
+ * [start, end) from path. */
+struct hs_unloaded {
+	uintptr_t start, end;
+	const char *path;
+};
+
+/* The libdw symbolizer for a process that has ended: maps_text (len bytes,
+ * need not end in NUL) is the text of its /proc/PID/maps, read by the
+ * program; each file mapped there is named from that file (and its
+ * separate debug information, found locally: never through debuginfod;
+ * DEBUGINFOD_URLS is removed from this process's environment).  An address
+ * in an unloaded range is named "???" (in that object, when only one was
+ * unloaded there) unless the same object is mapped there in the map.  The
+ * caller's strings may be freed once this returns.  Returns 0, or -1 when
+ * the map cannot be read (then every frame is "???"; sym is still usable
+ * and must be closed). */
+int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_t len,
+			 const struct hs_unloaded *unloaded, unsigned n_unloaded);
 void hs_symbols_close(struct hs_symbolizer *sym);
 
-/* Note that the object at path, mapped at [start, end), was unloaded
- * (dlclose): its addresses are named "???" at write time unless that same
- * object is mapped there again, never after whatever was mapped there
- * since.  Allocates nothing and takes no lock (safe in the dlclose wrapper
- * and across fork); a full table drops the note. */
-void hs_symbols_note_unloaded(uintptr_t start, uintptr_t end, const char *path);
+/* A symbol name as Valgrind 3.19 prints it (C++, Rust legacy and v0, D
+ * demangled; other names unchanged), malloc'd; NULL without memory. */
+char *hs_symbols_demangle(const char *name);
 
 #endif

@@ -193,28 +193,3 @@ int hs_advice_program(char *const *argv, int trace_children, FILE *err)
 	      err);
 	return trace_children ? 0 : -1;
 }
-
-void hs_advice_unique_lines(char *text)
-{
-	char *out = text;
-
-	for (char *line = text; *line != '\0';) {
-		char *nl = strchr(line, '\n');
-		size_t len = nl != NULL ? (size_t)(nl - line) + 1 : strlen(line);
-		int seen = 0;
-
-		/* Compare with each line already kept (a handful: one per process). */
-		for (char *k = text; k < out && !seen;) {
-			char *knl = memchr(k, '\n', (size_t)(out - k));
-			size_t klen = knl != NULL ? (size_t)(knl - k) + 1 : (size_t)(out - k);
-			seen = klen == len && memcmp(k, line, len) == 0;
-			k += klen;
-		}
-		if (!seen) {
-			memmove(out, line, len);
-			out += len;
-		}
-		line += len;
-	}
-	*out = '\0';
-}

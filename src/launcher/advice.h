@@ -20,8 +20,4 @@
  * then exits with a usage error. */
 int hs_advice_program(char *const *argv, int trace_children, FILE *err);
 
-/* Remove repeated lines from the launcher's list of written files (one
- * path per line), in place, keeping each path's first place. */
-void hs_advice_unique_lines(char *text);
-
 #endif

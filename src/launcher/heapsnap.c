@@ -1,12 +1,21 @@
-/* heapsnap: the launcher.  Runs a program with libheapsnap.so preloaded.
+/* heapsnap: the launcher.  Runs a program with libheapsnap.so preloaded,
+ * then turns the raw records it streamed into Massif files.
  *
  * It checks every option before the program starts (exit 2 on a bad one),
  * passes them on in HEAPSNAP_OPTIONS, runs the program, waits like a shell
  * does (^C and ^\ go to the program; SIGTERM and SIGHUP are forwarded), and
- * exits with the program's status (128+N after signal N).  The library
- * reports each file it writes, one path per line, on a pipe whose number is
- * in HEAPSNAP_REPORT_FD; the launcher then says which files were written
- * and, with --print, shows them with heapsnap-print.
+ * exits with the program's status (128+N after signal N).  Each traced
+ * process says "raw PID PATH" when it starts its raw record and "end PID
+ * PATH" when it ends it, on a SOCK_SEQPACKET socketpair whose number is in
+ * HEAPSNAP_REPORT_FD.  Once the program is gone, the launcher resolves
+ * every raw record whose process is gone (src/resolve/resolve.h), naming
+ * the direct child's ending from its wait status, says which files it
+ * wrote and, with --print, shows them with heapsnap-print.  A process
+ * still running then finds the channel shut (EPIPE) and starts its own
+ * resolver when it ends.
+ *
+ * heapsnap --resolve RAW [OUT] resolves one raw record by hand (and is
+ * what the library starts when it runs without the launcher).
  */
 #include "config.h"
 
@@ -17,14 +26,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "advice.h"
+#include "inspect.h"
 #include "options.h"
 #include "outfile.h"
+#include "resolve.h"
 
 #ifndef HS_PKGLIBDIR
 #define HS_PKGLIBDIR "/usr/local/lib/heapsnap"
@@ -42,7 +55,9 @@ static volatile sig_atomic_t g_child_pid;
 static void usage(FILE *out)
 {
 	fputs("usage: heapsnap [options] [--] program [args...]\n"
+	      "       heapsnap --resolve RAW [OUT]\n"
 	      "Run program and write a Valgrind Massif file of its heap (massif.out.PID).\n"
+	      "--resolve turns a raw record left by a run (OUT.raw) into OUT.\n"
 	      "\n"
 	      "Recorder options (Massif's names and ranges):\n"
 	      "  --massif-out-file=FILE   output file; %p = pid, %q{VAR} = $VAR [massif.out.%p]\n"
@@ -68,6 +83,8 @@ static void usage(FILE *out)
 	      "  --tool=massif            accepted, so a Valgrind command line works as is,\n"
 	      "                           even with 'valgrind' in front of it\n"
 	      "  --stats=yes, --vgdb=..., and others: accepted and ignored, with a note\n"
+	      "  --final-snapshot=no|yes  add a detailed snapshot of the heap at the end\n"
+	      "                           (Massif takes none) [no]\n"
 	      "\n"
 	      "Launcher options:\n"
 	      "  --print                  show each file written with heapsnap-print\n"
@@ -207,6 +224,154 @@ static FILE *open_log(const struct hs_options *opts, pid_t pid)
 	return log;
 }
 
+/* A raw record a traced process reported: its pid, its path, whether it
+ * said "end" (then its END record says how it ended). */
+struct raw_rec {
+	pid_t pid;
+	int ended;
+	char path[HS_PATH_MAX];
+};
+
+static struct raw_rec *g_raws;
+static size_t g_n_raws, g_cap_raws;
+
+/* The record for path, added when new. */
+static struct raw_rec *raw_find(const char *path, pid_t pid)
+{
+	for (size_t i = 0; i < g_n_raws; i++)
+		if (strcmp(g_raws[i].path, path) == 0)
+			return &g_raws[i];
+	if (g_n_raws == g_cap_raws) {
+		size_t cap = g_cap_raws ? g_cap_raws * 2 : 16;
+		struct raw_rec *r = realloc(g_raws, cap * sizeof(*r));
+		if (r == NULL)
+			return NULL;
+		g_raws = r;
+		g_cap_raws = cap;
+	}
+	struct raw_rec *r = &g_raws[g_n_raws++];
+	r->pid = pid;
+	r->ended = 0;
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	return r;
+}
+
+/* Take one message: "raw PID PATH\n", "end PID PATH\n", or "drop PID
+ * PATH\n" (the record was removed at an exec). */
+static void take_message(char *msg, size_t len)
+{
+	char *sp, *end;
+	long pid;
+	int is_end;
+
+	while (len > 0 && msg[len - 1] == '\n')
+		len--;
+	msg[len] = '\0';
+	if (strncmp(msg, "raw ", 4) == 0)
+		is_end = 0;
+	else if (strncmp(msg, "end ", 4) == 0)
+		is_end = 1;
+	else if (strncmp(msg, "drop ", 5) == 0)
+		is_end = 2;
+	else
+		return;
+	msg += is_end == 2 ? 5 : 4;
+	pid = strtol(msg, &end, 10);
+	if (end == msg || *end != ' ' || pid <= 0)
+		return;
+	sp = end + 1;
+	if (*sp == '\0')
+		return;
+	struct raw_rec *r = raw_find(sp, (pid_t)pid);
+	if (r != NULL && is_end == 1)
+		r->ended = 1;
+	if (r != NULL && is_end == 2)
+		r->path[0] = '\0'; /* an exec'd traced image took its name */
+}
+
+/* Read every message waiting on the channel (non-blocking). */
+static void drain_channel(int fd)
+{
+	char msg[HS_PATH_MAX + 64];
+	ssize_t n;
+
+	while ((n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT)) > 0)
+		take_message(msg, (size_t)n);
+}
+
+/* How the direct child ended, from its wait status. */
+static void ending_text(int status, char *out, size_t len)
+{
+	if (WIFEXITED(status)) {
+		snprintf(out, len, "exit %d", WEXITSTATUS(status));
+	} else if (WIFSIGNALED(status)) {
+		const char *abbrev = sigabbrev_np(WTERMSIG(status));
+		snprintf(out, len, "signal %d (SIG%s)", WTERMSIG(status),
+			 abbrev != NULL ? abbrev : "?");
+	} else {
+		snprintf(out, len, "ended");
+	}
+}
+
+/* OUT for RAW: RAW without its ".raw". Returns 0, or -1 when RAW does not
+ * end in ".raw". */
+static int out_for_raw(const char *raw, char *out, size_t len)
+{
+	size_t n = strlen(raw);
+
+	if (n <= 4 || strcmp(raw + n - 4, ".raw") != 0 || n - 4 >= len)
+		return -1;
+	memcpy(out, raw, n - 4);
+	out[n - 4] = '\0';
+	return 0;
+}
+
+/* Show path with heapsnap-print. */
+static void print_file(const char *print_prog, const char *path)
+{
+	fflush(NULL);
+	pid_t p = fork();
+	if (p == 0) {
+		execl(print_prog, "heapsnap-print", path, (char *)NULL);
+		fprintf(stderr, "heapsnap: cannot run '%s': %s\n", print_prog, strerror(errno));
+		_exit(127);
+	}
+	while (p > 0 && waitpid(p, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* heapsnap --resolve RAW [OUT]: one raw record into OUT.  Exit 0, or 1
+ * with one line saying why. */
+static int resolve_main(int argc, char **argv, int quiet)
+{
+	char out[HS_PATH_MAX];
+	char err[HS_PATH_MAX + 256];
+
+	if (argc < 1 || argc > 2) {
+		fputs("heapsnap: --resolve takes RAW [OUT]\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (argc == 2) {
+		snprintf(out, sizeof(out), "%s", argv[1]);
+	} else if (out_for_raw(argv[0], out, sizeof(out)) != 0) {
+		fprintf(stderr, "heapsnap: %s: a raw record's name ends in .raw; give OUT\n",
+			argv[0]);
+		return EXIT_USAGE;
+	}
+	if (hs_resolve_file(argv[0], out, NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "heapsnap: %s\n", err);
+		return 1;
+	}
+	if (!quiet)
+		fprintf(stderr, "heapsnap: wrote %s\n", out);
+	return 0;
+}
+
+static void on_sigchld(int sig)
+{
+	(void)sig; /* only interrupts poll() */
+}
+
 /* Check the options, run the program, report, exit with its status. */
 int main(int argc, char **argv)
 {
@@ -236,6 +401,8 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--print") == 0) {
 			print = 1;
 			continue;
+		} else if (strcmp(a, "--resolve") == 0) {
+			return resolve_main(argc - i - 1, argv + i + 1, opts.verbosity == 0);
 		}
 		if (hs_options_parse_one(&opts, a, err, sizeof(err)) != 0 ||
 		    hs_options_escape(a, escaped, sizeof(escaped)) < 0) {
@@ -263,6 +430,9 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* A program the loader will not preload us into runs all the same. */
+	if (hs_inspect_program(argv[i], err, sizeof(err)))
+		fprintf(stderr, "heapsnap: %s\n", err);
 	if (locate(".libs/", HS_PKGLIBDIR, "libheapsnap.so", R_OK, lib, sizeof(lib)) != 0) {
 		fprintf(stderr,
 			"heapsnap: cannot find libheapsnap.so (looked next to heapsnap and in %s)\n",
@@ -270,14 +440,13 @@ int main(int argc, char **argv)
 		return 127;
 	}
 
+	/* The report channel: messages keep their bounds, and shutting our
+	 * end tells a process still running that no one will resolve it. */
 	int report[2];
-	if (pipe2(report, O_CLOEXEC) != 0) {
-		fprintf(stderr, "heapsnap: cannot create a pipe: %s\n", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, report) != 0) {
+		fprintf(stderr, "heapsnap: cannot create a socket pair: %s\n", strerror(errno));
 		return 127;
 	}
-	/* A full pipe must never block the program: extra reports are lost. */
-	fcntl(report[1], F_SETFL, fcntl(report[1], F_GETFL) | O_NONBLOCK);
-	fcntl(report[0], F_SETFL, fcntl(report[0], F_GETFL) | O_NONBLOCK);
 	fflush(NULL);
 
 	pid_t pid = fork();
@@ -314,28 +483,52 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &fwd, NULL);
 	sigaction(SIGHUP, &fwd, NULL);
 
+	/* SIGCHLD only wakes the ppoll below, so reports are read as they
+	 * come and the end is seen at once: it is blocked except inside
+	 * ppoll, so it cannot slip in between waitpid and the wait. */
+	struct sigaction chld;
+	memset(&chld, 0, sizeof(chld));
+	chld.sa_handler = on_sigchld;
+	sigemptyset(&chld.sa_mask);
+	sigaction(SIGCHLD, &chld, NULL);
+	sigset_t chld_set, wait_mask;
+	sigemptyset(&chld_set);
+	sigaddset(&chld_set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld_set, &wait_mask);
+	sigdelset(&wait_mask, SIGCHLD);
+
 	int status = 0;
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
+	int watch = report[0]; /* -1 once every sender has closed it */
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
 			fprintf(stderr, "heapsnap: waitpid: %s\n", strerror(errno));
 			return 127;
 		}
+		struct pollfd pfd = { .fd = watch, .events = POLLIN };
+		if (ppoll(&pfd, 1, NULL, &wait_mask) > 0) {
+			drain_channel(report[0]);
+			/* No process holds the other end any more (all closed it):
+			 * only the child's end is left to wait for. */
+			if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+				watch = -1;
+		}
 	}
+	sigprocmask(SIG_UNBLOCK, &chld_set, NULL);
 	int rc = WIFEXITED(status)     ? WEXITSTATUS(status)
 		 : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
 				       : 127;
 
-	/* The files written (the program, its forked children, exec'd ones). */
-	char reports[65536 + 1];
-	size_t got = 0;
-	ssize_t n;
-	while (got < sizeof(reports) - 1 &&
-	       (n = read(report[0], reports + got, sizeof(reports) - 1 - got)) > 0)
-		got += (size_t)n;
-	reports[got] = '\0';
-	hs_advice_unique_lines(reports);
+	/* No more reports: a process still running gets EPIPE at its end
+	 * and resolves its own record.  What was sent before is still read. */
+	shutdown(report[0], SHUT_RD);
+	drain_channel(report[0]);
 	close(report[0]);
 
+	char ending[64];
+	ending_text(status, ending, sizeof(ending));
 	char cwd[PATH_MAX];
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		cwd[0] = '\0';
@@ -346,26 +539,27 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"heapsnap: cannot find heapsnap-print (looked next to heapsnap and in %s)\n",
 			HS_BINDIR);
-	for (char *line = reports, *nl; *line != '\0'; line = nl + 1) {
-		nl = strchr(line, '\n');
-		if (nl == NULL)
-			break;
-		*nl = '\0';
-		if (!quiet)
-			fprintf(log, "heapsnap: wrote %s\n", shown_path(line, cwd));
-		if (have_print) {
-			fflush(NULL);
-			pid_t p = fork();
-			if (p == 0) {
-				execl(print_prog, "heapsnap-print", line, (char *)NULL);
-				fprintf(stderr, "heapsnap: cannot run '%s': %s\n", print_prog,
-					strerror(errno));
-				_exit(127);
-			}
-			while (p > 0 && waitpid(p, NULL, 0) < 0 && errno == EINTR)
-				;
+	for (size_t k = 0; k < g_n_raws; k++) {
+		struct raw_rec *r = &g_raws[k];
+		char out[HS_PATH_MAX];
+
+		/* Resolve only records whose process is gone: the direct child
+		 * (waited for), one that said "end", or one no longer there. */
+		if (!r->ended && r->pid != pid && !(kill(r->pid, 0) != 0 && errno == ESRCH))
+			continue;
+		if (r->path[0] == '\0' || out_for_raw(r->path, out, sizeof(out)) != 0)
+			continue;
+		if (hs_resolve_file(r->path, out, !r->ended && r->pid == pid ? ending : NULL, err,
+				    sizeof(err)) != 0) {
+			fprintf(stderr, "heapsnap: %s\n", err);
+			continue;
 		}
+		if (!quiet)
+			fprintf(log, "heapsnap: wrote %s\n", shown_path(out, cwd));
+		if (have_print)
+			print_file(print_prog, out);
 	}
+	free(g_raws);
 	free(options);
 	if (log != stderr)
 		fclose(log);

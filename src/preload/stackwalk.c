@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "debugframe.h"
+#include "stackbounds.h"
 #include "stackwalk.h"
 
 #if defined(__x86_64__)
@@ -118,13 +120,19 @@ struct walk_memo {
 
 struct walk_cache {
 	unsigned generation;
-	unsigned victim;    /* the way a miss in a full set replaces, in turn */
-	uintptr_t stack_lo; /* this thread's stack: [stack_lo, stack_hi) */
-	uintptr_t stack_hi;
-	unsigned memo_cur; /* memo[memo_cur] is the last walk, the other one the next */
+	unsigned victim;      /* the way a miss in a full set replaces, in turn */
+	uintptr_t stack_lo;   /* this thread's stack: [stack_lo, stack_hi), */
+	uintptr_t stack_hi;   /* empty until found */
+	unsigned bound_tries; /* looks for them left (each reads the maps) */
+	unsigned memo_cur;    /* memo[memo_cur] is the last walk, the other one the next */
 	struct walk_memo memo[2];
 	struct rule_set sets[CACHE_SETS];
 };
+
+/* Looks for a thread's stack bounds after its first walk, made when a
+ * walk starts outside them (its first on a signal or coroutine stack):
+ * bounded, so such stacks cost at most a few reads of the maps. */
+#define BOUND_TRIES 4
 
 static __thread struct walk_cache *tl_cache __attribute__((tls_model("initial-exec")));
 static pthread_key_t g_key;
@@ -143,6 +151,7 @@ int hs_stackwalk_init(void)
 {
 	if (pthread_key_create(&g_key, release_cache) != 0)
 		return -1;
+	hs_stackbounds_init();
 	g_ready = 1;
 	return 0;
 }
@@ -150,6 +159,7 @@ int hs_stackwalk_init(void)
 /* Make every thread drop its cached rules on its next walk. */
 void hs_stackwalk_invalidate(void)
 {
+	hs_debugframe_forget(); /* before the caches can look up again */
 	atomic_fetch_add(&g_generation, 1);
 }
 
@@ -168,13 +178,14 @@ static void clear_rules(struct walk_cache *c)
 	memset(c->sets, 0, sizeof(c->sets));
 }
 
-/* This thread's cache, created on first use with the stack's top. */
-static struct walk_cache *get_cache(void)
+/* This thread's cache, created on first use with the bounds of the stack
+ * holding sp.  This runs on the thread's first allocation, which may be
+ * inside any libc function (pthread_getattr_np allocates holding the
+ * thread's lock): mmap and stackbounds.c's raw system calls only. */
+static struct walk_cache *get_cache(uintptr_t sp)
 {
 	struct walk_cache *c = tl_cache;
-	pthread_attr_t attr;
-	void *stack_lo;
-	size_t stack_size;
+	uintptr_t lo, hi;
 
 	if (c != NULL)
 		return c;
@@ -183,23 +194,18 @@ static struct walk_cache *get_cache(void)
 	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (c == MAP_FAILED)
 		return NULL;
-	/* The stack's bounds make every read safe; without them, no walk. */
-	if (pthread_getattr_np(pthread_self(), &attr) != 0) {
-		munmap(c, sizeof(*c));
-		return NULL;
-	}
-	if (pthread_attr_getstack(&attr, &stack_lo, &stack_size) != 0)
-		stack_size = 0;
-	pthread_attr_destroy(&attr);
-	if (stack_size == 0) {
-		munmap(c, sizeof(*c));
-		return NULL;
-	}
 	clear_rules(c);
 	memo_forget(c);
-	c->stack_lo = (uintptr_t)stack_lo;
-	c->stack_hi = (uintptr_t)stack_lo + stack_size;
+	/* The stack's bounds make every read safe; without them, no walk
+	 * (until a later walk from the thread's own stack finds them). */
+	if (hs_stackbounds_find(sp, &lo, &hi) != 0)
+		lo = hi = 0;
+	c->stack_lo = lo;
+	c->stack_hi = hi;
+	c->bound_tries = BOUND_TRIES;
 	c->generation = atomic_load(&g_generation);
+	/* No lock; a key past glibc's first 32 callocs its second-level
+	 * block, which the caller's guard sends to the own heap. */
 	pthread_setspecific(g_key, c);
 	tl_cache = c;
 	return c;
@@ -500,34 +506,29 @@ static int run_cfa(struct reader *r, struct cfa_state *s, const struct cfa_state
 	return r->bad ? -1 : 0;
 }
 
-/* Compute the rule for pc from its object's .eh_frame_hdr / .eh_frame. */
-static void compute_rule(uintptr_t pc, struct rule *out)
+/* The .eh_frame FDE whose table entry is the last at or below pc (it may
+ * not cover pc: rule_from_fde checks).  Returns 0, -1 (unsupported), or
+ * -2 (no .eh_frame entry at all: try .debug_frame). */
+static int find_eh_fde(uintptr_t pc, const struct dl_find_object *fo, struct hs_fde *out)
 {
-	struct dl_find_object fo;
 	struct reader r;
-	const uint8_t *hdr, *table, *fde, *cie, *fde_end, *cie_end;
+	const uint8_t *hdr, *table, *fde, *cie;
 	uint64_t count, lo, hi;
-	uint8_t fde_enc = DW_EH_PE_absptr;
-	uint64_t code_align, ra_reg;
-	int64_t data_align;
-	int has_z = 0;
-	struct cfa_state init, state;
 
-	out->kind = RULE_GIVE_UP;
-	if (_dl_find_object((void *)pc, &fo) != 0 || fo.dlfo_eh_frame == NULL)
-		return;
-	hdr = fo.dlfo_eh_frame;
+	if (fo->dlfo_eh_frame == NULL)
+		return -2;
+	hdr = fo->dlfo_eh_frame;
 	/* version 1, datarel sdata4 binary search table (what ld writes). */
 	if (hdr[0] != 1 || hdr[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4))
-		return;
+		return -1;
 	r = (struct reader){ hdr + 4, hdr + 4 + 16, 0 };
 	rd_encoded(&r, hdr[1]); /* eh_frame_ptr */
 	if (hdr[2] != DW_EH_PE_udata4 || r.bad)
-		return;
+		return -1;
 	count = rd_fixed(&r, 4);
 	table = r.p;
 	if (count == 0)
-		return;
+		return -2;
 	/* The last entry whose start <= pc. */
 	lo = 0;
 	hi = count;
@@ -545,7 +546,7 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 		memcpy(&start, table + lo * 8, 4);
 		memcpy(&fde_rel, table + lo * 8 + 4, 4);
 		if ((uintptr_t)(hdr + start) > pc)
-			return;
+			return -2;
 		fde = hdr + fde_rel;
 	}
 	/* The FDE and its CIE (32-bit lengths only). */
@@ -553,31 +554,48 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 		uint32_t len, cie_off, cie_len, cie_id;
 		memcpy(&len, fde, 4);
 		if (len == 0 || len == 0xffffffffu)
-			return;
-		fde_end = fde + 4 + len;
+			return -1;
 		memcpy(&cie_off, fde + 4, 4);
 		cie = fde + 4 - cie_off;
 		memcpy(&cie_len, cie, 4);
 		memcpy(&cie_id, cie + 4, 4);
 		if (cie_len == 0 || cie_len == 0xffffffffu || cie_id != 0)
-			return;
-		cie_end = cie + 4 + cie_len;
+			return -1;
+		*out = (struct hs_fde){ cie, cie + 4 + cie_len, fde, fde + 4 + len, 0, 0 };
 	}
-	r = (struct reader){ cie + 8, cie_end, 0 };
+	return 0;
+}
+
+/* The rule for pc from one FDE and its CIE (.eh_frame or .debug_frame).
+ * Returns 0 (out set; RULE_GIVE_UP for an unsupported frame), or -2 when
+ * the FDE does not cover pc. */
+static int rule_from_fde(uintptr_t pc, const struct hs_fde *f, struct rule *out)
+{
+	struct reader r;
+	uint8_t fde_enc = DW_EH_PE_absptr;
+	uint64_t code_align, ra_reg;
+	int64_t data_align;
+	int has_z = 0;
+	struct cfa_state init, state;
+
+	r = (struct reader){ f->cie + 8, f->cie_end, 0 };
 	{
 		uint8_t version = rd_u8(&r);
 		const char *aug = (const char *)r.p;
-		size_t aug_len = strnlen(aug, (size_t)(cie_end - r.p));
+		size_t aug_len = strnlen(aug, (size_t)(f->cie_end - r.p));
 
-		if (version != 1 && version != 3)
-			return;
+		if (version != 1 && version != 3 && !(f->debug && version == 4))
+			return 0;
 		r.p += aug_len + 1;
+		/* DWARF 4's .debug_frame: address and segment sizes. */
+		if (version == 4 && (rd_u8(&r) != 8 || rd_u8(&r) != 0))
+			return 0;
 		code_align = rd_uleb(&r);
 		data_align = rd_sleb(&r);
 		ra_reg = version == 1 ? rd_u8(&r) : rd_uleb(&r);
 		if (ra_reg != REG_RA || r.bad)
-			return;
-		if (aug[0] == 'z') {
+			return 0;
+		if (aug[0] == 'z' && !f->debug) {
 			uint64_t len = rd_uleb(&r);
 			const uint8_t *data_end = r.p + len;
 			has_z = 1;
@@ -591,44 +609,49 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 					/* Skip the personality pointer whatever it is relative to. */
 					rd_encoded(&r, (uint8_t)(penc & 0x0f));
 				} else {
-					return; /* 'S' (signal frame) and unknown: give up */
+					return 0; /* 'S' (signal frame) and unknown: give up */
 				}
 			}
-			if (r.bad || data_end > cie_end)
-				return;
+			if (r.bad || data_end > f->cie_end)
+				return 0;
 			r.p = data_end;
 		} else if (aug[0] != '\0') {
-			return;
+			return 0;
 		}
 		init = (struct cfa_state){ REG_RSP, 8, 0, 0, 1, -8 };
 		if (run_cfa(&r, &init, NULL, 0, 0, code_align, data_align) != 0)
-			return;
+			return 0;
 	}
-	r = (struct reader){ fde + 8, fde_end, 0 };
+	r = (struct reader){ f->fde + 8, f->fde_end, 0 };
 	{
-		uintptr_t pc_begin = rd_encoded(&r, fde_enc);
-		uintptr_t pc_range = rd_encoded(&r, (uint8_t)(fde_enc & 0x0f));
+		/* .debug_frame: link-time addresses, 8 bytes each. */
+		uintptr_t pc_begin =
+			f->debug ? (uintptr_t)rd_fixed(&r, 8) + f->bias : rd_encoded(&r, fde_enc);
+		uintptr_t pc_range = f->debug ? (uintptr_t)rd_fixed(&r, 8)
+					      : rd_encoded(&r, (uint8_t)(fde_enc & 0x0f));
 
-		if (r.bad || pc < pc_begin || pc >= pc_begin + pc_range)
-			return;
+		if (r.bad)
+			return 0;
+		if (pc < pc_begin || pc >= pc_begin + pc_range)
+			return -2;
 		if (has_z) {
 			uint64_t len = rd_uleb(&r);
 			if ((uint64_t)(r.end - r.p) < len)
-				return;
+				return 0;
 			r.p += len;
 		}
 		state = init;
 		if (run_cfa(&r, &state, &init, pc_begin, pc, code_align, data_align) != 0)
-			return;
+			return 0;
 	}
 	if (state.ra_how == 2) {
 		out->kind = RULE_LAST;
-		return;
+		return 0;
 	}
 	if (state.ra_how != 1 || state.ra_off != -8 || state.rbp_how < 0 ||
 	    (state.cfa_reg != REG_RSP && state.cfa_reg != REG_RBP) || state.cfa_off < 8 ||
 	    state.cfa_off > INT32_MAX || state.rbp_off < INT16_MIN || state.rbp_off > 0)
-		return;
+		return 0;
 	out->cfa_off = (int32_t)state.cfa_off;
 	out->rbp_off = (int16_t)state.rbp_off;
 	out->kind = RULE_GENERAL | (state.cfa_reg == REG_RBP ? RULE_CFA_RBP : 0) |
@@ -636,6 +659,25 @@ static void compute_rule(uintptr_t pc, struct rule *out)
 	if (out->kind == (RULE_CFA_RBP | RULE_RBP_SAVED) && out->cfa_off == 16 &&
 	    out->rbp_off == -16)
 		out->kind = RULE_FP;
+	return 0;
+}
+
+/* Compute the rule for pc from its object's .eh_frame (found through
+ * .eh_frame_hdr), else from its file's .debug_frame (debugframe.h), as
+ * Massif does for code built without unwind tables. */
+static void compute_rule(uintptr_t pc, struct rule *out)
+{
+	struct dl_find_object fo;
+	struct hs_fde f;
+	int rc = -2;
+
+	out->kind = RULE_GIVE_UP;
+	if (_dl_find_object((void *)pc, &fo) != 0)
+		return;
+	if (find_eh_fde(pc, &fo, &f) == 0)
+		rc = rule_from_fde(pc, &f, out);
+	if (rc == -2 && hs_debugframe_find(pc, &fo, &f) == 0)
+		rule_from_fde(pc, &f, out);
 }
 
 /* A miss: compute ra's rule into a free way of set, or else into the
@@ -688,13 +730,31 @@ static inline const struct rule *lookup(struct walk_cache *c, uintptr_t ra)
 	return lookup_miss(c, set, ra);
 }
 
+/* A walk from sp, outside the thread's known stack: look for the bounds
+ * again (the first walk may have been on a signal stack), a few times per
+ * thread.  Returns 0 when sp is now inside them. */
+__attribute__((noinline, cold)) static int rebound(struct walk_cache *c, uintptr_t sp)
+{
+	uintptr_t lo, hi;
+
+	if (c->bound_tries == 0)
+		return -1;
+	c->bound_tries--;
+	if (hs_stackbounds_find(sp, &lo, &hi) != 0)
+		return -1;
+	c->stack_lo = lo;
+	c->stack_hi = hi;
+	memo_forget(c);
+	return 0;
+}
+
 /* Entry point of the walk proper, jumped to by the hs_stackwalk stub with
  * the stack pointer and RBP at entry to hs_stackwalk. */
 __attribute__((visibility("hidden"))) int hs_stackwalk_from(uintptr_t *frames, unsigned max,
 							    uintptr_t entry_sp, uintptr_t rbp);
 int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintptr_t rbp)
 {
-	struct walk_cache *c = get_cache();
+	struct walk_cache *c = get_cache(entry_sp);
 	const struct memo_frame *lk, *lk_end;
 	struct walk_memo *next;
 	struct memo_frame *m;
@@ -708,9 +768,10 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 		memo_forget(c);
 		c->generation = atomic_load(&g_generation);
 	}
+	/* On another stack (sigaltstack): let libunwind do it. */
+	if ((entry_sp < c->stack_lo || entry_sp + 8 > c->stack_hi) && rebound(c, entry_sp) != 0)
+		return -1;
 	hi = c->stack_hi;
-	if (entry_sp < c->stack_lo || entry_sp + 8 > hi)
-		return -1; /* on another stack (sigaltstack): let libunwind do it */
 	/* Rounded down, lo is still inside the stack, and an 8-aligned RBP
 	 * more than 16 bytes below a CFA above lo + 8 is at or above it. */
 	lo = entry_sp & ~(uintptr_t)7;

@@ -1,8 +1,8 @@
 /* stackwalk: a fast x86-64 stack walk from the DWARF call frame info.
  *
  * Owns a per-thread cache of unwind rules keyed by code address, filled by
- * interpreting the .eh_frame entry found with _dl_find_object, and the walk
- * itself.  It only handles the common layouts (CFA = RSP or RBP plus a
+ * interpreting the .eh_frame entry found with _dl_find_object (else the
+ * object's .debug_frame, debugframe.h), and the walk itself.  It only handles the common layouts (CFA = RSP or RBP plus a
  * constant, return address at CFA-8, RBP saved at a constant offset or not
  * at all); any other frame (signal frames, expressions, a stack it cannot
  * bound) makes it give up so the caller can use libunwind instead.  Every

@@ -7,7 +7,7 @@
 #include <link.h>
 #include <stddef.h>
 
-#include "recorder.h"
+#include "contexts.h"
 #include "stackwalk.h"
 #include "unwind.h"
 

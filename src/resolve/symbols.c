@@ -1,22 +1,27 @@
 /* symbols: code address -> function, file:line, object (see symbols.h).
  *
- * elfutils libdw is loaded with dlopen when the file is written, never at
- * the program's start-up, and only the few functions used here are looked
- * up with dlsym (libheapsnap.so does not link libdw).  Names are given as
- * Valgrind gives them: the ELF symbol of the address, demangled, for the
- * real function; DW_AT_name for inlined callers; file names reduced to
- * their base name; "(in object)" when there is no line information.
- *
- * This runs with the preload guard raised, so it may use malloc freely:
- * those blocks go to glibc uncounted.  Results are cached per address.
+ * Runs in the resolver (the launcher, or `heapsnap --resolve`), never in
+ * the recorded program: the program records the text of its
+ * /proc/self/maps, and the modules are reported to libdwfl from that text
+ * at the addresses they had there.  Names are given as Valgrind gives
+ * them: the ELF symbol of the address, demangled with libiberty's
+ * cplus_demangle as Valgrind 3.19 calls it, for the real function;
+ * DW_AT_name for inlined callers (none for a function nested in a type,
+ * as in Valgrind); file names reduced to their base name; "(in object)"
+ * when there is no line information.  Results are cached per address;
+ * each CU's functions and each function's inlined calls are indexed once.
+ * tests/resolve/sym_oracle.py holds these rules against Valgrind.
  */
 #include "config.h"
 
-#include <dlfcn.h>
-#include <stdatomic.h>
-#include <elfutils/libdw.h>
-#include <elfutils/libdwfl.h>
 #include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <elfutils/libdwfl.h>
+#include <fcntl.h>
+#include <libiberty/demangle.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,50 +30,6 @@
 
 /* Most frames one address expands into (inline depth + 1). */
 #define MAX_INLINE 32
-
-/* Objects unloaded by dlclose: a fixed table, filled without allocating
- * or locking (a lock held across fork would hang the child): a writer
- * claims a slot, fills it, then marks it ready. */
-#define MAX_UNLOADED 128
-#define UNLOADED_PATH_MAX 512
-static struct unloaded {
-	atomic_int ready;
-	uintptr_t start, end;
-	char path[UNLOADED_PATH_MAX];
-} g_unloaded[MAX_UNLOADED];
-static atomic_uint g_n_unloaded;
-
-/* The libdw functions we use, found with dlsym. */
-struct dw_api {
-	void *handle;
-	Dwfl *(*begin)(const Dwfl_Callbacks *);
-	void (*end)(Dwfl *);
-	int (*proc_report)(Dwfl *, pid_t);
-	int (*report_end)(Dwfl *, int (*)(Dwfl_Module *, void *, const char *, Dwarf_Addr, void *),
-			  void *);
-	Dwfl_Module *(*addrmodule)(Dwfl *, Dwarf_Addr);
-	int (*module_getsymtab)(Dwfl_Module *);
-	const char *(*module_getsym_info)(Dwfl_Module *, int, GElf_Sym *, GElf_Addr *, GElf_Word *,
-					  Elf **, Dwarf_Addr *);
-	const char *(*module_addrinfo)(Dwfl_Module *, GElf_Addr, GElf_Off *, GElf_Sym *,
-				       GElf_Word *, Elf **, Dwarf_Addr *);
-	const char *(*module_info)(Dwfl_Module *, void ***, Dwarf_Addr *, Dwarf_Addr *,
-				   Dwarf_Addr *, Dwarf_Addr *, const char **, const char **);
-	Dwfl_Line *(*module_getsrc)(Dwfl_Module *, Dwarf_Addr);
-	const char *(*lineinfo)(Dwfl_Line *, Dwarf_Addr *, int *, int *, Dwarf_Word *,
-				Dwarf_Word *);
-	Dwarf_Die *(*module_addrdie)(Dwfl_Module *, Dwarf_Addr, Dwarf_Addr *);
-	int (*getscopes)(Dwarf_Die *, Dwarf_Addr, Dwarf_Die **);
-	int (*getscopes_die)(Dwarf_Die *, Dwarf_Die **);
-	int (*tag)(Dwarf_Die *);
-	Dwarf_Attribute *(*attr_integrate)(Dwarf_Die *, unsigned int, Dwarf_Attribute *);
-	const char *(*formstring)(Dwarf_Attribute *);
-	int (*formudata)(Dwarf_Attribute *, Dwarf_Word *);
-	int (*getsrcfiles)(Dwarf_Die *, Dwarf_Files **, size_t *);
-	const char *(*filesrc)(Dwarf_Files *, size_t, Dwarf_Word *, Dwarf_Word *);
-	void *find_elf;       /* dwfl_linux_proc_find_elf */
-	void *find_debuginfo; /* dwfl_standard_find_debuginfo */
-};
 
 /* One cached address and its frames. */
 struct entry {
@@ -101,12 +62,31 @@ struct mod_syms {
 	struct mod_syms *next;
 };
 
+struct inl_table;
+
+/* One function's code range in a CU and its DIE. */
+struct fn_die {
+	Dwarf_Addr lo, hi;
+	Dwarf_Die die;
+	struct inl_table *inl; /* its inlined calls, built on first use */
+	int in_type;           /* a DIE inside a structure, class or union type */
+};
+
+/* A CU's functions sorted by start, built on the first address in it:
+ * finding the function DIE by binary search instead of walking the CU's
+ * DIEs (Rust's std CUs hold thousands) for every address. */
+#define CU_BUCKETS 1024
+struct cu_funcs {
+	void *cu_key; /* the CU DIE's address in its section: unique per CU */
+	struct fn_die *fns;
+	size_t n, cap;
+	struct cu_funcs *next;
+};
+
 struct symbolizer {
-	struct dw_api dw;
 	Dwfl *dwfl;
-	Dwfl_Callbacks callbacks;
-	char *(*demangle)(const char *, char *, size_t *, int *);
-	void *libstdcxx;
+	struct hs_unloaded *unloaded; /* copies, paths owned */
+	unsigned n_unloaded;
 	struct entry *table;
 	size_t table_cap, table_used;
 	char **strings; /* every string we own, freed at close */
@@ -114,6 +94,7 @@ struct symbolizer {
 	struct fn_range *ranges; /* functions already named, sorted by lo */
 	size_t n_ranges, ranges_cap;
 	struct mod_syms *mods;
+	struct cu_funcs *cus[CU_BUCKETS]; /* function indexes, by CU */
 };
 
 /* Keep s (malloc'd, may be NULL) so close frees it; returns s. */
@@ -141,22 +122,26 @@ static const char *own_copy(struct symbolizer *s, const char *str)
 	return str == NULL ? NULL : own(s, strdup(str));
 }
 
-/* The demangled form of name (Massif prints "f(int)"), owned by s. */
+/* name as Valgrind 3.19 prints it, malloc'd (NULL only without memory).
+ * Valgrind (coregrind/m_demangle/m_demangle.c) demangles only names
+ * starting with "_Z" (C++, legacy Rust), "_R" (Rust v0) or "_D" (D), with
+ * libiberty's cplus_demangle(DMGL_ANSI | DMGL_PARAMS), dlang_demangle for
+ * "_D": "f(int)", "rust_leak::create_leak" (no DMGL_VERBOSE, so no
+ * ::h<hash>), ".llvm.N" suffixes dropped by the Rust demangler. */
+char *hs_symbols_demangle(const char *name)
+{
+	char *out = NULL;
+
+	if (name[0] == '_' && (name[1] == 'Z' || name[1] == 'R' || name[1] == 'D'))
+		out = name[1] == 'D' ? dlang_demangle(name, DMGL_ANSI | DMGL_PARAMS)
+				     : cplus_demangle(name, DMGL_ANSI | DMGL_PARAMS);
+	return out != NULL ? out : strdup(name);
+}
+
+/* The demangled form of name as Valgrind prints it, owned by s. */
 static const char *demangled(struct symbolizer *s, const char *name)
 {
-	int status = -1;
-	char *out;
-
-	if (name == NULL)
-		return NULL;
-	if (name[0] != '_' || name[1] != 'Z' || s->demangle == NULL)
-		return own_copy(s, name);
-	out = s->demangle(name, NULL, NULL, &status);
-	if (status != 0 || out == NULL) {
-		free(out);
-		return own_copy(s, name);
-	}
-	return own(s, out);
+	return name == NULL ? NULL : own(s, hs_symbols_demangle(name));
 }
 
 /* The last path component of path, as Valgrind prints file names. */
@@ -167,73 +152,14 @@ static const char *base_name(const char *path)
 	return slash != NULL ? slash + 1 : path;
 }
 
-/* Find __cxa_demangle in the process, or in libstdc++ loaded now. */
-static void find_demangler(struct symbolizer *s)
-{
-	s->demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(RTLD_DEFAULT,
-									      "__cxa_demangle");
-	if (s->demangle != NULL)
-		return;
-	s->libstdcxx = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
-	if (s->libstdcxx != NULL)
-		s->demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(
-			s->libstdcxx, "__cxa_demangle");
-}
-
-/* dlopen libdw and look up what we use; 0 when all were found. */
-static int load_libdw(struct dw_api *dw)
-{
-	void *h = dlopen(HS_LIBDW_SONAME, RTLD_LAZY | RTLD_LOCAL);
-	void *missing = (void *)1;
-
-	if (h == NULL)
-		return -1;
-	dw->handle = h;
-#define LOOK(field, name)                                                                          \
-	do {                                                                                       \
-		*(void **)&dw->field = dlsym(h, name);                                             \
-		if (dw->field == NULL)                                                             \
-			missing = NULL;                                                            \
-	} while (0)
-	LOOK(begin, "dwfl_begin");
-	LOOK(end, "dwfl_end");
-	LOOK(proc_report, "dwfl_linux_proc_report");
-	LOOK(report_end, "dwfl_report_end");
-	LOOK(addrmodule, "dwfl_addrmodule");
-	LOOK(module_getsymtab, "dwfl_module_getsymtab");
-	LOOK(module_getsym_info, "dwfl_module_getsym_info");
-	LOOK(module_addrinfo, "dwfl_module_addrinfo");
-	LOOK(module_info, "dwfl_module_info");
-	LOOK(module_getsrc, "dwfl_module_getsrc");
-	LOOK(lineinfo, "dwfl_lineinfo");
-	LOOK(module_addrdie, "dwfl_module_addrdie");
-	LOOK(getscopes, "dwarf_getscopes");
-	LOOK(getscopes_die, "dwarf_getscopes_die");
-	LOOK(tag, "dwarf_tag");
-	LOOK(attr_integrate, "dwarf_attr_integrate");
-	LOOK(formstring, "dwarf_formstring");
-	LOOK(formudata, "dwarf_formudata");
-	LOOK(getsrcfiles, "dwarf_getsrcfiles");
-	LOOK(filesrc, "dwarf_filesrc");
-	LOOK(find_elf, "dwfl_linux_proc_find_elf");
-	LOOK(find_debuginfo, "dwfl_standard_find_debuginfo");
-#undef LOOK
-	if (missing == NULL) {
-		dlclose(h);
-		dw->handle = NULL;
-		return -1;
-	}
-	return 0;
-}
-
 /* A DIE's name, following abstract origins (inlined instances). */
-static const char *die_name(struct symbolizer *s, Dwarf_Die *die)
+static const char *die_name(Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
 
-	if (s->dw.attr_integrate(die, DW_AT_name, &attr) == NULL)
+	if (dwarf_attr_integrate(die, DW_AT_name, &attr) == NULL)
 		return NULL;
-	return s->dw.formstring(&attr);
+	return dwarf_formstring(&attr);
 }
 
 /* The index of the first range with lo > addr. */
@@ -272,7 +198,7 @@ static struct mod_syms *mod_syms(struct symbolizer *s, Dwfl_Module *mod)
 	if (m == NULL)
 		return NULL;
 	m->mod = mod;
-	n_syms = s->dw.module_getsymtab(mod);
+	n_syms = dwfl_module_getsymtab(mod);
 	m->spans = n_syms > 1 ? malloc((size_t)n_syms * sizeof(*m->spans)) : NULL;
 	if (m->spans == NULL && n_syms > 1)
 		m->has_sizeless = 1; /* unknown: always ask libdw */
@@ -280,8 +206,7 @@ static struct mod_syms *mod_syms(struct symbolizer *s, Dwfl_Module *mod)
 		GElf_Sym sym;
 		GElf_Addr addr;
 		GElf_Word shndx = SHN_UNDEF;
-		const char *name =
-			s->dw.module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
+		const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
 		int type = GELF_ST_TYPE(sym.st_info);
 
 		/* The symbols libdw weighs: defined, not sections, files or TLS. */
@@ -360,7 +285,7 @@ static const char *function_name(struct symbolizer *s, Dwfl_Module *mod, uintptr
 		return s->ranges[at - 1].function;
 	if (quick_name(s, mod, addr, &function))
 		return function;
-	name = s->dw.module_addrinfo(mod, addr, &offset, &sym, NULL, NULL, NULL);
+	name = dwfl_module_addrinfo(mod, addr, &offset, &sym, NULL, NULL, NULL);
 	type = name != NULL ? GELF_ST_TYPE(sym.st_info) : STT_NOTYPE;
 	/* Valgrind names code from function symbols only: an assembly
 	 * label such as ld.so's _dl_start_user (NOTYPE) stays "???". */
@@ -388,11 +313,198 @@ static const char *function_name(struct symbolizer *s, Dwfl_Module *mod, uintptr
 	return function;
 }
 
+/* One code range of an inlined call in a function, in the preorder of
+ * the function's DIE tree; parent is the index of the inlined call it is
+ * nested in, or -1. */
+struct inl_range {
+	Dwarf_Addr lo, hi;
+	Dwarf_Die die;
+	int parent;
+};
+
+/* A function's inlined calls, flattened once: walking the function's DIE
+ * tree for every address costs a parse of its whole subtree each time
+ * (rustc's functions inline hundreds of calls). */
+struct inl_table {
+	struct inl_range *r;
+	size_t n, cap;
+	int failed; /* out of memory: no inline frames rather than wrong ones */
+};
+
+/* Append the code ranges of inlined call die, nested in parent. */
+static void add_inl(struct inl_table *t, Dwarf_Die *die, int parent)
+{
+	Dwarf_Addr base, lo, hi;
+	ptrdiff_t off = 0;
+
+	while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
+		if (lo >= hi)
+			continue;
+		if (t->n == t->cap) {
+			size_t cap = t->cap == 0 ? 16 : t->cap * 2;
+			struct inl_range *grown = realloc(t->r, cap * sizeof(*grown));
+			if (grown == NULL) {
+				t->failed = 1;
+				return;
+			}
+			t->r = grown;
+			t->cap = cap;
+		}
+		t->r[t->n++] = (struct inl_range){ lo, hi, *die, parent };
+	}
+}
+
+/* Collect the inlined calls under die (lexical blocks are transparent;
+ * nested functions are not part of this one). */
+static void collect_inl(struct inl_table *t, Dwarf_Die *die, int parent)
+{
+	Dwarf_Die child;
+
+	if (dwarf_child(die, &child) != 0)
+		return;
+	do {
+		switch (dwarf_tag(&child)) {
+		case DW_TAG_inlined_subroutine: {
+			int at = (int)t->n;
+			add_inl(t, &child, parent);
+			/* Every range of one DIE has the same children: the
+			 * first stands for the DIE as their parent. */
+			if ((int)t->n > at)
+				collect_inl(t, &child, at);
+			break;
+		}
+		case DW_TAG_lexical_block:
+		case DW_TAG_try_block:
+		case DW_TAG_catch_block:
+			collect_inl(t, &child, parent);
+			break;
+		default:
+			break;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* The inlined calls at pc into chain[depth...], outermost first; returns
+ * the new depth.  A range is taken when its parent call was taken (by
+ * its DIE: any range of the parent DIE), as a walk down the tree would. */
+static int inl_chain(const struct inl_table *t, Dwarf_Addr pc, Dwarf_Die *chain, int depth, int max)
+{
+	int last = -1; /* index of the last call taken */
+
+	if (t->failed)
+		return depth;
+	for (size_t i = 0; i < t->n && depth < max; i++) {
+		const struct inl_range *r = &t->r[i];
+		if (pc < r->lo || pc >= r->hi)
+			continue;
+		if (r->parent != last && !(last >= 0 && r->parent >= 0 &&
+					   t->r[r->parent].die.addr == t->r[last].die.addr))
+			continue;
+		chain[depth++] = r->die;
+		last = (int)i;
+	}
+	return depth;
+}
+
+/* Add die's code ranges to f (memory permitting). */
+static void add_fn(struct cu_funcs *f, Dwarf_Die *die, int in_type)
+{
+	Dwarf_Addr base, lo, hi;
+	ptrdiff_t off = 0;
+
+	while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
+		if (lo >= hi)
+			continue;
+		if (f->n == f->cap) {
+			size_t cap = f->cap == 0 ? 64 : f->cap * 2;
+			struct fn_die *grown = realloc(f->fns, cap * sizeof(*grown));
+			if (grown == NULL)
+				return;
+			f->fns = grown;
+			f->cap = cap;
+		}
+		f->fns[f->n++] = (struct fn_die){ lo, hi, *die, NULL, in_type };
+	}
+}
+
+/* Collect the functions with code under parent: subprograms directly or
+ * in namespaces and types; in_type says parent is (in) a type. */
+static void collect_fns(struct cu_funcs *f, Dwarf_Die *parent, int in_type)
+{
+	Dwarf_Die child;
+
+	if (dwarf_child(parent, &child) != 0)
+		return;
+	do {
+		switch (dwarf_tag(&child)) {
+		case DW_TAG_subprogram:
+			add_fn(f, &child, in_type);
+			break;
+		case DW_TAG_namespace:
+		case DW_TAG_module:
+			collect_fns(f, &child, in_type);
+			break;
+		case DW_TAG_class_type:
+		case DW_TAG_structure_type:
+		case DW_TAG_union_type:
+			collect_fns(f, &child, 1);
+			break;
+		default:
+			break;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* qsort order of functions: by start. */
+static int fn_by_lo(const void *a, const void *b)
+{
+	Dwarf_Addr x = ((const struct fn_die *)a)->lo, y = ((const struct fn_die *)b)->lo;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The function of cu whose code holds pc, or NULL. */
+static struct fn_die *find_fn(struct symbolizer *s, Dwarf_Die *cu, Dwarf_Addr pc)
+{
+	void *key = cu->addr;
+	size_t b = ((uintptr_t)key >> 4) % CU_BUCKETS;
+	struct cu_funcs *f;
+	size_t lo = 0, hi;
+
+	for (f = s->cus[b]; f != NULL && f->cu_key != key; f = f->next)
+		;
+	if (f == NULL) {
+		f = calloc(1, sizeof(*f));
+		if (f == NULL)
+			return NULL;
+		f->cu_key = key;
+		collect_fns(f, cu, 0);
+		if (f->n > 1)
+			qsort(f->fns, f->n, sizeof(*f->fns), fn_by_lo);
+		f->next = s->cus[b];
+		s->cus[b] = f;
+	}
+	hi = f->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (f->fns[mid].lo <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Functions do not overlap, but look a few back in case some do. */
+	for (size_t i = lo; i > 0 && i + 4 > lo; i--) {
+		if (pc < f->fns[i - 1].hi)
+			return &f->fns[i - 1];
+	}
+	return NULL;
+}
+
 /* Name addr with libdw: fills out innermost-first, returns the count. */
 static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_frame_text *out,
 			     unsigned max)
 {
-	Dwfl_Module *mod = s->dw.addrmodule(s->dwfl, addr);
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
 	const char *object = NULL;
 	const char *function = NULL;
 	const char *file = NULL;
@@ -406,127 +518,89 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 	{
 		const char *mainfile = NULL;
 		const char *name =
-			s->dw.module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+			dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
 		/* The module name is the path from /proc/PID/maps. */
 		object = own_copy(s, name != NULL && name[0] == '/' ? name : mainfile);
 	}
 	function = function_name(s, mod, addr);
 	{
-		Dwfl_Line *l = s->dw.module_getsrc(mod, addr);
+		Dwfl_Line *l = dwfl_module_getsrc(mod, addr);
 		int lineno = 0;
 		const char *src =
-			l != NULL ? s->dw.lineinfo(l, NULL, &lineno, NULL, NULL, NULL) : NULL;
+			l != NULL ? dwfl_lineinfo(l, NULL, &lineno, NULL, NULL, NULL) : NULL;
 		if (src != NULL && lineno > 0) {
 			file = own_copy(s, base_name(src));
 			line = (unsigned)lineno;
 		}
 	}
 	/* Inlined calls at addr, innermost first: each one is named by its
-	 * own DIE and placed at its caller's call_file:call_line.  Past the
-	 * innermost inline instance dwarf_getscopes climbs the abstract
-	 * definition, so each next level comes from dwarf_getscopes_die of
-	 * the concrete instance (as eu-addr2line -i does). */
+	 * own DIE and placed at its caller's call_file:call_line. */
 	if (file != NULL) {
 		Dwarf_Addr bias = 0;
-		Dwarf_Die *cu = s->dw.module_addrdie(mod, addr, &bias);
-		Dwarf_Die *scopes = NULL;
-		int n_scopes = cu != NULL ? s->dw.getscopes(cu, addr - bias, &scopes) : 0;
+		Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+		struct fn_die *fn = cu != NULL ? find_fn(s, cu, addr - bias) : NULL;
+		Dwarf_Die chain[MAX_INLINE];
+		int depth = 0;
 		Dwarf_Files *files = NULL;
 		size_t n_files = 0;
-		Dwarf_Die inl;
-		int have = 0;
 
-		if (cu != NULL && s->dw.getsrcfiles(cu, &files, &n_files) != 0)
-			files = NULL;
-		for (int i = 0; i < n_scopes; i++) {
-			int tag = s->dw.tag(&scopes[i]);
-			if (tag == DW_TAG_subprogram)
-				break;
-			if (tag == DW_TAG_inlined_subroutine) {
-				inl = scopes[i];
-				have = 1;
-				break;
-			}
+		/* Valgrind 3.19 reads no inlined calls in a function whose DIE
+		 * is inside a type (rustc's methods: RawTable<T,A>::insert);
+		 * Massif names such an address by its symbol and its innermost
+		 * line (checked with valgrind --tool=massif on rustc 1.63
+		 * binaries).  C++ methods' code DIEs are at CU level. */
+		if (fn != NULL && fn->in_type)
+			fn = NULL;
+		if (fn != NULL && fn->inl == NULL) {
+			fn->inl = calloc(1, sizeof(*fn->inl));
+			if (fn->inl != NULL)
+				collect_inl(fn->inl, &fn->die, -1);
 		}
-		free(scopes);
-		while (have && n + 1 < max && n + 1 < MAX_INLINE) {
+		if (fn != NULL && fn->inl != NULL) {
+			chain[0] = fn->die;
+			depth = inl_chain(fn->inl, addr - bias, chain, 1, MAX_INLINE);
+		}
+		if (cu != NULL && dwarf_getsrcfiles(cu, &files, &n_files) != 0)
+			files = NULL;
+		/* chain[0] is the real function, named from the ELF symbol. */
+		for (int k = depth - 1; k > 0 && n + 1 < max; k--) {
+			Dwarf_Die *inl = &chain[k];
 			Dwarf_Attribute attr;
 			Dwarf_Word call_file = 0, call_line = 0;
 			const char *call_src;
-			Dwarf_Die *chain = NULL;
-			int n_chain;
 
-			out[n++] = (struct hs_frame_text){ own_copy(s, die_name(s, &inl)), file,
-							   line, object };
-			if (s->dw.attr_integrate(&inl, DW_AT_call_file, &attr) != NULL)
-				s->dw.formudata(&attr, &call_file);
-			if (s->dw.attr_integrate(&inl, DW_AT_call_line, &attr) != NULL)
-				s->dw.formudata(&attr, &call_line);
+			out[n++] = (struct hs_frame_text){ own_copy(s, die_name(inl)), file, line,
+							   object };
+			if (dwarf_attr_integrate(inl, DW_AT_call_file, &attr) != NULL)
+				dwarf_formudata(&attr, &call_file);
+			if (dwarf_attr_integrate(inl, DW_AT_call_line, &attr) != NULL)
+				dwarf_formudata(&attr, &call_line);
 			call_src = files != NULL && call_file < n_files
-					   ? s->dw.filesrc(files, call_file, NULL, NULL)
+					   ? dwarf_filesrc(files, call_file, NULL, NULL)
 					   : NULL;
 			if (call_src != NULL && call_line > 0) {
 				file = own_copy(s, base_name(call_src));
 				line = (unsigned)call_line;
 			}
-			/* The next enclosing inline instance, if any. */
-			have = 0;
-			n_chain = s->dw.getscopes_die(&inl, &chain);
-			for (int i = 1; i < n_chain; i++) {
-				int tag = s->dw.tag(&chain[i]);
-				if (tag == DW_TAG_subprogram)
-					break;
-				if (tag == DW_TAG_inlined_subroutine) {
-					inl = chain[i];
-					have = 1;
-					break;
-				}
-			}
-			free(chain);
 		}
 	}
 	out[n++] = (struct hs_frame_text){ function, file, line, object };
 	return n;
 }
 
-/* Name addr from the dynamic symbol table only (no libdw). */
-static unsigned symbolize_dladdr(struct symbolizer *s, uintptr_t addr, struct hs_frame_text *out)
+/* Whether a and b name the same file: the unloaded note carries the path
+ * the loader was given (possibly through a symlink), the map the real one. */
+static int same_file(const char *a, const char *b)
 {
-	Dl_info info;
+	char ra[PATH_MAX], rb[PATH_MAX];
 
-	out[0] = (struct hs_frame_text){ NULL, NULL, 0, NULL };
-	if (dladdr((void *)addr, &info) != 0) {
-		out[0].function = demangled(s, info.dli_sname);
-		out[0].object = own_copy(s, info.dli_fname);
-	}
-	return 1;
+	if (strcmp(a, b) == 0)
+		return 1;
+	return realpath(a, ra) != NULL && realpath(b, rb) != NULL && strcmp(ra, rb) == 0;
 }
 
-/* Note an unloaded object (see symbols.h). */
-void hs_symbols_note_unloaded(uintptr_t start, uintptr_t end, const char *path)
-{
-	unsigned n = atomic_load(&g_n_unloaded);
-
-	/* The same object closed again at the same place: already noted. */
-	for (unsigned i = 0; i < n && i < MAX_UNLOADED; i++) {
-		if (atomic_load_explicit(&g_unloaded[i].ready, memory_order_acquire) &&
-		    g_unloaded[i].start == start && g_unloaded[i].end == end &&
-		    strncmp(g_unloaded[i].path, path, UNLOADED_PATH_MAX - 1) == 0)
-			return;
-	}
-	unsigned i = atomic_fetch_add(&g_n_unloaded, 1);
-	if (i >= MAX_UNLOADED)
-		return;
-	struct unloaded *u = &g_unloaded[i];
-	u->start = start;
-	u->end = end;
-	strncpy(u->path, path, UNLOADED_PATH_MAX - 1);
-	u->path[UNLOADED_PATH_MAX - 1] = '\0';
-	atomic_store_explicit(&u->ready, 1, memory_order_release);
-}
-
-/* Name addr, unless it lies where an object was unloaded and something
- * else (or nothing) is mapped there now: then the current mappings would
+/* Name addr, unless it lies where an object was unloaded and another
+ * object (or none) is mapped there in the recorded map: then the map would
  * name the wrong code, so it is "???", "in" the unloaded object when only
  * one object ever was unloaded from there. */
 static unsigned symbolize_now(struct symbolizer *s, uintptr_t addr, struct hs_frame_text *out)
@@ -534,26 +608,29 @@ static unsigned symbolize_now(struct symbolizer *s, uintptr_t addr, struct hs_fr
 	const char *was = NULL;
 	int ambiguous = 0;
 
-	unsigned n = atomic_load(&g_n_unloaded);
-	for (unsigned i = 0; i < n && i < MAX_UNLOADED; i++) {
-		if (!atomic_load_explicit(&g_unloaded[i].ready, memory_order_acquire) ||
-		    addr < g_unloaded[i].start || addr >= g_unloaded[i].end)
+	for (unsigned i = 0; i < s->n_unloaded; i++) {
+		if (addr < s->unloaded[i].start || addr >= s->unloaded[i].end)
 			continue;
-		if (was != NULL && strcmp(was, g_unloaded[i].path) != 0)
+		if (was != NULL && strcmp(was, s->unloaded[i].path) != 0)
 			ambiguous = 1;
-		was = g_unloaded[i].path;
+		was = s->unloaded[i].path;
 	}
 	if (was != NULL) {
-		Dl_info info;
-		if (ambiguous || dladdr((void *)addr, &info) == 0 || info.dli_fname == NULL ||
-		    strcmp(info.dli_fname, was) != 0) {
+		Dwfl_Module *mod = s->dwfl != NULL ? dwfl_addrmodule(s->dwfl, addr) : NULL;
+		const char *name = mod != NULL ? dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL,
+								  NULL, NULL)
+					       : NULL;
+		if (ambiguous || name == NULL || !same_file(name, was)) {
 			out[0] = (struct hs_frame_text){ NULL, NULL, 0,
 							 ambiguous ? NULL : own_copy(s, was) };
 			return 1;
 		}
 	}
-	return s->dwfl != NULL ? symbolize_dw(s, addr, out, MAX_INLINE)
-			       : symbolize_dladdr(s, addr, out);
+	if (s->dwfl == NULL) {
+		out[0] = (struct hs_frame_text){ NULL, NULL, 0, NULL };
+		return 1;
+	}
+	return symbolize_dw(s, addr, out, MAX_INLINE);
 }
 
 /* hs_symbolize_fn: cached lookup of addr. */
@@ -567,6 +644,10 @@ static unsigned symbolize(void *ctx, uintptr_t addr, struct hs_frame_text *out, 
 
 	if (max == 0)
 		return 0;
+	if (s == NULL) {
+		out[0] = (struct hs_frame_text){ NULL, NULL, 0, NULL };
+		return 1;
+	}
 	if (s->table_used * 2 >= s->table_cap) {
 		size_t cap = s->table_cap == 0 ? 1024 : s->table_cap * 2;
 		struct entry *grown = calloc(cap, sizeof(*grown));
@@ -618,32 +699,188 @@ static unsigned symbolize(void *ctx, uintptr_t addr, struct hs_frame_text *out, 
 	return n;
 }
 
-/* The libdw symbolizer for the current process. */
-int hs_symbols_open(struct hs_symbolizer *sym)
+/* Open path as the separate debug file of a module whose build-id is
+ * id[0..len): -1 unless the file carries the same build-id. */
+static int open_if_same_build_id(const char *path, const unsigned char *id, int len,
+				 char **file_name)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *elf;
+	const void *got = NULL;
+	int same;
+
+	if (fd < 0)
+		return -1;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	same = elf != NULL && dwelf_elf_gnu_build_id(elf, &got) == len &&
+	       memcmp(got, id, (size_t)len) == 0;
+	elf_end(elf);
+	if (!same || (*file_name = strdup(path)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Dwfl_Callbacks.find_debuginfo: what dwfl_standard_find_debuginfo does
+ * (build-id under /usr/lib/debug/.build-id, then the .gnu_debuglink name
+ * next to the file, in its .debug/ and under /usr/lib/debug), without its
+ * last resort, debuginfod: elfutils 0.188 loads libdebuginfod and libcurl
+ * for it even without DEBUGINFOD_URLS. */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, GElf_Addr base,
+			  const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	const unsigned char *id = NULL;
+	GElf_Addr id_vaddr;
+	int id_len = dwfl_module_build_id(mod, &id, &id_vaddr);
+	char real[PATH_MAX], path[PATH_MAX * 2];
+	char *slash;
+	int fd;
+
+	/* Without a build-id the standard search never asks debuginfod; it
+	 * also checks the debuglink CRC, which only it can do here. */
+	if (id_len <= 0)
+		return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
+						    debuglink_file, debuglink_crc,
+						    debuginfo_file_name);
+	fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+					  debuglink_crc, debuginfo_file_name);
+	if (fd >= 0 || debuglink_file == NULL || file_name == NULL ||
+	    realpath(file_name, real) == NULL)
+		return fd;
+	slash = strrchr(real, '/');
+	if (slash == NULL)
+		return -1;
+	*slash = '\0';
+	snprintf(path, sizeof(path), "%s/%s", real, debuglink_file);
+	if (strcmp(path, file_name) != 0 &&
+	    (fd = open_if_same_build_id(path, id, id_len, debuginfo_file_name)) >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/.debug/%s", real, debuglink_file);
+	if ((fd = open_if_same_build_id(path, id, id_len, debuginfo_file_name)) >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "/usr/lib/debug%s/%s", real, debuglink_file);
+	return open_if_same_build_id(path, id, id_len, debuginfo_file_name);
+}
+
+/* libdwfl finds modules' files by the paths in the map, and their
+ * separate debug information locally, never through debuginfod. */
+static const Dwfl_Callbacks callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = find_debuginfo,
+};
+
+/* The lines of the map (text, len bytes) that belong to a loaded object,
+ * malloc'd, NUL-terminated, their length in *out_len; NULL without
+ * memory.  libdw takes every mapping of a file as part of one module
+ * spanning them all, so a plain mmap of an ELF file (a program reading a
+ * library, or its own executable) would move the module: an object is
+ * mapped from offset 0 on, so each offset-0 mapping starts a new instance
+ * of its file, and only instances with an executable mapping are kept. */
+static char *code_mappings(const char *text, size_t len, size_t *out_len)
+{
+	char *out = malloc(len + 2); /* a newline may be added, then the NUL */
+	const char *line = text, *end = text + len;
+	size_t start = 0; /* where the current instance's lines begin in out */
+	const char *inst_path = NULL;
+	size_t inst_path_len = 0;
+	int inst_exec = 0;
+
+	if (out == NULL)
+		return NULL;
+	*out_len = 0;
+	while (line < end) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		const char *next = eol != NULL ? eol + 1 : end;
+		const char *path = memchr(line, '/', (size_t)(next - line));
+		char perms[8] = "";
+		unsigned long long offset = 1;
+		size_t path_len = path != NULL ? (size_t)((eol != NULL ? eol : end) - path) : 0;
+		char head[128];
+		size_t head_len = (size_t)(next - line) < sizeof(head) - 1 ? (size_t)(next - line)
+									   : sizeof(head) - 1;
+
+		memcpy(head, line, head_len);
+		head[head_len] = '\0';
+		if (path == NULL || sscanf(head, "%*x-%*x %7s %llx", perms, &offset) != 2) {
+			line = next;
+			continue;
+		}
+		if (offset == 0 || inst_path == NULL || path_len != inst_path_len ||
+		    memcmp(path, inst_path, path_len) != 0) {
+			/* A new instance: drop the last one unless it had code. */
+			if (!inst_exec)
+				*out_len = start;
+			start = *out_len;
+			inst_path = path;
+			inst_path_len = path_len;
+			inst_exec = 0;
+		}
+		inst_exec |= strchr(perms, 'x') != NULL;
+		memcpy(out + *out_len, line, (size_t)(next - line));
+		*out_len += (size_t)(next - line);
+		if (eol == NULL)
+			out[(*out_len)++] = '\n';
+		line = next;
+	}
+	if (!inst_exec)
+		*out_len = start;
+	out[*out_len] = '\0';
+	return out;
+}
+
+/* The offline symbolizer for a recorded map (see symbols.h). */
+int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_t len,
+			 const struct hs_unloaded *unloaded, unsigned n_unloaded)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
+	FILE *maps;
+	char *code;
+	size_t code_len = 0;
 	int rc = 0;
 
 	sym->symbolize = symbolize;
 	sym->ctx = s;
 	if (s == NULL)
 		return -1;
-	find_demangler(s);
-	if (load_libdw(&s->dw) != 0)
-		return -1;
-	s->callbacks.find_elf = (int (*)(Dwfl_Module *, void **, const char *, Dwarf_Addr, char **,
-					 Elf **))s->dw.find_elf;
-	s->callbacks.find_debuginfo =
-		(int (*)(Dwfl_Module *, void **, const char *, Dwarf_Addr, const char *,
-			 const char *, GElf_Word, char **))s->dw.find_debuginfo;
-	s->dwfl = s->dw.begin(&s->callbacks);
+	if (n_unloaded > 0) {
+		s->unloaded = calloc(n_unloaded, sizeof(*s->unloaded));
+		if (s->unloaded == NULL)
+			return -1;
+		for (unsigned i = 0; i < n_unloaded; i++) {
+			const char *path = own_copy(s, unloaded[i].path);
+			if (path == NULL)
+				return -1;
+			s->unloaded[s->n_unloaded++] =
+				(struct hs_unloaded){ unloaded[i].start, unloaded[i].end, path };
+		}
+	}
+	/* find_debuginfo never calls debuginfod; should libdw call it some
+	 * other way, without URLs it asks no server. */
+	unsetenv("DEBUGINFOD_URLS");
+	s->dwfl = dwfl_begin(&callbacks);
 	if (s->dwfl == NULL)
 		return -1;
-	if (s->dw.proc_report(s->dwfl, getpid()) != 0 ||
-	    s->dw.report_end(s->dwfl, NULL, NULL) != 0) {
-		s->dw.end(s->dwfl);
-		s->dwfl = NULL;
+	/* The same reading of the map libdw does for a live process
+	 * (dwfl_linux_proc_report): one module per file, reported from its
+	 * first mapping, which maps file offset 0, so libdwfl places it at
+	 * that address minus its first PT_LOAD's page-aligned p_vaddr (PIE
+	 * and shared objects), or where it was linked (non-PIE). */
+	dwfl_report_begin(s->dwfl);
+	code = code_mappings(maps_text, len, &code_len);
+	maps = code != NULL && code_len > 0 ? fmemopen(code, code_len, "r") : NULL;
+	if (code == NULL ||
+	    (code_len > 0 && (maps == NULL || dwfl_linux_proc_maps_report(s->dwfl, maps) != 0)))
 		rc = -1;
+	if (maps != NULL)
+		fclose(maps);
+	free(code);
+	if (dwfl_report_end(s->dwfl, NULL, NULL) != 0)
+		rc = -1;
+	if (rc != 0) {
+		dwfl_end(s->dwfl);
+		s->dwfl = NULL;
 	}
 	return rc;
 }
@@ -656,8 +893,8 @@ void hs_symbols_close(struct hs_symbolizer *sym)
 	if (s == NULL)
 		return;
 	if (s->dwfl != NULL)
-		s->dw.end(s->dwfl);
-	/* libdw stays loaded: its atexit-time state may still be referenced. */
+		dwfl_end(s->dwfl);
+	free(s->unloaded);
 	for (size_t i = 0; i < s->table_cap; i++)
 		free(s->table[i].frames);
 	free(s->table);
@@ -665,6 +902,19 @@ void hs_symbols_close(struct hs_symbolizer *sym)
 		free(s->strings[i]);
 	free(s->strings);
 	free(s->ranges);
+	for (size_t b = 0; b < CU_BUCKETS; b++) {
+		while (s->cus[b] != NULL) {
+			struct cu_funcs *next = s->cus[b]->next;
+			for (size_t i = 0; i < s->cus[b]->n; i++) {
+				if (s->cus[b]->fns[i].inl != NULL)
+					free(s->cus[b]->fns[i].inl->r);
+				free(s->cus[b]->fns[i].inl);
+			}
+			free(s->cus[b]->fns);
+			free(s->cus[b]);
+			s->cus[b] = next;
+		}
+	}
 	while (s->mods != NULL) {
 		struct mod_syms *next = s->mods->next;
 		free(s->mods->spans);

@@ -31,7 +31,7 @@ def main():
     d = tempfile.mkdtemp(prefix="rec_example.")
     try:
         out = os.path.join(d, "leaky.massif.out")
-        r = rm.run_heapsnap([exe], out, ["--time-unit=B"])
+        r = rm.run_heapsnap([exe], out, ["--time-unit=B", "--final-snapshot=yes"])
         if r.returncode != 0 or not os.path.exists(out):
             for _ in range(3):
                 tap.ok(False, "heapsnap ran examples/leaky", "exit %d: %r" % (r.returncode, r.stderr))

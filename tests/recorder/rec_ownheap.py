@@ -56,7 +56,8 @@ def main():
         native = subprocess.run([exe, bogus], stdout=subprocess.PIPE, timeout=60)
         n_info, n_errno = readings(native.stdout)
         out = os.path.join(d, "ownheap.massif.out")
-        r = rm.run_heapsnap([exe, bogus], out, ["--time-unit=B", "--peak-inaccuracy=0"])
+        r = rm.run_heapsnap([exe, bogus], out, ["--time-unit=B", "--peak-inaccuracy=0",
+                                            "--final-snapshot=yes"])
         info, errno_ = readings(r.stdout)
         tap.ok(r.returncode == 0 and errno_ == 8 and n_errno == 8,
                "the exec failed with ENOEXEC, natively and under heapsnap",

@@ -203,7 +203,8 @@ def main():
         for name, argv, opts, expect in cases:
             try:
                 r_native, native_files = run_in(d, argv)
-                r_hs, files = run_in(d, [paths["launcher"]] + opts + argv)
+                # The checks read the state at the end: the final snapshot.
+                r_hs, files = run_in(d, [paths["launcher"], "--final-snapshot=yes"] + opts + argv)
             except subprocess.TimeoutExpired as e:
                 tap.ok(False, "%s: exit status as native" % name, "timed out: %s" % e)
                 tap.ok(False, "%s: files" % name)

@@ -11,7 +11,11 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hs_sem.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
 
 echo 1..19
-LD_PRELOAD=$HS_PRELOAD HEAPSNAP_OPTIONS="--time-unit=B --massif-out-file=$work/sem.out" "$prog"
+# Plain LD_PRELOAD: the library starts a detached resolver at the end, so
+# wait for its file.  --final-snapshot=yes: the checks read the final heap.
+LD_PRELOAD=$HS_PRELOAD HEAPSNAP_OPTIONS="--time-unit=B --final-snapshot=yes --massif-out-file=$work/sem.out" "$prog"
+i=0
+while [ ! -e "$work/sem.out" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 n=16
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }

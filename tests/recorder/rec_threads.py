@@ -63,8 +63,9 @@ def main():
             what = "run %d: %d threads x %d allocations end with %d bytes" % (
                 run, N_THREADS, ALLOCS, want)
             try:
+                # --final-snapshot=yes: the check reads the heap at exit.
                 r = rm.run_heapsnap([exe, str(N_THREADS), str(ALLOCS)], out,
-                                    timeout=TIMEOUT_S)
+                                    ["--final-snapshot=yes"], timeout=TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 tap.ok(False, what, "timed out after %d s: deadlock?" % TIMEOUT_S)
                 keep = True

@@ -354,7 +354,7 @@ START_TEST(same_file_from_another_thread)
 	struct hs_options opts;
 	test_options(&opts);
 
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	replay(NULL);
 	static char alone[1 << 20];
 	const char *text = finish_to_text("./t", &sym);
@@ -363,7 +363,7 @@ START_TEST(same_file_from_another_thread)
 	ck_assert_uint_gt(count_snapshots(alone), 50);
 	ck_assert_ptr_nonnull(strstr(alone, "leaf39 (t.c:139)"));
 
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	pthread_t th;
 	ck_assert_int_eq(pthread_create(&th, NULL, replay, NULL), 0);
 	ck_assert_int_eq(pthread_join(th, NULL), 0);

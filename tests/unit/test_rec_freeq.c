@@ -64,7 +64,7 @@ static void assert_same_both_ways(void (*script)(void))
 	struct hs_symbolizer sym = fake_symbolizer(syms);
 
 	for (deferred = 1; deferred >= 0; deferred--) {
-		ck_assert_int_eq(hs_rec_init(&opts), 0);
+		ck_assert_int_eq(test_rec_init(&opts), 0);
 		script();
 		if (deferred)
 			hs_freeq_flush(); /* as the preload layer does before writing */
@@ -82,7 +82,8 @@ static void assert_same_both_ways(void (*script)(void))
 static void setup(void)
 {
 	test_options(&opts);
-	opts.detailed_freq = 1; /* every snapshot's tree is compared */
+	opts.detailed_freq = 1;     /* every snapshot's tree is compared */
+	opts.final_snapshot = true; /* and the state at exit */
 }
 
 /* Runs of frees longer and shorter than the queue, with mallocs between
@@ -127,7 +128,7 @@ START_TEST(pending_frees_reach_the_file)
 	assert_same_both_ways(script_pending_at_end);
 	/* And the final snapshot has none of the bytes. */
 	struct hs_symbolizer sym = fake_symbolizer(syms);
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	deferred = 1;
 	script_pending_at_end();
 	hs_freeq_flush();

@@ -35,6 +35,7 @@ static struct hs_options opts;
 static void setup(void)
 {
 	test_options(&opts);
+	opts.final_snapshot = true; /* these tests look at the state at exit */
 }
 
 static void *ptr(unsigned i)
@@ -84,7 +85,7 @@ static const char *stderr_of(void (*f)(void))
 
 static void exhaust_memory(void)
 {
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	hs_rec_alloc(ptr(0), 100, st_main, N(st_main));
 	hs_rec_alloc(ptr(1), 200, st_f, N(st_f));
 	/* Room for nothing more: the next new context or table growth fails. */
@@ -129,7 +130,7 @@ static void finish_into_text(void)
 
 static void finish_without_memory(void)
 {
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	for (unsigned i = 0; i < 12; i++)
 		hs_rec_alloc(ptr(i), 100, i % 2 ? st_main : st_f, i % 2 ? N(st_main) : N(st_f));
 	hs_arena_set_limit(hs_arena_mapped_bytes());
@@ -162,7 +163,7 @@ END_TEST
 /* hs_rec_give_up from the shell: no final snapshot, the reason in desc:. */
 static void record_then_give_up(void)
 {
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	hs_rec_alloc(ptr(0), 100, st_main, N(st_main));
 	hs_rec_give_up("unwinding failed");
 	hs_rec_give_up("said once only");
@@ -187,7 +188,7 @@ END_TEST
 START_TEST(failed_realloc_and_unknown_pointers)
 {
 	opts.detailed_freq = 1;
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	hs_rec_alloc(ptr(0), 100, st_main, N(st_main));
 	uint64_t h = hs_rec_realloc_begin(ptr(0));
 	ck_assert_uint_ne(h, 0);
@@ -215,7 +216,7 @@ END_TEST
 /* malloc(0) is a block: admin counted, a context, a snapshot (format-massif.md §7). */
 START_TEST(zero_byte_block)
 {
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	hs_rec_alloc(ptr(0), 0, st_main, N(st_main));
 	hs_rec_free(ptr(0));
 	const char *got = finish();
@@ -236,7 +237,7 @@ END_TEST
  * forgotten, not counted twice. */
 START_TEST(address_reused_without_free)
 {
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	hs_rec_alloc(ptr(0), 100, st_main, N(st_main));
 	hs_rec_alloc(ptr(0), 48, st_f, N(st_f));
 	const char *got = finish();
@@ -252,13 +253,13 @@ START_TEST(finish_errors)
 	struct hs_symbolizer sym = fake_symbolizer(syms);
 	ck_assert_int_eq(hs_rec_finish(fd, "./t", &sym, err, sizeof err), -1);
 	ck_assert_str_eq(err, "the recorder was never started");
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	ck_assert_int_eq(hs_rec_finish(fd, "./t", &sym, err, sizeof err), 0);
 	ck_assert_int_eq(hs_rec_active(), 0);
 	ck_assert_int_eq(hs_rec_finish(fd, "./t", &sym, err, sizeof err), -1);
 	ck_assert_str_eq(err, "the Massif file was already written");
 	/* A closed descriptor: the write error is reported. */
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	close(fd);
 	ck_assert_int_eq(hs_rec_finish(fd, "./t", &sym, err, sizeof err), -1);
 	ck_assert_str_eq(err, "cannot write the Massif file: Bad file descriptor");
@@ -269,7 +270,7 @@ END_TEST
 START_TEST(ms_clock)
 {
 	opts.time_unit = HS_TIME_MS;
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	for (unsigned i = 0; i < 5; i++)
 		hs_rec_alloc(ptr(i), 10, st_main, N(st_main));
 	const char *got = finish();
@@ -307,7 +308,7 @@ static void *hammer(void *arg)
 /* Threads at once: the totals come out exact. */
 START_TEST(threads_exact_totals)
 {
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	pthread_t th[N_THREADS];
 	for (unsigned t = 0; t < N_THREADS; t++)
 		pthread_create(&th[t], NULL, hammer, (void *)(uintptr_t)t);
@@ -402,7 +403,7 @@ static void *consumer(void *arg)
 START_TEST(blocks_handed_between_threads)
 {
 	hs_rec_set_hooks(count_release, NULL);
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	pthread_t th[2 * HAND_PAIRS];
 	for (unsigned k = 0; k < HAND_PAIRS; k++) {
 		pthread_mutex_init(&hand[k].lock, NULL);
@@ -441,14 +442,14 @@ START_TEST(instructions_unit)
 {
 	opts.time_unit = HS_TIME_INSTRUCTIONS;
 	if (!hs_clock_instructions_available()) {
-		ck_assert_int_eq(hs_rec_init(&opts), -1);
+		ck_assert_int_eq(test_rec_init(&opts), -1);
 		ck_assert_int_eq(hs_rec_active(), 0);
 		opts.time_unit = HS_TIME_BYTES; /* a failed start leaves no trace */
-		ck_assert_int_eq(hs_rec_init(&opts), 0);
+		ck_assert_int_eq(test_rec_init(&opts), 0);
 		ck_assert_ptr_nonnull(strstr(finish(), "\ntime_unit: B\n"));
 		return;
 	}
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	hs_rec_alloc(ptr(0), 10, st_main, N(st_main));
 	const char *got = finish();
 	ck_assert_ptr_nonnull(strstr(got, "\ntime_unit: i\n"));
@@ -460,13 +461,14 @@ END_TEST
  * file; the parent's is untouched by the child's allocations. */
 START_TEST(fork_child_records_its_own)
 {
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 	hs_rec_alloc(ptr(0), 1000, st_main, N(st_main));
 	hs_rec_atfork_prepare();
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		hs_rec_atfork_child();
+		test_rec_reopen(); /* as the preload layer does: a record of its own */
 		hs_rec_alloc(ptr(1), 2000, st_f, N(st_f));
 		const char *got = finish();
 		const char *last = snapshot_text(got, count_snapshots(got) - 1);

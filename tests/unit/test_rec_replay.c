@@ -64,7 +64,7 @@ static void start_b(void (*tweak)(struct hs_options *))
 	test_options(&opts);
 	if (tweak != NULL)
 		tweak(&opts);
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 }
 
 static void example_opts(struct hs_options *opts)
@@ -90,10 +90,27 @@ START_TEST(example_matches_massif)
 	replay_example();
 	struct hs_symbolizer sym = fake_symbolizer(example_syms);
 	const char *got = finish_to_text("./example", &sym);
+	ck_assert_str_eq(got, read_fixture("example.massif.out"));
+}
+END_TEST
+
+static void example_final_opts(struct hs_options *opts)
+{
+	example_opts(opts);
+	opts->final_snapshot = true;
+}
+
+/* --final-snapshot=yes: Massif's file, then one more snapshot, detailed,
+ * with the state at the end. */
+START_TEST(example_final_snapshot)
+{
+	start_b(example_final_opts);
+	replay_example();
+	struct hs_symbolizer sym = fake_symbolizer(example_syms);
+	const char *got = finish_to_text("./example", &sym);
 	const char *want = read_fixture("example.massif.out");
 	size_t n = strlen(want);
 	ck_assert_msg(strncmp(got, want, n) == 0, "differs from Massif:\n%s", got);
-	/* Then our final snapshot: the final state, detailed. */
 	const char *tail = got + n;
 	ck_assert_str_eq(
 		tail, "#-----------\nsnapshot=25\n#-----------\n"
@@ -110,9 +127,9 @@ START_TEST(example_matches_massif)
 }
 END_TEST
 
-/* got must be Massif's file followed by exactly one snapshot, our final
- * one; returns that snapshot's text. */
-static const char *expect_massif_then_final(const char *got, const char *fixture)
+/* got must be Massif's file followed by exactly extra more snapshots
+ * (--final-snapshot=yes: one); returns their text. */
+static const char *expect_massif_plus(const char *got, const char *fixture, unsigned extra)
 {
 	const char *want = read_fixture(fixture);
 	size_t n = strlen(want);
@@ -130,8 +147,16 @@ static const char *expect_massif_then_final(const char *got, const char *fixture
 			     line, want + bol, got + bol);
 	}
 	unsigned n_massif = count_snapshots(want);
-	ck_assert_uint_eq(count_snapshots(got), n_massif + 1);
+	ck_assert_uint_eq(count_snapshots(got), n_massif + extra);
+	if (extra == 0)
+		ck_assert_str_eq(got + n, "");
 	return got + n;
+}
+
+/* got must be Massif's file, byte for byte. */
+static void expect_massif(const char *got, const char *fixture)
+{
+	expect_massif_plus(got, fixture, 0);
 }
 
 static const uintptr_t below_main[] = { LIBC_CALL_MAIN, LIBC_START_MAIN, START };
@@ -188,14 +213,7 @@ START_TEST(culling_matches_massif)
 		hs_rec_alloc(fake_ptr(i), 16, st, n);
 	struct hs_symbolizer sym = fake_symbolizer(small_syms);
 	const char *got = finish_to_text("./culling", &sym);
-	const char *final = expect_massif_then_final(got, "culling.massif.out");
-	/* Massif's last snapshot is t=6368 heap 3184; ours shows the end. */
-	ck_assert_str_eq(
-		final, "#-----------\nsnapshot=50\n#-----------\n"
-		       "time=6400\nmem_heap_B=3200\nmem_heap_extra_B=3200\nmem_stacks_B=0\n"
-		       "heap_tree=detailed\n"
-		       "n1: 3200 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
-		       " n0: 3200 0x109153: main (culling.c:5)\n");
+	expect_massif(got, "culling.massif.out");
 	const char *s49 = snapshot_text(got, 49);
 	ck_assert_ptr_nonnull(strstr(s49, "time=6368\nmem_heap_B=3184\n"));
 	/* Detailed: [24, 29, 34, 39, 44, 49]. */
@@ -203,6 +221,33 @@ START_TEST(culling_matches_massif)
 		int detailed = strstr(snapshot_text(got, i), "heap_tree=detailed") != NULL;
 		ck_assert_int_eq(detailed, i >= 24 && (i - 24) % 5 == 0);
 	}
+}
+END_TEST
+
+static void culling_final_opts(struct hs_options *opts)
+{
+	culling_opts(opts);
+	opts->final_snapshot = true;
+}
+
+/* --final-snapshot=yes after two cullings: the extra snapshot shows the
+ * end, after Massif's last (t=6368 heap 3184). */
+START_TEST(culling_final_snapshot)
+{
+	uintptr_t st[8];
+	unsigned n = stack_at(0x109153, st);
+	start_b(culling_final_opts);
+	for (unsigned i = 0; i < 200; i++)
+		hs_rec_alloc(fake_ptr(i), 16, st, n);
+	struct hs_symbolizer sym = fake_symbolizer(small_syms);
+	const char *got = finish_to_text("./culling", &sym);
+	const char *final = expect_massif_plus(got, "culling.massif.out", 1);
+	ck_assert_str_eq(
+		final, "#-----------\nsnapshot=50\n#-----------\n"
+		       "time=6400\nmem_heap_B=3200\nmem_heap_extra_B=3200\nmem_stacks_B=0\n"
+		       "heap_tree=detailed\n"
+		       "n1: 3200 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
+		       " n0: 3200 0x109153: main (culling.c:5)\n");
 }
 END_TEST
 
@@ -231,7 +276,7 @@ START_TEST(culling_with_peaks_matches_massif)
 	}
 	struct hs_symbolizer sym = fake_symbolizer(small_syms);
 	const char *got = finish_to_text("./cullpeak", &sym);
-	expect_massif_then_final(got, "cullpeak.massif.out");
+	expect_massif(got, "cullpeak.massif.out");
 }
 END_TEST
 
@@ -265,7 +310,7 @@ START_TEST(churn_matches_massif)
 	}
 	struct hs_symbolizer sym = fake_symbolizer(small_syms);
 	const char *got = finish_to_text("./churn", &sym);
-	expect_massif_then_final(got, "churn.massif.out");
+	expect_massif(got, "churn.massif.out");
 }
 END_TEST
 
@@ -301,14 +346,13 @@ START_TEST(peaks_match_massif)
 	replay_peakmove();
 	struct hs_symbolizer sym = fake_symbolizer(small_syms);
 	const char *got = finish_to_text("./peakmove", &sym);
-	const char *final = expect_massif_then_final(got, "peakmove.massif.out");
+	expect_massif(got, "peakmove.massif.out");
 	ck_assert_ptr_nonnull(strstr(
 		snapshot_text(got, 2),
 		"time=1016\nmem_heap_B=1000\nmem_heap_extra_B=16\nmem_stacks_B=0\nheap_tree=detailed\n"));
 	ck_assert_ptr_nonnull(strstr(
 		snapshot_text(got, 5),
 		"time=4040\nmem_heap_B=2000\nmem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"));
-	ck_assert_ptr_null(strstr(final, "peak"));
 }
 END_TEST
 
@@ -318,7 +362,7 @@ START_TEST(peak_inaccuracy_zero_matches_massif)
 	replay_peakmove();
 	struct hs_symbolizer sym = fake_symbolizer(small_syms);
 	const char *got = finish_to_text("./peakmove", &sym);
-	expect_massif_then_final(got, "peakmove-pi0.massif.out");
+	expect_massif(got, "peakmove-pi0.massif.out");
 	ck_assert_ptr_nonnull(strstr(
 		snapshot_text(got, 8),
 		"time=8072\nmem_heap_B=2016\nmem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"));
@@ -335,7 +379,7 @@ START_TEST(no_free_no_peak)
 	struct hs_symbolizer sym = fake_symbolizer(example_syms);
 	const char *got = finish_to_text("./nofree", &sym);
 	ck_assert_ptr_null(strstr(got, "heap_tree=peak"));
-	ck_assert_uint_eq(count_snapshots(got), 37);
+	ck_assert_uint_eq(count_snapshots(got), 36);
 	for (unsigned i = 0; i < 36; i++) {
 		int detailed = strstr(snapshot_text(got, i), "heap_tree=detailed") != NULL;
 		ck_assert_int_eq(detailed, i % 10 == 9);
@@ -382,7 +426,7 @@ START_TEST(realloc_shapes_match_massif)
 	hs_rec_free(fake_ptr(4));
 	struct hs_symbolizer sym = fake_symbolizer(small_syms);
 	const char *got = finish_to_text("./reshape", &sym);
-	expect_massif_then_final(got, "reshape.massif.out");
+	expect_massif(got, "reshape.massif.out");
 }
 END_TEST
 
@@ -414,7 +458,7 @@ START_TEST(huge_matches_massif)
 	hs_rec_free(fake_ptr(1));
 	struct hs_symbolizer sym = fake_symbolizer(huge_syms);
 	const char *got = finish_to_text("./huge", &sym);
-	expect_massif_then_final(got, "huge.massif.out");
+	expect_massif(got, "huge.massif.out");
 }
 END_TEST
 
@@ -445,7 +489,7 @@ START_TEST(realloc_libc_matches_massif)
 	hs_rec_free(fake_ptr(4));
 	struct hs_symbolizer sym = fake_symbolizer(small_syms);
 	const char *got = finish_to_text("./realloc_libc", &sym);
-	expect_massif_then_final(got, "realloc_libc.massif.out");
+	expect_massif(got, "realloc_libc.massif.out");
 }
 END_TEST
 
@@ -532,7 +576,7 @@ static void replay_events(const char *fixture, void (*tweak)(struct hs_options *
 	}
 	struct hs_symbolizer sym = fake_symbolizer(ev_syms);
 	const char *got = finish_to_text("./tree", &sym);
-	expect_massif_then_final(got, fixture);
+	expect_massif(got, fixture);
 }
 
 static void tree_t0_opts(struct hs_options *opts)
@@ -600,7 +644,9 @@ static Suite *replay_suite(void)
 	Suite *s = suite_create("recorder replay");
 	TCase *tc = tcase_create("massif");
 	tcase_add_test(tc, example_matches_massif);
+	tcase_add_test(tc, example_final_snapshot);
 	tcase_add_test(tc, culling_matches_massif);
+	tcase_add_test(tc, culling_final_snapshot);
 	tcase_add_test(tc, culling_with_peaks_matches_massif);
 	tcase_add_test(tc, churn_matches_massif);
 	tcase_add_test(tc, peaks_match_massif);

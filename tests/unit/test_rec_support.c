@@ -9,7 +9,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "rawread.h"
 #include "recorder.h"
+#include "resolve.h"
 
 #define TEXT_MAX (4 << 20)
 
@@ -37,6 +39,72 @@ void test_options(struct hs_options *opts)
 {
 	hs_options_defaults(opts);
 	opts->time_unit = HS_TIME_BYTES;
+}
+
+static int g_raw_fd = -1;
+static int g_ended; /* the last recording was finished */
+
+int test_rec_init(const struct hs_options *opts)
+{
+	int rc = hs_rec_init(opts);
+	if (rc != 0)
+		return rc;
+	if (g_raw_fd >= 0)
+		close(g_raw_fd);
+	g_raw_fd = memfd_create("raw", 0);
+	ck_assert_int_ge(g_raw_fd, 0);
+	g_ended = 0;
+	/* May fail when a test has used up the arena's budget: finishing
+	 * then fails with the reader's message. */
+	hs_rec_journal_open(g_raw_fd, "", "");
+	return 0;
+}
+
+void test_rec_reopen(void)
+{
+	if (g_raw_fd >= 0)
+		close(g_raw_fd);
+	g_raw_fd = memfd_create("raw", 0);
+	ck_assert_int_ge(g_raw_fd, 0);
+	ck_assert_int_eq(hs_rec_journal_open(g_raw_fd, "", ""), 0);
+}
+
+int test_raw_fd(void)
+{
+	return g_raw_fd;
+}
+
+static void set_err(char *err, size_t err_len, const char *msg)
+{
+	if (err != NULL && err_len > 0)
+		snprintf(err, err_len, "%s", msg);
+}
+
+int hs_rec_finish(int fd, const char *cmd, const struct hs_symbolizer *sym, char *err,
+		  size_t err_len)
+{
+	if (g_raw_fd < 0) {
+		set_err(err, err_len,
+			g_ended ? "the Massif file was already written"
+				: "the recorder was never started");
+		return -1;
+	}
+	if (hs_rec_end("exit") != 0) {
+		set_err(err, err_len, "the Massif file was already written");
+		return -1;
+	}
+	struct hs_raw raw;
+	int rc = hs_raw_read_fd(g_raw_fd, "raw", &raw, err, err_len);
+	if (rc == 0) {
+		free(raw.cmd);
+		raw.cmd = strdup(cmd);
+		rc = hs_resolve_write(&raw, fd, NULL, sym, err, err_len);
+		hs_raw_free(&raw);
+	}
+	close(g_raw_fd);
+	g_raw_fd = -1;
+	g_ended = 1;
+	return rc;
 }
 
 static char text[TEXT_MAX];

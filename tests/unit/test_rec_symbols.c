@@ -1,20 +1,25 @@
-/* Unit tests of src/symbols.c on this very program (built -g -O0): an
+/* Unit tests of src/resolve/symbols.c, the offline symbolizer, on this
+ * very program (built -g -O0): the test reads its own /proc/self/maps as
+ * the recorder does and names its own addresses from that text.  An
  * address inside a known call names the function, the file's base name,
  * the line and the object; an inlined call gives the inline frame first,
  * then the real function at the call's line; libc without debug info
  * gives "(in object)"; an unmapped address gives one unknown frame; an
  * address where a dlclose'd object was is never named after whatever is
- * mapped there now. */
+ * mapped there in the map.  Mangled names give Valgrind 3.19's strings. */
 #include "config.h"
 
 #include <check.h>
 
 #include "hs_check.h"
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "symbols.h"
@@ -33,21 +38,21 @@ __attribute__((noinline)) uintptr_t hs_test_here(void)
 __attribute__((noinline)) uintptr_t hs_test_plain_caller(unsigned *line)
 {
 	uintptr_t a = hs_test_here();
-	*line = __LINE__ - 1; /* the line of the call above */
+	*line = __LINE__ - 1; /* the call's line; a store after it, so no tail call */
 	return a;
 }
 
 static inline __attribute__((always_inline)) uintptr_t inlined_helper(unsigned *line)
 {
 	uintptr_t a = hs_test_here();
-	*line = __LINE__ - 1; /* the line of the call above */
+	*line = __LINE__ - 1; /* the call's line; a store after it, so no tail call */
 	return a;
 }
 
 __attribute__((noinline)) uintptr_t hs_test_inline_caller(unsigned *inner, unsigned *outer)
 {
 	uintptr_t a = inlined_helper(inner);
-	*outer = __LINE__ - 1; /* the line of the call above */
+	*outer = __LINE__ - 1; /* the call's line; a store after it, so no tail call */
 	return a;
 }
 
@@ -56,30 +61,49 @@ __attribute__((noinline)) uintptr_t hs_test_inline_caller(unsigned *inner, unsig
 static inline __attribute__((always_inline)) uintptr_t inner_inline(unsigned lines[3])
 {
 	uintptr_t a = hs_test_here();
-	lines[0] = __LINE__ - 1; /* the line of the call above */
+	lines[0] = __LINE__ - 1; /* the call's line; a store after it, so no tail call */
 	return a;
 }
 
 static inline __attribute__((always_inline)) uintptr_t outer_inline(unsigned lines[3])
 {
 	uintptr_t a = inner_inline(lines);
-	lines[1] = __LINE__ - 1; /* the line of the call above */
+	lines[1] = __LINE__ - 1; /* the call's line; a store after it, so no tail call */
 	return a;
 }
 
 __attribute__((noinline)) uintptr_t hs_test_nested_caller(unsigned lines[3])
 {
 	uintptr_t a = outer_inline(lines);
-	lines[2] = __LINE__ - 1; /* the line of the call above */
+	lines[2] = __LINE__ - 1; /* the call's line; a store after it, so no tail call */
 	return a;
 }
 
 static struct hs_symbolizer sym;
 static char self[PATH_MAX];
+static char maps[1 << 16];
+static size_t maps_len;
+
+/* This process's map, read with read(2) as the recorder reads it. */
+static void read_maps(void)
+{
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	ck_assert_int_ge(fd, 0);
+	maps_len = 0;
+	while ((got = read(fd, maps + maps_len, sizeof(maps) - maps_len)) > 0)
+		maps_len += (size_t)got;
+	close(fd);
+	ck_assert_uint_lt(maps_len, sizeof(maps));
+	/* Not NUL-terminated: the symbolizer takes a length. */
+	maps[maps_len] = 'X';
+}
 
 static void setup(void)
 {
-	ck_assert_int_eq(hs_symbols_open(&sym), 0);
+	read_maps();
+	ck_assert_int_eq(hs_symbols_open_maps(&sym, maps, maps_len, NULL, 0), 0);
 	ck_assert_ptr_nonnull(realpath("/proc/self/exe", self));
 }
 
@@ -188,31 +212,203 @@ START_TEST(unknown_address)
 }
 END_TEST
 
+/* The path this process's map gives for the object holding addr. */
+static const char *mapped_path(uintptr_t addr, char *out, size_t len)
+{
+	const char *p = maps;
+
+	while (p < maps + maps_len) {
+		const char *eol = memchr(p, '\n', (size_t)(maps + maps_len - p));
+		unsigned long lo, hi;
+		int path_at = 0;
+
+		if (sscanf(p, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &path_at) >= 2 &&
+		    path_at > 0 && lo <= addr && addr < hi && p[path_at] == '/') {
+			size_t n = (size_t)(eol - (p + path_at));
+			ck_assert_uint_lt(n, len);
+			memcpy(out, p + path_at, n);
+			out[n] = '\0';
+			return out;
+		}
+		p = eol + 1;
+	}
+	return NULL;
+}
+
 START_TEST(unloaded_object_is_not_renamed)
 {
+	struct hs_symbolizer s2;
 	struct hs_frame_text f[4];
 	uintptr_t a = (uintptr_t)&getpid + 1, b = (uintptr_t)&getppid + 1;
-	uintptr_t c = (uintptr_t)&getuid + 1;
+	uintptr_t c = (uintptr_t)&getuid + 1, d = (uintptr_t)&getgid + 1;
+	char libc_map[PATH_MAX];
 	Dl_info info;
 
-	/* libc is mapped where "libgone.so" was: "???", in libgone.so. */
-	hs_symbols_note_unloaded(a - 1, a + 1, "/gone/libgone.so");
-	ck_assert_uint_eq(sym.symbolize(sym.ctx, a, f, 4), 1);
+	ck_assert_ptr_nonnull(mapped_path(c, libc_map, sizeof(libc_map)));
+	ck_assert_int_ne(dladdr((void *)d, &info), 0);
+	{
+		char *gone_a = strdup("/gone/libgone.so");
+		const struct hs_unloaded notes[] = {
+			/* libc is mapped where "libgone.so" was: "???", in libgone.so. */
+			{ a - 1, a + 1, gone_a },
+			/* Two different objects were unloaded from there: no object. */
+			{ b - 1, b + 1, "/gone/liba.so" },
+			{ b - 1, b + 1, "/gone/libb.so" },
+			/* The same object loaded there again: named as usual... */
+			{ c - 1, c + 1, libc_map },
+			/* ...also when the loader's path is a symlink to the map's. */
+			{ d - 1, d + 1, info.dli_fname },
+		};
+		ck_assert_int_eq(hs_symbols_open_maps(&s2, maps, maps_len, notes, 5), 0);
+		/* The caller's strings may go once the symbolizer is open. */
+		memset(gone_a, 'x', strlen(gone_a));
+		free(gone_a);
+	}
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, a, f, 4), 1);
 	ck_assert_ptr_null(f[0].function);
 	ck_assert_ptr_null(f[0].file);
 	ck_assert_str_eq(f[0].object, "/gone/libgone.so");
-	/* Two different objects were unloaded from there: no object named. */
-	hs_symbols_note_unloaded(b - 1, b + 1, "/gone/liba.so");
-	hs_symbols_note_unloaded(b - 1, b + 1, "/gone/libb.so");
-	ck_assert_uint_eq(sym.symbolize(sym.ctx, b, f, 4), 1);
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, b, f, 4), 1);
 	ck_assert_ptr_null(f[0].function);
 	ck_assert_ptr_null(f[0].object);
-	/* The same object loaded there again: named as usual. */
-	ck_assert_int_ne(dladdr((void *)c, &info), 0);
-	hs_symbols_note_unloaded(c - 1, c + 1, info.dli_fname);
-	ck_assert_uint_eq(sym.symbolize(sym.ctx, c, f, 4), 1);
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, c, f, 4), 1);
 	ck_assert_ptr_nonnull(f[0].function);
 	ck_assert_ptr_nonnull(strstr(f[0].function, "getuid"));
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, d, f, 4), 1);
+	ck_assert_ptr_nonnull(f[0].function);
+	ck_assert_ptr_nonnull(strstr(f[0].function, "getgid"));
+	/* Outside the noted ranges nothing changes. */
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, (uintptr_t)&getpid + 3, f, 4), 1);
+	ck_assert_ptr_nonnull(f[0].function);
+	hs_symbols_close(&s2);
+}
+END_TEST
+
+/* A map that names nothing: every address is one unknown frame. */
+START_TEST(empty_map)
+{
+	struct hs_symbolizer s2;
+	struct hs_frame_text f[4];
+	unsigned line;
+
+	ck_assert_int_eq(hs_symbols_open_maps(&s2, "", 0, NULL, 0), 0);
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, hs_test_plain_caller(&line), f, 4), 1);
+	ck_assert_ptr_null(f[0].function);
+	ck_assert_ptr_null(f[0].object);
+	hs_symbols_close(&s2);
+}
+END_TEST
+
+/* Only the recorded map decides where a file is: this program's file,
+ * placed 1 GiB higher than it is in this process, is named there. */
+START_TEST(map_of_another_layout)
+{
+	struct hs_symbolizer s2;
+	struct hs_frame_text f[4];
+	char text[PATH_MAX + 128];
+	unsigned line = 0;
+	uintptr_t addr = hs_test_plain_caller(&line);
+	const char *p = maps;
+	unsigned long lo = 0, off = 1;
+	int len, path_at = 0;
+
+	/* This program's offset-0 mapping, moved 1 GiB up. */
+	for (;;) {
+		const char *eol = memchr(p, '\n', (size_t)(maps + maps_len - p));
+		ck_assert_ptr_nonnull(eol);
+		if (sscanf(p, "%lx-%*x %*s %lx %*s %*s %n", &lo, &off, &path_at) == 2 && off == 0 &&
+		    path_at > 0 && (size_t)(eol - p - path_at) == strlen(self) &&
+		    memcmp(p + path_at, self, strlen(self)) == 0)
+			break;
+		p = eol + 1;
+	}
+	len = snprintf(text, sizeof(text), "%lx-%lx r-xp 00000000 00:00 1 %s\n", lo + (1ul << 30),
+		       lo + (1ul << 30) + 0x100000, self);
+	ck_assert_int_eq(hs_symbols_open_maps(&s2, text, (size_t)len, NULL, 0), 0);
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, addr + (1ul << 30), f, 4), 1);
+	ck_assert_str_eq(f[0].function, "hs_test_plain_caller");
+	ck_assert_uint_eq(f[0].line, line);
+	ck_assert_str_eq(f[0].object, self);
+	hs_symbols_close(&s2);
+}
+END_TEST
+
+/* A plain mmap of this program's file (as a program reading an ELF file
+ * makes) is not taken for where the program is loaded. */
+START_TEST(file_mapped_as_data)
+{
+	struct hs_symbolizer s2;
+	struct hs_frame_text f[4];
+	unsigned line = 0;
+	uintptr_t addr = hs_test_plain_caller(&line);
+	int fd = open(self, O_RDONLY | O_CLOEXEC);
+	void *copy;
+
+	ck_assert_int_ge(fd, 0);
+	/* Below the program: libdw would start the module there.  The
+	 * first place is above ASan's shadow memory, the second below it. */
+	copy = MAP_FAILED;
+	for (int k = 0; k < 2 && copy == MAP_FAILED; k++)
+		copy = mmap((void *)(k == 0 ? 0x100080000000ul : 0x200000000ul), 1 << 16, PROT_READ,
+			    MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0);
+	ck_assert_ptr_ne(copy, MAP_FAILED);
+	ck_assert_uint_lt((uintptr_t)copy, addr);
+	close(fd);
+	read_maps();
+	ck_assert_int_eq(hs_symbols_open_maps(&s2, maps, maps_len, NULL, 0), 0);
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, addr, f, 4), 1);
+	ck_assert_str_eq(f[0].function, "hs_test_plain_caller");
+	ck_assert_uint_eq(f[0].line, line);
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, (uintptr_t)copy + 0x1000, f, 4), 1);
+	ck_assert_ptr_null(f[0].function);
+	hs_symbols_close(&s2);
+	munmap(copy, 1 << 16);
+}
+END_TEST
+
+/* Mangled names as Valgrind 3.19's massif prints them (checked against
+ * `valgrind --tool=massif` on a rustc 1.63 -C opt-level=3 -g binary). */
+static const struct {
+	const char *mangled, *valgrind;
+} names[] = {
+	/* C and unmangled names stay as they are. */
+	{ "main", "main" },
+	{ "_start", "_start" },
+	{ "__libc_start_main", "__libc_start_main" },
+	/* C++ (Itanium ABI), with parameters. */
+	{ "_Z1fi", "f(int)" },
+	{ "_ZNSt6vectorIiSaIiEE9push_backERKi",
+	  "std::vector<int, std::allocator<int> >::push_back(int const&)" },
+	{ "_Znwm", "operator new(unsigned long)" },
+	/* Rust legacy: no ::h<hash>, no $u7b$ / $LT$ escapes. */
+	{ "_ZN9rust_leak11create_leak17h4ad055c5697cc43cE", "rust_leak::create_leak" },
+	{ "_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17h1234567890abcdefE",
+	  "std::rt::lang_start::{{closure}}" },
+	{ "_ZN4core3ptr85drop_in_place$LT$std..rt..lang_start$LT$$LP$$RP$$GT$..$u7b$$u7b$"
+	  "closure$u7d$$u7d$$GT$17h02dc8ed2e3fef6b1E",
+	  "core::ptr::drop_in_place<std::rt::lang_start<()>::{{closure}}>" },
+	/* Rust legacy with an LLVM ".llvm.N" suffix: dropped. */
+	{ "_ZN9hashbrown3raw21RawTable$LT$T$C$A$GT$14reserve_rehash17hdc088139f63ccfa2E"
+	  ".llvm.2276554211",
+	  "hashbrown::raw::RawTable<T,A>::reserve_rehash" },
+	/* Rust v0: paths, generics, closures, the .llvm suffix. */
+	{ "_RNvNtCs1234_3std2rt19lang_start_internal", "std::rt::lang_start_internal" },
+	{ "_RNvNtCs1234_3std2rt19lang_start_internal.llvm.1234567",
+	  "std::rt::lang_start_internal" },
+	{ "_RNvMNtCs1234_5alloc3vecINtB2_3VecpE7reserve", "<alloc::vec::Vec<_>>::reserve" },
+	{ "_RNCNvCs1234_9rust_leak4main0B3_", "rust_leak::main::{closure#0}" },
+	/* Not really mangled: left as is. */
+	{ "_ZZZ", "_ZZZ" },
+	{ "_Rnot_mangled", "_Rnot_mangled" },
+};
+
+START_TEST(valgrind_names)
+{
+	char *got = hs_symbols_demangle(names[_i].mangled);
+
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, names[_i].valgrind);
+	free(got);
 }
 END_TEST
 
@@ -229,6 +425,10 @@ int main(void)
 	tcase_add_test(tc, library_without_debug_info);
 	tcase_add_test(tc, unknown_address);
 	tcase_add_test(tc, unloaded_object_is_not_renamed);
+	tcase_add_test(tc, empty_map);
+	tcase_add_test(tc, map_of_another_layout);
+	tcase_add_test(tc, file_mapped_as_data);
+	tcase_add_loop_test(tc, valgrind_names, 0, (int)(sizeof(names) / sizeof(names[0])));
 	suite_add_tcase(s, tc);
 	return hs_check_run(s);
 }

@@ -194,13 +194,14 @@ static struct hs_options opts;
 
 static void start(void)
 {
-	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
 }
 
 static void setup(void)
 {
 	test_options(&opts);
-	opts.threshold = 0; /* every site printed */
+	opts.threshold = 0;         /* every site printed */
+	opts.final_snapshot = true; /* the tree at exit is the one compared */
 }
 
 static void *ptr(unsigned i)

@@ -1,0 +1,289 @@
+/* journal: the raw record's writer (see journal.h; the format is
+ * doc/format-raw.md). */
+#include "journal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arena.h"
+
+void hs_journal_init(struct hs_journal *j)
+{
+	memset(j, 0, sizeof *j);
+	j->fd = -1;
+}
+
+int hs_journal_open(struct hs_journal *j, int fd)
+{
+	if (j->buf == NULL)
+		j->buf = hs_arena_map(HS_JOURNAL_BUF_BYTES);
+	if (j->buf == NULL)
+		return -1;
+	j->fd = fd;
+	j->failed = 0;
+	j->error = 0;
+	j->used = 0; /* a forked child's copy of its parent's pending bytes */
+	j->n_contexts = 0;
+	if (j->last_bytes != NULL)
+		memset(j->last_bytes, 0, (size_t)j->last_n * sizeof *j->last_bytes);
+	j->last_n = 0;
+	memcpy(j->buf, HS_JOURNAL_MAGIC, HS_JOURNAL_MAGIC_LEN);
+	j->used = HS_JOURNAL_MAGIC_LEN;
+	return 0;
+}
+
+int hs_journal_flush(struct hs_journal *j)
+{
+	if (!hs_journal_on(j))
+		return 0;
+	const char *p = j->buf;
+	size_t n = j->used;
+	j->used = 0;
+	while (n > 0) {
+		ssize_t k = write(j->fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			/* A short write of 0 bytes is a full device too. */
+			j->error = k < 0 ? errno : ENOSPC;
+			j->failed = 1;
+			return -1;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Append n bytes, writing the buffer out whenever it fills. */
+static void put(struct hs_journal *j, const void *data, size_t n)
+{
+	const char *p = data;
+	while (n > 0 && hs_journal_on(j)) {
+		size_t room = HS_JOURNAL_BUF_BYTES - j->used;
+		size_t k = n < room ? n : room;
+		memcpy(j->buf + j->used, p, k);
+		j->used += k;
+		p += k;
+		n -= k;
+		if (j->used == HS_JOURNAL_BUF_BYTES)
+			hs_journal_flush(j);
+	}
+}
+
+static void put_u32(struct hs_journal *j, uint32_t v)
+{
+	put(j, &v, sizeof v);
+}
+
+static void put_u64(struct hs_journal *j, uint64_t v)
+{
+	put(j, &v, sizeof v);
+}
+
+/* A record's head: its payload length and kind. */
+static void begin(struct hs_journal *j, enum hs_journal_kind kind, size_t payload_bytes)
+{
+	put_u32(j, (uint32_t)payload_bytes);
+	put_u32(j, (uint32_t)kind);
+}
+
+static size_t str_bytes(const char *s)
+{
+	return 4 + (s != NULL ? strlen(s) : 0);
+}
+
+/* A string: its length, then its bytes (no NUL). */
+static void put_str(struct hs_journal *j, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+	put_u32(j, (uint32_t)n);
+	put(j, s, n);
+}
+
+void hs_journal_header(struct hs_journal *j, uint32_t pid, const struct hs_options *opts,
+		       const char *options_text, const char *cmd)
+{
+	if (!hs_journal_on(j))
+		return;
+	size_t n = 7 * 4 + 2 * 8 + str_bytes(options_text) + str_bytes(cmd) + str_bytes(opts->desc);
+	n += 4;
+	for (unsigned i = 0; i < opts->n_alloc_fns; i++)
+		n += str_bytes(opts->alloc_fns[i]);
+	n += 4;
+	for (unsigned i = 0; i < opts->n_ignore_fns; i++)
+		n += str_bytes(opts->ignore_fns[i]);
+	begin(j, HS_JR_HEADER, n);
+	put_u32(j, pid);
+	put_u32(j, (uint32_t)opts->time_unit);
+	put_u32(j, opts->detailed_freq);
+	put_u32(j, opts->max_snapshots);
+	put_u32(j, opts->depth);
+	put_u32(j, opts->heap_admin);
+	put_u32(j, opts->final_snapshot);
+	put(j, &opts->threshold, 8);
+	put(j, &opts->peak_inaccuracy, 8);
+	put_str(j, options_text);
+	put_str(j, cmd);
+	put_str(j, opts->desc);
+	put_u32(j, opts->n_alloc_fns);
+	for (unsigned i = 0; i < opts->n_alloc_fns; i++)
+		put_str(j, opts->alloc_fns[i]);
+	put_u32(j, opts->n_ignore_fns);
+	for (unsigned i = 0; i < opts->n_ignore_fns; i++)
+		put_str(j, opts->ignore_fns[i]);
+}
+
+void hs_journal_contexts(struct hs_journal *j, struct hs_contexts *ctxs)
+{
+	uint32_t n = hs_contexts_count(ctxs);
+	for (; j->n_contexts < n && hs_journal_on(j); j->n_contexts++) {
+		const struct hs_context *c = hs_contexts_get(ctxs, j->n_contexts);
+		begin(j, HS_JR_CONTEXT, 8 + (size_t)c->n_frames * 8);
+		put_u32(j, j->n_contexts);
+		put_u32(j, c->n_frames);
+		if (sizeof(uintptr_t) == 8) {
+			put(j, c->frames, (size_t)c->n_frames * 8);
+		} else {
+			for (uint32_t i = 0; i < c->n_frames; i++)
+				put_u64(j, c->frames[i]);
+		}
+	}
+}
+
+/* Room in last_bytes for n contexts.  Returns 0, or -1 (the journal
+ * fails: out of memory). */
+static int reserve_last(struct hs_journal *j, uint32_t n)
+{
+	if (n <= j->last_cap)
+		return 0;
+	uint32_t cap = j->last_cap == 0 ? 4096 : j->last_cap;
+	while (cap < n)
+		cap *= 2;
+	uint64_t *a = hs_arena_map((size_t)cap * sizeof *a);
+	if (a == NULL) {
+		j->failed = 1;
+		j->error = ENOMEM;
+		return -1;
+	}
+	if (j->last_bytes != NULL) {
+		memcpy(a, j->last_bytes, (size_t)j->last_n * sizeof *a);
+		hs_arena_unmap(j->last_bytes, (size_t)j->last_cap * sizeof *a);
+	}
+	j->last_bytes = a;
+	j->last_cap = cap;
+	return 0;
+}
+
+/* Call fn on each context of snap whose bytes differ from last_bytes
+ * (both read as 0 past their ends), in id order; returns how many. */
+static uint32_t each_change(struct hs_journal *j, const struct hs_snapshot *snap,
+			    void (*fn)(struct hs_journal *, uint32_t, uint64_t))
+{
+	uint32_t n = 0, e = 0;
+	uint32_t end = snap->n_contexts > j->last_n ? snap->n_contexts : j->last_n;
+	for (uint32_t ctx = 0; ctx < end; ctx++) {
+		uint64_t now = 0;
+		if (e < snap->n_entries && snap->entries[e].ctx == ctx)
+			now = snap->entries[e++].bytes;
+		uint64_t before = ctx < j->last_n ? j->last_bytes[ctx] : 0;
+		if (now != before) {
+			n++;
+			if (fn != NULL)
+				fn(j, ctx, now);
+		}
+	}
+	return n;
+}
+
+static void put_change(struct hs_journal *j, uint32_t ctx, uint64_t bytes)
+{
+	put_u32(j, ctx);
+	put_u64(j, bytes);
+	j->last_bytes[ctx] = bytes;
+}
+
+void hs_journal_snapshot(struct hs_journal *j, const struct hs_snapshot *snap)
+{
+	if (!hs_journal_on(j))
+		return;
+	uint32_t n_changes = 0;
+	if (snap->detailed) {
+		/* Between two detailed snapshots few contexts change (python3:
+		 * 2.3 M entries, 20 k changes), so only the changes are written. */
+		if (reserve_last(j, snap->n_contexts) != 0)
+			return;
+		n_changes = each_change(j, snap, NULL);
+	}
+	begin(j, HS_JR_SNAPSHOT, 4 * 8 + 4 * 4 + (size_t)n_changes * 12);
+	put_u64(j, snap->seq);
+	put_u64(j, (uint64_t)snap->time);
+	put_u64(j, snap->heap_bytes);
+	put_u64(j, snap->extra_bytes);
+	put_u32(j, (uint32_t)snap->kind);
+	put_u32(j, (uint32_t)snap->detailed);
+	put_u32(j, snap->n_contexts);
+	put_u32(j, n_changes);
+	if (snap->detailed) {
+		each_change(j, snap, put_change);
+		if (snap->n_contexts > j->last_n)
+			j->last_n = snap->n_contexts;
+	}
+}
+
+void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s)
+{
+	if (!hs_journal_on(j))
+		return;
+	begin(j, HS_JR_TABLE, 4 + (size_t)s->count * 12);
+	put_u32(j, s->count);
+	for (unsigned i = 0; i < s->count; i++) {
+		put_u64(j, s->table[i].seq);
+		put_u32(j, (uint32_t)s->table[i].kind);
+	}
+}
+
+void hs_journal_maps(struct hs_journal *j, const char *text, size_t len)
+{
+	if (!hs_journal_on(j) || len > UINT32_MAX)
+		return;
+	begin(j, HS_JR_MAPS, len);
+	put(j, text, len);
+}
+
+void hs_journal_unloaded(struct hs_journal *j, uintptr_t start, uintptr_t end, const char *path)
+{
+	if (!hs_journal_on(j))
+		return;
+	size_t n = path != NULL ? strlen(path) : 0;
+	begin(j, HS_JR_UNLOADED, 16 + n);
+	put_u64(j, start);
+	put_u64(j, end);
+	put(j, path, n);
+}
+
+void hs_journal_stop(struct hs_journal *j, const char *reason)
+{
+	if (!hs_journal_on(j))
+		return;
+	size_t n = strlen(reason);
+	begin(j, HS_JR_STOP, n);
+	put(j, reason, n);
+}
+
+void hs_journal_end(struct hs_journal *j, const char *how, const char *stop_reason)
+{
+	if (!hs_journal_on(j))
+		return;
+	begin(j, HS_JR_END, str_bytes(how) + str_bytes(stop_reason));
+	put_str(j, how);
+	put_str(j, stop_reason);
+}
+
+void hs_journal_close(struct hs_journal *j)
+{
+	hs_arena_unmap(j->last_bytes, (size_t)j->last_cap * sizeof *j->last_bytes);
+	hs_arena_unmap(j->buf, HS_JOURNAL_BUF_BYTES);
+	hs_journal_init(j);
+}

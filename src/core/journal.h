@@ -1,0 +1,108 @@
+/* journal: the raw record the recorder writes as the program runs.
+ *
+ * Owns the raw record's format (doc/format-raw.md) and its writer.  The
+ * program only appends what it knows -- raw frames, sizes, times, the
+ * snapshot table, the module maps -- and a separate process names the
+ * frames and writes the Massif file (src/resolve/).  Records go into a
+ * buffer from hs_arena_map and out with write(2) at every flush; the
+ * recorder flushes at every snapshot and at the end, under its lock, so a
+ * SIGKILL loses at most what happened since the last snapshot.  Nothing
+ * here calls malloc, stdio or a libc lock.  After a failed write nothing
+ * more is written: the file stays a valid prefix, which the reader takes.
+ *
+ * The file (doc/format-raw.md sections 2-3): the magic line
+ * HS_JOURNAL_MAGIC, then records, each a 32-bit payload length, a 32-bit
+ * kind and the payload, in the host's byte order.
+ */
+#ifndef HS_JOURNAL_H
+#define HS_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "contexts.h"
+#include "options.h"
+#include "snapshot.h"
+
+/* The first line of every raw record; the version is its last word. */
+#define HS_JOURNAL_MAGIC "heapsnap raw record 1\n"
+#define HS_JOURNAL_MAGIC_LEN (sizeof HS_JOURNAL_MAGIC - 1)
+
+/* Record kinds (doc/format-raw.md section 4). */
+enum hs_journal_kind {
+	HS_JR_HEADER = 1,   /* pid, settings, options text, cmd */
+	HS_JR_CONTEXT = 2,  /* id, raw frames */
+	HS_JR_SNAPSHOT = 3, /* one snapshot as taken */
+	HS_JR_TABLE = 4,    /* the table's composition after a cull or a peak demotion */
+	HS_JR_MAPS = 5,     /* the text of /proc/self/maps */
+	HS_JR_UNLOADED = 6, /* a module dlclose'd: start, end, path */
+	HS_JR_STOP = 7,     /* recording gave up: why */
+	HS_JR_END = 8,      /* how the program ended, and the stop reason */
+};
+
+#define HS_JOURNAL_BUF_BYTES ((size_t)256 << 10)
+
+struct hs_journal {
+	int fd;               /* -1: no record open */
+	int failed;           /* a write failed: nothing more is written */
+	int error;            /* its errno */
+	char *buf;            /* HS_JOURNAL_BUF_BYTES from hs_arena_map */
+	size_t used;          /* bytes of buf not yet written */
+	uint32_t n_contexts;  /* contexts 0..n_contexts-1 are in the record */
+	uint64_t *last_bytes; /* per context, its bytes in the last detailed snapshot
+				* written (hs_arena_map): the next one is written as changes */
+	uint32_t last_cap;    /* contexts last_bytes has room for */
+	uint32_t last_n;      /* contexts the last detailed snapshot counted */
+};
+
+/* A closed journal (what a zeroed one is, but with fd -1). */
+void hs_journal_init(struct hs_journal *j);
+
+/* Start a record on fd (kept open; never closed here): maps the buffer on
+ * first use, forgets whatever was pending for an earlier fd, writes the
+ * magic line.  Returns 0, or -1 when the buffer cannot be mapped. */
+int hs_journal_open(struct hs_journal *j, int fd);
+
+/* Whether records are being written (open, no write failed). */
+static inline int hs_journal_on(const struct hs_journal *j)
+{
+	return j->fd >= 0 && !j->failed;
+}
+
+/* The header: pid, the settings the writer needs, the options as the
+ * user gave them, the command line. */
+void hs_journal_header(struct hs_journal *j, uint32_t pid, const struct hs_options *opts,
+		       const char *options_text, const char *cmd);
+
+/* Every context created since the last call (all of them after open):
+ * call before the snapshot records that count them. */
+void hs_journal_contexts(struct hs_journal *j, struct hs_contexts *ctxs);
+
+/* One snapshot, as it stands in the table; a detailed one as the changes
+ * from the last detailed one written (doc/format-raw.md 4.3). */
+void hs_journal_snapshot(struct hs_journal *j, const struct hs_snapshot *snap);
+
+/* The table's composition: the seq and kind of each snapshot in order. */
+void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s);
+
+/* The text of /proc/self/maps (len bytes). */
+void hs_journal_maps(struct hs_journal *j, const char *text, size_t len);
+
+/* A module unloaded from [start, end). */
+void hs_journal_unloaded(struct hs_journal *j, uintptr_t start, uintptr_t end, const char *path);
+
+/* Recording gave up, for reason. */
+void hs_journal_stop(struct hs_journal *j, const char *reason);
+
+/* The end: how the program ended ("exit", "signal 15 (SIGTERM)"...) and
+ * why recording stopped early ("" when it did not). */
+void hs_journal_end(struct hs_journal *j, const char *how, const char *stop_reason);
+
+/* Write what is pending.  Returns 0, or -1 on the first failed write
+ * (j->error says why; later calls return 0 and write nothing). */
+int hs_journal_flush(struct hs_journal *j);
+
+/* Give the buffer back; the fd stays the caller's. */
+void hs_journal_close(struct hs_journal *j);
+
+#endif

@@ -1,0 +1,1310 @@
+/* lifecycle: the life of the recording inside the program.
+ *
+ * Owns start-up (options from HEAPSNAP_OPTIONS, the command line, the
+ * environment seen by children), the raw record's file and module maps,
+ * fork, dlclose, and the record's end at exit, _exit, exec or a fatal
+ * signal, with the libc names that bring those about (sigaction, signal,
+ * the exec family, _exit, dlclose).  The malloc family is interpose.c's;
+ * lifecycle.h is what the two share.
+ *
+ * The program never writes the Massif file: it streams a raw record
+ * (src/core/journal.h) to OUT.raw and says "raw PID PATH" at start-up and
+ * "end PID PATH" at the end on the launcher's channel.  The launcher, or
+ * without one a resolver started detached at the end, turns it into OUT
+ * (doc/design.md, "The life cycle").  So no way of ending can lose more
+ * than the events since the record's last flush.
+ *
+ * Errors: the program must run exactly as it would without us.  Bad
+ * HEAPSNAP_OPTIONS or a recorder that cannot start means one line on
+ * stderr and an unrecorded run.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <link.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <stddef.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "freeq.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "options.h"
+#include "outfile.h"
+#include "ownheap.h"
+#include "recorder.h"
+#include "stackwalk.h"
+#include "unwind.h"
+
+/* glibc's free: the recorder's release hook. */
+extern void __libc_free(void *p);
+
+atomic_int hs_preload_state = HS_ST_NEW;
+size_t (*hs_real_usable_size)(void *);
+static pid_t g_pid; /* our pid: a vfork child (same memory) must not end our record */
+unsigned hs_preload_max_frames;
+
+static struct hs_options g_opts;
+static char g_pattern[HS_PATH_MAX]; /* --massif-out-file, switched in forked children */
+static char g_base_dir[HS_PATH_MAX];
+static char g_cmd[8192];
+
+static char g_options_text[8192]; /* HEAPSNAP_OPTIONS as given */
+static atomic_int g_ended;        /* the record is ended once per process */
+
+static int env_is(const char *entry, const char *name);
+
+/* Write a NUL-terminated string to stderr (no stdio: we may be in a
+ * signal handler or the program may have closed its FILEs). */
+static void say(const char *msg)
+{
+	size_t len = strlen(msg);
+
+	while (len > 0) {
+		ssize_t n = write(hs_log_fd(), msg, len);
+		if (n <= 0)
+			return;
+		msg += n;
+		len -= (size_t)n;
+	}
+}
+
+/* "heapsnap: <text>\n" on stderr. */
+static void say_line(const char *text)
+{
+	say("heapsnap: ");
+	say(text);
+	say("\n");
+}
+
+/* ---------------------------------------------------------------------
+ * The raw record: the file, the module maps, the launcher's channel
+ * ------------------------------------------------------------------- */
+
+/* The module map (/proc/self/maps), read with open/read syscalls into an
+ * mmap'd buffer: no stdio, no malloc, so it may run in a signal handler.
+ * The spin flag keeps two threads out of the buffer; whoever finds it
+ * taken skips (the other's reading is as recent). */
+static char *g_maps_buf;
+static size_t g_maps_cap;
+static atomic_flag g_maps_busy = ATOMIC_FLAG_INIT;
+static unsigned long long g_maps_adds; /* dl_iterate_phdr's dlpi_adds at the last reading */
+
+#define HS_MAPS_FIRST_BYTES ((size_t)256 << 10)
+#define HS_MAPS_MAX_BYTES ((size_t)64 << 20)
+
+/* Read /proc/self/maps into g_maps_buf; returns its length, 0 on failure. */
+static size_t read_maps(void)
+{
+	size_t len = 0;
+	int fd;
+
+	if (g_maps_buf == NULL) {
+		void *p = mmap(NULL, HS_MAPS_FIRST_BYTES, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return 0;
+		g_maps_buf = p;
+		g_maps_cap = HS_MAPS_FIRST_BYTES;
+	}
+	fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		ssize_t n;
+
+		if (len == g_maps_cap) {
+			void *p;
+
+			/* The text changes as we read it: a bigger map restarts. */
+			if (g_maps_cap * 2 > HS_MAPS_MAX_BYTES)
+				break;
+			p = mremap(g_maps_buf, g_maps_cap, g_maps_cap * 2, MREMAP_MAYMOVE);
+			if (p == MAP_FAILED)
+				break;
+			g_maps_buf = p;
+			g_maps_cap *= 2;
+			len = 0;
+			if (syscall(SYS_lseek, fd, 0, SEEK_SET) != 0)
+				break;
+		}
+		n = syscall(SYS_read, fd, g_maps_buf + len, g_maps_cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	syscall(SYS_close, fd);
+	return len;
+}
+
+/* Put the current module map into the raw record (guard raised). */
+static void note_maps(void)
+{
+	size_t len;
+
+	if (atomic_flag_test_and_set(&g_maps_busy))
+		return;
+	len = read_maps();
+	if (len > 0)
+		hs_rec_journal_maps(g_maps_buf, len);
+	atomic_flag_clear(&g_maps_busy);
+}
+
+/* The launcher's channel (a socketpair, HEAPSNAP_REPORT_FD), checked
+ * before each use because the program may have closed it and reused the
+ * number. */
+static int g_report_fd = -1;
+static dev_t g_report_dev;
+static ino_t g_report_ino;
+
+/* Whether g_report_fd is still the channel the launcher gave us. */
+static int channel_ours(void)
+{
+	struct stat st;
+
+	return g_report_fd >= 0 && fstat(g_report_fd, &st) == 0 && st.st_dev == g_report_dev &&
+	       st.st_ino == g_report_ino;
+}
+
+/* Send "WORD PID PATH\n" to the launcher.  Returns 1 when it was sent, 0
+ * when the channel is no longer ours (closed by the program: the launcher
+ * still knows the raw path), -1 when there is no launcher to hear it (none
+ * at start-up, or it has shut its end: EPIPE). */
+static int report(const char *word, const char *path)
+{
+	char line[HS_PATH_MAX + 64];
+	size_t len = 0, n;
+	pid_t pid = g_pid;
+	char digits[24];
+	int nd = 0;
+
+	if (g_report_fd < 0)
+		return -1;
+	if (!channel_ours())
+		return 0;
+	n = strlen(word);
+	memcpy(line, word, n);
+	len = n;
+	line[len++] = ' ';
+	do {
+		digits[nd++] = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid > 0);
+	while (nd > 0)
+		line[len++] = digits[--nd];
+	line[len++] = ' ';
+	n = strlen(path);
+	if (len + n + 1 > sizeof(line))
+		return 0;
+	memcpy(line + len, path, n);
+	len += n;
+	line[len++] = '\n';
+	/* One message on a SOCK_SEQPACKET socket: processes never interleave.
+	 * MSG_NOSIGNAL: a launcher that is gone means EPIPE, never SIGPIPE;
+	 * MSG_DONTWAIT: the program never blocks on us. */
+	for (;;) {
+		ssize_t w = send(g_report_fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w >= 0)
+			return 1;
+		if (errno == EINTR)
+			continue;
+		if (errno == EPIPE || errno == ECONNREFUSED || errno == ENOTCONN ||
+		    errno == ECONNRESET)
+			return -1;
+		return 0; /* full (EAGAIN): the launcher still knows the raw path */
+	}
+}
+
+/* The raw record's file, and the Massif file it becomes. */
+static int g_raw_fd = -1;
+static char g_raw_path[HS_PATH_MAX + 16];
+static char g_out_path[HS_PATH_MAX];
+static char g_launcher[HS_PATH_MAX]; /* heapsnap, for the detached resolver */
+
+/* The raw fd, moved out of the program's way: a program that closes "all"
+ * its descriptors by number (0..255, say) keeps it, and its own next
+ * open never gets our number, so the record never lands in its files. */
+#define HS_RAW_FD_MIN 1000
+
+static int move_high(int fd)
+{
+	struct rlimit lim;
+	int high;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur <= HS_RAW_FD_MIN + 64)
+		return fd;
+	high = fcntl(fd, F_DUPFD_CLOEXEC, HS_RAW_FD_MIN);
+	if (high < 0)
+		return fd;
+	syscall(SYS_close, fd);
+	return high;
+}
+
+/* Whether g_raw_fd is still our raw file (the program may close any fd). */
+static dev_t g_raw_dev;
+static ino_t g_raw_ino;
+
+static int raw_ours(void)
+{
+	struct stat st;
+
+	return g_raw_fd >= 0 && fstat(g_raw_fd, &st) == 0 && st.st_dev == g_raw_dev &&
+	       st.st_ino == g_raw_ino;
+}
+
+/* close, close_range and closefrom leave the raw file open: a program that
+ * closes every descriptor it may have (daemons, shells, stress_closefds)
+ * would otherwise end the record early.  Its close of our number says 0,
+ * as if it had been open for it; nothing else changes. */
+static int (*real_close)(int);
+
+HS_EXPORT int close(int fd)
+{
+	if (HS_UNLIKELY(fd == g_raw_fd) && fd >= 0 && raw_ours())
+		return 0;
+	if (HS_UNLIKELY(real_close == NULL))
+		return (int)syscall(SYS_close, fd);
+	return real_close(fd);
+}
+
+/* The range's descriptors but the raw file's.  close_range(2)'s flags
+ * apply to both halves. */
+static int close_range_sparing(unsigned first, unsigned last, int flags)
+{
+	unsigned raw = (unsigned)g_raw_fd;
+	int rc = 0;
+
+	if (g_raw_fd < 0 || raw < first || raw > last || !raw_ours())
+		return (int)syscall(SYS_close_range, first, last, flags);
+	if (raw > first)
+		rc = (int)syscall(SYS_close_range, first, raw - 1, flags);
+	if (rc == 0 && raw < last)
+		rc = (int)syscall(SYS_close_range, raw + 1, last, flags);
+	return rc;
+}
+
+HS_EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+	return close_range_sparing(first, last, flags);
+}
+
+HS_EXPORT void closefrom(int lowfd)
+{
+	if (lowfd < 0)
+		lowfd = 0;
+	if (close_range_sparing((unsigned)lowfd, ~0U, 0) == 0)
+		return;
+	/* No close_range (old kernel): glibc closes one by one, so do we. */
+	for (int fd = lowfd; fd < (int)sysconf(_SC_OPEN_MAX); fd++)
+		close(fd);
+}
+
+/* Create the raw file next to the output: OUT.raw, or OUT.N.raw when that
+ * exists (an earlier run's record that was never resolved, or another
+ * process with the same name).  Never follows a symlink, never opens a
+ * FIFO or device in a way that blocks.  Returns the fd or -1. */
+static int open_raw(char *err, size_t err_len)
+{
+	char out[HS_PATH_MAX];
+	size_t len;
+
+	if (hs_outfile_expand(g_pattern, g_pid, g_base_dir, out, sizeof(out), err, err_len) != 0)
+		return -1;
+	len = strlen(out);
+	for (unsigned n = 0; n < 1000; n++) {
+		char suffix[16];
+		int fd;
+
+		if (n == 0)
+			suffix[0] = '\0';
+		else
+			snprintf(suffix, sizeof(suffix), ".%u", n);
+		if (len + strlen(suffix) + sizeof(".raw") > sizeof(g_raw_path)) {
+			snprintf(err, err_len, "cannot write %s: file name too long", out);
+			return -1;
+		}
+		snprintf(g_out_path, sizeof(g_out_path), "%s%s", out, suffix);
+		snprintf(g_raw_path, sizeof(g_raw_path), "%s.raw", g_out_path);
+		fd = (int)syscall(SYS_openat, AT_FDCWD, g_raw_path,
+				  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+				  0600);
+		if (fd >= 0) {
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+			return move_high(fd);
+		}
+		if (errno != EEXIST) {
+			snprintf(err, err_len, "cannot write %s: %s", out, strerror(errno));
+			return -1;
+		}
+	}
+	snprintf(err, err_len, "cannot write %s: it exists", g_raw_path);
+	return -1;
+}
+
+/* Begin this process's raw record (start-up, or a forked child): the file,
+ * its header, the module map, and "raw PID PATH" to the launcher.
+ * Returns 0, or -1 after saying why (recording then stays off). */
+static int begin_record(void)
+{
+	char err[HS_PATH_MAX + 256];
+
+	struct stat st;
+
+	g_raw_fd = open_raw(err, sizeof(err));
+	if (g_raw_fd < 0) {
+		say_line(err);
+		return -1;
+	}
+	if (fstat(g_raw_fd, &st) == 0) {
+		g_raw_dev = st.st_dev;
+		g_raw_ino = st.st_ino;
+	}
+	if (hs_rec_journal_open(g_raw_fd, g_options_text, g_cmd) != 0) {
+		say_line("out of memory, recording stopped");
+		syscall(SYS_close, g_raw_fd);
+		unlink(g_raw_path);
+		g_raw_fd = -1;
+		return -1;
+	}
+	note_maps();
+	report("raw", g_raw_path);
+	return 0;
+}
+
+/* Find heapsnap for the detached resolver, from libheapsnap.so's own path:
+ * in the build tree .libs/libheapsnap.so has ../heapsnap, installed the
+ * configured bindir has it. */
+static void find_launcher(void)
+{
+	Dl_info info;
+	const char *slash;
+
+	g_launcher[0] = '\0';
+	if (dladdr((void *)find_launcher, &info) != 0 && info.dli_fname != NULL &&
+	    (slash = strrchr(info.dli_fname, '/')) != NULL) {
+		size_t dir_len = (size_t)(slash - info.dli_fname);
+
+		if (dir_len + sizeof("/../heapsnap") <= sizeof(g_launcher)) {
+			memcpy(g_launcher, info.dli_fname, dir_len);
+			memcpy(g_launcher + dir_len, "/../heapsnap", sizeof("/../heapsnap"));
+			if (access(g_launcher, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(g_launcher, sizeof(g_launcher), "%s/heapsnap", HS_BINDIR);
+	if (access(g_launcher, X_OK) != 0)
+		g_launcher[0] = '\0';
+}
+
+/* The grandchild's side of start_resolver: its own session (a ^C for the
+ * program's process group does not stop it), no descriptor of the
+ * program's but stderr, then heapsnap --resolve RAW OUT. */
+struct resolver_args {
+	char **argv;
+	char **envp;
+};
+
+static int resolver_child(void *arg)
+{
+	struct resolver_args *a = arg;
+	sigset_t none;
+	int null_fd;
+	/* Exit signal 0 too: the middle process (running on the program's
+	 * memory) is never signalled; once reparented, the kernel gives the
+	 * grandchild SIGCHLD for init. */
+	long pid = syscall(SYS_clone, (unsigned long)0, NULL, NULL, NULL, 0UL);
+
+	/* The middle process: done, its parent reaps it at once. */
+	if (pid != 0)
+		syscall(SYS_exit, 0);
+	/* The grandchild: its parent is gone, init reaps it. */
+	sigemptyset(&none);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(long));
+	syscall(SYS_setsid);
+	null_fd = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR);
+	if (null_fd >= 0) {
+		syscall(SYS_dup2, null_fd, 0);
+		syscall(SYS_dup2, null_fd, 1);
+	}
+	syscall(SYS_close_range, 3U, ~0U, 0U);
+	syscall(SYS_execve, a->argv[0], a->argv, a->envp);
+	syscall(SYS_exit, 127);
+	return 0;
+}
+
+/* Start `heapsnap --resolve RAW OUT` detached, for a run without a
+ * launcher.  The middle process is a clone whose end raises no SIGCHLD
+ * and that a wait(-1) of the program's never sees (exit signal 0, so only
+ * __WCLONE reaps it): the program gets no child or signal it did not ask
+ * for; the grandchild that runs the resolver belongs to init.  Returns 0,
+ * or -1 when it could not be started. */
+static int start_resolver(void)
+{
+	extern char **environ;
+	static char stack[16384] __attribute__((aligned(16)));
+	char *argv[] = { g_launcher, (char *)"--resolve", g_raw_path, g_out_path, NULL };
+	struct resolver_args a;
+	sigset_t all, old;
+	size_t n_env = 0;
+	int status = 0;
+	pid_t pid;
+
+	if (g_launcher[0] == '\0' || access(g_launcher, X_OK) != 0)
+		return -1;
+	for (char **e = environ; e != NULL && *e != NULL; e++)
+		n_env++;
+	a.envp = __builtin_alloca((n_env + 1) * sizeof(char *));
+	n_env = 0;
+	/* The resolver runs unrecorded. */
+	for (char **e = environ; e != NULL && *e != NULL; e++)
+		if (!env_is(*e, "LD_PRELOAD") && !env_is(*e, "HEAPSNAP_OPTIONS") &&
+		    !env_is(*e, "HEAPSNAP_REPORT_FD"))
+			a.envp[n_env++] = *e;
+	a.envp[n_env] = NULL;
+	a.argv = argv;
+	/* No handler of the program's may run in the middle process, which
+	 * shares its memory (as posix_spawn does): every signal is blocked
+	 * until the grandchild's exec, whose mask it clears. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = clone(resolver_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK, &a);
+	if (pid >= 0)
+		while (waitpid(pid, &status, __WCLONE) < 0 && errno == EINTR)
+			;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Signal names for the ending ("signal 15 (SIGTERM)"). */
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGHUP:
+		return "SIGHUP";
+	case SIGINT:
+		return "SIGINT";
+	case SIGQUIT:
+		return "SIGQUIT";
+	case SIGILL:
+		return "SIGILL";
+	case SIGTRAP:
+		return "SIGTRAP";
+	case SIGABRT:
+		return "SIGABRT";
+	case SIGBUS:
+		return "SIGBUS";
+	case SIGFPE:
+		return "SIGFPE";
+	case SIGUSR1:
+		return "SIGUSR1";
+	case SIGSEGV:
+		return "SIGSEGV";
+	case SIGUSR2:
+		return "SIGUSR2";
+	case SIGPIPE:
+		return "SIGPIPE";
+	case SIGALRM:
+		return "SIGALRM";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGXCPU:
+		return "SIGXCPU";
+	case SIGXFSZ:
+		return "SIGXFSZ";
+	case SIGVTALRM:
+		return "SIGVTALRM";
+	case SIGPROF:
+		return "SIGPROF";
+	case SIGSYS:
+		return "SIGSYS";
+	default:
+		return "?";
+	}
+}
+
+/* End the raw record, once per process: final module map, the END record
+ * saying how ("exit", "_exit", "exec", "signal 15 (SIGTERM)"), then
+ * "end PID PATH" to the launcher, or, with no launcher to hear it, the
+ * detached resolver.  Safe in a signal handler that did not interrupt the
+ * recorder on this thread.
+ *
+ * drop: an exec into a program that is traced too.  As with Massif, the
+ * new image's file takes the name, so this record is removed ("drop PID
+ * PATH"): `heapsnap cargo run` writes one file, the program's. */
+static void end_record(const char *how, int drop)
+{
+	int saved = errno;
+	int ours;
+
+	if (atomic_load(&hs_preload_state) != HS_ST_READY || (pid_t)syscall(SYS_getpid) != g_pid)
+		return;
+	/* A signal handler that interrupted this thread inside the recorder
+	 * (exit from a handler): the tables are half updated and our lock may
+	 * be held.  The record on disk is valid up to its last flush. */
+	if (hs_tl_guard != 0)
+		return;
+	if (atomic_exchange(&g_ended, 1) != 0)
+		return;
+	hs_tl_guard++;
+	/* The program closed our fd (and maybe reused the number): write
+	 * nothing more; the record is valid up to its last flush. */
+	ours = raw_ours();
+	if (ours) {
+		hs_freeq_flush();
+		if (!drop)
+			note_maps();
+		hs_rec_end(how);
+	}
+	/* Recording is over: later heap calls go straight to glibc. */
+	atomic_store(&hs_preload_state, HS_ST_OFF);
+	if (ours)
+		syscall(SYS_close, g_raw_fd);
+	g_raw_fd = -1;
+	if (drop) {
+		unlink(g_raw_path);
+		report("drop", g_raw_path);
+	} else if (report("end", g_raw_path) < 0 && start_resolver() != 0) {
+		say("heapsnap: run 'heapsnap --resolve ");
+		say(g_raw_path);
+		say("' to write ");
+		say(g_out_path);
+		say("\n");
+	}
+	hs_tl_guard--;
+	errno = saved;
+}
+
+/* Before an exec that can succeed. */
+static void end_for_exec(void)
+{
+	end_record("exec", g_opts.trace_children);
+}
+
+/* At exit, after the program's atexit handlers (our destructor runs from
+ * _dl_fini, which glibc registers before main). */
+__attribute__((destructor)) static void lib_fini(void)
+{
+	end_record("exit", 0);
+}
+
+/* End the record, then the process, without exit handlers. */
+HS_EXPORT void _exit(int status)
+{
+	end_record("_exit", 0);
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+/* The same as _exit. */
+HS_EXPORT void _Exit(int status)
+{
+	end_record("_exit", 0);
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+/* ---------------------------------------------------------------------
+ * Signals
+ * ------------------------------------------------------------------- */
+
+/* Signals that end the program at their default disposition: on each one
+ * the program leaves at default we end the record, then die of it. */
+static const int g_fatal_signals[] = {
+	SIGTERM, SIGINT,  SIGHUP,  SIGPIPE, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF,
+	SIGXCPU, SIGXFSZ, SIGSEGV, SIGBUS,  SIGFPE,  SIGILL,  SIGABRT, SIGTRAP, SIGSYS,
+};
+#define N_FATAL (sizeof(g_fatal_signals) / sizeof(g_fatal_signals[0]))
+static atomic_int g_sig_ours[NSIG]; /* our handler is installed for that signal */
+static int g_sig_flags[NSIG];       /* the flags the program gave with SIG_DFL */
+#define HS_SA_RESTORER 0x04000000   /* the kernel's SA_RESTORER, which glibc sets */
+
+static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
+static sighandler_t (*real_signal)(int, sighandler_t);
+static int (*real_execve)(const char *, char *const[], char *const[]);
+static int (*real_execv)(const char *, char *const[]);
+static int (*real_execvp)(const char *, char *const[]);
+static int (*real_execvpe)(const char *, char *const[], char *const[]);
+static int (*real_fexecve)(int, char *const[], char *const[]);
+
+/* Handler for a fatal signal left at its default: end the record, then
+ * die of the same signal with the default disposition, as the program
+ * would have (same wait status, same core dump). */
+static void on_fatal_signal(int sig, siginfo_t *info, void *uctx)
+{
+	struct sigaction dfl;
+	sigset_t set;
+	char how[48];
+	const char *name = signal_name(sig);
+	size_t len;
+	int n = sig, nd = 0;
+	char digits[8];
+
+	(void)uctx;
+	/* Interrupted inside the recorder: leave it be (end_record checks). */
+	memcpy(how, "signal ", 7);
+	len = 7;
+	do {
+		digits[nd++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	while (nd > 0)
+		how[len++] = digits[--nd];
+	how[len++] = ' ';
+	how[len++] = '(';
+	memcpy(how + len, name, strlen(name));
+	len += strlen(name);
+	how[len++] = ')';
+	how[len] = '\0';
+	end_record(how, 0);
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	atomic_store(&g_sig_ours[sig], 0);
+	real_sigaction(sig, &dfl, NULL);
+	/* A fault the kernel raised (si_code > 0) happens again on return, now
+	 * at default: the core shows the faulting instruction, as natively. */
+	if (info != NULL && info->si_code > 0 &&
+	    (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL))
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+}
+
+/* Whether we may take over sig (one of ours). */
+static int is_fatal(int sig)
+{
+	for (size_t i = 0; i < N_FATAL; i++)
+		if (g_fatal_signals[i] == sig)
+			return 1;
+	return 0;
+}
+
+/* Install our handler on sig with the program's flags and mask.  On the
+ * alternate stack when one is set: a stack overflow still ends the record. */
+static void take_signal(int sig, const struct sigaction *like)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	if (like != NULL) {
+		sa.sa_mask = like->sa_mask;
+		sa.sa_flags = like->sa_flags & ~(SA_SIGINFO | SA_RESETHAND);
+	} else {
+		sigemptyset(&sa.sa_mask);
+	}
+	/* What reading it back shows natively: none at start-up, else the
+	 * program's flags with the restorer glibc adds. */
+	g_sig_flags[sig] = like != NULL ? like->sa_flags | HS_SA_RESTORER : 0;
+	sa.sa_flags |= SA_SIGINFO | SA_ONSTACK;
+	sa.sa_sigaction = on_fatal_signal;
+	if (real_sigaction(sig, &sa, NULL) == 0)
+		atomic_store(&g_sig_ours[sig], 1);
+}
+
+/* Resolve the libc functions we wrap but cannot reach as __libc_*. */
+static void resolve_reals(void)
+{
+	if (real_sigaction != NULL)
+		return;
+	real_signal = (sighandler_t(*)(int, sighandler_t))dlsym(RTLD_NEXT, "signal");
+	real_execve =
+		(int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execve");
+	real_execv = (int (*)(const char *, char *const[]))dlsym(RTLD_NEXT, "execv");
+	real_execvp = (int (*)(const char *, char *const[]))dlsym(RTLD_NEXT, "execvp");
+	real_execvpe =
+		(int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execvpe");
+	real_fexecve = (int (*)(int, char *const[], char *const[]))dlsym(RTLD_NEXT, "fexecve");
+	real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
+	hs_real_usable_size = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
+	atomic_thread_fence(memory_order_release);
+	real_sigaction = (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(
+		RTLD_NEXT, "sigaction");
+}
+
+/* Make sure the real functions are known (from any wrapper). */
+static void need_reals(void)
+{
+	if (HS_UNLIKELY(real_sigaction == NULL)) {
+		hs_tl_guard++;
+		resolve_reals();
+		hs_tl_guard--;
+	}
+}
+
+/* sigaction, hiding our handler and stepping aside for the program's. */
+HS_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	int ours;
+	int rc;
+
+	need_reals();
+	if (sig <= 0 || sig >= NSIG || !is_fatal(sig))
+		return real_sigaction(sig, act, old);
+	ours = atomic_load(&g_sig_ours[sig]);
+	if (act != NULL && act->sa_handler == SIG_DFL && !(act->sa_flags & SA_SIGINFO) &&
+	    atomic_load(&hs_preload_state) == HS_ST_READY) {
+		/* Back to the default: we end the record first, then the default happens. */
+		rc = real_sigaction(sig, NULL, old);
+		if (rc == 0)
+			take_signal(sig, act);
+	} else {
+		rc = real_sigaction(sig, act, old);
+		if (rc == 0 && act != NULL)
+			atomic_store(&g_sig_ours[sig], 0); /* the program's own: we step aside */
+	}
+	/* The program sees the default where our handler stands. */
+	if (rc == 0 && old != NULL && ours && (old->sa_flags & SA_SIGINFO) &&
+	    old->sa_sigaction == on_fatal_signal) {
+		old->sa_handler = SIG_DFL;
+		old->sa_flags = g_sig_flags[sig];
+	}
+	return rc;
+}
+
+/* signal() through our sigaction, with glibc's BSD semantics. */
+HS_EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction sa, old;
+
+	need_reals();
+	if (sig <= 0 || sig >= NSIG || !is_fatal(sig))
+		return real_signal(sig, handler);
+	/* glibc's signal(): BSD semantics. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, sig);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(sig, &sa, &old) != 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+/* The main thread's alternate signal stack, when the program has none: a
+ * stack overflow's SIGSEGV then still runs our handler.  Threads the
+ * program creates get none from us (we do not wrap pthread_create): an
+ * overflow there dies natively, and the record stays valid up to its last
+ * flush.  The program may replace it with its own at any time. */
+#define HS_ALTSTACK_BYTES ((size_t)64 << 10)
+
+static void set_altstack(void)
+{
+	stack_t cur, ss;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *p;
+
+	if (sigaltstack(NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE))
+		return;
+	/* One guard page below, so an overflow of the handler itself faults. */
+	p = mmap(NULL, HS_ALTSTACK_BYTES + page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	mprotect(p, page, PROT_NONE);
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_sp = p + page;
+	ss.ss_size = HS_ALTSTACK_BYTES;
+	if (sigaltstack(&ss, NULL) != 0)
+		munmap(p, HS_ALTSTACK_BYTES + page);
+}
+
+/* At start-up: take every fatal signal the program left at default. */
+static void install_signal_handlers(void)
+{
+	set_altstack();
+	for (size_t i = 0; i < N_FATAL; i++) {
+		struct sigaction cur;
+		int sig = g_fatal_signals[i];
+
+		if (real_sigaction(sig, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL &&
+		    !(cur.sa_flags & SA_SIGINFO))
+			take_signal(sig, NULL);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * exec: the image goes away, so end the record first (when the exec can work)
+ * ------------------------------------------------------------------- */
+
+/* Whether file, searched in PATH as execvp does, names an executable. */
+static int findable(const char *file)
+{
+	const char *path;
+	char buf[HS_PATH_MAX];
+
+	if (file == NULL || *file == '\0')
+		return 0;
+	if (strchr(file, '/') != NULL)
+		return access(file, X_OK) == 0;
+	path = getenv("PATH");
+	if (path == NULL)
+		path = "/bin:/usr/bin";
+	while (*path != '\0') {
+		const char *colon = strchr(path, ':');
+		size_t dir_len = colon != NULL ? (size_t)(colon - path) : strlen(path);
+		size_t file_len = strlen(file);
+
+		if (dir_len + 1 + file_len < sizeof(buf)) {
+			if (dir_len == 0) {
+				memcpy(buf, file, file_len + 1);
+			} else {
+				memcpy(buf, path, dir_len);
+				buf[dir_len] = '/';
+				memcpy(buf + dir_len + 1, file, file_len + 1);
+			}
+			if (access(buf, X_OK) == 0)
+				return 1;
+		}
+		if (colon == NULL)
+			break;
+		path = colon + 1;
+	}
+	return 0;
+}
+
+/* End the record when the exec can succeed, then exec. */
+HS_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	need_reals();
+	if (access(path, X_OK) == 0)
+		end_for_exec();
+	return real_execve(path, argv, envp);
+}
+
+/* End the record when the exec can succeed, then exec. */
+HS_EXPORT int execv(const char *path, char *const argv[])
+{
+	need_reals();
+	if (access(path, X_OK) == 0)
+		end_for_exec();
+	return real_execv(path, argv);
+}
+
+/* End the record when PATH has the program, then exec. */
+HS_EXPORT int execvp(const char *file, char *const argv[])
+{
+	need_reals();
+	if (findable(file))
+		end_for_exec();
+	return real_execvp(file, argv);
+}
+
+/* End the record when PATH has the program, then exec. */
+HS_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	need_reals();
+	if (findable(file))
+		end_for_exec();
+	return real_execvpe(file, argv, envp);
+}
+
+/* End the record, then exec the open file. */
+HS_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	need_reals();
+	end_for_exec();
+	return real_fexecve(fd, argv, envp);
+}
+
+/* Collect execl-style arguments (arg0 first, NULL last) into an array on
+ * the stack: exec must not depend on the heap. */
+#define COLLECT_ARGS(argv, arg0, ap, after_null)                                                   \
+	do {                                                                                       \
+		size_t n_ = 1;                                                                     \
+		va_start(ap, arg0);                                                                \
+		while (va_arg(ap, char *) != NULL)                                                 \
+			n_++;                                                                      \
+		va_end(ap);                                                                        \
+		argv = __builtin_alloca((n_ + 1) * sizeof(char *));                                \
+		va_start(ap, arg0);                                                                \
+		argv[0] = (char *)arg0;                                                            \
+		for (size_t i_ = 1; i_ <= n_; i_++)                                                \
+			argv[i_] = va_arg(ap, char *);                                             \
+		after_null;                                                                        \
+		va_end(ap);                                                                        \
+	} while (0)
+
+/* execv with the arguments collected on the stack. */
+HS_EXPORT int execl(const char *path, const char *arg0, ...)
+{
+	char **argv;
+	va_list ap;
+
+	COLLECT_ARGS(argv, arg0, ap, (void)0);
+	return execv(path, argv);
+}
+
+/* execvp with the arguments collected on the stack. */
+HS_EXPORT int execlp(const char *file, const char *arg0, ...)
+{
+	char **argv;
+	va_list ap;
+
+	COLLECT_ARGS(argv, arg0, ap, (void)0);
+	return execvp(file, argv);
+}
+
+/* execve with the arguments and environment collected on the stack. */
+HS_EXPORT int execle(const char *path, const char *arg0, ...)
+{
+	char **argv;
+	char **envp = NULL;
+	va_list ap;
+
+	COLLECT_ARGS(argv, arg0, ap, envp = va_arg(ap, char **));
+	return execve(path, argv, envp);
+}
+
+/* ---------------------------------------------------------------------
+ * dlclose: the module may be unmapped, so the record notes where it was
+ * ------------------------------------------------------------------- */
+
+/* dlopen is not wrapped: glibc's dlopen looks at its caller (the caller's
+ * RUNPATH and $ORIGIN, its namespace), and a wrapper would make that
+ * libheapsnap.so, changing which library a program loads.  The record
+ * needs no map after each dlopen: a module still loaded at the end is in
+ * the final map, and one that is dlclose'd is in the map taken just before
+ * its dlclose (when anything was loaded since the last one), with an
+ * unloaded note after it. */
+
+/* Where an object is mapped: its base and name find it among the loaded
+ * objects, its PT_LOAD segments give the range; adds is the loader's count
+ * of objects ever loaded. */
+struct object_range {
+	uintptr_t base;
+	const char *name;
+	uintptr_t start, end;
+	int found;
+	unsigned long long adds;
+};
+
+static int find_object_range(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct object_range *r = arg;
+
+	if (size >= offsetof(struct dl_phdr_info, dlpi_subs))
+		r->adds = info->dlpi_adds;
+	if (info->dlpi_addr != r->base || info->dlpi_name == NULL ||
+	    strcmp(info->dlpi_name, r->name) != 0)
+		return 0;
+	r->found = 1;
+	r->start = UINTPTR_MAX;
+	r->end = 0;
+	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (info->dlpi_addr + ph->p_vaddr < r->start)
+			r->start = info->dlpi_addr + ph->p_vaddr;
+		if (info->dlpi_addr + ph->p_vaddr + ph->p_memsz > r->end)
+			r->end = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+	}
+	return 1;
+}
+
+HS_EXPORT int dlclose(void *handle)
+{
+	static int (*real_dlclose)(void *);
+	struct link_map *lm = NULL;
+	struct object_range r = { 0 };
+	char name[512];
+	int recording = atomic_load(&hs_preload_state) == HS_ST_READY;
+	int rc;
+
+	if (real_dlclose == NULL) {
+		hs_tl_guard++;
+		real_dlclose = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
+		hs_tl_guard--;
+	}
+	/* Remember where the object is, so that if this unmaps it, its
+	 * addresses are not named after whatever is mapped there later. */
+	hs_tl_guard++;
+	if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) == 0 && lm != NULL && lm->l_name != NULL &&
+	    lm->l_name[0] != '\0') {
+		snprintf(name, sizeof(name), "%s", lm->l_name);
+		r.base = lm->l_addr;
+		r.name = name;
+		dl_iterate_phdr(find_object_range, &r);
+		/* Loaded since the last map: the record gets a map with it. */
+		if (recording && r.found && r.adds != g_maps_adds) {
+			g_maps_adds = r.adds;
+			note_maps();
+		}
+	}
+	hs_tl_guard--;
+	rc = real_dlclose(handle);
+	if (r.found && r.start < r.end) {
+		uintptr_t start = r.start, end = r.end;
+		hs_tl_guard++;
+		r.found = 0;
+		dl_iterate_phdr(find_object_range, &r);
+		if (!r.found && recording)
+			hs_rec_journal_unloaded(start, end, name);
+		hs_tl_guard--;
+	}
+	hs_stackwalk_invalidate();
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * fork
+ * ------------------------------------------------------------------- */
+
+/* Hold the recorder still across fork (and keep our own calls out). */
+static void on_fork_prepare(void)
+{
+	hs_tl_guard++;
+	hs_freeq_flush();
+	hs_rec_atfork_prepare();
+	hs_ownheap_atfork_prepare(); /* last: the steps above may allocate */
+}
+
+/* The parent goes on recording. */
+static void on_fork_parent(void)
+{
+	hs_ownheap_atfork_parent();
+	hs_rec_atfork_parent();
+	hs_tl_guard--;
+}
+
+/* The child records on in a raw record of its own, with its own pid. */
+static void on_fork_child(void)
+{
+	hs_ownheap_atfork_child();
+	hs_rec_atfork_child();
+	g_pid = (pid_t)syscall(SYS_getpid);
+	/* The parent's record is the parent's: never written from here. */
+	if (g_raw_fd >= 0)
+		syscall(SYS_close, g_raw_fd);
+	g_raw_fd = -1;
+	atomic_store(&g_ended, 0);
+	atomic_flag_clear(&g_maps_busy); /* its reader, if any, was another thread */
+	if (atomic_load(&hs_preload_state) == HS_ST_READY &&
+	    (hs_outfile_child_pattern(g_pattern, sizeof(g_pattern)) != 0 || begin_record() != 0))
+		atomic_store(&hs_preload_state, HS_ST_OFF); /* no record of its own */
+	hs_tl_guard--;
+}
+
+/* ---------------------------------------------------------------------
+ * Start-up
+ * ------------------------------------------------------------------- */
+
+/* The command line from /proc/self/cmdline, arguments joined by spaces. */
+static void read_cmdline(void)
+{
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+
+	if (fd >= 0) {
+		ssize_t n;
+		while (len < sizeof(g_cmd) - 1 &&
+		       (n = read(fd, g_cmd + len, sizeof(g_cmd) - 1 - len)) > 0)
+			len += (size_t)n;
+		close(fd);
+	}
+	while (len > 0 && g_cmd[len - 1] == '\0')
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (g_cmd[i] == '\0' || g_cmd[i] == '\n')
+			g_cmd[i] = ' ';
+	g_cmd[len] = '\0';
+}
+
+/* Whether the environment entry starts with "NAME=". */
+static int env_is(const char *entry, const char *name)
+{
+	size_t len = strlen(name);
+
+	return strncmp(entry, name, len) == 0 && entry[len] == '=';
+}
+
+/* Remove libheapsnap.so from the LD_PRELOAD value, in place. */
+static void strip_preload(char *value)
+{
+	char *out = value;
+	char *p = value;
+
+	while (*p != '\0') {
+		char *start, *slash;
+		size_t len;
+		int ours;
+
+		while (*p == ':' || *p == ' ')
+			p++;
+		start = p;
+		while (*p != '\0' && *p != ':' && *p != ' ')
+			p++;
+		len = (size_t)(p - start);
+		if (len == 0)
+			break;
+		slash = memrchr(start, '/', len);
+		slash = slash != NULL ? slash + 1 : start;
+		ours = (size_t)(p - slash) == strlen("libheapsnap.so") &&
+		       memcmp(slash, "libheapsnap.so", strlen("libheapsnap.so")) == 0;
+		if (!ours) {
+			if (out != value)
+				*out++ = ':';
+			memmove(out, start, len);
+			out += len;
+		}
+	}
+	*out = '\0';
+}
+
+/* Children are not followed: hide us from them.  environ gets a new array
+ * from our own heap (system(), popen() and posix_spawn() see it too); the
+ * kernel's array on the stack is left as it was, because Go's runtime finds
+ * the auxiliary vector by walking past envp's NULL, and an array shortened
+ * in place made it read environment pointers as auxv (Go aborted with
+ * "failed to get system page size"). */
+static void hide_from_children(void)
+{
+	extern char **environ;
+	char **in, **out, **copy;
+	size_t n = 1;
+
+	for (in = environ; *in != NULL; in++)
+		n++;
+	copy = hs_ownheap_malloc(n * sizeof(*copy));
+	if (copy == NULL)
+		return; /* children are then recorded too: better than a broken stack */
+	for (in = environ, out = copy; *in != NULL; in++) {
+		if (env_is(*in, "HEAPSNAP_OPTIONS") || env_is(*in, "HEAPSNAP_REPORT_FD"))
+			continue;
+		if (env_is(*in, "LD_PRELOAD")) {
+			strip_preload(*in + strlen("LD_PRELOAD="));
+			if ((*in)[strlen("LD_PRELOAD=")] == '\0')
+				continue;
+		}
+		*out++ = *in;
+	}
+	*out = NULL;
+	environ = copy;
+}
+
+/* Find the launcher's channel (HEAPSNAP_REPORT_FD, a socket), if any. */
+static void open_report_fd(void)
+{
+	const char *v = getenv("HEAPSNAP_REPORT_FD");
+	struct stat st;
+	int fd = 0;
+
+	if (v == NULL || *v == '\0')
+		return;
+	for (; *v >= '0' && *v <= '9'; v++)
+		fd = fd * 10 + (*v - '0');
+	if (*v != '\0' || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return;
+	g_report_fd = fd;
+	g_report_dev = st.st_dev;
+	g_report_ino = st.st_ino;
+	/* Not followed across exec unless children are traced. */
+	if (!g_opts.trace_children)
+		fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+}
+
+/* Start recording: once, from the constructor or the first heap call. */
+void hs_preload_start(void)
+{
+	char err[HS_PATH_MAX + 256];
+	const char *env;
+	int expected = HS_ST_NEW;
+
+	extern char **environ;
+
+	/* The loader may call malloc before libc has set environ: we could
+	 * not see HEAPSNAP_OPTIONS yet, so wait for a later call. */
+	if (environ == NULL)
+		return;
+	if (!atomic_compare_exchange_strong(&hs_preload_state, &expected, HS_ST_STARTING))
+		return; /* another thread is starting us: its calls go unrecorded meanwhile */
+	hs_tl_guard++;
+	hs_ownheap_init(HS_OWNHEAP_DEFAULT_BYTES);
+	resolve_reals();
+	g_pid = (pid_t)syscall(SYS_getpid);
+	hs_options_defaults(&g_opts);
+	env = getenv("HEAPSNAP_OPTIONS");
+	if (env != NULL && hs_options_parse_string(&g_opts, env, err, sizeof(err)) != 0) {
+		say("heapsnap: HEAPSNAP_OPTIONS: ");
+		say(err);
+		say("; running unrecorded\n");
+		atomic_store(&hs_preload_state, HS_ST_OFF);
+		hs_tl_guard--;
+		return;
+	}
+	snprintf(g_options_text, sizeof(g_options_text), "%s", env != NULL ? env : "");
+	if (g_opts.log_file[0] != '\0') {
+		int fd = hs_outfile_open_log(g_opts.log_file, g_pid, err, sizeof(err));
+		if (fd < 0)
+			say_line(err);
+		hs_log_set_fd(fd);
+	} else {
+		hs_log_set_fd(g_opts.log_fd);
+	}
+	memcpy(g_pattern, g_opts.out_file, sizeof(g_pattern));
+	if (getcwd(g_base_dir, sizeof(g_base_dir)) == NULL)
+		g_base_dir[0] = '\0';
+	read_cmdline();
+	open_report_fd();
+	if (!g_opts.trace_children)
+		hide_from_children();
+	hs_preload_max_frames =
+		g_opts.depth + 50 < HS_MAX_FRAMES ? g_opts.depth + 50 : HS_MAX_FRAMES;
+	/* HEAPSNAP_UNWINDER=libunwind: every stack through libunwind alone. */
+	env = getenv("HEAPSNAP_UNWINDER");
+	hs_unwind_init(env == NULL || strcmp(env, "libunwind") != 0);
+	hs_rec_set_hooks(__libc_free, hs_preload_move_guard);
+	if (hs_rec_init(&g_opts) != 0) {
+		say_line("out of memory, recording stopped");
+		atomic_store(&hs_preload_state, HS_ST_OFF);
+		hs_tl_guard--;
+		return;
+	}
+	if (begin_record() != 0) {
+		atomic_store(&hs_preload_state, HS_ST_OFF);
+		hs_tl_guard--;
+		return;
+	}
+	install_signal_handlers();
+	atomic_store_explicit(&hs_preload_state, HS_ST_READY, memory_order_release);
+	hs_tl_guard--;
+}
+
+/* Start at load time unless a heap call already started us. */
+__attribute__((constructor)) static void lib_ctor(void)
+{
+	if (atomic_load(&hs_preload_state) == HS_ST_NEW)
+		hs_preload_start();
+	/* Not in hs_preload_start: a start inside malloc may be inside
+	 * __register_atfork, which allocates holding the lock pthread_atfork
+	 * takes, or inside the loader, whose lock dladdr takes. */
+	if (atomic_load(&hs_preload_state) == HS_ST_READY) {
+		hs_tl_guard++;
+		pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child);
+		find_launcher();
+		hs_tl_guard--;
+	}
+}

@@ -1,0 +1,50 @@
+/* lifecycle: what the interposed malloc family (interpose.c) shares with
+ * the library's life cycle (lifecycle.c).
+ *
+ * interpose.c owns the per-thread guard and the malloc family; lifecycle.c
+ * owns the recording's state (start-up, fork, the raw record's end).  The
+ * hot path reads the state through hs_preload_ready(), one acquire load.
+ */
+#ifndef HS_LIFECYCLE_H
+#define HS_LIFECYCLE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#define HS_EXPORT __attribute__((visibility("default")))
+#define HS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Raised while this thread is inside the recorder: nested heap calls go
+ * uncounted to the own heap, and a signal handler leaves the recorder be. */
+extern __thread int hs_tl_guard __attribute__((tls_model("initial-exec")));
+
+/* The recording's state: new, starting, recording, or off for good. */
+enum { HS_ST_NEW, HS_ST_STARTING, HS_ST_READY, HS_ST_OFF };
+extern atomic_int hs_preload_state;
+
+/* Frames captured per allocation: --depth + 50, at most HS_MAX_FRAMES. */
+extern unsigned hs_preload_max_frames;
+
+/* glibc's malloc_usable_size, resolved at start-up by lifecycle.c. */
+extern size_t (*hs_real_usable_size)(void *);
+
+/* Start recording: once, from the constructor or the first heap call. */
+void hs_preload_start(void);
+
+/* The recorder's hook to raise (up = 1) or lower (-1) the guard. */
+void hs_preload_move_guard(int up);
+
+/* Whether recording is on; starts the library on the first call. */
+static inline int hs_preload_ready(void)
+{
+	int st = atomic_load_explicit(&hs_preload_state, memory_order_acquire);
+
+	if (HS_UNLIKELY(st != HS_ST_READY)) {
+		if (st == HS_ST_NEW)
+			hs_preload_start();
+		return atomic_load_explicit(&hs_preload_state, memory_order_acquire) == HS_ST_READY;
+	}
+	return 1;
+}
+
+#endif

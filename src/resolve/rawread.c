@@ -1,0 +1,601 @@
+/* rawread: the raw record's reader (see rawread.h; the format is
+ * doc/format-raw.md, whose section numbers the comments cite). */
+#include "rawread.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "journal.h"
+
+/* A payload being read: every get checks the bounds. */
+struct cursor {
+	const unsigned char *p, *end;
+	int short_read;
+};
+
+static uint32_t get_u32(struct cursor *c)
+{
+	uint32_t v = 0;
+	if ((size_t)(c->end - c->p) < sizeof v) {
+		c->short_read = 1;
+		c->p = c->end;
+		return 0;
+	}
+	memcpy(&v, c->p, sizeof v);
+	c->p += sizeof v;
+	return v;
+}
+
+static uint64_t get_u64(struct cursor *c)
+{
+	uint64_t v = 0;
+	if ((size_t)(c->end - c->p) < sizeof v) {
+		c->short_read = 1;
+		c->p = c->end;
+		return 0;
+	}
+	memcpy(&v, c->p, sizeof v);
+	c->p += sizeof v;
+	return v;
+}
+
+static double get_f64(struct cursor *c)
+{
+	uint64_t bits = get_u64(c);
+	double v;
+	memcpy(&v, &bits, sizeof v);
+	return v;
+}
+
+/* n bytes in place, or NULL when the payload is shorter. */
+static const char *get_bytes(struct cursor *c, size_t n)
+{
+	if ((size_t)(c->end - c->p) < n) {
+		c->short_read = 1;
+		c->p = c->end;
+		return NULL;
+	}
+	const char *s = (const char *)c->p;
+	c->p += n;
+	return s;
+}
+
+/* A length-prefixed string (section 3) copied into a NUL-terminated one. */
+static char *get_str(struct cursor *c)
+{
+	uint32_t n = get_u32(c);
+	const char *s = get_bytes(c, n);
+	if (s == NULL)
+		return NULL;
+	char *out = malloc((size_t)n + 1);
+	if (out == NULL)
+		return NULL;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return out;
+}
+
+/* A length-prefixed string into a fixed array; -1 when it does not fit. */
+static int get_str_into(struct cursor *c, char *out, size_t cap)
+{
+	uint32_t n = get_u32(c);
+	const char *s = get_bytes(c, n);
+	if (s == NULL || n >= cap || memchr(s, '\0', n) != NULL)
+		return -1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
+
+struct reader {
+	struct hs_raw *raw;
+	const char *name;
+	char *err;
+	size_t err_len;
+	unsigned record; /* 1-based number of the record being read */
+	unsigned cap_snapshots;
+	uint64_t next_seq; /* the smallest seq the next snapshot may have */
+	int has_header;
+	uint64_t *last;  /* per context, its bytes in the last detailed snapshot */
+	uint32_t last_n; /* contexts last covers (the others: 0) */
+};
+
+__attribute__((format(printf, 2, 3))) static int fail(struct reader *r, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (r->err != NULL && r->err_len > 0)
+		snprintf(r->err, r->err_len, "%s: record %u: %s", r->name, r->record, what);
+	return -1;
+}
+
+static int out_of_memory(struct reader *r)
+{
+	return fail(r, "out of memory");
+}
+
+static const char *kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case HS_JR_HEADER:
+		return "header";
+	case HS_JR_CONTEXT:
+		return "context";
+	case HS_JR_SNAPSHOT:
+		return "snapshot";
+	case HS_JR_TABLE:
+		return "table";
+	case HS_JR_MAPS:
+		return "maps";
+	case HS_JR_UNLOADED:
+		return "unloaded";
+	case HS_JR_STOP:
+		return "stop";
+	case HS_JR_END:
+		return "end";
+	default:
+		return "unknown";
+	}
+}
+
+/* Section 4.1: the header. */
+static int read_header(struct reader *r, struct cursor *c)
+{
+	struct hs_raw *raw = r->raw;
+	struct hs_options *o = &raw->opts;
+	if (r->has_header)
+		return fail(r, "a second header");
+	r->has_header = 1;
+	hs_options_defaults(o);
+	raw->pid = get_u32(c);
+	uint32_t unit = get_u32(c);
+	o->detailed_freq = get_u32(c);
+	o->max_snapshots = get_u32(c);
+	o->depth = get_u32(c);
+	o->heap_admin = get_u32(c);
+	o->final_snapshot = get_u32(c) != 0;
+	o->threshold = get_f64(c);
+	o->peak_inaccuracy = get_f64(c);
+	if (c->short_read)
+		return fail(r, "header too short");
+	if (unit > HS_TIME_BYTES)
+		return fail(r, "unknown time unit %u", unit);
+	o->time_unit = (enum hs_time_unit)unit;
+	if (o->depth == 0 || o->depth > HS_MAX_FRAMES)
+		return fail(r, "depth %u out of range", o->depth);
+	raw->options_text = get_str(c);
+	raw->cmd = get_str(c);
+	if (raw->options_text == NULL || raw->cmd == NULL)
+		return c->short_read ? fail(r, "header too short") : out_of_memory(r);
+	if (get_str_into(c, o->desc, sizeof o->desc) != 0)
+		return fail(r, "bad desc text");
+	o->n_alloc_fns = get_u32(c);
+	if (o->n_alloc_fns > HS_MAX_FNS)
+		return fail(r, "%u alloc-fns (at most %d)", o->n_alloc_fns, HS_MAX_FNS);
+	for (unsigned i = 0; i < o->n_alloc_fns; i++)
+		if (get_str_into(c, o->alloc_fns[i], sizeof o->alloc_fns[i]) != 0)
+			return fail(r, "bad alloc-fn name");
+	o->n_ignore_fns = get_u32(c);
+	if (o->n_ignore_fns > HS_MAX_FNS)
+		return fail(r, "%u ignore-fns (at most %d)", o->n_ignore_fns, HS_MAX_FNS);
+	for (unsigned i = 0; i < o->n_ignore_fns; i++)
+		if (get_str_into(c, o->ignore_fns[i], sizeof o->ignore_fns[i]) != 0)
+			return fail(r, "bad ignore-fn name");
+	return 0;
+}
+
+/* Section 4.2: a context, in id order. */
+static int read_context(struct reader *r, struct cursor *c)
+{
+	struct hs_contexts *ctxs = &r->raw->ctxs;
+	uint32_t id = get_u32(c);
+	uint32_t n = get_u32(c);
+	if (c->short_read)
+		return fail(r, "context too short");
+	if (id != ctxs->n)
+		return fail(r, "context %u out of order (expected %u)", id, ctxs->n);
+	if (n > HS_MAX_FRAMES)
+		return fail(r, "context %u has %u frames (at most %d)", id, n, HS_MAX_FRAMES);
+	if ((size_t)(c->end - c->p) != (size_t)n * 8)
+		return fail(r, "context %u: %zu bytes for %u frames", id, (size_t)(c->end - c->p),
+			    n);
+	uint32_t chunk = id >> HS_CTX_CHUNK_SHIFT;
+	if (chunk >= HS_CTX_DIR_SIZE)
+		return fail(r, "too many contexts");
+	if (ctxs->dir[chunk] == NULL) {
+		ctxs->dir[chunk] =
+			calloc((size_t)1 << HS_CTX_CHUNK_SHIFT, sizeof(struct hs_context));
+		if (ctxs->dir[chunk] == NULL)
+			return out_of_memory(r);
+	}
+	uintptr_t *frames = NULL;
+	if (n > 0) {
+		frames = malloc((size_t)n * sizeof *frames);
+		if (frames == NULL)
+			return out_of_memory(r);
+		for (uint32_t i = 0; i < n; i++)
+			frames[i] = (uintptr_t)get_u64(c);
+	}
+	struct hs_context *x = hs_contexts_get(ctxs, id);
+	x->frames = frames;
+	x->n_frames = n;
+	x->hash = hs_frames_hash(frames, n);
+	ctxs->n = id + 1;
+	return 0;
+}
+
+static void drop_entries(struct hs_snapshot *s)
+{
+	free(s->entries);
+	s->entries = NULL;
+	s->n_entries = 0;
+}
+
+/* Section 4.3: a detailed snapshot's changes from the last detailed one,
+ * applied to r->last; s gets the nonzero contexts it counts. */
+static int apply_changes(struct reader *r, struct cursor *c, struct hs_snapshot *s,
+			 uint32_t n_changes)
+{
+	if (s->n_contexts > r->last_n) {
+		uint64_t *a = realloc(r->last, (size_t)s->n_contexts * sizeof *a);
+		if (a == NULL)
+			return out_of_memory(r);
+		memset(a + r->last_n, 0, (size_t)(s->n_contexts - r->last_n) * sizeof *a);
+		r->last = a;
+		r->last_n = s->n_contexts;
+	}
+	for (uint32_t i = 0, prev = 0; i < n_changes; i++) {
+		uint32_t ctx = get_u32(c);
+		uint64_t bytes = get_u64(c);
+		if (ctx >= s->n_contexts || (i > 0 && ctx <= prev))
+			return fail(r, "snapshot %llu: change for context %u out of place",
+				    (unsigned long long)s->seq, ctx);
+		r->last[ctx] = bytes;
+		prev = ctx;
+	}
+	uint32_t nonzero = 0;
+	for (uint32_t ctx = 0; ctx < r->last_n; ctx++) {
+		if (r->last[ctx] == 0)
+			continue;
+		if (ctx >= s->n_contexts)
+			return fail(r, "snapshot %llu: context %u has bytes but is not counted",
+				    (unsigned long long)s->seq, ctx);
+		nonzero++;
+	}
+	if (nonzero == 0)
+		return 0;
+	s->entries = malloc((size_t)nonzero * sizeof *s->entries);
+	if (s->entries == NULL)
+		return out_of_memory(r);
+	for (uint32_t ctx = 0; ctx < s->n_contexts; ctx++)
+		if (r->last[ctx] != 0)
+			s->entries[s->n_entries++] = (struct hs_snap_entry){ ctx, r->last[ctx] };
+	return 0;
+}
+
+/* Section 4.3: a snapshot, appended to the table. */
+static int read_snapshot(struct reader *r, struct cursor *c)
+{
+	struct hs_raw *raw = r->raw;
+	struct hs_snapshot s;
+	memset(&s, 0, sizeof s);
+	s.seq = get_u64(c);
+	s.time = (int64_t)get_u64(c);
+	s.heap_bytes = get_u64(c);
+	s.extra_bytes = get_u64(c);
+	uint32_t kind = get_u32(c);
+	uint32_t detailed = get_u32(c);
+	s.n_contexts = get_u32(c);
+	uint32_t n_changes = get_u32(c);
+	if (c->short_read)
+		return fail(r, "snapshot too short");
+	if (s.seq < r->next_seq)
+		return fail(r, "snapshot %llu after snapshot %llu", (unsigned long long)s.seq,
+			    (unsigned long long)(r->next_seq - 1));
+	if (kind > HS_SNAP_PEAK || detailed > 1)
+		return fail(r, "snapshot %llu: bad kind %u or detail %u", (unsigned long long)s.seq,
+			    kind, detailed);
+	if (s.n_contexts > raw->ctxs.n)
+		return fail(r, "snapshot %llu counts %u contexts, only %u recorded",
+			    (unsigned long long)s.seq, s.n_contexts, raw->ctxs.n);
+	if ((size_t)(c->end - c->p) != (size_t)n_changes * 12 ||
+	    (!detailed && (n_changes != 0 || s.n_contexts != 0)))
+		return fail(r, "snapshot %llu: bad entry list", (unsigned long long)s.seq);
+	s.kind = (enum hs_snap_kind)kind;
+	s.detailed = (int)detailed;
+	if (detailed && apply_changes(r, c, &s, n_changes) != 0)
+		return -1;
+	if (raw->n_snapshots == r->cap_snapshots) {
+		unsigned cap = r->cap_snapshots == 0 ? 128 : r->cap_snapshots * 2;
+		struct hs_snapshot *t = realloc(raw->snapshots, cap * sizeof *t);
+		if (t == NULL) {
+			free(s.entries);
+			return out_of_memory(r);
+		}
+		raw->snapshots = t;
+		r->cap_snapshots = cap;
+	}
+	raw->snapshots[raw->n_snapshots++] = s;
+	r->next_seq = s.seq + 1;
+	return 0;
+}
+
+/* Section 4.4: the table's composition after a cull or a peak demotion.
+ * The table keeps its order, so the listed seqs are a subsequence of it;
+ * the snapshots left out were culled. */
+static int read_table(struct reader *r, struct cursor *c)
+{
+	struct hs_raw *raw = r->raw;
+	uint32_t n = get_u32(c);
+	if (c->short_read || (size_t)(c->end - c->p) != (size_t)n * 12)
+		return fail(r, "table: bad length");
+	unsigned in = 0, out = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t seq = get_u64(c);
+		uint32_t kind = get_u32(c);
+		if (kind > HS_SNAP_PEAK)
+			return fail(r, "table: bad kind %u", kind);
+		while (in < raw->n_snapshots && raw->snapshots[in].seq != seq)
+			drop_entries(&raw->snapshots[in++]);
+		if (in == raw->n_snapshots) {
+			raw->n_snapshots = out; /* every snapshot past out is dropped */
+			return fail(r, "table lists snapshot %llu, which it does not hold",
+				    (unsigned long long)seq);
+		}
+		struct hs_snapshot s = raw->snapshots[in++];
+		if (out > 0 && raw->snapshots[out - 1].seq >= s.seq)
+			return fail(r, "table lists snapshot %llu twice", (unsigned long long)seq);
+		s.kind = (enum hs_snap_kind)kind;
+		raw->snapshots[out++] = s;
+	}
+	while (in < raw->n_snapshots)
+		drop_entries(&raw->snapshots[in++]);
+	raw->n_snapshots = out;
+	return 0;
+}
+
+/* Section 4.5: a maps text. */
+static int read_maps(struct reader *r, struct cursor *c)
+{
+	struct hs_raw *raw = r->raw;
+	size_t len = (size_t)(c->end - c->p);
+	struct hs_raw_maps *m = realloc(raw->maps, (raw->n_maps + 1) * sizeof *m);
+	if (m == NULL)
+		return out_of_memory(r);
+	raw->maps = m;
+	char *text = malloc(len + 1);
+	if (text == NULL)
+		return out_of_memory(r);
+	memcpy(text, c->p, len);
+	text[len] = '\0';
+	c->p = c->end;
+	raw->maps[raw->n_maps++] = (struct hs_raw_maps){ text, len };
+	return 0;
+}
+
+/* A text that is the rest of the payload, NUL-terminated. */
+static char *rest_text(struct cursor *c)
+{
+	size_t len = (size_t)(c->end - c->p);
+	char *s = malloc(len + 1);
+	if (s != NULL) {
+		memcpy(s, c->p, len);
+		s[len] = '\0';
+	}
+	c->p = c->end;
+	return s;
+}
+
+/* Section 4.6: a module unloaded. */
+static int read_unloaded(struct reader *r, struct cursor *c)
+{
+	struct hs_raw *raw = r->raw;
+	uint64_t start = get_u64(c), end = get_u64(c);
+	if (c->short_read)
+		return fail(r, "unloaded: too short");
+	struct hs_unloaded *u = realloc(raw->unloaded, (raw->n_unloaded + 1) * sizeof *u);
+	if (u == NULL)
+		return out_of_memory(r);
+	raw->unloaded = u;
+	char *path = rest_text(c);
+	if (path == NULL)
+		return out_of_memory(r);
+	raw->unloaded[raw->n_unloaded++] =
+		(struct hs_unloaded){ (uintptr_t)start, (uintptr_t)end, path };
+	return 0;
+}
+
+/* Sections 4.7 and 4.8: recording stopped; the end. */
+static int read_stop(struct reader *r, struct cursor *c)
+{
+	free(r->raw->stop_reason);
+	r->raw->stop_reason = rest_text(c);
+	return r->raw->stop_reason == NULL ? out_of_memory(r) : 0;
+}
+
+static int read_end(struct reader *r, struct cursor *c)
+{
+	struct hs_raw *raw = r->raw;
+	char *how = get_str(c);
+	char *reason = get_str(c);
+	if (how == NULL || reason == NULL) {
+		free(how);
+		free(reason);
+		return c->short_read ? fail(r, "end too short") : out_of_memory(r);
+	}
+	free(raw->how);
+	raw->how = how;
+	raw->has_end = 1;
+	if (reason[0] != '\0') {
+		free(raw->stop_reason);
+		raw->stop_reason = reason;
+	} else {
+		free(reason);
+	}
+	return 0;
+}
+
+static int read_record(struct reader *r, uint32_t kind, struct cursor *c)
+{
+	if (!r->has_header && kind != HS_JR_HEADER)
+		return fail(r, "a %s record before the header", kind_name(kind));
+	int rc;
+	switch (kind) {
+	case HS_JR_HEADER:
+		rc = read_header(r, c);
+		break;
+	case HS_JR_CONTEXT:
+		rc = read_context(r, c);
+		break;
+	case HS_JR_SNAPSHOT:
+		rc = read_snapshot(r, c);
+		break;
+	case HS_JR_TABLE:
+		rc = read_table(r, c);
+		break;
+	case HS_JR_MAPS:
+		rc = read_maps(r, c);
+		break;
+	case HS_JR_UNLOADED:
+		rc = read_unloaded(r, c);
+		break;
+	case HS_JR_STOP:
+		rc = read_stop(r, c);
+		break;
+	case HS_JR_END:
+		rc = read_end(r, c);
+		break;
+	default:
+		return fail(r, "unknown kind %u", kind);
+	}
+	if (rc == 0 && c->p != c->end)
+		return fail(r, "%s record has %zu bytes too many", kind_name(kind),
+			    (size_t)(c->end - c->p));
+	return rc;
+}
+
+/* Section 2: the magic line, then records until the end of the data; a
+ * record cut short by the end of the file ends the reading. */
+static int parse(struct reader *r, const unsigned char *data, size_t len)
+{
+	if (len < HS_JOURNAL_MAGIC_LEN && memcmp(data, HS_JOURNAL_MAGIC, len) == 0) {
+		/* Empty, or cut inside the magic line: the program died at once. */
+		snprintf(r->err, r->err_len, "%s: the raw record ends before its header", r->name);
+		return -1;
+	}
+	if (len < HS_JOURNAL_MAGIC_LEN ||
+	    memcmp(data, HS_JOURNAL_MAGIC, HS_JOURNAL_MAGIC_LEN) != 0) {
+		snprintf(r->err, r->err_len, "%s: not a heapsnap raw record", r->name);
+		return -1;
+	}
+	size_t pos = HS_JOURNAL_MAGIC_LEN;
+	while (len - pos >= 8) {
+		uint32_t plen, kind;
+		memcpy(&plen, data + pos, 4);
+		memcpy(&kind, data + pos + 4, 4);
+		if (plen > len - pos - 8)
+			break; /* cut short: the program's end came first */
+		r->record++;
+		struct cursor c = { data + pos + 8, data + pos + 8 + plen, 0 };
+		if (read_record(r, kind, &c) != 0)
+			return -1;
+		pos += 8 + (size_t)plen;
+	}
+	r->raw->truncated = pos != len;
+	r->raw->n_records = r->record;
+	if (!r->has_header) {
+		snprintf(r->err, r->err_len, "%s: the raw record ends before its header", r->name);
+		return -1;
+	}
+	return 0;
+}
+
+int hs_raw_read_fd(int fd, const char *name, struct hs_raw *raw, char *err, size_t err_len)
+{
+	memset(raw, 0, sizeof *raw);
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, err_len, "%s: not a regular file", name);
+		return -1;
+	}
+	size_t cap = (size_t)st.st_size + 1, len = 0;
+	unsigned char *data = malloc(cap);
+	if (data == NULL) {
+		snprintf(err, err_len, "%s: out of memory", name);
+		return -1;
+	}
+	for (;;) {
+		if (len == cap) {
+			unsigned char *d = realloc(data, cap * 2);
+			if (d == NULL) {
+				free(data);
+				snprintf(err, err_len, "%s: out of memory", name);
+				return -1;
+			}
+			data = d;
+			cap *= 2;
+		}
+		ssize_t k = pread(fd, data + len, cap - len, (off_t)len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			snprintf(err, err_len, "%s: %s", name, strerror(errno));
+			free(data);
+			return -1;
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	struct reader r = { .raw = raw, .name = name, .err = err, .err_len = err_len };
+	int rc = parse(&r, data, len);
+	free(data);
+	free(r.last);
+	if (rc != 0)
+		hs_raw_free(raw);
+	return rc;
+}
+
+int hs_raw_read(const char *path, struct hs_raw *raw, char *err, size_t err_len)
+{
+	memset(raw, 0, sizeof *raw);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = hs_raw_read_fd(fd, path, raw, err, err_len);
+	close(fd);
+	return rc;
+}
+
+void hs_raw_free(struct hs_raw *raw)
+{
+	free(raw->options_text);
+	free(raw->cmd);
+	for (uint32_t id = 0; id < raw->ctxs.n; id++)
+		free((void *)hs_contexts_get(&raw->ctxs, id)->frames);
+	for (unsigned i = 0; i < HS_CTX_DIR_SIZE; i++)
+		free(raw->ctxs.dir[i]);
+	for (unsigned i = 0; i < raw->n_snapshots; i++)
+		free(raw->snapshots[i].entries);
+	free(raw->snapshots);
+	for (unsigned i = 0; i < raw->n_maps; i++)
+		free(raw->maps[i].text);
+	free(raw->maps);
+	for (unsigned i = 0; i < raw->n_unloaded; i++)
+		free((void *)raw->unloaded[i].path);
+	free(raw->unloaded);
+	free(raw->stop_reason);
+	free(raw->how);
+	memset(raw, 0, sizeof *raw);
+}

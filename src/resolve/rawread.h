@@ -1,0 +1,59 @@
+/* rawread: a raw record (src/core/journal.h) read back.
+ *
+ * Owns the reader of the format of doc/format-raw.md: the whole file is
+ * read, every record checked, and the process's state rebuilt as it last
+ * was: the contexts with the ids the recorder gave them, the snapshot
+ * table exactly as the process held it (culls and peak demotions
+ * replayed from the table records), the module maps, the unloaded
+ * modules, the end.  A record cut short at the end of the file (the
+ * program was killed, or the disk filled) is ignored; anything else that
+ * does not fit the format is refused with one line naming the file and
+ * the record.  Runs in the resolver, never in the program: it uses malloc.
+ */
+#ifndef HS_RAWREAD_H
+#define HS_RAWREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "contexts.h"
+#include "options.h"
+#include "snapshot.h"
+#include "symbols.h"
+
+struct hs_raw_maps {
+	char *text;
+	size_t len;
+};
+
+struct hs_raw {
+	uint32_t pid;
+	struct hs_options opts; /* the settings the writer needs (others at defaults) */
+	char *options_text;     /* the options as the user gave them */
+	char *cmd;
+	struct hs_contexts ctxs;       /* frames and records from malloc; no index */
+	struct hs_snapshot *snapshots; /* the table, entries from malloc */
+	unsigned n_snapshots;
+	struct hs_raw_maps *maps; /* every maps record, oldest first */
+	unsigned n_maps;
+	struct hs_unloaded *unloaded; /* paths from malloc */
+	unsigned n_unloaded;
+	char *stop_reason; /* why recording stopped early, or NULL */
+	int has_end;       /* an END record was read */
+	char *how;         /* how the program ended (END), or NULL */
+	int truncated;     /* the file ends inside a record */
+	unsigned n_records;
+};
+
+/* Read the raw record at path into raw.  Returns 0, or -1 with one line in
+ * err ("PATH: not a heapsnap raw record", "PATH: record N: ..."); raw is
+ * then empty. */
+int hs_raw_read(const char *path, struct hs_raw *raw, char *err, size_t err_len);
+
+/* The same from fd (read from offset 0), named name in messages. */
+int hs_raw_read_fd(int fd, const char *name, struct hs_raw *raw, char *err, size_t err_len);
+
+/* Give back everything raw holds. */
+void hs_raw_free(struct hs_raw *raw);
+
+#endif

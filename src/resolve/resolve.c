@@ -1,0 +1,167 @@
+/* resolve: raw record -> Massif file (see resolve.h). */
+#include "resolve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "filter.h"
+#include "massif_out.h"
+
+/* Whether how is an ordinary end, which the desc: line does not mention. */
+static int ended_by_exit(const char *how)
+{
+	return strncmp(how, "exit", 4) == 0 || strncmp(how, "_exit", 5) == 0 ||
+	       strncmp(how, "_Exit", 5) == 0;
+}
+
+/* The notes for the desc: line: why recording stopped, how the program ended. */
+static void desc_note(const struct hs_raw *raw, const char *ending, char *note, size_t len)
+{
+	size_t n = 0;
+	note[0] = '\0';
+	if (raw->stop_reason != NULL && raw->stop_reason[0] != '\0')
+		n += (size_t)snprintf(note, len, " (heapsnap: recording stopped early: %s)",
+				      raw->stop_reason);
+	if (n >= len)
+		return;
+	const char *how = raw->has_end ? raw->how : ending;
+	if (how == NULL || how[0] == '\0')
+		snprintf(note + n, len - n, " (heapsnap: the program's end was not recorded)");
+	else if (strncmp(how, "signal ", 7) == 0)
+		snprintf(note + n, len - n, " (heapsnap: program killed by %s)", how);
+	else if (!ended_by_exit(how))
+		snprintf(note + n, len - n, " (heapsnap: program ended by %s)", how);
+}
+
+int hs_resolve_write(struct hs_raw *raw, int fd, const char *ending,
+		     const struct hs_symbolizer *sym, char *err, size_t err_len)
+{
+	char note[1024];
+	desc_note(raw, ending, note, sizeof note);
+	struct hs_arena scratch;
+	hs_arena_init(&scratch);
+	struct hs_filter filter;
+	hs_filter_init(&filter, sym, &raw->opts, &scratch);
+	struct hs_massif_file file = {
+		.desc = raw->opts.desc,
+		.desc_note = note[0] != '\0' ? note : NULL,
+		.cmd = raw->cmd,
+		.time_unit = raw->opts.time_unit,
+		.threshold = raw->opts.threshold,
+		.snapshots = raw->snapshots,
+		.n_snapshots = raw->n_snapshots,
+		.contexts = &raw->ctxs,
+		.filter = &filter,
+	};
+	int rc = hs_massif_write(fd, &file, err, err_len);
+	hs_filter_destroy(&filter);
+	hs_arena_destroy(&scratch);
+	return rc;
+}
+
+/* Refuse an output path where a rename would hang a reader, write through
+ * a link, or replace what is not a file.  Returns 0 when it may be used. */
+static int check_out_path(const char *out_path, char *err, size_t err_len)
+{
+	struct stat st;
+	if (lstat(out_path, &st) != 0)
+		return 0; /* nothing there yet (or unreadable: open will say) */
+	const char *what = NULL;
+	if (S_ISLNK(st.st_mode))
+		what = "a symbolic link";
+	else if (S_ISFIFO(st.st_mode))
+		what = "a FIFO";
+	else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		what = "a device";
+	else if (S_ISSOCK(st.st_mode))
+		what = "a socket";
+	else if (S_ISDIR(st.st_mode))
+		what = "a directory";
+	if (what == NULL)
+		return 0;
+	snprintf(err, err_len, "%s: is %s, not a file: the Massif file was not written", out_path,
+		 what);
+	return -1;
+}
+
+/* "PATH: strerror(errno)" into err; returns -1. */
+static int sys_error(const char *path, char *err, size_t err_len)
+{
+	snprintf(err, err_len, "%s: %s", path, strerror(errno));
+	return -1;
+}
+
+/* Write raw's file to out_path through a temporary file and a rename. */
+static int write_out(struct hs_raw *raw, const char *out_path, const char *ending,
+		     const struct hs_symbolizer *sym, char *err, size_t err_len)
+{
+	if (check_out_path(out_path, err, err_len) != 0)
+		return -1;
+	size_t n = strlen(out_path) + 32;
+	char *tmp = malloc(n);
+	if (tmp == NULL) {
+		snprintf(err, err_len, "%s: out of memory", out_path);
+		return -1;
+	}
+	snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		snprintf(err, err_len, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	char why[512];
+	int rc = hs_resolve_write(raw, fd, ending, sym, why, sizeof why);
+	if (rc != 0)
+		snprintf(err, err_len, "%s: %s", out_path, why);
+	else if (fsync(fd) != 0 && errno != EINVAL)
+		rc = sys_error(out_path, err, err_len);
+	if (close(fd) != 0 && rc == 0)
+		rc = sys_error(out_path, err, err_len);
+	if (rc == 0 && rename(tmp, out_path) != 0)
+		rc = sys_error(out_path, err, err_len);
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int hs_resolve_file_with(const char *raw_path, const char *out_path, const char *ending,
+			 const struct hs_symbolizer *sym, char *err, size_t err_len)
+{
+	struct hs_raw raw;
+	if (hs_raw_read(raw_path, &raw, err, err_len) != 0)
+		return -1;
+	int rc = write_out(&raw, out_path, ending, sym, err, err_len);
+	hs_raw_free(&raw);
+	if (rc == 0)
+		unlink(raw_path);
+	return rc;
+}
+
+int hs_resolve_file(const char *raw_path, const char *out_path, const char *ending, char *err,
+		    size_t err_len)
+{
+	struct hs_raw raw;
+	if (hs_raw_read(raw_path, &raw, err, err_len) != 0)
+		return -1;
+	/* The last map has every module loaded at the end; those closed
+	 * before come from the unloaded notes.  Without a map (cut before
+	 * it), every frame is "???" but the file is still written. */
+	struct hs_symbolizer sym;
+	const struct hs_raw_maps *m = raw.n_maps > 0 ? &raw.maps[raw.n_maps - 1] : NULL;
+	hs_symbols_open_maps(&sym, m != NULL ? m->text : "", m != NULL ? m->len : 0, raw.unloaded,
+			     raw.n_unloaded);
+	int rc = write_out(&raw, out_path, ending, &sym, err, err_len);
+	hs_symbols_close(&sym);
+	hs_raw_free(&raw);
+	if (rc == 0)
+		unlink(raw_path);
+	return rc;
+}

@@ -1,0 +1,39 @@
+/* resolve: a raw record turned into the Massif file, outside the program.
+ *
+ * Owns the resolve step: read the raw record (rawread.h), name its frames
+ * with the offline symbolizer built from the recorded module maps, filter
+ * and write the file as Massif does (filter.h, massif_out.h), and put it
+ * in place so that it is complete or absent: written to OUT.tmp.PID,
+ * fsync'd, renamed.  The desc: line says when recording stopped early
+ * and how the program ended when it did not end by exit.
+ *
+ * "ending" is how the program ended as its parent saw it (the launcher's
+ * wait status): "exit 0", "signal 9 (SIGKILL)"...  The record's own END
+ * record, when there is one, says it in the same words and wins.
+ */
+#ifndef HS_RESOLVE_H
+#define HS_RESOLVE_H
+
+#include <stddef.h>
+
+#include "rawread.h"
+#include "symbols.h"
+
+/* Resolve raw_path into out_path with the offline symbolizer; on success
+ * the raw record is deleted.  An out_path that is a FIFO, a device, a
+ * socket, a directory or a symbolic link is refused.  Returns 0, or -1
+ * with one line in err (nothing is left at out_path then, and the raw
+ * record stays). */
+int hs_resolve_file(const char *raw_path, const char *out_path, const char *ending, char *err,
+		    size_t err_len);
+
+/* The same, naming frames with sym (the tests' fake symbolizers). */
+int hs_resolve_file_with(const char *raw_path, const char *out_path, const char *ending,
+			 const struct hs_symbolizer *sym, char *err, size_t err_len);
+
+/* Write the Massif file of raw to fd, naming frames with sym.  Returns 0,
+ * or -1 with one line in err. */
+int hs_resolve_write(struct hs_raw *raw, int fd, const char *ending,
+		     const struct hs_symbolizer *sym, char *err, size_t err_len);
+
+#endif

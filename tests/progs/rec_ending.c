@@ -1,0 +1,101 @@
+/* rec_ending: one way for a program to end, for tests/recorder/rec_endings.py.
+ *
+ * Every mode first keeps 5 blocks of 1000 bytes from keep_five(), so each
+ * record has the same live heap before the ending:
+ *
+ *   rec_ending raise SIG     raise(SIG) at its default disposition
+ *   rec_ending busy          "ready" on stdout, then malloc/free without end
+ *                            (the test signals it while it is in malloc)
+ *   rec_ending spin          "ready" on stdout, then sleeps (for SIGKILL)
+ *   rec_ending overflow      unbounded recursion: SIGSEGV on stack overflow
+ *   rec_ending abort         abort()
+ *   rec_ending _exit N       _exit(N)
+ *   rec_ending exec PROG...  execv(PROG, PROG...)
+ *   rec_ending exit N        "out" on stdout (buffered), then exit(N)
+ *   rec_ending closefrom     closefrom(3) (the launcher's channel too), exit 0
+ *   rec_ending orphan        forks a child that outlives the parent by
+ *                            0.5 s (and the launcher), prints
+ *                            "child_pid=N", exits 0
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rec_common.h"
+
+static REC_NOINLINE void keep_five(void)
+{
+	for (int i = 0; i < 5; i++)
+		rec_keep(malloc(1000));
+}
+
+static REC_NOINLINE void churn(void)
+{
+	for (;;) {
+		void *p = malloc(64);
+		rec_keep(p);
+		free(p);
+	}
+}
+
+static REC_NOINLINE int recurse(int depth)
+{
+	volatile char pad[512];
+
+	pad[0] = (char)depth;
+	return recurse(depth + 1) + pad[0];
+}
+
+static void ready(void)
+{
+	if (write(STDOUT_FILENO, "ready\n", 6) != 6)
+		_exit(99);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return 2;
+	keep_five();
+	if (strcmp(argv[1], "raise") == 0 && argc == 3) {
+		raise(atoi(argv[2]));
+		return 98;
+	} else if (strcmp(argv[1], "busy") == 0) {
+		ready();
+		churn();
+	} else if (strcmp(argv[1], "spin") == 0) {
+		ready();
+		for (;;)
+			pause();
+	} else if (strcmp(argv[1], "overflow") == 0) {
+		return recurse(0);
+	} else if (strcmp(argv[1], "abort") == 0) {
+		abort();
+	} else if (strcmp(argv[1], "_exit") == 0 && argc == 3) {
+		_exit(atoi(argv[2]));
+	} else if (strcmp(argv[1], "exec") == 0 && argc >= 3) {
+		execv(argv[2], argv + 2);
+		return 97;
+	} else if (strcmp(argv[1], "closefrom") == 0) {
+		closefrom(3);
+		keep_five();
+		return 0;
+	} else if (strcmp(argv[1], "orphan") == 0) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct timespec ts = { 0, 500 * 1000 * 1000 };
+			keep_five();
+			nanosleep(&ts, NULL);
+			return 0;
+		}
+		printf("child_pid=%d\n", (int)pid);
+		return 0;
+	} else if (strcmp(argv[1], "exit") == 0 && argc == 3) {
+		fputs("out\n", stdout);
+		exit(atoi(argv[2]));
+	}
+	return 2;
+}

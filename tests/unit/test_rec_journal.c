@@ -1,0 +1,584 @@
+/* test_rec_journal: the raw record (src/core/journal.c) written by the
+ * recorder and read back by the resolver (src/resolve/rawread.c): the
+ * table rebuilt exactly after culls and peak demotions, every cut point
+ * of a small record, garbage, a full disk, the resolve driver's files. */
+#include <check.h>
+
+#include "hs_check.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <time.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "journal.h"
+#include "rawread.h"
+#include "recorder.h"
+#include "resolve.h"
+#include "test_rec_support.h"
+
+#define N(a) (unsigned)(sizeof(a) / sizeof *(a))
+
+static const uintptr_t st_main[] = { 0x401000 };
+static const uintptr_t st_f[] = { 0x402000, 0x401000 };
+static const uintptr_t st_g[] = { 0x403000, 0x402000, 0x401000 };
+
+static const struct fake_sym syms[] = {
+	{ 0x401000, "main", "t.c", 10, "/bin/t" },
+	{ 0x402000, "f", "t.c", 20, "/bin/t" },
+	{ 0x403000, "g", "t.c", 30, "/bin/t" },
+	{ 0, NULL, NULL, 0, NULL },
+};
+
+static struct hs_options opts;
+
+static void setup(void)
+{
+	test_options(&opts);
+}
+
+static void *ptr(unsigned i)
+{
+	return (void *)(uintptr_t)(0x40000000u + 64u * i);
+}
+
+/* The raw record so far, read back; fails the test on error. */
+static void read_raw(struct hs_raw *raw)
+{
+	char err[512] = "";
+	ck_assert_msg(hs_raw_read_fd(test_raw_fd(), "raw", raw, err, sizeof err) == 0, "%s", err);
+}
+
+/* The whole raw record's bytes, into a static buffer. */
+static size_t raw_bytes(int fd, char **out)
+{
+	static char buf[1 << 20];
+	ssize_t n = pread(fd, buf, sizeof buf, 0);
+	ck_assert(n > 0 && (size_t)n < sizeof buf);
+	*out = buf;
+	return (size_t)n;
+}
+
+/* A memory file holding len bytes of data. */
+static int memfile(const void *data, size_t len)
+{
+	int fd = memfd_create("cut", 0);
+	ck_assert_int_ge(fd, 0);
+	if (len > 0)
+		ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	return fd;
+}
+
+/* Contexts come back with their ids and frames; the table with every
+ * field the writer uses. */
+START_TEST(round_trip)
+{
+	opts.detailed_freq = 2;
+	strcpy(opts.desc, " --detailed-freq=2");
+	strcpy(opts.alloc_fns[0], "xmalloc");
+	opts.n_alloc_fns = 1;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	hs_rec_alloc(ptr(0), 100, st_main, N(st_main));
+	hs_rec_alloc(ptr(1), 200, st_f, N(st_f));
+	hs_rec_alloc(ptr(2), 300, st_g, N(st_g));
+	hs_rec_free(ptr(1));
+	const char text[] = "00400000-00401000 r-xp 00000000 08:01 1 /bin/t\n";
+	hs_rec_journal_maps(text, sizeof text - 1);
+	hs_rec_journal_unloaded(0x7000, 0x9000, "/lib/libx.so");
+	ck_assert_int_eq(hs_rec_end("signal 15 (SIGTERM)"), 0);
+	ck_assert_int_eq(hs_rec_end("exit"), -1); /* once */
+
+	struct hs_raw raw;
+	read_raw(&raw);
+	ck_assert_uint_eq(raw.pid, (uint32_t)getpid());
+	ck_assert_uint_eq(raw.opts.detailed_freq, 2);
+	ck_assert_uint_eq(raw.opts.time_unit, HS_TIME_BYTES);
+	ck_assert_str_eq(raw.opts.desc, " --detailed-freq=2");
+	ck_assert_uint_eq(raw.opts.n_alloc_fns, 1);
+	ck_assert_str_eq(raw.opts.alloc_fns[0], "xmalloc");
+	ck_assert_uint_eq(raw.ctxs.n, 3);
+	ck_assert_uint_eq(hs_contexts_get(&raw.ctxs, 2)->n_frames, 3);
+	ck_assert_uint_eq(hs_contexts_get(&raw.ctxs, 2)->frames[0], 0x403000);
+	ck_assert_uint_eq(hs_contexts_get(&raw.ctxs, 1)->frames[1], 0x401000);
+	/* start, 3 allocs, the peak before the free, the free. */
+	ck_assert_uint_eq(raw.n_snapshots, 6);
+	ck_assert_int_eq(raw.snapshots[4].kind, HS_SNAP_PEAK);
+	ck_assert_uint_eq(raw.snapshots[4].heap_bytes, 600);
+	ck_assert_uint_eq(raw.snapshots[4].n_contexts, 3);
+	ck_assert_uint_eq(raw.snapshots[4].n_entries, 3);
+	ck_assert_uint_eq(raw.snapshots[4].entries[1].bytes, 200);
+	ck_assert_uint_eq(raw.snapshots[5].heap_bytes, 400);
+	ck_assert_int_eq(raw.snapshots[5].detailed, 0); /* the peak reset the count */
+	ck_assert_uint_eq(raw.snapshots[5].n_entries, 0);
+	ck_assert_int_eq(raw.snapshots[3].detailed, 1);
+	ck_assert_uint_eq(raw.snapshots[3].n_entries, 3);
+	ck_assert_uint_eq(raw.snapshots[3].entries[2].ctx, 2);
+	ck_assert_uint_eq(raw.n_maps, 1);
+	ck_assert_uint_eq(raw.maps[0].len, sizeof text - 1);
+	ck_assert_int_eq(memcmp(raw.maps[0].text, text, sizeof text - 1), 0);
+	ck_assert_uint_eq(raw.n_unloaded, 1);
+	ck_assert_str_eq(raw.unloaded[0].path, "/lib/libx.so");
+	ck_assert_uint_eq(raw.unloaded[0].end, 0x9000);
+	ck_assert_int_eq(raw.has_end, 1);
+	ck_assert_str_eq(raw.how, "signal 15 (SIGTERM)");
+	ck_assert_ptr_null(raw.stop_reason);
+	ck_assert_int_eq(raw.truncated, 0);
+
+	/* How it ended goes into desc:. */
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	int out = memfd_create("out", 0);
+	char err[256];
+	ck_assert_int_eq(hs_resolve_write(&raw, out, NULL, &sym, err, sizeof err), 0);
+	char head[128] = "";
+	ck_assert_int_gt(pread(out, head, sizeof head - 1, 0), 0);
+	ck_assert_ptr_eq(strstr(head, "desc: --detailed-freq=2 (heapsnap: program killed by "
+				      "signal 15 (SIGTERM))\n"),
+			 head);
+	close(out);
+	hs_raw_free(&raw);
+}
+END_TEST
+
+/* A record read mid-run has no end yet; the core adds no maps of its own. */
+START_TEST(maps_only_when_given)
+{
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	hs_rec_journal_maps("a", 1);
+	struct hs_raw raw;
+	read_raw(&raw);
+	ck_assert_uint_eq(raw.n_maps, 1);
+	ck_assert_int_eq(raw.has_end, 0);
+	hs_raw_free(&raw);
+}
+END_TEST
+
+/* Culling (spec 2.5) changes the table in place: the record's table
+ * records make the reader drop exactly the snapshots the process dropped. */
+START_TEST(culling_rebuilt_exactly)
+{
+	opts.max_snapshots = 10;
+	opts.detailed_freq = 3;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	for (unsigned i = 0; i < 300; i++) {
+		hs_rec_alloc(ptr(i), 16 + i % 7, i % 2 ? st_f : st_g, i % 2 ? 2 : 3);
+		if (i % 50 == 49)
+			hs_rec_free(ptr(i));
+	}
+	/* Mid-run, no end: what a SIGKILL would leave. */
+	struct hs_raw mid;
+	read_raw(&mid);
+	ck_assert_int_eq(mid.has_end, 0);
+	ck_assert_uint_lt(mid.n_snapshots, 10);
+	/* Many more were taken than are held: culls happened. */
+	ck_assert_uint_gt(mid.snapshots[mid.n_snapshots - 1].seq, 20);
+	for (unsigned i = 1; i < mid.n_snapshots; i++)
+		ck_assert_uint_gt(mid.snapshots[i].seq, mid.snapshots[i - 1].seq);
+
+	/* Ended: the file from the record equals the one from the same run
+	 * replayed with the record read at the very end. */
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	static char first[1 << 16];
+	const char *got = finish_to_text("./t", &sym);
+	ck_assert_uint_lt(strlen(got), sizeof first);
+	strcpy(first, got);
+	ck_assert_uint_eq(count_snapshots(first), mid.n_snapshots);
+	for (unsigned i = 0; i < mid.n_snapshots; i++) {
+		char want[128];
+		snprintf(want, sizeof want, "time=%lld\nmem_heap_B=%llu\n",
+			 (long long)mid.snapshots[i].time,
+			 (unsigned long long)mid.snapshots[i].heap_bytes);
+		ck_assert_ptr_nonnull(strstr(snapshot_text(first, i), want));
+	}
+	hs_raw_free(&mid);
+}
+END_TEST
+
+/* A new peak demotes the old one in place (spec 2.4): it stays detailed,
+ * as a normal snapshot, in the table rebuilt from the record. */
+START_TEST(peak_demotion)
+{
+	opts.detailed_freq = 100;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	hs_rec_alloc(ptr(0), 1000, st_f, N(st_f));
+	hs_rec_free(ptr(0)); /* peak at 1016 */
+	hs_rec_alloc(ptr(1), 2000, st_g, N(st_g));
+	hs_rec_free(ptr(1)); /* new peak at 2016: the first is demoted */
+	struct hs_raw raw;
+	read_raw(&raw);
+	unsigned peaks = 0, demoted = 0;
+	for (unsigned i = 0; i < raw.n_snapshots; i++) {
+		const struct hs_snapshot *s = &raw.snapshots[i];
+		if (s->kind == HS_SNAP_PEAK) {
+			peaks++;
+			ck_assert_uint_eq(s->heap_bytes, 2000);
+		} else if (s->detailed) {
+			demoted++;
+			ck_assert_uint_eq(s->heap_bytes, 1000);
+			ck_assert_uint_eq(s->n_entries, 1);
+		}
+	}
+	ck_assert_uint_eq(peaks, 1);
+	ck_assert_uint_eq(demoted, 1);
+	hs_raw_free(&raw);
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	const char *got = finish_to_text("./t", &sym);
+	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 2), "mem_heap_B=1000\n"
+							    "mem_heap_extra_B=16\nmem_stacks_B=0\n"
+							    "heap_tree=detailed\n"));
+	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 5), "heap_tree=peak\n"));
+}
+END_TEST
+
+/* --final-snapshot: parsed, and a detailed snapshot at the end only when yes. */
+START_TEST(final_snapshot_option)
+{
+	char err[256];
+	struct hs_options o;
+	hs_options_defaults(&o);
+	ck_assert_int_eq(o.final_snapshot, 0);
+	ck_assert_int_eq(hs_options_parse_one(&o, "--final-snapshot=yes", err, sizeof err), 0);
+	ck_assert_int_eq(o.final_snapshot, 1);
+	ck_assert_str_eq(o.desc, " --final-snapshot=yes");
+	ck_assert_int_eq(hs_options_parse_one(&o, "--final-snapshot=maybe", err, sizeof err), -1);
+	ck_assert_str_eq(err, "bad value in option '--final-snapshot=maybe' (expected yes or no)");
+
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	hs_rec_alloc(ptr(0), 100, st_f, N(st_f));
+	ck_assert_uint_eq(count_snapshots(finish_to_text("./t", &sym)), 2);
+	opts.final_snapshot = true;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	hs_rec_alloc(ptr(0), 100, st_f, N(st_f));
+	const char *got = finish_to_text("./t", &sym);
+	ck_assert_uint_eq(count_snapshots(got), 3);
+	ck_assert_ptr_nonnull(strstr(snapshot_text(got, 2), "heap_tree=detailed\n"));
+}
+END_TEST
+
+/* Every cut point of a small record (culls, a peak, maps, an unloaded
+ * module, a stop, the end): a valid table or one clear line, never a
+ * crash; the full record reads back whole. */
+START_TEST(every_cut_point)
+{
+	opts.max_snapshots = 10;
+	opts.detailed_freq = 2;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	hs_rec_journal_maps("00400000-00401000 r-xp 00000000 08:01 1 /bin/t\n", 47);
+	for (unsigned i = 0; i < 40; i++) {
+		hs_rec_alloc(ptr(i), 10 + i, i % 3 == 0 ? st_main : st_g, i % 3 == 0 ? 1 : 3);
+		if (i % 9 == 8)
+			hs_rec_free(ptr(i - 1));
+	}
+	hs_rec_journal_unloaded(0x7000, 0x9000, "/lib/libx.so");
+	hs_rec_give_up("unwinding failed");
+	ck_assert_int_eq(hs_rec_end("exit"), 0);
+	char *bytes;
+	size_t len = raw_bytes(test_raw_fd(), &bytes);
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	uint32_t header_bytes;
+	memcpy(&header_bytes, bytes + HS_JOURNAL_MAGIC_LEN, 4);
+	size_t header_end = HS_JOURNAL_MAGIC_LEN + 8 + header_bytes;
+	unsigned valid = 0;
+	for (size_t cut = 0; cut <= len; cut++) {
+		int fd = memfile(bytes, cut);
+		struct hs_raw raw;
+		char err[512] = "";
+		int rc = hs_raw_read_fd(fd, "raw", &raw, err, sizeof err);
+		close(fd);
+		if (rc != 0) {
+			ck_assert_msg(cut < header_end, "cut at %zu of %zu refused: %s", cut, len,
+				      err);
+			ck_assert_str_eq(err, "raw: the raw record ends before its header");
+			continue;
+		}
+		valid++;
+		ck_assert_uint_ge(cut, header_end);
+		int out = memfd_create("out", 0);
+		ck_assert_int_eq(hs_resolve_write(&raw, out, NULL, &sym, err, sizeof err), 0);
+		close(out);
+		if (cut == len) {
+			ck_assert_int_eq(raw.has_end, 1);
+			ck_assert_int_eq(raw.truncated, 0);
+			ck_assert_str_eq(raw.stop_reason, "unwinding failed");
+			ck_assert_uint_eq(raw.n_unloaded, 1);
+		}
+		hs_raw_free(&raw);
+	}
+	ck_assert_uint_eq(valid, len + 1 - header_end);
+}
+END_TEST
+
+/* What is not a raw record, or breaks its rules, is refused with one line. */
+START_TEST(garbage_refused)
+{
+	char err[512];
+	struct hs_raw raw;
+	const char massif[] = "desc: (none)\ncmd: ./t\ntime_unit: B\n#-----------\n";
+	int fd = memfile(massif, sizeof massif - 1);
+	ck_assert_int_eq(hs_raw_read_fd(fd, "m.out", &raw, err, sizeof err), -1);
+	ck_assert_str_eq(err, "m.out: not a heapsnap raw record");
+	close(fd);
+
+	/* A real record with one record's kind damaged. */
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	hs_rec_alloc(ptr(0), 100, st_f, N(st_f));
+	char *bytes;
+	size_t len = raw_bytes(test_raw_fd(), &bytes);
+	static char bad[1 << 16];
+	memcpy(bad, bytes, len);
+	uint32_t plen, kind = 99;
+	memcpy(&plen, bad + HS_JOURNAL_MAGIC_LEN, 4);
+	memcpy(bad + HS_JOURNAL_MAGIC_LEN + 8 + plen + 4, &kind, 4); /* the second record */
+	fd = memfile(bad, len);
+	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
+	ck_assert_str_eq(err, "r.raw: record 2: unknown kind 99");
+	close(fd);
+
+	/* A context out of order. */
+	memcpy(bad, bytes, len);
+	size_t pos = HS_JOURNAL_MAGIC_LEN + 8 + plen; /* the second record: a context? */
+	memcpy(&kind, bad + pos + 4, 4);
+	if (kind == HS_JR_CONTEXT) {
+		uint32_t id = 7;
+		memcpy(bad + pos + 8, &id, 4);
+		fd = memfile(bad, len);
+		ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
+		ck_assert_str_eq(err, "r.raw: record 2: context 7 out of order (expected 0)");
+		close(fd);
+	}
+	/* A missing file. */
+	ck_assert_int_eq(hs_raw_read("/nonexistent/x.raw", &raw, err, sizeof err), -1);
+	ck_assert_str_eq(err, "/nonexistent/x.raw: No such file or directory");
+}
+END_TEST
+
+static const char *stderr_of(void (*f)(void))
+{
+	static char said[1024];
+	int mem = memfd_create("stderr", 0);
+	int saved = dup(2);
+	dup2(mem, 2);
+	f();
+	dup2(saved, 2);
+	close(saved);
+	ssize_t n = pread(mem, said, sizeof said - 1, 0);
+	said[n > 0 ? n : 0] = '\0';
+	close(mem);
+	return said;
+}
+
+static void open_on_dev_full(void)
+{
+	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(hs_rec_journal_open(fd, "", "./t"), -1);
+	/* The program runs on: later calls are ignored. */
+	hs_rec_alloc(ptr(0), 100, st_f, N(st_f));
+	hs_rec_free(ptr(0));
+	hs_rec_journal_maps("x", 1);
+	ck_assert_int_eq(hs_rec_end("exit"), 0);
+	close(fd);
+}
+
+/* A full disk at the first write: recording stops, said once. */
+START_TEST(enospc_gives_up)
+{
+	ck_assert_str_eq(stderr_of(open_on_dev_full),
+			 "heapsnap: cannot write the raw record: no space left on device, "
+			 "recording stopped\n");
+	ck_assert_int_eq(hs_rec_active(), 0);
+}
+END_TEST
+
+static int g_small_fd = -1;
+
+static void fill_small_file(void)
+{
+	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	ck_assert_int_eq(hs_rec_journal_open(g_small_fd, "", "./t"), 0);
+	for (unsigned i = 0; i < 2000 && hs_rec_active(); i++) {
+		uintptr_t st[] = { 0x500000 + i, 0x401000 };
+		hs_rec_alloc(ptr(i), 10, st, N(st));
+	}
+	ck_assert_int_eq(hs_rec_active(), 0);
+	ck_assert_int_eq(hs_rec_end("exit"), 0);
+}
+
+/* The disk fills mid-run (a file size limit): recording stops once, and
+ * what was written reads back as a valid prefix. */
+START_TEST(full_disk_mid_run_leaves_a_valid_prefix)
+{
+	char path[] = "/tmp/hs-journal-XXXXXX";
+	g_small_fd = mkstemp(path);
+	ck_assert_int_ge(g_small_fd, 0);
+	unlink(path);
+	signal(SIGXFSZ, SIG_IGN);
+	struct rlimit lim;
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &lim), 0);
+	rlim_t was = lim.rlim_cur;
+	lim.rlim_cur = 4096; /* the soft limit only, to put it back */
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	ck_assert_str_eq(stderr_of(fill_small_file),
+			 "heapsnap: cannot write the raw record: file too large, "
+			 "recording stopped\n");
+	struct hs_raw raw;
+	char err[512];
+	ck_assert_msg(hs_raw_read_fd(g_small_fd, "raw", &raw, err, sizeof err) == 0, "%s", err);
+	lim.rlim_cur = was; /* the resolver's memory file counts against it too */
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	ck_assert_int_eq(raw.has_end, 0);
+	ck_assert_uint_gt(raw.n_snapshots, 10);
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	int out = memfd_create("out", 0);
+	ck_assert_int_eq(hs_resolve_write(&raw, out, "signal 9 (SIGKILL)", &sym, err, sizeof err),
+			 0);
+	char head[128] = "";
+	ck_assert_int_gt(pread(out, head, sizeof head - 1, 0), 0);
+	ck_assert_ptr_eq(strstr(head, "desc: (none) (heapsnap: program killed by signal 9 "
+				      "(SIGKILL))\n"),
+			 head);
+	close(out);
+	hs_raw_free(&raw);
+	close(g_small_fd);
+}
+END_TEST
+
+static pthread_mutex_t g_hold_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_hold_cond = PTHREAD_COND_INITIALIZER;
+static int g_hold_stage;
+
+/* Holds the recorder's lock (as a thread inside the recorder would) until
+ * told to let go. */
+static void *hold_recorder(void *arg)
+{
+	(void)arg;
+	hs_rec_atfork_prepare();
+	pthread_mutex_lock(&g_hold_lock);
+	g_hold_stage = 1;
+	pthread_cond_broadcast(&g_hold_cond);
+	while (g_hold_stage != 2)
+		pthread_cond_wait(&g_hold_cond, &g_hold_lock);
+	pthread_mutex_unlock(&g_hold_lock);
+	hs_rec_atfork_parent();
+	return NULL;
+}
+
+/* hs_rec_end never waits for ever: with the lock held elsewhere it gives
+ * up within about 100 ms (the record stays as last flushed), and ends
+ * the record once the lock is free. */
+START_TEST(end_waits_a_bounded_time)
+{
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	hs_rec_alloc(ptr(0), 100, st_f, N(st_f));
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, hold_recorder, NULL), 0);
+	pthread_mutex_lock(&g_hold_lock);
+	while (g_hold_stage != 1)
+		pthread_cond_wait(&g_hold_cond, &g_hold_lock);
+	pthread_mutex_unlock(&g_hold_lock);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(hs_rec_end("signal 15 (SIGTERM)"), -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_msg(s >= 0.05 && s < 2.0, "waited %.3f s", s);
+	pthread_mutex_lock(&g_hold_lock);
+	g_hold_stage = 2;
+	pthread_cond_broadcast(&g_hold_cond);
+	pthread_mutex_unlock(&g_hold_lock);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(hs_rec_end("exit"), 0);
+	struct hs_raw raw;
+	read_raw(&raw);
+	ck_assert_str_eq(raw.how, "exit");
+	hs_raw_free(&raw);
+}
+END_TEST
+
+/* A raw record in a file of a temporary directory. */
+static void record_to_file(const char *raw_path)
+{
+	ck_assert_int_eq(hs_rec_init(&opts), 0);
+	int fd = open(raw_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(hs_rec_journal_open(fd, "--time-unit=B", "./t"), 0);
+	hs_rec_alloc(ptr(0), 100, st_f, N(st_f));
+	ck_assert_int_eq(hs_rec_end("exit"), 0);
+	close(fd);
+}
+
+/* hs_resolve_file_with: the file complete (no temporary left), the raw
+ * record deleted; FIFOs and symlinks at the output refused, raw kept. */
+START_TEST(resolve_file_in_place)
+{
+	char dir[] = "/tmp/hs-resolve-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char raw[256], out[256], err[512];
+	snprintf(raw, sizeof raw, "%s/massif.out.1.raw", dir);
+	snprintf(out, sizeof out, "%s/massif.out.1", dir);
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+
+	record_to_file(raw);
+	ck_assert_int_eq(mkfifo(out, 0600), 0);
+	ck_assert_int_eq(hs_resolve_file_with(raw, out, NULL, &sym, err, sizeof err), -1);
+	char want[600];
+	snprintf(want, sizeof want, "%s: is a FIFO, not a file: the Massif file was not written",
+		 out);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(access(raw, F_OK), 0);
+	unlink(out);
+	ck_assert_int_eq(symlink("/tmp/elsewhere", out), 0);
+	ck_assert_int_eq(hs_resolve_file_with(raw, out, NULL, &sym, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "is a symbolic link"));
+	unlink(out);
+
+	ck_assert_int_eq(hs_resolve_file_with(raw, out, NULL, &sym, err, sizeof err), 0);
+	ck_assert_int_eq(access(raw, F_OK), -1);
+	struct stat st;
+	ck_assert_int_eq(stat(out, &st), 0);
+	ck_assert_int_gt(st.st_size, 100);
+	char tmp[300];
+	snprintf(tmp, sizeof tmp, "%s.tmp.%d", out, (int)getpid());
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	/* Not a raw record: refused, nothing written. */
+	ck_assert_int_eq(hs_resolve_file_with(out, raw, NULL, &sym, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s: not a heapsnap raw record", out);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(access(raw, F_OK), -1);
+	unlink(out);
+	rmdir(dir);
+}
+END_TEST
+
+static Suite *journal_suite(void)
+{
+	Suite *s = suite_create("raw record");
+	TCase *tc = tcase_create("journal");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, maps_only_when_given);
+	tcase_add_test(tc, culling_rebuilt_exactly);
+	tcase_add_test(tc, peak_demotion);
+	tcase_add_test(tc, final_snapshot_option);
+	tcase_add_test(tc, every_cut_point);
+	tcase_add_test(tc, garbage_refused);
+	tcase_add_test(tc, enospc_gives_up);
+	tcase_add_test(tc, full_disk_mid_run_leaves_a_valid_prefix);
+	tcase_add_test(tc, resolve_file_in_place);
+	tcase_add_test(tc, end_waits_a_bounded_time);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return hs_check_run(journal_suite());
+}
