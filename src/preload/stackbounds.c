@@ -163,19 +163,25 @@ int hs_stackbounds_find(uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
 		*hi = g_main_hi;
 		return 0;
 	}
+#if defined(__x86_64__)
 	if (find_mapping(sp, &m) != 0)
 		return -1;
-	*lo = m.start;
-	*hi = m.end;
-#if defined(__x86_64__)
 	/* glibc keeps a thread's control block (the thread pointer) just
-	 * above its stack, in the same block: stop there, so that a mapping
-	 * merged with a neighbour's stack does not widen the bound. */
+	 * above its stack, in the same block (a stack the program gave
+	 * pthread_create too).  Found there, the mapping is this thread's
+	 * own stack, and the block's top bounds it even when the mapping is
+	 * merged with a neighbouring thread's.  Elsewhere (an alternate
+	 * signal stack, a coroutine's, a raw clone's) the mapping could be
+	 * unmapped in part later: not trusted. */
 	__asm__("movq %%fs:0, %0" : "=r"(tcb));
-	if (sp < tcb && tcb < m.end)
-		*hi = tcb;
-#else
-	(void)tcb;
-#endif
+	if (!(sp < tcb && tcb < m.end))
+		return -1;
+	*lo = m.start;
+	*hi = tcb;
 	return 0;
+#else
+	(void)m;
+	(void)tcb;
+	return -1;
+#endif
 }

@@ -12,8 +12,8 @@
  * Sources (doc/design.md, "Stack bounds"): the main thread's stack is the
  * mapping holding __libc_stack_end, extended down to RLIMIT_STACK or the
  * mapping below, read once at start-up; any other thread's is the mapping
- * holding its stack pointer at its first walk, capped at its thread
- * control block (glibc puts it just above the stack).
+ * holding its stack pointer, capped at its thread control block (glibc
+ * puts it just above the stack), and only if that block is there.
  */
 #ifndef HS_STACKBOUNDS_H
 #define HS_STACKBOUNDS_H
@@ -23,9 +23,10 @@
 /* Find the main thread's stack (once, at start-up). */
 void hs_stackbounds_init(void);
 
-/* The stack holding sp, the calling thread's stack pointer: [*lo, *hi),
- * every byte of it mapped when this returns.  Returns 0, or -1 when no
- * safe bound is known (then do not walk). */
+/* The calling thread's own stack, which holds sp, its stack pointer:
+ * [*lo, *hi), every byte of it mapped.  Returns 0, or -1 when sp is not
+ * on a stack known to be the thread's own (a signal or coroutine stack,
+ * a thread glibc did not create, no /proc): then do not walk. */
 int hs_stackbounds_find(uintptr_t sp, uintptr_t *lo, uintptr_t *hi);
 
 #endif

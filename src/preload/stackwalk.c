@@ -120,13 +120,19 @@ struct walk_memo {
 
 struct walk_cache {
 	unsigned generation;
-	unsigned victim;    /* the way a miss in a full set replaces, in turn */
-	uintptr_t stack_lo; /* this thread's stack: [stack_lo, stack_hi) */
-	uintptr_t stack_hi;
-	unsigned memo_cur; /* memo[memo_cur] is the last walk, the other one the next */
+	unsigned victim;      /* the way a miss in a full set replaces, in turn */
+	uintptr_t stack_lo;   /* this thread's stack: [stack_lo, stack_hi), */
+	uintptr_t stack_hi;   /* empty until found */
+	unsigned bound_tries; /* looks for them left (each reads the maps) */
+	unsigned memo_cur;    /* memo[memo_cur] is the last walk, the other one the next */
 	struct walk_memo memo[2];
 	struct rule_set sets[CACHE_SETS];
 };
+
+/* Looks for a thread's stack bounds after its first walk, made when a
+ * walk starts outside them (its first on a signal or coroutine stack):
+ * bounded, so such stacks cost at most a few reads of the maps. */
+#define BOUND_TRIES 4
 
 static __thread struct walk_cache *tl_cache __attribute__((tls_model("initial-exec")));
 static pthread_key_t g_key;
@@ -185,16 +191,18 @@ static struct walk_cache *get_cache(uintptr_t sp)
 		return c;
 	if (!g_ready)
 		return NULL;
-	/* The stack's bounds make every read safe; without them, no walk. */
-	if (hs_stackbounds_find(sp, &lo, &hi) != 0)
-		return NULL;
 	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (c == MAP_FAILED)
 		return NULL;
 	clear_rules(c);
 	memo_forget(c);
+	/* The stack's bounds make every read safe; without them, no walk
+	 * (until a later walk from the thread's own stack finds them). */
+	if (hs_stackbounds_find(sp, &lo, &hi) != 0)
+		lo = hi = 0;
 	c->stack_lo = lo;
 	c->stack_hi = hi;
+	c->bound_tries = BOUND_TRIES;
 	c->generation = atomic_load(&g_generation);
 	/* No lock; a key past glibc's first 32 callocs its second-level
 	 * block, which the caller's guard sends to the own heap. */
@@ -722,6 +730,24 @@ static inline const struct rule *lookup(struct walk_cache *c, uintptr_t ra)
 	return lookup_miss(c, set, ra);
 }
 
+/* A walk from sp, outside the thread's known stack: look for the bounds
+ * again (the first walk may have been on a signal stack), a few times per
+ * thread.  Returns 0 when sp is now inside them. */
+__attribute__((noinline, cold)) static int rebound(struct walk_cache *c, uintptr_t sp)
+{
+	uintptr_t lo, hi;
+
+	if (c->bound_tries == 0)
+		return -1;
+	c->bound_tries--;
+	if (hs_stackbounds_find(sp, &lo, &hi) != 0)
+		return -1;
+	c->stack_lo = lo;
+	c->stack_hi = hi;
+	memo_forget(c);
+	return 0;
+}
+
 /* Entry point of the walk proper, jumped to by the hs_stackwalk stub with
  * the stack pointer and RBP at entry to hs_stackwalk. */
 __attribute__((visibility("hidden"))) int hs_stackwalk_from(uintptr_t *frames, unsigned max,
@@ -742,9 +768,10 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 		memo_forget(c);
 		c->generation = atomic_load(&g_generation);
 	}
+	/* On another stack (sigaltstack): let libunwind do it. */
+	if ((entry_sp < c->stack_lo || entry_sp + 8 > c->stack_hi) && rebound(c, entry_sp) != 0)
+		return -1;
 	hi = c->stack_hi;
-	if (entry_sp < c->stack_lo || entry_sp + 8 > hi)
-		return -1; /* on another stack (sigaltstack): let libunwind do it */
 	/* Rounded down, lo is still inside the stack, and an 8-aligned RBP
 	 * more than 16 bytes below a CFA above lo + 8 is at or above it. */
 	lo = entry_sp & ~(uintptr_t)7;

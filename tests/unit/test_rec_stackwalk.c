@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stackbounds.h"
 #include "stackwalk.h"
 
 #define MAX 512
@@ -304,6 +305,79 @@ START_TEST(alternate_signal_stack_gives_up)
 }
 END_TEST
 
+/* Whether this thread's bounds (stackbounds.c) hold the stack pointer
+ * and lie inside glibc's (for the main thread glibc stops at the page
+ * above __libc_stack_end and we at the mapping's end, above argv and the
+ * environment: its top byte, the kernel's final null pointer, is read). */
+static int bounds_inside_glibcs(int main_thread)
+{
+	pthread_attr_t attr;
+	void *g_lo;
+	size_t g_size;
+	uintptr_t lo, hi, sp = (uintptr_t)__builtin_frame_address(0);
+
+	if (hs_stackbounds_find(sp, &lo, &hi) != 0)
+		return 0;
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return 0;
+	pthread_attr_getstack(&attr, &g_lo, &g_size);
+	pthread_attr_destroy(&attr);
+	if (main_thread)
+		return lo <= sp && sp < hi && *(volatile const char *)(hi - 1) == 0;
+	return lo <= sp && sp < hi && lo >= (uintptr_t)g_lo && hi <= (uintptr_t)g_lo + g_size;
+}
+
+static void *bounds_thread(void *arg)
+{
+	*(int *)arg = bounds_inside_glibcs(0);
+	return NULL;
+}
+
+START_TEST(bounds_without_glibc)
+{
+	pthread_t t;
+	int ok = 0;
+
+	ck_assert(bounds_inside_glibcs(1));
+	ck_assert_int_eq(pthread_create(&t, NULL, bounds_thread, &ok), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert(ok);
+}
+END_TEST
+
+/* A thread whose first walk is on a signal stack: no bounds there, then
+ * its own stack's on its next walk, and the fast walk works. */
+static void *altstack_first_thread(void *arg)
+{
+	static char alt[64 * 1024];
+	stack_t ss = { .ss_sp = alt, .ss_size = sizeof(alt), .ss_flags = 0 };
+	uintptr_t frames[MAX];
+
+	if (sigaltstack(&ss, NULL) != 0)
+		return NULL;
+	alt_result = 0;
+	raise(SIGUSR1);
+	*(int *)arg = alt_result == -1 && hs_stackwalk(frames, MAX) > 0;
+	return NULL;
+}
+
+START_TEST(first_walk_on_signal_stack)
+{
+	struct sigaction sa;
+	pthread_t t;
+	int ok = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, altstack_first_thread, &ok), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert(ok);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rec_stackwalk");
@@ -321,6 +395,8 @@ int main(void)
 	tcase_add_test(tc, reuse_random_shapes);
 	tcase_add_test(tc, other_thread);
 	tcase_add_test(tc, alternate_signal_stack_gives_up);
+	tcase_add_test(tc, bounds_without_glibc);
+	tcase_add_test(tc, first_walk_on_signal_stack);
 	suite_add_tcase(s, tc);
 	return hs_check_run(s);
 }
