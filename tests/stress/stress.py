@@ -279,7 +279,9 @@ def main():
             os.mkdir(native_dir)
             os.mkdir(rec_dir)
             n_rc, n_out, n_err = run(argv, native_dir, env)
-            r_rc, r_out, r_err = run([LAUNCHER, "--time-unit=B", "--final-snapshot=yes"] + opts + argv, rec_dir, env)
+            # The checks read the state at the end: the final snapshot.
+            r_rc, r_out, r_err = run([LAUNCHER, "--time-unit=B", "--final-snapshot=yes"] + opts
+                                     + argv, rec_dir, env)
             tap.case("%s: exit status %s as natively" % (name, r_rc),
                      None if r_rc == n_rc else "native %s, recorded %s" % (n_rc, r_rc))
             ours = [l for l in r_err.splitlines() if l.startswith("heapsnap:")]
