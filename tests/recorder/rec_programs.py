@@ -133,8 +133,20 @@ def check(tap, name, argv, d, env):
 
     ms_top = rm.top_sites(ms_peak, 5)
     hs_top = rm.top_sites(hs_peak, 5)
-    a = sorted(c.label for c in ms_top)
-    b = sorted(c.label for c in hs_top)
+    # Valgrind names an inlined function it finds no name for in a separate
+    # debug file (python3.11-dbg) "UnknownInlinedFun": only its file:line
+    # can be compared.
+    unknown = "UnknownInlinedFun "
+    wild = set(c.label[len(unknown):] for c in ms_top if c.label.startswith(unknown))
+
+    def loose(label):
+        if label.startswith(unknown):
+            return "* " + label[len(unknown):]
+        where = label[label.find(" (") + 1:] if " (" in label else None
+        return "* " + where if where in wild else label
+
+    a = sorted(loose(c.label) for c in ms_top)
+    b = sorted(loose(c.label) for c in hs_top)
     good &= tap.ok(a == b, "%s: five largest peak sites are the same functions" % name,
                    "massif:\n  %s\nheapsnap:\n  %s" % (
                        "\n  ".join("%d %s" % (c.bytes, c.label) for c in ms_top),
