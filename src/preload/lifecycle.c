@@ -24,6 +24,7 @@
 #include <link.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -184,6 +185,11 @@ static int channel_ours(void)
 	       st.st_ino == g_report_ino;
 }
 
+/* How long a report may wait for room in the launcher's queue, in all,
+ * and per look. */
+#define HS_REPORT_WAIT_MS 5000
+#define HS_REPORT_WAIT_STEP_MS 50
+
 /* Send "WORD PID PATH\n" to the launcher.  Returns 1 when it was sent, 0
  * when the channel is no longer ours (closed by the program: the launcher
  * still knows the raw path), -1 when there is no launcher to hear it (none
@@ -218,8 +224,13 @@ static int report(const char *word, const char *path)
 	len += n;
 	line[len++] = '\n';
 	/* One message on a SOCK_SEQPACKET socket: processes never interleave.
-	 * MSG_NOSIGNAL: a launcher that is gone means EPIPE, never SIGPIPE;
-	 * MSG_DONTWAIT: the program never blocks on us. */
+	 * MSG_NOSIGNAL: a launcher that is gone means EPIPE, never SIGPIPE.
+	 * The launcher's queue holds only net.unix.max_dgram_qlen messages
+	 * (10): with many traced processes and a launcher slow to read (a
+	 * loaded machine) it fills, and a lost "raw" or "end" loses a file.
+	 * So a full queue is waited on, for at most HS_REPORT_WAIT_MS in all:
+	 * a launcher that stopped reading must not hang the program. */
+	int waited_ms = 0;
 	for (;;) {
 		ssize_t w = send(g_report_fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w >= 0)
@@ -229,7 +240,11 @@ static int report(const char *word, const char *path)
 		if (errno == EPIPE || errno == ECONNREFUSED || errno == ENOTCONN ||
 		    errno == ECONNRESET)
 			return -1;
-		return 0; /* full (EAGAIN): the launcher still knows the raw path */
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) || waited_ms >= HS_REPORT_WAIT_MS)
+			return 0; /* the launcher still knows the raw path it was told */
+		struct pollfd pfd = { .fd = g_report_fd, .events = POLLOUT };
+		poll(&pfd, 1, HS_REPORT_WAIT_STEP_MS);
+		waited_ms += HS_REPORT_WAIT_STEP_MS;
 	}
 }
 
