@@ -351,13 +351,17 @@ static void *altstack_first_thread(void *arg)
 {
 	static char alt[64 * 1024];
 	stack_t ss = { .ss_sp = alt, .ss_size = sizeof(alt), .ss_flags = 0 };
+	stack_t before;
 	uintptr_t frames[MAX];
 
-	if (sigaltstack(&ss, NULL) != 0)
+	if (sigaltstack(&ss, &before) != 0)
 		return NULL;
 	alt_result = 0;
 	raise(SIGUSR1);
 	*(int *)arg = alt_result == -1 && hs_stackwalk(frames, MAX) > 0;
+	/* Put back the thread's own (ASan's, in the sanitizer build: it
+	 * unmaps whatever alternate stack the thread has at its exit). */
+	sigaltstack(&before, NULL);
 	return NULL;
 }
 
