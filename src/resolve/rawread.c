@@ -19,40 +19,6 @@ struct cursor {
 	int short_read;
 };
 
-static uint32_t get_u32(struct cursor *c)
-{
-	uint32_t v = 0;
-	if ((size_t)(c->end - c->p) < sizeof v) {
-		c->short_read = 1;
-		c->p = c->end;
-		return 0;
-	}
-	memcpy(&v, c->p, sizeof v);
-	c->p += sizeof v;
-	return v;
-}
-
-static uint64_t get_u64(struct cursor *c)
-{
-	uint64_t v = 0;
-	if ((size_t)(c->end - c->p) < sizeof v) {
-		c->short_read = 1;
-		c->p = c->end;
-		return 0;
-	}
-	memcpy(&v, c->p, sizeof v);
-	c->p += sizeof v;
-	return v;
-}
-
-static double get_f64(struct cursor *c)
-{
-	uint64_t bits = get_u64(c);
-	double v;
-	memcpy(&v, &bits, sizeof v);
-	return v;
-}
-
 /* n bytes in place, or NULL when the payload is shorter. */
 static const char *get_bytes(struct cursor *c, size_t n)
 {
@@ -64,6 +30,37 @@ static const char *get_bytes(struct cursor *c, size_t n)
 	const char *s = (const char *)c->p;
 	c->p += n;
 	return s;
+}
+
+/* A fixed-size field copied into out (zeroed when the payload is shorter). */
+static void get_raw(struct cursor *c, void *out, size_t n)
+{
+	const char *s = get_bytes(c, n);
+	if (s != NULL)
+		memcpy(out, s, n);
+	else
+		memset(out, 0, n);
+}
+
+static uint32_t get_u32(struct cursor *c)
+{
+	uint32_t v;
+	get_raw(c, &v, sizeof v);
+	return v;
+}
+
+static uint64_t get_u64(struct cursor *c)
+{
+	uint64_t v;
+	get_raw(c, &v, sizeof v);
+	return v;
+}
+
+static double get_f64(struct cursor *c)
+{
+	double v;
+	get_raw(c, &v, sizeof v);
+	return v;
 }
 
 /* A length-prefixed string (section 3) copied into a NUL-terminated one. */
