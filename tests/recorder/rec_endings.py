@@ -384,36 +384,5 @@ def dlopen_runpath(tap, d):
            "%d %r %s" % (r.returncode, r.stdout, r.stderr.decode(errors="replace")))
 
 
-def dlopen_runpath(tap, d):
-    """dlopen("libb.so") found through the caller's RUNPATH ($ORIGIN/sub)
-    works under heapsnap: dlopen is not wrapped (glibc looks at its caller),
-    and the module is still named, from the map at the end."""
-    fresh(d)
-    cc = os.environ.get("CC", "cc")
-    os.mkdir(os.path.join(d, "sub"))
-    with open(os.path.join(d, "b.c"), "w") as f:
-        f.write("#include <stdlib.h>\nvoid *b_alloc(void) { return malloc(3000); }\n")
-    with open(os.path.join(d, "main.c"), "w") as f:
-        f.write("#include <dlfcn.h>\n#include <stdio.h>\n"
-                "int main(void) { void *h = dlopen(\"libb.so\", RTLD_NOW);\n"
-                "  if (!h) { puts(dlerror()); return 1; }\n"
-                "  void *(*f)(void) = (void *(*)(void))dlsym(h, \"b_alloc\");\n"
-                "  volatile void *p = f(); (void)p; puts(\"found\"); return 0; }\n")
-    a = subprocess.run([cc, "-shared", "-fPIC", "-g", "-o", os.path.join(d, "sub", "libb.so"),
-                        os.path.join(d, "b.c")], stderr=subprocess.PIPE)
-    b = subprocess.run([cc, "-g", "-o", os.path.join(d, "main"), os.path.join(d, "main.c"),
-                        "-Wl,--enable-new-dtags,-rpath,$ORIGIN/sub", "-ldl"],
-                       stderr=subprocess.PIPE)
-    if a.returncode != 0 or b.returncode != 0:
-        tap.skip("dlopen through the caller's RUNPATH", "cannot build: %s" % (a.stderr + b.stderr))
-        return
-    out = os.path.join(d, "dl.out")
-    r = run(launcher(out, [os.path.join(d, "main")]), d)
-    found = r.returncode == 0 and r.stdout == b"found\n" and os.path.exists(out)
-    named = found and "b_alloc" in open(out, errors="replace").read()
-    tap.ok(named, "dlopen through the caller's RUNPATH works, its module named",
-           "%d %r %s" % (r.returncode, r.stdout, r.stderr.decode(errors="replace")))
-
-
 if __name__ == "__main__":
     main()
