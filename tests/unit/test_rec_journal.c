@@ -359,21 +359,6 @@ START_TEST(garbage_refused)
 }
 END_TEST
 
-static const char *stderr_of(void (*f)(void))
-{
-	static char said[1024];
-	int mem = memfd_create("stderr", 0);
-	int saved = dup(2);
-	dup2(mem, 2);
-	f();
-	dup2(saved, 2);
-	close(saved);
-	ssize_t n = pread(mem, said, sizeof said - 1, 0);
-	said[n > 0 ? n : 0] = '\0';
-	close(mem);
-	return said;
-}
-
 static void open_on_dev_full(void)
 {
 	ck_assert_int_eq(hs_rec_init(&opts), 0);

@@ -67,22 +67,6 @@ static void assert_ms_print_accepts(const char *file)
 	ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "ms_print rejected:\n%s", file);
 }
 
-/* Capture stderr into a memory file while f runs; return what was said. */
-static const char *stderr_of(void (*f)(void))
-{
-	static char said[1024];
-	int mem = memfd_create("stderr", 0);
-	int saved = dup(2);
-	dup2(mem, 2);
-	f();
-	dup2(saved, 2);
-	close(saved);
-	ssize_t n = pread(mem, said, sizeof said - 1, 0);
-	said[n > 0 ? n : 0] = '\0';
-	close(mem);
-	return said;
-}
-
 static void exhaust_memory(void)
 {
 	ck_assert_int_eq(test_rec_init(&opts), 0);

@@ -167,3 +167,18 @@ unsigned count_snapshots(const char *file)
 		n++;
 	return n;
 }
+
+const char *stderr_of(void (*f)(void))
+{
+	static char said[1024];
+	int mem = memfd_create("stderr", 0);
+	int saved = dup(2);
+	dup2(mem, 2);
+	f();
+	dup2(saved, 2);
+	close(saved);
+	ssize_t n = pread(mem, said, sizeof said - 1, 0);
+	said[n > 0 ? n : 0] = '\0';
+	close(mem);
+	return said;
+}

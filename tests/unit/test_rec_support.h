@@ -48,6 +48,10 @@ void test_rec_reopen(void);
 /* The raw record of the current recording (a memory file), or -1. */
 int test_raw_fd(void);
 
+/* Capture stderr into a memory file while f runs; return what was said
+ * (a static buffer, overwritten by the next call). */
+const char *stderr_of(void (*f)(void));
+
 /* Finish the recorder into a memory file and return its text (a static
  * buffer), failing the test on error. */
 const char *finish_to_text(const char *cmd, const struct hs_symbolizer *sym);
