@@ -46,6 +46,9 @@
 #define HS_BINDIR "/usr/local/bin"
 #endif
 
+/* The lowest descriptor the program gets the report channel on. */
+#define HS_REPORT_FD_MIN 1010
+
 /* Exit status for a bad command line (as getopt-style tools use). */
 #define EXIT_USAGE 2
 
@@ -162,6 +165,15 @@ static void run_child(char **argv, const char *lib, const char *options, int rep
 		snprintf(preload, len, "%s:%s", lib, old);
 	else
 		snprintf(preload, len, "%s", lib);
+	/* Out of the program's way: a low number can be named by an inherited
+	 * MAKEFLAGS's jobserver (--jobserver-auth=3,4), and cargo, a jobserver
+	 * client, then took our socket for its pipe, so a traced program it
+	 * exec'd could not report and its file was left to a late resolver. */
+	int high = fcntl(report_fd, F_DUPFD, HS_REPORT_FD_MIN);
+	if (high >= 0) {
+		close(report_fd);
+		report_fd = high;
+	}
 	snprintf(fd_text, sizeof(fd_text), "%d", report_fd);
 	if (setenv("LD_PRELOAD", preload, 1) != 0 || setenv("HEAPSNAP_OPTIONS", options, 1) != 0 ||
 	    setenv("HEAPSNAP_REPORT_FD", fd_text, 1) != 0)

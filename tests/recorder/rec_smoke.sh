@@ -25,7 +25,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..31
+echo 1..32
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -148,3 +148,13 @@ check "own SIGTERM handler: file valid" ms_print_accepts own.out
 "$HS_LAUNCHER" --quiet --massif-out-file="$work/int.out" perl -e 'kill "INT", $$; sleep 5' 2>/dev/null
 rc=$?
 check_sh "SIGINT default: exit 130, file valid" '[ "$rc" = 130 ] && ms_print_accepts int.out'
+
+# 32: a traced program that closes the low descriptors (as a jobserver
+# client such as cargo may: MAKEFLAGS names fds 3 and 4) and then execs
+# another: the new image still reports to the launcher, which writes the
+# one file and names it once (no late resolver of the program's own).
+"$HS_LAUNCHER" --trace-children=yes --massif-out-file="$work/lowfd.out" \
+	sh -c 'exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; exec perl -e "exit 4"' 2>err32
+rc=$?
+check_sh "low fds closed, then exec: status 4, one file, named once by the launcher" \
+	'[ "$rc" = 4 ] && [ "$(cat err32)" = "heapsnap: wrote lowfd.out" ] && ms_print_accepts lowfd.out'
