@@ -59,27 +59,11 @@ STALL = float(os.environ.get("HS_RUNTIMES_STALL", "4"))
 STRICT = os.environ.get("HS_RUNTIMES_STRICT", "") not in ("", "0")
 JOBS = 4  # runs mostly wait (or hang); more than the 2 cores is fine
 
-# Issue 10's bugs as they show today.  Each: the cases it hits, a test of a
-# run's result that says the bug is what failed, and the TODO text.
-HANG_BUG = ("hang: stack-bounds deadlock, pthread_getattr_np called from "
-            "malloc (issue 10 item 1, branch hooksafe)")
-KNOWN_BUGS = [
-    (("rust-threads", "rust-panic", "rust-exit", "cargo-run", "ripgrep", "c-getattr",
-      "java-pool", "java-version", "ruby"),
-     lambda r: r.hung, HANG_BUG),
-    (("node-workers",),
-     lambda r: r.hs_status == 128 + signal.SIGSEGV,
-     "SIGSEGV at exit: libdw loaded into node, its OpenSSL clash "
-     "(issue 10 item 2: symbols resolved outside the program)"),
-    (("python-mp",),
-     lambda r: any(os.path.getsize(f) == 0 for f in r.files),
-     "0-byte files (in most runs: a race): fork-mode Pool.terminate() "
-     "SIGTERMs workers inside the recorder (issue 10 item 3, lifecycle)"),
-    (("go-cgo",),
-     lambda r: not r.files and r.hs_status == r.native[0],
-     "no file: Go ends with the exit_group syscall, not libc's exit, so no "
-     "exit hook writes it (issue 10 item 3: the journal, written as it goes)"),
-]
+# Issue 10's bugs, fixed: a case that shows one of their symptoms again
+# is a plain failure.  A bug found later that cannot be fixed at once goes
+# here as (cases, test of a run's result that shows the bug, TODO text):
+# its cases then report TODO while the symptom is exactly that one.
+KNOWN_BUGS = []
 
 
 # -------------------------------------------------------------------------
