@@ -46,7 +46,7 @@ same_run() {
 		sh -c "[ -s '$name.massif' ] && grep -q '^heapsnap: wrote .*$name.massif\$' '$name.hs.err'"
 }
 
-echo 1..15
+echo 1..17
 
 # 1-6: C, pthread_getattr_np on the main thread (its first allocation is
 # fopen's, inside it) and on a new thread (the affinity mask's realloc).
@@ -75,7 +75,21 @@ else
 	for i in 1 2 3 4 5; do skip "Rust threads" "no Debian rustc ($rustc) or it failed"; done
 fi
 
-# 12-15: java -version (HotSpot asks for each new thread's stack).
+# 12-13: Rust names as Massif writes them (demangled, no ::h<hash>), so an
+# --alloc-fn given by its Rust path strips the wrapper.
+if [ -x "$rustc" ] && "$rustc" -g -O -o rust_leak "$top_srcdir/tests/progs/rec_rust_leak.rs" \
+	2>>rustc.err; then
+	timeout 30 "$HS_LAUNCHER" -q --time-unit=B --alloc-fn=rec_rust_leak::make_buf \
+		--massif-out-file="$work/leak.massif" ./rust_leak >/dev/null 2>leak.err
+	check "Rust: names demangled, no hash, nothing left mangled" \
+		sh -c "grep -q 'rec_rust_leak::create_leak (rec_rust_leak.rs:10)' leak.massif && ! grep -Eq '::h[0-9a-f]{16}|_ZN[0-9]|[ (]_R[A-Z]' leak.massif"
+	check "Rust: --alloc-fn=rec_rust_leak::make_buf strips the wrapper" \
+		sh -c "! grep -v '^desc:' leak.massif | grep -q 'make_buf' && grep -Eq '^ n1: 819200 0x[0-9A-F]+: rec_rust_leak::create_leak ' leak.massif"
+else
+	for i in 1 2; do skip "Rust names" "no Debian rustc ($rustc) or it failed"; done
+fi
+
+# 14-17: java -version (HotSpot asks for each new thread's stack).
 if command -v java >/dev/null 2>&1 && java -version >/dev/null 2>&1; then
 	run_both java 120 java -version
 	check "java -version: no hang under heapsnap (status $(cat java.hs.rc))" \
