@@ -598,6 +598,13 @@ static void end_record(const char *how, int drop)
 	if (drop) {
 		unlink(g_raw_path);
 		report("drop", g_raw_path);
+		/* The new image reports its record on the same channel: keep it
+		 * open across the exec even if the program marked it close-on-exec
+		 * (cargo's jobserver client does so to the fds MAKEFLAGS names),
+		 * else the image finds no launcher and resolves its own record
+		 * after the launcher has gone. */
+		if (channel_ours())
+			fcntl(g_report_fd, F_SETFD, 0);
 	} else if (report("end", g_raw_path) < 0 && start_resolver() != 0) {
 		say("heapsnap: run 'heapsnap --resolve ");
 		say(g_raw_path);

@@ -25,7 +25,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..32
+echo 1..33
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -158,3 +158,14 @@ check_sh "SIGINT default: exit 130, file valid" '[ "$rc" = 130 ] && ms_print_acc
 rc=$?
 check_sh "low fds closed, then exec: status 4, one file, named once by the launcher" \
 	'[ "$rc" = 4 ] && [ "$(cat err32)" = "heapsnap: wrote lowfd.out" ] && ms_print_accepts lowfd.out'
+
+# 33: a traced program that marks the channel close-on-exec (cargo's
+# jobserver client does so to the fds MAKEFLAGS names, whatever they are)
+# and then execs another: the library keeps the channel open across the
+# exec, so the new image reports to the launcher, which names its file.
+"$HS_LAUNCHER" --trace-children=yes --massif-out-file="$work/cloexec.out" \
+	perl -e 'use Fcntl; open(my $fh, "+<&=", $ENV{HEAPSNAP_REPORT_FD}) or die "$!";
+		fcntl($fh, F_SETFD, FD_CLOEXEC) or die "$!"; exec "perl", "-e", "exit 4"' 2>err33
+rc=$?
+check_sh "channel marked close-on-exec, then exec: status 4, one file, named once by the launcher" \
+	'[ "$rc" = 4 ] && [ "$(cat err33)" = "heapsnap: wrote cloexec.out" ] && ms_print_accepts cloexec.out'
