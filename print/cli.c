@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "suggest.h"
+
 const char *hs_cli_usage(void)
 {
 	return "usage: heapsnap-print [options] massif-out-file\n"
@@ -21,6 +23,18 @@ const char *hs_cli_usage(void)
 	       "    --max-peak=SIZE       exit 3 if the peak exceeds SIZE (512K, 64M, 2G)\n"
 	       "\n"
 	       "  massif-out-file may be - for standard input.\n";
+}
+
+/* Every option the parser below and hs_analysis_parse_arg (analysis.c)
+ * accept; test_print_cli checks that each one is known to them. */
+static const char *const option_names[] = {
+	"-h",   "--help",  "--version", "--threshold=", "--x=",
+	"--y=", "--leaks", "--diff",    "--max-peak=",  NULL,
+};
+
+const char *const *hs_cli_option_names(void)
+{
+	return option_names;
 }
 
 /* Returns the length of arg as Perl's `$` sees it: a final newline may
@@ -74,6 +88,22 @@ static bool parse_threshold(const char *v, size_t len, double *out)
 	return true;
 }
 
+/* Marks arg as an unknown option, with the known one it may be a typo of. */
+static void unknown_option(struct hs_cli *cli, const char *arg)
+{
+	struct hs_suggest s;
+	size_t len;
+	hs_suggest_init(&s, arg);
+	hs_suggest_add_all(&s, option_names);
+	const char *best = hs_suggest_best(&s, &len);
+	cli->action = HS_CLI_USAGE;
+	if (best != NULL)
+		snprintf(cli->error, sizeof cli->error, "unknown option '%s' (did you mean %.*s?)",
+			 arg, (int)len, best);
+	else
+		snprintf(cli->error, sizeof cli->error, "unknown option '%s'", arg);
+}
+
 /* Marks a usage error with a message. */
 static void usage_error(struct hs_cli *cli, const char *what, const char *arg)
 {
@@ -123,6 +153,10 @@ int hs_cli_parse(int argc, char *const argv[], struct hs_cli *cli)
 		if (n == 9 && strncmp(a, "--version", 9) == 0) {
 			cli->action = HS_CLI_VERSION;
 			return 0;
+		} else if ((n == 2 && strncmp(a, "-h", 2) == 0) ||
+			   (n == 6 && strncmp(a, "--help", 6) == 0)) {
+			cli->action = HS_CLI_HELP;
+			return 0;
 		} else if (strncmp(a, "--threshold=", 12) == 0) {
 			if (!parse_threshold(a + 12, n - 12, &cli->threshold)) {
 				usage_error(cli,
@@ -142,7 +176,7 @@ int hs_cli_parse(int argc, char *const argv[], struct hs_cli *cli)
 				return 0;
 			}
 		} else {
-			usage_error(cli, "unknown option", a);
+			unknown_option(cli, a);
 			return 0;
 		}
 	}

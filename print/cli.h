@@ -16,6 +16,7 @@
 enum hs_cli_action {
 	HS_CLI_PRINT,   /* print the ms_print report of file */
 	HS_CLI_VERSION, /* print the version and stop */
+	HS_CLI_HELP,    /* -h, --help: print the usage on stdout and stop */
 	HS_CLI_USAGE    /* bad command line: print error and usage, exit 2 */
 };
 
@@ -41,5 +42,9 @@ void hs_cli_free(struct hs_cli *cli);
 
 /* Returns the usage text. */
 const char *hs_cli_usage(void);
+
+/* Returns the options heapsnap-print knows, NULL-terminated, each as typed
+ * up to its value ("--x="): the names a misspelt option is compared with. */
+const char *const *hs_cli_option_names(void);
 
 #endif /* HS_PRINT_CLI_H */

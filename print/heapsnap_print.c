@@ -4,8 +4,9 @@
  * (cli.h), run the chosen action.  Every action parses and checks all its
  * input before it writes a byte, so an error leaves stdout empty.
  *
- * Exit statuses: 0 success, 1 bad or unreadable input (one line on stderr),
- * 2 bad command line (usage on stderr), 3 peak above --max-peak.
+ * Exit statuses: 0 success (and -h, --help: usage on stdout), 1 bad or
+ * unreadable input (one line on stderr), 2 bad command line (usage on
+ * stderr), 3 peak above --max-peak.
  */
 #include "config.h"
 
@@ -92,6 +93,10 @@ int main(int argc, char **argv)
 	switch (cli.action) {
 	case HS_CLI_VERSION:
 		printf(PROG " %s\n", PACKAGE_VERSION);
+		rc = fflush(stdout) == 0 ? 0 : 1;
+		break;
+	case HS_CLI_HELP:
+		fputs(hs_cli_usage(), stdout);
 		rc = fflush(stdout) == 0 ? 0 : 1;
 		break;
 	case HS_CLI_USAGE:

@@ -11,7 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 
 n=0
-plan=41
+plan=50
 echo "1..$plan"
 
 # check WHAT STATUS EXPECTED-STDERR-FIRST-LINE STDERR-LINES ARGS...
@@ -150,6 +150,9 @@ check "--threshold above 100" 2 "heapsnap-print: --threshold wants a number from
 check "--threshold not a number" 2 "heapsnap-print: --threshold wants a number from 0 to 100, optionally followed by %, not '--threshold=-1'" any --threshold=-1 f
 check "unknown option" 2 "heapsnap-print: unknown option '--frobnicate'" any --frobnicate f
 check "no file" 2 "heapsnap-print: no input file given" any --x=10
+check "misspelt option: did you mean" 2 "heapsnap-print: unknown option '--lekas' (did you mean --leaks?)" any --lekas f
+check "misspelt option with a value: did you mean" 2 "heapsnap-print: unknown option '--treshold=5' (did you mean --threshold?)" any --treshold=5 f
+check "a unique prefix: did you mean" 2 "heapsnap-print: unknown option '--max-p=1M' (did you mean --max-peak?)" any --max-p=1M f
 
 # Usage text follows the error line.
 n=$((n + 1))
@@ -166,5 +169,25 @@ case $out in
 heapsnap-print\ [0-9]*) [ $rc -eq 0 ] && echo "ok $n - --version" || echo "not ok $n - --version exit $rc" ;;
 *) echo "not ok $n - --version printed '$out'" ;;
 esac
+
+# -h and --help: the usage on stdout, nothing on stderr, exit 0, even with
+# other arguments (a file that does not exist) or a bad option after them.
+for h in -h --help; do
+    for args in "$h" "$h nosuch.out" "--x=10 $h --x=1"; do
+        n=$((n + 1))
+        # shellcheck disable=SC2086 # args is split on purpose
+        "$HS_PRINT" $args > out 2> err
+        rc=$?
+        if [ $rc -ne 0 ]; then
+            echo "not ok $n - $args: exit $rc ($(head -n 1 err))"
+        elif [ -s err ]; then
+            echo "not ok $n - $args: stderr is not empty: $(head -n 1 err)"
+        elif [ "$(head -n 1 out)" != "$U" ] || ! grep -qxF "    -h --help             show this message" out; then
+            echo "not ok $n - $args: stdout is not the usage"
+        else
+            echo "ok $n - $args: usage on stdout, exit 0"
+        fi
+    done
+done
 
 [ $n -eq $plan ] || echo "Bail out! ran $n cases, planned $plan"
