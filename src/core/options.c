@@ -371,7 +371,7 @@ int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, si
 		range = "yes or no";
 		bad = parse_bool(v, &opts->final_snapshot);
 	} else {
-		snprintf(err, err_len, "unknown option '%s'", arg);
+		snprintf(err, err_len, HS_OPTIONS_UNKNOWN "%s'", arg);
 		return -1;
 	}
 	if (bad) {
@@ -383,6 +383,57 @@ int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, si
 		return -1;
 	}
 	return 0;
+}
+
+/* The options parse_core and hs_options_parse_one test for by name;
+ * test_rec_options checks that each one is known to them. */
+static const char *const parsed_names[] = {
+	"-v",
+	"--verbose",
+	"-q",
+	"--quiet",
+	"--stats=",
+	"--trace-children=",
+	"--log-file=",
+	"--log-fd=",
+	"--tool=",
+	"--massif-out-file=",
+	"--time-unit=",
+	"--detailed-freq=",
+	"--max-snapshots=",
+	"--depth=",
+	"--heap-admin=",
+	"--threshold=",
+	"--peak-inaccuracy=",
+	"--alloc-fn=",
+	"--ignore-fn=",
+	"--heap=",
+	"--pages-as-heap=",
+	"--stacks=",
+	"--final-snapshot=",
+};
+
+/* The i-th known name: the parsed ones, then the tables of ignored ones
+ * without the prefix entries that stand for a family ("--vex-"). */
+const char *hs_options_known(size_t i)
+{
+	const struct ignored_option *tables[] = { ignored_core, ignored_malloc };
+	const size_t sizes[] = { N_OF(ignored_core), N_OF(ignored_malloc) };
+
+	if (i < N_OF(parsed_names))
+		return parsed_names[i];
+	i -= N_OF(parsed_names);
+	for (size_t t = 0; t < N_OF(tables); t++) {
+		for (size_t k = 0; k < sizes[t]; k++) {
+			const char *name = tables[t][k].arg;
+			if (name[strlen(name) - 1] == '-')
+				continue;
+			if (i == 0)
+				return name;
+			i--;
+		}
+	}
+	return NULL;
 }
 
 /* Parse a whitespace-separated list of options (HEAPSNAP_OPTIONS).  A

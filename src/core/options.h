@@ -49,6 +49,11 @@ struct hs_options {
 	char notes[HS_NOTES_MAX];   /* one line per option accepted but ignored, for the user */
 };
 
+/* How the message of an option hs_options_parse_one does not know begins:
+ * "unknown option '--bogus'".  The launcher looks for it to add a "did you
+ * mean". */
+#define HS_OPTIONS_UNKNOWN "unknown option '"
+
 /* Set every field to its default. */
 void hs_options_defaults(struct hs_options *opts);
 
@@ -59,6 +64,11 @@ void hs_options_defaults(struct hs_options *opts);
  * Returns 0, or -1 with a one-line message naming the option in err
  * (--pages-as-heap=yes and --stacks=yes: why a preload cannot do them). */
 int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, size_t err_len);
+
+/* The i-th option name hs_options_parse_one knows, NULL past the last:
+ * each as typed ("-v", "--depth=", "--vgdb=no"), so the name is what comes
+ * before any '='.  The names a misspelt option is compared with. */
+const char *hs_options_known(size_t i);
 
 /* Parse a whitespace-separated list of options (HEAPSNAP_OPTIONS); a
  * backslash makes the next character literal. */

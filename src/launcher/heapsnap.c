@@ -38,6 +38,7 @@
 #include "options.h"
 #include "outfile.h"
 #include "resolve.h"
+#include "suggest.h"
 
 #ifndef HS_PKGLIBDIR
 #define HS_PKGLIBDIR "/usr/local/lib/heapsnap"
@@ -91,9 +92,37 @@ static void usage(FILE *out)
 	      "\n"
 	      "Launcher options:\n"
 	      "  --print                  show each file written with heapsnap-print\n"
-	      "  --help                   show this text\n"
+	      "  -h, --help               show this text\n"
 	      "  --version                show the version\n",
 	      out);
+}
+
+/* The launcher's own options, which main tests for before the recorder's. */
+static const char *const launcher_names[] = {
+	"-h", "--help", "--version", "--print", "--resolve", NULL,
+};
+
+/* Say that arg is a bad option (err says why); when it is an unknown one,
+ * name the known option it may be a typo of. */
+static void bad_option(const char *arg, const char *err)
+{
+	struct hs_suggest s;
+	const char *best = NULL;
+	size_t len = 0;
+
+	if (strncmp(err, HS_OPTIONS_UNKNOWN, strlen(HS_OPTIONS_UNKNOWN)) == 0) {
+		const char *name;
+		hs_suggest_init(&s, arg);
+		hs_suggest_add_all(&s, launcher_names);
+		for (size_t k = 0; (name = hs_options_known(k)) != NULL; k++)
+			hs_suggest_add(&s, name, hs_suggest_name_len(name));
+		best = hs_suggest_best(&s, &len);
+	}
+	if (best != NULL)
+		fprintf(stderr, "heapsnap: %s (did you mean %.*s?)\n", err, (int)len, best);
+	else
+		fprintf(stderr, "heapsnap: %s\n", err);
+	fputs("heapsnap: try 'heapsnap --help'\n", stderr);
 }
 
 /* The directory holding this executable, into dir; 0 on success. */
@@ -406,10 +435,10 @@ int main(int argc, char **argv)
 			break;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
-			return 0;
+			return fflush(stdout) == 0 ? 0 : 1;
 		} else if (strcmp(a, "--version") == 0) {
 			printf("heapsnap %s\n", PACKAGE_VERSION);
-			return 0;
+			return fflush(stdout) == 0 ? 0 : 1;
 		} else if (strcmp(a, "--print") == 0) {
 			print = 1;
 			continue;
@@ -418,8 +447,7 @@ int main(int argc, char **argv)
 		}
 		if (hs_options_parse_one(&opts, a, err, sizeof(err)) != 0 ||
 		    hs_options_escape(a, escaped, sizeof(escaped)) < 0) {
-			fprintf(stderr, "heapsnap: %s\n", err);
-			fputs("heapsnap: try 'heapsnap --help'\n", stderr);
+			bad_option(a, err);
 			return EXIT_USAGE;
 		}
 		if (opt_len > 0)

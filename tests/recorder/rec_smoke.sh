@@ -25,7 +25,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..33
+echo 1..43
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -44,7 +44,7 @@ time_unit: B" ]
 "$HS_LAUNCHER" --dpeth=3 sh -c 'touch ran' 2>err2
 rc=$?
 check "unknown option: exit 2" [ "$rc" = 2 -a ! -e ran ]
-check "unknown option: named on stderr" grep -qx "heapsnap: unknown option '--dpeth=3'" err2
+check "unknown option: named on stderr" grep -qx "heapsnap: unknown option '--dpeth=3' (did you mean --depth?)" err2
 "$HS_LAUNCHER" --depth=0 sh -c 'touch ran' 2>err2
 rc=$?
 check_sh "out-of-range value: exit 2, names it" '[ "$rc" = 2 -a ! -e ran ] && grep -q "^heapsnap: .*'"'"'--depth=0'"'"'" err2'
@@ -169,3 +169,39 @@ check_sh "low fds closed, then exec: status 4, one file, named once by the launc
 rc=$?
 check_sh "channel marked close-on-exec, then exec: status 4, one file, named once by the launcher" \
 	'[ "$rc" = 4 ] && [ "$(cat err33)" = "heapsnap: wrote cloexec.out" ] && ms_print_accepts cloexec.out'
+
+# 34-39: a misspelt option: exit 2 before the program runs, the option it
+# may be a typo of (Massif's, Valgrind's, the launcher's own), then the hint.
+bad_option() { # bad_option DESCRIPTION FIRST-LINE OPTION
+	rm -f ran
+	"$HS_LAUNCHER" "$3" sh -c 'touch ran' >out12 2>err12
+	rc=$?
+	if [ "$rc" = 2 ] && [ ! -e ran ] && [ ! -s out12 ] && [ "$(cat err12)" = "$2
+heapsnap: try 'heapsnap --help'" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "exit $rc" "$(cat err12)"
+	fi
+}
+bad_option "did you mean: Massif's option" \
+	"heapsnap: unknown option '--max-snapshot=50' (did you mean --max-snapshots?)" --max-snapshot=50
+bad_option "did you mean: a Valgrind core option" \
+	"heapsnap: unknown option '--trace-childern=yes' (did you mean --trace-children?)" --trace-childern=yes
+bad_option "did you mean: the launcher's own option" \
+	"heapsnap: unknown option '--prnit' (did you mean --print?)" --prnit
+bad_option "did you mean: a unique prefix" \
+	"heapsnap: unknown option '--massif-out=x' (did you mean --massif-out-file?)" --massif-out=x
+bad_option "nothing near: no guess" "heapsnap: unknown option '--frobnicate'" --frobnicate
+bad_option "a known option without its value: no guess" "heapsnap: unknown option '--heap'" --heap
+
+# 40-43: -h and --help print the usage on stdout and exit 0, the program
+# not run; so does a copied Valgrind command line asking for help.
+for args in "-h" "--help" "--depth=3 --help" "valgrind --tool=massif --help"; do
+	rm -f ran
+	# shellcheck disable=SC2086 # args is split on purpose
+	"$HS_LAUNCHER" $args sh -c 'touch ran' >out13 2>err13
+	rc=$?
+	check_sh "heapsnap $args: usage on stdout, exit 0" '[ "$rc" = 0 ] && [ ! -e ran ] && [ ! -s err13 ] &&
+		[ "$(head -n 1 out13)" = "usage: heapsnap [options] [--] program [args...]" ] &&
+		grep -qx "  -h, --help               show this text" out13'
+done

@@ -6,6 +6,7 @@
 #include <check.h>
 
 #include "hs_check.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -554,6 +555,32 @@ START_TEST(escape_round_trips)
 }
 END_TEST
 
+START_TEST(known_names_are_all_known)
+{
+	/* Each name a misspelt option may be told to use is one the parser
+	 * takes (with a value when it takes one): no "did you mean" names an
+	 * unknown option.  The prefix entries for a family ("--vex-") are no
+	 * names to suggest. */
+	const char *name;
+	size_t k;
+	int saw_max_snapshots = 0;
+	for (k = 0; (name = hs_options_known(k)) != NULL; k++) {
+		char arg[128];
+		size_t len = strlen(name);
+		snprintf(arg, sizeof(arg), "%s%s", name, name[len - 1] == '=' ? "1" : "");
+		parse(arg);
+		ck_assert_msg(strncmp(err, HS_OPTIONS_UNKNOWN, strlen(HS_OPTIONS_UNKNOWN)) != 0,
+			      "%s: %s", arg, err);
+		ck_assert_msg(name[len - 1] != '-', "%s is a prefix", name);
+		saw_max_snapshots += strcmp(name, "--max-snapshots=") == 0;
+	}
+	ck_assert_int_eq(saw_max_snapshots, 1);
+	ck_assert_uint_ge(k, 60);
+	parse("--bogus");
+	ck_assert_str_eq(err, HS_OPTIONS_UNKNOWN "--bogus'");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rec_options");
@@ -577,6 +604,7 @@ int main(void)
 	tcase_add_test(tc, string_splits_on_whitespace_and_unescapes);
 	tcase_add_test(tc, string_stops_at_the_first_bad_option);
 	tcase_add_test(tc, escape_round_trips);
+	tcase_add_test(tc, known_names_are_all_known);
 	tcase_add_test(tc, clock_upper_bound_is_never_below_the_clock);
 	tcase_add_test(tc, clock_hold_skips_precise_readings_then_ends);
 	suite_add_tcase(s, tc);
