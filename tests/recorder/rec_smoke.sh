@@ -25,7 +25,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..43
+echo 1..44
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -132,24 +132,31 @@ check "SIGTERM to the launcher: the program's file is valid" ms_print_accepts fw
 "$HS_LAUNCHER" --quiet --massif-out-file="$work/closed.out" perl -MPOSIX -e 'POSIX::close($_) for 0..255; exit 6' 2>/dev/null
 rc=$?
 check_sh "all fds closed: status 6, file valid" '[ "$rc" = 6 ] && ms_print_accepts closed.out'
+# 28: and --print still shows it (issue 12 item 5): the launcher's own
+# descriptors are not the program's.
+"$HS_LAUNCHER" --print --massif-out-file="$work/closedp.out" perl -MPOSIX -e 'POSIX::close($_) for 0..255; exit 6' >outp 2>errp
+rc=$?
+check_sh "all fds closed, --print: status 6, the file named and printed" '[ "$rc" = 6 ] &&
+	[ "$(cat errp)" = "heapsnap: wrote closedp.out" ] && grep -q "^Command: *perl -MPOSIX" outp &&
+	grep -q "^ *Number of snapshots:" outp'
 
-# 28: the program sees SIG_DFL where our handler stands.
+# 29: the program sees SIG_DFL where our handler stands.
 h=$("$HS_LAUNCHER" --quiet --massif-out-file="$work/sa.out" perl -MPOSIX -e 'my $o = POSIX::SigAction->new; POSIX::sigaction(POSIX::SIGINT(), undef, $o); print $o->handler' 2>/dev/null)
 check "sigaction query shows DEFAULT, not our handler" [ "$h" = DEFAULT ]
 
-# 29-30: the program's own SIGTERM handler runs (we step aside); the file
+# 30-31: the program's own SIGTERM handler runs (we step aside); the file
 # is written at its exit.
 "$HS_LAUNCHER" --quiet --massif-out-file="$work/own.out" perl -e '$SIG{TERM} = sub { exit 9 }; kill "TERM", $$; sleep 5; exit 1' 2>/dev/null
 rc=$?
 check "own SIGTERM handler: exit 9" [ "$rc" = 9 ]
 check "own SIGTERM handler: file valid" ms_print_accepts own.out
 
-# 31: SIGINT at its default: file written, death by SIGINT (130).
+# 32: SIGINT at its default: file written, death by SIGINT (130).
 "$HS_LAUNCHER" --quiet --massif-out-file="$work/int.out" perl -e 'kill "INT", $$; sleep 5' 2>/dev/null
 rc=$?
 check_sh "SIGINT default: exit 130, file valid" '[ "$rc" = 130 ] && ms_print_accepts int.out'
 
-# 32: a traced program that closes the low descriptors (as a jobserver
+# 33: a traced program that closes the low descriptors (as a jobserver
 # client such as cargo may: MAKEFLAGS names fds 3 and 4) and then execs
 # another: the new image still reports to the launcher, which writes the
 # one file and names it once (no late resolver of the program's own).
@@ -159,7 +166,7 @@ rc=$?
 check_sh "low fds closed, then exec: status 4, one file, named once by the launcher" \
 	'[ "$rc" = 4 ] && [ "$(cat err32)" = "heapsnap: wrote lowfd.out" ] && ms_print_accepts lowfd.out'
 
-# 33: a traced program that marks the channel close-on-exec (cargo's
+# 34: a traced program that marks the channel close-on-exec (cargo's
 # jobserver client does so to the fds MAKEFLAGS names, whatever they are)
 # and then execs another: the library keeps the channel open across the
 # exec, so the new image reports to the launcher, which names its file.
@@ -170,7 +177,7 @@ rc=$?
 check_sh "channel marked close-on-exec, then exec: status 4, one file, named once by the launcher" \
 	'[ "$rc" = 4 ] && [ "$(cat err33)" = "heapsnap: wrote cloexec.out" ] && ms_print_accepts cloexec.out'
 
-# 34-39: a misspelt option: exit 2 before the program runs, the option it
+# 35-40: a misspelt option: exit 2 before the program runs, the option it
 # may be a typo of (Massif's, Valgrind's, the launcher's own), then the hint.
 bad_option() { # bad_option DESCRIPTION FIRST-LINE OPTION
 	rm -f ran
@@ -194,7 +201,7 @@ bad_option "did you mean: a unique prefix" \
 bad_option "nothing near: no guess" "heapsnap: unknown option '--frobnicate'" --frobnicate
 bad_option "a known option without its value: no guess" "heapsnap: unknown option '--heap'" --heap
 
-# 40-43: -h and --help print the usage on stdout and exit 0, the program
+# 41-44: -h and --help print the usage on stdout and exit 0, the program
 # not run; so does a copied Valgrind command line asking for help.
 for args in "-h" "--help" "--depth=3 --help" "valgrind --tool=massif --help"; do
 	rm -f ran
