@@ -445,8 +445,12 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--resolve") == 0) {
 			return resolve_main(argc - i - 1, argv + i + 1, opts.verbosity == 0);
 		}
-		if (hs_options_parse_one(&opts, a, err, sizeof(err)) != 0 ||
-		    hs_options_escape(a, escaped, sizeof(escaped)) < 0) {
+		if (hs_options_parse_one(&opts, a, err, sizeof(err)) != 0) {
+			bad_option(a, err);
+			return EXIT_USAGE;
+		}
+		if (hs_options_escape(a, escaped, sizeof(escaped)) < 0) {
+			snprintf(err, sizeof(err), "option too long: '%.40s...'", a);
 			bad_option(a, err);
 			return EXIT_USAGE;
 		}

@@ -25,7 +25,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..44
+echo 1..45
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -177,7 +177,7 @@ rc=$?
 check_sh "channel marked close-on-exec, then exec: status 4, one file, named once by the launcher" \
 	'[ "$rc" = 4 ] && [ "$(cat err33)" = "heapsnap: wrote cloexec.out" ] && ms_print_accepts cloexec.out'
 
-# 35-40: a misspelt option: exit 2 before the program runs, the option it
+# 35-41: a misspelt option: exit 2 before the program runs, the option it
 # may be a typo of (Massif's, Valgrind's, the launcher's own), then the hint.
 bad_option() { # bad_option DESCRIPTION FIRST-LINE OPTION
 	rm -f ran
@@ -200,8 +200,12 @@ bad_option "did you mean: a unique prefix" \
 	"heapsnap: unknown option '--massif-out=x' (did you mean --massif-out-file?)" --massif-out=x
 bad_option "nothing near: no guess" "heapsnap: unknown option '--frobnicate'" --frobnicate
 bad_option "a known option without its value: no guess" "heapsnap: unknown option '--heap'" --heap
+# An accepted option too long to pass on: a message, not stale bytes.
+bad_option "an option too long to pass on" \
+	"heapsnap: option too long: '--suppressions=xxxxxxxxxxxxxxxxxxxxxxxxx...'" \
+	"--suppressions=$(head -c 9000 /dev/zero | tr '\0' x)"
 
-# 41-44: -h and --help print the usage on stdout and exit 0, the program
+# 42-45: -h and --help print the usage on stdout and exit 0, the program
 # not run; so does a copied Valgrind command line asking for help.
 for args in "-h" "--help" "--depth=3 --help" "valgrind --tool=massif --help"; do
 	rm -f ran
