@@ -32,6 +32,7 @@
 #include "blocks.h"
 #include "clock.h"
 #include "contexts.h"
+#include "fnranges.h"
 #include "journal.h"
 #include "log.h"
 #include "snapshot.h"
@@ -73,10 +74,12 @@ static struct {
 	uint64_t heap_bytes;  /* requested bytes of live blocks */
 	uint64_t extra_bytes; /* admin + slop of live blocks */
 	uint64_t churn_bytes; /* the B time unit */
+	struct hs_rec_stats stats;
 	_Alignas(64) struct hs_blocks blocks;
 	struct hs_arena arena;
 	struct pending *free_pending;
 	struct hs_contexts ctxs;
+	struct hs_fn_ranges fn_ranges; /* --ignore-fn decided at intern time (fnranges.h) */
 	struct hs_journal journal;
 	char stop_reason[HS_REASON_MAX];
 } rec = { .lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP };
@@ -248,6 +251,8 @@ static void peak_attempt(void)
  * back from malloc): drop it from the totals, take no snapshot. */
 static void forget_stale(const struct hs_block *old)
 {
+	if (hs_contexts_get(&rec.ctxs, old->ctx)->ignored)
+		return; /* never counted */
 	uint64_t extra = rec.opts.heap_admin + old->slop_bytes;
 	rec.heap_bytes -= old->req_bytes;
 	rec.extra_bytes -= extra;
@@ -276,6 +281,7 @@ static void teardown(void)
 	hs_snapshots_destroy(&rec.snaps);
 	hs_blocks_destroy(&rec.blocks);
 	hs_contexts_destroy(&rec.ctxs);
+	hs_fn_ranges_clear(&rec.fn_ranges);
 	hs_arena_destroy(&rec.arena);
 	hs_clock_close(&rec.clock);
 }
@@ -294,6 +300,7 @@ int hs_rec_init(const struct hs_options *opts)
 	hs_tlog_discard(); /* a last recording's events */
 	rec.opts = *opts;
 	rec.heap_bytes = rec.extra_bytes = rec.churn_bytes = 0;
+	memset(&rec.stats, 0, sizeof rec.stats);
 	rec.free_pending = NULL;
 	rec.stop_reason[0] = '\0';
 	hs_journal_init(&rec.journal);
@@ -336,11 +343,18 @@ static void add_block(uintptr_t ptr, size_t req_bytes, uint32_t slop_bytes, uint
 	struct hs_block blk = { ptr, req_bytes, slop_bytes, id };
 	if (put_block(&blk) != 0)
 		return;
+	struct hs_context *x = hs_contexts_get(&rec.ctxs, id);
+	if (x->ignored) {
+		/* Massif's: in the table (its free must be known), nowhere else. */
+		rec.stats.ignored_allocs++;
+		return;
+	}
+	rec.stats.allocs++;
 	uint64_t extra = rec.opts.heap_admin + slop_bytes;
 	rec.heap_bytes += req_bytes;
 	rec.extra_bytes += extra;
 	rec.churn_bytes += req_bytes + extra;
-	hs_contexts_get(&rec.ctxs, id)->live_bytes += req_bytes;
+	x->live_bytes += req_bytes;
 	normal_attempt();
 }
 
@@ -361,7 +375,12 @@ static uint32_t context_of(uint32_t id, const uintptr_t *frames, unsigned n_fram
 {
 	if (id != HS_CTX_NONE)
 		return id;
+	uint32_t before = hs_contexts_count(&rec.ctxs);
 	id = hs_contexts_intern(&rec.ctxs, frames, n_frames, hash);
+	/* A new context: decided once, before any block uses it. */
+	if (id != HS_CTX_NONE && id >= before && rec.fn_ranges.n != 0 &&
+	    hs_fn_ranges_ignores(&rec.fn_ranges, frames, n_frames))
+		hs_contexts_get(&rec.ctxs, id)->ignored = 1;
 	*fresh = id != HS_CTX_NONE && !hs_single_threaded();
 	return id;
 }
@@ -403,6 +422,11 @@ void hs_rec_prefetch(const void *ptr)
 /* Account the free of blk, just out of the table; lock held, recording on. */
 static void account_free(const struct hs_block *blk)
 {
+	if (hs_contexts_get(&rec.ctxs, blk->ctx)->ignored) {
+		rec.stats.ignored_frees++; /* Massif: no peak attempt, no snapshot */
+		return;
+	}
+	rec.stats.frees++;
 	peak_attempt(); /* the totals still hold the block */
 	uint64_t extra = rec.opts.heap_admin + blk->slop_bytes;
 	rec.heap_bytes -= blk->req_bytes;
@@ -555,7 +579,10 @@ static void resize_block(const struct hs_block *old, uintptr_t new_ptr, size_t n
 			 const uintptr_t *frames, unsigned n_frames, uint64_t hash, uint32_t *id_io,
 			 int *fresh)
 {
-	if (new_req_bytes < old->req_bytes) {
+	int old_ignored = hs_contexts_get(&rec.ctxs, old->ctx)->ignored;
+	if (!old_ignored)
+		rec.stats.reallocs++;
+	if (!old_ignored && new_req_bytes < old->req_bytes) {
 		peak_attempt();
 		if (atomic_load(&rec.state) != REC_ON)
 			return;
@@ -574,6 +601,21 @@ static void resize_block(const struct hs_block *old, uintptr_t new_ptr, size_t n
 	*id_io = id;
 	if (id == HS_CTX_NONE) {
 		give_up_locked("out of memory");
+		return;
+	}
+	struct hs_context *x = hs_contexts_get(&rec.ctxs, id);
+	if (old_ignored || x->ignored) {
+		/* Massif's realloc_block, ignored: the totals and the time stay;
+		 * the realloc's site still gets the new bytes (in its tree: they
+		 * show when the site is not ignored, and are never taken back),
+		 * the old site keeps the old ones, and the block stays ignored. */
+		rec.stats.ignored_reallocs++;
+		struct hs_block blk = { new_ptr, new_req_bytes, (uint32_t)new_slop,
+					old_ignored && !x->ignored ? old->ctx : id };
+		if (put_block(&blk) != 0)
+			return;
+		if (!x->ignored)
+			x->live_bytes += new_req_bytes;
 		return;
 	}
 	struct hs_block blk = { new_ptr, new_req_bytes, (uint32_t)new_slop, id };
@@ -676,6 +718,93 @@ void hs_rec_journal_unloaded(uintptr_t start, uintptr_t end, const char *path)
 	rec_unlock(locked);
 }
 
+int hs_rec_set_fn_ranges(const struct hs_fn_range *r, uint32_t n)
+{
+	pthread_mutex_lock(&rec.lock);
+	int rc = hs_fn_ranges_set(&rec.fn_ranges, r, n);
+	pthread_mutex_unlock(&rec.lock);
+	return rc;
+}
+
+/* Append s to out[*at..len), keeping room for the NUL. */
+static void put_text(char *out, size_t len, size_t *at, const char *s)
+{
+	while (*s != '\0' && *at + 1 < len)
+		out[(*at)++] = *s++;
+}
+
+/* Append v in decimal (no stdio here). */
+static void put_u64(char *out, size_t len, size_t *at, uint64_t v)
+{
+	char digits[24];
+	int n = 0;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	char text[24];
+	for (int i = 0; i < n; i++)
+		text[i] = digits[n - 1 - i];
+	text[n] = '\0';
+	put_text(out, len, at, text);
+}
+
+size_t hs_rec_stats_text(char *out, size_t len)
+{
+	/* Massif's lines in Massif's order and columns ("Massif: " becomes
+	 * "heapsnap: "); stack allocs is always 0, as in Massif without
+	 * --stacks=yes.  Then what heapsnap adds: the contexts. */
+	uint32_t n_ctx = hs_contexts_count(&rec.ctxs), n_ignored = 0;
+	for (uint32_t id = 0; id < n_ctx; id++)
+		n_ignored += hs_contexts_get(&rec.ctxs, id)->ignored;
+	const struct {
+		const char *label;
+		uint64_t value;
+	} lines[] = {
+		{ "heap allocs:           ", rec.stats.allocs },
+		{ "heap reallocs:         ", rec.stats.reallocs },
+		{ "heap frees:            ", rec.stats.frees },
+		{ "ignored heap allocs:   ", rec.stats.ignored_allocs },
+		{ "ignored heap frees:    ", rec.stats.ignored_frees },
+		{ "ignored heap reallocs: ", rec.stats.ignored_reallocs },
+		{ "stack allocs:          ", 0 },
+		{ "skipped snapshots:     ", rec.snaps.n_skipped },
+		{ "real snapshots:        ", rec.snaps.n_taken },
+		{ "detailed snapshots:    ", rec.snaps.n_detailed },
+		{ "peak snapshots:        ", rec.snaps.n_peaks },
+		{ "cullings:              ", rec.snaps.n_cullings },
+		{ "contexts:              ", n_ctx },
+		{ "ignored contexts:      ", n_ignored },
+	};
+	size_t at = 0;
+	if (len == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+		put_text(out, len, &at, "heapsnap: ");
+		put_text(out, len, &at, lines[i].label);
+		put_u64(out, len, &at, lines[i].value);
+		put_text(out, len, &at, "\n");
+	}
+	out[at] = '\0';
+	return at;
+}
+
+/* Write the --stats lines to the log descriptor, in one write. */
+static void write_stats(void)
+{
+	char text[1024];
+	size_t n = hs_rec_stats_text(text, sizeof text);
+	int fd = hs_log_fd();
+	for (size_t done = 0; done < n;) {
+		ssize_t w = write(fd, text + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+}
+
 /* Take the lock within about 100 ms: from a signal handler, another thread
  * may hold it (it will let go: it is not waiting for us); never block for
  * ever.  Returns 1 when held. */
@@ -711,6 +840,8 @@ int hs_rec_end(const char *how)
 	hs_journal_contexts(&rec.journal, &rec.ctxs);
 	hs_journal_end(&rec.journal, how != NULL ? how : "", rec.stop_reason);
 	journal_flush();
+	if (rec.opts.stats)
+		write_stats();
 	pthread_mutex_unlock(&rec.lock);
 	return 0;
 }

@@ -58,6 +58,8 @@ struct hs_snapshots {
 	uint64_t peak_limit_bytes; /* a total above this is a new peak */
 	unsigned n_cullings;
 	unsigned n_skipped;
+	uint64_t n_detailed; /* detailed snapshots taken (peaks included), for --stats */
+	uint64_t n_peaks;    /* peak snapshots taken, for --stats */
 };
 
 /* Empty table sized by opts.  Returns 0, or -1 when out of memory. */

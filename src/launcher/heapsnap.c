@@ -30,14 +30,20 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "advice.h"
+#include "filter.h"
+#include "fnranges.h"
 #include "inspect.h"
 #include "options.h"
 #include "outfile.h"
 #include "resolve.h"
+#include "symbols.h"
 #include "suggest.h"
 
 #ifndef HS_PKGLIBDIR
@@ -330,14 +336,105 @@ static void take_message(char *msg, size_t len)
 		r->path[0] = '\0'; /* an exec'd traced image took its name */
 }
 
-/* Read every message waiting on the channel (non-blocking). */
+/* The options the program runs with: its --alloc-fn and --ignore-fn. */
+static const struct hs_options *g_run_opts;
+static FILE *g_log; /* where -v's lines go once the program runs */
+
+/* fnranges.h's kind of a function name, for hs_symbols_find_functions. */
+static int fn_kind(void *arg, const char *function)
+{
+	return hs_filter_fn_kind(arg, function);
+}
+
+/* "fnranges PID" with a pipe's write end: name the --alloc-fn and
+ * --ignore-fn functions in every module pid has mapped now (it waits for
+ * the answer before it records its first allocation), and write their
+ * code ranges to the pipe: "HSFR", a count, then the ranges
+ * (fnranges.h's struct, native order).  Any failure writes nothing: the
+ * program then leaves --ignore-fn to the resolver, as without us. */
+static void answer_fn_ranges(const char *pid_text, int fd)
+{
+	char path[64];
+	struct timespec t0, t1;
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	FILE *maps;
+
+	size_t digits = strspn(pid_text, "0123456789");
+	if (digits == 0 || digits > 10 || (pid_text[digits] != '\0' && pid_text[digits] != '\n'))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	snprintf(path, sizeof(path), "/proc/%.*s/maps", (int)digits, pid_text);
+	maps = fopen(path, "re");
+	if (maps == NULL)
+		return;
+	for (;;) {
+		if (len + 4096 > cap) {
+			char *grown = realloc(text, cap = cap * 2 + 65536);
+			if (grown == NULL)
+				break;
+			text = grown;
+		}
+		size_t got = fread(text + len, 1, cap - len, maps);
+		if (got == 0)
+			break;
+		len += got;
+	}
+	fclose(maps);
+	struct hs_symbolizer sym = { NULL, NULL };
+	struct hs_fn_range *r = NULL;
+	size_t n = 0;
+	if (text != NULL && hs_symbols_open_maps(&sym, text, len, NULL, 0) == 0)
+		r = hs_symbols_find_functions(&sym, fn_kind, (void *)g_run_opts, &n);
+	hs_symbols_close(&sym);
+	free(text);
+	uint32_t head[2] = { 0x52465348u /* "HSFR" */, (uint32_t)n };
+	struct iovec iov[2] = { { head, sizeof(head) }, { r, n * sizeof(*r) } };
+	size_t want = sizeof(head) + n * sizeof(*r);
+	ssize_t w = writev(fd, iov, n > 0 ? 2 : 1);
+	free(r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (g_run_opts->verbosity > 1 && g_log != NULL)
+		fprintf(g_log,
+			"heapsnap: pid %.*s: %zu code ranges for --alloc-fn/--ignore-fn in %.1f ms%s\n",
+			(int)digits, pid_text, n,
+			(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6,
+			w == (ssize_t)want ? "" : " (not delivered)");
+}
+
+/* Read every message waiting on the channel (non-blocking).  A message
+ * may carry a descriptor (SCM_RIGHTS): only "fnranges" uses one. */
 static void drain_channel(int fd)
 {
 	char msg[HS_PATH_MAX + 64];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
 	ssize_t n;
 
-	while ((n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT)) > 0)
-		take_message(msg, (size_t)n);
+	for (;;) {
+		struct iovec iov = { msg, sizeof(msg) - 1 };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctl.buf,
+				     .msg_controllen = sizeof(ctl.buf) };
+		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n <= 0)
+			break;
+		int passed = -1;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&passed, CMSG_DATA(c), sizeof(int));
+		msg[n] = '\0';
+		if (passed >= 0 && strncmp(msg, "fnranges ", 9) == 0)
+			answer_fn_ranges(msg + 9, passed);
+		else
+			take_message(msg, (size_t)n);
+		if (passed >= 0)
+			close(passed);
+	}
 }
 
 /* How the direct child ended, from its wait status. */
@@ -506,6 +603,8 @@ int main(int argc, char **argv)
 	g_child_pid = pid;
 
 	FILE *log = open_log(&opts, pid);
+	g_run_opts = &opts;
+	g_log = log;
 	quiet = opts.verbosity == 0;
 	if (!quiet)
 		fputs(opts.notes, log);

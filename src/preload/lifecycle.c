@@ -37,6 +37,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <stddef.h>
 #include <sched.h>
@@ -1248,6 +1249,93 @@ static void open_report_fd(void)
 		fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
 }
 
+/* Longest wait for the launcher's answer to "fnranges": it reads the
+ * symbol tables of every module we have mapped (a large C++ program on a
+ * loaded machine: seconds).  Past it, the resolver decides alone. */
+#define HS_FNRANGES_WAIT_MS 30000
+#define HS_FNRANGES_MAX 65536
+
+/* With --ignore-fn and the launcher there: ask it for the code ranges of
+ * the --alloc-fn and --ignore-fn functions in our modules, so the recorder
+ * ignores those allocations as Massif does (fnranges.h), from the first
+ * one.  Runs before recording starts; raw system calls and one mapping, no
+ * malloc.  Without an answer, --ignore-fn is applied by the resolver only
+ * (the blocks then count in the totals). */
+static void fetch_fn_ranges(void)
+{
+	if (g_opts.n_ignore_fns == 0 || g_report_fd < 0 || !channel_ours())
+		return;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return;
+	char line[32] = "fnranges ";
+	size_t len = strlen(line);
+	char digits[24];
+	int nd = 0;
+	pid_t pid = g_pid;
+	do {
+		digits[nd++] = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid > 0);
+	while (nd > 0)
+		line[len++] = digits[--nd];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct iovec iov = { line, len };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &p[1], sizeof(int));
+	ssize_t sent;
+	do
+		sent = sendmsg(g_report_fd, &mh, MSG_NOSIGNAL);
+	while (sent < 0 && errno == EINTR);
+	close(p[1]); /* the launcher's copy is the only writer left: EOF when it is done */
+	size_t cap = 8 + (size_t)HS_FNRANGES_MAX * sizeof(struct hs_fn_range);
+	char *buf = sent < 0 ? MAP_FAILED
+			     : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				    -1, 0);
+	size_t got = 0;
+	int waited_ms = 0;
+	while (buf != MAP_FAILED && got < cap) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		int rc = poll(&pfd, 1, 100);
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (rc <= 0) {
+			if ((waited_ms += 100) >= HS_FNRANGES_WAIT_MS)
+				break;
+			continue;
+		}
+		ssize_t r = read(p[0], buf + got, cap - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(p[0]);
+	if (buf == MAP_FAILED)
+		return;
+	uint32_t head[2];
+	if (got >= sizeof(head)) {
+		memcpy(head, buf, sizeof(head));
+		if (head[0] == 0x52465348u /* "HSFR" */ && head[1] <= HS_FNRANGES_MAX &&
+		    got == sizeof(head) + head[1] * sizeof(struct hs_fn_range))
+			hs_rec_set_fn_ranges((const struct hs_fn_range *)(buf + sizeof(head)),
+					     head[1]);
+	}
+	munmap(buf, cap);
+}
+
 /* Start recording: once, from the constructor or the first heap call. */
 void hs_preload_start(void)
 {
@@ -1310,6 +1398,7 @@ void hs_preload_start(void)
 		hs_tl_guard--;
 		return;
 	}
+	fetch_fn_ranges();
 	install_signal_handlers();
 	atomic_store_explicit(&hs_preload_state, HS_ST_READY, memory_order_release);
 	hs_tl_guard--;
