@@ -47,13 +47,15 @@ int hs_fn_ranges_set(struct hs_fn_ranges *t, const struct hs_fn_range *r, uint32
 		if (r[i].lo < r[i].hi && (r[i].kind == HS_FN_ALLOC || r[i].kind == HS_FN_IGNORE))
 			copy[k++] = r[i];
 	sort_by_lo(copy, k);
-	/* Overlaps (aliases of one function) keep the first; an alloc-fn
-	 * wins, as Massif strips before it looks for an ignore-fn. */
+	/* Overlapping ranges (aliases of one function) become one; an
+	 * alloc-fn wins, as Massif strips before it looks for an ignore-fn. */
 	uint32_t out = 0;
 	for (uint32_t i = 0; i < k; i++) {
 		if (out > 0 && copy[i].lo < copy[out - 1].hi) {
 			if (copy[i].kind == HS_FN_ALLOC)
 				copy[out - 1].kind = HS_FN_ALLOC;
+			if (copy[i].hi > copy[out - 1].hi)
+				copy[out - 1].hi = copy[i].hi;
 			continue;
 		}
 		copy[out++] = copy[i];
