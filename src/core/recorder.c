@@ -789,22 +789,6 @@ size_t hs_rec_stats_text(char *out, size_t len)
 	return at;
 }
 
-/* Write the --stats lines to the log descriptor, in one write. */
-static void write_stats(void)
-{
-	char text[1024];
-	size_t n = hs_rec_stats_text(text, sizeof text);
-	int fd = hs_log_fd();
-	for (size_t done = 0; done < n;) {
-		ssize_t w = write(fd, text + done, n - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		done += (size_t)w;
-	}
-}
-
 /* Take the lock within about 100 ms: from a signal handler, another thread
  * may hold it (it will let go: it is not waiting for us); never block for
  * ever.  Returns 1 when held. */
@@ -840,8 +824,6 @@ int hs_rec_end(const char *how)
 	hs_journal_contexts(&rec.journal, &rec.ctxs);
 	hs_journal_end(&rec.journal, how != NULL ? how : "", rec.stop_reason);
 	journal_flush();
-	if (rec.opts.stats)
-		write_stats();
 	pthread_mutex_unlock(&rec.lock);
 	return 0;
 }

@@ -113,8 +113,7 @@ void hs_rec_journal_unloaded(uintptr_t start, uintptr_t end, const char *path);
 /* End the record: how the program ended ("exit", "_exit", "exec",
  * "signal 15 (SIGTERM)"...).  Takes the final snapshot only with
  * --final-snapshot=yes (by default the series is exactly Massif's), writes
- * the END record and flushes; recording is off afterwards.  With --stats=yes
- * it then writes hs_rec_stats_text to the log descriptor.  The lock is
+ * the END record and flushes; recording is off afterwards.  The lock is
  * taken with a bounded trylock, so it may be called from a signal handler
  * on a thread that is not inside the recorder.  Returns 0, or -1 when the
  * recorder was not started or has already ended, or its lock could not be
@@ -131,7 +130,8 @@ int hs_rec_set_fn_ranges(const struct hs_fn_range *r, uint32_t n);
 /* Massif's --stats lines, headed "heapsnap:" instead of "Massif:", into
  * out (NUL-terminated, cut at len): the counters above, the snapshots
  * taken, skipped, detailed, peak and the cullings, and the contexts.
- * Returns the length.  No lock, no malloc (may run at the very end). */
+ * Returns the length.  No lock, no malloc: for after hs_rec_end (the
+ * preload layer prints it when the process ends, as Massif's fini). */
 size_t hs_rec_stats_text(char *out, size_t len);
 
 /* Stop recording for good (out of memory, a fatal error).  The reason goes

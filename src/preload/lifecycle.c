@@ -558,6 +558,22 @@ static const char *signal_name(int sig)
 	}
 }
 
+/* --stats=yes: Massif's statistics lines to the log, in one write. */
+static void write_stats(void)
+{
+	char text[1024];
+	size_t n = hs_rec_stats_text(text, sizeof(text));
+	int fd = hs_log_fd();
+	for (size_t done = 0; done < n;) {
+		ssize_t w = write(fd, text + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+}
+
 /* End the raw record, once per process: final module map, the END record
  * saying how ("exit", "_exit", "exec", "signal 15 (SIGTERM)"), then
  * "end PID PATH" to the launcher, or, with no launcher to hear it, the
@@ -590,6 +606,10 @@ static void end_record(const char *how, int drop)
 		if (!drop)
 			note_maps();
 		hs_rec_end(how);
+		/* Massif prints them at its end; an image replaced by a traced
+		 * one is not an end (the new image prints its own). */
+		if (g_opts.stats && !drop)
+			write_stats();
 	}
 	/* Recording is over: later heap calls go straight to glibc. */
 	atomic_store(&hs_preload_state, HS_ST_OFF);
