@@ -5,6 +5,7 @@
 #include <check.h>
 
 #include "hs_check.h"
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -188,6 +189,54 @@ START_TEST(without_ranges_everything_counts)
 }
 END_TEST
 
+enum { N_THREADS = 4, PER_THREAD = 5000 };
+
+/* Each thread: kept and ignored blocks in turn, half of each freed, the
+ * frees logged (threadlog.h) once its stacks are cached. */
+static void *hammer(void *arg)
+{
+	unsigned t = (unsigned)(uintptr_t)arg;
+	for (unsigned i = 0; i < PER_THREAD; i++) {
+		void *p = (void *)(uintptr_t)(0x40000000u + ((uintptr_t)t * PER_THREAD + i) * 64);
+		int ignored = i % 2;
+		hs_rec_alloc(p, 100, ignored ? st_skip : st_keep, 2);
+		if (i % 4 >= 2)
+			hs_rec_free_logged(p);
+	}
+	return NULL;
+}
+
+/* With threads (allocations of cached stacks and frees go through the
+ * threads' logs): the same rule, exact counts. */
+START_TEST(threads_ignore_exactly)
+{
+	opts.final_snapshot = true; /* the state at the end, to check */
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	ck_assert_int_eq(hs_rec_set_fn_ranges(ranges, N(ranges)), 0);
+	pthread_t th[N_THREADS];
+	for (unsigned t = 0; t < N_THREADS; t++)
+		pthread_create(&th[t], NULL, hammer, (void *)(uintptr_t)t);
+	for (unsigned t = 0; t < N_THREADS; t++)
+		pthread_join(th[t], NULL);
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	const char *file = finish_to_text("./t", &sym);
+	char stats[1024];
+	hs_rec_stats_text(stats, sizeof stats);
+	ck_assert_ptr_nonnull(strstr(stats, "heapsnap: heap allocs:           10000\n"
+					    "heapsnap: heap reallocs:         0\n"
+					    "heapsnap: heap frees:            5000\n"
+					    "heapsnap: ignored heap allocs:   10000\n"
+					    "heapsnap: ignored heap frees:    5000\n"));
+	ck_assert_ptr_nonnull(strstr(stats, "heapsnap: contexts:              2\n"
+					    "heapsnap: ignored contexts:      1\n"));
+	/* Live at the end: 5000 kept blocks of 100 (112 with slop and admin). */
+	const char *last = snapshot_text(file, count_snapshots(file) - 1);
+	ck_assert_msg(strstr(last, "mem_heap_B=500000\nmem_heap_extra_B=100000\n") != NULL, "%s",
+		      last);
+	ck_assert_ptr_null(strstr(file, "skip"));
+}
+END_TEST
+
 /* The text is cut, never overrun, and always ends in a NUL. */
 START_TEST(stats_text_is_bounded)
 {
@@ -210,6 +259,7 @@ static Suite *ignore_suite(void)
 	tcase_add_test(tc, ranges_decide_a_stack);
 	tcase_add_test(tc, ignored_blocks_count_nowhere);
 	tcase_add_test(tc, without_ranges_everything_counts);
+	tcase_add_test(tc, threads_ignore_exactly);
 	tcase_add_test(tc, stats_text_is_bounded);
 	suite_add_tcase(s, tc);
 	return s;
