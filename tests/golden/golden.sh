@@ -6,6 +6,8 @@
 # compares that, addresses masked, with what ms_print showed of Massif's
 # file for the same program and options (NAME.exp, made by regen.sh).
 # Byte for byte: graph, snapshot table, trees, the desc: and cmd: lines.
+# A case run with --stats=yes also compares heapsnap's statistics lines
+# with Massif's (NAME.stats).
 #
 # Until the journal branch makes heapsnap's snapshot at exit opt-in
 # (--final-snapshot=yes), heapsnap's file has one snapshot more than
