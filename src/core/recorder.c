@@ -71,10 +71,10 @@ static struct {
 	struct hs_options opts;
 	_Alignas(64) char snaps_pad[64 - HS_SNAPS_HOT_OFFSET % 64];
 	struct hs_snapshots snaps;
-	uint64_t heap_bytes;  /* requested bytes of live blocks */
-	uint64_t extra_bytes; /* admin + slop of live blocks */
-	uint64_t churn_bytes; /* the B time unit */
-	struct hs_rec_stats stats;
+	uint64_t heap_bytes;       /* requested bytes of live blocks */
+	uint64_t extra_bytes;      /* admin + slop of live blocks */
+	uint64_t churn_bytes;      /* the B time unit */
+	struct hs_rec_stats stats; /* a line of its own: the one above is full */
 	_Alignas(64) struct hs_blocks blocks;
 	struct hs_arena arena;
 	struct pending *free_pending;
@@ -83,6 +83,11 @@ static struct {
 	struct hs_journal journal;
 	char stop_reason[HS_REASON_MAX];
 } rec = { .lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP };
+
+/* The snapshot policy's hot end and the totals share one line, exactly. */
+_Static_assert((offsetof(__typeof__(rec), snaps) + HS_SNAPS_HOT_OFFSET) / 64 ==
+		       (offsetof(__typeof__(rec), churn_bytes) + 7) / 64,
+	       "the hot fields span more than one cache line");
 
 /* The layer above's hooks (hs_rec_set_hooks). */
 static void (*g_release)(void *);
