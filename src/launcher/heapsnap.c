@@ -347,6 +347,75 @@ static int fn_kind(void *arg, const char *function)
 	return hs_filter_fn_kind(arg, function);
 }
 
+/* The identifiers a wanted mangled name must contain (each wanted C++ name's
+ * own unqualified name: its mangled form holds it verbatim), or none
+ * (g_fn_any) when a name has no such key (an operator, a lambda). */
+#define HS_FN_KEY_MAX 256
+static char g_fn_keys[2 * HS_MAX_FNS][HS_FN_KEY_MAX];
+static unsigned g_n_fn_keys;
+static int g_fn_any;
+
+static int is_ident(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+/* Add the key of name: the identifier before its parameter list, past any
+ * template arguments ("ns::Table<int, W>::grow(void*)" gives "grow"). */
+static void add_fn_key(const char *name)
+{
+	const char *end = name + strlen(name);
+	const char *open = name;
+	while ((open = strchr(open, '(')) != NULL &&
+	       strncmp(open, "(anonymous namespace)", 21) == 0)
+		open += 21;
+	if (open != NULL)
+		end = open;
+	int depth = 0;
+	while (end > name && (end[-1] == '>' || depth > 0)) {
+		depth += end[-1] == '>' ? 1 : end[-1] == '<' ? -1 : 0;
+		end--;
+	}
+	const char *start = end;
+	while (start > name && is_ident(start[-1]))
+		start--;
+	size_t len = (size_t)(end - start);
+	if (len == 0 || len >= HS_FN_KEY_MAX || strstr(name, "operator") != NULL ||
+	    strchr(name, '{') != NULL) {
+		g_fn_any = 1;
+		return;
+	}
+	memcpy(g_fn_keys[g_n_fn_keys], start, len);
+	g_fn_keys[g_n_fn_keys++][len] = '\0';
+}
+
+/* Whether the symbol raw can be one hs_filter_fn_kind wants: a plain name
+ * is compared as it is; a mangled one only when it holds a key (Massif's
+ * default operator new forms all start with _Zn). */
+static int fn_maybe(void *arg, const char *raw)
+{
+	if (raw[0] != '_' || (raw[1] != 'Z' && raw[1] != 'R' && raw[1] != 'D'))
+		return hs_filter_fn_kind(arg, raw) != 0;
+	if (g_fn_any || strncmp(raw, "_Zn", 3) == 0)
+		return 1;
+	for (unsigned i = 0; i < g_n_fn_keys; i++)
+		if (strstr(raw, g_fn_keys[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* The keys of the options' --alloc-fn and --ignore-fn names. */
+static void fn_keys_init(const struct hs_options *opts)
+{
+	g_n_fn_keys = 0;
+	g_fn_any = 0;
+	for (unsigned i = 0; i < opts->n_alloc_fns && i < HS_MAX_FNS; i++)
+		add_fn_key(opts->alloc_fns[i]);
+	for (unsigned i = 0; i < opts->n_ignore_fns && i < HS_MAX_FNS; i++)
+		add_fn_key(opts->ignore_fns[i]);
+}
+
 /* "fnranges PID" with a pipe's write end: name the --alloc-fn and
  * --ignore-fn functions in every module pid has mapped now (it waits for
  * the answer before it records its first allocation), and write their
@@ -386,7 +455,7 @@ static void answer_fn_ranges(const char *pid_text, int fd)
 	struct hs_fn_range *r = NULL;
 	size_t n = 0;
 	if (text != NULL && hs_symbols_open_maps(&sym, text, len, NULL, 0) == 0)
-		r = hs_symbols_find_functions(&sym, fn_kind, (void *)g_run_opts, &n);
+		r = hs_symbols_find_functions(&sym, fn_maybe, fn_kind, (void *)g_run_opts, &n);
 	hs_symbols_close(&sym);
 	free(text);
 	uint32_t head[2] = { 0x52465348u /* "HSFR" */, (uint32_t)n };
@@ -606,6 +675,7 @@ int main(int argc, char **argv)
 	FILE *log = open_log(&opts, pid);
 	g_run_opts = &opts;
 	g_log = log;
+	fn_keys_init(&opts);
 	quiet = opts.verbosity == 0;
 	if (!quiet)
 		fputs(opts.notes, log);

@@ -929,6 +929,7 @@ void hs_symbols_close(struct hs_symbolizer *sym)
 /* What hs_symbols_find_functions gathers while it walks the modules. */
 struct find_fns {
 	struct symbolizer *s;
+	int (*maybe)(void *arg, const char *raw_name);
 	int (*classify)(void *arg, const char *function);
 	void *arg;
 	struct hs_fn_range *r;
@@ -957,6 +958,8 @@ static int find_in_module(Dwfl_Module *mod, void **userdata, const char *name, D
 
 		if (sym_name == NULL || shndx == SHN_UNDEF || sym.st_size == 0 ||
 		    (type != STT_FUNC && type != STT_GNU_IFUNC))
+			continue;
+		if (f->maybe != NULL && !f->maybe(f->arg, sym_name))
 			continue;
 		const char *own_name = demangled(f->s, sym_name);
 		if (own_name == NULL || f->classify(f->arg, own_name) == 0)
@@ -988,11 +991,12 @@ static int fn_range_by_lo(const void *a, const void *b)
 }
 
 struct hs_fn_range *hs_symbols_find_functions(struct hs_symbolizer *sym,
+					      int (*maybe)(void *arg, const char *raw_name),
 					      int (*classify)(void *arg, const char *function),
 					      void *arg, size_t *n)
 {
 	struct symbolizer *s = sym->ctx;
-	struct find_fns f = { s, classify, arg, NULL, 0, 0, 0 };
+	struct find_fns f = { s, maybe, classify, arg, NULL, 0, 0, 0 };
 
 	*n = 0;
 	if (s == NULL || s->dwfl == NULL)
