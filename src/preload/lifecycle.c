@@ -12,7 +12,10 @@
  * "end PID PATH" at the end on the launcher's channel.  The launcher, or
  * without one a resolver started detached at the end, turns it into OUT
  * (doc/design.md, "The life cycle").  So no way of ending can lose more
- * than the events since the record's last flush.
+ * than the events since the record's last flush.  With --ignore-fn it
+ * also asks the launcher, at start-up, for the code ranges of the
+ * functions to ignore ("fnranges PID", doc/design.md), and with
+ * --stats=yes prints Massif's statistics at the end.
  *
  * Errors: the program must run exactly as it would without us.  Bad
  * HEAPSNAP_OPTIONS or a recorder that cannot start means one line on
