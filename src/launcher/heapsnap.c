@@ -10,7 +10,8 @@
  * HEAPSNAP_REPORT_FD.  A process run with --ignore-fn also sends
  * "fnranges PID" with a pipe, and gets on it the code ranges of the
  * --alloc-fn and --ignore-fn functions in its modules, named here with
- * the resolver's symbolizer (src/core/fnranges.h).  Once the program is gone, the launcher resolves
+ * the resolver's symbolizer (src/core/fnranges.h).  Once the program is
+ * gone, the launcher resolves
  * every raw record whose process is gone (src/resolve/resolve.h), naming
  * the direct child's ending from its wait status, says which files it
  * wrote and, with --print, shows them with heapsnap-print.  A process
