@@ -83,6 +83,9 @@ grep -v '^#' "$gold/cases" | while IFS='|' read -r name prog vopts popts flags a
 	name=$(echo $name) prog=$(echo $prog) flags=$(echo $flags)
 	absent=$(echo $absent)
 	todo=$other_cc
+	if [ "$flags" = todo ]; then
+		todo=" # TODO a known difference from Massif (README)"
+	fi
 	[ -n "$name" ] || continue
 	i=$((i + 1))
 	rm -f massif.out
