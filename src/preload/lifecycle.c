@@ -1317,17 +1317,26 @@ static void fetch_fn_ranges(void)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &p[1], sizeof(int));
+	/* A full queue (other processes reporting) is waited on, within the
+	 * same bound as the answer: a launcher that stopped reading must not
+	 * hang the program. */
 	ssize_t sent;
-	do
-		sent = sendmsg(g_report_fd, &mh, MSG_NOSIGNAL);
-	while (sent < 0 && errno == EINTR);
+	int waited_ms = 0;
+	for (;;) {
+		sent = sendmsg(g_report_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (sent >= 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) ||
+		    waited_ms >= HS_FNRANGES_WAIT_MS)
+			break;
+		struct pollfd pfd = { .fd = g_report_fd, .events = POLLOUT };
+		poll(&pfd, 1, 10);
+		waited_ms += 10;
+	}
 	close(p[1]); /* the launcher's copy is the only writer left: EOF when it is done */
 	size_t cap = 8 + (size_t)HS_FNRANGES_MAX * sizeof(struct hs_fn_range);
 	char *buf = sent < 0 ? MAP_FAILED
 			     : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 				    -1, 0);
 	size_t got = 0;
-	int waited_ms = 0;
 	while (buf != MAP_FAILED && got < cap) {
 		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
 		int rc = poll(&pfd, 1, 100);
