@@ -16,6 +16,18 @@
 #define OUT_BUF_BYTES 65536
 #define B_LINE_ENTRIES 64 /* site=bytes pairs per b line: lines stay short */
 
+/* Points kept beyond the Massif file's own snapshots, evenly spread over
+ * the run (doc/format-series.md "Which points"): the recorder takes a
+ * snapshot per culling round's worth of events, thousands in a long run,
+ * and the companion must stay within the Massif file's size. */
+#define HS_SERIES_SPREAD_POINTS 200
+
+/* A site is written when its bytes reach 1/HS_SERIES_SITE_DIVISOR of the
+ * peak heap at some point: of python3's 4,378 sites on bench/, 52 do, and
+ * the others' stacks would make the file three times the Massif file's
+ * size.  A leak smaller than that is not worth a line. */
+#define HS_SERIES_SITE_DIVISOR 10000
+
 struct out {
 	int fd;
 	int err; /* errno of the first failed write, or 0 */
@@ -171,7 +183,8 @@ struct writer {
 	uint64_t *fid_bytes;     /* per filtered id, its bytes at the current point */
 	uint64_t *fid_written;   /* per filtered id, its bytes in the series so far */
 	uint32_t *site_of_fid;   /* filtered id -> site id, or HS_CTX_NONE (not yet defined) */
-	uint32_t *touched;       /* filtered ids changed at this point */
+	uint32_t *touched;       /* filtered ids changed since the last point written */
+	uint32_t n_touched;
 	unsigned char *is_touched;
 	uint32_t n_sites;
 	struct frame_ids frames;
@@ -227,13 +240,9 @@ static int by_site(const void *a, const void *b, void *ctx)
 	return by_u32(&site_of_fid[*(const uint32_t *)a], &site_of_fid[*(const uint32_t *)b]);
 }
 
-/* The t line's kind: as the Massif file shows the snapshot when it is
- * still in the table (p for the peak, d for a tree, n), else as it was
- * when culled (a culled peak had been demoted: d). */
-static char point_kind(const struct hs_raw *raw, const struct hs_raw_point *pt)
+/* The snapshot of the Massif file's table with pt's seq, or NULL. */
+static const struct hs_snapshot *in_table(const struct hs_raw *raw, const struct hs_raw_point *pt)
 {
-	if (pt->kind == HS_POINT_END)
-		return 'x';
 	size_t lo = 0, hi = raw->n_snapshots;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -242,19 +251,26 @@ static char point_kind(const struct hs_raw *raw, const struct hs_raw_point *pt)
 		else
 			hi = mid;
 	}
-	if (lo < raw->n_snapshots && raw->snapshots[lo].seq == pt->seq) {
-		const struct hs_snapshot *s = &raw->snapshots[lo];
+	return lo < raw->n_snapshots && raw->snapshots[lo].seq == pt->seq ? &raw->snapshots[lo]
+									  : NULL;
+}
+
+/* The t line's kind: as the Massif file shows the snapshot when it is
+ * still in the table (p for the peak, d for a tree, n), else as it was
+ * when culled (a culled peak had been demoted: d). */
+static char point_kind(const struct hs_raw *raw, const struct hs_raw_point *pt)
+{
+	if (pt->kind == HS_POINT_END)
+		return 'x';
+	const struct hs_snapshot *s = in_table(raw, pt);
+	if (s != NULL)
 		return s->kind == HS_SNAP_PEAK ? 'p' : s->detailed ? 'd' : 'n';
-	}
 	return pt->detailed ? 'd' : 'n';
 }
 
-/* One point: new definitions, its t line, its b lines. */
-static int write_point(struct writer *w, const struct hs_raw *raw, const struct hs_raw_point *pt,
-		       uint64_t seq)
+/* Apply pt's changes to the sites' bytes, marking the sites touched. */
+static void apply_point(struct writer *w, const struct hs_raw *raw, const struct hs_raw_point *pt)
 {
-	struct out *o = w->o;
-	uint32_t n_touched = 0;
 	for (uint32_t k = 0; k < pt->n_changes; k++) {
 		const struct hs_snap_entry *e = &raw->point_changes[pt->first_change + k];
 		uint32_t fid = w->fid_of_raw[e->ctx];
@@ -262,11 +278,22 @@ static int write_point(struct writer *w, const struct hs_raw *raw, const struct 
 			w->fid_bytes[fid] += e->bytes - w->raw_bytes[e->ctx];
 			if (!w->is_touched[fid]) {
 				w->is_touched[fid] = 1;
-				w->touched[n_touched++] = fid;
+				w->touched[w->n_touched++] = fid;
 			}
 		}
 		w->raw_bytes[e->ctx] = e->bytes;
 	}
+}
+
+/* Write the point pt (its changes applied, with those of the points
+ * left out since the last one written): new definitions, its t line,
+ * its b lines. */
+static int write_point(struct writer *w, const struct hs_raw *raw, const struct hs_raw_point *pt,
+		       uint64_t seq)
+{
+	struct out *o = w->o;
+	uint32_t n_touched = w->n_touched;
+	w->n_touched = 0;
 	/* Only sites whose bytes differ from what the series holds. */
 	uint32_t n = 0;
 	for (uint32_t k = 0; k < n_touched; k++) {
@@ -360,6 +387,37 @@ static int merge(struct writer *w, const struct hs_raw *raw, struct hs_arena *ar
 	return 0;
 }
 
+/* Leave out the sites whose bytes never reach the peak heap's
+ * 1/HS_SERIES_SITE_DIVISOR at a point (they map to no site, as ignored
+ * contexts do); the state is reset for the writing. */
+static void drop_small_sites(struct writer *w, const struct hs_raw *raw)
+{
+	uint32_t n_fid = hs_contexts_count(&w->fctx);
+	uint64_t peak = 0;
+	for (size_t i = 0; i < raw->n_points; i++) {
+		const struct hs_raw_point *pt = &raw->points[i];
+		if (pt->heap_bytes > peak)
+			peak = pt->heap_bytes;
+		apply_point(w, raw, pt);
+		for (uint32_t k = 0; k < w->n_touched; k++) {
+			uint32_t fid = w->touched[k];
+			w->is_touched[fid] = 0;
+			if (w->fid_bytes[fid] > w->fid_written[fid])
+				w->fid_written[fid] = w->fid_bytes[fid]; /* the site's high */
+		}
+		w->n_touched = 0;
+	}
+	uint64_t limit = peak / HS_SERIES_SITE_DIVISOR > 0 ? peak / HS_SERIES_SITE_DIVISOR : 1;
+	for (uint32_t id = 0; id < raw->ctxs.n; id++) {
+		uint32_t fid = w->fid_of_raw[id];
+		if (fid != HS_CTX_NONE && w->fid_written[fid] < limit)
+			w->fid_of_raw[id] = HS_CTX_NONE;
+		w->raw_bytes[id] = 0;
+	}
+	memset(w->fid_bytes, 0, (size_t)n_fid * sizeof *w->fid_bytes);
+	memset(w->fid_written, 0, (size_t)n_fid * sizeof *w->fid_written);
+}
+
 static const char *unit_text(enum hs_time_unit unit)
 {
 	return unit == HS_TIME_INSTRUCTIONS ? "i" : unit == HS_TIME_BYTES ? "B" : "ms";
@@ -379,6 +437,8 @@ int hs_series_write(int fd, const struct hs_raw *raw, uint64_t massif_bytes, con
 	w.o = &o;
 	w.filter = filter;
 	int rc = merge(&w, raw, &arena);
+	if (rc == 0)
+		drop_small_sites(&w, raw);
 	if (rc == 0) {
 		out_str(&o, "heapsnap-series 1\ncmd: ");
 		out_text(&o, raw->cmd != NULL ? raw->cmd : "");
@@ -388,8 +448,22 @@ int hs_series_write(int fd, const struct hs_raw *raw, uint64_t massif_bytes, con
 		out_u64(&o, massif_bytes);
 		/* Every allocation is recorded: the bytes are exact. */
 		out_str(&o, "\nsample: 0\n");
-		for (size_t i = 0; i < raw->n_points && rc == 0 && o.err == 0; i++)
-			rc = write_point(&w, raw, &raw->points[i], i);
+		/* Every point of the Massif file's table and the end are
+		 * kept; of the others, the first at least span / SPREAD after
+		 * the last kept one. */
+		uint64_t seq = 0;
+		int64_t span = 0, next_time = INT64_MIN;
+		if (raw->n_points > 0)
+			span = raw->points[raw->n_points - 1].time - raw->points[0].time;
+		for (size_t i = 0; i < raw->n_points && rc == 0 && o.err == 0; i++) {
+			const struct hs_raw_point *pt = &raw->points[i];
+			apply_point(&w, raw, pt);
+			if (pt->kind != HS_POINT_END && in_table(raw, pt) == NULL &&
+			    pt->time < next_time)
+				continue;
+			rc = write_point(&w, raw, pt, seq++);
+			next_time = pt->time + span / HS_SERIES_SPREAD_POINTS;
+		}
 		out_end(&o, raw, ending);
 		out_flush(&o);
 	}
