@@ -49,4 +49,15 @@ bool hs_analysis_prints_normal_output(const struct hs_analysis_opts *opts);
 int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *m, const char *file,
 		    const char *file2, struct hs_outbuf *ob, FILE *err);
 
+struct hs_run;
+struct hs_stream;
+
+/* The same, for FILE read as a stream whose pass 1 is done: run is the
+ * run pass 1 built for --leaks (taken over), or NULL to reduce FILE to its
+ * peak in two more passes (--diff, --max-peak); NEW is read as a stream
+ * too.  Memory holds one tree per file, whatever the files' sizes. */
+int hs_analysis_run_stream(const struct hs_analysis_opts *opts, struct hs_run *run,
+			   struct hs_stream *st, const char *file, const char *file2,
+			   struct hs_outbuf *ob, FILE *err);
+
 #endif
