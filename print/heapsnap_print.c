@@ -15,13 +15,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "outbuf.h"
 #include "parse.h"
 #include "report.h"
+#include "budget.h"
 #include "sites_model.h"
+#include "summary.h"
+
+/* Room for a note naming a file. */
+#define HS_PATH_NOTE_MAX 8192
 
 #define PROG "heapsnap-print"
 
@@ -33,6 +39,52 @@ static int emit(struct hs_outbuf *ob)
 		return 1;
 	}
 	return 0;
+}
+
+/* --summary and --brief, once pass 1 has built run (taken over). */
+static int run_summary(const struct hs_cli *cli, struct hs_stream *st,
+		       const struct hs_report_scan *scan, const struct hs_report_opts *opts,
+		       struct hs_run *run, struct hs_outbuf *ob)
+{
+	bool is_stdin = strcmp(cli->file, "-") == 0;
+	char *abs = is_stdin ? NULL : realpath(cli->file, NULL);
+	struct hs_summary_series series = { 0 };
+	struct stat sb;
+	if (!is_stdin && stat(cli->file, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		char *path = malloc(strlen(cli->file) + sizeof ".series");
+		char note[HS_PATH_NOTE_MAX];
+		if (path == NULL) {
+			fputs(PROG ": out of memory\n", stderr);
+			exit(1);
+		}
+		strcpy(path, cli->file);
+		strcat(path, ".series");
+		hs_summary_read_series(path, (uint64_t)sb.st_size, &series, note, sizeof note);
+		if (note[0] != '\0')
+			fprintf(stderr, PROG ": note: %s\n", note);
+		free(path);
+	}
+	int status = 0;
+	if (cli->analysis.brief) {
+		struct hs_parse_error err = { { 0 } };
+		if (hs_report_render_graph_stream(st, scan, opts, ob, &err) < 0) {
+			hs_outbuf_flush(ob);
+			fprintf(stderr, PROG ": %s\n", err.msg[0] ? err.msg : "out of memory");
+			status = 1;
+		} else {
+			hs_outbuf_putc(ob, '\n');
+			hs_summary_render_sites(ob, run);
+			hs_outbuf_puts(ob, "\nSummary:\n");
+		}
+	}
+	if (status == 0)
+		hs_summary_render(ob, run, abs ? abs : hs_stream_name(st), &series,
+				  !cli->analysis.brief);
+	if (status == 0 && cli->analysis.max_peak)
+		status = hs_budget_check(stderr, run, cli->analysis.max_peak_B);
+	free(abs);
+	hs_run_free(run);
+	return status;
 }
 
 /* The default action: ms_print's report, from the file read as a stream
@@ -54,7 +106,7 @@ static int run_print(const struct hs_cli *cli)
 	}
 	if (hs_stream_begin(st, &err) == 0) {
 		const struct hs_model *m = hs_stream_model(st);
-		if (an->leaks)
+		if (an->leaks || an->summary || an->brief)
 			run = hs_run_new(cli->file, m->time_unit_raw.ptr);
 		while ((r = hs_stream_next(st, true)) > 0) {
 			hs_report_scan_add(&scan, m);
@@ -87,7 +139,10 @@ static int run_print(const struct hs_cli *cli)
 	struct hs_outbuf ob;
 	hs_outbuf_init_fd(&ob, STDOUT_FILENO);
 	int status = 0;
-	if (!hs_analysis_wanted(an) || hs_analysis_prints_normal_output(an)) {
+	if (an->summary || an->brief) {
+		status = run_summary(cli, st, &scan, &opts, run, &ob);
+		run = NULL;
+	} else if (!hs_analysis_wanted(an) || hs_analysis_prints_normal_output(an)) {
 		err.msg[0] = '\0';
 		if (hs_report_render_stream(st, &scan, &opts, &ob, &err) < 0 &&
 		    !hs_outbuf_failed(&ob)) {
@@ -96,7 +151,7 @@ static int run_print(const struct hs_cli *cli)
 			status = 1;
 		}
 	}
-	if (status == 0 && hs_analysis_wanted(an)) {
+	if (status == 0 && hs_analysis_wanted(an) && !an->summary && !an->brief) {
 		status = hs_analysis_run_stream(an, run, st, cli->file, cli->file2, &ob, stderr);
 		run = NULL;
 	}

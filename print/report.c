@@ -77,9 +77,9 @@ static int next(struct hs_stream *st, bool tree, const struct hs_model **m)
 	return r;
 }
 
-int hs_report_render_stream(struct hs_stream *st, const struct hs_report_scan *sc,
-			    const struct hs_report_opts *opts, struct hs_outbuf *ob,
-			    struct hs_parse_error *err)
+int hs_report_render_graph_stream(struct hs_stream *st, const struct hs_report_scan *sc,
+				  const struct hs_report_opts *opts, struct hs_outbuf *ob,
+				  struct hs_parse_error *err)
 {
 	const struct hs_model *m;
 	int r;
@@ -95,6 +95,17 @@ int hs_report_render_stream(struct hs_stream *st, const struct hs_report_scan *s
 	while ((r = next(st, false, &m)) > 0)
 		hs_graph_add(g, &m->snapshots[0]);
 	if (hs_graph_finish(g, m->time_unit, ob) < 0 || r < 0)
+		return -1;
+	return 0;
+}
+
+int hs_report_render_stream(struct hs_stream *st, const struct hs_report_scan *sc,
+			    const struct hs_report_opts *opts, struct hs_outbuf *ob,
+			    struct hs_parse_error *err)
+{
+	const struct hs_model *m;
+	int r;
+	if (hs_report_render_graph_stream(st, sc, opts, ob, err) < 0)
 		return -1;
 
 	/* Pass: the list of detailed snapshots. */

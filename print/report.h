@@ -48,4 +48,9 @@ int hs_report_render_stream(struct hs_stream *st, const struct hs_report_scan *s
 			    const struct hs_report_opts *opts, struct hs_outbuf *ob,
 			    struct hs_parse_error *err);
 
+/* Appends the report's header and graph only (one more pass). */
+int hs_report_render_graph_stream(struct hs_stream *st, const struct hs_report_scan *sc,
+				  const struct hs_report_opts *opts, struct hs_outbuf *ob,
+				  struct hs_parse_error *err);
+
 #endif /* HS_PRINT_REPORT_H */

@@ -19,6 +19,14 @@ int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg, char *
 		opts->leaks = true;
 		return 1;
 	}
+	if (strcmp(arg, "--summary") == 0) {
+		opts->summary = true;
+		return 1;
+	}
+	if (strcmp(arg, "--brief") == 0) {
+		opts->brief = true;
+		return 1;
+	}
 	if (strcmp(arg, "--diff") == 0) {
 		opts->diff = true;
 		return 1;
@@ -43,12 +51,12 @@ int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg, char *
 
 bool hs_analysis_wanted(const struct hs_analysis_opts *opts)
 {
-	return opts->leaks || opts->diff || opts->max_peak;
+	return opts->leaks || opts->diff || opts->max_peak || opts->summary || opts->brief;
 }
 
 bool hs_analysis_prints_normal_output(const struct hs_analysis_opts *opts)
 {
-	return opts->leaks && !opts->diff;
+	return opts->leaks && !opts->diff && !opts->summary && !opts->brief;
 }
 
 /* The reports of runs a (FILE, or OLD) and b (NEW, or NULL); takes both. */

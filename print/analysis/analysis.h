@@ -7,6 +7,11 @@
  *
  *   --leaks FILE          ms_print's output, then a "Leak suspects" section.
  *   --diff OLD NEW        only the comparison of the two runs.
+ *   --summary FILE        the few lines heapsnap prints at the end of a run
+ *                         (summary.h), instead of the report.
+ *   --brief FILE          one screen: ms_print's header and graph, the
+ *                         peak's largest sites, then the summary (heapsnap
+ *                         --print); the report stays heapsnap-print FILE.
  *   --max-peak=SIZE FILE  no output; exit 3 with one line on stderr when the
  *                         peak total exceeds SIZE.  Combined with --leaks it
  *                         adds the check (and the exit status) after the
@@ -27,6 +32,8 @@ struct hs_analysis_opts {
 	bool leaks;
 	bool diff;
 	bool max_peak;
+	bool summary; /* --summary: the end-of-run summary only */
+	bool brief;   /* --brief: graph, the peak's largest sites, summary */
 	uint64_t max_peak_B;
 };
 
