@@ -132,10 +132,16 @@ const char *hs_user_frame(const char *path, size_t *len)
 			break;
 		frame = nl + 1;
 	}
-	/* Wrappers all the way (start-up code): the innermost frame. */
-	const char *nl = strchr(path, '\n');
-	*len = nl ? (size_t)(nl - path) : strlen(path);
-	return path;
+	/* Wrappers all the way (start-up code): the innermost frame with a
+	 * name, else the innermost. */
+	const char *frame = path;
+	while (strncmp(frame, "???", 3) == 0 && strchr(frame, '\n'))
+		frame = strchr(frame, '\n') + 1;
+	if (strncmp(frame, "???", 3) == 0)
+		frame = path;
+	const char *nl = strchr(frame, '\n');
+	*len = nl ? (size_t)(nl - frame) : strlen(frame);
+	return frame;
 }
 
 /* Sites of the peak tree that share a user frame. */
