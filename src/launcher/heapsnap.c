@@ -10,7 +10,8 @@
  * HEAPSNAP_REPORT_FD.  Once the program is gone, the launcher resolves
  * every raw record whose process is gone (src/resolve/resolve.h), naming
  * the direct child's ending from its wait status, says which files it
- * wrote and, with --print, shows them with heapsnap-print.  A process
+ * wrote with a summary of each (heapsnap-print --summary) and, with
+ * --print, shows one screen of each instead (heapsnap-print --brief).  A process
  * still running then finds the channel shut (EPIPE) and starts its own
  * resolver when it ends.
  *
@@ -79,7 +80,7 @@ static void usage(FILE *out)
 	      "  --pages-as-heap, --stacks  only no: a preload cannot see pages or stacks\n"
 	      "\n"
 	      "Valgrind core options:\n"
-	      "  -q, --quiet              do not say which files were written\n"
+	      "  -q, --quiet              do not say which files were written, nor summarise them\n"
 	      "  -v, --verbose            say more (the options passed to the library)\n"
 	      "  --trace-children=no|yes  also record programs run with exec [no]\n"
 	      "  --log-file=FILE          heapsnap's messages to FILE (%p, %q{VAR}; appended)\n"
@@ -91,7 +92,9 @@ static void usage(FILE *out)
 	      "                           (Massif takes none) [no]\n"
 	      "\n"
 	      "Launcher options:\n"
-	      "  --print                  show each file written with heapsnap-print\n"
+	      "  --print                  show each file's graph, largest sites and summary\n"
+	      "                           (heapsnap-print --brief; the whole report is\n"
+	      "                           heapsnap-print FILE)\n"
 	      "  -h, --help               show this text\n"
 	      "  --version                show the version\n",
 	      out);
@@ -367,13 +370,16 @@ static int out_for_raw(const char *raw, char *out, size_t len)
 	return 0;
 }
 
-/* Show path with heapsnap-print. */
-static void print_file(const char *print_prog, const char *path)
+/* Run heapsnap-print MODE path with its output on out_fd: --summary (the
+ * end-of-run summary, to the log) or --brief (heapsnap --print's screen). */
+static void print_file(const char *print_prog, const char *mode, const char *path, int out_fd)
 {
 	fflush(NULL);
 	pid_t p = fork();
 	if (p == 0) {
-		execl(print_prog, "heapsnap-print", path, (char *)NULL);
+		if (out_fd != STDOUT_FILENO && dup2(out_fd, STDOUT_FILENO) < 0)
+			_exit(127);
+		execl(print_prog, "heapsnap-print", mode, path, (char *)NULL);
 		fprintf(stderr, "heapsnap: cannot run '%s': %s\n", print_prog, strerror(errno));
 		_exit(127);
 	}
@@ -577,8 +583,8 @@ int main(int argc, char **argv)
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		cwd[0] = '\0';
 	char print_prog[PATH_MAX + 64];
-	int have_print = print && locate("", HS_BINDIR, "heapsnap-print", X_OK, print_prog,
-					 sizeof(print_prog)) == 0;
+	int have_print = (print || !quiet) && locate("", HS_BINDIR, "heapsnap-print", X_OK,
+						     print_prog, sizeof(print_prog)) == 0;
 	if (print && !have_print)
 		fprintf(stderr,
 			"heapsnap: cannot find heapsnap-print (looked next to heapsnap and in %s)\n",
@@ -600,8 +606,11 @@ int main(int argc, char **argv)
 		}
 		if (!quiet)
 			fprintf(log, "heapsnap: wrote %s\n", shown_path(out, cwd));
-		if (have_print)
-			print_file(print_prog, out);
+		/* The summary, unless --print shows it on its screen. */
+		if (have_print && print)
+			print_file(print_prog, "--brief", out, STDOUT_FILENO);
+		else if (have_print && !quiet)
+			print_file(print_prog, "--summary", out, fileno(log));
 	}
 	free(g_raws);
 	free(options);

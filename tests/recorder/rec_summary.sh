@@ -1,0 +1,55 @@
+#!/bin/sh
+# The launcher's end-of-run summary and heapsnap --print's one screen
+# (issue 12 items 1-2): exact content on a deterministic program (TAP).
+set -u
+: "${HS_LAUNCHER:?}"
+top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
+prog=$top_builddir/tests/progs/leak_two
+work=$(mktemp -d "${TMPDIR:-/tmp}/hs_rsum.XXXXXX") || exit 99
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 99
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check_sh() { # check_sh DESCRIPTION 'SHELL CONDITION'
+	if eval "$2"; then ok "$1"; else not_ok "$1"; fi
+}
+same() { # same DESCRIPTION FILE EXPECTED-TEXT
+	if [ "$(cat "$2")" = "$3" ]; then ok "$1"; else
+		not_ok "$1"
+		printf '%s\n' "$3" >want
+		diff want "$2" | sed 's/^/# /'
+	fi
+}
+
+echo 1..6
+
+# leak_two: 300 iterations of churn, a 1024-byte and a 256-byte leak.
+"$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/s.out" "$prog" 2>err
+rc=$?
+check_sh "the program's status passes through" '[ "$rc" = 0 ]'
+same "the summary after the 'wrote' line: peak, exit, sites, suspects, file, next" err "heapsnap: wrote s.out
+  peak:          411 KB (420,752 B) after 19.2 MB allocated
+  at exit:       411 KB (420,752 B) in the heap
+  largest sites at the peak, by the program's own frame:
+        297 KB  73.2%  leak_fast (leak_two.c:6)
+       74.2 KB  18.3%  leak_slow (leak_two.c:11)
+       34.8 KB   8.6%  churn (leak_common.h:28)
+  leak suspects: 2 (heapsnap-print --leaks lists them)
+  file:          $work/s.out
+  next:          heapsnap-print --leaks $work/s.out"
+
+"$HS_LAUNCHER" -q --time-unit=B --massif-out-file="$work/q.out" "$prog" 2>err
+check_sh "-q: no summary" '[ ! -s err ] && [ -s q.out ]'
+
+"$HS_LAUNCHER" --time-unit=B --log-file="$work/log" --massif-out-file="$work/l.out" "$prog" 2>err
+check_sh "--log-file: the summary goes there" '[ ! -s err ] && [ "$(sed -n 1p log)" = "heapsnap: wrote l.out" ] &&
+	grep -q "^  next:          heapsnap-print --leaks $work/l.out\$" log'
+
+"$HS_LAUNCHER" --print --time-unit=B --massif-out-file="$work/p.out" "$prog" >out 2>err
+check_sh "--print: one screen on stdout (graph, sites, summary), not the trees" \
+	'grep -q "^    KB" out && grep -q "^Largest sites at the peak" out && grep -q "^Summary:" out &&
+	grep -q "^  next:          heapsnap-print --leaks $work/p.out\$" out &&
+	! grep -q "^Number of snapshots" out && [ "$(wc -l <out)" -lt 60 ]'
+check_sh "--print: stderr says only which file" '[ "$(cat err)" = "heapsnap: wrote p.out" ]'
