@@ -370,18 +370,48 @@ static int out_for_raw(const char *raw, char *out, size_t len)
 	return 0;
 }
 
-/* Run heapsnap-print MODE path with its output on out_fd: --summary (the
- * end-of-run summary, to the log) or --brief (heapsnap --print's screen). */
-static void print_file(const char *print_prog, const char *mode, const char *path, int out_fd)
+/* heapsnap --print: heapsnap-print --brief path (the graph, the peak's
+ * largest sites and the summary) on stdout. */
+static void print_file(const char *print_prog, const char *path)
 {
 	fflush(NULL);
 	pid_t p = fork();
 	if (p == 0) {
-		if (out_fd != STDOUT_FILENO && dup2(out_fd, STDOUT_FILENO) < 0)
-			_exit(127);
-		execl(print_prog, "heapsnap-print", mode, path, (char *)NULL);
+		execl(print_prog, "heapsnap-print", "--brief", path, (char *)NULL);
 		fprintf(stderr, "heapsnap: cannot run '%s': %s\n", print_prog, strerror(errno));
 		_exit(127);
+	}
+	while (p > 0 && waitpid(p, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* The end-of-run summary of path (heapsnap-print --summary) to log, each
+ * line with our "heapsnap: " prefix, as Valgrind marks each of its lines:
+ * the program's own stderr may be interleaved with ours. */
+static void summarise_file(const char *print_prog, const char *path, FILE *log)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return;
+	fflush(NULL);
+	pid_t p = fork();
+	if (p == 0) {
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execl(print_prog, "heapsnap-print", "--summary", path, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	FILE *in = p > 0 ? fdopen(fds[0], "r") : NULL;
+	if (in == NULL) {
+		close(fds[0]);
+	} else {
+		char *line = NULL;
+		size_t cap = 0;
+		while (getline(&line, &cap, in) > 0)
+			fprintf(log, "heapsnap: %s", line);
+		free(line);
+		fclose(in);
 	}
 	while (p > 0 && waitpid(p, NULL, 0) < 0 && errno == EINTR)
 		;
@@ -608,9 +638,9 @@ int main(int argc, char **argv)
 			fprintf(log, "heapsnap: wrote %s\n", shown_path(out, cwd));
 		/* The summary, unless --print shows it on its screen. */
 		if (have_print && print)
-			print_file(print_prog, "--brief", out, STDOUT_FILENO);
+			print_file(print_prog, out);
 		else if (have_print && !quiet)
-			print_file(print_prog, "--summary", out, fileno(log));
+			summarise_file(print_prog, out, log);
 	}
 	free(g_raws);
 	free(options);

@@ -30,22 +30,22 @@ echo 1..6
 rc=$?
 check_sh "the program's status passes through" '[ "$rc" = 0 ]'
 same "the summary after the 'wrote' line: peak, exit, sites, suspects, file, next" err "heapsnap: wrote s.out
-  peak:          411 KB (420,752 B) after 19.2 MB allocated
-  at exit:       411 KB (420,752 B) in the heap
-  largest sites at the peak, by the program's own frame:
-        297 KB  73.2%  leak_fast (leak_two.c:6)
-       74.2 KB  18.3%  leak_slow (leak_two.c:11)
-       34.8 KB   8.6%  churn (leak_common.h:28)
-  leak suspects: 2 (heapsnap-print --leaks lists them)
-  file:          $work/s.out
-  next:          heapsnap-print --leaks $work/s.out"
+heapsnap:   peak:          411 KB (420,752 B) after 19.2 MB allocated
+heapsnap:   at exit:       411 KB (420,752 B) in the heap
+heapsnap:   largest sites at the peak, by the program's own frame:
+heapsnap:         297 KB  73.2%  leak_fast (leak_two.c:6)
+heapsnap:        74.2 KB  18.3%  leak_slow (leak_two.c:11)
+heapsnap:        34.8 KB   8.6%  churn (leak_common.h:28)
+heapsnap:   leak suspects: 2 (heapsnap-print --leaks lists them)
+heapsnap:   file:          $work/s.out
+heapsnap:   next:          heapsnap-print --leaks $work/s.out"
 
 "$HS_LAUNCHER" -q --time-unit=B --massif-out-file="$work/q.out" "$prog" 2>err
 check_sh "-q: no summary" '[ ! -s err ] && [ -s q.out ]'
 
 "$HS_LAUNCHER" --time-unit=B --log-file="$work/log" --massif-out-file="$work/l.out" "$prog" 2>err
 check_sh "--log-file: the summary goes there" '[ ! -s err ] && [ "$(sed -n 1p log)" = "heapsnap: wrote l.out" ] &&
-	grep -q "^  next:          heapsnap-print --leaks $work/l.out\$" log'
+	grep -q "^heapsnap:   next:          heapsnap-print --leaks $work/l.out\$" log'
 
 "$HS_LAUNCHER" --print --time-unit=B --massif-out-file="$work/p.out" "$prog" >out 2>err
 check_sh "--print: one screen on stdout (graph, sites, summary), not the trees" \
