@@ -23,7 +23,7 @@ same() { # same DESCRIPTION FILE EXPECTED-TEXT
 	fi
 }
 
-echo 1..6
+echo 1..7
 
 # leak_two: 300 iterations of churn, a 1024-byte and a 256-byte leak.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/s.out" "$prog" 2>err
@@ -53,3 +53,16 @@ check_sh "--print: one screen on stdout (graph, sites, summary), not the trees" 
 	grep -q "^  next:          heapsnap-print --leaks $work/p.out\$" out &&
 	! grep -q "^Number of snapshots" out && [ "$(wc -l <out)" -lt 60 ]'
 check_sh "--print: stderr says only which file" '[ "$(cat err)" = "heapsnap: wrote p.out" ]'
+
+# The README shows this summary for its example: it must be what a run prints
+# (the pid and the directory aside).
+readme=${top_srcdir:-$top_builddir}/README.md
+leaky=$top_builddir/examples/leaky
+if [ -x "$leaky" ] && [ -f "$readme" ]; then
+	"$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/massif.out.24867" "$leaky" >/dev/null 2>err
+	sed "s|$work/|/home/you/heapsnap/|" err >got
+	sed -n '/^<!-- summary:/,/^<!-- end summary -->/s/^    heapsnap:/heapsnap:/p' "$readme" >want
+	check_sh "the README's summary of examples/leaky is what the run prints" '[ -s want ] && cmp -s want got'
+else
+	ok "# SKIP examples/leaky or README.md missing"
+fi
