@@ -44,6 +44,9 @@ struct parser {
 };
 
 static int stream_more(struct parser *p);
+struct hs_stream;
+static int stream_setup(struct hs_stream *st, int fd, bool is_stdin, bool own,
+			struct hs_stream **out, struct hs_parse_error *err);
 
 /* A logical line: its text with any comment cut off, and its number. */
 struct line {
@@ -697,6 +700,11 @@ static int read_all(int fd, char **out, size_t *out_len)
 	return 0;
 }
 
+static int parse_spilled(const char *path, int fd, bool is_stdin, const char *name,
+			 struct hs_model *m, struct hs_parse_error *err);
+static int hs_stream_open_fd(int fd, bool is_stdin, const char *name, struct hs_stream **out,
+			     struct hs_parse_error *err);
+
 int hs_parse_file(const char *path, struct hs_model *m, struct hs_parse_error *err)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
@@ -708,10 +716,12 @@ int hs_parse_file(const char *path, struct hs_model *m, struct hs_parse_error *e
 		return -1;
 	}
 	/* A regular file is mapped, not copied: the kernel's pages are the
-     * buffer.  (If the file shrinks under us, main's SIGBUS handler says
-     * so.)  Anything else (pipes, empty files) is read. */
+	 * buffer (if the file shrinks under us, the reader gets SIGBUS).  An
+	 * empty file is read; a pipe or device is spilled, below. */
 	struct stat st;
-	if (!is_stdin && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	if (fstat(fd, &st) != 0)
+		memset(&st, 0, sizeof st);
+	if (!is_stdin && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (uint64_t)st.st_size <= SIZE_MAX) {
 		size_t len = (size_t)st.st_size;
 		void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
@@ -719,6 +729,15 @@ int hs_parse_file(const char *path, struct hs_model *m, struct hs_parse_error *e
 			close(fd);
 			return parse_owned(map, len, true, name, m, err);
 		}
+	}
+	if (!S_ISREG(st.st_mode) || is_stdin) {
+		/* A pipe or device: checked as it streams in (an invalid first
+		 * line stops the read), copied to an unlinked file, then mapped
+		 * like a regular file. */
+		int rc = parse_spilled(path, fd, is_stdin, name, m, err);
+		if (!is_stdin)
+			close(fd);
+		return rc;
 	}
 	char *buf;
 	size_t len;
@@ -747,6 +766,7 @@ struct hs_stream {
 	int fd;         /* what passes read: the file, or the spill file */
 	int src_fd;     /* a pipe or device copied to fd during pass 1, else -1 */
 	bool own_src;   /* src_fd is ours to close */
+	bool own_fd;    /* fd is ours to close */
 	struct stat st; /* the regular file as pass 1 found it */
 	bool regular;
 	unsigned pass;     /* passes begun */
@@ -940,9 +960,34 @@ int hs_stream_open(const char *path, struct hs_stream **out, struct hs_parse_err
 		hs_stream_close(st);
 		return -1;
 	}
-	if (fstat(fd, &st->st) == 0 && S_ISREG(st->st.st_mode) && lseek(fd, 0, SEEK_SET) == 0) {
+	return stream_setup(st, fd, is_stdin, true, out, err);
+}
+
+static int hs_stream_open_fd(int fd, bool is_stdin, const char *name, struct hs_stream **out,
+			     struct hs_parse_error *err)
+{
+	*out = NULL;
+	struct hs_stream *st = calloc(1, sizeof *st);
+	if (!st || !(st->name = strdup(name))) {
+		free(st);
+		snprintf(err->msg, sizeof err->msg, "%s: out of memory", name);
+		return -1;
+	}
+	st->fd = st->src_fd = -1;
+	return stream_setup(st, fd, is_stdin, false, out, err);
+}
+
+/* Sets a new stream up on fd: a regular file is read in place, anything
+ * else copied.  own: fd is the stream's to close. */
+static int stream_setup(struct hs_stream *st, int fd, bool is_stdin, bool own,
+			struct hs_stream **out, struct hs_parse_error *err)
+{
+	const char *name = st->name;
+	if (!is_stdin && fstat(fd, &st->st) == 0 && S_ISREG(st->st.st_mode) &&
+	    lseek(fd, 0, SEEK_SET) == 0) {
 		st->regular = true;
 		st->fd = fd;
+		st->own_fd = own;
 	} else {
 		/* A pipe or a device: pass 1 copies it to an unlinked file that
 		 * the later passes read, so it costs no more memory than a file. */
@@ -950,7 +995,8 @@ int hs_stream_open(const char *path, struct hs_stream **out, struct hs_parse_err
 		if (!dir || !*dir)
 			dir = "/tmp";
 		st->src_fd = fd;
-		st->own_src = !is_stdin;
+		st->own_src = own && !is_stdin;
+		st->own_fd = true;
 		st->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 		if (st->fd < 0) {
 			char tmpl[4096];
@@ -979,7 +1025,7 @@ void hs_stream_close(struct hs_stream *st)
 		return;
 	if (st->own_src && st->src_fd >= 0)
 		close(st->src_fd);
-	if (st->fd >= 0 && st->fd != STDIN_FILENO)
+	if (st->fd >= 0 && st->own_fd)
 		close(st->fd);
 	free(st->p.buf);
 	free(st->m.desc);
@@ -1127,4 +1173,37 @@ size_t hs_stream_index(const struct hs_stream *st)
 const char *hs_stream_name(const struct hs_stream *st)
 {
 	return st->name;
+}
+
+/* hs_parse_file on a pipe or device (fd, already open): pass 1 of a stream
+ * checks and copies it, then the copy is mapped and parsed.  Returns 0 or -1
+ * as hs_parse_file. */
+static int parse_spilled(const char *path, int fd, bool is_stdin, const char *name,
+			 struct hs_model *m, struct hs_parse_error *err)
+{
+	struct hs_stream *st;
+	(void)path;
+	if (hs_stream_open_fd(fd, is_stdin, name, &st, err) < 0)
+		return -1;
+	int r = hs_stream_begin(st, err);
+	while (r == 0 && (r = hs_stream_next(st, true)) > 0)
+		r = 0;
+	if (r < 0) {
+		hs_stream_close(st);
+		return -1;
+	}
+	struct stat sb;
+	int rc = -1;
+	snprintf(err->msg, sizeof err->msg, "%s: cannot read its copy", name);
+	if (fstat(st->fd, &sb) == 0 && sb.st_size > 0) {
+		size_t len = (size_t)sb.st_size;
+		void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, st->fd, 0);
+		if (map != MAP_FAILED)
+			rc = parse_owned(map, len, true, name, m, err);
+		else
+			snprintf(err->msg, sizeof err->msg, "%s: cannot map its copy: %s", name,
+				 strerror(errno));
+	}
+	hs_stream_close(st);
+	return rc;
 }
