@@ -268,7 +268,9 @@ void hs_summary_render(struct hs_outbuf *ob, const struct hs_run *run, const cha
 	put_bytes(ob, hs_snap_total_B(peak));
 	hs_outbuf_putc(ob, ' ');
 	put_time(ob, run->time_unit, peak->time);
-	hs_outbuf_puts(ob, "\n  at exit:       ");
+	/* Massif's last snapshot may come long before the end; only the
+	 * series has a point at exit. */
+	hs_outbuf_puts(ob, with_series ? "\n  at exit:       " : "\n  last snapshot: ");
 	put_bytes(ob, with_series ? series->exit_heap_B : hs_snap_total_B(last));
 	hs_outbuf_puts(ob, " in the heap");
 	if (with_series && series->exit_rss_B > 0) {

@@ -29,7 +29,7 @@ echo 1..15
 cp "$fix/wrappers.massif.out" w.out
 "$HS_PRINT" --summary w.out >out 2>err
 same "--summary: peak, exit, sites by user frame (strdup, operator new, std:: folded), file, next" out "  peak:          2.88 MB (3,016,000 B) at 1.25 s
-  at exit:       0.98 KB (1,008 B) in the heap
+  last snapshot: 0.98 KB (1,008 B) in the heap
   largest sites at the peak, by the program's own frame:
        1.91 MB  66.7%  make_name (prog.c:10)
         879 KB  30.0%  load_table (table.cc:7)
