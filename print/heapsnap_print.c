@@ -78,8 +78,11 @@ static int run_summary(const struct hs_cli *cli, struct hs_stream *st,
 		}
 	}
 	if (status == 0)
-		hs_summary_render(ob, run, abs ? abs : hs_stream_name(st), &series,
-				  !cli->analysis.brief);
+		hs_summary_render(ob, run,
+				  is_stdin ? NULL
+				  : abs    ? abs
+					   : cli->file,
+				  &series, !cli->analysis.brief);
 	if (status == 0 && cli->analysis.max_peak)
 		status = hs_budget_check(stderr, run, cli->analysis.max_peak_B);
 	free(abs);

@@ -312,6 +312,11 @@ void hs_summary_render(struct hs_outbuf *ob, const struct hs_run *run, const cha
 		hs_outbuf_printf(ob, "  leak suspects: %zu (heapsnap-print --leaks lists them)\n",
 				 suspects);
 
+	if (abs_path == NULL) {
+		/* Standard input: no file to name, no command to run on it. */
+		hs_outbuf_puts(ob, "  file:          (standard input)\n");
+		return;
+	}
 	hs_outbuf_puts(ob, "  file:          ");
 	hs_outbuf_puts(ob, abs_path);
 	hs_outbuf_puts(ob, "\n  next:          heapsnap-print ");

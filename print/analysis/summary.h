@@ -56,7 +56,7 @@ bool hs_summary_outside_malloc(const struct hs_summary_series *s);
 
 /* Appends the summary lines of run (built from every snapshot, with
  * trees), each indented by two spaces.  abs_path is the file's absolute
- * path; series may be NULL; with_sites false leaves out the largest sites
+ * path (NULL for standard input); series may be NULL; with_sites false leaves out the largest sites
  * (--brief lists them above). */
 void hs_summary_render(struct hs_outbuf *ob, const struct hs_run *run, const char *abs_path,
 		       const struct hs_summary_series *series, bool with_sites);

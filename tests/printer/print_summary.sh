@@ -24,7 +24,7 @@ same() { # same DESCRIPTION FILE EXPECTED-TEXT
 	fi
 }
 
-echo 1..15
+echo 1..16
 
 cp "$fix/wrappers.massif.out" w.out
 "$HS_PRINT" --summary w.out >out 2>err
@@ -37,6 +37,9 @@ same "--summary: peak, exit, sites by user frame (strdup, operator new, std:: fo
   file:          $work/w.out
   next:          heapsnap-print $work/w.out | less"
 check_sh "--summary: nothing on stderr" '[ ! -s err ]'
+"$HS_PRINT" --summary - <w.out >out 2>err
+check_sh "--summary on stdin: no path, no next command" \
+	'[ "$(tail -n 1 out)" = "  file:          (standard input)" ] && ! grep -q next: out && [ ! -s err ]'
 
 # The companion series (doc/format-series.md): the heap at exit and RSS
 # come from its x point; RSS grew by 96 MiB while the heap grew by 2.9 MB.
