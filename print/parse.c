@@ -33,6 +33,7 @@ struct parser {
 	size_t snap_cap;
 	size_t node_cap;
 	size_t anchor;      /* stream: bytes before this may be dropped */
+	size_t mark;        /* stream: a position to come back to (>= anchor) */
 	size_t n_seen;      /* snapshots read so far (this one's index) */
 	uint64_t prev_time; /* the previous snapshot's time */
 	bool in_header;     /* before the first snapshot */
@@ -457,13 +458,15 @@ static int read_snapshot(struct parser *p)
 	}
 	if (p->skip_trees) {
 		/* A later pass: the first one checked this tree. */
+		/* The snapshot's own lines stay in the window (its raw
+		 * strings point there): the anchor stays at its start. */
 		for (;;) {
-			p->anchor = p->pos;
+			p->mark = p->pos;
 			uint32_t no = p->line_no;
 			if (!next_line(p, &l))
 				return p->stuck ? -1 : 0;
 			if (starts_with(&l, "snapshot=", 9)) {
-				p->pos = p->anchor;
+				p->pos = p->mark;
 				p->line_no = no;
 				return 0;
 			}
@@ -887,6 +890,7 @@ static int stream_more(struct parser *p)
 			st->raw -= drop;
 			p->len -= drop;
 			p->pos -= drop;
+			p->mark = p->mark >= drop ? p->mark - drop : 0;
 			p->anchor = 0;
 			p->no_nl_from = p->no_nl_from >= drop ? p->no_nl_from - drop : SIZE_MAX;
 			p->no_nl = p->no_nl >= drop ? p->no_nl - drop : 0;
