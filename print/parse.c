@@ -777,6 +777,7 @@ struct hs_stream {
 	size_t n_pass1;    /* snapshots pass 1 read */
 	size_t cap;        /* the window's size (p.buf) */
 	size_t raw;        /* bytes in the window, checked or not */
+	uint64_t total;    /* bytes read in this pass */
 	bool eof;          /* the input has no more bytes */
 	char *cmd, *unit;  /* the header's strings, owned */
 	struct hs_model m; /* the header and the current snapshot */
@@ -918,6 +919,7 @@ static int stream_more(struct parser *p)
 			return stream_fail(p, "%s: cannot keep a copy of the input: %s",
 					   strerror(errno));
 		st->raw += (size_t)r;
+		st->total += (uint64_t)r;
 		if (r == 0)
 			st->eof = true;
 	}
@@ -1098,6 +1100,7 @@ int hs_stream_begin(struct hs_stream *st, struct hs_parse_error *err)
 	st->err = err;
 	st->eof = false;
 	st->raw = 0;
+	st->total = 0;
 	free(m->desc);
 	m->desc = NULL;
 	m->desc_len = 0;
@@ -1152,6 +1155,7 @@ int hs_stream_next(struct hs_stream *st, bool want_tree)
 		if (st->pass == 1) {
 			st->pass1_done = true;
 			st->n_pass1 = p->n_seen;
+			m->buf_len = (size_t)st->total; /* the file's size, as a model's */
 		} else if (p->n_seen != st->n_pass1) {
 			snprintf(p->err->msg, sizeof p->err->msg,
 				 "%s: the file changed while being read", st->name);

@@ -57,7 +57,9 @@ int hs_stream_begin(struct hs_stream *st, struct hs_parse_error *err);
 int hs_stream_next(struct hs_stream *st, bool want_tree);
 
 /* The header and the current snapshot.  peak_num and peak_index are those
- * of the last peak seen so far in this pass. */
+ * of the last peak seen so far in this pass; buf is NULL, and buf_len is 0
+ * until pass 1 has read the whole file, then the file's size (what a
+ * companion's massif_size is compared with). */
 const struct hs_model *hs_stream_model(const struct hs_stream *st);
 
 /* The current snapshot's position in the file (0 for the first). */

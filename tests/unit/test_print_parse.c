@@ -274,6 +274,7 @@ START_TEST(test_stream_matches_model)
 		ck_assert_int_eq(r, 0);
 		ck_assert_uint_eq(i, m.n_snapshots);
 		ck_assert_int_eq(sm->peak_num, m.peak_num);
+		ck_assert_uint_eq(sm->buf_len, sizeof example - 1);
 	}
 	hs_stream_close(st);
 	hs_model_free(&m);
