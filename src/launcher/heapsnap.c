@@ -14,7 +14,8 @@
  * gone, the launcher resolves
  * every raw record whose process is gone (src/resolve/resolve.h), naming
  * the direct child's ending from its wait status, says which files it
- * wrote and, with --print, shows them with heapsnap-print.  A process
+ * wrote with a summary of each (heapsnap-print --summary) and, with
+ * --print, shows one screen of each instead (heapsnap-print --brief).  A process
  * still running then finds the channel shut (EPIPE) and starts its own
  * resolver when it ends.
  *
@@ -89,7 +90,7 @@ static void usage(FILE *out)
 	      "  --pages-as-heap, --stacks  only no: a preload cannot see pages or stacks\n"
 	      "\n"
 	      "Valgrind core options:\n"
-	      "  -q, --quiet              do not say which files were written\n"
+	      "  -q, --quiet              do not say which files were written, nor summarise them\n"
 	      "  -v, --verbose            say more (the options passed to the library)\n"
 	      "  --trace-children=no|yes  also record programs run with exec [no]\n"
 	      "  --log-file=FILE          heapsnap's messages to FILE (%p, %q{VAR}; appended)\n"
@@ -102,7 +103,9 @@ static void usage(FILE *out)
 	      "                           (Massif takes none) [no]\n"
 	      "\n"
 	      "Launcher options:\n"
-	      "  --print                  show each file written with heapsnap-print\n"
+	      "  --print                  show each file's graph, largest sites and summary\n"
+	      "                           (heapsnap-print --brief; the whole report is\n"
+	      "                           heapsnap-print FILE)\n"
 	      "  -h, --help               show this text\n"
 	      "  --version                show the version\n",
 	      out);
@@ -538,15 +541,48 @@ static int out_for_raw(const char *raw, char *out, size_t len)
 	return 0;
 }
 
-/* Show path with heapsnap-print. */
+/* heapsnap --print: heapsnap-print --brief path (the graph, the peak's
+ * largest sites and the summary) on stdout. */
 static void print_file(const char *print_prog, const char *path)
 {
 	fflush(NULL);
 	pid_t p = fork();
 	if (p == 0) {
-		execl(print_prog, "heapsnap-print", path, (char *)NULL);
+		execl(print_prog, "heapsnap-print", "--brief", path, (char *)NULL);
 		fprintf(stderr, "heapsnap: cannot run '%s': %s\n", print_prog, strerror(errno));
 		_exit(127);
+	}
+	while (p > 0 && waitpid(p, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* The end-of-run summary of path (heapsnap-print --summary) to log, each
+ * line with our "heapsnap: " prefix, as Valgrind marks each of its lines:
+ * the program's own stderr may be interleaved with ours. */
+static void summarise_file(const char *print_prog, const char *path, FILE *log)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return;
+	fflush(NULL);
+	pid_t p = fork();
+	if (p == 0) {
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execl(print_prog, "heapsnap-print", "--summary", path, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	FILE *in = p > 0 ? fdopen(fds[0], "r") : NULL;
+	if (in == NULL) {
+		close(fds[0]);
+	} else {
+		char *line = NULL;
+		size_t cap = 0;
+		while (getline(&line, &cap, in) > 0)
+			fprintf(log, "heapsnap: %s", line);
+		free(line);
+		fclose(in);
 	}
 	while (p > 0 && waitpid(p, NULL, 0) < 0 && errno == EINTR)
 		;
@@ -751,8 +787,8 @@ int main(int argc, char **argv)
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		cwd[0] = '\0';
 	char print_prog[PATH_MAX + 64];
-	int have_print = print && locate("", HS_BINDIR, "heapsnap-print", X_OK, print_prog,
-					 sizeof(print_prog)) == 0;
+	int have_print = (print || !quiet) && locate("", HS_BINDIR, "heapsnap-print", X_OK,
+						     print_prog, sizeof(print_prog)) == 0;
 	if (print && !have_print)
 		fprintf(stderr,
 			"heapsnap: cannot find heapsnap-print (looked next to heapsnap and in %s)\n",
@@ -774,8 +810,11 @@ int main(int argc, char **argv)
 		}
 		if (!quiet)
 			fprintf(log, "heapsnap: wrote %s\n", shown_path(out, cwd));
-		if (have_print)
+		/* The summary, unless --print shows it on its screen. */
+		if (have_print && print)
 			print_file(print_prog, out);
+		else if (have_print && !quiet)
+			summarise_file(print_prog, out, log);
 	}
 	free(g_raws);
 	free(options);
