@@ -7,15 +7,20 @@
 #include <map>
 #include <string>
 
-class Registry {
+class Registry
+{
       public:
 	LK_NOINLINE void add(unsigned id)
 	{
 		char name[80];
-		std::snprintf(name, sizeof name, "user-%08u@registry.example.org/profile/settings", id);
+		std::snprintf(name, sizeof name, "user-%08u@registry.example.org/profile/settings",
+			      id);
 		users_.emplace(id, std::string(name));
 	}
-	std::size_t size() const { return users_.size(); }
+	std::size_t size() const
+	{
+		return users_.size();
+	}
 
       private:
 	std::map<unsigned, std::string> users_;

@@ -14,7 +14,7 @@ static LK_NOINLINE void *long_leak(unsigned i)
 
 int main(void)
 {
-	struct timespec pause = {0, 10 * 1000 * 1000};
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
 	for (unsigned i = 0; i < 500; i++) {
 		churn(i);
 		long_leak(i);

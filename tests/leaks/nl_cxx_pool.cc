@@ -8,12 +8,14 @@
 #include <unordered_map>
 #include <vector>
 
-class Queue {
+class Queue
+{
       public:
 	LK_NOINLINE void push(unsigned i)
 	{
 		char text[96];
-		std::snprintf(text, sizeof text, "message %08u: a payload long enough for the heap", i);
+		std::snprintf(text, sizeof text, "message %08u: a payload long enough for the heap",
+			      i);
 		messages_.emplace_back(text);
 		if (messages_.size() > 100)
 			messages_.pop_front();
