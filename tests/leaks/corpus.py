@@ -136,7 +136,7 @@ def read_table():
 # suspects" section, a "Heap floor ..." line followed by "It rises ...: the
 # staircase of a leak." or "No staircase: ...", then numbered suspects
 # ("1. fn (file:line)") or "No leak suspects: ..." or "Too few detailed
-# snapshots ...".  Anything else reads as "unreadable", which fails every
+# snapshots ..." (the new rules: "Sites cannot be judged ...").  Anything else reads as "unreadable", which fails every
 # expectation: a changed format cannot pass silently.
 
 SUSPECT_RE = re.compile(r"^\s*(\d+)\.\s+(\S.*)$")
@@ -161,7 +161,7 @@ class Report:
                 self.staircase = True
             elif line.startswith("No leak suspects"):
                 self.no_suspects = True
-            elif line.startswith("Too few detailed snapshots"):
+            elif line.startswith(("Too few detailed snapshots", "Sites cannot be judged")):
                 self.too_few = True
 
     @property
