@@ -7,7 +7,7 @@
 #
 # The programs are built in a scratch directory with the flags Makefile.am
 # gives them (C, C++), the Rust ones first with Debian's /usr/bin/cargo,
-# offline, as corpus.py builds them; each runs there under a relative name
+# offline, as corpus.py builds them (v0 names; lk_rs_legacy legacy ones); each runs there under a relative name
 # (the cmd: line reads "./lk_table").  lk_fork writes two files (%p): the
 # program prints "parent PID child PID", which names them
 # lk_fork.parent.massif.out and lk_fork.child.massif.out.  Massif's times
@@ -38,9 +38,16 @@ cp -r "$here/rust" crate
 	CARGO_TARGET_DIR="$work/target" CARGO_INCREMENTAL=0 \
 	RUSTFLAGS="-C symbol-mangling-version=v0" \
 	/usr/bin/cargo build --offline --quiet)
+# lk_rs_legacy again with legacy names (rustc's default), as corpus.py does.
+(cd crate && env RUSTC=/usr/bin/rustc CARGO_HOME="$work/cargo-home" \
+	CARGO_TARGET_DIR="$work/target-legacy" CARGO_INCREMENTAL=0 RUSTFLAGS= \
+	/usr/bin/cargo build --offline --quiet --bin lk_rs_legacy)
 for b in crate/src/bin/*.rs; do
 	n=$(basename "$b" .rs)
-	cp "$work/target/debug/$n" "$n"
+	case $n in
+	lk_rs_legacy) cp "$work/target-legacy/debug/$n" "$n" ;;
+	*) cp "$work/target/debug/$n" "$n" ;;
+	esac
 done
 
 names=${*:-$(ls "$here"/*.c "$here"/*.cc crate/src/bin/*.rs | sed 's,.*/,,; s,\.[a-z]*$,,')}
