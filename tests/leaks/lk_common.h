@@ -4,6 +4,12 @@
  * vary with i: the heap moves at every snapshot, but the churn site never
  * grows over the run (it must never be named).  Everything is a fixed
  * function of the iteration number: no clock, no randomness.
+ *
+ * pace(i) is a fixed amount of work between requests (about 0.1 ms), as a
+ * real service does: without it these programs only allocate, the whole
+ * run lasts a few ms, and a time axis in ms (heapsnap's default) says more
+ * about the recorder's own start-up and snapshot costs than about the
+ * program, so today's verdicts on it moved from run to run.
  */
 #ifndef LK_COMMON_H
 #define LK_COMMON_H
@@ -22,10 +28,22 @@
 
 #define LK_NOINLINE __attribute__((noinline))
 
-/* Allocate and free 16 blocks of 64..4063 bytes. */
+static volatile unsigned lk_sink;
+
+/* Some fixed work: 50,000 steps of a linear congruential sequence. */
+static LK_NOINLINE void pace(unsigned i)
+{
+	unsigned x = i;
+	for (unsigned k = 0; k < 50000; k++)
+		x = x * 1103515245u + 12345u;
+	lk_sink = x;
+}
+
+/* Some work, then allocate and free 16 blocks of 64..4063 bytes. */
 static LK_NOINLINE void churn(unsigned i)
 {
 	void *tmp[16];
+	pace(i);
 	for (unsigned k = 0; k < 16; k++) {
 		size_t n = 64 + (i * 7919u + k * 104729u) % 4000u;
 		tmp[k] = malloc(n);

@@ -1,6 +1,18 @@
 // Leak (Rust, legacy symbol names: built without v0 mangling): a journal
 // whose Vec<String> grows by push (RawVec doubles it with realloc) and
 // whose entries are never dropped.  Must name Journal::append.
+
+// A fixed amount of work between requests, as lk_common.h's pace() (fewer
+// steps: the dev profile's loop is slower): time in ms follows the requests.
+#[inline(never)]
+fn pace(i: u64) -> u64 {
+    let mut x = i;
+    for _ in 0..3000 {
+        x = x.wrapping_mul(1103515245).wrapping_add(12345);
+    }
+    x
+}
+
 struct Journal {
     lines: Vec<String>,
 }
@@ -14,6 +26,9 @@ impl Journal {
 
 #[inline(never)]
 fn scratch(i: u32) -> usize {
+    if pace(i as u64) == 1 {
+        return 0;
+    }
     let v = vec![i as u8; 64 + (i as usize * 7919) % 3000];
     v.len()
 }
