@@ -145,8 +145,9 @@ def read_table():
 # suspects" section, a "Heap floor ..." line followed by "It rises ...: the
 # staircase of a leak." or "No staircase: ...", then numbered suspects
 # ("1. fn (file:line)") or "No leak suspects: ..." or "Too few detailed
-# snapshots ..." (the new rules: "Sites cannot be judged ...").  Anything else reads as "unreadable", which fails every
-# expectation: a changed format cannot pass silently.
+# snapshots ..." (the new rules: "Sites cannot be judged ...").  Anything
+# else reads as "unreadable", which fails every expectation: a changed
+# format cannot pass silently.
 
 SUSPECT_RE = re.compile(r"^\s*(\d+)\.\s+(\S.*)$")
 
@@ -397,7 +398,6 @@ def main(argv):
             lang = prog_rows[0].lang
             path = program_path(prog, rust_bins)
             for rec in RECORDINGS:
-                what = "%s [%s]" % (prog, rec)
                 if lang == "Rust" and rust_bins is None and rec != "massif":
                     for r in prog_rows:
                         out.skip("%s [%s]: recorded and read" % (r.case, rec), rust_why)
@@ -430,7 +430,6 @@ def main(argv):
                             continue
                         out.case(ok, "%s: %s" % (name, check), diag,
                                  known(r.case, rec, check))
-            del what
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -471,7 +470,8 @@ def main(argv):
     sound = (selftest.verdict == "leak" and selftest.suspects == ["f"]
              and Report("no section\n").verdict == "unreadable")
     out.case(bool(reports) and not wrong and sound,
-             "the checker fails a wrong verdict (%d reports judged as leak and as none)" % len(reports),
+             "the checker fails a wrong verdict (%d reports judged as leak and as none)"
+             % len(reports),
              "; ".join(wrong) if wrong else "parser self-test")
 
     print("1..%d" % out.n, flush=True)

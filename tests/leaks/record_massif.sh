@@ -17,7 +17,11 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=$here/fixtures
-work=$(mktemp -d "${TMPDIR:-/tmp}/hs_corpus_rec.XXXXXX")
+# A fixed scratch directory: frames without line numbers (Rust's std) name
+# the program by its path, so a fixed one keeps a remade file's diff small.
+work=/tmp/hs_corpus_rec
+rm -rf "$work"
+mkdir "$work"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
 cd "$work"
