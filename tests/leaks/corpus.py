@@ -55,7 +55,13 @@ RUST_LEGACY = ("lk_rs_legacy",)
 # (fnmatch patterns; recording "all" for the agreement); value: what today's
 # printer gets wrong.  A failure here reads "not ok ... # TODO"; a pass reads
 # "ok ... # TODO", an XPASS, which fails the suite: take the line out.
-# The lead empties both lists after merging the rules.
+# The lead empties both lists after merging the rules.  Measured with the
+# leaks branch at 2e8d8fc (series merged) merged with this corpus at
+# 9baecd3, twice: every KNOWN entry passes (33 XPASS), nothing else fails,
+# and only the default recording (ms) still fails, on lk_slow_big (heap
+# floor only), nl_warmup (warm_fill named) and nl_cache_fill (cache_put
+# named or heap floor only): empty KNOWN, keep UNSTABLE's "*/default/*"
+# (or move those three programs' default checks to KNOWN).
 NO_TEARDOWN = ("the teardown at exit counts: a site that falls back to 0 breaks "
                "'never more than 10% below its high', and the floor is the lowest "
                "total from each slice to the end")
