@@ -19,13 +19,16 @@ parent's).  For each row and recording:
   quiet       none of the row's quiet functions heads a suspect
   staircase   (rows marked whole) the heap floor reads as a leak
 and per row: the three verdicts agree (Massif's left out where verdicts.tsv
-says its file lacks the data).  A last case checks the checker: each verdict
-read, judged against the opposite expectation, must fail.
+says its file lacks the data).  A last case checks the checker: no report
+passes the verdict check both as a leak and as none, and a function the
+program lacks is never found named.
 
 KNOWN lists the checks today's printer fails until the leak rules land
 (issue 11 items 2-3): they run and show as "# TODO" (a pass then is an
 XPASS, which fails the suite, so the list must be emptied as they get
-fixed).  HS_FULL=1 adds the full tier's rows (the 5 s run).
+fixed).  UNSTABLE lists those whose result moves from run to run (the
+default recording's ms axis): a failure reads "# TODO", a pass plain "ok".
+HS_FULL=1 adds the full tier's rows (the 5 s run).
 
 Run by hand:  tests/leaks/corpus.py [--table] [CASE...]   (from the build
 tree; --table prints the verdict table of README.md instead of TAP).
