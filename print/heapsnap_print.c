@@ -46,7 +46,7 @@ static void on_sigbus(int sig)
 }
 
 /* The default action: ms_print's report. */
-static int run_print(const struct hs_cli *cli)
+static int run_print(struct hs_cli *cli)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -66,6 +66,10 @@ static int run_print(const struct hs_cli *cli)
 		.args_text = cli->args_text,
 		.args_len = cli->args_len,
 	};
+	if (hs_analysis_prepare(&cli->analysis, &m, cli->file, stderr) != 0) {
+		hs_model_free(&m);
+		return 1;
+	}
 	/* The file is fully parsed and checked: from here on only a write can
      * fail, so the report may drain to stdout as it grows. */
 	struct hs_outbuf ob;
@@ -78,6 +82,7 @@ static int run_print(const struct hs_cli *cli)
 		status = hs_analysis_run(an, &m, cli->file, cli->file2, &ob, stderr);
 	int rc = emit(&ob);
 	hs_outbuf_free(&ob);
+	hs_analysis_release(&cli->analysis);
 	hs_model_free(&m);
 	return rc ? rc : status;
 }

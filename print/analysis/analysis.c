@@ -5,18 +5,25 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "budget.h"
 #include "diff.h"
 #include "leak_report.h"
 #include "parse.h"
 #include "sites.h"
+#include "series.h"
 #include "sites_model.h"
+#include "sites_series.h"
 
 int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg, char *err, size_t err_len)
 {
 	if (strcmp(arg, "--leaks") == 0) {
 		opts->leaks = true;
+		return 1;
+	}
+	if (strcmp(arg, "--verbose") == 0) {
+		opts->verbose = true;
 		return 1;
 	}
 	if (strcmp(arg, "--diff") == 0) {
@@ -51,6 +58,44 @@ bool hs_analysis_prints_normal_output(const struct hs_analysis_opts *opts)
 	return opts->leaks && !opts->diff;
 }
 
+int hs_analysis_prepare(struct hs_analysis_opts *opts, const struct hs_model *m, const char *file,
+			FILE *err)
+{
+	if (!opts->leaks || opts->diff)
+		return 0;
+	char *path = hs_series_path_for(file);
+	if (path == NULL || access(path, F_OK) != 0) {
+		free(path);
+		return 0;
+	}
+	struct hs_series s;
+	char msg[4400];
+	if (hs_series_read(path, &s, msg, sizeof msg) < 0) {
+		fprintf(err, "heapsnap-print: %s\n", msg);
+		free(path);
+		return 1;
+	}
+	if (!hs_series_check(&s, m->buf_len, m->cmd.ptr, m->cmd.len, msg, sizeof msg)) {
+		fprintf(err, "heapsnap-print: note: %s\n", msg);
+	} else {
+		opts->series_run = hs_run_from_series(&s, file);
+		if (opts->series_run->n_snaps == 0) {
+			fprintf(err, "heapsnap-print: note: %s holds no snapshot: ignored\n", path);
+			hs_run_free(opts->series_run);
+			opts->series_run = NULL;
+		}
+	}
+	hs_series_free(&s);
+	free(path);
+	return 0;
+}
+
+void hs_analysis_release(struct hs_analysis_opts *opts)
+{
+	hs_run_free(opts->series_run);
+	opts->series_run = NULL;
+}
+
 int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *m, const char *file,
 		    const char *file2, struct hs_outbuf *ob, FILE *err)
 {
@@ -79,7 +124,7 @@ int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *
 	if (b != NULL)
 		hs_diff_report(ob, a, b);
 	else if (opts->leaks)
-		hs_leak_report(ob, a);
+		hs_leak_report(ob, opts->series_run ? opts->series_run : a, opts->verbose);
 
 	int status = 0;
 	if (opts->max_peak)

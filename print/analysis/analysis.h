@@ -5,7 +5,10 @@
  * done its part.  Without these options nothing here runs, so the output
  * stays byte-identical to ms_print.
  *
- *   --leaks FILE          ms_print's output, then a "Leak suspects" section.
+ *   --leaks FILE          ms_print's output, then a "Leak suspects" section,
+ *                         from FILE.series when heapsnap wrote one beside
+ *                         FILE, else from FILE's trees; --verbose adds each
+ *                         suspect's whole call path.
  *   --diff OLD NEW        only the comparison of the two runs.
  *   --max-peak=SIZE FILE  no output; exit 3 with one line on stderr when the
  *                         peak total exceeds SIZE.  Combined with --leaks it
@@ -23,8 +26,12 @@
 #include "model.h"
 #include "outbuf.h"
 
+struct hs_run;
+
 struct hs_analysis_opts {
 	bool leaks;
+	bool verbose;              /* --verbose: whole call paths in --leaks */
+	struct hs_run *series_run; /* FILE.series read by hs_analysis_prepare */
 	bool diff;
 	bool max_peak;
 	uint64_t max_peak_B;
@@ -41,6 +48,16 @@ bool hs_analysis_wanted(const struct hs_analysis_opts *opts);
 
 /* True when ms_print's own output is wanted as well (--leaks). */
 bool hs_analysis_prints_normal_output(const struct hs_analysis_opts *opts);
+
+/* Before any output: with --leaks, read FILE's companion series file
+ * (FILE.series) when there is one and it matches m (a stale one is
+ * ignored with a one-line note on err).  Returns 0, or 1 with one line on
+ * err when the companion is unreadable or has a bad line. */
+int hs_analysis_prepare(struct hs_analysis_opts *opts, const struct hs_model *m, const char *file,
+			FILE *err);
+
+/* Free what hs_analysis_prepare kept. */
+void hs_analysis_release(struct hs_analysis_opts *opts);
 
 /* Run the analyses after the printer's part: m is FILE (or OLD for --diff)
  * already parsed; NEW (file2) is parsed here.  Reports are appended to ob,

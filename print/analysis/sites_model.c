@@ -4,6 +4,19 @@
 #include "sites_model.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+/* A node's text to the end of its line: ms_print's comment rule cuts it at
+ * a '#', but Massif writes no comments in tree lines, and Rust's and C++'s
+ * names hold one ("{closure#0}", "{lambda()#1}"). */
+static size_t whole_len(const struct hs_model *m, const struct hs_str *text)
+{
+	if (text->len == 0)
+		return 0;
+	const char *end = m->buf + m->buf_len;
+	const char *nl = memchr(text->ptr, '\n', (size_t)(end - text->ptr));
+	return (size_t)((nl ? nl : end) - text->ptr);
+}
 
 struct hs_run *hs_run_from_model(const struct hs_model *m, const char *source)
 {
@@ -22,7 +35,7 @@ struct hs_run *hs_run_from_model(const struct hs_model *m, const char *source)
 		for (size_t k = 0; detailed && k < s->n_nodes; k++) {
 			const struct hs_node *n = &m->nodes[s->first_node + k];
 			if (hs_tree_builder_node(run, &b, n->n_children, n->bytes, n->text.ptr,
-						 n->text.len) < 0) {
+						 whole_len(m, &n->text)) < 0) {
 				hs_tree_builder_free(&b);
 				hs_run_free(run);
 				return NULL;
