@@ -29,8 +29,8 @@ const char *hs_cli_usage(void)
 /* Every option the parser below and hs_analysis_parse_arg (analysis.c)
  * accept; test_print_cli checks that each one is known to them. */
 static const char *const option_names[] = {
-	"-h",   "--help",  "--version", "--threshold=", "--x=",
-	"--y=", "--leaks", "--verbose", "--diff",    "--max-peak=",  NULL,
+	"-h",      "--help",    "--version", "--threshold=", "--x=", "--y=",
+	"--leaks", "--verbose", "--diff",    "--max-peak=",  NULL,
 };
 
 const char *const *hs_cli_option_names(void)
