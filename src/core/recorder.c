@@ -81,9 +81,19 @@ static struct {
 	char stop_reason[HS_REASON_MAX];
 } rec = { .lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP };
 
-/* The layer above's hooks (hs_rec_set_hooks). */
+/* The layer above's hooks (hs_rec_set_hooks, hs_rec_set_memory_probe). */
 static void (*g_release)(void *);
 static void (*g_guard)(int up);
+static int (*g_probe)(uint64_t *rss_bytes, uint64_t *mapped_bytes);
+
+/* The process's resident and mapped bytes now, from the probe (0 and 0
+ * without one, or when it fails). */
+static void probe_memory(uint64_t *rss_bytes, uint64_t *mapped_bytes)
+{
+	*rss_bytes = *mapped_bytes = 0;
+	if (g_probe != NULL && g_probe(rss_bytes, mapped_bytes) != 0)
+		*rss_bytes = *mapped_bytes = 0;
+}
 
 /* Take the recorder's lock and apply every thread's logged events, so
  * they come before the caller's.  Lock held on return. */
@@ -201,14 +211,30 @@ static void journal_flush(void)
 }
 
 /* A snapshot was just taken (the table's last): into the raw record with
- * the contexts it may count, then the table's new composition if the
- * take demoted a peak or culled; lock held. */
+ * the contexts it may count, its point of the per-site series (the
+ * memory probe is read here, at snapshots only), then the table's new
+ * composition if the take demoted a peak or culled; lock held. */
 static void journal_taken(void)
 {
+	struct hs_snapshot *snap = &rec.snaps.table[rec.snaps.count - 1];
+	/* Read even before the record is open: the start-up snapshot's point
+	 * is written when it opens. */
+	probe_memory(&snap->rss_bytes, &snap->mapped_bytes);
 	if (!hs_journal_on(&rec.journal))
 		return;
 	hs_journal_contexts(&rec.journal, &rec.ctxs);
-	hs_journal_snapshot(&rec.journal, &rec.snaps.table[rec.snaps.count - 1]);
+	hs_journal_snapshot(&rec.journal, snap);
+	struct hs_point p = {
+		snap->seq,
+		snap->time,
+		snap->heap_bytes,
+		snap->extra_bytes,
+		snap->rss_bytes,
+		snap->mapped_bytes,
+		snap->kind == HS_SNAP_PEAK ? HS_POINT_PEAK : HS_POINT_NORMAL,
+		snap->detailed,
+	};
+	hs_journal_point(&rec.journal, &rec.ctxs, &p);
 	if (rec.snaps.reshaped)
 		hs_journal_table(&rec.journal, &rec.snaps);
 	journal_flush();
@@ -252,7 +278,7 @@ static void forget_stale(const struct hs_block *old)
 	rec.heap_bytes -= old->req_bytes;
 	rec.extra_bytes -= extra;
 	rec.churn_bytes += old->req_bytes + extra;
-	hs_contexts_get(&rec.ctxs, old->ctx)->live_bytes -= old->req_bytes;
+	hs_contexts_touch(&rec.ctxs, old->ctx)->live_bytes -= old->req_bytes;
 }
 
 /* Insert blk, forgetting a stale entry at its address.  Returns 0, or -1
@@ -340,7 +366,7 @@ static void add_block(uintptr_t ptr, size_t req_bytes, uint32_t slop_bytes, uint
 	rec.heap_bytes += req_bytes;
 	rec.extra_bytes += extra;
 	rec.churn_bytes += req_bytes + extra;
-	hs_contexts_get(&rec.ctxs, id)->live_bytes += req_bytes;
+	hs_contexts_touch(&rec.ctxs, id)->live_bytes += req_bytes;
 	normal_attempt();
 }
 
@@ -408,7 +434,7 @@ static void account_free(const struct hs_block *blk)
 	rec.heap_bytes -= blk->req_bytes;
 	rec.extra_bytes -= extra;
 	rec.churn_bytes += blk->req_bytes + extra;
-	hs_contexts_get(&rec.ctxs, blk->ctx)->live_bytes -= blk->req_bytes;
+	hs_contexts_touch(&rec.ctxs, blk->ctx)->live_bytes -= blk->req_bytes;
 	if (atomic_load(&rec.state) == REC_ON)
 		normal_attempt();
 }
@@ -504,6 +530,11 @@ void hs_rec_set_hooks(void (*release)(void *), void (*guard)(int up))
 	g_guard = guard;
 }
 
+void hs_rec_set_memory_probe(int (*probe)(uint64_t *rss_bytes, uint64_t *mapped_bytes))
+{
+	g_probe = probe;
+}
+
 int hs_rec_free_logged(void *ptr)
 {
 	struct hs_tlog *log = hs_tlog_mine();
@@ -580,8 +611,8 @@ static void resize_block(const struct hs_block *old, uintptr_t new_ptr, size_t n
 	if (put_block(&blk) != 0)
 		return;
 	/* The bytes move from the old context to the realloc call site. */
-	hs_contexts_get(&rec.ctxs, old->ctx)->live_bytes -= old->req_bytes;
-	hs_contexts_get(&rec.ctxs, id)->live_bytes += new_req_bytes;
+	hs_contexts_touch(&rec.ctxs, old->ctx)->live_bytes -= old->req_bytes;
+	hs_contexts_touch(&rec.ctxs, id)->live_bytes += new_req_bytes;
 	int64_t delta = (int64_t)(new_req_bytes - old->req_bytes) +
 			(int64_t)(new_slop - (uint64_t)old->slop_bytes);
 	rec.heap_bytes += new_req_bytes - old->req_bytes;
@@ -644,10 +675,15 @@ int hs_rec_journal_open(int fd, const char *options_text, const char *cmd)
 	 * rebuilds it. */
 	hs_journal_header(&rec.journal, own_pid(), &rec.opts, options_text, cmd);
 	hs_journal_contexts(&rec.journal, &rec.ctxs);
-	for (unsigned i = 0; i < rec.snaps.count; i++)
+	for (unsigned i = 0; i < rec.snaps.count; i++) {
 		hs_journal_snapshot(&rec.journal, &rec.snaps.table[i]);
+		hs_journal_point_of(&rec.journal, &rec.snaps.table[i]);
+	}
 	if (rec.snaps.count != 0)
 		hs_journal_table(&rec.journal, &rec.snaps);
+	/* The series of the new record restarts from nothing: the next point
+	 * lists every context whose bytes it does not hold yet. */
+	hs_contexts_touch_all(&rec.ctxs);
 	if (state == REC_STOPPED)
 		hs_journal_stop(&rec.journal, rec.stop_reason);
 	journal_flush();
@@ -707,8 +743,18 @@ int hs_rec_end(const char *how)
 		else
 			journal_taken();
 	}
-	atomic_store(&rec.state, REC_DONE);
 	hs_journal_contexts(&rec.journal, &rec.ctxs);
+	if (atomic_load(&rec.state) == REC_ON && hs_journal_on(&rec.journal)) {
+		/* The end of the run is a point of the series whatever
+		 * --final-snapshot says: the Massif file keeps Massif's
+		 * snapshots, the companion file gets the end. */
+		struct hs_point p = { rec.snaps.n_taken, now(), rec.heap_bytes,
+				      rec.extra_bytes,   0,     0,
+				      HS_POINT_END,      0 };
+		probe_memory(&p.rss_bytes, &p.mapped_bytes);
+		hs_journal_point(&rec.journal, &rec.ctxs, &p);
+	}
+	atomic_store(&rec.state, REC_DONE);
 	hs_journal_end(&rec.journal, how != NULL ? how : "", rec.stop_reason);
 	journal_flush();
 	pthread_mutex_unlock(&rec.lock);

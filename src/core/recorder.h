@@ -78,6 +78,12 @@ int hs_rec_free_logged(void *ptr);
  * be NULL (the tests: blocks are then never released). */
 void hs_rec_set_hooks(void (*release)(void *), void (*guard)(int up));
 
+/* The layer above's reading of the process's resident and mapped bytes
+ * (/proc/self/statm), called under the lock at each snapshot and at the
+ * end, never per call: returns 0, or -1 when unknown.  May be NULL (the
+ * tests, or no /proc): the series then has 0 and 0. */
+void hs_rec_set_memory_probe(int (*probe)(uint64_t *rss_bytes, uint64_t *mapped_bytes));
+
 /* realloc(old_ptr, n) with old_ptr != NULL and n != 0, in two phases so the
  * old address is out of the table before the real realloc can release it.
  * begin removes the block and returns a handle (0 when old_ptr is unknown);
@@ -105,6 +111,7 @@ void hs_rec_journal_unloaded(uintptr_t start, uintptr_t end, const char *path);
 /* End the record: how the program ended ("exit", "_exit", "exec",
  * "signal 15 (SIGTERM)"...).  Takes the final snapshot only with
  * --final-snapshot=yes (by default the series is exactly Massif's), writes
+ * the end point of the per-site series (always, while recording is on),
  * the END record and flushes; recording is off afterwards.  The lock is
  * taken with a bounded trylock, so it may be called from a signal handler
  * on a thread that is not inside the recorder.  Returns 0, or -1 when the

@@ -35,6 +35,8 @@ struct hs_snapshot {
 	int64_t time;
 	uint64_t heap_bytes;
 	uint64_t extra_bytes;
+	uint64_t rss_bytes;    /* the process's resident memory then (0: unknown) */
+	uint64_t mapped_bytes; /* and its mapped memory */
 	enum hs_snap_kind kind;
 	int detailed;                  /* has a tree */
 	uint32_t n_contexts;           /* contexts existing when taken (detailed only) */

@@ -169,6 +169,45 @@ static void note_maps(void)
 	atomic_flag_clear(&g_maps_busy);
 }
 
+/* The recorder's memory probe (hs_rec_set_memory_probe): the process's
+ * resident and mapped bytes from /proc/self/statm, read with raw system
+ * calls at snapshots only (the recorder's lock held): no stdio, no malloc.
+ * statm gives pages: "size resident shared text lib data dt". */
+static uint64_t g_page_bytes;
+
+/* The decimal number at *p, which is moved past it and one separator. */
+static uint64_t statm_field(const char **p, const char *end)
+{
+	uint64_t v = 0;
+	while (*p < end && **p >= '0' && **p <= '9')
+		v = v * 10 + (uint64_t)(*(*p)++ - '0');
+	if (*p < end)
+		(*p)++;
+	return v;
+}
+
+static int read_statm(uint64_t *rss_bytes, uint64_t *mapped_bytes)
+{
+	char buf[128];
+	ssize_t n;
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/statm", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	do
+		n = syscall(SYS_read, fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	syscall(SYS_close, fd);
+	if (n <= 0)
+		return -1;
+	const char *p = buf, *end = buf + n;
+	uint64_t size = statm_field(&p, end);
+	uint64_t resident = statm_field(&p, end);
+	*mapped_bytes = size * g_page_bytes;
+	*rss_bytes = resident * g_page_bytes;
+	return 0;
+}
+
 /* The launcher's channel (a socketpair, HEAPSNAP_REPORT_FD), checked
  * before each use because the program may have closed it and reused the
  * number. */
@@ -1299,6 +1338,8 @@ void hs_preload_start(void)
 	env = getenv("HEAPSNAP_UNWINDER");
 	hs_unwind_init(env == NULL || strcmp(env, "libunwind") != 0);
 	hs_rec_set_hooks(__libc_free, hs_preload_move_guard);
+	g_page_bytes = (uint64_t)sysconf(_SC_PAGESIZE);
+	hs_rec_set_memory_probe(read_statm);
 	if (hs_rec_init(&g_opts) != 0) {
 		say_line("out of memory, recording stopped");
 		atomic_store(&hs_preload_state, HS_ST_OFF);
