@@ -83,6 +83,26 @@ static size_t run_start_index(const struct hs_run *run)
 	return 0;
 }
 
+/* The axis the rules judge on: the file's time, except wall-clock
+ * milliseconds, which move with the machine's load and the recorder's own
+ * warm-up (a short run's first snapshots can take most of its time).  Then
+ * the heap's churn seen from snapshot to snapshot (the sum of its moves, up
+ * or down), which follows the program's allocations as --time-unit=B does. */
+static int64_t *judge_axis(const struct hs_run *run)
+{
+	int64_t *axis = xmalloc(run->n_snaps * sizeof *axis);
+	bool ms = strcmp(run->time_unit, "ms") == 0;
+	int64_t moved = 0;
+	for (size_t i = 0; i < run->n_snaps; i++) {
+		if (i > 0) {
+			uint64_t a = run->snaps[i - 1].heap_B, b = run->snaps[i].heap_B;
+			moved += (int64_t)(a > b ? a - b : b - a);
+		}
+		axis[i] = ms ? moved : run->snaps[i].time;
+	}
+	return axis;
+}
+
 /* Sites seen by the user: the call paths from their user frame on, so
  * wrappers' different paths to one user line are one site. */
 struct group {
@@ -152,7 +172,9 @@ static void report_suspect(struct hs_outbuf *out, const struct hs_run *run, size
 			 hs_fmt_grouped((int64_t)v->last_B, c));
 	double divisor;
 	const char *unit = time_unit_text(run, &divisor);
-	double span = (double)(v->end_time - v->start_time) / divisor;
+	double span = (double)(run->snaps[run->detailed[v->cut]].time -
+			       run->snaps[run->detailed[start_d]].time) /
+		      divisor;
 	double share = ref_B ? 100.0 * (double)v->last_B / (double)ref_B : 0;
 	hs_outbuf_printf(out,
 			 "   growth %s per %s, rising at %u of %zu points, %.2f%% of the heap;"
@@ -171,13 +193,14 @@ static void report_suspect(struct hs_outbuf *out, const struct hs_run *run, size
 
 /* The heap as a whole, judged on every snapshot's total.  Returns its
  * verdict; *cut is the index of the last snapshot before a teardown. */
-static bool report_heap(struct hs_outbuf *out, const struct hs_run *run, size_t start, size_t *cut)
+static bool report_heap(struct hs_outbuf *out, const struct hs_run *run, const int64_t *axis,
+			size_t start, size_t *cut)
 {
 	size_t n = run->n_snaps;
 	int64_t *time = xmalloc(n * sizeof *time);
 	uint64_t *total = xmalloc(n * sizeof *total), *heap = xmalloc(n * sizeof *heap);
 	for (size_t i = 0; i < n; i++) {
-		time[i] = run->snaps[i].time;
+		time[i] = axis[i];
 		total[i] = hs_snap_total_B(&run->snaps[i]);
 		heap[i] = run->snaps[i].heap_B;
 	}
@@ -245,7 +268,8 @@ size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run, bool verb
 				 hs_fmt_bytes((double)run->sample_B, s));
 	}
 	size_t start = run_start_index(run), heap_cut;
-	bool staircase = report_heap(out, run, start, &heap_cut);
+	int64_t *axis = judge_axis(run);
+	bool staircase = report_heap(out, run, axis, start, &heap_cut);
 	hs_outbuf_putc(out, '\n');
 
 	/* The detailed snapshots of the run, up to the heap's teardown. */
@@ -265,6 +289,7 @@ size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run, bool verb
 			"heapsnap (it writes FILE.series beside the Massif file), or with\n"
 			"valgrind --tool=massif --detailed-freq=1.\n",
 			judged, judged == 1 ? "" : "s", HS_LEAK_MIN_POINTS, run->n_snaps - start);
+		free(axis);
 		return 0;
 	}
 	if (!run->dense && run->n_snaps - start > judged)
@@ -276,7 +301,7 @@ size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run, bool verb
 	int64_t *time = xmalloc(nd * sizeof *time);
 	uint64_t *heap = xmalloc(nd * sizeof *heap), *est = xmalloc(nd * sizeof *est);
 	for (size_t d = 0; d < nd; d++) {
-		time[d] = run->snaps[run->detailed[d]].time;
+		time[d] = axis[run->detailed[d]];
 		heap[d] = run->snaps[run->detailed[d]].heap_B;
 	}
 	bool unit_B = strcmp(run->time_unit, "B") == 0;
@@ -350,5 +375,6 @@ size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run, bool verb
 	free(est);
 	free(heap);
 	free(time);
+	free(axis);
 	return n_sus;
 }

@@ -21,9 +21,9 @@
  * the run. */
 /* clang-format off */
 const struct hs_leak_rules hs_leak_rule_sets[HS_LEAK_N_SERIES] = {
-	/*                share  jump  tail  steady doubling dshare end_span end_pts td_share td_span late_gain late_start growth */
-	[HS_LEAK_SITE] = { 0.01,  0.60, 0.15, 0.5,   2.5,     0.30,  0.05,    0.02,   0.50,    0.50,   0.20,     0.85,      0.5 },
-	[HS_LEAK_HEAP] = { 0.05,  0.60, 0.15, 0.5,   2.5,     0.30,  0.05,    0.02,   0.25,    0.50,   0.20,     0.85,      0 },
+	/*                share  jump  tail  steady doubling dshare end_span end_pts td_share td_span late_gain late_start growth mono */
+	[HS_LEAK_SITE] = { 0.01,  0.60, 0.15, 0.5,   2.5,     0.30,  0.05,    0.02,   0.50,    0.50,   0.20,     0.85,      0.5,  0.5 },
+	[HS_LEAK_HEAP] = { 0.05,  0.60, 0.15, 0.5,   2.5,     0.30,  0.05,    0.02,   0.25,    0.50,   0.20,     0.85,      0,    0 },
 };
 /* clang-format on */
 
@@ -201,6 +201,14 @@ void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n, size_t 
 	double c_jump = (1 - out->max_jump) / 0.5;
 	double c_tail = 1 - 0.5 * out->tail / out->allowance;
 	double c_near = (double)near / (double)out->n;
+	/* The monotone fraction: how much of its growth the series spends near
+	 * its floor.  Churn's floor rises near the end only because fewer
+	 * values are left to be low; its bytes swing far above it. */
+	size_t mono = 0;
+	for (size_t i = i05; i <= e; i++)
+		if ((double)(bytes[i] - f[i]) <= 0.2 * g)
+			mono++;
+	out->monotone = (double)mono / (double)(e - i05 + 1);
 	out->confidence = c_rises *
 			  (c_jump > 1   ? 1
 			   : c_jump < 0 ? 0
@@ -210,6 +218,8 @@ void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n, size_t 
 
 	if (g < rules->min_share * (double)ref_B || g < rules->min_growth * (double)out->first_B)
 		out->reason = HS_LEAK_SMALL;
+	else if (out->monotone < rules->min_monotone)
+		out->reason = HS_LEAK_SWINGS;
 	else if (out->max_jump > rules->max_jump_share)
 		out->reason = HS_LEAK_ONE_STEP;
 	else if (out->grows_late > rules->late_start)
@@ -310,6 +320,8 @@ const char *hs_leak_reason_text(enum hs_leak_reason reason)
 		return "it gains too little of the heap";
 	case HS_LEAK_UNCLEAR:
 		return "its floor rises, but too unclearly (few rises, or far below its bytes)";
+	case HS_LEAK_SWINGS:
+		return "its bytes swing far above its floor (churn)";
 	case HS_LEAK_LATE:
 		return "it rises only at the very end";
 	}

@@ -58,6 +58,7 @@ struct hs_leak_rules {
 	double late_gain_share; /* steady growth gains this much in the run's second half */
 	double late_start;      /* the floor reaches 40% of its gain before this of the run */
 	double min_growth;      /* the gain, as a fraction of the floor at the start */
+	double min_monotone;    /* the share of the growth's points near the floor */
 };
 
 /* The series heapsnap-print --leaks judges, each with its own rules. */
@@ -80,6 +81,7 @@ enum hs_leak_reason {
 	HS_LEAK_SMALL,     /* gained too little of the heap */
 	HS_LEAK_LATE,      /* rises only at the very end: a batch, not a trend */
 	HS_LEAK_UNCLEAR,   /* confidence below HS_LEAK_MIN_CONFIDENCE */
+	HS_LEAK_SWINGS,    /* its bytes swing far above the floor while it rises: churn */
 };
 
 struct hs_leak_verdict {
@@ -97,6 +99,8 @@ struct hs_leak_verdict {
 	int64_t t05, t40, t95; /* when the floor first reached 5%, 40%, 95% of its gain */
 	double tail;           /* end_time - t95, as a fraction of the run */
 	double allowance;      /* the flat tail allowed, as a fraction of the run */
+	double monotone;       /* share of the points from 5% of the gain on within 20% of
+				  the gain above the floor */
 	double late_share;     /* the floor's gain in the run's second half, fraction of all */
 	double grows_late;     /* when the floor reached 40% of its gain, fraction of the run */
 	double confidence;     /* 0..1: how clearly the curve is a leak */
