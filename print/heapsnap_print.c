@@ -65,6 +65,7 @@ static int run_print(struct hs_cli *cli)
 		.graph_y = cli->graph_y,
 		.args_text = cli->args_text,
 		.args_len = cli->args_len,
+		.no_trees = cli->analysis.no_trees,
 	};
 	if (hs_analysis_prepare(&cli->analysis, &m, cli->file, stderr) != 0) {
 		hs_model_free(&m);

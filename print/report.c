@@ -47,5 +47,7 @@ int hs_report_render(const struct hs_model *m, const struct hs_report_opts *opts
 	if (hs_graph_render(m, opts->graph_x, opts->graph_y, ob) < 0)
 		return -1;
 	put_counts(m, ob);
+	if (opts->no_trees)
+		return 0;
 	return hs_tables_render(m, opts->threshold, ob);
 }

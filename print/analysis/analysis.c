@@ -22,6 +22,10 @@ int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg, char *
 		opts->leaks = true;
 		return 1;
 	}
+	if (strcmp(arg, "--no-trees") == 0) {
+		opts->no_trees = true;
+		return 1;
+	}
 	if (strcmp(arg, "--verbose") == 0) {
 		opts->verbose = true;
 		return 1;

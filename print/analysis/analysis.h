@@ -8,7 +8,9 @@
  *   --leaks FILE          ms_print's output, then a "Leak suspects" section,
  *                         from FILE.series when heapsnap wrote one beside
  *                         FILE, else from FILE's trees; --verbose adds each
- *                         suspect's whole call path.
+ *                         suspect's whole call path; --no-trees leaves
+ *                         out the snapshots' tables and trees (heapsnap
+ *                         --leaks shows the graph and the suspects).
  *   --diff OLD NEW        only the comparison of the two runs.
  *   --max-peak=SIZE FILE  no output; exit 3 with one line on stderr when the
  *                         peak total exceeds SIZE.  Combined with --leaks it
@@ -31,6 +33,7 @@ struct hs_run;
 struct hs_analysis_opts {
 	bool leaks;
 	bool verbose;              /* --verbose: whole call paths in --leaks */
+	bool no_trees;             /* --no-trees: the report without its snapshots\' tables */
 	struct hs_run *series_run; /* FILE.series read by hs_analysis_prepare */
 	bool diff;
 	bool max_peak;

@@ -10,7 +10,8 @@
  * HEAPSNAP_REPORT_FD.  Once the program is gone, the launcher resolves
  * every raw record whose process is gone (src/resolve/resolve.h), naming
  * the direct child's ending from its wait status, says which files it
- * wrote and, with --print, shows them with heapsnap-print.  A process
+ * wrote and, with --print, shows them with heapsnap-print (with --leaks,
+ * recorded in bytes and shown as the graph and the leak suspects).  A process
  * still running then finds the channel shut (EPIPE) and starts its own
  * resolver when it ends.
  *
@@ -92,6 +93,10 @@ static void usage(FILE *out)
 	      "\n"
 	      "Launcher options:\n"
 	      "  --print                  show each file written with heapsnap-print\n"
+	      "  --leaks                  hunt leaks: record with what the analysis needs\n"
+	      "                           (--time-unit=B unless given), then show each\n"
+	      "                           file's graph and leak suspects (heapsnap-print\n"
+	      "                           --leaks --no-trees); exit with the program's status\n"
 	      "  -h, --help               show this text\n"
 	      "  --version                show the version\n",
 	      out);
@@ -99,7 +104,7 @@ static void usage(FILE *out)
 
 /* The launcher's own options, which main tests for before the recorder's. */
 static const char *const launcher_names[] = {
-	"-h", "--help", "--version", "--print", "--resolve", NULL,
+	"-h", "--help", "--version", "--print", "--leaks", "--resolve", NULL,
 };
 
 /* Say that arg is a bad option (err says why); when it is an unknown one,
@@ -367,13 +372,18 @@ static int out_for_raw(const char *raw, char *out, size_t len)
 	return 0;
 }
 
-/* Show path with heapsnap-print. */
-static void print_file(const char *print_prog, const char *path)
+/* Show path with heapsnap-print: its report, or with leaks its graph and
+ * leak suspects. */
+static void print_file(const char *print_prog, const char *path, int leaks)
 {
 	fflush(NULL);
 	pid_t p = fork();
 	if (p == 0) {
-		execl(print_prog, "heapsnap-print", path, (char *)NULL);
+		if (leaks)
+			execl(print_prog, "heapsnap-print", "--leaks", "--no-trees", path,
+			      (char *)NULL);
+		else
+			execl(print_prog, "heapsnap-print", path, (char *)NULL);
 		fprintf(stderr, "heapsnap: cannot run '%s': %s\n", print_prog, strerror(errno));
 		_exit(127);
 	}
@@ -421,7 +431,7 @@ int main(int argc, char **argv)
 	char lib[PATH_MAX + 64];
 	char *options = NULL;
 	size_t opt_len = 0, opt_cap = 0;
-	int quiet = 0, print = 0;
+	int quiet = 0, print = 0, leaks = 0, time_unit_given = 0;
 	int i;
 
 	hs_options_defaults(&opts);
@@ -442,9 +452,14 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--print") == 0) {
 			print = 1;
 			continue;
+		} else if (strcmp(a, "--leaks") == 0) {
+			print = leaks = 1;
+			continue;
 		} else if (strcmp(a, "--resolve") == 0) {
 			return resolve_main(argc - i - 1, argv + i + 1, opts.verbosity == 0);
 		}
+		if (strncmp(a, "--time-unit=", 12) == 0)
+			time_unit_given = 1;
 		if (hs_options_parse_one(&opts, a, err, sizeof(err)) != 0) {
 			bad_option(a, err);
 			return EXIT_USAGE;
@@ -457,6 +472,19 @@ int main(int argc, char **argv)
 		if (opt_len > 0)
 			append(&options, &opt_len, &opt_cap, " ");
 		append(&options, &opt_len, &opt_cap, escaped);
+	}
+	/* The leak rules judge growth against the program's progress: the
+	 * bytes it allocates and frees follow it, where wall-clock time in a
+	 * short run mostly measures the recorder's own start-up. */
+	if (leaks && !time_unit_given) {
+		static const char unit_B[] = "--time-unit=B";
+		if (hs_options_parse_one(&opts, unit_B, err, sizeof(err)) != 0) {
+			bad_option(unit_B, err);
+			return EXIT_USAGE;
+		}
+		if (opt_len > 0)
+			append(&options, &opt_len, &opt_cap, " ");
+		append(&options, &opt_len, &opt_cap, unit_B);
 	}
 	if (i >= argc) {
 		fputs("heapsnap: no program given\n", stderr);
@@ -601,7 +629,7 @@ int main(int argc, char **argv)
 		if (!quiet)
 			fprintf(log, "heapsnap: wrote %s\n", shown_path(out, cwd));
 		if (have_print)
-			print_file(print_prog, out);
+			print_file(print_prog, out, leaks);
 	}
 	free(g_raws);
 	free(options);
