@@ -124,7 +124,8 @@ static int by_rank(const void *a, const void *b)
 	return strcmp(x->shown, y->shown);
 }
 
-/* Print a path's frames: the first as the name, the rest as callers. */
+/* Print a path's frames: the first as the name, the rest as callers, up
+ * to the first library frame (Rust's and C++'s runtime under main). */
 static void print_path(struct hs_outbuf *out, size_t rank, const char *path)
 {
 	const char *nl = strchr(path, '\n');
@@ -133,8 +134,16 @@ static void print_path(struct hs_outbuf *out, size_t rank, const char *path)
 	while (nl != NULL) {
 		const char *frame = nl + 1;
 		nl = strchr(frame, '\n');
-		hs_outbuf_printf(out, "     called from %.*s\n",
-				 (int)(nl ? nl - frame : (ptrdiff_t)strlen(frame)), frame);
+		size_t n = nl ? (size_t)(nl - frame) : strlen(frame);
+		if (hs_frame_is_wrapper(frame, n)) {
+			size_t more = 1;
+			for (const char *p = nl; p != NULL; p = strchr(p + 1, '\n'))
+				more++;
+			hs_outbuf_printf(out, "     ... %zu more caller%s (--verbose shows them)\n",
+					 more, more == 1 ? "" : "s");
+			break;
+		}
+		hs_outbuf_printf(out, "     called from %.*s\n", (int)n, frame);
 	}
 }
 
