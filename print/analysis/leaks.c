@@ -57,12 +57,20 @@ size_t hs_leak_teardown(const int64_t *time, const uint64_t *bytes, size_t n, si
 	uint64_t drop = bytes[k] - (bytes[n - 1] < bytes[k] ? bytes[n - 1] : bytes[k]);
 	if ((double)drop < rules->teardown_share * (double)bytes[k])
 		return n - 1;
+	/* A teardown ends the run: the fall reaches its last value near the
+	 * end, where a site emptied long before (its blocks freed and made
+	 * again elsewhere) sits at 0 for a long stretch. */
+	size_t z = n - 1;
+	while (z > k && bytes[z - 1] == bytes[n - 1])
+		z--;
+	double run = (double)(time[n - 1] - time[start]);
+	if ((double)(time[n - 1] - time[z]) > HS_LEAK_TEARDOWN_END * run)
+		return n - 1;
 	double took = (double)(time[n - 1] - time[k]);
 	if (freed_heap_B != NULL)
 		for (size_t i = k + 1; i < n; i++)
 			if (freed_heap_B[i - 1] > freed_heap_B[i])
 				took -= (double)(freed_heap_B[i - 1] - freed_heap_B[i]);
-	double run = (double)(time[n - 1] - time[start]);
 	if (took > rules->teardown_span * run)
 		return n - 1;
 	return k;

@@ -40,6 +40,10 @@
 #define HS_LEAK_MIN_CONFIDENCE 0.3
 #define HS_LEAK_HIGH_CONFIDENCE 0.5
 
+/* A teardown's fall reaches its last value within this fraction of the
+ * run from its end. */
+#define HS_LEAK_TEARDOWN_END 0.10
+
 /* Fewer points than this in the judged stretch and a series is not judged. */
 #define HS_LEAK_MIN_POINTS 4
 

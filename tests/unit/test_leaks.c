@@ -284,6 +284,14 @@ START_TEST(no_teardown_when_the_end_stays_high)
 	b[N - 1] = b[N - 2] - 5000; /* a small last fall: 2.5% */
 	ck_assert_uint_eq(hs_leak_teardown(t, b, N, 0, NULL, &hs_leak_rule_sets[HS_LEAK_SITE]),
 			  N - 1);
+	/* Emptied at mid-run (its blocks freed and made again at another
+	 * site), then 0 to the end: no teardown, and no leak. */
+	for (size_t i = 0; i < N; i++)
+		b[i] = i < 60 ? 1000 * i : i < 70 ? 6000 * (70 - i) : 0;
+	ck_assert_uint_eq(hs_leak_teardown(t, b, N, 0, NULL, &hs_leak_rule_sets[HS_LEAK_SITE]),
+			  N - 1);
+	struct hs_leak_verdict v;
+	ck_assert_int_ne(judge(b, N, 100000, &v), HS_LEAK_SUSPECT);
 	/* A long slow decline over most of the run is no teardown. */
 	for (size_t i = 0; i < N; i++)
 		b[i] = i < 40 ? 1000 * i : 40000 - 150 * (i - 40);
