@@ -315,6 +315,7 @@ size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run, bool verb
 	}
 	bool unit_B = strcmp(run->time_unit, "B") == 0;
 	uint64_t ref_B = heap[cut_d];
+	bool heap_torn = heap_cut < run->n_snaps - 1;
 
 	/* Group sites by their path from the user frame on. */
 	struct group *groups = xmalloc((run->n_sites + 1) * sizeof *groups);
@@ -349,10 +350,18 @@ size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run, bool verb
 	struct group **sus = xmalloc((n_groups + 1) * sizeof *sus);
 	size_t n_sus = 0;
 	for (size_t g = 0; g < n_groups; g++) {
-		size_t cut = hs_leak_teardown(time, groups[g].est, nd, start_d,
-					      unit_B ? heap : NULL, rules);
-		if (cut > cut_d)
-			cut = cut_d;
+		/* A site's own teardown is part of the heap's: a site that falls
+		 * at the end of a run whose heap does not is judged with its fall
+		 * (a buffer resized to each request's size ends anywhere). */
+		size_t cut = cut_d;
+		if (heap_torn) {
+			size_t own = hs_leak_teardown(time, groups[g].est, nd, start_d,
+						      unit_B ? heap : NULL, rules);
+			double span = (double)(time[cut_d] - time[start_d]);
+			if (own < cut &&
+			    (double)(time[cut_d] - time[own]) <= HS_LEAK_TEARDOWN_END * span)
+				cut = own;
+		}
 		hs_leak_judge(time, groups[g].est, nd, start_d, cut, ref_B, rules, &groups[g].v);
 		groups[g].high = groups[g].v.confidence >= HS_LEAK_HIGH_CONFIDENCE;
 		if (groups[g].v.reason == HS_LEAK_SUSPECT &&

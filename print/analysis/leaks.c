@@ -217,6 +217,11 @@ void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n, size_t 
 		if ((double)(bytes[i] - f[i]) <= 0.2 * g)
 			mono++;
 	out->monotone = (double)mono / (double)(e - i05 + 1);
+	/* A leak was never as high before it grew: a series of levels up and
+	 * down (a buffer sized to each request) reached its end level early. */
+	for (size_t i = start; i <= i40; i++)
+		if (bytes[i] > out->early_high_B)
+			out->early_high_B = bytes[i];
 	out->confidence = c_rises *
 			  (c_jump > 1   ? 1
 			   : c_jump < 0 ? 0
@@ -226,10 +231,11 @@ void hs_leak_judge(const int64_t *time, const uint64_t *bytes, size_t n, size_t 
 
 	if (g < rules->min_share * (double)ref_B || g < rules->min_growth * (double)out->first_B)
 		out->reason = HS_LEAK_SMALL;
-	else if (out->monotone < rules->min_monotone)
-		out->reason = HS_LEAK_SWINGS;
 	else if (out->max_jump > rules->max_jump_share)
 		out->reason = HS_LEAK_ONE_STEP;
+	else if (out->monotone < rules->min_monotone ||
+		 (double)out->early_high_B > HS_LEAK_EARLY_HIGH * (double)out->last_B)
+		out->reason = HS_LEAK_SWINGS;
 	else if (out->grows_late > rules->late_start)
 		out->reason = HS_LEAK_LATE;
 	else if (out->tail > out->allowance ||
@@ -329,7 +335,7 @@ const char *hs_leak_reason_text(enum hs_leak_reason reason)
 	case HS_LEAK_UNCLEAR:
 		return "its floor rises, but too unclearly (few rises, or far below its bytes)";
 	case HS_LEAK_SWINGS:
-		return "its bytes swing far above its floor (churn)";
+		return "its bytes swing far above its floor (churn), or were as high before";
 	case HS_LEAK_LATE:
 		return "it rises only at the very end";
 	}

@@ -40,6 +40,10 @@
 #define HS_LEAK_MIN_CONFIDENCE 0.3
 #define HS_LEAK_HIGH_CONFIDENCE 0.5
 
+/* Before its floor reached 40% of its gain, a leak's bytes stayed below
+ * this fraction of its final floor. */
+#define HS_LEAK_EARLY_HIGH 0.85
+
 /* A teardown's fall reaches its last value within this fraction of the
  * run from its end. */
 #define HS_LEAK_TEARDOWN_END 0.10
@@ -105,6 +109,7 @@ struct hs_leak_verdict {
 	double allowance;      /* the flat tail allowed, as a fraction of the run */
 	double monotone;       /* share of the points from 5% of the gain on within 20% of
 				  the gain above the floor */
+	uint64_t early_high_B; /* the largest value before the floor reached 40% of its gain */
 	double late_share;     /* the floor's gain in the run's second half, fraction of all */
 	double grows_late;     /* when the floor reached 40% of its gain, fraction of the run */
 	double confidence;     /* 0..1: how clearly the curve is a leak */

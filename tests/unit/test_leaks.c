@@ -220,6 +220,24 @@ START_TEST(churn_alone)
 }
 END_TEST
 
+START_TEST(levels_up_and_down)
+{
+	/* A buffer sized to each request: a new level every 10 points, the
+	 * last one high and long.  Its floor rises at the end, but it was as
+	 * high before. */
+	struct hs_leak_verdict v;
+	for (uint64_t seed = 1; seed < 40; seed++) {
+		uint64_t b[N], st = seed, level = 0;
+		for (size_t i = 0; i < N; i++) {
+			if (i % 10 == 0)
+				level = lcg(&st) % 10000;
+			b[i] = i >= N - 30 ? 9900 : level;
+		}
+		ck_assert_msg(judge(b, N, 20000, &v) != HS_LEAK_SUSPECT, "seed %d", (int)seed);
+	}
+}
+END_TEST
+
 START_TEST(churn_high_from_the_start_wobbling_up)
 {
 	/* Massif's demoted peaks see churn high in all of them. */
@@ -770,6 +788,7 @@ static Suite *leaks_suite(void)
 	tcase_add_test(rules, one_off_big_block);
 	tcase_add_test(rules, cache_that_fills_then_stops);
 	tcase_add_test(rules, churn_alone);
+	tcase_add_test(rules, levels_up_and_down);
 	tcase_add_test(rules, churn_high_from_the_start_wobbling_up);
 	tcase_add_test(rules, tiny_growth_under_a_big_heap);
 	tcase_add_test(rules, too_few_points);
