@@ -16,7 +16,11 @@
  *
  * A series is a suspect when its floor gains enough (of the heap before
  * teardown), the gain is spread (no single rise makes most of it: a one-off
- * block is one rise), it starts before the end of the run, and it is still
+ * block is one rise), the series stays near its floor while it grows (its
+ * monotone fraction: churn swings far above its floor, whose rise at the
+ * end only reflects that fewer values are left to be low) and was never as
+ * high before it grew (levels up and down that end high), it starts before
+ * the end of the run, and it is still
  * coming: the time since the floor reached 95% of its gain is short beside
  * the time it took to grow from 40% to 95% (a steady leak: about 5% of the
  * run; a buffer doubled by realloc grows in steps that double, so it may
@@ -33,7 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Slices of the run for the heap floor's sparkline. */
+/* Slices of the run for the heap's floor (hs_leak_staircase) and its
+ * sparkline. */
 #define HS_LEAK_WINDOWS 8
 
 /* Suspects are named from this confidence; "high" from the next. */
