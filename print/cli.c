@@ -22,6 +22,8 @@ const char *hs_cli_usage(void)
 	       "    --summary             only the summary heapsnap prints after a run\n"
 	       "    --brief               one screen: the graph, the peak's largest sites\n"
 	       "                          and the summary\n"
+	       "    --verbose             with --leaks: each suspect's whole call path\n"
+	       "    --no-trees            leave out the snapshots' tables and trees\n"
 	       "    --diff OLD NEW        compare two runs (instead of the report)\n"
 	       "    --max-peak=SIZE       exit 3 if the peak exceeds SIZE (512K, 64M, 2G)\n"
 	       "\n"
@@ -31,8 +33,8 @@ const char *hs_cli_usage(void)
 /* Every option the parser below and hs_analysis_parse_arg (analysis.c)
  * accept; test_print_cli checks that each one is known to them. */
 static const char *const option_names[] = {
-	"-h",      "--help", "--version",   "--threshold=", "--x=",    "--y=",
-	"--leaks", "--diff", "--max-peak=", "--summary",    "--brief", NULL,
+	"-h",        "--help",     "--version", "--threshold=", "--x=",      "--y=",    "--leaks",
+	"--verbose", "--no-trees", "--diff",    "--max-peak=",  "--summary", "--brief", NULL,
 };
 
 const char *const *hs_cli_option_names(void)

@@ -82,7 +82,7 @@ static int run_summary(const struct hs_cli *cli, struct hs_stream *st,
 				  is_stdin ? NULL
 				  : abs    ? abs
 					   : cli->file,
-				  &series, !cli->analysis.brief);
+				  &series, !cli->analysis.brief, cli->analysis.series_run);
 	if (status == 0 && cli->analysis.max_peak)
 		status = hs_budget_check(stderr, run, cli->analysis.max_peak_B);
 	free(abs);
@@ -93,7 +93,7 @@ static int run_summary(const struct hs_cli *cli, struct hs_stream *st,
 /* The default action: ms_print's report, from the file read as a stream
  * (parse.h): pass 1 checks it all (and builds --leaks' run), then the
  * report and the analyses read it again, one tree in memory at a time. */
-static int run_print(const struct hs_cli *cli)
+static int run_print(struct hs_cli *cli)
 {
 	struct hs_stream *st;
 	struct hs_parse_error err = { { 0 } };
@@ -135,7 +135,16 @@ static int run_print(const struct hs_cli *cli)
 		.graph_y = cli->graph_y,
 		.args_text = cli->args_text,
 		.args_len = cli->args_len,
+		.no_trees = cli->analysis.no_trees,
 	};
+	/* Pass 1 has checked the whole file; the model now knows its size
+	 * and cmd, which FILE.series must match. */
+	if (hs_analysis_prepare(&cli->analysis, hs_stream_model(st), cli->file,
+				an->leaks ? stderr : NULL) != 0) {
+		hs_run_free(run);
+		hs_stream_close(st);
+		return 1;
+	}
 	/* The file is fully parsed and checked: from here on only a write (or
 	 * a file changed under us) can fail, so the report may drain to
 	 * stdout as it grows. */
@@ -162,6 +171,7 @@ static int run_print(const struct hs_cli *cli)
 	int rc = emit(&ob);
 	hs_outbuf_free(&ob);
 	hs_stream_close(st);
+	hs_analysis_release(&cli->analysis);
 	return rc ? rc : status;
 }
 

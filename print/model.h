@@ -51,6 +51,9 @@ struct hs_node {
 	uint32_t bytes_len;   /* BYTES as written: the digits just before
                              text.ptr.  ms_print prints them raw (leading
                              zeros kept); 0 when there is no such text */
+	uint32_t text_cut;    /* bytes of the '#' comment cut off text, up to the
+                             line's end: the analyses keep whole names, since
+                             Rust's and C++'s hold a '#' ("{closure#0}") */
 };
 
 /* One snapshot block. */

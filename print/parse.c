@@ -53,6 +53,7 @@ static int stream_setup(struct hs_stream *st, int fd, bool is_stdin, bool own,
 struct line {
 	const char *s;
 	size_t len;
+	size_t cut; /* bytes of a '#' comment cut off after len */
 	uint32_t no;
 };
 
@@ -152,6 +153,7 @@ static bool next_line(struct parser *p, struct line *l)
 		size_t len = nl ? (size_t)(nl - s) : rest;
 		p->pos += nl ? len + 1 : len;
 		p->line_no++;
+		size_t whole = len;
 		const char *hash = memchr(s, '#', len);
 		if (hash)
 			len = (size_t)(hash - s);
@@ -162,6 +164,7 @@ static bool next_line(struct parser *p, struct line *l)
 			continue;
 		l->s = s;
 		l->len = len;
+		l->cut = whole - len;
 		l->no = p->line_no;
 		return true;
 	}
@@ -297,6 +300,7 @@ static int read_node(struct parser *p, struct hs_node *n, uint32_t depth, uint64
 	n->bytes_len = (uint32_t)(s - d);
 	n->text.ptr = s;
 	n->text.len = (size_t)(end - s);
+	n->text_cut = l.cut > UINT32_MAX ? UINT32_MAX : (uint32_t)l.cut;
 	n->n_children = (uint32_t)k;
 	n->depth = depth;
 	n->subtree_len = 1;

@@ -55,6 +55,8 @@ int hs_report_render(const struct hs_model *m, const struct hs_report_opts *opts
 	if (hs_graph_render(m, opts->graph_x, opts->graph_y, ob) < 0)
 		return -1;
 	put_counts(m, ob);
+	if (opts->no_trees)
+		return 0;
 	return hs_tables_render(m, opts->threshold, ob);
 }
 
@@ -130,6 +132,8 @@ int hs_report_render_stream(struct hs_stream *st, const struct hs_report_scan *s
 	if (r < 0)
 		return -1;
 	hs_outbuf_puts(ob, "]\n\n");
+	if (opts->no_trees)
+		return hs_outbuf_failed(ob) ? -1 : 0;
 
 	/* Pass: the tables and trees, one tree in memory at a time. */
 	if (hs_stream_begin(st, err) < 0)

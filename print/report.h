@@ -7,6 +7,7 @@
 #ifndef HS_PRINT_REPORT_H
 #define HS_PRINT_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "model.h"
@@ -19,6 +20,7 @@ struct hs_report_opts {
 	unsigned graph_y;      /* 4..1000 */
 	const char *args_text; /* " arg1 arg2...": the ms_print arguments line */
 	size_t args_len;
+	bool no_trees; /* --no-trees: stop after the graph and the counts */
 };
 
 /* Appends the report of m.  Returns 0, or -1 when memory runs out. */

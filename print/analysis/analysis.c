@@ -5,13 +5,16 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "budget.h"
 #include "diff.h"
 #include "leak_report.h"
 #include "parse.h"
 #include "sites.h"
+#include "series.h"
 #include "sites_model.h"
+#include "sites_series.h"
 
 int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg, char *err, size_t err_len)
 {
@@ -25,6 +28,14 @@ int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg, char *
 	}
 	if (strcmp(arg, "--brief") == 0) {
 		opts->brief = true;
+		return 1;
+	}
+	if (strcmp(arg, "--no-trees") == 0) {
+		opts->no_trees = true;
+		return 1;
+	}
+	if (strcmp(arg, "--verbose") == 0) {
+		opts->verbose = true;
 		return 1;
 	}
 	if (strcmp(arg, "--diff") == 0) {
@@ -66,7 +77,7 @@ static int report_runs(const struct hs_analysis_opts *opts, struct hs_run *a, st
 	if (b != NULL)
 		hs_diff_report(ob, a, b);
 	else if (opts->leaks)
-		hs_leak_report(ob, a);
+		hs_leak_report(ob, opts->series_run ? opts->series_run : a, opts->verbose);
 
 	int status = 0;
 	if (opts->max_peak)
@@ -74,6 +85,50 @@ static int report_runs(const struct hs_analysis_opts *opts, struct hs_run *a, st
 	hs_run_free(a);
 	hs_run_free(b);
 	return status;
+}
+
+int hs_analysis_prepare(struct hs_analysis_opts *opts, const struct hs_model *m, const char *file,
+			FILE *err)
+{
+	if (!(opts->leaks || opts->summary || opts->brief) || opts->diff)
+		return 0;
+	char *path = hs_series_path_for(file);
+	if (path == NULL || access(path, F_OK) != 0) {
+		free(path);
+		return 0;
+	}
+	struct hs_series s;
+	char msg[4400];
+	if (hs_series_read(path, &s, msg, sizeof msg) < 0) {
+		free(path);
+		if (err == NULL)
+			return 0;
+		fprintf(err, "heapsnap-print: %s\n", msg);
+		return 1;
+	}
+	if (!hs_series_check(&s, m->buf_len, m->cmd.ptr, m->cmd.len, msg, sizeof msg)) {
+		if (err != NULL)
+			fprintf(err, "heapsnap-print: note: %s\n", msg);
+	} else {
+		opts->series_run = hs_run_from_series(&s, file);
+		if (opts->series_run->n_snaps == 0) {
+			if (err != NULL)
+				fprintf(err,
+					"heapsnap-print: note: %s holds no snapshot: ignored\n",
+					path);
+			hs_run_free(opts->series_run);
+			opts->series_run = NULL;
+		}
+	}
+	hs_series_free(&s);
+	free(path);
+	return 0;
+}
+
+void hs_analysis_release(struct hs_analysis_opts *opts)
+{
+	hs_run_free(opts->series_run);
+	opts->series_run = NULL;
 }
 
 int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *m, const char *file,

@@ -5,7 +5,12 @@
  * done its part.  Without these options nothing here runs, so the output
  * stays byte-identical to ms_print.
  *
- *   --leaks FILE          ms_print's output, then a "Leak suspects" section.
+ *   --leaks FILE          ms_print's output, then a "Leak suspects" section,
+ *                         from FILE.series when heapsnap wrote one beside
+ *                         FILE, else from FILE's trees; --verbose adds each
+ *                         suspect's whole call path; --no-trees leaves
+ *                         out the snapshots' tables and trees (heapsnap
+ *                         --leaks shows the graph and the suspects).
  *   --diff OLD NEW        only the comparison of the two runs.
  *   --summary FILE        the few lines heapsnap prints at the end of a run
  *                         (summary.h), instead of the report.
@@ -28,8 +33,13 @@
 #include "model.h"
 #include "outbuf.h"
 
+struct hs_run;
+
 struct hs_analysis_opts {
 	bool leaks;
+	bool verbose;              /* --verbose: whole call paths in --leaks */
+	bool no_trees;             /* --no-trees: the report without its snapshots' tables */
+	struct hs_run *series_run; /* FILE.series read by hs_analysis_prepare */
 	bool diff;
 	bool max_peak;
 	bool summary; /* --summary: the end-of-run summary only */
@@ -48,6 +58,19 @@ bool hs_analysis_wanted(const struct hs_analysis_opts *opts);
 
 /* True when ms_print's own output is wanted as well (--leaks). */
 bool hs_analysis_prints_normal_output(const struct hs_analysis_opts *opts);
+
+/* Before any output: with --leaks, --summary or --brief, read FILE's
+ * companion series file (FILE.series) when there is one and it matches m
+ * (a stale one is ignored with a one-line note on err).  Returns 0, or 1
+ * with one line on err when the companion is unreadable or has a bad line.
+ * err NULL: silent, a bad companion is ignored (the summary notes it its
+ * own way).  m may be a stream's model after pass 1 (parse.h: buf_len is
+ * the file's size, cmd its own copy). */
+int hs_analysis_prepare(struct hs_analysis_opts *opts, const struct hs_model *m, const char *file,
+			FILE *err);
+
+/* Free what hs_analysis_prepare kept. */
+void hs_analysis_release(struct hs_analysis_opts *opts);
 
 /* Run the analyses after the printer's part: m is FILE (or OLD for --diff)
  * already parsed; NEW (file2) is parsed here.  Reports are appended to ob,

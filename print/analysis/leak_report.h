@@ -1,8 +1,10 @@
 /* leak_report: the "Leak suspects" section of heapsnap-print --leaks.
  *
  * Owns turning a run into site series and writing the section: the heap's
- * low-point trend, then each suspect site ranked by bytes gained, or a plain
- * sentence when none qualifies or the file holds too few detailed snapshots.
+ * floor (judged before a teardown), then each suspect site, named by its
+ * user frame (frames.h; sites whose paths differ only in wrappers are one),
+ * ranked by confidence then bytes gained, or a plain sentence when none
+ * qualifies or the file holds too few trees to judge sites.
  *
  * A site missing from a detailed snapshot's tree is below Massif's threshold
  * there, so its bytes are unknown.  Before the site first shows they count
@@ -14,6 +16,8 @@
 #ifndef HS_LEAK_REPORT_H
 #define HS_LEAK_REPORT_H
 
+#include <stdbool.h>
+
 #include "outbuf.h"
 
 #include "sites.h"
@@ -24,7 +28,8 @@
 /* Fill est (n_detailed values) with a site's bytes, unknowns estimated. */
 void hs_site_series(const struct hs_run *run, const struct hs_site *site, uint64_t *est);
 
-/* Write the section for run to out; returns the number of suspect sites. */
-size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run);
+/* Write the section for run to out; returns the number of suspect sites.
+ * verbose: each suspect's whole call path too, wrappers included. */
+size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run, bool verbose);
 
 #endif

@@ -59,6 +59,7 @@ void hs_run_free(struct hs_run *run)
 	free(run->detailed);
 	free(run->snaps);
 	free(run->time_unit);
+	free(run->end_how);
 	free(run->source);
 	free(run);
 }
@@ -149,6 +150,11 @@ static struct hs_site *site_get(struct hs_run *run, const char *path)
 		s->bytes[i] = HS_BYTES_UNKNOWN;
 	run->slots[j] = run->n_sites++;
 	return s;
+}
+
+size_t hs_run_site_index(struct hs_run *run, const char *path)
+{
+	return (size_t)(site_get(run, path) - run->sites);
 }
 
 void hs_run_add_site_bytes(struct hs_run *run, const char *path, uint64_t bytes)

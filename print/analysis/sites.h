@@ -49,7 +49,10 @@ struct hs_run {
 	size_t n_detailed, cap_detailed;
 	struct hs_site *sites;
 	size_t n_sites, cap_sites;
-	size_t *slots; /* open-addressing index of sites by path */
+	bool dense;        /* every snapshot has per-site bytes (a series file) */
+	uint64_t sample_B; /* the series' sampling: 0 exact */
+	char *end_how;     /* how the run ended (a series file), or NULL */
+	size_t *slots;     /* open-addressing index of sites by path */
 	size_t n_slots;
 };
 
@@ -66,6 +69,9 @@ void hs_run_add_snapshot(struct hs_run *run, int64_t time, uint64_t heap_B, uint
 /* Add bytes to a site (path: frames innermost first, '\n'-separated) in
  * the last detailed snapshot; the same path twice adds up. */
 void hs_run_add_site_bytes(struct hs_run *run, const char *path, uint64_t bytes);
+
+/* The index of the site with this path, added (unknown everywhere) if new. */
+size_t hs_run_site_index(struct hs_run *run, const char *path);
 
 /* The site with this path, or NULL. */
 const struct hs_site *hs_run_find_site(const struct hs_run *run, const char *path);

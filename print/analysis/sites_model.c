@@ -24,8 +24,11 @@ int hs_run_add_model_snapshot(struct hs_run *run, struct hs_tree_builder *b,
 			    detailed && s->kind == HS_TREE_PEAK);
 	for (size_t k = 0; detailed && k < s->n_nodes; k++) {
 		const struct hs_node *n = &m->nodes[s->first_node + k];
+		/* The text whole (model.h: text_cut): ms_print's comment rule
+		 * cuts it at a '#', but Massif writes no comments in tree
+		 * lines, and Rust's and C++'s names hold one ("{closure#0}"). */
 		if (hs_tree_builder_node(run, b, n->n_children, n->bytes, n->text.ptr,
-					 n->text.len) < 0)
+					 n->text.len + n->text_cut) < 0)
 			return -1;
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frames.h"
 #include "leak_report.h"
 #include "numfmt.h"
 
@@ -87,58 +88,10 @@ bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
 /* Allocation wrappers: a frame whose function starts with one of these is
  * not where the program asked for memory.  A minimal list; the leak
  * analysis's folding may replace this function. */
-static const char *const wrappers[] = {
-	"malloc",         "calloc",       "realloc",  "reallocarray", "aligned_alloc", "memalign",
-	"posix_memalign", "valloc",       "strdup",   "strndup",      "wcsdup",        "asprintf",
-	"vasprintf",      "operator new", "std::",    "__gnu_cxx::",  "alloc::",       "<alloc::",
-	"core::",         "<core::",      "__rust_",  "__rdl_",       "__rg_",         "__",
-	"g_malloc",       "g_realloc",    "g_strdup", "g_slice_",     "xmalloc",       "xcalloc",
-	"xrealloc",       "xstrdup",      "_dl_",     "call_init",
-};
-
-/* Tells whether a frame ("strdup (strdup.c:42)", "f (in /lib/libc.so.6)")
- * is an allocation wrapper or the C/C++ runtime's own code. */
-static bool is_wrapper(const char *frame, size_t len)
-{
-	static const char *const runtime[] = { "/libc.so", "/libc-", "/libstdc++", "/ld-linux" };
-	for (size_t i = 0; i < sizeof wrappers / sizeof wrappers[0]; i++) {
-		size_t n = strlen(wrappers[i]);
-		if (len >= n && memcmp(frame, wrappers[i], n) == 0)
-			return true;
-	}
-	const char *in = NULL;
-	for (const char *p = frame; p + 4 <= frame + len; p++)
-		if (memcmp(p, "(in ", 4) == 0)
-			in = p;
-	for (size_t i = 0; in && i < sizeof runtime / sizeof runtime[0]; i++) {
-		size_t n = strlen(runtime[i]);
-		for (const char *p = in; p + n <= frame + len; p++)
-			if (memcmp(p, runtime[i], n) == 0)
-				return true;
-	}
-	return false;
-}
-
 const char *hs_user_frame(const char *path, size_t *len)
 {
-	for (const char *frame = path;;) {
-		const char *nl = strchr(frame, '\n');
-		size_t n = nl ? (size_t)(nl - frame) : strlen(frame);
-		if (!is_wrapper(frame, n)) {
-			*len = n;
-			return frame;
-		}
-		if (!nl)
-			break;
-		frame = nl + 1;
-	}
-	/* Wrappers all the way (start-up code): the innermost frame with a
-	 * name, else the innermost. */
-	const char *frame = path;
-	while (strncmp(frame, "???", 3) == 0 && strchr(frame, '\n'))
-		frame = strchr(frame, '\n') + 1;
-	if (strncmp(frame, "???", 3) == 0)
-		frame = path;
+	/* One naming rule everywhere: the leak report's (frames.h). */
+	const char *frame = path + hs_path_user_frame(path);
 	const char *nl = strchr(frame, '\n');
 	*len = nl ? (size_t)(nl - frame) : strlen(frame);
 	return frame;
@@ -258,7 +211,8 @@ static void put_group(struct hs_outbuf *ob, const struct group *g, uint64_t heap
 }
 
 void hs_summary_render(struct hs_outbuf *ob, const struct hs_run *run, const char *abs_path,
-		       const struct hs_summary_series *series, bool with_sites)
+		       const struct hs_summary_series *series, bool with_sites,
+		       const struct hs_run *leak_run)
 {
 	const struct hs_snap *peak = &run->snaps[hs_run_max_total_index(run)];
 	const struct hs_snap *last = &run->snaps[run->n_snaps - 1];
@@ -306,7 +260,7 @@ void hs_summary_render(struct hs_outbuf *ob, const struct hs_run *run, const cha
 
 	struct hs_outbuf scratch;
 	hs_outbuf_init(&scratch);
-	size_t suspects = hs_leak_report(&scratch, run);
+	size_t suspects = hs_leak_report(&scratch, leak_run ? leak_run : run, false);
 	hs_outbuf_free(&scratch);
 	if (suspects > 0)
 		hs_outbuf_printf(ob, "  leak suspects: %zu (heapsnap-print --leaks lists them)\n",

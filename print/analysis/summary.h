@@ -48,7 +48,8 @@ bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
 /* The first frame of a site's path (frames innermost first, '\n'
  * separated) that is the program's own rather than an allocation wrapper
  * (strdup, operator new, std::, Rust's alloc::, ...); *len gets its length.
- * One function, so a better folding can replace it. */
+ * The leak report's rule (frames.h: hs_path_user_frame), so a site has one
+ * name everywhere. */
 const char *hs_user_frame(const char *path, size_t *len);
 
 /* Tells whether the RSS figures say memory is allocated outside malloc. */
@@ -56,10 +57,13 @@ bool hs_summary_outside_malloc(const struct hs_summary_series *s);
 
 /* Appends the summary lines of run (built from every snapshot, with
  * trees), each indented by two spaces.  abs_path is the file's absolute
- * path (NULL for standard input); series may be NULL; with_sites false leaves out the largest sites
- * (--brief lists them above). */
+ * path (NULL for standard input); series may be NULL; with_sites false
+ * leaves out the largest sites (--brief lists them above).  leak_run is the
+ * run the leak suspects are counted on, as --leaks judges them (the
+ * companion series' run when there is one), or NULL for run. */
 void hs_summary_render(struct hs_outbuf *ob, const struct hs_run *run, const char *abs_path,
-		       const struct hs_summary_series *series, bool with_sites);
+		       const struct hs_summary_series *series, bool with_sites,
+		       const struct hs_run *leak_run);
 
 /* Appends --brief's list of the largest sites at the peak tree, by user
  * frame, each with its callers. */

@@ -15,7 +15,9 @@
  * every raw record whose process is gone (src/resolve/resolve.h), naming
  * the direct child's ending from its wait status, says which files it
  * wrote with a summary of each (heapsnap-print --summary) and, with
- * --print, shows one screen of each instead (heapsnap-print --brief).  A process
+ * --print, shows one screen of each instead (heapsnap-print --brief); with
+ * --leaks (recorded in bytes) it shows each file's graph and leak suspects
+ * (heapsnap-print --leaks --no-trees), then the summary.  A process
  * still running then finds the channel shut (EPIPE) and starts its own
  * resolver when it ends.
  *
@@ -106,6 +108,10 @@ static void usage(FILE *out)
 	      "  --print                  show each file's graph, largest sites and summary\n"
 	      "                           (heapsnap-print --brief; the whole report is\n"
 	      "                           heapsnap-print FILE)\n"
+	      "  --leaks                  hunt leaks: record with what the analysis needs\n"
+	      "                           (--time-unit=B unless given), then show each\n"
+	      "                           file's graph and leak suspects (heapsnap-print\n"
+	      "                           --leaks --no-trees); exit with the program's status\n"
 	      "  -h, --help               show this text\n"
 	      "  --version                show the version\n",
 	      out);
@@ -113,7 +119,7 @@ static void usage(FILE *out)
 
 /* The launcher's own options, which main tests for before the recorder's. */
 static const char *const launcher_names[] = {
-	"-h", "--help", "--version", "--print", "--resolve", NULL,
+	"-h", "--help", "--version", "--print", "--leaks", "--resolve", NULL,
 };
 
 /* Say that arg is a bad option (err says why); when it is an unknown one,
@@ -541,14 +547,19 @@ static int out_for_raw(const char *raw, char *out, size_t len)
 	return 0;
 }
 
-/* heapsnap --print: heapsnap-print --brief path (the graph, the peak's
- * largest sites and the summary) on stdout. */
-static void print_file(const char *print_prog, const char *path)
+/* Show path with heapsnap-print on stdout: one screen (--brief: the graph,
+ * the peak's largest sites and the summary), or with leaks the graph and
+ * the leak suspects (--leaks --no-trees). */
+static void print_file(const char *print_prog, const char *path, int leaks)
 {
 	fflush(NULL);
 	pid_t p = fork();
 	if (p == 0) {
-		execl(print_prog, "heapsnap-print", "--brief", path, (char *)NULL);
+		if (leaks)
+			execl(print_prog, "heapsnap-print", "--leaks", "--no-trees", path,
+			      (char *)NULL);
+		else
+			execl(print_prog, "heapsnap-print", "--brief", path, (char *)NULL);
 		fprintf(stderr, "heapsnap: cannot run '%s': %s\n", print_prog, strerror(errno));
 		_exit(127);
 	}
@@ -628,7 +639,7 @@ int main(int argc, char **argv)
 	char lib[PATH_MAX + 64];
 	char *options = NULL;
 	size_t opt_len = 0, opt_cap = 0;
-	int quiet = 0, print = 0;
+	int quiet = 0, print = 0, leaks = 0, time_unit_given = 0;
 	int i;
 
 	hs_options_defaults(&opts);
@@ -649,9 +660,14 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--print") == 0) {
 			print = 1;
 			continue;
+		} else if (strcmp(a, "--leaks") == 0) {
+			print = leaks = 1;
+			continue;
 		} else if (strcmp(a, "--resolve") == 0) {
 			return resolve_main(argc - i - 1, argv + i + 1, opts.verbosity == 0);
 		}
+		if (strncmp(a, "--time-unit=", 12) == 0)
+			time_unit_given = 1;
 		if (hs_options_parse_one(&opts, a, err, sizeof(err)) != 0) {
 			bad_option(a, err);
 			return EXIT_USAGE;
@@ -664,6 +680,19 @@ int main(int argc, char **argv)
 		if (opt_len > 0)
 			append(&options, &opt_len, &opt_cap, " ");
 		append(&options, &opt_len, &opt_cap, escaped);
+	}
+	/* The leak rules judge growth against the program's progress: the
+	 * bytes it allocates and frees follow it, where wall-clock time in a
+	 * short run mostly measures the recorder's own start-up. */
+	if (leaks && !time_unit_given) {
+		static const char unit_B[] = "--time-unit=B";
+		if (hs_options_parse_one(&opts, unit_B, err, sizeof(err)) != 0) {
+			bad_option(unit_B, err);
+			return EXIT_USAGE;
+		}
+		if (opt_len > 0)
+			append(&options, &opt_len, &opt_cap, " ");
+		append(&options, &opt_len, &opt_cap, unit_B);
 	}
 	if (i >= argc) {
 		fputs("heapsnap: no program given\n", stderr);
@@ -810,10 +839,10 @@ int main(int argc, char **argv)
 		}
 		if (!quiet)
 			fprintf(log, "heapsnap: wrote %s\n", shown_path(out, cwd));
-		/* The summary, unless --print shows it on its screen. */
+		/* --print's screen holds the summary; --leaks' does not. */
 		if (have_print && print)
-			print_file(print_prog, out);
-		else if (have_print && !quiet)
+			print_file(print_prog, out, leaks);
+		if (have_print && !quiet && !(print && !leaks))
 			summarise_file(print_prog, out, log);
 	}
 	free(g_raws);

@@ -40,7 +40,7 @@ run_analyses(const struct hs_model *m, uint64_t budget_B)
         abort(); /* sites_model.h: only a malformed tree, which parse refuses */
     struct hs_outbuf ob;
     hs_outbuf_init(&ob);
-    hs_leak_report(&ob, run);
+    hs_leak_report(&ob, run, true);
     hs_diff_report(&ob, run, run);
     hs_outbuf_free(&ob);
     hs_budget_check(sink, run, budget_B);

@@ -112,8 +112,54 @@ fi
 # ---- too few trees ----
 "$HS_PRINT" --leaks "$fix/leak_churn_freq50.massif.out" > "$tmp/few.out"
 check "--leaks: too few detailed snapshots said plainly" \
-	grep -q '^Too few detailed snapshots to judge allocation sites (3, need 6)\.$' "$tmp/few.out"
+	grep -q '^Sites cannot be judged: this file has 3 detailed snapshots (trees)$' "$tmp/few.out"
+check "--leaks: names what has the data" grep -q -- 'record with$' "$tmp/few.out"
 check "--leaks: names --detailed-freq" grep -q -- '--detailed-freq=1' "$tmp/few.out"
+
+# ---- the companion series file (FILE.series) ----
+cp "$fix/leak_churn.massif.out" "$tmp/c.out"
+size=$(wc -c < "$tmp/c.out" | tr -d ' ')
+cmd=$(sed -n 's/^cmd: //p' "$tmp/c.out")
+{
+	printf 'heapsnap-series 1\ncmd: %s\ntime_unit: B\nmassif_size: %s\nsample: 0\n' "$cmd" "$size"
+	printf 'f 0 0x1: grow (g.c:3)\nf 1 0x2: main::{closure#0} (m.rs:9)\nc 0 0 1\n'
+	i=0
+	while [ $i -lt 40 ]; do
+		printf 't %d %d %d 0 0 0 n\nb 0=%d\n' $i $((i * 1000)) $((i * 512)) $((i * 512))
+		i=$((i + 1))
+	done
+	printf 'end exit\n'
+} > "$tmp/c.out.series"
+"$HS_PRINT" --leaks "$tmp/c.out" > "$tmp/s.out" 2> "$tmp/err"
+rc=$?
+check "series: exit 0, nothing on stderr" test "$rc" = 0 -a ! -s "$tmp/err"
+check "series: read instead of the trees" grep -q '^40 snapshots, every one with per-site bytes (from the series file)' "$tmp/s.out"
+check "series: its site named with the whole label" test \
+	"$(grep -A1 '^1\. ' "$tmp/s.out")" = "1. grow (g.c:3)
+     called from main::{closure#0} (m.rs:9)"
+check "series: ms_print's output unchanged before it" \
+	sh -c "head -n $lines '$tmp/s.out' | grep -v '^ms_print arguments:' | cmp -s - '$tmp/b'"
+sed "s/^massif_size: .*/massif_size: $((size + 1))/" "$tmp/c.out.series" > "$tmp/stale"
+mv "$tmp/stale" "$tmp/c.out.series"
+"$HS_PRINT" --leaks "$tmp/c.out" > "$tmp/s.out" 2> "$tmp/err"
+rc=$?
+check "stale series: exit 0" test "$rc" = 0
+check "stale series: one note" test "$(cat "$tmp/err")" = \
+	"heapsnap-print: note: $tmp/c.out.series is stale (written with a Massif file of $((size + 1)) bytes, this one has $size): ignored"
+check "stale series: the trees judged" grep -q '^1\. leak_record (leak_churn.c:6)$' "$tmp/s.out"
+cp "$fix/leak_churn.massif.out" "$tmp/c.out"
+printf 'heapsnap-series 1\nt 0 0 0 0 0 0 n\nb 7=1\n' > "$tmp/c.out.series"
+"$HS_PRINT" --leaks "$tmp/c.out" > "$tmp/s.out" 2> "$tmp/err"
+rc=$?
+check "bad series: exit 1, nothing on stdout" test "$rc" = 1 -a ! -s "$tmp/s.out"
+check "bad series: one line naming file and line" test "$(cat "$tmp/err")" = \
+	"heapsnap-print: $tmp/c.out.series:3: site 7 not defined before"
+"$HS_PRINT" "$tmp/c.out" > /dev/null 2>&1
+check "bad series: ignored without --leaks" test $? = 0
+
+# ---- --verbose: the whole call path ----
+"$HS_PRINT" --leaks --verbose "$fix/leak_fork_child.massif.out" > "$tmp/v.out"
+check "--verbose: whole path, wrappers marked" grep -q '^   whole call path, innermost first' "$tmp/v.out"
 
 # ---- --diff ----
 (cd "$fix" && "$HS_PRINT" --diff leak_diff_old.massif.out leak_diff_new.massif.out) \

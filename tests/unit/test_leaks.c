@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <math.h>
 
 #include "hs_check.h"
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "frames.h"
 #include "budget.h"
 #include "numfmt.h"
 #include "leak_report.h"
@@ -18,199 +20,339 @@
 #include "sites.h"
 #include "sites_model.h"
 
-#define N 20
+#define N 200
 
-/* Times 0, 100, ..., 1900: a run from 0 to 1900. */
+/* Times 0, 10, 20, ...: a run of n points. */
 static void times(int64_t *t, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		t[i] = (int64_t)i * 100;
+		t[i] = (int64_t)i * 10;
 }
 
-static enum hs_leak_reason judge(const uint64_t *b, size_t n, uint64_t final_heap_B,
+/* Judge a site's series over the whole run, its own teardown cut first. */
+static enum hs_leak_reason judge(const uint64_t *b, size_t n, uint64_t ref_B,
 				 struct hs_leak_verdict *v)
 {
-	int64_t t[64];
+	int64_t t[N + 8];
 	times(t, n);
-	hs_leak_judge(t, b, n, 0, t[n - 1], final_heap_B, INT64_MAX,
-		      &hs_leak_rule_sets[HS_LEAK_SITE], v);
+	const struct hs_leak_rules *r = &hs_leak_rule_sets[HS_LEAK_SITE];
+	size_t cut = hs_leak_teardown(t, b, n, 0, NULL, r);
+	hs_leak_judge(t, b, n, 0, cut, ref_B, r, v);
+	if (v->reason == HS_LEAK_SUSPECT && v->confidence < HS_LEAK_MIN_CONFIDENCE)
+		return HS_LEAK_UNCLEAR;
 	return v->reason;
 }
 
-/* ---- the rules ---- */
+/* A fixed pseudo-random sequence: churn's bytes. */
+static uint64_t lcg(uint64_t *state)
+{
+	*state = *state * 6364136223846793005u + 1442695040888963407u;
+	return *state >> 33;
+}
 
-START_TEST(steady_leak_is_suspect)
+/* ---- leaks ---- */
+
+START_TEST(steady_leak_in_small_steps)
 {
 	uint64_t b[N];
 	for (size_t i = 0; i < N; i++)
-		b[i] = 1000 * i;
+		b[i] = 512 * i;
 	struct hs_leak_verdict v;
-	ck_assert_int_eq(judge(b, N, 100000, &v), HS_LEAK_SUSPECT);
-	ck_assert_uint_eq(v.steps, 19);
-	ck_assert_int_eq(v.gain_B, 19000);
+	ck_assert_int_eq(judge(b, N, 200000, &v), HS_LEAK_SUSPECT);
+	ck_assert_uint_eq(v.rises, N - 1 - 3); /* the last points are judged together */
 	ck_assert_uint_eq(v.first_B, 0);
-	ck_assert_uint_eq(v.last_B, 19000);
-	ck_assert_int_eq(v.first_rise_time, 100);
-	ck_assert_int_eq(v.last_rise_time, 1900);
+	ck_assert(!v.teardown);
+	ck_assert(v.confidence > 0.9);
 }
 END_TEST
 
-START_TEST(leak_in_steps_with_flat_stretches_is_suspect)
+START_TEST(twelve_doublings_of_a_realloc_buffer)
 {
-	/* Rises at points 4, 9, 14 and 19 only, flat in between. */
+	/* One log doubled when full, from 64 B to 256 KB: 12 doublings.  The
+	 * clock runs with the bytes appended (as --time-unit=B would), the
+	 * points are spread evenly over the doublings, and the run ends just
+	 * before the 13th, the buffer flat for the last half of the run. */
+	int64_t t[N];
+	uint64_t b[N];
+	for (size_t i = 0; i < N; i++) {
+		t[i] = (int64_t)(64 * pow(262000.0 / 64, (double)i / (N - 1)));
+		uint64_t cap = 64;
+		while ((int64_t)cap < t[i])
+			cap *= 2;
+		b[i] = cap;
+	}
+	ck_assert_uint_eq(b[N - 1], 262144);
+	struct hs_leak_verdict v;
+	hs_leak_judge(t, b, N, 0, N - 1, 300000, &hs_leak_rule_sets[HS_LEAK_SITE], &v);
+	ck_assert_int_eq(v.reason, HS_LEAK_SUSPECT);
+	ck_assert_uint_eq(v.rises, 12);
+	ck_assert(v.confidence >= HS_LEAK_MIN_CONFIDENCE);
+	/* The same with the clock in steps of the points. */
+	ck_assert_int_eq(judge(b, N, 300000, &v), HS_LEAK_SUSPECT);
+}
+END_TEST
+
+START_TEST(growth_then_teardown)
+{
+	/* Grows all run, then freed at exit over the last 10 points. */
 	uint64_t b[N];
 	for (size_t i = 0; i < N; i++)
-		b[i] = 4096 * ((i + 1) / 5);
+		b[i] = i < N - 10 ? 1000 * i : 1000 * (N - 10) * (N - 1 - i) / 10;
+	struct hs_leak_verdict v;
+	ck_assert_int_eq(judge(b, N, 200000, &v), HS_LEAK_SUSPECT);
+	ck_assert(v.teardown);
+	ck_assert_uint_eq(v.cut, N - 11);
+	ck_assert_uint_eq(v.end_B, 0);
+}
+END_TEST
+
+START_TEST(leak_that_starts_halfway)
+{
+	uint64_t b[N];
+	for (size_t i = 0; i < N; i++)
+		b[i] = i < N / 2 ? 0 : 300 * (i - N / 2);
 	struct hs_leak_verdict v;
 	ck_assert_int_eq(judge(b, N, 100000, &v), HS_LEAK_SUSPECT);
-	ck_assert_uint_eq(v.steps, 4);
-	ck_assert_int_eq(v.gain_B, 4 * 4096);
-	ck_assert_int_eq(v.first_rise_time, 400);
 }
 END_TEST
 
-START_TEST(small_dip_within_tolerance_is_suspect)
+START_TEST(leak_under_churn_of_the_same_site)
 {
-	uint64_t b[N];
+	/* 100 leaked bytes per point, 0..2 KB of churn on top. */
+	uint64_t b[N], st = 1;
 	for (size_t i = 0; i < N; i++)
-		b[i] = 1000 * i;
-	b[10] = 9000 - 800; /* 8200 after a high of 9000: 8.9% down */
+		b[i] = 100 * i + lcg(&st) % 2000;
 	struct hs_leak_verdict v;
 	ck_assert_int_eq(judge(b, N, 100000, &v), HS_LEAK_SUSPECT);
-	ck_assert(v.worst_fall > 0.088 && v.worst_fall < 0.09);
+	ck_assert(v.confidence < 0.95);
 }
 END_TEST
 
-START_TEST(sawtooth_falls)
+START_TEST(sparse_trees_with_a_long_gap)
+{
+	/* Massif's trees: two early, then none until 60% of the run. */
+	int64_t t[8] = { 0, 50, 600, 700, 750, 800, 900, 1000 };
+	uint64_t b[8];
+	for (size_t i = 0; i < 8; i++)
+		b[i] = 100 * (uint64_t)t[i];
+	struct hs_leak_verdict v;
+	hs_leak_judge(t, b, 8, 0, 7, 100000, &hs_leak_rule_sets[HS_LEAK_SITE], &v);
+	ck_assert_int_eq(v.reason, HS_LEAK_SUSPECT);
+	ck_assert(v.max_jump < 0.2);
+}
+END_TEST
+
+/* ---- non-leaks ---- */
+
+START_TEST(warm_up_then_flat_steady_state)
+{
+	uint64_t b[N], st = 7;
+	for (size_t i = 0; i < N; i++)
+		b[i] = (i < 20 ? 5000 * i : 100000) + lcg(&st) % 2000;
+	struct hs_leak_verdict v;
+	ck_assert_int_eq(judge(b, N, 200000, &v), HS_LEAK_STOPPED);
+}
+END_TEST
+
+START_TEST(lru_cache_at_its_cap)
+{
+	/* Fills 64 entries of 512 B, then evicts one for each insert. */
+	uint64_t b[N];
+	for (size_t i = 0; i < N; i++)
+		b[i] = i < 64 ? 512 * i : 512 * 64 - 512 * (i % 2);
+	struct hs_leak_verdict v;
+	ck_assert_int_eq(judge(b, N, 100000, &v), HS_LEAK_STOPPED);
+}
+END_TEST
+
+START_TEST(sawtooth_batches)
 {
 	uint64_t b[N];
 	for (size_t i = 0; i < N; i++)
-		b[i] = 1000 * (i % 5);
+		b[i] = 1000 * (i % 25);
 	struct hs_leak_verdict v;
-	ck_assert_int_eq(judge(b, N, 100000, &v), HS_LEAK_FALLS);
-	ck_assert(v.worst_fall == 1.0);
+	ck_assert_int_ne(judge(b, N, 100000, &v), HS_LEAK_SUSPECT);
+	/* Ending mid-batch: the last batch's rise is no trend. */
+	ck_assert_int_ne(judge(b, N - 12, 100000, &v), HS_LEAK_SUSPECT);
 }
 END_TEST
 
-START_TEST(one_off_allocation_is_one_step)
-{
-	uint64_t b[N] = { 0 };
-	for (size_t i = 3; i < N; i++)
-		b[i] = 8 << 20;
-	struct hs_leak_verdict v;
-	ck_assert_int_eq(judge(b, N, 8 << 20, &v), HS_LEAK_FEW_STEPS);
-	ck_assert_uint_eq(v.steps, 1);
-}
-END_TEST
-
-START_TEST(cache_that_fills_early_is_narrow)
-{
-	/* Fills over the first quarter, then flat. */
-	uint64_t b[N];
-	for (size_t i = 0; i < N; i++)
-		b[i] = 2048 * (i < 5 ? i : 5);
-	struct hs_leak_verdict v;
-	ck_assert_int_eq(judge(b, N, 100000, &v), HS_LEAK_NARROW);
-}
-END_TEST
-
-START_TEST(cache_that_fills_to_mid_run_is_plateau)
-{
-	/* Grows from 5% to 55% of the run: spread enough, but flat since. */
-	uint64_t b[N];
-	for (size_t i = 0; i < N; i++)
-		b[i] = 2048 * (i < 11 ? i : 11);
-	struct hs_leak_verdict v;
-	ck_assert_int_eq(judge(b, N, 100000, &v), HS_LEAK_PLATEAU);
-	ck_assert_int_eq(v.last_rise_time, 1100);
-}
-END_TEST
-
-START_TEST(tiny_growth_under_big_heap_is_small)
+START_TEST(one_off_big_block)
 {
 	uint64_t b[N];
 	for (size_t i = 0; i < N; i++)
-		b[i] = 10 * i; /* 190 bytes of a 100,000-byte heap */
+		b[i] = i < 150 ? 0 : 8 << 20;
 	struct hs_leak_verdict v;
-	ck_assert_int_eq(judge(b, N, 100000, &v), HS_LEAK_SMALL);
-	/* The same growth is 1.9% of a 10,000-byte heap: a suspect. */
+	ck_assert_int_eq(judge(b, N, 8 << 20, &v), HS_LEAK_ONE_STEP);
+}
+END_TEST
+
+START_TEST(cache_that_fills_then_stops)
+{
+	/* 300-byte entries for the first 40% of the run. */
+	uint64_t b[N];
+	for (size_t i = 0; i < N; i++)
+		b[i] = 300 * (i < 80 ? i : 80);
+	struct hs_leak_verdict v;
+	ck_assert_int_eq(judge(b, N, 100000, &v), HS_LEAK_STOPPED);
+	/* A cache filled by doubling stops too, once flat for long. */
+	for (size_t i = 0; i < N; i++) {
+		uint64_t cap = 64;
+		while (cap < 64 + 1300 * (uint64_t)(i < 40 ? i : 40))
+			cap *= 2;
+		b[i] = cap;
+	}
+	ck_assert_int_eq(judge(b, N, 100000, &v), HS_LEAK_STOPPED);
+}
+END_TEST
+
+START_TEST(churn_alone)
+{
+	/* Its floor rises at the end only because fewer values are left to
+	 * be low: its bytes swing far above it. */
+	struct hs_leak_verdict v;
+	for (uint64_t seed = 1; seed < 40; seed++) {
+		uint64_t b[N], st = seed;
+		for (size_t i = 0; i < N; i++)
+			b[i] = lcg(&st) % 64000;
+		ck_assert_msg(judge(b, N, 100000, &v) != HS_LEAK_SUSPECT, "seed %d", (int)seed);
+	}
+}
+END_TEST
+
+START_TEST(levels_up_and_down)
+{
+	/* A buffer sized to each request: a new level every 10 points, the
+	 * last one high and long.  Its floor rises at the end, but it was as
+	 * high before. */
+	struct hs_leak_verdict v;
+	for (uint64_t seed = 1; seed < 40; seed++) {
+		uint64_t b[N], st = seed, level = 0;
+		for (size_t i = 0; i < N; i++) {
+			if (i % 10 == 0)
+				level = lcg(&st) % 10000;
+			b[i] = i >= N - 30 ? 9900 : level;
+		}
+		ck_assert_msg(judge(b, N, 20000, &v) != HS_LEAK_SUSPECT, "seed %d", (int)seed);
+	}
+}
+END_TEST
+
+START_TEST(churn_high_from_the_start_wobbling_up)
+{
+	/* Massif's demoted peaks see churn high in all of them. */
+	uint64_t b[N];
+	for (size_t i = 0; i < N; i++)
+		b[i] = 30000 + 20 * i + (i % 2 ? 500 : 0);
+	struct hs_leak_verdict v;
+	ck_assert_int_eq(judge(b, N, 60000, &v), HS_LEAK_SMALL);
+}
+END_TEST
+
+START_TEST(tiny_growth_under_a_big_heap)
+{
+	uint64_t b[N];
+	for (size_t i = 0; i < N; i++)
+		b[i] = 5 * i; /* 995 bytes of a 1 MB heap */
+	struct hs_leak_verdict v;
+	ck_assert_int_eq(judge(b, N, 1 << 20, &v), HS_LEAK_SMALL);
 	ck_assert_int_eq(judge(b, N, 10000, &v), HS_LEAK_SUSPECT);
 }
 END_TEST
 
-START_TEST(early_jump_then_wobble_gains_late_too_little)
+START_TEST(too_few_points)
 {
-	/* Churn seen at Massif's demoted peaks: high at once, then wobbling
-	 * up by a few bytes; 976 at the midpoint, 1040 at the end. */
-	uint64_t b[N] = { 0, 0, 1000 };
-	for (size_t i = 3; i < N; i++)
-		b[i] = 960 + 4 * i - (i % 2 ? 20 : 0);
-	b[N - 1] = 1040;
+	uint64_t b[3] = { 1, 2, 3 };
 	struct hs_leak_verdict v;
-	ck_assert_int_eq(judge(b, N, 2000, &v), HS_LEAK_EARLY);
-	ck_assert_uint_eq(v.mid_B, 976);
+	ck_assert_int_eq(judge(b, 3, 10, &v), HS_LEAK_TOO_SHORT);
 }
 END_TEST
 
-START_TEST(hidden_growth_widens_the_spread)
+/* ---- teardown ---- */
+
+START_TEST(teardown_long_in_bytes_of_time)
 {
-	/* Shows only from point 12 on (below the threshold before). */
-	uint64_t b[N] = { 0 };
-	for (size_t i = 12; i < N; i++)
-		b[i] = 2000 + 100 * i;
+	/* --time-unit=B: freeing 100 KB advances the clock by 100 KB.  The
+	 * fall takes 40% of the axis, yet is a teardown. */
+	int64_t t[60];
+	uint64_t b[60];
+	for (size_t i = 0; i < 60; i++) {
+		t[i] = i < 40 ? (int64_t)i * 5000 : 195000 + (int64_t)(i - 39) * 5000;
+		b[i] = i < 40                            ? 2500 * i
+		       : 97500 - 4875 * (i - 39) > 97500 ? 0
+							 : 97500 - 4875 * (i - 39);
+	}
+	b[59] = 0;
+	size_t cut = hs_leak_teardown(t, b, 60, 0, b, &hs_leak_rule_sets[HS_LEAK_HEAP]);
+	ck_assert_uint_eq(cut, 39);
+	/* Without the freed bytes the fall takes 100 KB of a 295 KB axis:
+	 * still within the rule's half of the run. */
+	ck_assert_uint_eq(hs_leak_teardown(t, b, 60, 0, NULL, &hs_leak_rule_sets[HS_LEAK_HEAP]),
+			  39);
+}
+END_TEST
+
+START_TEST(no_teardown_when_the_end_stays_high)
+{
 	int64_t t[N];
-	times(t, N);
-	struct hs_leak_verdict v;
-	hs_leak_judge(t, b, N, 0, t[N - 1], 10000, INT64_MAX, &hs_leak_rule_sets[HS_LEAK_SITE], &v);
-	ck_assert_int_eq(v.reason, HS_LEAK_NARROW);
-	/* An aggregate could have held it from time 300 on. */
-	hs_leak_judge(t, b, N, 0, t[N - 1], 10000, 300, &hs_leak_rule_sets[HS_LEAK_SITE], &v);
-	ck_assert_int_eq(v.reason, HS_LEAK_SUSPECT);
-	ck_assert_int_eq(v.first_rise_time, 300);
-}
-END_TEST
-
-START_TEST(points_before_the_run_are_ignored)
-{
 	uint64_t b[N];
+	times(t, N);
 	for (size_t i = 0; i < N; i++)
 		b[i] = 1000 * i;
-	int64_t t[N];
-	times(t, N);
-	struct hs_leak_verdict v;
-	hs_leak_judge(t, b, N, 450, t[N - 1], 100000, INT64_MAX, &hs_leak_rule_sets[HS_LEAK_SITE],
-		      &v);
-	ck_assert_int_eq(v.reason, HS_LEAK_SUSPECT);
-	ck_assert_uint_eq(v.first_B, 5000);
-	ck_assert_uint_eq(v.steps, 14);
-}
-END_TEST
-
-START_TEST(single_point_is_too_short)
-{
-	uint64_t b[1] = { 5 };
-	struct hs_leak_verdict v;
-	ck_assert_int_eq(judge(b, 1, 100, &v), HS_LEAK_TOO_SHORT);
-}
-END_TEST
-
-START_TEST(min_step_share_ignores_noise)
-{
-	uint64_t b[N];
+	b[N - 1] = b[N - 2] - 5000; /* a small last fall: 2.5% */
+	ck_assert_uint_eq(hs_leak_teardown(t, b, N, 0, NULL, &hs_leak_rule_sets[HS_LEAK_SITE]),
+			  N - 1);
+	/* Emptied at mid-run (its blocks freed and made again at another
+	 * site), then 0 to the end: no teardown, and no leak. */
 	for (size_t i = 0; i < N; i++)
-		b[i] = 100000 + (i % 2 ? 50 : 0) + 10 * i;
-	struct hs_leak_rules r = hs_leak_rule_sets[HS_LEAK_SITE];
-	r.min_step_share = 0.01; /* 1% of 100,000: rises of 60 don't count */
-	int64_t t[N];
-	times(t, N);
+		b[i] = i < 60 ? 1000 * i : i < 70 ? 6000 * (70 - i) : 0;
+	ck_assert_uint_eq(hs_leak_teardown(t, b, N, 0, NULL, &hs_leak_rule_sets[HS_LEAK_SITE]),
+			  N - 1);
 	struct hs_leak_verdict v;
-	hs_leak_judge(t, b, N, 0, t[N - 1], 100000, INT64_MAX, &r, &v);
-	ck_assert_uint_eq(v.steps, 0);
-	ck_assert_int_eq(v.reason, HS_LEAK_FEW_STEPS);
+	ck_assert_int_ne(judge(b, N, 100000, &v), HS_LEAK_SUSPECT);
+	/* A long slow decline over most of the run is no teardown. */
+	for (size_t i = 0; i < N; i++)
+		b[i] = i < 40 ? 1000 * i : 40000 - 150 * (i - 40);
+	ck_assert_uint_eq(hs_leak_teardown(t, b, N, 0, NULL, &hs_leak_rule_sets[HS_LEAK_SITE]),
+			  N - 1);
 }
 END_TEST
 
-/* ---- the heap floor ---- */
+START_TEST(floor_judges_the_last_points_together)
+{
+	int64_t t[N];
+	uint64_t b[N], f[N];
+	times(t, N);
+	for (size_t i = 0; i < N; i++)
+		b[i] = i;
+	b[N - 1] = 1000; /* one high sample at the end */
+	hs_leak_floor(t, b, 0, N - 1, &hs_leak_rule_sets[HS_LEAK_SITE], f);
+	/* At most 2% of the points (4) within 5% of the run: 196..199. */
+	ck_assert_uint_eq(f[N - 1], 196);
+	ck_assert_uint_eq(f[N - 4], 196);
+	ck_assert_uint_eq(f[N - 5], 195);
+	ck_assert_uint_eq(f[0], 0);
+}
+END_TEST
+
+/* ---- the heap as a whole ---- */
+
+START_TEST(heap_staircase_is_a_monotone_fraction)
+{
+	uint64_t stair[8] = { 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000 };
+	unsigned rises;
+	ck_assert(hs_leak_staircase(stair, 8, 8000, &rises));
+	ck_assert_uint_eq(rises, 7);
+	/* Warm-up then flat: one rise. */
+	uint64_t warm[8] = { 1000, 8000, 8000, 8000, 8000, 8000, 8000, 8100 };
+	ck_assert(!hs_leak_staircase(warm, 8, 8000, &rises));
+	ck_assert_uint_eq(rises, 2);
+	/* Rises in the first half only: stopped. */
+	uint64_t early[8] = { 1000, 2000, 3000, 4000, 5000, 5000, 5000, 5000 };
+	ck_assert(!hs_leak_staircase(early, 8, 5000, &rises));
+	ck_assert_uint_eq(rises, 4);
+}
+END_TEST
 
 START_TEST(floor_is_minimum_to_the_end)
 {
@@ -219,13 +361,12 @@ START_TEST(floor_is_minimum_to_the_end)
 	uint64_t b[17] = {
 		0, 50, 10, 70, 30, 90, 80, 120, 5, 130, 140, 150, 160, 170, 180, 190, 100
 	};
-	times(t, 17);
+	for (size_t i = 0; i < 17; i++)
+		t[i] = (int64_t)i * 100;
 	int64_t lt[HS_LEAK_WINDOWS];
 	uint64_t lb[HS_LEAK_WINDOWS];
 	size_t k = hs_leak_low_points(t, b, 17, lt, lb);
 	ck_assert_uint_eq(k, 8);
-	/* Slice minima: 0, 10, 30, 80, 5, 140, 160, 100 (the last two points
-	 * share slice 7); floor = minimum from each slice on. */
 	static const uint64_t want[8] = { 0, 5, 5, 5, 5, 100, 100, 100 };
 	static const int64_t want_t[8] = { 0, 200, 400, 600, 800, 1000, 1200, 1600 };
 	for (size_t i = 0; i < 8; i++) {
@@ -245,6 +386,77 @@ START_TEST(floor_skips_empty_slices)
 	ck_assert_uint_eq(lb[0], 3);
 	ck_assert_uint_eq(lb[1], 9);
 	ck_assert_int_eq(lt[1], 1000);
+}
+END_TEST
+
+/* ---- the user's frame ---- */
+
+static bool wrapper(const char *f)
+{
+	return hs_frame_is_wrapper(f, strlen(f));
+}
+
+START_TEST(wrappers_are_folded)
+{
+	ck_assert(wrapper(
+		"operator new(unsigned long) (in /usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30)"));
+	ck_assert(wrapper("operator new[](unsigned long) (new_opv.cc:32)"));
+	ck_assert(wrapper(
+		"std::__new_allocator<double>::allocate(unsigned long, void const*) (new_allocator.h:137)"));
+	ck_assert(wrapper(
+		"void std::vector<int, std::allocator<int> >::_M_realloc_insert<int const&>(__gnu_cxx::__normal_iterator<int*, std::vector<int, std::allocator<int> > >, int const&) (vector.tcc:440)"));
+	ck_assert(wrapper(
+		"double& std::vector<double, std::allocator<double> >::emplace_back<double>(double&&) (vector.tcc:123)"));
+	ck_assert(wrapper(
+		"__gnu_cxx::new_allocator<char>::allocate(unsigned long, void const*) (new_allocator.h:114)"));
+	ck_assert(wrapper("strdup (strdup.c:42)"));
+	ck_assert(wrapper("__strdup (in /usr/lib/x86_64-linux-gnu/libc.so.6)"));
+	ck_assert(wrapper("g_malloc (gmem.c:130)"));
+	ck_assert(wrapper("alloc (alloc.rs:95)"));
+	ck_assert(wrapper("alloc_impl (alloc.rs:312)"));
+	ck_assert(wrapper("try_allocate_in<alloc::alloc::Global> (mod.rs:464)"));
+	ck_assert(wrapper("from_elem<u8> (mod.rs:3651)"));
+	ck_assert(wrapper("new<lk_rs_box::Request> (boxed.rs:254)"));
+	ck_assert(wrapper("alloc::raw_vec::RawVec<T,A>::grow_one (raw_vec.rs:342)"));
+	ck_assert(wrapper("alloc::alloc::exchange_malloc (alloc.rs:237)"));
+	ck_assert(wrapper("<alloc::vec::Vec<T> as core::clone::Clone>::clone (mod.rs:3046)"));
+	ck_assert(wrapper("<T as alloc::slice::hack::ConvertVec>::to_vec (slice.rs:137)"));
+	ck_assert(wrapper("__rust_alloc (in /tmp/prog)"));
+	ck_assert(wrapper("push<u8, alloc::alloc::Global> (mod.rs:2448)"));
+}
+END_TEST
+
+START_TEST(user_frames_are_kept)
+{
+	ck_assert(!wrapper("main (prog.c:12)"));
+	ck_assert(!wrapper("handle_request(unsigned int) (lk_cxx_new.cc:25)"));
+	ck_assert(!wrapper("Registry::add(unsigned int) (lk_cxx_registry.cc:16)"));
+	ck_assert(!wrapper("MyCache<std::string>::insert(std::string const&) (cache.h:9)"));
+	ck_assert(!wrapper("lk_rs_box::create_leak (lk_rs_box.rs:11)"));
+	ck_assert(!wrapper("lk_rs_closure::main::{closure#0} (lk_rs_closure.rs:17)"));
+	ck_assert(!wrapper("<prog::Foo as core::clone::Clone>::clone (main.rs:3)"));
+	ck_assert(!wrapper("helper (main.rs:5)"));
+	/* A C program's own allocate() is no Rust wrapper. */
+	ck_assert(!wrapper("allocate (pool.c:10)"));
+	ck_assert(!wrapper("???"));
+	ck_assert(!wrapper("0x1234: ???"));
+}
+END_TEST
+
+START_TEST(user_frame_of_a_path)
+{
+	const char *rust =
+		"alloc (alloc.rs:95)\nalloc_impl (alloc.rs:312)\n"
+		"new<lk_rs_box::Request> (boxed.rs:254)\n"
+		"lk_rs_box::create_leak (lk_rs_box.rs:11)\nlk_rs_box::main (lk_rs_box.rs:20)";
+	ck_assert_str_eq(
+		rust + hs_path_user_frame(rust),
+		"lk_rs_box::create_leak (lk_rs_box.rs:11)\nlk_rs_box::main (lk_rs_box.rs:20)");
+	const char *c = "__strdup (in /usr/lib/x86_64-linux-gnu/libc.so.6)\nremember_name (s.c:12)";
+	ck_assert_str_eq(c + hs_path_user_frame(c), "remember_name (s.c:12)");
+	/* Every frame a wrapper: the innermost names it. */
+	const char *all = "strdup (strdup.c:42)\n_IO_file_doallocate (filedoalloc.c:101)";
+	ck_assert_uint_eq(hs_path_user_frame(all), 0);
 }
 END_TEST
 
@@ -517,7 +729,7 @@ START_TEST(model_to_run)
 		       "#-----------\nsnapshot=1\n#-----------\ntime=120\nmem_heap_B=100\n"
 		       "mem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=peak\n"
 		       "n2: 100 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
-		       " n1: 90 0x4005D6: f (a.c:3) # a comment\n"
+		       " n1: 90 0x4005D6: prog::main::{closure#0} (a.rs:3)\n"
 		       "  n0: 90 0x4005E0: main (a.c:9)\n"
 		       " n0: 10 in 2 places, all below massif's threshold (1.00%)\n"
 		       "#-----------\nsnapshot=2\n#-----------\ntime=130\nmem_heap_B=0\n"
@@ -533,7 +745,8 @@ START_TEST(model_to_run)
 	ck_assert_uint_eq(hs_snap_total_B(&run->snaps[1]), 108);
 	ck_assert_uint_eq(run->snaps[1].aggregate_max_B, 10);
 	ck_assert_uint_eq(run->n_sites, 1);
-	ck_assert_str_eq(run->sites[0].path, "f (a.c:3)\nmain (a.c:9)");
+	/* Whole labels: ms_print's comment rule would cut at the '#'. */
+	ck_assert_str_eq(run->sites[0].path, "prog::main::{closure#0} (a.rs:3)\nmain (a.c:9)");
 	ck_assert_uint_eq(run->sites[0].bytes[0], 90);
 	ck_assert_uint_eq(run->sites[0].bytes[1], HS_BYTES_UNKNOWN);
 	ck_assert_uint_eq(hs_run_peak_detailed(run), 0);
@@ -563,22 +776,35 @@ static Suite *leaks_suite(void)
 {
 	Suite *s = suite_create("leaks");
 	TCase *rules = tcase_create("rules");
-	tcase_add_test(rules, steady_leak_is_suspect);
-	tcase_add_test(rules, leak_in_steps_with_flat_stretches_is_suspect);
-	tcase_add_test(rules, small_dip_within_tolerance_is_suspect);
-	tcase_add_test(rules, sawtooth_falls);
-	tcase_add_test(rules, one_off_allocation_is_one_step);
-	tcase_add_test(rules, cache_that_fills_early_is_narrow);
-	tcase_add_test(rules, cache_that_fills_to_mid_run_is_plateau);
-	tcase_add_test(rules, tiny_growth_under_big_heap_is_small);
-	tcase_add_test(rules, early_jump_then_wobble_gains_late_too_little);
-	tcase_add_test(rules, hidden_growth_widens_the_spread);
-	tcase_add_test(rules, points_before_the_run_are_ignored);
-	tcase_add_test(rules, single_point_is_too_short);
-	tcase_add_test(rules, min_step_share_ignores_noise);
+	tcase_add_test(rules, steady_leak_in_small_steps);
+	tcase_add_test(rules, twelve_doublings_of_a_realloc_buffer);
+	tcase_add_test(rules, growth_then_teardown);
+	tcase_add_test(rules, leak_that_starts_halfway);
+	tcase_add_test(rules, leak_under_churn_of_the_same_site);
+	tcase_add_test(rules, sparse_trees_with_a_long_gap);
+	tcase_add_test(rules, warm_up_then_flat_steady_state);
+	tcase_add_test(rules, lru_cache_at_its_cap);
+	tcase_add_test(rules, sawtooth_batches);
+	tcase_add_test(rules, one_off_big_block);
+	tcase_add_test(rules, cache_that_fills_then_stops);
+	tcase_add_test(rules, churn_alone);
+	tcase_add_test(rules, levels_up_and_down);
+	tcase_add_test(rules, churn_high_from_the_start_wobbling_up);
+	tcase_add_test(rules, tiny_growth_under_a_big_heap);
+	tcase_add_test(rules, too_few_points);
+	tcase_add_test(rules, teardown_long_in_bytes_of_time);
+	tcase_add_test(rules, no_teardown_when_the_end_stays_high);
+	tcase_add_test(rules, floor_judges_the_last_points_together);
+	tcase_add_test(rules, heap_staircase_is_a_monotone_fraction);
 	tcase_add_test(rules, floor_is_minimum_to_the_end);
 	tcase_add_test(rules, floor_skips_empty_slices);
 	suite_add_tcase(s, rules);
+
+	TCase *names = tcase_create("names");
+	tcase_add_test(names, wrappers_are_folded);
+	tcase_add_test(names, user_frames_are_kept);
+	tcase_add_test(names, user_frame_of_a_path);
+	suite_add_tcase(s, names);
 
 	TCase *fmt = tcase_create("format");
 	tcase_add_test(fmt, sparkline_levels);
