@@ -250,6 +250,35 @@ static int parse_bytes(struct cursor *c, struct hs_series *s)
 	return 0;
 }
 
+/* An a record: the point before it on the B axis (bytes allocated and
+ * freed so far), which never goes back. */
+static int parse_alloc(struct cursor *c, struct hs_series *s)
+{
+	if (s->n_points == 0)
+		return fail(c, "allocated bytes before the first snapshot ('t' record)");
+	struct hs_series_point *pt = &s->points[s->n_points - 1];
+	if (pt->has_alloc)
+		return fail(c, "a second 'a' record for snapshot %zu", s->n_points - 1);
+	uint64_t v;
+	if (field(c, "allocated bytes", &v) < 0 || no_more(c, "a") < 0)
+		return -1;
+	if (v > INT64_MAX)
+		return fail(c, "allocated bytes %" PRIu64 " too large", v);
+	for (size_t i = s->n_points - 1; i-- > 0;) {
+		if (!s->points[i].has_alloc)
+			continue;
+		if ((int64_t)v < s->points[i].alloc_B)
+			return fail(c,
+				    "allocated bytes %" PRIu64 " go back (snapshot %zu: %" PRId64
+				    ")",
+				    v, i, s->points[i].alloc_B);
+		break;
+	}
+	pt->alloc_B = (int64_t)v;
+	pt->has_alloc = true;
+	return 0;
+}
+
 /* A header line "key: value": *done tells whether it was one (stored). */
 static int parse_header(struct cursor *c, struct hs_series *s, bool *done)
 {
@@ -333,6 +362,8 @@ int hs_series_parse(const char *path, const char *buf, size_t len, struct hs_ser
 			rc = parse_point(&c, s);
 		else if (kn == 1 && kind[0] == 'b')
 			rc = parse_bytes(&c, s);
+		else if (kn == 1 && kind[0] == 'a')
+			rc = parse_alloc(&c, s);
 		else if (kn == 3 && memcmp(kind, "end", 3) == 0) {
 			free(s->end);
 			s->end = xstrndup(c.p, (size_t)(c.end - c.p));
@@ -346,6 +377,10 @@ int hs_series_parse(const char *path, const char *buf, size_t len, struct hs_ser
 		fail(&c, "empty file, not a heapsnap series file");
 		goto bad;
 	}
+	/* The B axis is the run's only when every point has it. */
+	s->has_alloc = s->n_points > 0;
+	for (size_t i = 0; i < s->n_points; i++)
+		s->has_alloc = s->has_alloc && s->points[i].has_alloc;
 	return 0;
 bad:
 	hs_series_free(s);

@@ -2,9 +2,11 @@
  *
  * Owns reading the file doc/format-series.md describes (PLAN's Contract 1):
  * a header (cmd, time unit, the Massif file's size, sampling), frames (f),
- * sites as frame lists (c), one point per snapshot the recorder took (t)
- * and, after each point, the live bytes of the sites that changed since the
- * previous one (b), then how the run ended (end).  Unknown record kinds are
+ * sites as frame lists (c), one point per snapshot the recorder took (t),
+ * its time on the B axis (a: bytes allocated and freed so far, whatever the
+ * file's time unit; absent from older files) and, after each point, the
+ * live bytes of the sites that changed since the previous one (b), then how
+ * the run ended (end).  Unknown record kinds are
  * skipped so the format can grow.  A bad line is one error naming the file
  * and line.  A companion written for another Massif file (its size or cmd
  * differs) is stale: hs_series_check says so in one line and the caller
@@ -24,7 +26,9 @@
 struct hs_series_point {
 	int64_t time;
 	uint64_t heap_B, extra_B, rss_B, mapped_B;
-	char kind; /* 'n' normal, 'd' detailed, 'p' peak, 'x' end of run */
+	char kind;       /* 'n' normal, 'd' detailed, 'p' peak, 'x' end of run */
+	bool has_alloc;  /* an `a` record followed the `t` */
+	int64_t alloc_B; /* then: bytes allocated and freed so far (Massif's B time) */
 };
 
 /* One `b` entry: site's live bytes from point on. */
@@ -49,7 +53,8 @@ struct hs_series {
 	size_t n_points, cap_points;
 	struct hs_series_change *changes; /* in file order: by point */
 	size_t n_changes, cap_changes;
-	char *end; /* "exit", "signal 11 (SIGSEGV)"...; NULL if the file has no end line */
+	char *end;      /* "exit", "signal 11 (SIGSEGV)"...; NULL if the file has no end line */
+	bool has_alloc; /* every point has its `a` record: the run's B axis is known */
 };
 
 /* The companion file of a Massif file: path + ".series" (caller frees);

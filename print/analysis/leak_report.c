@@ -83,11 +83,13 @@ static size_t run_start_index(const struct hs_run *run)
 	return 0;
 }
 
-/* The axis the rules judge on: the file's time, except wall-clock
- * milliseconds, which move with the machine's load and the recorder's own
- * warm-up (a short run's first snapshots can take most of its time).  Then
- * the heap's churn seen from snapshot to snapshot (the sum of its moves, up
- * or down), which follows the program's allocations as --time-unit=B does. */
+/* The axis the rules judge on: the B axis (bytes allocated and freed so
+ * far) when the series file has it, whatever the file's unit: it follows
+ * the program's allocations, so a verdict does not move with the load.
+ * Otherwise the file's time, except wall-clock milliseconds, which move
+ * with the machine's load and the recorder's own warm-up (a short run's
+ * first snapshots can take most of its time): then the heap's churn seen
+ * from snapshot to snapshot (the sum of its moves, up or down). */
 static int64_t *judge_axis(const struct hs_run *run)
 {
 	int64_t *axis = xmalloc(run->n_snaps * sizeof *axis);
@@ -98,9 +100,15 @@ static int64_t *judge_axis(const struct hs_run *run)
 			uint64_t a = run->snaps[i - 1].heap_B, b = run->snaps[i].heap_B;
 			moved += (int64_t)(a > b ? a - b : b - a);
 		}
-		axis[i] = ms ? moved : run->snaps[i].time;
+		axis[i] = run->has_alloc ? run->snaps[i].alloc_B : ms ? moved : run->snaps[i].time;
 	}
 	return axis;
+}
+
+/* Whether the judged axis counts bytes (frees advance it). */
+static bool axis_is_bytes(const struct hs_run *run)
+{
+	return run->has_alloc || strcmp(run->time_unit, "B") == 0;
 }
 
 /* Sites seen by the user: the call paths from their user frame on, so
@@ -214,7 +222,7 @@ static bool report_heap(struct hs_outbuf *out, const struct hs_run *run, const i
 		heap[i] = run->snaps[i].heap_B;
 	}
 	const struct hs_leak_rules *rules = &hs_leak_rule_sets[HS_LEAK_HEAP];
-	bool unit_B = strcmp(run->time_unit, "B") == 0;
+	bool unit_B = axis_is_bytes(run);
 	*cut = hs_leak_teardown(time, total, n, start, unit_B ? heap : NULL, rules);
 
 	int64_t low_time[HS_LEAK_WINDOWS];
@@ -313,7 +321,7 @@ size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run, bool verb
 		time[d] = axis[run->detailed[d]];
 		heap[d] = run->snaps[run->detailed[d]].heap_B;
 	}
-	bool unit_B = strcmp(run->time_unit, "B") == 0;
+	bool unit_B = axis_is_bytes(run);
 	uint64_t ref_B = heap[cut_d];
 	bool heap_torn = heap_cut < run->n_snaps - 1;
 

@@ -33,6 +33,7 @@ struct hs_snap {
 	bool detailed;            /* holds a tree (heap_tree=detailed or peak) */
 	bool peak;                /* heap_tree=peak */
 	uint64_t aggregate_max_B; /* largest below-threshold aggregate in the tree */
+	int64_t alloc_B;          /* bytes allocated and freed so far, when has_alloc */
 };
 
 struct hs_site {
@@ -52,6 +53,7 @@ struct hs_run {
 	bool dense;        /* every snapshot has per-site bytes (a series file) */
 	uint64_t sample_B; /* the series' sampling: 0 exact */
 	char *end_how;     /* how the run ended (a series file), or NULL */
+	bool has_alloc;    /* every snapshot's alloc_B is known (a series file's a records) */
 	size_t *slots;     /* open-addressing index of sites by path */
 	size_t n_slots;
 };

@@ -47,7 +47,9 @@ struct hs_run *hs_run_from_series(const struct hs_series *s, const char *source)
 		const struct hs_series_point *pt = &s->points[i];
 		hs_run_add_snapshot(run, pt->time, pt->heap_B, pt->extra_B, 0, true,
 				    pt->kind == 'p');
+		run->snaps[run->n_snaps - 1].alloc_B = pt->alloc_B;
 	}
+	run->has_alloc = s->has_alloc;
 	if (s->n_points == 0)
 		return run;
 

@@ -241,10 +241,11 @@ void hs_journal_snapshot(struct hs_journal *j, const struct hs_snapshot *snap)
 	}
 }
 
-/* A POINT record's head and fixed fields, for n_changes changes. */
+/* A POINT record's head and fixed fields, for n_changes changes; the
+ * changes follow, then end_point. */
 static void begin_point(struct hs_journal *j, const struct hs_point *p, uint32_t n_changes)
 {
-	begin(j, HS_JR_POINT, 6 * 8 + 3 * 4 + (size_t)n_changes * 12);
+	begin(j, HS_JR_POINT, 6 * 8 + 3 * 4 + (size_t)n_changes * 12 + 8);
 	put_u64(j, p->seq);
 	put_u64(j, (uint64_t)p->time);
 	put_u64(j, p->heap_bytes);
@@ -254,6 +255,13 @@ static void begin_point(struct hs_journal *j, const struct hs_point *p, uint32_t
 	put_u32(j, (uint32_t)p->kind);
 	put_u32(j, (uint32_t)p->detailed);
 	put_u32(j, n_changes);
+}
+
+/* A POINT's last field, after its changes: a reader of records older than
+ * it finds the changes where they were (doc/format-raw.md 4.9). */
+static void end_point(struct hs_journal *j, const struct hs_point *p)
+{
+	put_u64(j, p->alloc_bytes);
 }
 
 /* One change of a POINT: ctx now has bytes. */
@@ -292,6 +300,7 @@ void hs_journal_point(struct hs_journal *j, struct hs_contexts *ctxs, const stru
 		if (bytes != j->point_bytes[id])
 			put_point_change(j, id, bytes);
 	}
+	end_point(j, p);
 }
 
 void hs_journal_point_of(struct hs_journal *j, const struct hs_snapshot *snap)
@@ -313,7 +322,8 @@ void hs_journal_point_of(struct hs_journal *j, const struct hs_snapshot *snap)
 			      snap->rss_bytes,
 			      snap->mapped_bytes,
 			      snap->kind == HS_SNAP_PEAK ? HS_POINT_PEAK : HS_POINT_NORMAL,
-			      snap->detailed };
+			      snap->detailed,
+			      snap->alloc_bytes };
 	/* The snapshot's copy holds its nonzero contexts: every other one
 	 * it counts had 0 bytes. */
 	for (int pass = 0; pass < 2; pass++) {
@@ -331,6 +341,7 @@ void hs_journal_point_of(struct hs_journal *j, const struct hs_snapshot *snap)
 		if (pass == 0)
 			begin_point(j, &p, n);
 	}
+	end_point(j, &p);
 }
 
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s)

@@ -58,6 +58,8 @@ struct hs_point {
 	uint64_t mapped_bytes; /* mapped (virtual) memory then, 0 when unknown */
 	enum hs_point_kind kind;
 	int detailed;
+	uint64_t alloc_bytes; /* bytes allocated and freed so far (Massif's B time),
+				 whatever --time-unit says */
 };
 
 #define HS_JOURNAL_BUF_BYTES ((size_t)256 << 10)

@@ -228,6 +228,9 @@ static void journal_taken(void)
 	/* Read even before the record is open: the start-up snapshot's point
 	 * is written when it opens. */
 	probe_memory(&snap->rss_bytes, &snap->mapped_bytes);
+	/* Its time on the B axis too, whatever --time-unit says: the leak
+	 * rules judge on it (wall-clock time bends with the load). */
+	snap->alloc_bytes = rec.churn_bytes;
 	if (!hs_journal_on(&rec.journal))
 		return;
 	hs_journal_contexts(&rec.journal, &rec.ctxs);
@@ -241,6 +244,7 @@ static void journal_taken(void)
 		snap->mapped_bytes,
 		snap->kind == HS_SNAP_PEAK ? HS_POINT_PEAK : HS_POINT_NORMAL,
 		snap->detailed,
+		snap->alloc_bytes,
 	};
 	hs_journal_point(&rec.journal, &rec.ctxs, &p);
 	if (rec.snaps.reshaped)
@@ -869,7 +873,7 @@ int hs_rec_end(const char *how)
 		 * snapshots, the companion file gets the end. */
 		struct hs_point p = { rec.snaps.n_taken, now(), rec.heap_bytes,
 				      rec.extra_bytes,   0,     0,
-				      HS_POINT_END,      0 };
+				      HS_POINT_END,      0,     rec.churn_bytes };
 		probe_memory(&p.rss_bytes, &p.mapped_bytes);
 		hs_journal_point(&rec.journal, &rec.ctxs, &p);
 	}

@@ -37,6 +37,7 @@ struct hs_snapshot {
 	uint64_t extra_bytes;
 	uint64_t rss_bytes;    /* the process's resident memory then (0: unknown) */
 	uint64_t mapped_bytes; /* and its mapped memory */
+	uint64_t alloc_bytes;  /* bytes allocated and freed so far: Massif's B time */
 	enum hs_snap_kind kind;
 	int detailed;                  /* has a tree */
 	uint32_t n_contexts;           /* contexts existing when taken (detailed only) */

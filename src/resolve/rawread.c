@@ -399,7 +399,9 @@ static int read_point(struct reader *r, struct cursor *c)
 	if (pt.kind > HS_POINT_END || pt.detailed > 1)
 		return fail(r, "point %llu: bad kind %u or detail %u", (unsigned long long)pt.seq,
 			    pt.kind, pt.detailed);
-	if ((size_t)(c->end - c->p) != (size_t)pt.n_changes * 12)
+	/* The changes, then alloc_bytes (absent from older records). */
+	size_t rest = (size_t)(c->end - c->p), changes = (size_t)pt.n_changes * 12;
+	if (rest != changes && rest != changes + 8)
 		return fail(r, "point %llu: bad change list", (unsigned long long)pt.seq);
 	if (grow((void **)&raw->points, &r->cap_points, raw->n_points + 1, sizeof *raw->points) !=
 		    0 ||
@@ -414,6 +416,10 @@ static int read_point(struct reader *r, struct cursor *c)
 			return fail(r, "point %llu: change for context %u, only %u recorded",
 				    (unsigned long long)pt.seq, ctx, raw->ctxs.n);
 		raw->point_changes[raw->n_point_changes++] = (struct hs_snap_entry){ ctx, bytes };
+	}
+	if (rest == changes + 8) {
+		pt.has_alloc = 1;
+		pt.alloc_bytes = get_u64(c);
 	}
 	raw->points[raw->n_points++] = pt;
 	return 0;

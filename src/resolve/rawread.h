@@ -40,6 +40,8 @@ struct hs_raw_point {
 	uint32_t detailed;
 	size_t first_change;
 	uint32_t n_changes;
+	uint32_t has_alloc;   /* 0: a record from before alloc_bytes */
+	uint64_t alloc_bytes; /* bytes allocated and freed so far (Massif's B time) */
 };
 
 struct hs_raw {

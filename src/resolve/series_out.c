@@ -322,6 +322,13 @@ static int write_point(struct writer *w, const struct hs_raw *raw, const struct 
 	out_u64(o, pt->mapped_bytes);
 	char kind[3] = { ' ', point_kind(raw, pt), '\n' };
 	out_mem(o, kind, 3);
+	/* The point on the B axis (format-series.md: the a record), a line of
+	 * its own so that readers which know only t lines skip it. */
+	if (pt->has_alloc) {
+		out_mem(o, "a ", 2);
+		out_u64(o, pt->alloc_bytes);
+		out_mem(o, "\n", 1);
+	}
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t fid = w->touched[k];
 		out_mem(o, k % B_LINE_ENTRIES == 0 ? "b " : " ", k % B_LINE_ENTRIES == 0 ? 2 : 1);
@@ -333,6 +340,14 @@ static int write_point(struct writer *w, const struct hs_raw *raw, const struct 
 		w->fid_written[fid] = w->fid_bytes[fid];
 	}
 	return 0;
+}
+
+/* Where a point lies on the axis the points are spread over. */
+static int64_t spread_pos(const struct hs_raw_point *pt, bool by_alloc)
+{
+	if (!by_alloc)
+		return pt->time;
+	return pt->alloc_bytes > INT64_MAX ? INT64_MAX : (int64_t)pt->alloc_bytes;
 }
 
 /* How the program ended, in the end line's words. */
@@ -450,19 +465,25 @@ int hs_series_write(int fd, const struct hs_raw *raw, uint64_t massif_bytes, con
 		out_str(&o, "\nsample: 0\n");
 		/* Every point of the Massif file's table and the end are
 		 * kept; of the others, the first at least span / SPREAD after
-		 * the last kept one. */
+		 * the last kept one, on the B axis when every point has it
+		 * (the leak rules judge on it; a short run's milliseconds
+		 * would keep every point), else on the file's time. */
+		bool by_alloc = raw->n_points > 0;
+		for (size_t i = 0; i < raw->n_points; i++)
+			by_alloc = by_alloc && raw->points[i].has_alloc;
 		uint64_t seq = 0;
-		int64_t span = 0, next_time = INT64_MIN;
+		int64_t span = 0, next_pos = INT64_MIN;
 		if (raw->n_points > 0)
-			span = raw->points[raw->n_points - 1].time - raw->points[0].time;
+			span = spread_pos(&raw->points[raw->n_points - 1], by_alloc) -
+			       spread_pos(&raw->points[0], by_alloc);
 		for (size_t i = 0; i < raw->n_points && rc == 0 && o.err == 0; i++) {
 			const struct hs_raw_point *pt = &raw->points[i];
 			apply_point(&w, raw, pt);
 			if (pt->kind != HS_POINT_END && in_table(raw, pt) == NULL &&
-			    pt->time < next_time)
+			    spread_pos(pt, by_alloc) < next_pos)
 				continue;
 			rc = write_point(&w, raw, pt, seq++);
-			next_time = pt->time + span / HS_SERIES_SPREAD_POINTS;
+			next_pos = spread_pos(pt, by_alloc) + span / HS_SERIES_SPREAD_POINTS;
 		}
 		out_end(&o, raw, ending);
 		out_flush(&o);

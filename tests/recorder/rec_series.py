@@ -18,7 +18,12 @@ rec_staircase (tests/progs) leaks 2000 + 16 * round bytes every fourth of
   6. at the end: leak_step's site holds exactly 87,840 bytes, make_temp's 0;
   7. the Massif file is still Massif's: ms_print accepts it and
      heapsnap-print renders it byte for byte as ms_print does;
-  8. with --final-snapshot=yes the end point is there all the same.
+  8. with --final-snapshot=yes the end point is there all the same;
+  9. every point has its a record (bytes allocated and freed so far): in
+     the --time-unit=B run it equals the point's time; in a run of the same
+     program with the default unit (ms) it never decreases, ends at the B
+     run's end time, and where it equals a B-run point's time the heap is
+     that point's (the program is deterministic on the B axis).
 """
 
 import os
@@ -68,6 +73,10 @@ def parse_series(path):
             s["points"].append({"time": int(f[1]), "heap": int(f[2]), "extra": int(f[3]),
                                 "rss": int(f[4]), "mapped": int(f[5]), "kind": f[6],
                                 "bytes": state})
+        elif kind == "a":
+            if not s["points"] or "alloc" in s["points"][-1]:
+                raise ValueError("line %d: a before any t, or twice" % n)
+            s["points"][-1]["alloc"] = int(rest)
         elif kind == "b":
             if not s["points"]:
                 raise ValueError("line %d: b before any t" % n)
@@ -93,9 +102,9 @@ def site_named(s, fn):
 def main():
     p = rm.env_paths()
     prog = os.path.join(p["builddir"], "tests", "progs", "rec_staircase")
-    tap = rm.Tap(13)
+    tap = rm.Tap(15)
     if rm.tool_missing(prog) or rm.tool_missing(p["launcher"]):
-        for _ in range(13):
+        for _ in range(15):
             tap.skip("rec_series", "rec_staircase or heapsnap not built")
         return 0
     d = tempfile.mkdtemp(prefix="rec_series.")
@@ -113,7 +122,7 @@ def main():
             s, err = None, str(e)
         tap.ok(s is not None, "every record well formed, defined before use", err)
         if s is None:
-            for _ in range(11):
+            for _ in range(13):
                 tap.skip("rec_series", "no series")
             return 0
         h = s["head"]
@@ -179,6 +188,30 @@ def main():
                s2["points"][-1]["bytes"].get(site_named(s2, "leak_step")) == LEAKED,
                "--final-snapshot=yes: its snapshot (d), then the end (x)",
                str(s2["points"][-2:]))
+        bad = [(q["time"], q.get("alloc")) for q in pts if q.get("alloc") != q["time"]]
+        tap.ok(not bad, "--time-unit=B: every point's a record equals its time", str(bad[:5]))
+        out3 = os.path.join(d, "ms.out")
+        rm.run_heapsnap([prog], out3, [], cwd=d)
+        s3 = parse_series(out3 + ".series")
+        p3 = s3["points"]
+        allocs = [q.get("alloc") for q in p3]
+        by_time = {q["time"]: q["heap"] for q in pts}
+        problems = []
+        if s3["head"].get("time_unit") != "ms" or None in allocs:
+            problems.append("unit %s, a point without a" % s3["head"].get("time_unit"))
+        elif allocs != sorted(allocs) or allocs[-1] != pts[-1]["time"]:
+            problems.append("a goes back or ends at %d, not %d" % (allocs[-1], pts[-1]["time"]))
+        same = 0
+        for q in p3:
+            if q["alloc"] in by_time:
+                same += 1
+                if by_time[q["alloc"]] != q["heap"]:
+                    problems.append("at %d B: heap %d, the B run's %d"
+                                    % (q["alloc"], q["heap"], by_time[q["alloc"]]))
+        tap.ok(not problems and same >= 2,
+               "default unit: a never decreases, ends at the B run's %d B, and the heap "
+               "matches the B run's at the %d points both have" % (pts[-1]["time"], same),
+               "\n".join(problems[:5]))
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return 0

@@ -157,34 +157,46 @@ START_TEST(scripted_exact)
 			   "massif_size: \n"
 			   "sample: 0\n"
 			   "t 0 0 0 0 4096 65536 n\n"
+			   "a 0\n"
 			   "f 0 0x402000: fa (t.c:20)\n"
 			   "f 1 0x401000: main (t.c:10)\n"
 			   "c 0 0 1\n"
 			   "t 1 104 96 8 8192 131072 n\n"
+			   "a 104\n"
 			   "b 0=96\n"
 			   "f 2 0x403000: fb (t.c:30)\n"
 			   "c 1 2 1\n"
 			   "t 2 272 256 16 12288 196608 d\n"
+			   "a 272\n"
 			   "b 1=160\n"
 			   "f 3 0x405000: inl (t.h:5)\n"
 			   "f 4 0x405000: fc (t.c:50)\n"
 			   "c 2 3 4 1\n"
 			   "t 3 328 304 24 16384 262144 n\n"
+			   "a 328\n"
 			   "b 2=48\n"
 			   "t 4 368 336 32 20480 327680 n\n"
+			   "a 368\n"
 			   "b 1=192\n"
 			   "t 5 368 336 32 24576 393216 p\n"
+			   "a 368\n"
 			   "t 6 536 176 24 28672 458752 n\n"
+			   "a 536\n"
 			   "b 1=32\n"
 			   "t 7 608 240 32 32768 524288 n\n"
+			   "a 608\n"
 			   "b 0=160\n"
 			   "t 8 712 144 24 36864 589824 d\n"
+			   "a 712\n"
 			   "b 0=64\n"
 			   "t 9 736 160 32 40960 655360 n\n"
+			   "a 736\n"
 			   "b 0=80\n"
 			   "t 10 856 240 72 45056 720896 n\n"
+			   "a 856\n"
 			   "b 0=160\n"
 			   "t 11 928 176 64 49152 786432 x\n"
+			   "a 928\n"
 			   "b 0=96\n"
 			   "end exit\n";
 	char got[sizeof g_text];
@@ -215,13 +227,18 @@ START_TEST(end_point_whatever_final_snapshot)
 		strcpy(got, finish_series(NULL, NULL, 0));
 		strip_size(got);
 		const char *tail = final ? "t 4 248 32 8 20480 327680 n\n"
+					   "a 248\n"
 					   "b 0=0\n"
 					   "t 5 248 32 8 24576 393216 d\n"
+					   "a 248\n"
 					   "t 6 248 32 8 28672 458752 x\n"
+					   "a 248\n"
 					   "end exit\n"
 					 : "t 4 248 32 8 20480 327680 n\n"
+					   "a 248\n"
 					   "b 0=0\n"
 					   "t 5 248 32 8 24576 393216 x\n"
+					   "a 248\n"
 					   "end exit\n";
 		ck_assert_msg(strlen(got) > strlen(tail) &&
 				      strcmp(got + strlen(got) - strlen(tail), tail) == 0,
@@ -229,6 +246,7 @@ START_TEST(end_point_whatever_final_snapshot)
 		/* The peak, before the free: nothing changed since t 2. */
 		ck_assert_ptr_nonnull(strstr(got, "b 1=32\n"
 						  "t 3 144 128 16 16384 262144 p\n"
+						  "a 144\n"
 						  "t 4 "));
 	}
 }
@@ -274,21 +292,61 @@ START_TEST(reopened_record)
 	strcpy(got, finish_series(NULL, NULL, 0));
 	strip_size(got);
 	ck_assert_msg(strstr(got, "t 0 0 0 0 4096 65536 n\n"
+				  "a 0\n"
 				  "f 0 0x402000: fa (t.c:20)\n"
 				  "f 1 0x401000: main (t.c:10)\n"
 				  "c 0 0 1\n"
 				  "t 1 104 96 8 8192 131072 d\n"
+				  "a 104\n"
 				  "b 0=96\n"
 				  "t 2 144 128 16 12288 196608 n\n"
+				  "a 144\n"
 				  "f 2 0x403000: fb (t.c:30)\n"
 				  "c 1 2 1\n"
 				  "f 3 0x405000: inl (t.h:5)\n"
 				  "f 4 0x405000: fc (t.c:50)\n"
 				  "c 2 3 4 1\n"
 				  "t 3 168 144 24 16384 262144 d\n"
+				  "a 168\n"
 				  "b 1=32 2=16\n"
-				  "t 4 168 144 24 20480 327680 x\n") != NULL,
+				  "t 4 168 144 24 20480 327680 x\n"
+				  "a 168\n") != NULL,
 		      "%s", got);
+}
+END_TEST
+
+/* Whatever the time unit, every point carries the bytes allocated and
+ * freed so far (the B axis the leak rules judge on): with ms, the raw
+ * points and the series' a records hold the churn after one of the calls,
+ * exactly, never going back, and the end holds all of it. */
+START_TEST(alloc_axis_in_ms)
+{
+	opts.time_unit = HS_TIME_MS;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	hs_rec_alloc(ptr(0), 96, st_a, N(st_a));  /* churn 104 */
+	hs_rec_alloc(ptr(1), 160, st_b, N(st_b)); /* 272 */
+	hs_rec_alloc(ptr(2), 48, st_c, N(st_c));  /* 328 */
+	hs_rec_free(ptr(1));                      /* 496 */
+	ck_assert_int_eq(hs_rec_end("exit"), 0);
+	struct hs_raw raw;
+	char err[512] = "";
+	ck_assert_msg(hs_raw_read_fd(test_raw_fd(), "raw", &raw, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_ge(raw.n_points, 2);
+	uint64_t last = 0;
+	for (size_t i = 0; i < raw.n_points; i++) {
+		const struct hs_raw_point *pt = &raw.points[i];
+		ck_assert_uint_eq(pt->has_alloc, 1);
+		ck_assert_msg(pt->alloc_bytes == 0 || pt->alloc_bytes == 104 ||
+				      pt->alloc_bytes == 272 || pt->alloc_bytes == 328 ||
+				      pt->alloc_bytes == 496,
+			      "point %zu: %llu", i, (unsigned long long)pt->alloc_bytes);
+		ck_assert_uint_ge(pt->alloc_bytes, last);
+		last = pt->alloc_bytes;
+	}
+	ck_assert_uint_eq(raw.points[0].alloc_bytes, 0);
+	ck_assert_uint_eq(raw.points[raw.n_points - 1].kind, HS_POINT_END);
+	ck_assert_uint_eq(raw.points[raw.n_points - 1].alloc_bytes, 496);
+	hs_raw_free(&raw);
 }
 END_TEST
 
@@ -329,6 +387,7 @@ static Suite *series_suite(void)
 	tcase_add_test(tc, reopened_record);
 	tcase_add_test(tc, small_sites_left_out);
 	tcase_add_test(tc, end_line);
+	tcase_add_test(tc, alloc_axis_in_ms);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leak_report.h"
+#include "outbuf.h"
 #include "series.h"
 #include "sites.h"
 #include "sites_series.h"
@@ -64,6 +66,7 @@ START_TEST(good_file)
 	ck_assert_int_eq(s.points[3].kind, 'p');
 	ck_assert_int_eq(s.points[4].kind, 'x');
 	ck_assert_str_eq(s.end, "exit");
+	ck_assert(!s.has_alloc); /* no a records: no B axis */
 	/* A site keeps its bytes until they change. */
 	uint64_t b[5];
 	hs_series_site_bytes(&s, 0, b);
@@ -129,6 +132,101 @@ START_TEST(stale_companion)
 }
 END_TEST
 
+/* The a records: each point's bytes allocated and freed so far. */
+START_TEST(alloc_records)
+{
+	static const char text[] = "heapsnap-series 1\ncmd: x\ntime_unit: ms\nmassif_size: 9\n"
+				   "sample: 0\n"
+				   "f 0 0x1: f (a.c:1)\nc 0 0\n"
+				   "t 0 0 0 0 0 0 n\na 0\n"
+				   "t 1 7 64 8 0 0 d\na 72\nb 0=64\n"
+				   "t 2 7 64 8 0 0 n\na 5000\n"
+				   "t 3 9 0 0 0 0 x\nb 0=0\na 5072\n";
+	struct hs_series s;
+	char err[512];
+	ck_assert_msg(parse(text, &s, err, sizeof err) == 0, "%s", err);
+	ck_assert(s.has_alloc);
+	static const int64_t want[4] = { 0, 72, 5000, 5072 };
+	for (size_t i = 0; i < 4; i++) {
+		ck_assert(s.points[i].has_alloc);
+		ck_assert_int_eq(s.points[i].alloc_B, want[i]);
+	}
+	struct hs_run *run = hs_run_from_series(&s, "m.out");
+	ck_assert(run->has_alloc);
+	ck_assert_str_eq(run->time_unit, "ms");
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_int_eq(run->snaps[i].alloc_B, want[i]);
+	ck_assert_int_eq(run->snaps[2].time, 7);
+	hs_run_free(run);
+	hs_series_free(&s);
+
+	/* One point without its a record: no B axis for the run. */
+	static const char part[] = "heapsnap-series 1\ntime_unit: ms\n"
+				   "t 0 0 0 0 0 0 n\na 0\nt 1 3 0 0 0 0 x\n";
+	ck_assert_msg(parse(part, &s, err, sizeof err) == 0, "%s", err);
+	ck_assert(!s.has_alloc);
+	ck_assert(s.points[0].has_alloc && !s.points[1].has_alloc);
+	run = hs_run_from_series(&s, "m.out");
+	ck_assert(!run->has_alloc);
+	hs_run_free(run);
+	hs_series_free(&s);
+}
+END_TEST
+
+/* The leak rules judge on the B axis when the series has it, and report
+ * times in the file's unit.  A warm-up fills site w over the first 8 of 40
+ * points, then the heap stays put while the program churns 100,000 bytes
+ * between points: on the B axis the fill is the run's first 2.4% and the
+ * flat rest says no leak; without the a records, the heap's moves are the
+ * axis and the flat rest has no length, so w's fill spans the whole run. */
+static char *warmup_series(bool with_alloc)
+{
+	static char buf[8192];
+	size_t n = (size_t)snprintf(buf, sizeof buf,
+				    "heapsnap-series 1\ncmd: x\ntime_unit: ms\nmassif_size: 9\n"
+				    "sample: 0\nf 0 0x1: warm (w.c:1)\nf 1 0x2: main (w.c:9)\n"
+				    "c 0 0 1\n");
+	for (int i = 0; i <= 40; i++) {
+		int w = i <= 8 ? 1000 * i : 8000;
+		long long a = i <= 8 ? 1000LL * i : 8000 + 100000LL * (i - 8);
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "t %d %d %d 0 0 0 %c\n", i,
+				      i <= 8 ? 10 * i : 80 + (i - 8), w, i == 40 ? 'x' : 'n');
+		if (with_alloc)
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "a %lld\n", a);
+		if (i >= 1 && i <= 8)
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "b 0=%d\n", w);
+	}
+	return buf;
+}
+
+static size_t suspects_of(const char *text, char *report, size_t len)
+{
+	struct hs_series s;
+	char err[512];
+	ck_assert_msg(parse(text, &s, err, sizeof err) == 0, "%s", err);
+	struct hs_run *run = hs_run_from_series(&s, "m.out");
+	struct hs_outbuf ob;
+	hs_outbuf_init(&ob);
+	size_t n = hs_leak_report(&ob, run, false);
+	snprintf(report, len, "%.*s", (int)ob.len, ob.data);
+	hs_outbuf_free(&ob);
+	hs_run_free(run);
+	hs_series_free(&s);
+	return n;
+}
+
+START_TEST(leaks_judged_on_the_alloc_axis)
+{
+	char report[8192];
+	ck_assert_uint_eq(suspects_of(warmup_series(true), report, sizeof report), 0);
+	ck_assert_msg(strstr(report, "time 0 to 112 ms.\n") != NULL, "%s", report);
+	ck_assert_msg(strstr(report, "No staircase") != NULL, "%s", report);
+	ck_assert_msg(strstr(report, "No leak suspects") != NULL, "%s", report);
+	ck_assert_uint_eq(suspects_of(warmup_series(false), report, sizeof report), 1);
+	ck_assert_msg(strstr(report, "1. warm (w.c:1)\n") != NULL, "%s", report);
+}
+END_TEST
+
 /* Each bad input and the one line it must give. */
 static const struct {
 	const char *text, *msg;
@@ -162,6 +260,16 @@ static const struct {
 	  "m.out.series:3: site 0 not defined before" },
 	{ "heapsnap-series 1\nf 0 0x1: f\nc 0 0\nt 0 0 0 0 0 0 n\nb 0:1\n",
 	  "m.out.series:5: bad site bytes '0:1' (SITE=BYTES)" },
+	{ "heapsnap-series 1\na 5\n",
+	  "m.out.series:2: allocated bytes before the first snapshot ('t' record)" },
+	{ "heapsnap-series 1\nt 0 0 0 0 0 0 n\na 5\na 6\n",
+	  "m.out.series:4: a second 'a' record for snapshot 0" },
+	{ "heapsnap-series 1\nt 0 0 0 0 0 0 n\na 5\nt 1 0 0 0 0 0 n\na 4\n",
+	  "m.out.series:5: allocated bytes 4 go back (snapshot 0: 5)" },
+	{ "heapsnap-series 1\nt 0 0 0 0 0 0 n\na x\n",
+	  "m.out.series:3: bad allocated bytes 'x' (a whole number of bytes or units)" },
+	{ "heapsnap-series 1\nt 0 0 0 0 0 0 n\na 5 6\n",
+	  "m.out.series:3: unexpected '6' at the end of a 'a' record" },
 	{ "heapsnap-series 1\nt 0 99999999999999999999 0 0 0 0 n\n",
 	  "m.out.series:2: bad time '99999999999999999999' (a whole number of bytes or units)" },
 };
@@ -195,6 +303,8 @@ static Suite *series_suite(void)
 	tcase_add_test(tc, stale_companion);
 	tcase_add_loop_test(tc, bad_lines, 0, (int)(sizeof bad / sizeof bad[0]));
 	tcase_add_test(tc, unreadable_file);
+	tcase_add_test(tc, alloc_records);
+	tcase_add_test(tc, leaks_judged_on_the_alloc_axis);
 	suite_add_tcase(s, tc);
 	return s;
 }
