@@ -46,6 +46,8 @@ enum hs_point_kind {
 	HS_POINT_NORMAL = 0, /* a normal snapshot as taken (detailed or not) */
 	HS_POINT_PEAK = 1,   /* a peak snapshot as taken */
 	HS_POINT_END = 2,    /* the end of the run: no snapshot, always written */
+	HS_POINT_SERIES = 3, /* a point of the series only, no snapshot: taken on the B
+				axis when the time unit is another (recorder.c) */
 };
 
 /* One point of the series: a snapshot the recorder took, or the end. */

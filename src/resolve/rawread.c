@@ -396,7 +396,7 @@ static int read_point(struct reader *r, struct cursor *c)
 	pt.n_changes = get_u32(c);
 	if (c->short_read)
 		return fail(r, "point too short");
-	if (pt.kind > HS_POINT_END || pt.detailed > 1)
+	if (pt.kind > HS_POINT_SERIES || pt.detailed > 1)
 		return fail(r, "point %llu: bad kind %u or detail %u", (unsigned long long)pt.seq,
 			    pt.kind, pt.detailed);
 	/* The changes, then alloc_bytes (absent from older records). */

@@ -243,6 +243,8 @@ static int by_site(const void *a, const void *b, void *ctx)
 /* The snapshot of the Massif file's table with pt's seq, or NULL. */
 static const struct hs_snapshot *in_table(const struct hs_raw *raw, const struct hs_raw_point *pt)
 {
+	if (pt->kind == HS_POINT_SERIES)
+		return NULL; /* no snapshot: its seq is the next one's */
 	size_t lo = 0, hi = raw->n_snapshots;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

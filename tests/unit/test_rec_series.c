@@ -350,6 +350,41 @@ START_TEST(alloc_axis_in_ms)
 }
 END_TEST
 
+/* With a time unit other than B, series-only points follow the churn: one
+ * every 4 KiB allocated or freed, the step doubling every 256 points, each
+ * at its exact churn (its kind says no snapshot).  In B, none. */
+START_TEST(series_points_on_the_b_axis)
+{
+	for (int unit_b = 0; unit_b < 2; unit_b++) {
+		test_options(&opts);
+		opts.time_unit = unit_b ? HS_TIME_BYTES : HS_TIME_MS;
+		opts.heap_admin = 0; /* 1 KiB of churn a block, no slop */
+		ck_assert_int_eq(test_rec_init(&opts), 0);
+		for (unsigned i = 0; i < 2000; i++)
+			hs_rec_alloc(ptr(i), 1024, st_a, N(st_a));
+		ck_assert_int_eq(hs_rec_end("exit"), 0);
+		struct hs_raw raw;
+		char err[512] = "";
+		ck_assert_msg(hs_raw_read_fd(test_raw_fd(), "raw", &raw, err, sizeof err) == 0,
+			      "%s", err);
+		size_t n = 0;
+		uint64_t want = 0;
+		for (size_t i = 0; i < raw.n_points; i++) {
+			const struct hs_raw_point *pt = &raw.points[i];
+			if (pt->kind != HS_POINT_SERIES)
+				continue;
+			want += n < 256 ? 4096 : 8192;
+			ck_assert_uint_eq(pt->alloc_bytes, want);
+			ck_assert_uint_eq(pt->heap_bytes, want);
+			n++;
+		}
+		/* 256 at 4 KiB steps to 1 MiB, then 122 at 8 KiB to 2,048,000. */
+		ck_assert_uint_eq(n, unit_b ? 0 : 378);
+		hs_raw_free(&raw);
+	}
+}
+END_TEST
+
 /* Sites that never reach 1/10000 of the peak heap are left out: a 16-byte
  * block beside a megabyte. */
 START_TEST(small_sites_left_out)
@@ -388,6 +423,7 @@ static Suite *series_suite(void)
 	tcase_add_test(tc, small_sites_left_out);
 	tcase_add_test(tc, end_line);
 	tcase_add_test(tc, alloc_axis_in_ms);
+	tcase_add_test(tc, series_points_on_the_b_axis);
 	suite_add_tcase(s, tc);
 	return s;
 }
