@@ -267,7 +267,7 @@ static int64_t now(void)
  * the step doubling every HS_POINT_STEP_RUN points: about HS_POINT_STEP_RUN
  * points per doubling of the run, which the resolver thins to its 200. */
 #define HS_POINT_STEP0 ((uint64_t)4 << 10)
-#define HS_POINT_STEP_RUN 256
+#define HS_POINT_STEP_RUN 1024
 
 static void series_point(void)
 {

@@ -16,10 +16,11 @@
 #define OUT_BUF_BYTES 65536
 #define B_LINE_ENTRIES 64 /* site=bytes pairs per b line: lines stay short */
 
-/* Points kept beyond the Massif file's own snapshots, evenly spread over
- * the run (doc/format-series.md "Which points"): the recorder takes a
- * snapshot per culling round's worth of events, thousands in a long run,
- * and the companion must stay within the Massif file's size. */
+/* Points kept beyond the Massif file's own snapshots, one per window of
+ * the run, each its window's lowest (doc/format-series.md "Which points"):
+ * the recorder takes a snapshot per culling round's worth of events, and
+ * points on the B axis besides, thousands in a long run, and the companion
+ * must stay within the Massif file's size. */
 #define HS_SERIES_SPREAD_POINTS 200
 
 /* A site is written when its bytes reach 1/HS_SERIES_SITE_DIVISOR of the
@@ -352,6 +353,15 @@ static int64_t spread_pos(const struct hs_raw_point *pt, bool by_alloc)
 	return pt->alloc_bytes > INT64_MAX ? INT64_MAX : (int64_t)pt->alloc_bytes;
 }
 
+/* The window (0 .. SPREAD-1) of a point at offset off of a run span long. */
+static size_t window_of(int64_t off, int64_t span)
+{
+	if (span <= 0 || off <= 0)
+		return 0;
+	size_t k = (size_t)((double)off / (double)span * HS_SERIES_SPREAD_POINTS);
+	return k < HS_SERIES_SPREAD_POINTS ? k : HS_SERIES_SPREAD_POINTS - 1;
+}
+
 /* How the program ended, in the end line's words. */
 static void out_end(struct out *o, const struct hs_raw *raw, const char *ending)
 {
@@ -466,26 +476,41 @@ int hs_series_write(int fd, const struct hs_raw *raw, uint64_t massif_bytes, con
 		/* Every allocation is recorded: the bytes are exact. */
 		out_str(&o, "\nsample: 0\n");
 		/* Every point of the Massif file's table and the end are
-		 * kept; of the others, the first at least span / SPREAD after
-		 * the last kept one, on the B axis when every point has it
-		 * (the leak rules judge on it; a short run's milliseconds
-		 * would keep every point), else on the file's time. */
+		 * kept; of the others, in each of SPREAD equal windows of the
+		 * run, the one with the lowest total: the heap's floor is what
+		 * the leak rules read, and a trough between two batches is
+		 * short.  Windows on the B axis when every point has it (the
+		 * rules judge on it), else on the file's time. */
 		bool by_alloc = raw->n_points > 0;
 		for (size_t i = 0; i < raw->n_points; i++)
 			by_alloc = by_alloc && raw->points[i].has_alloc;
+		size_t chosen[HS_SERIES_SPREAD_POINTS];
+		for (size_t k = 0; k < HS_SERIES_SPREAD_POINTS; k++)
+			chosen[k] = SIZE_MAX;
+		int64_t start = 0, span = 0;
+		if (raw->n_points > 0) {
+			start = spread_pos(&raw->points[0], by_alloc);
+			span = spread_pos(&raw->points[raw->n_points - 1], by_alloc) - start;
+		}
+		for (size_t i = 0; i < raw->n_points; i++) {
+			const struct hs_raw_point *pt = &raw->points[i];
+			if (pt->kind == HS_POINT_END || in_table(raw, pt) != NULL)
+				continue;
+			size_t k = window_of(spread_pos(pt, by_alloc) - start, span);
+			const struct hs_raw_point *c =
+				chosen[k] == SIZE_MAX ? NULL : &raw->points[chosen[k]];
+			if (c == NULL ||
+			    pt->heap_bytes + pt->extra_bytes < c->heap_bytes + c->extra_bytes)
+				chosen[k] = i;
+		}
 		uint64_t seq = 0;
-		int64_t span = 0, next_pos = INT64_MIN;
-		if (raw->n_points > 0)
-			span = spread_pos(&raw->points[raw->n_points - 1], by_alloc) -
-			       spread_pos(&raw->points[0], by_alloc);
 		for (size_t i = 0; i < raw->n_points && rc == 0 && o.err == 0; i++) {
 			const struct hs_raw_point *pt = &raw->points[i];
 			apply_point(&w, raw, pt);
 			if (pt->kind != HS_POINT_END && in_table(raw, pt) == NULL &&
-			    spread_pos(pt, by_alloc) < next_pos)
+			    chosen[window_of(spread_pos(pt, by_alloc) - start, span)] != i)
 				continue;
 			rc = write_point(&w, raw, pt, seq++);
-			next_pos = spread_pos(pt, by_alloc) + span / HS_SERIES_SPREAD_POINTS;
 		}
 		out_end(&o, raw, ending);
 		out_flush(&o);

@@ -351,7 +351,7 @@ START_TEST(alloc_axis_in_ms)
 END_TEST
 
 /* With a time unit other than B, series-only points follow the churn: one
- * every 4 KiB allocated or freed, the step doubling every 256 points, each
+ * every 4 KiB allocated or freed, the step doubling every 1024 points, each
  * at its exact churn (its kind says no snapshot).  In B, none. */
 START_TEST(series_points_on_the_b_axis)
 {
@@ -360,7 +360,7 @@ START_TEST(series_points_on_the_b_axis)
 		opts.time_unit = unit_b ? HS_TIME_BYTES : HS_TIME_MS;
 		opts.heap_admin = 0; /* 1 KiB of churn a block, no slop */
 		ck_assert_int_eq(test_rec_init(&opts), 0);
-		for (unsigned i = 0; i < 2000; i++)
+		for (unsigned i = 0; i < 5000; i++)
 			hs_rec_alloc(ptr(i), 1024, st_a, N(st_a));
 		ck_assert_int_eq(hs_rec_end("exit"), 0);
 		struct hs_raw raw;
@@ -373,13 +373,13 @@ START_TEST(series_points_on_the_b_axis)
 			const struct hs_raw_point *pt = &raw.points[i];
 			if (pt->kind != HS_POINT_SERIES)
 				continue;
-			want += n < 256 ? 4096 : 8192;
+			want += n < 1024 ? 4096 : 8192;
 			ck_assert_uint_eq(pt->alloc_bytes, want);
 			ck_assert_uint_eq(pt->heap_bytes, want);
 			n++;
 		}
-		/* 256 at 4 KiB steps to 1 MiB, then 122 at 8 KiB to 2,048,000. */
-		ck_assert_uint_eq(n, unit_b ? 0 : 378);
+		/* 1024 at 4 KiB steps to 4 MiB, then 113 at 8 KiB to 5,120,000. */
+		ck_assert_uint_eq(n, unit_b ? 0 : 1137);
 		hs_raw_free(&raw);
 	}
 }
