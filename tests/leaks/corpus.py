@@ -23,11 +23,11 @@ says its file lacks the data).  A last case checks the checker: no report
 passes the verdict check both as a leak and as none, and a function the
 program lacks is never found named.
 
-KNOWN lists the checks today's printer fails until the leak rules land
-(issue 11 items 2-3): they run and show as "# TODO" (a pass then is an
-XPASS, which fails the suite, so the list must be emptied as they get
-fixed).  UNSTABLE lists those whose result moves from run to run (the
-default recording's ms axis): a failure reads "# TODO", a pass plain "ok".
+KNOWN lists the checks known to fail, with the reason (empty today): they
+run and show as "# TODO" (a pass then is an XPASS, which fails the suite,
+so a line must go once its check passes).  UNSTABLE lists those whose
+result moves from run to run (empty today): a failure reads "# TODO", a
+pass plain "ok".
 HS_FULL=1 adds the full tier's rows (the 5 s run).
 
 Run by hand:  tests/leaks/corpus.py [--table] [CASE...]   (from the build
@@ -52,67 +52,23 @@ RECORDINGS = ("default", "B", "massif")
 RUST_LEGACY = ("lk_rs_legacy",)
 
 # --------------------------------------------------------------------------
-# Known to fail until the leak rules land (helper `leaks`, issue 11 items
-# 2-3), measured on main at 5904203 (six runs, then three with the paced
-# programs and their fixtures).  Key: "case/recording/check"
-# (fnmatch patterns; recording "all" for the agreement); value: what today's
-# printer gets wrong.  A failure here reads "not ok ... # TODO"; a pass reads
-# "ok ... # TODO", an XPASS, which fails the suite: take the line out.
-# The lead empties both lists after merging the rules.  Measured with the
-# leaks branch at 2e8d8fc (series merged) merged with this corpus, six runs
-# at load 11 to 16: every KNOWN entry passes (33 XPASS), B and Massif pass
-# every check, and only the default recording (ms) still fails: always
-# lk_slow_big (heap floor only), nl_warmup (warm_fill named) and
-# nl_cache_fill; sometimes lk_threads, nl_lru, lk_cxx_registry; in one run
-# (a load spike) 11 programs.  So: empty KNOWN, keep UNSTABLE's
-# "*/default/*" and "*/all/agree" until the default recording is steady.
-NO_TEARDOWN = ("the teardown at exit counts: a site that falls back to 0 breaks "
-               "'never more than 10% below its high', and the floor is the lowest "
-               "total from each slice to the end")
-KNOWN = {
-    "lk_table/B/verdict": "3 detailed snapshots with --time-unit=B (need 6): only the heap floor",
-    "lk_table/B/names table_insert": "3 detailed snapshots with --time-unit=B (need 6)",
-    "lk_table/massif/verdict": NO_TEARDOWN + ": no site qualifies, the floor does",
-    "lk_table/massif/names table_insert": NO_TEARDOWN,
-    "lk_long/massif/verdict": "Massif's 13 trees all lie in the run's second half (culling): "
-                              "the rises are not half a run apart",
-    "lk_long/massif/names long_leak": "Massif's 13 trees all lie in the run's second half",
-    "nl_cxx_pool/massif/verdict": "5 trees in Massif's default file (need 6): sites not judged",
-    "nl_rs_queue/massif/verdict": "5 trees in Massif's default file (need 6): sites not judged",
-    "lk_stair_exit/*/verdict": NO_TEARDOWN,
-    "lk_stair_exit/*/names stair_step": NO_TEARDOWN,
-    "lk_stair_exit/[!m]*/staircase": NO_TEARDOWN,
-    "lk_halfway/*/verdict": "rises only in the second half: 'first and last rise apart by "
-                            "half the run' fails",
-    "lk_halfway/*/names late_leak": "rises only in the second half of the run",
-    "lk_strdup/*/names remember_name": "named strdup/__strdup: libc's wrapper not folded",
-    "lk_strdup/*/quiet": "strdup/__strdup heads the suspect",
-    "nl_big_block/B/verdict": "3 detailed snapshots with --time-unit=B: too few trees to judge",
-    "nl_cache_fill/default/*": "cache_put named: the fill looks late on the ms axis",
-    "lk_cxx_registry/*/names Registry::add":
-        "named std::__new_allocator<...>::allocate and basic_string::_M_construct: "
-        "std's allocators not folded",
-    "lk_rs_box/*/names create_leak": "named alloc::alloc::alloc: Rust's allocation path not folded",
-    "lk_rs_closure/*/names main::{closure#0}": "named alloc::alloc::alloc",
-    "lk_rs_legacy/*/names Journal::append": "named alloc and alloc::alloc::realloc (Vec's "
-                                            "growth): Rust's allocation path not folded",
-    "lk_rs_registry/default/verdict": NO_TEARDOWN + " (the HashMap dropped at the end of main)",
-    "lk_rs_registry/*/names register": "named alloc, or no suspect (teardown)",
-    "lk_rs_registry/[!m]*/staircase": NO_TEARDOWN,
-    "lk_slow_big/default/*": "no suspect in some runs (default recording, ms axis)",
-    "nl_warmup/default/*": "a suspect or a floor staircase in some runs (ms axis)",
-}
+# Checks known to fail, with the reason.  Key: "case/recording/check"
+# (fnmatch patterns; recording "all" for the agreement); value: why.  A
+# failure here reads "not ok ... # TODO"; a pass reads "ok ... # TODO", an
+# XPASS, which fails the suite: take the line out.  Empty since the leak
+# rules landed (leaks merged at 5ccb217) and the series carries the B axis
+# (every point's bytes allocated and freed, and points on that axis when
+# the unit is ms): every check of the three recordings passed in three runs
+# in a row on the integrate branch.
+KNOWN = {}
 
-# Checks whose result today depends on the run's timing: the default
-# recording's time axis is in ms, and these programs run for a few ms, so
-# snapshots bunch at a few times and today's slice rules move with the
-# load; lk_threads' order within a round changes the B axis.  A failure
-# reads "# TODO", a pass plain "ok" (no XPASS either way).
-UNSTABLE = {
-    "*/default/*": "today's verdict on the ms axis depends on timing",
-    "lk_threads/B/*": "today's verdict depends on the threads' order",
-    "*/all/agree": "the default recording's verdict depends on timing today",
-}
+# Checks whose result depends on the run's timing: a failure reads
+# "# TODO", a pass plain "ok" (no XPASS either way).  Empty: the default
+# recording (ms) is judged on the B axis now, with points on it, so its
+# verdicts no longer move with the load (its "*/default/*" and
+# "*/all/agree" lines went), and lk_threads passed every check in 8 runs
+# of its own besides the suite's (its "lk_threads/B/*" line went too).
+UNSTABLE = {}
 
 
 def known(case, rec, check):
