@@ -376,6 +376,7 @@ START_TEST(series_points_on_the_b_axis)
 			want += n < 1024 ? 4096 : 8192;
 			ck_assert_uint_eq(pt->alloc_bytes, want);
 			ck_assert_uint_eq(pt->heap_bytes, want);
+			ck_assert_uint_eq(pt->rss_bytes, 0); /* no probe: unknown */
 			n++;
 		}
 		/* 1024 at 4 KiB steps to 4 MiB, then 113 at 8 KiB to 5,120,000. */
