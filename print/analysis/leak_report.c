@@ -224,3 +224,53 @@ size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run)
 	free(time);
 	return n_sus;
 }
+
+long hs_leak_suspects(const struct hs_run *run, struct hs_leak_suspect **out)
+{
+	*out = NULL;
+	size_t nd = run->n_detailed;
+	if (nd < HS_LEAK_MIN_DETAILED || run->n_sites == 0)
+		return 0;
+	int64_t *time = malloc(nd * sizeof *time);
+	uint64_t *est = malloc(nd * sizeof *est);
+	struct suspect *sus = malloc(run->n_sites * sizeof *sus);
+	if (time == NULL || est == NULL || sus == NULL) {
+		free(time);
+		free(est);
+		free(sus);
+		return -1;
+	}
+	for (size_t d = 0; d < nd; d++)
+		time[d] = run->snaps[run->detailed[d]].time;
+	size_t start = run_start_index(run);
+	int64_t end = run->snaps[run->n_snaps - 1].time;
+	uint64_t final_heap_B = run->snaps[run->detailed[nd - 1]].heap_B;
+	size_t n_sus = 0;
+	for (size_t s = 0; s < run->n_sites; s++) {
+		hs_site_series(run, &run->sites[s], est);
+		struct hs_leak_verdict v;
+		hs_leak_judge(time, est, nd, run->snaps[start].time, end, final_heap_B,
+			      hidden_since(run, &run->sites[s], run->snaps[start].time),
+			      &hs_leak_rule_sets[HS_LEAK_SITE], &v);
+		if (v.reason == HS_LEAK_SUSPECT)
+			sus[n_sus++] = (struct suspect){ .site = s, .v = v };
+	}
+	qsort(sus, n_sus, sizeof *sus, by_gain);
+	free(est);
+	free(time);
+	if (n_sus == 0) {
+		free(sus);
+		return 0;
+	}
+	/* struct suspect is this file's name for the same pair. */
+	struct hs_leak_suspect *res = malloc(n_sus * sizeof *res);
+	if (res == NULL) {
+		free(sus);
+		return -1;
+	}
+	for (size_t i = 0; i < n_sus; i++)
+		res[i] = (struct hs_leak_suspect){ .site = sus[i].site, .v = sus[i].v };
+	free(sus);
+	*out = res;
+	return (long)n_sus;
+}

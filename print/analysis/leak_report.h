@@ -16,6 +16,7 @@
 
 #include "outbuf.h"
 
+#include "leaks.h"
 #include "sites.h"
 
 /* Width of a suspect's sparkline, in characters. */
@@ -23,6 +24,18 @@
 
 /* Fill est (n_detailed values) with a site's bytes, unknowns estimated. */
 void hs_site_series(const struct hs_run *run, const struct hs_site *site, uint64_t *est);
+
+/* A site judged a leak suspect: its index in run->sites, and why. */
+struct hs_leak_suspect {
+	size_t site;
+	struct hs_leak_verdict v;
+};
+
+/* Judge every site of run as the section does: sets *out to the suspects,
+ * biggest gain first (malloc'd, the caller frees; NULL when none), returns
+ * how many.  None when the run has too few detailed snapshots; -1 when
+ * memory runs out. */
+long hs_leak_suspects(const struct hs_run *run, struct hs_leak_suspect **out);
 
 /* Write the section for run to out; returns the number of suspect sites. */
 size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run);
