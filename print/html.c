@@ -263,7 +263,7 @@ static void ice_open(struct walk *w, struct hs_str label, struct hs_str name, bo
 			 "\" data-b=\"%" PRIu64 "\"><div class=\"lbl\" style=\"background:"
 			 "hsl(%u,70%%,72%%)\" title=\"",
 			 bytes, hue(label));
-	pct[hs_fmt_percent(pct, hs_percent(bytes, w->total))] = '\0';
+	snprintf(pct, sizeof pct, "%.2f", hs_percent(bytes, w->total));
 	hs_html_escape(w->ob, label.ptr, label.len);
 	hs_outbuf_printf(w->ob, "&#10;%s (%s%%)\"><span>", hs_fmt_bytes((double)bytes, buf), pct);
 	hs_html_escape(w->ob, name.ptr, name.len);
@@ -401,7 +401,7 @@ static void top_sites(struct hs_outbuf *ob, const struct hs_model *m, size_t pea
 		hs_html_escape(ob, name.ptr, name.len);
 		hs_outbuf_puts(ob, "</td><td>");
 		hs_put_grouped_u64(ob, c->bytes);
-		pct[hs_fmt_percent(pct, hs_percent(c->bytes, s->total_bytes))] = '\0';
+		snprintf(pct, sizeof pct, "%.2f", hs_percent(c->bytes, s->total_bytes));
 		hs_outbuf_printf(ob, "</td><td>%s%%</td></tr>\n", pct);
 	}
 	hs_outbuf_puts(ob, "</tbody></table>\n");

@@ -59,6 +59,7 @@ static const char hs_html_js[] =
 	"function pct(b,t){return t>0?(100*b/t).toFixed(2)+'%':'0.00%';}\n"
 	"function short(s){return s.replace(/^0x[0-9A-Fa-f]+: (?!\\?\\?\\?$)/,'');}\n"
 	"var ice=document.getElementById('ice'),title=document.getElementById('tree-title');\n"
+	"if(!title)return;\n"
 	"function build(t,i,total,pb){var f=t[i],b=t[i+1],n=t[i+2],name=D.frames[f];\n"
 	" var el=document.createElement('div');el.className='node'+(D.merged[f]?' merged':'');\n"
 	" el.style.width=(pb>0?100*b/pb:100)+'%';el.setAttribute('data-f',short(name));"

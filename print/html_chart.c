@@ -223,7 +223,7 @@ static void axes(struct hs_outbuf *ob, const struct hs_model *m, const struct sc
 	for (int g = 0; g <= 4; g++) {
 		double t = (double)sc->t0 + (double)(sc->t1 - sc->t0) * g / 4;
 		double x = X0 + (X1 - X0) * g / 4;
-		hs_outbuf_printf(ob, "<text class=\"xlab\" x=\"%.1f\" y=\"%.0f\"%s>%.4g %s</text>",
+		hs_outbuf_printf(ob, "<text class=\"xlab\" x=\"%.1f\" y=\"%.0f\"%s>%.3g %s</text>",
 				 x, Y1 + 18, g == 4 ? " style=\"text-anchor:end\"" : "", t / div,
 				 unit);
 	}
@@ -312,11 +312,10 @@ int hs_chart_render(const struct hs_model *m, const struct hs_chart_marks *marks
 		sc.ymax = 1;
 	sc.ymax *= 1.08; /* room for the peak's label */
 
-	hs_outbuf_printf(
-		ob,
-		"<svg id=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-		"role=\"img\" aria-label=\"memory over time\">\n",
-		CW, CH);
+	hs_outbuf_printf(ob,
+			 "<svg id=\"chart\" viewBox=\"0 0 %d %d\" "
+			 "role=\"img\" aria-label=\"memory over time\">\n",
+			 CW, CH);
 	axes(ob, m, &sc);
 
 	/* Bands bottom up; which ones hold a leak suspect. */
