@@ -296,6 +296,28 @@ static void tree_html(struct walk *w, const struct hs_node *n, uint64_t parent_B
 	hs_outbuf_puts(w->ob, "</div>\n");
 }
 
+/* Appends every detailed snapshot's tree as JSON arrays (the "trees"
+ * member), at threshold, interning frames in f.  Returns the bytes the
+ * trees and their frames' texts take. */
+static size_t trees_json(const struct hs_model *m, struct frames *f, double threshold,
+			 struct hs_outbuf *ob)
+{
+	size_t start = ob->len, n_trees = 0;
+	for (size_t i = 0; i < m->n_snapshots; i++) {
+		const struct hs_snapshot *s = &m->snapshots[i];
+		if (!hs_snapshot_is_detailed(s))
+			continue;
+		hs_outbuf_puts(ob, n_trees++ ? ",\n[" : "\n[");
+		struct walk w = { f, threshold, s->total_bytes, ob };
+		tree_json(&w, hs_snapshot_root(m, s));
+		hs_outbuf_putc(ob, ']');
+	}
+	size_t len = ob->len - start;
+	for (size_t i = 0; i < f->n; i++)
+		len += f->v[i].len + 8;
+	return len;
+}
+
 /* Appends the page's head and header facts. */
 static void header(struct hs_outbuf *ob, const struct hs_model *m, const struct hs_html_opts *o,
 		   size_t peak)
@@ -463,6 +485,7 @@ int hs_html_render(const struct hs_model *m, const struct hs_html_opts *opts, st
 	uint64_t *est = calloc((size_t)n_sus * (run ? run->n_detailed : 0) + 1, sizeof *est);
 	char **titles = calloc((size_t)n_sus + 1, sizeof *titles);
 	struct frames f = { 0 };
+	struct hs_outbuf trees = { .fd = -1 };
 	int rc = -1;
 	if (!lines || !est || !titles)
 		goto out;
@@ -481,6 +504,22 @@ int hs_html_render(const struct hs_model *m, const struct hs_html_opts *opts, st
 		lines[i] = (struct hs_chart_line){ s->path, len, e, titles[i] };
 	}
 
+	/* The trees first, so the page knows the threshold they fit at: raise
+	 * it until they fit the budget (the page says so). */
+	double thr = opts->threshold;
+	hs_outbuf_init(&trees);
+	for (;;) {
+		size_t len = trees_json(m, &f, thr, &trees);
+		if (f.failed || hs_outbuf_failed(&trees))
+			goto out;
+		if (len <= HS_HTML_TREES_BUDGET || thr >= 100)
+			break;
+		thr = thr < 0.25 ? 0.5 : thr * 2 > 100 ? 100 : thr * 2;
+		frames_free(&f);
+		memset(&f, 0, sizeof f);
+		trees.len = 0;
+	}
+
 	header(ob, m, opts, mark);
 	hs_outbuf_puts(ob, "<h2>Memory over time</h2>\n");
 	struct hs_chart_marks marks = { .peak_index = mark,
@@ -495,8 +534,12 @@ int hs_html_render(const struct hs_model *m, const struct hs_html_opts *opts, st
 		       "tree.</span></p>\n");
 	suspects_html(ob, run, sus, n_sus);
 
-	char pct[32];
-	snprintf(pct, sizeof pct, "%.2f", opts->threshold);
+	char pct[32], why[160] = "";
+	snprintf(pct, sizeof pct, "%.2f", thr);
+	if (thr != opts->threshold)
+		snprintf(why, sizeof why,
+			 " (raised from %.2f%% so that the trees' data stays under %d MB)",
+			 opts->threshold, HS_HTML_TREES_BUDGET >> 20);
 	if (peak != SIZE_MAX) {
 		top_sites(ob, m, peak);
 		const struct hs_snapshot *p = &m->snapshots[peak];
@@ -512,16 +555,16 @@ int hs_html_render(const struct hs_model *m, const struct hs_html_opts *opts, st
 		hs_outbuf_printf(ob, ": %s in total</p>\n",
 				 hs_fmt_bytes((double)p->total_bytes, buf));
 		hs_outbuf_printf(ob, "<div class=\"ice\" id=\"ice\" data-i=\"%zu\">\n", peak);
-		struct walk w = { &f, opts->threshold, p->total_bytes, ob };
+		struct walk w = { &f, thr, p->total_bytes, ob };
 		tree_html(&w, hs_snapshot_root(m, p), 0);
-		hs_outbuf_printf(
-			ob,
-			"</div>\n<p class=\"note\">Each block is a call path, its width its "
-			"share of the block above; the allocation sites under the root, "
-			"then their callers. Trees show the nodes at or above %s%% of "
-			"their snapshot's total (heapsnap-print --threshold); smaller "
-			"siblings are merged into one grey block.</p>\n",
-			pct);
+		hs_outbuf_printf(ob,
+				 "</div>\n<p class=\"note\" id=\"tree-note\">Each block is a call "
+				 "path, its width its share of the block above; the allocation "
+				 "sites under the root, then their callers. Trees show the nodes "
+				 "at or above %s%% of their snapshot's total (heapsnap-print "
+				 "--threshold)%s; smaller siblings are merged into one grey "
+				 "block.</p>\n",
+				 pct, why);
 	} else {
 		hs_outbuf_puts(
 			ob,
@@ -533,7 +576,7 @@ int hs_html_render(const struct hs_model *m, const struct hs_html_opts *opts, st
 	hs_outbuf_puts(ob, "<script type=\"application/json\" id=\"hs-data\">{\"unit\":");
 	hs_html_json_string(ob, m->time_unit_raw.ptr, m->time_unit_raw.len);
 	hs_outbuf_printf(ob, ",\"peak\":%ld,\"thr\":%g,\"snaps\":[",
-			 peak == SIZE_MAX ? -1L : (long)peak, opts->threshold);
+			 peak == SIZE_MAX ? -1L : (long)peak, thr);
 	size_t n_trees = 0;
 	for (size_t i = 0; i < m->n_snapshots; i++) {
 		const struct hs_snapshot *s = &m->snapshots[i];
@@ -542,16 +585,7 @@ int hs_html_render(const struct hs_model *m, const struct hs_html_opts *opts, st
 				 hs_snapshot_is_detailed(s) ? (long)n_trees++ : -1L);
 	}
 	hs_outbuf_puts(ob, "],\n\"trees\":[");
-	n_trees = 0;
-	for (size_t i = 0; i < m->n_snapshots; i++) {
-		const struct hs_snapshot *s = &m->snapshots[i];
-		if (!hs_snapshot_is_detailed(s))
-			continue;
-		hs_outbuf_puts(ob, n_trees++ ? ",\n[" : "\n[");
-		struct walk w = { &f, opts->threshold, s->total_bytes, ob };
-		tree_json(&w, hs_snapshot_root(m, s));
-		hs_outbuf_putc(ob, ']');
-	}
+	hs_outbuf_put(ob, trees.data, trees.len);
 	hs_outbuf_puts(ob, "],\n\"frames\":[");
 	for (size_t i = 0; i < f.n; i++) {
 		if (i)
@@ -576,6 +610,7 @@ out:
 	free(lines);
 	free(sus);
 	frames_free(&f);
+	hs_outbuf_free(&trees);
 	hs_run_free(run);
 	return rc;
 }

@@ -8,7 +8,8 @@
  * a search box marks a function's frames.  The trees carry only the nodes
  * at or above ms_print's threshold (--threshold, 1% by default) of their
  * snapshot's total, smaller siblings merged into one block, so the page stays
- * small on long runs; the page says so.
+ * small on long runs; the page says so.  Past HS_HTML_TREES_BUDGET the
+ * threshold is raised until the trees fit.
  *
  * Every label goes through hs_html_escape or hs_html_json_string: C++ and
  * Rust names hold < > & and quotes.
@@ -20,6 +21,10 @@
 
 #include "model.h"
 #include "outbuf.h"
+
+/* The most the trees' data may take: past it the threshold is raised (and
+ * the page says so), which keeps the page under 5 MB on any input. */
+#define HS_HTML_TREES_BUDGET (3 << 20)
 
 /* What the page depends on besides the file. */
 struct hs_html_opts {

@@ -237,5 +237,23 @@ with tempfile.TemporaryDirectory() as tmp:
     ok(r2.returncode == 0 and open(out, "rb").read() == r3.stdout and r3.stdout,
        "--folded -o OUT: the same text as on stdout")
 
+    # A file whose trees would not fit: the threshold rises, the page says so.
+    big = os.path.join(tmp, "wide.massif.out")
+    with open(big, "w") as f:
+        f.write("desc: (none)\ncmd: ./wide\ntime_unit: i\n")
+        for i in range(300):
+            f.write("#-----------\nsnapshot=%d\n#-----------\ntime=%d\nmem_heap_B=%d\n"
+                    "mem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=detailed\n" % (i, i, 1500 * 100))
+            f.write("n1500: %d (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
+                    % (1500 * 100))
+            for k in range(1500):
+                f.write(" n0: 100 0x%X: site_%d_<T> (w.c:%d)\n" % (0x400000 + k, k, k))
+    r = run("--html", "--threshold=0", big)
+    note = re.search(r'id="tree-note">([^<]*)', r.stdout.decode())
+    ok(r.returncode == 0 and len(r.stdout) < 5 * 1024 * 1024 and note and
+       "raised from 0.00%" in note.group(1),
+       "--html on 300 trees of 1500 nodes at --threshold=0: %d bytes, threshold raised" %
+       len(r.stdout), note.group(1) if note else r.stderr)
+
 print("1..%d" % n)
 sys.exit(1 if failed else 0)
