@@ -47,7 +47,7 @@ static const char hs_html_css[] =
 	".ice .lbl b{font-weight:600}.ice.searching .lbl{opacity:.35}"
 	".ice.searching .hit>.lbl{opacity:1;outline:2px solid #000}\n"
 	".ice .merged>.lbl{background:#eee!important;color:#666;font-style:italic}\n"
-	".note{color:#666;font-size:12px}\n";
+	".note{color:#666;font-size:12px}.js-only{display:none}html.js .js-only{display:inline}\n";
 
 static const char hs_html_js[] =
 	"(function(){'use strict';\n"
@@ -103,8 +103,12 @@ static const char hs_html_js[] =
 	".indexOf(v)>=0;ls[k].classList.toggle('hl',h);"
 	"if(ls[k].tagName!=='LI')ls[k].classList.toggle('dim',v!==''&&!h);}\n"
 	" var s=D.snaps[+ice.getAttribute('data-i')];\n"
+	" var nt=0;if(v!==''){var hitf={};for(var f=0;f<D.frames.length;f++)"
+	"if(short(D.frames[f]).toLowerCase().indexOf(v)>=0)hitf[f]=1;\n"
+	"  for(var t=0;t<D.trees.length;t++){var tr=D.trees[t];"
+	"for(var x=0;x<tr.length;x+=3)if(hitf[tr[x]]){nt++;break;}}}\n"
 	" qres.textContent=v===''?'':cnt+' frame'+(cnt===1?'':'s')+' match in this tree: '+fmt(sum)+"
-	"' ('+pct(sum,s?s[2]:0)+' of its total)';}\n"
+	"' ('+pct(sum,s?s[2]:0)+' of its total); in '+nt+' of the '+D.trees.length+' trees';}\n"
 	"q.addEventListener('input',search);\n"
 	"document.documentElement.classList.add('js');\n"
 	"})();\n";
