@@ -202,7 +202,14 @@ struct walk {
 	double threshold;
 	uint64_t total; /* the snapshot's total: the 100% of percentages */
 	struct hs_outbuf *ob;
+	bool *cut; /* set when a path is cut at HS_HTML_MAX_DEPTH */
 };
+
+/* Tells how many of n's children are shown (see shown_children), none
+ * past HS_HTML_MAX_DEPTH: browsers flatten deeper markup, and the script
+ * draws trees recursively. */
+static uint32_t shown_below(const struct walk *w, const struct hs_node *n, uint32_t *n_small,
+			    uint64_t *small_B);
 
 /* Tells whether a node is shown: at or above the threshold, as ms_print. */
 static bool significant(const struct walk *w, uint64_t bytes)
@@ -231,12 +238,24 @@ static uint32_t shown_children(const struct walk *w, const struct hs_node *n, ui
 	return k + (*n_small > 0);
 }
 
+static uint32_t shown_below(const struct walk *w, const struct hs_node *n, uint32_t *n_small,
+			    uint64_t *small_B)
+{
+	if (n->n_children == 0)
+		return 0;
+	if (n->depth >= HS_HTML_MAX_DEPTH) {
+		*w->cut = true;
+		return 0;
+	}
+	return shown_children(w, n, n_small, small_B);
+}
+
 /* Appends the tree under n as JSON numbers: frame, bytes, children. */
 static void tree_json(struct walk *w, const struct hs_node *n)
 {
 	uint32_t n_small;
 	uint64_t small_B;
-	uint32_t k = n->n_children ? shown_children(w, n, &n_small, &small_B) : 0;
+	uint32_t k = shown_below(w, n, &n_small, &small_B);
 	hs_outbuf_printf(w->ob, "%zu,%" PRIu64 ",%" PRIu32, frame_id(w->f, hs_node_label(n), false),
 			 n->bytes, k);
 	const struct hs_node *c = k ? hs_node_first_child(n) : NULL;
@@ -275,7 +294,7 @@ static void tree_html(struct walk *w, const struct hs_node *n, uint64_t parent_B
 {
 	uint32_t n_small;
 	uint64_t small_B;
-	uint32_t k = n->n_children ? shown_children(w, n, &n_small, &small_B) : 0;
+	uint32_t k = shown_below(w, n, &n_small, &small_B);
 	ice_open(w, hs_node_label(n), hs_html_frame_name(n), false, n->bytes, parent_B);
 	if (k) {
 		hs_outbuf_puts(w->ob, "<div class=\"kids\">");
@@ -300,7 +319,7 @@ static void tree_html(struct walk *w, const struct hs_node *n, uint64_t parent_B
  * member), at threshold, interning frames in f.  Returns the bytes the
  * trees and their frames' texts take. */
 static size_t trees_json(const struct hs_model *m, struct frames *f, double threshold,
-			 struct hs_outbuf *ob)
+			 struct hs_outbuf *ob, bool *cut)
 {
 	size_t start = ob->len, n_trees = 0;
 	for (size_t i = 0; i < m->n_snapshots; i++) {
@@ -308,7 +327,7 @@ static size_t trees_json(const struct hs_model *m, struct frames *f, double thre
 		if (!hs_snapshot_is_detailed(s))
 			continue;
 		hs_outbuf_puts(ob, n_trees++ ? ",\n[" : "\n[");
-		struct walk w = { f, threshold, s->total_bytes, ob };
+		struct walk w = { f, threshold, s->total_bytes, ob, cut };
 		tree_json(&w, hs_snapshot_root(m, s));
 		hs_outbuf_putc(ob, ']');
 	}
@@ -507,9 +526,10 @@ int hs_html_render(const struct hs_model *m, const struct hs_html_opts *opts, st
 	/* The trees first, so the page knows the threshold they fit at: raise
 	 * it until they fit the budget (the page says so). */
 	double thr = opts->threshold;
+	bool cut = false;
 	hs_outbuf_init(&trees);
 	for (;;) {
-		size_t len = trees_json(m, &f, thr, &trees);
+		size_t len = trees_json(m, &f, thr, &trees, &cut);
 		if (f.failed || hs_outbuf_failed(&trees))
 			goto out;
 		if (len <= HS_HTML_TREES_BUDGET || thr >= 100)
@@ -518,6 +538,7 @@ int hs_html_render(const struct hs_model *m, const struct hs_html_opts *opts, st
 		frames_free(&f);
 		memset(&f, 0, sizeof f);
 		trees.len = 0;
+		cut = false;
 	}
 
 	header(ob, m, opts, mark);
@@ -555,7 +576,7 @@ int hs_html_render(const struct hs_model *m, const struct hs_html_opts *opts, st
 		hs_outbuf_printf(ob, ": %s in total</p>\n",
 				 hs_fmt_bytes((double)p->total_bytes, buf));
 		hs_outbuf_printf(ob, "<div class=\"ice\" id=\"ice\" data-i=\"%zu\">\n", peak);
-		struct walk w = { &f, thr, p->total_bytes, ob };
+		struct walk w = { &f, thr, p->total_bytes, ob, &cut };
 		tree_html(&w, hs_snapshot_root(m, p), 0);
 		hs_outbuf_printf(ob,
 				 "</div>\n<p class=\"note\" id=\"tree-note\">Each block is a call "
@@ -563,8 +584,10 @@ int hs_html_render(const struct hs_model *m, const struct hs_html_opts *opts, st
 				 "sites under the root, then their callers. Trees show the nodes "
 				 "at or above %s%% of their snapshot's total (heapsnap-print "
 				 "--threshold)%s; smaller siblings are merged into one grey "
-				 "block.</p>\n",
-				 pct, why);
+				 "block%s.</p>\n",
+				 pct, why,
+				 cut ? "; call paths stop at " HS_HTML_MAX_DEPTH_TEXT " frames"
+				     : "");
 	} else {
 		hs_outbuf_puts(
 			ob,

@@ -26,6 +26,10 @@
  * the page says so), which keeps the page under 5 MB on any input. */
 #define HS_HTML_TREES_BUDGET (3 << 20)
 
+/* The deepest tree level the page draws (the page says when it cuts). */
+#define HS_HTML_MAX_DEPTH 100
+#define HS_HTML_MAX_DEPTH_TEXT "100"
+
 /* What the page depends on besides the file. */
 struct hs_html_opts {
 	double threshold;   /* percent of a snapshot's total a tree node needs */

@@ -255,5 +255,26 @@ with tempfile.TemporaryDirectory() as tmp:
        "--html on 300 trees of 1500 nodes at --threshold=0: %d bytes, threshold raised" %
        len(r.stdout), note.group(1) if note else r.stderr)
 
+    # A 300-frame chain: drawn down to HS_HTML_MAX_DEPTH, and the page says so.
+    deep = os.path.join(tmp, "deep.massif.out")
+    with open(deep, "w") as f:
+        f.write("desc: (none)\ncmd: ./deep\ntime_unit: i\n#-----------\nsnapshot=0\n"
+                "#-----------\ntime=0\nmem_heap_B=64\nmem_heap_extra_B=0\nmem_stacks_B=0\n"
+                "heap_tree=peak\nn1: 64 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n")
+        for d in range(1, 301):
+            f.write("%sn%d: 64 0x%X: f%d (d.c:%d)\n" % (" " * d, 0 if d == 300 else 1, 0x1000 + d, d, d))
+    r = run("--html", deep)
+    page = r.stdout.decode()
+    p = Strict()
+    p.feed(page)
+    data = json.loads(p.data_json)
+    ok(r.returncode == 0 and not p.errors and not p.stack and
+       "call paths stop at 100 frames" in page and len(data["trees"][0]) == 3 * 101 and
+       page.count('class="node') == 101,
+       "--html on a 300-frame path: 100 levels under the root, the page says so")
+    r = run("--folded", deep)
+    ok(r.returncode == 0 and r.stdout.count(b";") == 299 and r.stdout.startswith(b"f300 (d.c:300);"),
+       "--folded on a 300-frame path: one line of 300 frames")
+
 print("1..%d" % n)
 sys.exit(1 if failed else 0)
