@@ -23,7 +23,7 @@ const char *hs_cli_usage(void)
 	       "    --max-peak=SIZE       exit 3 if the peak exceeds SIZE (512K, 64M, 2G)\n"
 	       "    --html                a self-contained HTML report (chart, trees)\n"
 	       "    --folded[=peak|final|N]  a snapshot's tree as folded stacks [peak]\n"
-	       "    -o OUT                write the output to OUT, not stdout\n"
+	       "    -o OUT                write --html's or --folded's output to OUT\n"
 	       "\n"
 	       "  massif-out-file may be - for standard input.\n";
 }
@@ -203,6 +203,9 @@ int hs_cli_parse(int argc, char *const argv[], struct hs_cli *cli)
 		snprintf(
 			cli->error, sizeof cli->error,
 			"--html and --folded cannot be combined with --leaks, --diff or --max-peak");
+	} else if (cli->out_file && cli->action != HS_CLI_HTML && cli->action != HS_CLI_FOLDED) {
+		cli->action = HS_CLI_USAGE;
+		snprintf(cli->error, sizeof cli->error, "-o goes with --html or --folded");
 	} else if (!cli->file) {
 		cli->action = HS_CLI_USAGE;
 		snprintf(cli->error, sizeof cli->error, "no input file given");

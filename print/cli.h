@@ -32,7 +32,7 @@ struct hs_cli {
 	const char *file2;                /* second one: NEW for --diff */
 	struct hs_analysis_opts analysis; /* --leaks, --diff, --max-peak */
 	const char *folded;               /* --folded's snapshot: peak, final or N */
-	const char *out_file;             /* -o OUT: write there, not to stdout */
+	const char *out_file;             /* -o OUT: --html's or --folded's file */
 	char *args_text;                  /* every argument, each after one space (owned) */
 	size_t args_len;
 	char error[256]; /* for HS_CLI_USAGE: what was wrong */

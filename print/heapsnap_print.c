@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "folded.h"
-#include "html.h"
+#include "export.h"
 #include "outbuf.h"
 #include "parse.h"
 #include "report.h"
@@ -48,81 +46,20 @@ static void on_sigbus(int sig)
 	_exit(1);
 }
 
-/* Returns where the output goes: -o's file (made now, once the input is
- * known to be good) or stdout; -1 after saying why not. */
-static int open_output(const struct hs_cli *cli)
-{
-	if (!cli->out_file)
-		return STDOUT_FILENO;
-	int fd = open(cli->out_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		fprintf(stderr, PROG ": cannot write %s: %s\n", cli->out_file, strerror(errno));
-	return fd;
-}
-
-/* Parses cli's file into m; returns 0, or -1 after saying why not. */
-static int load(const struct hs_cli *cli, struct hs_model *m)
+/* The default action: ms_print's report. */
+static int run_print(const struct hs_cli *cli)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_sigbus;
 	sigaction(SIGBUS, &sa, NULL);
 
+	struct hs_model m;
 	struct hs_parse_error err;
-	if (hs_parse_file(cli->file, m, &err) < 0) {
+	if (hs_parse_file(cli->file, &m, &err) < 0) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
-/* --html and --folded: render into memory, then write it all out. */
-static int run_export(const struct hs_cli *cli)
-{
-	struct hs_model m;
-	if (load(cli, &m) < 0)
 		return 1;
-	struct hs_outbuf ob;
-	hs_outbuf_init(&ob);
-	int rc = 0;
-	if (cli->action == HS_CLI_HTML) {
-		struct hs_html_opts opts = { .threshold = cli->threshold, .source = cli->file };
-		rc = hs_html_render(&m, &opts, &ob);
-	} else {
-		char err[256];
-		size_t i = hs_folded_pick(&m, cli->folded, err, sizeof err);
-		if (i == SIZE_MAX) {
-			fprintf(stderr, PROG ": %s: %s\n", cli->file, err);
-			rc = 1;
-		} else {
-			rc = hs_folded_render(&m, hs_model_snapshot(&m, i), &ob);
-		}
 	}
-	if (rc < 0 || hs_outbuf_failed(&ob)) {
-		fprintf(stderr, PROG ": out of memory\n");
-		rc = 1;
-	}
-	if (rc == 0) {
-		int fd = open_output(cli);
-		if (fd < 0 || hs_outbuf_write_fd(&ob, fd) < 0 ||
-		    (fd != STDOUT_FILENO && close(fd) < 0)) {
-			if (fd >= 0)
-				fprintf(stderr, PROG ": cannot write the output: %s\n",
-					strerror(errno));
-			rc = 1;
-		}
-	}
-	hs_outbuf_free(&ob);
-	hs_model_free(&m);
-	return rc;
-}
-
-/* The default action: ms_print's report. */
-static int run_print(const struct hs_cli *cli)
-{
-	struct hs_model m;
-	if (load(cli, &m) < 0)
-		return 1;
 	struct hs_report_opts opts = {
 		.threshold = cli->threshold,
 		.graph_x = cli->graph_x,
@@ -132,13 +69,8 @@ static int run_print(const struct hs_cli *cli)
 	};
 	/* The file is fully parsed and checked: from here on only a write can
      * fail, so the report may drain to stdout as it grows. */
-	int fd = open_output(cli);
-	if (fd < 0) {
-		hs_model_free(&m);
-		return 1;
-	}
 	struct hs_outbuf ob;
-	hs_outbuf_init_fd(&ob, fd);
+	hs_outbuf_init_fd(&ob, STDOUT_FILENO);
 	const struct hs_analysis_opts *an = &cli->analysis;
 	if (!hs_analysis_wanted(an) || hs_analysis_prints_normal_output(an))
 		hs_report_render(&m, &opts, &ob);
@@ -148,10 +80,6 @@ static int run_print(const struct hs_cli *cli)
 	int rc = emit(&ob);
 	hs_outbuf_free(&ob);
 	hs_model_free(&m);
-	if (fd != STDOUT_FILENO && close(fd) < 0 && rc == 0) {
-		fprintf(stderr, PROG ": cannot write %s: %s\n", cli->out_file, strerror(errno));
-		rc = 1;
-	}
 	return rc ? rc : status;
 }
 
@@ -178,7 +106,7 @@ int main(int argc, char **argv)
 		break;
 	case HS_CLI_HTML:
 	case HS_CLI_FOLDED:
-		rc = run_export(&cli);
+		rc = hs_export_run(&cli, PROG);
 		break;
 	case HS_CLI_PRINT:
 	default:

@@ -379,35 +379,22 @@ static void header(struct hs_outbuf *ob, const struct hs_model *m, const struct 
 }
 
 /* Appends the leak suspects' section. */
-static void suspects_html(struct hs_outbuf *ob, const struct hs_run *run,
-			  const struct hs_leak_suspect *sus, long n_sus)
+static void suspects_html(struct hs_outbuf *ob, const struct hs_leak_suspect *sus, long n_sus)
 {
 	hs_outbuf_puts(ob, "<h2>Leak suspects</h2>\n");
-	if (!run || run->n_detailed < HS_LEAK_MIN_DETAILED) {
-		hs_outbuf_printf(
-			ob,
-			"<p class=\"note\" id=\"suspects\">Too few snapshots with a tree to judge "
-			"allocation sites (%zu, need %d): record with --detailed-freq=1.</p>\n",
-			run ? run->n_detailed : 0, HS_LEAK_MIN_DETAILED);
-		return;
-	}
 	if (n_sus <= 0) {
-		hs_outbuf_puts(ob,
-			       "<p class=\"ok\" id=\"suspects\">None: no allocation site rose in "
-			       "steps over the run without falling back.</p>\n");
+		hs_outbuf_puts(ob, "<p class=\"ok\" id=\"suspects\">None: heapsnap-print --leaks "
+				   "names no allocation site (it also says when the file has too "
+				   "few trees to judge sites).</p>\n");
 		return;
 	}
-	hs_outbuf_puts(
-		ob, "<div class=\"suspects\" id=\"suspects\">Sites whose bytes rose in steps and "
-		    "never fell back (drawn in red dashes on the chart, as heapsnap-print "
-		    "--leaks judges them):\n<ol>\n");
+	hs_outbuf_puts(ob, "<div class=\"suspects\" id=\"suspects\">The sites heapsnap-print "
+			   "--leaks names, their bytes drawn in red dashes on the chart:\n<ol>\n");
 	char a[HS_FMT_LEN], b[HS_FMT_LEN];
 	for (long i = 0; i < n_sus; i++) {
-		const struct hs_site *s = &run->sites[sus[i].site];
-		const struct hs_leak_verdict *v = &sus[i].v;
 		hs_outbuf_puts(ob, "<li><code class=\"site\">");
 		/* Innermost frame first, as --leaks, joined by arrows to callers. */
-		const char *p = s->path;
+		const char *p = sus[i].shown;
 		for (int f = 0; *p && f < 4; f++) {
 			const char *nl = strchr(p, '\n');
 			size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -418,9 +405,9 @@ static void suspects_html(struct hs_outbuf *ob, const struct hs_run *run,
 		}
 		if (*p)
 			hs_outbuf_puts(ob, " &#8592; &#8230;");
-		hs_outbuf_printf(ob, "</code>: %s &#8594; %s, %u rises</li>\n",
-				 hs_fmt_bytes((double)v->first_B, a),
-				 hs_fmt_bytes((double)v->last_B, b), v->steps);
+		hs_outbuf_printf(ob, "</code>: %s &#8594; %s</li>\n",
+				 hs_fmt_bytes((double)sus[i].first_B, a),
+				 hs_fmt_bytes((double)sus[i].last_B, b));
 	}
 	hs_outbuf_puts(ob, "</ol></div>\n");
 }
@@ -501,26 +488,28 @@ int hs_html_render(const struct hs_model *m, const struct hs_html_opts *opts, st
 		return -1;
 	}
 	struct hs_chart_line *lines = calloc((size_t)n_sus + 1, sizeof *lines);
-	uint64_t *est = calloc((size_t)n_sus * (run ? run->n_detailed : 0) + 1, sizeof *est);
 	char **titles = calloc((size_t)n_sus + 1, sizeof *titles);
 	struct frames f = { 0 };
 	struct hs_outbuf trees = { .fd = -1 };
 	int rc = -1;
-	if (!lines || !est || !titles)
+	if (!lines || !titles)
 		goto out;
 	for (long i = 0; i < n_sus; i++) {
-		const struct hs_site *s = &run->sites[sus[i].site];
-		uint64_t *e = est + (size_t)i * run->n_detailed;
-		hs_site_series(run, s, e);
-		const char *nl = strchr(s->path, '\n');
-		size_t len = nl ? (size_t)(nl - s->path) : strlen(s->path);
-		char g[HS_FMT_LEN];
-		titles[i] = malloc(len + 64);
+		/* The chart knows a site by its allocation site's frame. */
+		const char *key = run->sites[sus[i].site].path;
+		const char *nl = strchr(key, '\n');
+		size_t len = nl ? (size_t)(nl - key) : strlen(key);
+		const char *shown = sus[i].shown;
+		nl = strchr(shown, '\n');
+		size_t shown_len = nl ? (size_t)(nl - shown) : strlen(shown);
+		char g[HS_FMT_LEN], h[HS_FMT_LEN];
+		titles[i] = malloc(shown_len + 2 * HS_FMT_LEN + 32);
 		if (!titles[i])
 			goto out;
-		snprintf(titles[i], len + 64, "leak suspect: %.*s (+%s)", (int)len, s->path,
-			 hs_fmt_bytes((double)sus[i].v.gain_B, g));
-		lines[i] = (struct hs_chart_line){ s->path, len, e, titles[i] };
+		snprintf(titles[i], shown_len + 2 * HS_FMT_LEN + 32, "leak suspect: %.*s, %s to %s",
+			 (int)shown_len, shown, hs_fmt_bytes((double)sus[i].first_B, g),
+			 hs_fmt_bytes((double)sus[i].last_B, h));
+		lines[i] = (struct hs_chart_line){ key, len, sus[i].est, titles[i] };
 	}
 
 	/* The trees first, so the page knows the threshold they fit at: raise
@@ -553,7 +542,7 @@ int hs_html_render(const struct hs_model *m, const struct hs_html_opts *opts, st
 		       "snapshots with a tree; between those snapshots a site's bytes are "
 		       "interpolated. <span class=\"js-only\">Click the chart to show a snapshot's "
 		       "tree.</span></p>\n");
-	suspects_html(ob, run, sus, n_sus);
+	suspects_html(ob, sus, n_sus);
 
 	char pct[32], why[160] = "";
 	snprintf(pct, sizeof pct, "%.2f", thr);
@@ -629,9 +618,8 @@ out:
 	for (long i = 0; titles && i < n_sus; i++)
 		free(titles[i]);
 	free(titles);
-	free(est);
 	free(lines);
-	free(sus);
+	hs_leak_suspects_free(sus, n_sus);
 	frames_free(&f);
 	hs_outbuf_free(&trees);
 	hs_run_free(run);

@@ -225,6 +225,7 @@ size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run)
 	return n_sus;
 }
 
+/* The judging of hs_leak_report, keeping the suspects as data. */
 long hs_leak_suspects(const struct hs_run *run, struct hs_leak_suspect **out)
 {
 	*out = NULL;
@@ -234,12 +235,10 @@ long hs_leak_suspects(const struct hs_run *run, struct hs_leak_suspect **out)
 	int64_t *time = malloc(nd * sizeof *time);
 	uint64_t *est = malloc(nd * sizeof *est);
 	struct suspect *sus = malloc(run->n_sites * sizeof *sus);
-	if (time == NULL || est == NULL || sus == NULL) {
-		free(time);
-		free(est);
-		free(sus);
-		return -1;
-	}
+	struct hs_leak_suspect *res = NULL;
+	long n_res = -1;
+	if (time == NULL || est == NULL || sus == NULL)
+		goto out;
 	for (size_t d = 0; d < nd; d++)
 		time[d] = run->snaps[run->detailed[d]].time;
 	size_t start = run_start_index(run);
@@ -256,21 +255,41 @@ long hs_leak_suspects(const struct hs_run *run, struct hs_leak_suspect **out)
 			sus[n_sus++] = (struct suspect){ .site = s, .v = v };
 	}
 	qsort(sus, n_sus, sizeof *sus, by_gain);
+	n_res = 0;
+	if (n_sus == 0)
+		goto out;
+	res = calloc(n_sus, sizeof *res);
+	if (res == NULL) {
+		n_res = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < n_sus; i++) {
+		const struct hs_site *site = &run->sites[sus[i].site];
+		res[i] = (struct hs_leak_suspect){ .site = sus[i].site,
+						   .shown = site->path,
+						   .est = malloc(nd * sizeof *res[i].est),
+						   .first_B = sus[i].v.first_B,
+						   .last_B = sus[i].v.last_B };
+		if (res[i].est == NULL) {
+			hs_leak_suspects_free(res, (long)n_sus);
+			res = NULL;
+			n_res = -1;
+			goto out;
+		}
+		hs_site_series(run, site, res[i].est);
+	}
+	n_res = (long)n_sus;
+	*out = res;
+out:
+	free(sus);
 	free(est);
 	free(time);
-	if (n_sus == 0) {
-		free(sus);
-		return 0;
-	}
-	/* struct suspect is this file's name for the same pair. */
-	struct hs_leak_suspect *res = malloc(n_sus * sizeof *res);
-	if (res == NULL) {
-		free(sus);
-		return -1;
-	}
-	for (size_t i = 0; i < n_sus; i++)
-		res[i] = (struct hs_leak_suspect){ .site = sus[i].site, .v = sus[i].v };
+	return n_res;
+}
+
+void hs_leak_suspects_free(struct hs_leak_suspect *sus, long n)
+{
+	for (long i = 0; sus != NULL && i < n; i++)
+		free(sus[i].est);
 	free(sus);
-	*out = res;
-	return (long)n_sus;
 }

@@ -16,7 +16,6 @@
 
 #include "outbuf.h"
 
-#include "leaks.h"
 #include "sites.h"
 
 /* Width of a suspect's sparkline, in characters. */
@@ -25,17 +24,25 @@
 /* Fill est (n_detailed values) with a site's bytes, unknowns estimated. */
 void hs_site_series(const struct hs_run *run, const struct hs_site *site, uint64_t *est);
 
-/* A site judged a leak suspect: its index in run->sites, and why. */
+/* A leak suspect as the section names it, for the other views (--html).
+ * Kept apart from the rules' own types, so the rules can change alone. */
 struct hs_leak_suspect {
-	size_t site;
-	struct hs_leak_verdict v;
+	size_t site;       /* the member site with the most bytes at the end: its
+			      path's first frame is the allocation site */
+	const char *shown; /* the call path the section names, frames innermost
+			      first, '\n'-separated (points into a site's path) */
+	uint64_t *est;     /* its bytes at each detailed snapshot (owned) */
+	uint64_t first_B;  /* bytes where the judged stretch starts */
+	uint64_t last_B;   /* bytes where it ends */
 };
 
-/* Judge every site of run as the section does: sets *out to the suspects,
- * biggest gain first (malloc'd, the caller frees; NULL when none), returns
- * how many.  None when the run has too few detailed snapshots; -1 when
- * memory runs out. */
+/* The suspects the section names, in its order: sets *out (NULL when
+ * none) and returns how many, or -1 when memory runs out.  None when the
+ * run has too few trees to judge sites.  Free with hs_leak_suspects_free. */
 long hs_leak_suspects(const struct hs_run *run, struct hs_leak_suspect **out);
+
+/* Frees what hs_leak_suspects returned (NULL is fine). */
+void hs_leak_suspects_free(struct hs_leak_suspect *sus, long n);
 
 /* Write the section for run to out; returns the number of suspect sites. */
 size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run);

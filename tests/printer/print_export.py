@@ -120,6 +120,8 @@ for args, status, msg in [
          "--folded wants peak, final or a snapshot number, not 'x'"),
         (["--html", "--leaks", os.path.join(fix, "tree-i.massif.out")], 2, "cannot be combined"),
         (["--html", os.path.join(fix, "tree-i.massif.out"), "-o"], 2, "-o wants a file name"),
+        ([os.path.join(fix, "tree-i.massif.out"), "-o", "x.txt"], 2,
+         "-o goes with --html or --folded"),
         (["--html", os.path.join(fix, "tree-i.massif.out"), "-o", "/nonexistent/dir/x.html"], 1,
          "cannot write /nonexistent/dir/x.html"),
 ]:
