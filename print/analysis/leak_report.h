@@ -21,9 +21,6 @@
 /* Width of a suspect's sparkline, in characters. */
 #define HS_SPARK_WIDTH 60
 
-/* Fill est (n_detailed values) with a site's bytes, unknowns estimated. */
-void hs_site_series(const struct hs_run *run, const struct hs_site *site, uint64_t *est);
-
 /* A leak suspect as the section names it, for the other views (--html).
  * Kept apart from the rules' own types, so the rules can change alone. */
 struct hs_leak_suspect {
@@ -43,6 +40,9 @@ long hs_leak_suspects(const struct hs_run *run, struct hs_leak_suspect **out);
 
 /* Frees what hs_leak_suspects returned (NULL is fine). */
 void hs_leak_suspects_free(struct hs_leak_suspect *sus, long n);
+
+/* Fill est (n_detailed values) with a site's bytes, unknowns estimated. */
+void hs_site_series(const struct hs_run *run, const struct hs_site *site, uint64_t *est);
 
 /* Write the section for run to out; returns the number of suspect sites. */
 size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run);
