@@ -19,6 +19,9 @@ const char *hs_cli_usage(void)
 	       "    --x=<4..1000>         graph width, in columns [72]\n"
 	       "    --y=<4..1000>         graph height, in rows [20]\n"
 	       "    --leaks               add a \"Leak suspects\" section\n"
+	       "    --summary             only the summary heapsnap prints after a run\n"
+	       "    --brief               one screen: the graph, the peak's largest sites\n"
+	       "                          and the summary\n"
 	       "    --diff OLD NEW        compare two runs (instead of the report)\n"
 	       "    --max-peak=SIZE       exit 3 if the peak exceeds SIZE (512K, 64M, 2G)\n"
 	       "    --html                a self-contained HTML report (chart, trees)\n"
@@ -31,8 +34,9 @@ const char *hs_cli_usage(void)
 /* Every option the parser below and hs_analysis_parse_arg (analysis.c)
  * accept; test_print_cli checks that each one is known to them. */
 static const char *const option_names[] = {
-	"-h",     "--help",      "--version", "--threshold=", "--x=",      "--y=", "--leaks",
-	"--diff", "--max-peak=", "--html",    "--folded",     "--folded=", "-o",   NULL,
+	"-h",       "--help",    "--version",   "--threshold=", "--x=",    "--y=",
+	"--leaks",  "--diff",    "--max-peak=", "--summary",    "--brief", "--html",
+	"--folded", "--folded=", "-o",          NULL,
 };
 
 const char *const *hs_cli_option_names(void)

@@ -17,4 +17,19 @@
 int hs_graph_render(const struct hs_model *m, unsigned graph_x, unsigned graph_y,
 		    struct hs_outbuf *ob);
 
+/* A graph drawn snapshot by snapshot, for a file read in passes: the
+ * peak total, the last time and the peak's snapshot number come first. */
+struct hs_graph;
+
+/* Starts a graph; NULL when memory runs out. */
+struct hs_graph *hs_graph_new(unsigned graph_x, unsigned graph_y, uint64_t peak_total,
+			      uint64_t end_time, int64_t peak_num);
+
+/* Draws the next snapshot (they come in file order). */
+void hs_graph_add(struct hs_graph *g, const struct hs_snapshot *s);
+
+/* Appends the graph as hs_graph_render does and frees g.  Returns 0, or
+ * -1 when memory runs out. */
+int hs_graph_finish(struct hs_graph *g, enum hs_time_unit time_unit, struct hs_outbuf *ob);
+
 #endif /* HS_PRINT_GRAPH_H */

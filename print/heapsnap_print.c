@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -22,6 +23,12 @@
 #include "outbuf.h"
 #include "parse.h"
 #include "report.h"
+#include "budget.h"
+#include "sites_model.h"
+#include "summary.h"
+
+/* Room for a note naming a file. */
+#define HS_PATH_NOTE_MAX 8192
 
 #define PROG "heapsnap-print"
 
@@ -35,29 +42,92 @@ static int emit(struct hs_outbuf *ob)
 	return 0;
 }
 
-/* The input is mapped: if the file shrinks while we read it, the kernel
- * raises SIGBUS.  Say so in one line instead of crashing. */
-static void on_sigbus(int sig)
+/* --summary and --brief, once pass 1 has built run (taken over). */
+static int run_summary(const struct hs_cli *cli, struct hs_stream *st,
+		       const struct hs_report_scan *scan, const struct hs_report_opts *opts,
+		       struct hs_run *run, struct hs_outbuf *ob)
 {
-	static const char msg[] = PROG ": the input file shrank while being read\n";
-	(void)sig;
-	ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
-	(void)w;
-	_exit(1);
+	bool is_stdin = strcmp(cli->file, "-") == 0;
+	char *abs = is_stdin ? NULL : realpath(cli->file, NULL);
+	struct hs_summary_series series = { 0 };
+	struct stat sb;
+	if (!is_stdin && stat(cli->file, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		char *path = malloc(strlen(cli->file) + sizeof ".series");
+		char note[HS_PATH_NOTE_MAX];
+		if (path == NULL) {
+			fputs(PROG ": out of memory\n", stderr);
+			exit(1);
+		}
+		strcpy(path, cli->file);
+		strcat(path, ".series");
+		hs_summary_read_series(path, (uint64_t)sb.st_size, &series, note, sizeof note);
+		if (note[0] != '\0')
+			fprintf(stderr, PROG ": note: %s\n", note);
+		free(path);
+	}
+	int status = 0;
+	if (cli->analysis.brief) {
+		struct hs_parse_error err = { { 0 } };
+		if (hs_report_render_graph_stream(st, scan, opts, ob, &err) < 0) {
+			hs_outbuf_flush(ob);
+			fprintf(stderr, PROG ": %s\n", err.msg[0] ? err.msg : "out of memory");
+			status = 1;
+		} else {
+			hs_outbuf_putc(ob, '\n');
+			hs_summary_render_sites(ob, run);
+			hs_outbuf_puts(ob, "\nSummary:\n");
+		}
+	}
+	if (status == 0)
+		hs_summary_render(ob, run,
+				  is_stdin ? NULL
+				  : abs    ? abs
+					   : cli->file,
+				  &series, !cli->analysis.brief);
+	if (status == 0 && cli->analysis.max_peak)
+		status = hs_budget_check(stderr, run, cli->analysis.max_peak_B);
+	free(abs);
+	hs_run_free(run);
+	return status;
 }
 
-/* The default action: ms_print's report. */
+/* The default action: ms_print's report, from the file read as a stream
+ * (parse.h): pass 1 checks it all (and builds --leaks' run), then the
+ * report and the analyses read it again, one tree in memory at a time. */
 static int run_print(const struct hs_cli *cli)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigbus;
-	sigaction(SIGBUS, &sa, NULL);
+	struct hs_stream *st;
+	struct hs_parse_error err = { { 0 } };
+	const struct hs_analysis_opts *an = &cli->analysis;
+	struct hs_report_scan scan = { .peak_num = -1 };
+	struct hs_run *run = NULL;
+	struct hs_tree_builder b = { 0 };
+	int r = -1;
 
-	struct hs_model m;
-	struct hs_parse_error err;
-	if (hs_parse_file(cli->file, &m, &err) < 0) {
+	if (hs_stream_open(cli->file, &st, &err) < 0) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
+		return 1;
+	}
+	if (hs_stream_begin(st, &err) == 0) {
+		const struct hs_model *m = hs_stream_model(st);
+		if (an->leaks || an->summary || an->brief)
+			run = hs_run_new(cli->file, m->time_unit_raw.ptr);
+		while ((r = hs_stream_next(st, true)) > 0) {
+			hs_report_scan_add(&scan, m);
+			if (run && hs_run_add_model_snapshot(
+					   run, &b, m, &m->snapshots[0],
+					   hs_snapshot_is_detailed(&m->snapshots[0])) < 0) {
+				snprintf(err.msg, sizeof err.msg, "%s: malformed tree", cli->file);
+				r = -1;
+				break;
+			}
+		}
+	}
+	hs_tree_builder_free(&b);
+	if (r < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		hs_run_free(run);
+		hs_stream_close(st);
 		return 1;
 	}
 	struct hs_report_opts opts = {
@@ -67,19 +137,32 @@ static int run_print(const struct hs_cli *cli)
 		.args_text = cli->args_text,
 		.args_len = cli->args_len,
 	};
-	/* The file is fully parsed and checked: from here on only a write can
-     * fail, so the report may drain to stdout as it grows. */
+	/* The file is fully parsed and checked: from here on only a write (or
+	 * a file changed under us) can fail, so the report may drain to
+	 * stdout as it grows. */
 	struct hs_outbuf ob;
 	hs_outbuf_init_fd(&ob, STDOUT_FILENO);
-	const struct hs_analysis_opts *an = &cli->analysis;
-	if (!hs_analysis_wanted(an) || hs_analysis_prints_normal_output(an))
-		hs_report_render(&m, &opts, &ob);
 	int status = 0;
-	if (hs_analysis_wanted(an))
-		status = hs_analysis_run(an, &m, cli->file, cli->file2, &ob, stderr);
+	if (an->summary || an->brief) {
+		status = run_summary(cli, st, &scan, &opts, run, &ob);
+		run = NULL;
+	} else if (!hs_analysis_wanted(an) || hs_analysis_prints_normal_output(an)) {
+		err.msg[0] = '\0';
+		if (hs_report_render_stream(st, &scan, &opts, &ob, &err) < 0 &&
+		    !hs_outbuf_failed(&ob)) {
+			hs_outbuf_flush(&ob);
+			fprintf(stderr, PROG ": %s\n", err.msg[0] ? err.msg : "out of memory");
+			status = 1;
+		}
+	}
+	if (status == 0 && hs_analysis_wanted(an) && !an->summary && !an->brief) {
+		status = hs_analysis_run_stream(an, run, st, cli->file, cli->file2, &ob, stderr);
+		run = NULL;
+	}
+	hs_run_free(run);
 	int rc = emit(&ob);
 	hs_outbuf_free(&ob);
-	hs_model_free(&m);
+	hs_stream_close(st);
 	return rc ? rc : status;
 }
 

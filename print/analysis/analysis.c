@@ -19,6 +19,14 @@ int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg, char *
 		opts->leaks = true;
 		return 1;
 	}
+	if (strcmp(arg, "--summary") == 0) {
+		opts->summary = true;
+		return 1;
+	}
+	if (strcmp(arg, "--brief") == 0) {
+		opts->brief = true;
+		return 1;
+	}
 	if (strcmp(arg, "--diff") == 0) {
 		opts->diff = true;
 		return 1;
@@ -43,12 +51,29 @@ int hs_analysis_parse_arg(struct hs_analysis_opts *opts, const char *arg, char *
 
 bool hs_analysis_wanted(const struct hs_analysis_opts *opts)
 {
-	return opts->leaks || opts->diff || opts->max_peak;
+	return opts->leaks || opts->diff || opts->max_peak || opts->summary || opts->brief;
 }
 
 bool hs_analysis_prints_normal_output(const struct hs_analysis_opts *opts)
 {
-	return opts->leaks && !opts->diff;
+	return opts->leaks && !opts->diff && !opts->summary && !opts->brief;
+}
+
+/* The reports of runs a (FILE, or OLD) and b (NEW, or NULL); takes both. */
+static int report_runs(const struct hs_analysis_opts *opts, struct hs_run *a, struct hs_run *b,
+		       struct hs_outbuf *ob, FILE *err)
+{
+	if (b != NULL)
+		hs_diff_report(ob, a, b);
+	else if (opts->leaks)
+		hs_leak_report(ob, a);
+
+	int status = 0;
+	if (opts->max_peak)
+		status = hs_budget_check(err, b ? b : a, opts->max_peak_B);
+	hs_run_free(a);
+	hs_run_free(b);
+	return status;
 }
 
 int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *m, const char *file,
@@ -75,16 +100,35 @@ int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *
 			return 1;
 		}
 	}
+	return report_runs(opts, a, b, ob, err);
+}
 
-	if (b != NULL)
-		hs_diff_report(ob, a, b);
-	else if (opts->leaks)
-		hs_leak_report(ob, a);
-
-	int status = 0;
-	if (opts->max_peak)
-		status = hs_budget_check(err, b ? b : a, opts->max_peak_B);
+int hs_analysis_run_stream(const struct hs_analysis_opts *opts, struct hs_run *run,
+			   struct hs_stream *st, const char *file, const char *file2,
+			   struct hs_outbuf *ob, FILE *err)
+{
+	struct hs_parse_error perr = { { 0 } };
+	struct hs_run *a = run, *b = NULL;
+	if (a == NULL && (a = hs_run_peak_from_stream(st, file, &perr)) == NULL)
+		goto fail;
+	if (opts->diff) {
+		/* NEW is checked whole (pass 1) before anything is compared,
+		 * then reduced to its peak like OLD: each run holds one tree. */
+		struct hs_stream *st2;
+		if (hs_stream_open(file2, &st2, &perr) < 0)
+			goto fail;
+		int r = hs_stream_begin(st2, &perr);
+		while (r == 0 && (r = hs_stream_next(st2, true)) > 0)
+			r = 0;
+		if (r == 0)
+			b = hs_run_peak_from_stream(st2, file2, &perr);
+		hs_stream_close(st2);
+		if (b == NULL)
+			goto fail;
+	}
+	return report_runs(opts, a, b, ob, err);
+fail:
+	fprintf(err, "heapsnap-print: %s\n", perr.msg[0] ? perr.msg : "out of memory");
 	hs_run_free(a);
-	hs_run_free(b);
-	return status;
+	return 1;
 }

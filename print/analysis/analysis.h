@@ -7,6 +7,11 @@
  *
  *   --leaks FILE          ms_print's output, then a "Leak suspects" section.
  *   --diff OLD NEW        only the comparison of the two runs.
+ *   --summary FILE        the few lines heapsnap prints at the end of a run
+ *                         (summary.h), instead of the report.
+ *   --brief FILE          one screen: ms_print's header and graph, the
+ *                         peak's largest sites, then the summary (heapsnap
+ *                         --print); the report stays heapsnap-print FILE.
  *   --max-peak=SIZE FILE  no output; exit 3 with one line on stderr when the
  *                         peak total exceeds SIZE.  Combined with --leaks it
  *                         adds the check (and the exit status) after the
@@ -27,6 +32,8 @@ struct hs_analysis_opts {
 	bool leaks;
 	bool diff;
 	bool max_peak;
+	bool summary; /* --summary: the end-of-run summary only */
+	bool brief;   /* --brief: graph, the peak's largest sites, summary */
 	uint64_t max_peak_B;
 };
 
@@ -48,5 +55,16 @@ bool hs_analysis_prints_normal_output(const struct hs_analysis_opts *opts);
  * 3 (over budget). */
 int hs_analysis_run(const struct hs_analysis_opts *opts, const struct hs_model *m, const char *file,
 		    const char *file2, struct hs_outbuf *ob, FILE *err);
+
+struct hs_run;
+struct hs_stream;
+
+/* The same, for FILE read as a stream whose pass 1 is done: run is the
+ * run pass 1 built for --leaks (taken over), or NULL to reduce FILE to its
+ * peak in two more passes (--diff, --max-peak); NEW is read as a stream
+ * too.  Memory holds one tree per file, whatever the files' sizes. */
+int hs_analysis_run_stream(const struct hs_analysis_opts *opts, struct hs_run *run,
+			   struct hs_stream *st, const char *file, const char *file2,
+			   struct hs_outbuf *ob, FILE *err);
 
 #endif

@@ -17,6 +17,13 @@ void hs_contexts_init(struct hs_contexts *c, struct hs_arena *arena)
 	memset(c, 0, sizeof *c);
 	c->generation = atomic_fetch_add(&g_generations, 1) + 1; /* 0: an empty cache */
 	c->arena = arena;
+	c->dirty_head = HS_DIRTY_END;
+}
+
+void hs_contexts_touch_all(struct hs_contexts *c)
+{
+	for (uint32_t id = 0; id < c->n; id++)
+		hs_contexts_touch(c, id);
 }
 
 uint64_t hs_frames_hash(const uintptr_t *frames, unsigned n_frames)
@@ -163,6 +170,8 @@ uint32_t hs_contexts_intern(struct hs_contexts *c, const uintptr_t *frames, unsi
 	x->live_bytes = 0;
 	x->frames = copy;
 	x->n_frames = n_frames;
+	x->ignored = 0;
+	x->dirty_next = 0;
 	index_put(c->index, c->n_index, id, hash);
 	/* Publishes the record to threads that read the count with acquire. */
 	__atomic_store_n(&c->n, id + 1, __ATOMIC_RELEASE);

@@ -17,6 +17,12 @@
  * a release store of the count (and of a new chunk's directory entry) and
  * read back with acquire loads.  A cache is mapped on a thread's first
  * remember and unmapped at its exit; a thread without one just misses.
+ *
+ * Dirty list: every context whose live bytes changed since the last
+ * hs_contexts_take_dirty is on a list threaded through the records, so a
+ * snapshot writes the per-site series (doc/format-raw.md, POINT) in time
+ * proportional to what changed, not to every context.  Marking costs one
+ * test of a field on the cache line live_bytes is on; nothing allocates.
  */
 #ifndef HS_CONTEXTS_H
 #define HS_CONTEXTS_H
@@ -39,13 +45,19 @@ struct hs_context {
 	uint64_t live_bytes;     /* requested bytes of this context's live blocks */
 	const uintptr_t *frames; /* innermost first */
 	uint32_t n_frames;
+	uint32_t dirty_next; /* 0: clean; else the next dirty id + 1, or HS_DIRTY_END */
+	uint8_t ignored; /* Massif ignores its allocations (--ignore-fn, fnranges.h): set
+			    by the recorder when interned, before any block uses it */
 };
+
+#define HS_DIRTY_END UINT32_MAX
 
 struct hs_contexts {
 	uint64_t generation; /* tells the thread caches this set from earlier ones */
 	struct hs_arena *arena;
 	struct hs_context *dir[HS_CTX_DIR_SIZE];
 	uint32_t n;          /* contexts so far; ids are 0..n-1 */
+	uint32_t dirty_head; /* first dirty id + 1, or HS_DIRTY_END when none */
 	uint32_t *index;     /* hash slots holding id + 1, 0 = empty (hs_arena_map) */
 	uint32_t n_index;    /* slots, a power of two */
 	uint32_t *old_index; /* the previous index while its ids move over, or NULL */
@@ -78,6 +90,41 @@ void hs_contexts_remember(const struct hs_contexts *c, uint32_t id);
 static inline struct hs_context *hs_contexts_get(struct hs_contexts *c, uint32_t id)
 {
 	return &c->dir[id >> HS_CTX_CHUNK_SHIFT][id & ((1u << HS_CTX_CHUNK_SHIFT) - 1)];
+}
+
+/* The context with id, marked as changed since the last snapshot (the
+ * caller then adds to or takes from its live_bytes).  O(1); owner's lock. */
+static inline struct hs_context *hs_contexts_touch(struct hs_contexts *c, uint32_t id)
+{
+	struct hs_context *x = hs_contexts_get(c, id);
+	if (x->dirty_next == 0) {
+		x->dirty_next = c->dirty_head;
+		c->dirty_head = id + 1;
+	}
+	return x;
+}
+
+/* Mark every context changed (a new raw record starts: the next point
+ * lists them all). */
+void hs_contexts_touch_all(struct hs_contexts *c);
+
+/* Take the dirty list: returns its first id + 1 (HS_DIRTY_END: empty);
+ * follow dirty_next with hs_contexts_next_dirty, which also cleans. */
+static inline uint32_t hs_contexts_take_dirty(struct hs_contexts *c)
+{
+	uint32_t head = c->dirty_head;
+	c->dirty_head = HS_DIRTY_END;
+	return head;
+}
+
+/* The link after context id (taken with hs_contexts_take_dirty), which is
+ * marked clean. */
+static inline uint32_t hs_contexts_next_dirty(struct hs_contexts *c, uint32_t id)
+{
+	struct hs_context *x = hs_contexts_get(c, id);
+	uint32_t next = x->dirty_next;
+	x->dirty_next = 0;
+	return next;
 }
 
 /* Number of contexts created so far. */

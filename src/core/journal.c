@@ -28,6 +28,9 @@ int hs_journal_open(struct hs_journal *j, int fd)
 	if (j->last_bytes != NULL)
 		memset(j->last_bytes, 0, (size_t)j->last_n * sizeof *j->last_bytes);
 	j->last_n = 0;
+	if (j->point_bytes != NULL)
+		memset(j->point_bytes, 0, (size_t)j->point_n * sizeof *j->point_bytes);
+	j->point_n = 0;
 	memcpy(j->buf, HS_JOURNAL_MAGIC, HS_JOURNAL_MAGIC_LEN);
 	j->used = HS_JOURNAL_MAGIC_LEN;
 	return 0;
@@ -152,13 +155,14 @@ void hs_journal_contexts(struct hs_journal *j, struct hs_contexts *ctxs)
 	}
 }
 
-/* Room in last_bytes for n contexts.  Returns 0, or -1 (the journal
- * fails: out of memory). */
-static int reserve_last(struct hs_journal *j, uint32_t n)
+/* Room in *bytes (*cap_io entries, the first used of them in use) for n
+ * contexts.  Returns 0, or -1 (the journal fails: out of memory). */
+static int reserve_bytes(struct hs_journal *j, uint64_t **bytes, uint32_t *cap_io, uint32_t used,
+			 uint32_t n)
 {
-	if (n <= j->last_cap)
+	if (n <= *cap_io)
 		return 0;
-	uint32_t cap = j->last_cap == 0 ? 4096 : j->last_cap;
+	uint32_t cap = *cap_io == 0 ? 4096 : *cap_io;
 	while (cap < n)
 		cap *= 2;
 	uint64_t *a = hs_arena_map((size_t)cap * sizeof *a);
@@ -167,13 +171,18 @@ static int reserve_last(struct hs_journal *j, uint32_t n)
 		j->error = ENOMEM;
 		return -1;
 	}
-	if (j->last_bytes != NULL) {
-		memcpy(a, j->last_bytes, (size_t)j->last_n * sizeof *a);
-		hs_arena_unmap(j->last_bytes, (size_t)j->last_cap * sizeof *a);
+	if (*bytes != NULL) {
+		memcpy(a, *bytes, (size_t)used * sizeof *a);
+		hs_arena_unmap(*bytes, (size_t)*cap_io * sizeof *a);
 	}
-	j->last_bytes = a;
-	j->last_cap = cap;
+	*bytes = a;
+	*cap_io = cap;
 	return 0;
+}
+
+static int reserve_last(struct hs_journal *j, uint32_t n)
+{
+	return reserve_bytes(j, &j->last_bytes, &j->last_cap, j->last_n, n);
 }
 
 /* Call fn on each context of snap whose bytes differ from last_bytes
@@ -232,6 +241,98 @@ void hs_journal_snapshot(struct hs_journal *j, const struct hs_snapshot *snap)
 	}
 }
 
+/* A POINT record's head and fixed fields, for n_changes changes. */
+static void begin_point(struct hs_journal *j, const struct hs_point *p, uint32_t n_changes)
+{
+	begin(j, HS_JR_POINT, 6 * 8 + 3 * 4 + (size_t)n_changes * 12);
+	put_u64(j, p->seq);
+	put_u64(j, (uint64_t)p->time);
+	put_u64(j, p->heap_bytes);
+	put_u64(j, p->extra_bytes);
+	put_u64(j, p->rss_bytes);
+	put_u64(j, p->mapped_bytes);
+	put_u32(j, (uint32_t)p->kind);
+	put_u32(j, (uint32_t)p->detailed);
+	put_u32(j, n_changes);
+}
+
+/* One change of a POINT: ctx now has bytes. */
+static void put_point_change(struct hs_journal *j, uint32_t ctx, uint64_t bytes)
+{
+	put_u32(j, ctx);
+	put_u64(j, bytes);
+	j->point_bytes[ctx] = bytes;
+}
+
+void hs_journal_point(struct hs_journal *j, struct hs_contexts *ctxs, const struct hs_point *p)
+{
+	if (!hs_journal_on(j))
+		return;
+	uint32_t n_ctx = hs_contexts_count(ctxs);
+	if (reserve_bytes(j, &j->point_bytes, &j->point_cap, j->point_n, n_ctx) != 0)
+		return;
+	if (n_ctx > j->point_n) {
+		memset(j->point_bytes + j->point_n, 0,
+		       (size_t)(n_ctx - j->point_n) * sizeof *j->point_bytes);
+		j->point_n = n_ctx;
+	}
+	/* Two walks of the list: the count goes first in the record.  A
+	 * context back at its last written bytes is left out. */
+	uint32_t n = 0, head = hs_contexts_take_dirty(ctxs);
+	for (uint32_t l = head; l != HS_DIRTY_END;) {
+		const struct hs_context *x = hs_contexts_get(ctxs, l - 1);
+		n += x->live_bytes != j->point_bytes[l - 1];
+		l = x->dirty_next;
+	}
+	begin_point(j, p, n);
+	for (uint32_t l = head; l != HS_DIRTY_END;) {
+		uint32_t id = l - 1;
+		uint64_t bytes = hs_contexts_get(ctxs, id)->live_bytes;
+		l = hs_contexts_next_dirty(ctxs, id);
+		if (bytes != j->point_bytes[id])
+			put_point_change(j, id, bytes);
+	}
+}
+
+void hs_journal_point_of(struct hs_journal *j, const struct hs_snapshot *snap)
+{
+	if (!hs_journal_on(j))
+		return;
+	uint32_t n_ctx = snap->detailed ? snap->n_contexts : 0;
+	if (reserve_bytes(j, &j->point_bytes, &j->point_cap, j->point_n, n_ctx) != 0)
+		return;
+	if (n_ctx > j->point_n) {
+		memset(j->point_bytes + j->point_n, 0,
+		       (size_t)(n_ctx - j->point_n) * sizeof *j->point_bytes);
+		j->point_n = n_ctx;
+	}
+	struct hs_point p = { snap->seq,
+			      snap->time,
+			      snap->heap_bytes,
+			      snap->extra_bytes,
+			      snap->rss_bytes,
+			      snap->mapped_bytes,
+			      snap->kind == HS_SNAP_PEAK ? HS_POINT_PEAK : HS_POINT_NORMAL,
+			      snap->detailed };
+	/* The snapshot's copy holds its nonzero contexts: every other one
+	 * it counts had 0 bytes. */
+	for (int pass = 0; pass < 2; pass++) {
+		uint32_t n = 0, e = 0;
+		for (uint32_t ctx = 0; ctx < n_ctx; ctx++) {
+			uint64_t now = 0;
+			if (e < snap->n_entries && snap->entries[e].ctx == ctx)
+				now = snap->entries[e++].bytes;
+			if (now == j->point_bytes[ctx])
+				continue;
+			if (pass == 1)
+				put_point_change(j, ctx, now);
+			n++;
+		}
+		if (pass == 0)
+			begin_point(j, &p, n);
+	}
+}
+
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s)
 {
 	if (!hs_journal_on(j))
@@ -283,6 +384,7 @@ void hs_journal_end(struct hs_journal *j, const char *how, const char *stop_reas
 
 void hs_journal_close(struct hs_journal *j)
 {
+	hs_arena_unmap(j->point_bytes, (size_t)j->point_cap * sizeof *j->point_bytes);
 	hs_arena_unmap(j->last_bytes, (size_t)j->last_cap * sizeof *j->last_bytes);
 	hs_arena_unmap(j->buf, HS_JOURNAL_BUF_BYTES);
 	hs_journal_init(j);

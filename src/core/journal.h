@@ -38,21 +38,44 @@ enum hs_journal_kind {
 	HS_JR_UNLOADED = 6, /* a module dlclose'd: start, end, path */
 	HS_JR_STOP = 7,     /* recording gave up: why */
 	HS_JR_END = 8,      /* how the program ended, and the stop reason */
+	HS_JR_POINT = 9,    /* a point of the per-site series: totals, RSS, changed contexts */
+};
+
+/* What a POINT record stands for (doc/format-raw.md 4.9). */
+enum hs_point_kind {
+	HS_POINT_NORMAL = 0, /* a normal snapshot as taken (detailed or not) */
+	HS_POINT_PEAK = 1,   /* a peak snapshot as taken */
+	HS_POINT_END = 2,    /* the end of the run: no snapshot, always written */
+};
+
+/* One point of the series: a snapshot the recorder took, or the end. */
+struct hs_point {
+	uint64_t seq; /* the snapshot's seq; for the end, the next seq */
+	int64_t time;
+	uint64_t heap_bytes;
+	uint64_t extra_bytes;
+	uint64_t rss_bytes;    /* resident memory then, 0 when unknown */
+	uint64_t mapped_bytes; /* mapped (virtual) memory then, 0 when unknown */
+	enum hs_point_kind kind;
+	int detailed;
 };
 
 #define HS_JOURNAL_BUF_BYTES ((size_t)256 << 10)
 
 struct hs_journal {
-	int fd;               /* -1: no record open */
-	int failed;           /* a write failed: nothing more is written */
-	int error;            /* its errno */
-	char *buf;            /* HS_JOURNAL_BUF_BYTES from hs_arena_map */
-	size_t used;          /* bytes of buf not yet written */
-	uint32_t n_contexts;  /* contexts 0..n_contexts-1 are in the record */
-	uint64_t *last_bytes; /* per context, its bytes in the last detailed snapshot
+	int fd;                /* -1: no record open */
+	int failed;            /* a write failed: nothing more is written */
+	int error;             /* its errno */
+	char *buf;             /* HS_JOURNAL_BUF_BYTES from hs_arena_map */
+	size_t used;           /* bytes of buf not yet written */
+	uint32_t n_contexts;   /* contexts 0..n_contexts-1 are in the record */
+	uint64_t *last_bytes;  /* per context, its bytes in the last detailed snapshot
 				* written (hs_arena_map): the next one is written as changes */
-	uint32_t last_cap;    /* contexts last_bytes has room for */
-	uint32_t last_n;      /* contexts the last detailed snapshot counted */
+	uint32_t last_cap;     /* contexts last_bytes has room for */
+	uint32_t last_n;       /* contexts the last detailed snapshot counted */
+	uint64_t *point_bytes; /* per context, its bytes in the last POINT written (hs_arena_map) */
+	uint32_t point_cap;    /* contexts point_bytes has room for */
+	uint32_t point_n;      /* contexts the POINTs so far may have listed */
 };
 
 /* A closed journal (what a zeroed one is, but with fd -1). */
@@ -81,6 +104,16 @@ void hs_journal_contexts(struct hs_journal *j, struct hs_contexts *ctxs);
 /* One snapshot, as it stands in the table; a detailed one as the changes
  * from the last detailed one written (doc/format-raw.md 4.3). */
 void hs_journal_snapshot(struct hs_journal *j, const struct hs_snapshot *snap);
+
+/* A point of the series: p's totals and every context on ctxs' dirty
+ * list whose bytes differ from the last POINT written (the list is taken
+ * and cleaned).  Call hs_journal_contexts first. */
+void hs_journal_point(struct hs_journal *j, struct hs_contexts *ctxs, const struct hs_point *p);
+
+/* A point for a snapshot of the table written again by a new record (a
+ * forked child's): a detailed one lists its contexts' changes from the
+ * last POINT, others none. */
+void hs_journal_point_of(struct hs_journal *j, const struct hs_snapshot *snap);
 
 /* The table's composition: the seq and kind of each snapshot in order. */
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s);

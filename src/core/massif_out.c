@@ -91,20 +91,6 @@ static void out_i64(struct out *o, int64_t v)
 	}
 }
 
-/* Upper-case hex, no padding: Massif's 0x10918A. */
-static void out_hex(struct out *o, uintptr_t v)
-{
-	static const char digits[] = "0123456789ABCDEF";
-	char tmp[2 * sizeof v];
-	size_t i = sizeof tmp;
-	do {
-		tmp[--i] = digits[v & 15];
-		v >>= 4;
-	} while (v != 0);
-	out_mem(o, "0x", 2);
-	out_mem(o, tmp + i, sizeof tmp - i);
-}
-
 static void out_spaces(struct out *o, unsigned n)
 {
 	while (n-- > 0)
@@ -119,30 +105,72 @@ struct tree_printer {
 		[HS_MAX_TREE_DEPTH]; /* indentation of the last line of the node at each depth */
 };
 
+/* Text from outside through a sink: line breaks become spaces (out_text). */
+static void sink_text(hs_text_sink put, void *ctx, const char *s)
+{
+	for (;;) {
+		size_t n = strcspn(s, "\n\r");
+		put(ctx, s, n);
+		if (s[n] == '\0')
+			return;
+		put(ctx, " ", 1);
+		s += n + 1;
+	}
+}
+
+void hs_massif_frame_label(uintptr_t addr, const struct hs_frame_text *t, int real_fn,
+			   hs_text_sink put, void *ctx)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	char tmp[2 * sizeof addr + 2];
+	size_t i = sizeof tmp;
+	uintptr_t v = addr;
+	do {
+		tmp[--i] = digits[v & 15];
+		v >>= 4;
+	} while (v != 0);
+	tmp[--i] = 'x'; /* upper-case hex, no padding: Massif's 0x10918A */
+	tmp[--i] = '0';
+	put(ctx, tmp + i, sizeof tmp - i);
+	put(ctx, ": ", 2);
+	const char *fn = t->function;
+	if (real_fn && hs_filter_is_below_main(fn))
+		fn = "(below main)";
+	sink_text(put, ctx, fn != NULL ? fn : "???");
+	if (t->file != NULL) {
+		char num[24];
+		size_t k = sizeof num;
+		unsigned line = t->line;
+		do {
+			num[--k] = (char)('0' + line % 10);
+			line /= 10;
+		} while (line != 0);
+		put(ctx, " (", 2);
+		sink_text(put, ctx, t->file);
+		put(ctx, ":", 1);
+		put(ctx, num + k, sizeof num - k);
+		put(ctx, ")", 1);
+	} else if (t->object != NULL) {
+		put(ctx, " (in ", 5);
+		sink_text(put, ctx, t->object);
+		put(ctx, ")", 1);
+	} else if (t->function != NULL) {
+		static const char unknown[] = " (in ??"
+					      "?)"; /* split: "??)" would be a trigraph */
+		put(ctx, unknown, sizeof unknown - 1);
+	}
+}
+
+static void out_sink(void *ctx, const char *s, size_t n)
+{
+	out_mem(ctx, s, n);
+}
+
 /* The code-location text of describe_IP (format-massif.md §5). */
 static void out_frame_text(struct out *o, uintptr_t addr, const struct hs_frame_text *t,
 			   int outermost)
 {
-	out_hex(o, addr);
-	out_mem(o, ": ", 2);
-	const char *fn = t->function;
-	if (outermost && hs_filter_is_below_main(fn))
-		fn = "(below main)";
-	out_text(o, fn != NULL ? fn : "???");
-	if (t->file != NULL) {
-		out_mem(o, " (", 2);
-		out_text(o, t->file);
-		out_mem(o, ":", 1);
-		out_u64(o, t->line);
-		out_mem(o, ")", 1);
-	} else if (t->object != NULL) {
-		out_mem(o, " (in ", 5);
-		out_text(o, t->object);
-		out_mem(o, ")", 1);
-	} else if (t->function != NULL) {
-		out_str(o, " (in ??"
-			   "?)"); /* split: "??)" would be a trigraph */
-	}
+	hs_massif_frame_label(addr, t, outermost, out_sink, o);
 }
 
 static void out_node_head(struct out *o, unsigned indent, unsigned n_children, uint64_t bytes)

@@ -13,6 +13,7 @@
 #define HS_MASSIF_OUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "contexts.h"
 #include "filter.h"
@@ -30,6 +31,16 @@ struct hs_massif_file {
 	struct hs_contexts *contexts;
 	struct hs_filter *filter;
 };
+
+/* Where hs_massif_frame_label puts its text, piece by piece. */
+typedef void (*hs_text_sink)(void *ctx, const char *s, size_t n);
+
+/* A frame's label exactly as a tree line shows it after "nK: BYTES "
+ * ("0x4005F3: main (prog.c:12)"): t is one of addr's frames (from
+ * hs_filter_describe), real_fn says it is the last, the real function
+ * (which may read "(below main)"). */
+void hs_massif_frame_label(uintptr_t addr, const struct hs_frame_text *t, int real_fn,
+			   hs_text_sink put, void *ctx);
 
 /* Write the whole file to fd.  Returns 0, or -1 with a one-line message in err. */
 int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t err_len);

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "contexts.h"
+#include "fnranges.h"
 #include "options.h"
 
 #if __has_include(<sys/single_threaded.h>)
@@ -44,6 +45,13 @@ static inline int hs_single_threaded(void)
 	return 0;
 #endif
 }
+
+/* Massif's --stats counters (ms_main.c's n_heap_allocs...): calls that
+ * counted, and calls Massif ignores (--ignore-fn, fnranges.h). */
+struct hs_rec_stats {
+	uint64_t allocs, reallocs, frees;
+	uint64_t ignored_allocs, ignored_frees, ignored_reallocs;
+};
 
 /* Start recording with opts (copied) and take the start-up snapshot at
  * time 0.  Returns 0, or -1 when the arena cannot be mapped (the caller
@@ -78,6 +86,12 @@ int hs_rec_free_logged(void *ptr);
  * be NULL (the tests: blocks are then never released). */
 void hs_rec_set_hooks(void (*release)(void *), void (*guard)(int up));
 
+/* The layer above's reading of the process's resident and mapped bytes
+ * (/proc/self/statm), called under the lock at each snapshot and at the
+ * end, never per call: returns 0, or -1 when unknown.  May be NULL (the
+ * tests, or no /proc): the series then has 0 and 0. */
+void hs_rec_set_memory_probe(int (*probe)(uint64_t *rss_bytes, uint64_t *mapped_bytes));
+
 /* realloc(old_ptr, n) with old_ptr != NULL and n != 0, in two phases so the
  * old address is out of the table before the real realloc can release it.
  * begin removes the block and returns a handle (0 when old_ptr is unknown);
@@ -105,12 +119,27 @@ void hs_rec_journal_unloaded(uintptr_t start, uintptr_t end, const char *path);
 /* End the record: how the program ended ("exit", "_exit", "exec",
  * "signal 15 (SIGTERM)"...).  Takes the final snapshot only with
  * --final-snapshot=yes (by default the series is exactly Massif's), writes
+ * the end point of the per-site series (always, while recording is on),
  * the END record and flushes; recording is off afterwards.  The lock is
  * taken with a bounded trylock, so it may be called from a signal handler
  * on a thread that is not inside the recorder.  Returns 0, or -1 when the
  * recorder was not started or has already ended, or its lock could not be
  * had (the record is then valid up to its last flush). */
 int hs_rec_end(const char *how);
+
+/* The code ranges of the --alloc-fn and --ignore-fn functions (the
+ * launcher's answer, any order): from now on a new context whose first
+ * frame outside the alloc-fns is an ignore-fn is ignored as Massif ignores
+ * it.  Call before the first allocation is recorded.  Returns 0, or -1
+ * when out of memory (then nothing is decided early). */
+int hs_rec_set_fn_ranges(const struct hs_fn_range *r, uint32_t n);
+
+/* Massif's --stats lines, headed "heapsnap:" instead of "Massif:", into
+ * out (NUL-terminated, cut at len): the counters above, the snapshots
+ * taken, skipped, detailed, peak and the cullings, and the contexts.
+ * Returns the length.  No lock, no malloc: for after hs_rec_end (the
+ * preload layer prints it when the process ends, as Massif's fini). */
+size_t hs_rec_stats_text(char *out, size_t len);
 
 /* Stop recording for good (out of memory, a fatal error).  The reason goes
  * into the raw record, and from there into the Massif file's desc: line. */

@@ -101,6 +101,7 @@ struct reader {
 	int has_header;
 	uint64_t *last;  /* per context, its bytes in the last detailed snapshot */
 	uint32_t last_n; /* contexts last covers (the others: 0) */
+	size_t cap_points, cap_point_changes;
 };
 
 __attribute__((format(printf, 2, 3))) static int fail(struct reader *r, const char *fmt, ...)
@@ -139,6 +140,8 @@ static const char *kind_name(uint32_t kind)
 		return "stop";
 	case HS_JR_END:
 		return "end";
+	case HS_JR_POINT:
+		return "point";
 	default:
 		return "unknown";
 	}
@@ -360,6 +363,62 @@ static int read_table(struct reader *r, struct cursor *c)
 	return 0;
 }
 
+/* Grow *p (elements of size) to hold need; 0 or -1. */
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap == 0 ? 256 : *cap;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*p, n * size);
+	if (q == NULL)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* Section 4.9: a point of the per-site series. */
+static int read_point(struct reader *r, struct cursor *c)
+{
+	struct hs_raw *raw = r->raw;
+	struct hs_raw_point pt;
+	memset(&pt, 0, sizeof pt);
+	pt.seq = get_u64(c);
+	pt.time = (int64_t)get_u64(c);
+	pt.heap_bytes = get_u64(c);
+	pt.extra_bytes = get_u64(c);
+	pt.rss_bytes = get_u64(c);
+	pt.mapped_bytes = get_u64(c);
+	pt.kind = get_u32(c);
+	pt.detailed = get_u32(c);
+	pt.n_changes = get_u32(c);
+	if (c->short_read)
+		return fail(r, "point too short");
+	if (pt.kind > HS_POINT_END || pt.detailed > 1)
+		return fail(r, "point %llu: bad kind %u or detail %u", (unsigned long long)pt.seq,
+			    pt.kind, pt.detailed);
+	if ((size_t)(c->end - c->p) != (size_t)pt.n_changes * 12)
+		return fail(r, "point %llu: bad change list", (unsigned long long)pt.seq);
+	if (grow((void **)&raw->points, &r->cap_points, raw->n_points + 1, sizeof *raw->points) !=
+		    0 ||
+	    grow((void **)&raw->point_changes, &r->cap_point_changes,
+		 raw->n_point_changes + pt.n_changes, sizeof *raw->point_changes) != 0)
+		return out_of_memory(r);
+	pt.first_change = raw->n_point_changes;
+	for (uint32_t i = 0; i < pt.n_changes; i++) {
+		uint32_t ctx = get_u32(c);
+		uint64_t bytes = get_u64(c);
+		if (ctx >= raw->ctxs.n)
+			return fail(r, "point %llu: change for context %u, only %u recorded",
+				    (unsigned long long)pt.seq, ctx, raw->ctxs.n);
+		raw->point_changes[raw->n_point_changes++] = (struct hs_snap_entry){ ctx, bytes };
+	}
+	raw->points[raw->n_points++] = pt;
+	return 0;
+}
+
 /* Section 4.5: a maps text. */
 static int read_maps(struct reader *r, struct cursor *c)
 {
@@ -470,6 +529,9 @@ static int read_record(struct reader *r, uint32_t kind, struct cursor *c)
 		break;
 	case HS_JR_END:
 		rc = read_end(r, c);
+		break;
+	case HS_JR_POINT:
+		rc = read_point(r, c);
 		break;
 	default:
 		return fail(r, "unknown kind %u", kind);
@@ -592,6 +654,8 @@ void hs_raw_free(struct hs_raw *raw)
 	for (unsigned i = 0; i < raw->n_unloaded; i++)
 		free((void *)raw->unloaded[i].path);
 	free(raw->unloaded);
+	free(raw->points);
+	free(raw->point_changes);
 	free(raw->stop_reason);
 	free(raw->how);
 	memset(raw, 0, sizeof *raw);

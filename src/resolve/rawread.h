@@ -26,6 +26,22 @@ struct hs_raw_maps {
 	size_t len;
 };
 
+/* A point of the per-site series (doc/format-raw.md 4.9): its changes are
+ * raw->point_changes[first_change .. first_change + n_changes), raw
+ * context ids with their bytes then. */
+struct hs_raw_point {
+	uint64_t seq;
+	int64_t time;
+	uint64_t heap_bytes;
+	uint64_t extra_bytes;
+	uint64_t rss_bytes;
+	uint64_t mapped_bytes;
+	uint32_t kind; /* enum hs_point_kind */
+	uint32_t detailed;
+	size_t first_change;
+	uint32_t n_changes;
+};
+
 struct hs_raw {
 	uint32_t pid;
 	struct hs_options opts; /* the settings the writer needs (others at defaults) */
@@ -38,6 +54,10 @@ struct hs_raw {
 	unsigned n_maps;
 	struct hs_unloaded *unloaded; /* paths from malloc */
 	unsigned n_unloaded;
+	struct hs_raw_point *points; /* every POINT record, in order */
+	size_t n_points;
+	struct hs_snap_entry *point_changes;
+	size_t n_point_changes;
 	char *stop_reason; /* why recording stopped early, or NULL */
 	int has_end;       /* an END record was read */
 	char *how;         /* how the program ended (END), or NULL */

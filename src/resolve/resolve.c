@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "filter.h"
 #include "massif_out.h"
+#include "series_out.h"
 
 /* Whether how is an ordinary end, which the desc: line does not mention. */
 static int ended_by_exit(const char *how)
@@ -39,15 +40,12 @@ static void desc_note(const struct hs_raw *raw, const char *ending, char *note, 
 		snprintf(note + n, len - n, " (heapsnap: program ended by %s)", how);
 }
 
-int hs_resolve_write(struct hs_raw *raw, int fd, const char *ending,
-		     const struct hs_symbolizer *sym, char *err, size_t err_len)
+/* The Massif file of raw to fd, frames named and filtered by filter. */
+static int write_massif(struct hs_raw *raw, int fd, const char *ending, struct hs_filter *filter,
+			char *err, size_t err_len)
 {
 	char note[1024];
 	desc_note(raw, ending, note, sizeof note);
-	struct hs_arena scratch;
-	hs_arena_init(&scratch);
-	struct hs_filter filter;
-	hs_filter_init(&filter, sym, &raw->opts, &scratch);
 	struct hs_massif_file file = {
 		.desc = raw->opts.desc,
 		.desc_note = note[0] != '\0' ? note : NULL,
@@ -57,9 +55,19 @@ int hs_resolve_write(struct hs_raw *raw, int fd, const char *ending,
 		.snapshots = raw->snapshots,
 		.n_snapshots = raw->n_snapshots,
 		.contexts = &raw->ctxs,
-		.filter = &filter,
+		.filter = filter,
 	};
-	int rc = hs_massif_write(fd, &file, err, err_len);
+	return hs_massif_write(fd, &file, err, err_len);
+}
+
+int hs_resolve_write(struct hs_raw *raw, int fd, const char *ending,
+		     const struct hs_symbolizer *sym, char *err, size_t err_len)
+{
+	struct hs_arena scratch;
+	hs_arena_init(&scratch);
+	struct hs_filter filter;
+	hs_filter_init(&filter, sym, &raw->opts, &scratch);
+	int rc = write_massif(raw, fd, ending, &filter, err, err_len);
 	hs_filter_destroy(&filter);
 	hs_arena_destroy(&scratch);
 	return rc;
@@ -97,38 +105,95 @@ static int sys_error(const char *path, char *err, size_t err_len)
 	return -1;
 }
 
-/* Write raw's file to out_path through a temporary file and a rename. */
+/* A temporary file for path: its name (malloc'd) and an fd, or NULL
+ * with one line in err. */
+static char *open_tmp(const char *path, int *fd, char *err, size_t err_len)
+{
+	size_t n = strlen(path) + 32;
+	char *tmp = malloc(n);
+	if (tmp == NULL) {
+		snprintf(err, err_len, "%s: out of memory", path);
+		return NULL;
+	}
+	snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+	*fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (*fd < 0) {
+		snprintf(err, err_len, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return NULL;
+	}
+	return tmp;
+}
+
+/* Make what fd wrote durable and close it; rc is the writing's result.
+ * Returns 0, or -1 with one line in err. */
+static int finish_tmp(int fd, int rc, const char *path, char *err, size_t err_len)
+{
+	if (rc == 0 && fsync(fd) != 0 && errno != EINVAL)
+		rc = sys_error(path, err, err_len);
+	if (close(fd) != 0 && rc == 0)
+		rc = sys_error(path, err, err_len);
+	return rc;
+}
+
+/* Write raw's Massif file to out_path and its series to out_path.series
+ * (series_out.h), each through a temporary file, fsync'd, then renamed:
+ * both appear or neither does (the series first, so a Massif file in
+ * place always has its own series beside it). */
 static int write_out(struct hs_raw *raw, const char *out_path, const char *ending,
 		     const struct hs_symbolizer *sym, char *err, size_t err_len)
 {
 	if (check_out_path(out_path, err, err_len) != 0)
 		return -1;
-	size_t n = strlen(out_path) + 32;
-	char *tmp = malloc(n);
-	if (tmp == NULL) {
+	size_t n = strlen(out_path) + sizeof HS_SERIES_SUFFIX;
+	char *series_path = malloc(n);
+	if (series_path == NULL) {
 		snprintf(err, err_len, "%s: out of memory", out_path);
 		return -1;
 	}
-	snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		snprintf(err, err_len, "%s: %s", tmp, strerror(errno));
-		free(tmp);
+	snprintf(series_path, n, "%s%s", out_path, HS_SERIES_SUFFIX);
+	if (check_out_path(series_path, err, err_len) != 0) {
+		free(series_path);
 		return -1;
 	}
+	int fd = -1, series_fd = -1;
+	char *tmp = open_tmp(out_path, &fd, err, err_len);
+	char *series_tmp = tmp != NULL ? open_tmp(series_path, &series_fd, err, err_len) : NULL;
+	int rc = tmp != NULL && series_tmp != NULL ? 0 : -1;
+	struct hs_arena scratch;
+	hs_arena_init(&scratch);
+	struct hs_filter filter;
+	hs_filter_init(&filter, sym, &raw->opts, &scratch);
 	char why[512];
-	int rc = hs_resolve_write(raw, fd, ending, sym, why, sizeof why);
-	if (rc != 0)
-		snprintf(err, err_len, "%s: %s", out_path, why);
-	else if (fsync(fd) != 0 && errno != EINVAL)
+	struct stat st;
+	if (rc == 0 && write_massif(raw, fd, ending, &filter, why, sizeof why) != 0)
+		rc = -1, snprintf(err, err_len, "%s: %s", out_path, why);
+	if (rc == 0 && fstat(fd, &st) != 0)
 		rc = sys_error(out_path, err, err_len);
-	if (close(fd) != 0 && rc == 0)
+	if (fd >= 0)
+		rc = finish_tmp(fd, rc, out_path, err, err_len);
+	if (rc == 0 && hs_series_write(series_fd, raw, (uint64_t)st.st_size, ending, &filter, why,
+				       sizeof why) != 0)
+		rc = -1, snprintf(err, err_len, "%s: %s", series_path, why);
+	if (series_fd >= 0)
+		rc = finish_tmp(series_fd, rc, series_path, err, err_len);
+	hs_filter_destroy(&filter);
+	hs_arena_destroy(&scratch);
+	if (rc == 0 && rename(series_tmp, series_path) != 0)
+		rc = sys_error(series_path, err, err_len);
+	if (rc == 0 && rename(tmp, out_path) != 0) {
 		rc = sys_error(out_path, err, err_len);
-	if (rc == 0 && rename(tmp, out_path) != 0)
-		rc = sys_error(out_path, err, err_len);
-	if (rc != 0)
-		unlink(tmp);
+		unlink(series_path);
+	}
+	if (rc != 0) {
+		if (tmp != NULL)
+			unlink(tmp);
+		if (series_tmp != NULL)
+			unlink(series_tmp);
+	}
 	free(tmp);
+	free(series_tmp);
+	free(series_path);
 	return rc;
 }
 

@@ -4,7 +4,8 @@
  * with the offline symbolizer built from the recorded module maps, filter
  * and write the file as Massif does (filter.h, massif_out.h), and put it
  * in place so that it is complete or absent: written to OUT.tmp.PID,
- * fsync'd, renamed.  The desc: line says when recording stopped early
+ * fsync'd, renamed.  Beside it goes the companion per-site series,
+ * OUT.series (series_out.h), written the same way: both or neither.  The desc: line says when recording stopped early
  * and how the program ended when it did not end by exit.
  *
  * "ending" is how the program ended as its parent saw it (the launcher's
@@ -19,8 +20,8 @@
 #include "rawread.h"
 #include "symbols.h"
 
-/* Resolve raw_path into out_path with the offline symbolizer; on success
- * the raw record is deleted.  An out_path that is a FIFO, a device, a
+/* Resolve raw_path into out_path (and out_path.series) with the offline
+ * symbolizer; on success the raw record is deleted.  An out_path that is a FIFO, a device, a
  * socket, a directory or a symbolic link is refused.  Returns 0, or -1
  * with one line in err (nothing is left at out_path then, and the raw
  * record stays). */

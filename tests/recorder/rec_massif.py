@@ -244,9 +244,10 @@ def env_paths():
 
 
 def heapsnap_stderr_problems(stderr):
-    """heapsnap's stderr lines other than its "heapsnap: wrote FILE" notes."""
+    """heapsnap's stderr lines other than its "heapsnap: wrote FILE" notes
+    and the summary under each ("heapsnap:   peak: ...")."""
     lines = stderr.decode(errors="replace").splitlines()
-    return [l for l in lines if not l.startswith("heapsnap: wrote ")]
+    return [l for l in lines if not l.startswith(("heapsnap: wrote ", "heapsnap:   "))]
 
 
 def run_heapsnap(argv, out_file, options=(), env=None, timeout=120, cwd=None):

@@ -45,6 +45,9 @@ def run_in(d, argv):
                        timeout=TIMEOUT_S)
     files = {}
     for f in sorted(os.listdir(d)):
+        # Each Massif file's companion series: checked with its file.
+        if re.match(r"^massif\.out\.\d+\.series$", f):
+            continue
         m = re.match(r"^massif\.out\.(\d+)$", f)
         files[int(m.group(1)) if m else f] = os.path.join(d, f)
     return r, files
@@ -74,6 +77,8 @@ def check_files(r_hs, files, expect):
         if not isinstance(key, int):
             problems.append("unexpected file %s" % key)
             continue
+        if not os.path.exists(path + ".series"):
+            problems.append("no %s.series beside it" % os.path.basename(path))
         ok, _, err = rm.ms_print_accepts(path)
         if not ok:
             problems.append("ms_print rejects %s: %s" % (os.path.basename(path),

@@ -380,7 +380,8 @@ def run_case(case):
         r.hs_status, r.hs_stdout, r.hs_stderr = status_of(rc), out, err
         names = os.listdir(outdir)
         r.files = sorted(os.path.join(outdir, f) for f in names
-                         if not f.endswith(".raw") and ".tmp." not in f)
+                         if not f.endswith(".raw") and ".tmp." not in f
+                         and not f.endswith(".series"))
         # Raw records and temporary files the resolver should have removed.
         r.leftovers = sorted(f for f in names if f.endswith(".raw") or ".tmp." in f)
         r.checks = check(case, r)

@@ -287,7 +287,7 @@ def main():
             ours = [l for l in r_err.splitlines() if l.startswith("heapsnap:")]
             theirs = "".join(l + "\n" for l in r_err.splitlines() if not l.startswith("heapsnap:"))
             files = sorted((os.path.join(rec_dir, f) for f in os.listdir(rec_dir)
-                            if f.startswith("massif.out.")),
+                            if f.startswith("massif.out.") and not f.endswith(".series")),
                            key=lambda p: int(p.rsplit(".", 1)[1]))
             err = None
             oom = [l for l in ours if "out of memory" in l]

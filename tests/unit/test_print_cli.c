@@ -156,7 +156,7 @@ START_TEST(test_option_names_known)
 		ck_assert_msg(cli.action != HS_CLI_USAGE, "%s: %s", arg, cli.error);
 		hs_cli_free(&cli);
 	}
-	ck_assert_uint_eq(n, 13);
+	ck_assert_uint_eq(n, 15);
 }
 END_TEST
 

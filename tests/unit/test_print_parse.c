@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model.h"
 #include "parse.h"
@@ -221,6 +222,66 @@ START_TEST(test_deep_tree)
 }
 END_TEST
 
+START_TEST(test_devices_stop_at_once)
+{
+	/* The whole-model API on a device: checked as it streams in, so
+	 * /dev/zero is refused at its first byte, not when memory runs out. */
+	struct hs_model m;
+	struct hs_parse_error err;
+	ck_assert_int_eq(hs_parse_file("/dev/zero", &m, &err), -1);
+	ck_assert_str_eq(err.msg, "/dev/zero:1: expected text, found a NUL byte");
+}
+END_TEST
+
+START_TEST(test_stream_matches_model)
+{
+	/* The stream's snapshots are the whole model's, one at a time, in
+	 * every pass, with trees or without. */
+	char path[] = "/tmp/test_print_parse.XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, example, sizeof example - 1), (ssize_t)(sizeof example - 1));
+	close(fd);
+	struct hs_model m;
+	struct hs_parse_error err;
+	ck_assert_int_eq(hs_parse_file(path, &m, &err), 0);
+	struct hs_stream *st;
+	ck_assert_int_eq(hs_stream_open(path, &st, &err), 0);
+	for (int pass = 0; pass < 3; pass++) {
+		bool trees = pass != 1;
+		ck_assert_int_eq(hs_stream_begin(st, &err), 0);
+		const struct hs_model *sm = hs_stream_model(st);
+		ck_assert(sm->cmd.len == m.cmd.len &&
+			  memcmp(sm->cmd.ptr, m.cmd.ptr, m.cmd.len) == 0);
+		size_t i = 0;
+		int r;
+		while ((r = hs_stream_next(st, trees)) > 0) {
+			const struct hs_snapshot *a = &m.snapshots[i], *b = &sm->snapshots[0];
+			ck_assert_uint_eq(hs_stream_index(st), i);
+			ck_assert_uint_eq(a->time, b->time);
+			ck_assert_uint_eq(a->total_bytes, b->total_bytes);
+			ck_assert_int_eq(a->kind, b->kind);
+			ck_assert_uint_eq(b->n_nodes, trees ? a->n_nodes : 0);
+			for (size_t k = 0; k < b->n_nodes; k++) {
+				const struct hs_node *x = &m.nodes[a->first_node + k];
+				const struct hs_node *y = &sm->nodes[b->first_node + k];
+				ck_assert_uint_eq(x->bytes, y->bytes);
+				ck_assert(x->text.len == y->text.len &&
+					  memcmp(x->text.ptr, y->text.ptr, x->text.len) == 0);
+			}
+			i++;
+		}
+		ck_assert_int_eq(r, 0);
+		ck_assert_uint_eq(i, m.n_snapshots);
+		ck_assert_int_eq(sm->peak_num, m.peak_num);
+		ck_assert_uint_eq(sm->buf_len, sizeof example - 1);
+	}
+	hs_stream_close(st);
+	hs_model_free(&m);
+	unlink(path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("print_parse");
@@ -231,6 +292,8 @@ int main(void)
 	tcase_add_test(tc, test_no_desc);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_deep_tree);
+	tcase_add_test(tc, test_devices_stop_at_once);
+	tcase_add_test(tc, test_stream_matches_model);
 	suite_add_tcase(s, tc);
 	return hs_check_run(s);
 }

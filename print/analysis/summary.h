@@ -1,0 +1,68 @@
+/* summary: what a run comes to, in a few lines (heapsnap-print --summary,
+ * the end of every heapsnap run) and in one screen (--brief, heapsnap
+ * --print).
+ *
+ * Owns choosing and wording the figures a person looks at first: the peak
+ * (bytes and time), the heap at exit, the largest sites at the peak named by
+ * their user frame (the first frame that is not an allocation wrapper), the
+ * number of leak suspects, the file's absolute path and the command to run
+ * next.  When the resolver wrote the companion FILE.series (doc/
+ * format-series.md), the heap at exit comes from its end-of-run point, the
+ * process's RSS is shown beside it, and an RSS that grew far more than the
+ * heap is said to come from outside malloc, once.
+ */
+#ifndef HS_SUMMARY_H
+#define HS_SUMMARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "outbuf.h"
+#include "sites.h"
+
+/* Sites named in the summary, and in --brief's list. */
+#define HS_SUMMARY_SITES 3
+#define HS_BRIEF_SITES 10
+
+/* The "memory outside malloc" rule: RSS grew by more than this many times
+ * the heap's growth, and by more than HS_OUTSIDE_MIN_B. */
+#define HS_OUTSIDE_RATIO 2
+#define HS_OUTSIDE_MIN_B ((uint64_t)16 << 20)
+
+/* What FILE.series adds (all 0 when there is none). */
+struct hs_summary_series {
+	bool present;
+	uint64_t exit_heap_B;   /* heap + extra at the end-of-run point */
+	uint64_t exit_rss_B;    /* RSS there (0: unknown) */
+	uint64_t rss_growth_B;  /* largest RSS minus the first known one */
+	uint64_t heap_growth_B; /* largest heap + extra minus the first one */
+};
+
+/* Reads series_path (FILE.series) if it exists and belongs to a Massif file
+ * of massif_size bytes; a stale or unreadable one is ignored with a line in
+ * note (empty otherwise).  Returns whether it was read. */
+bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
+			    struct hs_summary_series *out, char *note, size_t note_len);
+
+/* The first frame of a site's path (frames innermost first, '\n'
+ * separated) that is the program's own rather than an allocation wrapper
+ * (strdup, operator new, std::, Rust's alloc::, ...); *len gets its length.
+ * One function, so a better folding can replace it. */
+const char *hs_user_frame(const char *path, size_t *len);
+
+/* Tells whether the RSS figures say memory is allocated outside malloc. */
+bool hs_summary_outside_malloc(const struct hs_summary_series *s);
+
+/* Appends the summary lines of run (built from every snapshot, with
+ * trees), each indented by two spaces.  abs_path is the file's absolute
+ * path (NULL for standard input); series may be NULL; with_sites false leaves out the largest sites
+ * (--brief lists them above). */
+void hs_summary_render(struct hs_outbuf *ob, const struct hs_run *run, const char *abs_path,
+		       const struct hs_summary_series *series, bool with_sites);
+
+/* Appends --brief's list of the largest sites at the peak tree, by user
+ * frame, each with its callers. */
+void hs_summary_render_sites(struct hs_outbuf *ob, const struct hs_run *run);
+
+#endif

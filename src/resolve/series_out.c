@@ -1,0 +1,491 @@
+/* series_out: writing the companion per-site series file (see
+ * series_out.h; the format is doc/format-series.md). */
+#include "series_out.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "contexts.h"
+#include "journal.h"
+#include "massif_out.h"
+
+#define OUT_BUF_BYTES 65536
+#define B_LINE_ENTRIES 64 /* site=bytes pairs per b line: lines stay short */
+
+/* Points kept beyond the Massif file's own snapshots, evenly spread over
+ * the run (doc/format-series.md "Which points"): the recorder takes a
+ * snapshot per culling round's worth of events, thousands in a long run,
+ * and the companion must stay within the Massif file's size. */
+#define HS_SERIES_SPREAD_POINTS 200
+
+/* A site is written when its bytes reach 1/HS_SERIES_SITE_DIVISOR of the
+ * peak heap at some point: of python3's 4,378 sites on bench/, 52 do, and
+ * the others' stacks would make the file three times the Massif file's
+ * size.  A leak smaller than that is not worth a line. */
+#define HS_SERIES_SITE_DIVISOR 10000
+
+struct out {
+	int fd;
+	int err; /* errno of the first failed write, or 0 */
+	size_t len;
+	char buf[OUT_BUF_BYTES];
+};
+
+static void out_flush(struct out *o)
+{
+	size_t done = 0;
+	while (done < o->len && o->err == 0) {
+		ssize_t n = write(o->fd, o->buf + done, o->len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			o->err = n < 0 ? errno : EIO;
+		else
+			done += (size_t)n;
+	}
+	o->len = 0;
+}
+
+static void out_mem(struct out *o, const char *s, size_t n)
+{
+	while (n > 0) {
+		if (o->len == sizeof o->buf)
+			out_flush(o);
+		size_t room = sizeof o->buf - o->len;
+		size_t k = n < room ? n : room;
+		memcpy(o->buf + o->len, s, k);
+		o->len += k;
+		s += k;
+		n -= k;
+	}
+}
+
+static void out_sink(void *ctx, const char *s, size_t n)
+{
+	out_mem(ctx, s, n);
+}
+
+static void out_str(struct out *o, const char *s)
+{
+	out_mem(o, s, strlen(s));
+}
+
+/* Text from outside: a line break would end the record early. */
+static void out_text(struct out *o, const char *s)
+{
+	for (;;) {
+		size_t n = strcspn(s, "\n\r");
+		out_mem(o, s, n);
+		if (s[n] == '\0')
+			return;
+		out_mem(o, " ", 1);
+		s += n + 1;
+	}
+}
+
+static void out_u64(struct out *o, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof tmp;
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	out_mem(o, tmp + i, sizeof tmp - i);
+}
+
+static void out_i64(struct out *o, int64_t v)
+{
+	if (v < 0) {
+		out_mem(o, "-", 1);
+		out_u64(o, (uint64_t)0 - (uint64_t)v);
+	} else {
+		out_u64(o, (uint64_t)v);
+	}
+}
+
+/* Frame ids: one per (address, inline frame), given in order of first use. */
+struct frame_ids {
+	uintptr_t *addr; /* open addressing on addr and j; addr 0 with id 0 = empty */
+	uint32_t *j;
+	uint32_t *id_plus_1;
+	size_t cap, used;
+	uint32_t next;
+};
+
+static size_t frame_slot(const struct frame_ids *f, uintptr_t addr, uint32_t j)
+{
+	uint64_t h = ((uint64_t)addr ^ ((uint64_t)j << 56)) * UINT64_C(0x9E3779B97F4A7C15);
+	return (size_t)(h >> 20) & (f->cap - 1);
+}
+
+static int frame_grow(struct frame_ids *f)
+{
+	struct frame_ids g = {
+		NULL, NULL, NULL, f->cap == 0 ? 4096 : f->cap * 2, f->used, f->next
+	};
+	g.addr = calloc(g.cap, sizeof *g.addr);
+	g.j = calloc(g.cap, sizeof *g.j);
+	g.id_plus_1 = calloc(g.cap, sizeof *g.id_plus_1);
+	if (g.addr == NULL || g.j == NULL || g.id_plus_1 == NULL) {
+		free(g.addr);
+		free(g.j);
+		free(g.id_plus_1);
+		return -1;
+	}
+	for (size_t i = 0; i < f->cap; i++) {
+		if (f->id_plus_1[i] == 0)
+			continue;
+		size_t k = frame_slot(&g, f->addr[i], f->j[i]);
+		while (g.id_plus_1[k] != 0)
+			k = (k + 1) & (g.cap - 1);
+		g.addr[k] = f->addr[i];
+		g.j[k] = f->j[i];
+		g.id_plus_1[k] = f->id_plus_1[i];
+	}
+	free(f->addr);
+	free(f->j);
+	free(f->id_plus_1);
+	*f = g;
+	return 0;
+}
+
+/* The id of frame j of addr; *fresh says it was just given (define it). */
+static int64_t frame_id(struct frame_ids *f, uintptr_t addr, uint32_t j, int *fresh)
+{
+	*fresh = 0;
+	if ((f->used + 1) * 2 > f->cap && frame_grow(f) != 0)
+		return -1;
+	size_t k = frame_slot(f, addr, j);
+	while (f->id_plus_1[k] != 0) {
+		if (f->addr[k] == addr && f->j[k] == j)
+			return f->id_plus_1[k] - 1;
+		k = (k + 1) & (f->cap - 1);
+	}
+	f->addr[k] = addr;
+	f->j[k] = j;
+	f->id_plus_1[k] = ++f->next;
+	f->used++;
+	*fresh = 1;
+	return f->next - 1;
+}
+
+struct writer {
+	struct out *o;
+	struct hs_filter *filter;
+	struct hs_contexts fctx; /* the filtered stacks: one per site */
+	uint32_t *fid_of_raw;    /* raw context -> filtered id, or HS_CTX_NONE */
+	uint64_t *raw_bytes;     /* per raw context, its bytes at the current point */
+	uint64_t *fid_bytes;     /* per filtered id, its bytes at the current point */
+	uint64_t *fid_written;   /* per filtered id, its bytes in the series so far */
+	uint32_t *site_of_fid;   /* filtered id -> site id, or HS_CTX_NONE (not yet defined) */
+	uint32_t *touched;       /* filtered ids changed since the last point written */
+	uint32_t n_touched;
+	unsigned char *is_touched;
+	uint32_t n_sites;
+	struct frame_ids frames;
+};
+
+static int by_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Define site fid: its frames not yet defined (f lines), then its c line. */
+static int define_site(struct writer *w, uint32_t fid)
+{
+	const struct hs_context *c = hs_contexts_get(&w->fctx, fid);
+	struct out *o = w->o;
+	int64_t ids[HS_MAX_FRAMES * 4];
+	unsigned n_ids = 0;
+	for (uint32_t i = 0; i < c->n_frames; i++) {
+		unsigned n;
+		const struct hs_frame_text *t = hs_filter_describe(w->filter, c->frames[i], &n);
+		for (unsigned j = 0; j < n; j++) {
+			int fresh;
+			int64_t id = frame_id(&w->frames, c->frames[i], j, &fresh);
+			if (id < 0)
+				return -1;
+			if (fresh) {
+				out_mem(o, "f ", 2);
+				out_u64(o, (uint64_t)id);
+				out_mem(o, " ", 1);
+				hs_massif_frame_label(c->frames[i], &t[j], j + 1 == n, out_sink, o);
+				out_mem(o, "\n", 1);
+			}
+			if (n_ids < sizeof ids / sizeof *ids)
+				ids[n_ids++] = id;
+		}
+	}
+	w->site_of_fid[fid] = w->n_sites++;
+	out_mem(o, "c ", 2);
+	out_u64(o, w->site_of_fid[fid]);
+	for (unsigned k = 0; k < n_ids; k++) {
+		out_mem(o, " ", 1);
+		out_u64(o, (uint64_t)ids[k]);
+	}
+	out_mem(o, "\n", 1);
+	return 0;
+}
+
+/* The site ids sorted: the b lines list sites in increasing id. */
+static int by_site(const void *a, const void *b, void *ctx)
+{
+	const uint32_t *site_of_fid = ctx;
+	return by_u32(&site_of_fid[*(const uint32_t *)a], &site_of_fid[*(const uint32_t *)b]);
+}
+
+/* The snapshot of the Massif file's table with pt's seq, or NULL. */
+static const struct hs_snapshot *in_table(const struct hs_raw *raw, const struct hs_raw_point *pt)
+{
+	size_t lo = 0, hi = raw->n_snapshots;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (raw->snapshots[mid].seq < pt->seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < raw->n_snapshots && raw->snapshots[lo].seq == pt->seq ? &raw->snapshots[lo]
+									  : NULL;
+}
+
+/* The t line's kind: as the Massif file shows the snapshot when it is
+ * still in the table (p for the peak, d for a tree, n), else as it was
+ * when culled (a culled peak had been demoted: d). */
+static char point_kind(const struct hs_raw *raw, const struct hs_raw_point *pt)
+{
+	if (pt->kind == HS_POINT_END)
+		return 'x';
+	const struct hs_snapshot *s = in_table(raw, pt);
+	if (s != NULL)
+		return s->kind == HS_SNAP_PEAK ? 'p' : s->detailed ? 'd' : 'n';
+	return pt->detailed ? 'd' : 'n';
+}
+
+/* Apply pt's changes to the sites' bytes, marking the sites touched. */
+static void apply_point(struct writer *w, const struct hs_raw *raw, const struct hs_raw_point *pt)
+{
+	for (uint32_t k = 0; k < pt->n_changes; k++) {
+		const struct hs_snap_entry *e = &raw->point_changes[pt->first_change + k];
+		uint32_t fid = w->fid_of_raw[e->ctx];
+		if (fid != HS_CTX_NONE) {
+			w->fid_bytes[fid] += e->bytes - w->raw_bytes[e->ctx];
+			if (!w->is_touched[fid]) {
+				w->is_touched[fid] = 1;
+				w->touched[w->n_touched++] = fid;
+			}
+		}
+		w->raw_bytes[e->ctx] = e->bytes;
+	}
+}
+
+/* Write the point pt (its changes applied, with those of the points
+ * left out since the last one written): new definitions, its t line,
+ * its b lines. */
+static int write_point(struct writer *w, const struct hs_raw *raw, const struct hs_raw_point *pt,
+		       uint64_t seq)
+{
+	struct out *o = w->o;
+	uint32_t n_touched = w->n_touched;
+	w->n_touched = 0;
+	/* Only sites whose bytes differ from what the series holds. */
+	uint32_t n = 0;
+	for (uint32_t k = 0; k < n_touched; k++) {
+		uint32_t fid = w->touched[k];
+		w->is_touched[fid] = 0;
+		if (w->fid_bytes[fid] != w->fid_written[fid])
+			w->touched[n++] = fid;
+	}
+	qsort(w->touched, n, sizeof *w->touched, by_u32);
+	for (uint32_t k = 0; k < n; k++)
+		if (w->site_of_fid[w->touched[k]] == HS_CTX_NONE &&
+		    define_site(w, w->touched[k]) != 0)
+			return -1;
+	qsort_r(w->touched, n, sizeof *w->touched, by_site, w->site_of_fid);
+	out_mem(o, "t ", 2);
+	out_u64(o, seq);
+	out_mem(o, " ", 1);
+	out_i64(o, pt->time);
+	out_mem(o, " ", 1);
+	out_u64(o, pt->heap_bytes);
+	out_mem(o, " ", 1);
+	out_u64(o, pt->extra_bytes);
+	out_mem(o, " ", 1);
+	out_u64(o, pt->rss_bytes);
+	out_mem(o, " ", 1);
+	out_u64(o, pt->mapped_bytes);
+	char kind[3] = { ' ', point_kind(raw, pt), '\n' };
+	out_mem(o, kind, 3);
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t fid = w->touched[k];
+		out_mem(o, k % B_LINE_ENTRIES == 0 ? "b " : " ", k % B_LINE_ENTRIES == 0 ? 2 : 1);
+		out_u64(o, w->site_of_fid[fid]);
+		out_mem(o, "=", 1);
+		out_u64(o, w->fid_bytes[fid]);
+		if (k % B_LINE_ENTRIES == B_LINE_ENTRIES - 1 || k + 1 == n)
+			out_mem(o, "\n", 1);
+		w->fid_written[fid] = w->fid_bytes[fid];
+	}
+	return 0;
+}
+
+/* How the program ended, in the end line's words. */
+static void out_end(struct out *o, const struct hs_raw *raw, const char *ending)
+{
+	out_str(o, "end ");
+	if (raw->has_end && raw->how != NULL && raw->how[0] != '\0')
+		out_text(o, raw->how);
+	else if (ending != NULL && strncmp(ending, "signal ", 7) == 0) {
+		out_str(o, "killed by ");
+		out_text(o, ending);
+	} else if (ending != NULL && strncmp(ending, "exit", 4) == 0)
+		out_str(o, "exit");
+	else
+		out_str(o, "unknown");
+	out_mem(o, "\n", 1);
+}
+
+/* Filter every raw context into its site's stack. */
+static int merge(struct writer *w, const struct hs_raw *raw, struct hs_arena *arena)
+{
+	uintptr_t kept[HS_MAX_FRAMES];
+	uint32_t n_raw = raw->ctxs.n;
+	hs_contexts_init(&w->fctx, arena);
+	w->fid_of_raw = malloc(((size_t)n_raw + 1) * sizeof *w->fid_of_raw);
+	w->raw_bytes = calloc((size_t)n_raw + 1, sizeof *w->raw_bytes);
+	if (w->fid_of_raw == NULL || w->raw_bytes == NULL)
+		return -1;
+	for (uint32_t id = 0; id < n_raw; id++) {
+		const struct hs_context *c = hs_contexts_get((struct hs_contexts *)&raw->ctxs, id);
+		unsigned n_frames = c->n_frames < HS_MAX_FRAMES ? c->n_frames : HS_MAX_FRAMES;
+		unsigned n = hs_filter_frames(w->filter, c->frames, n_frames, kept);
+		w->fid_of_raw[id] = HS_CTX_NONE;
+		if (n == 0)
+			continue;
+		uint32_t fid = hs_contexts_intern(&w->fctx, kept, n, hs_frames_hash(kept, n));
+		if (fid == HS_CTX_NONE)
+			return -1;
+		w->fid_of_raw[id] = fid;
+	}
+	size_t n_fid = (size_t)hs_contexts_count(&w->fctx) + 1;
+	w->fid_bytes = calloc(n_fid, sizeof *w->fid_bytes);
+	w->fid_written = calloc(n_fid, sizeof *w->fid_written);
+	w->site_of_fid = malloc(n_fid * sizeof *w->site_of_fid);
+	w->touched = malloc(n_fid * sizeof *w->touched);
+	w->is_touched = calloc(n_fid, 1);
+	if (w->fid_bytes == NULL || w->fid_written == NULL || w->site_of_fid == NULL ||
+	    w->touched == NULL || w->is_touched == NULL)
+		return -1;
+	for (size_t k = 0; k < n_fid; k++)
+		w->site_of_fid[k] = HS_CTX_NONE;
+	return 0;
+}
+
+/* Leave out the sites whose bytes never reach the peak heap's
+ * 1/HS_SERIES_SITE_DIVISOR at a point (they map to no site, as ignored
+ * contexts do); the state is reset for the writing. */
+static void drop_small_sites(struct writer *w, const struct hs_raw *raw)
+{
+	uint32_t n_fid = hs_contexts_count(&w->fctx);
+	uint64_t peak = 0;
+	for (size_t i = 0; i < raw->n_points; i++) {
+		const struct hs_raw_point *pt = &raw->points[i];
+		if (pt->heap_bytes > peak)
+			peak = pt->heap_bytes;
+		apply_point(w, raw, pt);
+		for (uint32_t k = 0; k < w->n_touched; k++) {
+			uint32_t fid = w->touched[k];
+			w->is_touched[fid] = 0;
+			if (w->fid_bytes[fid] > w->fid_written[fid])
+				w->fid_written[fid] = w->fid_bytes[fid]; /* the site's high */
+		}
+		w->n_touched = 0;
+	}
+	uint64_t limit = peak / HS_SERIES_SITE_DIVISOR > 0 ? peak / HS_SERIES_SITE_DIVISOR : 1;
+	for (uint32_t id = 0; id < raw->ctxs.n; id++) {
+		uint32_t fid = w->fid_of_raw[id];
+		if (fid != HS_CTX_NONE && w->fid_written[fid] < limit)
+			w->fid_of_raw[id] = HS_CTX_NONE;
+		w->raw_bytes[id] = 0;
+	}
+	memset(w->fid_bytes, 0, (size_t)n_fid * sizeof *w->fid_bytes);
+	memset(w->fid_written, 0, (size_t)n_fid * sizeof *w->fid_written);
+}
+
+static const char *unit_text(enum hs_time_unit unit)
+{
+	return unit == HS_TIME_INSTRUCTIONS ? "i" : unit == HS_TIME_BYTES ? "B" : "ms";
+}
+
+int hs_series_write(int fd, const struct hs_raw *raw, uint64_t massif_bytes, const char *ending,
+		    struct hs_filter *filter, char *err, size_t err_len)
+{
+	static struct out o; /* 64 KiB: off the stack */
+	o.fd = fd;
+	o.err = 0;
+	o.len = 0;
+	struct hs_arena arena;
+	hs_arena_init(&arena);
+	struct writer w;
+	memset(&w, 0, sizeof w);
+	w.o = &o;
+	w.filter = filter;
+	int rc = merge(&w, raw, &arena);
+	if (rc == 0)
+		drop_small_sites(&w, raw);
+	if (rc == 0) {
+		out_str(&o, "heapsnap-series 1\ncmd: ");
+		out_text(&o, raw->cmd != NULL ? raw->cmd : "");
+		out_str(&o, "\ntime_unit: ");
+		out_str(&o, unit_text(raw->opts.time_unit));
+		out_str(&o, "\nmassif_size: ");
+		out_u64(&o, massif_bytes);
+		/* Every allocation is recorded: the bytes are exact. */
+		out_str(&o, "\nsample: 0\n");
+		/* Every point of the Massif file's table and the end are
+		 * kept; of the others, the first at least span / SPREAD after
+		 * the last kept one. */
+		uint64_t seq = 0;
+		int64_t span = 0, next_time = INT64_MIN;
+		if (raw->n_points > 0)
+			span = raw->points[raw->n_points - 1].time - raw->points[0].time;
+		for (size_t i = 0; i < raw->n_points && rc == 0 && o.err == 0; i++) {
+			const struct hs_raw_point *pt = &raw->points[i];
+			apply_point(&w, raw, pt);
+			if (pt->kind != HS_POINT_END && in_table(raw, pt) == NULL &&
+			    pt->time < next_time)
+				continue;
+			rc = write_point(&w, raw, pt, seq++);
+			next_time = pt->time + span / HS_SERIES_SPREAD_POINTS;
+		}
+		out_end(&o, raw, ending);
+		out_flush(&o);
+	}
+	hs_contexts_destroy(&w.fctx);
+	hs_arena_destroy(&arena);
+	free(w.fid_of_raw);
+	free(w.raw_bytes);
+	free(w.fid_bytes);
+	free(w.fid_written);
+	free(w.site_of_fid);
+	free(w.touched);
+	free(w.is_touched);
+	free(w.frames.addr);
+	free(w.frames.j);
+	free(w.frames.id_plus_1);
+	if (rc != 0) {
+		snprintf(err, err_len, "out of memory while writing the series");
+		return -1;
+	}
+	if (o.err != 0) {
+		snprintf(err, err_len, "cannot write the series: %s", strerror(o.err));
+		return -1;
+	}
+	return 0;
+}

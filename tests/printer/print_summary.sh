@@ -1,0 +1,128 @@
+#!/bin/sh
+# heapsnap-print --summary and --brief (issue 12 items 1-2), the RSS beside
+# the heap from FILE.series (issue 13 item 3), and a printer bounded by its
+# input (issue 12 item 6): exact output on hand-written fixtures (TAP).
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+HS_PRINT=${HS_PRINT:-$top_srcdir/heapsnap-print}
+fix=$top_srcdir/tests/fixtures/summary
+work=$(mktemp -d "${TMPDIR:-/tmp}/hs_summary.XXXXXX") || exit 99
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 99
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
+check_sh() { # check_sh DESCRIPTION 'SHELL CONDITION'
+	if eval "$2"; then ok "$1"; else not_ok "$1"; fi
+}
+same() { # same DESCRIPTION FILE EXPECTED-TEXT
+	if [ "$(cat "$2")" = "$3" ]; then ok "$1"; else
+		not_ok "$1"
+		printf '%s\n' "$3" >want
+		diff want "$2" | sed 's/^/# /'
+	fi
+}
+
+echo 1..16
+
+cp "$fix/wrappers.massif.out" w.out
+"$HS_PRINT" --summary w.out >out 2>err
+same "--summary: peak, exit, sites by user frame (strdup, operator new, std:: folded), file, next" out "  peak:          2.88 MB (3,016,000 B) at 1.25 s
+  last snapshot: 0.98 KB (1,008 B) in the heap
+  largest sites at the peak, by the program's own frame:
+       1.91 MB  66.7%  make_name (prog.c:10)
+        879 KB  30.0%  load_table (table.cc:7)
+       97.7 KB   3.3%  main (prog.c:33)
+  file:          $work/w.out
+  next:          heapsnap-print $work/w.out | less"
+check_sh "--summary: nothing on stderr" '[ ! -s err ]'
+"$HS_PRINT" --summary - <w.out >out 2>err
+check_sh "--summary on stdin: no path, no next command" \
+	'[ "$(tail -n 1 out)" = "  file:          (standard input)" ] && ! grep -q next: out && [ ! -s err ]'
+
+# The companion series (doc/format-series.md): the heap at exit and RSS
+# come from its x point; RSS grew by 96 MiB while the heap grew by 2.9 MB.
+size=$(wc -c <w.out)
+series() { # series RSS_START RSS_END
+	printf 'heapsnap-series 1\ncmd: ./prog\ntime_unit: ms\nmassif_size: %s\nsample: 0\n' "$size"
+	printf 'f 0 0x401200: make_name (prog.c:10)\nc 0 0\n'
+	printf 't 0 0 0 0 %s 0 n\n' "$1"
+	printf 't 1 1250 3000000 16000 %s 0 p\nb 0=3000000\n' "$2"
+	printf 'q future record kinds are skipped\n'
+	printf 't 2 2000 2048 16 %s 0 x\nb 0=2048\nend exit\n' "$2"
+}
+series 4194304 104857600 >w.out.series
+"$HS_PRINT" --summary w.out >out 2>err
+sed -n 2p out >line2
+same "series: the heap at exit from its x point, RSS beside it" line2 "  at exit:       2.02 KB (2,064 B) in the heap, 100 MB resident (RSS)"
+check_sh "series: RSS growth far beyond the heap's is said once, with its likely causes" \
+	'[ "$(grep -c "outside malloc" out)" = 1 ] && grep -q "RSS grew by 96.0 MB while the heap grew by 2.88 MB" out &&
+	grep -q "mmap.d arenas, a JIT heap, pymalloc" out && grep -q "statically linked allocator" out'
+sed -n 2p out >/dev/null
+series 4194304 8388608 >w.out.series
+"$HS_PRINT" --summary w.out >out 2>err
+check_sh "series: RSS grown by 4 MiB (under 16 MiB): no note" \
+	'grep -q "8.00 MB resident" out && ! grep -q "outside malloc" out && [ ! -s err ]'
+echo "# one more line" >>w.out
+"$HS_PRINT" --summary w.out >out 2>err
+check_sh "a stale series (another Massif file size) is not used, with a note" \
+	'! grep -q resident out && [ "$(cat err)" = "heapsnap-print: note: w.out.series was written with another version of the file: not used" ]'
+
+"$HS_PRINT" --brief "$fix/wrappers.massif.out" >out 2>err
+check_sh "--brief: graph, the peak's sites with callers, summary, in one screen" \
+	'grep -q "^    MB" out && grep -q "^Largest sites at the peak (2.86 MB of heap at 1.25 s)" out &&
+	grep -q "^                    <- load_names (prog.c:20)" out && grep -q "^Summary:" out &&
+	[ "$(grep -c make_name out)" = 1 ] && [ "$(wc -l <out)" -lt 50 ] && [ ! -s err ]'
+"$HS_PRINT" "$fix/wrappers.massif.out" >full
+check_sh "the full report stays heapsnap-print FILE" 'grep -q "^Number of snapshots: 3" full && ! grep -q "^Summary:" full'
+
+# Bounded by the input: the first line decides, whatever follows.
+t0=$(date +%s)
+timeout 10 "$HS_PRINT" /dev/zero >out 2>err
+rc=$?
+same "/dev/zero: one line at once" err "heapsnap-print: /dev/zero:1: expected text, found a NUL byte"
+check_sh "/dev/zero: exit 1, nothing on stdout" '[ "$rc" = 1 ] && [ ! -s out ]'
+yes | timeout 10 "$HS_PRINT" - >out 2>err
+rc=$?
+check_sh "endless stdin (yes): one line, exit 1" '[ "$rc" = 1 ] && [ "$(cat err)" = "heapsnap-print: <stdin>:1: expected \"cmd: <command>\", found \"y\"" ]'
+tr '\0' a </dev/zero | timeout 10 "$HS_PRINT" - >out 2>err
+rc=$?
+check_sh "an endless first line: judged on its start, exit 1" '[ "$rc" = 1 ] && grep -q "^heapsnap-print: <stdin>:1: expected \"cmd: <command>\", found \"aaaa" err'
+t1=$(date +%s)
+check_sh "the three refusals took seconds, not the input's end" '[ $((t1 - t0)) -lt 20 ]'
+
+# Memory: a file of many snapshots costs its largest snapshot, not its size.
+python3 - <<'PY'
+import random
+random.seed(7)
+with open("big.out", "w") as f:
+    f.write("desc: (none)\ncmd: ./big\ntime_unit: B\n")
+    t = 0
+    for i in range(3000):
+        t += 1000
+        heap = 100000 + i * 10
+        kind = "detailed" if i % 10 == 0 else "empty"
+        f.write("#-----------\nsnapshot=%d\n#-----------\ntime=%d\nmem_heap_B=%d\nmem_heap_extra_B=8\nmem_stacks_B=0\nheap_tree=%s\n" % (i, t, heap, kind))
+        if kind == "detailed":
+            k = 40
+            f.write("n%d: %d (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n" % (k, heap))
+            share = heap // k
+            for j in range(k):
+                b = share if j < k - 1 else heap - share * (k - 1)
+                f.write(" n1: %d 0x%X: site_%d (big.c:%d)\n  n0: %d 0x%X: main (big.c:1)\n" % (b, 0x400000 + j, j, j, b, 0x500000 + j))
+                f.write("# %s\n" % ("padding " * 400))
+PY
+if [ -x /usr/bin/time ]; then
+	/usr/bin/time -f %M -o rss "$HS_PRINT" big.out >big.txt 2>/dev/null
+	kb=$(tail -n 1 rss)
+	mb=$(($(wc -c <big.out) / 1048576))
+	check_sh "a ${mb} MB file printed in $kb KB of RSS (under 16 MB)" '[ "$kb" -lt 16384 ] && [ -s big.txt ]'
+	/usr/bin/time -f %M -o rss sh -c "cat big.out | \"$HS_PRINT\" - >big2.txt" 2>/dev/null
+	kb=$(tail -n 1 rss)
+	check_sh "the same file on stdin: same report, $kb KB of RSS" \
+		'[ "$(sed 4d big.txt)" = "$(sed 4d big2.txt)" ] && [ "$kb" -lt 16384 ]'
+else
+	ok "# SKIP /usr/bin/time missing"
+	ok "# SKIP /usr/bin/time missing"
+fi
