@@ -405,6 +405,8 @@ int hs_chart_render(const struct hs_model *m, const struct hs_chart_marks *marks
 		hs_outbuf_printf(ob, "<li class=\"leg%s\" data-b=\"%zu\" data-f=\"",
 				 leak_band[j] ? " leak" : "", j);
 		hs_html_escape(ob, set.v[j].key.ptr, set.v[j].key.len);
+		hs_outbuf_puts(ob, "\" title=\"");
+		hs_html_escape(ob, set.v[j].key.ptr, set.v[j].key.len);
 		hs_outbuf_printf(ob, "\"><i style=\"background:%s\"></i>", site_colours[j]);
 		hs_html_escape(ob, set.v[j].key.ptr, set.v[j].key.len);
 		hs_outbuf_printf(ob, " <span class=\"b\">up to %s</span>%s</li>\n",
