@@ -4,7 +4,8 @@
  * JavaScript.  The script needs no library: it reads the JSON data block
  * (id "hs-data": frames, snapshots, trees as flat pre-order arrays of
  * frame, bytes, children), draws a clicked snapshot's tree with the same
- * markup html.c writes for the peak, and marks a searched function.
+ * markup html.c writes for the peak, zooms into a clicked block, and marks
+ * a searched function.
  */
 #ifndef HS_PRINT_HTML_ASSETS_H
 #define HS_PRINT_HTML_ASSETS_H
@@ -48,6 +49,7 @@ static const char hs_html_css[] =
 	".ice .lbl b{font-weight:600}.ice.searching .lbl{opacity:.35}"
 	".ice.searching .hit>.lbl{opacity:1;outline:2px solid #000}\n"
 	".ice .merged>.lbl{background:#eee!important;color:#666;font-style:italic}\n"
+	".unzoom{font-size:12px;margin:2px 0 4px}.ice .lbl{cursor:zoom-in}\n"
 	".note{color:#666;font-size:12px}.js-only{display:none}html.js .js-only{display:inline}\n";
 
 static const char hs_html_js[] =
@@ -111,6 +113,13 @@ static const char hs_html_js[] =
 	" qres.textContent=v===''?'':cnt+' frame'+(cnt===1?'':'s')+' match in this tree: '+fmt(sum)+"
 	"' ('+pct(sum,s?s[2]:0)+' of its total); in '+nt+' of the '+D.trees.length+' trees';}\n"
 	"q.addEventListener('input',search);\n"
+	"ice.addEventListener('click',function(e){var l=e.target.closest('.lbl');if(!l)return;\n"
+	" var n=l.parentNode;if(n.parentNode===ice||n.classList.contains('merged'))return;\n"
+	" var c=n.cloneNode(true);c.style.width='100%';ice.textContent='';\n"
+	" var b=document.createElement('button');b.className='unzoom';"
+	"b.textContent='\u2190 the whole tree';\n"
+	" b.addEventListener('click',function(){show(+ice.getAttribute('data-i'));});\n"
+	" ice.appendChild(b);ice.appendChild(c);search();});\n"
 	"document.documentElement.classList.add('js');\n"
 	"})();\n";
 

@@ -410,6 +410,21 @@ def main():
               document.querySelectorAll('#suspects li').length]""")
             ok(got[0] >= 2 and got[1] >= 3 and got[2] >= 1,
                "without JavaScript: chart bands, peak tree and suspects in the markup %r" % got)
+            # With it again: a click on a block zooms into it, the button undoes it.
+            br.call("Emulation.setScriptExecutionDisabled", {"value": False})
+            br.load(page_of(README_FIXTURE, tmp))
+            box = br.js("""(function(){var l=document.querySelector('#ice > .node > .kids > .node > .lbl');
+              l.scrollIntoView({block:'center'});var r=l.getBoundingClientRect();
+              return [r.left+10, r.top+r.height/2, l.parentNode.getAttribute('data-f')];})()""")
+            br.click(box[0], box[1])
+            zoomed = br.js("""[document.querySelectorAll('#ice > .node').length,
+              document.querySelector('#ice > .node').getAttribute('data-f'),
+              document.querySelectorAll('#ice > button.unzoom').length]""")
+            br.js("document.querySelector('#ice > button.unzoom').click()")
+            back = br.js("document.querySelector('#ice > .node').getAttribute('data-f')")
+            ok(zoomed == [1, box[2], 1] and back.startswith("(heap allocation functions)"),
+               "a click on a block zooms into it (%r), the button shows the whole tree again" %
+               box[2], "%r %r" % (zoomed, back))
         finally:
             br.close()
     print("1..%d" % n[0])
