@@ -38,6 +38,7 @@ enum hs_journal_kind {
 	HS_JR_UNLOADED = 6, /* a module dlclose'd: start, end, path */
 	HS_JR_STOP = 7,     /* recording gave up: why */
 	HS_JR_END = 8,      /* how the program ended, and the stop reason */
+	HS_JR_LIVE = 16,    /* a live dump's snapshot, outside the table */
 };
 
 #define HS_JOURNAL_BUF_BYTES ((size_t)256 << 10)
@@ -53,6 +54,7 @@ struct hs_journal {
 				* written (hs_arena_map): the next one is written as changes */
 	uint32_t last_cap;    /* contexts last_bytes has room for */
 	uint32_t last_n;      /* contexts the last detailed snapshot counted */
+	uint64_t written;     /* bytes written to fd since open */
 };
 
 /* A closed journal (what a zeroed one is, but with fd -1). */
@@ -81,6 +83,11 @@ void hs_journal_contexts(struct hs_journal *j, struct hs_contexts *ctxs);
 /* One snapshot, as it stands in the table; a detailed one as the changes
  * from the last detailed one written (doc/format-raw.md 4.3). */
 void hs_journal_snapshot(struct hs_journal *j, const struct hs_snapshot *snap);
+
+/* A live dump's snapshot (detailed, not in the table), answering the
+ * launcher's request number request; written as changes like a detailed
+ * snapshot, so later ones are written against it. */
+void hs_journal_live(struct hs_journal *j, const struct hs_snapshot *snap, uint64_t request);
 
 /* The table's composition: the seq and kind of each snapshot in order. */
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s);

@@ -45,6 +45,7 @@
 
 #include "freeq.h"
 #include "lifecycle.h"
+#include "live.h"
 #include "log.h"
 #include "options.h"
 #include "outfile.h"
@@ -248,6 +249,69 @@ static int report(const char *word, const char *path)
 	}
 }
 
+/* Live dumps (live.h): the launcher's shared page (HEAPSNAP_LIVE_FD) and
+ * this process's slot in it.  The recorder core serves the requests; here
+ * the page is mapped and a slot claimed per record (a forked child claims
+ * its own) and freed when the record ends. */
+static struct hs_live_page *g_live_page;
+static int g_live_fd = -1;
+static struct hs_live_slot *g_live_slot;
+
+/* Map the launcher's page, if it gave one. */
+static void open_live_page(void)
+{
+	const char *v = getenv("HEAPSNAP_LIVE_FD");
+	struct stat st;
+	int fd = 0;
+	void *p;
+
+	if (v == NULL || *v == '\0')
+		return;
+	for (; *v >= '0' && *v <= '9'; v++)
+		fd = fd * 10 + (*v - '0');
+	if (*v != '\0' || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size < sizeof(struct hs_live_page))
+		return;
+	p = mmap(NULL, sizeof(struct hs_live_page), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return;
+	if (((struct hs_live_page *)p)->magic != HS_LIVE_MAGIC) {
+		munmap(p, sizeof(struct hs_live_page));
+		return;
+	}
+	g_live_page = p;
+	g_live_fd = fd;
+	/* Not followed across exec unless children are traced. */
+	if (!g_opts.trace_children)
+		fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+}
+
+/* Claim a free slot for this process's record and serve its requests. */
+static void live_claim(void)
+{
+	if (g_live_page == NULL)
+		return;
+	for (unsigned i = 0; i < HS_LIVE_SLOTS; i++) {
+		uint32_t free_pid = 0;
+		struct hs_live_slot *slot = &g_live_page->slots[i];
+		if (atomic_compare_exchange_strong(&slot->pid, &free_pid, (uint32_t)g_pid)) {
+			g_live_slot = slot;
+			hs_rec_live_attach(slot);
+			return;
+		}
+	}
+}
+
+/* The record has ended: no more requests, the slot is free again. */
+static void live_release(void)
+{
+	if (g_live_slot == NULL)
+		return;
+	hs_rec_live_attach(NULL);
+	atomic_store(&g_live_slot->pid, 0);
+	g_live_slot = NULL;
+}
+
 /* The raw record's file, and the Massif file it becomes. */
 static int g_raw_fd = -1;
 static char g_raw_path[HS_PATH_MAX + 16];
@@ -399,6 +463,7 @@ static int begin_record(void)
 		g_raw_fd = -1;
 		return -1;
 	}
+	live_claim();
 	note_maps();
 	report("raw", g_raw_path);
 	return 0;
@@ -491,7 +556,8 @@ static int start_resolver(void)
 	/* The resolver runs unrecorded. */
 	for (char **e = environ; e != NULL && *e != NULL; e++)
 		if (!env_is(*e, "LD_PRELOAD") && !env_is(*e, "HEAPSNAP_OPTIONS") &&
-		    !env_is(*e, "HEAPSNAP_REPORT_FD"))
+		    !env_is(*e, "HEAPSNAP_REPORT_FD") && !env_is(*e, "HEAPSNAP_LIVE_FD") &&
+		    !env_is(*e, "HEAPSNAP_LAUNCHER"))
 			a.envp[n_env++] = *e;
 	a.envp[n_env] = NULL;
 	a.argv = argv;
@@ -590,6 +656,7 @@ static void end_record(const char *how, int drop)
 			note_maps();
 		hs_rec_end(how);
 	}
+	live_release();
 	/* Recording is over: later heap calls go straight to glibc. */
 	atomic_store(&hs_preload_state, HS_ST_OFF);
 	if (ours)
@@ -605,6 +672,8 @@ static void end_record(const char *how, int drop)
 		 * after the launcher has gone. */
 		if (channel_ours())
 			fcntl(g_report_fd, F_SETFD, 0);
+		if (g_live_fd >= 0)
+			fcntl(g_live_fd, F_SETFD, 0);
 	} else if (report("end", g_raw_path) < 0 && start_resolver() != 0) {
 		say("heapsnap: run 'heapsnap --resolve ");
 		say(g_raw_path);
@@ -1122,6 +1191,7 @@ static void on_fork_child(void)
 	if (g_raw_fd >= 0)
 		syscall(SYS_close, g_raw_fd);
 	g_raw_fd = -1;
+	g_live_slot = NULL; /* the parent's: begin_record claims the child's own */
 	atomic_store(&g_ended, 0);
 	atomic_flag_clear(&g_maps_busy); /* its reader, if any, was another thread */
 	if (atomic_load(&hs_preload_state) == HS_ST_READY &&
@@ -1214,7 +1284,8 @@ static void hide_from_children(void)
 	if (copy == NULL)
 		return; /* children are then recorded too: better than a broken stack */
 	for (in = environ, out = copy; *in != NULL; in++) {
-		if (env_is(*in, "HEAPSNAP_OPTIONS") || env_is(*in, "HEAPSNAP_REPORT_FD"))
+		if (env_is(*in, "HEAPSNAP_OPTIONS") || env_is(*in, "HEAPSNAP_REPORT_FD") ||
+		    env_is(*in, "HEAPSNAP_LIVE_FD") || env_is(*in, "HEAPSNAP_LAUNCHER"))
 			continue;
 		if (env_is(*in, "LD_PRELOAD")) {
 			strip_preload(*in + strlen("LD_PRELOAD="));
@@ -1291,6 +1362,7 @@ void hs_preload_start(void)
 		g_base_dir[0] = '\0';
 	read_cmdline();
 	open_report_fd();
+	open_live_page();
 	if (!g_opts.trace_children)
 		hide_from_children();
 	hs_preload_max_frames =
