@@ -378,8 +378,9 @@ static inline int live_due(void)
 {
 	struct hs_live_slot *l = __atomic_load_n(&rec.live, __ATOMIC_RELAXED);
 	return __builtin_expect(l != NULL, 0) &&
-	       __builtin_expect(
-		       atomic_load_explicit(&l->request, memory_order_relaxed) != rec.live_seen, 0);
+	       __builtin_expect(atomic_load_explicit(&l->request, memory_order_relaxed) !=
+					__atomic_load_n(&rec.live_seen, __ATOMIC_RELAXED),
+				0);
 }
 
 static void live_dump(void);
@@ -746,7 +747,7 @@ static void live_dump(void)
 	struct hs_live_slot *l = rec.live;
 	uint64_t req = l != NULL ? atomic_load_explicit(&l->request, memory_order_acquire) : 0;
 	if (l != NULL && req != rec.live_seen) {
-		rec.live_seen = req;
+		__atomic_store_n(&rec.live_seen, req, __ATOMIC_RELAXED);
 		struct hs_snapshot snap;
 		if (atomic_load(&rec.state) == REC_ON && hs_journal_on(&rec.journal)) {
 			if (hs_snapshots_live(&rec.snaps, &snap, now(), rec.heap_bytes,
@@ -774,8 +775,9 @@ void hs_rec_live_attach(struct hs_live_slot *slot)
 	}
 	pthread_mutex_lock(&rec.lock);
 	{
-		rec.live_seen = atomic_load_explicit(&slot->request, memory_order_acquire);
-		atomic_store_explicit(&slot->served, rec.live_seen, memory_order_release);
+		uint64_t req = atomic_load_explicit(&slot->request, memory_order_acquire);
+		__atomic_store_n(&rec.live_seen, req, __ATOMIC_RELAXED);
+		atomic_store_explicit(&slot->served, req, memory_order_release);
 		if (hs_journal_on(&rec.journal))
 			atomic_store_explicit(&slot->flushed, rec.journal.written,
 					      memory_order_release);

@@ -291,6 +291,12 @@ static void live_claim(void)
 {
 	if (g_live_page == NULL)
 		return;
+	/* A slot still naming our pid was left by a process killed before it
+	 * could free it (pids are reused): requests for us must not go there. */
+	for (unsigned i = 0; i < HS_LIVE_SLOTS; i++) {
+		uint32_t stale = (uint32_t)g_pid;
+		atomic_compare_exchange_strong(&g_live_page->slots[i].pid, &stale, 0);
+	}
 	for (unsigned i = 0; i < HS_LIVE_SLOTS; i++) {
 		uint32_t free_pid = 0;
 		struct hs_live_slot *slot = &g_live_page->slots[i];
