@@ -340,7 +340,7 @@ static int read_snapshot(struct reader *r, struct cursor *c)
 	return 0;
 }
 
-/* Section 4.9: a live dump's snapshot, kept aside (not in the table). */
+/* Section 4.10: a live dump's snapshot, kept aside (not in the table). */
 static int read_live(struct reader *r, struct cursor *c)
 {
 	struct hs_raw *raw = r->raw;
