@@ -21,6 +21,10 @@ under a record of its own.  Under the launcher with --dump-every=300ms:
 Then a program idle in a system call (no heap call after its 5th turn):
 `heapsnap --dump` still writes a complete file within the wait and says
 that it holds the heap as of the last snapshot.
+
+Last, a long run stays bounded (issue 13 item 4): tests/progs/rec_dlloop
+dlopens and dlcloses libz 3,000 times; its raw record stays under 1 MB
+(a module map per round made it 15 MB) and the file is complete.
 """
 
 import glob
@@ -38,6 +42,7 @@ import rec_massif as rm  # noqa: E402
 TIMEOUT_S = 60
 P = rm.env_paths()
 PROG = os.path.join(P["builddir"], "tests", "progs", "rec_live")
+DLLOOP = os.path.join(P["builddir"], "tests", "progs", "rec_dlloop")
 
 
 def start(d, args, opts):
@@ -90,7 +95,7 @@ def main():
         if rm.tool_missing(tool):
             print("1..0 # SKIP %s not built or not installed" % tool)
             return
-    tap = rm.Tap(20)
+    tap = rm.Tap(22)
     d = tempfile.mkdtemp(prefix="rec_live.")
     out = os.path.join(d, "m.out")
     try:
@@ -218,6 +223,23 @@ def main():
         tap.ok(rc == 0 and rm.ms_print_accepts(idle_out)[0],
                "ms_print accepts the idle program's dump")
         p.communicate(timeout=TIMEOUT_S)
+
+        # A plugin reloaded 3,000 times: no map or note per round.
+        dl_out = os.path.join(d, "dl.out")
+        r = subprocess.run([P["launcher"], "-q", "--time-unit=B", "--massif-out-file=" + dl_out,
+                            DLLOOP, "3000", dl_out + ".raw"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=TIMEOUT_S)
+        words = r.stdout.decode().split()
+        if words == ["nolib"]:
+            tap.skip("a dlopen loop keeps the raw record small", "no libz.so.1")
+            tap.skip("... and its file is complete", "no libz.so.1")
+        else:
+            size = int(words[1]) if len(words) == 2 and words[0] == "raw" else -1
+            tap.ok(r.returncode == 0 and 0 < size < 1000000,
+                   "3,000 rounds of dlopen/dlclose: raw record under 1 MB",
+                   "rc %d, stdout %r, stderr %r" % (r.returncode, r.stdout, r.stderr))
+            tap.diag("raw record after 3,000 rounds: %d bytes" % size)
+            tap.ok(rm.ms_print_accepts(dl_out)[0], "... and its file is complete")
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
