@@ -163,6 +163,7 @@ uint32_t hs_contexts_intern(struct hs_contexts *c, const uintptr_t *frames, unsi
 	x->live_bytes = 0;
 	x->frames = copy;
 	x->n_frames = n_frames;
+	x->ignored = 0;
 	index_put(c->index, c->n_index, id, hash);
 	/* Publishes the record to threads that read the count with acquire. */
 	__atomic_store_n(&c->n, id + 1, __ATOMIC_RELEASE);

@@ -39,6 +39,8 @@ struct hs_context {
 	uint64_t live_bytes;     /* requested bytes of this context's live blocks */
 	const uintptr_t *frames; /* innermost first */
 	uint32_t n_frames;
+	uint8_t ignored; /* Massif ignores its allocations (--ignore-fn, fnranges.h): set
+			    by the recorder when interned, before any block uses it */
 };
 
 struct hs_contexts {

@@ -1,5 +1,6 @@
 /* filter: symbol cache and Massif's stack filtering (see filter.h). */
 #include "filter.h"
+#include "fnranges.h"
 
 #include <string.h>
 
@@ -147,6 +148,15 @@ static int is_ignore_fn(const struct hs_options *opts, const char *fn)
 		if (strcmp(fn, opts->ignore_fns[i]) == 0)
 			return 1;
 	return 0;
+}
+
+int hs_filter_fn_kind(const struct hs_options *opts, const char *fn)
+{
+	if (fn == NULL)
+		return HS_FN_NONE;
+	if (hs_filter_is_alloc_fn(opts, fn))
+		return HS_FN_ALLOC;
+	return is_ignore_fn(opts, fn) ? HS_FN_IGNORE : HS_FN_NONE;
 }
 
 unsigned hs_filter_frames(struct hs_filter *f, const uintptr_t *raw, unsigned n_raw, uintptr_t *out)

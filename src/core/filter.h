@@ -50,6 +50,11 @@ int hs_filter_is_below_main(const char *fn);
 /* Whether fn is an alloc-fn (the defaults or one of opts->alloc_fns). */
 int hs_filter_is_alloc_fn(const struct hs_options *opts, const char *fn);
 
+/* fn's kind for the early --ignore-fn decision (enum hs_fn_kind of
+ * fnranges.h): HS_FN_ALLOC for an alloc-fn, else HS_FN_IGNORE for an
+ * ignore-fn, else 0; the names matched exactly as hs_filter_frames does. */
+int hs_filter_fn_kind(const struct hs_options *opts, const char *fn);
+
 /* Give back the address cache. */
 void hs_filter_destroy(struct hs_filter *f);
 

@@ -227,12 +227,9 @@ static int parse_core(struct hs_options *opts, const char *arg, char *err, size_
 	} else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
 		opts->verbosity = 0;
 	} else if ((v = option_value(arg, "--stats")) != NULL) {
+		/* Printed by the recorder at the end (recorder.h: hs_rec_stats_text). */
 		if (parse_bool(v, &opts->stats) != 0)
 			goto bad_bool;
-		if (opts->stats)
-			add_note(opts, arg,
-				 "ignored: heapsnap does not count Massif's statistics "
-				 "(calls, snapshots taken, skipped and culled)");
 	} else if ((v = option_value(arg, "--trace-children")) != NULL) {
 		if (parse_bool(v, &opts->trace_children) != 0)
 			goto bad_bool;

@@ -39,7 +39,7 @@ struct hs_options {
 	char ignore_fns[HS_MAX_FNS][HS_FN_NAME_MAX];
 	bool trace_children;        /* follow exec'd programs; default no */
 	bool heap;                  /* --heap: record heap blocks at all; default yes */
-	bool stats;                 /* --stats: accepted; heapsnap has no such statistics */
+	bool stats;                 /* --stats: Massif's statistics at the end, on the log */
 	int verbosity;              /* Valgrind's: 0 with -q, 1 by default, +1 per -v */
 	int log_fd;                 /* --log-fd: where heapsnap's messages go; -1 = stderr */
 	char log_file[HS_PATH_MAX]; /* --log-file pattern (%p, %q{VAR}); "" = none */

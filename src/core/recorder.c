@@ -32,6 +32,7 @@
 #include "blocks.h"
 #include "clock.h"
 #include "contexts.h"
+#include "fnranges.h"
 #include "journal.h"
 #include "log.h"
 #include "snapshot.h"
@@ -72,16 +73,23 @@ static struct {
 	struct hs_options opts;
 	_Alignas(64) char snaps_pad[64 - HS_SNAPS_HOT_OFFSET % 64];
 	struct hs_snapshots snaps;
-	uint64_t heap_bytes;  /* requested bytes of live blocks */
-	uint64_t extra_bytes; /* admin + slop of live blocks */
-	uint64_t churn_bytes; /* the B time unit */
+	uint64_t heap_bytes;       /* requested bytes of live blocks */
+	uint64_t extra_bytes;      /* admin + slop of live blocks */
+	uint64_t churn_bytes;      /* the B time unit */
+	struct hs_rec_stats stats; /* a line of its own: the one above is full */
 	_Alignas(64) struct hs_blocks blocks;
 	struct hs_arena arena;
 	struct pending *free_pending;
 	struct hs_contexts ctxs;
+	struct hs_fn_ranges fn_ranges; /* --ignore-fn decided at intern time (fnranges.h) */
 	struct hs_journal journal;
 	char stop_reason[HS_REASON_MAX];
 } rec = { .lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP };
+
+/* The snapshot policy's hot end and the totals share one line, exactly. */
+_Static_assert((offsetof(__typeof__(rec), snaps) + HS_SNAPS_HOT_OFFSET) / 64 ==
+		       (offsetof(__typeof__(rec), churn_bytes) + 7) / 64,
+	       "the hot fields span more than one cache line");
 
 /* The layer above's hooks (hs_rec_set_hooks). */
 static void (*g_release)(void *);
@@ -255,6 +263,8 @@ static void peak_attempt(void)
  * back from malloc): drop it from the totals, take no snapshot. */
 static void forget_stale(const struct hs_block *old)
 {
+	if (hs_contexts_get(&rec.ctxs, old->ctx)->ignored)
+		return; /* never counted */
 	uint64_t extra = rec.opts.heap_admin + old->slop_bytes;
 	rec.heap_bytes -= old->req_bytes;
 	rec.extra_bytes -= extra;
@@ -283,6 +293,7 @@ static void teardown(void)
 	hs_snapshots_destroy(&rec.snaps);
 	hs_blocks_destroy(&rec.blocks);
 	hs_contexts_destroy(&rec.ctxs);
+	hs_fn_ranges_clear(&rec.fn_ranges);
 	hs_arena_destroy(&rec.arena);
 	hs_clock_close(&rec.clock);
 }
@@ -301,6 +312,7 @@ int hs_rec_init(const struct hs_options *opts)
 	hs_tlog_discard(); /* a last recording's events */
 	rec.opts = *opts;
 	rec.heap_bytes = rec.extra_bytes = rec.churn_bytes = 0;
+	memset(&rec.stats, 0, sizeof rec.stats);
 	rec.free_pending = NULL;
 	rec.stop_reason[0] = '\0';
 	hs_journal_init(&rec.journal);
@@ -343,11 +355,18 @@ static void add_block(uintptr_t ptr, size_t req_bytes, uint32_t slop_bytes, uint
 	struct hs_block blk = { ptr, req_bytes, slop_bytes, id };
 	if (put_block(&blk) != 0)
 		return;
+	struct hs_context *x = hs_contexts_get(&rec.ctxs, id);
+	if (x->ignored) {
+		/* Massif's: in the table (its free must be known), nowhere else. */
+		rec.stats.ignored_allocs++;
+		return;
+	}
+	rec.stats.allocs++;
 	uint64_t extra = rec.opts.heap_admin + slop_bytes;
 	rec.heap_bytes += req_bytes;
 	rec.extra_bytes += extra;
 	rec.churn_bytes += req_bytes + extra;
-	hs_contexts_get(&rec.ctxs, id)->live_bytes += req_bytes;
+	x->live_bytes += req_bytes;
 	normal_attempt();
 }
 
@@ -368,7 +387,12 @@ static uint32_t context_of(uint32_t id, const uintptr_t *frames, unsigned n_fram
 {
 	if (id != HS_CTX_NONE)
 		return id;
+	uint32_t before = hs_contexts_count(&rec.ctxs);
 	id = hs_contexts_intern(&rec.ctxs, frames, n_frames, hash);
+	/* A new context: decided once, before any block uses it. */
+	if (id != HS_CTX_NONE && id >= before && rec.fn_ranges.n != 0 &&
+	    hs_fn_ranges_ignores(&rec.fn_ranges, frames, n_frames))
+		hs_contexts_get(&rec.ctxs, id)->ignored = 1;
 	*fresh = id != HS_CTX_NONE && !hs_single_threaded();
 	return id;
 }
@@ -424,6 +448,11 @@ void hs_rec_prefetch(const void *ptr)
 /* Account the free of blk, just out of the table; lock held, recording on. */
 static void account_free(const struct hs_block *blk)
 {
+	if (hs_contexts_get(&rec.ctxs, blk->ctx)->ignored) {
+		rec.stats.ignored_frees++; /* Massif: no peak attempt, no snapshot */
+		return;
+	}
+	rec.stats.frees++;
 	peak_attempt(); /* the totals still hold the block */
 	uint64_t extra = rec.opts.heap_admin + blk->slop_bytes;
 	rec.heap_bytes -= blk->req_bytes;
@@ -576,7 +605,10 @@ static void resize_block(const struct hs_block *old, uintptr_t new_ptr, size_t n
 			 const uintptr_t *frames, unsigned n_frames, uint64_t hash, uint32_t *id_io,
 			 int *fresh)
 {
-	if (new_req_bytes < old->req_bytes) {
+	int old_ignored = hs_contexts_get(&rec.ctxs, old->ctx)->ignored;
+	if (!old_ignored)
+		rec.stats.reallocs++;
+	if (!old_ignored && new_req_bytes < old->req_bytes) {
 		peak_attempt();
 		if (atomic_load(&rec.state) != REC_ON)
 			return;
@@ -595,6 +627,21 @@ static void resize_block(const struct hs_block *old, uintptr_t new_ptr, size_t n
 	*id_io = id;
 	if (id == HS_CTX_NONE) {
 		give_up_locked("out of memory");
+		return;
+	}
+	struct hs_context *x = hs_contexts_get(&rec.ctxs, id);
+	if (old_ignored || x->ignored) {
+		/* Massif's realloc_block, ignored: the totals and the time stay;
+		 * the realloc's site still gets the new bytes (in its tree: they
+		 * show when the site is not ignored, and are never taken back),
+		 * the old site keeps the old ones, and the block stays ignored. */
+		rec.stats.ignored_reallocs++;
+		struct hs_block blk = { new_ptr, new_req_bytes, (uint32_t)new_slop,
+					old_ignored && !x->ignored ? old->ctx : id };
+		if (put_block(&blk) != 0)
+			return;
+		if (!x->ignored)
+			x->live_bytes += new_req_bytes;
 		return;
 	}
 	struct hs_block blk = { new_ptr, new_req_bytes, (uint32_t)new_slop, id };
@@ -697,6 +744,77 @@ void hs_rec_journal_unloaded(uintptr_t start, uintptr_t end, const char *path)
 		journal_flush();
 	}
 	rec_unlock(locked);
+}
+
+int hs_rec_set_fn_ranges(const struct hs_fn_range *r, uint32_t n)
+{
+	pthread_mutex_lock(&rec.lock);
+	int rc = hs_fn_ranges_set(&rec.fn_ranges, r, n);
+	pthread_mutex_unlock(&rec.lock);
+	return rc;
+}
+
+/* Append s to out[*at..len), keeping room for the NUL. */
+static void put_text(char *out, size_t len, size_t *at, const char *s)
+{
+	while (*s != '\0' && *at + 1 < len)
+		out[(*at)++] = *s++;
+}
+
+/* Append v in decimal (no stdio here). */
+static void put_u64(char *out, size_t len, size_t *at, uint64_t v)
+{
+	char digits[24];
+	int n = 0;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	char text[24];
+	for (int i = 0; i < n; i++)
+		text[i] = digits[n - 1 - i];
+	text[n] = '\0';
+	put_text(out, len, at, text);
+}
+
+size_t hs_rec_stats_text(char *out, size_t len)
+{
+	/* Massif's lines in Massif's order and columns ("Massif: " becomes
+	 * "heapsnap: "); stack allocs is always 0, as in Massif without
+	 * --stacks=yes.  Then what heapsnap adds: the contexts. */
+	uint32_t n_ctx = hs_contexts_count(&rec.ctxs), n_ignored = 0;
+	for (uint32_t id = 0; id < n_ctx; id++)
+		n_ignored += hs_contexts_get(&rec.ctxs, id)->ignored;
+	const struct {
+		const char *label;
+		uint64_t value;
+	} lines[] = {
+		{ "heap allocs:           ", rec.stats.allocs },
+		{ "heap reallocs:         ", rec.stats.reallocs },
+		{ "heap frees:            ", rec.stats.frees },
+		{ "ignored heap allocs:   ", rec.stats.ignored_allocs },
+		{ "ignored heap frees:    ", rec.stats.ignored_frees },
+		{ "ignored heap reallocs: ", rec.stats.ignored_reallocs },
+		{ "stack allocs:          ", 0 },
+		{ "skipped snapshots:     ", rec.snaps.n_skipped },
+		{ "real snapshots:        ", rec.snaps.n_taken },
+		{ "detailed snapshots:    ", rec.snaps.n_detailed },
+		{ "peak snapshots:        ", rec.snaps.n_peaks },
+		{ "cullings:              ", rec.snaps.n_cullings },
+		{ "contexts:              ", n_ctx },
+		{ "ignored contexts:      ", n_ignored },
+	};
+	size_t at = 0;
+	if (len == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+		put_text(out, len, &at, "heapsnap: ");
+		put_text(out, len, &at, lines[i].label);
+		put_u64(out, len, &at, lines[i].value);
+		put_text(out, len, &at, "\n");
+	}
+	out[at] = '\0';
+	return at;
 }
 
 /* Take the lock within about 100 ms: from a signal handler, another thread

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "contexts.h"
+#include "fnranges.h"
 #include "live.h"
 #include "options.h"
 
@@ -45,6 +46,13 @@ static inline int hs_single_threaded(void)
 	return 0;
 #endif
 }
+
+/* Massif's --stats counters (ms_main.c's n_heap_allocs...): calls that
+ * counted, and calls Massif ignores (--ignore-fn, fnranges.h). */
+struct hs_rec_stats {
+	uint64_t allocs, reallocs, frees;
+	uint64_t ignored_allocs, ignored_frees, ignored_reallocs;
+};
 
 /* Start recording with opts (copied) and take the start-up snapshot at
  * time 0.  Returns 0, or -1 when the arena cannot be mapped (the caller
@@ -119,6 +127,20 @@ int hs_rec_end(const char *how);
  * of the heap as it is, outside the table (the Massif file at the end is
  * unchanged), written as a LIVE record and flushed. */
 void hs_rec_live_attach(struct hs_live_slot *slot);
+
+/* The code ranges of the --alloc-fn and --ignore-fn functions (the
+ * launcher's answer, any order): from now on a new context whose first
+ * frame outside the alloc-fns is an ignore-fn is ignored as Massif ignores
+ * it.  Call before the first allocation is recorded.  Returns 0, or -1
+ * when out of memory (then nothing is decided early). */
+int hs_rec_set_fn_ranges(const struct hs_fn_range *r, uint32_t n);
+
+/* Massif's --stats lines, headed "heapsnap:" instead of "Massif:", into
+ * out (NUL-terminated, cut at len): the counters above, the snapshots
+ * taken, skipped, detailed, peak and the cullings, and the contexts.
+ * Returns the length.  No lock, no malloc: for after hs_rec_end (the
+ * preload layer prints it when the process ends, as Massif's fini). */
+size_t hs_rec_stats_text(char *out, size_t len);
 
 /* Stop recording for good (out of memory, a fatal error).  The reason goes
  * into the raw record, and from there into the Massif file's desc: line. */

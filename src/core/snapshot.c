@@ -131,6 +131,8 @@ static int take(struct hs_snapshots *s, enum hs_snap_kind kind, int detailed, in
 	snap->kind = kind;
 	snap->detailed = detailed;
 	s->reshaped = 0;
+	s->n_detailed += detailed != 0;
+	s->n_peaks += kind == HS_SNAP_PEAK;
 	if (detailed)
 		s->since_detailed = 0;
 	else
@@ -200,6 +202,7 @@ int hs_snapshots_final(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
 	s->reshaped = 0;
 	snap->kind = HS_SNAP_NORMAL;
 	snap->detailed = 1;
+	s->n_detailed++;
 	s->count++;
 	return 0;
 }

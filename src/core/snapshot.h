@@ -50,7 +50,11 @@ struct hs_snapshots {
 		*table; /* max_snapshots + 1 slots: the last one for the final snapshot */
 	unsigned count;
 	uint64_t n_taken; /* snapshots taken so far: the next one's seq */
-	int reshaped;     /* the last take demoted a peak or culled: the table changed in place */
+	/* For --stats, written only when a snapshot is taken, so kept out of
+	 * the cache line every call writes (from next_allowed_time on). */
+	uint64_t n_detailed; /* detailed snapshots taken (peaks included) */
+	uint64_t n_peaks;    /* peak snapshots taken */
+	int reshaped; /* the last take demoted a peak or culled: the table changed in place */
 	int64_t min_interval;
 	int64_t next_allowed_time;
 	unsigned since_detailed;   /* snapshots since the last detailed one */

@@ -52,6 +52,20 @@ int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_
 			 const struct hs_unloaded *unloaded, unsigned n_unloaded);
 void hs_symbols_close(struct hs_symbolizer *sym);
 
+/* The code ranges [lo, hi) of the functions sym knows (every module of its
+ * map) whose name, as sym names their code, classify (given arg) gives a
+ * kind other than 0: an array of *n ranges of that kind, malloc'd (free
+ * it), sorted by lo.  NULL with *n = 0 when there is none or no memory.
+ * maybe (may be NULL) sees each symbol's raw (mangled) name first: 0 means
+ * it cannot be wanted, and it is not demangled (demangling every symbol of
+ * a large C++ program costs most of the time).  For --ignore-fn decided in
+ * the program (fnranges.h); launcher only. */
+struct hs_fn_range;
+struct hs_fn_range *hs_symbols_find_functions(struct hs_symbolizer *sym,
+					      int (*maybe)(void *arg, const char *raw_name),
+					      int (*classify)(void *arg, const char *function),
+					      void *arg, size_t *n);
+
 /* A symbol name as Valgrind 3.19 prints it (C++, Rust legacy and v0, D
  * demangled; other names unchanged), malloc'd; NULL without memory. */
 char *hs_symbols_demangle(const char *name);

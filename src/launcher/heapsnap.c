@@ -7,7 +7,11 @@
  * exits with the program's status (128+N after signal N).  Each traced
  * process says "raw PID PATH" when it starts its raw record and "end PID
  * PATH" when it ends it, on a SOCK_SEQPACKET socketpair whose number is in
- * HEAPSNAP_REPORT_FD.  Once the program is gone, the launcher resolves
+ * HEAPSNAP_REPORT_FD.  A process run with --ignore-fn also sends
+ * "fnranges PID" with a pipe, and gets on it the code ranges of the
+ * --alloc-fn and --ignore-fn functions in its modules, named here with
+ * the resolver's symbolizer (src/core/fnranges.h).  Once the program is
+ * gone, the launcher resolves
  * every raw record whose process is gone (src/resolve/resolve.h), naming
  * the direct child's ending from its wait status, says which files it
  * wrote and, with --print, shows them with heapsnap-print.  A process
@@ -35,16 +39,21 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "advice.h"
 #include "dump.h"
+#include "filter.h"
+#include "fnranges.h"
 #include "inspect.h"
 #include "options.h"
 #include "outfile.h"
 #include "resolve.h"
+#include "symbols.h"
 #include "suggest.h"
 
 #ifndef HS_PKGLIBDIR
@@ -96,7 +105,8 @@ static void usage(FILE *out)
 	      "  --log-fd=N               heapsnap's messages to descriptor N [2]\n"
 	      "  --tool=massif            accepted, so a Valgrind command line works as is,\n"
 	      "                           even with 'valgrind' in front of it\n"
-	      "  --stats=yes, --vgdb=..., and others: accepted and ignored, with a note\n"
+	      "  --stats=no|yes           Massif's statistics at the end, on the log [no]\n"
+	      "  --vgdb=..., and others:  accepted and ignored, with a note\n"
 	      "  --final-snapshot=no|yes  add a detailed snapshot of the heap at the end\n"
 	      "                           (Massif takes none) [no]\n"
 	      "\n"
@@ -356,14 +366,174 @@ static void take_message(char *msg, size_t len)
 		r->path[0] = '\0'; /* an exec'd traced image took its name */
 }
 
-/* Read every message waiting on the channel (non-blocking). */
+/* The options the program runs with: its --alloc-fn and --ignore-fn. */
+static const struct hs_options *g_run_opts;
+static FILE *g_log; /* where -v's lines go once the program runs */
+
+/* fnranges.h's kind of a function name, for hs_symbols_find_functions. */
+static int fn_kind(void *arg, const char *function)
+{
+	return hs_filter_fn_kind(arg, function);
+}
+
+/* The identifiers a wanted mangled name must contain (each wanted C++ name's
+ * own unqualified name: its mangled form holds it verbatim), or none
+ * (g_fn_any) when a name has no such key (an operator, a lambda). */
+#define HS_FN_KEY_MAX 256
+static char g_fn_keys[2 * HS_MAX_FNS][HS_FN_KEY_MAX];
+static unsigned g_n_fn_keys;
+static int g_fn_any;
+
+static int is_ident(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+/* Add the key of name: the identifier before its parameter list, past any
+ * template arguments ("ns::Table<int, W>::grow(void*)" gives "grow"). */
+static void add_fn_key(const char *name)
+{
+	const char *end = name + strlen(name);
+	const char *open = name;
+	while ((open = strchr(open, '(')) != NULL &&
+	       strncmp(open, "(anonymous namespace)", 21) == 0)
+		open += 21;
+	if (open != NULL)
+		end = open;
+	int depth = 0;
+	while (end > name && (end[-1] == '>' || depth > 0)) {
+		depth += end[-1] == '>' ? 1 : end[-1] == '<' ? -1 : 0;
+		end--;
+	}
+	const char *start = end;
+	while (start > name && is_ident(start[-1]))
+		start--;
+	size_t len = (size_t)(end - start);
+	if (len == 0 || len >= HS_FN_KEY_MAX || strstr(name, "operator") != NULL ||
+	    strchr(name, '{') != NULL) {
+		g_fn_any = 1;
+		return;
+	}
+	memcpy(g_fn_keys[g_n_fn_keys], start, len);
+	g_fn_keys[g_n_fn_keys++][len] = '\0';
+}
+
+/* Whether the symbol raw can be one hs_filter_fn_kind wants: a plain name
+ * is compared as it is; a mangled one only when it holds a key (Massif's
+ * default operator new forms all start with _Zn). */
+static int fn_maybe(void *arg, const char *raw)
+{
+	if (raw[0] != '_' || (raw[1] != 'Z' && raw[1] != 'R' && raw[1] != 'D'))
+		return hs_filter_fn_kind(arg, raw) != 0;
+	if (g_fn_any || strncmp(raw, "_Zn", 3) == 0)
+		return 1;
+	for (unsigned i = 0; i < g_n_fn_keys; i++)
+		if (strstr(raw, g_fn_keys[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* The keys of the options' --alloc-fn and --ignore-fn names. */
+static void fn_keys_init(const struct hs_options *opts)
+{
+	g_n_fn_keys = 0;
+	g_fn_any = 0;
+	for (unsigned i = 0; i < opts->n_alloc_fns && i < HS_MAX_FNS; i++)
+		add_fn_key(opts->alloc_fns[i]);
+	for (unsigned i = 0; i < opts->n_ignore_fns && i < HS_MAX_FNS; i++)
+		add_fn_key(opts->ignore_fns[i]);
+}
+
+/* "fnranges PID" with a pipe's write end: name the --alloc-fn and
+ * --ignore-fn functions in every module pid has mapped now (it waits for
+ * the answer before it records its first allocation), and write their
+ * code ranges to the pipe: "HSFR", a count, then the ranges
+ * (fnranges.h's struct, native order).  Any failure writes nothing: the
+ * program then leaves --ignore-fn to the resolver, as without us. */
+static void answer_fn_ranges(const char *pid_text, int fd)
+{
+	char path[64];
+	struct timespec t0, t1;
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	FILE *maps;
+
+	size_t digits = strspn(pid_text, "0123456789");
+	if (digits == 0 || digits > 10 || (pid_text[digits] != '\0' && pid_text[digits] != '\n'))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	snprintf(path, sizeof(path), "/proc/%.*s/maps", (int)digits, pid_text);
+	maps = fopen(path, "re");
+	if (maps == NULL)
+		return;
+	for (;;) {
+		if (len + 4096 > cap) {
+			char *grown = realloc(text, cap = cap * 2 + 65536);
+			if (grown == NULL)
+				break;
+			text = grown;
+		}
+		size_t got = fread(text + len, 1, cap - len, maps);
+		if (got == 0)
+			break;
+		len += got;
+	}
+	fclose(maps);
+	struct hs_symbolizer sym = { NULL, NULL };
+	struct hs_fn_range *r = NULL;
+	size_t n = 0;
+	if (text != NULL && hs_symbols_open_maps(&sym, text, len, NULL, 0) == 0)
+		r = hs_symbols_find_functions(&sym, fn_maybe, fn_kind, (void *)g_run_opts, &n);
+	hs_symbols_close(&sym);
+	free(text);
+	uint32_t head[2] = { 0x52465348u /* "HSFR" */, (uint32_t)n };
+	struct iovec iov[2] = { { head, sizeof(head) }, { r, n * sizeof(*r) } };
+	size_t want = sizeof(head) + n * sizeof(*r);
+	ssize_t w = writev(fd, iov, n > 0 ? 2 : 1);
+	free(r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (g_run_opts->verbosity > 1 && g_log != NULL)
+		fprintf(g_log,
+			"heapsnap: pid %.*s: %zu code ranges for --alloc-fn/--ignore-fn in %.1f ms%s\n",
+			(int)digits, pid_text, n,
+			(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6,
+			w == (ssize_t)want ? "" : " (not delivered)");
+}
+
+/* Read every message waiting on the channel (non-blocking).  A message
+ * may carry a descriptor (SCM_RIGHTS): only "fnranges" uses one. */
 static void drain_channel(int fd)
 {
 	char msg[HS_PATH_MAX + 64];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
 	ssize_t n;
 
-	while ((n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT)) > 0)
-		take_message(msg, (size_t)n);
+	for (;;) {
+		struct iovec iov = { msg, sizeof(msg) - 1 };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctl.buf,
+				     .msg_controllen = sizeof(ctl.buf) };
+		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n <= 0)
+			break;
+		int passed = -1;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&passed, CMSG_DATA(c), sizeof(int));
+		msg[n] = '\0';
+		if (passed >= 0 && strncmp(msg, "fnranges ", 9) == 0)
+			answer_fn_ranges(msg + 9, passed);
+		else
+			take_message(msg, (size_t)n);
+		if (passed >= 0)
+			close(passed);
+	}
 }
 
 /* How the direct child ended, from its wait status. */
@@ -645,6 +815,9 @@ int main(int argc, char **argv)
 	g_child_pid = pid;
 
 	FILE *log = open_log(&opts, pid);
+	g_run_opts = &opts;
+	g_log = log;
+	fn_keys_init(&opts);
 	quiet = opts.verbosity == 0;
 	if (!quiet)
 		fputs(opts.notes, log);

@@ -12,7 +12,10 @@
  * "end PID PATH" at the end on the launcher's channel.  The launcher, or
  * without one a resolver started detached at the end, turns it into OUT
  * (doc/design.md, "The life cycle").  So no way of ending can lose more
- * than the events since the record's last flush.
+ * than the events since the record's last flush.  With --ignore-fn it
+ * also asks the launcher, at start-up, for the code ranges of the
+ * functions to ignore ("fnranges PID", doc/design.md), and with
+ * --stats=yes prints Massif's statistics at the end.
  *
  * Errors: the program must run exactly as it would without us.  Bad
  * HEAPSNAP_OPTIONS or a recorder that cannot start means one line on
@@ -37,6 +40,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <stddef.h>
 #include <sched.h>
@@ -719,6 +723,22 @@ static const char *signal_name(int sig)
 	}
 }
 
+/* --stats=yes: Massif's statistics lines to the log, in one write. */
+static void write_stats(void)
+{
+	char text[1024];
+	size_t n = hs_rec_stats_text(text, sizeof(text));
+	int fd = hs_log_fd();
+	for (size_t done = 0; done < n;) {
+		ssize_t w = write(fd, text + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+}
+
 /* End the raw record, once per process: final module map, the END record
  * saying how ("exit", "_exit", "exec", "signal 15 (SIGTERM)"), then
  * "end PID PATH" to the launcher, or, with no launcher to hear it, the
@@ -751,6 +771,10 @@ static void end_record(const char *how, int drop)
 		if (!drop)
 			note_maps();
 		hs_rec_end(how);
+		/* Massif prints them at its end; an image replaced by a traced
+		 * one is not an end (the new image prints its own). */
+		if (g_opts.stats && !drop)
+			write_stats();
 	}
 	live_release();
 	/* Recording is over: later heap calls go straight to glibc. */
@@ -1415,6 +1439,102 @@ static void open_report_fd(void)
 		fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
 }
 
+/* Longest wait for the launcher's answer to "fnranges": it reads the
+ * symbol tables of every module we have mapped (a large C++ program on a
+ * loaded machine: seconds).  Past it, the resolver decides alone. */
+#define HS_FNRANGES_WAIT_MS 30000
+#define HS_FNRANGES_MAX 65536
+
+/* With --ignore-fn and the launcher there: ask it for the code ranges of
+ * the --alloc-fn and --ignore-fn functions in our modules, so the recorder
+ * ignores those allocations as Massif does (fnranges.h), from the first
+ * one.  Runs before recording starts; raw system calls and one mapping, no
+ * malloc.  Without an answer, --ignore-fn is applied by the resolver only
+ * (the blocks then count in the totals). */
+static void fetch_fn_ranges(void)
+{
+	if (g_opts.n_ignore_fns == 0 || g_report_fd < 0 || !channel_ours())
+		return;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return;
+	char line[32] = "fnranges ";
+	size_t len = strlen(line);
+	char digits[24];
+	int nd = 0;
+	pid_t pid = g_pid;
+	do {
+		digits[nd++] = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid > 0);
+	while (nd > 0)
+		line[len++] = digits[--nd];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct iovec iov = { line, len };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &p[1], sizeof(int));
+	/* A full queue (other processes reporting) is waited on, within the
+	 * same bound as the answer: a launcher that stopped reading must not
+	 * hang the program. */
+	ssize_t sent;
+	int waited_ms = 0;
+	for (;;) {
+		sent = sendmsg(g_report_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (sent >= 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) ||
+		    waited_ms >= HS_FNRANGES_WAIT_MS)
+			break;
+		struct pollfd pfd = { .fd = g_report_fd, .events = POLLOUT };
+		poll(&pfd, 1, 10);
+		waited_ms += 10;
+	}
+	close(p[1]); /* the launcher's copy is the only writer left: EOF when it is done */
+	size_t cap = 8 + (size_t)HS_FNRANGES_MAX * sizeof(struct hs_fn_range);
+	char *buf = sent < 0 ? MAP_FAILED
+			     : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				    -1, 0);
+	size_t got = 0;
+	while (buf != MAP_FAILED && got < cap) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		int rc = poll(&pfd, 1, 100);
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (rc <= 0) {
+			if ((waited_ms += 100) >= HS_FNRANGES_WAIT_MS)
+				break;
+			continue;
+		}
+		ssize_t r = read(p[0], buf + got, cap - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(p[0]);
+	if (buf == MAP_FAILED)
+		return;
+	uint32_t head[2];
+	if (got >= sizeof(head)) {
+		memcpy(head, buf, sizeof(head));
+		if (head[0] == 0x52465348u /* "HSFR" */ && head[1] <= HS_FNRANGES_MAX &&
+		    got == sizeof(head) + head[1] * sizeof(struct hs_fn_range))
+			hs_rec_set_fn_ranges((const struct hs_fn_range *)(buf + sizeof(head)),
+					     head[1]);
+	}
+	munmap(buf, cap);
+}
+
 /* Start recording: once, from the constructor or the first heap call. */
 void hs_preload_start(void)
 {
@@ -1478,6 +1598,7 @@ void hs_preload_start(void)
 		hs_tl_guard--;
 		return;
 	}
+	fetch_fn_ranges();
 	install_signal_handlers();
 	atomic_store_explicit(&hs_preload_state, HS_ST_READY, memory_order_release);
 	hs_tl_guard--;

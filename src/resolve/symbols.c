@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fnranges.h"
 #include "symbols.h"
 
 /* Most frames one address expands into (inline depth + 1). */
@@ -923,4 +924,89 @@ void hs_symbols_close(struct hs_symbolizer *sym)
 	}
 	free(s);
 	sym->ctx = NULL;
+}
+
+/* What hs_symbols_find_functions gathers while it walks the modules. */
+struct find_fns {
+	struct symbolizer *s;
+	int (*maybe)(void *arg, const char *raw_name);
+	int (*classify)(void *arg, const char *function);
+	void *arg;
+	struct hs_fn_range *r;
+	size_t n, cap;
+	int failed;
+};
+
+/* Every sized function symbol of mod: a candidate when its own name is
+ * wanted, kept with the kind of the name the symbolizer gives its code
+ * (an alias may be the name chosen), so the program decides as the
+ * resolver's filter would. */
+static int find_in_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+			  void *arg)
+{
+	struct find_fns *f = arg;
+	int n_syms = dwfl_module_getsymtab(mod);
+
+	(void)userdata, (void)name, (void)start;
+	for (int i = 1; i < n_syms && !f->failed; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		GElf_Word shndx = SHN_UNDEF;
+		const char *sym_name =
+			dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
+		int type = GELF_ST_TYPE(sym.st_info);
+
+		if (sym_name == NULL || shndx == SHN_UNDEF || sym.st_size == 0 ||
+		    (type != STT_FUNC && type != STT_GNU_IFUNC))
+			continue;
+		if (f->maybe != NULL && !f->maybe(f->arg, sym_name))
+			continue;
+		const char *own_name = demangled(f->s, sym_name);
+		if (own_name == NULL || f->classify(f->arg, own_name) == 0)
+			continue;
+		const char *named = function_name(f->s, mod, (uintptr_t)addr);
+		int kind = named != NULL ? f->classify(f->arg, named) : 0;
+		if (kind == 0)
+			continue;
+		if (f->n == f->cap) {
+			size_t cap = f->cap == 0 ? 64 : f->cap * 2;
+			struct hs_fn_range *grown = realloc(f->r, cap * sizeof(*grown));
+			if (grown == NULL) {
+				f->failed = 1;
+				break;
+			}
+			f->r = grown;
+			f->cap = cap;
+		}
+		f->r[f->n++] = (struct hs_fn_range){ addr, addr + sym.st_size, (uint64_t)kind };
+	}
+	return f->failed ? DWARF_CB_ABORT : DWARF_CB_OK;
+}
+
+static int fn_range_by_lo(const void *a, const void *b)
+{
+	uint64_t x = ((const struct hs_fn_range *)a)->lo, y = ((const struct hs_fn_range *)b)->lo;
+
+	return x < y ? -1 : x > y;
+}
+
+struct hs_fn_range *hs_symbols_find_functions(struct hs_symbolizer *sym,
+					      int (*maybe)(void *arg, const char *raw_name),
+					      int (*classify)(void *arg, const char *function),
+					      void *arg, size_t *n)
+{
+	struct symbolizer *s = sym->ctx;
+	struct find_fns f = { s, maybe, classify, arg, NULL, 0, 0, 0 };
+
+	*n = 0;
+	if (s == NULL || s->dwfl == NULL)
+		return NULL;
+	dwfl_getmodules(s->dwfl, find_in_module, &f, 0);
+	if (f.failed || f.n == 0) {
+		free(f.r);
+		return NULL;
+	}
+	qsort(f.r, f.n, sizeof(*f.r), fn_range_by_lo);
+	*n = f.n;
+	return f.r;
 }

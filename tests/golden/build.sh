@@ -13,6 +13,13 @@ build_progs() {
 		$gcc $GOLD_FLAGS -o "$gout/gold_$p" "$gsrc/gold_$p.c" || return 1
 	done
 	$gcc -g -O2 -fno-omit-frame-pointer -o "$gout/gold_inline" "$gsrc/gold_inline.c" || return 1
+	# A shared library found through the program's RUNPATH ($ORIGIN), so
+	# Valgrind and heapsnap load the same one with no environment.
+	$gcc $GOLD_FLAGS -fPIC -shared -o "$gout/libgoldlib.so" "$gsrc/gold_lib.c" &&
+		$gcc $GOLD_FLAGS -o "$gout/gold_shlib" "$gsrc/gold_shlib.c" -L"$gout" -lgoldlib \
+			-Wl,-rpath,'$ORIGIN' || return 1
+	$gcc $GOLD_FLAGS -o "$gout/gold_dlopen" "$gsrc/gold_dlopen.c" -Wl,-rpath,'$ORIGIN' ||
+		return 1
 	$gxx $GOLD_FLAGS -fno-exceptions -fno-rtti -c -o "$gout/gold_cxx.o" "$gsrc/gold_cxx.cc" &&
 		$gcc -o "$gout/gold_cxx" "$gout/gold_cxx.o"
 }

@@ -5,6 +5,8 @@
 # by ms_print with the case's ms_print options, addresses are masked, and
 # the result is written to tests/golden/NAME.exp.
 #   usage: tests/golden/regen.sh [NAME...]   (from the top source directory)
+# A case with --stats=yes also gets NAME.stats: Massif's statistics lines,
+# "Massif:" replaced by "heapsnap:".
 # Run it when a program or a case changes (Valgrind 3.19 made the committed
 # ones); it takes about a second a case.
 set -eu
@@ -28,7 +30,13 @@ grep -v '^#' "$gold/cases" | while IFS='|' read -r name prog vopts popts flags; 
 	fi
 	rm -f massif.out
 	eval "set -- $vopts"
-	valgrind -q --tool=massif "$@" --massif-out-file=massif.out "./$prog" >/dev/null
+	valgrind -q --tool=massif "$@" --massif-out-file=massif.out "./$prog" >/dev/null 2>vg.err
+	# --stats=yes in the options: Massif's statistics, as heapsnap labels
+	# them, are expected too (NAME.stats).
+	rm -f "$gold/$name.stats"
+	if grep -q 'Massif: ' vg.err; then
+		sed -n 's/^--[0-9]*-- Massif: /heapsnap: /p' vg.err >"$gold/$name.stats"
+	fi
 	eval "set -- $popts"
 	ms_print "$@" massif.out | mask_addresses >"$gold/$name.exp"
 	echo "regenerated $name"

@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fnranges.h"
 #include "symbols.h"
 
 uintptr_t hs_test_here(void);
@@ -196,6 +197,77 @@ START_TEST(library_without_debug_info)
 	ck_assert_ptr_nonnull(strstr(f[0].object, "/libc.so.6"));
 	ck_assert_ptr_nonnull(f[0].function);
 	ck_assert_ptr_nonnull(strstr(f[0].function, "getpid"));
+}
+END_TEST
+
+/* The --ignore-fn exchange's naming: wanted names in this program and in
+ * libc get their code ranges, in this process's addresses, of the kind
+ * classify gives; the raw-name filter keeps others from being looked at. */
+static int test_kind(void *arg, const char *function)
+{
+	(void)arg;
+	if (strcmp(function, "hs_test_plain_caller") == 0)
+		return 2;
+	/* libc's getpid has aliases: the range is kept under the name the
+	 * symbolizer gives its code, whichever alias that is. */
+	if (strcmp(function, "getpid") == 0 || strcmp(function, "__getpid") == 0 ||
+	    strcmp(function, "hs_test_here") == 0)
+		return 1;
+	return 0;
+}
+
+static int no_kind(void *arg, const char *function)
+{
+	(void)arg, (void)function;
+	return 0;
+}
+
+static unsigned n_raw_seen;
+
+static int test_maybe(void *arg, const char *raw)
+{
+	n_raw_seen++;
+	return test_kind(arg, raw) != 0;
+}
+
+START_TEST(functions_by_name)
+{
+	unsigned line;
+	uintptr_t call = hs_test_plain_caller(&line);
+	size_t n = 0;
+	struct hs_fn_range *r = hs_symbols_find_functions(&sym, NULL, test_kind, NULL, &n);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_ge(n, 3);
+	int found_caller = 0, found_here = 0, found_getpid = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			ck_assert_uint_le(r[i - 1].lo, r[i].lo);
+		ck_assert_uint_lt(r[i].lo, r[i].hi);
+		if (r[i].lo <= call && call < r[i].hi) {
+			ck_assert_uint_eq(r[i].kind, 2);
+			found_caller = 1;
+		}
+		if (r[i].lo == (uintptr_t)&hs_test_here) {
+			ck_assert_uint_eq(r[i].kind, 1);
+			found_here = 1;
+		}
+		if (r[i].lo <= (uintptr_t)&getpid && (uintptr_t)&getpid < r[i].hi) {
+			ck_assert_uint_eq(r[i].kind, 1);
+			found_getpid = 1;
+		}
+	}
+	ck_assert(found_caller && found_here && found_getpid);
+	free(r);
+	/* The filter sees every raw name; what it turns down is not named. */
+	n_raw_seen = 0;
+	size_t n2 = 0;
+	r = hs_symbols_find_functions(&sym, test_maybe, test_kind, NULL, &n2);
+	ck_assert_uint_gt(n_raw_seen, 100);
+	ck_assert_uint_eq(n2, n);
+	free(r);
+	/* Nothing wanted: NULL and 0. */
+	ck_assert_ptr_null(hs_symbols_find_functions(&sym, NULL, no_kind, NULL, &n2));
+	ck_assert_uint_eq(n2, 0);
 }
 END_TEST
 
@@ -423,6 +495,7 @@ int main(void)
 	tcase_add_test(tc, nested_inline_chain);
 	tcase_add_test(tc, cached_answers_are_stable);
 	tcase_add_test(tc, library_without_debug_info);
+	tcase_add_test(tc, functions_by_name);
 	tcase_add_test(tc, unknown_address);
 	tcase_add_test(tc, unloaded_object_is_not_renamed);
 	tcase_add_test(tc, empty_map);
