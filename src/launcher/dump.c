@@ -256,9 +256,11 @@ int hs_dump_serve(int conn, struct hs_live_page *page, pid_t self,
 		answer(conn, "ok", out);
 	}
 	if (found == 0) {
-		char text[160];
+		char text[256];
 		if (all)
-			snprintf(text, sizeof text, "heapsnap %ld has no running recording",
+			snprintf(text, sizeof text,
+				 "heapsnap %ld records no running process (a program that exec'd "
+				 "another is recorded only with --trace-children=yes)",
 				 (long)self);
 		else
 			snprintf(text, sizeof text,
