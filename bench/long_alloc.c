@@ -39,8 +39,7 @@ SITE(5)
 SITE(6)
 SITE(7)
 
-static void *(*const sites[8])(size_t) = { site0, site1, site2, site3,
-					     site4, site5, site6, site7 };
+static void *(*const sites[8])(size_t) = { site0, site1, site2, site3, site4, site5, site6, site7 };
 
 /* "Name:   123 kB" from /proc/self/status, in KiB. */
 static long status_kib(const char *name)
