@@ -67,7 +67,9 @@ struct pending {
 static struct {
 	_Alignas(64) pthread_mutex_t lock;
 	_Alignas(64) _Atomic int state;
-	struct hs_clock clock; /* read on every call, written at the first reading */
+	struct hs_live_slot *live; /* the launcher's dump requests (live.h), or NULL */
+	uint64_t live_seen;        /* the last request taken from it */
+	struct hs_clock clock;     /* read on every call, written at the first reading */
 	struct hs_options opts;
 	_Alignas(64) char snaps_pad[64 - HS_SNAPS_HOT_OFFSET % 64];
 	struct hs_snapshots snaps;
@@ -202,11 +204,16 @@ static const char *write_error_text(int e)
 }
 
 /* Write the journal's pending records; a failed write stops recording
- * (the program runs on, the record stays a valid prefix); lock held. */
+ * (the program runs on, the record stays a valid prefix); lock held.
+ * Every call ends a consistent prefix: the launcher may read that far. */
 static void journal_flush(void)
 {
-	if (hs_journal_flush(&rec.journal) == 0)
+	if (hs_journal_flush(&rec.journal) == 0) {
+		if (rec.live != NULL && hs_journal_on(&rec.journal))
+			atomic_store_explicit(&rec.live->flushed, rec.journal.written,
+					      memory_order_release);
 		return;
+	}
 	char reason[HS_REASON_MAX] = "cannot write the raw record: ";
 	size_t n = strlen(reason);
 	const char *why = write_error_text(rec.journal.error);
@@ -417,10 +424,24 @@ static uint32_t context_of(uint32_t id, const uintptr_t *frames, unsigned n_fram
 	return id;
 }
 
+/* Whether the launcher asked for a live dump: one relaxed load. */
+static inline int live_due(void)
+{
+	struct hs_live_slot *l = __atomic_load_n(&rec.live, __ATOMIC_RELAXED);
+	return __builtin_expect(l != NULL, 0) &&
+	       __builtin_expect(atomic_load_explicit(&l->request, memory_order_relaxed) !=
+					__atomic_load_n(&rec.live_seen, __ATOMIC_RELAXED),
+				0);
+}
+
+static void live_dump(void);
+
 void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned n_frames)
 {
 	if (!hs_rec_active() || ptr == NULL)
 		return;
+	if (live_due())
+		live_dump();
 	if (n_frames > HS_MAX_FRAMES)
 		n_frames = HS_MAX_FRAMES;
 	uint64_t hash = hs_frames_hash(frames, n_frames);
@@ -674,6 +695,8 @@ void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 {
 	if (handle == 0)
 		return;
+	if (live_due())
+		live_dump();
 	if (n_frames > HS_MAX_FRAMES)
 		n_frames = HS_MAX_FRAMES;
 	uint64_t hash = 0;
@@ -880,6 +903,54 @@ int hs_rec_end(const char *how)
 	return 0;
 }
 
+/* Serve the launcher's dump request: a detailed snapshot of the heap now,
+ * outside the table, as a LIVE record, flushed; then the request is
+ * marked served (after flushed: the launcher reads them in that order). */
+static void live_dump(void)
+{
+	int locked = rec_lock();
+	struct hs_live_slot *l = rec.live;
+	uint64_t req = l != NULL ? atomic_load_explicit(&l->request, memory_order_acquire) : 0;
+	if (l != NULL && req != rec.live_seen) {
+		__atomic_store_n(&rec.live_seen, req, __ATOMIC_RELAXED);
+		struct hs_snapshot snap;
+		if (atomic_load(&rec.state) == REC_ON && hs_journal_on(&rec.journal)) {
+			if (hs_snapshots_live(&rec.snaps, &snap, now(), rec.heap_bytes,
+					      rec.extra_bytes, &rec.ctxs) != 0) {
+				give_up_locked("out of memory");
+			} else {
+				hs_journal_contexts(&rec.journal, &rec.ctxs);
+				hs_journal_live(&rec.journal, &snap, req);
+				hs_snapshot_drop(&snap);
+			}
+			journal_flush();
+		}
+		atomic_store_explicit(&l->served, req, memory_order_release);
+	}
+	rec_unlock(locked);
+}
+
+void hs_rec_live_attach(struct hs_live_slot *slot)
+{
+	/* Detaching takes no lock: it runs at the end, maybe in a signal
+	 * handler; a dump being served keeps its own pointer (the page stays). */
+	if (slot == NULL) {
+		__atomic_store_n(&rec.live, NULL, __ATOMIC_RELEASE);
+		return;
+	}
+	pthread_mutex_lock(&rec.lock);
+	{
+		uint64_t req = atomic_load_explicit(&slot->request, memory_order_acquire);
+		__atomic_store_n(&rec.live_seen, req, __ATOMIC_RELAXED);
+		atomic_store_explicit(&slot->served, req, memory_order_release);
+		if (hs_journal_on(&rec.journal))
+			atomic_store_explicit(&slot->flushed, rec.journal.written,
+					      memory_order_release);
+	}
+	__atomic_store_n(&rec.live, slot, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&rec.lock);
+}
+
 void hs_rec_give_up(const char *reason)
 {
 	pthread_mutex_lock(&rec.lock);
@@ -903,6 +974,7 @@ void hs_rec_atfork_child(void)
 	 * from here (draining may take snapshots) until the preload layer
 	 * opens the child's own, which rewrites everything from the start. */
 	rec.journal.fd = -1;
+	rec.live = NULL; /* the parent's slot: the child claims its own */
 	/* Only the forking thread survives, and it holds the lock: it applies
 	 * what the others logged before the fork, and their logs are free. */
 	hs_tlog_drain();

@@ -28,6 +28,7 @@
 
 #include "contexts.h"
 #include "fnranges.h"
+#include "live.h"
 #include "options.h"
 
 #if __has_include(<sys/single_threaded.h>)
@@ -126,6 +127,13 @@ void hs_rec_journal_unloaded(uintptr_t start, uintptr_t end, const char *path);
  * recorder was not started or has already ended, or its lock could not be
  * had (the record is then valid up to its last flush). */
 int hs_rec_end(const char *how);
+
+/* Live dumps (live.h): serve the dump requests of slot from now on, and
+ * publish the raw record's length in it at every flush; NULL stops.  A
+ * request is served at the next allocation or realloc: a detailed snapshot
+ * of the heap as it is, outside the table (the Massif file at the end is
+ * unchanged), written as a LIVE record and flushed. */
+void hs_rec_live_attach(struct hs_live_slot *slot);
 
 /* The code ranges of the --alloc-fn and --ignore-fn functions (the
  * launcher's answer, any order): from now on a new context whose first

@@ -207,6 +207,26 @@ int hs_snapshots_final(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
 	return 0;
 }
 
+int hs_snapshots_live(struct hs_snapshots *s, struct hs_snapshot *snap, int64_t now,
+		      uint64_t heap_bytes, uint64_t extra_bytes, struct hs_contexts *ctxs)
+{
+	memset(snap, 0, sizeof *snap);
+	if (copy_contexts(snap, ctxs) != 0)
+		return -1;
+	snap->seq = s->n_taken;
+	snap->time = now;
+	snap->heap_bytes = heap_bytes;
+	snap->extra_bytes = extra_bytes;
+	snap->kind = HS_SNAP_NORMAL;
+	snap->detailed = 1;
+	return 0;
+}
+
+void hs_snapshot_drop(struct hs_snapshot *snap)
+{
+	drop_copy(snap);
+}
+
 void hs_snapshots_destroy(struct hs_snapshots *s)
 {
 	if (s->table == NULL)

@@ -89,6 +89,16 @@ int hs_snapshots_peak(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
 int hs_snapshots_final(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
 		       uint64_t extra_bytes, struct hs_contexts *ctxs);
 
+/* A detailed snapshot of the totals and contexts now, into *snap, outside
+ * the table (a live dump): no interval, no cull, no seq taken (its seq is
+ * the next one's).  Give its copy back with hs_snapshot_drop.  Returns 0
+ * or -1 when out of memory. */
+int hs_snapshots_live(struct hs_snapshots *s, struct hs_snapshot *snap, int64_t now,
+		      uint64_t heap_bytes, uint64_t extra_bytes, struct hs_contexts *ctxs);
+
+/* Give back the copy of a snapshot made by hs_snapshots_live. */
+void hs_snapshot_drop(struct hs_snapshot *snap);
+
 /* Unmap the table and every copy. */
 void hs_snapshots_destroy(struct hs_snapshots *s);
 
