@@ -273,6 +273,24 @@ static size_t gather(struct merged *m, const struct hs_snapshot *snap, uint64_t 
 	return n;
 }
 
+/* Sampling mode: scale the n contexts' estimates (summing to from) so
+ * they sum to the exact total to, rounding cumulatively so nothing is
+ * lost (the ratio estimator; Massif's readers want a tree no bigger than
+ * mem_heap_B, and ms_print dies on one). */
+static void scale_to(struct hs_xctx *present, size_t n, uint64_t from, uint64_t to)
+{
+	if (from == 0)
+		return;
+	unsigned __int128 acc = 0;
+	uint64_t given = 0;
+	for (size_t k = 0; k < n; k++) {
+		acc += present[k].bytes;
+		uint64_t upto = (uint64_t)(acc * to / from);
+		present[k].bytes = upto - given;
+		given = upto;
+	}
+}
+
 static const char *unit_text(enum hs_time_unit unit)
 {
 	switch (unit) {
@@ -343,8 +361,13 @@ int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t
 		const struct hs_snapshot *snap = &file->snapshots[i];
 		size_t n_present = 0;
 		uint64_t heap = snap->heap_bytes;
+		uint64_t tree_heap = heap;
 		if (snap->detailed && trees)
-			n_present = gather(&m, snap, &heap);
+			n_present = gather(&m, snap, &tree_heap);
+		if (!file->sampled)
+			heap = tree_heap;
+		else if (n_present != 0)
+			scale_to(m.present, n_present, tree_heap, heap);
 		out_str(&o, "#-----------\nsnapshot=");
 		out_u64(&o, i);
 		out_str(&o, "\n#-----------\ntime=");

@@ -29,6 +29,8 @@ struct hs_massif_file {
 	unsigned n_snapshots;
 	struct hs_contexts *contexts;
 	struct hs_filter *filter;
+	int sampled; /* --sample: mem_heap_B is the recorder's exact total, not the
+		      * tree's (an estimate) */
 };
 
 /* Write the whole file to fd.  Returns 0, or -1 with a one-line message in err. */

@@ -11,6 +11,7 @@
 
 #include "arena.h"
 #include "filter.h"
+#include "sampler.h"
 #include "massif_out.h"
 
 /* Whether how is an ordinary end, which the desc: line does not mention. */
@@ -25,8 +26,17 @@ static void desc_note(const struct hs_raw *raw, const char *ending, char *note, 
 {
 	size_t n = 0;
 	note[0] = '\0';
+	if (raw->opts.sample_bytes != 0)
+		n += (size_t)snprintf(note, len,
+				      " (heapsnap: sampled, one block per %llu bytes on average:"
+				      " mem_heap_B and the peak are exact, within %u KiB per thread"
+				      " with threads; the trees are unbiased estimates, each"
+				      " sampled block scaled by its sampling weight)",
+				      raw->opts.sample_bytes, HS_SAMPLE_THREAD_SLACK_BYTES >> 10);
+	if (n >= len)
+		return;
 	if (raw->stop_reason != NULL && raw->stop_reason[0] != '\0')
-		n += (size_t)snprintf(note, len, " (heapsnap: recording stopped early: %s)",
+		n += (size_t)snprintf(note + n, len - n, " (heapsnap: recording stopped early: %s)",
 				      raw->stop_reason);
 	if (n >= len)
 		return;
@@ -42,7 +52,7 @@ static void desc_note(const struct hs_raw *raw, const char *ending, char *note, 
 int hs_resolve_write(struct hs_raw *raw, int fd, const char *ending,
 		     const struct hs_symbolizer *sym, char *err, size_t err_len)
 {
-	char note[1024];
+	char note[1536];
 	desc_note(raw, ending, note, sizeof note);
 	struct hs_arena scratch;
 	hs_arena_init(&scratch);
@@ -58,6 +68,7 @@ int hs_resolve_write(struct hs_raw *raw, int fd, const char *ending,
 		.n_snapshots = raw->n_snapshots,
 		.contexts = &raw->ctxs,
 		.filter = &filter,
+		.sampled = raw->opts.sample_bytes != 0,
 	};
 	int rc = hs_massif_write(fd, &file, err, err_len);
 	hs_filter_destroy(&filter);
