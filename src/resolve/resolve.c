@@ -31,7 +31,8 @@ static void desc_note(const struct hs_raw *raw, const char *ending, char *note, 
 				      " (heapsnap: sampled, one block per %llu bytes on average:"
 				      " mem_heap_B and the peak are exact, within %u KiB per thread"
 				      " with threads; the trees are unbiased estimates, each"
-				      " sampled block scaled by its sampling weight)",
+				      " sampled block scaled by its sampling weight, then all by"
+				      " mem_heap_B over their sum)",
 				      raw->opts.sample_bytes, HS_SAMPLE_THREAD_SLACK_BYTES >> 10);
 	if (n >= len)
 		return;
