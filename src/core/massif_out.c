@@ -115,6 +115,7 @@ struct tree_printer {
 	struct out *o;
 	struct hs_filter *filter;
 	char threshold_text[32]; /* "1.00" */
+	uint64_t root_bytes;     /* sampling mode: the root's, when no sample is live */
 	unsigned last_indent
 		[HS_MAX_TREE_DEPTH]; /* indentation of the last line of the node at each depth */
 };
@@ -164,7 +165,11 @@ static int print_node(void *ctx, const struct hs_xnode *node)
 	unsigned indent = node->depth == 0 ? 0 : p->last_indent[node->depth - 1] + 1;
 	switch (node->kind) {
 	case HS_XNODE_ROOT:
-		out_node_head(o, indent, node->n_children, node->bytes);
+		/* Sampling with no sample live: the root still holds mem_heap_B,
+		 * as Massif's always does, with no site to show. */
+		out_node_head(o, indent, node->n_children,
+			      node->n_children == 0 && p->root_bytes != 0 ? p->root_bytes
+									  : node->bytes);
 		out_str(o, "(heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n");
 		break;
 	case HS_XNODE_AGGREGATE:
@@ -368,6 +373,9 @@ int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t
 			heap = tree_heap;
 		else if (n_present != 0)
 			scale_to(m.present, n_present, tree_heap, heap);
+		printer.root_bytes = file->sampled && tree_heap == 0 ? heap : 0;
+		if (printer.root_bytes != 0)
+			n_present = 0; /* no sample live: the root alone */
 		out_str(&o, "#-----------\nsnapshot=");
 		out_u64(&o, i);
 		out_str(&o, "\n#-----------\ntime=");
