@@ -119,13 +119,17 @@ def run_once(argv, cwd, env, stdin_path):
     the largest single process's."""
     fin = open(os.path.join(cwd, stdin_path)) if stdin_path else subprocess.DEVNULL
     t0 = time.monotonic()
+    # stderr into a file, not a pipe read after wait4: memusage's report
+    # (and cc1's warnings under it) fill a pipe and the run never ends.
+    errf = tempfile.TemporaryFile()
     p = subprocess.Popen(argv, cwd=cwd, env=env, stdin=fin,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                         stdout=subprocess.DEVNULL, stderr=errf)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
-    err = p.stderr.read()
-    p.stderr.close()
+    errf.seek(0)
+    err = errf.read()
+    errf.close()
     if fin is not subprocess.DEVNULL:
         fin.close()
     if p.returncode != 0:
