@@ -15,6 +15,8 @@ the snapshots fall on the same bytes whatever the mode, so:
      small, which is why that is left to bench/sample_accuracy.py on big
      heaps)
   5. bad sizes are refused with one line naming the option
+  6. with 8 threads (tests/progs/rec_threads), each thread's counts reach
+     the totals by its exit: the final snapshot is exact mode's to the byte
 """
 
 import os
@@ -27,7 +29,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rec_massif as rm  # noqa: E402
 
-N_CASES = 5
+N_CASES = 6
 
 
 def main():
@@ -86,6 +88,16 @@ def main():
             if r.returncode == 0 or not lines or "'--sample=%s'" % value not in lines[0]:
                 bad.append("--sample=%s: exit %d, stderr %r" % (value, r.returncode, lines))
         tap.ok(not bad, "bad sizes are refused with one line naming the option", "\n".join(bad))
+        thr = os.path.join(paths["builddir"], "tests", "progs", "rec_threads")
+        finals = []
+        for opts in ([], ["--sample=512K"]):
+            out = os.path.join(d, "threads%d.massif.out" % len(opts))
+            r = rm.run_heapsnap([thr, "8", "100000"], out, ["--final-snapshot=yes"] + opts)
+            finals.append(rm.parse(out).snapshots[-1].heap
+                          if r.returncode == 0 and os.path.exists(out) else None)
+        tap.ok(finals[0] is not None and finals[0] == finals[1],
+               "8 threads: the final mem_heap_B under --sample=512K is exact mode's",
+               "exact %s, sampled %s" % tuple(finals))
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return 0
