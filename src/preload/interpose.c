@@ -146,9 +146,12 @@ static void *sampled_malloc(size_t n)
 static void sampled_free(void *p)
 {
 	size_t req;
+	/* The filter's load first: it does not wait for the chunk header,
+	 * which the tag's address does, so their misses overlap. */
+	int maybe = hs_rec_maybe_sampled(p);
 	hs_tl_guard++;
 	if (hs_tag_get(p, &req)) {
-		if (HS_UNLIKELY(hs_rec_maybe_sampled(p))) {
+		if (HS_UNLIKELY(maybe)) {
 			int saved = errno;
 			hs_rec_sampled_free(p, req);
 			errno = saved;
