@@ -119,6 +119,7 @@ void hs_journal_header(struct hs_journal *j, uint32_t pid, const struct hs_optio
 	n += 4;
 	for (unsigned i = 0; i < opts->n_ignore_fns; i++)
 		n += str_bytes(opts->ignore_fns[i]);
+	n += 8; /* sample_bytes, last: readers of older records stop before it */
 	begin(j, HS_JR_HEADER, n);
 	put_u32(j, pid);
 	put_u32(j, (uint32_t)opts->time_unit);
@@ -138,6 +139,7 @@ void hs_journal_header(struct hs_journal *j, uint32_t pid, const struct hs_optio
 	put_u32(j, opts->n_ignore_fns);
 	for (unsigned i = 0; i < opts->n_ignore_fns; i++)
 		put_str(j, opts->ignore_fns[i]);
+	put_u64(j, opts->sample_bytes);
 }
 
 void hs_journal_contexts(struct hs_journal *j, struct hs_contexts *ctxs)

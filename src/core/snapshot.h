@@ -58,6 +58,7 @@ struct hs_snapshots {
 	uint64_t n_peaks;    /* peak snapshots taken */
 	int reshaped; /* the last take demoted a peak or culled: the table changed in place */
 	int64_t min_interval;
+	int64_t min_interval_floor; /* 1 with --time-unit=ms, else 0 (see cull's caller) */
 	int64_t next_allowed_time;
 	unsigned since_detailed;   /* snapshots since the last detailed one */
 	uint64_t peak_total_bytes; /* heap + extra of the current peak, 0 when none */

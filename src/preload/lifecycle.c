@@ -65,6 +65,7 @@ atomic_int hs_preload_state = HS_ST_NEW;
 size_t (*hs_real_usable_size)(void *);
 static pid_t g_pid; /* our pid: a vfork child (same memory) must not end our record */
 unsigned hs_preload_max_frames;
+uint64_t hs_preload_sample_bytes;
 
 static struct hs_options g_opts;
 static char g_pattern[HS_PATH_MAX]; /* --massif-out-file, switched in forked children */
@@ -1622,6 +1623,9 @@ void hs_preload_start(void)
 		hide_from_children();
 	hs_preload_max_frames =
 		g_opts.depth + 50 < HS_MAX_FRAMES ? g_opts.depth + 50 : HS_MAX_FRAMES;
+	/* Fixed before the state turns ready (which publishes it): every block
+	 * from then on is tagged (sizetag.h) in sampling mode. */
+	hs_preload_sample_bytes = g_opts.sample_bytes;
 	/* HEAPSNAP_UNWINDER=libunwind: every stack through libunwind alone. */
 	env = getenv("HEAPSNAP_UNWINDER");
 	hs_unwind_init(env == NULL || strcmp(env, "libunwind") != 0);

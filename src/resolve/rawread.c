@@ -192,6 +192,11 @@ static int read_header(struct reader *r, struct cursor *c)
 	for (unsigned i = 0; i < o->n_ignore_fns; i++)
 		if (get_str_into(c, o->ignore_fns[i], sizeof o->ignore_fns[i]) != 0)
 			return fail(r, "bad ignore-fn name");
+	/* --sample's interval, absent from records of an exact-only recorder. */
+	if (c->p != c->end)
+		o->sample_bytes = get_u64(c);
+	if (c->short_read)
+		return fail(r, "header too short");
 	return 0;
 }
 

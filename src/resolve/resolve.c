@@ -11,6 +11,7 @@
 
 #include "arena.h"
 #include "filter.h"
+#include "sampler.h"
 #include "massif_out.h"
 #include "series_out.h"
 
@@ -29,8 +30,18 @@ static void desc_note(const struct hs_raw *raw, const char *ending, char *note, 
 {
 	size_t n = 0;
 	note[0] = '\0';
+	if (raw->opts.sample_bytes != 0)
+		n += (size_t)snprintf(note, len,
+				      " (heapsnap: sampled, one block per %llu bytes on average:"
+				      " mem_heap_B and the peak are exact, within %u KiB per thread"
+				      " with threads; the trees are unbiased estimates, each"
+				      " sampled block scaled by its sampling weight, then all by"
+				      " mem_heap_B over their sum)",
+				      raw->opts.sample_bytes, HS_SAMPLE_THREAD_SLACK_BYTES >> 10);
+	if (n >= len)
+		return;
 	if (raw->stop_reason != NULL && raw->stop_reason[0] != '\0')
-		n += (size_t)snprintf(note, len, " (heapsnap: recording stopped early: %s)",
+		n += (size_t)snprintf(note + n, len - n, " (heapsnap: recording stopped early: %s)",
 				      raw->stop_reason);
 	if (n >= len)
 		return;
@@ -49,7 +60,7 @@ static void desc_note(const struct hs_raw *raw, const char *ending, char *note, 
 static int write_massif(struct hs_raw *raw, int fd, const char *ending, struct hs_filter *filter,
 			char *err, size_t err_len)
 {
-	char note[1024];
+	char note[1536];
 	desc_note(raw, ending, note, sizeof note);
 	struct hs_massif_file file = {
 		.desc = raw->opts.desc,
@@ -61,6 +72,7 @@ static int write_massif(struct hs_raw *raw, int fd, const char *ending, struct h
 		.n_snapshots = raw->n_snapshots,
 		.contexts = &raw->ctxs,
 		.filter = filter,
+		.sampled = raw->opts.sample_bytes != 0,
 	};
 	return hs_massif_write(fd, &file, err, err_len);
 }

@@ -447,8 +447,11 @@ int hs_series_write(int fd, const struct hs_raw *raw, uint64_t massif_bytes, con
 		out_str(&o, unit_text(raw->opts.time_unit));
 		out_str(&o, "\nmassif_size: ");
 		out_u64(&o, massif_bytes);
-		/* Every allocation is recorded: the bytes are exact. */
-		out_str(&o, "\nsample: 0\n");
+		/* 0: every allocation recorded, the bytes exact; else the
+		 * sampled blocks' weights (estimates, doc/design.md 11). */
+		out_str(&o, "\nsample: ");
+		out_u64(&o, raw->opts.sample_bytes);
+		out_str(&o, "\n");
 		/* Every point of the Massif file's table and the end are
 		 * kept; of the others, the first at least step = span /
 		 * SPREAD after the last kept one, and at least 1 later: in a
