@@ -14,6 +14,11 @@ geometric mean <= 2.5x native, RSS <= 1.3 x native + 16 MiB).
 
 Usage: bench/run.sh [--heapsnap PATH] [--reps N] [--massif-reps N]
                     [--only NAME[,NAME]] [--tools LIST] [--markdown]
+
+Tools: native, heapsnap, heapsnap-sampled (--sample=512K), heaptrack,
+massif, memusage (glibc's, from Debian's libc-devtools: the floor).  With
+both heapsnap and heapsnap-sampled, the five largest sites of each run's
+peak are compared (bench/sample_accuracy.py).
 """
 
 import argparse
@@ -114,13 +119,17 @@ def run_once(argv, cwd, env, stdin_path):
     the largest single process's."""
     fin = open(os.path.join(cwd, stdin_path)) if stdin_path else subprocess.DEVNULL
     t0 = time.monotonic()
+    # stderr into a file, not a pipe read after wait4: memusage's report
+    # (and cc1's warnings under it) fill a pipe and the run never ends.
+    errf = tempfile.TemporaryFile()
     p = subprocess.Popen(argv, cwd=cwd, env=env, stdin=fin,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                         stdout=subprocess.DEVNULL, stderr=errf)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
-    err = p.stderr.read()
-    p.stderr.close()
+    errf.seek(0)
+    err = errf.read()
+    errf.close()
     if fin is not subprocess.DEVNULL:
         fin.close()
     if p.returncode != 0:
@@ -136,6 +145,11 @@ def tool_runs(tool, argv, d, heapsnap):
         return [argv]
     if tool == "heapsnap":
         return [[heapsnap, "--massif-out-file=%s.hs" % out] + argv]
+    if tool == "heapsnap-sampled":
+        return [[heapsnap, "--sample=512K", "--massif-out-file=%s.hss" % out] + argv]
+    if tool == "memusage":
+        # glibc's (Debian libc-devtools): counts bytes, takes no stacks; the floor.
+        return [["memusage"] + argv]
     if tool == "heaptrack":
         return [["heaptrack", "-o", out + ".ht"] + argv,
                 ["heaptrack_print", out + ".ht.zst"]]
@@ -144,7 +158,7 @@ def tool_runs(tool, argv, d, heapsnap):
     raise ValueError(tool)
 
 
-def measure(tool, argv, d, env, stdin_path, heapsnap):
+def measure(tool, argv, d, env, stdin_path, heapsnap, keep=None):
     wall = cpu = 0.0
     rss = 0
     for cmd in tool_runs(tool, argv, d, heapsnap):
@@ -155,7 +169,10 @@ def measure(tool, argv, d, env, stdin_path, heapsnap):
         rss = max(rss, r)
     for f in os.listdir(d):
         if f.startswith("out."):
-            os.unlink(os.path.join(d, f))
+            if keep is not None and f in ("out.hs", "out.hss"):
+                os.replace(os.path.join(d, f), keep + "." + f[4:])
+            else:
+                os.unlink(os.path.join(d, f))
     return wall, cpu, rss
 
 
@@ -190,14 +207,40 @@ def main():
                 for tool in tools:
                     if tool == "massif" and rep >= args.massif_reps:
                         continue
-                    r = measure(tool, argv, d, env, stdin_path, heapsnap)
+                    keep = os.path.join(d, "kept-%s-%d" % (name, rep))
+                    r = measure(tool, argv, d, env, stdin_path, heapsnap, keep)
                     results.setdefault((name, tool), []).append(r)
                     print("# %-14s %-9s rep %d: wall %7.2f s  cpu %7.2f s  rss %8d KiB"
                           % (name, tool, rep + 1, r[0], r[1], r[2]), file=sys.stderr, flush=True)
         report(results, names, tools, args.markdown)
+        if "heapsnap" in tools and "heapsnap-sampled" in tools:
+            report_accuracy(d, names, args.reps, args.markdown)
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return 0
+
+
+def report_accuracy(d, names, reps, markdown):
+    """--sample=512K against exact mode on the same runs: the five largest
+    sites of each exact run's peak, their error in the sampled run of the
+    same repetition (bench/sample_accuracy.py)."""
+    sys.path.insert(0, HERE)
+    import sample_accuracy
+    print()
+    print("Sampled trees (--sample=512K) against exact mode's, the five largest peak sites:")
+    for name in names:
+        errs = []
+        for rep in range(reps):
+            base = os.path.join(d, "kept-%s-%d" % (name, rep))
+            if not (os.path.exists(base + ".hs") and os.path.exists(base + ".hss")):
+                continue
+            rows, _ = sample_accuracy.compare(base + ".hs", base + ".hss", 5)
+            errs.extend(abs(r[3]) for r in rows)
+        if errs:
+            print(("* " if markdown else "  ") +
+                  "%-14s worst %5.1f%%  median %5.1f%%  over %d sites  %s" % (
+                      name, max(errs), statistics.median(errs), len(errs),
+                      "" if max(errs) <= 10 else "(over 10%)"))
 
 
 def report(results, names, tools, markdown):
@@ -213,6 +256,13 @@ def report(results, names, tools, markdown):
             w, c, r = med[(name, tool)]
             ratios[(name, tool)] = (w / nw, c / nc, r / nr)
             note = ""
+            if tool == "heapsnap-sampled":
+                flags = []
+                if r > 1.1 * nr + 8 * 1024:
+                    flags.append("RSS over 1.1x+8MiB")
+                if w > 1.5 * nw:
+                    flags.append("wall over 1.5x")
+                note = ", ".join(flags)
             if tool == "heapsnap":
                 flags = []
                 if r > 1.3 * nr + 16 * 1024:

@@ -26,6 +26,9 @@ const char *hs_cli_usage(void)
 	       "    --no-trees            leave out the snapshots' tables and trees\n"
 	       "    --diff OLD NEW        compare two runs (instead of the report)\n"
 	       "    --max-peak=SIZE       exit 3 if the peak exceeds SIZE (512K, 64M, 2G)\n"
+	       "    --html                a self-contained HTML report (chart, trees)\n"
+	       "    --folded[=peak|final|N]  a snapshot's tree as folded stacks [peak]\n"
+	       "    -o OUT                write --html's or --folded's output to OUT\n"
 	       "\n"
 	       "  massif-out-file may be - for standard input.\n";
 }
@@ -33,8 +36,9 @@ const char *hs_cli_usage(void)
 /* Every option the parser below and hs_analysis_parse_arg (analysis.c)
  * accept; test_print_cli checks that each one is known to them. */
 static const char *const option_names[] = {
-	"-h",        "--help",     "--version", "--threshold=", "--x=",      "--y=",    "--leaks",
-	"--verbose", "--no-trees", "--diff",    "--max-peak=",  "--summary", "--brief", NULL,
+	"-h",      "--help",    "--version",  "--threshold=", "--x=",        "--y=",
+	"--leaks", "--verbose", "--no-trees", "--diff",       "--max-peak=", "--summary",
+	"--brief", "--html",    "--folded",   "--folded=",    "-o",          NULL,
 };
 
 const char *const *hs_cli_option_names(void)
@@ -162,6 +166,20 @@ int hs_cli_parse(int argc, char *const argv[], struct hs_cli *cli)
 			   (n == 6 && strncmp(a, "--help", 6) == 0)) {
 			cli->action = HS_CLI_HELP;
 			return 0;
+		} else if (n == 6 && strncmp(a, "--html", 6) == 0) {
+			cli->action = HS_CLI_HTML;
+		} else if (n == 8 && strncmp(a, "--folded", 8) == 0) {
+			cli->action = HS_CLI_FOLDED;
+			cli->folded = "peak";
+		} else if (strncmp(a, "--folded=", 9) == 0) {
+			cli->action = HS_CLI_FOLDED;
+			cli->folded = a + 9;
+		} else if (n == 2 && strncmp(a, "-o", 2) == 0) {
+			if (i + 1 >= argc) {
+				usage_error(cli, "-o wants a file name after it:", a);
+				return 0;
+			}
+			cli->out_file = argv[++i];
 		} else if (strncmp(a, "--threshold=", 12) == 0) {
 			if (!parse_threshold(a + 12, n - 12, &cli->threshold)) {
 				usage_error(cli,
@@ -185,7 +203,16 @@ int hs_cli_parse(int argc, char *const argv[], struct hs_cli *cli)
 			return 0;
 		}
 	}
-	if (!cli->file) {
+	if ((cli->action == HS_CLI_HTML || cli->action == HS_CLI_FOLDED) &&
+	    hs_analysis_wanted(&cli->analysis)) {
+		cli->action = HS_CLI_USAGE;
+		snprintf(
+			cli->error, sizeof cli->error,
+			"--html and --folded cannot be combined with --leaks, --diff or --max-peak");
+	} else if (cli->out_file && cli->action != HS_CLI_HTML && cli->action != HS_CLI_FOLDED) {
+		cli->action = HS_CLI_USAGE;
+		snprintf(cli->error, sizeof cli->error, "-o goes with --html or --folded");
+	} else if (!cli->file) {
 		cli->action = HS_CLI_USAGE;
 		snprintf(cli->error, sizeof cli->error, "no input file given");
 	} else if (cli->analysis.diff && !cli->file2) {

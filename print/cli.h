@@ -15,6 +15,8 @@
 /* What main should do. */
 enum hs_cli_action {
 	HS_CLI_PRINT,   /* print the ms_print report of file */
+	HS_CLI_HTML,    /* --html: the self-contained HTML report */
+	HS_CLI_FOLDED,  /* --folded[=SNAP]: one tree as folded stacks */
 	HS_CLI_VERSION, /* print the version and stop */
 	HS_CLI_HELP,    /* -h, --help: print the usage on stdout and stop */
 	HS_CLI_USAGE    /* bad command line: print error and usage, exit 2 */
@@ -29,6 +31,8 @@ struct hs_cli {
 	const char *file;                 /* first non-option argument ("-": stdin) */
 	const char *file2;                /* second one: NEW for --diff */
 	struct hs_analysis_opts analysis; /* --leaks, --diff, --max-peak */
+	const char *folded;               /* --folded's snapshot: peak, final or N */
+	const char *out_file;             /* -o OUT: --html's or --folded's file */
 	char *args_text;                  /* every argument, each after one space (owned) */
 	size_t args_len;
 	char error[256]; /* for HS_CLI_USAGE: what was wrong */

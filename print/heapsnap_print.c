@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "export.h"
 #include "outbuf.h"
 #include "parse.h"
 #include "report.h"
@@ -195,6 +196,10 @@ int main(int argc, char **argv)
 	case HS_CLI_USAGE:
 		fprintf(stderr, PROG ": %s\n%s", cli.error, hs_cli_usage());
 		rc = 2;
+		break;
+	case HS_CLI_HTML:
+	case HS_CLI_FOLDED:
+		rc = hs_export_run(&cli, PROG);
 		break;
 	case HS_CLI_PRINT:
 	default:

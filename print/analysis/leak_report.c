@@ -253,8 +253,15 @@ static bool report_heap(struct hs_outbuf *out, const struct hs_run *run, const i
 	return stair;
 }
 
-size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run, bool verbose)
+/* The section for run into out; with keep, the suspects as data too
+ * (*keep, *n_keep: NULL and 0 when none, *n_keep -1 when memory runs out). */
+static size_t report(struct hs_outbuf *out, const struct hs_run *run, bool verbose,
+		     struct hs_leak_suspect **keep, long *n_keep)
 {
+	if (keep != NULL) {
+		*keep = NULL;
+		*n_keep = 0;
+	}
 	hs_outbuf_putc(out, '\n');
 	hs_outbuf_fill(out, '-', 80);
 	hs_outbuf_puts(out, "\nLeak suspects\n");
@@ -394,6 +401,20 @@ size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run, bool verb
 			hs_outbuf_putc(out, '\n');
 		report_suspect(out, run, i + 1, sus[i], start_d, ref_B, verbose);
 	}
+	if (keep != NULL && n_sus > 0) {
+		struct hs_leak_suspect *res = calloc(n_sus, sizeof *res);
+		*n_keep = res != NULL ? (long)n_sus : -1;
+		for (size_t i = 0; res != NULL && i < n_sus; i++) {
+			/* The group's bytes become the suspect's (owned). */
+			res[i] = (struct hs_leak_suspect){ .site = sus[i]->first_site,
+							   .shown = sus[i]->shown,
+							   .est = sus[i]->est,
+							   .first_B = sus[i]->v.first_B,
+							   .last_B = sus[i]->v.last_B };
+			sus[i]->est = NULL;
+		}
+		*keep = res;
+	}
 	for (size_t g = 0; g < n_groups; g++)
 		free(groups[g].est);
 	free(groups);
@@ -403,4 +424,28 @@ size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run, bool verb
 	free(time);
 	free(axis);
 	return n_sus;
+}
+
+size_t hs_leak_report(struct hs_outbuf *out, const struct hs_run *run, bool verbose)
+{
+	return report(out, run, verbose, NULL, NULL);
+}
+
+/* The judging of hs_leak_report, keeping the suspects as data: the same
+ * code, its text thrown away, so the two never disagree. */
+long hs_leak_suspects(const struct hs_run *run, struct hs_leak_suspect **out)
+{
+	struct hs_outbuf scratch;
+	hs_outbuf_init(&scratch);
+	long n;
+	report(&scratch, run, false, out, &n);
+	hs_outbuf_free(&scratch);
+	return n;
+}
+
+void hs_leak_suspects_free(struct hs_leak_suspect *sus, long n)
+{
+	for (long i = 0; sus != NULL && i < n; i++)
+		free(sus[i].est);
+	free(sus);
 }

@@ -25,6 +25,26 @@
 /* Width of a suspect's sparkline, in characters. */
 #define HS_SPARK_WIDTH 60
 
+/* A leak suspect as the section names it, for the other views (--html).
+ * Kept apart from the rules' own types, so the rules can change alone. */
+struct hs_leak_suspect {
+	size_t site;       /* the member site with the most bytes at the end: its
+			      path's first frame is the allocation site */
+	const char *shown; /* the call path the section names, frames innermost
+			      first, '\n'-separated (points into a site's path) */
+	uint64_t *est;     /* its bytes at each detailed snapshot (owned) */
+	uint64_t first_B;  /* bytes where the judged stretch starts */
+	uint64_t last_B;   /* bytes where it ends */
+};
+
+/* The suspects the section names, in its order: sets *out (NULL when
+ * none) and returns how many, or -1 when memory runs out.  None when the
+ * run has too few trees to judge sites.  Free with hs_leak_suspects_free. */
+long hs_leak_suspects(const struct hs_run *run, struct hs_leak_suspect **out);
+
+/* Frees what hs_leak_suspects returned (NULL is fine). */
+void hs_leak_suspects_free(struct hs_leak_suspect *sus, long n);
+
 /* Fill est (n_detailed values) with a site's bytes, unknowns estimated. */
 void hs_site_series(const struct hs_run *run, const struct hs_site *site, uint64_t *est);
 

@@ -24,6 +24,7 @@ int hs_journal_open(struct hs_journal *j, int fd)
 	j->failed = 0;
 	j->error = 0;
 	j->used = 0; /* a forked child's copy of its parent's pending bytes */
+	j->written = 0;
 	j->n_contexts = 0;
 	if (j->last_bytes != NULL)
 		memset(j->last_bytes, 0, (size_t)j->last_n * sizeof *j->last_bytes);
@@ -55,6 +56,7 @@ int hs_journal_flush(struct hs_journal *j)
 		}
 		p += k;
 		n -= (size_t)k;
+		j->written += (uint64_t)k;
 	}
 	return 0;
 }
@@ -117,6 +119,7 @@ void hs_journal_header(struct hs_journal *j, uint32_t pid, const struct hs_optio
 	n += 4;
 	for (unsigned i = 0; i < opts->n_ignore_fns; i++)
 		n += str_bytes(opts->ignore_fns[i]);
+	n += 8; /* sample_bytes, last: readers of older records stop before it */
 	begin(j, HS_JR_HEADER, n);
 	put_u32(j, pid);
 	put_u32(j, (uint32_t)opts->time_unit);
@@ -136,6 +139,7 @@ void hs_journal_header(struct hs_journal *j, uint32_t pid, const struct hs_optio
 	put_u32(j, opts->n_ignore_fns);
 	for (unsigned i = 0; i < opts->n_ignore_fns; i++)
 		put_str(j, opts->ignore_fns[i]);
+	put_u64(j, opts->sample_bytes);
 }
 
 void hs_journal_contexts(struct hs_journal *j, struct hs_contexts *ctxs)
@@ -213,7 +217,9 @@ static void put_change(struct hs_journal *j, uint32_t ctx, uint64_t bytes)
 	j->last_bytes[ctx] = bytes;
 }
 
-void hs_journal_snapshot(struct hs_journal *j, const struct hs_snapshot *snap)
+/* A SNAPSHOT record, or a LIVE one (request first, then the same fields). */
+static void put_snapshot(struct hs_journal *j, enum hs_journal_kind kind,
+			 const struct hs_snapshot *snap, uint64_t request)
 {
 	if (!hs_journal_on(j))
 		return;
@@ -225,7 +231,10 @@ void hs_journal_snapshot(struct hs_journal *j, const struct hs_snapshot *snap)
 			return;
 		n_changes = each_change(j, snap, NULL);
 	}
-	begin(j, HS_JR_SNAPSHOT, 4 * 8 + 4 * 4 + (size_t)n_changes * 12);
+	size_t head = kind == HS_JR_LIVE ? 8 : 0;
+	begin(j, kind, head + 4 * 8 + 4 * 4 + (size_t)n_changes * 12);
+	if (kind == HS_JR_LIVE)
+		put_u64(j, request);
 	put_u64(j, snap->seq);
 	put_u64(j, (uint64_t)snap->time);
 	put_u64(j, snap->heap_bytes);
@@ -342,6 +351,16 @@ void hs_journal_point_of(struct hs_journal *j, const struct hs_snapshot *snap)
 			begin_point(j, &p, n);
 	}
 	end_point(j, &p);
+}
+
+void hs_journal_snapshot(struct hs_journal *j, const struct hs_snapshot *snap)
+{
+	put_snapshot(j, HS_JR_SNAPSHOT, snap, 0);
+}
+
+void hs_journal_live(struct hs_journal *j, const struct hs_snapshot *snap, uint64_t request)
+{
+	put_snapshot(j, HS_JR_LIVE, snap, request);
 }
 
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s)

@@ -39,6 +39,7 @@ enum hs_journal_kind {
 	HS_JR_STOP = 7,     /* recording gave up: why */
 	HS_JR_END = 8,      /* how the program ended, and the stop reason */
 	HS_JR_POINT = 9,    /* a point of the per-site series: totals, RSS, changed contexts */
+	HS_JR_LIVE = 16,    /* a live dump's snapshot, outside the table */
 };
 
 /* What a POINT record stands for (doc/format-raw.md 4.9). */
@@ -80,6 +81,7 @@ struct hs_journal {
 	uint64_t *point_bytes; /* per context, its bytes in the last POINT written (hs_arena_map) */
 	uint32_t point_cap;    /* contexts point_bytes has room for */
 	uint32_t point_n;      /* contexts the POINTs so far may have listed */
+	uint64_t written;      /* bytes written to fd since open */
 };
 
 /* A closed journal (what a zeroed one is, but with fd -1). */
@@ -118,6 +120,11 @@ void hs_journal_point(struct hs_journal *j, struct hs_contexts *ctxs, const stru
  * forked child's): a detailed one lists its contexts' changes from the
  * last POINT, others none. */
 void hs_journal_point_of(struct hs_journal *j, const struct hs_snapshot *snap);
+
+/* A live dump's snapshot (detailed, not in the table), answering the
+ * launcher's request number request; written as changes like a detailed
+ * snapshot, so later ones are written against it. */
+void hs_journal_live(struct hs_journal *j, const struct hs_snapshot *snap, uint64_t request);
 
 /* The table's composition: the seq and kind of each snapshot in order. */
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s);

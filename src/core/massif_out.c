@@ -101,6 +101,7 @@ struct tree_printer {
 	struct out *o;
 	struct hs_filter *filter;
 	char threshold_text[32]; /* "1.00" */
+	uint64_t root_bytes;     /* sampling mode: the root's, when no sample is live */
 	unsigned last_indent
 		[HS_MAX_TREE_DEPTH]; /* indentation of the last line of the node at each depth */
 };
@@ -192,7 +193,11 @@ static int print_node(void *ctx, const struct hs_xnode *node)
 	unsigned indent = node->depth == 0 ? 0 : p->last_indent[node->depth - 1] + 1;
 	switch (node->kind) {
 	case HS_XNODE_ROOT:
-		out_node_head(o, indent, node->n_children, node->bytes);
+		/* Sampling with no sample live: the root still holds mem_heap_B,
+		 * as Massif's always does, with no site to show. */
+		out_node_head(o, indent, node->n_children,
+			      node->n_children == 0 && p->root_bytes != 0 ? p->root_bytes
+									  : node->bytes);
 		out_str(o, "(heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n");
 		break;
 	case HS_XNODE_AGGREGATE:
@@ -301,6 +306,24 @@ static size_t gather(struct merged *m, const struct hs_snapshot *snap, uint64_t 
 	return n;
 }
 
+/* Sampling mode: scale the n contexts' estimates (summing to from) so
+ * they sum to the exact total to, rounding cumulatively so nothing is
+ * lost (the ratio estimator; Massif's readers want a tree no bigger than
+ * mem_heap_B, and ms_print dies on one). */
+static void scale_to(struct hs_xctx *present, size_t n, uint64_t from, uint64_t to)
+{
+	if (from == 0)
+		return;
+	unsigned __int128 acc = 0;
+	uint64_t given = 0;
+	for (size_t k = 0; k < n; k++) {
+		acc += present[k].bytes;
+		uint64_t upto = (uint64_t)(acc * to / from);
+		present[k].bytes = upto - given;
+		given = upto;
+	}
+}
+
 static const char *unit_text(enum hs_time_unit unit)
 {
 	switch (unit) {
@@ -371,8 +394,16 @@ int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t
 		const struct hs_snapshot *snap = &file->snapshots[i];
 		size_t n_present = 0;
 		uint64_t heap = snap->heap_bytes;
+		uint64_t tree_heap = heap;
 		if (snap->detailed && trees)
-			n_present = gather(&m, snap, &heap);
+			n_present = gather(&m, snap, &tree_heap);
+		if (!file->sampled)
+			heap = tree_heap;
+		else if (n_present != 0)
+			scale_to(m.present, n_present, tree_heap, heap);
+		printer.root_bytes = file->sampled && tree_heap == 0 ? heap : 0;
+		if (printer.root_bytes != 0)
+			n_present = 0; /* no sample live: the root alone */
 		out_str(&o, "#-----------\nsnapshot=");
 		out_u64(&o, i);
 		out_str(&o, "\n#-----------\ntime=");

@@ -30,6 +30,8 @@ struct hs_massif_file {
 	unsigned n_snapshots;
 	struct hs_contexts *contexts;
 	struct hs_filter *filter;
+	int sampled; /* --sample: mem_heap_B is the recorder's exact total, not the
+		      * tree's (an estimate) */
 };
 
 /* Where hs_massif_frame_label puts its text, piece by piece. */

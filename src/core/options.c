@@ -83,6 +83,55 @@ static int parse_double(const char *text, double *out)
 	return 0;
 }
 
+/* The largest --sample=SIZE: beyond it hardly anything would be sampled. */
+#define HS_SAMPLE_MAX_BYTES (1ULL << 30)
+
+/* Parse a size: digits, then K, M or G (binary multiples), then an
+ * optional B or iB ("512K", "1M", "4096", "64KiB").  0 on success. */
+static int parse_size(const char *text, unsigned long long lo, unsigned long long hi,
+		      unsigned long long *out)
+{
+	unsigned long long v = 0;
+	const char *p = text;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (unsigned)(*p - '0');
+		if (v > hi)
+			return -1;
+	}
+	unsigned shift = 0;
+	switch (*p) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	}
+	if (shift != 0) {
+		p++;
+		if (v > hi >> shift)
+			return -1;
+		v <<= shift;
+		if (*p == 'i')
+			p++;
+	}
+	if (*p == 'B')
+		p++;
+	if (*p != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* Copy a function name into a --alloc-fn / --ignore-fn list. */
 static int add_fn(char list[][HS_FN_NAME_MAX], unsigned *n, const char *name)
 {
@@ -363,6 +412,10 @@ int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, si
 	} else if (find_ignored(ignored_malloc, N_OF(ignored_malloc), arg, &note)) {
 		if (note != NULL)
 			add_note(opts, arg, note);
+	} else if ((v = option_value(arg, "--sample")) != NULL) {
+		/* heapsnap's: sample a Poisson process over the bytes (sampler.h). */
+		range = "a size in bytes from 1 to 1G, such as 4096, 512K or 1M";
+		bad = parse_size(v, 1, HS_SAMPLE_MAX_BYTES, &opts->sample_bytes);
 	} else if ((v = option_value(arg, "--final-snapshot")) != NULL) {
 		/* Massif takes no snapshot at exit; the leak analysis wants one. */
 		range = "yes or no";
@@ -408,6 +461,7 @@ static const char *const parsed_names[] = {
 	"--pages-as-heap=",
 	"--stacks=",
 	"--final-snapshot=",
+	"--sample=",
 };
 
 /* The i-th known name: the parsed ones, then the tables of ignored ones

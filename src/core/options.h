@@ -45,8 +45,10 @@ struct hs_options {
 	char log_file[HS_PATH_MAX]; /* --log-file pattern (%p, %q{VAR}); "" = none */
 	bool final_snapshot;        /* --final-snapshot: a detailed snapshot at the end; default
 				     * no, so the series is exactly Massif's */
-	char desc[HS_DESC_MAX];     /* Massif's options as given, each preceded by a space: desc: */
-	char notes[HS_NOTES_MAX];   /* one line per option accepted but ignored, for the user */
+	unsigned long long
+		sample_bytes;     /* --sample: mean bytes between sampled blocks; 0 = exact */
+	char desc[HS_DESC_MAX];   /* Massif's options as given, each preceded by a space: desc: */
+	char notes[HS_NOTES_MAX]; /* one line per option accepted but ignored, for the user */
 };
 
 /* How the message of an option hs_options_parse_one does not know begins:

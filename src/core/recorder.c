@@ -35,8 +35,11 @@
 #include "fnranges.h"
 #include "journal.h"
 #include "log.h"
+#include "sampler.h"
 #include "snapshot.h"
 #include "threadlog.h"
+
+#define HS_UNLIKELY_CORE(x) __builtin_expect(!!(x), 0)
 
 enum rec_state {
 	REC_OFF,     /* not initialised */
@@ -67,7 +70,9 @@ struct pending {
 static struct {
 	_Alignas(64) pthread_mutex_t lock;
 	_Alignas(64) _Atomic int state;
-	struct hs_clock clock; /* read on every call, written at the first reading */
+	struct hs_live_slot *live; /* the launcher's dump requests (live.h), or NULL */
+	uint64_t live_seen;        /* the last request taken from it */
+	struct hs_clock clock;     /* read on every call, written at the first reading */
 	struct hs_options opts;
 	_Alignas(64) char snaps_pad[64 - HS_SNAPS_HOT_OFFSET % 64];
 	struct hs_snapshots snaps;
@@ -133,6 +138,8 @@ static inline void rec_unlock(int locked)
 
 static void flush_log(struct hs_tlog *l);
 static void after_append(struct hs_tlog *l, unsigned pending);
+static void counts_init(void);
+static void counts_end(void);
 static const struct hs_tlog_ops g_tlog_ops;
 
 /* Valgrind's client arena on amd64 (m_mallocfree.c): 4 MiB superblocks,
@@ -205,11 +212,16 @@ static const char *write_error_text(int e)
 }
 
 /* Write the journal's pending records; a failed write stops recording
- * (the program runs on, the record stays a valid prefix); lock held. */
+ * (the program runs on, the record stays a valid prefix); lock held.
+ * Every call ends a consistent prefix: the launcher may read that far. */
 static void journal_flush(void)
 {
-	if (hs_journal_flush(&rec.journal) == 0)
+	if (hs_journal_flush(&rec.journal) == 0) {
+		if (rec.live != NULL && hs_journal_on(&rec.journal))
+			atomic_store_explicit(&rec.live->flushed, rec.journal.written,
+					      memory_order_release);
 		return;
+	}
 	char reason[HS_REASON_MAX] = "cannot write the raw record: ";
 	size_t n = strlen(reason);
 	const char *why = write_error_text(rec.journal.error);
@@ -326,8 +338,17 @@ static void peak_attempt(void)
 
 /* The program released a block without our seeing it (its address came
  * back from malloc): drop it from the totals, take no snapshot. */
+static void filter_remove(uintptr_t ptr);
+
 static void forget_stale(const struct hs_block *old)
 {
+	if (rec.opts.sample_bytes != 0) {
+		/* A sampled block: its weight leaves its context; its free, and so
+		 * its requested size, went unseen by the totals as well. */
+		filter_remove(old->ptr);
+		hs_contexts_touch(&rec.ctxs, old->ctx)->live_bytes -= old->req_bytes;
+		return;
+	}
 	if (hs_contexts_get(&rec.ctxs, old->ctx)->ignored)
 		return; /* never counted */
 	uint64_t extra = rec.opts.heap_admin + old->slop_bytes;
@@ -375,6 +396,7 @@ int hs_rec_init(const struct hs_options *opts)
 		teardown();
 	hs_tlog_set_ops(&g_tlog_ops);
 	hs_tlog_discard(); /* a last recording's events */
+	counts_init();
 	rec.opts = *opts;
 	rec.heap_bytes = rec.extra_bytes = rec.churn_bytes = 0;
 	/* In B the snapshots already follow churn: no series-only points. */
@@ -467,10 +489,24 @@ static uint32_t context_of(uint32_t id, const uintptr_t *frames, unsigned n_fram
 	return id;
 }
 
+/* Whether the launcher asked for a live dump: one relaxed load. */
+static inline int live_due(void)
+{
+	struct hs_live_slot *l = __atomic_load_n(&rec.live, __ATOMIC_RELAXED);
+	return __builtin_expect(l != NULL, 0) &&
+	       __builtin_expect(atomic_load_explicit(&l->request, memory_order_relaxed) !=
+					__atomic_load_n(&rec.live_seen, __ATOMIC_RELAXED),
+				0);
+}
+
+static void live_dump(void);
+
 void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned n_frames)
 {
 	if (!hs_rec_active() || ptr == NULL)
 		return;
+	if (live_due())
+		live_dump();
 	if (n_frames > HS_MAX_FRAMES)
 		n_frames = HS_MAX_FRAMES;
 	uint64_t hash = hs_frames_hash(frames, n_frames);
@@ -724,6 +760,8 @@ void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 {
 	if (handle == 0)
 		return;
+	if (live_due())
+		live_dump();
 	if (n_frames > HS_MAX_FRAMES)
 		n_frames = HS_MAX_FRAMES;
 	uint64_t hash = 0;
@@ -746,6 +784,378 @@ void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 			resize_block(&old, (uintptr_t)new_ptr, new_req_bytes, frames, n_frames,
 				     hash, &id, &fresh);
 		}
+	}
+	rec_unlock(locked);
+	if (fresh)
+		hs_contexts_remember(&rec.ctxs, id);
+}
+
+/* ---- Sampling mode (--sample; recorder.h, sampler.h) ---------------- */
+
+unsigned char hs_rec_sample_filter[1u << HS_SAMPLE_FILTER_BITS];
+
+/* With threads, a thread's counted churn reaches the totals at least this
+ * often, so the time (--time-unit=B) and the snapshots move on. */
+#define HS_COUNT_CHURN_BATCH ((uint64_t)1 << 20)
+
+/* A thread's counts of unsampled blocks not yet in the totals. */
+struct counts {
+	int64_t heap_bytes;
+	int64_t extra_bytes;
+	uint64_t churn_bytes;
+	int keyed; /* the exit destructor is set for this thread */
+};
+
+static __thread struct counts tl_counts __attribute__((tls_model("initial-exec")));
+static pthread_key_t g_counts_key;
+static int g_counts_key_ok;
+
+/* Count a sampled block in the filter (saturated counters stay so). */
+static void filter_add(uintptr_t ptr)
+{
+	unsigned char *c = &hs_rec_sample_filter[hs_rec_filter_slot((const void *)ptr)];
+	unsigned char v = __atomic_load_n(c, __ATOMIC_RELAXED);
+	if (v != UINT8_MAX)
+		__atomic_store_n(c, (unsigned char)(v + 1), __ATOMIC_RELAXED);
+}
+
+static void filter_remove(uintptr_t ptr)
+{
+	unsigned char *c = &hs_rec_sample_filter[hs_rec_filter_slot((const void *)ptr)];
+	unsigned char v = __atomic_load_n(c, __ATOMIC_RELAXED);
+	if (v != 0 && v != UINT8_MAX)
+		__atomic_store_n(c, (unsigned char)(v - 1), __ATOMIC_RELAXED);
+}
+
+/* A normal attempt that keeps errno (a snapshot writes the record): the
+ * count paths are called without the caller saving it. */
+static void normal_attempt_quiet(void)
+{
+	if (hs_snapshots_skip(&rec.snaps, hs_clock_upper_bound(&rec.clock)))
+		return;
+	int saved = errno;
+	normal_attempt();
+	errno = saved;
+}
+
+static void peak_attempt_quiet(void)
+{
+	if (!hs_snapshots_peak_due(&rec.snaps, rec.heap_bytes, rec.extra_bytes))
+		return;
+	int saved = errno;
+	peak_attempt();
+	errno = saved;
+}
+
+/* Totals += a new block of req_bytes, as add_block; then a normal
+ * attempt.  Lock held (or one thread), recording on. */
+static void count_new(uint64_t req_bytes)
+{
+	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
+	rec.heap_bytes += req_bytes;
+	rec.extra_bytes += extra;
+	rec.churn_bytes += req_bytes + extra;
+	normal_attempt_quiet();
+}
+
+/* Totals -= a freed block of req_bytes whose context loses weight_bytes
+ * (ctx HS_CTX_NONE: unsampled), as account_free. */
+static void count_gone(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes)
+{
+	peak_attempt_quiet(); /* the totals still hold the block */
+	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
+	rec.heap_bytes -= req_bytes;
+	rec.extra_bytes -= extra;
+	rec.churn_bytes += req_bytes + extra;
+	if (ctx != HS_CTX_NONE)
+		hs_contexts_touch(&rec.ctxs, ctx)->live_bytes -= weight_bytes;
+	if (atomic_load_explicit(&rec.state, memory_order_relaxed) == REC_ON)
+		normal_attempt_quiet();
+}
+
+/* c into the totals (a peak attempt first if they shrink); lock held or
+ * one thread. */
+static void counts_apply(struct counts *c)
+{
+	int64_t heap = c->heap_bytes, extra = c->extra_bytes;
+	uint64_t churn = c->churn_bytes;
+	if (heap == 0 && extra == 0 && churn == 0)
+		return;
+	c->heap_bytes = c->extra_bytes = 0;
+	c->churn_bytes = 0;
+	if (atomic_load_explicit(&rec.state, memory_order_relaxed) != REC_ON)
+		return;
+	if (heap + extra < 0)
+		peak_attempt_quiet();
+	rec.heap_bytes += (uint64_t)heap;
+	rec.extra_bytes += (uint64_t)extra;
+	rec.churn_bytes += churn;
+	if (atomic_load_explicit(&rec.state, memory_order_relaxed) == REC_ON)
+		normal_attempt_quiet();
+}
+
+/* This thread's counts into the totals, taking the lock (threads). */
+static void counts_flush_locked(struct counts *c)
+{
+	if (g_guard != NULL)
+		g_guard(1);
+	if (!c->keyed && g_counts_key_ok) {
+		/* Once per thread: its counts reach the totals when it exits. */
+		c->keyed = 1;
+		pthread_setspecific(g_counts_key, c);
+	}
+	lock_and_drain();
+	counts_apply(c);
+	pthread_mutex_unlock(&rec.lock);
+	if (g_guard != NULL)
+		g_guard(-1);
+}
+
+/* A thread with counts is exiting (key destructor, no guard raised). */
+static void counts_thread_exit(void *arg)
+{
+	struct counts *c = arg; /* keyed stays set: no second destructor round */
+	if (atomic_load(&rec.state) == REC_ON)
+		counts_flush_locked(c);
+}
+
+static void counts_init(void)
+{
+	if (!g_counts_key_ok)
+		g_counts_key_ok = pthread_key_create(&g_counts_key, counts_thread_exit) == 0;
+	tl_counts.heap_bytes = tl_counts.extra_bytes = 0;
+	tl_counts.churn_bytes = 0;
+	memset(hs_rec_sample_filter, 0, sizeof hs_rec_sample_filter);
+}
+
+/* The ending thread's counts (lock held); the others' stay out, within
+ * HS_SAMPLE_THREAD_SLACK_BYTES each. */
+static void counts_end(void)
+{
+	counts_apply(&tl_counts);
+}
+
+void hs_rec_count_flush(void)
+{
+	if (!hs_rec_active())
+		return;
+	if (hs_single_threaded())
+		counts_apply(&tl_counts);
+	else
+		counts_flush_locked(&tl_counts);
+}
+
+/* Whether c has drifted far enough from the totals to join them. */
+static inline int counts_due(const struct counts *c)
+{
+	int64_t d = c->heap_bytes + c->extra_bytes;
+	return d >= (int64_t)HS_SAMPLE_THREAD_SLACK_BYTES ||
+	       d <= -(int64_t)HS_SAMPLE_THREAD_SLACK_BYTES ||
+	       c->churn_bytes >= HS_COUNT_CHURN_BATCH;
+}
+
+void hs_rec_count_alloc(size_t req_bytes)
+{
+	if (!hs_rec_active())
+		return;
+	struct counts *c = &tl_counts;
+	if (hs_single_threaded()) {
+		if (HS_UNLIKELY_CORE(c->churn_bytes != 0))
+			counts_apply(c); /* left from when there were threads */
+		count_new(req_bytes);
+		return;
+	}
+	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
+	c->heap_bytes += (int64_t)req_bytes;
+	c->extra_bytes += (int64_t)extra;
+	c->churn_bytes += req_bytes + extra;
+	if (counts_due(c))
+		counts_flush_locked(c);
+}
+
+void hs_rec_count_free(size_t req_bytes)
+{
+	if (!hs_rec_active())
+		return;
+	struct counts *c = &tl_counts;
+	if (hs_single_threaded()) {
+		if (HS_UNLIKELY_CORE(c->churn_bytes != 0))
+			counts_apply(c);
+		count_gone(req_bytes, HS_CTX_NONE, 0);
+		return;
+	}
+	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
+	c->heap_bytes -= (int64_t)req_bytes;
+	c->extra_bytes -= (int64_t)extra;
+	c->churn_bytes += req_bytes + extra;
+	if (counts_due(c))
+		counts_flush_locked(c);
+}
+
+/* Enter sampled block ptr of context id, weight_bytes in the table and
+ * its context; lock held, recording on. */
+static int enter_sampled(uintptr_t ptr, uint64_t weight_bytes, uint32_t id)
+{
+	if (id == HS_CTX_NONE) {
+		give_up_locked("out of memory");
+		return -1;
+	}
+	/* The weight in the requested size's place, with the slop that packs. */
+	struct hs_block blk = { ptr, weight_bytes, (uint32_t)(-weight_bytes & 15), id };
+	if (put_block(&blk) != 0)
+		return -1;
+	filter_add(ptr);
+	hs_contexts_touch(&rec.ctxs, id)->live_bytes += weight_bytes;
+	return 0;
+}
+
+void hs_rec_sampled_alloc(void *ptr, size_t req_bytes, uint64_t weight_bytes,
+			  const uintptr_t *frames, unsigned n_frames)
+{
+	if (!hs_rec_active() || ptr == NULL)
+		return;
+	if (n_frames > HS_MAX_FRAMES)
+		n_frames = HS_MAX_FRAMES;
+	uint64_t hash = hs_frames_hash(frames, n_frames);
+	uint32_t id = cached_context(frames, n_frames, hash);
+	int fresh = 0;
+	int locked = rec_lock();
+	if (atomic_load(&rec.state) == REC_ON) {
+		counts_apply(&tl_counts); /* this thread's earlier blocks first */
+		id = context_of(id, frames, n_frames, hash, &fresh);
+		if (atomic_load(&rec.state) == REC_ON &&
+		    enter_sampled((uintptr_t)ptr, weight_bytes, id) == 0)
+			count_new(req_bytes);
+	}
+	rec_unlock(locked);
+	if (fresh)
+		hs_contexts_remember(&rec.ctxs, id);
+}
+
+void hs_rec_sampled_free(void *ptr, size_t req_bytes)
+{
+	if (!hs_rec_active())
+		return;
+	int locked = rec_lock();
+	if (atomic_load(&rec.state) == REC_ON) {
+		counts_apply(&tl_counts);
+		struct hs_block blk;
+		if (hs_blocks_remove(&rec.blocks, (uintptr_t)ptr, &blk)) {
+			filter_remove(blk.ptr);
+			count_gone(req_bytes, blk.ctx, blk.req_bytes);
+		} else {
+			count_gone(req_bytes, HS_CTX_NONE, 0); /* a filter collision */
+		}
+	}
+	rec_unlock(locked);
+}
+
+uint64_t hs_rec_sampled_realloc_begin(void *old_ptr)
+{
+	if (!hs_rec_active() || old_ptr == NULL)
+		return 0;
+	uint64_t handle = 0;
+	int locked = rec_lock();
+	struct hs_block blk;
+	if (atomic_load(&rec.state) == REC_ON &&
+	    hs_blocks_remove(&rec.blocks, (uintptr_t)old_ptr, &blk)) {
+		filter_remove(blk.ptr);
+		struct pending *p = rec.free_pending;
+		if (p != NULL)
+			rec.free_pending = p->next;
+		else
+			p = hs_arena_alloc(&rec.arena, sizeof *p);
+		if (p == NULL) {
+			hs_contexts_touch(&rec.ctxs, blk.ctx)->live_bytes -= blk.req_bytes;
+			give_up_locked("out of memory");
+		} else {
+			p->blk = blk;
+			handle = (uint64_t)(uintptr_t)p;
+		}
+	}
+	rec_unlock(locked);
+	return handle;
+}
+
+/* Massif's realloc of old_req to new_req bytes in the totals (resize_block
+ * without the table: the old slop is taken as a fresh block's, so a block
+ * shrunk in place twice gets a slightly different extra).  Lock held or
+ * one thread; recording on.  Returns 0, or -1 when recording stopped. */
+static int count_resize(uint64_t old_req, uint64_t new_req)
+{
+	if (new_req < old_req) {
+		peak_attempt_quiet();
+		if (atomic_load(&rec.state) != REC_ON)
+			return -1;
+	}
+	uint64_t old_slop = slop_of(old_req);
+	uint64_t new_slop = slop_of(new_req);
+	if (new_req <= old_req + old_slop) {
+		uint64_t in_place = old_slop + old_req - new_req;
+		if (in_place <= HS_SLOP_MAX)
+			new_slop = in_place;
+	}
+	int64_t delta = (int64_t)(new_req - old_req) + (int64_t)(new_slop - old_slop);
+	rec.heap_bytes += new_req - old_req;
+	rec.extra_bytes += new_slop - old_slop;
+	rec.churn_bytes += (uint64_t)(delta < 0 ? -delta : delta);
+	return 0;
+}
+
+void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new_ptr,
+				size_t new_req_bytes, uint64_t weight_bytes,
+				const uintptr_t *frames, unsigned n_frames)
+{
+	if (handle == 0 && (new_ptr == NULL || !hs_rec_active()))
+		return;
+	if (handle == 0 && weight_bytes == 0 && !hs_single_threaded()) {
+		/* Neither block sampled: a count, as a free and a new block. */
+		struct counts *c = &tl_counts;
+		uint64_t old_extra = rec.opts.heap_admin + slop_of(old_req_bytes);
+		uint64_t new_extra = rec.opts.heap_admin + slop_of(new_req_bytes);
+		c->heap_bytes += (int64_t)new_req_bytes - (int64_t)old_req_bytes;
+		c->extra_bytes += (int64_t)new_extra - (int64_t)old_extra;
+		c->churn_bytes += old_req_bytes + old_extra + new_req_bytes + new_extra;
+		if (counts_due(c))
+			counts_flush_locked(c);
+		return;
+	}
+	if (n_frames > HS_MAX_FRAMES)
+		n_frames = HS_MAX_FRAMES;
+	uint64_t hash = 0;
+	uint32_t id = HS_CTX_NONE;
+	int fresh = 0;
+	if (weight_bytes != 0) {
+		hash = hs_frames_hash(frames, n_frames);
+		id = cached_context(frames, n_frames, hash);
+	}
+	int locked = rec_lock();
+	struct pending *p = (struct pending *)(uintptr_t)handle;
+	struct hs_block old = { 0, 0, 0, HS_CTX_NONE };
+	if (p != NULL) {
+		old = p->blk;
+		p->next = rec.free_pending;
+		rec.free_pending = p;
+	}
+	if (atomic_load(&rec.state) == REC_ON) {
+		counts_apply(&tl_counts);
+		if (new_ptr == NULL) {
+			/* The real realloc failed: the old block lives on. */
+			if (put_block(&old) == 0)
+				filter_add(old.ptr);
+		} else if (count_resize(old_req_bytes, new_req_bytes) == 0) {
+			/* The old weight leaves its context after the peak attempt. */
+			if (old.ctx != HS_CTX_NONE)
+				hs_contexts_touch(&rec.ctxs, old.ctx)->live_bytes -= old.req_bytes;
+			if (weight_bytes != 0) {
+				id = context_of(id, frames, n_frames, hash, &fresh);
+				enter_sampled((uintptr_t)new_ptr, weight_bytes, id);
+			}
+			if (atomic_load(&rec.state) == REC_ON)
+				normal_attempt_quiet();
+		}
+	} else if (p != NULL && old.ctx != HS_CTX_NONE) {
+		hs_contexts_touch(&rec.ctxs, old.ctx)->live_bytes -= old.req_bytes;
 	}
 	rec_unlock(locked);
 	if (fresh)
@@ -905,6 +1315,7 @@ int hs_rec_end(const char *how)
 		pthread_mutex_unlock(&rec.lock);
 		return -1;
 	}
+	counts_end();
 	if (state == REC_ON && rec.opts.final_snapshot) {
 		if (hs_snapshots_final(&rec.snaps, now(), rec.heap_bytes, rec.extra_bytes,
 				       &rec.ctxs) != 0)
@@ -930,6 +1341,54 @@ int hs_rec_end(const char *how)
 	return 0;
 }
 
+/* Serve the launcher's dump request: a detailed snapshot of the heap now,
+ * outside the table, as a LIVE record, flushed; then the request is
+ * marked served (after flushed: the launcher reads them in that order). */
+static void live_dump(void)
+{
+	int locked = rec_lock();
+	struct hs_live_slot *l = rec.live;
+	uint64_t req = l != NULL ? atomic_load_explicit(&l->request, memory_order_acquire) : 0;
+	if (l != NULL && req != rec.live_seen) {
+		__atomic_store_n(&rec.live_seen, req, __ATOMIC_RELAXED);
+		struct hs_snapshot snap;
+		if (atomic_load(&rec.state) == REC_ON && hs_journal_on(&rec.journal)) {
+			if (hs_snapshots_live(&rec.snaps, &snap, now(), rec.heap_bytes,
+					      rec.extra_bytes, &rec.ctxs) != 0) {
+				give_up_locked("out of memory");
+			} else {
+				hs_journal_contexts(&rec.journal, &rec.ctxs);
+				hs_journal_live(&rec.journal, &snap, req);
+				hs_snapshot_drop(&snap);
+			}
+			journal_flush();
+		}
+		atomic_store_explicit(&l->served, req, memory_order_release);
+	}
+	rec_unlock(locked);
+}
+
+void hs_rec_live_attach(struct hs_live_slot *slot)
+{
+	/* Detaching takes no lock: it runs at the end, maybe in a signal
+	 * handler; a dump being served keeps its own pointer (the page stays). */
+	if (slot == NULL) {
+		__atomic_store_n(&rec.live, NULL, __ATOMIC_RELEASE);
+		return;
+	}
+	pthread_mutex_lock(&rec.lock);
+	{
+		uint64_t req = atomic_load_explicit(&slot->request, memory_order_acquire);
+		__atomic_store_n(&rec.live_seen, req, __ATOMIC_RELAXED);
+		atomic_store_explicit(&slot->served, req, memory_order_release);
+		if (hs_journal_on(&rec.journal))
+			atomic_store_explicit(&slot->flushed, rec.journal.written,
+					      memory_order_release);
+	}
+	__atomic_store_n(&rec.live, slot, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&rec.lock);
+}
+
 void hs_rec_give_up(const char *reason)
 {
 	pthread_mutex_lock(&rec.lock);
@@ -953,6 +1412,7 @@ void hs_rec_atfork_child(void)
 	 * from here (draining may take snapshots) until the preload layer
 	 * opens the child's own, which rewrites everything from the start. */
 	rec.journal.fd = -1;
+	rec.live = NULL; /* the parent's slot: the child claims its own */
 	/* Only the forking thread survives, and it holds the lock: it applies
 	 * what the others logged before the fork, and their logs are free. */
 	hs_tlog_drain();

@@ -28,6 +28,7 @@
 
 #include "contexts.h"
 #include "fnranges.h"
+#include "live.h"
 #include "options.h"
 
 #if __has_include(<sys/single_threaded.h>)
@@ -101,6 +102,63 @@ uint64_t hs_rec_realloc_begin(void *old_ptr);
 void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 			const uintptr_t *frames, unsigned n_frames);
 
+/* Sampling mode (--sample, opts.sample_bytes != 0; sampler.h and
+ * doc/design.md).  The caller draws which blocks are sampled and knows
+ * every block's requested size (the preload layer tags it).  Every block
+ * counts in the totals; only sampled ones are in the block table, each
+ * with its weight (the bytes it stands for) in its context.  With
+ * threads, unsampled blocks are counted per thread and reach the totals
+ * in batches (HS_SAMPLE_THREAD_SLACK_BYTES). */
+
+/* The filter of sampled addresses: a counter per hash of the address. */
+#define HS_SAMPLE_FILTER_BITS 16
+extern unsigned char hs_rec_sample_filter[1u << HS_SAMPLE_FILTER_BITS];
+
+/* ptr's counter in the filter. */
+static inline unsigned hs_rec_filter_slot(const void *ptr)
+{
+	return (unsigned)((((uint64_t)(uintptr_t)ptr >> 4) * UINT64_C(0x9E3779B97F4A7C15)) >>
+			  (64 - HS_SAMPLE_FILTER_BITS));
+}
+
+/* Whether ptr may be a sampled block: one load, no lock; 0 means surely
+ * not (a sampled block is in the filter before malloc returns it). */
+static inline int hs_rec_maybe_sampled(const void *ptr)
+{
+	return __atomic_load_n(&hs_rec_sample_filter[hs_rec_filter_slot(ptr)], __ATOMIC_RELAXED) !=
+	       0;
+}
+
+/* An unsampled new block of req_bytes: counted, nothing else. */
+void hs_rec_count_alloc(size_t req_bytes);
+
+/* The free of an unsampled block of req_bytes. */
+void hs_rec_count_free(size_t req_bytes);
+
+/* A sampled new block at ptr of req_bytes, standing for weight_bytes in
+ * the context of frames. */
+void hs_rec_sampled_alloc(void *ptr, size_t req_bytes, uint64_t weight_bytes,
+			  const uintptr_t *frames, unsigned n_frames);
+
+/* The free of ptr (req_bytes), which hs_rec_maybe_sampled said may be
+ * sampled; called before the real free.  Counted either way. */
+void hs_rec_sampled_free(void *ptr, size_t req_bytes);
+
+/* realloc(old_ptr, n) in sampling mode: begin takes old_ptr out of the
+ * table if it is sampled (handle, else 0) before the real realloc; end
+ * counts old_req_bytes -> new_req_bytes as Massif's realloc does, moves
+ * the old weight out of its context, and enters new_ptr when
+ * weight_bytes != 0 (sampled).  new_ptr NULL: the realloc failed, the old
+ * block lives on unchanged. */
+uint64_t hs_rec_sampled_realloc_begin(void *old_ptr);
+void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new_ptr,
+				size_t new_req_bytes, uint64_t weight_bytes,
+				const uintptr_t *frames, unsigned n_frames);
+
+/* This thread's counts into the totals now (with threads: before a
+ * snapshot the caller wants exact for its own events). */
+void hs_rec_count_flush(void);
+
 /* Start the raw record (journal.h) on fd, which the caller opened and
  * keeps: the header (our pid, options_text as the user gave the options,
  * cmd), then everything recorded so far, so it may be called after
@@ -126,6 +184,13 @@ void hs_rec_journal_unloaded(uintptr_t start, uintptr_t end, const char *path);
  * recorder was not started or has already ended, or its lock could not be
  * had (the record is then valid up to its last flush). */
 int hs_rec_end(const char *how);
+
+/* Live dumps (live.h): serve the dump requests of slot from now on, and
+ * publish the raw record's length in it at every flush; NULL stops.  A
+ * request is served at the next allocation or realloc: a detailed snapshot
+ * of the heap as it is, outside the table (the Massif file at the end is
+ * unchanged), written as a LIVE record and flushed. */
+void hs_rec_live_attach(struct hs_live_slot *slot);
 
 /* The code ranges of the --alloc-fn and --ignore-fn functions (the
  * launcher's answer, any order): from now on a new context whose first

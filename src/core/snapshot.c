@@ -13,6 +13,7 @@ int hs_snapshots_init(struct hs_snapshots *s, const struct hs_options *opts)
 		s->max_snapshots = HS_MAX_SNAPSHOTS_LIMIT;
 	s->detailed_freq = opts->detailed_freq == 0 ? 1 : opts->detailed_freq;
 	s->peak_inaccuracy = opts->peak_inaccuracy;
+	s->min_interval_floor = opts->time_unit == HS_TIME_MS ? 1 : 0;
 	s->table = hs_arena_map((s->max_snapshots + 1) * sizeof *s->table);
 	return s->table == NULL ? -1 : 0;
 }
@@ -150,6 +151,13 @@ static int take(struct hs_snapshots *s, enum hs_snap_kind kind, int detailed, in
 	s->count++;
 	if (s->count == s->max_snapshots) {
 		s->min_interval = cull(s);
+		/* Milliseconds are coarse: two snapshots in one of them (a peak
+		 * and a normal one) gave a span of 0, and then every call took a
+		 * snapshot, each faster than a millisecond, so the spans stayed 0
+		 * (perl's run under --sample took 263,000 snapshots, 4x the
+		 * time).  Massif's instruction counts never repeat. */
+		if (s->min_interval < s->min_interval_floor)
+			s->min_interval = s->min_interval_floor;
 		s->reshaped = 1;
 	}
 	s->next_allowed_time = now + s->min_interval;
@@ -205,6 +213,26 @@ int hs_snapshots_final(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
 	s->n_detailed++;
 	s->count++;
 	return 0;
+}
+
+int hs_snapshots_live(struct hs_snapshots *s, struct hs_snapshot *snap, int64_t now,
+		      uint64_t heap_bytes, uint64_t extra_bytes, struct hs_contexts *ctxs)
+{
+	memset(snap, 0, sizeof *snap);
+	if (copy_contexts(snap, ctxs) != 0)
+		return -1;
+	snap->seq = s->n_taken;
+	snap->time = now;
+	snap->heap_bytes = heap_bytes;
+	snap->extra_bytes = extra_bytes;
+	snap->kind = HS_SNAP_NORMAL;
+	snap->detailed = 1;
+	return 0;
+}
+
+void hs_snapshot_drop(struct hs_snapshot *snap)
+{
+	drop_copy(snap);
 }
 
 void hs_snapshots_destroy(struct hs_snapshots *s)

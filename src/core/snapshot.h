@@ -59,6 +59,7 @@ struct hs_snapshots {
 	uint64_t n_peaks;    /* peak snapshots taken */
 	int reshaped; /* the last take demoted a peak or culled: the table changed in place */
 	int64_t min_interval;
+	int64_t min_interval_floor; /* 1 with --time-unit=ms, else 0 (see cull's caller) */
 	int64_t next_allowed_time;
 	unsigned since_detailed;   /* snapshots since the last detailed one */
 	uint64_t peak_total_bytes; /* heap + extra of the current peak, 0 when none */
@@ -89,6 +90,16 @@ int hs_snapshots_peak(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
 /* Append the final detailed snapshot (no interval, no culling). */
 int hs_snapshots_final(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
 		       uint64_t extra_bytes, struct hs_contexts *ctxs);
+
+/* A detailed snapshot of the totals and contexts now, into *snap, outside
+ * the table (a live dump): no interval, no cull, no seq taken (its seq is
+ * the next one's).  Give its copy back with hs_snapshot_drop.  Returns 0
+ * or -1 when out of memory. */
+int hs_snapshots_live(struct hs_snapshots *s, struct hs_snapshot *snap, int64_t now,
+		      uint64_t heap_bytes, uint64_t extra_bytes, struct hs_contexts *ctxs);
+
+/* Give back the copy of a snapshot made by hs_snapshots_live. */
+void hs_snapshot_drop(struct hs_snapshot *snap);
 
 /* Unmap the table and every copy. */
 void hs_snapshots_destroy(struct hs_snapshots *s);

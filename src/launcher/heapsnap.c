@@ -23,6 +23,11 @@
  *
  * heapsnap --resolve RAW [OUT] resolves one raw record by hand (and is
  * what the library starts when it runs without the launcher).
+ *
+ * Live dumps (dump.h): while it waits, the launcher takes dump requests
+ * (--dump-every's timer, and `heapsnap --dump PID` on its socket) and
+ * serves each in a worker process, so the program's reports are still
+ * read meanwhile; the workers are waited for before the final files.
  */
 #include "config.h"
 
@@ -44,6 +49,7 @@
 #include <unistd.h>
 
 #include "advice.h"
+#include "dump.h"
 #include "filter.h"
 #include "fnranges.h"
 #include "inspect.h"
@@ -73,8 +79,11 @@ static void usage(FILE *out)
 {
 	fputs("usage: heapsnap [options] [--] program [args...]\n"
 	      "       heapsnap --resolve RAW [OUT]\n"
+	      "       heapsnap --dump PID\n"
 	      "Run program and write a Valgrind Massif file of its heap (massif.out.PID).\n"
 	      "--resolve turns a raw record left by a run (OUT.raw) into OUT.\n"
+	      "--dump writes the Massif file of a running recording now (PID: heapsnap's\n"
+	      "or a recorded program's) and prints its path.\n"
 	      "\n"
 	      "Recorder options (Massif's names and ranges):\n"
 	      "  --massif-out-file=FILE   output file; %p = pid, %q{VAR} = $VAR [massif.out.%p]\n"
@@ -103,6 +112,9 @@ static void usage(FILE *out)
 	      "  --vgdb=..., and others:  accepted and ignored, with a note\n"
 	      "  --final-snapshot=no|yes  add a detailed snapshot of the heap at the end\n"
 	      "                           (Massif takes none) [no]\n"
+	      "  --sample=SIZE            record stacks of a sample of the blocks, one per\n"
+	      "                           SIZE bytes on average (512K, 1M); totals stay exact,\n"
+	      "                           trees are estimates [exact: every block]\n"
 	      "\n"
 	      "Launcher options:\n"
 	      "  --print                  show each file's graph, largest sites and summary\n"
@@ -112,6 +124,8 @@ static void usage(FILE *out)
 	      "                           (--time-unit=B unless given), then show each\n"
 	      "                           file's graph and leak suspects (heapsnap-print\n"
 	      "                           --leaks --no-trees); exit with the program's status\n"
+	      "  --dump-every=DURATION    while the program runs, replace the output file with\n"
+	      "                           the run so far every DURATION (500ms, 30s, 5m, 1h)\n"
 	      "  -h, --help               show this text\n"
 	      "  --version                show the version\n",
 	      out);
@@ -119,7 +133,8 @@ static void usage(FILE *out)
 
 /* The launcher's own options, which main tests for before the recorder's. */
 static const char *const launcher_names[] = {
-	"-h", "--help", "--version", "--print", "--leaks", "--resolve", NULL,
+	"-h",        "--help", "--version",     "--print", "--leaks",
+	"--resolve", "--dump", "--dump-every=", NULL,
 };
 
 /* Say that arg is a bad option (err says why); when it is an unknown one,
@@ -200,8 +215,9 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s)
 	*len += n;
 }
 
-/* Run the program in a child with the library preloaded; never returns. */
-static void run_child(char **argv, const char *lib, const char *options, int report_fd)
+/* Run the program in a child with the library preloaded; never returns.
+ * live_fd: the live dumps' shared page (dump.h), or -1. */
+static void run_child(char **argv, const char *lib, const char *options, int report_fd, int live_fd)
 {
 	const char *old = getenv("LD_PRELOAD");
 	char fd_text[16];
@@ -227,6 +243,19 @@ static void run_child(char **argv, const char *lib, const char *options, int rep
 	if (setenv("LD_PRELOAD", preload, 1) != 0 || setenv("HEAPSNAP_OPTIONS", options, 1) != 0 ||
 	    setenv("HEAPSNAP_REPORT_FD", fd_text, 1) != 0)
 		_exit(127);
+	/* The live page, high too; HEAPSNAP_LAUNCHER lets heapsnap --dump
+	 * find us from a recorded process that is no longer our descendant. */
+	if (live_fd >= 0) {
+		int high_live = fcntl(live_fd, F_DUPFD, HS_REPORT_FD_MIN);
+		char pid_text[24];
+		if (high_live >= 0) {
+			snprintf(fd_text, sizeof(fd_text), "%d", high_live);
+			snprintf(pid_text, sizeof(pid_text), "%ld", (long)getppid());
+			if (setenv("HEAPSNAP_LIVE_FD", fd_text, 1) != 0 ||
+			    setenv("HEAPSNAP_LAUNCHER", pid_text, 1) != 0)
+				_exit(127);
+		}
+	}
 	/* The pipe's write end survives exec; the library closes it on the
 	 * next exec unless children are traced. */
 	fcntl(report_fd, F_SETFD, 0);
@@ -631,6 +660,101 @@ static void on_sigchld(int sig)
 	(void)sig; /* only interrupts poll() */
 }
 
+/* Live dumps: the shared page, the worker processes serving dumps. */
+static struct hs_live_page *g_live_page;
+#define HS_MAX_WORKERS 32
+static pid_t g_workers[HS_MAX_WORKERS];
+static size_t g_n_workers;
+static pid_t g_periodic; /* the --dump-every worker running, or 0 */
+static int g_idle_said;  /* said once that a periodic dump found the program idle */
+
+/* Reap the workers that are done (block: wait for all). */
+static void reap_workers(int block, FILE *log)
+{
+	for (size_t i = 0; i < g_n_workers;) {
+		int st;
+		pid_t w = waitpid(g_workers[i], &st, block ? 0 : WNOHANG);
+		if (w == 0 || (w < 0 && errno == EINTR && !block)) {
+			i++;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w == g_periodic) {
+			g_periodic = 0;
+			if (WIFEXITED(st) && WEXITSTATUS(st) == 3 && !g_idle_said) {
+				g_idle_said = 1;
+				fputs("heapsnap: a periodic dump found the program making no heap "
+				      "call: it holds the heap as of the last snapshot\n",
+				      log);
+			}
+		}
+		g_workers[i] = g_workers[--g_n_workers];
+	}
+}
+
+/* Serve a dump in a worker process: the client on conn (>= 0), else a
+ * periodic dump of every running record.  Exit 0, 1 on an error, 3 when
+ * the program did not answer in time. */
+static pid_t start_worker(int conn, pid_t self, FILE *log, int verbose)
+{
+	struct hs_dump_target *t = calloc(g_n_raws + 1, sizeof *t);
+	size_t n = 0;
+	if (t == NULL || g_n_workers == HS_MAX_WORKERS) {
+		free(t);
+		return -1;
+	}
+	for (size_t k = 0; k < g_n_raws; k++) {
+		struct raw_rec *r = &g_raws[k];
+		if (r->ended || r->path[0] == '\0' || kill(r->pid, 0) != 0)
+			continue;
+		t[n++] = (struct hs_dump_target){ r->pid, r->path };
+	}
+	fflush(NULL);
+	pid_t w = fork();
+	if (w != 0) {
+		free(t);
+		if (w > 0)
+			g_workers[g_n_workers++] = w;
+		return w;
+	}
+	sigset_t none;
+	sigemptyset(&none);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	int rc = 0;
+	if (conn >= 0) {
+		rc = hs_dump_serve(conn, g_live_page, self, t, n) != 0;
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			char out[HS_PATH_MAX], note[HS_PATH_MAX + 256], err[HS_PATH_MAX + 256];
+			if (hs_dump_record(g_live_page, &t[i], out, sizeof out, note, sizeof note,
+					   err, sizeof err) != 0) {
+				fprintf(log, "heapsnap: live dump: %s\n", err);
+				rc = 1;
+				continue;
+			}
+			if (note[0] != '\0' && rc == 0)
+				rc = 3;
+			if (verbose > 1)
+				fprintf(log, "heapsnap: dumped %s%s\n", out,
+					note[0] != '\0' ? " (no heap call: as of the last snapshot)"
+							: "");
+		}
+	}
+	fflush(NULL);
+	_exit(rc);
+}
+
+/* Milliseconds on the monotonic clock. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Check the options, run the program, report, exit with its status. */
 int main(int argc, char **argv)
 {
@@ -640,6 +764,7 @@ int main(int argc, char **argv)
 	char *options = NULL;
 	size_t opt_len = 0, opt_cap = 0;
 	int quiet = 0, print = 0, leaks = 0, time_unit_given = 0;
+	long long dump_every_ms = 0;
 	int i;
 
 	hs_options_defaults(&opts);
@@ -665,6 +790,17 @@ int main(int argc, char **argv)
 			continue;
 		} else if (strcmp(a, "--resolve") == 0) {
 			return resolve_main(argc - i - 1, argv + i + 1, opts.verbosity == 0);
+		} else if (strcmp(a, "--dump") == 0) {
+			return hs_dump_client(argc - i - 1, argv + i + 1);
+		} else if (strncmp(a, "--dump-every=", 13) == 0) {
+			if (hs_dump_parse_duration(a + 13, &dump_every_ms) != 0) {
+				fprintf(stderr,
+					"heapsnap: %s: expected a duration such as 500ms, 30s, 5m "
+					"or 1h\n",
+					a);
+				return EXIT_USAGE;
+			}
+			continue;
 		}
 		if (strncmp(a, "--time-unit=", 12) == 0)
 			time_unit_given = 1;
@@ -727,6 +863,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "heapsnap: cannot create a socket pair: %s\n", strerror(errno));
 		return 127;
 	}
+	/* Live dumps: the page the program's requests go through, and the
+	 * socket heapsnap --dump asks on.  Without them the run goes on. */
+	int live_fd = hs_dump_page_create(&g_live_page);
+	int listen_fd = live_fd >= 0 ? hs_dump_listen(getpid()) : -1;
 	fflush(NULL);
 
 	pid_t pid = fork();
@@ -736,9 +876,11 @@ int main(int argc, char **argv)
 	}
 	if (pid == 0) {
 		close(report[0]);
-		run_child(argv + i, lib, options, report[1]);
+		run_child(argv + i, lib, options, report[1], live_fd);
 	}
 	close(report[1]);
+	if (live_fd >= 0)
+		close(live_fd); /* the mapping stays */
 	g_child_pid = pid;
 
 	FILE *log = open_log(&opts, pid);
@@ -782,6 +924,7 @@ int main(int argc, char **argv)
 
 	int status = 0;
 	int watch = report[0]; /* -1 once every sender has closed it */
+	long long next_dump_ms = dump_every_ms > 0 ? now_ms() + dump_every_ms : 0;
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 		if (w == pid)
@@ -790,15 +933,57 @@ int main(int argc, char **argv)
 			fprintf(stderr, "heapsnap: waitpid: %s\n", strerror(errno));
 			return 127;
 		}
-		struct pollfd pfd = { .fd = watch, .events = POLLIN };
-		if (ppoll(&pfd, 1, NULL, &wait_mask) > 0) {
-			drain_channel(report[0]);
-			/* No process holds the other end any more (all closed it):
-			 * only the child's end is left to wait for. */
-			if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
-				watch = -1;
+		reap_workers(0, log);
+		struct timespec wait_ts, *timeout = NULL;
+		if (next_dump_ms > 0) {
+			long long left = next_dump_ms - now_ms();
+			if (left <= 0) {
+				/* One periodic worker at a time: a slow resolve skips a turn. */
+				drain_channel(report[0]);
+				if (g_periodic == 0)
+					g_periodic =
+						start_worker(-1, getpid(), log, opts.verbosity);
+				if (g_periodic < 0)
+					g_periodic = 0;
+				next_dump_ms += dump_every_ms;
+				if (next_dump_ms <= now_ms())
+					next_dump_ms = now_ms() + dump_every_ms;
+				continue;
+			}
+			wait_ts.tv_sec = left / 1000;
+			wait_ts.tv_nsec = (left % 1000) * 1000000L;
+			timeout = &wait_ts;
+		}
+		struct pollfd pfd[2] = { { .fd = watch, .events = POLLIN },
+					 { .fd = listen_fd, .events = POLLIN } };
+		if (ppoll(pfd, 2, timeout, &wait_mask) > 0) {
+			if (pfd[0].revents != 0) {
+				drain_channel(report[0]);
+				/* No process holds the other end any more (all closed
+				 * it): only the child's end is left to wait for. */
+				if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+					watch = -1;
+			}
+			if (pfd[1].revents & POLLIN) {
+				int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+				if (conn >= 0) {
+					drain_channel(report[0]);
+					if (!hs_dump_peer_ok(conn) ||
+					    start_worker(conn, getpid(), log, opts.verbosity) < 0) {
+						const char *no =
+							"error not allowed, or too many dumps at once";
+						send(conn, no, strlen(no), MSG_NOSIGNAL);
+					}
+					close(conn);
+				}
+			}
 		}
 	}
+	/* No more dump requests; the dumps under way end before the files are
+	 * written, so none can replace a final file with an older state. */
+	if (listen_fd >= 0)
+		close(listen_fd);
+	reap_workers(1, log);
 	sigprocmask(SIG_UNBLOCK, &chld_set, NULL);
 	int rc = WIFEXITED(status)     ? WEXITSTATUS(status)
 		 : WIFSIGNALED(status) ? 128 + WTERMSIG(status)

@@ -21,6 +21,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -29,6 +30,8 @@
 #include "lifecycle.h"
 #include "ownheap.h"
 #include "recorder.h"
+#include "sampler.h"
+#include "sizetag.h"
 #include "unwind.h"
 
 /* glibc's own allocator entry points (exported, so no dlsym bootstrap). */
@@ -70,6 +73,131 @@ static void record_alloc(void *p, size_t req)
 	errno = saved;
 }
 
+/* ---- Sampling mode (--sample): every block tagged with its size
+ * (sizetag.h), counted; one per hs_preload_sample_bytes on average gets
+ * a stack and a table entry (sampler.h).  The guard is raised around the
+ * counts, so a signal handler's malloc never sees them half done. */
+
+static __thread struct hs_sampler hs_tl_sampler __attribute__((tls_model("initial-exec")));
+
+/* Whether n leaves room for the tag (glibc refuses more anyway). */
+#define HS_TAGGABLE(n) ((n) < (size_t)PTRDIFF_MAX - HS_TAG_ROOM)
+
+/* Stack and weight of the sampled new block p of req bytes, for realloc
+ * too (handle: its old block's, 0 for a new block).  Guard raised. */
+static void record_sampled(void *p, size_t req, int realloc_of, uint64_t handle, size_t old_req)
+{
+	uintptr_t buf[HS_CAPTURE_BUF];
+	const uintptr_t *frames;
+	int saved = errno;
+	uint64_t weight = hs_sample_weight(req, hs_preload_sample_bytes);
+
+	if (hs_rec_active()) {
+		unsigned n_frames = hs_unwind_capture(buf, hs_preload_max_frames, &frames);
+		if (realloc_of)
+			hs_rec_sampled_realloc_end(handle, old_req, p, req, weight, frames,
+						   n_frames);
+		else
+			hs_rec_sampled_alloc(p, req, weight, frames, n_frames);
+	}
+	errno = saved;
+}
+
+/* Count (or sample) the new tagged block p of req bytes; guard raised. */
+static inline void account_new(void *p, size_t req)
+{
+	if (HS_UNLIKELY(hs_sampler_take(&hs_tl_sampler, req, hs_preload_sample_bytes)))
+		record_sampled(p, req, 0, 0, 0);
+	else
+		hs_rec_count_alloc(req);
+}
+
+/* A block of glibc's, tagged: p from a call asking for req + HS_TAG_ROOM. */
+static inline void *tagged(void *p, size_t req, int counted)
+{
+	if (p != NULL) {
+		hs_tag_set(p, req, counted);
+		if (counted)
+			account_new(p, req);
+	}
+	return p;
+}
+
+/* Before recording (and after it): glibc's blocks, tagged as not counted,
+ * so that in sampling mode their free is not taken off the totals. */
+static void *early_malloc(size_t n)
+{
+	return HS_TAGGABLE(n) ? tagged(__libc_malloc(n + HS_TAG_ROOM), n, 0) : __libc_malloc(n);
+}
+
+/* malloc in sampling mode (guard down, ready). */
+static void *sampled_malloc(size_t n)
+{
+	if (!HS_TAGGABLE(n))
+		return __libc_malloc(n); /* fails: ENOMEM */
+	hs_tl_guard++;
+	void *p = tagged(__libc_malloc(n + HS_TAG_ROOM), n, 1);
+	hs_tl_guard--;
+	return p;
+}
+
+/* free in sampling mode: the size from the tag, a table only if the
+ * filter says the block may be sampled. */
+static void sampled_free(void *p)
+{
+	size_t req;
+	/* The filter's load first: it does not wait for the chunk header,
+	 * which the tag's address does, so their misses overlap. */
+	int maybe = hs_rec_maybe_sampled(p);
+	hs_tl_guard++;
+	if (hs_tag_get(p, &req)) {
+		if (HS_UNLIKELY(maybe)) {
+			int saved = errno;
+			hs_rec_sampled_free(p, req);
+			errno = saved;
+		} else {
+			hs_rec_count_free(req);
+		}
+	}
+	__libc_free(p);
+	hs_tl_guard--;
+}
+
+/* realloc in sampling mode, p != NULL and n != 0 (guard down, ready). */
+static void *sampled_realloc(void *p, size_t n)
+{
+	size_t old_req;
+	int counted = hs_tag_get(p, &old_req);
+	uint64_t handle = 0;
+	void *q;
+	int saved;
+
+	if (!HS_TAGGABLE(n))
+		return __libc_realloc(p, n); /* fails: ENOMEM, p untouched */
+	hs_tl_guard++;
+	if (counted && HS_UNLIKELY(hs_rec_maybe_sampled(p))) {
+		saved = errno;
+		handle = hs_rec_sampled_realloc_begin(p);
+		errno = saved;
+	}
+	q = __libc_realloc(p, n + HS_TAG_ROOM);
+	saved = errno;
+	if (q != NULL)
+		hs_tag_set(q, n, counted);
+	if (!counted) {
+		/* Not ours before: not ours after, as an unknown block in exact mode. */
+	} else if (q == NULL) {
+		hs_rec_sampled_realloc_end(handle, old_req, NULL, 0, 0, NULL, 0);
+	} else if (HS_UNLIKELY(hs_sampler_take(&hs_tl_sampler, n, hs_preload_sample_bytes))) {
+		record_sampled(q, n, 1, handle, old_req);
+	} else {
+		hs_rec_sampled_realloc_end(handle, old_req, q, n, 0, NULL, 0);
+	}
+	hs_tl_guard--;
+	errno = saved;
+	return q;
+}
+
 /* glibc's malloc, recorded. */
 HS_EXPORT void *malloc(size_t n)
 {
@@ -78,7 +206,9 @@ HS_EXPORT void *malloc(size_t n)
 	if (HS_UNLIKELY(hs_tl_guard))
 		return hs_ownheap_malloc(n);
 	if (!hs_preload_ready())
-		return __libc_malloc(n);
+		return early_malloc(n);
+	if (hs_preload_sample_bytes != 0)
+		return sampled_malloc(n);
 	hs_tl_guard++;
 	p = __libc_malloc(n);
 	hs_tl_guard--;
@@ -100,6 +230,10 @@ HS_EXPORT void free(void *p)
 		__libc_free(p);
 		return;
 	}
+	if (hs_preload_sample_bytes != 0) {
+		sampled_free(p);
+		return;
+	}
 	int saved = errno;
 	hs_tl_guard++;
 	hs_freeq_free(p);
@@ -115,8 +249,16 @@ HS_EXPORT void *calloc(size_t m, size_t n)
 
 	if (HS_UNLIKELY(hs_tl_guard))
 		return hs_ownheap_calloc(m, n);
-	if (!hs_preload_ready() || __builtin_mul_overflow(m, n, &total))
+	if (__builtin_mul_overflow(m, n, &total) || !HS_TAGGABLE(total))
 		return __libc_calloc(m, n);
+	if (!hs_preload_ready())
+		return tagged(__libc_calloc(total + HS_TAG_ROOM, 1), total, 0);
+	if (hs_preload_sample_bytes != 0) {
+		hs_tl_guard++;
+		p = tagged(__libc_calloc(total + HS_TAG_ROOM, 1), total, 1);
+		hs_tl_guard--;
+		return p;
+	}
 	hs_tl_guard++;
 	p = __libc_calloc(m, n);
 	hs_tl_guard--;
@@ -158,8 +300,11 @@ HS_EXPORT void *realloc(void *p, size_t n)
 {
 	if (HS_UNLIKELY(hs_tl_guard) || HS_UNLIKELY(hs_ownheap_owns(p)))
 		return hs_ownheap_realloc(p, n);
-	if (!hs_preload_ready())
-		return __libc_realloc(p, n);
+	if (!hs_preload_ready()) {
+		if (p == NULL || n == 0 || !HS_TAGGABLE(n))
+			return p == NULL ? early_malloc(n) : __libc_realloc(p, n);
+		return tagged(__libc_realloc(p, n + HS_TAG_ROOM), n, 0);
+	}
 	if (p == NULL)
 		return malloc(n);
 	if (n == 0) {
@@ -167,6 +312,8 @@ HS_EXPORT void *realloc(void *p, size_t n)
 		free(p);
 		return NULL;
 	}
+	if (hs_preload_sample_bytes != 0)
+		return sampled_realloc(p, n);
 	return do_realloc(p, n);
 }
 
@@ -189,8 +336,16 @@ static void *aligned(size_t align, size_t n, size_t req)
 
 	if (HS_UNLIKELY(hs_tl_guard))
 		return hs_ownheap_memalign(align, n);
-	if (!hs_preload_ready())
+	if (!HS_TAGGABLE(n))
 		return __libc_memalign(align, n);
+	if (!hs_preload_ready())
+		return tagged(__libc_memalign(align, n + HS_TAG_ROOM), req, 0);
+	if (hs_preload_sample_bytes != 0) {
+		hs_tl_guard++;
+		p = tagged(__libc_memalign(align, n + HS_TAG_ROOM), req, 1);
+		hs_tl_guard--;
+		return p;
+	}
 	hs_tl_guard++;
 	p = __libc_memalign(align, n);
 	hs_tl_guard--;
@@ -234,8 +389,8 @@ HS_EXPORT void *valloc(size_t n)
 
 	if (HS_UNLIKELY(hs_tl_guard))
 		return hs_ownheap_memalign((size_t)sysconf(_SC_PAGESIZE), n);
-	if (!hs_preload_ready())
-		return __libc_valloc(n);
+	if (!hs_preload_ready() || hs_preload_sample_bytes != 0)
+		return aligned((size_t)sysconf(_SC_PAGESIZE), n, n);
 	hs_tl_guard++;
 	p = __libc_valloc(n);
 	hs_tl_guard--;
@@ -253,8 +408,10 @@ HS_EXPORT void *pvalloc(size_t n)
 
 	if (HS_UNLIKELY(hs_tl_guard) && n <= SIZE_MAX - page)
 		return hs_ownheap_memalign(page, req);
-	if (HS_UNLIKELY(hs_tl_guard) || !hs_preload_ready())
+	if (HS_UNLIKELY(hs_tl_guard) || n > SIZE_MAX - page)
 		return __libc_pvalloc(n);
+	if (!hs_preload_ready() || hs_preload_sample_bytes != 0)
+		return aligned(page, req, req);
 	hs_tl_guard++;
 	p = __libc_pvalloc(n);
 	hs_tl_guard--;
@@ -274,6 +431,12 @@ HS_EXPORT size_t malloc_usable_size(void *p)
 		return 0;
 	if (hs_ownheap_owns(p))
 		return hs_ownheap_usable_size(p);
+	if (hs_preload_sample_bytes != 0) {
+		/* The request: the byte past it holds the tag (sizetag.h). */
+		size_t req;
+		hs_tag_get(p, &req);
+		return req;
+	}
 	/* Resolved at start-up (dlsym here could run inside a loader lock);
 	 * only a call before that resolves it here. */
 	if (HS_UNLIKELY(real == NULL)) {

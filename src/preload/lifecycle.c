@@ -49,6 +49,7 @@
 
 #include "freeq.h"
 #include "lifecycle.h"
+#include "live.h"
 #include "log.h"
 #include "options.h"
 #include "outfile.h"
@@ -64,6 +65,7 @@ atomic_int hs_preload_state = HS_ST_NEW;
 size_t (*hs_real_usable_size)(void *);
 static pid_t g_pid; /* our pid: a vfork child (same memory) must not end our record */
 unsigned hs_preload_max_frames;
+uint64_t hs_preload_sample_bytes;
 
 static struct hs_options g_opts;
 static char g_pattern[HS_PATH_MAX]; /* --massif-out-file, switched in forked children */
@@ -160,16 +162,85 @@ static size_t read_maps(void)
 	return len;
 }
 
-/* Put the current module map into the raw record (guard raised). */
-static void note_maps(void)
+/* What the record already holds, so a long run repeats none of it: a
+ * program that dlopens and dlcloses a plugin in a loop got a map (5 KB)
+ * and an unloaded note per round, 51 MB of raw record for 10,000 rounds.
+ * The resolver names frames from the code mappings of the last map and
+ * from each distinct note; the maps taken before a dlclose only serve a
+ * record cut short (SIGKILL).  So a map is compared by its code mappings
+ * alone (the heap's growth changes the text, not the names): at the end,
+ * one equal to the last written is left out; before a dlclose, one equal
+ * to any of the last HS_NOTED written (a reloaded module comes back where
+ * it was).  A note already written is left out too. */
+#define HS_NOTED 64
+static uint64_t g_maps_seen[HS_NOTED]; /* code-map hashes written, a ring; 0: none */
+static unsigned g_maps_next;
+static uint64_t g_unloaded_seen[HS_NOTED]; /* hashes of unloaded notes written, a ring */
+static unsigned g_unloaded_next;
+
+/* FNV-1a, 64 bits, continued from h (never 0). */
+static uint64_t text_hash(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h | 1;
+}
+
+/* The hash of a maps text's executable lines ("start-end r-xp ..."). */
+static uint64_t code_hash(const char *text, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t n = nl != NULL ? (size_t)(nl - (text + i)) + 1 : len - i;
+		const char *sp = memchr(text + i, ' ', n);
+		if (sp != NULL && (size_t)(sp - (text + i)) + 3 < n && sp[3] == 'x')
+			h = text_hash(h, text + i, n);
+		i += n;
+	}
+	return h;
+}
+
+/* Whether h is in ring. */
+static int seen(const uint64_t *ring, uint64_t h)
+{
+	for (unsigned i = 0; i < HS_NOTED; i++)
+		if (ring[i] == h)
+			return 1;
+	return 0;
+}
+
+/* A new record (start-up, a forked child's) holds nothing yet. */
+static void forget_noted(void)
+{
+	memset(g_maps_seen, 0, sizeof(g_maps_seen));
+	memset(g_unloaded_seen, 0, sizeof(g_unloaded_seen));
+	g_maps_next = g_unloaded_next = 0;
+}
+
+/* Put the current module map into the raw record (guard raised), unless
+ * the record has its code mappings already: in the last map written, or,
+ * before a dlclose (any_seen), in any recent one. */
+static void note_maps_if_new(int any_seen)
 {
 	size_t len;
 
 	if (atomic_flag_test_and_set(&g_maps_busy))
 		return;
 	len = read_maps();
-	if (len > 0)
-		hs_rec_journal_maps(g_maps_buf, len);
+	if (len > 0) {
+		uint64_t h = code_hash(g_maps_buf, len);
+		uint64_t last = g_maps_seen[(g_maps_next + HS_NOTED - 1) % HS_NOTED];
+		if (any_seen ? !seen(g_maps_seen, h) : h != last) {
+			hs_rec_journal_maps(g_maps_buf, len);
+			g_maps_seen[g_maps_next] = h;
+			g_maps_next = (g_maps_next + 1) % HS_NOTED;
+		}
+	}
 	atomic_flag_clear(&g_maps_busy);
 }
 
@@ -210,6 +281,26 @@ static int read_statm(uint64_t *rss_bytes, uint64_t *mapped_bytes)
 	*mapped_bytes = size * g_page_bytes;
 	*rss_bytes = resident * g_page_bytes;
 	return 0;
+}
+
+/* The map at start-up and at the end. */
+static void note_maps(void)
+{
+	note_maps_if_new(0);
+}
+
+/* Note that the module at path left [start, end), unless already noted. */
+static void note_unloaded(uintptr_t start, uintptr_t end, const char *path)
+{
+	uint64_t range[2] = { start, end };
+	uint64_t h = text_hash(text_hash(0xcbf29ce484222325ULL, range, sizeof(range)), path,
+			       strlen(path));
+
+	if (seen(g_unloaded_seen, h))
+		return;
+	hs_rec_journal_unloaded(start, end, path);
+	g_unloaded_seen[g_unloaded_next] = h;
+	g_unloaded_next = (g_unloaded_next + 1) % HS_NOTED;
 }
 
 /* The launcher's channel (a socketpair, HEAPSNAP_REPORT_FD), checked
@@ -289,6 +380,75 @@ static int report(const char *word, const char *path)
 		poll(&pfd, 1, HS_REPORT_WAIT_STEP_MS);
 		waited_ms += HS_REPORT_WAIT_STEP_MS;
 	}
+}
+
+/* Live dumps (live.h): the launcher's shared page (HEAPSNAP_LIVE_FD) and
+ * this process's slot in it.  The recorder core serves the requests; here
+ * the page is mapped and a slot claimed per record (a forked child claims
+ * its own) and freed when the record ends. */
+static struct hs_live_page *g_live_page;
+static int g_live_fd = -1;
+static struct hs_live_slot *g_live_slot;
+
+/* Map the launcher's page, if it gave one. */
+static void open_live_page(void)
+{
+	const char *v = getenv("HEAPSNAP_LIVE_FD");
+	struct stat st;
+	int fd = 0;
+	void *p;
+
+	if (v == NULL || *v == '\0')
+		return;
+	for (; *v >= '0' && *v <= '9'; v++)
+		fd = fd * 10 + (*v - '0');
+	if (*v != '\0' || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size < sizeof(struct hs_live_page))
+		return;
+	p = mmap(NULL, sizeof(struct hs_live_page), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return;
+	if (((struct hs_live_page *)p)->magic != HS_LIVE_MAGIC) {
+		munmap(p, sizeof(struct hs_live_page));
+		return;
+	}
+	g_live_page = p;
+	g_live_fd = fd;
+	/* Not followed across exec unless children are traced. */
+	if (!g_opts.trace_children)
+		fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+}
+
+/* Claim a free slot for this process's record and serve its requests. */
+static void live_claim(void)
+{
+	if (g_live_page == NULL)
+		return;
+	/* A slot still naming our pid was left by a process killed before it
+	 * could free it (pids are reused): requests for us must not go there. */
+	for (unsigned i = 0; i < HS_LIVE_SLOTS; i++) {
+		uint32_t stale = (uint32_t)g_pid;
+		atomic_compare_exchange_strong(&g_live_page->slots[i].pid, &stale, 0);
+	}
+	for (unsigned i = 0; i < HS_LIVE_SLOTS; i++) {
+		uint32_t free_pid = 0;
+		struct hs_live_slot *slot = &g_live_page->slots[i];
+		if (atomic_compare_exchange_strong(&slot->pid, &free_pid, (uint32_t)g_pid)) {
+			g_live_slot = slot;
+			hs_rec_live_attach(slot);
+			return;
+		}
+	}
+}
+
+/* The record has ended: no more requests, the slot is free again. */
+static void live_release(void)
+{
+	if (g_live_slot == NULL)
+		return;
+	hs_rec_live_attach(NULL);
+	atomic_store(&g_live_slot->pid, 0);
+	g_live_slot = NULL;
 }
 
 /* The raw record's file, and the Massif file it becomes. */
@@ -442,6 +602,8 @@ static int begin_record(void)
 		g_raw_fd = -1;
 		return -1;
 	}
+	live_claim();
+	forget_noted();
 	note_maps();
 	report("raw", g_raw_path);
 	return 0;
@@ -534,7 +696,8 @@ static int start_resolver(void)
 	/* The resolver runs unrecorded. */
 	for (char **e = environ; e != NULL && *e != NULL; e++)
 		if (!env_is(*e, "LD_PRELOAD") && !env_is(*e, "HEAPSNAP_OPTIONS") &&
-		    !env_is(*e, "HEAPSNAP_REPORT_FD"))
+		    !env_is(*e, "HEAPSNAP_REPORT_FD") && !env_is(*e, "HEAPSNAP_LIVE_FD") &&
+		    !env_is(*e, "HEAPSNAP_LAUNCHER"))
 			a.envp[n_env++] = *e;
 	a.envp[n_env] = NULL;
 	a.argv = argv;
@@ -653,6 +816,7 @@ static void end_record(const char *how, int drop)
 		if (g_opts.stats && !drop)
 			write_stats();
 	}
+	live_release();
 	/* Recording is over: later heap calls go straight to glibc. */
 	atomic_store(&hs_preload_state, HS_ST_OFF);
 	if (ours)
@@ -668,6 +832,8 @@ static void end_record(const char *how, int drop)
 		 * after the launcher has gone. */
 		if (channel_ours())
 			fcntl(g_report_fd, F_SETFD, 0);
+		if (g_live_fd >= 0)
+			fcntl(g_live_fd, F_SETFD, 0);
 	} else if (report("end", g_raw_path) < 0 && start_resolver() != 0) {
 		say("heapsnap: run 'heapsnap --resolve ");
 		say(g_raw_path);
@@ -1136,7 +1302,7 @@ HS_EXPORT int dlclose(void *handle)
 		/* Loaded since the last map: the record gets a map with it. */
 		if (recording && r.found && r.adds != g_maps_adds) {
 			g_maps_adds = r.adds;
-			note_maps();
+			note_maps_if_new(1);
 		}
 	}
 	hs_tl_guard--;
@@ -1147,7 +1313,7 @@ HS_EXPORT int dlclose(void *handle)
 		r.found = 0;
 		dl_iterate_phdr(find_object_range, &r);
 		if (!r.found && recording)
-			hs_rec_journal_unloaded(start, end, name);
+			note_unloaded(start, end, name);
 		hs_tl_guard--;
 	}
 	hs_stackwalk_invalidate();
@@ -1185,6 +1351,7 @@ static void on_fork_child(void)
 	if (g_raw_fd >= 0)
 		syscall(SYS_close, g_raw_fd);
 	g_raw_fd = -1;
+	g_live_slot = NULL; /* the parent's: begin_record claims the child's own */
 	atomic_store(&g_ended, 0);
 	atomic_flag_clear(&g_maps_busy); /* its reader, if any, was another thread */
 	if (atomic_load(&hs_preload_state) == HS_ST_READY &&
@@ -1277,7 +1444,8 @@ static void hide_from_children(void)
 	if (copy == NULL)
 		return; /* children are then recorded too: better than a broken stack */
 	for (in = environ, out = copy; *in != NULL; in++) {
-		if (env_is(*in, "HEAPSNAP_OPTIONS") || env_is(*in, "HEAPSNAP_REPORT_FD"))
+		if (env_is(*in, "HEAPSNAP_OPTIONS") || env_is(*in, "HEAPSNAP_REPORT_FD") ||
+		    env_is(*in, "HEAPSNAP_LIVE_FD") || env_is(*in, "HEAPSNAP_LAUNCHER"))
 			continue;
 		if (env_is(*in, "LD_PRELOAD")) {
 			strip_preload(*in + strlen("LD_PRELOAD="));
@@ -1450,10 +1618,14 @@ void hs_preload_start(void)
 		g_base_dir[0] = '\0';
 	read_cmdline();
 	open_report_fd();
+	open_live_page();
 	if (!g_opts.trace_children)
 		hide_from_children();
 	hs_preload_max_frames =
 		g_opts.depth + 50 < HS_MAX_FRAMES ? g_opts.depth + 50 : HS_MAX_FRAMES;
+	/* Fixed before the state turns ready (which publishes it): every block
+	 * from then on is tagged (sizetag.h) in sampling mode. */
+	hs_preload_sample_bytes = g_opts.sample_bytes;
 	/* HEAPSNAP_UNWINDER=libunwind: every stack through libunwind alone. */
 	env = getenv("HEAPSNAP_UNWINDER");
 	hs_unwind_init(env == NULL || strcmp(env, "libunwind") != 0);

@@ -10,6 +10,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define HS_EXPORT __attribute__((visibility("default")))
 #define HS_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -24,6 +25,9 @@ extern atomic_int hs_preload_state;
 
 /* Frames captured per allocation: --depth + 50, at most HS_MAX_FRAMES. */
 extern unsigned hs_preload_max_frames;
+
+/* --sample's mean bytes between sampled blocks; 0: exact (every block). */
+extern uint64_t hs_preload_sample_bytes;
 
 /* glibc's malloc_usable_size, resolved at start-up by lifecycle.c. */
 extern size_t (*hs_real_usable_size)(void *);

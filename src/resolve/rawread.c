@@ -142,6 +142,8 @@ static const char *kind_name(uint32_t kind)
 		return "end";
 	case HS_JR_POINT:
 		return "point";
+	case HS_JR_LIVE:
+		return "live";
 	default:
 		return "unknown";
 	}
@@ -190,6 +192,11 @@ static int read_header(struct reader *r, struct cursor *c)
 	for (unsigned i = 0; i < o->n_ignore_fns; i++)
 		if (get_str_into(c, o->ignore_fns[i], sizeof o->ignore_fns[i]) != 0)
 			return fail(r, "bad ignore-fn name");
+	/* --sample's interval, absent from records of an exact-only recorder. */
+	if (c->p != c->end)
+		o->sample_bytes = get_u64(c);
+	if (c->short_read)
+		return fail(r, "header too short");
 	return 0;
 }
 
@@ -282,37 +289,46 @@ static int apply_changes(struct reader *r, struct cursor *c, struct hs_snapshot 
 	return 0;
 }
 
+/* Section 4.3's fields, into s (entries applied to r->last). */
+static int read_snapshot_fields(struct reader *r, struct cursor *c, struct hs_snapshot *s)
+{
+	struct hs_raw *raw = r->raw;
+	memset(s, 0, sizeof *s);
+	s->seq = get_u64(c);
+	s->time = (int64_t)get_u64(c);
+	s->heap_bytes = get_u64(c);
+	s->extra_bytes = get_u64(c);
+	uint32_t kind = get_u32(c);
+	uint32_t detailed = get_u32(c);
+	s->n_contexts = get_u32(c);
+	uint32_t n_changes = get_u32(c);
+	if (c->short_read)
+		return fail(r, "snapshot too short");
+	if (s->seq < r->next_seq)
+		return fail(r, "snapshot %llu after snapshot %llu", (unsigned long long)s->seq,
+			    (unsigned long long)(r->next_seq - 1));
+	if (kind > HS_SNAP_PEAK || detailed > 1)
+		return fail(r, "snapshot %llu: bad kind %u or detail %u",
+			    (unsigned long long)s->seq, kind, detailed);
+	if (s->n_contexts > raw->ctxs.n)
+		return fail(r, "snapshot %llu counts %u contexts, only %u recorded",
+			    (unsigned long long)s->seq, s->n_contexts, raw->ctxs.n);
+	if ((size_t)(c->end - c->p) != (size_t)n_changes * 12 ||
+	    (!detailed && (n_changes != 0 || s->n_contexts != 0)))
+		return fail(r, "snapshot %llu: bad entry list", (unsigned long long)s->seq);
+	s->kind = (enum hs_snap_kind)kind;
+	s->detailed = (int)detailed;
+	if (detailed && apply_changes(r, c, s, n_changes) != 0)
+		return -1;
+	return 0;
+}
+
 /* Section 4.3: a snapshot, appended to the table. */
 static int read_snapshot(struct reader *r, struct cursor *c)
 {
 	struct hs_raw *raw = r->raw;
 	struct hs_snapshot s;
-	memset(&s, 0, sizeof s);
-	s.seq = get_u64(c);
-	s.time = (int64_t)get_u64(c);
-	s.heap_bytes = get_u64(c);
-	s.extra_bytes = get_u64(c);
-	uint32_t kind = get_u32(c);
-	uint32_t detailed = get_u32(c);
-	s.n_contexts = get_u32(c);
-	uint32_t n_changes = get_u32(c);
-	if (c->short_read)
-		return fail(r, "snapshot too short");
-	if (s.seq < r->next_seq)
-		return fail(r, "snapshot %llu after snapshot %llu", (unsigned long long)s.seq,
-			    (unsigned long long)(r->next_seq - 1));
-	if (kind > HS_SNAP_PEAK || detailed > 1)
-		return fail(r, "snapshot %llu: bad kind %u or detail %u", (unsigned long long)s.seq,
-			    kind, detailed);
-	if (s.n_contexts > raw->ctxs.n)
-		return fail(r, "snapshot %llu counts %u contexts, only %u recorded",
-			    (unsigned long long)s.seq, s.n_contexts, raw->ctxs.n);
-	if ((size_t)(c->end - c->p) != (size_t)n_changes * 12 ||
-	    (!detailed && (n_changes != 0 || s.n_contexts != 0)))
-		return fail(r, "snapshot %llu: bad entry list", (unsigned long long)s.seq);
-	s.kind = (enum hs_snap_kind)kind;
-	s.detailed = (int)detailed;
-	if (detailed && apply_changes(r, c, &s, n_changes) != 0)
+	if (read_snapshot_fields(r, c, &s) != 0)
 		return -1;
 	if (raw->n_snapshots == r->cap_snapshots) {
 		unsigned cap = r->cap_snapshots == 0 ? 128 : r->cap_snapshots * 2;
@@ -326,6 +342,26 @@ static int read_snapshot(struct reader *r, struct cursor *c)
 	}
 	raw->snapshots[raw->n_snapshots++] = s;
 	r->next_seq = s.seq + 1;
+	/* A live dump's snapshot is the latest state only until the next one. */
+	drop_entries(&raw->live);
+	raw->has_live = 0;
+	return 0;
+}
+
+/* Section 4.10: a live dump's snapshot, kept aside (not in the table). */
+static int read_live(struct reader *r, struct cursor *c)
+{
+	struct hs_raw *raw = r->raw;
+	uint64_t request = get_u64(c);
+	struct hs_snapshot s;
+	if (c->short_read)
+		return fail(r, "live too short");
+	if (read_snapshot_fields(r, c, &s) != 0)
+		return -1;
+	drop_entries(&raw->live);
+	raw->live = s;
+	raw->live_request = request;
+	raw->has_live = 1;
 	return 0;
 }
 
@@ -539,6 +575,9 @@ static int read_record(struct reader *r, uint32_t kind, struct cursor *c)
 	case HS_JR_POINT:
 		rc = read_point(r, c);
 		break;
+	case HS_JR_LIVE:
+		rc = read_live(r, c);
+		break;
 	default:
 		return fail(r, "unknown kind %u", kind);
 	}
@@ -584,7 +623,9 @@ static int parse(struct reader *r, const unsigned char *data, size_t len)
 	return 0;
 }
 
-int hs_raw_read_fd(int fd, const char *name, struct hs_raw *raw, char *err, size_t err_len)
+/* Read fd from offset 0, at most limit bytes (0: to its end). */
+static int read_fd_limit(int fd, const char *name, uint64_t limit, struct hs_raw *raw, char *err,
+			 size_t err_len)
 {
 	memset(raw, 0, sizeof *raw);
 	struct stat st;
@@ -593,12 +634,16 @@ int hs_raw_read_fd(int fd, const char *name, struct hs_raw *raw, char *err, size
 		return -1;
 	}
 	size_t cap = (size_t)st.st_size + 1, len = 0;
+	if (limit != 0 && limit < cap)
+		cap = (size_t)limit;
 	unsigned char *data = malloc(cap);
 	if (data == NULL) {
 		snprintf(err, err_len, "%s: out of memory", name);
 		return -1;
 	}
 	for (;;) {
+		if (limit != 0 && len == limit)
+			break;
 		if (len == cap) {
 			unsigned char *d = realloc(data, cap * 2);
 			if (d == NULL) {
@@ -609,7 +654,10 @@ int hs_raw_read_fd(int fd, const char *name, struct hs_raw *raw, char *err, size
 			data = d;
 			cap *= 2;
 		}
-		ssize_t k = pread(fd, data + len, cap - len, (off_t)len);
+		size_t want = cap - len;
+		if (limit != 0 && want > limit - len)
+			want = (size_t)(limit - len);
+		ssize_t k = pread(fd, data + len, want, (off_t)len);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
@@ -630,7 +678,13 @@ int hs_raw_read_fd(int fd, const char *name, struct hs_raw *raw, char *err, size
 	return rc;
 }
 
-int hs_raw_read(const char *path, struct hs_raw *raw, char *err, size_t err_len)
+int hs_raw_read_fd(int fd, const char *name, struct hs_raw *raw, char *err, size_t err_len)
+{
+	return read_fd_limit(fd, name, 0, raw, err, err_len);
+}
+
+int hs_raw_read_prefix(const char *path, uint64_t limit, struct hs_raw *raw, char *err,
+		       size_t err_len)
 {
 	memset(raw, 0, sizeof *raw);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -638,9 +692,14 @@ int hs_raw_read(const char *path, struct hs_raw *raw, char *err, size_t err_len)
 		snprintf(err, err_len, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	int rc = hs_raw_read_fd(fd, path, raw, err, err_len);
+	int rc = read_fd_limit(fd, path, limit, raw, err, err_len);
 	close(fd);
 	return rc;
+}
+
+int hs_raw_read(const char *path, struct hs_raw *raw, char *err, size_t err_len)
+{
+	return hs_raw_read_prefix(path, 0, raw, err, err_len);
 }
 
 void hs_raw_free(struct hs_raw *raw)
@@ -654,6 +713,7 @@ void hs_raw_free(struct hs_raw *raw)
 	for (unsigned i = 0; i < raw->n_snapshots; i++)
 		free(raw->snapshots[i].entries);
 	free(raw->snapshots);
+	free(raw->live.entries);
 	for (unsigned i = 0; i < raw->n_maps; i++)
 		free(raw->maps[i].text);
 	free(raw->maps);

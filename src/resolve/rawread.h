@@ -65,6 +65,11 @@ struct hs_raw {
 	char *how;         /* how the program ended (END), or NULL */
 	int truncated;     /* the file ends inside a record */
 	unsigned n_records;
+	/* The last LIVE record (a live dump's snapshot), when no snapshot was
+	 * taken after it: the heap at the latest point the record knows. */
+	int has_live;
+	uint64_t live_request;
+	struct hs_snapshot live; /* entries from malloc */
 };
 
 /* Read the raw record at path into raw.  Returns 0, or -1 with one line in
@@ -74,6 +79,12 @@ int hs_raw_read(const char *path, struct hs_raw *raw, char *err, size_t err_len)
 
 /* The same from fd (read from offset 0), named name in messages. */
 int hs_raw_read_fd(int fd, const char *name, struct hs_raw *raw, char *err, size_t err_len);
+
+/* The same, reading at most limit bytes of the file (0: all of it): a
+ * record still being written is read up to the length its process
+ * published at a consistent point (live.h). */
+int hs_raw_read_prefix(const char *path, uint64_t limit, struct hs_raw *raw, char *err,
+		       size_t err_len);
 
 /* Give back everything raw holds. */
 void hs_raw_free(struct hs_raw *raw);

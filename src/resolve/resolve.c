@@ -11,8 +11,12 @@
 
 #include "arena.h"
 #include "filter.h"
+#include "sampler.h"
 #include "massif_out.h"
 #include "series_out.h"
+
+/* The ending a live dump passes: the program has not ended. */
+#define HS_RESOLVE_LIVE "live dump"
 
 /* Whether how is an ordinary end, which the desc: line does not mention. */
 static int ended_by_exit(const char *how)
@@ -26,13 +30,25 @@ static void desc_note(const struct hs_raw *raw, const char *ending, char *note, 
 {
 	size_t n = 0;
 	note[0] = '\0';
+	if (raw->opts.sample_bytes != 0)
+		n += (size_t)snprintf(note, len,
+				      " (heapsnap: sampled, one block per %llu bytes on average:"
+				      " mem_heap_B and the peak are exact, within %u KiB per thread"
+				      " with threads; the trees are unbiased estimates, each"
+				      " sampled block scaled by its sampling weight, then all by"
+				      " mem_heap_B over their sum)",
+				      raw->opts.sample_bytes, HS_SAMPLE_THREAD_SLACK_BYTES >> 10);
+	if (n >= len)
+		return;
 	if (raw->stop_reason != NULL && raw->stop_reason[0] != '\0')
-		n += (size_t)snprintf(note, len, " (heapsnap: recording stopped early: %s)",
+		n += (size_t)snprintf(note + n, len - n, " (heapsnap: recording stopped early: %s)",
 				      raw->stop_reason);
 	if (n >= len)
 		return;
 	const char *how = raw->has_end ? raw->how : ending;
-	if (how == NULL || how[0] == '\0')
+	if (how != NULL && strcmp(how, HS_RESOLVE_LIVE) == 0)
+		snprintf(note + n, len - n, " (heapsnap: live dump, the program still running)");
+	else if (how == NULL || how[0] == '\0')
 		snprintf(note + n, len - n, " (heapsnap: the program's end was not recorded)");
 	else if (strncmp(how, "signal ", 7) == 0)
 		snprintf(note + n, len - n, " (heapsnap: program killed by %s)", how);
@@ -44,7 +60,7 @@ static void desc_note(const struct hs_raw *raw, const char *ending, char *note, 
 static int write_massif(struct hs_raw *raw, int fd, const char *ending, struct hs_filter *filter,
 			char *err, size_t err_len)
 {
-	char note[1024];
+	char note[1536];
 	desc_note(raw, ending, note, sizeof note);
 	struct hs_massif_file file = {
 		.desc = raw->opts.desc,
@@ -56,6 +72,7 @@ static int write_massif(struct hs_raw *raw, int fd, const char *ending, struct h
 		.n_snapshots = raw->n_snapshots,
 		.contexts = &raw->ctxs,
 		.filter = filter,
+		.sampled = raw->opts.sample_bytes != 0,
 	};
 	return hs_massif_write(fd, &file, err, err_len);
 }
@@ -228,5 +245,39 @@ int hs_resolve_file(const char *raw_path, const char *out_path, const char *endi
 	hs_raw_free(&raw);
 	if (rc == 0)
 		unlink(raw_path);
+	return rc;
+}
+
+int hs_resolve_live(const char *raw_path, uint64_t limit, const char *maps_text, size_t maps_len,
+		    const char *out_path, int *live_taken, char *err, size_t err_len)
+{
+	struct hs_raw raw;
+	*live_taken = 0;
+	if (hs_raw_read_prefix(raw_path, limit, &raw, err, err_len) != 0)
+		return -1;
+	/* The heap as the last dump request found it, after the table (as the
+	 * final snapshot of --final-snapshot=yes comes). */
+	if (raw.has_live) {
+		struct hs_snapshot *t =
+			realloc(raw.snapshots, (raw.n_snapshots + 1) * sizeof *raw.snapshots);
+		if (t != NULL) {
+			raw.snapshots = t;
+			raw.snapshots[raw.n_snapshots++] = raw.live;
+			memset(&raw.live, 0, sizeof raw.live);
+			raw.has_live = 0;
+			*live_taken = 1;
+		}
+	}
+	struct hs_symbolizer sym;
+	const struct hs_raw_maps *m = raw.n_maps > 0 ? &raw.maps[raw.n_maps - 1] : NULL;
+	if (maps_text == NULL && m != NULL) {
+		maps_text = m->text;
+		maps_len = m->len;
+	}
+	hs_symbols_open_maps(&sym, maps_text != NULL ? maps_text : "",
+			     maps_text != NULL ? maps_len : 0, raw.unloaded, raw.n_unloaded);
+	int rc = write_out(&raw, out_path, HS_RESOLVE_LIVE, &sym, err, err_len);
+	hs_symbols_close(&sym);
+	hs_raw_free(&raw);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #define HS_RESOLVE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rawread.h"
 #include "symbols.h"
@@ -31,6 +32,16 @@ int hs_resolve_file(const char *raw_path, const char *out_path, const char *endi
 /* The same, naming frames with sym (the tests' fake symbolizers). */
 int hs_resolve_file_with(const char *raw_path, const char *out_path, const char *ending,
 			 const struct hs_symbolizer *sym, char *err, size_t err_len);
+
+/* A live dump of a record still being written (doc/design.md section 8):
+ * its first limit bytes (0: all), frames named from maps_text (the
+ * process's /proc/PID/maps now; NULL: the record's last map), and, when
+ * the latest thing the record holds is a live dump's snapshot, that
+ * snapshot after the table (*live_taken says so).  Written to out_path as
+ * hs_resolve_file writes, with " (heapsnap: live dump ...)" on the desc:
+ * line; the raw record stays.  Returns 0, or -1 with one line in err. */
+int hs_resolve_live(const char *raw_path, uint64_t limit, const char *maps_text, size_t maps_len,
+		    const char *out_path, int *live_taken, char *err, size_t err_len);
 
 /* Write the Massif file of raw to fd, naming frames with sym.  Returns 0,
  * or -1 with one line in err. */

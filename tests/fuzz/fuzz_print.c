@@ -2,7 +2,8 @@
  * whatever parses is rendered into memory with report options derived from
  * the input; every other input also goes through the analyses of --leaks,
  * --diff (the run against itself) and --max-peak, rendered into memory too
- * (--max-peak's message to /dev/null).
+ * (--max-peak's message to /dev/null); and every other one through --html
+ * and --folded (the peak's tree), into memory as well.
  *
  * Built two ways (Makefile.am, "Hardening"):
  *   - tests/fuzz/fuzz_print, with clang's libFuzzer, when configured with
@@ -20,6 +21,8 @@
 
 #include "budget.h"
 #include "diff.h"
+#include "folded.h"
+#include "html.h"
 #include "leak_report.h"
 #include "outbuf.h"
 #include "parse.h"
@@ -45,6 +48,21 @@ run_analyses(const struct hs_model *m, uint64_t budget_B)
     hs_outbuf_free(&ob);
     hs_budget_check(sink, run, budget_B);
     hs_run_free(run);
+}
+
+/* --html and --folded, rendered into memory and dropped. */
+static void
+run_exports(const struct hs_model *m, double threshold_pct)
+{
+    struct hs_outbuf ob;
+    hs_outbuf_init(&ob);
+    struct hs_html_opts ho = { .threshold = threshold_pct, .source = "fuzz" };
+    hs_html_render(m, &ho, &ob);
+    char err[256];
+    size_t i = hs_folded_pick(m, "peak", err, sizeof err);
+    if (i != SIZE_MAX)
+        hs_folded_render(m, hs_model_snapshot(m, i), &ob);
+    hs_outbuf_free(&ob);
 }
 
 /* The option bits of one input.  They come from the length and the last
@@ -94,6 +112,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hs_outbuf_free(&ob);
         if (opt & 0x80)
             run_analyses(&m, (uint64_t)size << (opt & 31));
+        if (opt & 0x40)
+            run_exports(&m, o.threshold);
         hs_model_free(&m);
     } else {
         /* An error must be one non-empty terminated line: anything else

@@ -1,7 +1,7 @@
 #!/bin/sh
 # heapsnap-print under Valgrind's memcheck: every fixture with several
 # option sets, the leak analysis (--leaks --max-peak) on every leak fixture,
-# --diff, and a few refused inputs; memcheck must report no error and no
+# --diff, --html and --folded, and a few refused inputs; memcheck must report no error and no
 # leak (--error-exitcode=99, --errors-for-leak-kinds=all), and the report
 # must still equal the golden file.  One TAP case per (fixture, options),
 # per leak fixture, and per refused input.  make check runs a sample (two
@@ -53,7 +53,7 @@ n_sets=$(printf '%s\n' "$optsets" | wc -l)
 n_fix=$(printf '%s\n' "$fixtures" | wc -l)
 n_bad=4
 n_leak=$(printf '%s\n' "$leak_fixtures" | grep -c .)
-echo "1..$((n_sets * n_fix + n_leak + 1 + n_bad))"
+echo "1..$((n_sets * n_fix + n_leak + 3 + n_bad))"
 
 i=0
 for f in $fixtures; do
@@ -97,6 +97,9 @@ for f in $leak_fixtures; do
     vg_case "--leaks --max-peak=1T leaks/$f" --leaks --max-peak=1000000000000 "$f"
 done
 vg_case "--diff leak_diff_old leak_diff_new" --diff leak_diff_old.massif.out leak_diff_new.massif.out
+# The exports: the page (chart, suspects, trees) and the folded stacks.
+vg_case "--html leak_two" --html leak_two.massif.out
+vg_case "--folded=final leak_two" --folded=final leak_two.massif.out
 
 # Refused inputs: the error paths must free what they took, too.
 printf 'desc: x\ncmd: y\ntime_unit: B\nsnapshot=0\ntime=0\nmem_heap_B=zz\n' > "$tmp/badnum.massif.out"

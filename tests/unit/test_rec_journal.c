@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <signal.h>
 #include <stdio.h>
@@ -543,6 +544,109 @@ START_TEST(resolve_file_in_place)
 }
 END_TEST
 
+/* The offset just past the first record of kind in data[0..len), or 0. */
+static size_t end_of_first(const char *data, size_t len, uint32_t kind)
+{
+	size_t pos = HS_JOURNAL_MAGIC_LEN;
+	while (len - pos >= 8) {
+		uint32_t plen, k;
+		memcpy(&plen, data + pos, 4);
+		memcpy(&k, data + pos + 4, 4);
+		pos += 8 + (size_t)plen;
+		if (k == kind)
+			return pos;
+	}
+	return 0;
+}
+
+/* A live dump (live.h): the request is served at the next allocation with
+ * a LIVE record of the heap before it, the record's consistent length is
+ * published, the table is untouched; read up to the LIVE record, the
+ * resolver appends it; read past a later snapshot, it is dropped. */
+START_TEST(live_dump_request)
+{
+	static struct hs_live_slot slot;
+	memset(&slot, 0, sizeof slot);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	hs_rec_live_attach(&slot);
+	struct stat st;
+	ck_assert_int_eq(fstat(test_raw_fd(), &st), 0);
+	ck_assert_uint_eq(atomic_load(&slot.flushed), (uint64_t)st.st_size);
+	hs_rec_alloc(ptr(0), 100, st_main, N(st_main));
+	hs_rec_alloc(ptr(1), 200, st_f, N(st_f));
+	atomic_store(&slot.request, 7);
+	hs_rec_alloc(ptr(2), 300, st_g, N(st_g)); /* served first, then recorded */
+	ck_assert_uint_eq(atomic_load(&slot.served), 7);
+	ck_assert_int_eq(fstat(test_raw_fd(), &st), 0);
+	ck_assert_uint_eq(atomic_load(&slot.flushed), (uint64_t)st.st_size);
+	hs_rec_alloc(ptr(3), 400, st_g, N(st_g)); /* no new request: nothing more */
+	ck_assert_uint_eq(atomic_load(&slot.served), 7);
+	ck_assert_int_eq(hs_rec_end("exit"), 0);
+	hs_rec_live_attach(NULL);
+
+	/* The whole record: the table is Massif's (start + 4 allocations), the
+	 * LIVE snapshot superseded by the ones after it. */
+	struct hs_raw raw;
+	read_raw(&raw);
+	ck_assert_uint_eq(raw.n_snapshots, 5);
+	ck_assert_uint_eq(raw.snapshots[4].heap_bytes, 1000);
+	ck_assert_int_eq(raw.has_live, 0);
+	hs_raw_free(&raw);
+
+	/* Up to the LIVE record: the heap when the request was served. */
+	char *data;
+	size_t len = raw_bytes(test_raw_fd(), &data);
+	size_t live_end = end_of_first(data, len, HS_JR_LIVE);
+	ck_assert_uint_gt(live_end, 0);
+	char dir[] = "/tmp/hs-live-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[256], out[256], err[512] = "";
+	snprintf(path, sizeof path, "%s/massif.out.1.raw", dir);
+	snprintf(out, sizeof out, "%s/massif.out.1", dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	ck_assert_int_eq(hs_raw_read_prefix(path, live_end, &raw, err, sizeof err), 0);
+	ck_assert_int_eq(raw.has_live, 1);
+	ck_assert_uint_eq(raw.live_request, 7);
+	ck_assert_uint_eq(raw.n_snapshots, 3); /* start, 100, 300 */
+	ck_assert_uint_eq(raw.live.heap_bytes, 300);
+	ck_assert_int_eq(raw.live.detailed, 1);
+	ck_assert_uint_eq(raw.live.n_contexts, 2);
+	ck_assert_uint_eq(raw.live.n_entries, 2);
+	ck_assert_uint_eq(raw.live.entries[1].bytes, 200);
+	hs_raw_free(&raw);
+
+	/* The dump: the table so far, then the LIVE snapshot; the raw stays. */
+	int live_taken = 0;
+	ck_assert_msg(hs_resolve_live(path, live_end, NULL, 0, out, &live_taken, err, sizeof err) ==
+			      0,
+		      "%s", err);
+	ck_assert_int_eq(live_taken, 1);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	FILE *f = fopen(out, "r");
+	ck_assert_ptr_nonnull(f);
+	char line[512], desc[512] = "", last_heap[512] = "";
+	unsigned n_snap = 0;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, "desc:", 5) == 0)
+			snprintf(desc, sizeof desc, "%s", line);
+		if (strncmp(line, "snapshot=", 9) == 0)
+			n_snap++;
+		if (strncmp(line, "mem_heap_B=", 11) == 0)
+			snprintf(last_heap, sizeof last_heap, "%s", line);
+	}
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(desc, "(heapsnap: live dump, the program still running)"));
+	ck_assert_uint_eq(n_snap, 4);
+	ck_assert_str_eq(last_heap, "mem_heap_B=300\n");
+	unlink(out);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *journal_suite(void)
 {
 	Suite *s = suite_create("raw record");
@@ -559,6 +663,7 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, full_disk_mid_run_leaves_a_valid_prefix);
 	tcase_add_test(tc, resolve_file_in_place);
 	tcase_add_test(tc, end_waits_a_bounded_time);
+	tcase_add_test(tc, live_dump_request);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -402,6 +402,47 @@ START_TEST(small_sites_left_out)
 }
 END_TEST
 
+/* A long run: thousands of snapshots taken, about 200 written beside the
+ * Massif file's, each exact (the bytes of the points left out carried
+ * into the next): here the heap is all site A's, so each t line's heap_B
+ * is the site's bytes at the last b before it. */
+START_TEST(points_bounded_and_exact)
+{
+	opts.peak_inaccuracy = 0; /* every new high is a peak snapshot */
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	for (unsigned i = 0; i < 20000; i++) {
+		hs_rec_alloc(ptr(2 * i), 16, st_a, N(st_a));
+		hs_rec_alloc(ptr(2 * i + 1), 16, st_a, N(st_a));
+		hs_rec_free(ptr(2 * i + 1));
+	}
+	struct hs_raw raw;
+	char err[512] = "";
+	ck_assert_int_eq(hs_rec_end("exit"), 0);
+	ck_assert_msg(hs_raw_read_fd(test_raw_fd(), "raw", &raw, err, sizeof err) == 0, "%s", err);
+	size_t taken = raw.n_points, kept = raw.n_snapshots;
+	hs_raw_free(&raw);
+	ck_assert_uint_gt(taken, kept + 1000);
+	const char *got = finish_series("exit 0", NULL, 0);
+	unsigned n_t = 0;
+	uint64_t site = 0, heap_before = 0;
+	for (const char *l = got; *l != '\0'; l = strchr(l, '\n') + 1) {
+		unsigned long long seq, time, heap;
+		if (sscanf(l, "b 0=%llu", &heap) == 1)
+			site = heap;
+		/* The state after a point's b lines is its heap. */
+		if ((l[0] == 't' || l[0] == 'e') && n_t > 0)
+			ck_assert_uint_eq(heap_before, site);
+		if (sscanf(l, "t %llu %llu %llu", &seq, &time, &heap) == 3) {
+			ck_assert_uint_eq(seq, n_t);
+			heap_before = heap;
+			n_t++;
+		}
+	}
+	ck_assert_uint_le(n_t, kept + 202);
+	ck_assert_uint_gt(n_t, kept + 100);
+}
+END_TEST
+
 /* How the program ended: the record's END, else the launcher's status. */
 START_TEST(end_line)
 {
@@ -422,6 +463,7 @@ static Suite *series_suite(void)
 	tcase_add_test(tc, probe_at_snapshots_only);
 	tcase_add_test(tc, reopened_record);
 	tcase_add_test(tc, small_sites_left_out);
+	tcase_add_test(tc, points_bounded_and_exact);
 	tcase_add_test(tc, end_line);
 	tcase_add_test(tc, alloc_axis_in_ms);
 	tcase_add_test(tc, series_points_on_the_b_axis);

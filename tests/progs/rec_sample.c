@@ -1,0 +1,97 @@
+/* rec_sample: a single-threaded program for tests/recorder/rec_sample.py.
+ *
+ * Five sites of known sizes (big blocks, small ones in sizes that the
+ * size tag moves to the next class, calloc, realloc growth, memalign)
+ * live together at the peak, with churn before and after, so that
+ * --sample's totals can be compared with exact mode's snapshot by
+ * snapshot, and its tree with exact mode's at the peak.
+ */
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N_BIG 12000
+#define N_SMALL 300000
+#define N_CALLOC 6000
+#define N_GROW 4000
+#define N_ALIGNED 6000
+
+static void *big[N_BIG], *small[N_SMALL], *zeroed[N_CALLOC], *grown[N_GROW], *aligned[N_ALIGNED];
+static unsigned seed = 1;
+
+static unsigned next(void)
+{
+	seed = seed * 1103515245u + 12345u;
+	return seed >> 8;
+}
+
+static __attribute__((noinline)) void make_big(void) /* about 24 MB */
+{
+	for (int i = 0; i < N_BIG; i++) {
+		big[i] = malloc(1000 + next() % 2000);
+		memset(big[i], 1, 8);
+	}
+}
+
+static __attribute__((noinline)) void make_small(void) /* 12 MB */
+{
+	for (int i = 0; i < N_SMALL; i++)
+		small[i] = malloc(24 + 16 * (next() % 4)); /* 24, 40, 56, 72 */
+}
+
+static __attribute__((noinline)) void make_zeroed(void) /* 9 MB */
+{
+	for (int i = 0; i < N_CALLOC; i++)
+		zeroed[i] = calloc(1, 1500);
+}
+
+static __attribute__((noinline)) void make_grown(void) /* 8 MB in 4 steps */
+{
+	for (int i = 0; i < N_GROW; i++) {
+		grown[i] = malloc(500);
+		for (int k = 1; k <= 4; k++)
+			grown[i] = realloc(grown[i], 500 * k);
+	}
+}
+
+static __attribute__((noinline)) void make_aligned(void) /* 6 MB */
+{
+	for (int i = 0; i < N_ALIGNED; i++)
+		aligned[i] = memalign(64, 1000);
+}
+
+static __attribute__((noinline)) void churn(int rounds)
+{
+	for (int r = 0; r < rounds; r++) {
+		void *p[64];
+		for (int i = 0; i < 64; i++)
+			p[i] = malloc(16 + next() % 400);
+		for (int i = 0; i < 64; i++)
+			free(p[i]);
+	}
+}
+
+int main(void)
+{
+	churn(2000);
+	make_big();
+	make_small();
+	churn(1000);
+	make_zeroed();
+	make_grown();
+	make_aligned();
+	for (int i = 0; i < N_SMALL; i += 2)
+		free(small[i]);
+	churn(1000);
+	for (int i = 0; i < N_BIG; i++)
+		free(big[i]);
+	for (int i = 0; i < N_CALLOC; i++)
+		free(zeroed[i]);
+	for (int i = 0; i < N_GROW; i++)
+		free(grown[i]);
+	for (int i = 0; i < N_ALIGNED; i++)
+		free(aligned[i]);
+	for (int i = 1; i < N_SMALL; i += 2)
+		free(small[i]);
+	return 0;
+}

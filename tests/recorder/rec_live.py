@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""rec_live: live dumps of a program that keeps running (issue 13 item 2).
+
+tests/progs/rec_live leaks 1000 bytes (leak_grow) and churns two 100-byte
+blocks every 10 ms until its stdin ends; with "fork" a child does the same
+under a record of its own.  Under the launcher with --dump-every=300ms:
+
+  - the output file is replaced while the program runs: every dump taken
+    (periodic, `heapsnap --dump` on the launcher's, the program's and the
+    child's pid) is a complete file that Valgrind's ms_print accepts, says
+    "live dump" on its desc: line, and `heapsnap-print --leaks` names
+    leak_grow in it before the program ends;
+  - one dump after another, the snapshot count, the last snapshot's time
+    and its heap grow (--max-snapshots=1000: no cull in the run);
+  - `heapsnap --dump PID` prints the file's path and exits 0; for a
+    process no heapsnap records (this script), or one that does not
+    exist, one line on stderr and exit 1;
+  - once the program ends, the final files are Massif's (no live-dump
+    note), ms_print accepts them, and no raw record is left.
+
+Then a program idle in a system call (no heap call after its 5th turn):
+`heapsnap --dump` still writes a complete file within the wait and says
+that it holds the heap as of the last snapshot.
+
+Last, a long run stays bounded (issue 13 item 4): tests/progs/rec_dlloop
+dlopens and dlcloses libz 3,000 times; its raw record stays under 1 MB
+(a module map per round made it 15 MB) and the file is complete.
+"""
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rec_massif as rm  # noqa: E402
+
+TIMEOUT_S = 60
+P = rm.env_paths()
+PROG = os.path.join(P["builddir"], "tests", "progs", "rec_live")
+DLLOOP = os.path.join(P["builddir"], "tests", "progs", "rec_dlloop")
+
+
+def start(d, args, opts):
+    """The launcher running rec_live; returns (Popen, {word: pid})."""
+    out = os.path.join(d, "m.out")
+    p = subprocess.Popen([P["launcher"], "--massif-out-file=" + out] + opts + [PROG] + args,
+                         cwd=d, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    pids = {}
+    want = 2 if "fork" in args else 1
+    while len(pids) < want:
+        line = p.stdout.readline().decode()
+        if not line:
+            break
+        word, pid = line.split()
+        pids[word] = int(pid)
+    return p, pids
+
+
+def dump(pid):
+    r = subprocess.run([P["launcher"], "--dump", str(pid)], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=TIMEOUT_S)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
+def copy_now(path, dest):
+    """A copy of path as it is now (a rename replaces it whole)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(dest, "wb") as f:
+        f.write(data)
+    return dest
+
+
+def leaks_names(path, fn):
+    r = subprocess.run([P["print"], "--leaks", path], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=TIMEOUT_S)
+    text = r.stdout.decode(errors="replace")
+    suspects = text[text.find("Leak suspects"):] if "Leak suspects" in text else ""
+    return r.returncode == 0 and fn in suspects, suspects
+
+
+def desc_of(path):
+    with open(path, errors="replace") as f:
+        return f.readline()
+
+
+def main():
+    for tool in (P["launcher"], PROG, P["print"], P["ms_print"]):
+        if rm.tool_missing(tool):
+            print("1..0 # SKIP %s not built or not installed" % tool)
+            return
+    tap = rm.Tap(22)
+    d = tempfile.mkdtemp(prefix="rec_live.")
+    out = os.path.join(d, "m.out")
+    try:
+        p, pids = start(d, ["0", "fork"],
+                        ["--detailed-freq=1", "--max-snapshots=1000", "--dump-every=300ms"])
+        launcher, prog, child = p.pid, pids.get("ready"), pids.get("child")
+        tap.ok(prog is not None and child is not None, "rec_live and its child started",
+               "pids: %r" % pids)
+
+        # Periodic dumps: each new file (a new inode) copied as it comes.
+        dumps, seen, t0 = [], set(), time.time()
+        while len(dumps) < 3 and time.time() - t0 < 20:
+            try:
+                st = os.stat(out)
+                if st.st_ino not in seen:
+                    seen.add(st.st_ino)
+                    dumps.append(copy_now(out, os.path.join(d, "periodic.%d" % len(dumps))))
+            except FileNotFoundError:
+                pass
+            time.sleep(0.02)
+        tap.ok(len(dumps) == 3, "--dump-every=300ms replaced the file 3 times while it ran",
+               "%d dumps in 20 s" % len(dumps))
+
+        rc, so, se = dump(launcher)
+        tap.ok(rc == 0 and sorted(so.split()) == sorted([out, out + ".%d" % child]),
+               "heapsnap --dump LAUNCHER dumps both records and prints their paths",
+               "rc %d, stdout %r, stderr %r" % (rc, so, se))
+        dumps.append(copy_now(out, os.path.join(d, "launcher")))
+        time.sleep(0.2)
+        rc, so, se = dump(prog)
+        tap.ok(rc == 0 and so == out + "\n" and se == "",
+               "heapsnap --dump PROGRAM prints the file's path, exit 0",
+               "rc %d, stdout %r, stderr %r" % (rc, so, se))
+        dumps.append(copy_now(out, os.path.join(d, "program")))
+        rc, so, se = dump(child)
+        child_out = out + ".%d" % child
+        tap.ok(rc == 0 and so == child_out + "\n",
+               "heapsnap --dump CHILD dumps the forked child's own record",
+               "rc %d, stdout %r, stderr %r" % (rc, so, se))
+        child_dump = copy_now(child_out, os.path.join(d, "child")) \
+            if os.path.exists(child_out) else None
+
+        rc, so, se = dump(os.getpid())
+        tap.ok(rc == 1 and so == "" and len(se.splitlines()) == 1 and
+               "not a heapsnap recording" in se,
+               "a process no heapsnap records: one line, exit 1", "rc %d, %r" % (rc, se))
+        rc, so, se = dump(4194303)
+        tap.ok(rc == 1 and len(se.splitlines()) == 1 and "no such process" in se,
+               "a pid with no process: one line, exit 1", "rc %d, %r" % (rc, se))
+
+        # Every dump complete, and the leak named before the program ends.
+        still_running = p.poll() is None
+        all_ok, why = True, []
+        for f in dumps + ([child_dump] if child_dump else []):
+            ok, _, err = rm.ms_print_accepts(f)
+            if not ok:
+                all_ok = False
+                why.append("%s: ms_print: %s" % (f, err.decode(errors="replace")[:300]))
+        tap.ok(all_ok and child_dump is not None, "ms_print accepts every dump (%d)" %
+               (len(dumps) + 1), "\n".join(why))
+        tap.ok(all("live dump" in desc_of(f) for f in dumps),
+               "each dump's desc: line says it is a live dump",
+               "\n".join(desc_of(f) for f in dumps))
+        named = [leaks_names(f, "leak_grow") for f in dumps]
+        tap.ok(all(n for n, _ in named), "heapsnap-print --leaks names leak_grow in every dump",
+               "\n".join(s for n, s in named if not n)[:2000])
+        tap.ok(child_dump is not None and leaks_names(child_dump, "leak_grow")[0],
+               "... and in the child's dump")
+        tap.ok(still_running, "all of this while the program was still running")
+
+        series = [rm.parse(f) for f in dumps]
+        counts = [len(m.snapshots) for m in series]
+        times = [m.snapshots[-1].time for m in series]
+        heaps = [m.snapshots[-1].heap for m in series]
+        grows = lambda xs: all(a < b for a, b in zip(xs, xs[1:]))  # noqa: E731
+        # A cull (the table full) halves the count: then the earlier dump's
+        # table snapshots are no longer all in the later one.
+        kept = [set(s.row()[:3] for s in m.snapshots[:-1]) for m in series]
+        culled = [not kept[i] <= set(s.row()[:3] for s in series[i + 1].snapshots)
+                  for i in range(len(series) - 1)]
+        tap.ok(all(counts[i] < counts[i + 1] or culled[i] for i in range(len(counts) - 1))
+               and not all(culled),
+               "snapshot counts grow dump after dump (but across a cull)",
+               "counts %r, culled between %r" % (counts, culled))
+        tap.ok(grows(times) and grows(heaps), "the last snapshot's time and heap grow",
+               "times %r, heaps %r" % (times, heaps))
+        tap.diag("dumps: snapshots %r (culled between: %r), last times %r, heaps %r" %
+                 (counts, culled, times, heaps))
+        if os.environ.get("REC_LIVE_DEBUG"):
+            for i in range(len(series) - 1):
+                later = set(s.row()[:3] for s in series[i + 1].snapshots)
+                tap.diag("gone %d->%d: %r" % (i, i + 1, sorted(kept[i] - later)[:8]))
+
+        # The end: the final files are the recording's own.
+        try:
+            _, err = p.communicate(timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            _, err = p.communicate()
+        tap.ok(p.returncode == 0, "the program ends normally (exit 0)",
+               err.decode(errors="replace"))
+        finals = [out, child_out]
+        ok = all(os.path.exists(f) and rm.ms_print_accepts(f)[0] for f in finals)
+        tap.ok(ok and all("live dump" not in desc_of(f) for f in finals),
+               "the final files are complete and no longer live dumps",
+               "\n".join(desc_of(f) for f in finals if os.path.exists(f)))
+        final = rm.parse(out)
+        tap.ok(leaks_names(out, "leak_grow")[0] and
+               final.snapshots[-1].heap >= heaps[-1],
+               "the final file names leak_grow and holds at least the last dump's heap")
+        tap.ok(glob.glob(os.path.join(d, "*.raw")) == [] and
+               glob.glob(os.path.join(d, "*.tmp.*")) == [],
+               "no raw record or temporary file is left", "%r" % os.listdir(d))
+
+        # Idle in a system call: the dump says so and still comes.
+        p, pids = start(d, ["5"], ["--massif-out-file=" + os.path.join(d, "idle.out")])
+        time.sleep(0.3)
+        t = time.time()
+        rc, so, se = dump(pids.get("ready", 0))
+        took = time.time() - t
+        idle_out = os.path.join(d, "idle.out")
+        tap.ok(rc == 0 and so == idle_out + "\n" and "made no heap call" in se,
+               "an idle program's dump is written and says it holds the last snapshot",
+               "rc %d, stdout %r, stderr %r, %.2f s" % (rc, so, se, took))
+        tap.ok(rc == 0 and rm.ms_print_accepts(idle_out)[0],
+               "ms_print accepts the idle program's dump")
+        p.communicate(timeout=TIMEOUT_S)
+
+        # A plugin reloaded 3,000 times: no map or note per round.
+        dl_out = os.path.join(d, "dl.out")
+        r = subprocess.run([P["launcher"], "-q", "--time-unit=B", "--massif-out-file=" + dl_out,
+                            DLLOOP, "3000", dl_out + ".raw"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=TIMEOUT_S)
+        words = r.stdout.decode().split()
+        if words == ["nolib"]:
+            tap.skip("a dlopen loop keeps the raw record small", "no libz.so.1")
+            tap.skip("... and its file is complete", "no libz.so.1")
+        else:
+            size = int(words[1]) if len(words) == 2 and words[0] == "raw" else -1
+            tap.ok(r.returncode == 0 and 0 < size < 1000000,
+                   "3,000 rounds of dlopen/dlclose: raw record under 1 MB",
+                   "rc %d, stdout %r, stderr %r" % (r.returncode, r.stdout, r.stderr))
+            tap.diag("raw record after 3,000 rounds: %d bytes" % size)
+            tap.ok(rm.ms_print_accepts(dl_out)[0], "... and its file is complete")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,302 @@
+/* test_rec_sample: --sample's parts (src/core/sampler.c, the recorder's
+ * sampling entry points, src/preload/sizetag.h).
+ *
+ * The countdown's gaps have the mean asked for and blocks are sampled
+ * with probability 1 - exp(-s/T) (fixed seeds, tolerances of a few
+ * standard deviations); the weights make unbiased sums; a script of fake
+ * allocations recorded with sampling gives exactly exact mode's times and
+ * mem_heap_B in every snapshot; an unsampled block never reaches the
+ * table (the filter says so in one load); and the size tag gives back
+ * every request, for small, aligned and mmapped glibc blocks.
+ */
+#include <check.h>
+
+#include "hs_check.h"
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recorder.h"
+#include "sampler.h"
+#include "sizetag.h"
+#include "test_rec_support.h"
+
+extern void *__libc_malloc(size_t n);
+extern void *__libc_memalign(size_t align, size_t n);
+extern void *__libc_realloc(void *p, size_t n);
+extern void __libc_free(void *p);
+
+static const struct fake_sym syms[] = {
+	{ 0x401000, "main", "t.c", 10, "/bin/t" },
+	{ 0x402000, "f", "t.c", 20, "/bin/t" },
+	{ 0x403000, "g", "t.c", 30, "/bin/t" },
+	{ 0, NULL, NULL, 0, NULL },
+};
+static const uintptr_t st_f[] = { 0x402000, 0x401000 };
+static const uintptr_t st_g[] = { 0x403000, 0x401000 };
+
+/* The gaps' mean over a million draws is the mean asked for, within 0.5%
+ * (the standard error is 0.1%). */
+START_TEST(countdown_mean)
+{
+	struct hs_sampler s;
+	const uint64_t mean = 512 << 10;
+	hs_sampler_seed(&s, 42, mean);
+	double sum = 0, sum2 = 0;
+	const int n = 1000000;
+	for (int i = 0; i < n; i++) {
+		double g = (double)hs_sampler_draw(&s, mean);
+		hs_assert(g >= 1);
+		sum += g;
+		sum2 += g * g;
+	}
+	double m = sum / n;
+	ck_assert_msg(fabs(m / mean - 1) < 0.005, "mean gap %.0f for %lu", m, (unsigned long)mean);
+	/* Exponential: the standard deviation equals the mean. */
+	double sd = sqrt(sum2 / n - m * m);
+	ck_assert_msg(fabs(sd / mean - 1) < 0.01, "sd %.0f", sd);
+}
+END_TEST
+
+/* Blocks of s bytes are sampled with probability 1 - exp(-s/T), and the
+ * sampled ones' weights add up to the bytes allocated (Horvitz-Thompson). */
+START_TEST(sampled_fraction_and_unbiased_weights)
+{
+	const uint64_t mean = 4096;
+	const uint64_t sizes[] = { 16, 100, 1000, 4096, 20000 };
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		struct hs_sampler s;
+		hs_sampler_seed(&s, 7 + k, mean);
+		const long n = 400000;
+		long taken = 0;
+		double weights = 0;
+		for (long i = 0; i < n; i++) {
+			if (hs_sampler_take(&s, sizes[k], mean)) {
+				taken++;
+				weights += (double)hs_sample_weight(sizes[k], mean);
+			}
+		}
+		double p = 1 - exp(-(double)sizes[k] / (double)mean);
+		double sd = sqrt(p * (1 - p) / n);
+		ck_assert_msg(fabs((double)taken / n - p) < 5 * sd + 1e-9,
+			      "size %lu: sampled %.5f, expected %.5f", (unsigned long)sizes[k],
+			      (double)taken / n, p);
+		double bytes = (double)n * (double)sizes[k];
+		/* Relative standard error of the sum: sqrt((1 - p) / (n p)). */
+		double tol = 4 * sqrt((1 - p) / (n * p));
+		ck_assert_msg(fabs(weights / bytes - 1) < tol, "size %lu: weights/bytes %.4f",
+			      (unsigned long)sizes[k], weights / bytes);
+	}
+	/* The weight itself: about T + s/2 for small s, s for big ones. */
+	ck_assert_uint_eq(hs_sample_weight(1, 1 << 19), (1 << 19) + 1);
+	ck_assert_uint_eq(hs_sample_weight(100 << 20, 1 << 19), 100 << 20);
+	uint64_t w = hs_sample_weight(1 << 19, 1 << 19); /* s / (1 - 1/e) */
+	ck_assert_msg(llabs((long long)w - 829412) <= 1, "w(T) = %lu", (unsigned long)w);
+	ck_assert_uint_eq(hs_sample_weight(0, 4096), 0);
+}
+END_TEST
+
+static struct hs_options opts;
+static int sampling;
+static struct hs_sampler sampler;
+
+#define MAX_LIVE 2000
+static void *live[MAX_LIVE];
+static size_t live_req[MAX_LIVE];
+
+/* A malloc as the preload layer records it, exact or sampled. */
+static void *do_malloc(size_t n, const uintptr_t *stack)
+{
+	void *p = __libc_malloc(n + 1);
+	ck_assert_ptr_nonnull(p);
+	if (!sampling)
+		hs_rec_alloc(p, n, stack, 2);
+	else if (hs_sampler_take(&sampler, n, opts.sample_bytes))
+		hs_rec_sampled_alloc(p, n, hs_sample_weight(n, opts.sample_bytes), stack, 2);
+	else
+		hs_rec_count_alloc(n);
+	return p;
+}
+
+static void do_free(void *p, size_t n)
+{
+	if (!sampling)
+		hs_rec_free(p);
+	else if (hs_rec_maybe_sampled(p))
+		hs_rec_sampled_free(p, n);
+	else
+		hs_rec_count_free(n);
+	__libc_free(p);
+}
+
+static void *do_realloc(void *p, size_t old_n, size_t n, const uintptr_t *stack)
+{
+	if (!sampling) {
+		uint64_t h = hs_rec_realloc_begin(p);
+		void *q = __libc_realloc(p, n + 1);
+		hs_rec_realloc_end(h, q, n, stack, 2);
+		return q;
+	}
+	uint64_t h = hs_rec_maybe_sampled(p) ? hs_rec_sampled_realloc_begin(p) : 0;
+	void *q = __libc_realloc(p, n + 1);
+	uint64_t w = hs_sampler_take(&sampler, n, opts.sample_bytes)
+			     ? hs_sample_weight(n, opts.sample_bytes)
+			     : 0;
+	hs_rec_sampled_realloc_end(h, old_n, q, n, w, stack, 2);
+	return q;
+}
+
+/* Churn over a growing and shrinking heap, two sites, some reallocs
+ * (growing: a shrink in place twice is where extra may differ). */
+static void script(void)
+{
+	unsigned x = 12345;
+	for (int round = 0; round < 40; round++) {
+		for (int i = 0; i < MAX_LIVE; i++) {
+			x = x * 1103515245u + 12345u;
+			size_t n = i % 2 ? 16 + (x >> 16) % 200 : 500 + (x >> 16) % 3000;
+			if (live[i] != NULL && (x >> 8) % 3 == 0) {
+				live[i] = do_realloc(live[i], live_req[i], live_req[i] + n, st_g);
+				live_req[i] += n;
+				continue;
+			}
+			if (live[i] != NULL)
+				do_free(live[i], live_req[i]);
+			live[i] = do_malloc(n, i % 2 ? st_f : st_g);
+			live_req[i] = n;
+		}
+		for (int i = round % 3; i < MAX_LIVE; i += 3) {
+			if (live[i] != NULL)
+				do_free(live[i], live_req[i]);
+			live[i] = NULL;
+		}
+	}
+	for (int i = 0; i < MAX_LIVE; i++) {
+		if (live[i] != NULL)
+			do_free(live[i], live_req[i]);
+		live[i] = NULL;
+	}
+}
+
+/* The time= and mem_heap_B= lines of a Massif text, in order. */
+static void totals_of(const char *text, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (const char *l = text; *l != '\0';) {
+		const char *e = strchr(l, '\n');
+		size_t len = e != NULL ? (size_t)(e - l) + 1 : strlen(l);
+		if (strncmp(l, "time=", 5) == 0 || strncmp(l, "mem_heap_B=", 11) == 0) {
+			ck_assert_uint_lt(n + len, cap);
+			memcpy(out + n, l, len);
+			n += len;
+			out[n] = '\0';
+		}
+		l += len;
+	}
+}
+
+/* Sampled, every snapshot has exact mode's time and mem_heap_B; the
+ * desc: line says the trees are estimates. */
+START_TEST(exact_totals_with_sampling)
+{
+	static char exact[1 << 16], sampled[1 << 16];
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	for (sampling = 0; sampling <= 1; sampling++) {
+		test_options(&opts);
+		opts.detailed_freq = 1;
+		opts.sample_bytes = sampling ? 4096 : 0;
+		hs_sampler_seed(&sampler, 99, 4096);
+		ck_assert_int_eq(test_rec_init(&opts), 0);
+		script();
+		const char *got = finish_to_text("./t", &sym);
+		totals_of(got, sampling ? sampled : exact, sizeof exact);
+		if (sampling) {
+			ck_assert_ptr_nonnull(strstr(got, "the trees are unbiased estimates"));
+			ck_assert_ptr_nonnull(strstr(got, "within 64 KiB per thread"));
+		}
+	}
+	sampling = 0;
+	ck_assert_uint_gt(strlen(exact), 200);
+	ck_assert_str_eq(sampled, exact);
+}
+END_TEST
+
+/* An unsampled block is in no table: the filter answers no in one load,
+ * and its free is a count.  A sampled one is found, and gone after. */
+START_TEST(unsampled_free_path)
+{
+	test_options(&opts);
+	opts.sample_bytes = 1 << 30; /* nothing sampled by chance */
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	void *small[64];
+	for (int i = 0; i < 64; i++) {
+		small[i] = __libc_malloc(33);
+		hs_rec_count_alloc(32);
+	}
+	for (int i = 0; i < 64; i++) {
+		ck_assert(!hs_rec_maybe_sampled(small[i]));
+		hs_rec_count_free(32);
+		__libc_free(small[i]);
+	}
+	void *p = __libc_malloc(101);
+	hs_rec_sampled_alloc(p, 100, hs_sample_weight(100, opts.sample_bytes), st_f, 2);
+	ck_assert(hs_rec_maybe_sampled(p));
+	hs_rec_sampled_free(p, 100);
+	ck_assert(!hs_rec_maybe_sampled(p));
+	__libc_free(p);
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	const char *got = finish_to_text("./t", &sym);
+	const char *last = snapshot_text(got, count_snapshots(got) - 1);
+	ck_assert_ptr_nonnull(strstr(last, "mem_heap_B=0\n"));
+}
+END_TEST
+
+/* The tag gives every request back, counted or not, for malloc'd,
+ * aligned and mmapped blocks; an untagged block is not counted. */
+START_TEST(size_tag_round_trip)
+{
+	for (size_t n = 0; n < 3000; n++) {
+		for (int counted = 0; counted <= 1; counted++) {
+			void *p = n % 5 == 0 ? __libc_memalign(64 << (n % 4), n + HS_TAG_ROOM)
+					     : __libc_malloc(n + HS_TAG_ROOM);
+			ck_assert_ptr_nonnull(p);
+			hs_tag_set(p, n, counted);
+			size_t req = 0;
+			hs_assert(hs_tag_get(p, &req) == counted);
+			hs_assert(req == n);
+			__libc_free(p);
+		}
+	}
+	const size_t big[] = { 200000, 1 << 20, (1 << 20) + 4095, 5000000 };
+	for (size_t k = 0; k < sizeof big / sizeof big[0]; k++) {
+		void *p = __libc_malloc(big[k] + HS_TAG_ROOM); /* mmapped */
+		hs_tag_set(p, big[k], 1);
+		size_t req = 0;
+		ck_assert_int_eq(hs_tag_get(p, &req), 1);
+		ck_assert_uint_eq(req, big[k]);
+		__libc_free(p);
+	}
+	unsigned char *p = __libc_malloc(40);
+	memset(p, 0, hs_chunk_usable(p)); /* no tag */
+	size_t req;
+	ck_assert_int_eq(hs_tag_get(p, &req), 0);
+	__libc_free(p);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rec_sample");
+	TCase *tc = tcase_create("sample");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, countdown_mean);
+	tcase_add_test(tc, sampled_fraction_and_unbiased_weights);
+	tcase_add_test(tc, exact_totals_with_sampling);
+	tcase_add_test(tc, unsampled_free_path);
+	tcase_add_test(tc, size_tag_round_trip);
+	suite_add_tcase(s, tc);
+	return hs_check_run(s);
+}
