@@ -849,11 +849,6 @@ static void counts_flush_locked(struct counts *c)
 {
 	if (g_guard != NULL)
 		g_guard(1);
-	if (!c->keyed && g_counts_key_ok) {
-		/* Once per thread: its counts reach the totals when it exits. */
-		c->keyed = 1;
-		pthread_setspecific(g_counts_key, c);
-	}
 	lock_and_drain();
 	counts_apply(c);
 	pthread_mutex_unlock(&rec.lock);
@@ -864,9 +859,30 @@ static void counts_flush_locked(struct counts *c)
 /* A thread with counts is exiting (key destructor, no guard raised). */
 static void counts_thread_exit(void *arg)
 {
-	struct counts *c = arg; /* keyed stays set: no second destructor round */
+	struct counts *c = arg;
+	/* A count made after this (a later destructor's free) keys the
+	 * thread again: glibc then runs another destructor round. */
+	c->keyed = 0;
 	if (atomic_load(&rec.state) == REC_ON)
 		counts_flush_locked(c);
+}
+
+/* A thread's first count: its counts must reach the totals when it
+ * exits, however little it counted.  glibc 2.36's pthread_setspecific
+ * takes no lock and, for a key below PTHREAD_KEY_2NDLEVEL_SIZE (32; ours
+ * is made at start-up), writes the thread's static first block; a higher
+ * key would calloc its second-level block, so the guard is raised and
+ * that goes to the own heap. */
+static __attribute__((noinline)) void counts_key(struct counts *c)
+{
+	c->keyed = 1;
+	if (!g_counts_key_ok)
+		return;
+	if (g_guard != NULL)
+		g_guard(1);
+	pthread_setspecific(g_counts_key, c);
+	if (g_guard != NULL)
+		g_guard(-1);
 }
 
 static void counts_init(void)
@@ -883,16 +899,6 @@ static void counts_init(void)
 static void counts_end(void)
 {
 	counts_apply(&tl_counts);
-}
-
-void hs_rec_count_flush(void)
-{
-	if (!hs_rec_active())
-		return;
-	if (hs_single_threaded())
-		counts_apply(&tl_counts);
-	else
-		counts_flush_locked(&tl_counts);
 }
 
 /* Whether c has drifted far enough from the totals to join them. */
@@ -915,6 +921,8 @@ void hs_rec_count_alloc(size_t req_bytes)
 		count_new(req_bytes);
 		return;
 	}
+	if (HS_UNLIKELY_CORE(!c->keyed))
+		counts_key(c);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	c->heap_bytes += (int64_t)req_bytes;
 	c->extra_bytes += (int64_t)extra;
@@ -934,6 +942,8 @@ void hs_rec_count_free(size_t req_bytes)
 		count_gone(req_bytes, HS_CTX_NONE, 0);
 		return;
 	}
+	if (HS_UNLIKELY_CORE(!c->keyed))
+		counts_key(c);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	c->heap_bytes -= (int64_t)req_bytes;
 	c->extra_bytes -= (int64_t)extra;
@@ -1061,6 +1071,8 @@ void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new
 	if (handle == 0 && weight_bytes == 0 && !hs_single_threaded()) {
 		/* Neither block sampled: a count, as a free and a new block. */
 		struct counts *c = &tl_counts;
+		if (HS_UNLIKELY_CORE(!c->keyed))
+			counts_key(c);
 		uint64_t old_extra = rec.opts.heap_admin + slop_of(old_req_bytes);
 		uint64_t new_extra = rec.opts.heap_admin + slop_of(new_req_bytes);
 		c->heap_bytes += (int64_t)new_req_bytes - (int64_t)old_req_bytes;

@@ -17,6 +17,10 @@ the snapshots fall on the same bytes whatever the mode, so:
   5. bad sizes are refused with one line naming the option
   6. with 8 threads (tests/progs/rec_threads), each thread's counts reach
      the totals by its exit: the final snapshot is exact mode's to the byte
+  7. 200 short threads (tests/progs/rec_sample_edges handoff), each making
+     about 10 KB that the main thread frees, never reach a flush
+     threshold: their counts still reach the totals at their exit, so the
+     final mem_heap_B is exact mode's (it used to wrap below zero)
 """
 
 import os
@@ -29,7 +33,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rec_massif as rm  # noqa: E402
 
-N_CASES = 6
+N_CASES = 7
 
 
 def main():
@@ -97,6 +101,16 @@ def main():
                           if r.returncode == 0 and os.path.exists(out) else None)
         tap.ok(finals[0] is not None and finals[0] == finals[1],
                "8 threads: the final mem_heap_B under --sample=512K is exact mode's",
+               "exact %s, sampled %s" % tuple(finals))
+        edges = os.path.join(paths["builddir"], "tests", "progs", "rec_sample_edges")
+        finals = []
+        for opts in ([], ["--sample=4K"]):
+            out = os.path.join(d, "handoff%d.massif.out" % len(opts))
+            r = rm.run_heapsnap([edges, "handoff", "200"], out, ["--final-snapshot=yes"] + opts)
+            finals.append(rm.parse(out).snapshots[-1].heap
+                          if r.returncode == 0 and os.path.exists(out) else None)
+        tap.ok(finals[0] is not None and finals[0] == finals[1],
+               "short threads' blocks freed by main: the final mem_heap_B is exact mode's",
                "exact %s, sampled %s" % tuple(finals))
     finally:
         shutil.rmtree(d, ignore_errors=True)
