@@ -21,6 +21,12 @@ the snapshots fall on the same bytes whatever the mode, so:
      about 10 KB that the main thread frees, never reach a flush
      threshold: their counts still reach the totals at their exit, so the
      final mem_heap_B is exact mode's (it used to wrap below zero)
+  8. size tags only with --sample: blocks of 24, 40 and 56 bytes made after
+     the record ended (rec_sample_edges usable), in exact mode and after
+     bad HEAPSNAP_OPTIONS, have native malloc_usable_size (a tag byte
+     would move them to the next size class)
+  9. --sample with MALLOC_CHECK_ or GLIBC_TUNABLES' malloc.check /
+     mem.tagging: refused at start-up with one line, recorded exactly
 """
 
 import os
@@ -33,7 +39,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rec_massif as rm  # noqa: E402
 
-N_CASES = 7
+N_CASES = 9
 
 
 def main():
@@ -112,6 +118,35 @@ def main():
         tap.ok(finals[0] is not None and finals[0] == finals[1],
                "short threads' blocks freed by main: the final mem_heap_B is exact mode's",
                "exact %s, sampled %s" % tuple(finals))
+        usable = {}
+        r = subprocess.run([edges, "usable"], stdout=subprocess.PIPE, timeout=60)
+        usable["native"] = r.stdout.decode()
+        r = rm.run_heapsnap([edges, "usable"], os.path.join(d, "usable.massif.out"))
+        usable["exact"] = r.stdout.decode()
+        env = dict(os.environ, LD_PRELOAD=paths["preload"], HEAPSNAP_OPTIONS="--bogus=1")
+        r = subprocess.run([edges, "usable"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=env, timeout=60)
+        usable["bad options"] = r.stdout.decode()
+        tap.ok(usable["native"].count(":") == 3
+               and usable["exact"] == usable["native"] == usable["bad options"],
+               "no size tag without --sample: malloc_usable_size after the record is native's",
+               repr(usable))
+        bad = []
+        for var, val in (("MALLOC_CHECK_", "3"), ("GLIBC_TUNABLES", "glibc.malloc.check=3"),
+                         ("GLIBC_TUNABLES", "glibc.mem.tagging=1")):
+            out = os.path.join(d, "refused.massif.out")
+            r = rm.run_heapsnap([exe], out, ["--time-unit=B", "--sample=4K"],
+                                env=dict(os.environ, **{var: val}))
+            err = r.stderr.decode(errors="replace").splitlines()
+            refusals = [x for x in err if "--sample refused" in x]
+            rows = [s.row() for s in rm.parse(out).snapshots] \
+                if r.returncode == 0 and os.path.exists(out) else None
+            desc = " ".join(rm.parse(out).desc) if rows is not None else ""
+            if len(refusals) != 1 or rows != rows_e or "sampled" in desc:
+                bad.append("%s=%s: exit %d, refusals %r, exact rows %s, desc %r"
+                           % (var, val, r.returncode, refusals, rows == rows_e, desc))
+        tap.ok(not bad, "--sample refused under glibc's malloc checks or memory tagging",
+               "\n".join(bad))
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return 0
