@@ -914,6 +914,8 @@ void hs_rec_count_alloc(size_t req_bytes)
 {
 	if (!hs_rec_active())
 		return;
+	if (live_due())
+		live_dump(); /* this thread's counts first (live_dump) */
 	struct counts *c = &tl_counts;
 	if (hs_single_threaded()) {
 		if (HS_UNLIKELY_CORE(c->churn_bytes != 0))
@@ -974,6 +976,8 @@ void hs_rec_sampled_alloc(void *ptr, size_t req_bytes, uint64_t weight_bytes,
 {
 	if (!hs_rec_active() || ptr == NULL)
 		return;
+	if (live_due())
+		live_dump();
 	if (n_frames > HS_MAX_FRAMES)
 		n_frames = HS_MAX_FRAMES;
 	uint64_t hash = hs_frames_hash(frames, n_frames);
@@ -1068,6 +1072,8 @@ void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new
 {
 	if (handle == 0 && (new_ptr == NULL || !hs_rec_active()))
 		return;
+	if (live_due())
+		live_dump();
 	if (handle == 0 && weight_bytes == 0 && !hs_single_threaded()) {
 		/* Neither block sampled: a count, as a free and a new block. */
 		struct counts *c = &tl_counts;
@@ -1313,6 +1319,10 @@ static void live_dump(void)
 	uint64_t req = l != NULL ? atomic_load_explicit(&l->request, memory_order_acquire) : 0;
 	if (l != NULL && req != rec.live_seen) {
 		__atomic_store_n(&rec.live_seen, req, __ATOMIC_RELAXED);
+		/* The caller's own counts of unsampled blocks (--sample), so its
+		 * events so far are in the dump as in exact mode. */
+		if (rec.opts.sample_bytes != 0)
+			counts_apply(&tl_counts);
 		struct hs_snapshot snap;
 		if (atomic_load(&rec.state) == REC_ON && hs_journal_on(&rec.journal)) {
 			if (hs_snapshots_live(&rec.snaps, &snap, now(), rec.heap_bytes,
