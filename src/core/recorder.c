@@ -753,7 +753,8 @@ struct counts {
 	int64_t heap_bytes;
 	int64_t extra_bytes;
 	uint64_t churn_bytes;
-	int keyed; /* the exit destructor is set for this thread */
+	uint32_t allocs, frees, reallocs; /* --stats=yes */
+	int keyed;                        /* the exit destructor is set for this thread */
 };
 
 static __thread struct counts tl_counts __attribute__((tls_model("initial-exec")));
@@ -801,6 +802,7 @@ static void peak_attempt_quiet(void)
  * attempt.  Lock held (or one thread), recording on. */
 static void count_new(uint64_t req_bytes)
 {
+	rec.stats.allocs++;
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	rec.heap_bytes += req_bytes;
 	rec.extra_bytes += extra;
@@ -812,6 +814,7 @@ static void count_new(uint64_t req_bytes)
  * (ctx HS_CTX_NONE: unsampled), as account_free. */
 static void count_gone(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes)
 {
+	rec.stats.frees++;
 	peak_attempt_quiet(); /* the totals still hold the block */
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	rec.heap_bytes -= req_bytes;
@@ -833,8 +836,13 @@ static void counts_apply(struct counts *c)
 		return;
 	c->heap_bytes = c->extra_bytes = 0;
 	c->churn_bytes = 0;
+	uint32_t allocs = c->allocs, frees = c->frees, reallocs = c->reallocs;
+	c->allocs = c->frees = c->reallocs = 0;
 	if (atomic_load_explicit(&rec.state, memory_order_relaxed) != REC_ON)
 		return;
+	rec.stats.allocs += allocs;
+	rec.stats.frees += frees;
+	rec.stats.reallocs += reallocs;
 	if (heap + extra < 0)
 		peak_attempt_quiet();
 	rec.heap_bytes += (uint64_t)heap;
@@ -891,6 +899,7 @@ static void counts_init(void)
 		g_counts_key_ok = pthread_key_create(&g_counts_key, counts_thread_exit) == 0;
 	tl_counts.heap_bytes = tl_counts.extra_bytes = 0;
 	tl_counts.churn_bytes = 0;
+	tl_counts.allocs = tl_counts.frees = tl_counts.reallocs = 0;
 	memset(hs_rec_sample_filter, 0, sizeof hs_rec_sample_filter);
 }
 
@@ -928,6 +937,7 @@ void hs_rec_count_alloc(size_t req_bytes)
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	c->heap_bytes += (int64_t)req_bytes;
 	c->extra_bytes += (int64_t)extra;
+	c->allocs++;
 	c->churn_bytes += req_bytes + extra;
 	if (counts_due(c))
 		counts_flush_locked(c);
@@ -949,6 +959,7 @@ void hs_rec_count_free(size_t req_bytes)
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	c->heap_bytes -= (int64_t)req_bytes;
 	c->extra_bytes -= (int64_t)extra;
+	c->frees++;
 	c->churn_bytes += req_bytes + extra;
 	if (counts_due(c))
 		counts_flush_locked(c);
@@ -1047,6 +1058,7 @@ uint64_t hs_rec_sampled_realloc_begin(void *old_ptr)
  * one thread; recording on.  Returns 0, or -1 when recording stopped. */
 static int count_resize(uint64_t old_req, uint64_t new_req)
 {
+	rec.stats.reallocs++;
 	if (new_req < old_req) {
 		peak_attempt_quiet();
 		if (atomic_load(&rec.state) != REC_ON)
@@ -1084,6 +1096,7 @@ void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new
 		c->heap_bytes += (int64_t)new_req_bytes - (int64_t)old_req_bytes;
 		c->extra_bytes += (int64_t)new_extra - (int64_t)old_extra;
 		c->churn_bytes += old_req_bytes + old_extra + new_req_bytes + new_extra;
+		c->reallocs++;
 		if (counts_due(c))
 			counts_flush_locked(c);
 		return;

@@ -27,6 +27,10 @@ the snapshots fall on the same bytes whatever the mode, so:
      would move them to the next size class)
   9. --sample with MALLOC_CHECK_ or GLIBC_TUNABLES' malloc.check /
      mem.tagging: refused at start-up with one line, recorded exactly
+ 10. --sample with --ignore-fn (either order): refused with one line
+     naming both (unsampled blocks have no stack to tell ignored ones)
+ 11. --stats=yes: the heap allocs, reallocs and frees under --sample=4K
+     are exact mode's (tests/progs/rec_sample, and rec_threads 4 20000)
 """
 
 import os
@@ -39,7 +43,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rec_massif as rm  # noqa: E402
 
-N_CASES = 9
+N_CASES = 11
 
 
 def main():
@@ -147,6 +151,29 @@ def main():
                            % (var, val, r.returncode, refusals, rows == rows_e, desc))
         tap.ok(not bad, "--sample refused under glibc's malloc checks or memory tagging",
                "\n".join(bad))
+        bad = []
+        for args in (["--sample=4K", "--ignore-fn=main"], ["--ignore-fn=main", "--sample=4K"]):
+            r = subprocess.run([paths["launcher"]] + args + [exe], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=60)
+            lines = r.stderr.decode(errors="replace").splitlines()
+            if r.returncode == 0 or not lines or "'%s'" % args[1] not in lines[0] \
+                    or "--sample cannot be combined with --ignore-fn" not in lines[0]:
+                bad.append("%s: exit %d, stderr %r" % (" ".join(args), r.returncode, lines))
+        tap.ok(not bad, "--sample with --ignore-fn is refused with one line naming both",
+               "\n".join(bad))
+
+        def stats(argv, opts):
+            out = os.path.join(d, "stats.massif.out")
+            r = rm.run_heapsnap(argv, out, ["--stats=yes"] + opts)
+            return [x.split(None, 1)[1] for x in r.stderr.decode(errors="replace").splitlines()
+                    if x.split(None, 1)[-1].startswith(("heap allocs:", "heap reallocs:",
+                                                        "heap frees:"))]
+        got = []
+        for argv in ([exe], [thr, "4", "20000"]):
+            got.append((stats(argv, []), stats(argv, ["--sample=4K"])))
+        tap.ok(all(len(e) == 3 and e == s for e, s in got),
+               "--stats=yes: heap allocs, reallocs and frees under --sample=4K are exact mode's",
+               repr(got))
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return 0
