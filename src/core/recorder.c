@@ -778,6 +778,31 @@ static void filter_remove(uintptr_t ptr)
 		__atomic_store_n(c, (unsigned char)(v - 1), __ATOMIC_RELAXED);
 }
 
+/* Sampling mode takes a freed block's size from its tag: a block from
+ * __libc_malloc (no tag) or a tag the program overwrote gives a wrong
+ * one.  So a subtraction never takes the totals below zero; what it could
+ * not take is owed, and paid from the next threads' counts that add (with
+ * threads, one thread's frees may reach the totals before another's
+ * allocations of the same blocks).  Lock held or one thread. */
+static uint64_t g_heap_owed, g_extra_owed;
+
+static void total_sub(uint64_t *total, uint64_t *owed, uint64_t bytes)
+{
+	if (HS_UNLIKELY_CORE(bytes > *total)) {
+		*owed += bytes - *total;
+		*total = 0;
+	} else {
+		*total -= bytes;
+	}
+}
+
+static void total_add_paying(uint64_t *total, uint64_t *owed, uint64_t bytes)
+{
+	uint64_t pay = bytes < *owed ? bytes : *owed;
+	*owed -= pay;
+	*total += bytes - pay;
+}
+
 /* A normal attempt that keeps errno (a snapshot writes the record): the
  * count paths are called without the caller saving it. */
 static void normal_attempt_quiet(void)
@@ -817,8 +842,8 @@ static void count_gone(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes)
 	rec.stats.frees++;
 	peak_attempt_quiet(); /* the totals still hold the block */
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
-	rec.heap_bytes -= req_bytes;
-	rec.extra_bytes -= extra;
+	total_sub(&rec.heap_bytes, &g_heap_owed, req_bytes);
+	total_sub(&rec.extra_bytes, &g_extra_owed, extra);
 	rec.churn_bytes += req_bytes + extra;
 	if (ctx != HS_CTX_NONE)
 		hs_contexts_touch(&rec.ctxs, ctx)->live_bytes -= weight_bytes;
@@ -845,8 +870,14 @@ static void counts_apply(struct counts *c)
 	rec.stats.reallocs += reallocs;
 	if (heap + extra < 0)
 		peak_attempt_quiet();
-	rec.heap_bytes += (uint64_t)heap;
-	rec.extra_bytes += (uint64_t)extra;
+	if (heap < 0)
+		total_sub(&rec.heap_bytes, &g_heap_owed, -(uint64_t)heap);
+	else
+		total_add_paying(&rec.heap_bytes, &g_heap_owed, (uint64_t)heap);
+	if (extra < 0)
+		total_sub(&rec.extra_bytes, &g_extra_owed, -(uint64_t)extra);
+	else
+		total_add_paying(&rec.extra_bytes, &g_extra_owed, (uint64_t)extra);
 	rec.churn_bytes += churn;
 	if (atomic_load_explicit(&rec.state, memory_order_relaxed) == REC_ON)
 		normal_attempt_quiet();
@@ -900,6 +931,7 @@ static void counts_init(void)
 	tl_counts.heap_bytes = tl_counts.extra_bytes = 0;
 	tl_counts.churn_bytes = 0;
 	tl_counts.allocs = tl_counts.frees = tl_counts.reallocs = 0;
+	g_heap_owed = g_extra_owed = 0;
 	memset(hs_rec_sample_filter, 0, sizeof hs_rec_sample_filter);
 }
 
@@ -1072,8 +1104,14 @@ static int count_resize(uint64_t old_req, uint64_t new_req)
 			new_slop = in_place;
 	}
 	int64_t delta = (int64_t)(new_req - old_req) + (int64_t)(new_slop - old_slop);
-	rec.heap_bytes += new_req - old_req;
-	rec.extra_bytes += new_slop - old_slop;
+	if (new_req < old_req)
+		total_sub(&rec.heap_bytes, &g_heap_owed, old_req - new_req);
+	else
+		rec.heap_bytes += new_req - old_req;
+	if (new_slop < old_slop)
+		total_sub(&rec.extra_bytes, &g_extra_owed, old_slop - new_slop);
+	else
+		rec.extra_bytes += new_slop - old_slop;
 	rec.churn_bytes += (uint64_t)(delta < 0 ? -delta : delta);
 	return 0;
 }

@@ -31,6 +31,9 @@ the snapshots fall on the same bytes whatever the mode, so:
      naming both (unsampled blocks have no stack to tell ignored ones)
  11. --stats=yes: the heap allocs, reallocs and frees under --sample=4K
      are exact mode's (tests/progs/rec_sample, and rec_threads 4 20000)
+ 12. a block from __libc_malloc (no tag, its last byte reading as one)
+     freed through free: the totals never go below zero (they used to
+     wrap to 2^64 - 39) and the file is read by the printers
 """
 
 import os
@@ -43,7 +46,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rec_massif as rm  # noqa: E402
 
-N_CASES = 11
+N_CASES = 12
 
 
 def main():
@@ -174,6 +177,17 @@ def main():
         tap.ok(all(len(e) == 3 and e == s for e, s in got),
                "--stats=yes: heap allocs, reallocs and frees under --sample=4K are exact mode's",
                repr(got))
+        out = os.path.join(d, "foreign.massif.out")
+        r = rm.run_heapsnap([edges, "foreign"], out, ["--sample=4K", "--final-snapshot=yes"])
+        f = rm.parse(out) if r.returncode == 0 and os.path.exists(out) else None
+        rows = [(x.heap, x.extra) for x in f.snapshots] if f else []
+        ok = f is not None and rows and all(h < 1 << 40 and e < 1 << 40 for h, e in rows) \
+            and rows[-1][0] == 0
+        if ok:
+            rm.check_with_printers(tap, "an untagged block's free: totals never below zero", out)
+        else:
+            tap.ok(False, "an untagged block's free: totals never below zero",
+                   "exit %d, rows %r" % (r.returncode, rows))
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return 0
