@@ -428,6 +428,15 @@ int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, si
 		snprintf(err, err_len, "bad value in option '%s' (expected %s)", arg, range);
 		return -1;
 	}
+	/* fixsample: in sampling mode most blocks get no stack, so the
+	 * recorder cannot tell which of them --ignore-fn would leave out. */
+	if (opts->sample_bytes != 0 && opts->n_ignore_fns != 0) {
+		snprintf(err, err_len,
+			 "option '%s': --sample cannot be combined with --ignore-fn (unsampled "
+			 "blocks have no stack to tell the ignored ones)",
+			 arg);
+		return -1;
+	}
 	if (append_desc(opts, arg) != 0) {
 		snprintf(err, err_len, "too many options (the desc: line is full at '%s')", arg);
 		return -1;

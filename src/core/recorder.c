@@ -803,7 +803,8 @@ struct counts {
 	int64_t heap_bytes;
 	int64_t extra_bytes;
 	uint64_t churn_bytes;
-	int keyed; /* the exit destructor is set for this thread */
+	uint32_t allocs, frees, reallocs; /* --stats=yes */
+	int keyed;                        /* the exit destructor is set for this thread */
 };
 
 static __thread struct counts tl_counts __attribute__((tls_model("initial-exec")));
@@ -825,6 +826,31 @@ static void filter_remove(uintptr_t ptr)
 	unsigned char v = __atomic_load_n(c, __ATOMIC_RELAXED);
 	if (v != 0 && v != UINT8_MAX)
 		__atomic_store_n(c, (unsigned char)(v - 1), __ATOMIC_RELAXED);
+}
+
+/* Sampling mode takes a freed block's size from its tag: a block from
+ * __libc_malloc (no tag) or a tag the program overwrote gives a wrong
+ * one.  So a subtraction never takes the totals below zero; what it could
+ * not take is owed, and paid from the next threads' counts that add (with
+ * threads, one thread's frees may reach the totals before another's
+ * allocations of the same blocks).  Lock held or one thread. */
+static uint64_t g_heap_owed, g_extra_owed;
+
+static void total_sub(uint64_t *total, uint64_t *owed, uint64_t bytes)
+{
+	if (HS_UNLIKELY_CORE(bytes > *total)) {
+		*owed += bytes - *total;
+		*total = 0;
+	} else {
+		*total -= bytes;
+	}
+}
+
+static void total_add_paying(uint64_t *total, uint64_t *owed, uint64_t bytes)
+{
+	uint64_t pay = bytes < *owed ? bytes : *owed;
+	*owed -= pay;
+	*total += bytes - pay;
 }
 
 /* A normal attempt that keeps errno (a snapshot writes the record): the
@@ -851,6 +877,7 @@ static void peak_attempt_quiet(void)
  * attempt.  Lock held (or one thread), recording on. */
 static void count_new(uint64_t req_bytes)
 {
+	rec.stats.allocs++;
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	rec.heap_bytes += req_bytes;
 	rec.extra_bytes += extra;
@@ -862,10 +889,11 @@ static void count_new(uint64_t req_bytes)
  * (ctx HS_CTX_NONE: unsampled), as account_free. */
 static void count_gone(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes)
 {
+	rec.stats.frees++;
 	peak_attempt_quiet(); /* the totals still hold the block */
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
-	rec.heap_bytes -= req_bytes;
-	rec.extra_bytes -= extra;
+	total_sub(&rec.heap_bytes, &g_heap_owed, req_bytes);
+	total_sub(&rec.extra_bytes, &g_extra_owed, extra);
 	rec.churn_bytes += req_bytes + extra;
 	if (ctx != HS_CTX_NONE)
 		hs_contexts_touch(&rec.ctxs, ctx)->live_bytes -= weight_bytes;
@@ -883,12 +911,23 @@ static void counts_apply(struct counts *c)
 		return;
 	c->heap_bytes = c->extra_bytes = 0;
 	c->churn_bytes = 0;
+	uint32_t allocs = c->allocs, frees = c->frees, reallocs = c->reallocs;
+	c->allocs = c->frees = c->reallocs = 0;
 	if (atomic_load_explicit(&rec.state, memory_order_relaxed) != REC_ON)
 		return;
+	rec.stats.allocs += allocs;
+	rec.stats.frees += frees;
+	rec.stats.reallocs += reallocs;
 	if (heap + extra < 0)
 		peak_attempt_quiet();
-	rec.heap_bytes += (uint64_t)heap;
-	rec.extra_bytes += (uint64_t)extra;
+	if (heap < 0)
+		total_sub(&rec.heap_bytes, &g_heap_owed, -(uint64_t)heap);
+	else
+		total_add_paying(&rec.heap_bytes, &g_heap_owed, (uint64_t)heap);
+	if (extra < 0)
+		total_sub(&rec.extra_bytes, &g_extra_owed, -(uint64_t)extra);
+	else
+		total_add_paying(&rec.extra_bytes, &g_extra_owed, (uint64_t)extra);
 	rec.churn_bytes += churn;
 	if (atomic_load_explicit(&rec.state, memory_order_relaxed) == REC_ON)
 		normal_attempt_quiet();
@@ -899,11 +938,6 @@ static void counts_flush_locked(struct counts *c)
 {
 	if (g_guard != NULL)
 		g_guard(1);
-	if (!c->keyed && g_counts_key_ok) {
-		/* Once per thread: its counts reach the totals when it exits. */
-		c->keyed = 1;
-		pthread_setspecific(g_counts_key, c);
-	}
 	lock_and_drain();
 	counts_apply(c);
 	pthread_mutex_unlock(&rec.lock);
@@ -914,9 +948,30 @@ static void counts_flush_locked(struct counts *c)
 /* A thread with counts is exiting (key destructor, no guard raised). */
 static void counts_thread_exit(void *arg)
 {
-	struct counts *c = arg; /* keyed stays set: no second destructor round */
+	struct counts *c = arg;
+	/* A count made after this (a later destructor's free) keys the
+	 * thread again: glibc then runs another destructor round. */
+	c->keyed = 0;
 	if (atomic_load(&rec.state) == REC_ON)
 		counts_flush_locked(c);
+}
+
+/* A thread's first count: its counts must reach the totals when it
+ * exits, however little it counted.  glibc 2.36's pthread_setspecific
+ * takes no lock and, for a key below PTHREAD_KEY_2NDLEVEL_SIZE (32; ours
+ * is made at start-up), writes the thread's static first block; a higher
+ * key would calloc its second-level block, so the guard is raised and
+ * that goes to the own heap. */
+static __attribute__((noinline)) void counts_key(struct counts *c)
+{
+	c->keyed = 1;
+	if (!g_counts_key_ok)
+		return;
+	if (g_guard != NULL)
+		g_guard(1);
+	pthread_setspecific(g_counts_key, c);
+	if (g_guard != NULL)
+		g_guard(-1);
 }
 
 static void counts_init(void)
@@ -925,6 +980,8 @@ static void counts_init(void)
 		g_counts_key_ok = pthread_key_create(&g_counts_key, counts_thread_exit) == 0;
 	tl_counts.heap_bytes = tl_counts.extra_bytes = 0;
 	tl_counts.churn_bytes = 0;
+	tl_counts.allocs = tl_counts.frees = tl_counts.reallocs = 0;
+	g_heap_owed = g_extra_owed = 0;
 	memset(hs_rec_sample_filter, 0, sizeof hs_rec_sample_filter);
 }
 
@@ -933,16 +990,6 @@ static void counts_init(void)
 static void counts_end(void)
 {
 	counts_apply(&tl_counts);
-}
-
-void hs_rec_count_flush(void)
-{
-	if (!hs_rec_active())
-		return;
-	if (hs_single_threaded())
-		counts_apply(&tl_counts);
-	else
-		counts_flush_locked(&tl_counts);
 }
 
 /* Whether c has drifted far enough from the totals to join them. */
@@ -958,6 +1005,8 @@ void hs_rec_count_alloc(size_t req_bytes)
 {
 	if (!hs_rec_active())
 		return;
+	if (live_due())
+		live_dump(); /* this thread's counts first (live_dump) */
 	struct counts *c = &tl_counts;
 	if (hs_single_threaded()) {
 		if (HS_UNLIKELY_CORE(c->churn_bytes != 0))
@@ -965,9 +1014,12 @@ void hs_rec_count_alloc(size_t req_bytes)
 		count_new(req_bytes);
 		return;
 	}
+	if (HS_UNLIKELY_CORE(!c->keyed))
+		counts_key(c);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	c->heap_bytes += (int64_t)req_bytes;
 	c->extra_bytes += (int64_t)extra;
+	c->allocs++;
 	c->churn_bytes += req_bytes + extra;
 	if (counts_due(c))
 		counts_flush_locked(c);
@@ -984,9 +1036,12 @@ void hs_rec_count_free(size_t req_bytes)
 		count_gone(req_bytes, HS_CTX_NONE, 0);
 		return;
 	}
+	if (HS_UNLIKELY_CORE(!c->keyed))
+		counts_key(c);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	c->heap_bytes -= (int64_t)req_bytes;
 	c->extra_bytes -= (int64_t)extra;
+	c->frees++;
 	c->churn_bytes += req_bytes + extra;
 	if (counts_due(c))
 		counts_flush_locked(c);
@@ -1014,6 +1069,8 @@ void hs_rec_sampled_alloc(void *ptr, size_t req_bytes, uint64_t weight_bytes,
 {
 	if (!hs_rec_active() || ptr == NULL)
 		return;
+	if (live_due())
+		live_dump();
 	if (n_frames > HS_MAX_FRAMES)
 		n_frames = HS_MAX_FRAMES;
 	uint64_t hash = hs_frames_hash(frames, n_frames);
@@ -1083,6 +1140,7 @@ uint64_t hs_rec_sampled_realloc_begin(void *old_ptr)
  * one thread; recording on.  Returns 0, or -1 when recording stopped. */
 static int count_resize(uint64_t old_req, uint64_t new_req)
 {
+	rec.stats.reallocs++;
 	if (new_req < old_req) {
 		peak_attempt_quiet();
 		if (atomic_load(&rec.state) != REC_ON)
@@ -1096,8 +1154,14 @@ static int count_resize(uint64_t old_req, uint64_t new_req)
 			new_slop = in_place;
 	}
 	int64_t delta = (int64_t)(new_req - old_req) + (int64_t)(new_slop - old_slop);
-	rec.heap_bytes += new_req - old_req;
-	rec.extra_bytes += new_slop - old_slop;
+	if (new_req < old_req)
+		total_sub(&rec.heap_bytes, &g_heap_owed, old_req - new_req);
+	else
+		rec.heap_bytes += new_req - old_req;
+	if (new_slop < old_slop)
+		total_sub(&rec.extra_bytes, &g_extra_owed, old_slop - new_slop);
+	else
+		rec.extra_bytes += new_slop - old_slop;
 	rec.churn_bytes += (uint64_t)(delta < 0 ? -delta : delta);
 	return 0;
 }
@@ -1108,14 +1172,19 @@ void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new
 {
 	if (handle == 0 && (new_ptr == NULL || !hs_rec_active()))
 		return;
+	if (live_due())
+		live_dump();
 	if (handle == 0 && weight_bytes == 0 && !hs_single_threaded()) {
 		/* Neither block sampled: a count, as a free and a new block. */
 		struct counts *c = &tl_counts;
+		if (HS_UNLIKELY_CORE(!c->keyed))
+			counts_key(c);
 		uint64_t old_extra = rec.opts.heap_admin + slop_of(old_req_bytes);
 		uint64_t new_extra = rec.opts.heap_admin + slop_of(new_req_bytes);
 		c->heap_bytes += (int64_t)new_req_bytes - (int64_t)old_req_bytes;
 		c->extra_bytes += (int64_t)new_extra - (int64_t)old_extra;
 		c->churn_bytes += old_req_bytes + old_extra + new_req_bytes + new_extra;
+		c->reallocs++;
 		if (counts_due(c))
 			counts_flush_locked(c);
 		return;
@@ -1351,6 +1420,10 @@ static void live_dump(void)
 	uint64_t req = l != NULL ? atomic_load_explicit(&l->request, memory_order_acquire) : 0;
 	if (l != NULL && req != rec.live_seen) {
 		__atomic_store_n(&rec.live_seen, req, __ATOMIC_RELAXED);
+		/* The caller's own counts of unsampled blocks (--sample), so its
+		 * events so far are in the dump as in exact mode. */
+		if (rec.opts.sample_bytes != 0)
+			counts_apply(&tl_counts);
 		struct hs_snapshot snap;
 		if (atomic_load(&rec.state) == REC_ON && hs_journal_on(&rec.journal)) {
 			if (hs_snapshots_live(&rec.snaps, &snap, now(), rec.heap_bytes,

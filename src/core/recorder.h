@@ -155,10 +155,6 @@ void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new
 				size_t new_req_bytes, uint64_t weight_bytes,
 				const uintptr_t *frames, unsigned n_frames);
 
-/* This thread's counts into the totals now (with threads: before a
- * snapshot the caller wants exact for its own events). */
-void hs_rec_count_flush(void);
-
 /* Start the raw record (journal.h) on fd, which the caller opened and
  * keeps: the header (our pid, options_text as the user gave the options,
  * cmd), then everything recorded so far, so it may be called after

@@ -123,11 +123,14 @@ static inline void *tagged(void *p, size_t req, int counted)
 	return p;
 }
 
-/* Before recording (and after it): glibc's blocks, tagged as not counted,
- * so that in sampling mode their free is not taken off the totals. */
+/* Before recording (and after it): glibc's blocks, tagged as not counted
+ * when sampling may be on (hs_preload_tag_early), so that in sampling
+ * mode their free is not taken off the totals; else glibc's own. */
 static void *early_malloc(size_t n)
 {
-	return HS_TAGGABLE(n) ? tagged(__libc_malloc(n + HS_TAG_ROOM), n, 0) : __libc_malloc(n);
+	if (!hs_preload_tag_early || !HS_TAGGABLE(n))
+		return __libc_malloc(n);
+	return tagged(__libc_malloc(n + HS_TAG_ROOM), n, 0);
 }
 
 /* malloc in sampling mode (guard down, ready). */
@@ -252,7 +255,9 @@ HS_EXPORT void *calloc(size_t m, size_t n)
 	if (__builtin_mul_overflow(m, n, &total) || !HS_TAGGABLE(total))
 		return __libc_calloc(m, n);
 	if (!hs_preload_ready())
-		return tagged(__libc_calloc(total + HS_TAG_ROOM, 1), total, 0);
+		return hs_preload_tag_early
+			       ? tagged(__libc_calloc(total + HS_TAG_ROOM, 1), total, 0)
+			       : __libc_calloc(m, n);
 	if (hs_preload_sample_bytes != 0) {
 		hs_tl_guard++;
 		p = tagged(__libc_calloc(total + HS_TAG_ROOM, 1), total, 1);
@@ -301,7 +306,7 @@ HS_EXPORT void *realloc(void *p, size_t n)
 	if (HS_UNLIKELY(hs_tl_guard) || HS_UNLIKELY(hs_ownheap_owns(p)))
 		return hs_ownheap_realloc(p, n);
 	if (!hs_preload_ready()) {
-		if (p == NULL || n == 0 || !HS_TAGGABLE(n))
+		if (p == NULL || n == 0 || !HS_TAGGABLE(n) || !hs_preload_tag_early)
 			return p == NULL ? early_malloc(n) : __libc_realloc(p, n);
 		return tagged(__libc_realloc(p, n + HS_TAG_ROOM), n, 0);
 	}
@@ -339,7 +344,9 @@ static void *aligned(size_t align, size_t n, size_t req)
 	if (!HS_TAGGABLE(n))
 		return __libc_memalign(align, n);
 	if (!hs_preload_ready())
-		return tagged(__libc_memalign(align, n + HS_TAG_ROOM), req, 0);
+		return hs_preload_tag_early
+			       ? tagged(__libc_memalign(align, n + HS_TAG_ROOM), req, 0)
+			       : __libc_memalign(align, n);
 	if (hs_preload_sample_bytes != 0) {
 		hs_tl_guard++;
 		p = tagged(__libc_memalign(align, n + HS_TAG_ROOM), req, 1);
@@ -389,7 +396,10 @@ HS_EXPORT void *valloc(size_t n)
 
 	if (HS_UNLIKELY(hs_tl_guard))
 		return hs_ownheap_memalign((size_t)sysconf(_SC_PAGESIZE), n);
-	if (!hs_preload_ready() || hs_preload_sample_bytes != 0)
+	if (!hs_preload_ready())
+		return hs_preload_tag_early ? aligned((size_t)sysconf(_SC_PAGESIZE), n, n)
+					    : __libc_valloc(n);
+	if (hs_preload_sample_bytes != 0)
 		return aligned((size_t)sysconf(_SC_PAGESIZE), n, n);
 	hs_tl_guard++;
 	p = __libc_valloc(n);
@@ -410,7 +420,9 @@ HS_EXPORT void *pvalloc(size_t n)
 		return hs_ownheap_memalign(page, req);
 	if (HS_UNLIKELY(hs_tl_guard) || n > SIZE_MAX - page)
 		return __libc_pvalloc(n);
-	if (!hs_preload_ready() || hs_preload_sample_bytes != 0)
+	if (!hs_preload_ready())
+		return hs_preload_tag_early ? aligned(page, req, req) : __libc_pvalloc(n);
+	if (hs_preload_sample_bytes != 0)
 		return aligned(page, req, req);
 	hs_tl_guard++;
 	p = __libc_pvalloc(n);

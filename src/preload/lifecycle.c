@@ -66,6 +66,7 @@ size_t (*hs_real_usable_size)(void *);
 static pid_t g_pid; /* our pid: a vfork child (same memory) must not end our record */
 unsigned hs_preload_max_frames;
 uint64_t hs_preload_sample_bytes;
+int hs_preload_tag_early = 1; /* until the options say whether we sample */
 
 static struct hs_options g_opts;
 static char g_pattern[HS_PATH_MAX]; /* --massif-out-file, switched in forked children */
@@ -1575,6 +1576,26 @@ static void fetch_fn_ranges(void)
 	munmap(buf, cap);
 }
 
+/* Whether glibc checks or tags the bytes past a block (MALLOC_CHECK_,
+ * or GLIBC_TUNABLES' glibc.malloc.check or glibc.mem.tagging): a size
+ * tag there would trip the check or be a tag fault. */
+static int sample_refused(void)
+{
+	const char *check = getenv("MALLOC_CHECK_");
+	const char *t = getenv("GLIBC_TUNABLES");
+	return (check != NULL && check[0] != '\0') ||
+	       (t != NULL &&
+		(strstr(t, "malloc.check") != NULL || strstr(t, "mem.tagging") != NULL));
+}
+
+/* Start-up failed after the options: off for good, no more tags. */
+static void start_failed(void)
+{
+	hs_preload_tag_early = 0;
+	hs_preload_sample_bytes = 0;
+	atomic_store(&hs_preload_state, HS_ST_OFF);
+}
+
 /* Start recording: once, from the constructor or the first heap call. */
 void hs_preload_start(void)
 {
@@ -1600,10 +1621,19 @@ void hs_preload_start(void)
 		say("heapsnap: HEAPSNAP_OPTIONS: ");
 		say(err);
 		say("; running unrecorded\n");
+		hs_preload_tag_early = 0; /* glibc's blocks as they are, for good */
 		atomic_store(&hs_preload_state, HS_ST_OFF);
 		hs_tl_guard--;
 		return;
 	}
+	if (g_opts.sample_bytes != 0 && sample_refused()) {
+		say_line("--sample refused: MALLOC_CHECK_ or GLIBC_TUNABLES' malloc.check or "
+			 "mem.tagging is set (glibc checks or tags the bytes past each block, "
+			 "where --sample keeps its size tag); recording exactly");
+		g_opts.sample_bytes = 0;
+	}
+	/* Known as early as it can be: without --sample no block is tagged. */
+	hs_preload_tag_early = g_opts.sample_bytes != 0;
 	snprintf(g_options_text, sizeof(g_options_text), "%s", env != NULL ? env : "");
 	if (g_opts.log_file[0] != '\0') {
 		int fd = hs_outfile_open_log(g_opts.log_file, g_pid, err, sizeof(err));
@@ -1634,12 +1664,12 @@ void hs_preload_start(void)
 	hs_rec_set_memory_probe(read_statm);
 	if (hs_rec_init(&g_opts) != 0) {
 		say_line("out of memory, recording stopped");
-		atomic_store(&hs_preload_state, HS_ST_OFF);
+		start_failed();
 		hs_tl_guard--;
 		return;
 	}
 	if (begin_record() != 0) {
-		atomic_store(&hs_preload_state, HS_ST_OFF);
+		start_failed();
 		hs_tl_guard--;
 		return;
 	}

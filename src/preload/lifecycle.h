@@ -29,6 +29,12 @@ extern unsigned hs_preload_max_frames;
 /* --sample's mean bytes between sampled blocks; 0: exact (every block). */
 extern uint64_t hs_preload_sample_bytes;
 
+/* Whether the paths taken while not recording (starting, off) tag glibc's
+ * blocks (sizetag.h): while --sample may be on, i.e. until the options
+ * are parsed, and with --sample; never otherwise, so that an unrecorded
+ * or exact run's blocks are glibc's own. */
+extern int hs_preload_tag_early;
+
 /* glibc's malloc_usable_size, resolved at start-up by lifecycle.c. */
 extern size_t (*hs_real_usable_size)(void *);
 

@@ -10,7 +10,8 @@
  * more than the program asked, and the last usable byte holds the slack:
  *
  *   1..127      slack, block counted in the totals
- *   129..254    slack + 128, block not counted (made before recording)
+ *   129..254    slack + 128, block not counted (made while not recording,
+ *               when sampling may be on: lifecycle.h, hs_preload_tag_early)
  *   255         slack >= 127: the 8 bytes before hold slack | counted << 63
  *   0           no tag: a block from elsewhere (counted as not ours)
  *

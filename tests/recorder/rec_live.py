@@ -22,6 +22,10 @@ Then a program idle in a system call (no heap call after its 5th turn):
 `heapsnap --dump` still writes a complete file within the wait and says
 that it holds the heap as of the last snapshot.
 
+Under --sample=4K (fixsample): the dump is served by the running
+program's heap calls (counted, mostly unsampled), not by the launcher's
+fall-back after 500 ms ("made no heap call").
+
 Last, a long run stays bounded (issue 13 item 4): tests/progs/rec_dlloop
 dlopens and dlcloses libz 3,000 times; its raw record stays under 1 MB
 (a module map per round made it 15 MB) and the file is complete.
@@ -95,7 +99,7 @@ def main():
         if rm.tool_missing(tool):
             print("1..0 # SKIP %s not built or not installed" % tool)
             return
-    tap = rm.Tap(22)
+    tap = rm.Tap(23)
     d = tempfile.mkdtemp(prefix="rec_live.")
     out = os.path.join(d, "m.out")
     try:
@@ -223,6 +227,16 @@ def main():
         tap.ok(rc == 0 and rm.ms_print_accepts(idle_out)[0],
                "ms_print accepts the idle program's dump")
         p.communicate(timeout=TIMEOUT_S)
+
+        # --sample: the counted paths serve the dump too.
+        s_out = os.path.join(d, "sampled.out")
+        p, pids = start(d, [], ["--sample=4K", "--massif-out-file=" + s_out])
+        time.sleep(0.3)
+        rc, so, se = dump(pids.get("ready", 0))
+        p.communicate(timeout=TIMEOUT_S)
+        tap.ok(rc == 0 and so == s_out + "\n" and "made no heap call" not in se,
+               "--sample=4K: a running program serves the dump itself",
+               "rc %d, stdout %r, stderr %r" % (rc, so, se))
 
         # A plugin reloaded 3,000 times: no map or note per round.
         dl_out = os.path.join(d, "dl.out")

@@ -17,6 +17,23 @@ the snapshots fall on the same bytes whatever the mode, so:
   5. bad sizes are refused with one line naming the option
   6. with 8 threads (tests/progs/rec_threads), each thread's counts reach
      the totals by its exit: the final snapshot is exact mode's to the byte
+  7. 200 short threads (tests/progs/rec_sample_edges handoff), each making
+     about 10 KB that the main thread frees, never reach a flush
+     threshold: their counts still reach the totals at their exit, so the
+     final mem_heap_B is exact mode's (it used to wrap below zero)
+  8. size tags only with --sample: blocks of 24, 40 and 56 bytes made after
+     the record ended (rec_sample_edges usable), in exact mode and after
+     bad HEAPSNAP_OPTIONS, have native malloc_usable_size (a tag byte
+     would move them to the next size class)
+  9. --sample with MALLOC_CHECK_ or GLIBC_TUNABLES' malloc.check /
+     mem.tagging: refused at start-up with one line, recorded exactly
+ 10. --sample with --ignore-fn (either order): refused with one line
+     naming both (unsampled blocks have no stack to tell ignored ones)
+ 11. --stats=yes: the heap allocs, reallocs and frees under --sample=4K
+     are exact mode's (tests/progs/rec_sample, and rec_threads 4 20000)
+ 12. a block from __libc_malloc (no tag, its last byte reading as one)
+     freed through free: the totals never go below zero (they used to
+     wrap to 2^64 - 39) and the file is read by the printers
 """
 
 import os
@@ -29,7 +46,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rec_massif as rm  # noqa: E402
 
-N_CASES = 6
+N_CASES = 12
 
 
 def main():
@@ -98,6 +115,79 @@ def main():
         tap.ok(finals[0] is not None and finals[0] == finals[1],
                "8 threads: the final mem_heap_B under --sample=512K is exact mode's",
                "exact %s, sampled %s" % tuple(finals))
+        edges = os.path.join(paths["builddir"], "tests", "progs", "rec_sample_edges")
+        finals = []
+        for opts in ([], ["--sample=4K"]):
+            out = os.path.join(d, "handoff%d.massif.out" % len(opts))
+            r = rm.run_heapsnap([edges, "handoff", "200"], out, ["--final-snapshot=yes"] + opts)
+            finals.append(rm.parse(out).snapshots[-1].heap
+                          if r.returncode == 0 and os.path.exists(out) else None)
+        tap.ok(finals[0] is not None and finals[0] == finals[1],
+               "short threads' blocks freed by main: the final mem_heap_B is exact mode's",
+               "exact %s, sampled %s" % tuple(finals))
+        usable = {}
+        r = subprocess.run([edges, "usable"], stdout=subprocess.PIPE, timeout=60)
+        usable["native"] = r.stdout.decode()
+        r = rm.run_heapsnap([edges, "usable"], os.path.join(d, "usable.massif.out"))
+        usable["exact"] = r.stdout.decode()
+        env = dict(os.environ, LD_PRELOAD=paths["preload"], HEAPSNAP_OPTIONS="--bogus=1")
+        r = subprocess.run([edges, "usable"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=env, timeout=60)
+        usable["bad options"] = r.stdout.decode()
+        tap.ok(usable["native"].count(":") == 3
+               and usable["exact"] == usable["native"] == usable["bad options"],
+               "no size tag without --sample: malloc_usable_size after the record is native's",
+               repr(usable))
+        bad = []
+        for var, val in (("MALLOC_CHECK_", "3"), ("GLIBC_TUNABLES", "glibc.malloc.check=3"),
+                         ("GLIBC_TUNABLES", "glibc.mem.tagging=1")):
+            out = os.path.join(d, "refused.massif.out")
+            r = rm.run_heapsnap([exe], out, ["--time-unit=B", "--sample=4K"],
+                                env=dict(os.environ, **{var: val}))
+            err = r.stderr.decode(errors="replace").splitlines()
+            refusals = [x for x in err if "--sample refused" in x]
+            rows = [s.row() for s in rm.parse(out).snapshots] \
+                if r.returncode == 0 and os.path.exists(out) else None
+            desc = " ".join(rm.parse(out).desc) if rows is not None else ""
+            if len(refusals) != 1 or rows != rows_e or "sampled" in desc:
+                bad.append("%s=%s: exit %d, refusals %r, exact rows %s, desc %r"
+                           % (var, val, r.returncode, refusals, rows == rows_e, desc))
+        tap.ok(not bad, "--sample refused under glibc's malloc checks or memory tagging",
+               "\n".join(bad))
+        bad = []
+        for args in (["--sample=4K", "--ignore-fn=main"], ["--ignore-fn=main", "--sample=4K"]):
+            r = subprocess.run([paths["launcher"]] + args + [exe], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=60)
+            lines = r.stderr.decode(errors="replace").splitlines()
+            if r.returncode == 0 or not lines or "'%s'" % args[1] not in lines[0] \
+                    or "--sample cannot be combined with --ignore-fn" not in lines[0]:
+                bad.append("%s: exit %d, stderr %r" % (" ".join(args), r.returncode, lines))
+        tap.ok(not bad, "--sample with --ignore-fn is refused with one line naming both",
+               "\n".join(bad))
+
+        def stats(argv, opts):
+            out = os.path.join(d, "stats.massif.out")
+            r = rm.run_heapsnap(argv, out, ["--stats=yes"] + opts)
+            return [x.split(None, 1)[1] for x in r.stderr.decode(errors="replace").splitlines()
+                    if x.split(None, 1)[-1].startswith(("heap allocs:", "heap reallocs:",
+                                                        "heap frees:"))]
+        got = []
+        for argv in ([exe], [thr, "4", "20000"]):
+            got.append((stats(argv, []), stats(argv, ["--sample=4K"])))
+        tap.ok(all(len(e) == 3 and e == s for e, s in got),
+               "--stats=yes: heap allocs, reallocs and frees under --sample=4K are exact mode's",
+               repr(got))
+        out = os.path.join(d, "foreign.massif.out")
+        r = rm.run_heapsnap([edges, "foreign"], out, ["--sample=4K", "--final-snapshot=yes"])
+        f = rm.parse(out) if r.returncode == 0 and os.path.exists(out) else None
+        rows = [(x.heap, x.extra) for x in f.snapshots] if f else []
+        ok = f is not None and rows and all(h < 1 << 40 and e < 1 << 40 for h, e in rows) \
+            and rows[-1][0] == 0
+        if ok:
+            rm.check_with_printers(tap, "an untagged block's free: totals never below zero", out)
+        else:
+            tap.ok(False, "an untagged block's free: totals never below zero",
+                   "exit %d, rows %r" % (r.returncode, rows))
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return 0

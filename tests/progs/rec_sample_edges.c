@@ -1,0 +1,87 @@
+/* rec_sample_edges: the edges of --sample that rec_sample.py checks.
+ *
+ *   handoff N   N short-lived threads, one after another, each allocating
+ *               a few blocks (about 10 KB) that the main thread frees:
+ *               their counts never reach the flush thresholds.
+ *   usable      prints malloc_usable_size of 24, 40 and 56-byte blocks
+ *               made after the record ended: an exec of a directory
+ *               (which may look runnable, so the record ends) fails.
+ *   foreign     frees a block from __libc_malloc (no size tag) whose
+ *               last usable byte reads as a tag: the totals stay >= 0.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <malloc.h>
+#include <unistd.h>
+
+#define PER_THREAD 10
+
+struct job {
+	void *blocks[PER_THREAD];
+};
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+	for (int i = 0; i < PER_THREAD; i++)
+		j->blocks[i] = malloc(1000 + (size_t)i);
+	return NULL;
+}
+
+static int handoff(int n)
+{
+	for (int t = 0; t < n; t++) {
+		struct job j;
+		pthread_t th;
+		if (pthread_create(&th, NULL, worker, &j) != 0 || pthread_join(th, NULL) != 0)
+			return 1;
+		for (int i = 0; i < PER_THREAD; i++)
+			free(j.blocks[i]);
+	}
+	return 0;
+}
+
+static void late(void)
+{
+	static const size_t sizes[] = { 24, 40, 56 };
+	for (unsigned i = 0; i < 3; i++) {
+		void *p = malloc(sizes[i]);
+		printf("%zu:%zu\n", sizes[i], malloc_usable_size(p));
+		free(p);
+	}
+	fflush(stdout);
+}
+
+extern void *__libc_malloc(size_t n);
+
+static int foreign(void)
+{
+	void *keep = malloc(100);
+	unsigned char *p = __libc_malloc(40);
+	if (keep == NULL || p == NULL)
+		return 1;
+	/* Every byte 0x01: read as a tag, slack 1, a counted block. */
+	memset(p, 1, malloc_usable_size(p));
+	free(p);
+	free(keep);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && strcmp(argv[1], "handoff") == 0)
+		return handoff(atoi(argv[2]));
+	if (argc >= 2 && strcmp(argv[1], "usable") == 0) {
+		static char root[] = "/";
+		char *args[] = { root, NULL };
+		execv("/", args); /* fails: EACCES */
+		late();
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "foreign") == 0)
+		return foreign();
+	fprintf(stderr, "usage: rec_sample_edges handoff N | usable | foreign\n");
+	return 2;
+}
