@@ -388,7 +388,18 @@ static int report(const char *word, const char *path)
  * its own) and freed when the record ends. */
 static struct hs_live_page *g_live_page;
 static int g_live_fd = -1;
+static dev_t g_live_dev; /* the memfd's identity: the program may close */
+static ino_t g_live_ino; /* g_live_fd and reuse the number for its own file */
 static struct hs_live_slot *g_live_slot;
+
+/* Whether g_live_fd is still the launcher's page. */
+static int live_fd_ours(void)
+{
+	struct stat st;
+
+	return g_live_fd >= 0 && fstat(g_live_fd, &st) == 0 && st.st_dev == g_live_dev &&
+	       st.st_ino == g_live_ino;
+}
 
 /* Map the launcher's page, if it gave one. */
 static void open_live_page(void)
@@ -414,6 +425,8 @@ static void open_live_page(void)
 	}
 	g_live_page = p;
 	g_live_fd = fd;
+	g_live_dev = st.st_dev;
+	g_live_ino = st.st_ino;
 	/* Not followed across exec unless children are traced. */
 	if (!g_opts.trace_children)
 		fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
@@ -832,7 +845,9 @@ static void end_record(const char *how, int drop)
 		 * after the launcher has gone. */
 		if (channel_ours())
 			fcntl(g_report_fd, F_SETFD, 0);
-		if (g_live_fd >= 0)
+		/* Only if still the page: a number the program reused is its
+		 * own file, which must not leak into the new image. */
+		if (live_fd_ours())
 			fcntl(g_live_fd, F_SETFD, 0);
 	} else if (report("end", g_raw_path) < 0 && start_resolver() != 0) {
 		say("heapsnap: run 'heapsnap --resolve ");
