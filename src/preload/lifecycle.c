@@ -247,8 +247,47 @@ static void note_maps_if_new(int any_seen)
 /* The recorder's memory probe (hs_rec_set_memory_probe): the process's
  * resident and mapped bytes from /proc/self/statm, read with raw system
  * calls at snapshots only (the recorder's lock held): no stdio, no malloc.
- * statm gives pages: "size resident shared text lib data dt". */
+ * statm gives pages: "size resident shared text lib data dt".  The file is
+ * opened once at start-up (and by a forked child: /proc/self was resolved
+ * at open, so the parent's descriptor reads the parent), moved high like
+ * our other fds: no transient fd for the program's threads to see, and no
+ * openat at snapshots (seccomp sandboxes).  Without it the probe is off. */
 static uint64_t g_page_bytes;
+static int g_statm_fd = -1;
+static dev_t g_statm_dev;
+static ino_t g_statm_ino;
+
+static int move_high(int fd);
+
+/* Whether g_statm_fd is still our statm (the program may close any fd). */
+static int statm_ours(void)
+{
+	struct stat st;
+
+	return g_statm_fd >= 0 && fstat(g_statm_fd, &st) == 0 && st.st_dev == g_statm_dev &&
+	       st.st_ino == g_statm_ino;
+}
+
+/* (Re)open this process's statm; an inherited one (the parent's) is closed. */
+static void open_statm(void)
+{
+	struct stat st;
+
+	if (statm_ours())
+		syscall(SYS_close, g_statm_fd);
+	g_statm_fd = -1;
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	fd = move_high(fd);
+	if (fstat(fd, &st) != 0) {
+		syscall(SYS_close, fd);
+		return;
+	}
+	g_statm_dev = st.st_dev;
+	g_statm_ino = st.st_ino;
+	g_statm_fd = fd;
+}
 
 /* The decimal number at *p, which is moved past it and one separator. */
 static uint64_t statm_field(const char **p, const char *end)
@@ -265,14 +304,12 @@ static int read_statm(uint64_t *rss_bytes, uint64_t *mapped_bytes)
 {
 	char buf[128];
 	ssize_t n;
-	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/statm", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (!statm_ours())
 		return -1;
 	do
-		n = syscall(SYS_read, fd, buf, sizeof(buf));
+		n = syscall(SYS_pread64, g_statm_fd, buf, sizeof(buf), (off_t)0);
 	while (n < 0 && errno == EINTR);
-	syscall(SYS_close, fd);
 	if (n <= 0)
 		return -1;
 	const char *p = buf, *end = buf + n;
@@ -1367,6 +1404,8 @@ static void on_fork_child(void)
 		syscall(SYS_close, g_raw_fd);
 	g_raw_fd = -1;
 	g_live_slot = NULL; /* the parent's: begin_record claims the child's own */
+	if (g_statm_fd >= 0)
+		open_statm(); /* the inherited one reads the parent's memory */
 	atomic_store(&g_ended, 0);
 	atomic_flag_clear(&g_maps_busy); /* its reader, if any, was another thread */
 	if (atomic_load(&hs_preload_state) == HS_ST_READY &&
@@ -1646,6 +1685,7 @@ void hs_preload_start(void)
 	hs_unwind_init(env == NULL || strcmp(env, "libunwind") != 0);
 	hs_rec_set_hooks(__libc_free, hs_preload_move_guard);
 	g_page_bytes = (uint64_t)sysconf(_SC_PAGESIZE);
+	open_statm();
 	hs_rec_set_memory_probe(read_statm);
 	if (hs_rec_init(&g_opts) != 0) {
 		say_line("out of memory, recording stopped");

@@ -10,6 +10,9 @@
  *                              number (REC_REUSED_FD names it)
  *   rec_proc checkfd           exits 6 if REC_REUSED_FD's number is open
  *                              (a file that should have closed at exec)
+ *   rec_proc forkbig           fork; the child alone allocates and touches
+ *                              64 MiB, keeps it, exits 0 (its resident
+ *                              bytes are its own, not the parent's)
  *   rec_proc _exit             allocates, then _exit(3)
  *   rec_proc sigterm           allocates, then kills itself with SIGTERM
  *   rec_proc abort             allocates, then abort()
@@ -162,6 +165,25 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "checkfd") == 0) {
 		const char *v = getenv("REC_REUSED_FD");
 		return v != NULL && fcntl(atoi(v), F_GETFD) >= 0 ? 6 : 0;
+	}
+	if (strcmp(mode, "forkbig") == 0) {
+		parent_work();
+		pid_t pid = fork();
+		if (pid < 0)
+			return 4;
+		if (pid == 0) {
+			char *big = malloc((size_t)64 << 20);
+			if (big == NULL)
+				_exit(4);
+			memset(big, 1, (size_t)64 << 20);
+			rec_keep(big);
+			return 0;
+		}
+		int status = 0;
+		if (waitpid(pid, &status, 0) != pid)
+			return 6;
+		rec_put_kv("child_pid", (unsigned long long)pid);
+		return pass_status(status);
 	}
 	if (strcmp(mode, "fork") == 0 || strcmp(mode, "forkexec") == 0 ||
 	    strcmp(mode, "reuselive") == 0) {
