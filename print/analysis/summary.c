@@ -3,10 +3,13 @@
 
 #include "summary.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "frames.h"
 #include "leak_report.h"
@@ -18,21 +21,49 @@ bool hs_summary_outside_malloc(const struct hs_summary_series *s)
 	       s->rss_growth_B > HS_OUTSIDE_RATIO * s->heap_growth_B;
 }
 
+/* The longest line a series file may hold (doc/format-series.md): b lines
+ * carry 64 entries (~2 KB), c lines up to 1024 frame ids (~11 KB), f lines
+ * a whole label: a demangled C++/Rust name (rarely past 100 KB, even from
+ * template-heavy code) and a source path.  A longer line is not one of
+ * ours: the file is given up, not read into unbounded memory. */
+#define HS_SERIES_LINE_MAX ((size_t)1 << 20)
+
 bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
 			    struct hs_summary_series *out, char *note, size_t note_len)
 {
 	*out = (struct hs_summary_series){ 0 };
 	note[0] = '\0';
-	FILE *f = fopen(series_path, "r");
-	if (f == NULL)
+	/* O_NONBLOCK: a FIFO named FILE.series must not block the open (no
+	 * writer); only a regular file is read. */
+	int fd = open(series_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		return false;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	struct stat st;
+	FILE *f = NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		snprintf(note, note_len, "%s is not a complete heapsnap series file: not used",
+			 series_path);
+		return false;
+	}
+	size_t cap = HS_SERIES_LINE_MAX + 2; /* the line, its newline, the NUL */
+	char *line = malloc(cap);
+	if (line == NULL) {
+		fclose(f);
+		return false;
+	}
 	bool header = false, sized = false, have_first = false, have_rss = false, have_x = false;
+	bool too_long = false;
 	uint64_t size = 0, rss0 = 0, heap0 = 0, rss_max = 0, heap_max = 0;
 	struct hs_summary_series s = { .present = true };
-	for (unsigned no = 1; (n = getline(&line, &cap, f)) > 0; no++) {
+	for (unsigned no = 1; fgets(line, (int)cap, f) != NULL; no++) {
+		size_t len = strlen(line);
+		/* Cut short of its newline and not at the end of the file: longer
+		 * than any line of ours (or a NUL inside it).  Given up. */
+		if ((len == 0 || line[len - 1] != '\n') && !feof(f)) {
+			too_long = true;
+			break;
+		}
 		if (no == 1) {
 			header = strcmp(line, "heapsnap-series 1\n") == 0;
 			if (!header)
@@ -69,7 +100,7 @@ bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
 	}
 	free(line);
 	fclose(f);
-	if (!header || !sized || !have_x) {
+	if (too_long || !header || !sized || !have_x) {
 		snprintf(note, note_len, "%s is not a complete heapsnap series file: not used",
 			 series_path);
 		return false;

@@ -1,6 +1,10 @@
 /* fnranges: function code ranges for the early --ignore-fn decision (see fnranges.h). */
 #include "fnranges.h"
 
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include "arena.h"
 
 /* Sift element i down a max-heap of n ranges keyed by lo. */
@@ -99,4 +103,32 @@ void hs_fn_ranges_clear(struct hs_fn_ranges *t)
 		hs_arena_unmap(t->r, (size_t)t->n_mapped * sizeof *t->r);
 	t->r = NULL;
 	t->n = t->n_mapped = 0;
+}
+
+int hs_fn_ranges_send(int fd, const struct hs_fn_range *r, size_t n)
+{
+	if (n > HS_FNRANGES_MAX)
+		return 1;
+	uint32_t head[2] = { HS_FNRANGES_MAGIC, (uint32_t)n };
+	struct iovec iov[2] = { { head, sizeof(head) }, { (void *)r, n * sizeof(*r) } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = n > 0 ? 2 : 1 };
+	/* A stream socket may take part of it (a signal, SO_SNDTIMEO): go on
+	 * from where it stopped. */
+	while (mh.msg_iovlen > 0) {
+		ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		while (mh.msg_iovlen > 0 && (size_t)w >= mh.msg_iov->iov_len) {
+			w -= (ssize_t)mh.msg_iov->iov_len;
+			mh.msg_iov++;
+			mh.msg_iovlen--;
+		}
+		if (mh.msg_iovlen > 0) {
+			mh.msg_iov->iov_base = (char *)mh.msg_iov->iov_base + w;
+			mh.msg_iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
 }

@@ -17,6 +17,7 @@
 #ifndef HS_FNRANGES_H
 #define HS_FNRANGES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum hs_fn_kind {
@@ -52,5 +53,18 @@ int hs_fn_ranges_ignores(const struct hs_fn_ranges *t, const uintptr_t *frames, 
 
 /* Give back the table. */
 void hs_fn_ranges_clear(struct hs_fn_ranges *t);
+
+/* The launcher's answer on the program's stream socket: "HSFR", a count
+ * (uint32 each), then that many ranges.  The program reads at most
+ * HS_FNRANGES_MAX of them; more is answered with nothing at all (EOF), and
+ * the program leaves --ignore-fn to the resolver. */
+#define HS_FNRANGES_MAGIC 0x52465348u /* "HSFR" */
+#define HS_FNRANGES_MAX 65536
+
+/* Send the answer for n ranges on fd (the launcher's end of the program's
+ * socketpair).  MSG_NOSIGNAL: a program that stopped waiting (or died)
+ * means EPIPE, never SIGPIPE.  Returns 0 when all of it was sent, 1 when n
+ * exceeds HS_FNRANGES_MAX (nothing written), -1 on an error (errno). */
+int hs_fn_ranges_send(int fd, const struct hs_fn_range *r, size_t n);
 
 #endif

@@ -8,7 +8,7 @@
  * process says "raw PID PATH" when it starts its raw record and "end PID
  * PATH" when it ends it, on a SOCK_SEQPACKET socketpair whose number is in
  * HEAPSNAP_REPORT_FD.  A process run with --ignore-fn also sends
- * "fnranges PID" with a pipe, and gets on it the code ranges of the
+ * "fnranges PID" with a socket, and gets on it the code ranges of the
  * --alloc-fn and --ignore-fn functions in its modules, named here with
  * the resolver's symbolizer (src/core/fnranges.h).  Once the program is
  * gone, the launcher resolves
@@ -458,12 +458,14 @@ static void fn_keys_init(const struct hs_options *opts)
 		add_fn_key(opts->ignore_fns[i]);
 }
 
-/* "fnranges PID" with a pipe's write end: name the --alloc-fn and
- * --ignore-fn functions in every module pid has mapped now (it waits for
- * the answer before it records its first allocation), and write their
- * code ranges to the pipe: "HSFR", a count, then the ranges
- * (fnranges.h's struct, native order).  Any failure writes nothing: the
- * program then leaves --ignore-fn to the resolver, as without us. */
+/* "fnranges PID" with the launcher's end of a stream socketpair: name the
+ * --alloc-fn and --ignore-fn functions in every module pid has mapped now
+ * (it waits for the answer before it records its first allocation), and
+ * send their code ranges (hs_fn_ranges_send).  Any failure, or more ranges
+ * than the program takes, sends nothing: the program then leaves
+ * --ignore-fn to the resolver, as without us.  The program may have given
+ * up waiting or died: that is EPIPE here, never SIGPIPE (which would kill
+ * the launcher, and SIG_IGN would be inherited by the programs it runs). */
 static void answer_fn_ranges(const char *pid_text, int fd)
 {
 	char path[64];
@@ -500,10 +502,10 @@ static void answer_fn_ranges(const char *pid_text, int fd)
 		r = hs_symbols_find_functions(&sym, fn_maybe, fn_kind, (void *)g_run_opts, &n);
 	hs_symbols_close(&sym);
 	free(text);
-	uint32_t head[2] = { 0x52465348u /* "HSFR" */, (uint32_t)n };
-	struct iovec iov[2] = { { head, sizeof(head) }, { r, n * sizeof(*r) } };
-	size_t want = sizeof(head) + n * sizeof(*r);
-	ssize_t w = writev(fd, iov, n > 0 ? 2 : 1);
+	/* A program that stopped reading (stopped, or stuck) must not hang us. */
+	struct timeval limit = { 10, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
+	int sent = hs_fn_ranges_send(fd, r, n);
 	free(r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (g_run_opts->verbosity > 1 && g_log != NULL)
@@ -511,7 +513,12 @@ static void answer_fn_ranges(const char *pid_text, int fd)
 			"heapsnap: pid %.*s: %zu code ranges for --alloc-fn/--ignore-fn in %.1f ms%s\n",
 			(int)digits, pid_text, n,
 			(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6,
-			w == (ssize_t)want ? "" : " (not delivered)");
+			sent == 0 ? "" : " (not delivered)");
+	if (sent == 1 && g_log != NULL)
+		fprintf(g_log,
+			"heapsnap: pid %.*s: %zu functions match --alloc-fn/--ignore-fn, more than "
+			"the %u the program takes: applied after the run instead\n",
+			(int)digits, pid_text, n, (unsigned)HS_FNRANGES_MAX);
 }
 
 /* Read every message waiting on the channel (non-blocking).  A message

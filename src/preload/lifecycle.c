@@ -248,8 +248,47 @@ static void note_maps_if_new(int any_seen)
 /* The recorder's memory probe (hs_rec_set_memory_probe): the process's
  * resident and mapped bytes from /proc/self/statm, read with raw system
  * calls at snapshots only (the recorder's lock held): no stdio, no malloc.
- * statm gives pages: "size resident shared text lib data dt". */
+ * statm gives pages: "size resident shared text lib data dt".  The file is
+ * opened once at start-up (and by a forked child: /proc/self was resolved
+ * at open, so the parent's descriptor reads the parent), moved high like
+ * our other fds: no transient fd for the program's threads to see, and no
+ * openat at snapshots (seccomp sandboxes).  Without it the probe is off. */
 static uint64_t g_page_bytes;
+static int g_statm_fd = -1;
+static dev_t g_statm_dev;
+static ino_t g_statm_ino;
+
+static int move_high(int fd);
+
+/* Whether g_statm_fd is still our statm (the program may close any fd). */
+static int statm_ours(void)
+{
+	struct stat st;
+
+	return g_statm_fd >= 0 && fstat(g_statm_fd, &st) == 0 && st.st_dev == g_statm_dev &&
+	       st.st_ino == g_statm_ino;
+}
+
+/* (Re)open this process's statm; an inherited one (the parent's) is closed. */
+static void open_statm(void)
+{
+	struct stat st;
+
+	if (statm_ours())
+		syscall(SYS_close, g_statm_fd);
+	g_statm_fd = -1;
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	fd = move_high(fd);
+	if (fstat(fd, &st) != 0) {
+		syscall(SYS_close, fd);
+		return;
+	}
+	g_statm_dev = st.st_dev;
+	g_statm_ino = st.st_ino;
+	g_statm_fd = fd;
+}
 
 /* The decimal number at *p, which is moved past it and one separator. */
 static uint64_t statm_field(const char **p, const char *end)
@@ -266,14 +305,12 @@ static int read_statm(uint64_t *rss_bytes, uint64_t *mapped_bytes)
 {
 	char buf[128];
 	ssize_t n;
-	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/statm", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (!statm_ours())
 		return -1;
 	do
-		n = syscall(SYS_read, fd, buf, sizeof(buf));
+		n = syscall(SYS_pread64, g_statm_fd, buf, sizeof(buf), (off_t)0);
 	while (n < 0 && errno == EINTR);
-	syscall(SYS_close, fd);
 	if (n <= 0)
 		return -1;
 	const char *p = buf, *end = buf + n;
@@ -389,7 +426,18 @@ static int report(const char *word, const char *path)
  * its own) and freed when the record ends. */
 static struct hs_live_page *g_live_page;
 static int g_live_fd = -1;
+static dev_t g_live_dev; /* the memfd's identity: the program may close */
+static ino_t g_live_ino; /* g_live_fd and reuse the number for its own file */
 static struct hs_live_slot *g_live_slot;
+
+/* Whether g_live_fd is still the launcher's page. */
+static int live_fd_ours(void)
+{
+	struct stat st;
+
+	return g_live_fd >= 0 && fstat(g_live_fd, &st) == 0 && st.st_dev == g_live_dev &&
+	       st.st_ino == g_live_ino;
+}
 
 /* Map the launcher's page, if it gave one. */
 static void open_live_page(void)
@@ -415,6 +463,8 @@ static void open_live_page(void)
 	}
 	g_live_page = p;
 	g_live_fd = fd;
+	g_live_dev = st.st_dev;
+	g_live_ino = st.st_ino;
 	/* Not followed across exec unless children are traced. */
 	if (!g_opts.trace_children)
 		fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
@@ -833,7 +883,9 @@ static void end_record(const char *how, int drop)
 		 * after the launcher has gone. */
 		if (channel_ours())
 			fcntl(g_report_fd, F_SETFD, 0);
-		if (g_live_fd >= 0)
+		/* Only if still the page: a number the program reused is its
+		 * own file, which must not leak into the new image. */
+		if (live_fd_ours())
 			fcntl(g_live_fd, F_SETFD, 0);
 	} else if (report("end", g_raw_path) < 0 && start_resolver() != 0) {
 		say("heapsnap: run 'heapsnap --resolve ");
@@ -1353,6 +1405,8 @@ static void on_fork_child(void)
 		syscall(SYS_close, g_raw_fd);
 	g_raw_fd = -1;
 	g_live_slot = NULL; /* the parent's: begin_record claims the child's own */
+	if (g_statm_fd >= 0)
+		open_statm(); /* the inherited one reads the parent's memory */
 	atomic_store(&g_ended, 0);
 	atomic_flag_clear(&g_maps_busy); /* its reader, if any, was another thread */
 	if (atomic_load(&hs_preload_state) == HS_ST_READY &&
@@ -1482,9 +1536,9 @@ static void open_report_fd(void)
 
 /* Longest wait for the launcher's answer to "fnranges": it reads the
  * symbol tables of every module we have mapped (a large C++ program on a
- * loaded machine: seconds).  Past it, the resolver decides alone. */
-#define HS_FNRANGES_WAIT_MS 30000
-#define HS_FNRANGES_MAX 65536
+ * loaded machine: seconds).  Past it, the resolver decides alone: a stuck
+ * launcher must not hold the program's start much longer. */
+#define HS_FNRANGES_WAIT_MS 5000
 
 /* With --ignore-fn and the launcher there: ask it for the code ranges of
  * the --alloc-fn and --ignore-fn functions in our modules, so the recorder
@@ -1496,8 +1550,10 @@ static void fetch_fn_ranges(void)
 {
 	if (g_opts.n_ignore_fns == 0 || g_report_fd < 0 || !channel_ours())
 		return;
+	/* A socket, not a pipe: the launcher sends with MSG_NOSIGNAL, so our
+	 * giving up (or dying) costs it EPIPE, never SIGPIPE.  p[1] is its end. */
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) != 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0)
 		return;
 	char line[32] = "fnranges ";
 	size_t len = strlen(line);
@@ -1539,7 +1595,7 @@ static void fetch_fn_ranges(void)
 		poll(&pfd, 1, 10);
 		waited_ms += 10;
 	}
-	close(p[1]); /* the launcher's copy is the only writer left: EOF when it is done */
+	close(p[1]); /* the launcher's copy is the only one left: EOF when it is done */
 	size_t cap = 8 + (size_t)HS_FNRANGES_MAX * sizeof(struct hs_fn_range);
 	char *buf = sent < 0 ? MAP_FAILED
 			     : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -1563,12 +1619,17 @@ static void fetch_fn_ranges(void)
 		got += (size_t)r;
 	}
 	close(p[0]);
+	/* Once: the user asked for --ignore-fn and gets it later than asked
+	 * (the blocks count in the totals, the resolver drops them). */
+	if (waited_ms >= HS_FNRANGES_WAIT_MS)
+		say_line("no answer from the launcher about --ignore-fn's functions in 5 s; "
+			 "they are ignored after the run instead");
 	if (buf == MAP_FAILED)
 		return;
 	uint32_t head[2];
 	if (got >= sizeof(head)) {
 		memcpy(head, buf, sizeof(head));
-		if (head[0] == 0x52465348u /* "HSFR" */ && head[1] <= HS_FNRANGES_MAX &&
+		if (head[0] == HS_FNRANGES_MAGIC && head[1] <= HS_FNRANGES_MAX &&
 		    got == sizeof(head) + head[1] * sizeof(struct hs_fn_range))
 			hs_rec_set_fn_ranges((const struct hs_fn_range *)(buf + sizeof(head)),
 					     head[1]);
@@ -1661,6 +1722,7 @@ void hs_preload_start(void)
 	hs_unwind_init(env == NULL || strcmp(env, "libunwind") != 0);
 	hs_rec_set_hooks(__libc_free, hs_preload_move_guard);
 	g_page_bytes = (uint64_t)sysconf(_SC_PAGESIZE);
+	open_statm();
 	hs_rec_set_memory_probe(read_statm);
 	if (hs_rec_init(&g_opts) != 0) {
 		say_line("out of memory, recording stopped");

@@ -24,7 +24,7 @@ same() { # same DESCRIPTION FILE EXPECTED-TEXT
 	fi
 }
 
-echo 1..16
+echo 1..19
 
 cp "$fix/wrappers.massif.out" w.out
 "$HS_PRINT" --summary w.out >out 2>err
@@ -44,9 +44,9 @@ check_sh "--summary on stdin: no path, no next command" \
 # The companion series (doc/format-series.md): the heap at exit and RSS
 # come from its x point; RSS grew by 96 MiB while the heap grew by 2.9 MB.
 size=$(wc -c <w.out)
-series() { # series RSS_START RSS_END
+series() { # series RSS_START RSS_END [FRAME-LABEL]
 	printf 'heapsnap-series 1\ncmd: ./prog\ntime_unit: ms\nmassif_size: %s\nsample: 0\n' "$size"
-	printf 'f 0 0x401200: make_name (prog.c:10)\nc 0 0\n'
+	printf 'f 0 0x401200: %s\nc 0 0\n' "${3:-make_name (prog.c:10)}"
 	printf 't 0 0 0 0 %s 0 n\n' "$1"
 	printf 't 1 1250 3000000 16000 %s 0 p\nb 0=3000000\n' "$2"
 	printf 'q future record kinds are skipped\n'
@@ -64,6 +64,26 @@ series 4194304 8388608 >w.out.series
 "$HS_PRINT" --summary w.out >out 2>err
 check_sh "series: RSS grown by 4 MiB (under 16 MiB): no note" \
 	'grep -q "8.00 MB resident" out && ! grep -q "outside malloc" out && [ ! -s err ]'
+# Lines are bounded (1 MiB, doc/format-series.md: an f line holds a whole
+# demangled name): a 300 KB name is read, a 1.1 MB line gives the file up.
+long=$(head -c 300000 /dev/zero | tr '\0' x)
+series 4194304 8388608 "ns::$long<int> (prog.cc:10)" >w.out.series
+"$HS_PRINT" --summary w.out >out 2>err
+check_sh "series: a 300 KB frame label is read" 'grep -q "8.00 MB resident" out && [ ! -s err ]'
+long=$(head -c 1100000 /dev/zero | tr '\0' x)
+series 4194304 8388608 "ns::$long<int> (prog.cc:10)" >w.out.series
+"$HS_PRINT" --summary w.out >out 2>err
+check_sh "series: a line past 1 MiB gives the file up, with a note" \
+	'! grep -q resident out && [ "$(cat err)" = "heapsnap-print: note: w.out.series is not a complete heapsnap series file: not used" ]'
+# A FIFO named FILE.series (no writer) must not hang the printer.
+rm -f w.out.series
+mkfifo w.out.series
+timeout 10 "$HS_PRINT" --summary w.out >out 2>err
+rc=$?
+check_sh "series: a FIFO is not read (no hang), with a note" \
+	'[ "$rc" = 0 ] && grep -q "in the heap" out && ! grep -q resident out &&
+	[ "$(cat err)" = "heapsnap-print: note: w.out.series is not a complete heapsnap series file: not used" ]'
+series 4194304 8388608 >w.out.series.tmp && rm -f w.out.series && mv w.out.series.tmp w.out.series
 echo "# one more line" >>w.out
 "$HS_PRINT" --summary w.out >out 2>err
 check_sh "a stale series (another Massif file size) is not used, with a note" \

@@ -4,6 +4,15 @@
  *
  *   rec_proc fork              parent and child both allocate; child exits 5
  *   rec_proc forkexec PROG...  child execs PROG...; parent exits with its status
+ *   rec_proc reuselive PROG... forkexec, but the child first closes the
+ *                              launcher's live page (HEAPSNAP_LIVE_FD) and
+ *                              puts a close-on-exec file of its own at that
+ *                              number (REC_REUSED_FD names it)
+ *   rec_proc checkfd           exits 6 if REC_REUSED_FD's number is open
+ *                              (a file that should have closed at exec)
+ *   rec_proc forkbig           fork; the child alone allocates and touches
+ *                              64 MiB, keeps it, exits 0 (its resident
+ *                              bytes are its own, not the parent's)
  *   rec_proc _exit             allocates, then _exit(3)
  *   rec_proc sigterm           allocates, then kills itself with SIGTERM
  *   rec_proc abort             allocates, then abort()
@@ -19,7 +28,9 @@
  *
  * Prints "child_pid=<pid>" for the fork modes.
  */
+#include <fcntl.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -151,8 +162,33 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return 2;
 	const char *mode = argv[1];
-	if (strcmp(mode, "fork") == 0 || strcmp(mode, "forkexec") == 0) {
-		int exec_child = strcmp(mode, "forkexec") == 0;
+	if (strcmp(mode, "checkfd") == 0) {
+		const char *v = getenv("REC_REUSED_FD");
+		return v != NULL && fcntl(atoi(v), F_GETFD) >= 0 ? 6 : 0;
+	}
+	if (strcmp(mode, "forkbig") == 0) {
+		parent_work();
+		pid_t pid = fork();
+		if (pid < 0)
+			return 4;
+		if (pid == 0) {
+			char *big = malloc((size_t)64 << 20);
+			if (big == NULL)
+				_exit(4);
+			memset(big, 1, (size_t)64 << 20);
+			rec_keep(big);
+			return 0;
+		}
+		int status = 0;
+		if (waitpid(pid, &status, 0) != pid)
+			return 6;
+		rec_put_kv("child_pid", (unsigned long long)pid);
+		return pass_status(status);
+	}
+	if (strcmp(mode, "fork") == 0 || strcmp(mode, "forkexec") == 0 ||
+	    strcmp(mode, "reuselive") == 0) {
+		int exec_child = strcmp(mode, "fork") != 0;
+		int reuse = strcmp(mode, "reuselive") == 0;
 		if (exec_child && argc < 3)
 			return 2;
 		parent_work();
@@ -160,6 +196,16 @@ int main(int argc, char **argv)
 		if (pid < 0)
 			return 4;
 		if (pid == 0) {
+			const char *live = getenv("HEAPSNAP_LIVE_FD");
+			if (reuse && live != NULL) {
+				int n = atoi(live), own = open("/dev/null", O_RDONLY | O_CLOEXEC);
+				if (own < 0 || close(n) != 0 || dup3(own, n, O_CLOEXEC) != n)
+					_exit(8);
+				close(own);
+				char text[16];
+				snprintf(text, sizeof(text), "%d", n);
+				setenv("REC_REUSED_FD", text, 1);
+			}
 			if (exec_child) {
 				execv(argv[2], argv + 2);
 				_exit(127);

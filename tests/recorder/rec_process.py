@@ -14,6 +14,9 @@ left must be the ones Massif leaves (checked live against Valgrind here):
                         it must be valid and name rec_proc, not the new image)
   forkexec, tracing     also the exec'd program's file, named with the
                         child's pid, cmd: the exec'd program
+  reuselive, tracing    the forked child puts its own close-on-exec file at
+                        the live page's number, then execs rec_proc checkfd:
+                        that file must not leak into the new image (exit 0)
   _exit, SIGTERM, abort one file, written before the process went away,
                         whose final snapshot holds before_death's 2500 bytes
   forkthreads           30 forks while 4 threads malloc/free non-stop: no
@@ -136,6 +139,18 @@ def expect_exec(tracing):
     return expect
 
 
+def expect_reuse(files, cpid):
+    """The exec'd rec_proc checkfd (its exit status says whether the
+    program's own file at the live page's old number leaked into it)."""
+    parents = [k for k in files if k != cpid]
+    if len(parents) != 1 or cpid not in files:
+        return ["want the parent's file and the exec'd child's, got %s" % sorted(files)]
+    mf, _ = functions_in_final(files[cpid])
+    if mf.cmd.split()[1:2] != ["checkfd"]:
+        return ["the child's file is not rec_proc checkfd's: cmd %r" % mf.cmd]
+    return []
+
+
 def expect_one_death(files, _cpid):
     if len(files) != 1:
         return ["want one file, got %s" % sorted(files)]
@@ -189,6 +204,10 @@ def main():
          expect_exec(False)),
         ("fork+exec with --trace-children", [prog, "forkexec", straight],
          ["--trace-children=yes"], expect_exec(True)),
+        # Exit status 6: the program's own close-on-exec file, at the number
+        # the live page had, leaked into the traced exec.
+        ("the live page's number reused, then a traced exec",
+         [prog, "reuselive", prog, "checkfd"], ["--trace-children=yes"], expect_reuse),
         ("_exit(3)", [prog, "_exit"], [], expect_one_death),
         ("SIGTERM", [prog, "sigterm"], [], expect_one_death),
         ("abort", [prog, "abort"], [], expect_one_death),

@@ -24,6 +24,9 @@ rec_staircase (tests/progs) leaks 2000 + 16 * round bytes every fourth of
      program with the default unit (ms) it never decreases, ends at the B
      run's end time, and where it equals a B-run point's time the heap is
      that point's (the program is deterministic on the B axis).
+  10. a forked child's resident bytes are its own: rec_proc forkbig's child
+     touches 64 MiB the parent never does; the child's end point shows it,
+     the parent's does not (statm is opened once, and again in the child).
 """
 
 import os
@@ -99,12 +102,29 @@ def site_named(s, fn):
     return None
 
 
+def check_fork_rss(tap, p, d):
+    """Item 9: the child's end point holds its 64 MiB, the parent's not."""
+    big = 64 << 20
+    proc = os.path.join(p["builddir"], "tests", "progs", "rec_proc")
+    r = rm.run_heapsnap([proc, "forkbig"], os.path.join(d, "k.%p"), cwd=d)
+    m = re.search(rb"child_pid=(\d+)", r.stdout)
+    rss = {}
+    for name in os.listdir(d):
+        if name.startswith("k.") and name.endswith(".series"):
+            who = "child" if m and name == "k.%s.series" % m.group(1).decode() else "parent"
+            rss[who] = parse_series(os.path.join(d, name))["points"][-1]["rss"]
+    tap.ok(r.returncode == 0 and len(rss) == 2 and rss["child"] >= big and
+           0 < rss["parent"] < big,
+           "a forked child's resident bytes are its own (child >= 64 MiB, parent below)",
+           "%s %r" % (rss, r.stderr))
+
+
 def main():
     p = rm.env_paths()
     prog = os.path.join(p["builddir"], "tests", "progs", "rec_staircase")
-    tap = rm.Tap(15)
+    tap = rm.Tap(16)
     if rm.tool_missing(prog) or rm.tool_missing(p["launcher"]):
-        for _ in range(15):
+        for _ in range(16):
             tap.skip("rec_series", "rec_staircase or heapsnap not built")
         return 0
     d = tempfile.mkdtemp(prefix="rec_series.")
@@ -122,7 +142,7 @@ def main():
             s, err = None, str(e)
         tap.ok(s is not None, "every record well formed, defined before use", err)
         if s is None:
-            for _ in range(13):
+            for _ in range(14):
                 tap.skip("rec_series", "no series")
             return 0
         h = s["head"]
@@ -212,6 +232,7 @@ def main():
                "default unit: a never decreases, ends at the B run's %d B, and the heap "
                "matches the B run's at the %d points both have" % (pts[-1]["time"], same),
                "\n".join(problems[:5]))
+        check_fork_rss(tap, p, d)
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return 0

@@ -5,9 +5,14 @@
 #include <check.h>
 
 #include "hs_check.h"
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "fnranges.h"
 #include "recorder.h"
@@ -251,6 +256,90 @@ START_TEST(stats_text_is_bounded)
 }
 END_TEST
 
+/* The launcher's answer (hs_fn_ranges_send), read as the program reads it. */
+struct reader {
+	int fd;
+	char *buf;
+	size_t cap, got;
+};
+
+static void *read_all(void *arg)
+{
+	struct reader *rd = arg;
+	ssize_t r;
+	while (rd->got < rd->cap && (r = read(rd->fd, rd->buf + rd->got, rd->cap - rd->got)) > 0)
+		rd->got += (size_t)r;
+	return NULL;
+}
+
+/* n ranges, sent whole (HS_FNRANGES_MAX of them: more than a socket
+ * buffer), read back as "HSFR", n, the ranges; then EOF. */
+static void send_and_read(size_t n)
+{
+	int sp[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	struct hs_fn_range *r = calloc(n + 1, sizeof(*r));
+	ck_assert_ptr_nonnull(r);
+	for (size_t i = 0; i < n; i++)
+		r[i] = (struct hs_fn_range){ 0x1000 * i, 0x1000 * i + 0x10, HS_FN_IGNORE };
+	struct reader rd = { sp[0], malloc(16 + n * sizeof(*r)), 16 + n * sizeof(*r), 0 };
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, read_all, &rd), 0);
+	ck_assert_int_eq(hs_fn_ranges_send(sp[1], r, n), 0);
+	close(sp[1]);
+	pthread_join(t, NULL);
+	ck_assert_uint_eq(rd.got, 8 + n * sizeof(*r));
+	uint32_t head[2];
+	memcpy(head, rd.buf, sizeof(head));
+	ck_assert_uint_eq(head[0], HS_FNRANGES_MAGIC);
+	ck_assert_uint_eq(head[1], n);
+	ck_assert_int_eq(memcmp(rd.buf + 8, r, n * sizeof(*r)), 0);
+	close(sp[0]);
+	free(rd.buf);
+	free(r);
+}
+
+START_TEST(answer_sent_whole)
+{
+	send_and_read(0);
+	send_and_read(3);
+	send_and_read(HS_FNRANGES_MAX);
+}
+END_TEST
+
+/* More ranges than the program takes: nothing at all (EOF at once), which
+ * the program takes as "no answer" and leaves --ignore-fn to the resolver. */
+START_TEST(too_many_ranges_send_nothing)
+{
+	int sp[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	struct hs_fn_range *r = calloc(HS_FNRANGES_MAX + 1, sizeof(*r));
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(hs_fn_ranges_send(sp[1], r, HS_FNRANGES_MAX + 1), 1);
+	close(sp[1]);
+	char c;
+	ck_assert_int_eq(read(sp[0], &c, 1), 0);
+	close(sp[0]);
+	free(r);
+}
+END_TEST
+
+/* A program that gave up waiting (or died) has closed its end: EPIPE, and
+ * the sender (the launcher, SIGPIPE at its default) lives on. */
+START_TEST(closed_reader_is_epipe_not_sigpipe)
+{
+	signal(SIGPIPE, SIG_DFL);
+	int sp[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	close(sp[0]);
+	struct hs_fn_range r[2] = { { 0x1000, 0x1100, HS_FN_IGNORE }, { 0x2000, 0x2100, HS_FN_ALLOC } };
+	errno = 0;
+	ck_assert_int_eq(hs_fn_ranges_send(sp[1], r, 2), -1);
+	ck_assert_int_eq(errno, EPIPE);
+	close(sp[1]);
+}
+END_TEST
+
 static Suite *ignore_suite(void)
 {
 	Suite *s = suite_create("ignore-fn at intern time");
@@ -261,6 +350,9 @@ static Suite *ignore_suite(void)
 	tcase_add_test(tc, without_ranges_everything_counts);
 	tcase_add_test(tc, threads_ignore_exactly);
 	tcase_add_test(tc, stats_text_is_bounded);
+	tcase_add_test(tc, answer_sent_whole);
+	tcase_add_test(tc, too_many_ranges_send_nothing);
+	tcase_add_test(tc, closed_reader_is_epipe_not_sigpipe);
 	suite_add_tcase(s, tc);
 	return s;
 }
