@@ -4,6 +4,9 @@
 #include "series.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -391,8 +394,24 @@ int hs_series_read(const char *path, struct hs_series *s, char *err, size_t err_
 {
 	memset(s, 0, sizeof *s);
 	err[0] = '\0';
-	FILE *f = fopen(path, "rb");
+	/* O_NONBLOCK and a regular file only: a FIFO or a device named
+	 * FILE.series must neither block the printer nor feed it forever. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(err, err_len, "%s is not a regular file: not used", path);
+		return HS_SERIES_NOT_REGULAR;
+	}
+	FILE *f = fdopen(fd, "rb");
 	if (f == NULL) {
+		close(fd);
 		snprintf(err, err_len, "%s: %s", path, strerror(errno));
 		return -1;
 	}

@@ -61,6 +61,10 @@ struct hs_series {
  * NULL for standard input ("-"). */
 char *hs_series_path_for(const char *massif_path);
 
+/* hs_series_read's answer when path is not a regular file (a FIFO, a
+ * device): nothing read, err says so. */
+#define HS_SERIES_NOT_REGULAR (-2)
+
 /* Read path into s.  Returns 0, or -1 with one line (no newline) naming
  * path and the line in err; s is then empty. */
 int hs_series_read(const char *path, struct hs_series *s, char *err, size_t err_len);

@@ -99,7 +99,15 @@ int hs_analysis_prepare(struct hs_analysis_opts *opts, const struct hs_model *m,
 	}
 	struct hs_series s;
 	char msg[4400];
-	if (hs_series_read(path, &s, msg, sizeof msg) < 0) {
+	int rc = hs_series_read(path, &s, msg, sizeof msg);
+	if (rc == HS_SERIES_NOT_REGULAR) {
+		/* Not ours to read; --summary and --brief say so themselves. */
+		if (err != NULL && !opts->summary && !opts->brief)
+			fprintf(err, "heapsnap-print: note: %s\n", msg);
+		free(path);
+		return 0;
+	}
+	if (rc < 0) {
 		free(path);
 		if (err == NULL)
 			return 0;

@@ -214,4 +214,14 @@ check "--leaks on a bad file: one line naming file and line" \
 	sh -c "test \$(wc -l < '$tmp/err') = 1 && grep -q '$tmp/bad.out:4' '$tmp/err'"
 check "--leaks on a bad file: nothing on stdout" test ! -s "$tmp/out"
 
+# ---- a FIFO named FILE.series: neither read nor waited for ----
+cp "$f" "$tmp/fifo.out"
+mkfifo "$tmp/fifo.out.series"
+timeout 10 "$HS_PRINT" --leaks "$tmp/fifo.out" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+check "--leaks with a FIFO as FILE.series: no hang, exit 0, the report" \
+	sh -c "test $rc = 0 && grep -q '^Leak suspects$' '$tmp/out'"
+check "--leaks with a FIFO as FILE.series: one note naming it" \
+	sh -c "test \$(wc -l < '$tmp/err') = 1 && grep -q 'fifo.out.series is not a regular file: not used' '$tmp/err'"
+
 echo "1..$n"
