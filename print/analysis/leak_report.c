@@ -98,7 +98,10 @@ static int64_t *judge_axis(const struct hs_run *run)
 	for (size_t i = 0; i < run->n_snaps; i++) {
 		if (i > 0) {
 			uint64_t a = run->snaps[i - 1].heap_B, b = run->snaps[i].heap_B;
-			moved += (int64_t)(a > b ? a - b : b - a);
+			uint64_t step = a > b ? a - b : b - a;
+			/* Saturates: a crafted file's totals may be near 2^63. */
+			moved = step > (uint64_t)(INT64_MAX - moved) ? INT64_MAX
+								     : moved + (int64_t)step;
 		}
 		axis[i] = run->has_alloc ? run->snaps[i].alloc_B : ms ? moved : run->snaps[i].time;
 	}

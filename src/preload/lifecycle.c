@@ -1631,8 +1631,10 @@ static void fetch_fn_ranges(void)
 		memcpy(head, buf, sizeof(head));
 		if (head[0] == HS_FNRANGES_MAGIC && head[1] <= HS_FNRANGES_MAX &&
 		    got == sizeof(head) + head[1] * sizeof(struct hs_fn_range))
-			hs_rec_set_fn_ranges((const struct hs_fn_range *)(buf + sizeof(head)),
-					     head[1]);
+			/* buf is mmap'd (page-aligned) and head 8 bytes: aligned. */
+			hs_rec_set_fn_ranges(
+				(const struct hs_fn_range *)(const void *)(buf + sizeof(head)),
+				head[1]);
 	}
 	munmap(buf, cap);
 }
