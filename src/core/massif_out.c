@@ -6,99 +6,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "textout.h"
+
 #include "contexts.h"
 #include "xtree.h"
 
-#define HS_OUT_BUF_BYTES 65536
 #define HS_MAX_TREE_DEPTH (HS_MAX_FRAMES + 2)
 
-struct out {
-	int fd;
-	int err; /* errno of the first failed write, or 0 */
-	size_t len;
-	char buf[HS_OUT_BUF_BYTES];
-};
-
-static void out_flush(struct out *o)
-{
-	size_t done = 0;
-	while (done < o->len && o->err == 0) {
-		ssize_t n = write(o->fd, o->buf + done, o->len - done);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			o->err = errno;
-		} else if (n == 0) {
-			o->err = EIO;
-		} else {
-			done += (size_t)n;
-		}
-	}
-	o->len = 0;
-}
-
-static void out_mem(struct out *o, const char *s, size_t n)
-{
-	while (n > 0) {
-		if (o->len == sizeof o->buf)
-			out_flush(o);
-		size_t room = sizeof o->buf - o->len;
-		size_t k = n < room ? n : room;
-		memcpy(o->buf + o->len, s, k);
-		o->len += k;
-		s += k;
-		n -= k;
-	}
-}
-
-static void out_str(struct out *o, const char *s)
-{
-	out_mem(o, s, strlen(s));
-}
-
-/* Text from outside (names, paths, the command line): a line break would
- * end the line early and break the file, so it becomes a space. */
-static void out_text(struct out *o, const char *s)
-{
-	for (;;) {
-		size_t n = strcspn(s, "\n\r");
-		out_mem(o, s, n);
-		if (s[n] == '\0')
-			return;
-		out_mem(o, " ", 1);
-		s += n + 1;
-	}
-}
-
-static void out_u64(struct out *o, uint64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof tmp;
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	out_mem(o, tmp + i, sizeof tmp - i);
-}
-
-static void out_i64(struct out *o, int64_t v)
-{
-	if (v < 0) {
-		out_mem(o, "-", 1);
-		out_u64(o, (uint64_t)0 - (uint64_t)v);
-	} else {
-		out_u64(o, (uint64_t)v);
-	}
-}
-
-static void out_spaces(struct out *o, unsigned n)
+static void out_spaces(struct hs_textout *o, unsigned n)
 {
 	while (n-- > 0)
-		out_mem(o, " ", 1);
+		hs_textout_mem(o, " ", 1);
 }
 
 struct tree_printer {
-	struct out *o;
+	struct hs_textout *o;
 	struct hs_filter *filter;
 	char threshold_text[32]; /* "1.00" */
 	uint64_t root_bytes;     /* sampling mode: the root's, when no sample is live */
@@ -164,30 +86,31 @@ void hs_massif_frame_label(uintptr_t addr, const struct hs_frame_text *t, int re
 
 static void out_sink(void *ctx, const char *s, size_t n)
 {
-	out_mem(ctx, s, n);
+	hs_textout_mem(ctx, s, n);
 }
 
 /* The code-location text of describe_IP (format-massif.md §5). */
-static void out_frame_text(struct out *o, uintptr_t addr, const struct hs_frame_text *t,
+static void out_frame_text(struct hs_textout *o, uintptr_t addr, const struct hs_frame_text *t,
 			   int outermost)
 {
 	hs_massif_frame_label(addr, t, outermost, out_sink, o);
 }
 
-static void out_node_head(struct out *o, unsigned indent, unsigned n_children, uint64_t bytes)
+static void out_node_head(struct hs_textout *o, unsigned indent, unsigned n_children,
+			  uint64_t bytes)
 {
 	out_spaces(o, indent);
-	out_mem(o, "n", 1);
-	out_u64(o, n_children);
-	out_mem(o, ": ", 2);
-	out_u64(o, bytes);
-	out_mem(o, " ", 1);
+	hs_textout_mem(o, "n", 1);
+	hs_textout_u64(o, n_children);
+	hs_textout_mem(o, ": ", 2);
+	hs_textout_u64(o, bytes);
+	hs_textout_mem(o, " ", 1);
 }
 
 static int print_node(void *ctx, const struct hs_xnode *node)
 {
 	struct tree_printer *p = ctx;
-	struct out *o = p->o;
+	struct hs_textout *o = p->o;
 	if (node->depth >= HS_MAX_TREE_DEPTH)
 		return -2;
 	unsigned indent = node->depth == 0 ? 0 : p->last_indent[node->depth - 1] + 1;
@@ -198,19 +121,20 @@ static int print_node(void *ctx, const struct hs_xnode *node)
 		out_node_head(o, indent, node->n_children,
 			      node->n_children == 0 && p->root_bytes != 0 ? p->root_bytes
 									  : node->bytes);
-		out_str(o, "(heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n");
+		hs_textout_str(o,
+			       "(heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n");
 		break;
 	case HS_XNODE_AGGREGATE:
 		out_node_head(o, indent, 0, node->bytes);
 		if (node->n_places == 1) {
-			out_str(o, "in 1 place, below massif's threshold (");
+			hs_textout_str(o, "in 1 place, below massif's threshold (");
 		} else {
-			out_str(o, "in ");
-			out_u64(o, node->n_places);
-			out_str(o, " places, all below massif's threshold (");
+			hs_textout_str(o, "in ");
+			hs_textout_u64(o, node->n_places);
+			hs_textout_str(o, " places, all below massif's threshold (");
 		}
-		out_str(o, p->threshold_text);
-		out_str(o, "%)\n");
+		hs_textout_str(o, p->threshold_text);
+		hs_textout_str(o, "%)\n");
 		break;
 	case HS_XNODE_SITE: {
 		/* Inline frames: innermost first, each its own n1: line with the
@@ -221,7 +145,7 @@ static int print_node(void *ctx, const struct hs_xnode *node)
 			int last = j + 1 == n;
 			out_node_head(o, indent + j, last ? node->n_children : 1, node->bytes);
 			out_frame_text(o, node->addr, &t[j], last);
-			out_mem(o, "\n", 1);
+			hs_textout_mem(o, "\n", 1);
 		}
 		indent += n - 1;
 		break;
@@ -337,11 +261,11 @@ static const char *unit_text(enum hs_time_unit unit)
 	}
 }
 
-static void out_field(struct out *o, const char *key, uint64_t v)
+static void out_field(struct hs_textout *o, const char *key, uint64_t v)
 {
-	out_str(o, key);
-	out_u64(o, v);
-	out_mem(o, "\n", 1);
+	hs_textout_str(o, key);
+	hs_textout_u64(o, v);
+	hs_textout_mem(o, "\n", 1);
 }
 
 static int fail(char *err, size_t err_len, const char *what, int errnum)
@@ -357,7 +281,7 @@ static int fail(char *err, size_t err_len, const char *what, int errnum)
 
 int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t err_len)
 {
-	static struct out o; /* 64 KiB: kept off the stack; the writer runs once */
+	static struct hs_textout o; /* 64 KiB: kept off the stack; the writer runs once */
 	static struct tree_printer printer;
 	static struct merged m; /* holds a 64 KiB directory: off the stack too */
 	memset(&m, 0, sizeof m);
@@ -377,17 +301,17 @@ int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t
 	int trees = has_tree && merge_contexts(&m, file->contexts, file->filter) == 0 &&
 		    hs_xtree_scratch_init(&scratch, m.n_fid, HS_MAX_FRAMES) == 0;
 
-	out_str(&o, "desc:");
-	out_text(&o, file->desc != NULL && file->desc[0] != '\0' ? file->desc : " (none)");
+	hs_textout_str(&o, "desc:");
+	hs_textout_text(&o, file->desc != NULL && file->desc[0] != '\0' ? file->desc : " (none)");
 	if (file->desc_note != NULL)
-		out_text(&o, file->desc_note);
+		hs_textout_text(&o, file->desc_note);
 	if (has_tree && !trees)
-		out_str(&o, " (heapsnap: out of memory while writing: trees left out)");
-	out_str(&o, "\ncmd: ");
-	out_text(&o, file->cmd != NULL ? file->cmd : "");
-	out_str(&o, "\ntime_unit: ");
-	out_str(&o, unit_text(file->time_unit));
-	out_mem(&o, "\n", 1);
+		hs_textout_str(&o, " (heapsnap: out of memory while writing: trees left out)");
+	hs_textout_str(&o, "\ncmd: ");
+	hs_textout_text(&o, file->cmd != NULL ? file->cmd : "");
+	hs_textout_str(&o, "\ntime_unit: ");
+	hs_textout_str(&o, unit_text(file->time_unit));
+	hs_textout_mem(&o, "\n", 1);
 
 	int rc = 0;
 	for (unsigned i = 0; i < file->n_snapshots && rc == 0; i++) {
@@ -404,26 +328,26 @@ int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t
 		printer.root_bytes = file->sampled && tree_heap == 0 ? heap : 0;
 		if (printer.root_bytes != 0)
 			n_present = 0; /* no sample live: the root alone */
-		out_str(&o, "#-----------\nsnapshot=");
-		out_u64(&o, i);
-		out_str(&o, "\n#-----------\ntime=");
-		out_i64(&o, snap->time);
-		out_mem(&o, "\n", 1);
+		hs_textout_str(&o, "#-----------\nsnapshot=");
+		hs_textout_u64(&o, i);
+		hs_textout_str(&o, "\n#-----------\ntime=");
+		hs_textout_i64(&o, snap->time);
+		hs_textout_mem(&o, "\n", 1);
 		out_field(&o, "mem_heap_B=", heap);
 		out_field(&o, "mem_heap_extra_B=", snap->extra_bytes);
 		out_field(&o, "mem_stacks_B=", 0);
 		if (!snap->detailed || !trees) {
-			out_str(&o, "heap_tree=empty\n");
+			hs_textout_str(&o, "heap_tree=empty\n");
 			continue;
 		}
-		out_str(&o,
-			snap->kind == HS_SNAP_PEAK ? "heap_tree=peak\n" : "heap_tree=detailed\n");
+		hs_textout_str(&o, snap->kind == HS_SNAP_PEAK ? "heap_tree=peak\n"
+							      : "heap_tree=detailed\n");
 		rc = hs_xtree_walk(m.present, n_present, snap->extra_bytes, file->threshold,
 				   &scratch, print_node, &printer);
 	}
 	hs_xtree_scratch_free(&scratch);
 	hs_contexts_destroy(&m.fctx);
-	out_flush(&o);
+	hs_textout_flush(&o);
 	if (o.err != 0)
 		return fail(err, err_len, "cannot write the Massif file", o.err);
 	if (rc != 0)

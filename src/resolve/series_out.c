@@ -12,8 +12,8 @@
 #include "contexts.h"
 #include "journal.h"
 #include "massif_out.h"
+#include "textout.h"
 
-#define OUT_BUF_BYTES 65536
 #define B_LINE_ENTRIES 64 /* site=bytes pairs per b line: lines stay short */
 
 /* Points kept beyond the Massif file's own snapshots, one per window of
@@ -29,84 +29,9 @@
  * A leak smaller than that is not worth a line. */
 #define HS_SERIES_SITE_DIVISOR 10000
 
-struct out {
-	int fd;
-	int err; /* errno of the first failed write, or 0 */
-	size_t len;
-	char buf[OUT_BUF_BYTES];
-};
-
-static void out_flush(struct out *o)
-{
-	size_t done = 0;
-	while (done < o->len && o->err == 0) {
-		ssize_t n = write(o->fd, o->buf + done, o->len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			o->err = n < 0 ? errno : EIO;
-		else
-			done += (size_t)n;
-	}
-	o->len = 0;
-}
-
-static void out_mem(struct out *o, const char *s, size_t n)
-{
-	while (n > 0) {
-		if (o->len == sizeof o->buf)
-			out_flush(o);
-		size_t room = sizeof o->buf - o->len;
-		size_t k = n < room ? n : room;
-		memcpy(o->buf + o->len, s, k);
-		o->len += k;
-		s += k;
-		n -= k;
-	}
-}
-
 static void out_sink(void *ctx, const char *s, size_t n)
 {
-	out_mem(ctx, s, n);
-}
-
-static void out_str(struct out *o, const char *s)
-{
-	out_mem(o, s, strlen(s));
-}
-
-/* Text from outside: a line break would end the record early. */
-static void out_text(struct out *o, const char *s)
-{
-	for (;;) {
-		size_t n = strcspn(s, "\n\r");
-		out_mem(o, s, n);
-		if (s[n] == '\0')
-			return;
-		out_mem(o, " ", 1);
-		s += n + 1;
-	}
-}
-
-static void out_u64(struct out *o, uint64_t v)
-{
-	char tmp[24];
-	size_t i = sizeof tmp;
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	out_mem(o, tmp + i, sizeof tmp - i);
-}
-
-static void out_i64(struct out *o, int64_t v)
-{
-	if (v < 0) {
-		out_mem(o, "-", 1);
-		out_u64(o, (uint64_t)0 - (uint64_t)v);
-	} else {
-		out_u64(o, (uint64_t)v);
-	}
+	hs_textout_mem(ctx, s, n);
 }
 
 /* Frame ids: one per (address, inline frame), given in order of first use. */
@@ -176,7 +101,7 @@ static int64_t frame_id(struct frame_ids *f, uintptr_t addr, uint32_t j, int *fr
 }
 
 struct writer {
-	struct out *o;
+	struct hs_textout *o;
 	struct hs_filter *filter;
 	struct hs_contexts fctx; /* the filtered stacks: one per site */
 	uint32_t *fid_of_raw;    /* raw context -> filtered id, or HS_CTX_NONE */
@@ -201,7 +126,7 @@ static int by_u32(const void *a, const void *b)
 static int define_site(struct writer *w, uint32_t fid)
 {
 	const struct hs_context *c = hs_contexts_get(&w->fctx, fid);
-	struct out *o = w->o;
+	struct hs_textout *o = w->o;
 	int64_t ids[HS_MAX_FRAMES * 4];
 	unsigned n_ids = 0;
 	for (uint32_t i = 0; i < c->n_frames; i++) {
@@ -213,24 +138,24 @@ static int define_site(struct writer *w, uint32_t fid)
 			if (id < 0)
 				return -1;
 			if (fresh) {
-				out_mem(o, "f ", 2);
-				out_u64(o, (uint64_t)id);
-				out_mem(o, " ", 1);
+				hs_textout_mem(o, "f ", 2);
+				hs_textout_u64(o, (uint64_t)id);
+				hs_textout_mem(o, " ", 1);
 				hs_massif_frame_label(c->frames[i], &t[j], j + 1 == n, out_sink, o);
-				out_mem(o, "\n", 1);
+				hs_textout_mem(o, "\n", 1);
 			}
 			if (n_ids < sizeof ids / sizeof *ids)
 				ids[n_ids++] = id;
 		}
 	}
 	w->site_of_fid[fid] = w->n_sites++;
-	out_mem(o, "c ", 2);
-	out_u64(o, w->site_of_fid[fid]);
+	hs_textout_mem(o, "c ", 2);
+	hs_textout_u64(o, w->site_of_fid[fid]);
 	for (unsigned k = 0; k < n_ids; k++) {
-		out_mem(o, " ", 1);
-		out_u64(o, (uint64_t)ids[k]);
+		hs_textout_mem(o, " ", 1);
+		hs_textout_u64(o, (uint64_t)ids[k]);
 	}
-	out_mem(o, "\n", 1);
+	hs_textout_mem(o, "\n", 1);
 	return 0;
 }
 
@@ -294,7 +219,7 @@ static void apply_point(struct writer *w, const struct hs_raw *raw, const struct
 static int write_point(struct writer *w, const struct hs_raw *raw, const struct hs_raw_point *pt,
 		       uint64_t seq)
 {
-	struct out *o = w->o;
+	struct hs_textout *o = w->o;
 	uint32_t n_touched = w->n_touched;
 	w->n_touched = 0;
 	/* Only sites whose bytes differ from what the series holds. */
@@ -311,35 +236,36 @@ static int write_point(struct writer *w, const struct hs_raw *raw, const struct 
 		    define_site(w, w->touched[k]) != 0)
 			return -1;
 	qsort_r(w->touched, n, sizeof *w->touched, by_site, w->site_of_fid);
-	out_mem(o, "t ", 2);
-	out_u64(o, seq);
-	out_mem(o, " ", 1);
-	out_i64(o, pt->time);
-	out_mem(o, " ", 1);
-	out_u64(o, pt->heap_bytes);
-	out_mem(o, " ", 1);
-	out_u64(o, pt->extra_bytes);
-	out_mem(o, " ", 1);
-	out_u64(o, pt->rss_bytes);
-	out_mem(o, " ", 1);
-	out_u64(o, pt->mapped_bytes);
+	hs_textout_mem(o, "t ", 2);
+	hs_textout_u64(o, seq);
+	hs_textout_mem(o, " ", 1);
+	hs_textout_i64(o, pt->time);
+	hs_textout_mem(o, " ", 1);
+	hs_textout_u64(o, pt->heap_bytes);
+	hs_textout_mem(o, " ", 1);
+	hs_textout_u64(o, pt->extra_bytes);
+	hs_textout_mem(o, " ", 1);
+	hs_textout_u64(o, pt->rss_bytes);
+	hs_textout_mem(o, " ", 1);
+	hs_textout_u64(o, pt->mapped_bytes);
 	char kind[3] = { ' ', point_kind(raw, pt), '\n' };
-	out_mem(o, kind, 3);
+	hs_textout_mem(o, kind, 3);
 	/* The point on the B axis (format-series.md: the a record), a line of
 	 * its own so that readers which know only t lines skip it. */
 	if (pt->has_alloc) {
-		out_mem(o, "a ", 2);
-		out_u64(o, pt->alloc_bytes);
-		out_mem(o, "\n", 1);
+		hs_textout_mem(o, "a ", 2);
+		hs_textout_u64(o, pt->alloc_bytes);
+		hs_textout_mem(o, "\n", 1);
 	}
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t fid = w->touched[k];
-		out_mem(o, k % B_LINE_ENTRIES == 0 ? "b " : " ", k % B_LINE_ENTRIES == 0 ? 2 : 1);
-		out_u64(o, w->site_of_fid[fid]);
-		out_mem(o, "=", 1);
-		out_u64(o, w->fid_bytes[fid]);
+		hs_textout_mem(o, k % B_LINE_ENTRIES == 0 ? "b " : " ",
+			       k % B_LINE_ENTRIES == 0 ? 2 : 1);
+		hs_textout_u64(o, w->site_of_fid[fid]);
+		hs_textout_mem(o, "=", 1);
+		hs_textout_u64(o, w->fid_bytes[fid]);
 		if (k % B_LINE_ENTRIES == B_LINE_ENTRIES - 1 || k + 1 == n)
-			out_mem(o, "\n", 1);
+			hs_textout_mem(o, "\n", 1);
 		w->fid_written[fid] = w->fid_bytes[fid];
 	}
 	return 0;
@@ -363,19 +289,19 @@ static size_t window_of(int64_t off, int64_t span)
 }
 
 /* How the program ended, in the end line's words. */
-static void out_end(struct out *o, const struct hs_raw *raw, const char *ending)
+static void out_end(struct hs_textout *o, const struct hs_raw *raw, const char *ending)
 {
-	out_str(o, "end ");
+	hs_textout_str(o, "end ");
 	if (raw->has_end && raw->how != NULL && raw->how[0] != '\0')
-		out_text(o, raw->how);
+		hs_textout_text(o, raw->how);
 	else if (ending != NULL && strncmp(ending, "signal ", 7) == 0) {
-		out_str(o, "killed by ");
-		out_text(o, ending);
+		hs_textout_str(o, "killed by ");
+		hs_textout_text(o, ending);
 	} else if (ending != NULL && strncmp(ending, "exit", 4) == 0)
-		out_str(o, "exit");
+		hs_textout_str(o, "exit");
 	else
-		out_str(o, "unknown");
-	out_mem(o, "\n", 1);
+		hs_textout_str(o, "unknown");
+	hs_textout_mem(o, "\n", 1);
 }
 
 /* Filter every raw context into its site's stack. */
@@ -453,7 +379,7 @@ static const char *unit_text(enum hs_time_unit unit)
 int hs_series_write(int fd, const struct hs_raw *raw, uint64_t massif_bytes, const char *ending,
 		    struct hs_filter *filter, char *err, size_t err_len)
 {
-	static struct out o; /* 64 KiB: off the stack */
+	static struct hs_textout o; /* 64 KiB: off the stack */
 	o.fd = fd;
 	o.err = 0;
 	o.len = 0;
@@ -467,17 +393,17 @@ int hs_series_write(int fd, const struct hs_raw *raw, uint64_t massif_bytes, con
 	if (rc == 0)
 		drop_small_sites(&w, raw);
 	if (rc == 0) {
-		out_str(&o, "heapsnap-series 1\ncmd: ");
-		out_text(&o, raw->cmd != NULL ? raw->cmd : "");
-		out_str(&o, "\ntime_unit: ");
-		out_str(&o, unit_text(raw->opts.time_unit));
-		out_str(&o, "\nmassif_size: ");
-		out_u64(&o, massif_bytes);
+		hs_textout_str(&o, "heapsnap-series 1\ncmd: ");
+		hs_textout_text(&o, raw->cmd != NULL ? raw->cmd : "");
+		hs_textout_str(&o, "\ntime_unit: ");
+		hs_textout_str(&o, unit_text(raw->opts.time_unit));
+		hs_textout_str(&o, "\nmassif_size: ");
+		hs_textout_u64(&o, massif_bytes);
 		/* 0: every allocation recorded, the bytes exact; else the
 		 * sampled blocks' weights (estimates, doc/design.md 11). */
-		out_str(&o, "\nsample: ");
-		out_u64(&o, raw->opts.sample_bytes);
-		out_str(&o, "\n");
+		hs_textout_str(&o, "\nsample: ");
+		hs_textout_u64(&o, raw->opts.sample_bytes);
+		hs_textout_str(&o, "\n");
 		/* Every point of the Massif file's table and the end are
 		 * kept; of the others, in each of SPREAD equal windows of the
 		 * run, the one with the lowest total: the heap's floor is what
@@ -516,7 +442,7 @@ int hs_series_write(int fd, const struct hs_raw *raw, uint64_t massif_bytes, con
 			rc = write_point(&w, raw, pt, seq++);
 		}
 		out_end(&o, raw, ending);
-		out_flush(&o);
+		hs_textout_flush(&o);
 	}
 	hs_contexts_destroy(&w.fctx);
 	hs_arena_destroy(&arena);
