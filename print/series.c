@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "series.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,43 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Out of memory in a command-line tool: say so and stop. */
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-	if (q == NULL) {
-		fputs("heapsnap-print: out of memory\n", stderr);
-		exit(1);
-	}
-	return q;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-	char *d = xrealloc(NULL, n + 1);
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
-/* Grow an array of elem-sized items so that it holds at least need items. */
-static void *grow(void *p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return p;
-	size_t c = *cap ? *cap : 16;
-	while (c < need)
-		c *= 2;
-	*cap = c;
-	return xrealloc(p, c * elem);
-}
-
 char *hs_series_path_for(const char *massif_path)
 {
 	if (strcmp(massif_path, "-") == 0)
 		return NULL;
 	size_t n = strlen(massif_path);
-	char *p = xrealloc(NULL, n + sizeof ".series");
+	char *p = hs_xrealloc(NULL, n + sizeof ".series");
 	memcpy(p, massif_path, n);
 	memcpy(p + n, ".series", sizeof ".series");
 	return p;
@@ -154,8 +124,8 @@ static int parse_frame(struct cursor *c, struct hs_series *s)
 			    s->n_frames);
 	if (c->p >= c->end)
 		return fail(c, "frame %" PRIu64 " has no label", id);
-	s->frames = grow(s->frames, &s->cap_frames, s->n_frames + 1, sizeof *s->frames);
-	s->frames[s->n_frames++] = xstrndup(c->p, (size_t)(c->end - c->p));
+	s->frames = hs_grow(s->frames, &s->cap_frames, s->n_frames + 1, sizeof *s->frames);
+	s->frames[s->n_frames++] = hs_xstrndup(c->p, (size_t)(c->end - c->p));
 	return 0;
 }
 
@@ -168,9 +138,9 @@ static int parse_site(struct cursor *c, struct hs_series *s)
 		return fail(c, "site %" PRIu64 " defined out of order (expected %zu)", id,
 			    s->n_sites);
 	size_t cap = s->cap_sites;
-	s->site_frames = grow(s->site_frames, &cap, s->n_sites + 1, sizeof *s->site_frames);
+	s->site_frames = hs_grow(s->site_frames, &cap, s->n_sites + 1, sizeof *s->site_frames);
 	s->site_n_frames =
-		grow(s->site_n_frames, &s->cap_sites, s->n_sites + 1, sizeof *s->site_n_frames);
+		hs_grow(s->site_n_frames, &s->cap_sites, s->n_sites + 1, sizeof *s->site_n_frames);
 	uint32_t *frames = NULL;
 	size_t n = 0, fcap = 0;
 	while (c->p < c->end) {
@@ -185,7 +155,7 @@ static int parse_site(struct cursor *c, struct hs_series *s)
 				    "site %" PRIu64 " uses frame %" PRIu64 ", not defined before",
 				    id, f);
 		}
-		frames = grow(frames, &fcap, n + 1, sizeof *frames);
+		frames = hs_grow(frames, &fcap, n + 1, sizeof *frames);
 		frames[n++] = (uint32_t)f;
 	}
 	s->site_frames[s->n_sites] = frames;
@@ -222,7 +192,7 @@ static int parse_point(struct cursor *c, struct hs_series *s)
 	pt.kind = k[0];
 	if (no_more(c, "t") < 0)
 		return -1;
-	s->points = grow(s->points, &s->cap_points, s->n_points + 1, sizeof *s->points);
+	s->points = hs_grow(s->points, &s->cap_points, s->n_points + 1, sizeof *s->points);
 	s->points[s->n_points++] = pt;
 	return 0;
 }
@@ -243,7 +213,7 @@ static int parse_bytes(struct cursor *c, struct hs_series *s)
 		if (site >= s->n_sites)
 			return fail(c, "site %" PRIu64 " not defined before", site);
 		s->changes =
-			grow(s->changes, &s->cap_changes, s->n_changes + 1, sizeof *s->changes);
+			hs_grow(s->changes, &s->cap_changes, s->n_changes + 1, sizeof *s->changes);
 		s->changes[s->n_changes++] = (struct hs_series_change){
 			.point = (uint32_t)(s->n_points - 1),
 			.site = (uint32_t)site,
@@ -289,7 +259,7 @@ static int parse_header(struct cursor *c, struct hs_series *s, bool *done)
 	*done = true;
 	if (n >= 5 && memcmp(c->p, "cmd: ", 5) == 0) {
 		free(s->cmd);
-		s->cmd = xstrndup(c->p + 5, n - 5);
+		s->cmd = hs_xstrndup(c->p + 5, n - 5);
 	} else if (n >= 11 && memcmp(c->p, "time_unit: ", 11) == 0) {
 		const char *u = c->p + 11;
 		size_t un = n - 11;
@@ -317,7 +287,7 @@ int hs_series_parse(const char *path, const char *buf, size_t len, struct hs_ser
 		    size_t err_len)
 {
 	memset(s, 0, sizeof *s);
-	s->path = xstrndup(path, strlen(path));
+	s->path = hs_xstrndup(path, strlen(path));
 	strcpy(s->time_unit, "i");
 	struct cursor c = { .path = path, .err = err, .err_len = err_len };
 	const char *p = buf, *end = buf + len;
@@ -369,7 +339,7 @@ int hs_series_parse(const char *path, const char *buf, size_t len, struct hs_ser
 			rc = parse_alloc(&c, s);
 		else if (kn == 3 && memcmp(kind, "end", 3) == 0) {
 			free(s->end);
-			s->end = xstrndup(c.p, (size_t)(c.end - c.p));
+			s->end = hs_xstrndup(c.p, (size_t)(c.end - c.p));
 		}
 		/* Any other kind: a later version's record, skipped. */
 		if (rc < 0)
@@ -418,7 +388,7 @@ int hs_series_read(const char *path, struct hs_series *s, char *err, size_t err_
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	for (;;) {
-		buf = grow(buf, &cap, len + 65536, 1);
+		buf = hs_grow(buf, &cap, len + 65536, 1);
 		size_t r = fread(buf + len, 1, cap - len, f);
 		len += r;
 		if (r == 0)

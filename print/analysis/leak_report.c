@@ -11,16 +11,7 @@
 #include "frames.h"
 #include "leaks.h"
 #include "numfmt.h"
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (p == NULL) {
-		fputs("heapsnap-print: out of memory\n", stderr);
-		exit(1);
-	}
-	return p;
-}
+#include "xalloc.h"
 
 /* From when a site may have grown unseen before it first shows: the start
  * of the last stretch of snapshots, before its first known one, whose
@@ -92,7 +83,7 @@ static size_t run_start_index(const struct hs_run *run)
  * from snapshot to snapshot (the sum of its moves, up or down). */
 static int64_t *judge_axis(const struct hs_run *run)
 {
-	int64_t *axis = xmalloc(run->n_snaps * sizeof *axis);
+	int64_t *axis = hs_xmalloc(run->n_snaps * sizeof *axis);
 	bool ms = strcmp(run->time_unit, "ms") == 0;
 	int64_t moved = 0;
 	for (size_t i = 0; i < run->n_snaps; i++) {
@@ -217,8 +208,8 @@ static bool report_heap(struct hs_outbuf *out, const struct hs_run *run, const i
 			size_t start, size_t *cut)
 {
 	size_t n = run->n_snaps;
-	int64_t *time = xmalloc(n * sizeof *time);
-	uint64_t *total = xmalloc(n * sizeof *total), *heap = xmalloc(n * sizeof *heap);
+	int64_t *time = hs_xmalloc(n * sizeof *time);
+	uint64_t *total = hs_xmalloc(n * sizeof *total), *heap = hs_xmalloc(n * sizeof *heap);
 	for (size_t i = 0; i < n; i++) {
 		time[i] = axis[i];
 		total[i] = hs_snap_total_B(&run->snaps[i]);
@@ -325,8 +316,8 @@ static size_t report(struct hs_outbuf *out, const struct hs_run *run, bool verbo
 				 " run; Massif's\nfile has no per-site bytes in the other %zu.\n\n",
 				 judged, run->n_snaps - start - judged);
 
-	int64_t *time = xmalloc(nd * sizeof *time);
-	uint64_t *heap = xmalloc(nd * sizeof *heap), *est = xmalloc(nd * sizeof *est);
+	int64_t *time = hs_xmalloc(nd * sizeof *time);
+	uint64_t *heap = hs_xmalloc(nd * sizeof *heap), *est = hs_xmalloc(nd * sizeof *est);
 	for (size_t d = 0; d < nd; d++) {
 		time[d] = axis[run->detailed[d]];
 		heap[d] = run->snaps[run->detailed[d]].heap_B;
@@ -336,7 +327,7 @@ static size_t report(struct hs_outbuf *out, const struct hs_run *run, bool verbo
 	bool heap_torn = heap_cut < run->n_snaps - 1;
 
 	/* Group sites by their path from the user frame on. */
-	struct group *groups = xmalloc((run->n_sites + 1) * sizeof *groups);
+	struct group *groups = hs_xmalloc((run->n_sites + 1) * sizeof *groups);
 	size_t n_groups = 0;
 	for (size_t s = 0; s < run->n_sites; s++) {
 		const char *path = run->sites[s].path;
@@ -365,7 +356,7 @@ static size_t report(struct hs_outbuf *out, const struct hs_run *run, bool verbo
 	}
 
 	const struct hs_leak_rules *rules = &hs_leak_rule_sets[HS_LEAK_SITE];
-	struct group **sus = xmalloc((n_groups + 1) * sizeof *sus);
+	struct group **sus = hs_xmalloc((n_groups + 1) * sizeof *sus);
 	size_t n_sus = 0;
 	for (size_t g = 0; g < n_groups; g++) {
 		/* A site's own teardown is part of the heap's: a site that falls

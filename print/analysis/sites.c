@@ -2,47 +2,19 @@
 #include "config.h"
 
 #include "sites.h"
+#include "xalloc.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Out of memory in a command-line tool: say so and stop. */
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-	if (q == NULL) {
-		fputs("heapsnap-print: out of memory\n", stderr);
-		exit(1);
-	}
-	return q;
-}
-
-static char *xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	return memcpy(xrealloc(NULL, n), s, n);
-}
-
-/* Grow an array of elem-sized items so that it holds at least need items. */
-static void *grow(void *p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return p;
-	size_t c = *cap ? *cap : 16;
-	while (c < need)
-		c *= 2;
-	*cap = c;
-	return xrealloc(p, c * elem);
-}
-
 struct hs_run *hs_run_new(const char *source, const char *time_unit)
 {
-	struct hs_run *run = xrealloc(NULL, sizeof *run);
+	struct hs_run *run = hs_xrealloc(NULL, sizeof *run);
 	memset(run, 0, sizeof *run);
-	run->source = xstrdup(source);
-	run->time_unit = xstrdup(time_unit);
+	run->source = hs_xstrdup(source);
+	run->time_unit = hs_xstrdup(time_unit);
 	return run;
 }
 
@@ -67,7 +39,7 @@ void hs_run_free(struct hs_run *run)
 void hs_run_add_snapshot(struct hs_run *run, int64_t time, uint64_t heap_B, uint64_t extra_B,
 			 uint64_t stacks_B, bool detailed, bool peak)
 {
-	run->snaps = grow(run->snaps, &run->cap_snaps, run->n_snaps + 1, sizeof *run->snaps);
+	run->snaps = hs_grow(run->snaps, &run->cap_snaps, run->n_snaps + 1, sizeof *run->snaps);
 	run->snaps[run->n_snaps] = (struct hs_snap){
 		.time = time,
 		.heap_B = heap_B,
@@ -78,14 +50,15 @@ void hs_run_add_snapshot(struct hs_run *run, int64_t time, uint64_t heap_B, uint
 	};
 	if (detailed) {
 		size_t old_cap = run->cap_detailed;
-		run->detailed = grow(run->detailed, &run->cap_detailed, run->n_detailed + 1,
-				     sizeof *run->detailed);
+		run->detailed = hs_grow(run->detailed, &run->cap_detailed, run->n_detailed + 1,
+					sizeof *run->detailed);
 		run->detailed[run->n_detailed++] = run->n_snaps;
 		/* Every site row is as long as the detailed list's capacity. */
 		for (size_t i = 0; i < run->n_sites; i++) {
 			struct hs_site *s = &run->sites[i];
 			if (run->cap_detailed != old_cap)
-				s->bytes = xrealloc(s->bytes, run->cap_detailed * sizeof *s->bytes);
+				s->bytes =
+					hs_xrealloc(s->bytes, run->cap_detailed * sizeof *s->bytes);
 			s->bytes[run->n_detailed - 1] = HS_BYTES_UNKNOWN;
 		}
 	}
@@ -106,7 +79,7 @@ static void rehash(struct hs_run *run)
 {
 	size_t n = run->n_slots ? run->n_slots * 2 : 64;
 	free(run->slots);
-	run->slots = xrealloc(NULL, n * sizeof *run->slots);
+	run->slots = hs_xrealloc(NULL, n * sizeof *run->slots);
 	for (size_t i = 0; i < n; i++)
 		run->slots[i] = SIZE_MAX;
 	run->n_slots = n;
@@ -142,10 +115,11 @@ static struct hs_site *site_get(struct hs_run *run, const char *path)
 			return s;
 		j = (j + 1) & mask;
 	}
-	run->sites = grow(run->sites, &run->cap_sites, run->n_sites + 1, sizeof *run->sites);
+	run->sites = hs_grow(run->sites, &run->cap_sites, run->n_sites + 1, sizeof *run->sites);
 	struct hs_site *s = &run->sites[run->n_sites];
-	s->path = xstrdup(path);
-	s->bytes = xrealloc(NULL, (run->cap_detailed ? run->cap_detailed : 1) * sizeof *s->bytes);
+	s->path = hs_xstrdup(path);
+	s->bytes =
+		hs_xrealloc(NULL, (run->cap_detailed ? run->cap_detailed : 1) * sizeof *s->bytes);
 	for (size_t i = 0; i < run->n_detailed; i++)
 		s->bytes[i] = HS_BYTES_UNKNOWN;
 	run->slots[j] = run->n_sites++;
@@ -263,7 +237,7 @@ int hs_tree_builder_node(struct hs_run *run, struct hs_tree_builder *b, unsigned
 	/* A comment cut from the line leaves its blanks behind. */
 	while (text_len > 0 && isspace((unsigned char)text[text_len - 1]))
 		text_len--;
-	char *t = xrealloc(NULL, text_len + 1);
+	char *t = hs_xrealloc(NULL, text_len + 1);
 	memcpy(t, text, text_len);
 	t[text_len] = '\0';
 
@@ -285,14 +259,14 @@ int hs_tree_builder_node(struct hs_run *run, struct hs_tree_builder *b, unsigned
 		const char *frame = hs_frame_text(t);
 		size_t base = b->stack[b->depth - 1].path_len;
 		size_t flen = strlen(frame);
-		b->path = grow(b->path, &b->cap_path, base + flen + 2, 1);
+		b->path = hs_grow(b->path, &b->cap_path, base + flen + 2, 1);
 		if (base > 0)
 			b->path[base++] = '\n';
 		memcpy(b->path + base, frame, flen);
 		path_len = base + flen;
 	}
 	free(t);
-	b->stack = grow(b->stack, &b->cap_depth, b->depth + 1, sizeof *b->stack);
+	b->stack = hs_grow(b->stack, &b->cap_depth, b->depth + 1, sizeof *b->stack);
 	b->stack[b->depth++] = (struct hs_open_node){
 		.bytes = bytes,
 		.remaining = n_children,

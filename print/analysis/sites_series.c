@@ -2,20 +2,11 @@
 #include "config.h"
 
 #include "sites_series.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (p == NULL) {
-		fputs("heapsnap-print: out of memory\n", stderr);
-		exit(1);
-	}
-	return p;
-}
 
 /* A site's path as sites.h spells it: frame texts, innermost first. */
 static char *site_path(const struct hs_series *s, size_t site)
@@ -23,7 +14,7 @@ static char *site_path(const struct hs_series *s, size_t site)
 	size_t len = 1;
 	for (size_t k = 0; k < s->site_n_frames[site]; k++)
 		len += strlen(hs_frame_text(s->frames[s->site_frames[site][k]])) + 1;
-	char *path = xmalloc(len), *p = path;
+	char *path = hs_xmalloc(len), *p = path;
 	for (size_t k = 0; k < s->site_n_frames[site]; k++) {
 		const char *f = hs_frame_text(s->frames[s->site_frames[site][k]]);
 		size_t n = strlen(f);
@@ -54,7 +45,7 @@ struct hs_run *hs_run_from_series(const struct hs_series *s, const char *source)
 		return run;
 
 	/* Contexts with the same text (addresses apart) are one site. */
-	size_t *index = xmalloc(s->n_sites * sizeof *index);
+	size_t *index = hs_xmalloc(s->n_sites * sizeof *index);
 	for (size_t c = 0; c < s->n_sites; c++) {
 		char *path = site_path(s, c);
 		index[c] = hs_run_site_index(run, path);
