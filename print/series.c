@@ -297,6 +297,10 @@ int hs_series_parse(const char *path, const char *buf, size_t len, struct hs_ser
 		c.line++;
 		c.p = p;
 		c.end = eol;
+		if ((size_t)(eol - p) > HS_SERIES_LINE_MAX) {
+			fail(&c, "a line longer than 1 MiB, not a heapsnap series file");
+			goto bad;
+		}
 		if (eol > p && eol[-1] == '\r')
 			c.end--;
 		p = nl ? nl + 1 : end;

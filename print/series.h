@@ -61,6 +61,12 @@ struct hs_series {
  * NULL for standard input ("-"). */
 char *hs_series_path_for(const char *massif_path);
 
+/* The longest line a series file may hold (doc/format-series.md): b lines
+ * carry 64 entries (~2 KB), c lines up to 1024 frame ids (~11 KB), f lines
+ * a whole label (a demangled name rarely past 100 KB).  A longer line is not
+ * one of ours: the file is refused, not read into unbounded memory. */
+#define HS_SERIES_LINE_MAX ((size_t)1 << 20)
+
 /* hs_series_read's answer when path is not a regular file (a FIFO, a
  * device): nothing read, err says so. */
 #define HS_SERIES_NOT_REGULAR (-2)

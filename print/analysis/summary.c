@@ -14,6 +14,7 @@
 #include "frames.h"
 #include "leak_report.h"
 #include "numfmt.h"
+#include "series.h"
 
 bool hs_summary_outside_malloc(const struct hs_summary_series *s)
 {
@@ -21,86 +22,50 @@ bool hs_summary_outside_malloc(const struct hs_summary_series *s)
 	       s->rss_growth_B > HS_OUTSIDE_RATIO * s->heap_growth_B;
 }
 
-/* The longest line a series file may hold (doc/format-series.md): b lines
- * carry 64 entries (~2 KB), c lines up to 1024 frame ids (~11 KB), f lines
- * a whole label: a demangled C++/Rust name (rarely past 100 KB, even from
- * template-heavy code) and a source path.  A longer line is not one of
- * ours: the file is given up, not read into unbounded memory. */
-#define HS_SERIES_LINE_MAX ((size_t)1 << 20)
-
 bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
 			    struct hs_summary_series *out, char *note, size_t note_len)
 {
 	*out = (struct hs_summary_series){ 0 };
 	note[0] = '\0';
-	/* O_NONBLOCK: a FIFO named FILE.series must not block the open (no
-	 * writer); only a regular file is read. */
-	int fd = open(series_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return false;
 	struct stat st;
-	FILE *f = NULL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (f = fdopen(fd, "r")) == NULL) {
-		close(fd);
+	if (stat(series_path, &st) != 0)
+		return false; /* no companion: nothing to say */
+	/* The leak analysis's reader (series.h): only a regular file, opened
+	 * without blocking, lines bounded. */
+	struct hs_series ser;
+	char err[512];
+	if (hs_series_read(series_path, &ser, err, sizeof err) != 0) {
 		snprintf(note, note_len, "%s is not a complete heapsnap series file: not used",
 			 series_path);
 		return false;
 	}
-	size_t cap = HS_SERIES_LINE_MAX + 2; /* the line, its newline, the NUL */
-	char *line = malloc(cap);
-	if (line == NULL) {
-		fclose(f);
-		return false;
-	}
-	bool header = false, sized = false, have_first = false, have_rss = false, have_x = false;
-	bool too_long = false;
-	uint64_t size = 0, rss0 = 0, heap0 = 0, rss_max = 0, heap_max = 0;
 	struct hs_summary_series s = { .present = true };
-	for (unsigned no = 1; fgets(line, (int)cap, f) != NULL; no++) {
-		size_t len = strlen(line);
-		/* Cut short of its newline and not at the end of the file: longer
-		 * than any line of ours (or a NUL inside it).  Given up. */
-		if ((len == 0 || line[len - 1] != '\n') && !feof(f)) {
-			too_long = true;
-			break;
+	bool have_first = false, have_rss = false, have_x = false;
+	uint64_t rss0 = 0, heap0 = 0, rss_max = 0, heap_max = 0;
+	for (size_t i = 0; i < ser.n_points; i++) {
+		const struct hs_series_point *q = &ser.points[i];
+		uint64_t h = q->heap_B + q->extra_B;
+		if (!have_first) {
+			heap0 = heap_max = h;
+			have_first = true;
 		}
-		if (no == 1) {
-			header = strcmp(line, "heapsnap-series 1\n") == 0;
-			if (!header)
-				break;
-			continue;
+		if (h > heap_max)
+			heap_max = h;
+		if (q->rss_B > 0 && !have_rss) {
+			rss0 = rss_max = q->rss_B;
+			have_rss = true;
 		}
-		unsigned long long seq, time, heap, extra, rss, mapped;
-		char kind;
-		if (sscanf(line, "massif_size: %llu", &seq) == 1) {
-			size = seq;
-			sized = true;
-		} else if (line[0] == 't' &&
-			   sscanf(line, "t %llu %llu %llu %llu %llu %llu %c", &seq, &time, &heap,
-				  &extra, &rss, &mapped, &kind) == 7) {
-			uint64_t h = heap + extra;
-			if (!have_first) {
-				heap0 = heap_max = h;
-				have_first = true;
-			}
-			if (h > heap_max)
-				heap_max = h;
-			if (rss > 0 && !have_rss) {
-				rss0 = rss_max = rss;
-				have_rss = true;
-			}
-			if (rss > rss_max)
-				rss_max = rss;
-			if (kind == 'x') {
-				s.exit_heap_B = h;
-				s.exit_rss_B = rss;
-				have_x = true;
-			}
+		if (q->rss_B > rss_max)
+			rss_max = q->rss_B;
+		if (q->kind == 'x') {
+			s.exit_heap_B = h;
+			s.exit_rss_B = q->rss_B;
+			have_x = true;
 		}
 	}
-	free(line);
-	fclose(f);
-	if (too_long || !header || !sized || !have_x) {
+	uint64_t size = ser.massif_size;
+	hs_series_free(&ser);
+	if (!have_x) {
 		snprintf(note, note_len, "%s is not a complete heapsnap series file: not used",
 			 series_path);
 		return false;
