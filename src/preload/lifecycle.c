@@ -362,6 +362,22 @@ static int channel_ours(void)
 #define HS_REPORT_WAIT_MS 5000
 #define HS_REPORT_WAIT_STEP_MS 50
 
+/* Write v in decimal at out (room for 20 digits); returns the digits
+ * written.  Async-signal-safe: the signal handler and the report lines use
+ * it, where snprintf may not run. */
+static size_t put_decimal(char *out, uint64_t v)
+{
+	char digits[20];
+	size_t nd = 0, len = 0;
+	do {
+		digits[nd++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	while (nd > 0)
+		out[len++] = digits[--nd];
+	return len;
+}
+
 /* Send "WORD PID PATH\n" to the launcher.  Returns 1 when it was sent, 0
  * when the channel is no longer ours (closed by the program: the launcher
  * still knows the raw path), -1 when there is no launcher to hear it (none
@@ -370,9 +386,6 @@ static int report(const char *word, const char *path)
 {
 	char line[HS_PATH_MAX + 64];
 	size_t len = 0, n;
-	pid_t pid = g_pid;
-	char digits[24];
-	int nd = 0;
 
 	if (g_report_fd < 0)
 		return -1;
@@ -382,12 +395,7 @@ static int report(const char *word, const char *path)
 	memcpy(line, word, n);
 	len = n;
 	line[len++] = ' ';
-	do {
-		digits[nd++] = (char)('0' + pid % 10);
-		pid /= 10;
-	} while (pid > 0);
-	while (nd > 0)
-		line[len++] = digits[--nd];
+	len += put_decimal(line + len, (uint64_t)g_pid);
 	line[len++] = ' ';
 	n = strlen(path);
 	if (len + n + 1 > sizeof(line))
@@ -960,19 +968,12 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *uctx)
 	char how[48];
 	const char *name = signal_name(sig);
 	size_t len;
-	int n = sig, nd = 0;
-	char digits[8];
 
 	(void)uctx;
 	/* Interrupted inside the recorder: leave it be (end_record checks). */
 	memcpy(how, "signal ", 7);
 	len = 7;
-	do {
-		digits[nd++] = (char)('0' + n % 10);
-		n /= 10;
-	} while (n > 0);
-	while (nd > 0)
-		how[len++] = digits[--nd];
+	len += put_decimal(how + len, (uint64_t)sig);
 	how[len++] = ' ';
 	how[len++] = '(';
 	memcpy(how + len, name, strlen(name));
@@ -1557,15 +1558,7 @@ static void fetch_fn_ranges(void)
 		return;
 	char line[32] = "fnranges ";
 	size_t len = strlen(line);
-	char digits[24];
-	int nd = 0;
-	pid_t pid = g_pid;
-	do {
-		digits[nd++] = (char)('0' + pid % 10);
-		pid /= 10;
-	} while (pid > 0);
-	while (nd > 0)
-		line[len++] = digits[--nd];
+	len += put_decimal(line + len, (uint64_t)g_pid);
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
