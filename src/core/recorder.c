@@ -92,6 +92,18 @@ static struct {
 	char stop_reason[HS_REASON_MAX];
 } rec = { .lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP };
 
+/* A free slot for a realloc's pending block, from the free list or the
+ * arena (NULL: out of memory); lock held. */
+static struct pending *take_pending(void)
+{
+	struct pending *p = rec.free_pending;
+	if (p != NULL)
+		rec.free_pending = p->next;
+	else
+		p = hs_arena_alloc(&rec.arena, sizeof *p);
+	return p;
+}
+
 /* The snapshot policy's hot end and the totals share one line, exactly. */
 _Static_assert((offsetof(__typeof__(rec), snaps) + HS_SNAPS_HOT_OFFSET) / 64 ==
 		       (offsetof(__typeof__(rec), churn_bytes) + 7) / 64,
@@ -679,11 +691,7 @@ uint64_t hs_rec_realloc_begin(void *old_ptr)
 	 * be had, recording stops and the table is not read again. */
 	if (atomic_load(&rec.state) == REC_ON &&
 	    hs_blocks_remove(&rec.blocks, (uintptr_t)old_ptr, &blk)) {
-		struct pending *p = rec.free_pending;
-		if (p != NULL)
-			rec.free_pending = p->next;
-		else
-			p = hs_arena_alloc(&rec.arena, sizeof *p);
+		struct pending *p = take_pending();
 		if (p == NULL) {
 			give_up_locked("out of memory");
 		} else {
@@ -1117,11 +1125,7 @@ uint64_t hs_rec_sampled_realloc_begin(void *old_ptr)
 	if (atomic_load(&rec.state) == REC_ON &&
 	    hs_blocks_remove(&rec.blocks, (uintptr_t)old_ptr, &blk)) {
 		filter_remove(blk.ptr);
-		struct pending *p = rec.free_pending;
-		if (p != NULL)
-			rec.free_pending = p->next;
-		else
-			p = hs_arena_alloc(&rec.arena, sizeof *p);
+		struct pending *p = take_pending();
 		if (p == NULL) {
 			hs_contexts_touch(&rec.ctxs, blk.ctx)->live_bytes -= blk.req_bytes;
 			give_up_locked("out of memory");
