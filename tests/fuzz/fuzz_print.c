@@ -89,6 +89,7 @@ pick_opts(unsigned opt, struct hs_report_opts *o)
     o->graph_y = heights[(opt >> 5) & 3];
     o->args_text = " fuzz";
     o->args_len = 5;
+    o->no_trees = (opt >> 8) & 1;
 }
 
 int
@@ -103,7 +104,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct hs_model m;
     struct hs_parse_error err;
     if (hs_parse_buffer(buf, size, "fuzz", &m, &err) == 0) {
-        struct hs_report_opts o;
+        struct hs_report_opts o = { 0 };
         unsigned opt = input_opt(data, size);
         pick_opts(opt, &o);
         struct hs_outbuf ob;
