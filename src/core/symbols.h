@@ -8,6 +8,7 @@
 #ifndef HS_SYMBOLS_H
 #define HS_SYMBOLS_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 /* One source-level frame.  Any pointer may be NULL when unknown; the
@@ -51,6 +52,23 @@ struct hs_unloaded {
 int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_t len,
 			 const struct hs_unloaded *unloaded, unsigned n_unloaded);
 void hs_symbols_close(struct hs_symbolizer *sym);
+
+/* Make sym (opened by hs_symbols_open_maps from an earlier map of the same
+ * process, perhaps warmed) the symbolizer of a later map, named exactly as
+ * hs_symbols_open_maps would name it: a module mapped at the same
+ * addresses from the same file keeps what was loaded for it, the others
+ * are dropped or reported anew, and no name given before is kept.
+ * Returns as hs_symbols_open_maps. */
+int hs_symbols_reopen_maps(struct hs_symbolizer *sym, const char *maps_text, size_t len,
+			   const struct hs_unloaded *unloaded, unsigned n_unloaded);
+
+/* Load ahead what naming frames will need, module by module in map order
+ * (the ELF file, its separate debug file with its sections decompressed,
+ * the symbol table, the CU index), skipping modules whose file's base
+ * name is skip_base (may be NULL), and stopping between two modules once
+ * *stop is set.  For the launcher, while the program still runs
+ * (src/launcher/warmup.h).  Returns how many modules it loaded. */
+unsigned hs_symbols_warm(struct hs_symbolizer *sym, const char *skip_base, atomic_int *stop);
 
 /* The code ranges [lo, hi) of the functions sym knows (every module of its
  * map) whose name, as sym names their code, classify (given arg) gives a

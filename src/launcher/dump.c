@@ -108,8 +108,7 @@ static struct hs_live_slot *slot_of(struct hs_live_page *page, pid_t pid)
 	return NULL;
 }
 
-/* /proc/PID/maps as it is now (malloc'd, *len bytes), or NULL. */
-static char *read_proc_maps(pid_t pid, size_t *len)
+char *hs_read_proc_maps(pid_t pid, size_t *len)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%ld/maps", (long)pid);
@@ -196,7 +195,7 @@ int hs_dump_record(struct hs_live_page *page, const struct hs_dump_target *t, ch
 				 (long)t->pid, HS_DUMP_WAIT_MS, out);
 	}
 	size_t maps_len = 0;
-	char *maps = read_proc_maps(t->pid, &maps_len);
+	char *maps = hs_read_proc_maps(t->pid, &maps_len);
 	int live_taken = 0;
 	int rc =
 		hs_resolve_live(t->raw_path, limit, maps, maps_len, out, &live_taken, err, err_len);

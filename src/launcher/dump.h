@@ -26,6 +26,10 @@
  * the record held at its last snapshot. */
 #define HS_DUMP_WAIT_MS 500
 
+/* /proc/PID/maps as it is now (malloc'd, *len bytes), or NULL.  Also the
+ * launcher's reading of its program's map for fnranges and the warm-up. */
+char *hs_read_proc_maps(pid_t pid, size_t *len);
+
 /* A record a dump may write: its process and its raw path. */
 struct hs_dump_target {
 	pid_t pid;

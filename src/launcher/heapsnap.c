@@ -58,6 +58,7 @@
 #include "resolve.h"
 #include "symbols.h"
 #include "suggest.h"
+#include "warmup.h"
 
 #ifndef HS_PKGLIBDIR
 #define HS_PKGLIBDIR "/usr/local/lib/heapsnap"
@@ -373,6 +374,9 @@ static void take_message(char *msg, size_t len)
 	if (*sp == '\0')
 		return;
 	struct raw_rec *r = raw_find(sp, (pid_t)pid);
+	/* The direct child's modules are loaded while it runs (warmup.h). */
+	if (is_end == 0 && (pid_t)pid == g_child_pid)
+		hs_warmup_start(g_child_pid, "libheapsnap.so");
 	if (r != NULL && is_end == 1)
 		r->ended = 1;
 	if (r != NULL && is_end == 2)
@@ -468,33 +472,15 @@ static void fn_keys_init(const struct hs_options *opts)
  * the launcher, and SIG_IGN would be inherited by the programs it runs). */
 static void answer_fn_ranges(const char *pid_text, int fd)
 {
-	char path[64];
 	struct timespec t0, t1;
 	char *text = NULL;
-	size_t len = 0, cap = 0;
-	FILE *maps;
+	size_t len = 0;
 
 	size_t digits = strspn(pid_text, "0123456789");
 	if (digits == 0 || digits > 10 || (pid_text[digits] != '\0' && pid_text[digits] != '\n'))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	snprintf(path, sizeof(path), "/proc/%.*s/maps", (int)digits, pid_text);
-	maps = fopen(path, "re");
-	if (maps == NULL)
-		return;
-	for (;;) {
-		if (len + 4096 > cap) {
-			char *grown = realloc(text, cap = cap * 2 + 65536);
-			if (grown == NULL)
-				break;
-			text = grown;
-		}
-		size_t got = fread(text + len, 1, cap - len, maps);
-		if (got == 0)
-			break;
-		len += got;
-	}
-	fclose(maps);
+	text = hs_read_proc_maps((pid_t)strtol(pid_text, NULL, 10), &len);
 	struct hs_symbolizer sym = { NULL, NULL };
 	struct hs_fn_range *r = NULL;
 	size_t n = 0;
@@ -1024,8 +1010,11 @@ int main(int argc, char **argv)
 			continue;
 		if (r->path[0] == '\0' || out_for_raw(r->path, out, sizeof(out)) != 0)
 			continue;
-		if (hs_resolve_file(r->path, out, !r->ended && r->pid == pid ? ending : NULL, err,
-				    sizeof(err)) != 0) {
+		struct hs_symbolizer warm_sym;
+		struct hs_symbolizer *warm =
+			hs_warmup_take(r->pid, &warm_sym, opts.verbosity > 1 ? log : NULL);
+		if (hs_resolve_file_warm(r->path, out, !r->ended && r->pid == pid ? ending : NULL,
+					 warm, err, sizeof(err)) != 0) {
 			fprintf(stderr, "heapsnap: %s\n", err);
 			continue;
 		}
@@ -1037,6 +1026,7 @@ int main(int argc, char **argv)
 		if (have_print && !quiet && !(print && !leaks))
 			summarise_file(print_prog, out, log);
 	}
+	hs_warmup_end();
 	free(g_raws);
 	free(options);
 	if (log != stderr)

@@ -230,18 +230,35 @@ int hs_resolve_file_with(const char *raw_path, const char *out_path, const char 
 int hs_resolve_file(const char *raw_path, const char *out_path, const char *ending, char *err,
 		    size_t err_len)
 {
+	return hs_resolve_file_warm(raw_path, out_path, ending, NULL, err, err_len);
+}
+
+int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char *ending,
+			 struct hs_symbolizer *warm, char *err, size_t err_len)
+{
 	struct hs_raw raw;
-	if (hs_raw_read(raw_path, &raw, err, err_len) != 0)
+	if (hs_raw_read(raw_path, &raw, err, err_len) != 0) {
+		if (warm != NULL)
+			hs_symbols_close(warm);
 		return -1;
+	}
 	/* The last map has every module loaded at the end; those closed
 	 * before come from the unloaded notes.  Without a map (cut before
 	 * it), every frame is "???" but the file is still written. */
 	struct hs_symbolizer sym;
 	const struct hs_raw_maps *m = raw.n_maps > 0 ? &raw.maps[raw.n_maps - 1] : NULL;
-	hs_symbols_open_maps(&sym, m != NULL ? m->text : "", m != NULL ? m->len : 0, raw.unloaded,
-			     raw.n_unloaded);
+	const char *text = m != NULL ? m->text : "";
+	size_t len = m != NULL ? m->len : 0;
+	if (warm != NULL) {
+		sym = *warm;
+		hs_symbols_reopen_maps(&sym, text, len, raw.unloaded, raw.n_unloaded);
+	} else {
+		hs_symbols_open_maps(&sym, text, len, raw.unloaded, raw.n_unloaded);
+	}
 	int rc = write_out(&raw, out_path, ending, &sym, err, err_len);
 	hs_symbols_close(&sym);
+	if (warm != NULL)
+		warm->ctx = NULL;
 	hs_raw_free(&raw);
 	if (rc == 0)
 		unlink(raw_path);

@@ -29,6 +29,14 @@
 int hs_resolve_file(const char *raw_path, const char *out_path, const char *ending, char *err,
 		    size_t err_len);
 
+/* The same, naming frames with warm (NULL: as hs_resolve_file), a
+ * symbolizer opened from an earlier map of the same process and loaded
+ * ahead while it ran (src/launcher/warmup.h): it is reopened with the
+ * record's last map (hs_symbols_reopen_maps), so the names are those
+ * hs_resolve_file gives, and closed. */
+int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char *ending,
+			 struct hs_symbolizer *warm, char *err, size_t err_len);
+
 /* The same, naming frames with sym (the tests' fake symbolizers). */
 int hs_resolve_file_with(const char *raw_path, const char *out_path, const char *ending,
 			 const struct hs_symbolizer *sym, char *err, size_t err_len);

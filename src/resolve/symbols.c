@@ -831,38 +831,41 @@ static char *code_mappings(const char *text, size_t len, size_t *out_len)
 	return out;
 }
 
-/* The offline symbolizer for a recorded map (see symbols.h). */
-int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_t len,
-			 const struct hs_unloaded *unloaded, unsigned n_unloaded)
+/* Keep copies of the unloaded notes in s (replacing any); -1 without
+ * memory. */
+static int set_unloaded(struct symbolizer *s, const struct hs_unloaded *unloaded,
+			unsigned n_unloaded)
 {
-	struct symbolizer *s = calloc(1, sizeof(*s));
+	free(s->unloaded);
+	s->unloaded = NULL;
+	s->n_unloaded = 0;
+	if (n_unloaded == 0)
+		return 0;
+	s->unloaded = calloc(n_unloaded, sizeof(*s->unloaded));
+	if (s->unloaded == NULL)
+		return -1;
+	for (unsigned i = 0; i < n_unloaded; i++) {
+		const char *path = own_copy(s, unloaded[i].path);
+		if (path == NULL)
+			return -1;
+		s->unloaded[s->n_unloaded++] =
+			(struct hs_unloaded){ unloaded[i].start, unloaded[i].end, path };
+	}
+	return 0;
+}
+
+/* Report the modules of the map (maps_text, len bytes) to s->dwfl, in
+ * place of those reported before: libdwfl keeps a module reported again
+ * under the same name at the same addresses, with all it has loaded, and
+ * drops the others at dwfl_report_end.  On failure s->dwfl is ended and
+ * NULL.  Returns 0 or -1. */
+static int report_maps(struct symbolizer *s, const char *maps_text, size_t len)
+{
 	FILE *maps;
 	char *code;
 	size_t code_len = 0;
 	int rc = 0;
 
-	sym->symbolize = symbolize;
-	sym->ctx = s;
-	if (s == NULL)
-		return -1;
-	if (n_unloaded > 0) {
-		s->unloaded = calloc(n_unloaded, sizeof(*s->unloaded));
-		if (s->unloaded == NULL)
-			return -1;
-		for (unsigned i = 0; i < n_unloaded; i++) {
-			const char *path = own_copy(s, unloaded[i].path);
-			if (path == NULL)
-				return -1;
-			s->unloaded[s->n_unloaded++] =
-				(struct hs_unloaded){ unloaded[i].start, unloaded[i].end, path };
-		}
-	}
-	/* find_debuginfo never calls debuginfod; should libdw call it some
-	 * other way, without URLs it asks no server. */
-	unsetenv("DEBUGINFOD_URLS");
-	s->dwfl = dwfl_begin(&callbacks);
-	if (s->dwfl == NULL)
-		return -1;
 	/* The same reading of the map libdw does for a live process
 	 * (dwfl_linux_proc_report): one module per file, reported from its
 	 * first mapping, which maps file offset 0, so libdwfl places it at
@@ -886,23 +889,46 @@ int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_
 	return rc;
 }
 
-/* Release everything the symbolizer holds. */
-void hs_symbols_close(struct hs_symbolizer *sym)
+/* The offline symbolizer for a recorded map (see symbols.h). */
+int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_t len,
+			 const struct hs_unloaded *unloaded, unsigned n_unloaded)
 {
-	struct symbolizer *s = sym->ctx;
+	struct symbolizer *s = calloc(1, sizeof(*s));
 
+	sym->symbolize = symbolize;
+	sym->ctx = s;
 	if (s == NULL)
-		return;
-	if (s->dwfl != NULL)
-		dwfl_end(s->dwfl);
+		return -1;
+	if (set_unloaded(s, unloaded, n_unloaded) != 0)
+		return -1;
+	/* find_debuginfo never calls debuginfod; should libdw call it some
+	 * other way, without URLs it asks no server. */
+	unsetenv("DEBUGINFOD_URLS");
+	s->dwfl = dwfl_begin(&callbacks);
+	if (s->dwfl == NULL)
+		return -1;
+	return report_maps(s, maps_text, len);
+}
+
+/* Free what s caches of names (everything but s->dwfl and s itself). */
+static void drop_names(struct symbolizer *s)
+{
 	free(s->unloaded);
+	s->unloaded = NULL;
+	s->n_unloaded = 0;
 	for (size_t i = 0; i < s->table_cap; i++)
 		free(s->table[i].frames);
 	free(s->table);
+	s->table = NULL;
+	s->table_cap = s->table_used = 0;
 	for (size_t i = 0; i < s->n_strings; i++)
 		free(s->strings[i]);
 	free(s->strings);
+	s->strings = NULL;
+	s->n_strings = s->strings_cap = 0;
 	free(s->ranges);
+	s->ranges = NULL;
+	s->n_ranges = s->ranges_cap = 0;
 	for (size_t b = 0; b < CU_BUCKETS; b++) {
 		while (s->cus[b] != NULL) {
 			struct cu_funcs *next = s->cus[b]->next;
@@ -922,6 +948,93 @@ void hs_symbols_close(struct hs_symbolizer *sym)
 		free(s->mods);
 		s->mods = next;
 	}
+}
+
+/* The same symbolizer for a later map of the same process (symbols.h). */
+int hs_symbols_reopen_maps(struct hs_symbolizer *sym, const char *maps_text, size_t len,
+			   const struct hs_unloaded *unloaded, unsigned n_unloaded)
+{
+	struct symbolizer *s = sym->ctx;
+
+	if (s == NULL || s->dwfl == NULL) {
+		hs_symbols_close(sym);
+		return hs_symbols_open_maps(sym, maps_text, len, unloaded, n_unloaded);
+	}
+	/* Names already given belong to the old map: forget them all (the
+	 * caches are keyed by module and CU, which the new report may free). */
+	drop_names(s);
+	if (set_unloaded(s, unloaded, n_unloaded) != 0)
+		return -1;
+	return report_maps(s, maps_text, len);
+}
+
+/* What hs_symbols_warm walks the modules with. */
+struct warm {
+	Dwfl_Module **mods;
+	size_t n, cap;
+	const char *skip_base;
+};
+
+static int warm_collect(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+			void *arg)
+{
+	struct warm *w = arg;
+	(void)userdata;
+	(void)start;
+	if (w->skip_base != NULL && name != NULL && strcmp(base_name(name), w->skip_base) == 0)
+		return DWARF_CB_OK;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 32;
+		Dwfl_Module **grown = realloc(w->mods, cap * sizeof(*grown));
+		if (grown == NULL)
+			return DWARF_CB_ABORT;
+		w->mods = grown;
+		w->cap = cap;
+	}
+	w->mods[w->n++] = mod;
+	return DWARF_CB_OK;
+}
+
+/* Load ahead what naming frames in each module will need (symbols.h). */
+unsigned hs_symbols_warm(struct hs_symbolizer *sym, const char *skip_base, atomic_int *stop)
+{
+	struct symbolizer *s = sym->ctx;
+	struct warm w = { NULL, 0, 0, skip_base };
+	unsigned loaded = 0;
+
+	if (s == NULL || s->dwfl == NULL)
+		return 0;
+	dwfl_getmodules(s->dwfl, warm_collect, &w, 0);
+	for (size_t i = 0; i < w.n; i++) {
+		Dwfl_Module *mod = w.mods[i];
+		Dwarf_Addr low = 0, bias = 0;
+
+		if (atomic_load(stop))
+			break;
+		/* The ELF file, its separate debug file with its sections
+		 * decompressed (most of the time a resolve takes), the symbol
+		 * table, and the CU index, as the first address named in the
+		 * module would load them. */
+		dwfl_module_info(mod, NULL, &low, NULL, NULL, NULL, NULL, NULL);
+		dwfl_module_getdwarf(mod, &bias);
+		dwfl_module_getsymtab(mod);
+		dwfl_module_addrdie(mod, low, &bias);
+		loaded++;
+	}
+	free(w.mods);
+	return loaded;
+}
+
+/* Release everything the symbolizer holds. */
+void hs_symbols_close(struct hs_symbolizer *sym)
+{
+	struct symbolizer *s = sym->ctx;
+
+	if (s == NULL)
+		return;
+	if (s->dwfl != NULL)
+		dwfl_end(s->dwfl);
+	drop_names(s);
 	free(s);
 	sym->ctx = NULL;
 }

@@ -371,20 +371,14 @@ START_TEST(empty_map)
 }
 END_TEST
 
-/* Only the recorded map decides where a file is: this program's file,
- * placed 1 GiB higher than it is in this process, is named there. */
-START_TEST(map_of_another_layout)
+/* This program's offset-0 mapping moved shift bytes up, as a map text
+ * of one line, into text; returns its length. */
+static int moved_map(char *text, size_t size, unsigned long shift)
 {
-	struct hs_symbolizer s2;
-	struct hs_frame_text f[4];
-	char text[PATH_MAX + 128];
-	unsigned line = 0;
-	uintptr_t addr = hs_test_plain_caller(&line);
 	const char *p = maps;
 	unsigned long lo = 0, off = 1;
-	int len, path_at = 0;
+	int path_at = 0;
 
-	/* This program's offset-0 mapping, moved 1 GiB up. */
 	for (;;) {
 		const char *eol = memchr(p, '\n', (size_t)(maps + maps_len - p));
 		ck_assert_ptr_nonnull(eol);
@@ -394,13 +388,107 @@ START_TEST(map_of_another_layout)
 			break;
 		p = eol + 1;
 	}
-	len = snprintf(text, sizeof(text), "%lx-%lx r-xp 00000000 00:00 1 %s\n", lo + (1ul << 30),
-		       lo + (1ul << 30) + 0x100000, self);
+	return snprintf(text, size, "%lx-%lx r-xp 00000000 00:00 1 %s\n", lo + shift,
+			lo + shift + 0x100000, self);
+}
+
+/* Only the recorded map decides where a file is: this program's file,
+ * placed 1 GiB higher than it is in this process, is named there. */
+START_TEST(map_of_another_layout)
+{
+	struct hs_symbolizer s2;
+	struct hs_frame_text f[4];
+	char text[PATH_MAX + 128];
+	unsigned line = 0;
+	uintptr_t addr = hs_test_plain_caller(&line);
+	int len = moved_map(text, sizeof(text), 1ul << 30);
+
 	ck_assert_int_eq(hs_symbols_open_maps(&s2, text, (size_t)len, NULL, 0), 0);
 	ck_assert_uint_eq(s2.symbolize(s2.ctx, addr + (1ul << 30), f, 4), 1);
 	ck_assert_str_eq(f[0].function, "hs_test_plain_caller");
 	ck_assert_uint_eq(f[0].line, line);
 	ck_assert_str_eq(f[0].object, self);
+	hs_symbols_close(&s2);
+}
+END_TEST
+
+/* Warmed ahead (src/launcher/warmup.h), then reopened with the same map:
+ * every module is loaded, the answers are a fresh symbolizer's. */
+START_TEST(warmed_names_as_fresh)
+{
+	struct hs_symbolizer s2;
+	struct hs_frame_text f[8], g[8];
+	atomic_int stop = 0;
+	unsigned lines[3] = { 0 };
+	uintptr_t addr = hs_test_nested_caller(lines);
+
+	ck_assert_int_eq(hs_symbols_open_maps(&s2, maps, maps_len, NULL, 0), 0);
+	unsigned loaded = hs_symbols_warm(&s2, NULL, &stop);
+	ck_assert_uint_ge(loaded, 3); /* this program, libc, ld.so at least */
+	ck_assert_int_eq(hs_symbols_reopen_maps(&s2, maps, maps_len, NULL, 0), 0);
+	unsigned n = s2.symbolize(s2.ctx, addr, f, 8);
+	ck_assert_uint_eq(n, sym.symbolize(sym.ctx, addr, g, 8));
+	ck_assert_uint_eq(n, 3);
+	for (unsigned i = 0; i < n; i++) {
+		ck_assert_str_eq(f[i].function, g[i].function);
+		ck_assert_str_eq(f[i].file, g[i].file);
+		ck_assert_uint_eq(f[i].line, g[i].line);
+		ck_assert_str_eq(f[i].object, g[i].object);
+	}
+	ck_assert_uint_eq(f[2].line, lines[2]);
+	hs_symbols_close(&s2);
+	ck_assert_ptr_null(s2.ctx);
+
+	/* One file skipped by its base name: one module fewer. */
+	const char *base = strrchr(self, '/') + 1;
+	ck_assert_int_eq(hs_symbols_open_maps(&s2, maps, maps_len, NULL, 0), 0);
+	ck_assert_uint_eq(hs_symbols_warm(&s2, base, &stop), loaded - 1);
+	hs_symbols_close(&s2);
+
+	/* Asked to stop: nothing more is loaded. */
+	atomic_store(&stop, 1);
+	ck_assert_int_eq(hs_symbols_open_maps(&s2, maps, maps_len, NULL, 0), 0);
+	ck_assert_uint_eq(hs_symbols_warm(&s2, NULL, &stop), 0);
+	hs_symbols_close(&s2);
+}
+END_TEST
+
+/* Reopened with a map where this program moved 1 GiB up: the old address
+ * named before is no longer named (no cached answer survives), the new
+ * one is; and the unloaded notes are the new ones. */
+START_TEST(reopened_with_a_later_map)
+{
+	struct hs_symbolizer s2;
+	struct hs_frame_text f[4];
+	char text[PATH_MAX + 128];
+	atomic_int stop = 0;
+	unsigned line = 0;
+	uintptr_t addr = hs_test_plain_caller(&line);
+
+	ck_assert_int_eq(hs_symbols_open_maps(&s2, maps, maps_len, NULL, 0), 0);
+	hs_symbols_warm(&s2, NULL, &stop);
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, addr, f, 4), 1);
+	ck_assert_str_eq(f[0].function, "hs_test_plain_caller");
+
+	int len = moved_map(text, sizeof(text), 1ul << 30);
+	ck_assert_int_eq(hs_symbols_reopen_maps(&s2, text, (size_t)len, NULL, 0), 0);
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, addr, f, 4), 1);
+	ck_assert_ptr_null(f[0].function);
+	ck_assert_ptr_null(f[0].object);
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, addr + (1ul << 30), f, 4), 1);
+	ck_assert_str_eq(f[0].function, "hs_test_plain_caller");
+	ck_assert_uint_eq(f[0].line, line);
+	ck_assert_str_eq(f[0].object, self);
+
+	/* Back to the real map, with a note that a library was unloaded
+	 * where this program now is not: the note counts, as in a fresh one. */
+	struct hs_unloaded note = { 0x100000, 0x200000, "/usr/lib/libgone.so" };
+	ck_assert_int_eq(hs_symbols_reopen_maps(&s2, maps, maps_len, &note, 1), 0);
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, addr, f, 4), 1);
+	ck_assert_str_eq(f[0].function, "hs_test_plain_caller");
+	ck_assert_uint_eq(s2.symbolize(s2.ctx, 0x100010, f, 4), 1);
+	ck_assert_ptr_null(f[0].function);
+	ck_assert_str_eq(f[0].object, "/usr/lib/libgone.so");
 	hs_symbols_close(&s2);
 }
 END_TEST
@@ -501,6 +589,8 @@ int main(void)
 	tcase_add_test(tc, empty_map);
 	tcase_add_test(tc, map_of_another_layout);
 	tcase_add_test(tc, file_mapped_as_data);
+	tcase_add_test(tc, warmed_names_as_fresh);
+	tcase_add_test(tc, reopened_with_a_later_map);
 	tcase_add_loop_test(tc, valgrind_names, 0, (int)(sizeof(names) / sizeof(names[0])));
 	suite_add_tcase(s, tc);
 	return hs_check_run(s);
