@@ -64,7 +64,7 @@ int hs_symbols_reopen_maps(struct hs_symbolizer *sym, const char *maps_text, siz
 
 /* Load ahead what naming frames will need, module by module in map order
  * (the ELF file, its separate debug file with its sections decompressed,
- * the symbol table, the CU index), skipping modules whose file's base
+ * and the symbol table), skipping modules whose file's base
  * name is skip_base (may be NULL), and stopping between two modules once
  * *stop is set.  For the launcher, while the program still runs
  * (src/launcher/warmup.h).  Returns how many modules it loaded. */
