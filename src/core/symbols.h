@@ -57,8 +57,10 @@ void hs_symbols_close(struct hs_symbolizer *sym);
  * process, perhaps warmed) the symbolizer of a later map, named exactly as
  * hs_symbols_open_maps would name it: a module mapped at the same
  * addresses from the same file keeps what was loaded for it, the others
- * are dropped or reported anew, and no name given before is kept.
- * Returns as hs_symbols_open_maps. */
+ * are dropped or reported anew.  The names already given are kept only
+ * when every module is where it was and neither map has unloaded notes;
+ * else all are forgotten.  Returns 1 when they were kept, 0 when not, -1
+ * as hs_symbols_open_maps does (sym is still usable and must be closed). */
 int hs_symbols_reopen_maps(struct hs_symbolizer *sym, const char *maps_text, size_t len,
 			   const struct hs_unloaded *unloaded, unsigned n_unloaded);
 

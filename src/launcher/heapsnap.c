@@ -376,7 +376,7 @@ static void take_message(char *msg, size_t len)
 	struct raw_rec *r = raw_find(sp, (pid_t)pid);
 	/* The direct child's modules are loaded while it runs (warmup.h). */
 	if (is_end == 0 && (pid_t)pid == g_child_pid)
-		hs_warmup_start(g_child_pid, "libheapsnap.so");
+		hs_warmup_start(g_child_pid, sp, "libheapsnap.so");
 	if (r != NULL && is_end == 1)
 		r->ended = 1;
 	if (r != NULL && is_end == 2)

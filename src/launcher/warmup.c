@@ -1,16 +1,44 @@
-/* warmup: the program's debug information, loaded while it still runs
- * (see warmup.h). */
+/* warmup: the program's debug information, loaded while it still runs,
+ * and its stacks named as they are recorded (see warmup.h). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dump.h"
 #include "warmup.h"
+
+/* How often the thread looks for new contexts in the raw record, and for
+ * a changed map of the program. */
+#define SCAN_EVERY_MS 200
+#define MAPS_EVERY_MS 1000
+
+/* The raw record's magic line (doc/format-raw.md section 2) and its
+ * CONTEXT record (section 4.2): u32 id, u32 n_frames, u64 frames[]. */
+#define RAW_MAGIC "heapsnap raw record "
+#define RAW_MAGIC_LEN 22
+#define RAW_CONTEXT 2u
+#define RAW_MAX_FRAMES 256u
+#define SCAN_BUF (1u << 20)
+
+/* Where the thread is in the raw record. */
+struct raw_scan {
+	int fd;
+	unsigned char *buf; /* SCAN_BUF bytes: those read and not yet parsed */
+	size_t len;
+	uint64_t file_off; /* bytes of the file read so far */
+	uint64_t skip;     /* payload bytes of a record not wanted, still to pass */
+	int past_magic;
+	int broken; /* not a raw record after all: stop reading it */
+};
 
 static struct {
 	int started; /* a thread was started (and not yet joined) */
@@ -18,18 +46,134 @@ static struct {
 	pid_t pid;
 	pthread_t thread;
 	atomic_int stop;
+	pthread_mutex_t lock;
+	pthread_cond_t wake; /* signalled with stop */
 	struct hs_symbolizer sym;
 	int opened; /* sym opened from the map */
 	unsigned loaded;
+	unsigned long named; /* contexts whose frames were named ahead */
+	unsigned rescans;    /* times the map changed and the names were redone */
 	double ms;
 	char skip_base[64];
-} g_warm;
+	char raw_path[4096];
+} g_warm = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static double now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Sleep ms, or less when asked to stop.  Returns whether to go on. */
+static int nap(long ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&g_warm.lock);
+	while (!atomic_load(&g_warm.stop) &&
+	       pthread_cond_timedwait(&g_warm.wake, &g_warm.lock, &until) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&g_warm.lock);
+	return !atomic_load(&g_warm.stop);
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* Name every frame of one CONTEXT payload, filling the symbolizer's cache
+ * with the answers the resolver will ask for (the same addresses). */
+static void name_context(const unsigned char *p, uint32_t len)
+{
+	struct hs_frame_text texts[64];
+	if (len < 8)
+		return;
+	uint32_t n = get_u32(p + 4);
+	if (n > RAW_MAX_FRAMES || 8 + 8 * (uint64_t)n > len)
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t addr;
+		memcpy(&addr, p + 8 + 8 * (size_t)i, sizeof addr);
+		g_warm.sym.symbolize(g_warm.sym.ctx, (uintptr_t)addr, texts, 64);
+	}
+	g_warm.named++;
+}
+
+/* Read what the program appended to its raw record and name the new
+ * contexts' frames; stops early when asked to. */
+static void scan_raw(struct raw_scan *sc)
+{
+	while (!sc->broken && !atomic_load(&g_warm.stop)) {
+		ssize_t got = pread(sc->fd, sc->buf + sc->len, SCAN_BUF - sc->len, (off_t)sc->file_off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return;
+		sc->len += (size_t)got;
+		sc->file_off += (uint64_t)got;
+		size_t pos = 0;
+		if (!sc->past_magic) {
+			if (sc->len < RAW_MAGIC_LEN)
+				continue;
+			if (memcmp(sc->buf, RAW_MAGIC, strlen(RAW_MAGIC)) != 0) {
+				sc->broken = 1;
+				return;
+			}
+			sc->past_magic = 1;
+			pos = RAW_MAGIC_LEN;
+		}
+		for (;;) {
+			if (sc->skip > 0) {
+				size_t d = sc->len - pos < sc->skip ? sc->len - pos : (size_t)sc->skip;
+				pos += d;
+				sc->skip -= d;
+				if (sc->skip > 0)
+					break;
+			}
+			if (sc->len - pos < 8)
+				break;
+			uint32_t len = get_u32(sc->buf + pos), kind = get_u32(sc->buf + pos + 4);
+			if (kind == RAW_CONTEXT && len <= 8 + 8 * RAW_MAX_FRAMES) {
+				if (sc->len - pos < 8 + (size_t)len)
+					break; /* the rest is still being written */
+				name_context(sc->buf + pos + 8, len);
+				pos += 8 + (size_t)len;
+			} else {
+				pos += 8;
+				sc->skip = len;
+			}
+		}
+		memmove(sc->buf, sc->buf + pos, sc->len - pos);
+		sc->len -= pos;
+	}
+}
+
+/* Reopen the symbolizer with the program's map as it is now; when a
+ * module came or went, the names given are gone: read the record again. */
+static void follow_maps(struct raw_scan *sc)
+{
+	size_t len = 0;
+	char *text = hs_read_proc_maps(g_warm.pid, &len);
+	if (text == NULL)
+		return; /* the program is gone: its last map is the one we have */
+	if (hs_symbols_reopen_maps(&g_warm.sym, text, len, NULL, 0) == 0) {
+		sc->len = 0;
+		sc->file_off = 0;
+		sc->skip = 0;
+		sc->past_magic = 0;
+		g_warm.rescans++;
+	}
+	free(text);
 }
 
 static void *warm_main(void *arg)
@@ -45,10 +189,29 @@ static void *warm_main(void *arg)
 	}
 	free(text);
 	g_warm.ms = now_ms() - t0;
+	/* Then the stacks, as the program records them. */
+	struct raw_scan sc = { .fd = -1 };
+	if (g_warm.opened && g_warm.raw_path[0] != '\0') {
+		sc.fd = open(g_warm.raw_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		sc.buf = sc.fd >= 0 ? malloc(SCAN_BUF) : NULL;
+	}
+	double next_maps = now_ms() + MAPS_EVERY_MS;
+	while (sc.buf != NULL && !atomic_load(&g_warm.stop)) {
+		if (now_ms() >= next_maps) {
+			follow_maps(&sc);
+			next_maps = now_ms() + MAPS_EVERY_MS;
+		}
+		scan_raw(&sc);
+		if (!nap(SCAN_EVERY_MS))
+			break;
+	}
+	free(sc.buf);
+	if (sc.fd >= 0)
+		close(sc.fd);
 	return NULL;
 }
 
-void hs_warmup_start(pid_t pid, const char *skip_base)
+void hs_warmup_start(pid_t pid, const char *raw_path, const char *skip_base)
 {
 	if (g_warm.done)
 		return;
@@ -56,9 +219,16 @@ void hs_warmup_start(pid_t pid, const char *skip_base)
 	g_warm.pid = pid;
 	snprintf(g_warm.skip_base, sizeof(g_warm.skip_base), "%s",
 		 skip_base != NULL ? skip_base : "");
+	if (raw_path != NULL && strlen(raw_path) < sizeof(g_warm.raw_path))
+		strcpy(g_warm.raw_path, raw_path);
 	/* The symbolizer unsets DEBUGINFOD_URLS: here, before any thread, as
 	 * unsetenv racing with another thread's getenv is not safe. */
 	unsetenv("DEBUGINFOD_URLS");
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g_warm.wake, &ca);
+	pthread_condattr_destroy(&ca);
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -71,7 +241,10 @@ static void stop_thread(void)
 {
 	if (!g_warm.started)
 		return;
+	pthread_mutex_lock(&g_warm.lock);
 	atomic_store(&g_warm.stop, 1);
+	pthread_cond_signal(&g_warm.wake);
+	pthread_mutex_unlock(&g_warm.lock);
 	pthread_join(g_warm.thread, NULL);
 	g_warm.started = 0;
 }
@@ -87,8 +260,10 @@ struct hs_symbolizer *hs_warmup_take(pid_t pid, struct hs_symbolizer *out, FILE 
 	if (log != NULL)
 		fprintf(log,
 			"heapsnap: pid %ld: debug information of %u modules loaded while it ran "
-			"(%.1f ms; %.1f ms waited for at the end)\n",
-			(long)pid, g_warm.loaded, g_warm.ms, now_ms() - t0);
+			"(%.1f ms), %lu contexts named (%u times again: the map changed); "
+			"%.1f ms waited for at the end\n",
+			(long)pid, g_warm.loaded, g_warm.ms, g_warm.named, g_warm.rescans,
+			now_ms() - t0);
 	*out = g_warm.sym;
 	g_warm.sym.ctx = NULL;
 	g_warm.opened = 0;

@@ -950,6 +950,59 @@ static void drop_names(struct symbolizer *s)
 	}
 }
 
+/* The modules of a Dwfl as they are reported: which object, where. */
+struct mod_list {
+	struct mod_place {
+		Dwfl_Module *mod;
+		Dwarf_Addr low, high;
+	} *v;
+	size_t n, cap;
+	int failed;
+};
+
+static int list_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+		       void *arg)
+{
+	struct mod_list *l = arg;
+	(void)userdata;
+	(void)name;
+	(void)start;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct mod_place *grown = realloc(l->v, cap * sizeof(*grown));
+		if (grown == NULL) {
+			l->failed = 1;
+			return DWARF_CB_ABORT;
+		}
+		l->v = grown;
+		l->cap = cap;
+	}
+	struct mod_place *p = &l->v[l->n++];
+	p->mod = mod;
+	dwfl_module_info(mod, NULL, &p->low, &p->high, NULL, NULL, NULL, NULL);
+	return DWARF_CB_OK;
+}
+
+static void list_modules(Dwfl *dwfl, struct mod_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	dwfl_getmodules(dwfl, list_module, l, 0);
+}
+
+/* Whether two lists hold the same modules at the same places (libdwfl
+ * keeps the Dwfl_Module of a module reported again unchanged, so the
+ * same pointer at the same addresses is the same object). */
+static int same_modules(const struct mod_list *a, const struct mod_list *b)
+{
+	if (a->failed || b->failed || a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].mod != b->v[i].mod || a->v[i].low != b->v[i].low ||
+		    a->v[i].high != b->v[i].high)
+			return 0;
+	return 1;
+}
+
 /* The same symbolizer for a later map of the same process (symbols.h). */
 int hs_symbols_reopen_maps(struct hs_symbolizer *sym, const char *maps_text, size_t len,
 			   const struct hs_unloaded *unloaded, unsigned n_unloaded)
@@ -958,14 +1011,29 @@ int hs_symbols_reopen_maps(struct hs_symbolizer *sym, const char *maps_text, siz
 
 	if (s == NULL || s->dwfl == NULL) {
 		hs_symbols_close(sym);
-		return hs_symbols_open_maps(sym, maps_text, len, unloaded, n_unloaded);
+		return hs_symbols_open_maps(sym, maps_text, len, unloaded, n_unloaded) == 0 ? 0
+											      : -1;
 	}
-	/* Names already given belong to the old map: forget them all (the
-	 * caches are keyed by module and CU, which the new report may free). */
-	drop_names(s);
+	struct mod_list before, after;
+	int had_notes = s->n_unloaded > 0;
+	list_modules(s->dwfl, &before);
+	int rc = report_maps(s, maps_text, len);
+	int kept = 0;
+	if (rc == 0) {
+		list_modules(s->dwfl, &after);
+		/* The names given stay true only where every module is where it
+		 * was and no note says something was unloaded.  Else forget
+		 * them all: the caches are keyed by module and CU, which the
+		 * new report may have freed and reused. */
+		kept = !had_notes && n_unloaded == 0 && same_modules(&before, &after);
+		free(after.v);
+	}
+	free(before.v);
+	if (!kept)
+		drop_names(s);
 	if (set_unloaded(s, unloaded, n_unloaded) != 0)
 		return -1;
-	return report_maps(s, maps_text, len);
+	return rc == 0 ? kept : -1;
 }
 
 /* What hs_symbols_warm walks the modules with. */
