@@ -8,7 +8,6 @@
 #ifndef HS_SYMBOLS_H
 #define HS_SYMBOLS_H
 
-#include <stdatomic.h>
 #include <stdint.h>
 
 /* One source-level frame.  Any pointer may be NULL when unknown; the
@@ -64,13 +63,6 @@ void hs_symbols_close(struct hs_symbolizer *sym);
 int hs_symbols_reopen_maps(struct hs_symbolizer *sym, const char *maps_text, size_t len,
 			   const struct hs_unloaded *unloaded, unsigned n_unloaded);
 
-/* Load ahead what naming frames will need, module by module in map order
- * (the ELF file, its separate debug file with its sections decompressed,
- * and the symbol table), skipping modules whose file's base
- * name is skip_base (may be NULL), and stopping between two modules once
- * *stop is set.  For the launcher, while the program still runs
- * (src/launcher/warmup.h).  Returns how many modules it loaded. */
-unsigned hs_symbols_warm(struct hs_symbolizer *sym, const char *skip_base, atomic_int *stop);
 
 /* The code ranges [lo, hi) of the functions sym knows (every module of its
  * map) whose name, as sym names their code, classify (given arg) gives a

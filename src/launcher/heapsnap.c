@@ -74,6 +74,7 @@
 #define EXIT_USAGE 2
 
 static volatile sig_atomic_t g_child_pid;
+static int g_child_reaped; /* waited for: no warm-up starts then (warmup.h) */
 
 /* Print the usage text to out. */
 static void usage(FILE *out)
@@ -374,9 +375,11 @@ static void take_message(char *msg, size_t len)
 	if (*sp == '\0')
 		return;
 	struct raw_rec *r = raw_find(sp, (pid_t)pid);
-	/* The direct child's modules are loaded while it runs (warmup.h). */
-	if (is_end == 0 && (pid_t)pid == g_child_pid)
-		hs_warmup_start(g_child_pid, sp, "libheapsnap.so");
+	/* The direct child's stacks are named while it runs (warmup.h). */
+	if (is_end == 0 && (pid_t)pid == g_child_pid && !g_child_reaped)
+		hs_warmup_start(g_child_pid, sp);
+	if (is_end == 2)
+		hs_warmup_drop((pid_t)pid);
 	if (r != NULL && is_end == 1)
 		r->ended = 1;
 	if (r != NULL && is_end == 2)
@@ -480,7 +483,10 @@ static void answer_fn_ranges(const char *pid_text, int fd)
 	if (digits == 0 || digits > 10 || (pid_text[digits] != '\0' && pid_text[digits] != '\n'))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	text = hs_read_proc_maps((pid_t)strtol(pid_text, NULL, 10), &len);
+	long pid = strtol(pid_text, NULL, 10);
+	if (pid <= 0 || pid > INT_MAX)
+		return;
+	text = hs_read_proc_maps((pid_t)pid, &len);
 	struct hs_symbolizer sym = { NULL, NULL };
 	struct hs_fn_range *r = NULL;
 	size_t n = 0;
@@ -875,6 +881,10 @@ int main(int argc, char **argv)
 	if (live_fd >= 0)
 		close(live_fd); /* the mapping stays */
 	g_child_pid = pid;
+	/* The symbolizer never asks debuginfod (symbols.c): unset here, after
+	 * the program got its environment as given and before any thread or
+	 * worker, as unsetenv takes a lock a forked worker could inherit. */
+	unsetenv("DEBUGINFOD_URLS");
 
 	FILE *log = open_log(&opts, pid);
 	g_run_opts = &opts;
@@ -972,6 +982,9 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	/* The program is gone: no more naming ahead (its map is gone too). */
+	g_child_reaped = 1;
+	hs_warmup_stop();
 	/* No more dump requests; the dumps under way end before the files are
 	 * written, so none can replace a final file with an older state. */
 	if (listen_fd >= 0)

@@ -13,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "contexts.h"
 #include "dump.h"
+#include "journal.h"
 #include "warmup.h"
 
 /* How often the thread looks for new contexts in the raw record, and for
@@ -21,13 +23,10 @@
 #define SCAN_EVERY_MS 200
 #define MAPS_EVERY_MS 1000
 
-/* The raw record's magic line (doc/format-raw.md section 2) and its
- * CONTEXT record (section 4.2): u32 id, u32 n_frames, u64 frames[]. */
-#define RAW_MAGIC "heapsnap raw record "
-#define RAW_MAGIC_LEN 22
-#define RAW_CONTEXT 2u
-#define RAW_MAX_FRAMES 256u
-#define SCAN_BUF (1u << 20)
+/* Past this many changes of the map, stop naming: each one drops the
+ * names and reads the record again (a plugin loaded in a loop). */
+#define MAX_RESCANS 4
+#define SCAN_BUF (256u << 10)
 
 /* Where the thread is in the raw record. */
 struct raw_scan {
@@ -37,7 +36,8 @@ struct raw_scan {
 	uint64_t file_off; /* bytes of the file read so far */
 	uint64_t skip;     /* payload bytes of a record not wanted, still to pass */
 	int past_magic;
-	int broken; /* not a raw record after all: stop reading it */
+	int broken; /* not a raw record after all, or names no longer kept:
+		     * stop reading it */
 };
 
 static struct {
@@ -49,12 +49,9 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t wake; /* signalled with stop */
 	struct hs_symbolizer sym;
-	int opened; /* sym opened from the map */
-	unsigned loaded;
+	int opened;          /* sym opened from the map */
 	unsigned long named; /* contexts whose frames were named ahead */
 	unsigned rescans;    /* times the map changed and the names were redone */
-	double ms;
-	char skip_base[64];
 	char raw_path[4096];
 } g_warm = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -99,7 +96,7 @@ static void name_context(const unsigned char *p, uint32_t len)
 	if (len < 8)
 		return;
 	uint32_t n = get_u32(p + 4);
-	if (n > RAW_MAX_FRAMES || 8 + 8 * (uint64_t)n > len)
+	if (n > HS_MAX_FRAMES || 8 + 8 * (uint64_t)n > len)
 		return;
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t addr;
@@ -123,16 +120,16 @@ static void scan_raw(struct raw_scan *sc)
 		sc->file_off += (uint64_t)got;
 		size_t pos = 0;
 		if (!sc->past_magic) {
-			if (sc->len < RAW_MAGIC_LEN)
+			if (sc->len < HS_JOURNAL_MAGIC_LEN)
 				continue;
-			if (memcmp(sc->buf, RAW_MAGIC, strlen(RAW_MAGIC)) != 0) {
+			if (memcmp(sc->buf, HS_JOURNAL_MAGIC, HS_JOURNAL_MAGIC_LEN) != 0) {
 				sc->broken = 1;
 				return;
 			}
 			sc->past_magic = 1;
-			pos = RAW_MAGIC_LEN;
+			pos = HS_JOURNAL_MAGIC_LEN;
 		}
-		for (;;) {
+		while (!atomic_load(&g_warm.stop)) {
 			if (sc->skip > 0) {
 				size_t d = sc->len - pos < sc->skip ? sc->len - pos : (size_t)sc->skip;
 				pos += d;
@@ -143,7 +140,13 @@ static void scan_raw(struct raw_scan *sc)
 			if (sc->len - pos < 8)
 				break;
 			uint32_t len = get_u32(sc->buf + pos), kind = get_u32(sc->buf + pos + 4);
-			if (kind == RAW_CONTEXT && len <= 8 + 8 * RAW_MAX_FRAMES) {
+			if (kind == HS_JR_UNLOADED) {
+				/* The resolver will drop every name (hs_symbols_reopen_maps
+				 * keeps none past an unloaded note): no use naming more. */
+				sc->broken = 1;
+				return;
+			}
+			if (kind == HS_JR_CONTEXT && len <= 8 + 8 * HS_MAX_FRAMES) {
 				if (sc->len - pos < 8 + (size_t)len)
 					break; /* the rest is still being written */
 				name_context(sc->buf + pos + 8, len);
@@ -158,20 +161,41 @@ static void scan_raw(struct raw_scan *sc)
 	}
 }
 
+/* Whether a map text has an executable mapping of a file: the map of a
+ * process that is exiting (its memory already gone) has none. */
+static int has_code(const char *text, size_t len)
+{
+	const char *line = text, *end = text + len;
+	while (line < end) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		const char *next = eol != NULL ? eol + 1 : end;
+		const char *sp = memchr(line, ' ', (size_t)(next - line));
+		if (sp != NULL && next - sp > 4 && sp[3] == 'x' && memchr(sp, '/', (size_t)(next - sp)))
+			return 1;
+		line = next;
+	}
+	return 0;
+}
+
 /* Reopen the symbolizer with the program's map as it is now; when a
  * module came or went, the names given are gone: read the record again. */
 static void follow_maps(struct raw_scan *sc)
 {
 	size_t len = 0;
 	char *text = hs_read_proc_maps(g_warm.pid, &len);
-	if (text == NULL)
-		return; /* the program is gone: its last map is the one we have */
+	/* No map, or one without code (the program is exiting): the last map
+	 * read stands. */
+	if (text == NULL || !has_code(text, len)) {
+		free(text);
+		return;
+	}
 	if (hs_symbols_reopen_maps(&g_warm.sym, text, len, NULL, 0) == 0) {
 		sc->len = 0;
 		sc->file_off = 0;
 		sc->skip = 0;
 		sc->past_magic = 0;
-		g_warm.rescans++;
+		if (++g_warm.rescans > MAX_RESCANS)
+			sc->broken = 1;
 	}
 	free(text);
 }
@@ -179,24 +203,24 @@ static void follow_maps(struct raw_scan *sc)
 static void *warm_main(void *arg)
 {
 	(void)arg;
-	double t0 = now_ms();
 	size_t len = 0;
 	char *text = hs_read_proc_maps(g_warm.pid, &len);
-	if (text != NULL && !atomic_load(&g_warm.stop) &&
-	    hs_symbols_open_maps(&g_warm.sym, text, len, NULL, 0) == 0) {
-		g_warm.opened = 1;
-		g_warm.loaded = hs_symbols_warm(&g_warm.sym, g_warm.skip_base, &g_warm.stop);
+	if (text != NULL && has_code(text, len)) {
+		if (hs_symbols_open_maps(&g_warm.sym, text, len, NULL, 0) == 0)
+			g_warm.opened = 1;
+		else
+			hs_symbols_close(&g_warm.sym);
 	}
 	free(text);
-	g_warm.ms = now_ms() - t0;
-	/* Then the stacks, as the program records them. */
+	/* The modules are loaded as the frames met need them: the ones a
+	 * resolve would load, no more. */
 	struct raw_scan sc = { .fd = -1 };
-	if (g_warm.opened && g_warm.raw_path[0] != '\0') {
+	if (g_warm.opened) {
 		sc.fd = open(g_warm.raw_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		sc.buf = sc.fd >= 0 ? malloc(SCAN_BUF) : NULL;
 	}
 	double next_maps = now_ms() + MAPS_EVERY_MS;
-	while (sc.buf != NULL && !atomic_load(&g_warm.stop)) {
+	while (sc.buf != NULL && !sc.broken && !atomic_load(&g_warm.stop)) {
 		if (now_ms() >= next_maps) {
 			follow_maps(&sc);
 			next_maps = now_ms() + MAPS_EVERY_MS;
@@ -211,19 +235,19 @@ static void *warm_main(void *arg)
 	return NULL;
 }
 
-void hs_warmup_start(pid_t pid, const char *raw_path, const char *skip_base)
+void hs_warmup_start(pid_t pid, const char *raw_path)
 {
-	if (g_warm.done)
+	if (g_warm.done || raw_path == NULL || strlen(raw_path) >= sizeof(g_warm.raw_path))
+		return;
+	const char *off = getenv("HEAPSNAP_NO_WARMUP");
+	if (off != NULL && off[0] != '\0' && strcmp(off, "0") != 0)
 		return;
 	g_warm.done = 1;
 	g_warm.pid = pid;
-	snprintf(g_warm.skip_base, sizeof(g_warm.skip_base), "%s",
-		 skip_base != NULL ? skip_base : "");
-	if (raw_path != NULL && strlen(raw_path) < sizeof(g_warm.raw_path))
-		strcpy(g_warm.raw_path, raw_path);
-	/* The symbolizer unsets DEBUGINFOD_URLS: here, before any thread, as
-	 * unsetenv racing with another thread's getenv is not safe. */
-	unsetenv("DEBUGINFOD_URLS");
+	strcpy(g_warm.raw_path, raw_path);
+	atomic_store(&g_warm.stop, 0);
+	g_warm.named = 0;
+	g_warm.rescans = 0;
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -236,8 +260,7 @@ void hs_warmup_start(pid_t pid, const char *raw_path, const char *skip_base)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-/* Stop and join the thread, if one runs. */
-static void stop_thread(void)
+void hs_warmup_stop(void)
 {
 	if (!g_warm.started)
 		return;
@@ -246,6 +269,7 @@ static void stop_thread(void)
 	pthread_cond_signal(&g_warm.wake);
 	pthread_mutex_unlock(&g_warm.lock);
 	pthread_join(g_warm.thread, NULL);
+	pthread_cond_destroy(&g_warm.wake);
 	g_warm.started = 0;
 }
 
@@ -254,25 +278,31 @@ struct hs_symbolizer *hs_warmup_take(pid_t pid, struct hs_symbolizer *out, FILE 
 	if (!g_warm.done || pid != g_warm.pid)
 		return NULL;
 	double t0 = now_ms();
-	stop_thread();
+	hs_warmup_stop();
 	if (!g_warm.opened)
 		return NULL;
 	if (log != NULL)
 		fprintf(log,
-			"heapsnap: pid %ld: debug information of %u modules loaded while it ran "
-			"(%.1f ms), %lu contexts named (%u times again: the map changed); "
-			"%.1f ms waited for at the end\n",
-			(long)pid, g_warm.loaded, g_warm.ms, g_warm.named, g_warm.rescans,
-			now_ms() - t0);
+			"heapsnap: pid %ld: %lu contexts named while it ran (%u times again: its "
+			"modules changed); %.1f ms waited for at the end\n",
+			(long)pid, g_warm.named, g_warm.rescans, now_ms() - t0);
 	*out = g_warm.sym;
 	g_warm.sym.ctx = NULL;
 	g_warm.opened = 0;
 	return out;
 }
 
+void hs_warmup_drop(pid_t pid)
+{
+	if (!g_warm.done || pid != g_warm.pid)
+		return;
+	hs_warmup_end();
+	g_warm.done = 0; /* the next record of pid (its exec'd image) starts afresh */
+}
+
 void hs_warmup_end(void)
 {
-	stop_thread();
+	hs_warmup_stop();
 	if (g_warm.opened)
 		hs_symbols_close(&g_warm.sym);
 	g_warm.opened = 0;

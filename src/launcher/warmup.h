@@ -1,33 +1,32 @@
-/* warmup: the program's debug information, loaded while it still runs.
+/* warmup: the program's stacks named while it still runs.
  *
- * Most of the time a resolve takes after the program ends is libdw
+ * A cold resolve after the program ends spends most of its time in libdw:
  * opening the modules' separate debug files and inflating their
- * compressed sections (python3 on bench/: 0.35 s of the 0.36 s between
- * the program's exit and ours; alloc_deep: three quarters of 0.09 s).
- * That depends only on which files the program maps, so the launcher
- * does it while the program runs: when the direct child first reports its
- * raw record, a thread opens the resolver's symbolizer from the child's
- * /proc/PID/maps and loads each module (hs_symbols_warm).  The resolver
- * then reopens that symbolizer with the record's final map
- * (hs_symbols_reopen_maps): modules still mapped where they were keep
- * what was loaded, the rest are dropped or loaded then, so the file is
- * the one a cold resolve writes.
+ * compressed sections (python3 on bench/: two thirds of the 0.36 s
+ * between the program's exit and ours; alloc_deep: three quarters of
+ * 0.09 s), then walking each CU's DIEs to name addresses.  None of it
+ * needs the program to be over: when the direct child reports its raw
+ * record, a thread opens the resolver's symbolizer from the child's
+ * /proc/PID/maps and, every SCAN_EVERY_MS, reads what the program
+ * appended to its raw record and names each new CONTEXT's frames
+ * (doc/format-raw.md 4.2).  That loads exactly the modules a resolve
+ * would load, when the first frame needs one, and fills the symbolizer's
+ * cache with the very addresses the resolver will ask for.
  *
- * Then the thread names the stacks as the program records them: every
- * SCAN_EVERY_MS it reads what was appended to the raw record and names
- * each new CONTEXT's frames (doc/format-raw.md 4.2), which fills the
- * symbolizer's cache with the very addresses the resolver will ask for.
- * Every MAPS_EVERY_MS it reopens the symbolizer with the program's map:
- * when a module came or went, the names are forgotten and the record is
- * read again from its start.  The resolver's reopen keeps the names only
- * when the final map has the same modules and no unloaded note
- * (hs_symbols_reopen_maps), so a name is never carried across a change.
+ * Every MAPS_EVERY_MS the thread reopens the symbolizer with the
+ * program's map (hs_symbols_reopen_maps): when a module came or went, the
+ * names are forgotten and the record is read again from its start (at
+ * most MAX_RESCANS times); an UNLOADED record ends the naming, since the
+ * resolver then keeps no name.  The resolver reopens the symbolizer with
+ * the record's final map, which keeps the names only when the modules are
+ * where they were and no unloaded note exists, so the file is the one a
+ * cold resolve writes.
  *
- * Only the direct child's first record is warmed: one symbolizer, so the
- * launcher's memory is what one resolve takes.  The thread blocks every
- * signal (SIGCHLD must wake the launcher's ppoll) and stops between two
- * modules when the resolver asks; the resolver waits for the module
- * under way, which it would most likely have loaded itself.
+ * Only the direct child's record is followed (one symbolizer, so the
+ * launcher holds what one resolve holds), and again after an exec drops
+ * it.  The thread blocks every signal (SIGCHLD must wake the launcher's
+ * ppoll) and stops between two records when asked.  HEAPSNAP_NO_WARMUP=1
+ * turns it off (the tests compare both ways).
  */
 #ifndef HS_WARMUP_H
 #define HS_WARMUP_H
@@ -37,15 +36,21 @@
 
 #include "symbols.h"
 
-/* Start loading pid's modules, skipping files whose base name is
- * skip_base (libheapsnap.so: none of its frames is ever recorded), then
- * naming the frames of the contexts pid writes to raw_path.  Only the
- * first call does anything.  Without a thread, nothing happens. */
-void hs_warmup_start(pid_t pid, const char *raw_path, const char *skip_base);
+/* Start naming the frames of the contexts pid writes to raw_path.  Does
+ * nothing when already started (and not dropped since), when turned off,
+ * or without a thread. */
+void hs_warmup_start(pid_t pid, const char *raw_path);
+
+/* pid's record was removed (an exec'd image takes its name): stop, free
+ * what was named, and let pid's next record start again. */
+void hs_warmup_drop(pid_t pid);
+
+/* Stop the thread (the program is gone); what it named is kept. */
+void hs_warmup_stop(void);
 
 /* Stop the warm-up and hand over its symbolizer when it was for pid: *out
  * is filled and out returned, once; else NULL (and nothing is held).  With
- * log non-NULL, one line says what was loaded and how long it took. */
+ * log non-NULL, one line says what was named and how long the end waited. */
 struct hs_symbolizer *hs_warmup_take(pid_t pid, struct hs_symbolizer *out, FILE *log);
 
 /* Stop the warm-up and free what it holds, if anything. */

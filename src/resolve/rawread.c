@@ -589,38 +589,118 @@ static int read_record(struct reader *r, uint32_t kind, struct cursor *c)
 
 /* Section 2: the magic line, then records until the end of the data; a
  * record cut short by the end of the file ends the reading. */
-static int parse(struct reader *r, const unsigned char *data, size_t len)
+/* The file in a window of bytes: records are parsed as they arrive, so the
+ * reader holds at most its largest record of the file, not all of it (the
+ * launcher's symbolizer is loaded before a resolve starts: src/launcher/
+ * warmup.h; a whole raw record read at once added its size to the peak). */
+struct window {
+	int fd;
+	uint64_t limit;    /* 0: to the end of the file */
+	uint64_t read;     /* bytes of the file read so far */
+	unsigned char *buf;
+	size_t cap, have; /* bytes in buf */
+	size_t pos;       /* bytes of buf already parsed */
+	int eof;
+};
+
+#define HS_RAW_WINDOW ((size_t)1 << 20)
+
+/* Make room for need unparsed bytes and read more; -1 on a read error
+ * (errno) or without memory (errno ENOMEM).  Sets eof at the end. */
+static int window_fill(struct window *w, size_t need)
 {
-	if (len < HS_JOURNAL_MAGIC_LEN && memcmp(data, HS_JOURNAL_MAGIC, len) == 0) {
+	if (w->pos > 0) {
+		memmove(w->buf, w->buf + w->pos, w->have - w->pos);
+		w->have -= w->pos;
+		w->pos = 0;
+	}
+	if (need > w->cap) {
+		unsigned char *b = realloc(w->buf, need);
+		if (b == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		w->buf = b;
+		w->cap = need;
+	}
+	while (w->have < need && !w->eof) {
+		size_t want = w->cap - w->have;
+		if (w->limit != 0 && want > w->limit - w->read)
+			want = (size_t)(w->limit - w->read);
+		if (want == 0) {
+			w->eof = 1;
+			break;
+		}
+		ssize_t k = pread(w->fd, w->buf + w->have, want, (off_t)w->read);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			w->eof = 1;
+		w->have += (size_t)k;
+		w->read += (uint64_t)k;
+	}
+	return 0;
+}
+
+static int parse(struct reader *r, struct window *w)
+{
+	if (window_fill(w, HS_JOURNAL_MAGIC_LEN) != 0)
+		goto fail;
+	if (w->have < HS_JOURNAL_MAGIC_LEN && memcmp(w->buf, HS_JOURNAL_MAGIC, w->have) == 0) {
 		/* Empty, or cut inside the magic line: the program died at once. */
 		snprintf(r->err, r->err_len, "%s: the raw record ends before its header", r->name);
 		return -1;
 	}
-	if (len < HS_JOURNAL_MAGIC_LEN ||
-	    memcmp(data, HS_JOURNAL_MAGIC, HS_JOURNAL_MAGIC_LEN) != 0) {
+	if (w->have < HS_JOURNAL_MAGIC_LEN ||
+	    memcmp(w->buf, HS_JOURNAL_MAGIC, HS_JOURNAL_MAGIC_LEN) != 0) {
 		snprintf(r->err, r->err_len, "%s: not a heapsnap raw record", r->name);
 		return -1;
 	}
-	size_t pos = HS_JOURNAL_MAGIC_LEN;
-	while (len - pos >= 8) {
+	w->pos = HS_JOURNAL_MAGIC_LEN;
+	for (;;) {
+		if (w->have - w->pos < 8 && window_fill(w, 8) != 0)
+			goto fail;
+		if (w->have - w->pos < 8)
+			break;
 		uint32_t plen, kind;
-		memcpy(&plen, data + pos, 4);
-		memcpy(&kind, data + pos + 4, 4);
-		if (plen > len - pos - 8)
-			break; /* cut short: the program's end came first */
+		memcpy(&plen, w->buf + w->pos, 4);
+		memcpy(&kind, w->buf + w->pos + 4, 4);
+		size_t need = 8 + (size_t)plen;
+		if (w->have - w->pos < need) {
+			/* A record longer than what the file holds from its start
+			 * is cut short (the program's end came first): stop there,
+			 * and never ask memory for its length. */
+			uint64_t start = w->read - (w->have - w->pos);
+			struct stat st;
+			uint64_t size = fstat(w->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+			if (w->limit != 0 && w->limit < size)
+				size = w->limit;
+			if (size < start || need > size - start)
+				break;
+			if (window_fill(w, need) != 0)
+				goto fail;
+			if (w->have - w->pos < need)
+				break;
+		}
 		r->record++;
-		struct cursor c = { data + pos + 8, data + pos + 8 + plen, 0 };
+		struct cursor c = { w->buf + w->pos + 8, w->buf + w->pos + need, 0 };
 		if (read_record(r, kind, &c) != 0)
 			return -1;
-		pos += 8 + (size_t)plen;
+		w->pos += need;
 	}
-	r->raw->truncated = pos != len;
+	r->raw->truncated = w->have != w->pos;
 	r->raw->n_records = r->record;
 	if (!r->has_header) {
 		snprintf(r->err, r->err_len, "%s: the raw record ends before its header", r->name);
 		return -1;
 	}
 	return 0;
+fail:
+	snprintf(r->err, r->err_len, "%s: %s", r->name,
+		 errno == ENOMEM ? "out of memory" : strerror(errno));
+	return -1;
 }
 
 /* Read fd from offset 0, at most limit bytes (0: to its end). */
@@ -633,45 +713,15 @@ static int read_fd_limit(int fd, const char *name, uint64_t limit, struct hs_raw
 		snprintf(err, err_len, "%s: not a regular file", name);
 		return -1;
 	}
-	size_t cap = (size_t)st.st_size + 1, len = 0;
-	if (limit != 0 && limit < cap)
-		cap = (size_t)limit;
-	unsigned char *data = malloc(cap);
-	if (data == NULL) {
+	struct window w = { .fd = fd, .limit = limit, .cap = HS_RAW_WINDOW };
+	w.buf = malloc(w.cap);
+	if (w.buf == NULL) {
 		snprintf(err, err_len, "%s: out of memory", name);
 		return -1;
 	}
-	for (;;) {
-		if (limit != 0 && len == limit)
-			break;
-		if (len == cap) {
-			unsigned char *d = realloc(data, cap * 2);
-			if (d == NULL) {
-				free(data);
-				snprintf(err, err_len, "%s: out of memory", name);
-				return -1;
-			}
-			data = d;
-			cap *= 2;
-		}
-		size_t want = cap - len;
-		if (limit != 0 && want > limit - len)
-			want = (size_t)(limit - len);
-		ssize_t k = pread(fd, data + len, want, (off_t)len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			snprintf(err, err_len, "%s: %s", name, strerror(errno));
-			free(data);
-			return -1;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
 	struct reader r = { .raw = raw, .name = name, .err = err, .err_len = err_len };
-	int rc = parse(&r, data, len);
-	free(data);
+	int rc = parse(&r, &w);
+	free(w.buf);
 	free(r.last);
 	if (rc != 0)
 		hs_raw_free(raw);

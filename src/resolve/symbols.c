@@ -271,6 +271,30 @@ static int quick_name(struct symbolizer *s, Dwfl_Module *mod, uintptr_t addr, co
 	return 0; /* aliases or nested symbols: libdw's own rules decide */
 }
 
+/* Whether a sized symbol of mod other than the one at [lo, hi) covers
+ * part of it: one starting inside, or at lo with another size (unknown:
+ * yes). */
+static int holds_a_span(struct symbolizer *s, Dwfl_Module *mod, uintptr_t lo, uintptr_t hi)
+{
+	struct mod_syms *m = mod_syms(s, mod);
+	size_t a = 0, b;
+
+	if (m == NULL || (m->spans == NULL && m->has_sizeless))
+		return 1;
+	b = m->n;
+	while (a < b) { /* the first span starting at lo or after */
+		size_t mid = (a + b) / 2;
+		if (m->spans[mid].lo < lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	for (; a < m->n && m->spans[a].lo == lo; a++)
+		if (m->spans[a].hi != hi)
+			return 1;
+	return a < m->n && m->spans[a].lo < hi;
+}
+
 /* The function containing addr, demangled.  dwfl_module_addrinfo scans
  * the whole symbol table on every call (seconds for cc1's thousands of
  * call sites), so each answer is kept for its symbol's whole range. */
@@ -292,11 +316,15 @@ static const char *function_name(struct symbolizer *s, Dwfl_Module *mod, uintptr
 	 * label such as ld.so's _dl_start_user (NOTYPE) stays "???". */
 	if (type == STT_FUNC || type == STT_GNU_IFUNC)
 		function = demangled(s, name);
-	/* Remember sized symbols that don't overlap a known range. */
+	/* Remember sized symbols that don't overlap a known range and hold
+	 * no other sized symbol: libdw names an address inside a nested one
+	 * after it, so the answer would depend on which address came first
+	 * (and the launcher names them in another order than a resolve:
+	 * src/launcher/warmup.h). */
 	if (name != NULL && sym.st_size > 0 && offset <= addr) {
 		uintptr_t lo = addr - offset, hi = lo + sym.st_size;
 		if ((at == 0 || s->ranges[at - 1].hi <= lo) &&
-		    (at == s->n_ranges || hi <= s->ranges[at].lo)) {
+		    (at == s->n_ranges || hi <= s->ranges[at].lo) && !holds_a_span(s, mod, lo, hi)) {
 			if (s->n_ranges == s->ranges_cap) {
 				size_t cap = s->ranges_cap == 0 ? 256 : s->ranges_cap * 2;
 				struct fn_range *grown = realloc(s->ranges, cap * sizeof(*grown));
@@ -902,8 +930,11 @@ int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_
 	if (set_unloaded(s, unloaded, n_unloaded) != 0)
 		return -1;
 	/* find_debuginfo never calls debuginfod; should libdw call it some
-	 * other way, without URLs it asks no server. */
-	unsetenv("DEBUGINFOD_URLS");
+	 * other way, without URLs it asks no server.  Only when set: the
+	 * launcher unsets it before any thread or fork (unsetenv takes
+	 * glibc's environment lock, which a forked child could inherit held). */
+	if (getenv("DEBUGINFOD_URLS") != NULL)
+		unsetenv("DEBUGINFOD_URLS");
 	s->dwfl = dwfl_begin(&callbacks);
 	if (s->dwfl == NULL)
 		return -1;
@@ -1034,62 +1065,6 @@ int hs_symbols_reopen_maps(struct hs_symbolizer *sym, const char *maps_text, siz
 	if (set_unloaded(s, unloaded, n_unloaded) != 0)
 		return -1;
 	return rc == 0 ? kept : -1;
-}
-
-/* What hs_symbols_warm walks the modules with. */
-struct warm {
-	Dwfl_Module **mods;
-	size_t n, cap;
-	const char *skip_base;
-};
-
-static int warm_collect(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
-			void *arg)
-{
-	struct warm *w = arg;
-	(void)userdata;
-	(void)start;
-	if (w->skip_base != NULL && name != NULL && strcmp(base_name(name), w->skip_base) == 0)
-		return DWARF_CB_OK;
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 32;
-		Dwfl_Module **grown = realloc(w->mods, cap * sizeof(*grown));
-		if (grown == NULL)
-			return DWARF_CB_ABORT;
-		w->mods = grown;
-		w->cap = cap;
-	}
-	w->mods[w->n++] = mod;
-	return DWARF_CB_OK;
-}
-
-/* Load ahead what naming frames in each module will need (symbols.h). */
-unsigned hs_symbols_warm(struct hs_symbolizer *sym, const char *skip_base, atomic_int *stop)
-{
-	struct symbolizer *s = sym->ctx;
-	struct warm w = { NULL, 0, 0, skip_base };
-	unsigned loaded = 0;
-
-	if (s == NULL || s->dwfl == NULL)
-		return 0;
-	dwfl_getmodules(s->dwfl, warm_collect, &w, 0);
-	for (size_t i = 0; i < w.n; i++) {
-		Dwfl_Module *mod = w.mods[i];
-		Dwarf_Addr bias = 0;
-
-		if (atomic_load(stop))
-			break;
-		/* The ELF file, its separate debug file with its sections
-		 * decompressed (most of the time a resolve takes) and the
-		 * symbol table.  Not the CU index (dwfl_module_addrdie): on
-		 * alloc_deep it saves 12 ms at the end but costs 2.5 MB, and
-		 * there the launcher's peak is the run's. */
-		dwfl_module_getdwarf(mod, &bias);
-		dwfl_module_getsymtab(mod);
-		loaded++;
-	}
-	free(w.mods);
-	return loaded;
 }
 
 /* Release everything the symbolizer holds. */
