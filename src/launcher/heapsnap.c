@@ -378,8 +378,8 @@ static void take_message(char *msg, size_t len)
 	/* The direct child's stacks are named while it runs (warmup.h). */
 	if (is_end == 0 && (pid_t)pid == g_child_pid && !g_child_reaped)
 		hs_warmup_start(g_child_pid, sp);
-	if (is_end == 2)
-		hs_warmup_drop((pid_t)pid);
+	if (is_end != 0)
+		hs_warmup_quit((pid_t)pid);
 	if (r != NULL && is_end == 1)
 		r->ended = 1;
 	if (r != NULL && is_end == 2)
@@ -934,6 +934,7 @@ int main(int argc, char **argv)
 			break;
 		if (w < 0 && errno != EINTR) {
 			fprintf(stderr, "heapsnap: waitpid: %s\n", strerror(errno));
+			hs_warmup_end();
 			return 127;
 		}
 		reap_workers(0, log);
@@ -1026,11 +1027,16 @@ int main(int argc, char **argv)
 		struct hs_symbolizer warm_sym;
 		struct hs_symbolizer *warm =
 			hs_warmup_take(r->pid, &warm_sym, opts.verbosity > 1 ? log : NULL);
+		int kept = 0;
 		if (hs_resolve_file_warm(r->path, out, !r->ended && r->pid == pid ? ending : NULL,
-					 warm, err, sizeof(err)) != 0) {
+					 warm, &kept, err, sizeof(err)) != 0) {
 			fprintf(stderr, "heapsnap: %s\n", err);
 			continue;
 		}
+		if (warm != NULL && opts.verbosity > 1)
+			fprintf(log, "heapsnap: pid %ld: the names given while it ran were %s\n",
+				(long)r->pid,
+				kept ? "kept" : "dropped (its modules at the end were not those named)");
 		if (!quiet)
 			fprintf(log, "heapsnap: wrote %s\n", shown_path(out, cwd));
 		/* --print's screen holds the summary; --leaks' does not. */

@@ -98,7 +98,7 @@ static void name_context(const unsigned char *p, uint32_t len)
 	uint32_t n = get_u32(p + 4);
 	if (n > HS_MAX_FRAMES || 8 + 8 * (uint64_t)n > len)
 		return;
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < n && !atomic_load(&g_warm.stop); i++) {
 		uint64_t addr;
 		memcpy(&addr, p + 8 + 8 * (size_t)i, sizeof addr);
 		g_warm.sym.symbolize(g_warm.sym.ctx, (uintptr_t)addr, texts, 64);
@@ -245,9 +245,6 @@ void hs_warmup_start(pid_t pid, const char *raw_path)
 	g_warm.done = 1;
 	g_warm.pid = pid;
 	strcpy(g_warm.raw_path, raw_path);
-	atomic_store(&g_warm.stop, 0);
-	g_warm.named = 0;
-	g_warm.rescans = 0;
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -260,17 +257,33 @@ void hs_warmup_start(pid_t pid, const char *raw_path)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-void hs_warmup_stop(void)
+/* Ask the thread to stop, without waiting for it. */
+static void ask_stop(void)
 {
-	if (!g_warm.started)
-		return;
 	pthread_mutex_lock(&g_warm.lock);
 	atomic_store(&g_warm.stop, 1);
-	pthread_cond_signal(&g_warm.wake);
+	if (g_warm.started)
+		pthread_cond_signal(&g_warm.wake);
 	pthread_mutex_unlock(&g_warm.lock);
-	pthread_join(g_warm.thread, NULL);
-	pthread_cond_destroy(&g_warm.wake);
+}
+
+void hs_warmup_quit(pid_t pid)
+{
+	if (g_warm.done && pid == g_warm.pid)
+		ask_stop();
+}
+
+void hs_warmup_stop(void)
+{
+	if (!g_warm.done)
+		return;
+	ask_stop();
+	if (g_warm.started)
+		pthread_join(g_warm.thread, NULL);
+	if (g_warm.started || g_warm.done == 1)
+		pthread_cond_destroy(&g_warm.wake);
 	g_warm.started = 0;
+	g_warm.done = 2; /* stopped: nothing more to join or destroy */
 }
 
 struct hs_symbolizer *hs_warmup_take(pid_t pid, struct hs_symbolizer *out, FILE *log)
@@ -290,14 +303,6 @@ struct hs_symbolizer *hs_warmup_take(pid_t pid, struct hs_symbolizer *out, FILE 
 	g_warm.sym.ctx = NULL;
 	g_warm.opened = 0;
 	return out;
-}
-
-void hs_warmup_drop(pid_t pid)
-{
-	if (!g_warm.done || pid != g_warm.pid)
-		return;
-	hs_warmup_end();
-	g_warm.done = 0; /* the next record of pid (its exec'd image) starts afresh */
 }
 
 void hs_warmup_end(void)

@@ -22,9 +22,9 @@
  * where they were and no unloaded note exists, so the file is the one a
  * cold resolve writes.
  *
- * Only the direct child's record is followed (one symbolizer, so the
- * launcher holds what one resolve holds), and again after an exec drops
- * it.  The thread blocks every signal (SIGCHLD must wake the launcher's
+ * Only the direct child's first record is followed (one symbolizer, so
+ * the launcher holds what one resolve holds), until it ends or an exec
+ * drops it.  The thread blocks every signal (SIGCHLD must wake the launcher's
  * ppoll) and stops between two records when asked.  HEAPSNAP_NO_WARMUP=1
  * turns it off (the tests compare both ways).
  */
@@ -41,9 +41,11 @@
  * or without a thread. */
 void hs_warmup_start(pid_t pid, const char *raw_path);
 
-/* pid's record was removed (an exec'd image takes its name): stop, free
- * what was named, and let pid's next record start again. */
-void hs_warmup_drop(pid_t pid);
+/* pid's record ended or was removed (an exec'd image, recorded or not,
+ * follows): stop naming, without waiting for the thread (the launcher
+ * must go on answering the new image).  The names stay for the resolver,
+ * which keeps them only if the final map has the same modules. */
+void hs_warmup_quit(pid_t pid);
 
 /* Stop the thread (the program is gone); what it named is kept. */
 void hs_warmup_stop(void);

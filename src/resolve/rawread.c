@@ -667,17 +667,22 @@ static int parse(struct reader *r, struct window *w)
 		uint32_t plen, kind;
 		memcpy(&plen, w->buf + w->pos, 4);
 		memcpy(&kind, w->buf + w->pos + 4, 4);
-		size_t need = 8 + (size_t)plen;
+		uint64_t need64 = 8 + (uint64_t)plen;
+		if (need64 > SIZE_MAX)
+			break; /* cannot be held here: as if cut short */
+		size_t need = (size_t)need64;
 		if (w->have - w->pos < need) {
 			/* A record longer than what the file holds from its start
 			 * is cut short (the program's end came first): stop there,
 			 * and never ask memory for its length. */
 			uint64_t start = w->read - (w->have - w->pos);
 			struct stat st;
-			uint64_t size = fstat(w->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+			if (fstat(w->fd, &st) != 0)
+				goto fail;
+			uint64_t size = (uint64_t)st.st_size;
 			if (w->limit != 0 && w->limit < size)
 				size = w->limit;
-			if (size < start || need > size - start)
+			if (size < start || need64 > size - start)
 				break;
 			if (window_fill(w, need) != 0)
 				goto fail;

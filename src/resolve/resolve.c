@@ -230,12 +230,14 @@ int hs_resolve_file_with(const char *raw_path, const char *out_path, const char 
 int hs_resolve_file(const char *raw_path, const char *out_path, const char *ending, char *err,
 		    size_t err_len)
 {
-	return hs_resolve_file_warm(raw_path, out_path, ending, NULL, err, err_len);
+	return hs_resolve_file_warm(raw_path, out_path, ending, NULL, NULL, err, err_len);
 }
 
 int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char *ending,
-			 struct hs_symbolizer *warm, char *err, size_t err_len)
+			 struct hs_symbolizer *warm, int *names_kept, char *err, size_t err_len)
 {
+	if (names_kept != NULL)
+		*names_kept = 0;
 	struct hs_raw raw;
 	if (hs_raw_read(raw_path, &raw, err, err_len) != 0) {
 		if (warm != NULL)
@@ -251,7 +253,9 @@ int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char 
 	size_t len = m != NULL ? m->len : 0;
 	if (warm != NULL) {
 		sym = *warm;
-		hs_symbols_reopen_maps(&sym, text, len, raw.unloaded, raw.n_unloaded);
+		int kept = hs_symbols_reopen_maps(&sym, text, len, raw.unloaded, raw.n_unloaded);
+		if (names_kept != NULL)
+			*names_kept = kept == 1;
 	} else {
 		hs_symbols_open_maps(&sym, text, len, raw.unloaded, raw.n_unloaded);
 	}

@@ -30,12 +30,13 @@ int hs_resolve_file(const char *raw_path, const char *out_path, const char *endi
 		    size_t err_len);
 
 /* The same, naming frames with warm (NULL: as hs_resolve_file), a
- * symbolizer opened from an earlier map of the same process and loaded
- * ahead while it ran (src/launcher/warmup.h): it is reopened with the
+ * symbolizer opened from an earlier map of the same process that named
+ * frames while it ran (src/launcher/warmup.h): it is reopened with the
  * record's last map (hs_symbols_reopen_maps), so the names are those
- * hs_resolve_file gives, and closed. */
+ * hs_resolve_file gives, and closed.  *names_kept (may be NULL) says
+ * whether the names given before were kept. */
 int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char *ending,
-			 struct hs_symbolizer *warm, char *err, size_t err_len);
+			 struct hs_symbolizer *warm, int *names_kept, char *err, size_t err_len);
 
 /* The same, naming frames with sym (the tests' fake symbolizers). */
 int hs_resolve_file_with(const char *raw_path, const char *out_path, const char *ending,

@@ -59,6 +59,8 @@ struct mod_syms {
 	Dwfl_Module *mod;
 	struct sym_span *spans;
 	size_t n;
+	uintptr_t *sizeless; /* addresses of the symbols without a size, sorted */
+	size_t n_sizeless;
 	int has_sizeless;
 	struct mod_syms *next;
 };
@@ -186,6 +188,13 @@ static int by_lo(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* qsort order of addresses. */
+static int by_addr(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /* mod's symbol spans, built on first use (NULL without memory). */
 static struct mod_syms *mod_syms(struct symbolizer *s, Dwfl_Module *mod)
 {
@@ -201,8 +210,14 @@ static struct mod_syms *mod_syms(struct symbolizer *s, Dwfl_Module *mod)
 	m->mod = mod;
 	n_syms = dwfl_module_getsymtab(mod);
 	m->spans = n_syms > 1 ? malloc((size_t)n_syms * sizeof(*m->spans)) : NULL;
-	if (m->spans == NULL && n_syms > 1)
+	m->sizeless = n_syms > 1 ? malloc((size_t)n_syms * sizeof(*m->sizeless)) : NULL;
+	if ((m->spans == NULL || m->sizeless == NULL) && n_syms > 1) {
+		free(m->spans);
+		free(m->sizeless);
+		m->spans = NULL;
+		m->sizeless = NULL;
 		m->has_sizeless = 1; /* unknown: always ask libdw */
+	}
 	for (int i = 1; m->spans != NULL && i < n_syms; i++) {
 		GElf_Sym sym;
 		GElf_Addr addr;
@@ -218,12 +233,15 @@ static struct mod_syms *mod_syms(struct symbolizer *s, Dwfl_Module *mod)
 			/* Only a function could change a "???" into a name. */
 			if (type == STT_FUNC || type == STT_GNU_IFUNC)
 				m->has_sizeless = 1;
+			m->sizeless[m->n_sizeless++] = (uintptr_t)addr;
 			continue;
 		}
 		m->spans[m->n++] =
 			(struct sym_span){ (uintptr_t)addr, (uintptr_t)(addr + sym.st_size), 0,
 					   name, type };
 	}
+	if (m->n_sizeless > 0)
+		qsort(m->sizeless, m->n_sizeless, sizeof(*m->sizeless), by_addr);
 	if (m->n > 0) {
 		qsort(m->spans, m->n, sizeof(*m->spans), by_lo);
 		for (size_t i = 0; i < m->n; i++) {
@@ -271,9 +289,11 @@ static int quick_name(struct symbolizer *s, Dwfl_Module *mod, uintptr_t addr, co
 	return 0; /* aliases or nested symbols: libdw's own rules decide */
 }
 
-/* Whether a sized symbol of mod other than the one at [lo, hi) covers
- * part of it: one starting inside, or at lo with another size (unknown:
- * yes). */
+/* Whether libdw could name two addresses of [lo, hi), the range of the
+ * sized symbol it named one of them by, differently: when another sized
+ * symbol covers part of it but not all (one starting inside, one at lo
+ * with another size, one from before ending inside), or a symbol without
+ * a size lies in it (libdw takes an exact match on one).  Unknown: yes. */
 static int holds_a_span(struct symbolizer *s, Dwfl_Module *mod, uintptr_t lo, uintptr_t hi)
 {
 	struct mod_syms *m = mod_syms(s, mod);
@@ -281,6 +301,17 @@ static int holds_a_span(struct symbolizer *s, Dwfl_Module *mod, uintptr_t lo, ui
 
 	if (m == NULL || (m->spans == NULL && m->has_sizeless))
 		return 1;
+	b = m->n_sizeless;
+	while (a < b) { /* the first symbol without a size at lo or after */
+		size_t mid = (a + b) / 2;
+		if (m->sizeless[mid] < lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	if (a < m->n_sizeless && m->sizeless[a] < hi)
+		return 1;
+	a = 0;
 	b = m->n;
 	while (a < b) { /* the first span starting at lo or after */
 		size_t mid = (a + b) / 2;
@@ -288,6 +319,14 @@ static int holds_a_span(struct symbolizer *s, Dwfl_Module *mod, uintptr_t lo, ui
 			a = mid + 1;
 		else
 			b = mid;
+	}
+	/* Spans from before lo: max_hi is a running maximum, so the walk back
+	 * stops at the first one that ends before lo with all before it; a
+	 * long walk (a symbol spanning much of the module) says "unknown". */
+	unsigned steps = 0;
+	for (size_t j = a; j-- > 0 && m->spans[j].max_hi > lo;) {
+		if (++steps > 64 || (m->spans[j].hi > lo && m->spans[j].hi < hi))
+			return 1;
 	}
 	for (; a < m->n && m->spans[a].lo == lo; a++)
 		if (m->spans[a].hi != hi)
@@ -976,6 +1015,7 @@ static void drop_names(struct symbolizer *s)
 	while (s->mods != NULL) {
 		struct mod_syms *next = s->mods->next;
 		free(s->mods->spans);
+		free(s->mods->sizeless);
 		free(s->mods);
 		s->mods = next;
 	}

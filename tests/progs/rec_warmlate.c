@@ -5,9 +5,12 @@
  *
  *   rec_warmlate LIB
  *
- * 1000 bytes from main, then a pause (the launcher loads the modules
- * meanwhile), then LIB (tests/stress/libstress_dl.so) dlopen'd, 3000 bytes
- * from its stress_dl_alloc kept live, and 500 bytes from main. */
+ * 1000 bytes from main, then a pause (the launcher names what was
+ * recorded meanwhile), then LIB (tests/stress/libstress_dl.so) dlopen'd,
+ * 3000 bytes from its stress_dl_alloc kept live, 500 bytes from main,
+ * and a longer pause: the launcher reads the program's map every second,
+ * sees the library and names everything again, so that the names given
+ * while it ran are the ones the resolver keeps. */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +22,8 @@ int main(int argc, char **argv)
 {
 	if (argc != 2)
 		return 2;
-	keep[0] = malloc(1000); /* line 22 */
-	struct timespec pause = { 1, 0 };
+	keep[0] = malloc(1000); /* line 25 */
+	struct timespec pause = { 0, 500000000 };
 	nanosleep(&pause, NULL);
 	void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
 	if (lib == NULL) {
@@ -31,6 +34,8 @@ int main(int argc, char **argv)
 	if (alloc == NULL)
 		return 1;
 	keep[1] = alloc(3000);
-	keep[2] = malloc(500); /* line 34 */
+	keep[2] = malloc(500); /* line 37 */
+	struct timespec settle = { 2, 500000000 };
+	nanosleep(&settle, NULL);
 	return keep[1] == NULL || keep[2] == NULL;
 }

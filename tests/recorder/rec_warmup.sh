@@ -34,7 +34,7 @@ has() {
 	last_tree | sed 's/0x[0-9A-F]*:/ADDR:/' | grep -qxF -- "$1"
 }
 
-echo 1..10
+echo 1..12
 
 "$HS_LAUNCHER" -v -v --time-unit=B --detailed-freq=1 --massif-out-file=m.out "$prog" "$lib" \
 	>out 2>err
@@ -44,14 +44,14 @@ line=$(grep 'contexts named while it ran' err)
 named=$(printf '%s\n' "$line" | sed -n 's/.*pid [0-9]*: \([0-9]*\) contexts named.*/\1/p')
 check "the launcher named the stacks recorded before the pause: ${line:-no line}" \
 	[ "${named:-0}" -ge 1 ]
-check "main's first block named: main (rec_warmlate.c:22)" \
-	has ' n0: 1000 ADDR: main (rec_warmlate.c:22)'
-check "main's block after the dlopen named: main (rec_warmlate.c:34)" \
-	has ' n0: 500 ADDR: main (rec_warmlate.c:34)'
+check "main's first block named: main (rec_warmlate.c:25)" \
+	has ' n0: 1000 ADDR: main (rec_warmlate.c:25)'
+check "main's block after the dlopen named: main (rec_warmlate.c:37)" \
+	has ' n0: 500 ADDR: main (rec_warmlate.c:37)'
 check "the late library's frame named: stress_dl_alloc (stress_dllib.c:30)" \
 	has ' n1: 3000 ADDR: stress_dl_alloc (stress_dllib.c:30)'
-check "and its caller in the program: main (rec_warmlate.c:33)" \
-	has '  n0: 3000 ADDR: main (rec_warmlate.c:33)'
+check "and its caller in the program: main (rec_warmlate.c:36)" \
+	has '  n0: 3000 ADDR: main (rec_warmlate.c:36)'
 check "no frame left unnamed (???)" sh -c '! grep -q "???" m.out'
 if [ -n "$MS_PRINT" ]; then
 	check "ms_print accepts the file" sh -c "'$MS_PRINT' m.out >/dev/null 2>&1"
@@ -62,16 +62,22 @@ fi
 # The same run with and without naming ahead, addresses fixed.  The
 # desc: line names each output file: compared from the cmd: line on.
 if setarch -R true 2>/dev/null; then
-	setarch -R "$HS_LAUNCHER" -q --time-unit=B --detailed-freq=1 --massif-out-file=w.out \
-		"$prog" "$lib" >/dev/null 2>&1
+	setarch -R "$HS_LAUNCHER" -v -v --time-unit=B --detailed-freq=1 --massif-out-file=w.out \
+		"$prog" "$lib" >/dev/null 2>warm.err
 	HEAPSNAP_NO_WARMUP=1 setarch -R "$HS_LAUNCHER" -v -v --time-unit=B --detailed-freq=1 \
 		--massif-out-file=c.out "$prog" "$lib" >/dev/null 2>cold.err
 	sed 1d w.out >w.body
 	sed 1d c.out >c.body
 	check "named ahead or not, the same file" cmp -s w.body c.body
+	check "that run named ahead: $(grep 'contexts named' warm.err)" \
+		grep -q ' [1-9][0-9]* contexts named while it ran' warm.err
+	check "and the resolver kept those names: $(grep 'names given' warm.err)" \
+		grep -q 'the names given while it ran were kept' warm.err
 	check "HEAPSNAP_NO_WARMUP=1: nothing named ahead" \
 		sh -c '! grep -q "contexts named while it ran" cold.err'
 else
-	check "named ahead or not, the same file # SKIP no setarch -R here" true
-	check "HEAPSNAP_NO_WARMUP=1: nothing named ahead # SKIP no setarch -R here" true
+	for what in "named ahead or not, the same file" "that run named ahead" \
+		"and the resolver kept those names" "HEAPSNAP_NO_WARMUP=1: nothing named ahead"; do
+		check "$what # SKIP no setarch -R here" true
+	done
 fi

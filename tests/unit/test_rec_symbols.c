@@ -445,14 +445,15 @@ END_TEST
  * The launcher names addresses in another order than the resolver, so
  * an answer cached for the outer symbol's whole range would differ. */
 #if defined(__x86_64__) || defined(__i386__)
-__asm__(".text\n"
+__asm__(".pushsection .text\n"
 	".globl hs_test_outer\n.type hs_test_outer,@function\n"
 	"hs_test_outer:\n nop\n nop\n"
 	".globl hs_test_inner\n.type hs_test_inner,@function\n"
 	"hs_test_inner:\n nop\n nop\n ret\n"
 	".size hs_test_inner, .-hs_test_inner\n"
 	" nop\n nop\n ret\n"
-	".size hs_test_outer, .-hs_test_outer\n");
+	".size hs_test_outer, .-hs_test_outer\n"
+	".popsection\n");
 extern const char hs_test_outer[], hs_test_inner[];
 #define HS_TEST_NESTED 1
 #endif
