@@ -363,6 +363,26 @@ void hs_journal_live(struct hs_journal *j, const struct hs_snapshot *snap, uint6
 	put_snapshot(j, HS_JR_LIVE, snap, request);
 }
 
+void hs_journal_sites(struct hs_journal *j, const uintptr_t *addr, const int64_t *bytes,
+		      unsigned n_slots)
+{
+	if (!hs_journal_on(j))
+		return;
+	uint32_t n = 0;
+	for (unsigned i = 0; i < n_slots; i++)
+		n += __atomic_load_n(&addr[i], __ATOMIC_RELAXED) != 0 && bytes[i] > 0;
+	begin(j, HS_JR_SITES, 4 + (size_t)n * 16);
+	put_u32(j, n);
+	for (unsigned i = 0; i < n_slots && n > 0; i++) {
+		uintptr_t a = __atomic_load_n(&addr[i], __ATOMIC_RELAXED);
+		if (a == 0 || bytes[i] <= 0)
+			continue;
+		put_u64(j, (uint64_t)a - 1); /* as a CONTEXT's frames: the call's own address */
+		put_u64(j, (uint64_t)bytes[i]);
+		n--;
+	}
+}
+
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s)
 {
 	if (!hs_journal_on(j))

@@ -30,6 +30,7 @@
 
 #include "arena.h"
 #include "blocks.h"
+#include "callsites.h"
 #include "clock.h"
 #include "contexts.h"
 #include "fnranges.h"
@@ -245,6 +246,15 @@ static void journal_flush(void)
 	give_up_locked(reason);
 }
 
+/* Sampling mode: the direct call sites' exact bytes after a detailed
+ * snapshot's record, while they are exact (callsites.h); lock held. */
+static void journal_sites(const struct hs_snapshot *snap)
+{
+	if (rec.opts.sample_bytes != 0 && snap->detailed && hs_callsites_exact())
+		hs_journal_sites(&rec.journal, hs_callsites.addr, hs_callsites.bytes + 1,
+				 HS_CALLSITES_SLOTS);
+}
+
 /* A snapshot was just taken (the table's last): into the raw record with
  * the contexts it may count, its point of the per-site series (the
  * memory probe is read here, at snapshots only), then the table's new
@@ -262,6 +272,7 @@ static void journal_taken(void)
 		return;
 	hs_journal_contexts(&rec.journal, &rec.ctxs);
 	hs_journal_snapshot(&rec.journal, snap);
+	journal_sites(snap);
 	struct hs_point p = {
 		snap->seq,
 		snap->time,
@@ -883,9 +894,10 @@ static void peak_attempt_quiet(void)
 
 /* Totals += a new block of req_bytes, as add_block; then a normal
  * attempt.  Lock held (or one thread), recording on. */
-static void count_new(uint64_t req_bytes)
+static void count_new(uint64_t req_bytes, unsigned site)
 {
 	rec.stats.allocs++;
+	hs_callsites_move(site, (int64_t)req_bytes, hs_single_threaded());
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	rec.heap_bytes += req_bytes;
 	rec.extra_bytes += extra;
@@ -895,10 +907,11 @@ static void count_new(uint64_t req_bytes)
 
 /* Totals -= a freed block of req_bytes whose context loses weight_bytes
  * (ctx HS_CTX_NONE: unsampled), as account_free. */
-static void count_gone(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes)
+static void count_gone(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes, unsigned site)
 {
 	rec.stats.frees++;
 	peak_attempt_quiet(); /* the totals still hold the block */
+	hs_callsites_move(site, -(int64_t)req_bytes, hs_single_threaded());
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	total_sub(&rec.heap_bytes, &g_heap_owed, req_bytes);
 	total_sub(&rec.extra_bytes, &g_extra_owed, extra);
@@ -991,6 +1004,7 @@ static void counts_init(void)
 	tl_counts.allocs = tl_counts.frees = tl_counts.reallocs = 0;
 	g_heap_owed = g_extra_owed = 0;
 	memset(hs_rec_sample_filter, 0, sizeof hs_rec_sample_filter);
+	hs_callsites_reset();
 }
 
 /* The ending thread's counts (lock held); the others' stay out, within
@@ -1009,7 +1023,7 @@ static inline int counts_due(const struct counts *c)
 	       c->churn_bytes >= HS_COUNT_CHURN_BATCH;
 }
 
-void hs_rec_count_alloc(size_t req_bytes)
+void hs_rec_count_alloc(size_t req_bytes, unsigned site)
 {
 	if (!hs_rec_active())
 		return;
@@ -1019,9 +1033,10 @@ void hs_rec_count_alloc(size_t req_bytes)
 	if (hs_single_threaded()) {
 		if (HS_UNLIKELY_CORE(c->churn_bytes != 0))
 			counts_apply(c); /* left from when there were threads */
-		count_new(req_bytes);
+		count_new(req_bytes, site);
 		return;
 	}
+	hs_callsites_move(site, 0, 0);
 	if (HS_UNLIKELY_CORE(!c->keyed))
 		counts_key(c);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
@@ -1033,7 +1048,7 @@ void hs_rec_count_alloc(size_t req_bytes)
 		counts_flush_locked(c);
 }
 
-void hs_rec_count_free(size_t req_bytes)
+void hs_rec_count_free(size_t req_bytes, unsigned site)
 {
 	if (!hs_rec_active())
 		return;
@@ -1041,9 +1056,10 @@ void hs_rec_count_free(size_t req_bytes)
 	if (hs_single_threaded()) {
 		if (HS_UNLIKELY_CORE(c->churn_bytes != 0))
 			counts_apply(c);
-		count_gone(req_bytes, HS_CTX_NONE, 0);
+		count_gone(req_bytes, HS_CTX_NONE, 0, site);
 		return;
 	}
+	hs_callsites_move(site, 0, 0);
 	if (HS_UNLIKELY_CORE(!c->keyed))
 		counts_key(c);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
@@ -1073,7 +1089,7 @@ static int enter_sampled(uintptr_t ptr, uint64_t weight_bytes, uint32_t id)
 }
 
 void hs_rec_sampled_alloc(void *ptr, size_t req_bytes, uint64_t weight_bytes,
-			  const uintptr_t *frames, unsigned n_frames)
+			  const uintptr_t *frames, unsigned n_frames, unsigned site)
 {
 	if (!hs_rec_active() || ptr == NULL)
 		return;
@@ -1090,14 +1106,14 @@ void hs_rec_sampled_alloc(void *ptr, size_t req_bytes, uint64_t weight_bytes,
 		id = context_of(id, frames, n_frames, hash, &fresh);
 		if (atomic_load(&rec.state) == REC_ON &&
 		    enter_sampled((uintptr_t)ptr, weight_bytes, id) == 0)
-			count_new(req_bytes);
+			count_new(req_bytes, site);
 	}
 	rec_unlock(locked);
 	if (fresh)
 		hs_contexts_remember(&rec.ctxs, id);
 }
 
-void hs_rec_sampled_free(void *ptr, size_t req_bytes)
+void hs_rec_sampled_free(void *ptr, size_t req_bytes, unsigned site)
 {
 	if (!hs_rec_active())
 		return;
@@ -1107,9 +1123,9 @@ void hs_rec_sampled_free(void *ptr, size_t req_bytes)
 		struct hs_block blk;
 		if (hs_blocks_remove(&rec.blocks, (uintptr_t)ptr, &blk)) {
 			filter_remove(blk.ptr);
-			count_gone(req_bytes, blk.ctx, blk.req_bytes);
+			count_gone(req_bytes, blk.ctx, blk.req_bytes, site);
 		} else {
-			count_gone(req_bytes, HS_CTX_NONE, 0); /* a filter collision */
+			count_gone(req_bytes, HS_CTX_NONE, 0, site); /* a filter collision */
 		}
 	}
 	rec_unlock(locked);
@@ -1142,7 +1158,7 @@ uint64_t hs_rec_sampled_realloc_begin(void *old_ptr)
  * without the table: the old slop is taken as a fresh block's, so a block
  * shrunk in place twice gets a slightly different extra).  Lock held or
  * one thread; recording on.  Returns 0, or -1 when recording stopped. */
-static int count_resize(uint64_t old_req, uint64_t new_req)
+static int count_resize(uint64_t old_req, uint64_t new_req, unsigned old_site, unsigned site)
 {
 	rec.stats.reallocs++;
 	if (new_req < old_req) {
@@ -1150,6 +1166,9 @@ static int count_resize(uint64_t old_req, uint64_t new_req)
 		if (atomic_load(&rec.state) != REC_ON)
 			return -1;
 	}
+	int one = hs_single_threaded();
+	hs_callsites_move(old_site, -(int64_t)old_req, one);
+	hs_callsites_move(site, (int64_t)new_req, one);
 	uint64_t old_slop = slop_of(old_req);
 	uint64_t new_slop = slop_of(new_req);
 	if (new_req <= old_req + old_slop) {
@@ -1172,7 +1191,8 @@ static int count_resize(uint64_t old_req, uint64_t new_req)
 
 void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new_ptr,
 				size_t new_req_bytes, uint64_t weight_bytes,
-				const uintptr_t *frames, unsigned n_frames)
+				const uintptr_t *frames, unsigned n_frames, unsigned old_site,
+				unsigned site)
 {
 	if (handle == 0 && (new_ptr == NULL || !hs_rec_active()))
 		return;
@@ -1183,6 +1203,7 @@ void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new
 		struct counts *c = &tl_counts;
 		if (HS_UNLIKELY_CORE(!c->keyed))
 			counts_key(c);
+		hs_callsites_move(site, 0, 0);
 		uint64_t old_extra = rec.opts.heap_admin + slop_of(old_req_bytes);
 		uint64_t new_extra = rec.opts.heap_admin + slop_of(new_req_bytes);
 		c->heap_bytes += (int64_t)new_req_bytes - (int64_t)old_req_bytes;
@@ -1216,7 +1237,7 @@ void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new
 			/* The real realloc failed: the old block lives on. */
 			if (put_block(&old) == 0)
 				filter_add(old.ptr);
-		} else if (count_resize(old_req_bytes, new_req_bytes) == 0) {
+		} else if (count_resize(old_req_bytes, new_req_bytes, old_site, site) == 0) {
 			/* The old weight leaves its context after the peak attempt. */
 			if (old.ctx != HS_CTX_NONE)
 				hs_contexts_touch(&rec.ctxs, old.ctx)->live_bytes -= old.req_bytes;
@@ -1436,6 +1457,7 @@ static void live_dump(void)
 			} else {
 				hs_journal_contexts(&rec.journal, &rec.ctxs);
 				hs_journal_live(&rec.journal, &snap, req);
+				journal_sites(&snap);
 				hs_snapshot_drop(&snap);
 			}
 			journal_flush();

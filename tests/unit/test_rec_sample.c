@@ -114,9 +114,9 @@ static void *do_malloc(size_t n, const uintptr_t *stack)
 	if (!sampling)
 		hs_rec_alloc(p, n, stack, 2);
 	else if (hs_sampler_take(&sampler, n, opts.sample_bytes))
-		hs_rec_sampled_alloc(p, n, hs_sample_weight(n, opts.sample_bytes), stack, 2);
+		hs_rec_sampled_alloc(p, n, hs_sample_weight(n, opts.sample_bytes), stack, 2, 0);
 	else
-		hs_rec_count_alloc(n);
+		hs_rec_count_alloc(n, 0);
 	return p;
 }
 
@@ -125,9 +125,9 @@ static void do_free(void *p, size_t n)
 	if (!sampling)
 		hs_rec_free(p);
 	else if (hs_rec_maybe_sampled(p))
-		hs_rec_sampled_free(p, n);
+		hs_rec_sampled_free(p, n, 0);
 	else
-		hs_rec_count_free(n);
+		hs_rec_count_free(n, 0);
 	__libc_free(p);
 }
 
@@ -144,7 +144,7 @@ static void *do_realloc(void *p, size_t old_n, size_t n, const uintptr_t *stack)
 	uint64_t w = hs_sampler_take(&sampler, n, opts.sample_bytes)
 			     ? hs_sample_weight(n, opts.sample_bytes)
 			     : 0;
-	hs_rec_sampled_realloc_end(h, old_n, q, n, w, stack, 2);
+	hs_rec_sampled_realloc_end(h, old_n, q, n, w, stack, 2, 0, 0);
 	return q;
 }
 
@@ -234,17 +234,17 @@ START_TEST(unsampled_free_path)
 	void *small[64];
 	for (int i = 0; i < 64; i++) {
 		small[i] = __libc_malloc(33);
-		hs_rec_count_alloc(32);
+		hs_rec_count_alloc(32, 0);
 	}
 	for (int i = 0; i < 64; i++) {
 		ck_assert(!hs_rec_maybe_sampled(small[i]));
-		hs_rec_count_free(32);
+		hs_rec_count_free(32, 0);
 		__libc_free(small[i]);
 	}
 	void *p = __libc_malloc(101);
-	hs_rec_sampled_alloc(p, 100, hs_sample_weight(100, opts.sample_bytes), st_f, 2);
+	hs_rec_sampled_alloc(p, 100, hs_sample_weight(100, opts.sample_bytes), st_f, 2, 0);
 	ck_assert(hs_rec_maybe_sampled(p));
-	hs_rec_sampled_free(p, 100);
+	hs_rec_sampled_free(p, 100, 0);
 	ck_assert(!hs_rec_maybe_sampled(p));
 	__libc_free(p);
 	struct hs_symbolizer sym = fake_symbolizer(syms);
@@ -271,25 +271,42 @@ START_TEST(size_tag_round_trip)
 			void *p = n % 5 == 0 ? __libc_memalign(64 << (n % 4), n + HS_TAG_ROOM)
 					     : __libc_malloc(n + HS_TAG_ROOM);
 			ck_assert_ptr_nonnull(p);
-			hs_tag_set(p, n, counted);
+			unsigned site = (unsigned)(n * 7 % 4097), got = 12345;
+			hs_tag_set_site(p, n, counted, site);
 			size_t req = 0;
 			hs_assert(hs_tag_get(p, &req) == counted);
 			hs_assert(req == n);
+			req = 0;
+			hs_assert(hs_tag_get_site(p, &req, &got) == counted);
+			hs_assert(req == n);
+			hs_assert(got == (counted ? site : 0)); /* not counted: no site */
+			/* The program may write its whole request: the tag is past it. */
+			memset(p, 0xff, n);
+			hs_assert(hs_tag_get_site(p, &req, &got) == counted && req == n);
+			hs_assert(got == (counted ? site : 0));
 			__libc_free(p);
 		}
 	}
 	const size_t big[] = { 200000, 1 << 20, (1 << 20) + 4095, 5000000 };
 	for (size_t k = 0; k < sizeof big / sizeof big[0]; k++) {
 		void *p = __libc_malloc(big[k] + HS_TAG_ROOM); /* mmapped */
-		hs_tag_set(p, big[k], 1);
+		hs_tag_set_site(p, big[k], 1, 4096);
+		memset(p, 0xff, big[k]);
 		size_t req = 0;
-		ck_assert_int_eq(hs_tag_get(p, &req), 1);
+		unsigned site = 0;
+		ck_assert_int_eq(hs_tag_get_site(p, &req, &site), 1);
 		ck_assert_uint_eq(req, big[k]);
+		ck_assert_uint_eq(site, 4096);
 		__libc_free(p);
 	}
 	unsigned char *p = __libc_malloc(40);
 	memset(p, 0, hs_chunk_usable(p)); /* no tag */
 	size_t req;
+	unsigned site = 1;
+	ck_assert_int_eq(hs_tag_get_site(p, &req, &site), 0);
+	ck_assert_uint_eq(site, 0);
+	/* A slack byte below the tag's room is no tag either. */
+	p[hs_chunk_usable(p) - 1] = 2;
 	ck_assert_int_eq(hs_tag_get(p, &req), 0);
 	__libc_free(p);
 }
