@@ -12,10 +12,12 @@
  *
  * The table of addresses is lock-free: an insert claims an empty slot by
  * compare-and-swap, and gives up after HS_CALLSITES_PROBES slots (id 0).
- * The bytes are exact while the process has one thread: the recorder adds
- * to them only then, and marks them off for good (no more SITES records)
- * at its first count made with threads, so the trees of a threaded
- * program stay estimates.  No allocation, no lock, no libc call.
+ * bytes[] is moved under the recorder's lock (or with one thread); with
+ * threads, a count made without the lock goes to the thread's own array
+ * of deltas (recorder.c: sites_delta), which whoever writes a snapshot
+ * adds in, and which the thread's exit folds into bytes[].  off is set
+ * when a thread could not get its array (out of memory): no more SITES.
+ * No allocation, no lock, no libc call here.
  */
 #ifndef HS_CALLSITES_H
 #define HS_CALLSITES_H
@@ -28,7 +30,7 @@
 struct hs_callsites {
 	uintptr_t addr[HS_CALLSITES_SLOTS]; /* return addresses; 0 = free (atomic access) */
 	int64_t bytes[HS_CALLSITES_SLOTS + 1]; /* by id: live requested bytes */
-	int off; /* the bytes are no longer exact (threads): none written */
+	int off; /* the bytes are no longer exact (out of memory): none written */
 };
 
 extern struct hs_callsites hs_callsites;
@@ -61,15 +63,18 @@ static inline uintptr_t hs_callsites_addr(unsigned id)
 					   : 0;
 }
 
-/* Site id's bytes += delta, while exact: one thread only (single_threaded
- * says whether the process has one thread); a count made with threads
- * turns the bytes off for good. */
-static inline void hs_callsites_move(unsigned id, int64_t delta, int single_threaded)
+/* Site id's bytes += delta (id 0: nothing); the recorder's lock held, or
+ * one thread. */
+static inline void hs_callsites_move(unsigned id, int64_t delta)
 {
-	if (!single_threaded)
-		__atomic_store_n(&hs_callsites.off, 1, __ATOMIC_RELAXED);
-	else if (id != 0 && id <= HS_CALLSITES_SLOTS)
+	if (id != 0 && id <= HS_CALLSITES_SLOTS)
 		hs_callsites.bytes[id] += delta;
+}
+
+/* The bytes are no longer exact: no more SITES records. */
+static inline void hs_callsites_give_up(void)
+{
+	__atomic_store_n(&hs_callsites.off, 1, __ATOMIC_RELAXED);
 }
 
 /* Whether the bytes are still exact. */

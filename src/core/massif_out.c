@@ -296,9 +296,10 @@ static int32_t find_site(const struct merged *m, uint32_t n, uint64_t addr)
  * a site (one that is no alloc-fn's frame) are scaled from their
  * estimates to the site's exact bytes, a site with no estimate gets a
  * context of its own frame alone, and the other contexts share what is
- * left of heap; each sum rounded cumulatively as scale_to does.  Returns
- * the new number of present contexts (sorted again when one was added),
- * or 0 when the sites cannot be used (then nothing changed). */
+ * left of heap; each sum rounded cumulatively as scale_to does.  Sites
+ * summing to more than heap are first scaled down to it.  Returns the new
+ * number of present contexts (sorted again when one was added), or 0 when
+ * no site is usable (then nothing changed). */
 static size_t adjust_sites(struct merged *m, struct hs_filter *f, const struct hs_snapshot *snap,
 			   size_t n, uint64_t heap)
 {
@@ -311,9 +312,23 @@ static size_t adjust_sites(struct merged *m, struct hs_filter *f, const struct h
 		m->sites[ns++] = snap->sites[k];
 		exact += snap->sites[k].bytes;
 	}
-	if (ns == 0 || exact > heap)
-		return 0; /* nothing usable, or a wrong tag: estimates alone */
+	if (ns == 0)
+		return 0;
 	qsort(m->sites, ns, sizeof *m->sites, site_cmp);
+	if (exact > heap) {
+		/* With threads the sites' bytes are current and mem_heap_B lags
+		 * by up to a flush per thread (or a tag was overwritten): the
+		 * sites are scaled down to mem_heap_B, the root's bound. */
+		unsigned __int128 acc = 0;
+		uint64_t given = 0;
+		for (uint32_t j = 0; j < ns; j++) {
+			acc += m->sites[j].bytes;
+			uint64_t upto = (uint64_t)(acc * heap / exact);
+			m->sites[j].bytes = upto - given;
+			given = upto;
+		}
+		exact = heap;
+	}
 	memset(m->site_sum, 0, ns * sizeof *m->site_sum);
 	memset(m->site_acc, 0, ns * sizeof *m->site_acc);
 	memset(m->site_given, 0, ns * sizeof *m->site_given);

@@ -246,14 +246,7 @@ static void journal_flush(void)
 	give_up_locked(reason);
 }
 
-/* Sampling mode: the direct call sites' exact bytes after a detailed
- * snapshot's record, while they are exact (callsites.h); lock held. */
-static void journal_sites(const struct hs_snapshot *snap)
-{
-	if (rec.opts.sample_bytes != 0 && snap->detailed && hs_callsites_exact())
-		hs_journal_sites(&rec.journal, hs_callsites.addr, hs_callsites.bytes + 1,
-				 HS_CALLSITES_SLOTS);
-}
+static void journal_sites(const struct hs_snapshot *snap);
 
 /* A snapshot was just taken (the table's last): into the raw record with
  * the contexts it may count, its point of the per-site series (the
@@ -830,6 +823,117 @@ static __thread struct counts tl_counts __attribute__((tls_model("initial-exec")
 static pthread_key_t g_counts_key;
 static int g_counts_key_ok;
 
+/* The direct call sites' bytes counted without the lock (threads): each
+ * thread adds to an array of its own, from the arena, registered on the
+ * thread's first such count under the lock, read by whoever writes a
+ * snapshot's SITES (lock held; relaxed loads of the owner's relaxed
+ * stores: no read-modify-write is shared), and folded into
+ * hs_callsites.bytes at the thread's exit, the array then free for the
+ * next thread.  Such bytes are current while the totals lag by up to
+ * HS_SAMPLE_THREAD_SLACK_BYTES per thread. */
+struct site_deltas {
+	int64_t bytes[HS_CALLSITES_SLOTS + 1]; /* by site id */
+	struct site_deltas *next;              /* every array made */
+	int in_use;
+};
+
+static __thread struct site_deltas *tl_sites __attribute__((tls_model("initial-exec")));
+/* The recording tl_sites is from (a new one gives back the arena). */
+static __thread unsigned tl_sites_gen __attribute__((tls_model("initial-exec")));
+static unsigned g_sites_gen;
+static struct site_deltas *g_site_deltas; /* lock held */
+static int64_t g_site_sum[HS_CALLSITES_SLOTS + 1]; /* journal_sites' scratch */
+
+/* This thread's array, taken under the lock (NULL: out of memory). */
+static __attribute__((noinline)) struct site_deltas *sites_attach(void)
+{
+	if (g_guard != NULL)
+		g_guard(1);
+	pthread_mutex_lock(&rec.lock);
+	struct site_deltas *d = g_site_deltas;
+	while (d != NULL && d->in_use)
+		d = d->next;
+	if (d == NULL) {
+		d = hs_arena_alloc(&rec.arena, sizeof *d);
+		if (d != NULL) {
+			memset(d, 0, sizeof *d);
+			d->next = g_site_deltas;
+			g_site_deltas = d;
+		}
+	}
+	if (d != NULL)
+		d->in_use = 1;
+	else
+		hs_callsites_give_up();
+	tl_sites = d;
+	tl_sites_gen = __atomic_load_n(&g_sites_gen, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&rec.lock);
+	if (g_guard != NULL)
+		g_guard(-1);
+	return d;
+}
+
+/* Site id's bytes += delta, counted without the lock (threads). */
+static inline void sites_delta(unsigned id, int64_t delta)
+{
+	if (id == 0 || id > HS_CALLSITES_SLOTS)
+		return;
+	struct site_deltas *d = tl_sites;
+	if (HS_UNLIKELY_CORE(d == NULL || tl_sites_gen != __atomic_load_n(&g_sites_gen,
+									   __ATOMIC_RELAXED)) &&
+	    (d = sites_attach()) == NULL)
+		return;
+	__atomic_store_n(&d->bytes[id], __atomic_load_n(&d->bytes[id], __ATOMIC_RELAXED) + delta,
+			 __ATOMIC_RELAXED);
+}
+
+/* The exiting thread's array into the sites' bytes, and free (no guard
+ * raised, as counts_thread_exit). */
+static void sites_thread_exit(void)
+{
+	struct site_deltas *d = tl_sites;
+	if (d == NULL)
+		return;
+	if (g_guard != NULL)
+		g_guard(1);
+	pthread_mutex_lock(&rec.lock);
+	if (tl_sites_gen != g_sites_gen)
+		d = NULL; /* an earlier recording's: its arena is gone */
+	for (unsigned id = 1; d != NULL && id <= HS_CALLSITES_SLOTS; id++) {
+		hs_callsites.bytes[id] += d->bytes[id];
+		__atomic_store_n(&d->bytes[id], 0, __ATOMIC_RELAXED);
+	}
+	if (d != NULL)
+		d->in_use = 0;
+	tl_sites = NULL;
+	pthread_mutex_unlock(&rec.lock);
+	if (g_guard != NULL)
+		g_guard(-1);
+}
+
+/* Sampling mode: the direct call sites' exact bytes after a detailed
+ * snapshot's record, while they are exact (callsites.h); lock held. */
+static void journal_sites(const struct hs_snapshot *snap)
+{
+	if (rec.opts.sample_bytes == 0 || !snap->detailed || !hs_callsites_exact())
+		return;
+	const int64_t *bytes = hs_callsites.bytes;
+	if (g_site_deltas != NULL) {
+		/* Threads: their own deltas added in (sites_delta). */
+		for (unsigned id = 1; id <= HS_CALLSITES_SLOTS; id++) {
+			int64_t v = 0;
+			if (__atomic_load_n(&hs_callsites.addr[id - 1], __ATOMIC_RELAXED) != 0) {
+				v = hs_callsites.bytes[id];
+				for (const struct site_deltas *d = g_site_deltas; d != NULL; d = d->next)
+					v += __atomic_load_n(&d->bytes[id], __ATOMIC_RELAXED);
+			}
+			g_site_sum[id] = v;
+		}
+		bytes = g_site_sum;
+	}
+	hs_journal_sites(&rec.journal, hs_callsites.addr, bytes + 1, HS_CALLSITES_SLOTS);
+}
+
 /* Count a sampled block in the filter (saturated counters stay so). */
 static void filter_add(uintptr_t ptr)
 {
@@ -897,7 +1001,7 @@ static void peak_attempt_quiet(void)
 static void count_new(uint64_t req_bytes, unsigned site)
 {
 	rec.stats.allocs++;
-	hs_callsites_move(site, (int64_t)req_bytes, hs_single_threaded());
+	hs_callsites_move(site, (int64_t)req_bytes);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	rec.heap_bytes += req_bytes;
 	rec.extra_bytes += extra;
@@ -911,7 +1015,7 @@ static void count_gone(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes, 
 {
 	rec.stats.frees++;
 	peak_attempt_quiet(); /* the totals still hold the block */
-	hs_callsites_move(site, -(int64_t)req_bytes, hs_single_threaded());
+	hs_callsites_move(site, -(int64_t)req_bytes);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	total_sub(&rec.heap_bytes, &g_heap_owed, req_bytes);
 	total_sub(&rec.extra_bytes, &g_extra_owed, extra);
@@ -975,6 +1079,7 @@ static void counts_thread_exit(void *arg)
 	c->keyed = 0;
 	if (atomic_load(&rec.state) == REC_ON)
 		counts_flush_locked(c);
+	sites_thread_exit();
 }
 
 /* A thread's first count: its counts must reach the totals when it
@@ -1005,6 +1110,9 @@ static void counts_init(void)
 	g_heap_owed = g_extra_owed = 0;
 	memset(hs_rec_sample_filter, 0, sizeof hs_rec_sample_filter);
 	hs_callsites_reset();
+	g_site_deltas = NULL; /* the arena's, given back with it */
+	tl_sites = NULL;
+	__atomic_store_n(&g_sites_gen, g_sites_gen + 1, __ATOMIC_RELAXED);
 }
 
 /* The ending thread's counts (lock held); the others' stay out, within
@@ -1036,9 +1144,9 @@ void hs_rec_count_alloc(size_t req_bytes, unsigned site)
 		count_new(req_bytes, site);
 		return;
 	}
-	hs_callsites_move(site, 0, 0);
 	if (HS_UNLIKELY_CORE(!c->keyed))
 		counts_key(c);
+	sites_delta(site, (int64_t)req_bytes);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	c->heap_bytes += (int64_t)req_bytes;
 	c->extra_bytes += (int64_t)extra;
@@ -1059,9 +1167,9 @@ void hs_rec_count_free(size_t req_bytes, unsigned site)
 		count_gone(req_bytes, HS_CTX_NONE, 0, site);
 		return;
 	}
-	hs_callsites_move(site, 0, 0);
 	if (HS_UNLIKELY_CORE(!c->keyed))
 		counts_key(c);
+	sites_delta(site, -(int64_t)req_bytes);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	c->heap_bytes -= (int64_t)req_bytes;
 	c->extra_bytes -= (int64_t)extra;
@@ -1166,9 +1274,8 @@ static int count_resize(uint64_t old_req, uint64_t new_req, unsigned old_site, u
 		if (atomic_load(&rec.state) != REC_ON)
 			return -1;
 	}
-	int one = hs_single_threaded();
-	hs_callsites_move(old_site, -(int64_t)old_req, one);
-	hs_callsites_move(site, (int64_t)new_req, one);
+	hs_callsites_move(old_site, -(int64_t)old_req);
+	hs_callsites_move(site, (int64_t)new_req);
 	uint64_t old_slop = slop_of(old_req);
 	uint64_t new_slop = slop_of(new_req);
 	if (new_req <= old_req + old_slop) {
@@ -1203,7 +1310,8 @@ void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new
 		struct counts *c = &tl_counts;
 		if (HS_UNLIKELY_CORE(!c->keyed))
 			counts_key(c);
-		hs_callsites_move(site, 0, 0);
+		sites_delta(old_site, -(int64_t)old_req_bytes);
+		sites_delta(site, (int64_t)new_req_bytes);
 		uint64_t old_extra = rec.opts.heap_admin + slop_of(old_req_bytes);
 		uint64_t new_extra = rec.opts.heap_admin + slop_of(new_req_bytes);
 		c->heap_bytes += (int64_t)new_req_bytes - (int64_t)old_req_bytes;
