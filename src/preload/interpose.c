@@ -116,7 +116,7 @@ static inline void account_new(void *p, size_t req, unsigned site)
 }
 
 /* The site id of return address ra (callsites.h): 0 once the sites'
- * bytes are no longer exact (threads), so the probe is not paid. */
+ * bytes are no longer kept (out of memory), so the probe is not paid. */
 static inline unsigned site_of(const void *ra)
 {
 	return __builtin_expect(hs_callsites_exact(), 1) ? hs_callsites_id((uintptr_t)ra) : 0;
