@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callsites.h"
+#include "rawread.h"
 #include "recorder.h"
 #include "sampler.h"
 #include "sizetag.h"
@@ -312,6 +314,91 @@ START_TEST(size_tag_round_trip)
 }
 END_TEST
 
+/* Every detailed snapshot's SITES (journal, reader) gives the direct call
+ * sites' bytes then: with one thread they are all the heap's blocks here,
+ * so they sum to its mem_heap_B, through counts, sampled blocks, frees
+ * and a realloc moving bytes to another site; culls keep each its own;
+ * normal snapshots have none. */
+START_TEST(sites_follow_the_totals)
+{
+	test_options(&opts);
+	opts.sample_bytes = 4096;
+	opts.detailed_freq = 2;
+	opts.max_snapshots = 12; /* culls */
+	hs_sampler_seed(&sampler, 7, 4096);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	unsigned site[3] = { hs_callsites_id(0x402001), hs_callsites_id(0x403001),
+			     hs_callsites_id(0x404001) };
+	static void *blocks[3000];
+	static size_t sizes[3000];
+	for (unsigned i = 0; i < 3000; i++) {
+		size_t n = 16 + (i * 37) % 900;
+		void *p = __libc_malloc(n + 1);
+		ck_assert_ptr_nonnull(p);
+		if (hs_sampler_take(&sampler, n, opts.sample_bytes))
+			hs_rec_sampled_alloc(p, n, hs_sample_weight(n, opts.sample_bytes), st_f, 2,
+					     site[i % 2]);
+		else
+			hs_rec_count_alloc(n, site[i % 2]);
+		blocks[i] = p;
+		sizes[i] = n;
+		if (i % 3 == 2) { /* one block in three freed soon, another reallocated */
+			unsigned k = i - 1;
+			int maybe = hs_rec_maybe_sampled(blocks[k]);
+			if (maybe)
+				hs_rec_sampled_free(blocks[k], sizes[k], site[k % 2]);
+			else
+				hs_rec_count_free(sizes[k], site[k % 2]);
+			__libc_free(blocks[k]);
+			blocks[k] = NULL;
+			k = i - 2;
+			uint64_t h = hs_rec_maybe_sampled(blocks[k]) ? hs_rec_sampled_realloc_begin(blocks[k])
+								      : 0;
+			void *q = __libc_realloc(blocks[k], sizes[k] * 2 + 1);
+			ck_assert_ptr_nonnull(q);
+			hs_rec_sampled_realloc_end(h, sizes[k], q, sizes[k] * 2, 0, NULL, 0, site[k % 2],
+						   site[2]);
+			blocks[k] = q;
+			sizes[k] *= 2;
+		}
+	}
+	for (unsigned i = 0; i < 3000; i++) {
+		if (blocks[i] == NULL)
+			continue;
+		unsigned sid = i % 3 == 0 ? site[2] : site[i % 2];
+		if (hs_rec_maybe_sampled(blocks[i]))
+			hs_rec_sampled_free(blocks[i], sizes[i], sid);
+		else
+			hs_rec_count_free(sizes[i], sid);
+		__libc_free(blocks[i]);
+	}
+	struct hs_raw raw;
+	char err[512] = "";
+	ck_assert_msg(hs_raw_read_fd(test_raw_fd(), "raw", &raw, err, sizeof err) == 0, "%s", err);
+	unsigned detailed = 0, with_three = 0;
+	for (unsigned i = 0; i < raw.n_snapshots; i++) {
+		const struct hs_snapshot *sn = &raw.snapshots[i];
+		if (!sn->detailed) {
+			ck_assert_uint_eq(sn->n_sites, 0);
+			continue;
+		}
+		detailed++;
+		uint64_t sum = 0;
+		for (uint32_t k = 0; k < sn->n_sites; k++) {
+			ck_assert(sn->sites[k].addr == 0x402000 || sn->sites[k].addr == 0x403000 ||
+				  sn->sites[k].addr == 0x404000);
+			ck_assert_uint_gt(sn->sites[k].bytes, 0);
+			sum += sn->sites[k].bytes;
+		}
+		ck_assert_uint_eq(sum, sn->heap_bytes);
+		with_three += sn->n_sites == 3;
+	}
+	ck_assert_uint_gt(detailed, 2);
+	ck_assert_uint_gt(with_three, 0);
+	hs_raw_free(&raw);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rec_sample");
@@ -326,6 +413,7 @@ int main(void)
 	 * takes __libc_malloc too), and the preload never runs under it. */
 	tcase_add_test(tc, size_tag_round_trip);
 #endif
+	tcase_add_test(tc, sites_follow_the_totals);
 	suite_add_tcase(s, tc);
 	return hs_check_run(s);
 }
