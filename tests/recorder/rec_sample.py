@@ -51,7 +51,12 @@ the snapshots fall on the same bytes whatever the mode, so:
      sites' bytes are current, the totals lag a flush behind), with the
      threads gone before the peak ("joined") or still alive ("alive");
      the roots are mem_heap_B
- 16. with 8 threads (tests/progs/rec_threads): every detailed snapshot's
+ 16. C++ (tests/progs/rec_cxx): operator new's call to malloc is no site
+     (it is an alloc-fn): no top-level node is operator new's, its
+     callers are estimates (12 KB: at 512K usually no block is sampled,
+     and the root holds their bytes), libstdc++'s own direct malloc (its 71 KiB emergency
+     pool) is exact mode's, every root is mem_heap_B, ms_print reads it
+ 17. with 8 threads (tests/progs/rec_threads): every detailed snapshot's
      root is still mem_heap_B and the printers read the file
 """
 
@@ -65,7 +70,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rec_massif as rm  # noqa: E402
 
-N_CASES = 16
+N_CASES = 17
 
 
 def roots_bad(f):
@@ -126,6 +131,26 @@ def check_sites(tap, d, exe, thr, files):
                                                             roots_bad(peaks[1])))
     tap.ok(not bad, "threads: each direct site within 64 KiB per thread of exact mode's",
            "\n".join(bad))
+    cxx = os.path.join(os.path.dirname(thr), "rec_cxx")
+    got = []
+    for name, opts in (("exact", []), ("512K", ["--sample=512K"])):
+        out = os.path.join(d, "cxx_%s.massif.out" % name)
+        r = rm.run_heapsnap([cxx], out, ["--time-unit=B"] + opts)
+        got.append((out, rm.parse(out)) if r.returncode == 0 and os.path.exists(out) else None)
+    ok = got[0] is not None and got[1] is not None
+    e_top = sites_of(got[0][1].peak) if ok else {}
+    s_top = sites_of(got[1][1].peak) if ok else {}
+    callers = [k for k in e_top if "rec_cxx.cc" in k or "new_allocator" in k]
+    pool = [k for k in e_top if "libstdc++" in k]
+    ok = ok and len(callers) >= 2 and len(pool) == 1 and s_top.get(pool[0]) == e_top[pool[0]] \
+        and not any("operator new" in k for k in s_top) \
+        and any(s_top.get(k) != e_top[k] for k in callers) and not roots_bad(got[1][1])
+    if ok:
+        rm.check_with_printers(tap, "C++: operator new's callers stay estimates, roots mem_heap_B",
+                               got[1][0])
+    else:
+        tap.ok(False, "C++: operator new's callers stay estimates, roots mem_heap_B",
+               "exact %r\nsampled %r" % (e_top, s_top))
     out = os.path.join(d, "threads_sites.massif.out")
     r = rm.run_heapsnap([thr, "8", "100000"], out, ["--time-unit=B", "--sample=512K"])
     f = rm.parse(out) if r.returncode == 0 and os.path.exists(out) else None
