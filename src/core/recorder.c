@@ -854,9 +854,8 @@ static __attribute__((noinline)) struct site_deltas *sites_attach(void)
 	while (d != NULL && d->in_use)
 		d = d->next;
 	if (d == NULL) {
-		d = hs_arena_alloc(&rec.arena, sizeof *d);
+		d = hs_arena_alloc(&rec.arena, sizeof *d); /* zeroed: no page touched */
 		if (d != NULL) {
-			memset(d, 0, sizeof *d);
 			d->next = g_site_deltas;
 			g_site_deltas = d;
 		}
@@ -900,6 +899,8 @@ static void sites_thread_exit(void)
 	if (tl_sites_gen != g_sites_gen)
 		d = NULL; /* an earlier recording's: its arena is gone */
 	for (unsigned id = 1; d != NULL && id <= HS_CALLSITES_SLOTS; id++) {
+		if (d->bytes[id] == 0)
+			continue; /* a page the thread never wrote stays untouched */
 		hs_callsites.bytes[id] += d->bytes[id];
 		__atomic_store_n(&d->bytes[id], 0, __ATOMIC_RELAXED);
 	}
