@@ -83,6 +83,9 @@ struct hs_journal {
 	uint32_t point_cap;    /* contexts point_bytes has room for */
 	uint32_t point_n;      /* contexts the POINTs so far may have listed */
 	uint64_t written;      /* bytes written to fd since open */
+	uint64_t *sites_last;  /* per site slot, its bytes in the last SITES written
+				* (hs_arena_map, sites_n of them): the next one lists changes */
+	uint32_t sites_n;
 };
 
 /* A closed journal (what a zeroed one is, but with fd -1). */
@@ -127,9 +130,10 @@ void hs_journal_point_of(struct hs_journal *j, const struct hs_snapshot *snap);
  * snapshot, so later ones are written against it. */
 void hs_journal_live(struct hs_journal *j, const struct hs_snapshot *snap, uint64_t request);
 
-/* Sampling mode: the direct call sites (callsites.h) with positive bytes,
- * right after the SNAPSHOT or LIVE record they belong to: addr[i] is site
- * i + 1's return address (0: free), bytes[i] its bytes. */
+/* Sampling mode: the direct call sites (callsites.h), right after the
+ * SNAPSHOT or LIVE record they belong to: addr[i] is site i + 1's return
+ * address (0: free), bytes[i] its bytes (below 0 read as 0); only the
+ * slots whose bytes changed since the last SITES written are listed. */
 void hs_journal_sites(struct hs_journal *j, const uintptr_t *addr, const int64_t *bytes,
 		      unsigned n_slots);
 

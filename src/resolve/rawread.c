@@ -103,6 +103,8 @@ struct reader {
 	uint32_t last_n; /* contexts last covers (the others: 0) */
 	size_t cap_points, cap_point_changes;
 	int sites_for; /* the record before: 1 a SNAPSHOT, 2 a LIVE, else 0 */
+	struct hs_site_bytes *sites; /* per site slot, as the last SITES left it */
+	uint32_t sites_cap;
 };
 
 __attribute__((format(printf, 2, 3))) static int fail(struct reader *r, const char *fmt, ...)
@@ -259,7 +261,7 @@ static int read_sites(struct reader *r, struct cursor *c)
 {
 	struct hs_raw *raw = r->raw;
 	uint32_t n = get_u32(c);
-	if (c->short_read || (size_t)(c->end - c->p) != (size_t)n * 16)
+	if (c->short_read || (size_t)(c->end - c->p) != (size_t)n * 20)
 		return fail(r, "sites: bad length");
 	struct hs_snapshot *s = r->sites_for == 1 && raw->n_snapshots > 0
 					? &raw->snapshots[raw->n_snapshots - 1]
@@ -269,15 +271,37 @@ static int read_sites(struct reader *r, struct cursor *c)
 		return fail(r, "sites not after a snapshot");
 	if (s->sites != NULL)
 		return fail(r, "snapshot %llu has two sites records", (unsigned long long)s->seq);
-	struct hs_site_bytes *v = malloc(((size_t)n + 1) * sizeof *v);
+	/* The changes since the last SITES, into the slots' running state. */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t slot = get_u32(c);
+		uint64_t addr = get_u64(c);
+		uint64_t bytes = get_u64(c);
+		if (slot >= 65536)
+			return fail(r, "sites: slot %u out of range", slot);
+		if (slot >= r->sites_cap) {
+			uint32_t cap = slot < 256 ? 256 : 2 * slot;
+			cap = cap > 65536 ? 65536 : cap;
+			struct hs_site_bytes *t = realloc(r->sites, (size_t)cap * sizeof *t);
+			if (t == NULL)
+				return out_of_memory(r);
+			memset(t + r->sites_cap, 0, (size_t)(cap - r->sites_cap) * sizeof *t);
+			r->sites = t;
+			r->sites_cap = cap;
+		}
+		r->sites[slot] = (struct hs_site_bytes){ addr, bytes };
+	}
+	uint32_t live = 0;
+	for (uint32_t k = 0; k < r->sites_cap; k++)
+		live += r->sites[k].bytes != 0;
+	struct hs_site_bytes *v = malloc(((size_t)live + 1) * sizeof *v);
 	if (v == NULL)
 		return out_of_memory(r);
-	for (uint32_t i = 0; i < n; i++) {
-		v[i].addr = get_u64(c);
-		v[i].bytes = get_u64(c);
-	}
+	uint32_t m = 0;
+	for (uint32_t k = 0; k < r->sites_cap; k++)
+		if (r->sites[k].bytes != 0)
+			v[m++] = r->sites[k];
 	s->sites = v;
-	s->n_sites = n;
+	s->n_sites = m;
 	return 0;
 }
 
@@ -711,6 +735,7 @@ static int read_fd_limit(int fd, const char *name, uint64_t limit, struct hs_raw
 	int rc = parse(&r, data, len);
 	free(data);
 	free(r.last);
+	free(r.sites);
 	if (rc != 0)
 		hs_raw_free(raw);
 	return rc;
