@@ -32,6 +32,8 @@ int hs_journal_open(struct hs_journal *j, int fd)
 	if (j->point_bytes != NULL)
 		memset(j->point_bytes, 0, (size_t)j->point_n * sizeof *j->point_bytes);
 	j->point_n = 0;
+	if (j->sites_last != NULL)
+		memset(j->sites_last, 0, (size_t)j->sites_n * sizeof *j->sites_last);
 	memcpy(j->buf, HS_JOURNAL_MAGIC, HS_JOURNAL_MAGIC_LEN);
 	j->used = HS_JOURNAL_MAGIC_LEN;
 	return 0;
@@ -363,6 +365,39 @@ void hs_journal_live(struct hs_journal *j, const struct hs_snapshot *snap, uint6
 	put_snapshot(j, HS_JR_LIVE, snap, request);
 }
 
+void hs_journal_sites(struct hs_journal *j, const uintptr_t *addr, const int64_t *bytes,
+		      unsigned n_slots)
+{
+	if (!hs_journal_on(j))
+		return;
+	if (j->sites_last == NULL) {
+		j->sites_last = hs_arena_map((size_t)n_slots * sizeof *j->sites_last);
+		if (j->sites_last == NULL)
+			return; /* no SITES: the snapshot's tree is estimated alone */
+		j->sites_n = n_slots;
+	}
+	if (n_slots > j->sites_n)
+		n_slots = j->sites_n;
+	/* A slot's address is never taken back, so a slot with bytes has one. */
+	uint32_t n = 0;
+	for (unsigned i = 0; i < n_slots; i++)
+		n += (uint64_t)(bytes[i] > 0 ? bytes[i] : 0) != j->sites_last[i] &&
+		     __atomic_load_n(&addr[i], __ATOMIC_RELAXED) != 0;
+	begin(j, HS_JR_SITES, 4 + (size_t)n * 20);
+	put_u32(j, n);
+	for (unsigned i = 0; i < n_slots && n > 0; i++) {
+		uint64_t now = (uint64_t)(bytes[i] > 0 ? bytes[i] : 0);
+		uintptr_t a = __atomic_load_n(&addr[i], __ATOMIC_RELAXED);
+		if (now == j->sites_last[i] || a == 0)
+			continue;
+		put_u32(j, i);
+		put_u64(j, (uint64_t)a - 1); /* as a CONTEXT's frames: the call's own address */
+		put_u64(j, now);
+		j->sites_last[i] = now;
+		n--;
+	}
+}
+
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s)
 {
 	if (!hs_journal_on(j))
@@ -416,6 +451,7 @@ void hs_journal_close(struct hs_journal *j)
 {
 	hs_arena_unmap(j->point_bytes, (size_t)j->point_cap * sizeof *j->point_bytes);
 	hs_arena_unmap(j->last_bytes, (size_t)j->last_cap * sizeof *j->last_bytes);
+	hs_arena_unmap(j->sites_last, (size_t)j->sites_n * sizeof *j->sites_last);
 	hs_arena_unmap(j->buf, HS_JOURNAL_BUF_BYTES);
 	hs_journal_init(j);
 }

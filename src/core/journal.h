@@ -39,6 +39,7 @@ enum hs_journal_kind {
 	HS_JR_STOP = 7,     /* recording gave up: why */
 	HS_JR_END = 8,      /* how the program ended, and the stop reason */
 	HS_JR_POINT = 9,    /* a point of the per-site series: totals, RSS, changed contexts */
+	HS_JR_SITES = 10,   /* sampling: the direct call sites' exact bytes at the last snapshot */
 	HS_JR_LIVE = 16,    /* a live dump's snapshot, outside the table */
 };
 
@@ -82,6 +83,9 @@ struct hs_journal {
 	uint32_t point_cap;    /* contexts point_bytes has room for */
 	uint32_t point_n;      /* contexts the POINTs so far may have listed */
 	uint64_t written;      /* bytes written to fd since open */
+	uint64_t *sites_last;  /* per site slot, its bytes in the last SITES written
+				* (hs_arena_map, sites_n of them): the next one lists changes */
+	uint32_t sites_n;
 };
 
 /* A closed journal (what a zeroed one is, but with fd -1). */
@@ -125,6 +129,13 @@ void hs_journal_point_of(struct hs_journal *j, const struct hs_snapshot *snap);
  * launcher's request number request; written as changes like a detailed
  * snapshot, so later ones are written against it. */
 void hs_journal_live(struct hs_journal *j, const struct hs_snapshot *snap, uint64_t request);
+
+/* Sampling mode: the direct call sites (callsites.h), right after the
+ * SNAPSHOT or LIVE record they belong to: addr[i] is site i + 1's return
+ * address (0: free), bytes[i] its bytes (below 0 read as 0); only the
+ * slots whose bytes changed since the last SITES written are listed. */
+void hs_journal_sites(struct hs_journal *j, const uintptr_t *addr, const int64_t *bytes,
+		      unsigned n_slots);
 
 /* The table's composition: the seq and kind of each snapshot in order. */
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s);

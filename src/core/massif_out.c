@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -119,8 +120,9 @@ static int print_node(void *ctx, const struct hs_xnode *node)
 		/* Sampling with no sample live: the root still holds mem_heap_B,
 		 * as Massif's always does, with no site to show. */
 		out_node_head(o, indent, node->n_children,
-			      node->n_children == 0 && p->root_bytes != 0 ? p->root_bytes
-									  : node->bytes);
+			      p->root_bytes != 0 && (node->n_children == 0 || p->root_bytes > node->bytes)
+				      ? p->root_bytes
+				      : node->bytes);
 		hs_textout_str(o,
 			       "(heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n");
 		break;
@@ -164,6 +166,14 @@ struct merged {
 	struct hs_xctx *present; /* the contexts of one snapshot */
 	uint32_t n_raw, n_fid;
 	struct hs_contexts fctx; /* interned filtered frames */
+	/* Sampling mode's direct call sites (adjust_sites), for max_sites. */
+	uint32_t max_sites;
+	struct hs_site_bytes *sites; /* one snapshot's usable sites, by address */
+	uint64_t *site_sum;          /* per site, its contexts' estimates */
+	uint64_t *site_acc;          /* per site, scaled so far (cumulative rounding) */
+	uint64_t *site_given;
+	int32_t *site_of;            /* per present context, its site or -1 */
+	uintptr_t *site_frame;       /* the one frame of a site's added context */
 };
 
 static int merge_contexts(struct merged *m, struct hs_contexts *raw, struct hs_filter *f)
@@ -194,7 +204,19 @@ static int merge_contexts(struct merged *m, struct hs_contexts *raw, struct hs_f
 	m->n_fid = hs_contexts_count(&m->fctx);
 	size_t nf = (size_t)m->n_fid + 1;
 	m->sorted = hs_arena_alloc(f->arena, nf * sizeof *m->sorted);
-	m->present = hs_arena_alloc(f->arena, nf * sizeof *m->present);
+	m->present = hs_arena_alloc(f->arena, (nf + m->max_sites) * sizeof *m->present);
+	if (m->max_sites != 0) {
+		size_t ns = m->max_sites;
+		m->sites = hs_arena_alloc(f->arena, ns * sizeof *m->sites);
+		m->site_sum = hs_arena_alloc(f->arena, ns * sizeof *m->site_sum);
+		m->site_acc = hs_arena_alloc(f->arena, ns * sizeof *m->site_acc);
+		m->site_given = hs_arena_alloc(f->arena, ns * sizeof *m->site_given);
+		m->site_frame = hs_arena_alloc(f->arena, ns * sizeof *m->site_frame);
+		m->site_of = hs_arena_alloc(f->arena, (nf + ns) * sizeof *m->site_of);
+		if (m->sites == NULL || m->site_sum == NULL || m->site_acc == NULL ||
+		    m->site_given == NULL || m->site_frame == NULL || m->site_of == NULL)
+			return -1;
+	}
 	m->bytes = hs_arena_alloc(f->arena, nf * sizeof *m->bytes);
 	if (m->sorted == NULL || m->present == NULL || m->bytes == NULL)
 		return -1;
@@ -248,6 +270,113 @@ static void scale_to(struct hs_xctx *present, size_t n, uint64_t from, uint64_t 
 	}
 }
 
+static int site_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct hs_site_bytes *)a)->addr;
+	uint64_t y = ((const struct hs_site_bytes *)b)->addr;
+	return x < y ? -1 : x > y;
+}
+
+/* The index of the site at addr in m->sites[0..n), or -1. */
+static int32_t find_site(const struct merged *m, uint32_t n, uint64_t addr)
+{
+	uint32_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (m->sites[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && m->sites[lo].addr == addr ? (int32_t)lo : -1;
+}
+
+/* Sampling mode, a snapshot with its direct call sites' exact bytes
+ * (doc/design.md section 11): the contexts whose first filtered frame is
+ * a site (one that is no alloc-fn's frame) are scaled from their
+ * estimates to the site's exact bytes, a site with no estimate gets a
+ * context of its own frame alone, and the other contexts share what is
+ * left of heap; each sum rounded cumulatively as scale_to does.  Sites
+ * summing to more than heap are first scaled down to it.  Returns the new
+ * number of present contexts (sorted again when one was added), or 0 when
+ * no site is usable (then nothing changed). */
+static size_t adjust_sites(struct merged *m, struct hs_filter *f, const struct hs_snapshot *snap,
+			   size_t n, uint64_t heap)
+{
+	uint32_t ns = 0;
+	uint64_t exact = 0;
+	for (uint32_t k = 0; k < snap->n_sites && ns < m->max_sites; k++) {
+		uintptr_t a = (uintptr_t)snap->sites[k].addr, out;
+		if (snap->sites[k].bytes == 0 || hs_filter_frames(f, &a, 1, &out) != 1 || out != a)
+			continue; /* an alloc-fn's call: its caller is unknown */
+		m->sites[ns++] = snap->sites[k];
+		exact += snap->sites[k].bytes;
+	}
+	if (ns == 0)
+		return 0;
+	qsort(m->sites, ns, sizeof *m->sites, site_cmp);
+	if (exact > heap) {
+		/* With threads the sites' bytes are current and mem_heap_B lags
+		 * by up to a flush per thread (or a tag was overwritten): the
+		 * sites are scaled down to mem_heap_B, the root's bound. */
+		unsigned __int128 acc = 0;
+		uint64_t given = 0;
+		for (uint32_t j = 0; j < ns; j++) {
+			acc += m->sites[j].bytes;
+			uint64_t upto = (uint64_t)(acc * heap / exact);
+			m->sites[j].bytes = upto - given;
+			given = upto;
+		}
+		exact = heap;
+	}
+	memset(m->site_sum, 0, ns * sizeof *m->site_sum);
+	memset(m->site_acc, 0, ns * sizeof *m->site_acc);
+	memset(m->site_given, 0, ns * sizeof *m->site_given);
+	uint64_t rest = 0;
+	for (size_t k = 0; k < n; k++) {
+		int32_t j = find_site(m, ns, m->present[k].frames[0]);
+		m->site_of[k] = j;
+		if (j >= 0)
+			m->site_sum[j] += m->present[k].bytes;
+		else
+			rest += m->present[k].bytes;
+	}
+	/* The others share what the sites leave (rest 0: the root alone
+	 * holds it, as the printer's root_bytes says). */
+	uint64_t rest_to = heap - exact;
+	unsigned __int128 acc = 0;
+	uint64_t given = 0;
+	for (size_t k = 0; k < n; k++) {
+		int32_t j = m->site_of[k];
+		if (j < 0) {
+			if (rest == 0)
+				continue;
+			acc += m->present[k].bytes;
+			uint64_t upto = (uint64_t)(acc * rest_to / rest);
+			m->present[k].bytes = upto - given;
+			given = upto;
+		} else if (m->site_sum[j] != 0) {
+			m->site_acc[j] += m->present[k].bytes;
+			uint64_t upto = (uint64_t)((unsigned __int128)m->site_acc[j] *
+						   m->sites[j].bytes / m->site_sum[j]);
+			m->present[k].bytes = upto - m->site_given[j];
+			m->site_given[j] = upto;
+		}
+	}
+	/* A site none of whose contexts holds an estimate: its own frame alone. */
+	size_t added = 0;
+	for (uint32_t j = 0; j < ns; j++) {
+		if (m->site_sum[j] != 0)
+			continue;
+		m->site_frame[j] = (uintptr_t)m->sites[j].addr;
+		m->present[n + added++] = (struct hs_xctx){ &m->site_frame[j], 1, m->sites[j].bytes,
+							    UINT32_MAX };
+	}
+	if (added != 0)
+		hs_xtree_sort(m->present, n + added);
+	return n + added;
+}
+
 static const char *unit_text(enum hs_time_unit unit)
 {
 	switch (unit) {
@@ -293,13 +422,16 @@ int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t
 	snprintf(printer.threshold_text, sizeof printer.threshold_text, "%.2f", file->threshold);
 
 	int has_tree = 0;
-	for (unsigned i = 0; i < file->n_snapshots; i++)
+	for (unsigned i = 0; i < file->n_snapshots; i++) {
 		has_tree |= file->snapshots[i].detailed;
+		if (file->sampled && file->snapshots[i].n_sites > m.max_sites)
+			m.max_sites = file->snapshots[i].n_sites;
+	}
 	/* Everything a tree needs is mapped before the first byte is written:
 	 * without memory the file still comes out valid, without trees. */
 	struct hs_xtree_scratch scratch = { NULL, 0 };
 	int trees = has_tree && merge_contexts(&m, file->contexts, file->filter) == 0 &&
-		    hs_xtree_scratch_init(&scratch, m.n_fid, HS_MAX_FRAMES) == 0;
+		    hs_xtree_scratch_init(&scratch, (size_t)m.n_fid + m.max_sites, HS_MAX_FRAMES) == 0;
 
 	hs_textout_str(&o, "desc:");
 	hs_textout_text(&o, file->desc != NULL && file->desc[0] != '\0' ? file->desc : " (none)");
@@ -321,13 +453,20 @@ int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t
 		uint64_t tree_heap = heap;
 		if (snap->detailed && trees)
 			n_present = gather(&m, snap, &tree_heap);
+		size_t n_sited = 0;
+		if (file->sampled && snap->detailed && trees && snap->n_sites != 0)
+			n_sited = adjust_sites(&m, file->filter, snap, n_present, heap);
 		if (!file->sampled)
 			heap = tree_heap;
+		else if (n_sited != 0)
+			n_present = n_sited;
 		else if (n_present != 0)
 			scale_to(m.present, n_present, tree_heap, heap);
-		printer.root_bytes = file->sampled && tree_heap == 0 ? heap : 0;
+		printer.root_bytes = file->sampled && tree_heap == 0 && n_sited == 0 ? heap : 0;
 		if (printer.root_bytes != 0)
 			n_present = 0; /* no sample live: the root alone */
+		if (n_sited != 0)
+			printer.root_bytes = heap; /* the sites and the rest, or more */
 		hs_textout_str(&o, "#-----------\nsnapshot=");
 		hs_textout_u64(&o, i);
 		hs_textout_str(&o, "\n#-----------\ntime=");

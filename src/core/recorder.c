@@ -30,6 +30,7 @@
 
 #include "arena.h"
 #include "blocks.h"
+#include "callsites.h"
 #include "clock.h"
 #include "contexts.h"
 #include "fnranges.h"
@@ -245,6 +246,8 @@ static void journal_flush(void)
 	give_up_locked(reason);
 }
 
+static void journal_sites(const struct hs_snapshot *snap);
+
 /* A snapshot was just taken (the table's last): into the raw record with
  * the contexts it may count, its point of the per-site series (the
  * memory probe is read here, at snapshots only), then the table's new
@@ -262,6 +265,7 @@ static void journal_taken(void)
 		return;
 	hs_journal_contexts(&rec.journal, &rec.ctxs);
 	hs_journal_snapshot(&rec.journal, snap);
+	journal_sites(snap);
 	struct hs_point p = {
 		snap->seq,
 		snap->time,
@@ -819,6 +823,118 @@ static __thread struct counts tl_counts __attribute__((tls_model("initial-exec")
 static pthread_key_t g_counts_key;
 static int g_counts_key_ok;
 
+/* The direct call sites' bytes counted without the lock (threads): each
+ * thread adds to an array of its own, from the arena, registered on the
+ * thread's first such count under the lock, read by whoever writes a
+ * snapshot's SITES (lock held; relaxed loads of the owner's relaxed
+ * stores: no read-modify-write is shared), and folded into
+ * hs_callsites.bytes at the thread's exit, the array then free for the
+ * next thread.  Such bytes are current while the totals lag by up to
+ * HS_SAMPLE_THREAD_SLACK_BYTES per thread. */
+struct site_deltas {
+	int64_t bytes[HS_CALLSITES_SLOTS + 1]; /* by site id */
+	struct site_deltas *next;              /* every array made */
+	int in_use;
+};
+
+static __thread struct site_deltas *tl_sites __attribute__((tls_model("initial-exec")));
+/* The recording tl_sites is from (a new one gives back the arena). */
+static __thread unsigned tl_sites_gen __attribute__((tls_model("initial-exec")));
+static unsigned g_sites_gen;
+static struct site_deltas *g_site_deltas; /* lock held */
+static int64_t g_site_sum[HS_CALLSITES_SLOTS + 1]; /* journal_sites' scratch */
+
+/* This thread's array, taken under the lock (NULL: out of memory). */
+static __attribute__((noinline)) struct site_deltas *sites_attach(void)
+{
+	if (g_guard != NULL)
+		g_guard(1);
+	pthread_mutex_lock(&rec.lock);
+	struct site_deltas *d = g_site_deltas;
+	while (d != NULL && d->in_use)
+		d = d->next;
+	if (d == NULL) {
+		d = hs_arena_alloc(&rec.arena, sizeof *d); /* zeroed: no page touched */
+		if (d != NULL) {
+			d->next = g_site_deltas;
+			g_site_deltas = d;
+		}
+	}
+	if (d != NULL)
+		d->in_use = 1;
+	else
+		hs_callsites_give_up();
+	tl_sites = d;
+	tl_sites_gen = __atomic_load_n(&g_sites_gen, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&rec.lock);
+	if (g_guard != NULL)
+		g_guard(-1);
+	return d;
+}
+
+/* Site id's bytes += delta, counted without the lock (threads). */
+static inline void sites_delta(unsigned id, int64_t delta)
+{
+	if (id == 0 || id > HS_CALLSITES_SLOTS)
+		return;
+	struct site_deltas *d = tl_sites;
+	if (HS_UNLIKELY_CORE(d == NULL || tl_sites_gen != __atomic_load_n(&g_sites_gen,
+									   __ATOMIC_RELAXED)) &&
+	    (d = sites_attach()) == NULL)
+		return;
+	__atomic_store_n(&d->bytes[id], __atomic_load_n(&d->bytes[id], __ATOMIC_RELAXED) + delta,
+			 __ATOMIC_RELAXED);
+}
+
+/* The exiting thread's array into the sites' bytes, and free (no guard
+ * raised, as counts_thread_exit). */
+static void sites_thread_exit(void)
+{
+	struct site_deltas *d = tl_sites;
+	if (d == NULL)
+		return;
+	if (g_guard != NULL)
+		g_guard(1);
+	pthread_mutex_lock(&rec.lock);
+	if (tl_sites_gen != g_sites_gen)
+		d = NULL; /* an earlier recording's: its arena is gone */
+	for (unsigned id = 1; d != NULL && id <= HS_CALLSITES_SLOTS; id++) {
+		if (d->bytes[id] == 0)
+			continue; /* a page the thread never wrote stays untouched */
+		hs_callsites.bytes[id] += d->bytes[id];
+		__atomic_store_n(&d->bytes[id], 0, __ATOMIC_RELAXED);
+	}
+	if (d != NULL)
+		d->in_use = 0;
+	tl_sites = NULL;
+	pthread_mutex_unlock(&rec.lock);
+	if (g_guard != NULL)
+		g_guard(-1);
+}
+
+/* Sampling mode: the direct call sites' exact bytes after a detailed
+ * snapshot's record, while they are exact (callsites.h); lock held. */
+static void journal_sites(const struct hs_snapshot *snap)
+{
+	if (rec.opts.sample_bytes == 0 || !snap->detailed || !hs_callsites_exact())
+		return;
+	const int64_t *bytes = hs_callsites.bytes;
+	if (g_site_deltas != NULL) {
+		/* Threads: their own deltas added in (sites_delta). */
+		for (unsigned id = 1; id <= HS_CALLSITES_SLOTS; id++) {
+			int64_t v = 0;
+			if (__atomic_load_n(&hs_callsites.addr[id - 1], __ATOMIC_RELAXED) != 0) {
+				v = hs_callsites.bytes[id];
+				for (const struct site_deltas *d = g_site_deltas; d != NULL; d = d->next)
+					v += __atomic_load_n(&d->bytes[id], __ATOMIC_RELAXED);
+			}
+			g_site_sum[id] = v;
+		}
+		bytes = g_site_sum;
+	}
+	hs_journal_sites(&rec.journal, hs_callsites.addr, bytes + 1, HS_CALLSITES_SLOTS);
+}
+
 /* Count a sampled block in the filter (saturated counters stay so). */
 static void filter_add(uintptr_t ptr)
 {
@@ -883,9 +999,10 @@ static void peak_attempt_quiet(void)
 
 /* Totals += a new block of req_bytes, as add_block; then a normal
  * attempt.  Lock held (or one thread), recording on. */
-static void count_new(uint64_t req_bytes)
+static void count_new(uint64_t req_bytes, unsigned site)
 {
 	rec.stats.allocs++;
+	hs_callsites_move(site, (int64_t)req_bytes);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	rec.heap_bytes += req_bytes;
 	rec.extra_bytes += extra;
@@ -895,10 +1012,11 @@ static void count_new(uint64_t req_bytes)
 
 /* Totals -= a freed block of req_bytes whose context loses weight_bytes
  * (ctx HS_CTX_NONE: unsampled), as account_free. */
-static void count_gone(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes)
+static void count_gone(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes, unsigned site)
 {
 	rec.stats.frees++;
 	peak_attempt_quiet(); /* the totals still hold the block */
+	hs_callsites_move(site, -(int64_t)req_bytes);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	total_sub(&rec.heap_bytes, &g_heap_owed, req_bytes);
 	total_sub(&rec.extra_bytes, &g_extra_owed, extra);
@@ -962,6 +1080,7 @@ static void counts_thread_exit(void *arg)
 	c->keyed = 0;
 	if (atomic_load(&rec.state) == REC_ON)
 		counts_flush_locked(c);
+	sites_thread_exit();
 }
 
 /* A thread's first count: its counts must reach the totals when it
@@ -991,6 +1110,10 @@ static void counts_init(void)
 	tl_counts.allocs = tl_counts.frees = tl_counts.reallocs = 0;
 	g_heap_owed = g_extra_owed = 0;
 	memset(hs_rec_sample_filter, 0, sizeof hs_rec_sample_filter);
+	hs_callsites_reset();
+	g_site_deltas = NULL; /* the arena's, given back with it */
+	tl_sites = NULL;
+	__atomic_store_n(&g_sites_gen, g_sites_gen + 1, __ATOMIC_RELAXED);
 }
 
 /* The ending thread's counts (lock held); the others' stay out, within
@@ -1009,7 +1132,7 @@ static inline int counts_due(const struct counts *c)
 	       c->churn_bytes >= HS_COUNT_CHURN_BATCH;
 }
 
-void hs_rec_count_alloc(size_t req_bytes)
+void hs_rec_count_alloc(size_t req_bytes, unsigned site)
 {
 	if (!hs_rec_active())
 		return;
@@ -1019,11 +1142,12 @@ void hs_rec_count_alloc(size_t req_bytes)
 	if (hs_single_threaded()) {
 		if (HS_UNLIKELY_CORE(c->churn_bytes != 0))
 			counts_apply(c); /* left from when there were threads */
-		count_new(req_bytes);
+		count_new(req_bytes, site);
 		return;
 	}
 	if (HS_UNLIKELY_CORE(!c->keyed))
 		counts_key(c);
+	sites_delta(site, (int64_t)req_bytes);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	c->heap_bytes += (int64_t)req_bytes;
 	c->extra_bytes += (int64_t)extra;
@@ -1033,7 +1157,7 @@ void hs_rec_count_alloc(size_t req_bytes)
 		counts_flush_locked(c);
 }
 
-void hs_rec_count_free(size_t req_bytes)
+void hs_rec_count_free(size_t req_bytes, unsigned site)
 {
 	if (!hs_rec_active())
 		return;
@@ -1041,11 +1165,12 @@ void hs_rec_count_free(size_t req_bytes)
 	if (hs_single_threaded()) {
 		if (HS_UNLIKELY_CORE(c->churn_bytes != 0))
 			counts_apply(c);
-		count_gone(req_bytes, HS_CTX_NONE, 0);
+		count_gone(req_bytes, HS_CTX_NONE, 0, site);
 		return;
 	}
 	if (HS_UNLIKELY_CORE(!c->keyed))
 		counts_key(c);
+	sites_delta(site, -(int64_t)req_bytes);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	c->heap_bytes -= (int64_t)req_bytes;
 	c->extra_bytes -= (int64_t)extra;
@@ -1073,7 +1198,7 @@ static int enter_sampled(uintptr_t ptr, uint64_t weight_bytes, uint32_t id)
 }
 
 void hs_rec_sampled_alloc(void *ptr, size_t req_bytes, uint64_t weight_bytes,
-			  const uintptr_t *frames, unsigned n_frames)
+			  const uintptr_t *frames, unsigned n_frames, unsigned site)
 {
 	if (!hs_rec_active() || ptr == NULL)
 		return;
@@ -1090,14 +1215,14 @@ void hs_rec_sampled_alloc(void *ptr, size_t req_bytes, uint64_t weight_bytes,
 		id = context_of(id, frames, n_frames, hash, &fresh);
 		if (atomic_load(&rec.state) == REC_ON &&
 		    enter_sampled((uintptr_t)ptr, weight_bytes, id) == 0)
-			count_new(req_bytes);
+			count_new(req_bytes, site);
 	}
 	rec_unlock(locked);
 	if (fresh)
 		hs_contexts_remember(&rec.ctxs, id);
 }
 
-void hs_rec_sampled_free(void *ptr, size_t req_bytes)
+void hs_rec_sampled_free(void *ptr, size_t req_bytes, unsigned site)
 {
 	if (!hs_rec_active())
 		return;
@@ -1107,9 +1232,9 @@ void hs_rec_sampled_free(void *ptr, size_t req_bytes)
 		struct hs_block blk;
 		if (hs_blocks_remove(&rec.blocks, (uintptr_t)ptr, &blk)) {
 			filter_remove(blk.ptr);
-			count_gone(req_bytes, blk.ctx, blk.req_bytes);
+			count_gone(req_bytes, blk.ctx, blk.req_bytes, site);
 		} else {
-			count_gone(req_bytes, HS_CTX_NONE, 0); /* a filter collision */
+			count_gone(req_bytes, HS_CTX_NONE, 0, site); /* a filter collision */
 		}
 	}
 	rec_unlock(locked);
@@ -1142,7 +1267,7 @@ uint64_t hs_rec_sampled_realloc_begin(void *old_ptr)
  * without the table: the old slop is taken as a fresh block's, so a block
  * shrunk in place twice gets a slightly different extra).  Lock held or
  * one thread; recording on.  Returns 0, or -1 when recording stopped. */
-static int count_resize(uint64_t old_req, uint64_t new_req)
+static int count_resize(uint64_t old_req, uint64_t new_req, unsigned old_site, unsigned site)
 {
 	rec.stats.reallocs++;
 	if (new_req < old_req) {
@@ -1150,6 +1275,8 @@ static int count_resize(uint64_t old_req, uint64_t new_req)
 		if (atomic_load(&rec.state) != REC_ON)
 			return -1;
 	}
+	hs_callsites_move(old_site, -(int64_t)old_req);
+	hs_callsites_move(site, (int64_t)new_req);
 	uint64_t old_slop = slop_of(old_req);
 	uint64_t new_slop = slop_of(new_req);
 	if (new_req <= old_req + old_slop) {
@@ -1172,7 +1299,8 @@ static int count_resize(uint64_t old_req, uint64_t new_req)
 
 void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new_ptr,
 				size_t new_req_bytes, uint64_t weight_bytes,
-				const uintptr_t *frames, unsigned n_frames)
+				const uintptr_t *frames, unsigned n_frames, unsigned old_site,
+				unsigned site)
 {
 	if (handle == 0 && (new_ptr == NULL || !hs_rec_active()))
 		return;
@@ -1183,6 +1311,8 @@ void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new
 		struct counts *c = &tl_counts;
 		if (HS_UNLIKELY_CORE(!c->keyed))
 			counts_key(c);
+		sites_delta(old_site, -(int64_t)old_req_bytes);
+		sites_delta(site, (int64_t)new_req_bytes);
 		uint64_t old_extra = rec.opts.heap_admin + slop_of(old_req_bytes);
 		uint64_t new_extra = rec.opts.heap_admin + slop_of(new_req_bytes);
 		c->heap_bytes += (int64_t)new_req_bytes - (int64_t)old_req_bytes;
@@ -1216,7 +1346,7 @@ void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new
 			/* The real realloc failed: the old block lives on. */
 			if (put_block(&old) == 0)
 				filter_add(old.ptr);
-		} else if (count_resize(old_req_bytes, new_req_bytes) == 0) {
+		} else if (count_resize(old_req_bytes, new_req_bytes, old_site, site) == 0) {
 			/* The old weight leaves its context after the peak attempt. */
 			if (old.ctx != HS_CTX_NONE)
 				hs_contexts_touch(&rec.ctxs, old.ctx)->live_bytes -= old.req_bytes;
@@ -1436,6 +1566,7 @@ static void live_dump(void)
 			} else {
 				hs_journal_contexts(&rec.journal, &rec.ctxs);
 				hs_journal_live(&rec.journal, &snap, req);
+				journal_sites(&snap);
 				hs_snapshot_drop(&snap);
 			}
 			journal_flush();

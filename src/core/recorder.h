@@ -129,20 +129,24 @@ static inline int hs_rec_maybe_sampled(const void *ptr)
 	       0;
 }
 
+/* In every call below, site (and old_site) is the block's direct call
+ * site (callsites.h; 0: none), whose exact bytes the call moves while the
+ * process has one thread. */
+
 /* An unsampled new block of req_bytes: counted, nothing else. */
-void hs_rec_count_alloc(size_t req_bytes);
+void hs_rec_count_alloc(size_t req_bytes, unsigned site);
 
 /* The free of an unsampled block of req_bytes. */
-void hs_rec_count_free(size_t req_bytes);
+void hs_rec_count_free(size_t req_bytes, unsigned site);
 
 /* A sampled new block at ptr of req_bytes, standing for weight_bytes in
  * the context of frames. */
 void hs_rec_sampled_alloc(void *ptr, size_t req_bytes, uint64_t weight_bytes,
-			  const uintptr_t *frames, unsigned n_frames);
+			  const uintptr_t *frames, unsigned n_frames, unsigned site);
 
 /* The free of ptr (req_bytes), which hs_rec_maybe_sampled said may be
  * sampled; called before the real free.  Counted either way. */
-void hs_rec_sampled_free(void *ptr, size_t req_bytes);
+void hs_rec_sampled_free(void *ptr, size_t req_bytes, unsigned site);
 
 /* realloc(old_ptr, n) in sampling mode: begin takes old_ptr out of the
  * table if it is sampled (handle, else 0) before the real realloc; end
@@ -153,7 +157,8 @@ void hs_rec_sampled_free(void *ptr, size_t req_bytes);
 uint64_t hs_rec_sampled_realloc_begin(void *old_ptr);
 void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new_ptr,
 				size_t new_req_bytes, uint64_t weight_bytes,
-				const uintptr_t *frames, unsigned n_frames);
+				const uintptr_t *frames, unsigned n_frames, unsigned old_site,
+				unsigned site);
 
 /* Start the raw record (journal.h) on fd, which the caller opened and
  * keeps: the header (our pid, options_text as the user gave the options,

@@ -30,6 +30,14 @@ struct hs_snap_entry {
 	uint64_t bytes;
 };
 
+/* Sampling mode: a direct call site's exact bytes (callsites.h), as the
+ * raw record's SITES gives them: its call's address (return address less
+ * one, as a context's frames) and the live bytes of its blocks. */
+struct hs_site_bytes {
+	uint64_t addr;
+	uint64_t bytes;
+};
+
 struct hs_snapshot {
 	uint64_t seq; /* its number among every snapshot taken (the raw record's key) */
 	int64_t time;
@@ -43,6 +51,10 @@ struct hs_snapshot {
 	uint32_t n_contexts;           /* contexts existing when taken (detailed only) */
 	uint32_t n_entries;            /* nonzero contexts in entries */
 	struct hs_snap_entry *entries; /* by increasing ctx id, from hs_arena_map */
+	/* The resolver's only (rawread.c, from malloc): the SITES record
+	 * that followed this snapshot's, if any; the recorder leaves it 0. */
+	struct hs_site_bytes *sites;
+	uint32_t n_sites;
 };
 
 struct hs_snapshots {

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "callsites.h"
 #include "freeq.h"
 #include "lifecycle.h"
 #include "ownheap.h"
@@ -85,7 +86,8 @@ static __thread struct hs_sampler hs_tl_sampler __attribute__((tls_model("initia
 
 /* Stack and weight of the sampled new block p of req bytes, for realloc
  * too (handle: its old block's, 0 for a new block).  Guard raised. */
-static void record_sampled(void *p, size_t req, int realloc_of, uint64_t handle, size_t old_req)
+static void record_sampled(void *p, size_t req, int realloc_of, uint64_t handle, size_t old_req,
+			   unsigned old_site, unsigned site)
 {
 	uintptr_t buf[HS_CAPTURE_BUF];
 	const uintptr_t *frames;
@@ -96,29 +98,39 @@ static void record_sampled(void *p, size_t req, int realloc_of, uint64_t handle,
 		unsigned n_frames = hs_unwind_capture(buf, hs_preload_max_frames, &frames);
 		if (realloc_of)
 			hs_rec_sampled_realloc_end(handle, old_req, p, req, weight, frames,
-						   n_frames);
+						   n_frames, old_site, site);
 		else
-			hs_rec_sampled_alloc(p, req, weight, frames, n_frames);
+			hs_rec_sampled_alloc(p, req, weight, frames, n_frames, site);
 	}
 	errno = saved;
 }
 
-/* Count (or sample) the new tagged block p of req bytes; guard raised. */
-static inline void account_new(void *p, size_t req)
+/* Count (or sample) the new tagged block p of req bytes from site;
+ * guard raised. */
+static inline void account_new(void *p, size_t req, unsigned site)
 {
 	if (HS_UNLIKELY(hs_sampler_take(&hs_tl_sampler, req, hs_preload_sample_bytes)))
-		record_sampled(p, req, 0, 0, 0);
+		record_sampled(p, req, 0, 0, 0, 0, site);
 	else
-		hs_rec_count_alloc(req);
+		hs_rec_count_alloc(req, site);
 }
 
-/* A block of glibc's, tagged: p from a call asking for req + HS_TAG_ROOM. */
-static inline void *tagged(void *p, size_t req, int counted)
+/* The site id of return address ra (callsites.h): 0 once the sites'
+ * bytes are no longer kept (out of memory), so the probe is not paid. */
+static inline unsigned site_of(const void *ra)
+{
+	return __builtin_expect(hs_callsites_exact(), 1) ? hs_callsites_id((uintptr_t)ra) : 0;
+}
+
+/* A block of glibc's, tagged: p from a call asking for req + HS_TAG_ROOM;
+ * ra is the return address of the program's call (counted blocks only). */
+static inline void *tagged(void *p, size_t req, int counted, const void *ra)
 {
 	if (p != NULL) {
-		hs_tag_set(p, req, counted);
+		unsigned site = counted ? site_of(ra) : 0;
+		hs_tag_set_site(p, req, counted, site);
 		if (counted)
-			account_new(p, req);
+			account_new(p, req, site);
 	}
 	return p;
 }
@@ -130,16 +142,16 @@ static void *early_malloc(size_t n)
 {
 	if (!hs_preload_tag_early || !HS_TAGGABLE(n))
 		return __libc_malloc(n);
-	return tagged(__libc_malloc(n + HS_TAG_ROOM), n, 0);
+	return tagged(__libc_malloc(n + HS_TAG_ROOM), n, 0, NULL);
 }
 
-/* malloc in sampling mode (guard down, ready). */
-static void *sampled_malloc(size_t n)
+/* malloc in sampling mode (guard down, ready), called from ra. */
+static void *sampled_malloc(size_t n, const void *ra)
 {
 	if (!HS_TAGGABLE(n))
 		return __libc_malloc(n); /* fails: ENOMEM */
 	hs_tl_guard++;
-	void *p = tagged(__libc_malloc(n + HS_TAG_ROOM), n, 1);
+	void *p = tagged(__libc_malloc(n + HS_TAG_ROOM), n, 1, ra);
 	hs_tl_guard--;
 	return p;
 }
@@ -149,28 +161,31 @@ static void *sampled_malloc(size_t n)
 static void sampled_free(void *p)
 {
 	size_t req;
+	unsigned site;
 	/* The filter's load first: it does not wait for the chunk header,
 	 * which the tag's address does, so their misses overlap. */
 	int maybe = hs_rec_maybe_sampled(p);
 	hs_tl_guard++;
-	if (hs_tag_get(p, &req)) {
+	if (hs_tag_get_site(p, &req, &site)) {
 		if (HS_UNLIKELY(maybe)) {
 			int saved = errno;
-			hs_rec_sampled_free(p, req);
+			hs_rec_sampled_free(p, req, site);
 			errno = saved;
 		} else {
-			hs_rec_count_free(req);
+			hs_rec_count_free(req, site);
 		}
 	}
 	__libc_free(p);
 	hs_tl_guard--;
 }
 
-/* realloc in sampling mode, p != NULL and n != 0 (guard down, ready). */
-static void *sampled_realloc(void *p, size_t n)
+/* realloc in sampling mode, p != NULL and n != 0 (guard down, ready),
+ * called from ra. */
+static void *sampled_realloc(void *p, size_t n, const void *ra)
 {
 	size_t old_req;
-	int counted = hs_tag_get(p, &old_req);
+	unsigned old_site, site = 0;
+	int counted = hs_tag_get_site(p, &old_req, &old_site);
 	uint64_t handle = 0;
 	void *q;
 	int saved;
@@ -185,16 +200,18 @@ static void *sampled_realloc(void *p, size_t n)
 	}
 	q = __libc_realloc(p, n + HS_TAG_ROOM);
 	saved = errno;
-	if (q != NULL)
-		hs_tag_set(q, n, counted);
+	if (q != NULL) {
+		site = counted ? site_of(ra) : 0;
+		hs_tag_set_site(q, n, counted, site);
+	}
 	if (!counted) {
 		/* Not ours before: not ours after, as an unknown block in exact mode. */
 	} else if (q == NULL) {
-		hs_rec_sampled_realloc_end(handle, old_req, NULL, 0, 0, NULL, 0);
+		hs_rec_sampled_realloc_end(handle, old_req, NULL, 0, 0, NULL, 0, old_site, 0);
 	} else if (HS_UNLIKELY(hs_sampler_take(&hs_tl_sampler, n, hs_preload_sample_bytes))) {
-		record_sampled(q, n, 1, handle, old_req);
+		record_sampled(q, n, 1, handle, old_req, old_site, site);
 	} else {
-		hs_rec_sampled_realloc_end(handle, old_req, q, n, 0, NULL, 0);
+		hs_rec_sampled_realloc_end(handle, old_req, q, n, 0, NULL, 0, old_site, site);
 	}
 	hs_tl_guard--;
 	errno = saved;
@@ -211,7 +228,7 @@ HS_EXPORT void *malloc(size_t n)
 	if (!hs_preload_ready())
 		return early_malloc(n);
 	if (hs_preload_sample_bytes != 0)
-		return sampled_malloc(n);
+		return sampled_malloc(n, __builtin_return_address(0));
 	hs_tl_guard++;
 	p = __libc_malloc(n);
 	hs_tl_guard--;
@@ -256,11 +273,12 @@ HS_EXPORT void *calloc(size_t m, size_t n)
 		return __libc_calloc(m, n);
 	if (!hs_preload_ready())
 		return hs_preload_tag_early
-			       ? tagged(__libc_calloc(total + HS_TAG_ROOM, 1), total, 0)
+			       ? tagged(__libc_calloc(total + HS_TAG_ROOM, 1), total, 0, NULL)
 			       : __libc_calloc(m, n);
 	if (hs_preload_sample_bytes != 0) {
 		hs_tl_guard++;
-		p = tagged(__libc_calloc(total + HS_TAG_ROOM, 1), total, 1);
+		p = tagged(__libc_calloc(total + HS_TAG_ROOM, 1), total, 1,
+			   __builtin_return_address(0));
 		hs_tl_guard--;
 		return p;
 	}
@@ -299,27 +317,33 @@ static void *do_realloc(void *p, size_t n)
 	return q;
 }
 
-/* glibc's realloc, with its NULL and zero-size cases.  An own block stays
- * own and unrecorded: it was never recorded as allocated. */
-HS_EXPORT void *realloc(void *p, size_t n)
+/* glibc's realloc, with its NULL and zero-size cases, called from ra.  An
+ * own block stays own and unrecorded: it was never recorded as allocated. */
+static void *realloc_from(void *p, size_t n, const void *ra)
 {
 	if (HS_UNLIKELY(hs_tl_guard) || HS_UNLIKELY(hs_ownheap_owns(p)))
 		return hs_ownheap_realloc(p, n);
 	if (!hs_preload_ready()) {
 		if (p == NULL || n == 0 || !HS_TAGGABLE(n) || !hs_preload_tag_early)
 			return p == NULL ? early_malloc(n) : __libc_realloc(p, n);
-		return tagged(__libc_realloc(p, n + HS_TAG_ROOM), n, 0);
+		return tagged(__libc_realloc(p, n + HS_TAG_ROOM), n, 0, NULL);
 	}
 	if (p == NULL)
-		return malloc(n);
+		return hs_preload_sample_bytes != 0 ? sampled_malloc(n, ra) : malloc(n);
 	if (n == 0) {
 		/* glibc frees and returns NULL; so does Massif 3.19. */
 		free(p);
 		return NULL;
 	}
 	if (hs_preload_sample_bytes != 0)
-		return sampled_realloc(p, n);
+		return sampled_realloc(p, n, ra);
 	return do_realloc(p, n);
+}
+
+/* glibc's realloc, recorded. */
+HS_EXPORT void *realloc(void *p, size_t n)
+{
+	return realloc_from(p, n, __builtin_return_address(0));
 }
 
 /* realloc of m * n bytes, ENOMEM on overflow as glibc. */
@@ -331,11 +355,12 @@ HS_EXPORT void *reallocarray(void *p, size_t m, size_t n)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return realloc(p, total);
+	return realloc_from(p, total, __builtin_return_address(0));
 }
 
-/* The memalign family's common path: align is valid for glibc. */
-static void *aligned(size_t align, size_t n, size_t req)
+/* The memalign family's common path: align is valid for glibc; ra is
+ * the program's call. */
+static void *aligned(size_t align, size_t n, size_t req, const void *ra)
 {
 	void *p;
 
@@ -345,11 +370,11 @@ static void *aligned(size_t align, size_t n, size_t req)
 		return __libc_memalign(align, n);
 	if (!hs_preload_ready())
 		return hs_preload_tag_early
-			       ? tagged(__libc_memalign(align, n + HS_TAG_ROOM), req, 0)
+			       ? tagged(__libc_memalign(align, n + HS_TAG_ROOM), req, 0, NULL)
 			       : __libc_memalign(align, n);
 	if (hs_preload_sample_bytes != 0) {
 		hs_tl_guard++;
-		p = tagged(__libc_memalign(align, n + HS_TAG_ROOM), req, 1);
+		p = tagged(__libc_memalign(align, n + HS_TAG_ROOM), req, 1, ra);
 		hs_tl_guard--;
 		return p;
 	}
@@ -364,13 +389,13 @@ static void *aligned(size_t align, size_t n, size_t req)
 /* glibc's memalign, recorded. */
 HS_EXPORT void *memalign(size_t align, size_t n)
 {
-	return aligned(align, n, n);
+	return aligned(align, n, n, __builtin_return_address(0));
 }
 
 /* glibc 2.36 makes aligned_alloc an alias of memalign: no extra checks. */
 HS_EXPORT void *aligned_alloc(size_t align, size_t n)
 {
-	return aligned(align, n, n);
+	return aligned(align, n, n, __builtin_return_address(0));
 }
 
 /* glibc's posix_memalign: EINVAL for a bad alignment, errno untouched. */
@@ -382,7 +407,7 @@ HS_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 	if (align % sizeof(void *) != 0 || align == 0 ||
 	    ((align / sizeof(void *)) & (align / sizeof(void *) - 1)) != 0)
 		return EINVAL;
-	p = aligned(align, n, n);
+	p = aligned(align, n, n, __builtin_return_address(0));
 	if (p == NULL)
 		return ENOMEM;
 	*out = p;
@@ -397,10 +422,10 @@ HS_EXPORT void *valloc(size_t n)
 	if (HS_UNLIKELY(hs_tl_guard))
 		return hs_ownheap_memalign((size_t)sysconf(_SC_PAGESIZE), n);
 	if (!hs_preload_ready())
-		return hs_preload_tag_early ? aligned((size_t)sysconf(_SC_PAGESIZE), n, n)
+		return hs_preload_tag_early ? aligned((size_t)sysconf(_SC_PAGESIZE), n, n, NULL)
 					    : __libc_valloc(n);
 	if (hs_preload_sample_bytes != 0)
-		return aligned((size_t)sysconf(_SC_PAGESIZE), n, n);
+		return aligned((size_t)sysconf(_SC_PAGESIZE), n, n, __builtin_return_address(0));
 	hs_tl_guard++;
 	p = __libc_valloc(n);
 	hs_tl_guard--;
@@ -421,9 +446,9 @@ HS_EXPORT void *pvalloc(size_t n)
 	if (HS_UNLIKELY(hs_tl_guard) || n > SIZE_MAX - page)
 		return __libc_pvalloc(n);
 	if (!hs_preload_ready())
-		return hs_preload_tag_early ? aligned(page, req, req) : __libc_pvalloc(n);
+		return hs_preload_tag_early ? aligned(page, req, req, NULL) : __libc_pvalloc(n);
 	if (hs_preload_sample_bytes != 0)
-		return aligned(page, req, req);
+		return aligned(page, req, req, __builtin_return_address(0));
 	hs_tl_guard++;
 	p = __libc_pvalloc(n);
 	hs_tl_guard--;

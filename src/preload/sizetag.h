@@ -7,20 +7,23 @@
  * 8 bytes, or 16 for an mmapped chunk, as malloc_usable_size computes it);
  * the request is u less a slack of 0 to 24 bytes (more for mmapped
  * chunks) that the header cannot tell.  So glibc is asked for one byte
- * more than the program asked, and the last usable byte holds the slack:
+ * more than the program asked, and the last usable byte holds the slack;
+ * the two bytes before it hold the block's direct call site (callsites.h,
+ * a u16 id, 0 = none), so HS_TAG_ROOM is 3:
  *
  *   1..127      slack, block counted in the totals
  *   129..254    slack + 128, block not counted (made while not recording,
  *               when sampling may be on: lifecycle.h, hs_preload_tag_early)
- *   255         slack >= 127: the 8 bytes before hold slack | counted << 63
+ *   255         slack >= 127: the 8 bytes before the site's hold
+ *               slack | counted << 63
  *   0           no tag: a block from elsewhere (counted as not ours)
  *
  * The byte lies beyond the program's request (malloc_usable_size answers
  * the request in this mode, so a program that uses the whole usable size
  * stops short of it); reading it at free touches the line glibc's free
- * touches next to the chunk header for small blocks.  The extra byte
- * moves a request into the next 16-byte size class only when n + 8 is a
- * multiple of 16 (n = 24, 40, 56...).  Works for every block glibc hands
+ * touches next to the chunk header for small blocks.  The 3 extra bytes
+ * move a request into the next 16-byte size class when (n + 8) mod 16 is
+ * 14, 15 or 0 (n = 22..24, 38..40...).  Works for every block glibc hands
  * out (malloc, calloc, realloc, the memalign family: each has its header
  * right before it).  Callers have checked n < PTRDIFF_MAX.
  */
@@ -32,7 +35,7 @@
 #include <string.h>
 
 /* The bytes asked of glibc beyond the request. */
-#define HS_TAG_ROOM 1
+#define HS_TAG_ROOM 3
 
 #define HS_TAG_NOT_COUNTED 128u
 #define HS_TAG_WIDE 255u
@@ -47,24 +50,33 @@ static inline size_t hs_chunk_usable(const void *p)
 	return chunk - ((head & 2) != 0 ? 2 : 1) * sizeof head; /* 2: IS_MMAPPED */
 }
 
-/* Tag block p (at least req + HS_TAG_ROOM usable bytes) with req. */
-static inline void hs_tag_set(void *p, size_t req, int counted)
+/* Tag block p (at least req + HS_TAG_ROOM usable bytes) with req and its
+ * site (0: none). */
+static inline void hs_tag_set_site(void *p, size_t req, int counted, unsigned site)
 {
 	size_t u = hs_chunk_usable(p);
 	size_t slack = u - req;
 	unsigned char *end = (unsigned char *)p + u;
+	uint16_t s16 = (uint16_t)site;
+	memcpy(end - 3, &s16, sizeof s16);
 	if (slack < HS_TAG_NOT_COUNTED - 1) {
 		end[-1] = (unsigned char)(slack + (counted ? 0 : HS_TAG_NOT_COUNTED));
 		return;
 	}
 	uint64_t wide = (uint64_t)slack | (counted ? HS_TAG_WIDE_COUNTED : 0);
-	memcpy(end - 1 - sizeof wide, &wide, sizeof wide);
+	memcpy(end - 3 - sizeof wide, &wide, sizeof wide);
 	end[-1] = HS_TAG_WIDE;
 }
 
-/* The requested size of block p into *req; returns 1 when the block is
- * counted in the totals, 0 when not (untagged: *req is the usable size). */
-static inline int hs_tag_get(const void *p, size_t *req)
+static inline void hs_tag_set(void *p, size_t req, int counted)
+{
+	hs_tag_set_site(p, req, counted, 0);
+}
+
+/* The requested size of block p into *req and its site into *site (0:
+ * none; site may be NULL); returns 1 when the block is counted in the
+ * totals, 0 when not (untagged: *req is the usable size, *site 0). */
+static inline int hs_tag_get_site(const void *p, size_t *req, unsigned *site)
 {
 	size_t u = hs_chunk_usable(p);
 	const unsigned char *end = (const unsigned char *)p + u;
@@ -73,19 +85,31 @@ static inline int hs_tag_get(const void *p, size_t *req)
 	int counted;
 	if (b == HS_TAG_WIDE) {
 		uint64_t wide;
-		memcpy(&wide, end - 1 - sizeof wide, sizeof wide);
+		memcpy(&wide, end - 3 - sizeof wide, sizeof wide);
 		slack = (size_t)(wide & ~HS_TAG_WIDE_COUNTED);
 		counted = (wide & HS_TAG_WIDE_COUNTED) != 0;
 	} else {
 		slack = b & (HS_TAG_NOT_COUNTED - 1);
 		counted = b != 0 && b < HS_TAG_NOT_COUNTED;
 	}
-	if (b == 0 || slack > u) { /* not ours: no tag */
+	if (b == 0 || slack > u || slack < HS_TAG_ROOM) { /* not ours: no tag */
 		*req = u;
+		if (site != NULL)
+			*site = 0;
 		return 0;
 	}
 	*req = u - slack;
+	if (site != NULL) {
+		uint16_t s16;
+		memcpy(&s16, end - 3, sizeof s16);
+		*site = counted ? s16 : 0;
+	}
 	return counted;
+}
+
+static inline int hs_tag_get(const void *p, size_t *req)
+{
+	return hs_tag_get_site(p, req, NULL);
 }
 
 #endif

@@ -102,6 +102,9 @@ struct reader {
 	uint64_t *last;  /* per context, its bytes in the last detailed snapshot */
 	uint32_t last_n; /* contexts last covers (the others: 0) */
 	size_t cap_points, cap_point_changes;
+	int sites_for; /* the record before: 1 a SNAPSHOT, 2 a LIVE, else 0 */
+	struct hs_site_bytes *sites; /* per site slot, as the last SITES left it */
+	uint32_t sites_cap;
 };
 
 __attribute__((format(printf, 2, 3))) static int fail(struct reader *r, const char *fmt, ...)
@@ -144,6 +147,8 @@ static const char *kind_name(uint32_t kind)
 		return "point";
 	case HS_JR_LIVE:
 		return "live";
+	case HS_JR_SITES:
+		return "sites";
 	default:
 		return "unknown";
 	}
@@ -245,6 +250,59 @@ static void drop_entries(struct hs_snapshot *s)
 	free(s->entries);
 	s->entries = NULL;
 	s->n_entries = 0;
+	free(s->sites);
+	s->sites = NULL;
+	s->n_sites = 0;
+}
+
+/* Section 4.11: the direct call sites' exact bytes, for the SNAPSHOT or
+ * LIVE record right before. */
+static int read_sites(struct reader *r, struct cursor *c)
+{
+	struct hs_raw *raw = r->raw;
+	uint32_t n = get_u32(c);
+	if (c->short_read || (size_t)(c->end - c->p) != (size_t)n * 20)
+		return fail(r, "sites: bad length");
+	struct hs_snapshot *s = r->sites_for == 1 && raw->n_snapshots > 0
+					? &raw->snapshots[raw->n_snapshots - 1]
+				: r->sites_for == 2 && raw->has_live ? &raw->live
+								     : NULL;
+	if (s == NULL)
+		return fail(r, "sites not after a snapshot");
+	if (s->sites != NULL)
+		return fail(r, "snapshot %llu has two sites records", (unsigned long long)s->seq);
+	/* The changes since the last SITES, into the slots' running state. */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t slot = get_u32(c);
+		uint64_t addr = get_u64(c);
+		uint64_t bytes = get_u64(c);
+		if (slot >= 65536)
+			return fail(r, "sites: slot %u out of range", slot);
+		if (slot >= r->sites_cap) {
+			uint32_t cap = slot < 256 ? 256 : 2 * slot;
+			cap = cap > 65536 ? 65536 : cap;
+			struct hs_site_bytes *t = realloc(r->sites, (size_t)cap * sizeof *t);
+			if (t == NULL)
+				return out_of_memory(r);
+			memset(t + r->sites_cap, 0, (size_t)(cap - r->sites_cap) * sizeof *t);
+			r->sites = t;
+			r->sites_cap = cap;
+		}
+		r->sites[slot] = (struct hs_site_bytes){ addr, bytes };
+	}
+	uint32_t live = 0;
+	for (uint32_t k = 0; k < r->sites_cap; k++)
+		live += r->sites[k].bytes != 0;
+	struct hs_site_bytes *v = malloc(((size_t)live + 1) * sizeof *v);
+	if (v == NULL)
+		return out_of_memory(r);
+	uint32_t m = 0;
+	for (uint32_t k = 0; k < r->sites_cap; k++)
+		if (r->sites[k].bytes != 0)
+			v[m++] = r->sites[k];
+	s->sites = v;
+	s->n_sites = m;
+	return 0;
 }
 
 /* Section 4.3: a detailed snapshot's changes from the last detailed one,
@@ -334,7 +392,7 @@ static int read_snapshot(struct reader *r, struct cursor *c)
 		unsigned cap = r->cap_snapshots == 0 ? 128 : r->cap_snapshots * 2;
 		struct hs_snapshot *t = realloc(raw->snapshots, cap * sizeof *t);
 		if (t == NULL) {
-			free(s.entries);
+			drop_entries(&s);
 			return out_of_memory(r);
 		}
 		raw->snapshots = t;
@@ -578,9 +636,13 @@ static int read_record(struct reader *r, uint32_t kind, struct cursor *c)
 	case HS_JR_LIVE:
 		rc = read_live(r, c);
 		break;
+	case HS_JR_SITES:
+		rc = read_sites(r, c);
+		break;
 	default:
 		return fail(r, "unknown kind %u", kind);
 	}
+	r->sites_for = kind == HS_JR_SNAPSHOT ? 1 : kind == HS_JR_LIVE ? 2 : 0;
 	if (rc == 0 && c->p != c->end)
 		return fail(r, "%s record has %zu bytes too many", kind_name(kind),
 			    (size_t)(c->end - c->p));
@@ -728,6 +790,7 @@ static int read_fd_limit(int fd, const char *name, uint64_t limit, struct hs_raw
 	int rc = parse(&r, &w);
 	free(w.buf);
 	free(r.last);
+	free(r.sites);
 	if (rc != 0)
 		hs_raw_free(raw);
 	return rc;
@@ -766,9 +829,9 @@ void hs_raw_free(struct hs_raw *raw)
 	for (unsigned i = 0; i < HS_CTX_DIR_SIZE; i++)
 		free(raw->ctxs.dir[i]);
 	for (unsigned i = 0; i < raw->n_snapshots; i++)
-		free(raw->snapshots[i].entries);
+		drop_entries(&raw->snapshots[i]);
 	free(raw->snapshots);
-	free(raw->live.entries);
+	drop_entries(&raw->live);
 	for (unsigned i = 0; i < raw->n_maps; i++)
 		free(raw->maps[i].text);
 	free(raw->maps);

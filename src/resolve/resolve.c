@@ -36,7 +36,10 @@ static void desc_note(const struct hs_raw *raw, const char *ending, char *note, 
 				      " mem_heap_B and the peak are exact, within %u KiB per thread"
 				      " with threads; the trees are unbiased estimates, each"
 				      " sampled block scaled by its sampling weight, then all by"
-				      " mem_heap_B over their sum)",
+				      " mem_heap_B over their sum; but the top-level nodes of"
+				      " direct call sites (the callers of malloc, calloc, realloc"
+				      " and memalign that are no alloc-fn) are exact while the"
+				      " program has one thread)",
 				      raw->opts.sample_bytes, HS_SAMPLE_THREAD_SLACK_BYTES >> 10);
 	if (n >= len)
 		return;

@@ -4,7 +4,10 @@
  * size tag moves to the next class, calloc, realloc growth, memalign)
  * live together at the peak, with churn before and after, so that
  * --sample's totals can be compared with exact mode's snapshot by
- * snapshot, and its tree with exact mode's at the peak.
+ * snapshot, and its tree with exact mode's at the peak.  Three smaller
+ * sites join them at the peak: one of varied sizes with a third of its
+ * blocks freed before the peak, and two callers of wrap_alloc (a direct
+ * site of its own, or two estimated ones under --alloc-fn=wrap_alloc).
  */
 #include <malloc.h>
 #include <stdlib.h>
@@ -15,8 +18,11 @@
 #define N_CALLOC 6000
 #define N_GROW 4000
 #define N_ALIGNED 6000
+#define N_MIXED 4000
+#define N_WRAPPED 1500
 
 static void *big[N_BIG], *small[N_SMALL], *zeroed[N_CALLOC], *grown[N_GROW], *aligned[N_ALIGNED];
+static void *mixed[N_MIXED], *wrapped_a[N_WRAPPED], *wrapped_b[N_WRAPPED];
 static unsigned seed = 1;
 
 static unsigned next(void)
@@ -60,6 +66,35 @@ static __attribute__((noinline)) void make_aligned(void) /* 6 MB */
 		aligned[i] = memalign(64, 1000);
 }
 
+static __attribute__((noinline)) void make_mixed(void) /* about 2 MB left */
+{
+	for (int i = 0; i < N_MIXED; i++)
+		mixed[i] = malloc(8 + next() % 1500);
+	for (int i = 0; i < N_MIXED; i += 3) {
+		free(mixed[i]);
+		mixed[i] = NULL;
+	}
+}
+
+static __attribute__((noinline)) void *wrap_alloc(size_t n)
+{
+	void *p = malloc(n);
+	__asm__ volatile("" : : "r"(p) : "memory"); /* no tail call */
+	return p;
+}
+
+static __attribute__((noinline)) void make_wrapped_a(void) /* about 1.2 MB */
+{
+	for (int i = 0; i < N_WRAPPED; i++)
+		wrapped_a[i] = wrap_alloc(600 + next() % 400);
+}
+
+static __attribute__((noinline)) void make_wrapped_b(void) /* about 1.1 MB */
+{
+	for (int i = 0; i < N_WRAPPED; i++)
+		wrapped_b[i] = wrap_alloc(500 + next() % 400);
+}
+
 static __attribute__((noinline)) void churn(int rounds)
 {
 	for (int r = 0; r < rounds; r++) {
@@ -80,6 +115,9 @@ int main(void)
 	make_zeroed();
 	make_grown();
 	make_aligned();
+	make_mixed();
+	make_wrapped_a();
+	make_wrapped_b();
 	for (int i = 0; i < N_SMALL; i += 2)
 		free(small[i]);
 	churn(1000);
@@ -93,5 +131,11 @@ int main(void)
 		free(aligned[i]);
 	for (int i = 1; i < N_SMALL; i += 2)
 		free(small[i]);
+	for (int i = 0; i < N_MIXED; i++)
+		free(mixed[i]);
+	for (int i = 0; i < N_WRAPPED; i++) {
+		free(wrapped_a[i]);
+		free(wrapped_b[i]);
+	}
 	return 0;
 }

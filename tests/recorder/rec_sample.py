@@ -34,6 +34,30 @@ the snapshots fall on the same bytes whatever the mode, so:
  12. a block from __libc_malloc (no tag, its last byte reading as one)
      freed through free: the totals never go below zero (they used to
      wrap to 2^64 - 39) and the file is read by the printers
+ 13. direct call sites are exact: under --sample=512K every top-level
+     site at the peak (all seven are callers of malloc, calloc, realloc
+     or memalign) has exact mode's bytes to the byte, and every detailed
+     snapshot's root is its mem_heap_B
+ 14. with --alloc-fn=wrap_alloc, wrap_alloc's call to malloc is no site:
+     its two callers stay estimates (not both exact mode's; at 512K one
+     may have no sample), sharing what the direct sites leave of
+     mem_heap_B (here exactly their sum: nothing else is live at the
+     peak), the six direct sites are still exact mode's, no top-level
+     node is wrap_alloc's, the roots are mem_heap_B, the printers read it
+ 15. threads (tests/progs/rec_sites_threads: 4 threads and the main one
+     making three sites of 2.9 to 8 MB; the peak is the same whatever the
+     interleaving): each site's peak bytes under --sample=512K are exact
+     mode's within 64 KiB per thread (HS_SAMPLE_THREAD_SLACK_BYTES: the
+     sites' bytes are current, the totals lag a flush behind), with the
+     threads gone before the peak ("joined") or still alive ("alive");
+     the roots are mem_heap_B
+ 16. C++ (tests/progs/rec_cxx): operator new's call to malloc is no site
+     (it is an alloc-fn): no top-level node is operator new's, its
+     callers are estimates (12 KB: at 512K usually no block is sampled,
+     and the root holds their bytes), libstdc++'s own direct malloc (its 71 KiB emergency
+     pool) is exact mode's, every root is mem_heap_B, ms_print reads it
+ 17. with 8 threads (tests/progs/rec_threads): every detailed snapshot's
+     root is still mem_heap_B and the printers read the file
 """
 
 import os
@@ -46,7 +70,95 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rec_massif as rm  # noqa: E402
 
-N_CASES = 12
+N_CASES = 17
+
+
+def roots_bad(f):
+    """The detailed snapshots whose root is not mem_heap_B."""
+    return [(i, x.heap, x.tree.bytes) for i, x in enumerate(f.snapshots)
+            if x.tree is not None and x.tree.bytes != x.heap]
+
+
+def sites_of(snap):
+    return {c.label: c.bytes for c in rm.top_sites(snap, 1000)}
+
+
+def check_sites(tap, d, exe, thr, files):
+    ex, s512 = files["exact"], files["512K"]
+    e_top = sites_of(ex.peak) if ex else {}
+    s_top = sites_of(s512.peak) if s512 else {}
+    tap.ok(len(e_top) == 7 and e_top == s_top and not roots_bad(s512),
+           "--sample=512K: every direct site's peak bytes are exact mode's, roots mem_heap_B",
+           "exact %r\nsampled %r\nroots %r" % (e_top, s_top, roots_bad(s512) if s512 else None))
+    got = {}
+    for name, opts in (("exact", []), ("512K", ["--sample=512K"])):
+        out = os.path.join(d, "wrap_%s.massif.out" % name)
+        r = rm.run_heapsnap([exe], out, ["--time-unit=B", "--alloc-fn=wrap_alloc"] + opts)
+        got[name] = (out, rm.parse(out)) if r.returncode == 0 and os.path.exists(out) else None
+    ok = got["exact"] is not None and got["512K"] is not None
+    e_top = sites_of(got["exact"][1].peak) if ok else {}
+    s_top = sites_of(got["512K"][1].peak) if ok else {}
+    wrapped = [k for k in e_top if "make_wrapped" in k]
+    direct_e = {k: v for k, v in e_top.items() if "make_wrapped" not in k}
+    direct_s = {k: v for k, v in s_top.items() if "make_wrapped" not in k and "wrap_alloc" not in k}
+    ok = ok and len(wrapped) == 2 and len(direct_e) == 6 and direct_e == direct_s \
+        and any(s_top.get(k) != e_top[k] for k in wrapped) \
+        and sum(s_top.get(k, 0) for k in wrapped) == sum(e_top[k] for k in wrapped) \
+        and not any("wrap_alloc" in k for k in s_top) and not roots_bad(got["512K"][1])
+    if ok:
+        rm.check_with_printers(tap, "--alloc-fn=wrap_alloc: its callers stay estimates, "
+                               "the direct sites exact", got["512K"][0])
+    else:
+        tap.ok(False, "--alloc-fn=wrap_alloc: its callers stay estimates, the direct sites exact",
+               "exact %r\nsampled %r" % (e_top, s_top))
+    prog = os.path.join(os.path.dirname(thr), "rec_sites_threads")
+    bad = []
+    for mode in ("joined", "alive"):
+        peaks = []
+        for name, opts in (("exact", []), ("512K", ["--sample=512K"])):
+            out = os.path.join(d, "sites_threads_%s_%s.massif.out" % (mode, name))
+            r = rm.run_heapsnap([prog, mode], out, ["--time-unit=B"] + opts)
+            f = rm.parse(out) if r.returncode == 0 and os.path.exists(out) else None
+            peaks.append(f)
+        if peaks[0] is None or peaks[1] is None:
+            bad.append("%s: no file" % mode)
+            continue
+        e_top, s_top = sites_of(peaks[0].peak), sites_of(peaks[1].peak)
+        big = {k: v for k, v in e_top.items() if "make_" in k}
+        if len(big) != 3 or roots_bad(peaks[1]) \
+                or any(abs(s_top.get(k, 0) - v) > 5 * 64 * 1024 for k, v in big.items()):
+            bad.append("%s: exact %r sampled %r roots %r" % (mode, e_top, s_top,
+                                                            roots_bad(peaks[1])))
+    tap.ok(not bad, "threads: each direct site within 64 KiB per thread of exact mode's",
+           "\n".join(bad))
+    cxx = os.path.join(os.path.dirname(thr), "rec_cxx")
+    got = []
+    for name, opts in (("exact", []), ("512K", ["--sample=512K"])):
+        out = os.path.join(d, "cxx_%s.massif.out" % name)
+        r = rm.run_heapsnap([cxx], out, ["--time-unit=B"] + opts)
+        got.append((out, rm.parse(out)) if r.returncode == 0 and os.path.exists(out) else None)
+    ok = got[0] is not None and got[1] is not None
+    e_top = sites_of(got[0][1].peak) if ok else {}
+    s_top = sites_of(got[1][1].peak) if ok else {}
+    callers = [k for k in e_top if "rec_cxx.cc" in k or "new_allocator" in k]
+    pool = [k for k in e_top if "libstdc++" in k]
+    ok = ok and len(callers) >= 2 and len(pool) == 1 and s_top.get(pool[0]) == e_top[pool[0]] \
+        and not any("operator new" in k for k in s_top) \
+        and any(s_top.get(k) != e_top[k] for k in callers) and not roots_bad(got[1][1])
+    if ok:
+        rm.check_with_printers(tap, "C++: operator new's callers stay estimates, roots mem_heap_B",
+                               got[1][0])
+    else:
+        tap.ok(False, "C++: operator new's callers stay estimates, roots mem_heap_B",
+               "exact %r\nsampled %r" % (e_top, s_top))
+    out = os.path.join(d, "threads_sites.massif.out")
+    r = rm.run_heapsnap([thr, "8", "100000"], out, ["--time-unit=B", "--sample=512K"])
+    f = rm.parse(out) if r.returncode == 0 and os.path.exists(out) else None
+    if f is not None and any(x.tree is not None for x in f.snapshots) and not roots_bad(f):
+        rm.check_with_printers(tap, "8 threads: roots mem_heap_B, the printers read the file", out)
+    else:
+        tap.ok(False, "8 threads: roots mem_heap_B, the printers read the file",
+               "exit %d, roots %r" % (r.returncode, roots_bad(f) if f else None))
 
 
 def main():
@@ -188,6 +300,7 @@ def main():
         else:
             tap.ok(False, "an untagged block's free: totals never below zero",
                    "exit %d, rows %r" % (r.returncode, rows))
+        check_sites(tap, d, exe, thr, files)
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return 0

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callsites.h"
+#include "rawread.h"
 #include "recorder.h"
 #include "sampler.h"
 #include "sizetag.h"
@@ -114,9 +116,9 @@ static void *do_malloc(size_t n, const uintptr_t *stack)
 	if (!sampling)
 		hs_rec_alloc(p, n, stack, 2);
 	else if (hs_sampler_take(&sampler, n, opts.sample_bytes))
-		hs_rec_sampled_alloc(p, n, hs_sample_weight(n, opts.sample_bytes), stack, 2);
+		hs_rec_sampled_alloc(p, n, hs_sample_weight(n, opts.sample_bytes), stack, 2, 0);
 	else
-		hs_rec_count_alloc(n);
+		hs_rec_count_alloc(n, 0);
 	return p;
 }
 
@@ -125,9 +127,9 @@ static void do_free(void *p, size_t n)
 	if (!sampling)
 		hs_rec_free(p);
 	else if (hs_rec_maybe_sampled(p))
-		hs_rec_sampled_free(p, n);
+		hs_rec_sampled_free(p, n, 0);
 	else
-		hs_rec_count_free(n);
+		hs_rec_count_free(n, 0);
 	__libc_free(p);
 }
 
@@ -144,7 +146,7 @@ static void *do_realloc(void *p, size_t old_n, size_t n, const uintptr_t *stack)
 	uint64_t w = hs_sampler_take(&sampler, n, opts.sample_bytes)
 			     ? hs_sample_weight(n, opts.sample_bytes)
 			     : 0;
-	hs_rec_sampled_realloc_end(h, old_n, q, n, w, stack, 2);
+	hs_rec_sampled_realloc_end(h, old_n, q, n, w, stack, 2, 0, 0);
 	return q;
 }
 
@@ -234,17 +236,17 @@ START_TEST(unsampled_free_path)
 	void *small[64];
 	for (int i = 0; i < 64; i++) {
 		small[i] = __libc_malloc(33);
-		hs_rec_count_alloc(32);
+		hs_rec_count_alloc(32, 0);
 	}
 	for (int i = 0; i < 64; i++) {
 		ck_assert(!hs_rec_maybe_sampled(small[i]));
-		hs_rec_count_free(32);
+		hs_rec_count_free(32, 0);
 		__libc_free(small[i]);
 	}
 	void *p = __libc_malloc(101);
-	hs_rec_sampled_alloc(p, 100, hs_sample_weight(100, opts.sample_bytes), st_f, 2);
+	hs_rec_sampled_alloc(p, 100, hs_sample_weight(100, opts.sample_bytes), st_f, 2, 0);
 	ck_assert(hs_rec_maybe_sampled(p));
-	hs_rec_sampled_free(p, 100);
+	hs_rec_sampled_free(p, 100, 0);
 	ck_assert(!hs_rec_maybe_sampled(p));
 	__libc_free(p);
 	struct hs_symbolizer sym = fake_symbolizer(syms);
@@ -271,27 +273,129 @@ START_TEST(size_tag_round_trip)
 			void *p = n % 5 == 0 ? __libc_memalign(64 << (n % 4), n + HS_TAG_ROOM)
 					     : __libc_malloc(n + HS_TAG_ROOM);
 			ck_assert_ptr_nonnull(p);
-			hs_tag_set(p, n, counted);
+			unsigned site = (unsigned)(n * 7 % 4097), got = 12345;
+			hs_tag_set_site(p, n, counted, site);
 			size_t req = 0;
 			hs_assert(hs_tag_get(p, &req) == counted);
 			hs_assert(req == n);
+			req = 0;
+			hs_assert(hs_tag_get_site(p, &req, &got) == counted);
+			hs_assert(req == n);
+			hs_assert(got == (counted ? site : 0)); /* not counted: no site */
+			/* The program may write its whole request: the tag is past it. */
+			memset(p, 0xff, n);
+			hs_assert(hs_tag_get_site(p, &req, &got) == counted && req == n);
+			hs_assert(got == (counted ? site : 0));
 			__libc_free(p);
 		}
 	}
 	const size_t big[] = { 200000, 1 << 20, (1 << 20) + 4095, 5000000 };
 	for (size_t k = 0; k < sizeof big / sizeof big[0]; k++) {
 		void *p = __libc_malloc(big[k] + HS_TAG_ROOM); /* mmapped */
-		hs_tag_set(p, big[k], 1);
+		hs_tag_set_site(p, big[k], 1, 4096);
+		memset(p, 0xff, big[k]);
 		size_t req = 0;
-		ck_assert_int_eq(hs_tag_get(p, &req), 1);
+		unsigned site = 0;
+		ck_assert_int_eq(hs_tag_get_site(p, &req, &site), 1);
 		ck_assert_uint_eq(req, big[k]);
+		ck_assert_uint_eq(site, 4096);
 		__libc_free(p);
 	}
 	unsigned char *p = __libc_malloc(40);
 	memset(p, 0, hs_chunk_usable(p)); /* no tag */
 	size_t req;
+	unsigned site = 1;
+	ck_assert_int_eq(hs_tag_get_site(p, &req, &site), 0);
+	ck_assert_uint_eq(site, 0);
+	/* A slack byte below the tag's room is no tag either. */
+	p[hs_chunk_usable(p) - 1] = 2;
 	ck_assert_int_eq(hs_tag_get(p, &req), 0);
 	__libc_free(p);
+}
+END_TEST
+
+/* Every detailed snapshot's SITES (journal, reader) gives the direct call
+ * sites' bytes then: with one thread they are all the heap's blocks here,
+ * so they sum to its mem_heap_B, through counts, sampled blocks, frees
+ * and a realloc moving bytes to another site; culls keep each its own;
+ * normal snapshots have none. */
+START_TEST(sites_follow_the_totals)
+{
+	test_options(&opts);
+	opts.sample_bytes = 4096;
+	opts.detailed_freq = 2;
+	opts.max_snapshots = 12; /* culls */
+	hs_sampler_seed(&sampler, 7, 4096);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	unsigned site[3] = { hs_callsites_id(0x402001), hs_callsites_id(0x403001),
+			     hs_callsites_id(0x404001) };
+	static void *blocks[3000];
+	static size_t sizes[3000];
+	for (unsigned i = 0; i < 3000; i++) {
+		size_t n = 16 + (i * 37) % 900;
+		void *p = __libc_malloc(n + 1);
+		ck_assert_ptr_nonnull(p);
+		if (hs_sampler_take(&sampler, n, opts.sample_bytes))
+			hs_rec_sampled_alloc(p, n, hs_sample_weight(n, opts.sample_bytes), st_f, 2,
+					     site[i % 2]);
+		else
+			hs_rec_count_alloc(n, site[i % 2]);
+		blocks[i] = p;
+		sizes[i] = n;
+		if (i % 3 == 2) { /* one block in three freed soon, another reallocated */
+			unsigned k = i - 1;
+			int maybe = hs_rec_maybe_sampled(blocks[k]);
+			if (maybe)
+				hs_rec_sampled_free(blocks[k], sizes[k], site[k % 2]);
+			else
+				hs_rec_count_free(sizes[k], site[k % 2]);
+			__libc_free(blocks[k]);
+			blocks[k] = NULL;
+			k = i - 2;
+			uint64_t h = hs_rec_maybe_sampled(blocks[k]) ? hs_rec_sampled_realloc_begin(blocks[k])
+								      : 0;
+			void *q = __libc_realloc(blocks[k], sizes[k] * 2 + 1);
+			ck_assert_ptr_nonnull(q);
+			hs_rec_sampled_realloc_end(h, sizes[k], q, sizes[k] * 2, 0, NULL, 0, site[k % 2],
+						   site[2]);
+			blocks[k] = q;
+			sizes[k] *= 2;
+		}
+	}
+	for (unsigned i = 0; i < 3000; i++) {
+		if (blocks[i] == NULL)
+			continue;
+		unsigned sid = i % 3 == 0 ? site[2] : site[i % 2];
+		if (hs_rec_maybe_sampled(blocks[i]))
+			hs_rec_sampled_free(blocks[i], sizes[i], sid);
+		else
+			hs_rec_count_free(sizes[i], sid);
+		__libc_free(blocks[i]);
+	}
+	struct hs_raw raw;
+	char err[512] = "";
+	ck_assert_msg(hs_raw_read_fd(test_raw_fd(), "raw", &raw, err, sizeof err) == 0, "%s", err);
+	unsigned detailed = 0, with_three = 0;
+	for (unsigned i = 0; i < raw.n_snapshots; i++) {
+		const struct hs_snapshot *sn = &raw.snapshots[i];
+		if (!sn->detailed) {
+			ck_assert_uint_eq(sn->n_sites, 0);
+			continue;
+		}
+		detailed++;
+		uint64_t sum = 0;
+		for (uint32_t k = 0; k < sn->n_sites; k++) {
+			ck_assert(sn->sites[k].addr == 0x402000 || sn->sites[k].addr == 0x403000 ||
+				  sn->sites[k].addr == 0x404000);
+			ck_assert_uint_gt(sn->sites[k].bytes, 0);
+			sum += sn->sites[k].bytes;
+		}
+		ck_assert_uint_eq(sum, sn->heap_bytes);
+		with_three += sn->n_sites == 3;
+	}
+	ck_assert_uint_gt(detailed, 2);
+	ck_assert_uint_gt(with_three, 0);
+	hs_raw_free(&raw);
 }
 END_TEST
 
@@ -309,6 +413,7 @@ int main(void)
 	 * takes __libc_malloc too), and the preload never runs under it. */
 	tcase_add_test(tc, size_tag_round_trip);
 #endif
+	tcase_add_test(tc, sites_follow_the_totals);
 	suite_add_tcase(s, tc);
 	return hs_check_run(s);
 }
