@@ -39,6 +39,8 @@ extern struct hs_callsites hs_callsites;
  * table has no room for it.  Lock-free, safe from any thread. */
 static inline unsigned hs_callsites_id(uintptr_t ra)
 {
+	if (ra == 0)
+		return 0; /* an empty slot's value: it would match one unclaimed */
 	unsigned h = (unsigned)(((uint64_t)ra * UINT64_C(0x9E3779B97F4A7C15)) >> 52);
 	for (unsigned k = 0; k < HS_CALLSITES_PROBES; k++) {
 		unsigned i = (h + k) & (HS_CALLSITES_SLOTS - 1);

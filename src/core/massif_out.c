@@ -304,30 +304,44 @@ static size_t adjust_sites(struct merged *m, struct hs_filter *f, const struct h
 			   size_t n, uint64_t heap)
 {
 	uint32_t ns = 0;
-	uint64_t exact = 0;
+	unsigned __int128 exact_w = 0; /* no wrap, whatever the record says */
 	for (uint32_t k = 0; k < snap->n_sites && ns < m->max_sites; k++) {
 		uintptr_t a = (uintptr_t)snap->sites[k].addr, out;
 		if (snap->sites[k].bytes == 0 || hs_filter_frames(f, &a, 1, &out) != 1 || out != a)
 			continue; /* an alloc-fn's call: its caller is unknown */
-		m->sites[ns++] = snap->sites[k];
-		exact += snap->sites[k].bytes;
+		m->sites[ns] = snap->sites[k];
+		if (m->sites[ns].bytes > heap)
+			m->sites[ns].bytes = heap; /* no child above the root */
+		exact_w += m->sites[ns++].bytes;
 	}
 	if (ns == 0)
 		return 0;
 	qsort(m->sites, ns, sizeof *m->sites, site_cmp);
-	if (exact > heap) {
+	uint64_t exact = exact_w > heap ? heap : (uint64_t)exact_w;
+	if (exact_w > heap) {
 		/* With threads the sites' bytes are current and mem_heap_B lags
 		 * by up to a flush per thread (or a tag was overwritten): the
-		 * sites are scaled down to mem_heap_B, the root's bound. */
+		 * sites are scaled down to mem_heap_B, the root's bound.  The
+		 * products fit 128 bits while the sum fits 64 (always, but for
+		 * a damaged record: then in long double, the last site taking
+		 * what is left). */
 		unsigned __int128 acc = 0;
 		uint64_t given = 0;
+		int wide = exact_w >> 64 != 0;
 		for (uint32_t j = 0; j < ns; j++) {
 			acc += m->sites[j].bytes;
-			uint64_t upto = (uint64_t)(acc * heap / exact);
+			uint64_t upto =
+				!wide ? (uint64_t)(acc * heap / exact_w)
+				      : j + 1 == ns ? heap
+						    : (uint64_t)((long double)acc * (long double)heap /
+								 (long double)exact_w);
+			if (upto < given)
+				upto = given;
+			if (upto > heap)
+				upto = heap;
 			m->sites[j].bytes = upto - given;
 			given = upto;
 		}
-		exact = heap;
 	}
 	memset(m->site_sum, 0, ns * sizeof *m->site_sum);
 	memset(m->site_acc, 0, ns * sizeof *m->site_acc);

@@ -151,7 +151,7 @@ static inline void rec_unlock(int locked)
 
 static void flush_log(struct hs_tlog *l);
 static void after_append(struct hs_tlog *l, unsigned pending);
-static void counts_init(void);
+static void counts_init(const struct hs_options *opts);
 static void counts_end(void);
 static const struct hs_tlog_ops g_tlog_ops;
 
@@ -412,7 +412,7 @@ int hs_rec_init(const struct hs_options *opts)
 		teardown();
 	hs_tlog_set_ops(&g_tlog_ops);
 	hs_tlog_discard(); /* a last recording's events */
-	counts_init();
+	counts_init(opts);
 	rec.opts = *opts;
 	rec.heap_bytes = rec.extra_bytes = rec.churn_bytes = 0;
 	/* In B the snapshots already follow churn: no series-only points. */
@@ -838,11 +838,16 @@ struct site_deltas {
 };
 
 static __thread struct site_deltas *tl_sites __attribute__((tls_model("initial-exec")));
+/* This thread gave its array back at its exit: later counts (glibc's
+ * freeres, later destructor rounds) go straight to the shared bytes, or
+ * an array taken then would never be given back. */
+static __thread int tl_sites_gone __attribute__((tls_model("initial-exec")));
 /* The recording tl_sites is from (a new one gives back the arena). */
 static __thread unsigned tl_sites_gen __attribute__((tls_model("initial-exec")));
 static unsigned g_sites_gen;
 static struct site_deltas *g_site_deltas; /* lock held */
 static int64_t g_site_sum[HS_CALLSITES_SLOTS + 1]; /* journal_sites' scratch */
+static int g_sites_used; /* the table may hold sites: reset at the next start */
 
 /* This thread's array, taken under the lock (NULL: out of memory). */
 static __attribute__((noinline)) struct site_deltas *sites_attach(void)
@@ -872,6 +877,18 @@ static __attribute__((noinline)) struct site_deltas *sites_attach(void)
 	return d;
 }
 
+/* Site id's bytes += delta at a thread's very end, lock taken (cold). */
+static __attribute__((noinline)) void sites_delta_late(unsigned id, int64_t delta)
+{
+	if (g_guard != NULL)
+		g_guard(1);
+	pthread_mutex_lock(&rec.lock);
+	hs_callsites_move(id, delta);
+	pthread_mutex_unlock(&rec.lock);
+	if (g_guard != NULL)
+		g_guard(-1);
+}
+
 /* Site id's bytes += delta, counted without the lock (threads). */
 static inline void sites_delta(unsigned id, int64_t delta)
 {
@@ -879,9 +896,20 @@ static inline void sites_delta(unsigned id, int64_t delta)
 		return;
 	struct site_deltas *d = tl_sites;
 	if (HS_UNLIKELY_CORE(d == NULL || tl_sites_gen != __atomic_load_n(&g_sites_gen,
-									   __ATOMIC_RELAXED)) &&
-	    (d = sites_attach()) == NULL)
-		return;
+									   __ATOMIC_RELAXED))) {
+		/* Out of memory once: no SITES any more, and no lock per call. */
+		if (!hs_callsites_exact())
+			return;
+		if (tl_sites_gone && tl_sites_gen == __atomic_load_n(&g_sites_gen, __ATOMIC_RELAXED)) {
+			sites_delta_late(id, delta);
+			return;
+		}
+		int saved = errno;
+		d = sites_attach();
+		errno = saved;
+		if (d == NULL)
+			return;
+	}
 	__atomic_store_n(&d->bytes[id], __atomic_load_n(&d->bytes[id], __ATOMIC_RELAXED) + delta,
 			 __ATOMIC_RELAXED);
 }
@@ -891,8 +919,11 @@ static inline void sites_delta(unsigned id, int64_t delta)
 static void sites_thread_exit(void)
 {
 	struct site_deltas *d = tl_sites;
-	if (d == NULL)
+	if (d == NULL) {
+		tl_sites_gone = 1;
+		tl_sites_gen = __atomic_load_n(&g_sites_gen, __ATOMIC_RELAXED);
 		return;
+	}
 	if (g_guard != NULL)
 		g_guard(1);
 	pthread_mutex_lock(&rec.lock);
@@ -907,6 +938,8 @@ static void sites_thread_exit(void)
 	if (d != NULL)
 		d->in_use = 0;
 	tl_sites = NULL;
+	tl_sites_gone = 1;
+	tl_sites_gen = g_sites_gen;
 	pthread_mutex_unlock(&rec.lock);
 	if (g_guard != NULL)
 		g_guard(-1);
@@ -1101,7 +1134,7 @@ static __attribute__((noinline)) void counts_key(struct counts *c)
 		g_guard(-1);
 }
 
-static void counts_init(void)
+static void counts_init(const struct hs_options *opts)
 {
 	if (!g_counts_key_ok)
 		g_counts_key_ok = pthread_key_create(&g_counts_key, counts_thread_exit) == 0;
@@ -1110,7 +1143,11 @@ static void counts_init(void)
 	tl_counts.allocs = tl_counts.frees = tl_counts.reallocs = 0;
 	g_heap_owed = g_extra_owed = 0;
 	memset(hs_rec_sample_filter, 0, sizeof hs_rec_sample_filter);
-	hs_callsites_reset();
+	/* Untouched in exact mode: the table's 64 KiB of pages stay unmapped
+	 * (a recording before this one in the process, sampled, reset it). */
+	if (g_sites_used)
+		hs_callsites_reset();
+	g_sites_used = opts->sample_bytes != 0;
 	g_site_deltas = NULL; /* the arena's, given back with it */
 	tl_sites = NULL;
 	__atomic_store_n(&g_sites_gen, g_sites_gen + 1, __ATOMIC_RELAXED);

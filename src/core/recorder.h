@@ -130,8 +130,8 @@ static inline int hs_rec_maybe_sampled(const void *ptr)
 }
 
 /* In every call below, site (and old_site) is the block's direct call
- * site (callsites.h; 0: none), whose exact bytes the call moves while the
- * process has one thread. */
+ * site (callsites.h; 0: none), whose exact bytes the call moves (with
+ * threads, in the thread's own deltas, summed at each snapshot). */
 
 /* An unsampled new block of req_bytes: counted, nothing else. */
 void hs_rec_count_alloc(size_t req_bytes, unsigned site);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "callsites.h"
 #include "journal.h"
 
 /* A payload being read: every get checks the bounds. */
@@ -261,7 +262,7 @@ static int read_sites(struct reader *r, struct cursor *c)
 {
 	struct hs_raw *raw = r->raw;
 	uint32_t n = get_u32(c);
-	if (c->short_read || (size_t)(c->end - c->p) != (size_t)n * 20)
+	if (c->short_read || (uint64_t)(c->end - c->p) != (uint64_t)n * 20)
 		return fail(r, "sites: bad length");
 	struct hs_snapshot *s = r->sites_for == 1 && raw->n_snapshots > 0
 					? &raw->snapshots[raw->n_snapshots - 1]
@@ -276,11 +277,15 @@ static int read_sites(struct reader *r, struct cursor *c)
 		uint32_t slot = get_u32(c);
 		uint64_t addr = get_u64(c);
 		uint64_t bytes = get_u64(c);
-		if (slot >= 65536)
+		if (slot >= HS_CALLSITES_SLOTS)
 			return fail(r, "sites: slot %u out of range", slot);
+		/* The recorder writes a site's live bytes, never above 2^63. */
+		if (bytes > INT64_MAX)
+			return fail(r, "sites: slot %u has %llu bytes", slot,
+				    (unsigned long long)bytes);
 		if (slot >= r->sites_cap) {
 			uint32_t cap = slot < 256 ? 256 : 2 * slot;
-			cap = cap > 65536 ? 65536 : cap;
+			cap = cap > HS_CALLSITES_SLOTS ? HS_CALLSITES_SLOTS : cap;
 			struct hs_site_bytes *t = realloc(r->sites, (size_t)cap * sizeof *t);
 			if (t == NULL)
 				return out_of_memory(r);

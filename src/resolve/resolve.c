@@ -38,8 +38,8 @@ static void desc_note(const struct hs_raw *raw, const char *ending, char *note, 
 				      " sampled block scaled by its sampling weight, then all by"
 				      " mem_heap_B over their sum; but the top-level nodes of"
 				      " direct call sites (the callers of malloc, calloc, realloc"
-				      " and memalign that are no alloc-fn) are exact while the"
-				      " program has one thread)",
+				      " and memalign that are no alloc-fn) are exact, within the"
+				      " same bound with threads)",
 				      raw->opts.sample_bytes, HS_SAMPLE_THREAD_SLACK_BYTES >> 10);
 	if (n >= len)
 		return;
