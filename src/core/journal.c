@@ -326,15 +326,7 @@ void hs_journal_point_of(struct hs_journal *j, const struct hs_snapshot *snap)
 		       (size_t)(n_ctx - j->point_n) * sizeof *j->point_bytes);
 		j->point_n = n_ctx;
 	}
-	struct hs_point p = { snap->seq,
-			      snap->time,
-			      snap->heap_bytes,
-			      snap->extra_bytes,
-			      snap->rss_bytes,
-			      snap->mapped_bytes,
-			      snap->kind == HS_SNAP_PEAK ? HS_POINT_PEAK : HS_POINT_NORMAL,
-			      snap->detailed,
-			      snap->alloc_bytes };
+	struct hs_point p = hs_point_of_snapshot(snap);
 	/* The snapshot's copy holds its nonzero contexts: every other one
 	 * it counts had 0 bytes. */
 	for (int pass = 0; pass < 2; pass++) {

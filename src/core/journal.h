@@ -66,6 +66,20 @@ struct hs_point {
 				 whatever --time-unit says */
 };
 
+/* The point of the series a snapshot as taken stands for. */
+static inline struct hs_point hs_point_of_snapshot(const struct hs_snapshot *snap)
+{
+	return (struct hs_point){ snap->seq,
+				  snap->time,
+				  snap->heap_bytes,
+				  snap->extra_bytes,
+				  snap->rss_bytes,
+				  snap->mapped_bytes,
+				  snap->kind == HS_SNAP_PEAK ? HS_POINT_PEAK : HS_POINT_NORMAL,
+				  snap->detailed,
+				  snap->alloc_bytes };
+}
+
 #define HS_JOURNAL_BUF_BYTES ((size_t)256 << 10)
 
 struct hs_journal {

@@ -266,17 +266,7 @@ static void journal_taken(void)
 	hs_journal_contexts(&rec.journal, &rec.ctxs);
 	hs_journal_snapshot(&rec.journal, snap);
 	journal_sites(snap);
-	struct hs_point p = {
-		snap->seq,
-		snap->time,
-		snap->heap_bytes,
-		snap->extra_bytes,
-		snap->rss_bytes,
-		snap->mapped_bytes,
-		snap->kind == HS_SNAP_PEAK ? HS_POINT_PEAK : HS_POINT_NORMAL,
-		snap->detailed,
-		snap->alloc_bytes,
-	};
+	struct hs_point p = hs_point_of_snapshot(snap);
 	hs_journal_point(&rec.journal, &rec.ctxs, &p);
 	if (rec.snaps.reshaped)
 		hs_journal_table(&rec.journal, &rec.snaps);

@@ -222,23 +222,22 @@ def main():
             if r.returncode == 0 or not lines or "'--sample=%s'" % value not in lines[0]:
                 bad.append("--sample=%s: exit %d, stderr %r" % (value, r.returncode, lines))
         tap.ok(not bad, "bad sizes are refused with one line naming the option", "\n".join(bad))
+        def final_heaps(name, argv, sample):
+            """The final mem_heap_B of argv exactly and with --sample=sample."""
+            finals = []
+            for opts in ([], ["--sample=" + sample]):
+                out = os.path.join(d, "%s%d.massif.out" % (name, len(opts)))
+                r = rm.run_heapsnap(argv, out, ["--final-snapshot=yes"] + opts)
+                finals.append(rm.parse(out).snapshots[-1].heap
+                              if r.returncode == 0 and os.path.exists(out) else None)
+            return finals
         thr = os.path.join(paths["builddir"], "tests", "progs", "rec_threads")
-        finals = []
-        for opts in ([], ["--sample=512K"]):
-            out = os.path.join(d, "threads%d.massif.out" % len(opts))
-            r = rm.run_heapsnap([thr, "8", "100000"], out, ["--final-snapshot=yes"] + opts)
-            finals.append(rm.parse(out).snapshots[-1].heap
-                          if r.returncode == 0 and os.path.exists(out) else None)
+        finals = final_heaps("threads", [thr, "8", "100000"], "512K")
         tap.ok(finals[0] is not None and finals[0] == finals[1],
                "8 threads: the final mem_heap_B under --sample=512K is exact mode's",
                "exact %s, sampled %s" % tuple(finals))
         edges = os.path.join(paths["builddir"], "tests", "progs", "rec_sample_edges")
-        finals = []
-        for opts in ([], ["--sample=4K"]):
-            out = os.path.join(d, "handoff%d.massif.out" % len(opts))
-            r = rm.run_heapsnap([edges, "handoff", "200"], out, ["--final-snapshot=yes"] + opts)
-            finals.append(rm.parse(out).snapshots[-1].heap
-                          if r.returncode == 0 and os.path.exists(out) else None)
+        finals = final_heaps("handoff", [edges, "handoff", "200"], "4K")
         tap.ok(finals[0] is not None and finals[0] == finals[1],
                "short threads' blocks freed by main: the final mem_heap_B is exact mode's",
                "exact %s, sampled %s" % tuple(finals))
