@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "callsites.h"
 #include "contexts.h"
 #include "dump.h"
 #include "journal.h"
@@ -51,6 +52,7 @@ static struct {
 	struct hs_symbolizer sym;
 	int opened;          /* sym opened from the map */
 	unsigned long named; /* contexts whose frames were named ahead */
+	unsigned long sites; /* direct call sites named ahead (--sample) */
 	unsigned rescans;    /* times the map changed and the names were redone */
 	char raw_path[4096];
 } g_warm = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -106,8 +108,27 @@ static void name_context(const unsigned char *p, uint32_t len)
 	g_warm.named++;
 }
 
+/* Name the addresses of one SITES payload (format-raw.md 4.11): the
+ * resolver names each direct call site too, and a site in a module no
+ * context reached (ld.so's own calls, say) would load it after the run. */
+static void name_sites(const unsigned char *p, uint32_t len)
+{
+	struct hs_frame_text texts[64];
+	if (len < 4)
+		return;
+	uint32_t n = get_u32(p);
+	if (4 + 20 * (uint64_t)n > len)
+		return;
+	for (uint32_t i = 0; i < n && !atomic_load(&g_warm.stop); i++) {
+		uint64_t addr;
+		memcpy(&addr, p + 4 + 20 * (size_t)i + 4, sizeof addr);
+		g_warm.sym.symbolize(g_warm.sym.ctx, (uintptr_t)addr, texts, 64);
+		g_warm.sites++;
+	}
+}
+
 /* Read what the program appended to its raw record and name the new
- * contexts' frames; stops early when asked to. */
+ * contexts' frames and sites; stops early when asked to. */
 static void scan_raw(struct raw_scan *sc)
 {
 	while (!sc->broken && !atomic_load(&g_warm.stop)) {
@@ -146,10 +167,14 @@ static void scan_raw(struct raw_scan *sc)
 				sc->broken = 1;
 				return;
 			}
-			if (kind == HS_JR_CONTEXT && len <= 8 + 8 * HS_MAX_FRAMES) {
+			if ((kind == HS_JR_CONTEXT && len <= 8 + 8 * HS_MAX_FRAMES) ||
+			    (kind == HS_JR_SITES && len <= 4 + 20 * HS_CALLSITES_SLOTS)) {
 				if (sc->len - pos < 8 + (size_t)len)
 					break; /* the rest is still being written */
-				name_context(sc->buf + pos + 8, len);
+				if (kind == HS_JR_CONTEXT)
+					name_context(sc->buf + pos + 8, len);
+				else
+					name_sites(sc->buf + pos + 8, len);
 				pos += 8 + (size_t)len;
 			} else {
 				pos += 8;
@@ -296,9 +321,9 @@ struct hs_symbolizer *hs_warmup_take(pid_t pid, struct hs_symbolizer *out, FILE 
 		return NULL;
 	if (log != NULL)
 		fprintf(log,
-			"heapsnap: pid %ld: %lu contexts named while it ran (%u times again: its "
-			"modules changed); %.1f ms waited for at the end\n",
-			(long)pid, g_warm.named, g_warm.rescans, now_ms() - t0);
+			"heapsnap: pid %ld: %lu contexts named while it ran, and %lu call sites (%u "
+			"times again: its modules changed); %.1f ms waited for at the end\n",
+			(long)pid, g_warm.named, g_warm.sites, g_warm.rescans, now_ms() - t0);
 	*out = g_warm.sym;
 	g_warm.sym.ctx = NULL;
 	g_warm.opened = 0;

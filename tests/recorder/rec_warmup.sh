@@ -34,7 +34,7 @@ has() {
 	last_tree | sed 's/0x[0-9A-F]*:/ADDR:/' | grep -qxF -- "$1"
 }
 
-echo 1..12
+echo 1..15
 
 "$HS_LAUNCHER" -v -v --time-unit=B --detailed-freq=1 --massif-out-file=m.out "$prog" "$lib" \
 	>out 2>err
@@ -75,9 +75,23 @@ if setarch -R true 2>/dev/null; then
 		grep -q 'the names given while it ran were kept' warm.err
 	check "HEAPSNAP_NO_WARMUP=1: nothing named ahead" \
 		sh -c '! grep -q "contexts named while it ran" cold.err'
+	# --sample: the direct call sites (SITES records) are named ahead too.
+	setarch -R "$HS_LAUNCHER" -v -v --sample=4K --time-unit=B --detailed-freq=1 \
+		--massif-out-file=ws.out "$prog" "$lib" >/dev/null 2>warms.err
+	HEAPSNAP_NO_WARMUP=1 setarch -R "$HS_LAUNCHER" -v -v --sample=4K --time-unit=B \
+		--detailed-freq=1 --massif-out-file=cs.out "$prog" "$lib" >/dev/null 2>colds.err
+	sed 1d ws.out >ws.body
+	sed 1d cs.out >cs.body
+	check "--sample: named ahead or not, the same file" cmp -s ws.body cs.body
+	check "--sample: call sites named ahead: $(grep 'contexts named' warms.err)" \
+		grep -q 'and [1-9][0-9]* call sites' warms.err
+	check "--sample: and the names were kept: $(grep 'names given' warms.err)" \
+		grep -q 'the names given while it ran were kept' warms.err
 else
 	for what in "named ahead or not, the same file" "that run named ahead" \
-		"and the resolver kept those names" "HEAPSNAP_NO_WARMUP=1: nothing named ahead"; do
+		"and the resolver kept those names" "HEAPSNAP_NO_WARMUP=1: nothing named ahead" \
+		"--sample: named ahead or not, the same file" "--sample: call sites named ahead" \
+		"--sample: and the names were kept"; do
 		check "$what # SKIP no setarch -R here" true
 	done
 fi
