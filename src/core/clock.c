@@ -155,7 +155,7 @@ int64_t hs_clock_now(struct hs_clock *c, uint64_t churn_bytes)
 	return t < 0 ? 0 : t;
 }
 
-int64_t hs_clock_upper_bound(struct hs_clock *c)
+int64_t hs_clock_upper_bound_slow(struct hs_clock *c)
 {
 	if (c->unit != HS_TIME_MS || !c->started || c->coarse_tick_ns == 0)
 		return INT64_MAX;

@@ -41,6 +41,8 @@
 #include "threadlog.h"
 
 #define HS_UNLIKELY_CORE(x) __builtin_expect(!!(x), 0)
+/* The counting path of --sample, inlined whole: one call deep below malloc. */
+#define HS_HOT static inline __attribute__((always_inline))
 
 enum rec_state {
 	REC_OFF,     /* not initialised */
@@ -165,7 +167,7 @@ static const struct hs_tlog_ops g_tlog_ops;
  * rounds requests up to 16; a block too big for a 4 MiB superblock gets
  * an unsplittable superblock of its own, rounded up to pages, and all of
  * it is usable (1 GiB: slop 4032; 10,000,000: slop 2368). */
-static uint64_t slop_of(size_t req_bytes)
+HS_HOT uint64_t slop_of(size_t req_bytes)
 {
 	uint64_t req = req_bytes;
 	if (req > UINT64_MAX / 2)
@@ -316,7 +318,7 @@ static inline void series_point_attempt(void)
 	rec.next_point_churn = rec.churn_bytes + rec.point_step;
 }
 
-static void normal_attempt(void)
+static __attribute__((noinline)) void normal_attempt(void)
 {
 	series_point_attempt();
 	/* Most attempts fall inside the minimum interval: rule them out with
@@ -332,7 +334,7 @@ static void normal_attempt(void)
 	hs_clock_hold(&rec.clock, rec.snaps.next_allowed_time);
 }
 
-static void peak_attempt(void)
+static __attribute__((noinline)) void peak_attempt(void)
 {
 	if (!hs_snapshots_peak_due(&rec.snaps, rec.heap_bytes, rec.extra_bytes))
 		return; /* the usual case: no clock reading needed */
@@ -344,14 +346,12 @@ static void peak_attempt(void)
 
 /* The program released a block without our seeing it (its address came
  * back from malloc): drop it from the totals, take no snapshot. */
-static void filter_remove(uintptr_t ptr);
 
 static void forget_stale(const struct hs_block *old)
 {
 	if (rec.opts.sample_bytes != 0) {
 		/* A sampled block: its weight leaves its context; its free, and so
 		 * its requested size, went unseen by the totals as well. */
-		filter_remove(old->ptr);
 		hs_contexts_touch(&rec.ctxs, old->ctx)->live_bytes -= old->req_bytes;
 		return;
 	}
@@ -794,7 +794,6 @@ void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
 
 /* ---- Sampling mode (--sample; recorder.h, sampler.h) ---------------- */
 
-unsigned char hs_rec_sample_filter[1u << HS_SAMPLE_FILTER_BITS];
 
 /* With threads, a thread's counted churn reaches the totals at least this
  * often, so the time (--time-unit=B) and the snapshots move on. */
@@ -958,23 +957,6 @@ static void journal_sites(const struct hs_snapshot *snap)
 	hs_journal_sites(&rec.journal, hs_callsites.addr, bytes + 1, HS_CALLSITES_SLOTS);
 }
 
-/* Count a sampled block in the filter (saturated counters stay so). */
-static void filter_add(uintptr_t ptr)
-{
-	unsigned char *c = &hs_rec_sample_filter[hs_rec_filter_slot((const void *)ptr)];
-	unsigned char v = __atomic_load_n(c, __ATOMIC_RELAXED);
-	if (v != UINT8_MAX)
-		__atomic_store_n(c, (unsigned char)(v + 1), __ATOMIC_RELAXED);
-}
-
-static void filter_remove(uintptr_t ptr)
-{
-	unsigned char *c = &hs_rec_sample_filter[hs_rec_filter_slot((const void *)ptr)];
-	unsigned char v = __atomic_load_n(c, __ATOMIC_RELAXED);
-	if (v != 0 && v != UINT8_MAX)
-		__atomic_store_n(c, (unsigned char)(v - 1), __ATOMIC_RELAXED);
-}
-
 /* Sampling mode takes a freed block's size from its tag: a block from
  * __libc_malloc (no tag) or a tag the program overwrote gives a wrong
  * one.  So a subtraction never takes the totals below zero; what it could
@@ -983,7 +965,7 @@ static void filter_remove(uintptr_t ptr)
  * allocations of the same blocks).  Lock held or one thread. */
 static uint64_t g_heap_owed, g_extra_owed;
 
-static void total_sub(uint64_t *total, uint64_t *owed, uint64_t bytes)
+HS_HOT void total_sub(uint64_t *total, uint64_t *owed, uint64_t bytes)
 {
 	if (HS_UNLIKELY_CORE(bytes > *total)) {
 		*owed += bytes - *total;
@@ -1002,7 +984,7 @@ static void total_add_paying(uint64_t *total, uint64_t *owed, uint64_t bytes)
 
 /* A normal attempt that keeps errno (a snapshot writes the record): the
  * count paths are called without the caller saving it. */
-static void normal_attempt_quiet(void)
+HS_HOT void normal_attempt_quiet(void)
 {
 	if (hs_snapshots_skip(&rec.snaps, hs_clock_upper_bound(&rec.clock)))
 		return;
@@ -1011,7 +993,7 @@ static void normal_attempt_quiet(void)
 	errno = saved;
 }
 
-static void peak_attempt_quiet(void)
+HS_HOT void peak_attempt_quiet(void)
 {
 	if (!hs_snapshots_peak_due(&rec.snaps, rec.heap_bytes, rec.extra_bytes))
 		return;
@@ -1022,7 +1004,7 @@ static void peak_attempt_quiet(void)
 
 /* Totals += a new block of req_bytes, as add_block; then a normal
  * attempt.  Lock held (or one thread), recording on. */
-static void count_new(uint64_t req_bytes, unsigned site)
+HS_HOT void count_new(uint64_t req_bytes, unsigned site)
 {
 	rec.stats.allocs++;
 	hs_callsites_move(site, (int64_t)req_bytes);
@@ -1035,7 +1017,7 @@ static void count_new(uint64_t req_bytes, unsigned site)
 
 /* Totals -= a freed block of req_bytes whose context loses weight_bytes
  * (ctx HS_CTX_NONE: unsampled), as account_free. */
-static void count_gone(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes, unsigned site)
+HS_HOT void count_gone(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes, unsigned site)
 {
 	rec.stats.frees++;
 	peak_attempt_quiet(); /* the totals still hold the block */
@@ -1132,7 +1114,6 @@ static void counts_init(const struct hs_options *opts)
 	tl_counts.churn_bytes = 0;
 	tl_counts.allocs = tl_counts.frees = tl_counts.reallocs = 0;
 	g_heap_owed = g_extra_owed = 0;
-	memset(hs_rec_sample_filter, 0, sizeof hs_rec_sample_filter);
 	/* Untouched in exact mode: the table's 64 KiB of pages stay unmapped
 	 * (a recording before this one in the process, sampled, reset it). */
 	if (g_sites_used)
@@ -1219,7 +1200,6 @@ static int enter_sampled(uintptr_t ptr, uint64_t weight_bytes, uint32_t id)
 	struct hs_block blk = { ptr, weight_bytes, (uint32_t)(-weight_bytes & 15), id };
 	if (put_block(&blk) != 0)
 		return -1;
-	filter_add(ptr);
 	hs_contexts_touch(&rec.ctxs, id)->live_bytes += weight_bytes;
 	return 0;
 }
@@ -1258,10 +1238,9 @@ void hs_rec_sampled_free(void *ptr, size_t req_bytes, unsigned site)
 		counts_apply(&tl_counts);
 		struct hs_block blk;
 		if (hs_blocks_remove(&rec.blocks, (uintptr_t)ptr, &blk)) {
-			filter_remove(blk.ptr);
 			count_gone(req_bytes, blk.ctx, blk.req_bytes, site);
 		} else {
-			count_gone(req_bytes, HS_CTX_NONE, 0, site); /* a filter collision */
+			count_gone(req_bytes, HS_CTX_NONE, 0, site); /* a tag the program overwrote */
 		}
 	}
 	rec_unlock(locked);
@@ -1276,7 +1255,6 @@ uint64_t hs_rec_sampled_realloc_begin(void *old_ptr)
 	struct hs_block blk;
 	if (atomic_load(&rec.state) == REC_ON &&
 	    hs_blocks_remove(&rec.blocks, (uintptr_t)old_ptr, &blk)) {
-		filter_remove(blk.ptr);
 		struct pending *p = take_pending();
 		if (p == NULL) {
 			hs_contexts_touch(&rec.ctxs, blk.ctx)->live_bytes -= blk.req_bytes;
@@ -1371,8 +1349,7 @@ void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new
 		counts_apply(&tl_counts);
 		if (new_ptr == NULL) {
 			/* The real realloc failed: the old block lives on. */
-			if (put_block(&old) == 0)
-				filter_add(old.ptr);
+			put_block(&old);
 		} else if (count_resize(old_req_bytes, new_req_bytes, old_site, site) == 0) {
 			/* The old weight leaves its context after the peak attempt. */
 			if (old.ctx != HS_CTX_NONE)

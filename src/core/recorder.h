@@ -110,25 +110,6 @@ void hs_rec_realloc_end(uint64_t handle, void *new_ptr, size_t new_req_bytes,
  * threads, unsampled blocks are counted per thread and reach the totals
  * in batches (HS_SAMPLE_THREAD_SLACK_BYTES). */
 
-/* The filter of sampled addresses: a counter per hash of the address. */
-#define HS_SAMPLE_FILTER_BITS 16
-extern unsigned char hs_rec_sample_filter[1u << HS_SAMPLE_FILTER_BITS];
-
-/* ptr's counter in the filter. */
-static inline unsigned hs_rec_filter_slot(const void *ptr)
-{
-	return (unsigned)((((uint64_t)(uintptr_t)ptr >> 4) * UINT64_C(0x9E3779B97F4A7C15)) >>
-			  (64 - HS_SAMPLE_FILTER_BITS));
-}
-
-/* Whether ptr may be a sampled block: one load, no lock; 0 means surely
- * not (a sampled block is in the filter before malloc returns it). */
-static inline int hs_rec_maybe_sampled(const void *ptr)
-{
-	return __atomic_load_n(&hs_rec_sample_filter[hs_rec_filter_slot(ptr)], __ATOMIC_RELAXED) !=
-	       0;
-}
-
 /* In every call below, site (and old_site) is the block's direct call
  * site (callsites.h; 0: none), whose exact bytes the call moves (with
  * threads, in the thread's own deltas, summed at each snapshot). */
@@ -144,8 +125,9 @@ void hs_rec_count_free(size_t req_bytes, unsigned site);
 void hs_rec_sampled_alloc(void *ptr, size_t req_bytes, uint64_t weight_bytes,
 			  const uintptr_t *frames, unsigned n_frames, unsigned site);
 
-/* The free of ptr (req_bytes), which hs_rec_maybe_sampled said may be
- * sampled; called before the real free.  Counted either way. */
+/* The free of ptr (req_bytes), which its tag says was sampled (the
+ * layer above keeps that: sizetag.h); called before the real free.
+ * Counted either way. */
 void hs_rec_sampled_free(void *ptr, size_t req_bytes, unsigned site);
 
 /* realloc(old_ptr, n) in sampling mode: begin takes old_ptr out of the

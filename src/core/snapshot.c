@@ -164,14 +164,6 @@ static int take(struct hs_snapshots *s, enum hs_snap_kind kind, int detailed, in
 	return 0;
 }
 
-int hs_snapshots_skip(struct hs_snapshots *s, int64_t now)
-{
-	if (now >= s->next_allowed_time)
-		return 0;
-	s->n_skipped++;
-	return 1;
-}
-
 int hs_snapshots_normal(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
 			uint64_t extra_bytes, struct hs_contexts *ctxs)
 {
@@ -179,11 +171,6 @@ int hs_snapshots_normal(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes
 		return 0;
 	int detailed = s->since_detailed == s->detailed_freq - 1;
 	return take(s, HS_SNAP_NORMAL, detailed, now, heap_bytes, extra_bytes, ctxs);
-}
-
-int hs_snapshots_peak_due(const struct hs_snapshots *s, uint64_t heap_bytes, uint64_t extra_bytes)
-{
-	return heap_bytes + extra_bytes > s->peak_limit_bytes;
 }
 
 int hs_snapshots_peak(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,

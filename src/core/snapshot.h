@@ -89,11 +89,22 @@ int hs_snapshots_normal(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes
 			uint64_t extra_bytes, struct hs_contexts *ctxs);
 
 /* Whether a normal attempt at time now would be skipped (the minimum
- * interval has not passed); counts it as skipped if so. */
-int hs_snapshots_skip(struct hs_snapshots *s, int64_t now);
+ * interval has not passed); counts it as skipped if so.  Inline, as the
+ * next one: every malloc and free asks. */
+static inline int hs_snapshots_skip(struct hs_snapshots *s, int64_t now)
+{
+	if (now >= s->next_allowed_time)
+		return 0;
+	s->n_skipped++;
+	return 1;
+}
 
 /* Whether a peak attempt with these totals would take a snapshot. */
-int hs_snapshots_peak_due(const struct hs_snapshots *s, uint64_t heap_bytes, uint64_t extra_bytes);
+static inline int hs_snapshots_peak_due(const struct hs_snapshots *s, uint64_t heap_bytes,
+					uint64_t extra_bytes)
+{
+	return heap_bytes + extra_bytes > s->peak_limit_bytes;
+}
 
 /* A peak attempt with the totals before a free or shrinking realloc. */
 int hs_snapshots_peak(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,

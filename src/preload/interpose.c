@@ -86,7 +86,7 @@ static __thread struct hs_sampler hs_tl_sampler __attribute__((tls_model("initia
 
 /* Stack and weight of the sampled new block p of req bytes, for realloc
  * too (handle: its old block's, 0 for a new block).  Guard raised. */
-static void record_sampled(void *p, size_t req, int realloc_of, uint64_t handle, size_t old_req,
+static __attribute__((noinline)) void record_sampled(void *p, size_t req, int realloc_of, uint64_t handle, size_t old_req,
 			   unsigned old_site, unsigned site)
 {
 	uintptr_t buf[HS_CAPTURE_BUF];
@@ -105,16 +105,6 @@ static void record_sampled(void *p, size_t req, int realloc_of, uint64_t handle,
 	errno = saved;
 }
 
-/* Count (or sample) the new tagged block p of req bytes from site;
- * guard raised. */
-static inline void account_new(void *p, size_t req, unsigned site)
-{
-	if (HS_UNLIKELY(hs_sampler_take(&hs_tl_sampler, req, hs_preload_sample_bytes)))
-		record_sampled(p, req, 0, 0, 0, 0, site);
-	else
-		hs_rec_count_alloc(req, site);
-}
-
 /* The site id of return address ra (callsites.h): 0 once the sites'
  * bytes are no longer kept (out of memory), so the probe is not paid. */
 static inline unsigned site_of(const void *ra)
@@ -123,15 +113,25 @@ static inline unsigned site_of(const void *ra)
 }
 
 /* A block of glibc's, tagged: p from a call asking for req + HS_TAG_ROOM;
- * ra is the return address of the program's call (counted blocks only). */
-static inline void *tagged(void *p, size_t req, int counted, const void *ra)
+ * ra is the return address of the program's call (counted blocks only).
+ * A counted block is sampled or counted here, and its tag says which
+ * (HS_TAG_SAMPLED), so that its free knows without a table. */
+static inline __attribute__((always_inline)) void *tagged(void *p, size_t req, int counted,
+							  const void *ra)
 {
-	if (p != NULL) {
-		unsigned site = counted ? site_of(ra) : 0;
-		hs_tag_set_site(p, req, counted, site);
-		if (counted)
-			account_new(p, req, site);
+	if (p == NULL)
+		return p;
+	if (!counted) {
+		hs_tag_set_site(p, req, 0, 0);
+		return p;
 	}
+	unsigned site = site_of(ra);
+	int sampled = hs_sampler_take(&hs_tl_sampler, req, hs_preload_sample_bytes);
+	hs_tag_set_site(p, req, 1, sampled ? site | HS_TAG_SAMPLED : site);
+	if (HS_UNLIKELY(sampled))
+		record_sampled(p, req, 0, 0, 0, 0, site);
+	else
+		hs_rec_count_alloc(req, site);
 	return p;
 }
 
@@ -146,7 +146,7 @@ static void *early_malloc(size_t n)
 }
 
 /* malloc in sampling mode (guard down, ready), called from ra. */
-static void *sampled_malloc(size_t n, const void *ra)
+static inline __attribute__((always_inline)) void *sampled_malloc(size_t n, const void *ra)
 {
 	if (!HS_TAGGABLE(n))
 		return __libc_malloc(n); /* fails: ENOMEM */
@@ -156,20 +156,17 @@ static void *sampled_malloc(size_t n, const void *ra)
 	return p;
 }
 
-/* free in sampling mode: the size from the tag, a table only if the
- * filter says the block may be sampled. */
-static void sampled_free(void *p)
+/* free in sampling mode: the size from the tag, the block table only
+ * when the tag says the block was sampled. */
+static inline __attribute__((always_inline)) void sampled_free(void *p)
 {
 	size_t req;
 	unsigned site;
-	/* The filter's load first: it does not wait for the chunk header,
-	 * which the tag's address does, so their misses overlap. */
-	int maybe = hs_rec_maybe_sampled(p);
 	hs_tl_guard++;
 	if (hs_tag_get_site(p, &req, &site)) {
-		if (HS_UNLIKELY(maybe)) {
+		if (HS_UNLIKELY(site & HS_TAG_SAMPLED)) {
 			int saved = errno;
-			hs_rec_sampled_free(p, req, site);
+			hs_rec_sampled_free(p, req, site & ~HS_TAG_SAMPLED);
 			errno = saved;
 		} else {
 			hs_rec_count_free(req, site);
@@ -186,14 +183,16 @@ static void *sampled_realloc(void *p, size_t n, const void *ra)
 	size_t old_req;
 	unsigned old_site, site = 0;
 	int counted = hs_tag_get_site(p, &old_req, &old_site);
+	int was_sampled = (old_site & HS_TAG_SAMPLED) != 0, sampled = 0;
 	uint64_t handle = 0;
 	void *q;
 	int saved;
 
+	old_site &= ~HS_TAG_SAMPLED;
 	if (!HS_TAGGABLE(n))
 		return __libc_realloc(p, n); /* fails: ENOMEM, p untouched */
 	hs_tl_guard++;
-	if (counted && HS_UNLIKELY(hs_rec_maybe_sampled(p))) {
+	if (HS_UNLIKELY(was_sampled)) {
 		saved = errno;
 		handle = hs_rec_sampled_realloc_begin(p);
 		errno = saved;
@@ -201,14 +200,17 @@ static void *sampled_realloc(void *p, size_t n, const void *ra)
 	q = __libc_realloc(p, n + HS_TAG_ROOM);
 	saved = errno;
 	if (q != NULL) {
-		site = counted ? site_of(ra) : 0;
-		hs_tag_set_site(q, n, counted, site);
+		if (counted) {
+			site = site_of(ra);
+			sampled = hs_sampler_take(&hs_tl_sampler, n, hs_preload_sample_bytes);
+		}
+		hs_tag_set_site(q, n, counted, sampled ? site | HS_TAG_SAMPLED : site);
 	}
 	if (!counted) {
 		/* Not ours before: not ours after, as an unknown block in exact mode. */
 	} else if (q == NULL) {
 		hs_rec_sampled_realloc_end(handle, old_req, NULL, 0, 0, NULL, 0, old_site, 0);
-	} else if (HS_UNLIKELY(hs_sampler_take(&hs_tl_sampler, n, hs_preload_sample_bytes))) {
+	} else if (HS_UNLIKELY(sampled)) {
 		record_sampled(q, n, 1, handle, old_req, old_site, site);
 	} else {
 		hs_rec_sampled_realloc_end(handle, old_req, q, n, 0, NULL, 0, old_site, site);

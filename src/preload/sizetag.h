@@ -9,7 +9,8 @@
  * chunks) that the header cannot tell.  So glibc is asked for one byte
  * more than the program asked, and the last usable byte holds the slack;
  * the two bytes before it hold the block's direct call site (callsites.h,
- * a u16 id, 0 = none), so HS_TAG_ROOM is 3:
+ * a u16 id, 0 = none) and whether it was sampled (HS_TAG_SAMPLED), so
+ * HS_TAG_ROOM is 3:
  *
  *   1..127      slack, block counted in the totals
  *   129..254    slack + 128, block not counted (made while not recording,
@@ -37,6 +38,11 @@
 /* The bytes asked of glibc beyond the request. */
 #define HS_TAG_ROOM 3
 
+/* In the site's u16: the block was sampled (it is in the recorder's block
+ * table), so its free and realloc look it up there; site ids stay below
+ * it (callsites.h). */
+#define HS_TAG_SAMPLED 0x8000u
+
 #define HS_TAG_NOT_COUNTED 128u
 #define HS_TAG_WIDE 255u
 #define HS_TAG_WIDE_COUNTED (UINT64_C(1) << 63)
@@ -51,7 +57,7 @@ static inline size_t hs_chunk_usable(const void *p)
 }
 
 /* Tag block p (at least req + HS_TAG_ROOM usable bytes) with req and its
- * site (0: none). */
+ * site (0: none; with HS_TAG_SAMPLED when sampled). */
 static inline void hs_tag_set_site(void *p, size_t req, int counted, unsigned site)
 {
 	size_t u = hs_chunk_usable(p);
@@ -74,7 +80,7 @@ static inline void hs_tag_set(void *p, size_t req, int counted)
 }
 
 /* The requested size of block p into *req and its site into *site (0:
- * none; site may be NULL); returns 1 when the block is counted in the
+ * none; with HS_TAG_SAMPLED when sampled; site may be NULL); returns 1 when the block is counted in the
  * totals, 0 when not (untagged: *req is the usable size, *site 0). */
 static inline int hs_tag_get_site(const void *p, size_t *req, unsigned *site)
 {

@@ -108,17 +108,34 @@ static struct hs_sampler sampler;
 static void *live[MAX_LIVE];
 static size_t live_req[MAX_LIVE];
 
+/* Block p of n bytes tagged as the preload layer tags it, with site and
+ * whether it was sampled (sizetag.h): what its free asks. */
+static void tag_block(void *p, size_t n, unsigned site, int sampled)
+{
+	hs_tag_set_site(p, n, 1, sampled ? site | HS_TAG_SAMPLED : site);
+}
+
+static int was_sampled(const void *p)
+{
+	size_t req;
+	unsigned site;
+	return hs_tag_get_site(p, &req, &site) && (site & HS_TAG_SAMPLED) != 0;
+}
+
 /* A malloc as the preload layer records it, exact or sampled. */
 static void *do_malloc(size_t n, const uintptr_t *stack)
 {
-	void *p = __libc_malloc(n + 1);
+	void *p = __libc_malloc(n + HS_TAG_ROOM);
 	ck_assert_ptr_nonnull(p);
-	if (!sampling)
+	if (!sampling) {
 		hs_rec_alloc(p, n, stack, 2);
-	else if (hs_sampler_take(&sampler, n, opts.sample_bytes))
+	} else if (hs_sampler_take(&sampler, n, opts.sample_bytes)) {
+		tag_block(p, n, 0, 1);
 		hs_rec_sampled_alloc(p, n, hs_sample_weight(n, opts.sample_bytes), stack, 2, 0);
-	else
+	} else {
+		tag_block(p, n, 0, 0);
 		hs_rec_count_alloc(n, 0);
+	}
 	return p;
 }
 
@@ -126,7 +143,7 @@ static void do_free(void *p, size_t n)
 {
 	if (!sampling)
 		hs_rec_free(p);
-	else if (hs_rec_maybe_sampled(p))
+	else if (was_sampled(p))
 		hs_rec_sampled_free(p, n, 0);
 	else
 		hs_rec_count_free(n, 0);
@@ -137,15 +154,17 @@ static void *do_realloc(void *p, size_t old_n, size_t n, const uintptr_t *stack)
 {
 	if (!sampling) {
 		uint64_t h = hs_rec_realloc_begin(p);
-		void *q = __libc_realloc(p, n + 1);
+		void *q = __libc_realloc(p, n + HS_TAG_ROOM);
 		hs_rec_realloc_end(h, q, n, stack, 2);
 		return q;
 	}
-	uint64_t h = hs_rec_maybe_sampled(p) ? hs_rec_sampled_realloc_begin(p) : 0;
-	void *q = __libc_realloc(p, n + 1);
+	uint64_t h = was_sampled(p) ? hs_rec_sampled_realloc_begin(p) : 0;
+	void *q = __libc_realloc(p, n + HS_TAG_ROOM);
+	ck_assert_ptr_nonnull(q);
 	uint64_t w = hs_sampler_take(&sampler, n, opts.sample_bytes)
 			     ? hs_sample_weight(n, opts.sample_bytes)
 			     : 0;
+	tag_block(q, n, 0, w != 0);
 	hs_rec_sampled_realloc_end(h, old_n, q, n, w, stack, 2, 0, 0);
 	return q;
 }
@@ -226,8 +245,10 @@ START_TEST(exact_totals_with_sampling)
 }
 END_TEST
 
-/* An unsampled block is in no table: the filter answers no in one load,
- * and its free is a count.  A sampled one is found, and gone after. */
+/* The tag says which blocks were sampled (sizetag.h): an unsampled
+ * block's free is a count, a sampled one is found in the table and gone
+ * after, and a block whose tag claims a sample the table does not hold
+ * (the program wrote past its request) is counted as unsampled. */
 START_TEST(unsampled_free_path)
 {
 	test_options(&opts);
@@ -235,20 +256,28 @@ START_TEST(unsampled_free_path)
 	ck_assert_int_eq(test_rec_init(&opts), 0);
 	void *small[64];
 	for (int i = 0; i < 64; i++) {
-		small[i] = __libc_malloc(33);
+		small[i] = __libc_malloc(32 + HS_TAG_ROOM);
+		tag_block(small[i], 32, 0, 0);
 		hs_rec_count_alloc(32, 0);
 	}
 	for (int i = 0; i < 64; i++) {
-		ck_assert(!hs_rec_maybe_sampled(small[i]));
+		ck_assert(!was_sampled(small[i]));
 		hs_rec_count_free(32, 0);
 		__libc_free(small[i]);
 	}
-	void *p = __libc_malloc(101);
+	void *p = __libc_malloc(100 + HS_TAG_ROOM);
+	tag_block(p, 100, 0, 1);
 	hs_rec_sampled_alloc(p, 100, hs_sample_weight(100, opts.sample_bytes), st_f, 2, 0);
-	ck_assert(hs_rec_maybe_sampled(p));
+	ck_assert(was_sampled(p));
 	hs_rec_sampled_free(p, 100, 0);
-	ck_assert(!hs_rec_maybe_sampled(p));
 	__libc_free(p);
+	void *q = __libc_malloc(50 + HS_TAG_ROOM);
+	tag_block(q, 50, 0, 0);
+	hs_rec_count_alloc(50, 0);
+	tag_block(q, 50, 0, 1); /* as if overwritten */
+	ck_assert(was_sampled(q));
+	hs_rec_sampled_free(q, 50, 0);
+	__libc_free(q);
 	struct hs_symbolizer sym = fake_symbolizer(syms);
 	const char *got = finish_to_text("./t", &sym);
 	const char *last = snapshot_text(got, count_snapshots(got) - 1);
@@ -333,9 +362,11 @@ START_TEST(sites_follow_the_totals)
 	static size_t sizes[3000];
 	for (unsigned i = 0; i < 3000; i++) {
 		size_t n = 16 + (i * 37) % 900;
-		void *p = __libc_malloc(n + 1);
+		void *p = __libc_malloc(n + HS_TAG_ROOM);
 		ck_assert_ptr_nonnull(p);
-		if (hs_sampler_take(&sampler, n, opts.sample_bytes))
+		int take = hs_sampler_take(&sampler, n, opts.sample_bytes);
+		tag_block(p, n, site[i % 2], take);
+		if (take)
 			hs_rec_sampled_alloc(p, n, hs_sample_weight(n, opts.sample_bytes), st_f, 2,
 					     site[i % 2]);
 		else
@@ -344,18 +375,17 @@ START_TEST(sites_follow_the_totals)
 		sizes[i] = n;
 		if (i % 3 == 2) { /* one block in three freed soon, another reallocated */
 			unsigned k = i - 1;
-			int maybe = hs_rec_maybe_sampled(blocks[k]);
-			if (maybe)
+			if (was_sampled(blocks[k]))
 				hs_rec_sampled_free(blocks[k], sizes[k], site[k % 2]);
 			else
 				hs_rec_count_free(sizes[k], site[k % 2]);
 			__libc_free(blocks[k]);
 			blocks[k] = NULL;
 			k = i - 2;
-			uint64_t h = hs_rec_maybe_sampled(blocks[k]) ? hs_rec_sampled_realloc_begin(blocks[k])
-								      : 0;
-			void *q = __libc_realloc(blocks[k], sizes[k] * 2 + 1);
+			uint64_t h = was_sampled(blocks[k]) ? hs_rec_sampled_realloc_begin(blocks[k]) : 0;
+			void *q = __libc_realloc(blocks[k], sizes[k] * 2 + HS_TAG_ROOM);
 			ck_assert_ptr_nonnull(q);
+			tag_block(q, sizes[k] * 2, site[2], 0);
 			hs_rec_sampled_realloc_end(h, sizes[k], q, sizes[k] * 2, 0, NULL, 0, site[k % 2],
 						   site[2]);
 			blocks[k] = q;
@@ -366,7 +396,7 @@ START_TEST(sites_follow_the_totals)
 		if (blocks[i] == NULL)
 			continue;
 		unsigned sid = i % 3 == 0 ? site[2] : site[i % 2];
-		if (hs_rec_maybe_sampled(blocks[i]))
+		if (was_sampled(blocks[i]))
 			hs_rec_sampled_free(blocks[i], sizes[i], sid);
 		else
 			hs_rec_count_free(sizes[i], sid);
