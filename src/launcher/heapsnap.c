@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -598,24 +599,51 @@ static void print_file(const char *print_prog, const char *path, int leaks)
 
 /* The end-of-run summary of path (heapsnap-print --summary) to log, each
  * line with our "heapsnap: " prefix, as Valgrind marks each of its lines:
- * the program's own stderr may be interleaved with ours. */
-static void summarise_file(const char *print_prog, const char *path, FILE *log)
+ * the program's own stderr may be interleaved with ours.  In two steps,
+ * so the launcher can release the resolver's memory while heapsnap-print
+ * runs; spawned without copying the launcher's page tables (posix_spawn
+ * uses vfork), which the symbolizer makes large. */
+struct summary {
+	pid_t pid; /* -1: none */
+	int fd;    /* the read end of its stdout */
+};
+
+static void summary_start(const char *print_prog, char *path, struct summary *sm)
 {
 	int fds[2];
+	posix_spawn_file_actions_t fa;
+	extern char **environ;
+	char name[] = "heapsnap-print", summary[] = "--summary";
+	char *argv[] = { name, summary, path, NULL };
+
+	sm->pid = -1;
+	sm->fd = -1;
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return;
 	fflush(NULL);
-	pid_t p = fork();
-	if (p == 0) {
-		if (dup2(fds[1], STDOUT_FILENO) < 0)
-			_exit(127);
-		execl(print_prog, "heapsnap-print", "--summary", path, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	FILE *in = p > 0 ? fdopen(fds[0], "r") : NULL;
-	if (in == NULL) {
+	if (posix_spawn_file_actions_init(&fa) != 0) {
 		close(fds[0]);
+		close(fds[1]);
+		return;
+	}
+	/* dup2 onto stdout clears close-on-exec there only. */
+	if (posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO) != 0 ||
+	    posix_spawn(&sm->pid, print_prog, &fa, NULL, argv, environ) != 0)
+		sm->pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (sm->pid < 0)
+		close(fds[0]);
+	else
+		sm->fd = fds[0];
+}
+
+static void summary_finish(struct summary *sm, FILE *log)
+{
+	FILE *in = sm->fd >= 0 ? fdopen(sm->fd, "r") : NULL;
+	if (in == NULL) {
+		if (sm->fd >= 0)
+			close(sm->fd);
 	} else {
 		char *line = NULL;
 		size_t cap = 0;
@@ -624,7 +652,7 @@ static void summarise_file(const char *print_prog, const char *path, FILE *log)
 		free(line);
 		fclose(in);
 	}
-	while (p > 0 && waitpid(p, NULL, 0) < 0 && errno == EINTR)
+	while (sm->pid > 0 && waitpid(sm->pid, NULL, 0) < 0 && errno == EINTR)
 		;
 }
 
@@ -1031,6 +1059,8 @@ int main(int argc, char **argv)
 		int kept = 0;
 		if (hs_resolve_file_warm(r->path, out, !r->ended && r->pid == pid ? ending : NULL,
 					 warm, &kept, err, sizeof(err)) != 0) {
+			if (warm != NULL)
+				hs_symbols_close(warm);
 			fprintf(stderr, "heapsnap: %s\n", err);
 			continue;
 		}
@@ -1043,8 +1073,12 @@ int main(int argc, char **argv)
 		/* --print's screen holds the summary; --leaks' does not. */
 		if (have_print && print)
 			print_file(print_prog, out, leaks);
+		struct summary sm = { -1, -1 };
 		if (have_print && !quiet && !(print && !leaks))
-			summarise_file(print_prog, out, log);
+			summary_start(print_prog, out, &sm);
+		if (warm != NULL)
+			hs_symbols_close(warm); /* beside heapsnap-print */
+		summary_finish(&sm, log);
 	}
 	hs_warmup_end();
 	free(g_raws);

@@ -242,11 +242,8 @@ int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char 
 	if (names_kept != NULL)
 		*names_kept = 0;
 	struct hs_raw raw;
-	if (hs_raw_read(raw_path, &raw, err, err_len) != 0) {
-		if (warm != NULL)
-			hs_symbols_close(warm);
+	if (hs_raw_read(raw_path, &raw, err, err_len) != 0)
 		return -1;
-	}
 	/* The last map has every module loaded at the end; those closed
 	 * before come from the unloaded notes.  Without a map (cut before
 	 * it), every frame is "???" but the file is still written. */
@@ -263,9 +260,10 @@ int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char 
 		hs_symbols_open_maps(&sym, text, len, raw.unloaded, raw.n_unloaded);
 	}
 	int rc = write_out(&raw, out_path, ending, &sym, err, err_len);
-	hs_symbols_close(&sym);
 	if (warm != NULL)
-		warm->ctx = NULL;
+		*warm = sym; /* the caller closes it (it may be busy meanwhile) */
+	else
+		hs_symbols_close(&sym);
 	hs_raw_free(&raw);
 	if (rc == 0)
 		unlink(raw_path);

@@ -33,8 +33,10 @@ int hs_resolve_file(const char *raw_path, const char *out_path, const char *endi
  * symbolizer opened from an earlier map of the same process that named
  * frames while it ran (src/launcher/warmup.h): it is reopened with the
  * record's last map (hs_symbols_reopen_maps), so the names are those
- * hs_resolve_file gives, and closed.  *names_kept (may be NULL) says
- * whether the names given before were kept. */
+ * hs_resolve_file gives, and left open in *warm for the caller to close
+ * with hs_symbols_close, success or not (closing a large one takes
+ * milliseconds the launcher spends while the summary runs).  *names_kept
+ * (may be NULL) says whether the names given before were kept. */
 int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char *ending,
 			 struct hs_symbolizer *warm, int *names_kept, char *err, size_t err_len);
 
