@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -111,21 +112,86 @@ def workloads(d, alloc_deep):
     }
 
 
-def run_once(argv, cwd, env, stdin_path):
+class Pinning:
+    """Where each run's processes go (--pin).  This machine's CPUs do not
+    run at one speed (on the 2-vCPU VM of bench/README.md one ran 35%
+    slower than the other for minutes at a time, and a process landed on
+    either), so the measured program always runs on one CPU, natively and
+    under every tool, and whatever a tool runs beside it (heapsnap's
+    launcher and its naming thread, heaptrack_interpret, memusage's shell)
+    on the others, as on a machine with cores to spare.  A workload with
+    threads is not pinned (one CPU would serialise them)."""
+
+    def __init__(self, cpu):
+        self.cpu = cpu
+        allowed = os.sched_getaffinity(0)
+        self.others = (allowed - {cpu}) if cpu is not None else allowed
+        if not self.others:
+            self.others = allowed
+
+    def run(self, argv, prog, mode, **popen):
+        """Popen argv.  mode "all": every process on the pinned CPU;
+        "helpers": those running prog there, the others beside it; "none":
+        not pinned."""
+        if self.cpu is None or mode == "none":
+            return subprocess.Popen(argv, **popen), None
+        helpers = mode == "helpers"
+        first = self.others if helpers else {self.cpu}
+        p = subprocess.Popen(argv, preexec_fn=lambda: os.sched_setaffinity(0, first),
+                             start_new_session=True, **popen)
+        if not helpers:
+            return p, None
+        stop = threading.Event()
+        t = threading.Thread(target=self._follow, args=(p.pid, prog, stop), daemon=True)
+        t.start()
+        return p, (stop, t)
+
+    def _follow(self, sid, prog, stop):
+        """Pin every thread of the session's processes that run prog,
+        polling: at once after start, then every 20 ms (new threads take
+        their creator's CPU)."""
+        done = set()
+        start = time.monotonic()
+        while not stop.is_set():
+            for d in os.listdir("/proc"):
+                if not d.isdigit() or int(d) in done:
+                    continue
+                try:
+                    with open("/proc/%s/stat" % d) as f:
+                        st = f.read()
+                    if int(st[st.rindex(")") + 2:].split()[3]) != sid:
+                        continue
+                    if os.path.realpath("/proc/%s/exe" % d) != prog:
+                        continue
+                    for tid in os.listdir("/proc/%s/task" % d):
+                        os.sched_setaffinity(int(tid), {self.cpu})
+                    done.add(int(d))
+                except (OSError, ValueError, IndexError):
+                    continue
+            stop.wait(0.0005 if time.monotonic() - start < 0.3 else 0.02)
+
+
+PINNING = Pinning(None)
+
+
+def run_once(argv, cwd, env, stdin_path, prog=None, mode="none"):
     """One run: (wall s, cpu s, max RSS KiB) of the whole process tree.
 
     wait4's rusage covers the child and every descendant it waited for
     (heaptrack's interpreter, Valgrind's tool process), and its maxrss is
-    the largest single process's."""
+    the largest single process's.  prog and mode: Pinning.run's."""
     fin = open(os.path.join(cwd, stdin_path)) if stdin_path else subprocess.DEVNULL
     t0 = time.monotonic()
     # stderr into a file, not a pipe read after wait4: memusage's report
     # (and cc1's warnings under it) fill a pipe and the run never ends.
     errf = tempfile.TemporaryFile()
-    p = subprocess.Popen(argv, cwd=cwd, env=env, stdin=fin,
-                         stdout=subprocess.DEVNULL, stderr=errf)
+    p, follow = PINNING.run(argv, prog, mode, cwd=cwd, env=env, stdin=fin,
+                            stdout=subprocess.DEVNULL, stderr=errf)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.monotonic() - t0
+    if follow is not None:
+        follow[0].set()
+        follow[1].join()
     p.returncode = os.waitstatus_to_exitcode(status)
     errf.seek(0)
     err = errf.read()
@@ -158,12 +224,19 @@ def tool_runs(tool, argv, d, heapsnap):
     raise ValueError(tool)
 
 
-def measure(tool, argv, d, env, stdin_path, heapsnap, keep=None):
+def measure(tool, argv, d, env, stdin_path, heapsnap, keep=None, pin=True):
     wall = cpu = 0.0
     rss = 0
-    for cmd in tool_runs(tool, argv, d, heapsnap):
+    prog = os.path.realpath(argv[0])
+    for k, cmd in enumerate(tool_runs(tool, argv, d, heapsnap)):
+        # The program on the pinned CPU and the tool's own processes beside
+        # it; Massif runs the program in its own process, and a later
+        # command (heaptrack_print) is the tool's alone: all pinned.
+        mode = ("none" if not pin else
+                "helpers" if k == 0 and tool not in ("native", "massif") else "all")
         # heaptrack_print reads the recording, not the program's input.
-        w, c, r = run_once(cmd, d, env, None if cmd[0] == "heaptrack_print" else stdin_path)
+        w, c, r = run_once(cmd, d, env, None if cmd[0] == "heaptrack_print" else stdin_path,
+                           prog, mode)
         wall += w
         cpu += c
         rss = max(rss, r)
@@ -189,7 +262,18 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--tools", default="native,heapsnap,heaptrack,massif")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--pin", default="auto",
+                    help="the CPU the program runs on (auto: the last allowed, when there are "
+                         "two or more; none: no pinning); see Pinning")
     args = ap.parse_args()
+    global PINNING
+    allowed = sorted(os.sched_getaffinity(0))
+    if args.pin == "none" or (args.pin == "auto" and len(allowed) < 2):
+        PINNING = Pinning(None)
+    else:
+        PINNING = Pinning(allowed[-1] if args.pin == "auto" else int(args.pin))
+        # This script (and its polling) stays off the program's CPU.
+        os.sched_setaffinity(0, PINNING.others)
     heapsnap = shutil.which(args.heapsnap) or args.heapsnap
     tools = args.tools.split(",")
     if "native" not in tools:
@@ -208,7 +292,8 @@ def main():
                     if tool == "massif" and rep >= args.massif_reps:
                         continue
                     keep = os.path.join(d, "kept-%s-%d" % (name, rep))
-                    r = measure(tool, argv, d, env, stdin_path, heapsnap, keep)
+                    r = measure(tool, argv, d, env, stdin_path, heapsnap, keep,
+                                pin=not name.endswith("_4t"))
                     results.setdefault((name, tool), []).append(r)
                     print("# %-14s %-9s rep %d: wall %7.2f s  cpu %7.2f s  rss %8d KiB"
                           % (name, tool, rep + 1, r[0], r[1], r[2]), file=sys.stderr, flush=True)
