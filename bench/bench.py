@@ -134,7 +134,9 @@ class Pinning:
         "helpers": those running prog there, the others beside it; "none":
         not pinned."""
         if self.cpu is None or mode == "none":
-            return subprocess.Popen(argv, **popen), None
+            every = self.others | ({self.cpu} if self.cpu is not None else set())
+            return subprocess.Popen(argv, preexec_fn=lambda: os.sched_setaffinity(0, every),
+                                    **popen), None
         helpers = mode == "helpers"
         first = self.others if helpers else {self.cpu}
         p = subprocess.Popen(argv, preexec_fn=lambda: os.sched_setaffinity(0, first),
