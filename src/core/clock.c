@@ -106,10 +106,13 @@ int hs_clock_init(struct hs_clock *c, enum hs_time_unit unit)
 	c->bound_coarse_ns = INT64_MIN;
 	c->bound_ms = 0;
 	c->bound_calls_left = 0;
+	c->every = HS_CLOCK_BOUND_CALLS;
+	c->every_coarse_ns = INT64_MIN;
 	c->bound_calls = 0;
 	c->precise_ns[0] = c->precise_ns[1] = 0;
 	c->precise_calls[0] = c->precise_calls[1] = 0;
 	c->hold_calls_left = 0;
+	c->hold_check_left = 0;
 	c->hold_due_ns = 0;
 	c->hold_ms = 0;
 	struct timespec res;
@@ -155,6 +158,19 @@ int64_t hs_clock_now(struct hs_clock *c, uint64_t churn_bytes)
 	return t < 0 ? 0 : t;
 }
 
+/* The coarse clock, read for hs_clock_upper_bound: `every` doubles while
+ * readings find it where it was, and starts again when it moved. */
+static int64_t coarse_every(struct hs_clock *c)
+{
+	int64_t coarse = coarse_ns();
+	if (coarse != c->every_coarse_ns)
+		c->every = HS_CLOCK_BOUND_CALLS;
+	else if (c->every < HS_CLOCK_BOUND_CALLS_MAX)
+		c->every *= 2;
+	c->every_coarse_ns = coarse;
+	return coarse;
+}
+
 int64_t hs_clock_upper_bound_slow(struct hs_clock *c)
 {
 	if (c->unit != HS_TIME_MS || !c->started || c->coarse_tick_ns == 0)
@@ -163,21 +179,24 @@ int64_t hs_clock_upper_bound_slow(struct hs_clock *c)
 	if (c->hold_calls_left > 0) {
 		/* The coarse clock ends the hold early, read as often as below. */
 		c->hold_calls_left--;
-		if (c->hold_calls_left % HS_CLOCK_BOUND_CALLS != 0 || coarse_ns() < c->hold_due_ns)
+		if (c->hold_check_left > 0 && c->hold_calls_left > 0) {
+			c->hold_check_left--;
+			return c->hold_ms;
+		}
+		c->hold_check_left = c->every - 1;
+		if (coarse_every(c) < c->hold_due_ns)
 			return c->hold_ms;
 		c->hold_calls_left = 0;
 		c->bound_calls_left = 0;
 	}
-	/* Read the coarse clock on one call in HS_CLOCK_BOUND_CALLS: it costs
-	 * about 9 ns, a few percent of a malloc's recording.  In between, the
-	 * last answer stands, so a snapshot due meanwhile comes at most that
-	 * many calls late (microseconds, against a unit of milliseconds). */
+	/* Read the coarse clock on one call in `every` (clock.h).  In between,
+	 * the last answer stands. */
 	if (c->bound_calls_left > 0) {
 		c->bound_calls_left--;
 		return c->bound_ms;
 	}
-	c->bound_calls_left = HS_CLOCK_BOUND_CALLS - 1;
-	int64_t coarse = coarse_ns();
+	int64_t coarse = coarse_every(c);
+	c->bound_calls_left = c->every - 1;
 	if (coarse == INT64_MIN)
 		return INT64_MAX;
 	/* The coarse clock is CLOCK_MONOTONIC as of the last tick, so the
@@ -211,6 +230,7 @@ void hs_clock_hold(struct hs_clock *c, int64_t due_ms)
 	double calls = (double)left_ns / (double)span_ns * (double)span_calls / 2;
 	c->hold_calls_left =
 		calls < HS_CLOCK_HOLD_MAX_CALLS ? (unsigned)calls : HS_CLOCK_HOLD_MAX_CALLS;
+	c->hold_check_left = c->every - 1;
 	c->hold_due_ns = due_ns;
 	c->hold_ms = due_ms - 1;
 }

@@ -24,16 +24,29 @@ struct hs_clock {
 	int64_t bound_coarse_ns;   /* the coarse reading behind bound_ms (INT64_MIN: none) */
 	int64_t bound_ms;          /* hs_clock_upper_bound's last answer */
 	unsigned bound_calls_left; /* calls that give bound_ms before the clock is read again */
+	unsigned every;            /* calls from one coarse reading to the next (see below) */
+	int64_t every_coarse_ns;   /* the coarse clock at its last reading */
 	uint64_t bound_calls;      /* hs_clock_upper_bound calls so far */
 	int64_t precise_ns[2];     /* the last two precise readings, newest first... */
 	uint64_t precise_calls[2]; /* ...and bound_calls at each */
 	unsigned hold_calls_left;  /* calls hs_clock_hold still answers for */
+	unsigned hold_check_left;  /* hold calls before the coarse clock is read again */
 	int64_t hold_due_ns;       /* when the held snapshot is due (CLOCK_MONOTONIC) */
 	int64_t hold_ms;           /* the answer while holding: just below it */
 };
 
-/* hs_clock_upper_bound reads the coarse clock on one call in this many. */
+/* hs_clock_upper_bound reads the coarse clock on one call in `every`:
+ * HS_CLOCK_BOUND_CALLS at first and whenever a reading finds the clock
+ * moved on since the last, doubled (up to HS_CLOCK_BOUND_CALLS_MAX) while
+ * readings find it where it was, that is while that many calls take less
+ * than a tick.  A reading costs a call three deep (the vDSO), and on a
+ * program with a deep stack the return predictor's misses after it cost
+ * more than the reading: one in 4 calls was 6% of alloc_deep's time with
+ * --sample, one in 16 about 1% (bench/README.md).  A snapshot due
+ * meanwhile comes at most `every` calls late: at most 16, and when calls
+ * slow down to a tick apart or more, 4 again after one reading. */
 #define HS_CLOCK_BOUND_CALLS 4
+#define HS_CLOCK_BOUND_CALLS_MAX 16
 
 /* Set up a clock in unit.  Returns 0, or -1 when unit is i and no
  * instruction counter can be opened. */
@@ -58,9 +71,10 @@ int64_t hs_clock_upper_bound_slow(struct hs_clock *c);
 static inline int64_t hs_clock_upper_bound(struct hs_clock *c)
 {
 	unsigned hold = c->hold_calls_left;
-	if (hold > 1 && (hold - 1) % HS_CLOCK_BOUND_CALLS != 0) {
+	if (hold > 1 && c->hold_check_left > 0) {
 		c->bound_calls++;
 		c->hold_calls_left = hold - 1;
+		c->hold_check_left--;
 		return c->hold_ms;
 	}
 	if (hold == 0 && c->bound_calls_left > 0) {

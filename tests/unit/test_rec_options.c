@@ -253,7 +253,8 @@ START_TEST(clock_hold_skips_precise_readings_then_ends)
 
 	/* Slow calls: 100,000 calls in 1 ms set a hold of many calls; then
 	 * one call in 200 us: the coarse clock ends the hold once it reaches
-	 * the due time, read on one call in HS_CLOCK_BOUND_CALLS. */
+	 * the due time, read on one call in `every`: after the fast calls
+	 * that grew it to HS_CLOCK_BOUND_CALLS_MAX, at most that many late. */
 	for (int i = 0; i < 100000; i++)
 		hs_clock_upper_bound(&c);
 	fake_ns += 1000000;
@@ -267,8 +268,35 @@ START_TEST(clock_hold_skips_precise_readings_then_ends)
 	}
 	ck_assert_int_ge(clock_ms_now(&c), due);
 	ck_assert_int_le((fake_ns - (c.origin + due * 1000000)) / 1000,
-			 FAKE_TICK_NS / 1000 + HS_CLOCK_BOUND_CALLS * 200);
+			 FAKE_TICK_NS / 1000 + HS_CLOCK_BOUND_CALLS_MAX * 200);
 	ck_assert_uint_eq(c.hold_calls_left, 0);
+	hs_clock_set_reader(NULL);
+}
+END_TEST
+
+/* The coarse clock is read less often while calls come faster than its
+ * ticks, and on one call in HS_CLOCK_BOUND_CALLS again once it moved. */
+START_TEST(clock_reads_follow_the_rate)
+{
+	struct hs_clock c;
+	fake_clock_start();
+	ck_assert_int_eq(hs_clock_init(&c, HS_TIME_MS), 0);
+	ck_assert_uint_eq(c.every, HS_CLOCK_BOUND_CALLS);
+	hs_clock_now(&c, 0);
+	for (int i = 0; i < 200; i++) { /* one call a microsecond: a tick is 4000 */
+		hs_clock_upper_bound(&c);
+		fake_ns += 1000;
+	}
+	ck_assert_uint_eq(c.every, HS_CLOCK_BOUND_CALLS_MAX);
+	fake_ns += FAKE_TICK_NS;
+	unsigned calls = 0;
+	while (c.every != HS_CLOCK_BOUND_CALLS && calls <= HS_CLOCK_BOUND_CALLS_MAX) {
+		hs_clock_upper_bound(&c);
+		calls++;
+	}
+	ck_assert_uint_eq(c.every, HS_CLOCK_BOUND_CALLS);
+	ck_assert_uint_le(calls, HS_CLOCK_BOUND_CALLS_MAX); /* the first reading saw it move */
+	ck_assert_int_ge(hs_clock_upper_bound(&c), clock_ms_now(&c));
 	hs_clock_set_reader(NULL);
 }
 END_TEST
@@ -608,6 +636,7 @@ int main(void)
 	tcase_add_test(tc, known_names_are_all_known);
 	tcase_add_test(tc, clock_upper_bound_is_never_below_the_clock);
 	tcase_add_test(tc, clock_hold_skips_precise_readings_then_ends);
+	tcase_add_test(tc, clock_reads_follow_the_rate);
 	suite_add_tcase(s, tc);
 	return hs_check_run(s);
 }
