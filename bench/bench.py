@@ -330,6 +330,14 @@ def report_accuracy(d, names, reps, markdown):
                       "" if max(errs) <= 10 else "(over 10%)"))
 
 
+def round_ratios(runs, native):
+    """The median, over repetitions, of each figure's ratio to the native
+    run of the same repetition: runs alternate tools, so a machine whose
+    speed drifts over minutes moves both sides of a ratio alike."""
+    return tuple(statistics.median(x[i] / n[i] for x, n in zip(runs, native))
+                 for i in range(3))
+
+
 def report(results, names, tools, markdown):
     med = {k: tuple(statistics.median(x[i] for x in v) for i in range(3))
            for k, v in results.items()}
@@ -340,8 +348,9 @@ def report(results, names, tools, markdown):
         for tool in tools[1:]:
             if (name, tool) not in med:
                 continue
-            w, c, r = med[(name, tool)]
-            ratios[(name, tool)] = (w / nw, c / nc, r / nr)
+            ratios[(name, tool)] = round_ratios(results[(name, tool)], results[(name, "native")])
+            # The flags below judge the ratios, on the native medians' scale.
+            w, c, r = (ratios[(name, tool)][i] * (nw, nc, nr)[i] for i in range(3))
             note = ""
             if tool == "heapsnap-sampled":
                 flags = []
@@ -358,7 +367,7 @@ def report(results, names, tools, markdown):
                 if ht and (w >= ht[0] or c >= ht[1]):
                     flags.append("not below heaptrack")
                 note = ", ".join(flags)
-            rows.append((name, tool, len(results[(name, tool)]), w / nw, c / nc, r / nr,
+            rows.append((name, tool, len(results[(name, tool)]), *ratios[(name, tool)],
                          "%.2fs %.2fs %dMiB" % (nw, nc, nr // 1024), note))
     if markdown:
         print("| workload | tool | runs | wall ratio | cpu ratio | rss ratio | native (wall cpu rss) | note |")
