@@ -17,8 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "callsites.h"
+#include "journal.h"
 #include "rawread.h"
 #include "recorder.h"
 #include "sampler.h"
@@ -452,6 +455,98 @@ START_TEST(sites_follow_the_totals)
 }
 END_TEST
 
+/* A memory file holding len bytes of data. */
+static int memfile(const void *data, size_t len)
+{
+	int fd = memfd_create("damaged", 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	return fd;
+}
+
+/* The reader's error for bytes (len) with the first SITES record's
+ * first entry changed by damage (slot, addr and bytes: 20 bytes at
+ * entry), or "" when it reads them. */
+static const char *read_damaged(const char *bytes, size_t len,
+				void (*damage)(char *payload, uint32_t payload_len))
+{
+	static char copy[1 << 20], err[512];
+	ck_assert_uint_lt(len, sizeof copy);
+	memcpy(copy, bytes, len);
+	size_t pos = HS_JOURNAL_MAGIC_LEN;
+	int done = 0;
+	while (!done && pos + 8 <= len) {
+		uint32_t plen, kind, count;
+		memcpy(&plen, copy + pos, 4);
+		memcpy(&kind, copy + pos + 4, 4);
+		memcpy(&count, copy + pos + 8, 4);
+		if (kind == HS_JR_SITES && count > 0) {
+			damage(copy + pos + 8, plen);
+			done = 1;
+		}
+		pos += 8 + plen;
+	}
+	ck_assert_msg(done, "no SITES record with an entry");
+	struct hs_raw raw;
+	int fd = memfile(copy, len);
+	err[0] = '\0';
+	if (hs_raw_read_fd(fd, "d.raw", &raw, err, sizeof err) == 0)
+		hs_raw_free(&raw);
+	close(fd);
+	return err;
+}
+
+static void slot_too_far(char *payload, uint32_t len)
+{
+	(void)len;
+	uint32_t slot = HS_CALLSITES_SLOTS;
+	memcpy(payload + 4, &slot, 4);
+}
+
+static void bytes_too_many(char *payload, uint32_t len)
+{
+	(void)len;
+	uint64_t bytes = UINT64_C(1) << 63;
+	memcpy(payload + 4 + 12, &bytes, 8);
+}
+
+static void count_too_big(char *payload, uint32_t len)
+{
+	uint32_t count = (len - 4) / 20 + 1;
+	memcpy(payload, &count, 4);
+}
+
+static void nothing_changed(char *payload, uint32_t len)
+{
+	(void)payload;
+	(void)len;
+}
+
+/* A damaged SITES record is refused with one line naming it; the same
+ * record undamaged reads. */
+START_TEST(damaged_sites_refused)
+{
+	test_options(&opts);
+	opts.sample_bytes = 1 << 30; /* no block sampled: the sites alone */
+	opts.detailed_freq = 1;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	unsigned site = hs_callsites_id(0x402001);
+	for (int i = 0; i < 200; i++)
+		hs_rec_count_alloc(1000, site);
+	static char bytes[1 << 20];
+	ssize_t len = pread(test_raw_fd(), bytes, sizeof bytes, 0);
+	ck_assert(len > 0 && (size_t)len < sizeof bytes);
+	ck_assert_str_eq(read_damaged(bytes, (size_t)len, nothing_changed), "");
+	const char *e = read_damaged(bytes, (size_t)len, slot_too_far);
+	ck_assert_msg(strstr(e, "d.raw: record ") == e && strstr(e, ": sites: slot 4096 out of range"),
+		      "%s", e);
+	e = read_damaged(bytes, (size_t)len, bytes_too_many);
+	ck_assert_msg(strstr(e, "has 9223372036854775808 bytes") != NULL, "%s", e);
+	e = read_damaged(bytes, (size_t)len, count_too_big);
+	ck_assert_msg(strstr(e, ": sites: bad length") != NULL, "%s", e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rec_sample");
@@ -467,6 +562,7 @@ int main(void)
 	tcase_add_test(tc, size_tag_round_trip);
 #endif
 	tcase_add_test(tc, sites_follow_the_totals);
+	tcase_add_test(tc, damaged_sites_refused);
 	suite_add_tcase(s, tc);
 	return hs_check_run(s);
 }
