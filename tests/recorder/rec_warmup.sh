@@ -59,34 +59,34 @@ else
 	check "ms_print accepts the file # SKIP no ms_print" true
 fi
 
-# The same run with and without naming ahead, addresses fixed.  The
-# desc: line names each output file: compared from the cmd: line on.
+# The same run with and without naming ahead, addresses fixed: TAG.out
+# and TAG.err named ahead, cTAG.* not.  The desc: line names each output
+# file: TAG.body and cTAG.body hold the files from the cmd: line on.
+warm_and_cold() { # warm_and_cold TAG OPTION...
+	tag=$1; shift
+	setarch -R "$HS_LAUNCHER" -v -v "$@" --massif-out-file="$tag.out" "$prog" "$lib" \
+		>/dev/null 2>"$tag.err"
+	HEAPSNAP_NO_WARMUP=1 setarch -R "$HS_LAUNCHER" -v -v "$@" --massif-out-file="c$tag.out" \
+		"$prog" "$lib" >/dev/null 2>"c$tag.err"
+	sed 1d "$tag.out" >"$tag.body"
+	sed 1d "c$tag.out" >"c$tag.body"
+}
 if setarch -R true 2>/dev/null; then
-	setarch -R "$HS_LAUNCHER" -v -v --time-unit=B --detailed-freq=1 --massif-out-file=w.out \
-		"$prog" "$lib" >/dev/null 2>warm.err
-	HEAPSNAP_NO_WARMUP=1 setarch -R "$HS_LAUNCHER" -v -v --time-unit=B --detailed-freq=1 \
-		--massif-out-file=c.out "$prog" "$lib" >/dev/null 2>cold.err
-	sed 1d w.out >w.body
-	sed 1d c.out >c.body
-	check "named ahead or not, the same file" cmp -s w.body c.body
-	check "that run named ahead: $(grep 'contexts named' warm.err)" \
-		grep -q ' [1-9][0-9]* contexts named while it ran' warm.err
-	check "and the resolver kept those names: $(grep 'names given' warm.err)" \
-		grep -q 'the names given while it ran were kept' warm.err
+	warm_and_cold w --time-unit=B --detailed-freq=1
+	check "named ahead or not, the same file" cmp -s w.body cw.body
+	check "that run named ahead: $(grep 'contexts named' w.err)" \
+		grep -q ' [1-9][0-9]* contexts named while it ran' w.err
+	check "and the resolver kept those names: $(grep 'names given' w.err)" \
+		grep -q 'the names given while it ran were kept' w.err
 	check "HEAPSNAP_NO_WARMUP=1: nothing named ahead" \
-		sh -c '! grep -q "contexts named while it ran" cold.err'
+		sh -c '! grep -q "contexts named while it ran" cw.err'
 	# --sample: the direct call sites (SITES records) are named ahead too.
-	setarch -R "$HS_LAUNCHER" -v -v --sample=4K --time-unit=B --detailed-freq=1 \
-		--massif-out-file=ws.out "$prog" "$lib" >/dev/null 2>warms.err
-	HEAPSNAP_NO_WARMUP=1 setarch -R "$HS_LAUNCHER" -v -v --sample=4K --time-unit=B \
-		--detailed-freq=1 --massif-out-file=cs.out "$prog" "$lib" >/dev/null 2>colds.err
-	sed 1d ws.out >ws.body
-	sed 1d cs.out >cs.body
-	check "--sample: named ahead or not, the same file" cmp -s ws.body cs.body
-	check "--sample: call sites named ahead: $(grep 'contexts named' warms.err)" \
-		grep -q 'and [1-9][0-9]* call sites' warms.err
-	check "--sample: and the names were kept: $(grep 'names given' warms.err)" \
-		grep -q 'the names given while it ran were kept' warms.err
+	warm_and_cold s --sample=4K --time-unit=B --detailed-freq=1
+	check "--sample: named ahead or not, the same file" cmp -s s.body cs.body
+	check "--sample: call sites named ahead: $(grep 'contexts named' s.err)" \
+		grep -q 'and [1-9][0-9]* call sites' s.err
+	check "--sample: and the names were kept: $(grep 'names given' s.err)" \
+		grep -q 'the names given while it ran were kept' s.err
 else
 	for what in "named ahead or not, the same file" "that run named ahead" \
 		"and the resolver kept those names" "HEAPSNAP_NO_WARMUP=1: nothing named ahead" \
