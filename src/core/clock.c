@@ -176,6 +176,8 @@ int64_t hs_clock_upper_bound_slow(struct hs_clock *c)
 	if (c->unit != HS_TIME_MS || !c->started || c->coarse_tick_ns == 0)
 		return INT64_MAX;
 	c->bound_calls++;
+	int64_t coarse = INT64_MIN;
+	int read = 0;
 	if (c->hold_calls_left > 0) {
 		/* The coarse clock ends the hold early, read as often as below. */
 		c->hold_calls_left--;
@@ -184,18 +186,22 @@ int64_t hs_clock_upper_bound_slow(struct hs_clock *c)
 			return c->hold_ms;
 		}
 		c->hold_check_left = c->every - 1;
-		if (coarse_every(c) < c->hold_due_ns)
+		coarse = coarse_every(c);
+		read = 1;
+		if (coarse < c->hold_due_ns)
 			return c->hold_ms;
 		c->hold_calls_left = 0;
 		c->bound_calls_left = 0;
 	}
 	/* Read the coarse clock on one call in `every` (clock.h).  In between,
-	 * the last answer stands. */
+	 * the last answer stands.  A hold that just ended read it already: a
+	 * second reading in the same call would count as unmoved. */
 	if (c->bound_calls_left > 0) {
 		c->bound_calls_left--;
 		return c->bound_ms;
 	}
-	int64_t coarse = coarse_every(c);
+	if (!read)
+		coarse = coarse_every(c);
 	c->bound_calls_left = c->every - 1;
 	if (coarse == INT64_MIN)
 		return INT64_MAX;

@@ -86,8 +86,9 @@ static __thread struct hs_sampler hs_tl_sampler __attribute__((tls_model("initia
 
 /* Stack and weight of the sampled new block p of req bytes, for realloc
  * too (handle: its old block's, 0 for a new block).  Guard raised. */
-static __attribute__((noinline)) void record_sampled(void *p, size_t req, int realloc_of, uint64_t handle, size_t old_req,
-			   unsigned old_site, unsigned site)
+static __attribute__((noinline)) void record_sampled(void *p, size_t req, int realloc_of,
+						     uint64_t handle, size_t old_req,
+						     unsigned old_site, unsigned site)
 {
 	uintptr_t buf[HS_CAPTURE_BUF];
 	const uintptr_t *frames;
@@ -104,6 +105,8 @@ static __attribute__((noinline)) void record_sampled(void *p, size_t req, int re
 	}
 	errno = saved;
 }
+
+_Static_assert(HS_CALLSITES_SLOTS < HS_TAG_SAMPLED, "a site id has room beside the sampled bit");
 
 /* The site id of return address ra (callsites.h): 0 once the sites'
  * bytes are no longer kept (out of memory), so the probe is not paid. */

@@ -80,8 +80,9 @@ static inline void hs_tag_set(void *p, size_t req, int counted)
 }
 
 /* The requested size of block p into *req and its site into *site (0:
- * none; with HS_TAG_SAMPLED when sampled; site may be NULL); returns 1 when the block is counted in the
- * totals, 0 when not (untagged: *req is the usable size, *site 0). */
+ * none; with HS_TAG_SAMPLED when sampled; site may be NULL); returns 1
+ * when the block is counted in the totals, 0 when not (untagged: *req is
+ * the usable size, *site 0). */
 static inline int hs_tag_get_site(const void *p, size_t *req, unsigned *site)
 {
 	size_t u = hs_chunk_usable(p);
