@@ -97,6 +97,10 @@ def write_inputs(d):
     return exe
 
 
+# Workloads with threads: not pinned to one CPU (Pinning).
+THREADED = {"alloc_deep_4t"}
+
+
 def workloads(d, alloc_deep):
     """name -> (argv, stdin file or None, extra environment)."""
     return {
@@ -295,7 +299,7 @@ def main():
                         continue
                     keep = os.path.join(d, "kept-%s-%d" % (name, rep))
                     r = measure(tool, argv, d, env, stdin_path, heapsnap, keep,
-                                pin=not name.endswith("_4t"))
+                                pin=name not in THREADED)
                     results.setdefault((name, tool), []).append(r)
                     print("# %-14s %-9s rep %d: wall %7.2f s  cpu %7.2f s  rss %8d KiB"
                           % (name, tool, rep + 1, r[0], r[1], r[2]), file=sys.stderr, flush=True)
