@@ -8,6 +8,17 @@ struct hs_sym_entry {
 	uintptr_t addr;
 	struct hs_frame_text *texts; /* NULL: empty slot */
 	unsigned n;
+	unsigned char kind; /* KIND_* of the outermost function, once known */
+};
+
+/* What the stack filter asks of an address's outermost function, worked
+ * out once per address (every context and every snapshot's tree asks
+ * again, a dozen string compares each). */
+enum {
+	KIND_KNOWN = 1,
+	KIND_ALLOC_FN = 2,
+	KIND_BELOW_MAIN = 4,
+	KIND_MAIN = 8,
 };
 
 /* Massif 3.19's default --alloc-fn list on Linux (format-massif.md §13). */
@@ -68,21 +79,20 @@ static int grow_cache(struct hs_filter *f)
 	return 0;
 }
 
-const struct hs_frame_text *hs_filter_describe(struct hs_filter *f, uintptr_t addr, unsigned *n)
+/* The cache entry of addr, described now if new; NULL once the cache
+ * failed (out of memory). */
+static struct hs_sym_entry *entry_of(struct hs_filter *f, uintptr_t addr)
 {
-	*n = 1;
 	if (f->failed)
-		return &unknown_text;
+		return NULL;
 	if ((f->n_used + 1) * 2 > f->n_slots && grow_cache(f) != 0) {
 		f->failed = 1;
-		return &unknown_text;
+		return NULL;
 	}
 	uint32_t i = addr_slot(addr, f->n_slots);
 	while (f->slots[i].texts != NULL) {
-		if (f->slots[i].addr == addr) {
-			*n = f->slots[i].n;
-			return f->slots[i].texts;
-		}
+		if (f->slots[i].addr == addr)
+			return &f->slots[i];
 		i = (i + 1) & (f->n_slots - 1);
 	}
 	struct hs_frame_text buf[HS_MAX_INLINE];
@@ -98,13 +108,19 @@ const struct hs_frame_text *hs_filter_describe(struct hs_filter *f, uintptr_t ad
 	struct hs_frame_text *texts = hs_arena_alloc(f->arena, got * sizeof *texts);
 	if (texts == NULL) {
 		f->failed = 1;
-		return &unknown_text;
+		return NULL;
 	}
 	memcpy(texts, buf, got * sizeof *texts);
-	f->slots[i] = (struct hs_sym_entry){ addr, texts, got };
+	f->slots[i] = (struct hs_sym_entry){ addr, texts, got, 0 };
 	f->n_used++;
-	*n = got;
-	return texts;
+	return &f->slots[i];
+}
+
+const struct hs_frame_text *hs_filter_describe(struct hs_filter *f, uintptr_t addr, unsigned *n)
+{
+	const struct hs_sym_entry *e = entry_of(f, addr);
+	*n = e != NULL ? e->n : 1;
+	return e != NULL ? e->texts : &unknown_text;
 }
 
 /* The outermost (non-inlined) function name of addr, or NULL. */
@@ -115,6 +131,19 @@ static const char *outer_name(struct hs_filter *f, uintptr_t addr)
 	return t[n - 1].function;
 }
 
+static int kind_of_name(const struct hs_options *opts, const char *fn);
+
+/* addr's KIND_* bits. */
+static unsigned kind_of(struct hs_filter *f, uintptr_t addr)
+{
+	struct hs_sym_entry *e = entry_of(f, addr);
+	if (e == NULL)
+		return kind_of_name(f->opts, outer_name(f, addr));
+	if (!(e->kind & KIND_KNOWN))
+		e->kind = (unsigned char)kind_of_name(f->opts, e->texts[e->n - 1].function);
+	return e->kind;
+}
+
 static int starts_with(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -122,7 +151,8 @@ static int starts_with(const char *s, const char *prefix)
 
 int hs_filter_is_below_main(const char *fn)
 {
-	if (fn == NULL)
+	/* Every name below starts with '_' or 'g': most names stop here. */
+	if (fn == NULL || (fn[0] != '_' && fn[0] != 'g'))
 		return 0;
 	return strcmp(fn, "__libc_start_main") == 0 || strcmp(fn, "__libc_start_call_main") == 0 ||
 	       starts_with(fn, "__libc_start_main.") || strcmp(fn, "generic_start_main") == 0 ||
@@ -140,6 +170,13 @@ int hs_filter_is_alloc_fn(const struct hs_options *opts, const char *fn)
 		if (strcmp(fn, opts->alloc_fns[i]) == 0)
 			return 1;
 	return 0;
+}
+
+static int kind_of_name(const struct hs_options *opts, const char *fn)
+{
+	return KIND_KNOWN | (hs_filter_is_alloc_fn(opts, fn) ? KIND_ALLOC_FN : 0) |
+	       (hs_filter_is_below_main(fn) ? KIND_BELOW_MAIN : 0) |
+	       (fn != NULL && strcmp(fn, "main") == 0 ? KIND_MAIN : 0);
 }
 
 static int is_ignore_fn(const struct hs_options *opts, const char *fn)
@@ -162,7 +199,7 @@ int hs_filter_fn_kind(const struct hs_options *opts, const char *fn)
 unsigned hs_filter_frames(struct hs_filter *f, const uintptr_t *raw, unsigned n_raw, uintptr_t *out)
 {
 	unsigned first = 0;
-	while (first < n_raw && hs_filter_is_alloc_fn(f->opts, outer_name(f, raw[first])))
+	while (first < n_raw && (kind_of(f, raw[first]) & KIND_ALLOC_FN))
 		first++;
 	if (first == n_raw)
 		return 0;
@@ -182,15 +219,14 @@ unsigned hs_filter_frames(struct hs_filter *f, const uintptr_t *raw, unsigned n_
 	unsigned end = n_raw; /* one past the last frame kept */
 	int found = 0;
 	for (unsigned i = n_raw; i-- > first;) {
-		const char *fn = outer_name(f, raw[i]);
-		if (fn != NULL && strcmp(fn, "main") == 0) {
+		if (kind_of(f, raw[i]) & KIND_MAIN) {
 			end = i + 1;
 			found = 1;
 			break;
 		}
 	}
 	for (unsigned i = first; !found && i < n_raw; i++) {
-		if (hs_filter_is_below_main(outer_name(f, raw[i]))) {
+		if (kind_of(f, raw[i]) & KIND_BELOW_MAIN) {
 			end = i + 1;
 			found = 1;
 		}
