@@ -138,7 +138,7 @@ static unsigned kind_of(struct hs_filter *f, uintptr_t addr)
 {
 	struct hs_sym_entry *e = entry_of(f, addr);
 	if (e == NULL)
-		return kind_of_name(f->opts, outer_name(f, addr));
+		return kind_of_name(f->opts, NULL); /* "???" */
 	if (!(e->kind & KIND_KNOWN))
 		e->kind = (unsigned char)kind_of_name(f->opts, e->texts[e->n - 1].function);
 	return e->kind;

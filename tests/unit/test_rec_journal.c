@@ -67,16 +67,6 @@ static size_t raw_bytes(int fd, char **out)
 	return (size_t)n;
 }
 
-/* A memory file holding len bytes of data. */
-static int memfile(const void *data, size_t len)
-{
-	int fd = memfd_create("cut", 0);
-	ck_assert_int_ge(fd, 0);
-	if (len > 0)
-		ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
-	return fd;
-}
-
 /* Contexts come back with their ids and frames; the table with every
  * field the writer uses. */
 START_TEST(round_trip)
@@ -288,7 +278,7 @@ START_TEST(every_cut_point)
 	size_t header_end = HS_JOURNAL_MAGIC_LEN + 8 + header_bytes;
 	unsigned valid = 0;
 	for (size_t cut = 0; cut <= len; cut++) {
-		int fd = memfile(bytes, cut);
+		int fd = test_memfile(bytes, cut);
 		struct hs_raw raw;
 		char err[512] = "";
 		int rc = hs_raw_read_fd(fd, "raw", &raw, err, sizeof err);
@@ -322,7 +312,7 @@ START_TEST(garbage_refused)
 	char err[512];
 	struct hs_raw raw;
 	const char massif[] = "desc: (none)\ncmd: ./t\ntime_unit: B\n#-----------\n";
-	int fd = memfile(massif, sizeof massif - 1);
+	int fd = test_memfile(massif, sizeof massif - 1);
 	ck_assert_int_eq(hs_raw_read_fd(fd, "m.out", &raw, err, sizeof err), -1);
 	ck_assert_str_eq(err, "m.out: not a heapsnap raw record");
 	close(fd);
@@ -337,7 +327,7 @@ START_TEST(garbage_refused)
 	uint32_t plen, kind = 99;
 	memcpy(&plen, bad + HS_JOURNAL_MAGIC_LEN, 4);
 	memcpy(bad + HS_JOURNAL_MAGIC_LEN + 8 + plen + 4, &kind, 4); /* the second record */
-	fd = memfile(bad, len);
+	fd = test_memfile(bad, len);
 	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
 	ck_assert_str_eq(err, "r.raw: record 2: unknown kind 99");
 	close(fd);
@@ -349,7 +339,7 @@ START_TEST(garbage_refused)
 	if (kind == HS_JR_CONTEXT) {
 		uint32_t id = 7;
 		memcpy(bad + pos + 8, &id, 4);
-		fd = memfile(bad, len);
+		fd = test_memfile(bad, len);
 		ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
 		ck_assert_str_eq(err, "r.raw: record 2: context 7 out of order (expected 0)");
 		close(fd);

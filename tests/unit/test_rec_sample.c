@@ -455,15 +455,6 @@ START_TEST(sites_follow_the_totals)
 }
 END_TEST
 
-/* A memory file holding len bytes of data. */
-static int memfile(const void *data, size_t len)
-{
-	int fd = memfd_create("damaged", 0);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
-	return fd;
-}
-
 /* The reader's error for bytes (len) with the first SITES record's
  * first entry changed by damage (slot, addr and bytes: 20 bytes at
  * entry), or "" when it reads them. */
@@ -488,7 +479,7 @@ static const char *read_damaged(const char *bytes, size_t len,
 	}
 	ck_assert_msg(done, "no SITES record with an entry");
 	struct hs_raw raw;
-	int fd = memfile(copy, len);
+	int fd = test_memfile(copy, len);
 	err[0] = '\0';
 	if (hs_raw_read_fd(fd, "d.raw", &raw, err, sizeof err) == 0)
 		hs_raw_free(&raw);

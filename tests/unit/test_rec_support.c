@@ -74,6 +74,15 @@ int test_raw_fd(void)
 	return g_raw_fd;
 }
 
+int test_memfile(const void *data, size_t len)
+{
+	int fd = memfd_create("test", 0);
+	ck_assert_int_ge(fd, 0);
+	if (len > 0)
+		ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	return fd;
+}
+
 static void set_err(char *err, size_t err_len, const char *msg)
 {
 	if (err != NULL && err_len > 0)

@@ -48,6 +48,9 @@ void test_rec_reopen(void);
 /* The raw record of the current recording (a memory file), or -1. */
 int test_raw_fd(void);
 
+/* A memory file holding len bytes of data (the tests' damaged and cut records). */
+int test_memfile(const void *data, size_t len);
+
 /* Capture stderr into a memory file while f runs; return what was said
  * (a static buffer, overwritten by the next call). */
 const char *stderr_of(void (*f)(void));
