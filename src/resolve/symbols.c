@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "filepages.h"
 #include "fnranges.h"
 #include "symbols.h"
 
@@ -62,6 +63,7 @@ struct mod_syms {
 	uintptr_t *sizeless; /* addresses of the symbols without a size, sorted */
 	size_t n_sizeless;
 	int has_sizeless;
+	int debug_pages_released; /* hs_filepages_release ran on its debug file */
 	struct mod_syms *next;
 };
 
@@ -568,6 +570,26 @@ static struct fn_die *find_fn(struct symbolizer *s, Dwarf_Die *cu, Dwarf_Addr pc
 	return NULL;
 }
 
+/* Load mod's DWARF.  Once a separate debug file is loaded, the pages
+ * libdw read of it to inflate its compressed sections are dead weight
+ * (filepages.h): they go before libdw indexes the CUs' address ranges,
+ * so that the two never add up in the launcher's peak. */
+static void load_dwarf(struct symbolizer *s, Dwfl_Module *mod)
+{
+	struct mod_syms *m = mod_syms(s, mod);
+	const char *mainfile = NULL, *debugfile = NULL;
+	Dwarf_Addr bias;
+
+	if (m == NULL || m->debug_pages_released)
+		return;
+	m->debug_pages_released = 1;
+	if (dwfl_module_getdwarf(mod, &bias) == NULL)
+		return;
+	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
+	if (debugfile != NULL && (mainfile == NULL || strcmp(debugfile, mainfile) != 0))
+		hs_filepages_release(debugfile);
+}
+
 /* Name addr with libdw: fills out innermost-first, returns the count. */
 static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_frame_text *out,
 			     unsigned max)
@@ -592,6 +614,7 @@ static unsigned symbolize_dw(struct symbolizer *s, uintptr_t addr, struct hs_fra
 	}
 	function = function_name(s, mod, addr);
 	{
+		load_dwarf(s, mod);
 		Dwfl_Line *l = dwfl_module_getsrc(mod, addr);
 		int lineno = 0;
 		const char *src =
