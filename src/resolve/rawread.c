@@ -91,6 +91,19 @@ static int get_str_into(struct cursor *c, char *out, size_t cap)
 	return 0;
 }
 
+/* One detailed snapshot's (or live dump's) changes from the detailed one
+ * before: changes[first .. first + n) of the reader's. */
+struct delta {
+	uint64_t seq;
+	size_t first;
+	uint32_t n;
+	uint32_t n_contexts;
+	unsigned record; /* its record's number, for messages */
+	int live;
+};
+
+#define NO_DELTA SIZE_MAX
+
 struct reader {
 	struct hs_raw *raw;
 	const char *name;
@@ -100,10 +113,18 @@ struct reader {
 	unsigned cap_snapshots;
 	uint64_t next_seq; /* the smallest seq the next snapshot may have */
 	int has_header;
-	uint64_t *last;  /* per context, its bytes in the last detailed snapshot */
-	uint32_t last_n; /* contexts last covers (the others: 0) */
+	/* Every detailed snapshot's changes, in record order, replayed once
+	 * the table is final (materialize): only the snapshots still in it
+	 * get their entries.  Most detailed snapshots are peaks that a later
+	 * peak replaces; spelling out each one's contexts cost two passes
+	 * over every context and its entries' memory. */
+	struct hs_snap_entry *changes;
+	size_t n_changes, cap_changes;
+	struct delta *deltas;
+	size_t n_deltas, cap_deltas;
+	size_t live_delta; /* the delta of raw->live, or NO_DELTA */
 	size_t cap_points, cap_point_changes;
-	int sites_for; /* the record before: 1 a SNAPSHOT, 2 a LIVE, else 0 */
+	int sites_for;               /* the record before: 1 a SNAPSHOT, 2 a LIVE, else 0 */
 	struct hs_site_bytes *sites; /* per site slot, as the last SITES left it */
 	uint32_t sites_cap;
 };
@@ -310,50 +331,106 @@ static int read_sites(struct reader *r, struct cursor *c)
 	return 0;
 }
 
-/* Section 4.3: a detailed snapshot's changes from the last detailed one,
- * applied to r->last; s gets the nonzero contexts it counts. */
-static int apply_changes(struct reader *r, struct cursor *c, struct hs_snapshot *s,
-			 uint32_t n_changes)
+/* Grow *p (elements of size) to hold need; 0 or -1. */
+static int grow(void **p, size_t *cap, size_t need, size_t size)
 {
-	if (s->n_contexts > r->last_n) {
-		uint64_t *a = realloc(r->last, (size_t)s->n_contexts * sizeof *a);
-		if (a == NULL)
-			return out_of_memory(r);
-		memset(a + r->last_n, 0, (size_t)(s->n_contexts - r->last_n) * sizeof *a);
-		r->last = a;
-		r->last_n = s->n_contexts;
-	}
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap == 0 ? 256 : *cap;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*p, n * size);
+	if (q == NULL)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* Section 4.3: a detailed snapshot's changes from the last detailed one,
+ * checked and kept for materialize. */
+static int keep_changes(struct reader *r, struct cursor *c, const struct hs_snapshot *s,
+			uint32_t n_changes, int live)
+{
+	if (grow((void **)&r->deltas, &r->cap_deltas, r->n_deltas + 1, sizeof *r->deltas) != 0 ||
+	    grow((void **)&r->changes, &r->cap_changes, r->n_changes + n_changes,
+		 sizeof *r->changes) != 0)
+		return out_of_memory(r);
+	r->deltas[r->n_deltas++] =
+		(struct delta){ s->seq, r->n_changes, n_changes, s->n_contexts, r->record, live };
 	for (uint32_t i = 0, prev = 0; i < n_changes; i++) {
 		uint32_t ctx = get_u32(c);
 		uint64_t bytes = get_u64(c);
 		if (ctx >= s->n_contexts || (i > 0 && ctx <= prev))
 			return fail(r, "snapshot %llu: change for context %u out of place",
 				    (unsigned long long)s->seq, ctx);
-		r->last[ctx] = bytes;
+		r->changes[r->n_changes++] = (struct hs_snap_entry){ ctx, bytes };
 		prev = ctx;
 	}
-	uint32_t nonzero = 0;
-	for (uint32_t ctx = 0; ctx < r->last_n; ctx++) {
-		if (r->last[ctx] == 0)
-			continue;
-		if (ctx >= s->n_contexts)
-			return fail(r, "snapshot %llu: context %u has bytes but is not counted",
-				    (unsigned long long)s->seq, ctx);
-		nonzero++;
-	}
-	if (nonzero == 0)
-		return 0;
-	s->entries = malloc((size_t)nonzero * sizeof *s->entries);
-	if (s->entries == NULL)
-		return out_of_memory(r);
-	for (uint32_t ctx = 0; ctx < s->n_contexts; ctx++)
-		if (r->last[ctx] != 0)
-			s->entries[s->n_entries++] = (struct hs_snap_entry){ ctx, r->last[ctx] };
 	return 0;
 }
 
-/* Section 4.3's fields, into s (entries applied to r->last). */
-static int read_snapshot_fields(struct reader *r, struct cursor *c, struct hs_snapshot *s)
+/* Replay the deltas in order into every context's bytes, and give each
+ * detailed snapshot still in the table (and the live dump's) the nonzero
+ * contexts it counts.  The table is sorted by seq, as the deltas are. */
+static int materialize(struct reader *r)
+{
+	struct hs_raw *raw = r->raw;
+	uint32_t n_ctx = 0;
+	for (size_t d = 0; d < r->n_deltas; d++)
+		n_ctx = r->deltas[d].n_contexts > n_ctx ? r->deltas[d].n_contexts : n_ctx;
+	uint64_t *last = calloc(n_ctx + 1, sizeof *last);
+	if (last == NULL)
+		return out_of_memory(r);
+	uint32_t counted = 0; /* the most contexts a delta counted so far */
+	unsigned t = 0;
+	int rc = 0;
+	for (size_t d = 0; d < r->n_deltas && rc == 0; d++) {
+		const struct delta *dl = &r->deltas[d];
+		for (uint32_t i = 0; i < dl->n; i++)
+			last[r->changes[dl->first + i].ctx] = r->changes[dl->first + i].bytes;
+		/* Only a snapshot counting fewer contexts than one before can
+		 * leave bytes uncounted: a change is always below its own count. */
+		r->record = dl->record;
+		for (uint32_t ctx = dl->n_contexts; ctx < counted && rc == 0; ctx++)
+			if (last[ctx] != 0)
+				rc = fail(r,
+					  "snapshot %llu: context %u has bytes but is not counted",
+					  (unsigned long long)dl->seq, ctx);
+		counted = dl->n_contexts > counted ? dl->n_contexts : counted;
+		struct hs_snapshot *s = NULL;
+		if (dl->live) {
+			if (d == r->live_delta)
+				s = &raw->live;
+		} else {
+			while (t < raw->n_snapshots && raw->snapshots[t].seq < dl->seq)
+				t++;
+			if (t < raw->n_snapshots && raw->snapshots[t].seq == dl->seq)
+				s = &raw->snapshots[t];
+		}
+		if (s == NULL || rc != 0)
+			continue;
+		uint32_t nonzero = 0;
+		for (uint32_t ctx = 0; ctx < s->n_contexts; ctx++)
+			nonzero += last[ctx] != 0;
+		if (nonzero == 0)
+			continue;
+		s->entries = malloc((size_t)nonzero * sizeof *s->entries);
+		if (s->entries == NULL) {
+			rc = out_of_memory(r);
+			break;
+		}
+		for (uint32_t ctx = 0; ctx < s->n_contexts; ctx++)
+			if (last[ctx] != 0)
+				s->entries[s->n_entries++] =
+					(struct hs_snap_entry){ ctx, last[ctx] };
+	}
+	free(last);
+	return rc;
+}
+
+/* Section 4.3's fields, into s (its changes kept: keep_changes). */
+static int read_snapshot_fields(struct reader *r, struct cursor *c, struct hs_snapshot *s, int live)
 {
 	struct hs_raw *raw = r->raw;
 	memset(s, 0, sizeof *s);
@@ -381,7 +458,7 @@ static int read_snapshot_fields(struct reader *r, struct cursor *c, struct hs_sn
 		return fail(r, "snapshot %llu: bad entry list", (unsigned long long)s->seq);
 	s->kind = (enum hs_snap_kind)kind;
 	s->detailed = (int)detailed;
-	if (detailed && apply_changes(r, c, s, n_changes) != 0)
+	if (detailed && keep_changes(r, c, s, n_changes, live) != 0)
 		return -1;
 	return 0;
 }
@@ -391,7 +468,7 @@ static int read_snapshot(struct reader *r, struct cursor *c)
 {
 	struct hs_raw *raw = r->raw;
 	struct hs_snapshot s;
-	if (read_snapshot_fields(r, c, &s) != 0)
+	if (read_snapshot_fields(r, c, &s, 0) != 0)
 		return -1;
 	if (raw->n_snapshots == r->cap_snapshots) {
 		unsigned cap = r->cap_snapshots == 0 ? 128 : r->cap_snapshots * 2;
@@ -408,6 +485,7 @@ static int read_snapshot(struct reader *r, struct cursor *c)
 	/* A live dump's snapshot is the latest state only until the next one. */
 	drop_entries(&raw->live);
 	raw->has_live = 0;
+	r->live_delta = NO_DELTA;
 	return 0;
 }
 
@@ -419,10 +497,11 @@ static int read_live(struct reader *r, struct cursor *c)
 	struct hs_snapshot s;
 	if (c->short_read)
 		return fail(r, "live too short");
-	if (read_snapshot_fields(r, c, &s) != 0)
+	if (read_snapshot_fields(r, c, &s, 1) != 0)
 		return -1;
 	drop_entries(&raw->live);
 	raw->live = s;
+	r->live_delta = s.detailed ? r->n_deltas - 1 : NO_DELTA;
 	raw->live_request = request;
 	raw->has_live = 1;
 	return 0;
@@ -459,22 +538,6 @@ static int read_table(struct reader *r, struct cursor *c)
 	while (in < raw->n_snapshots)
 		drop_entries(&raw->snapshots[in++]);
 	raw->n_snapshots = out;
-	return 0;
-}
-
-/* Grow *p (elements of size) to hold need; 0 or -1. */
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap == 0 ? 256 : *cap;
-	while (n < need)
-		n *= 2;
-	void *q = realloc(*p, n * size);
-	if (q == NULL)
-		return -1;
-	*p = q;
-	*cap = n;
 	return 0;
 }
 
@@ -662,8 +725,8 @@ static int read_record(struct reader *r, uint32_t kind, struct cursor *c)
  * warmup.h; a whole raw record read at once added its size to the peak). */
 struct window {
 	int fd;
-	uint64_t limit;    /* 0: to the end of the file */
-	uint64_t read;     /* bytes of the file read so far */
+	uint64_t limit; /* 0: to the end of the file */
+	uint64_t read;  /* bytes of the file read so far */
 	unsigned char *buf;
 	size_t cap, have; /* bytes in buf */
 	size_t pos;       /* bytes of buf already parsed */
@@ -791,10 +854,15 @@ static int read_fd_limit(int fd, const char *name, uint64_t limit, struct hs_raw
 		snprintf(err, err_len, "%s: out of memory", name);
 		return -1;
 	}
-	struct reader r = { .raw = raw, .name = name, .err = err, .err_len = err_len };
+	struct reader r = {
+		.raw = raw, .name = name, .err = err, .err_len = err_len, .live_delta = NO_DELTA
+	};
 	int rc = parse(&r, &w);
+	if (rc == 0)
+		rc = materialize(&r);
 	free(w.buf);
-	free(r.last);
+	free(r.changes);
+	free(r.deltas);
 	free(r.sites);
 	if (rc != 0)
 		hs_raw_free(raw);

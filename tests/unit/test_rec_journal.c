@@ -350,6 +350,88 @@ START_TEST(garbage_refused)
 }
 END_TEST
 
+/* A detailed snapshot's changes are checked as read, and the contexts
+ * each one counts once the table is final: a snapshot that counts fewer
+ * contexts than one before while a context past them still holds bytes
+ * is refused, whether or not it is still in the table. */
+START_TEST(damaged_snapshot_refused)
+{
+	opts.detailed_freq = 1;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	hs_rec_alloc(ptr(0), 100, st_f, N(st_f)); /* context 0 */
+	hs_rec_alloc(ptr(1), 200, st_g, N(st_g)); /* context 1, which keeps its bytes */
+	for (unsigned i = 2; i < 40; i++)
+		hs_rec_alloc(ptr(i), 50, st_f, N(st_f));
+	char *bytes;
+	size_t len = raw_bytes(test_raw_fd(), &bytes);
+	/* The last detailed snapshot: it counts both contexts, and changes
+	 * only context 0. */
+	size_t last = 0;
+	unsigned last_record = 0, record = 0;
+	for (size_t pos = HS_JOURNAL_MAGIC_LEN; pos + 8 <= len;) {
+		uint32_t plen, kind, detailed;
+		memcpy(&plen, bytes + pos, 4);
+		memcpy(&kind, bytes + pos + 4, 4);
+		record++;
+		if (kind == HS_JR_SNAPSHOT) {
+			memcpy(&detailed, bytes + pos + 8 + 36, 4);
+			if (detailed) {
+				last = pos;
+				last_record = record;
+			}
+		}
+		pos += 8 + plen;
+	}
+	ck_assert_uint_gt(last, 0);
+	uint64_t seq;
+	uint32_t n_contexts, n_changes, ctx;
+	memcpy(&seq, bytes + last + 8, 8);
+	memcpy(&n_contexts, bytes + last + 8 + 40, 4);
+	memcpy(&n_changes, bytes + last + 8 + 44, 4);
+	ck_assert_uint_eq(n_contexts, 2);
+	ck_assert_uint_eq(n_changes, 1);
+	memcpy(&ctx, bytes + last + 8 + 48, 4);
+	ck_assert_uint_eq(ctx, 0);
+
+	static char bad[1 << 16];
+	char err[512], want[512];
+	struct hs_raw raw;
+	/* Counting one context: context 1's 200 bytes are left out. */
+	memcpy(bad, bytes, len);
+	n_contexts = 1;
+	memcpy(bad + last + 8 + 40, &n_contexts, 4);
+	int fd = test_memfile(bad, len);
+	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
+	snprintf(want, sizeof want,
+		 "r.raw: record %u: snapshot %llu: context 1 has bytes but is not counted",
+		 last_record, (unsigned long long)seq);
+	ck_assert_str_eq(err, want);
+	close(fd);
+	/* A change for a context it does not count. */
+	memcpy(bad, bytes, len);
+	ctx = 2;
+	memcpy(bad + last + 8 + 48, &ctx, 4);
+	fd = test_memfile(bad, len);
+	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
+	snprintf(want, sizeof want,
+		 "r.raw: record %u: snapshot %llu: change for context 2 out of place", last_record,
+		 (unsigned long long)seq);
+	ck_assert_str_eq(err, want);
+	close(fd);
+	/* Undamaged, the snapshot counts both contexts' bytes. */
+	fd = test_memfile(bytes, len);
+	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), 0);
+	close(fd);
+	const struct hs_snapshot *s = &raw.snapshots[raw.n_snapshots - 1];
+	ck_assert_uint_eq(s->seq, seq);
+	ck_assert_uint_eq(s->n_entries, 2);
+	ck_assert_uint_eq(s->entries[1].ctx, 1);
+	ck_assert_uint_eq(s->entries[1].bytes, 200);
+	ck_assert_uint_eq(s->entries[0].bytes, s->heap_bytes - 200);
+	hs_raw_free(&raw);
+}
+END_TEST
+
 static void open_on_dev_full(void)
 {
 	ck_assert_int_eq(hs_rec_init(&opts), 0);
@@ -649,6 +731,7 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, final_snapshot_option);
 	tcase_add_test(tc, every_cut_point);
 	tcase_add_test(tc, garbage_refused);
+	tcase_add_test(tc, damaged_snapshot_refused);
 	tcase_add_test(tc, enospc_gives_up);
 	tcase_add_test(tc, full_disk_mid_run_leaves_a_valid_prefix);
 	tcase_add_test(tc, resolve_file_in_place);
