@@ -1,4 +1,5 @@
-/* interpose: the malloc family libheapsnap.so puts in front of glibc's.
+/* interpose: the malloc family libheapsnap.so puts in front of glibc's
+ * (and, in sampling mode, libstdc++'s operator new: see below).
  *
  * Each name only guards and forwards: to glibc's __libc_* entry points
  * (exported, so no dlsym bootstrap) and, around that, to the recorder core
@@ -21,9 +22,11 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "callsites.h"
@@ -490,4 +493,101 @@ HS_EXPORT size_t malloc_usable_size(void *p)
 		hs_real_usable_size = real;
 	}
 	return real(p);
+}
+
+/* ---- operator new, in sampling mode.  libstdc++'s operator new calls
+ * malloc, so a sampled malloc's direct call site would be inside operator
+ * new: an alloc-fn, so no site at all for C++ (the top of its trees only
+ * estimates).  The replaceable forms libstdc++ builds on malloc are
+ * answered here by the sampling malloc with the C++ caller's return
+ * address.  Everything else goes on to the next definition, as if we were
+ * not there: exact mode, a call before start-up or inside the recorder,
+ * and a failure (the new-handler loop and std::bad_alloc are libstdc++'s).
+ * Only when that next definition is libstdc++'s: another allocator's
+ * operator new (tcmalloc's) is paired with its own operator delete, which
+ * would not take glibc's blocks; libstdc++'s operator delete calls free. */
+enum { NEW_ONE, NEW_ARRAY, NEW_ONE_NOTHROW, NEW_ARRAY_NOTHROW, NEW_FORMS };
+
+static const char *const new_symbols[NEW_FORMS] = { "_Znwm", "_Znam", "_ZnwmRKSt9nothrow_t",
+						    "_ZnamRKSt9nothrow_t" };
+
+enum { NEW_UNRESOLVED, NEW_FORWARD, NEW_SAMPLED };
+
+static _Atomic int g_new_mode;
+static void *_Atomic g_next_new[NEW_FORMS];
+
+/* The next definitions, and whether they are libstdc++'s; once.  Two
+ * threads may both resolve: they find the same. */
+static __attribute__((noinline)) int resolve_new(void)
+{
+	Dl_info info;
+	hs_tl_guard++; /* dlsym's own allocations go to the own heap */
+	for (int f = 0; f < NEW_FORMS; f++)
+		atomic_store_explicit(&g_next_new[f], dlsym(RTLD_NEXT, new_symbols[f]),
+				      memory_order_relaxed);
+	void *one = atomic_load_explicit(&g_next_new[NEW_ONE], memory_order_relaxed);
+	int ours = one != NULL && dladdr(one, &info) != 0 && info.dli_fname != NULL &&
+		   strstr(info.dli_fname, "/libstdc++.so") != NULL;
+	hs_tl_guard--;
+	int mode = ours ? NEW_SAMPLED : NEW_FORWARD;
+	atomic_store_explicit(&g_new_mode, mode, memory_order_release);
+	return mode;
+}
+
+/* operator new of form f for n bytes (nothrow: the std::nothrow_t
+ * argument), called from ra. */
+static inline __attribute__((always_inline)) void *cxx_new(int f, size_t n, const void *nothrow,
+							   const void *ra)
+{
+	int mode = atomic_load_explicit(&g_new_mode, memory_order_acquire);
+	if (HS_UNLIKELY(mode == NEW_UNRESOLVED))
+		mode = resolve_new();
+	if (mode == NEW_SAMPLED && hs_preload_sample_bytes != 0 && !hs_tl_guard &&
+	    hs_preload_ready()) {
+		void *p = sampled_malloc(n != 0 ? n : 1, ra); /* libstdc++ asks 1 for 0 */
+		if (p != NULL)
+			return p;
+	}
+	void *next = atomic_load_explicit(&g_next_new[f], memory_order_relaxed);
+	if (HS_UNLIKELY(next == NULL)) {
+		/* Nothing after us defines it, yet it was called: malloc is all
+		 * there is to answer with. */
+		void *p = malloc(n != 0 ? n : 1);
+		if (p == NULL && f < NEW_ONE_NOTHROW)
+			abort(); /* where std::bad_alloc would end an uncaught program */
+		return p;
+	}
+	if (f < NEW_ONE_NOTHROW)
+		return ((void *(*)(size_t))next)(n);
+	return ((void *(*)(size_t, const void *))next)(n, nothrow);
+}
+
+/* The Itanium C++ ABI's names (size_t is unsigned long: "m"). */
+HS_EXPORT void *_Znwm(size_t n);
+HS_EXPORT void *_Znam(size_t n);
+HS_EXPORT void *_ZnwmRKSt9nothrow_t(size_t n, const void *nothrow);
+HS_EXPORT void *_ZnamRKSt9nothrow_t(size_t n, const void *nothrow);
+
+/* operator new(unsigned long) */
+HS_EXPORT void *_Znwm(size_t n)
+{
+	return cxx_new(NEW_ONE, n, NULL, __builtin_return_address(0));
+}
+
+/* operator new[](unsigned long) */
+HS_EXPORT void *_Znam(size_t n)
+{
+	return cxx_new(NEW_ARRAY, n, NULL, __builtin_return_address(0));
+}
+
+/* operator new(unsigned long, std::nothrow_t const&) */
+HS_EXPORT void *_ZnwmRKSt9nothrow_t(size_t n, const void *nothrow)
+{
+	return cxx_new(NEW_ONE_NOTHROW, n, nothrow, __builtin_return_address(0));
+}
+
+/* operator new[](unsigned long, std::nothrow_t const&) */
+HS_EXPORT void *_ZnamRKSt9nothrow_t(size_t n, const void *nothrow)
+{
+	return cxx_new(NEW_ARRAY_NOTHROW, n, nothrow, __builtin_return_address(0));
 }

@@ -52,13 +52,20 @@ the snapshots fall on the same bytes whatever the mode, so:
      sites' bytes are current, the totals lag a flush behind), with the
      threads gone before the peak ("joined") or still alive ("alive");
      the roots are mem_heap_B
- 16. C++ (tests/progs/rec_cxx): operator new's call to malloc is no site
-     (it is an alloc-fn): no top-level node is operator new's, its
-     callers are estimates (12 KB: at 512K usually no block is sampled,
-     and the root holds their bytes), libstdc++'s own direct malloc (its 71 KiB emergency
-     pool) is exact mode's, every root is mem_heap_B, ms_print reads it
+ 16. C++ (tests/progs/rec_cxx): operator new is answered by the library
+     in sampling mode, so its callers are the direct sites (new, new[],
+     nothrow new[], a constructor's new[], std::vector's allocator): every
+     top-level node at the peak has exact mode's bytes (12 KB in all: at
+     512K usually no block is sampled), libstdc++'s own direct malloc (its
+     71 KiB emergency pool) among them, none is operator new's, every root
+     is mem_heap_B, ms_print reads it
  17. with 8 threads (tests/progs/rec_threads): every detailed snapshot's
      root is still mem_heap_B and the printers read the file
+ 18. operator new's failures (tests/progs/rec_cxx_fail) are the C++
+     library's under --sample=4K and in exact mode: std::bad_alloc from
+     new and new[], nullptr from both nothrow forms, the new-handler
+     called until it gives up, a block for new[0]; the output is the
+     native run's
 """
 
 import os
@@ -71,7 +78,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rec_massif as rm  # noqa: E402
 
-N_CASES = 17
+N_CASES = 18
 
 
 def roots_bad(f):
@@ -147,15 +154,13 @@ def check_sites(tap, d, exe, thr, files):
     s_top = sites_of(got[1][1].peak) if ok else {}
     callers = [k for k in e_top if "rec_cxx.cc" in k or "new_allocator" in k]
     pool = [k for k in e_top if "libstdc++" in k]
-    ok = ok and len(callers) >= 2 and len(pool) == 1 and s_top.get(pool[0]) == e_top[pool[0]] \
-        and not any("operator new" in k for k in s_top) \
-        and any(s_top.get(k) != e_top[k] for k in callers) and not roots_bad(got[1][1])
+    ok = ok and len(callers) >= 3 and len(pool) == 1 and s_top == e_top \
+        and not any("operator new" in k for k in s_top) and not roots_bad(got[1][1])
+    what = "C++: operator new's callers are exact sites, roots mem_heap_B"
     if ok:
-        rm.check_with_printers(tap, "C++: operator new's callers stay estimates, roots mem_heap_B",
-                               got[1][0])
+        rm.check_with_printers(tap, what, got[1][0])
     else:
-        tap.ok(False, "C++: operator new's callers stay estimates, roots mem_heap_B",
-               "exact %r\nsampled %r" % (e_top, s_top))
+        tap.ok(False, what, "exact %r\nsampled %r" % (e_top, s_top))
     out = os.path.join(d, "threads_sites.massif.out")
     r = rm.run_heapsnap([thr, "8", "100000"], out, ["--time-unit=B", "--sample=512K"])
     f = rm.parse(out) if r.returncode == 0 and os.path.exists(out) else None
@@ -164,6 +169,28 @@ def check_sites(tap, d, exe, thr, files):
     else:
         tap.ok(False, "8 threads: roots mem_heap_B, the printers read the file",
                "exit %d, roots %r" % (r.returncode, roots_bad(f) if f else None))
+
+
+CXX_FAIL_OUTPUT = b"""new[]: bad_alloc
+new: bad_alloc
+nothrow new[]: nullptr
+nothrow new: nullptr
+handler: called 2 times, then bad_alloc
+new[0]: a block
+"""
+
+
+def check_cxx_failures(tap, d, prog):
+    native = subprocess.run([prog], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    bad = [] if native.stdout == CXX_FAIL_OUTPUT and native.returncode == 0 \
+        else ["native: exit %d %r" % (native.returncode, native.stdout)]
+    for name, opts in (("exact", []), ("4K", ["--sample=4K"])):
+        out = os.path.join(d, "cxx_fail_%s.massif.out" % name)
+        r = rm.run_heapsnap([prog], out, opts)
+        if r.returncode != 0 or r.stdout != native.stdout or not os.path.exists(out):
+            bad.append("%s: exit %d %r %r" % (name, r.returncode, r.stdout, r.stderr[-300:]))
+    tap.ok(not bad, "C++: operator new's failures are the C++ library's, sampled or not",
+           "\n".join(bad))
 
 
 def main():
@@ -305,6 +332,7 @@ def main():
             tap.ok(False, "an untagged block's free: totals never below zero",
                    "exit %d, rows %r" % (r.returncode, rows))
         check_sites(tap, d, exe, thr, files)
+        check_cxx_failures(tap, d, os.path.join(os.path.dirname(exe), "rec_cxx_fail"))
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return 0
