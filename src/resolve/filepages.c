@@ -49,12 +49,8 @@ static size_t drop_clean(int pagemap, uintptr_t lo, uintptr_t hi, size_t page)
 	return dropped;
 }
 
-size_t hs_filepages_release(const char *path)
+size_t hs_filepages_release(const void *within)
 {
-	/* The kernel names a mapping by its real path: no symlinks. */
-	char real[PATH_MAX];
-	if (realpath(path, real) == NULL)
-		return 0;
 	FILE *maps = fopen("/proc/self/maps", "re");
 	int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -66,12 +62,12 @@ size_t hs_filepages_release(const char *path)
 		char perms[8];
 		int name_at = 0;
 		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &lo, &hi, perms, &name_at) != 3 ||
-		    name_at == 0 || perms[3] != 'p')
+		    (uintptr_t)within < lo || (uintptr_t)within >= hi)
 			continue;
-		char *name = line + name_at;
-		name[strcspn(name, "\n")] = '\0';
-		if (strcmp(name, real) == 0)
-			dropped += drop_clean(pagemap, lo, hi, page);
+		/* A private mapping of a file (its name a path). */
+		if (perms[3] == 'p' && name_at > 0 && line[name_at] == '/')
+			dropped = drop_clean(pagemap, lo, hi, page);
+		break;
 	}
 	if (maps != NULL)
 		fclose(maps);

@@ -16,9 +16,11 @@
 
 #include <stddef.h>
 
-/* Drop the resident, unwritten pages of every private mapping of path
- * (symlinks resolved).  Returns the KiB dropped (0 if none, or if /proc
- * cannot be read). */
-size_t hs_filepages_release(const char *path);
+/* Drop the resident, unwritten pages of the private file mapping that
+ * holds address within: only that one, not another mapping of the same
+ * file (another symbolizer's, maybe in use by another thread).  Returns
+ * the KiB dropped (0 if none, if within is in no such mapping, or if
+ * /proc cannot be read). */
+size_t hs_filepages_release(const void *within);
 
 #endif

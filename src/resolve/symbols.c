@@ -579,15 +579,21 @@ static void load_dwarf(struct symbolizer *s, Dwfl_Module *mod)
 	struct mod_syms *m = mod_syms(s, mod);
 	const char *mainfile = NULL, *debugfile = NULL;
 	Dwarf_Addr bias;
+	Dwarf *dw;
 
 	if (m == NULL || m->debug_pages_released)
 		return;
 	m->debug_pages_released = 1;
-	if (dwfl_module_getdwarf(mod, &bias) == NULL)
+	if ((dw = dwfl_module_getdwarf(mod, &bias)) == NULL)
 		return;
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
-	if (debugfile != NULL && (mainfile == NULL || strcmp(debugfile, mainfile) != 0))
-		hs_filepages_release(debugfile);
+	if (debugfile == NULL || (mainfile != NULL && strcmp(debugfile, mainfile) == 0))
+		return;
+	/* The ELF header libelf points at is in its map of the file, when it
+	 * mapped it (else in its own memory: then nothing is dropped). */
+	const char *ident = elf_getident(dwarf_getelf(dw), NULL);
+	if (ident != NULL)
+		hs_filepages_release(ident);
 }
 
 /* Name addr with libdw: fills out innermost-first, returns the count. */
