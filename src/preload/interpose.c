@@ -503,9 +503,10 @@ HS_EXPORT size_t malloc_usable_size(void *p)
  * address.  Everything else goes on to the next definition, as if we were
  * not there: exact mode, a call before start-up or inside the recorder,
  * and a failure (the new-handler loop and std::bad_alloc are libstdc++'s).
- * Only when that next definition is libstdc++'s: another allocator's
- * operator new (tcmalloc's) is paired with its own operator delete, which
- * would not take glibc's blocks; libstdc++'s operator delete calls free. */
+ * Only when that next definition is libstdc++'s, and the program's malloc
+ * and free are ours: another allocator's operator new (tcmalloc's) is
+ * paired with its own operator delete, and libstdc++'s operator delete
+ * calls the program's free, both of which would not take glibc's blocks. */
 enum { NEW_ONE, NEW_ARRAY, NEW_ONE_NOTHROW, NEW_ARRAY_NOTHROW, NEW_FORMS };
 
 static const char *const new_symbols[NEW_FORMS] = { "_Znwm", "_Znam", "_ZnwmRKSt9nothrow_t",
@@ -515,6 +516,15 @@ enum { NEW_UNRESOLVED, NEW_FORWARD, NEW_SAMPLED };
 
 static _Atomic int g_new_mode;
 static void *_Atomic g_next_new[NEW_FORMS];
+
+/* Whether the program's calls to name come to this library. */
+static int comes_here(const char *name)
+{
+	Dl_info self, def;
+	void *f = dlsym(RTLD_DEFAULT, name);
+	return f != NULL && dladdr((void *)comes_here, &self) != 0 && dladdr(f, &def) != 0 &&
+	       def.dli_fbase == self.dli_fbase;
+}
 
 /* The next definitions, and whether they are libstdc++'s; once.  Two
  * threads may both resolve: they find the same. */
@@ -526,8 +536,12 @@ static __attribute__((noinline)) int resolve_new(void)
 		atomic_store_explicit(&g_next_new[f], dlsym(RTLD_NEXT, new_symbols[f]),
 				      memory_order_relaxed);
 	void *one = atomic_load_explicit(&g_next_new[NEW_ONE], memory_order_relaxed);
+	/* And only when malloc and free are ours: a program that brings its
+	 * own (jemalloc linked in) would have operator delete hand a glibc
+	 * block to its free. */
 	int ours = one != NULL && dladdr(one, &info) != 0 && info.dli_fname != NULL &&
-		   strstr(info.dli_fname, "/libstdc++.so") != NULL;
+		   strstr(info.dli_fname, "/libstdc++.so") != NULL && comes_here("malloc") &&
+		   comes_here("free");
 	hs_tl_guard--;
 	int mode = ours ? NEW_SAMPLED : NEW_FORWARD;
 	atomic_store_explicit(&g_new_mode, mode, memory_order_release);

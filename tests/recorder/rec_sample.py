@@ -66,6 +66,10 @@ the snapshots fall on the same bytes whatever the mode, so:
      new and new[], nullptr from both nothrow forms, the new-handler
      called until it gives up, a block for new[0]; the output is the
      native run's
+ 19. a C++ program with its own malloc, free, calloc and realloc
+     (tests/progs/rec_cxx_ownmalloc, whose free aborts on a block it did
+     not make): under --sample=4K operator new is left to libstdc++, so
+     new and delete both use the program's allocator; it runs to its end
 """
 
 import os
@@ -78,7 +82,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rec_massif as rm  # noqa: E402
 
-N_CASES = 18
+N_CASES = 19
 
 
 def roots_bad(f):
@@ -191,6 +195,12 @@ def check_cxx_failures(tap, d, prog):
             bad.append("%s: exit %d %r %r" % (name, r.returncode, r.stdout, r.stderr[-300:]))
     tap.ok(not bad, "C++: operator new's failures are the C++ library's, sampled or not",
            "\n".join(bad))
+    own = os.path.join(os.path.dirname(prog), "rec_cxx_ownmalloc")
+    out = os.path.join(d, "cxx_ownmalloc.massif.out")
+    r = rm.run_heapsnap([own], out, ["--sample=4K"])
+    tap.ok(r.returncode == 0 and r.stdout == b"ok\n",
+           "C++ with its own malloc: operator new left to it under --sample",
+           "exit %d %r %r" % (r.returncode, r.stdout, r.stderr[-300:]))
 
 
 def main():
