@@ -20,7 +20,10 @@ built once with Debian's /usr/bin/cargo and /usr/bin/rustc, offline), ripgrep, C
 (pthread_getattr_np on two threads), C++ (exceptions, static destructors),
 Java (a thread pool, javac at test time; java -version), Node.js
 (worker_threads, Buffers), Go (cgo), Python (threads; multiprocessing with
-fork, spawn and forkserver, Pool.terminate()), Perl, Ruby.
+fork, spawn and forkserver, Pool.terminate()), Perl, Ruby.  Rust, C++,
+Java, Node.js, Go, Python and Ruby run again under --sample=64K (the "-sampled"
+cases: sampling tags every block and answers C++'s operator new), with
+check 5 asking instead that every file's desc: line says it is sampled.
 
 A toolchain that is missing makes its case a SKIP that says so.  Builds are
 cached under $top_builddir/tests/runtimes/cache and redone only when a
@@ -184,7 +187,9 @@ class Case:
         self.options = list(options)  # heapsnap's options for this case
         self.what = what
         self.setup = setup  # work dir -> (argv, skip_reason)
-        self.own = re.compile(own)  # a frame label in a peak tree
+        # A frame label in a peak tree; None for a sampled run, whose trees
+        # are estimates (its desc: line is checked instead).
+        self.own = re.compile(own) if own is not None else None
         self.compare_stderr = compare_stderr
 
 
@@ -276,6 +281,14 @@ CASES = [
     Case("ruby", "Ruby: threads, hashes and strings",
          script("/usr/bin/ruby", "Debian's ruby", "ruby/rt_hash.rb"), r"^(rb|ruby)_\w+"),
 ]
+
+# The same programs under --sample, the production mode: it tags every
+# block and, in C++ programs, answers operator new itself.
+SAMPLED = ("rust-threads", "cxx-except", "java-pool", "node-workers", "go-cgo",
+           "python-threads", "python-mp", "ruby")
+CASES += [Case(c.name + "-sampled", c.what + ", --sample=64K", c.setup, None,
+               c.compare_stderr, c.options + ["--sample=64K"])
+          for c in CASES if c.name in SAMPLED]
 
 # The environment of every run: no colour, no backtraces, C locale; cargo
 # uses Debian's rustc and the cached build.
@@ -466,6 +479,19 @@ def check(case, r):
     res.append((bool(r.files) and not bad, "heapsnap-print renders each file as ms_print does",
                 "\n".join(bad) or "no file"))
 
+    if case.own is None:
+        bad = []
+        for f in r.files:
+            try:
+                desc = " ".join(rm.parse(f).desc)
+            except (rm.MassifError, OSError, UnicodeDecodeError) as e:
+                bad.append("%s: %s" % (os.path.basename(f), str(e)[:200]))
+                continue
+            if "--sample=64K" not in desc or "the trees are unbiased estimates" not in desc:
+                bad.append("%s: desc: %s" % (os.path.basename(f), desc[:300]))
+        res.append((bool(r.files) and not bad, "every file's desc: line says it is sampled",
+                    "\n".join(bad) or "no file"))
+        return res
     found, why = None, []
     for f in r.files:
         try:
