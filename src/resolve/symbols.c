@@ -63,7 +63,7 @@ struct mod_syms {
 	uintptr_t *sizeless; /* addresses of the symbols without a size, sorted */
 	size_t n_sizeless;
 	int has_sizeless;
-	int debug_pages_released; /* hs_filepages_release ran on its debug file */
+	int dwarf_loaded; /* load_dwarf ran: its debug file's read pages handed back */
 	struct mod_syms *next;
 };
 
@@ -581,9 +581,9 @@ static void load_dwarf(struct symbolizer *s, Dwfl_Module *mod)
 	Dwarf_Addr bias;
 	Dwarf *dw;
 
-	if (m == NULL || m->debug_pages_released)
+	if (m == NULL || m->dwarf_loaded)
 		return;
-	m->debug_pages_released = 1;
+	m->dwarf_loaded = 1;
 	if ((dw = dwfl_module_getdwarf(mod, &bias)) == NULL)
 		return;
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
