@@ -6,8 +6,9 @@
 
 struct hs_sym_entry {
 	uintptr_t addr;
-	struct hs_frame_text *texts; /* NULL: empty slot */
+	struct hs_frame_text *texts; /* NULL: not described yet */
 	unsigned n;
+	unsigned char used; /* 0: empty slot */
 	unsigned char kind; /* KIND_* of the outermost function, once known */
 };
 
@@ -66,10 +67,10 @@ static int grow_cache(struct hs_filter *f)
 	if (slots == NULL)
 		return -1;
 	for (uint32_t i = 0; i < f->n_slots; i++) {
-		if (f->slots[i].texts == NULL)
+		if (!f->slots[i].used)
 			continue;
 		uint32_t j = addr_slot(f->slots[i].addr, n);
-		while (slots[j].texts != NULL)
+		while (slots[j].used)
 			j = (j + 1) & (n - 1);
 		slots[j] = f->slots[i];
 	}
@@ -79,8 +80,8 @@ static int grow_cache(struct hs_filter *f)
 	return 0;
 }
 
-/* The cache entry of addr, described now if new; NULL once the cache
- * failed (out of memory). */
+/* The cache entry of addr, added (not described) if new; NULL once the
+ * cache failed (out of memory). */
 static struct hs_sym_entry *entry_of(struct hs_filter *f, uintptr_t addr)
 {
 	if (f->failed)
@@ -90,11 +91,23 @@ static struct hs_sym_entry *entry_of(struct hs_filter *f, uintptr_t addr)
 		return NULL;
 	}
 	uint32_t i = addr_slot(addr, f->n_slots);
-	while (f->slots[i].texts != NULL) {
+	while (f->slots[i].used) {
 		if (f->slots[i].addr == addr)
 			return &f->slots[i];
 		i = (i + 1) & (f->n_slots - 1);
 	}
+	f->slots[i] = (struct hs_sym_entry){ addr, NULL, 0, 1, 0 };
+	f->n_used++;
+	return &f->slots[i];
+}
+
+/* The cache entry of addr, described now if it was not; NULL once the
+ * cache failed (out of memory). */
+static struct hs_sym_entry *described_entry_of(struct hs_filter *f, uintptr_t addr)
+{
+	struct hs_sym_entry *e = entry_of(f, addr);
+	if (e == NULL || e->texts != NULL)
+		return e;
 	struct hs_frame_text buf[HS_MAX_INLINE];
 	unsigned got = 0;
 	if (f->sym != NULL && f->sym->symbolize != NULL)
@@ -111,21 +124,25 @@ static struct hs_sym_entry *entry_of(struct hs_filter *f, uintptr_t addr)
 		return NULL;
 	}
 	memcpy(texts, buf, got * sizeof *texts);
-	f->slots[i] = (struct hs_sym_entry){ addr, texts, got, 0 };
-	f->n_used++;
-	return &f->slots[i];
+	e->texts = texts;
+	e->n = got;
+	return e;
 }
 
 const struct hs_frame_text *hs_filter_describe(struct hs_filter *f, uintptr_t addr, unsigned *n)
 {
-	const struct hs_sym_entry *e = entry_of(f, addr);
+	const struct hs_sym_entry *e = described_entry_of(f, addr);
 	*n = e != NULL ? e->n : 1;
 	return e != NULL ? e->texts : &unknown_text;
 }
 
-/* The outermost (non-inlined) function name of addr, or NULL. */
+/* The outermost (non-inlined) function name of addr, or NULL: from the
+ * symbolizer's function_of when it has one, so that deciding which frames
+ * to keep names none of them in full. */
 static const char *outer_name(struct hs_filter *f, uintptr_t addr)
 {
+	if (f->sym != NULL && f->sym->function_of != NULL && !f->failed)
+		return f->sym->function_of(f->sym->ctx, addr);
 	unsigned n;
 	const struct hs_frame_text *t = hs_filter_describe(f, addr, &n);
 	return t[n - 1].function;
@@ -139,8 +156,14 @@ static unsigned kind_of(struct hs_filter *f, uintptr_t addr)
 	struct hs_sym_entry *e = entry_of(f, addr);
 	if (e == NULL)
 		return kind_of_name(f->opts, NULL); /* "???" */
-	if (!(e->kind & KIND_KNOWN))
-		e->kind = (unsigned char)kind_of_name(f->opts, e->texts[e->n - 1].function);
+	if (!(e->kind & KIND_KNOWN)) {
+		const char *fn = e->texts != NULL ? e->texts[e->n - 1].function : outer_name(f, addr);
+		/* outer_name may have grown the cache: find the entry again. */
+		e = entry_of(f, addr);
+		if (e == NULL)
+			return kind_of_name(f->opts, NULL);
+		e->kind = (unsigned char)kind_of_name(f->opts, fn);
+	}
 	return e->kind;
 }
 

@@ -26,9 +26,16 @@ struct hs_frame_text {
 typedef unsigned (*hs_symbolize_fn)(void *ctx, uintptr_t addr, struct hs_frame_text *out,
 				    unsigned max);
 
+/* The real (outermost) function of addr, exactly as symbolize names it
+ * last, without its file, line or inlined calls: from the symbol table
+ * alone, so a module whose frames are all cut (below main) or stripped
+ * (alloc-fns) never has its debug information read.  NULL for "???". */
+typedef const char *(*hs_function_fn)(void *ctx, uintptr_t addr);
+
 struct hs_symbolizer {
 	hs_symbolize_fn symbolize;
 	void *ctx;
+	hs_function_fn function_of; /* NULL: ask symbolize */
 };
 
 /* An object unloaded by dlclose while the program ran: mapped at

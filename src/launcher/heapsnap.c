@@ -489,7 +489,7 @@ static void answer_fn_ranges(const char *pid_text, int fd)
 	if (pid <= 0 || pid > INT_MAX)
 		return;
 	text = hs_read_proc_maps((pid_t)pid, &len);
-	struct hs_symbolizer sym = { NULL, NULL };
+	struct hs_symbolizer sym = { NULL, NULL, NULL };
 	struct hs_fn_range *r = NULL;
 	size_t n = 0;
 	if (text != NULL && hs_symbols_open_maps(&sym, text, len, NULL, 0) == 0)

@@ -16,7 +16,9 @@
 #include "callsites.h"
 #include "contexts.h"
 #include "dump.h"
+#include "filter.h"
 #include "journal.h"
+#include "options.h"
 #include "warmup.h"
 
 /* How often the thread looks for new contexts in the raw record, and for
@@ -51,6 +53,9 @@ static struct {
 	pthread_cond_t wake; /* signalled with stop */
 	struct hs_symbolizer sym;
 	int opened;          /* sym opened from the map */
+	struct hs_options opts;  /* Massif's defaults, no depth limit: for filter */
+	struct hs_arena arena;   /* filter's */
+	struct hs_filter filter; /* which frames the resolver will name */
 	unsigned long named; /* contexts whose frames were named ahead */
 	unsigned long sites; /* direct call sites named ahead (--sample) */
 	unsigned rescans;    /* times the map changed and the names were redone */
@@ -90,22 +95,39 @@ static uint32_t get_u32(const unsigned char *p)
 	return v;
 }
 
-/* Name every frame of one CONTEXT payload, filling the symbolizer's cache
- * with the answers the resolver will ask for (the same addresses). */
+/* Name the frames of one CONTEXT payload that the resolver will name
+ * (the same addresses), filling the symbolizer's cache: those its filter
+ * keeps, by Massif's default alloc-fns and at any depth (a run's
+ * --alloc-fn, --ignore-fn and --depth only keep fewer).  The frames cut
+ * (below main, the alloc-fns on top) are not named, so a module holding
+ * only such frames (libc's __libc_start_call_main) is never read. */
 static void name_context(const unsigned char *p, uint32_t len)
 {
 	struct hs_frame_text texts[64];
+	uintptr_t raw[HS_MAX_FRAMES], kept[HS_MAX_FRAMES];
 	if (len < 8)
 		return;
 	uint32_t n = get_u32(p + 4);
 	if (n > HS_MAX_FRAMES || 8 + 8 * (uint64_t)n > len)
 		return;
-	for (uint32_t i = 0; i < n && !atomic_load(&g_warm.stop); i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		uint64_t addr;
 		memcpy(&addr, p + 8 + 8 * (size_t)i, sizeof addr);
-		g_warm.sym.symbolize(g_warm.sym.ctx, (uintptr_t)addr, texts, 64);
+		raw[i] = (uintptr_t)addr;
 	}
+	unsigned n_kept = hs_filter_frames(&g_warm.filter, raw, n, kept);
+	for (unsigned i = 0; i < n_kept && !atomic_load(&g_warm.stop); i++)
+		g_warm.sym.symbolize(g_warm.sym.ctx, kept[i], texts, 64);
 	g_warm.named++;
+}
+
+/* (Re)start the filter: its cache of each address's kind holds names. */
+static void filter_restart(void)
+{
+	hs_filter_destroy(&g_warm.filter);
+	hs_arena_destroy(&g_warm.arena);
+	hs_arena_init(&g_warm.arena);
+	hs_filter_init(&g_warm.filter, &g_warm.sym, &g_warm.opts, &g_warm.arena);
 }
 
 /* Name the addresses of one SITES payload (format-raw.md 4.11): the
@@ -215,6 +237,7 @@ static void follow_maps(struct raw_scan *sc)
 		return;
 	}
 	if (hs_symbols_reopen_maps(&g_warm.sym, text, len, NULL, 0) == 0) {
+		filter_restart();
 		sc->len = 0;
 		sc->file_off = 0;
 		sc->skip = 0;
@@ -237,6 +260,10 @@ static void *warm_main(void *arg)
 			hs_symbols_close(&g_warm.sym);
 	}
 	free(text);
+	hs_options_defaults(&g_warm.opts);
+	g_warm.opts.depth = 0; /* every frame up to main */
+	hs_arena_init(&g_warm.arena);
+	hs_filter_init(&g_warm.filter, &g_warm.sym, &g_warm.opts, &g_warm.arena);
 	/* The modules are loaded as the frames met need them: the ones a
 	 * resolve would load, no more. */
 	struct raw_scan sc = { .fd = -1 };
@@ -257,6 +284,8 @@ static void *warm_main(void *arg)
 	free(sc.buf);
 	if (sc.fd >= 0)
 		close(sc.fd);
+	hs_filter_destroy(&g_warm.filter);
+	hs_arena_destroy(&g_warm.arena);
 	return NULL;
 }
 

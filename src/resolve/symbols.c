@@ -696,11 +696,11 @@ static int same_file(const char *a, const char *b)
 	return realpath(a, ra) != NULL && realpath(b, rb) != NULL && strcmp(ra, rb) == 0;
 }
 
-/* Name addr, unless it lies where an object was unloaded and another
- * object (or none) is mapped there in the recorded map: then the map would
- * name the wrong code, so it is "???", "in" the unloaded object when only
- * one object ever was unloaded from there. */
-static unsigned symbolize_now(struct symbolizer *s, uintptr_t addr, struct hs_frame_text *out)
+/* Whether addr must be "???" because it lies where an object was
+ * unloaded and another object (or none) is mapped there in the recorded
+ * map: then the map would name the wrong code.  *object is the unloaded
+ * object when only one ever was unloaded from there, else NULL. */
+static int in_unloaded(struct symbolizer *s, uintptr_t addr, const char **object)
 {
 	const char *was = NULL;
 	int ambiguous = 0;
@@ -712,22 +712,44 @@ static unsigned symbolize_now(struct symbolizer *s, uintptr_t addr, struct hs_fr
 			ambiguous = 1;
 		was = s->unloaded[i].path;
 	}
-	if (was != NULL) {
-		Dwfl_Module *mod = s->dwfl != NULL ? dwfl_addrmodule(s->dwfl, addr) : NULL;
-		const char *name = mod != NULL ? dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL,
-								  NULL, NULL)
-					       : NULL;
-		if (ambiguous || name == NULL || !same_file(name, was)) {
-			out[0] = (struct hs_frame_text){ NULL, NULL, 0,
-							 ambiguous ? NULL : own_copy(s, was) };
-			return 1;
-		}
+	if (was == NULL)
+		return 0;
+	Dwfl_Module *mod = s->dwfl != NULL ? dwfl_addrmodule(s->dwfl, addr) : NULL;
+	const char *name =
+		mod != NULL ? dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL) : NULL;
+	if (!ambiguous && name != NULL && same_file(name, was))
+		return 0;
+	*object = ambiguous ? NULL : was;
+	return 1;
+}
+
+/* Name addr, unless in_unloaded says "???". */
+static unsigned symbolize_now(struct symbolizer *s, uintptr_t addr, struct hs_frame_text *out)
+{
+	const char *was = NULL;
+
+	if (in_unloaded(s, addr, &was)) {
+		out[0] = (struct hs_frame_text){ NULL, NULL, 0, was != NULL ? own_copy(s, was) : NULL };
+		return 1;
 	}
 	if (s->dwfl == NULL) {
 		out[0] = (struct hs_frame_text){ NULL, NULL, 0, NULL };
 		return 1;
 	}
 	return symbolize_dw(s, addr, out, MAX_INLINE);
+}
+
+/* hs_function_fn: the function symbolize_now names last, from the
+ * symbol table only (function_name comes before load_dwarf there). */
+static const char *function_of(void *ctx, uintptr_t addr)
+{
+	struct symbolizer *s = ctx;
+	const char *was = NULL;
+
+	if (s == NULL || s->dwfl == NULL || in_unloaded(s, addr, &was))
+		return NULL;
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
+	return mod != NULL ? function_name(s, mod, addr) : NULL;
 }
 
 /* hs_symbolize_fn: cached lookup of addr. */
@@ -992,6 +1014,7 @@ int hs_symbols_open_maps(struct hs_symbolizer *sym, const char *maps_text, size_
 	struct symbolizer *s = calloc(1, sizeof(*s));
 
 	sym->symbolize = symbolize;
+	sym->function_of = function_of;
 	sym->ctx = s;
 	if (s == NULL)
 		return -1;

@@ -30,9 +30,21 @@ static unsigned fake_symbolize(void *ctx, uintptr_t addr, struct hs_frame_text *
 	return n;
 }
 
+/* The function of addr's last row (its real function), as the libdw
+ * symbolizer answers function_of. */
+static const char *fake_function_of(void *ctx, uintptr_t addr)
+{
+	const struct fake_sym *rows = ctx;
+	const char *function = NULL;
+	for (; rows->addr != 0; rows++)
+		if (rows->addr == addr)
+			function = rows->function;
+	return function;
+}
+
 struct hs_symbolizer fake_symbolizer(const struct fake_sym *rows)
 {
-	return (struct hs_symbolizer){ fake_symbolize, (void *)(uintptr_t)rows };
+	return (struct hs_symbolizer){ fake_symbolize, (void *)(uintptr_t)rows, fake_function_of };
 }
 
 void test_options(struct hs_options *opts)

@@ -154,7 +154,11 @@ START_TEST(nested_inline_chain)
 	struct hs_frame_text f[8];
 	unsigned lines[3] = { 0, 0, 0 };
 	uintptr_t addr = hs_test_nested_caller(lines);
+	/* The real function alone, asked first: the last frame's name. */
+	const char *real = sym.function_of(sym.ctx, addr);
+	ck_assert_str_eq(real, "hs_test_nested_caller");
 	unsigned n = sym.symbolize(sym.ctx, addr, f, 8);
+	ck_assert_str_eq(sym.function_of(sym.ctx, addr), real);
 
 	ck_assert_uint_eq(n, 3);
 	ck_assert_str_eq(f[0].function, "inner_inline");
@@ -281,6 +285,7 @@ START_TEST(unknown_address)
 	ck_assert_uint_eq(f[0].line, 0);
 	ck_assert_ptr_null(f[0].object);
 	ck_assert_uint_eq(sym.symbolize(sym.ctx, 0x10, f, 0), 0);
+	ck_assert_ptr_null(sym.function_of(sym.ctx, 0x10));
 }
 END_TEST
 
@@ -336,6 +341,9 @@ START_TEST(unloaded_object_is_not_renamed)
 		memset(gone_a, 'x', strlen(gone_a));
 		free(gone_a);
 	}
+	ck_assert_ptr_null(s2.function_of(s2.ctx, a));
+	ck_assert_ptr_null(s2.function_of(s2.ctx, b));
+	ck_assert_ptr_nonnull(strstr(s2.function_of(s2.ctx, c), "getuid"));
 	ck_assert_uint_eq(s2.symbolize(s2.ctx, a, f, 4), 1);
 	ck_assert_ptr_null(f[0].function);
 	ck_assert_ptr_null(f[0].file);

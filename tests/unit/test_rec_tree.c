@@ -244,6 +244,67 @@ START_TEST(alloc_fns_stripped)
 }
 END_TEST
 
+/* The frames a stack loses (leading alloc-fns, below main) are sorted out
+ * by their functions alone: never named in full, so that a module holding
+ * only such frames (libc's __libc_start_call_main, with its debug
+ * information) is never read.  A symbolizer without function_of gives the
+ * same tree. */
+static uintptr_t g_described[64];
+static unsigned g_n_described;
+
+static unsigned counting_symbolize(void *ctx, uintptr_t addr, struct hs_frame_text *out,
+				   unsigned max)
+{
+	if (g_n_described < N(g_described))
+		g_described[g_n_described++] = addr;
+	return fake_symbolizer(ctx).symbolize(ctx, addr, out, max);
+}
+
+static int was_described(uintptr_t addr)
+{
+	for (unsigned i = 0; i < g_n_described; i++)
+		if (g_described[i] == addr)
+			return 1;
+	return 0;
+}
+
+START_TEST(cut_frames_never_named)
+{
+	strcpy(opts.alloc_fns[0], "xmalloc");
+	opts.n_alloc_fns = 1;
+	const uintptr_t s1[] = { A_MALLOC, A_NEW,       A_WRAP,       A_F,
+				 A_MAIN,   A_CALL_MAIN, A_START_MAIN, A_START };
+	const uintptr_t s2[] = { A_G, A_LIBC_MAIN_V, A_START };
+	const char *trees[2];
+	for (int with_function_of = 0; with_function_of < 2; with_function_of++) {
+		start();
+		hs_rec_alloc(ptr(1), 100, s1, N(s1));
+		hs_rec_alloc(ptr(2), 50, s2, N(s2));
+		struct hs_symbolizer sym = fake_symbolizer(syms);
+		sym.symbolize = counting_symbolize;
+		if (!with_function_of)
+			sym.function_of = NULL;
+		g_n_described = 0;
+		const char *got = finish_to_text("./t", &sym);
+		const char *snap = snapshot_text(got, count_snapshots(got) - 1);
+		trees[with_function_of] = strdup(strstr(snap, "heap_tree=detailed\n"));
+	}
+	ck_assert_str_eq(trees[1], trees[0]);
+	ck_assert_ptr_nonnull(strstr(trees[1], " n1: 100 0x402000: f (t.c:20)\n"
+						"  n0: 100 0x401000: main (t.c:10)\n"));
+	ck_assert_ptr_nonnull(strstr(trees[1], "  n0: 50 0x40E000: (below main)"));
+	/* Named: the frames kept, the innermost below-main one included. */
+	ck_assert(was_described(A_F) && was_described(A_MAIN) && was_described(A_G));
+	ck_assert(was_described(A_LIBC_MAIN_V));
+	/* Never named: the alloc-fns stripped, the frames past the cut. */
+	ck_assert(!was_described(A_MALLOC) && !was_described(A_NEW) && !was_described(A_WRAP));
+	ck_assert(!was_described(A_CALL_MAIN) && !was_described(A_START_MAIN));
+	ck_assert(!was_described(A_START));
+	free((void *)trees[0]);
+	free((void *)trees[1]);
+}
+END_TEST
+
 /* No main: cut at the innermost below-main function, named "(below main)";
  * threads have neither and keep every frame. */
 START_TEST(below_main_and_threads)
@@ -428,6 +489,7 @@ static Suite *tree_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, alloc_fns_stripped);
 	tcase_add_test(tc, below_main_and_threads);
+	tcase_add_test(tc, cut_frames_never_named);
 	tcase_add_test(tc, constructor_below_main);
 	tcase_add_test(tc, outermost_main);
 	tcase_add_test(tc, depth_merges);
