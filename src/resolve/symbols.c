@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "debugcache.h"
 #include "filepages.h"
 #include "fnranges.h"
 #include "symbols.h"
@@ -846,9 +847,9 @@ static int open_if_same_build_id(const char *path, const unsigned char *id, int 
  * next to the file, in its .debug/ and under /usr/lib/debug), without its
  * last resort, debuginfod: elfutils 0.188 loads libdebuginfod and libcurl
  * for it even without DEBUGINFOD_URLS. */
-static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, GElf_Addr base,
-			  const char *file_name, const char *debuglink_file,
-			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+static int find_debuginfo_file(Dwfl_Module *mod, void **userdata, const char *modname,
+			       GElf_Addr base, const char *file_name, const char *debuglink_file,
+			       GElf_Word debuglink_crc, char **debuginfo_file_name)
 {
 	const unsigned char *id = NULL;
 	GElf_Addr id_vaddr;
@@ -863,8 +864,15 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 		return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
 						    debuglink_file, debuglink_crc,
 						    debuginfo_file_name);
-	fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
-					  debuglink_crc, debuginfo_file_name);
+	/* dwfl_build_id_find_debuginfo would keep its own handle on the
+	 * file it opens, and libdw would read that one whatever fd this
+	 * returns (the cache's inflated copy): the same path, opened here. */
+	int n = snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%02x/", id[0]);
+	for (int i = 1; i < id_len && (size_t)n < sizeof(path); i++)
+		n += snprintf(path + n, sizeof(path) - (size_t)n, "%02x", id[i]);
+	if ((size_t)n < sizeof(path))
+		snprintf(path + n, sizeof(path) - (size_t)n, ".debug");
+	fd = open_if_same_build_id(path, id, id_len, debuginfo_file_name);
 	if (fd >= 0 || debuglink_file == NULL || file_name == NULL ||
 	    realpath(file_name, real) == NULL)
 		return fd;
@@ -881,6 +889,20 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 		return fd;
 	snprintf(path, sizeof(path), "/usr/lib/debug%s/%s", real, debuglink_file);
 	return open_if_same_build_id(path, id, id_len, debuginfo_file_name);
+}
+
+/* find_debuginfo_file's answer, inflated once and for all (debugcache.h)
+ * when it has a build-id and compressed sections. */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, GElf_Addr base,
+			  const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	int fd = find_debuginfo_file(mod, userdata, modname, base, file_name, debuglink_file,
+				     debuglink_crc, debuginfo_file_name);
+	const unsigned char *id = NULL;
+	GElf_Addr id_vaddr;
+	int id_len = fd >= 0 ? dwfl_module_build_id(mod, &id, &id_vaddr) : 0;
+	return id_len > 0 ? hs_debugcache_swap(fd, id, id_len, debuginfo_file_name) : fd;
 }
 
 /* libdwfl finds modules' files by the paths in the map, and their

@@ -7,8 +7,10 @@
 # file and line, in the program (named ahead) and in the library (met
 # only in the final map); and the file must be byte for byte the one
 # written with HEAPSNAP_NO_WARMUP=1 (no naming ahead), addresses fixed
-# with setarch -R.  Needs HS_LAUNCHER and top_builddir from
-# AM_TESTS_ENVIRONMENT.
+# with setarch -R.  The same with the debug cache (src/resolve/debugcache.h)
+# fresh, filled and off: the same file each time, and libc's compressed
+# debug file (when installed) kept inflated.  Needs HS_LAUNCHER and
+# top_builddir from AM_TESTS_ENVIRONMENT.
 set -u
 
 : "${HS_LAUNCHER:?}" "${top_builddir:?}"
@@ -34,7 +36,7 @@ has() {
 	last_tree | sed 's/0x[0-9A-F]*:/ADDR:/' | grep -qxF -- "$1"
 }
 
-echo 1..15
+echo 1..19
 
 "$HS_LAUNCHER" -v -v --time-unit=B --detailed-freq=1 --massif-out-file=m.out "$prog" "$lib" \
 	>out 2>err
@@ -94,4 +96,35 @@ else
 		"--sample: and the names were kept"; do
 		check "$what # SKIP no setarch -R here" true
 	done
+fi
+
+# The debug cache: a fresh one filled by the first run, read by the next,
+# and off; the same file each time.
+cache_run() { # cache_run TAG CACHE
+	HEAPSNAP_DEBUG_CACHE=$2 setarch -R "$HS_LAUNCHER" --time-unit=B --detailed-freq=1 \
+		--massif-out-file="$1.out" "$prog" "$lib" >/dev/null 2>&1
+	sed 1d "$1.out" >"$1.body"
+}
+libc=$(ldd "$prog" 2>/dev/null | awk '/libc\.so/ { print $3 }')
+bid=$(readelf -n "$libc" 2>/dev/null | sed -n 's/.*Build ID: *//p')
+dbg=/usr/lib/debug/.build-id/$(printf %s "$bid" | cut -c1-2)/$(printf %s "$bid" | cut -c3-).debug
+if setarch -R true 2>/dev/null; then
+	cache_run k0 0
+	cache_run k1 "$work/dcache"
+	cache_run k2 "$work/dcache"
+	check "debug cache fresh, filled or off: the same file" \
+		sh -c 'cmp -s k0.body k1.body && cmp -s k0.body k2.body'
+	check "no frame left unnamed with the cache (???)" sh -c '! grep -q "???" k2.out'
+else
+	check "debug cache fresh, filled or off: the same file # SKIP no setarch -R here" true
+	check "no frame left unnamed with the cache (???) # SKIP no setarch -R here" true
+fi
+if [ -n "$bid" ] && [ -f "$dbg" ] && readelf -SW "$dbg" 2>/dev/null | grep -q '\.debug_info .*  C '; then
+	check "libc's compressed debug file kept inflated: dcache/$bid.debug" \
+		sh -c "[ -f '$work/dcache/$bid.debug' ] && ! readelf -SW '$work/dcache/$bid.debug' | grep -q '\\.debug_.*  C '"
+	check "nothing else in the cache but debug files" \
+		sh -c "[ -z \"\$(ls -A '$work/dcache' | grep -v '\\.debug\$')\" ]"
+else
+	check "libc's debug file kept inflated # SKIP libc's debug file is not compressed here" true
+	check "nothing else in the cache but debug files # SKIP" true
 fi
