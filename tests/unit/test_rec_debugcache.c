@@ -134,21 +134,25 @@ START_TEST(copy_is_the_file_inflated)
 }
 END_TEST
 
-START_TEST(written_once_read_after)
+/* Swap the compressed file through the cache: the copy is given; its
+ * stat into *st. */
+static void swap_to_copy(struct stat *st)
 {
 	char *name;
-	struct stat first, again;
 	close(swap(zipped, &name));
-	free(name);
-	ck_assert_int_eq(stat(copy, &first), 0);
-	ck_assert_int_eq(stat(cache, &again), 0);
-	ck_assert_uint_eq(again.st_mode & 0777, 0700);
-	int fd = swap(zipped, &name);
 	ck_assert_str_eq(name, copy);
-	ck_assert_int_eq(stat(copy, &again), 0);
-	ck_assert_uint_eq(again.st_ino, first.st_ino); /* read, not written again */
-	close(fd);
 	free(name);
+	ck_assert_int_eq(stat(copy, st), 0);
+}
+
+START_TEST(written_once_read_after)
+{
+	struct stat first, again, dir;
+	swap_to_copy(&first);
+	ck_assert_int_eq(stat(cache, &dir), 0);
+	ck_assert_uint_eq(dir.st_mode & 0777, 0700);
+	swap_to_copy(&again);
+	ck_assert_uint_eq(again.st_ino, first.st_ino); /* read, not written again */
 	/* Only the copy is left in the directory: no temporary file. */
 	char cmd[PATH_MAX + 64];
 	snprintf(cmd, sizeof cmd, "test \"$(ls -A '%s' | wc -l)\" = 1", cache);
@@ -158,48 +162,37 @@ END_TEST
 
 START_TEST(damaged_copy_written_again)
 {
-	char *name;
 	struct stat good, st;
-	close(swap(zipped, &name));
-	free(name);
-	ck_assert_int_eq(stat(copy, &good), 0);
+	swap_to_copy(&good);
 	ck_assert_int_eq(truncate(copy, 100), 0);
-	int fd = swap(zipped, &name);
-	ck_assert_str_eq(name, copy);
-	ck_assert_int_eq(stat(copy, &st), 0);
+	swap_to_copy(&st);
 	ck_assert_int_eq(st.st_size, good.st_size);
-	close(fd);
-	free(name);
 }
 END_TEST
 
+/* The file at path comes back as it was: same descriptor, same name. */
+static void assert_kept(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *name = strdup(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(hs_debugcache_swap(fd, id, id_len, &name), fd);
+	ck_assert_str_eq(name, path);
+	close(fd);
+	free(name);
+}
+
 START_TEST(original_kept)
 {
-	char *name;
 	/* Nothing compressed in this program itself: no copy. */
-	int fd = open(self, O_RDONLY | O_CLOEXEC);
-	name = strdup(self);
-	ck_assert_int_eq(hs_debugcache_swap(fd, id, id_len, &name), fd);
-	ck_assert_str_eq(name, self);
-	close(fd);
-	free(name);
+	assert_kept(self);
 	/* The cache turned off. */
 	setenv("HEAPSNAP_DEBUG_CACHE", "0", 1);
-	fd = open(zipped, O_RDONLY | O_CLOEXEC);
-	name = strdup(zipped);
-	ck_assert_int_eq(hs_debugcache_swap(fd, id, id_len, &name), fd);
-	ck_assert_str_eq(name, zipped);
+	assert_kept(zipped);
 	ck_assert_int_ne(access(cache, F_OK), 0);
-	close(fd);
-	free(name);
 	/* A directory that cannot be made: the original, as without it. */
 	setenv("HEAPSNAP_DEBUG_CACHE", "/proc/no/such/dir", 1);
-	fd = open(zipped, O_RDONLY | O_CLOEXEC);
-	name = strdup(zipped);
-	ck_assert_int_eq(hs_debugcache_swap(fd, id, id_len, &name), fd);
-	ck_assert_str_eq(name, zipped);
-	close(fd);
-	free(name);
+	assert_kept(zipped);
 }
 END_TEST
 
