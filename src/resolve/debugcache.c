@@ -48,11 +48,10 @@ static int cache_dir(char *out, size_t len)
 	const char *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
 
-	if (set != NULL && (strcmp(set, "0") == 0 || strcmp(set, "no") == 0 ||
-			    strcmp(set, "off") == 0 || set[0] == '\0'))
-		return -1;
-	if (set != NULL && set[0] == '/') {
-		if ((size_t)snprintf(out, len, "%s", set) >= len)
+	/* Set: an absolute path is the directory; anything else (0, no,
+	 * off, a relative path) means no cache, never the default one. */
+	if (set != NULL) {
+		if (set[0] != '/' || (size_t)snprintf(out, len, "%s", set) >= len)
 			return -1;
 		return make_dir(out);
 	}

@@ -13,8 +13,8 @@
  *
  * The directory: $HEAPSNAP_DEBUG_CACHE when it is an absolute path, else
  * $XDG_CACHE_HOME/heapsnap/debug, else ~/.cache/heapsnap/debug; made with
- * mode 0700 when missing.  HEAPSNAP_DEBUG_CACHE=0 (or no, off) turns the
- * cache off.  Files are never removed here: deleting the directory is
+ * mode 0700 when missing.  HEAPSNAP_DEBUG_CACHE=0 (or any value that is
+ * not an absolute path) turns the cache off.  Files are never removed here: deleting the directory is
  * always safe.
  */
 #ifndef HS_DEBUGCACHE_H

@@ -190,6 +190,10 @@ START_TEST(original_kept)
 	setenv("HEAPSNAP_DEBUG_CACHE", "0", 1);
 	assert_kept(zipped);
 	ck_assert_int_ne(access(cache, F_OK), 0);
+	/* A relative path: no cache either (not the default one). */
+	setenv("HEAPSNAP_DEBUG_CACHE", "relative/dir", 1);
+	assert_kept(zipped);
+	ck_assert_int_ne(access("relative", F_OK), 0);
 	/* A directory that cannot be made: the original, as without it. */
 	setenv("HEAPSNAP_DEBUG_CACHE", "/proc/no/such/dir", 1);
 	assert_kept(zipped);
