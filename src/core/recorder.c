@@ -1571,7 +1571,7 @@ static void live_dump(void)
 				hs_journal_contexts(&rec.journal, &rec.ctxs);
 				hs_journal_live(&rec.journal, &snap, req);
 				journal_sites(&snap);
-				hs_snapshot_drop(&snap);
+				hs_snapshot_drop(&rec.snaps, &snap);
 			}
 			journal_flush();
 		}

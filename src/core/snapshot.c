@@ -18,15 +18,60 @@ int hs_snapshots_init(struct hs_snapshots *s, const struct hs_options *opts)
 	return s->table == NULL ? -1 : 0;
 }
 
-static void drop_copy(struct hs_snapshot *snap)
+/* A dropped copy's mapping, while it waits in the spare list. */
+struct hs_spare_copy {
+	struct hs_spare_copy *next;
+	size_t map_bytes;
+};
+
+/* The mapping of snap's copy into the spare list. */
+static void drop_copy(struct hs_snapshots *s, struct hs_snapshot *snap)
 {
-	hs_arena_unmap(snap->entries, snap->n_entries * sizeof *snap->entries);
+	if (snap->entries != NULL) {
+		struct hs_spare_copy *c = (struct hs_spare_copy *)snap->entries;
+		c->map_bytes = snap->entries_map_bytes;
+		c->next = s->spare;
+		s->spare = c;
+	}
 	snap->entries = NULL;
+	snap->entries_map_bytes = 0;
 	snap->n_entries = 0;
 }
 
+/* A mapping for n entries: the smallest spare that holds them, else a new
+ * one (the largest spare, too small, given back first: the spares stay
+ * within what the copies held).  NULL when out of memory. */
+static struct hs_snap_entry *map_copy(struct hs_snapshots *s, uint32_t n, size_t *map_bytes)
+{
+	size_t need = (size_t)n * sizeof(struct hs_snap_entry);
+	struct hs_spare_copy **best = NULL, **largest = NULL;
+	for (struct hs_spare_copy **c = &s->spare; *c != NULL; c = &(*c)->next) {
+		if ((*c)->map_bytes >= need && (best == NULL || (*c)->map_bytes < (*best)->map_bytes))
+			best = c;
+		if (largest == NULL || (*c)->map_bytes > (*largest)->map_bytes)
+			largest = c;
+	}
+	if (best == NULL && largest != NULL) {
+		struct hs_spare_copy *gone = *largest;
+		*largest = gone->next;
+		hs_arena_unmap(gone, gone->map_bytes);
+	}
+	if (best != NULL) {
+		struct hs_spare_copy *c = *best;
+		*best = c->next;
+		*map_bytes = c->map_bytes;
+		return (struct hs_snap_entry *)c;
+	}
+	/* An eighth more, so that the next copies of a growing heap fit. */
+	size_t bytes = need + need / 8;
+	struct hs_snap_entry *e = hs_arena_map(bytes);
+	*map_bytes = bytes;
+	return e;
+}
+
 /* Copy every context's nonzero bytes into snap.  Returns 0 or -1. */
-static int copy_contexts(struct hs_snapshot *snap, struct hs_contexts *ctxs)
+static int copy_contexts(struct hs_snapshots *s, struct hs_snapshot *snap,
+			 struct hs_contexts *ctxs)
 {
 	uint32_t n = hs_contexts_count(ctxs), nonzero = 0;
 	for (uint32_t id = 0; id < n; id++)
@@ -34,9 +79,10 @@ static int copy_contexts(struct hs_snapshot *snap, struct hs_contexts *ctxs)
 	snap->n_contexts = n;
 	snap->n_entries = 0;
 	snap->entries = NULL;
+	snap->entries_map_bytes = 0;
 	if (nonzero == 0)
 		return 0;
-	snap->entries = hs_arena_map(nonzero * sizeof *snap->entries);
+	snap->entries = map_copy(s, nonzero, &snap->entries_map_bytes);
 	if (snap->entries == NULL)
 		return -1;
 	for (uint32_t id = 0; id < n; id++) {
@@ -94,7 +140,7 @@ static int64_t cull(struct hs_snapshots *s)
 		if (min_j == m)
 			break; /* nothing cullable left (cannot happen with max >= 10) */
 		dead[min_j] = 1;
-		drop_copy(&s->table[min_j]);
+		drop_copy(s, &s->table[min_j]);
 	}
 	unsigned out = 0;
 	for (unsigned i = 0; i < m; i++)
@@ -123,7 +169,7 @@ static int take(struct hs_snapshots *s, enum hs_snap_kind kind, int detailed, in
 {
 	struct hs_snapshot *snap = &s->table[s->count];
 	memset(snap, 0, sizeof *snap);
-	if (detailed && copy_contexts(snap, ctxs) != 0)
+	if (detailed && copy_contexts(s, snap, ctxs) != 0)
 		return -1;
 	snap->seq = s->n_taken++;
 	snap->time = now;
@@ -188,7 +234,7 @@ int hs_snapshots_final(struct hs_snapshots *s, int64_t now, uint64_t heap_bytes,
 		return -1;
 	struct hs_snapshot *snap = &s->table[s->count];
 	memset(snap, 0, sizeof *snap);
-	if (copy_contexts(snap, ctxs) != 0)
+	if (copy_contexts(s, snap, ctxs) != 0)
 		return -1;
 	snap->seq = s->n_taken++;
 	snap->time = now;
@@ -206,7 +252,7 @@ int hs_snapshots_live(struct hs_snapshots *s, struct hs_snapshot *snap, int64_t 
 		      uint64_t heap_bytes, uint64_t extra_bytes, struct hs_contexts *ctxs)
 {
 	memset(snap, 0, sizeof *snap);
-	if (copy_contexts(snap, ctxs) != 0)
+	if (copy_contexts(s, snap, ctxs) != 0)
 		return -1;
 	snap->seq = s->n_taken;
 	snap->time = now;
@@ -217,9 +263,9 @@ int hs_snapshots_live(struct hs_snapshots *s, struct hs_snapshot *snap, int64_t 
 	return 0;
 }
 
-void hs_snapshot_drop(struct hs_snapshot *snap)
+void hs_snapshot_drop(struct hs_snapshots *s, struct hs_snapshot *snap)
 {
-	drop_copy(snap);
+	drop_copy(s, snap);
 }
 
 void hs_snapshots_destroy(struct hs_snapshots *s)
@@ -227,7 +273,12 @@ void hs_snapshots_destroy(struct hs_snapshots *s)
 	if (s->table == NULL)
 		return;
 	for (unsigned i = 0; i < s->count; i++)
-		drop_copy(&s->table[i]);
+		drop_copy(s, &s->table[i]);
+	while (s->spare != NULL) {
+		struct hs_spare_copy *c = s->spare;
+		s->spare = c->next;
+		hs_arena_unmap(c, c->map_bytes);
+	}
 	hs_arena_unmap(s->table, (s->max_snapshots + 1) * sizeof *s->table);
 	s->table = NULL;
 	s->count = 0;

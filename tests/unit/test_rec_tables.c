@@ -1,6 +1,6 @@
 /* test_rec_tables: the core's data structures: the arena, the live-block
  * hash (checked against a plain array through growth and incremental
- * migration), and context interning. */
+ * migration), context interning, and the snapshots' copies. */
 #include <check.h>
 
 #include "hs_check.h"
@@ -11,6 +11,8 @@
 #include "arena.h"
 #include "blocks.h"
 #include "contexts.h"
+#include "options.h"
+#include "snapshot.h"
 
 START_TEST(arena_alloc_and_limit)
 {
@@ -480,6 +482,73 @@ START_TEST(contexts_intern)
 }
 END_TEST
 
+/* n contexts of one frame each, every one with live bytes. */
+static void contexts_with_bytes(struct hs_contexts *c, uint32_t n)
+{
+	for (uint32_t i = hs_contexts_count(c); i < n; i++) {
+		uintptr_t f[] = { 0x400000 + i };
+		uint32_t id = hs_contexts_intern(c, f, 1, hs_frames_hash(f, 1));
+		ck_assert_uint_eq(id, i);
+		hs_contexts_get(c, id)->live_bytes = 100 + i;
+	}
+}
+
+/* A culled snapshot's copy is kept for the next ones (snapshot.h, spare):
+ * once the table has culled, detailed snapshots of the same contexts map
+ * nothing more; copies that grow past the spares swap one for a bigger
+ * one, so the mappings stay within what the table held; destroy gives
+ * every one back. */
+START_TEST(snapshot_copies_reused)
+{
+	size_t start = hs_arena_mapped_bytes();
+	struct hs_arena a;
+	hs_arena_init(&a);
+	static struct hs_contexts c;
+	hs_contexts_init(&c, &a);
+	contexts_with_bytes(&c, 3000); /* 48 KB a copy */
+	struct hs_options o;
+	memset(&o, 0, sizeof o);
+	o.max_snapshots = 10;
+	o.detailed_freq = 1; /* every snapshot has a copy */
+	o.time_unit = HS_TIME_BYTES;
+	struct hs_snapshots s;
+	ck_assert_int_eq(hs_snapshots_init(&s, &o), 0);
+	size_t with_table = hs_arena_mapped_bytes();
+	int64_t t = 0;
+	while (s.n_cullings == 0)
+		ck_assert_int_eq(hs_snapshots_normal(&s, t++, 1000, 8, &c), 0);
+	size_t after_cull = hs_arena_mapped_bytes();
+	ck_assert_uint_gt(after_cull, with_table);
+	/* Up to the next cull and well past it: not a byte more. */
+	for (unsigned i = 0; i < 40; i++) {
+		ck_assert_int_eq(hs_snapshots_normal(&s, t++, 1000, 8, &c), 0);
+		ck_assert_uint_eq(hs_arena_mapped_bytes(), after_cull);
+	}
+	ck_assert_uint_ge(s.n_cullings, 3);
+	/* The copies' bytes are this snapshot's. */
+	const struct hs_snapshot *last = &s.table[s.count - 1];
+	ck_assert_uint_eq(last->n_entries, 3000);
+	ck_assert_uint_eq(last->entries[2999].ctx, 2999);
+	ck_assert_uint_eq(last->entries[2999].bytes, 100 + 2999);
+	/* Growing copies: within the table's copies at their largest. */
+	for (uint32_t n = 3000; n < 12000; n += 150) {
+		contexts_with_bytes(&c, n);
+		ck_assert_int_eq(hs_snapshots_normal(&s, t++, 1000, 8, &c), 0);
+		size_t copy = (size_t)n * sizeof(struct hs_snap_entry);
+		ck_assert_uint_le(hs_arena_mapped_bytes(),
+				  with_table + (o.max_snapshots + 1) * (copy + copy / 8 + 4096));
+	}
+	last = &s.table[s.count - 1];
+	ck_assert_uint_gt(last->n_contexts, 10000);
+	ck_assert_uint_eq(last->n_entries, last->n_contexts);
+	ck_assert_uint_eq(last->entries[last->n_entries - 1].bytes, 100 + last->n_contexts - 1);
+	hs_snapshots_destroy(&s);
+	hs_contexts_destroy(&c);
+	hs_arena_destroy(&a);
+	ck_assert_uint_eq(hs_arena_mapped_bytes(), start);
+}
+END_TEST
+
 static Suite *tables_suite(void)
 {
 	Suite *s = suite_create("recorder tables");
@@ -492,6 +561,7 @@ static Suite *tables_suite(void)
 	tcase_add_test(tc, blocks_out_of_memory);
 	tcase_add_test(tc, blocks_probe_lengths);
 	tcase_add_test(tc, contexts_intern);
+	tcase_add_test(tc, snapshot_copies_reused);
 	suite_add_tcase(s, tc);
 	return s;
 }
