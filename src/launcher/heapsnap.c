@@ -1057,6 +1057,9 @@ int main(int argc, char **argv)
 		struct hs_symbolizer *warm =
 			hs_warmup_take(r->pid, &warm_sym, opts.verbosity > 1 ? log : NULL);
 		int kept = 0;
+		/* The last one: what it maps goes with the launcher's exit. */
+		int last = k + 1 == g_n_raws;
+		hs_resolve_set_teardown(!last);
 		if (hs_resolve_file_warm(r->path, out, !r->ended && r->pid == pid ? ending : NULL,
 					 warm, &kept, err, sizeof(err)) != 0) {
 			if (warm != NULL)
@@ -1076,7 +1079,7 @@ int main(int argc, char **argv)
 		struct summary sm = { -1, -1 };
 		if (have_print && !quiet && !(print && !leaks))
 			summary_start(print_prog, out, &sm);
-		if (warm != NULL)
+		if (warm != NULL && !last)
 			hs_symbols_close(warm); /* beside heapsnap-print */
 		summary_finish(&sm, log);
 	}

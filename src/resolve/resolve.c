@@ -160,6 +160,13 @@ static int finish_tmp(int fd, int rc, const char *path, char *err, size_t err_le
  * (series_out.h), each through a temporary file, fsync'd, then renamed:
  * both appear or neither does (the series first, so a Massif file in
  * place always has its own series beside it). */
+static int g_teardown = 1;
+
+void hs_resolve_set_teardown(int on)
+{
+	g_teardown = on;
+}
+
 static int write_out(struct hs_raw *raw, const char *out_path, const char *ending,
 		     const struct hs_symbolizer *sym, char *err, size_t err_len)
 {
@@ -197,8 +204,10 @@ static int write_out(struct hs_raw *raw, const char *out_path, const char *endin
 		rc = -1, snprintf(err, err_len, "%s: %s", series_path, why);
 	if (series_fd >= 0)
 		rc = finish_tmp(series_fd, rc, series_path, err, err_len);
-	hs_filter_destroy(&filter);
-	hs_arena_destroy(&scratch);
+	if (g_teardown) {
+		hs_filter_destroy(&filter);
+		hs_arena_destroy(&scratch);
+	}
 	if (rc == 0 && rename(series_tmp, series_path) != 0)
 		rc = sys_error(series_path, err, err_len);
 	if (rc == 0 && rename(tmp, out_path) != 0) {
@@ -224,7 +233,8 @@ int hs_resolve_file_with(const char *raw_path, const char *out_path, const char 
 	if (hs_raw_read(raw_path, &raw, err, err_len) != 0)
 		return -1;
 	int rc = write_out(&raw, out_path, ending, sym, err, err_len);
-	hs_raw_free(&raw);
+	if (g_teardown)
+		hs_raw_free(&raw);
 	if (rc == 0)
 		unlink(raw_path);
 	return rc;
@@ -262,9 +272,10 @@ int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char 
 	int rc = write_out(&raw, out_path, ending, &sym, err, err_len);
 	if (warm != NULL)
 		*warm = sym; /* the caller closes it (it may be busy meanwhile) */
-	else
+	else if (g_teardown)
 		hs_symbols_close(&sym);
-	hs_raw_free(&raw);
+	if (g_teardown)
+		hs_raw_free(&raw);
 	if (rc == 0)
 		unlink(raw_path);
 	return rc;

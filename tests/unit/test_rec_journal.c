@@ -616,6 +616,64 @@ START_TEST(resolve_file_in_place)
 }
 END_TEST
 
+/* The whole of a small file, into buf (NUL-terminated); its length. */
+static size_t slurp(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ssize_t n = read(fd, buf, cap - 1);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_lt(n, (ssize_t)cap - 1);
+	buf[n] = '\0';
+	close(fd);
+	return (size_t)n;
+}
+
+/* hs_resolve_set_teardown(0), the launcher's last resolve: the same file,
+ * and the scratch mappings left to the exit (the library gives them back
+ * otherwise). */
+START_TEST(resolve_without_teardown)
+{
+	char dir[] = "/tmp/hs-resolve-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char raw[256], out[2][256], err[512];
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	static char text[2][1 << 14];
+	size_t mapped[2];
+	/* One record, resolved from two copies. */
+	static char bytes[1 << 16];
+	snprintf(raw, sizeof raw, "%s/massif.out.0.raw", dir);
+	record_to_file(raw);
+	size_t n = slurp(raw, bytes, sizeof bytes);
+	snprintf(raw, sizeof raw, "%s/massif.out.1.raw", dir);
+	int fd = open(raw, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, bytes, n), (ssize_t)n);
+	close(fd);
+	for (int off = 0; off < 2; off++) {
+		snprintf(raw, sizeof raw, "%s/massif.out.%d.raw", dir, off);
+		snprintf(out[off], sizeof out[off], "%s/massif.out.%d", dir, off);
+		size_t before = hs_arena_mapped_bytes();
+		hs_resolve_set_teardown(!off);
+		ck_assert_int_eq(hs_resolve_file_with(raw, out[off], NULL, &sym, err, sizeof err), 0);
+		hs_resolve_set_teardown(1);
+		mapped[off] = hs_arena_mapped_bytes() - before;
+		ck_assert_int_eq(access(raw, F_OK), -1);
+		slurp(out[off], text[off], sizeof text[off]);
+	}
+	ck_assert_uint_eq(mapped[0], 0);
+	ck_assert_uint_gt(mapped[1], 0);
+	ck_assert_str_eq(text[0], text[1]);
+	for (int off = 0; off < 2; off++) {
+		unlink(out[off]);
+		char series[300];
+		snprintf(series, sizeof series, "%s.series", out[off]);
+		unlink(series);
+	}
+	rmdir(dir);
+}
+END_TEST
+
 /* The offset just past the first record of kind in data[0..len), or 0. */
 static size_t end_of_first(const char *data, size_t len, uint32_t kind)
 {
@@ -735,6 +793,7 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, enospc_gives_up);
 	tcase_add_test(tc, full_disk_mid_run_leaves_a_valid_prefix);
 	tcase_add_test(tc, resolve_file_in_place);
+	tcase_add_test(tc, resolve_without_teardown);
 	tcase_add_test(tc, end_waits_a_bounded_time);
 	tcase_add_test(tc, live_dump_request);
 	suite_add_tcase(s, tc);
