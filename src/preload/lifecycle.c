@@ -547,35 +547,92 @@ static int raw_ours(void)
 	       st.st_ino == g_raw_ino;
 }
 
-/* close, close_range and closefrom leave the raw file open: a program that
- * closes every descriptor it may have (daemons, shells, stress_closefds)
- * would otherwise end the record early.  Its close of our number says 0,
- * as if it had been open for it; nothing else changes. */
+/* libunwind's pipe (unwind.h, hs_unwind_owns_pc): both ends, moved high
+ * as the raw file is, and the pipe's inode, to tell them from the
+ * program's descriptors should it put its own at those numbers. */
+static int g_unw_pipe[2] = { -1, -1 };
+static dev_t g_unw_pipe_dev;
+static ino_t g_unw_pipe_ino;
+
+static int unw_pipe_ours(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && (fd == g_unw_pipe[0] || fd == g_unw_pipe[1]) && fstat(fd, &st) == 0 &&
+	       st.st_dev == g_unw_pipe_dev && st.st_ino == g_unw_pipe_ino;
+}
+
+/* pipe2, with the pipe libunwind opens to check addresses moved out of
+ * the program's way: at the lowest free numbers it was the program's 3
+ * and 4 (its first open got 5), and libunwind read and wrote them after
+ * the program had put its own files there (dup2), or closed and reopened
+ * them when the program had closed them (tests/recorder/rec_fds.sh). */
+HS_EXPORT int pipe2(int fds[2], int flags)
+{
+	int rc = (int)syscall(SYS_pipe2, fds, flags);
+	if (rc != 0 || !hs_unwind_owns_pc((uintptr_t)__builtin_return_address(0)))
+		return rc;
+	struct stat st;
+	fds[0] = move_high(fds[0]);
+	fds[1] = move_high(fds[1]);
+	if (fstat(fds[0], &st) == 0) {
+		g_unw_pipe_dev = st.st_dev;
+		g_unw_pipe_ino = st.st_ino;
+		g_unw_pipe[0] = fds[0];
+		g_unw_pipe[1] = fds[1];
+	}
+	return rc;
+}
+
+/* Whether fd is one of ours the program may not close. */
+static int spared(int fd)
+{
+	return (fd == g_raw_fd && fd >= 0 && raw_ours()) || unw_pipe_ours(fd);
+}
+
+/* close, close_range and closefrom leave the raw file and libunwind's
+ * pipe open: a program that closes every descriptor it may have
+ * (daemons, shells, stress_closefds) would otherwise end the record
+ * early.  Its close of our number says 0, as if it had been open for it;
+ * nothing else changes. */
 static int (*real_close)(int);
 
 HS_EXPORT int close(int fd)
 {
-	if (HS_UNLIKELY(fd == g_raw_fd) && fd >= 0 && raw_ours())
+	if (HS_UNLIKELY(fd == g_raw_fd || fd == g_unw_pipe[0] || fd == g_unw_pipe[1]) && spared(fd))
 		return 0;
 	if (HS_UNLIKELY(real_close == NULL))
 		return (int)syscall(SYS_close, fd);
 	return real_close(fd);
 }
 
-/* The range's descriptors but the raw file's.  close_range(2)'s flags
- * apply to both halves. */
+/* The range's descriptors but ours (spared).  close_range(2)'s flags
+ * apply to every piece. */
 static int close_range_sparing(unsigned first, unsigned last, int flags)
 {
-	unsigned raw = (unsigned)g_raw_fd;
-	int rc = 0;
+	int keep[3] = { g_raw_fd, g_unw_pipe[0], g_unw_pipe[1] }, n = 0;
+	unsigned at[3];
 
-	if (g_raw_fd < 0 || raw < first || raw > last || !raw_ours())
-		return (int)syscall(SYS_close_range, first, last, flags);
-	if (raw > first)
-		rc = (int)syscall(SYS_close_range, first, raw - 1, flags);
-	if (rc == 0 && raw < last)
-		rc = (int)syscall(SYS_close_range, raw + 1, last, flags);
-	return rc;
+	for (int i = 0; i < 3; i++)
+		if (keep[i] >= 0 && (unsigned)keep[i] >= first && (unsigned)keep[i] <= last &&
+		    spared(keep[i]))
+			at[n++] = (unsigned)keep[i];
+	/* Ascending (three at most). */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && at[j - 1] > at[j]; j--) {
+			unsigned t = at[j];
+			at[j] = at[j - 1];
+			at[j - 1] = t;
+		}
+	unsigned from = first;
+	for (int i = 0; i < n; i++) {
+		if (at[i] > from && syscall(SYS_close_range, from, at[i] - 1, flags) != 0)
+			return -1;
+		from = at[i] + 1;
+		if (at[i] == last)
+			return 0;
+	}
+	return (int)syscall(SYS_close_range, from, last, flags);
 }
 
 HS_EXPORT int close_range(unsigned first, unsigned last, int flags)

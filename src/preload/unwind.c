@@ -14,6 +14,10 @@
 /* [self_lo, self_hi): the executable segments of libheapsnap.so. */
 static uintptr_t self_lo, self_hi;
 
+/* [unw_lo, unw_hi): libunwind's, whose pipe2 calls lifecycle.c moves out
+ * of the program's way (hs_unwind_owns_pc). */
+static uintptr_t unw_lo, unw_hi;
+
 /* What to subtract from unw_backtrace's addresses to get "return address
  * minus one": 1 with libunwind <= 1.6, 0 with later versions, which
  * already give the address inside the call instruction. */
@@ -22,10 +26,16 @@ static uintptr_t ret_adjust = 1;
 /* Walk with stackwalk.c first (libunwind only for frames it can't do). */
 static int use_stackwalk;
 
-/* dl_iterate_phdr callback: find the object holding hs_unwind_init. */
-static int find_self(struct dl_phdr_info *info, size_t size, void *data)
+/* The executable segments of the object holding one address. */
+struct code_range {
+	uintptr_t here;
+	uintptr_t lo, hi;
+};
+
+/* dl_iterate_phdr callback: find the object holding range->here. */
+static int find_code(struct dl_phdr_info *info, size_t size, void *data)
 {
-	uintptr_t here = (uintptr_t)data;
+	struct code_range *range = data;
 	uintptr_t lo = UINTPTR_MAX, hi = 0;
 
 	(void)size;
@@ -42,12 +52,17 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 		if (end > hi)
 			hi = end;
 	}
-	if (lo <= here && here < hi) {
-		self_lo = lo;
-		self_hi = hi;
+	if (lo <= range->here && range->here < hi) {
+		range->lo = lo;
+		range->hi = hi;
 		return 1;
 	}
 	return 0;
+}
+
+int hs_unwind_owns_pc(uintptr_t pc)
+{
+	return pc >= unw_lo && pc < unw_hi;
 }
 
 /* Capture a trace one frame below the caller and learn, from a return
@@ -67,10 +82,19 @@ void hs_unwind_init(int fast)
 {
 	uintptr_t seen = 0, ret = 0;
 
+	struct code_range self = { (uintptr_t)&hs_unwind_init, 0, 0 };
+	struct code_range unw = { (uintptr_t)&unw_backtrace, 0, 0 };
+
+	/* libunwind's range first: its first call opens its pipe. */
+	dl_iterate_phdr(find_code, &unw);
+	unw_lo = unw.lo;
+	unw_hi = unw.hi;
+	dl_iterate_phdr(find_code, &self);
+	self_lo = self.lo;
+	self_hi = self.hi;
 	/* A per-thread cache: no lock in the hot path, and no allocation
 	 * (libunwind keeps it in TLS). */
 	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
-	dl_iterate_phdr(find_self, (void *)(uintptr_t)&hs_unwind_init);
 	probe_adjust(&seen, &ret);
 	if (ret != 0 && seen == ret - 1)
 		ret_adjust = 0;

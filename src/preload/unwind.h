@@ -18,6 +18,13 @@
  * the stackwalk.h walker. */
 void hs_unwind_init(int fast);
 
+/* Whether pc is in libunwind's code.  libunwind checks addresses by
+ * writing them to a pipe it opens at its start (and again when the pipe
+ * was closed); lifecycle.c's pipe2 moves that pipe above the program's
+ * descriptors when libunwind asks (its 3 and 4 were libunwind's, and
+ * libunwind read and wrote the program's files at those numbers). */
+int hs_unwind_owns_pc(uintptr_t pc);
+
 /* Room a capture buffer needs beyond max frames: the recorder's own. */
 #define HS_UNWIND_OWN_FRAMES 8
 

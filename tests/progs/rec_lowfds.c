@@ -1,0 +1,86 @@
+/* rec_lowfds: a program that counts on its descriptor numbers.
+ *
+ * It prints the number its first open gets, puts its own files at 3 and 4
+ * with dup2, allocates in a signal handler on an alternate stack (where
+ * the recorder's walker gives way to libunwind, which checks addresses
+ * through a pipe of its own), reads fd 3 and writes fd 4, then closes
+ * every descriptor from 3 up, allocates in the handler again and opens
+ * once more.  Natively and under heapsnap it must print the same lines
+ * (tests/recorder/rec_fds.sh).
+ *
+ * Usage: rec_lowfds DIR (a directory it may write in.txt and out.txt to)
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	/* Big enough to be sampled at --sample=64K, so walked there too. */
+	char *volatile p = malloc((size_t)1 << 20);
+	free(p);
+}
+
+static int at(const char *dir, const char *name, int flags, char *path, size_t len)
+{
+	snprintf(path, len, "%s/%s", dir, name);
+	return open(path, flags, 0644);
+}
+
+int main(int argc, char **argv)
+{
+	char in_path[4096], out_path[4096], buf[64];
+	static char alt[1 << 16];
+	if (argc != 2)
+		return 2;
+	int fd = at(argv[1], "in.txt", O_WRONLY | O_CREAT | O_TRUNC, in_path, sizeof in_path);
+	printf("first open: fd %d\n", fd);
+	if (fd < 0 || write(fd, "root:x:0:0\n", 11) != 11)
+		return 1;
+	close(fd);
+
+	int in = open(in_path, O_RDONLY);
+	int out = at(argv[1], "out.txt", O_WRONLY | O_CREAT | O_TRUNC, out_path, sizeof out_path);
+	if (in < 0 || out < 0 || dup2(in, 3) != 3 || dup2(out, 4) != 4)
+		return 1;
+	if (in != 3 && in != 4)
+		close(in);
+	if (out != 3 && out != 4)
+		close(out);
+
+	stack_t ss = { .ss_sp = alt, .ss_size = sizeof alt };
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	sa.sa_flags = SA_ONSTACK;
+	if (sigaltstack(&ss, NULL) != 0 || sigaction(SIGUSR1, &sa, NULL) != 0)
+		return 1;
+	raise(SIGUSR1);
+	raise(SIGUSR1);
+
+	ssize_t n = read(3, buf, 4);
+	buf[n > 0 ? n : 0] = '\0';
+	printf("read fd 3: %zd '%s'\n", n, buf);
+	printf("write fd 4: %zd\n", write(4, "END\n", 4));
+	close(4);
+	fd = open(out_path, O_RDONLY);
+	n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	buf[n > 0 ? n : 0] = '\0';
+	printf("out.txt: %zd bytes '%s'\n", n, strtok(buf, "\n") ? buf : "");
+	close(fd);
+
+	/* A daemon's start: every descriptor from 3 closed, then work. */
+	for (int k = 3; k < 1024; k++)
+		close(k);
+	raise(SIGUSR1);
+	fd = open(in_path, O_RDONLY);
+	printf("after closing 3..1023, open: fd %d\n", fd);
+	n = fd >= 0 ? read(fd, buf, 4) : -1;
+	buf[n > 0 ? n : 0] = '\0';
+	printf("read: %zd '%s'\n", n, buf);
+	return 0;
+}
