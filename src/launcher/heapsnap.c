@@ -4,7 +4,7 @@
  * It checks every option before the program starts (exit 2 on a bad one),
  * passes them on in HEAPSNAP_OPTIONS, runs the program, waits like a shell
  * does (^C and ^\ go to the program; SIGTERM and SIGHUP are forwarded), and
- * exits with the program's status (128+N after signal N).  Each traced
+ * ends as the program did: its exit status, or killed by its signal.
  * process says "raw PID PATH" when it starts its raw record and "end PID
  * PATH" when it ends it, on a SOCK_SEQPACKET socketpair whose number is in
  * HEAPSNAP_REPORT_FD.  A process run with --ignore-fn also sends
@@ -44,6 +44,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <stdint.h>
@@ -200,6 +201,31 @@ static void forward_signal(int sig)
 {
 	if (g_child_pid > 0)
 		kill((pid_t)g_child_pid, sig);
+}
+
+/* End as the program ended: a program killed by signal sig leaves the
+ * launcher killed by it too (as Valgrind does), so a shell sees what it
+ * would have seen natively: bash ends a loop the user stopped with ^C
+ * only when its child died of SIGINT, and Python's returncode is -sig.
+ * The launcher dumps no core of its own (the program's was dumped, or
+ * not, by its own limit); the status then has no core flag.  Returns
+ * only if the signal could not end us: the caller then exits 128+sig. */
+static void die_like(int sig)
+{
+	struct rlimit no_core = { 0, 0 };
+	struct sigaction dfl;
+	sigset_t set;
+
+	fflush(NULL);
+	setrlimit(RLIMIT_CORE, &no_core);
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
 }
 
 /* Append s to the growing string *buf. */
@@ -1088,5 +1114,7 @@ int main(int argc, char **argv)
 	free(options);
 	if (log != stderr)
 		fclose(log);
+	if (WIFSIGNALED(status))
+		die_like(WTERMSIG(status));
 	return rc;
 }
