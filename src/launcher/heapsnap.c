@@ -4,8 +4,8 @@
  * It checks every option before the program starts (exit 2 on a bad one),
  * passes them on in HEAPSNAP_OPTIONS, runs the program, waits like a shell
  * does (^C and ^\ go to the program; SIGTERM and SIGHUP are forwarded), and
- * ends as the program did: its exit status, or killed by its signal.
- * process says "raw PID PATH" when it starts its raw record and "end PID
+ * ends as the program did: its exit status, or killed by its signal.  Each
+ * traced process says "raw PID PATH" when it starts its raw record and "end PID
  * PATH" when it ends it, on a SOCK_SEQPACKET socketpair whose number is in
  * HEAPSNAP_REPORT_FD.  A process run with --ignore-fn also sends
  * "fnranges PID" with a socket, and gets on it the code ranges of the
