@@ -796,6 +796,9 @@ static int start_resolver(void)
 {
 	extern char **environ;
 	static char stack[16384] __attribute__((aligned(16)));
+	/* -q as the run was given it: no "wrote" line after the program. */
+	char *quiet_argv[] = { g_launcher, (char *)"-q", (char *)"--resolve", g_raw_path, g_out_path,
+			       NULL };
 	char *argv[] = { g_launcher, (char *)"--resolve", g_raw_path, g_out_path, NULL };
 	struct resolver_args a;
 	sigset_t all, old;
@@ -816,7 +819,7 @@ static int start_resolver(void)
 		    !env_is(*e, "HEAPSNAP_LAUNCHER"))
 			a.envp[n_env++] = *e;
 	a.envp[n_env] = NULL;
-	a.argv = argv;
+	a.argv = g_opts.verbosity == 0 ? quiet_argv : argv;
 	/* No handler of the program's may run in the middle process, which
 	 * shares its memory (as posix_spawn does): every signal is blocked
 	 * until the grandchild's exec, whose mask it clears. */

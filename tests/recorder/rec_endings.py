@@ -138,7 +138,7 @@ def main():
     if rm.tool_missing(PROG) or rm.tool_missing(P["launcher"]):
         print("1..0 # SKIP rec_ending or heapsnap not built")
         return
-    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1)
+    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2)
     d = tempfile.mkdtemp(prefix="rec_endings.")
     out = os.path.join(d, "m.out")
     try:
@@ -358,6 +358,19 @@ def plain_preload(tap, d):
         tap.ok(ok, "plain LD_PRELOAD: ms_print accepts it", e.decode(errors="replace"))
     else:
         tap.skip("plain LD_PRELOAD: ms_print accepts it", "no file")
+    # The resolver keeps the program's stderr, so run() returns after it.
+    tap.ok(b"heapsnap: wrote " + path.encode() in r.stderr,
+           "plain LD_PRELOAD: the resolver says which file it wrote", r.stderr.decode(errors="replace"))
+    # With -q it says nothing (it said "wrote" on the program's stderr).
+    fresh(d)
+    env["HEAPSNAP_OPTIONS"] = "-q " + env["HEAPSNAP_OPTIONS"]
+    r = run([PROG, "exit", "6"], d, env=env)
+    deadline = time.monotonic() + 20
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    tap.ok(r.returncode == 6 and os.path.exists(path) and b"heapsnap" not in r.stderr,
+           "plain LD_PRELOAD with -q: the file, and no line from the resolver",
+           "%d %s %r" % (r.returncode, os.listdir(d), r.stderr))
 
 
 def dlopen_runpath(tap, d):
