@@ -382,6 +382,8 @@ static size_t put_decimal(char *out, uint64_t v)
  * when the channel is no longer ours (closed by the program: the launcher
  * still knows the raw path), -1 when there is no launcher to hear it (none
  * at start-up, or it has shut its end: EPIPE). */
+static int g_raw_told; /* the launcher got this process's "raw" report */
+
 static int report(const char *word, const char *path)
 {
 	char line[HS_PATH_MAX + 64];
@@ -389,8 +391,12 @@ static int report(const char *word, const char *path)
 
 	if (g_report_fd < 0)
 		return -1;
+	/* Closed by the program: the launcher resolves the record when the
+	 * process is gone if it was told of it; a record begun after the
+	 * close (a forked child's) it never heard of, so that one is as
+	 * without a launcher. */
 	if (!channel_ours())
-		return 0;
+		return g_raw_told ? 0 : -1;
 	n = strlen(word);
 	memcpy(line, word, n);
 	len = n;
@@ -587,19 +593,24 @@ HS_EXPORT int pipe2(int fds[2], int flags)
 /* Whether fd is one of ours the program may not close. */
 static int spared(int fd)
 {
-	return (fd == g_raw_fd && fd >= 0 && raw_ours()) || unw_pipe_ours(fd);
+	return (fd == g_raw_fd && fd >= 0 && raw_ours()) ||
+	       (fd == g_report_fd && fd >= 0 && channel_ours()) || unw_pipe_ours(fd);
 }
 
-/* close, close_range and closefrom leave the raw file and libunwind's
- * pipe open: a program that closes every descriptor it may have
- * (daemons, shells, stress_closefds) would otherwise end the record
- * early.  Its close of our number says 0, as if it had been open for it;
- * nothing else changes. */
+/* close, close_range and closefrom leave the raw file, the launcher's
+ * channel and libunwind's pipe open: a program that closes every
+ * descriptor it may have (daemons, shells, stress_closefds) would
+ * otherwise end the record early, and a child it forks after would start
+ * a record the launcher never hears of (left as OUT.raw).  Its close of
+ * our number says 0, as if it had been open for it; nothing else
+ * changes. */
 static int (*real_close)(int);
 
 HS_EXPORT int close(int fd)
 {
-	if (HS_UNLIKELY(fd == g_raw_fd || fd == g_unw_pipe[0] || fd == g_unw_pipe[1]) && spared(fd))
+	if (HS_UNLIKELY(fd == g_raw_fd || fd == g_report_fd || fd == g_unw_pipe[0] ||
+			fd == g_unw_pipe[1]) &&
+	    spared(fd))
 		return 0;
 	if (HS_UNLIKELY(real_close == NULL))
 		return (int)syscall(SYS_close, fd);
@@ -610,14 +621,14 @@ HS_EXPORT int close(int fd)
  * apply to every piece. */
 static int close_range_sparing(unsigned first, unsigned last, int flags)
 {
-	int keep[3] = { g_raw_fd, g_unw_pipe[0], g_unw_pipe[1] }, n = 0;
-	unsigned at[3];
+	int keep[4] = { g_raw_fd, g_report_fd, g_unw_pipe[0], g_unw_pipe[1] }, n = 0;
+	unsigned at[4];
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (keep[i] >= 0 && (unsigned)keep[i] >= first && (unsigned)keep[i] <= last &&
 		    spared(keep[i]))
 			at[n++] = (unsigned)keep[i];
-	/* Ascending (three at most). */
+	/* Ascending (four at most). */
 	for (int i = 1; i < n; i++)
 		for (int j = i; j > 0 && at[j - 1] > at[j]; j--) {
 			unsigned t = at[j];
@@ -721,7 +732,7 @@ static int begin_record(void)
 	live_claim();
 	forget_noted();
 	note_maps();
-	report("raw", g_raw_path);
+	g_raw_told = report("raw", g_raw_path) == 1;
 	return 0;
 }
 

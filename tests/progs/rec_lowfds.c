@@ -9,12 +9,19 @@
  * (tests/recorder/rec_fds.sh).
  *
  * Usage: rec_lowfds DIR (a directory it may write in.txt and out.txt to)
+ *        rec_lowfds DIR fork    closes 3..1023, then forks a child that
+ *                               allocates and exits; waits for it
+ *        rec_lowfds DIR daemon  the classic daemon: fork, setsid, fork; the
+ *                               grandchild closes every descriptor, works
+ *                               after its grandparent has ended, writes
+ *                               DIR/daemon.done and exits
  */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void on_usr1(int sig)
@@ -31,10 +38,52 @@ static int at(const char *dir, const char *name, int flags, char *path, size_t l
 	return open(path, flags, 0644);
 }
 
+/* Allocations a child's file must show: 5000 bytes left live. */
+static void child_work(void)
+{
+	for (int i = 0; i < 100; i++)
+		free(malloc(100 * (size_t)i));
+	char *volatile keep = malloc(5000);
+	(void)keep;
+}
+
 int main(int argc, char **argv)
 {
 	char in_path[4096], out_path[4096], buf[64];
 	static char alt[1 << 16];
+	if (argc == 3 && strcmp(argv[2], "fork") == 0) {
+		for (int k = 3; k < 1024; k++)
+			close(k);
+		pid_t pid = fork();
+		if (pid == 0) {
+			child_work();
+			_exit(0);
+		}
+		int status = 0;
+		waitpid(pid, &status, 0);
+		printf("child status %d\n", status);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[2], "daemon") == 0) {
+		pid_t pid = fork();
+		if (pid > 0) {
+			waitpid(pid, NULL, 0);
+			printf("parent done\n");
+			return 0;
+		}
+		setsid();
+		if (fork() > 0)
+			_exit(0);
+		for (int k = 0; k < 1024; k++)
+			close(k);
+		open("/dev/null", O_RDWR);
+		usleep(300000); /* the launcher has ended by now */
+		child_work();
+		int fd = at(argv[1], "daemon.done", O_WRONLY | O_CREAT | O_TRUNC, in_path,
+			    sizeof in_path);
+		close(fd);
+		return 0;
+	}
 	if (argc != 2)
 		return 2;
 	int fd = at(argv[1], "in.txt", O_WRONLY | O_CREAT | O_TRUNC, in_path, sizeof in_path);
