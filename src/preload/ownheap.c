@@ -39,8 +39,10 @@ extern void *__libc_memalign(size_t align, size_t n);
 /* A freed big block keeps its tail (a new free block) when it exceeds the
  * request by this much; less is simply left in the block. */
 #define SPLIT_MIN_BYTES ((size_t)1 << 20)
-/* The range is reserved inaccessible, so that it is not charged to the
- * system's commit limit, and made writable in steps of this size. */
+/* The range is mapped in steps of this size, each right after the last,
+ * as it fills: address space it does not use is not taken from the
+ * program, whose RLIMIT_AS counts every mapping (a range reserved whole,
+ * 1 GiB, left nothing to a program that lowered its own limit to 200 MiB). */
 #define COMMIT_STEP_BYTES ((size_t)1 << 20)
 /* Where the range is asked for (a hint, not MAP_FIXED): between the
  * program image and its brk heap (at 0x55... for PIE binaries, lower
@@ -78,8 +80,8 @@ static __thread int tl_holding __attribute__((tls_model("initial-exec")));
 static int g_fork_locked;   /* the prepare hook took the lock */
 static int g_tried;         /* the reservation was attempted */
 static char *g_top;         /* next byte to bump */
-static char *g_commit;      /* end of the part made writable */
-static char *g_end;         /* end of the range */
+static char *g_commit;      /* end of the part mapped */
+static char *g_end;         /* how far the range may grow */
 static size_t g_high_bytes; /* high-water mark of g_top - base */
 static size_t g_page;
 static struct free_block *g_small_free[N_CLASSES];
@@ -127,7 +129,8 @@ static void unlock(void)
 	pthread_mutex_unlock(&g_lock);
 }
 
-/* Reserve the range once (the lock is held). */
+/* Map the range's first step once (the lock is held); bytes is how far
+ * it may grow. */
 static int reserve(size_t bytes)
 {
 	if (g_tried)
@@ -143,17 +146,42 @@ static int reserve(size_t bytes)
 	    bytes > as.rlim_cur / AS_LIMIT_SHARE)
 		bytes = as.rlim_cur / AS_LIMIT_SHARE;
 	bytes = bytes / g_page * g_page;
+	size_t first = bytes < COMMIT_STEP_BYTES ? bytes : COMMIT_STEP_BYTES;
 	void *p = bytes == 0 ? MAP_FAILED
-			     : mmap(RANGE_HINT, bytes, PROT_NONE,
-				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			     : mmap(RANGE_HINT, first, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	errno = saved;
 	if (p == MAP_FAILED)
 		return -1;
 	g_top = p;
-	g_commit = p;
+	g_commit = (char *)p + first;
 	g_end = (char *)p + bytes;
 	hs_ownheap_base_ = (uintptr_t)p;
-	atomic_store_explicit(&hs_ownheap_size_, bytes, memory_order_release);
+	atomic_store_explicit(&hs_ownheap_size_, first, memory_order_release);
+	return 0;
+}
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/* Map more bytes right after the range (the lock is held): 0, or -1 when
+ * the addresses there are taken (the range then stays as it is). */
+static int extend(size_t more)
+{
+	int saved = errno;
+	void *p = mmap(g_commit, more, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p != MAP_FAILED && p != (void *)g_commit)
+		munmap(p, more); /* a kernel without MAP_FIXED_NOREPLACE put it elsewhere */
+	errno = saved;
+	if (p != (void *)g_commit)
+		return -1;
+	g_commit += more;
+	/* Published once mapped: a block from the new part is handed out
+	 * after this, so whoever frees it sees it as ours. */
+	atomic_store_explicit(&hs_ownheap_size_, (size_t)(g_commit - (char *)hs_ownheap_base_),
+			      memory_order_release);
 	return 0;
 }
 
@@ -167,12 +195,8 @@ static char *bump(size_t bytes)
 		more = (more + COMMIT_STEP_BYTES - 1) / COMMIT_STEP_BYTES * COMMIT_STEP_BYTES;
 		if (more > (size_t)(g_end - g_commit))
 			more = (size_t)(g_end - g_commit);
-		int saved = errno;
-		int rc = mprotect(g_commit, more, PROT_READ | PROT_WRITE);
-		errno = saved;
-		if (rc != 0)
-			return NULL; /* the commit limit: glibc's turn */
-		g_commit += more;
+		if (extend(more) != 0)
+			return NULL; /* taken, or the commit limit: glibc's turn */
 	}
 	char *p = g_top;
 	g_top += bytes;

@@ -5,7 +5,7 @@
  * malloc: they would change the program's heap (fragmentation, mallinfo)
  * and can be slow there (a calloc after the program freed a big heap
  * makes glibc consolidate all of it).  This module serves them from one
- * range of address space reserved with mmap at start-up: size classes with
+ * range of address space, mapped 1 MiB at a time as it fills: size classes with
  * free lists up to 1 MiB, page-granular blocks above (freed ones reused,
  * their pages given back).  Every block is 16-byte aligned.
  *
@@ -25,13 +25,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The range reserved when no smaller one was asked first.  It is reserved
- * inaccessible and made writable 1 MiB at a time as it fills, so untouched
- * parts cost neither memory nor commit charge; under ulimit -v it takes at
- * most a sixteenth of the limit. */
+/* How far the range may grow when no smaller size was asked first.  It is
+ * mapped 1 MiB at a time as it fills, each step right after the last, so
+ * parts it does not use cost neither memory, commit charge nor address
+ * space (RLIMIT_AS); under ulimit -v it grows to at most a sixteenth of
+ * the limit. */
 #define HS_OWNHEAP_DEFAULT_BYTES ((size_t)1 << 30)
 
-/* The reserved range; the size is published last (release), so a reader
+/* The range mapped so far; the size is published last (release), so a reader
  * that sees it also sees the base.  Read only through hs_ownheap_owns;
  * hidden, so the free path reads them without the GOT. */
 extern uintptr_t hs_ownheap_base_ __attribute__((visibility("hidden")));
@@ -45,9 +46,10 @@ static inline int hs_ownheap_owns(const void *p)
 	return (uintptr_t)p - hs_ownheap_base_ < size;
 }
 
-/* Reserve the range (bytes rounded up to pages) unless one was reserved or
- * tried already: 0 when this call reserved it, -1 otherwise.  Until then,
- * the first allocation reserves HS_OWNHEAP_DEFAULT_BYTES. */
+/* Start the range, to grow up to bytes (rounded up to pages), unless one
+ * was started or tried already: 0 when this call started it, -1
+ * otherwise.  Until then, the first allocation starts one of
+ * HS_OWNHEAP_DEFAULT_BYTES. */
 int hs_ownheap_init(size_t reserve_bytes);
 
 /* malloc: ours when the range has room, else glibc's. */

@@ -1,4 +1,5 @@
-/* rec_lowfds: a program that counts on its descriptor numbers.
+/* rec_lowfds: a program that counts on its descriptor numbers (and on its
+ * own limits).
  *
  * It prints the number its first open gets, puts its own files at 3 and 4
  * with dup2, allocates in a signal handler on an alternate stack (where
@@ -11,6 +12,9 @@
  * Usage: rec_lowfds DIR (a directory it may write in.txt and out.txt to)
  *        rec_lowfds DIR fork    closes 3..1023, then forks a child that
  *                               allocates and exits; waits for it
+ *        rec_lowfds DIR aslimit lowers its address-space limit to 300 MiB
+ *                               (setrlimit RLIMIT_AS) and counts the 1 MiB
+ *                               blocks malloc then gives
  *        rec_lowfds DIR daemon  the classic daemon: fork, setsid, fork; the
  *                               grandchild closes every descriptor, works
  *                               after its grandparent has ended, writes
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,6 +67,16 @@ int main(int argc, char **argv)
 		int status = 0;
 		waitpid(pid, &status, 0);
 		printf("child status %d\n", status);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[2], "aslimit") == 0) {
+		struct rlimit lim = { (rlim_t)300 << 20, (rlim_t)300 << 20 };
+		if (setrlimit(RLIMIT_AS, &lim) != 0)
+			return 1;
+		int n = 0;
+		while (n < 1000 && malloc((size_t)1 << 20) != NULL)
+			n++;
+		printf("%d\n", n);
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[2], "daemon") == 0) {

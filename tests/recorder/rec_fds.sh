@@ -22,7 +22,7 @@ not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#
 # The test driver's descriptors closed first, so that 3 is the lowest free.
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 
-echo 1..11
+echo 1..13
 
 "$prog" "$work" >native.out 2>&1
 echo "rc=$?" >>native.out
@@ -96,3 +96,18 @@ if [ -n "$daemon" ] && { [ -z "$MS_PRINT" ] || "$MS_PRINT" "$daemon" >/dev/null 
 else
 	not_ok "daemon: its file names child_work"
 fi
+
+# A program that lowers its own address-space limit gets it: the own
+# heap's 1 GiB reservation left it nothing (0 blocks); the recorder's real
+# memory may take a few MiB of it.
+native=$("$prog" "$work" aslimit)
+for mode in exact sampled; do
+	set --
+	[ "$mode" = sampled ] && set -- --sample=64K
+	got=$("$HS_LAUNCHER" -q "$@" --massif-out-file="$work/m.as.$mode" "$prog" "$work" aslimit)
+	if [ "$native" -gt 200 ] && [ "$got" -gt $((native - 16)) ] && [ "$got" -le "$native" ]; then
+		ok "$mode: setrlimit(RLIMIT_AS, 300 MiB), then $got of the native $native 1 MiB blocks"
+	else
+		not_ok "$mode: setrlimit(RLIMIT_AS, 300 MiB), then $got of the native $native 1 MiB blocks"
+	fi
+done

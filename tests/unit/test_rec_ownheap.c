@@ -6,6 +6,7 @@
  * and fork while another thread allocates.  Each case runs in its own
  * process (Check's fork mode), so each starts with no range reserved. */
 #include <check.h>
+#include <sys/mman.h>
 
 #include "hs_check.h"
 #include <errno.h>
@@ -291,6 +292,41 @@ START_TEST(address_space_limit_shrinks_the_range)
 }
 END_TEST
 
+/* The range takes address space only as it fills (RLIMIT_AS counts every
+ * mapping): 1 MiB at first, then steps mapped right after; where the
+ * addresses after it are taken, it stops growing and glibc serves. */
+START_TEST(range_grows_as_it_fills)
+{
+	unsigned char vec;
+	ck_assert_int_eq(hs_ownheap_init(64 * MIB), 0);
+	char *a = hs_ownheap_malloc(1000);
+	ck_assert(hs_ownheap_owns(a));
+	ck_assert_uint_eq(atomic_load(&hs_ownheap_size_), MIB);
+	char *after = (char *)hs_ownheap_base_ + MIB;
+	ck_assert_int_eq(mincore(after, 4096, &vec), -1);
+	ck_assert_int_eq(errno, ENOMEM);
+	/* 3 MiB more: mapped right after, and ours. */
+	char *b = hs_ownheap_malloc(3 * MIB);
+	ck_assert(hs_ownheap_owns(b));
+	memset(b, 5, 3 * MIB);
+	size_t size = atomic_load(&hs_ownheap_size_);
+	ck_assert_uint_eq(size, 4 * MIB); /* the block and its page: 1 + 3 MiB */
+	ck_assert_int_eq(mincore(after, 4096, &vec), 0);
+	/* Someone else's mapping right after the range: it stays as it is. */
+	char *end = (char *)hs_ownheap_base_ + size;
+	void *theirs = mmap(end, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			    -1, 0);
+	ck_assert_ptr_eq(theirs, end);
+	char *c = hs_ownheap_malloc(2 * MIB);
+	ck_assert(!hs_ownheap_owns(c));
+	ck_assert_uint_eq(atomic_load(&hs_ownheap_size_), size);
+	hs_ownheap_free(c);
+	hs_ownheap_free(b);
+	hs_ownheap_free(a);
+	munmap(theirs, 4096);
+}
+END_TEST
+
 START_TEST(reentered_heap_falls_back)
 {
 	void *own = hs_ownheap_malloc(10);
@@ -412,6 +448,7 @@ int main(void)
 	tcase_add_test(tc, double_free_keeps_lists_sound);
 	tcase_add_test(tc, full_range_falls_back_to_glibc);
 	tcase_add_test(tc, address_space_limit_shrinks_the_range);
+	tcase_add_test(tc, range_grows_as_it_fills);
 	tcase_add_test(tc, reentered_heap_falls_back);
 	tcase_add_test(tc, four_threads);
 	tcase_add_test(tc, fork_while_another_thread_allocates);
