@@ -45,6 +45,10 @@ bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
 	for (size_t i = 0; i < ser.n_points; i++) {
 		const struct hs_series_point *q = &ser.points[i];
 		uint64_t h = q->heap_B + q->extra_B;
+		if (!have_first || h >= heap_max) { /* the last point at the largest */
+			s.max_time = q->time;
+			s.max_at_exit = q->kind == 'x';
+		}
 		if (!have_first) {
 			heap0 = heap_max = h;
 			have_first = true;
@@ -77,6 +81,7 @@ bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
 	}
 	s.rss_growth_B = rss_max - rss0;
 	s.heap_growth_B = heap_max - heap0;
+	s.max_heap_B = heap_max;
 	*out = s;
 	return true;
 }
@@ -215,9 +220,19 @@ void hs_summary_render(struct hs_outbuf *ob, const struct hs_run *run, const cha
 	bool with_series = series != NULL && series->present;
 
 	hs_outbuf_puts(ob, "  peak:          ");
-	put_bytes(ob, hs_snap_total_B(peak));
-	hs_outbuf_putc(ob, ' ');
-	put_time(ob, run->time_unit, peak->time);
+	if (with_series && series->max_heap_B > hs_snap_total_B(peak)) {
+		/* Snapshots come by the clock: a program that grows to its end
+		 * (never freeing, so no peak snapshot) peaks after the last. */
+		put_bytes(ob, series->max_heap_B);
+		hs_outbuf_putc(ob, ' ');
+		put_time(ob, run->time_unit, series->max_time);
+		hs_outbuf_puts(ob, series->max_at_exit ? " (at exit, after the file's last snapshot)"
+						       : " (between two of the file's snapshots)");
+	} else {
+		put_bytes(ob, hs_snap_total_B(peak));
+		hs_outbuf_putc(ob, ' ');
+		put_time(ob, run->time_unit, peak->time);
+	}
 	/* Massif's last snapshot may come long before the end; only the
 	 * series has a point at exit. */
 	hs_outbuf_puts(ob, with_series ? "\n  at exit:       " : "\n  last snapshot: ");

@@ -37,6 +37,9 @@ struct hs_summary_series {
 	uint64_t exit_rss_B;    /* RSS there (0: unknown) */
 	uint64_t rss_growth_B;  /* largest RSS minus the first known one */
 	uint64_t heap_growth_B; /* largest heap + extra minus the first one */
+	uint64_t max_heap_B;    /* largest heap + extra of any point */
+	int64_t max_time;       /* that point's time, in the Massif file's unit */
+	bool max_at_exit;       /* that point is the end-of-run one */
 };
 
 /* Reads series_path (FILE.series) if it exists and belongs to a Massif file

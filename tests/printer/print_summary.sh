@@ -24,7 +24,7 @@ same() { # same DESCRIPTION FILE EXPECTED-TEXT
 	fi
 }
 
-echo 1..19
+echo 1..20
 
 cp "$fix/wrappers.massif.out" w.out
 "$HS_PRINT" --summary w.out >out 2>err
@@ -60,6 +60,13 @@ check_sh "series: RSS growth far beyond the heap's is said once, with its likely
 	'[ "$(grep -c "outside malloc" out)" = 1 ] && grep -q "RSS grew by 96.0 MB while the heap grew by 2.88 MB" out &&
 	grep -q "mmap.d arenas, a JIT heap, pymalloc" out && grep -q "statically linked allocator" out'
 sed -n 2p out >/dev/null
+# A heap that grows to the end peaks after the last snapshot: the peak line
+# says the series' figure, not the file's smaller one.
+series 4194304 8388608 | sed 's/^t 2 2000 2048 16 /t 2 2000 5000000 16000 /' >w.out.series
+"$HS_PRINT" --summary w.out >out 2>err
+sed -n 1,2p out >line2
+same "series: a heap largest at exit is the peak" line2 "  peak:          4.78 MB (5,016,000 B) at 2.00 s (at exit, after the file's last snapshot)
+  at exit:       4.78 MB (5,016,000 B) in the heap, 8.00 MB resident (RSS)"
 series 4194304 8388608 >w.out.series
 "$HS_PRINT" --summary w.out >out 2>err
 check_sh "series: RSS grown by 4 MiB (under 16 MiB): no note" \
