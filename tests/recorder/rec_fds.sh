@@ -18,6 +18,13 @@ cd "$work" || exit 99
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+accepted() { # accepted FILE: a file, which ms_print accepts
+	[ -s "$1" ] && { [ -z "$MS_PRINT" ] || "$MS_PRINT" "$1" >/dev/null 2>&1; }
+}
+names_child_work() { # names_child_work DESCRIPTION PREFIX: PREFIX.* has such a file
+	f=$(grep -l 'child_work' "$2".* 2>/dev/null | grep -v '\.series$' | head -1)
+	if [ -n "$f" ] && accepted "$f"; then ok "$1"; else not_ok "$1"; fi
+}
 
 # The test driver's descriptors closed first, so that 3 is the lowest free.
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
@@ -42,7 +49,7 @@ for mode in exact sampled; do
 	else
 		not_ok "$mode: the same lines as natively" "$(diff native.out $mode.out)"
 	fi
-	if [ -s "m.$mode" ] && { [ -z "$MS_PRINT" ] || "$MS_PRINT" "m.$mode" >/dev/null 2>&1; }; then
+	if accepted "m.$mode"; then
 		ok "$mode: a file ms_print accepts"
 	else
 		not_ok "$mode: a file ms_print accepts"
@@ -66,12 +73,7 @@ if [ "$files" = 2 ] && [ "$raws" = 0 ] && grep -qx 'child status 0' fork.out; th
 else
 	not_ok "fork after closing 3..1023: the parent's file and the child's, no raw left" "$(ls m.fork.* 2>&1; cat fork.out)"
 fi
-child=$(grep -l 'child_work' m.fork.* 2>/dev/null | grep -v '\.series$' | head -1)
-if [ -n "$child" ] && { [ -z "$MS_PRINT" ] || "$MS_PRINT" "$child" >/dev/null 2>&1; }; then
-	ok "fork after closing 3..1023: the child's file names child_work"
-else
-	not_ok "fork after closing 3..1023: the child's file names child_work"
-fi
+names_child_work "fork after closing 3..1023: the child's file names child_work" m.fork
 
 # The daemon, working on after the launcher has ended: its own record is
 # resolved by the library (the launcher's channel gave EPIPE).
@@ -90,12 +92,7 @@ if grep -qx 'parent done' daemon.out && [ "$(ls m.dmn.*.raw 2>/dev/null | wc -l)
 else
 	not_ok "daemon: three files (launcher's child, middle, daemon), no raw left" "$(ls m.dmn.* 2>&1; cat daemon.out)"
 fi
-daemon=$(grep -l 'child_work' m.dmn.* 2>/dev/null | grep -v '\.series$' | head -1)
-if [ -n "$daemon" ] && { [ -z "$MS_PRINT" ] || "$MS_PRINT" "$daemon" >/dev/null 2>&1; }; then
-	ok "daemon: its file names child_work"
-else
-	not_ok "daemon: its file names child_work"
-fi
+names_child_work "daemon: its file names child_work" m.dmn
 
 # A program that lowers its own address-space limit gets it: the own
 # heap's 1 GiB reservation left it nothing (0 blocks); the recorder's real
