@@ -378,11 +378,13 @@ static size_t put_decimal(char *out, uint64_t v)
 	return len;
 }
 
-/* Send "WORD PID PATH\n" to the launcher.  Returns 1 when it was sent, 0
- * when the channel is no longer ours (closed by the program: the launcher
- * still knows the raw path), -1 when there is no launcher to hear it (none
- * at start-up, or it has shut its end: EPIPE). */
 static int g_raw_told; /* the launcher got this process's "raw" report */
+
+/* Send "WORD PID PATH\n" to the launcher.  Returns 1 when it was sent, 0
+ * when the channel is no longer ours (replaced by the program) but the
+ * launcher was told of the record, -1 when there is no launcher to hear
+ * it (none at start-up, it has shut its end: EPIPE, or the channel was
+ * lost before it heard of the record). */
 
 static int report(const char *word, const char *path)
 {
@@ -581,7 +583,9 @@ HS_EXPORT int pipe2(int fds[2], int flags)
 	struct stat st;
 	fds[0] = move_high(fds[0]);
 	fds[1] = move_high(fds[1]);
-	if (fstat(fds[0], &st) == 0) {
+	/* Spared from the program's closes only where out of its way: left
+	 * low (a descriptor limit too small), its numbers are the program's. */
+	if (fds[0] >= HS_RAW_FD_MIN && fds[1] >= HS_RAW_FD_MIN && fstat(fds[0], &st) == 0) {
 		g_unw_pipe_dev = st.st_dev;
 		g_unw_pipe_ino = st.st_ino;
 		g_unw_pipe[0] = fds[0];
