@@ -291,7 +291,13 @@ static void run_child(char **argv, const char *lib, const char *options, int rep
 	fcntl(report_fd, F_SETFD, 0);
 	execvp(argv[0], argv);
 	int err = errno;
-	fprintf(stderr, "heapsnap: cannot run '%s': %s\n", argv[0], strerror(err));
+	/* execve says EACCES for a directory; a shell says what it is. */
+	struct stat st;
+	const char *why = err == EACCES && strchr(argv[0], '/') != NULL &&
+					  stat(argv[0], &st) == 0 && S_ISDIR(st.st_mode)
+				  ? "Is a directory"
+				  : strerror(err);
+	fprintf(stderr, "heapsnap: cannot run '%s': %s\n", argv[0], why);
 	_exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
 }
 
@@ -898,6 +904,28 @@ int main(int argc, char **argv)
 				      sizeof(err)) != 0) {
 			fprintf(stderr, "heapsnap: %s\n", err);
 			return EXIT_USAGE;
+		}
+	}
+	/* A log file that cannot be made stops the run before it starts, as
+	 * Valgrind's does (its %p is the program's pid: the directory is
+	 * what can be checked now). */
+	if (opts.log_file[0] != '\0') {
+		char path[HS_PATH_MAX];
+		if (hs_outfile_expand(opts.log_file, getpid(), NULL, path, sizeof(path), err,
+				      sizeof(err)) != 0) {
+			fprintf(stderr, "heapsnap: %s\n", err);
+			return EXIT_USAGE;
+		}
+		char *slash = strrchr(path, '/');
+		if (slash == path)
+			slash[1] = '\0';
+		else if (slash != NULL)
+			*slash = '\0';
+		const char *dir = slash != NULL ? path : ".";
+		if (access(dir, W_OK | X_OK) != 0) {
+			fprintf(stderr, "heapsnap: --log-file=%s: cannot create a log file in %s: %s\n",
+				opts.log_file, dir, strerror(errno));
+			return 1;
 		}
 	}
 	/* A program the loader will not preload us into runs all the same. */

@@ -19,7 +19,7 @@ check_sh() { # check_sh DESCRIPTION 'SHELL CONDITION': ok when it holds
 }
 show() { sed 's/^/# /' "$@"; }
 
-echo 1..16
+echo 1..17
 
 # 1-3: a copied Valgrind command line, "valgrind" included.
 "$HS_LAUNCHER" valgrind --tool=massif -q --stats=no --trace-children=no --vgdb=no \
@@ -39,6 +39,14 @@ check_sh "--log-file=log.%p: one file, named with the program's pid" \
 	'[ $n_logs = 1 ] && [ "$logf" = "log.$(cat pid)" ]'
 check_sh "--log-file: 'wrote' is there, stderr is empty" \
 	'[ "$(grep -v "^heapsnap:   " "$logf")" = "heapsnap: wrote l.out" ] && [ ! -s err2 ]'
+
+# A log file that cannot be made: one line, exit 1 and the program not run,
+# as Valgrind does (it said so twice and ran the program).
+"$HS_LAUNCHER" --log-file=nodir/log.%p --massif-out-file=n.out sh -c 'echo ran >ran' 2>err5
+rc=$?
+check_sh "--log-file in a missing directory: one line naming it, exit 1, nothing run" \
+	'[ $rc = 1 ] && [ ! -e ran ] && [ ! -e n.out ] &&
+	[ "$(cat err5)" = "heapsnap: --log-file=nodir/log.%p: cannot create a log file in nodir: No such file or directory" ]' || show err5
 
 # 6: --log-fd.
 "$HS_LAUNCHER" --log-fd=7 --massif-out-file=f.out sh -c 'exit 0' 7>fd7 2>err3

@@ -28,7 +28,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..46
+echo 1..47
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -62,7 +62,7 @@ else
 	check "--time-unit=i accepted where a counter exists # SKIP counter present" [ "$rc" = 0 ]
 fi
 
-# 10-11: programs that cannot run.
+# 10-13: programs that cannot run.
 "$HS_LAUNCHER" ./no-such-prog 2>err4
 rc=$?
 check "missing program: exit 127" [ "$rc" = 127 ]
@@ -72,57 +72,62 @@ chmod 644 notexec
 "$HS_LAUNCHER" ./notexec 2>err5
 rc=$?
 check_sh "not executable: exit 126, one clear line" '[ "$rc" = 126 ] && grep -qx "heapsnap: cannot run .\./notexec.: Permission denied" err5'
+mkdir adir
+"$HS_LAUNCHER" ./adir 2>err5d
+rc=$?
+check_sh "a directory: exit 126, 'Is a directory' as a shell says (execve's EACCES said 'Permission denied')" \
+	'[ "$rc" = 126 ] && [ "$(cat err5d)" = "heapsnap: cannot run '"'"'./adir'"'"': Is a directory" ]'
 
-# 13-14: death by a signal left at its default: the file is still written.
+# 14-15: death by a signal left at its default: the file is still written.
 "$HS_LAUNCHER" --massif-out-file="$work/sig.out" sh -c 'kill -TERM $$' 2>err6
 rc=$?
 check "SIGTERM: the launcher dies of it too (143 in the shell)" [ "$rc" = 143 ]
 check "SIGTERM: file written and valid" ms_print_accepts sig.out
 
-# 15: _exit writes the file too.
+# 16: _exit writes the file too.
 "$HS_LAUNCHER" --quiet --massif-out-file="$work/exit.out" perl -MPOSIX -e 'POSIX::_exit(5)' 2>err7
 rc=$?
 check_sh "_exit(5): status 5, file valid" '[ "$rc" = 5 ] && grep -q "^cmd: perl -MPOSIX -e POSIX::_exit(5)$" exit.out && ms_print_accepts exit.out'
 
-# 16: --quiet says nothing.
+# 17: --quiet says nothing.
 "$HS_LAUNCHER" --quiet --massif-out-file="$work/q.out" sh -c 'exit 0' 2>err8
 check "--quiet: stderr empty" [ ! -s err8 -a -f q.out ]
 
-# 17-18: fork: the child writes its own file (a name without %p gets .PID).
+# 18-19: fork: the child writes its own file (a name without %p gets .PID).
 "$HS_LAUNCHER" --massif-out-file="$work/fork.out" perl -e 'if (fork) { wait } else { exit 0 }' 2>err9
 set -- $(ls "$work"/fork.out.* | grep -v '\.series$')
 check "fork: parent's fork.out and child's fork.out.PID" [ -f fork.out -a $# = 1 -a -f "$1" ]
 check "fork: both reported" [ "$(grep -c '^heapsnap: wrote fork.out' err9)" = 2 ]
 
-# 19: children are not followed by default: exec'd programs see no preload.
+# 20: children are not followed by default: exec'd programs see no preload.
 "$HS_LAUNCHER" --quiet --massif-out-file="$work/env.out" sh -c 'env >env.txt' 2>/dev/null
 # (HEAPSNAP_DEBUG_CACHE is the test environment's, not the launcher's.)
 check_sh "no LD_PRELOAD/HEAPSNAP_OPTIONS in children" '[ -s env.txt ] && ! grep -q "^LD_PRELOAD=.*libheapsnap" env.txt && ! grep "^HEAPSNAP_" env.txt | grep -qv "^HEAPSNAP_DEBUG_CACHE="'
 
-# 20: without the launcher.
+# 21: without the launcher.
 # The library starts a detached resolver at the end: wait for its file.
 LD_PRELOAD=$HS_PRELOAD HEAPSNAP_OPTIONS="--time-unit=B --massif-out-file=$work/direct.out" sh -c 'exit 0' 2>/dev/null
 i=0
 while [ ! -e direct.out ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 check "LD_PRELOAD alone writes the file" ms_print_accepts direct.out
 
-# 21: a bad HEAPSNAP_OPTIONS: one line, the program runs unrecorded.
+# 22: a bad HEAPSNAP_OPTIONS: one line, the program runs unrecorded.
 out=$(LD_PRELOAD=$HS_PRELOAD HEAPSNAP_OPTIONS="--bogus" sh -c 'echo ran' 2>err10)
 check "bad HEAPSNAP_OPTIONS: program runs, one line" [ "$out" = ran -a "$(cat err10)" = "heapsnap: HEAPSNAP_OPTIONS: unknown option '--bogus'; running unrecorded" ]
 
-# 22: an unwritable file: one line, exit status unchanged.
+# 23: an unwritable file: one line, exit status unchanged.
 "$HS_LAUNCHER" --massif-out-file=/nonexistent-dir/m.out sh -c 'exit 4' 2>err11
 rc=$?
 check "unwritable file: status kept, one line" [ "$rc" = 4 -a "$(cat err11)" = "heapsnap: cannot write /nonexistent-dir/m.out: No such file or directory" ]
 
-# 23-24: --trace-children=yes: an exec'd program writes its own file.
+# 24-25: --trace-children=yes: an exec'd program writes its own file.
 "$HS_LAUNCHER" --quiet --trace-children=yes --massif-out-file="$work/tc.%p" sh -c 'perl -e 1; exit 0' 2>/dev/null
 set -- $(ls "$work"/tc.* | grep -v '\.series$')
 check "trace-children: the shell's file and perl's" [ $# = 2 ]
 perl_file=$(grep -l "^cmd: perl -e 1$" "$@")
 check_sh "trace-children: perl's file is valid" '[ -n "$perl_file" ] && ms_print_accepts "$perl_file"'
 
-# 25-26: SIGTERM sent to the launcher goes to the program, which dies of it.
+# 26-27: SIGTERM sent to the launcher goes to the program, which dies of it.
 "$HS_LAUNCHER" --quiet --massif-out-file="$work/fwd.out" perl -e 'open(F, ">started"); close(F); sleep 30' &
 launcher=$!
 i=0
@@ -133,11 +138,11 @@ rc=$?
 check "SIGTERM to the launcher: forwarded, exit 143" [ "$rc" = 143 ]
 check "SIGTERM to the launcher: the program's file is valid" ms_print_accepts fwd.out
 
-# 27: a program that closes every fd still gets its file (opened at exit).
+# 28: a program that closes every fd still gets its file (opened at exit).
 "$HS_LAUNCHER" --quiet --massif-out-file="$work/closed.out" perl -MPOSIX -e 'POSIX::close($_) for 0..255; exit 6' 2>/dev/null
 rc=$?
 check_sh "all fds closed: status 6, file valid" '[ "$rc" = 6 ] && ms_print_accepts closed.out'
-# 28: and --print still shows it (issue 12 item 5): the launcher's own
+# 29: and --print still shows it (issue 12 item 5): the launcher's own
 # descriptors are not the program's.
 "$HS_LAUNCHER" --print --massif-out-file="$work/closedp.out" perl -MPOSIX -e 'POSIX::close($_) for 0..255; exit 6' >outp 2>errp
 rc=$?
@@ -145,23 +150,23 @@ check_sh "all fds closed, --print: status 6, the file named and printed" '[ "$rc
 	[ "$(cat errp)" = "heapsnap: wrote closedp.out" ] && grep -q "^Command: *perl -MPOSIX" outp &&
 	grep -q "^Summary:" outp'
 
-# 29: the program sees SIG_DFL where our handler stands.
+# 30: the program sees SIG_DFL where our handler stands.
 h=$("$HS_LAUNCHER" --quiet --massif-out-file="$work/sa.out" perl -MPOSIX -e 'my $o = POSIX::SigAction->new; POSIX::sigaction(POSIX::SIGINT(), undef, $o); print $o->handler' 2>/dev/null)
 check "sigaction query shows DEFAULT, not our handler" [ "$h" = DEFAULT ]
 
-# 30-31: the program's own SIGTERM handler runs (we step aside); the file
+# 31-32: the program's own SIGTERM handler runs (we step aside); the file
 # is written at its exit.
 "$HS_LAUNCHER" --quiet --massif-out-file="$work/own.out" perl -e '$SIG{TERM} = sub { exit 9 }; kill "TERM", $$; sleep 5; exit 1' 2>/dev/null
 rc=$?
 check "own SIGTERM handler: exit 9" [ "$rc" = 9 ]
 check "own SIGTERM handler: file valid" ms_print_accepts own.out
 
-# 32: SIGINT at its default: file written, death by SIGINT (130).
+# 33: SIGINT at its default: file written, death by SIGINT (130).
 "$HS_LAUNCHER" --quiet --massif-out-file="$work/int.out" perl -e 'kill "INT", $$; sleep 5' 2>/dev/null
 rc=$?
 check_sh "SIGINT default: exit 130, file valid" '[ "$rc" = 130 ] && ms_print_accepts int.out'
 
-# 33: a traced program that closes the low descriptors (as a jobserver
+# 34: a traced program that closes the low descriptors (as a jobserver
 # client such as cargo may: MAKEFLAGS names fds 3 and 4) and then execs
 # another: the new image still reports to the launcher, which writes the
 # one file and names it once (no late resolver of the program's own).
@@ -171,7 +176,7 @@ rc=$?
 check_sh "low fds closed, then exec: status 4, one file, named once by the launcher" \
 	'[ "$rc" = 4 ] && [ "$(ours err32)" = "heapsnap: wrote lowfd.out" ] && ms_print_accepts lowfd.out'
 
-# 34: a traced program that marks the channel close-on-exec (cargo's
+# 35: a traced program that marks the channel close-on-exec (cargo's
 # jobserver client does so to the fds MAKEFLAGS names, whatever they are)
 # and then execs another: the library keeps the channel open across the
 # exec, so the new image reports to the launcher, which names its file.
@@ -182,7 +187,7 @@ rc=$?
 check_sh "channel marked close-on-exec, then exec: status 4, one file, named once by the launcher" \
 	'[ "$rc" = 4 ] && [ "$(ours err33)" = "heapsnap: wrote cloexec.out" ] && ms_print_accepts cloexec.out'
 
-# 35-41: a misspelt option: exit 2 before the program runs, the option it
+# 36-42: a misspelt option: exit 2 before the program runs, the option it
 # may be a typo of (Massif's, Valgrind's, the launcher's own), then the hint.
 bad_option() { # bad_option DESCRIPTION FIRST-LINE OPTION
 	rm -f ran
@@ -210,7 +215,7 @@ bad_option "an option too long to pass on" \
 	"heapsnap: option too long: '--suppressions=xxxxxxxxxxxxxxxxxxxxxxxxx...'" \
 	"--suppressions=$(head -c 9000 /dev/zero | tr '\0' x)"
 
-# 42-45: -h and --help print the usage on stdout and exit 0, the program
+# 43-46: -h and --help print the usage on stdout and exit 0, the program
 # not run; so does a copied Valgrind command line asking for help.
 for args in "-h" "--help" "--depth=3 --help" "valgrind --tool=massif --help"; do
 	rm -f ran
@@ -222,7 +227,7 @@ for args in "-h" "--help" "--depth=3 --help" "valgrind --tool=massif --help"; do
 		grep -qx "  -h, --help               show this text" out13'
 done
 
-# 46: a program that closed its end of the "fnranges" socket before the
+# 47: a program that closed its end of the "fnranges" socket before the
 # launcher answered (it gave up waiting, or died starting): the launcher
 # gets EPIPE, not SIGPIPE, and exits with the program's status (7, not
 # 141).  A stand-in asks as libheapsnap.so does (doc/design.md).
