@@ -133,10 +133,28 @@ static void print_program_args(char *const *args, FILE *err)
 			fprintf(err, " %s", *args);
 }
 
+/* Programs whose job is to run another one (by exec, or fork and wait):
+ * without --trace-children=yes only they are recorded. */
+static const char *const runners[] = {
+	"env",     "nice",   "nohup",   "time",   "timeout", "taskset", "stdbuf",
+	"ionice",  "chrt",   "setsid",  "numactl", "sudo",   "doas",    "xargs",
+	"flock",   "chroot", "runuser", "unbuffer", NULL,
+};
+
 int hs_advice_program(char *const *argv, int trace_children, FILE *err)
 {
 	const char *prog = base_name(argv[0]);
 	char *const *a;
+
+	for (const char *const *r = runners; *r != NULL && !trace_children && argv[1] != NULL; r++) {
+		if (strcmp(prog, *r) == 0) {
+			fprintf(err,
+				"heapsnap: note: '%s' runs another program, which is recorded only "
+				"with --trace-children=yes (or put heapsnap after '%s')\n",
+				prog, prog);
+			return 0;
+		}
+	}
 
 	if (strncmp(prog, "cargo-", 6) == 0) {
 		fprintf(err,

@@ -4,6 +4,8 @@
  * `heapsnap cargo run` would record cargo (or rustup's proxy in front of
  * it), not the user's program: cargo builds the program, then starts it
  * itself.  The launcher refuses that command and says what to run instead.
+ * A program whose job is to run another (env, nice, timeout, sudo...)
+ * is recorded alone without --trace-children=yes: a note says so.
  * An exec chain in one process (rustup's proxy, then cargo, then the
  * program, with --trace-children=yes) writes one file several times: the
  * launcher names it once.

@@ -28,7 +28,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..47
+echo 1..48
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -248,3 +248,10 @@ PY
 else
 	n=$((n + 1)); echo "ok $n # SKIP python3 missing"
 fi
+
+# 48: a program that runs another (env, nice, timeout...) is recorded alone
+# without --trace-children=yes: a note says so, once; with it, none.
+"$HS_LAUNCHER" -q --massif-out-file="$work/envnote.out" env true 2>err15
+"$HS_LAUNCHER" -q --trace-children=yes --massif-out-file="$work/envnote2.out" env true 2>err16
+check_sh "env true: a note that only env is recorded without --trace-children=yes" \
+	'[ "$(cat err15)" = "heapsnap: note: '"'"'env'"'"' runs another program, which is recorded only with --trace-children=yes (or put heapsnap after '"'"'env'"'"')" ] && [ ! -s err16 ]'
