@@ -129,6 +129,10 @@ static void unlock(void)
 	pthread_mutex_unlock(&g_lock);
 }
 
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
 /* Map the range's first step once (the lock is held); bytes is how far
  * it may grow. */
 static int reserve(size_t bytes)
@@ -147,9 +151,23 @@ static int reserve(size_t bytes)
 		bytes = as.rlim_cur / AS_LIMIT_SHARE;
 	bytes = bytes / g_page * g_page;
 	size_t first = bytes < COMMIT_STEP_BYTES ? bytes : COMMIT_STEP_BYTES;
+	/* Where the whole range would fit (at the hint when it is free; an
+	 * ASan build has its shadow there), so that the steps after the
+	 * first find their addresses free: the kernel puts later mappings
+	 * at the top of a gap, far from the range's start. */
 	void *p = bytes == 0 ? MAP_FAILED
-			     : mmap(RANGE_HINT, first, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			     : mmap(RANGE_HINT, bytes, PROT_NONE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p != MAP_FAILED) {
+		munmap(p, bytes);
+		void *at = p;
+		p = mmap(at, first, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (p != MAP_FAILED && p != at) {
+			munmap(p, first); /* a kernel without MAP_FIXED_NOREPLACE */
+			p = MAP_FAILED;
+		}
+	}
 	errno = saved;
 	if (p == MAP_FAILED)
 		return -1;
@@ -160,10 +178,6 @@ static int reserve(size_t bytes)
 	atomic_store_explicit(&hs_ownheap_size_, first, memory_order_release);
 	return 0;
 }
-
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
-#endif
 
 /* Map more bytes right after the range (the lock is held): 0, or -1 when
  * the addresses there are taken (the range then stays as it is). */
