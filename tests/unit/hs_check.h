@@ -10,6 +10,17 @@
 #include <check.h>
 #include <stdlib.h>
 
+/* UNDER_ASAN: this build has AddressSanitizer (--enable-sanitizers), for
+ * the checks it cannot take (a low RLIMIT_AS) or must be told of (a leak
+ * left on purpose). */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
 /* ck_assert_* reports every passing assertion to Check (a write(2) each):
  * in a loop of millions that is most of a test's time.  hs_assert checks
  * expr and calls Check only when it fails (with the file and line). */

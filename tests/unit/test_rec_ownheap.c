@@ -22,14 +22,6 @@
 
 #define MIB ((size_t)1 << 20)
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 /* Fill p's n bytes with a pattern derived from seed. */
 static void fill(unsigned char *p, size_t n, unsigned seed)
 {

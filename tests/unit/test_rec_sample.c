@@ -311,13 +311,6 @@ END_TEST
 
 /* The tag gives every request back, counted or not, for malloc'd,
  * aligned and mmapped blocks; an untagged block is not counted. */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
 
 START_TEST(size_tag_round_trip)
 {
