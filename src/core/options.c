@@ -28,6 +28,7 @@ void hs_options_defaults(struct hs_options *opts)
 	opts->depth = 30;
 	opts->heap_admin = 8;
 	opts->trace_children = false;
+	opts->follow_exec = true;
 	opts->heap = true;
 	opts->stats = false;
 	opts->verbosity = 1;
@@ -282,6 +283,9 @@ static int parse_core(struct hs_options *opts, const char *arg, char *err, size_
 	} else if ((v = option_value(arg, "--trace-children")) != NULL) {
 		if (parse_bool(v, &opts->trace_children) != 0)
 			goto bad_bool;
+	} else if ((v = option_value(arg, "--follow-exec")) != NULL) {
+		if (parse_bool(v, &opts->follow_exec) != 0)
+			goto bad_bool;
 	} else if ((v = option_value(arg, "--log-file")) != NULL) {
 		size_t len = strlen(v);
 		if (len == 0 || len >= sizeof(opts->log_file)) {
@@ -453,6 +457,7 @@ static const char *const parsed_names[] = {
 	"--quiet",
 	"--stats=",
 	"--trace-children=",
+	"--follow-exec=",
 	"--log-file=",
 	"--log-fd=",
 	"--tool=",

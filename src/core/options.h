@@ -38,6 +38,8 @@ struct hs_options {
 	unsigned n_ignore_fns;
 	char ignore_fns[HS_MAX_FNS][HS_FN_NAME_MAX];
 	bool trace_children;        /* follow exec'd programs; default no */
+	bool follow_exec;           /* --follow-exec: the launched process is recorded as the
+				     * program it becomes by exec; default yes */
 	bool heap;                  /* --heap: record heap blocks at all; default yes */
 	bool stats;                 /* --stats: Massif's statistics at the end, on the log */
 	int verbosity;              /* Valgrind's: 0 with -q, 1 by default, +1 per -v */

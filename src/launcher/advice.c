@@ -133,27 +133,41 @@ static void print_program_args(char *const *args, FILE *err)
 			fprintf(err, " %s", *args);
 }
 
-/* Programs whose job is to run another one (by exec, or fork and wait):
- * without --trace-children=yes only they are recorded. */
-static const char *const runners[] = {
-	"env",     "nice",   "nohup",   "time",   "timeout", "taskset", "stdbuf",
-	"ionice",  "chrt",   "setsid",  "numactl", "sudo",   "doas",    "xargs",
-	"flock",   "chroot", "runuser", "unbuffer", NULL,
+/* Programs whose job is to run another one.  These replace themselves
+ * with it by exec, so the started process becomes it: recorded as it
+ * with --follow-exec (the default), as themselves without. */
+static const char *const exec_runners[] = {
+	"env",    "nice",    "nohup",  "taskset", "stdbuf", "ionice",
+	"chrt",   "setsid",  "numactl", "chroot", "doas",   NULL,
 };
 
-int hs_advice_program(char *const *argv, int trace_children, FILE *err)
+/* These start it as a child and wait: recorded only with
+ * --trace-children=yes. */
+static const char *const fork_runners[] = {
+	"time", "timeout", "sudo", "xargs", "flock", "runuser", "unbuffer", NULL,
+};
+
+/* Whether prog is one of names. */
+static int listed(const char *prog, const char *const *names)
+{
+	for (; *names != NULL; names++)
+		if (strcmp(prog, *names) == 0)
+			return 1;
+	return 0;
+}
+
+int hs_advice_program(char *const *argv, int trace_children, int follow_exec, FILE *err)
 {
 	const char *prog = base_name(argv[0]);
 	char *const *a;
 
-	for (const char *const *r = runners; *r != NULL && !trace_children && argv[1] != NULL; r++) {
-		if (strcmp(prog, *r) == 0) {
-			fprintf(err,
-				"heapsnap: note: '%s' runs another program, which is recorded only "
-				"with --trace-children=yes (or put heapsnap after '%s')\n",
-				prog, prog);
-			return 0;
-		}
+	if (!trace_children && argv[1] != NULL &&
+	    (listed(prog, fork_runners) || (!follow_exec && listed(prog, exec_runners)))) {
+		fprintf(err,
+			"heapsnap: note: '%s' runs another program, which is recorded only "
+			"with --trace-children=yes (or put heapsnap after '%s')\n",
+			prog, prog);
+		return 0;
 	}
 
 	if (strncmp(prog, "cargo-", 6) == 0) {
@@ -175,6 +189,14 @@ int hs_advice_program(char *const *argv, int trace_children, FILE *err)
 	int test = strcmp(*a, "test") == 0 || strcmp(*a, "t") == 0 || strcmp(*a, "bench") == 0;
 	if (!run && !test)
 		return 0; /* cargo itself is what the user wants to record */
+
+	/* cargo run execs the program in cargo's own process. */
+	if (run && follow_exec && !trace_children) {
+		fprintf(err, "heapsnap: note: recording the program 'cargo %s' starts: cargo's "
+			     "own record gives way to it at its exec\n",
+			*a);
+		return 0;
+	}
 
 	char binary[2 * ADVICE_NAME_MAX + 64];
 	binary_path(a + 1, binary, sizeof(binary));

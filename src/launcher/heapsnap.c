@@ -116,6 +116,9 @@ static void usage(FILE *out)
 	      "  --vgdb=..., and others:  accepted and ignored, with a note\n"
 	      "  --final-snapshot=no|yes  add a detailed snapshot of the heap at the end\n"
 	      "                           (Massif takes none) [no]\n"
+	      "  --follow-exec=yes|no     record the program the started process becomes\n"
+	      "                           by exec (a script shim, env, 'exec' in a shell)\n"
+	      "                           instead of its first image (no: as Massif) [yes]\n"
 	      "  --sample=SIZE            record stacks of a sample of the blocks, one per\n"
 	      "                           SIZE bytes on average (512K, 1M); totals and the\n"
 	      "                           direct callers of malloc and new stay exact, the\n"
@@ -273,6 +276,14 @@ static void run_child(char **argv, const char *lib, const char *options, int rep
 	if (setenv("LD_PRELOAD", preload, 1) != 0 || setenv("HEAPSNAP_OPTIONS", options, 1) != 0 ||
 	    setenv("HEAPSNAP_REPORT_FD", fd_text, 1) != 0)
 		_exit(127);
+	/* The process whose execs the library follows (--follow-exec): this
+	 * one, and not the children it forks. */
+	{
+		char pid_text[24];
+		snprintf(pid_text, sizeof(pid_text), "%ld", (long)getpid());
+		if (setenv("HEAPSNAP_EXEC_PID", pid_text, 1) != 0)
+			_exit(127);
+	}
 	/* The live page, high too; HEAPSNAP_LAUNCHER lets heapsnap --dump
 	 * find us from a recorded process that is no longer our descendant. */
 	if (live_fd >= 0) {
@@ -383,7 +394,8 @@ static struct raw_rec *raw_find(const char *path, pid_t pid)
 }
 
 /* Take one message: "raw PID PATH\n", "end PID PATH\n", or "drop PID
- * PATH\n" (the record was removed at an exec). */
+ * PATH\n" (the record was removed at an exec).  After "end", a "raw" for
+ * the same path is a followed exec's new image taking the record over. */
 static void take_message(char *msg, size_t len)
 {
 	char *sp, *end;
@@ -416,6 +428,9 @@ static void take_message(char *msg, size_t len)
 		hs_warmup_quit((pid_t)pid);
 	if (r != NULL && is_end == 1)
 		r->ended = 1;
+	/* A followed exec's new image took the ended record over (same path). */
+	if (r != NULL && is_end == 0)
+		r->ended = 0;
 	if (r != NULL && is_end == 2)
 		r->path[0] = '\0'; /* an exec'd traced image took its name */
 }
@@ -895,7 +910,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (hs_advice_program(argv + i, opts.trace_children, stderr) != 0)
+	if (hs_advice_program(argv + i, opts.trace_children, opts.follow_exec, stderr) != 0)
 		return EXIT_USAGE;
 	/* A bad file name pattern or unset %q{VAR} is caught now, not at exit. */
 	{

@@ -521,6 +521,9 @@ static void live_release(void)
 /* The raw record's file, and the Massif file it becomes. */
 static int g_raw_fd = -1;
 static char g_raw_path[HS_PATH_MAX + 16];
+/* The record a followed exec handed to this image (HEAPSNAP_REPLACES):
+ * open_raw takes its name over. */
+static char g_replaces[HS_PATH_MAX + 16];
 static char g_out_path[HS_PATH_MAX];
 static char g_launcher[HS_PATH_MAX]; /* heapsnap, for the detached resolver */
 
@@ -698,6 +701,14 @@ static int open_raw(char *err, size_t err_len)
 		if (fd >= 0) {
 			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 			return move_high(fd);
+		}
+		/* The last image's record, handed over: ours to replace, once. */
+		if (errno == EEXIST && g_replaces[0] != '\0' && strcmp(g_replaces, g_raw_path) == 0) {
+			g_replaces[0] = '\0';
+			if (unlink(g_raw_path) == 0) {
+				n--;
+				continue;
+			}
 		}
 		if (errno != EEXIST) {
 			snprintf(err, err_len, "cannot write %s: %s", out, strerror(errno));
@@ -919,11 +930,20 @@ static void write_stats(void)
  * detached resolver.  Safe in a signal handler that did not interrupt the
  * recorder on this thread.
  *
- * drop: an exec into a program that is traced too.  As with Massif, the
- * new image's file takes the name, so this record is removed ("drop PID
- * PATH"): `heapsnap cargo run` writes one file, the program's. */
-static void end_record(const char *how, int drop)
+ * END_DROP: an exec into a program that is traced too.  As with Massif,
+ * the new image's file takes the name, so this record is removed ("drop
+ * PID PATH"): `heapsnap --trace-children=yes cargo run` writes one file,
+ * the program's.
+ * END_HANDOVER: an exec of the started process, followed (follow_env).
+ * The record is kept whole and ended ("end"), for the new image to
+ * replace (HEAPSNAP_REPLACES): if the exec fails, or the new image cannot
+ * record (a static binary), what was recorded is still written. */
+enum end_mode { END_KEEP, END_DROP, END_HANDOVER };
+
+static void end_record(const char *how, enum end_mode mode)
 {
+	int drop = mode == END_DROP;
+	int handover = mode != END_KEEP;
 	int saved = errno;
 	int ours;
 
@@ -947,7 +967,7 @@ static void end_record(const char *how, int drop)
 		hs_rec_end(how);
 		/* Massif prints them at its end; an image replaced by a traced
 		 * one is not an end (the new image prints its own). */
-		if (g_opts.stats && !drop)
+		if (g_opts.stats && !handover)
 			write_stats();
 	}
 	live_release();
@@ -959,6 +979,8 @@ static void end_record(const char *how, int drop)
 	if (drop) {
 		unlink(g_raw_path);
 		report("drop", g_raw_path);
+	}
+	if (handover) {
 		/* The new image reports its record on the same channel: keep it
 		 * open across the exec even if the program marked it close-on-exec
 		 * (cargo's jobserver client does so to the fds MAKEFLAGS names),
@@ -970,7 +992,10 @@ static void end_record(const char *how, int drop)
 		 * own file, which must not leak into the new image. */
 		if (live_fd_ours())
 			fcntl(g_live_fd, F_SETFD, 0);
-	} else if (report("end", g_raw_path) < 0 && start_resolver() != 0) {
+	}
+	/* Handed over without a launcher to hear it: the new image takes the
+	 * file over, no resolver may race it. */
+	if (!drop && report("end", g_raw_path) < 0 && !handover && start_resolver() != 0) {
 		say("heapsnap: run 'heapsnap --resolve ");
 		say(g_raw_path);
 		say("' to write ");
@@ -981,23 +1006,24 @@ static void end_record(const char *how, int drop)
 	errno = saved;
 }
 
-/* Before an exec that can succeed. */
-static void end_for_exec(void)
+/* Before an exec that can succeed; followed: the new image records under
+ * the same name (--follow-exec). */
+static void end_for_exec(int followed)
 {
-	end_record("exec", g_opts.trace_children);
+	end_record("exec", g_opts.trace_children ? END_DROP : followed ? END_HANDOVER : END_KEEP);
 }
 
 /* At exit, after the program's atexit handlers (our destructor runs from
  * _dl_fini, which glibc registers before main). */
 __attribute__((destructor)) static void lib_fini(void)
 {
-	end_record("exit", 0);
+	end_record("exit", END_KEEP);
 }
 
 /* End the record, then the process, without exit handlers. */
 HS_EXPORT void _exit(int status)
 {
-	end_record("_exit", 0);
+	end_record("_exit", END_KEEP);
 	for (;;)
 		syscall(SYS_exit_group, status);
 }
@@ -1005,7 +1031,7 @@ HS_EXPORT void _exit(int status)
 /* The same as _exit. */
 HS_EXPORT void _Exit(int status)
 {
-	end_record("_exit", 0);
+	end_record("_exit", END_KEEP);
 	for (;;)
 		syscall(SYS_exit_group, status);
 }
@@ -1055,7 +1081,7 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *uctx)
 	len += strlen(name);
 	how[len++] = ')';
 	how[len] = '\0';
-	end_record(how, 0);
+	end_record(how, END_KEEP);
 
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
@@ -1229,6 +1255,10 @@ static void install_signal_handlers(void)
  * exec: the image goes away, so end the record first (when the exec can work)
  * ------------------------------------------------------------------- */
 
+extern char **environ;
+static char **follow_env(char *const envp[]);
+static int exec_failed(char **env);
+
 /* Whether file, searched in PATH as execvp does, names an executable. */
 static int findable(const char *file)
 {
@@ -1265,47 +1295,67 @@ static int findable(const char *file)
 	return 0;
 }
 
-/* End the record when the exec can succeed, then exec. */
+/* End the record when the exec can succeed, then exec: with our
+ * environment back when the started process is followed (follow_env). */
 HS_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	need_reals();
-	if (access(path, X_OK) == 0)
-		end_for_exec();
+	if (access(path, X_OK) == 0) {
+		char **env = follow_env(envp);
+		end_for_exec(env != NULL);
+		if (env != NULL)
+			return real_execve(path, argv, env), exec_failed(env);
+	}
 	return real_execve(path, argv, envp);
 }
 
-/* End the record when the exec can succeed, then exec. */
+/* As execve, with environ. */
 HS_EXPORT int execv(const char *path, char *const argv[])
 {
 	need_reals();
-	if (access(path, X_OK) == 0)
-		end_for_exec();
+	if (access(path, X_OK) == 0) {
+		char **env = follow_env(environ);
+		end_for_exec(env != NULL);
+		if (env != NULL)
+			return real_execve(path, argv, env), exec_failed(env);
+	}
 	return real_execv(path, argv);
 }
 
-/* End the record when PATH has the program, then exec. */
+/* End the record when PATH has the program, then exec (as execve). */
 HS_EXPORT int execvp(const char *file, char *const argv[])
 {
 	need_reals();
-	if (findable(file))
-		end_for_exec();
+	if (findable(file)) {
+		char **env = follow_env(environ);
+		end_for_exec(env != NULL);
+		if (env != NULL)
+			return real_execvpe(file, argv, env), exec_failed(env);
+	}
 	return real_execvp(file, argv);
 }
 
-/* End the record when PATH has the program, then exec. */
+/* End the record when PATH has the program, then exec (as execve). */
 HS_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	need_reals();
-	if (findable(file))
-		end_for_exec();
+	if (findable(file)) {
+		char **env = follow_env(envp);
+		end_for_exec(env != NULL);
+		if (env != NULL)
+			return real_execvpe(file, argv, env), exec_failed(env);
+	}
 	return real_execvpe(file, argv, envp);
 }
 
-/* End the record, then exec the open file. */
+/* End the record, then exec the open file (as execve). */
 HS_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	need_reals();
-	end_for_exec();
+	char **env = follow_env(envp);
+	end_for_exec(env != NULL);
+	if (env != NULL)
+		return real_fexecve(fd, argv, env), exec_failed(env);
 	return real_fexecve(fd, argv, envp);
 }
 
@@ -1524,6 +1574,25 @@ static int env_is(const char *entry, const char *name)
 	return strncmp(entry, name, len) == 0 && entry[len] == '=';
 }
 
+/* The variables the launcher sets for the library, besides LD_PRELOAD. */
+static const char *const our_env_names[] = {
+	"HEAPSNAP_OPTIONS", "HEAPSNAP_REPORT_FD", "HEAPSNAP_LIVE_FD",
+	"HEAPSNAP_LAUNCHER", "HEAPSNAP_EXEC_PID", "HEAPSNAP_REPLACES",
+};
+
+#define N_OUR_ENV (sizeof(our_env_names) / sizeof(our_env_names[0]))
+
+/* Whether the environment entry is one of them. */
+static int is_our_env(const char *entry)
+{
+	if (strncmp(entry, "HEAPSNAP_", 9) != 0)
+		return 0;
+	for (size_t i = 0; i < N_OUR_ENV; i++)
+		if (env_is(entry, our_env_names[i]))
+			return 1;
+	return 0;
+}
+
 /* Remove libheapsnap.so from the LD_PRELOAD value, in place. */
 static void strip_preload(char *value)
 {
@@ -1575,8 +1644,7 @@ static void hide_from_children(void)
 	if (copy == NULL)
 		return; /* children are then recorded too: better than a broken stack */
 	for (in = environ, out = copy; *in != NULL; in++) {
-		if (env_is(*in, "HEAPSNAP_OPTIONS") || env_is(*in, "HEAPSNAP_REPORT_FD") ||
-		    env_is(*in, "HEAPSNAP_LIVE_FD") || env_is(*in, "HEAPSNAP_LAUNCHER"))
+		if (is_our_env(*in))
 			continue;
 		if (env_is(*in, "LD_PRELOAD")) {
 			strip_preload(*in + strlen("LD_PRELOAD="));
@@ -1587,6 +1655,148 @@ static void hide_from_children(void)
 	}
 	*out = NULL;
 	environ = copy;
+}
+
+/* ---------------------------------------------------------------------
+ * --follow-exec: the process the launcher started is recorded as the
+ * program it becomes by exec.  A pyenv or rbenv shim, env, nice, a shell
+ * script ending in exec, `cargo run`: each replaces itself with the program
+ * the user meant, and its own first image is of no interest.  The started
+ * process only (HEAPSNAP_EXEC_PID): its forked children end their records
+ * at exec, as Massif's do.  Children's environment stays without the
+ * library (hide_from_children); an exec of the started process gets it
+ * back, whatever environment the program passes.
+ * ------------------------------------------------------------------- */
+
+static int g_follow_exec;
+static pid_t g_follow_pid; /* the started process (g_pid changes at fork) */
+static const char *g_exec_env[N_OUR_ENV]; /* our entries, as the launcher set them */
+static unsigned g_n_exec_env;
+static char *g_our_preload; /* our library as LD_PRELOAD names it */
+static char g_replaces_env[sizeof("HEAPSNAP_REPLACES=") + sizeof(g_raw_path)];
+
+/* Before hide_from_children: whether this process's execs are followed,
+ * and what their environment gets back.  Own heap only. */
+static void keep_exec_env(void)
+{
+	extern char **environ;
+	const char *pid_text = getenv("HEAPSNAP_EXEC_PID");
+	long pid = 0;
+
+	if (!g_opts.follow_exec || g_opts.trace_children || pid_text == NULL)
+		return;
+	for (; *pid_text >= '0' && *pid_text <= '9'; pid_text++)
+		pid = pid * 10 + (*pid_text - '0');
+	if (*pid_text != '\0' || pid != (long)g_pid)
+		return;
+	for (char **e = environ; *e != NULL; e++) {
+		if (env_is(*e, "HEAPSNAP_REPLACES")) {
+			continue; /* each handover says its own */
+		} else if (is_our_env(*e) && g_n_exec_env < N_OUR_ENV) {
+			g_exec_env[g_n_exec_env++] = *e; /* not changed by hide_from_children */
+		} else if (env_is(*e, "LD_PRELOAD") && g_our_preload == NULL) {
+			/* Our element of the list (the launcher put it first). */
+			const char *v = *e + strlen("LD_PRELOAD=");
+			size_t len = strcspn(v, ": ");
+			if (len < strlen("libheapsnap.so") ||
+			    strncmp(v + len - strlen("libheapsnap.so"), "libheapsnap.so",
+				    strlen("libheapsnap.so")) != 0)
+				return;
+			g_our_preload = hs_ownheap_malloc(len + 1);
+			if (g_our_preload == NULL)
+				return;
+			memcpy(g_our_preload, v, len);
+			g_our_preload[len] = '\0';
+		}
+	}
+	g_follow_pid = g_pid;
+	g_follow_exec = g_our_preload != NULL;
+}
+
+/* A record handed over by the exec that made this image, if this is the
+ * started process (HEAPSNAP_REPLACES). */
+static void take_handover(void)
+{
+	const char *path = getenv("HEAPSNAP_REPLACES");
+	const char *pid_text = getenv("HEAPSNAP_EXEC_PID");
+
+	if (path == NULL || pid_text == NULL || strtol(pid_text, NULL, 10) != (long)g_pid ||
+	    strlen(path) >= sizeof(g_replaces))
+		return;
+	strcpy(g_replaces, path);
+}
+
+/* The environment for an exec of the started process that is followed:
+ * envp less any of our entries, then ours, and LD_PRELOAD with our
+ * library first.  NULL when not followed (another process, recording
+ * over, --follow-exec=no) or out of memory: the exec then goes as asked. */
+static char **follow_env(char *const envp[])
+{
+	const char *theirs = NULL;
+	size_t n = 0, at = 0;
+	char **out;
+	char *preload;
+
+	if (!g_follow_exec || (pid_t)syscall(SYS_getpid) != g_follow_pid ||
+	    atomic_load(&hs_preload_state) != HS_ST_READY || atomic_load(&g_ended))
+		return NULL;
+	while (envp != NULL && envp[n] != NULL)
+		n++;
+	out = hs_ownheap_malloc((n + N_OUR_ENV + 3) * sizeof(*out));
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (is_our_env(envp[i]))
+			continue;
+		if (env_is(envp[i], "LD_PRELOAD"))
+			theirs = envp[i] + strlen("LD_PRELOAD=");
+		else
+			out[at++] = envp[i];
+	}
+	for (unsigned i = 0; i < g_n_exec_env; i++)
+		out[at++] = (char *)g_exec_env[i];
+	/* The record the new image takes over (open_raw). */
+	snprintf(g_replaces_env, sizeof(g_replaces_env), "HEAPSNAP_REPLACES=%s", g_raw_path);
+	out[at++] = g_replaces_env;
+	{
+		size_t ours = strlen(g_our_preload);
+		size_t len = strlen("LD_PRELOAD=") + ours + 1 + (theirs ? strlen(theirs) : 0) + 1;
+		char *tail;
+		preload = hs_ownheap_malloc(len);
+		if (preload == NULL) {
+			hs_ownheap_free(out);
+			return NULL;
+		}
+		memcpy(preload, "LD_PRELOAD=", strlen("LD_PRELOAD="));
+		memcpy(preload + strlen("LD_PRELOAD="), g_our_preload, ours);
+		tail = preload + strlen("LD_PRELOAD=") + ours;
+		*tail = '\0';
+		if (theirs != NULL) {
+			/* The program's own list, less any copy of ours. */
+			strcpy(tail + 1, theirs);
+			strip_preload(tail + 1);
+			if (tail[1] != '\0')
+				*tail = ':';
+		}
+		out[at++] = preload;
+	}
+	out[at] = NULL;
+	return out;
+}
+
+/* After a followed exec failed: give its environment back; errno kept. */
+static int exec_failed(char **env)
+{
+	int saved = errno;
+	for (char **e = env; *e != NULL; e++) {
+		if (env_is(*e, "LD_PRELOAD")) {
+			hs_ownheap_free(*e);
+			break;
+		}
+	}
+	hs_ownheap_free(env);
+	errno = saved;
+	return -1;
 }
 
 /* Find the launcher's channel (HEAPSNAP_REPORT_FD, a socket), if any. */
@@ -1780,6 +1990,8 @@ void hs_preload_start(void)
 	read_cmdline();
 	open_report_fd();
 	open_live_page();
+	keep_exec_env();
+	take_handover();
 	if (!g_opts.trace_children)
 		hide_from_children();
 	hs_preload_max_frames =

@@ -138,7 +138,7 @@ def main():
     if rm.tool_missing(PROG) or rm.tool_missing(P["launcher"]):
         print("1..0 # SKIP rec_ending or heapsnap not built")
         return
-    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2)
+    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2 + 2 + 5)
     d = tempfile.mkdtemp(prefix="rec_endings.")
     out = os.path.join(d, "m.out")
     try:
@@ -169,17 +169,39 @@ def main():
             ("stack overflow", ["overflow"], -signal.SIGSEGV, "signal 11 (SIGSEGV)"),
             ("abort", ["abort"], -signal.SIGABRT, "signal 6 (SIGABRT)"),
             ("_exit(7)", ["_exit", "7"], 7, None),
-            ("exec /bin/true", ["exec", "/bin/true"], 0, "exec"),
+            ("exec /bin/true, --follow-exec=no (as Massif)", ["exec", "/bin/true"], 0, "exec"),
         ]
         for what, args, want, ending in cases:
             fresh(d)
             native = run([PROG] + args, d).returncode
-            r = run(launcher(out, [PROG] + args), d)
+            no_follow = ["--follow-exec=no"] if args[0] == "exec" else []
+            r = run(launcher(out, no_follow + [PROG] + args), d)
             tap.ok(native == want and r.returncode == launcher_status(want),
                    what + ": status as native",
                    "native %d, heapsnap %d; %s" % (native, r.returncode,
                                                    r.stderr.decode(errors="replace")))
             check_file(tap, what, out, ending, d)
+        # --follow-exec (the default): the started process is recorded as
+        # the program it becomes by exec, in one file under its name.
+        fresh(d)
+        r = run(launcher(out, [PROG, "exec", "/bin/true"]), d)
+        cmd = [l for l in open(out, errors="replace")][1].rstrip("\n") \
+            if os.path.exists(out) else "no file"
+        tap.ok(r.returncode == 0 and cmd == "cmd: /bin/true"
+               and wrote_only(r.stderr) == "heapsnap: wrote m.out\n"
+               and sorted(os.listdir(d)) == ["m.out", "m.out.series"],
+               "exec /bin/true followed: status 0, one file, /bin/true's",
+               "%d %s; %s; %s" % (r.returncode, cmd, r.stderr.decode(errors="replace"),
+                                  os.listdir(d)))
+        rm.check_with_printers(tap, "exec /bin/true followed: file complete", out)
+        # A program the library cannot follow into (static: no preload):
+        # the first image's record is kept, as written at the exec.
+        fresh(d)
+        r = run(launcher(out, [PROG, "exec", "/sbin/ldconfig", "--version"]), d)
+        tap.ok(r.returncode == 0, "exec of a static program: status 0",
+               r.stderr.decode(errors="replace"))
+        check_file(tap, "exec of a static program", out, "exec", d)
+
         fresh(d)
         rc, _, err = send_when_ready(launcher(out, [PROG, "spin"]), d, signal.SIGKILL, 0.1)
         tap.ok(rc == -9, "SIGKILL: the launcher killed by 9 as well", "heapsnap %d" % rc)

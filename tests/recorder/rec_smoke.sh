@@ -249,9 +249,13 @@ else
 	n=$((n + 1)); echo "ok $n # SKIP python3 missing"
 fi
 
-# 48: a program that runs another (env, nice, timeout...) is recorded alone
-# without --trace-children=yes: a note says so, once; with it, none.
-"$HS_LAUNCHER" -q --massif-out-file="$work/envnote.out" env true 2>err15
-"$HS_LAUNCHER" -q --trace-children=yes --massif-out-file="$work/envnote2.out" env true 2>err16
-check_sh "env true: a note that only env is recorded without --trace-children=yes" \
-	'[ "$(cat err15)" = "heapsnap: note: '"'"'env'"'"' runs another program, which is recorded only with --trace-children=yes (or put heapsnap after '"'"'env'"'"')" ] && [ ! -s err16 ]'
+# 48: a program that starts another as its child (timeout, sudo...) is
+# recorded alone without --trace-children=yes: a note says so, once; with
+# it, none.  One that execs it (env, nice...) is followed, so no note, but
+# with --follow-exec=no the same note.
+"$HS_LAUNCHER" -q --massif-out-file="$work/envnote.out" timeout 5 true 2>err15
+"$HS_LAUNCHER" -q --trace-children=yes --massif-out-file="$work/envnote2.out" timeout 5 true 2>err16
+"$HS_LAUNCHER" -q --massif-out-file="$work/envnote3.out" env true 2>err17
+"$HS_LAUNCHER" -q --follow-exec=no --massif-out-file="$work/envnote4.out" env true 2>err18
+check_sh "timeout, env: a note only where the program run is not recorded" \
+	'[ "$(cat err15)" = "heapsnap: note: '"'"'timeout'"'"' runs another program, which is recorded only with --trace-children=yes (or put heapsnap after '"'"'timeout'"'"')" ] && [ ! -s err16 ] && [ ! -s err17 ] && [ "$(cat err18)" = "heapsnap: note: '"'"'env'"'"' runs another program, which is recorded only with --trace-children=yes (or put heapsnap after '"'"'env'"'"')" ] && grep -qx "cmd: true" "$work/envnote3.out"'

@@ -1,7 +1,9 @@
 #!/bin/sh
 # `heapsnap cargo run` (issue 10 item 7), TAP.  cargo builds the program and
-# starts it itself, so heapsnap would record cargo (or rustup's proxy): the
-# launcher refuses and says what to run instead.  An exec chain in one
+# starts it itself, by exec in its own process: heapsnap follows that exec
+# (--follow-exec, the default) and says so.  With --follow-exec=no it would
+# record cargo (or rustup's proxy): the launcher refuses and says what to
+# run instead.  cargo test starts the tests as children: refused too.  An exec chain in one
 # process (rustup's proxy -> cargo -> the program, --trace-children=yes)
 # writes one file: the launcher names it once.  A fake `cargo` (a shell
 # script) stands in for the real one: no Rust toolchain is needed.
@@ -27,15 +29,16 @@ printf '[package]\nname = "demo"\nversion = "0.1.0"\n\n[profile.release]\ndebug 
 PATH="$work/bin:$PATH"
 export PATH
 
-echo 1..10
+echo 1..12
 
-# 1-3: cargo run is refused before anything runs, with the command to use.
-"$HS_LAUNCHER" --massif-out-file="$work/m.%p" cargo run --release 2>err
+# 1-3: with --follow-exec=no, cargo run is refused before anything runs,
+# with the command to use.
+"$HS_LAUNCHER" --follow-exec=no --massif-out-file="$work/m.%p" cargo run --release 2>err
 rc=$?
-check "cargo run --release: exit 2, cargo not started" '[ "$rc" = 2 ] && [ ! -e ran ] && ! ls m.* >/dev/null 2>&1'
-check "cargo run --release: says what to run instead" \
+check "--follow-exec=no cargo run --release: exit 2, cargo not started" '[ "$rc" = 2 ] && [ ! -e ran ] && ! ls m.* >/dev/null 2>&1'
+check "--follow-exec=no cargo run --release: says what to run instead" \
 	'grep -qxF "heapsnap:   cargo build --release && heapsnap target/release/demo" err'
-"$HS_LAUNCHER" cargo --offline run --bin tool -- -x file 2>err
+"$HS_LAUNCHER" --follow-exec=no cargo --offline run --bin tool -- -x file 2>err
 rc=$?
 check "cargo --offline run --bin tool -- -x file: debug binary, its arguments" \
 	'[ "$rc" = 2 ] && grep -qxF "heapsnap:   cargo --offline build --bin tool && heapsnap target/debug/tool -x file" err'
@@ -72,3 +75,12 @@ check "cargo-fake: runs, with a note" \
 rc=$?
 check "exec chain: exit 0, one file and its series" '[ "$rc" = 0 ] && [ "$(ls x.* | grep -vc "\.series$")" = 1 ] && [ "$(ls x.*.series | wc -l)" = 1 ]'
 check "exec chain: 'wrote' said once" '[ "$(grep -c "^heapsnap: wrote x\." err)" = 1 ]'
+
+# 11-12: by default cargo run runs, with a note: its exec is followed.
+"$HS_LAUNCHER" --massif-out-file="$work/f.%p" cargo run --release 2>err
+rc=$?
+check "cargo run --release: runs, its status (4) passes through, one file" \
+	'[ "$rc" = 4 ] && [ -e ran ] && [ "$(ls f.* | grep -vc "\.series$")" = 1 ]'
+check "cargo run --release: a note that the program cargo starts is recorded" \
+	'grep -qxF "heapsnap: note: recording the program '"'"'cargo run'"'"' starts: cargo'"'"'s own record gives way to it at its exec" err'
+rm -f ran

@@ -15,12 +15,14 @@ with a timeout, and is checked five ways:
      frame of the runtime's library: libjvm.so, node's own C++).
 
 Cases: Rust (threads with channels, a panic caught by join, exit(3), and
-`heapsnap --trace-children=yes cargo run`, whose exec chain writes one file;
+`heapsnap --trace-children=yes cargo run`, whose exec chain writes one file,
+and plain `heapsnap cargo run`, which follows cargo's exec of the program;
 built once with Debian's /usr/bin/cargo and /usr/bin/rustc, offline), ripgrep, C
 (pthread_getattr_np on two threads), C++ (exceptions, static destructors),
 Java (a thread pool, javac at test time; java -version), Node.js
 (worker_threads, Buffers), Go (cgo), Python (threads; multiprocessing with
-fork, spawn and forkserver, Pool.terminate()), Perl, Ruby.  Rust, C++,
+fork, spawn and forkserver, Pool.terminate(); behind a pyenv-style shim
+script), Perl, Ruby.  Rust, C++,
 Java, Node.js, Go, Python and Ruby run again under --sample=64K (the "-sampled"
 cases: sampling tags every block and answers C++'s operator new), with
 check 5 asking instead that every file's desc: line says it is sampled.
@@ -60,6 +62,8 @@ CACHE = os.path.join(BUILD, "cache")
 TIMEOUT = float(os.environ.get("HS_RUNTIMES_TIMEOUT", "60"))
 STALL = float(os.environ.get("HS_RUNTIMES_STALL", "4"))
 STRICT = os.environ.get("HS_RUNTIMES_STRICT", "") not in ("", "0")
+# HS_RUNTIMES_ONLY=name,name: run only those cases (while working on them).
+ONLY = [n for n in os.environ.get("HS_RUNTIMES_ONLY", "").split(",") if n]
 JOBS = 4  # runs mostly wait (or hang); more than the 2 cores is fine
 
 # Issue 10's bugs, fixed: a case that shows one of their symptoms again
@@ -210,6 +214,24 @@ def cargo_run(work):
             os.path.join(CACHE, "rust", "Cargo.toml"), "--bin", "rt_exit"], None
 
 
+def shim(interp, why, path):
+    """A version manager's shim in front of the interpreter, as pyenv's and
+    rbenv's are: a shell script that execs env, which execs it.  Recorded
+    as the interpreter: the started process is followed across exec."""
+    def setup(work):
+        exe, reason = tool(interp, why)
+        if exe is None:
+            return None, reason
+        bindir = os.path.join(work, "shims")
+        os.makedirs(bindir)
+        name = os.path.join(bindir, os.path.basename(exe))
+        with open(name, "w") as f:
+            f.write('#!/bin/bash\nset -e\nexec /usr/bin/env "%s" "$@"\n' % exe)
+        os.chmod(name, 0o755)
+        return [name, os.path.join(SRC, path)], None
+    return setup
+
+
 def ripgrep(work):
     rg, why = tool("/usr/bin/rg", "Debian's ripgrep")
     if rg is None:
@@ -260,6 +282,10 @@ CASES = [
          r"\brt_exit::"),
     Case("cargo-run", "Rust: heapsnap --trace-children=yes cargo run --release", cargo_run,
          r"\brt_exit::", options=["--trace-children=yes"]),
+    Case("cargo-run-followed", "Rust: heapsnap cargo run --release (cargo's exec followed)",
+         cargo_run, r"\brt_exit::"),
+    Case("python-shim", "Python behind a pyenv-style shim (bash, then env, exec it)",
+         shim(PY, "Debian's python3", "python/rt_threads.py"), r"^_?Py[A-Z]\w*"),
     Case("ripgrep", "Rust tool: ripgrep", ripgrep, r"\(in /usr/bin/rg\)|\b(grep|ignore)::"),
     Case("c-getattr", "C: pthread_getattr_np on the main and a new thread",
          c_prog("c_getattr"), r"^getattr_keep \("),
@@ -525,6 +551,8 @@ def main():
     if rm.tool_missing(PATHS["ms_print"]):
         print("1..0 # SKIP no ms_print (Debian's valgrind package)")
         return 0
+    if ONLY:
+        CASES[:] = [c for c in CASES if c.name in ONLY]
     tap = rm.Tap(5 * len(CASES))
     start = time.monotonic()
     # Cases that wait for a build go last, so they do not hold the workers.
