@@ -54,6 +54,7 @@
 #include "dump.h"
 #include "filter.h"
 #include "fnranges.h"
+#include "execprog.h"
 #include "inspect.h"
 #include "options.h"
 #include "outfile.h"
@@ -300,16 +301,10 @@ static void run_child(char **argv, const char *lib, const char *options, int rep
 	/* The pipe's write end survives exec; the library closes it on the
 	 * next exec unless children are traced. */
 	fcntl(report_fd, F_SETFD, 0);
-	execvp(argv[0], argv);
-	int err = errno;
-	/* execve says EACCES for a directory; a shell says what it is. */
-	struct stat st;
-	const char *why = err == EACCES && strchr(argv[0], '/') != NULL &&
-					  stat(argv[0], &st) == 0 && S_ISDIR(st.st_mode)
-				  ? "Is a directory"
-				  : strerror(err);
+	char why[PATH_MAX + 128];
+	int status = hs_exec_program(argv, why, sizeof(why));
 	fprintf(stderr, "heapsnap: cannot run '%s': %s\n", argv[0], why);
-	_exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
+	_exit(status);
 }
 
 /* The path to show: relative to the working directory when under it. */

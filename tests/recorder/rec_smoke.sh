@@ -28,7 +28,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..48
+echo 1..51
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -259,3 +259,24 @@ fi
 "$HS_LAUNCHER" -q --follow-exec=no --massif-out-file="$work/envnote4.out" env true 2>err18
 check_sh "timeout, env: a note only where the program run is not recorded" \
 	'[ "$(cat err15)" = "heapsnap: note: '"'"'timeout'"'"' runs another program, which is recorded only with --trace-children=yes (or put heapsnap after '"'"'timeout'"'"')" ] && [ ! -s err16 ] && [ ! -s err17 ] && [ "$(cat err18)" = "heapsnap: note: '"'"'env'"'"' runs another program, which is recorded only with --trace-children=yes (or put heapsnap after '"'"'env'"'"')" ] && grep -qx "cmd: true" "$work/envnote3.out"'
+
+# 49-51: what a shell says of a file it cannot run, where execvp misleads.
+# A script whose "#!" interpreter is missing is not itself missing; a
+# damaged binary is not run through /bin/sh (whose syntax errors echo its
+# bytes); a script without "#!" is, as a shell runs it.
+printf '#!/no/such/interp -x\necho hi\n' >badinterp
+printf '\177ELF\002\001\001garbage\000\000\000\000' >badelf
+printf 'echo "no #! line, run by sh: $1"\n' >noshebang
+chmod +x badinterp badelf noshebang
+"$HS_LAUNCHER" -q ./badinterp 2>err19
+rc=$?
+check_sh "missing #! interpreter: exit 127, the interpreter named" \
+	'[ "$rc" = 127 ] && [ "$(cat err19)" = "heapsnap: cannot run '"'"'./badinterp'"'"': /no/such/interp: bad interpreter: No such file or directory" ]'
+"$HS_LAUNCHER" -q ./badelf >out20 2>err20
+rc=$?
+check_sh "damaged ELF: exit 126, one line, not run by sh" \
+	'[ "$rc" = 126 ] && [ ! -s out20 ] && [ "$(cat err20)" = "heapsnap: cannot run '"'"'./badelf'"'"': cannot execute binary file: Exec format error" ]'
+"$HS_LAUNCHER" -q --massif-out-file="$work/nosb.out" ./noshebang arg >out21 2>err21
+rc=$?
+check_sh "script without #!: run by sh as a shell does, and recorded" \
+	'[ "$rc" = 0 ] && [ "$(cat out21)" = "no #! line, run by sh: arg" ] && [ ! -s err21 ] && [ -s "$work/nosb.out" ]'
