@@ -3,7 +3,8 @@
  *
  * The launcher creates it (a memfd of sizeof(struct hs_live_page), mapped
  * shared) and hands it to the program at a high descriptor
- * (HEAPSNAP_LIVE_FD).  Each recording process claims a slot by writing its
+ * (HEAPSNAP_LIVE_FD); with no launcher, the library makes one itself
+ * ("heapsnap-live"), which `heapsnap --dump` finds in /proc/PID/fd.  Each recording process claims a slot by writing its
  * pid into a free one (a forked child claims its own) and frees it when its
  * record ends.  To ask for a dump the launcher adds one to the slot's
  * request word; the recorder sees the change at its next allocation (one

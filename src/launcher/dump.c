@@ -3,6 +3,7 @@
 
 #include "dump.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -341,6 +342,69 @@ static int connect_launcher(pid_t launcher)
 	return fd;
 }
 
+/* The raw record's fd number from which the library keeps its own. */
+#define HS_RAW_FD_MIN 1000
+
+/* A recording without a launcher (LD_PRELOAD set by hand): the page the
+ * library made itself ("/memfd:heapsnap-live") and its raw record, found
+ * among PID's descriptors; the dump is then asked and resolved here.
+ * Returns the exit status, or -1 when PID has no such page (not a
+ * recording, or one of another user's: /proc says no). */
+static int dump_unlaunched(pid_t pid)
+{
+	char dir[64], page_path[96] = "", raw[HS_PATH_MAX + 16] = "";
+	int raw_fd = -1;
+	snprintf(dir, sizeof dir, "/proc/%ld/fd", (long)pid);
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return -1;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		char path[96], link[HS_PATH_MAX + 32];
+		if (e->d_name[0] == '.' ||
+		    (size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path)
+			continue;
+		ssize_t n = readlink(path, link, sizeof link - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		int fd = atoi(e->d_name);
+		if (strncmp(link, "/memfd:heapsnap-live", 20) == 0) {
+			snprintf(page_path, sizeof page_path, "%s", path);
+		} else if (n > 4 && strcmp(link + n - 4, ".raw") == 0 &&
+			   (size_t)n < sizeof raw && (raw_fd < HS_RAW_FD_MIN || fd >= HS_RAW_FD_MIN)) {
+			memcpy(raw, link, (size_t)n + 1); /* ours is moved high, if it could be */
+			raw_fd = fd;
+		}
+	}
+	closedir(d);
+	if (page_path[0] == '\0' || raw[0] == '\0')
+		return -1;
+	int fd = open(page_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct hs_live_page *page =
+		mmap(NULL, sizeof *page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (page == MAP_FAILED)
+		return -1;
+	if (page->magic != HS_LIVE_MAGIC) {
+		munmap(page, sizeof *page);
+		return -1;
+	}
+	struct hs_dump_target t = { pid, raw };
+	char out[HS_PATH_MAX], note[HS_PATH_MAX + 256], err[HS_PATH_MAX + 256];
+	int rc = hs_dump_record(page, &t, out, sizeof out, note, sizeof note, err, sizeof err);
+	munmap(page, sizeof *page);
+	if (rc != 0) {
+		fprintf(stderr, "heapsnap: --dump %ld: %s\n", (long)pid, err);
+		return 1;
+	}
+	if (note[0] != '\0')
+		fprintf(stderr, "heapsnap: %s\n", note);
+	printf("%s\n", out);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int hs_dump_client(int argc, char **argv)
 {
 	char *end;
@@ -368,6 +432,9 @@ int hs_dump_client(int argc, char **argv)
 	for (pid_t p = parent_of((pid_t)pid); conn < 0 && p > 1; p = parent_of(p))
 		conn = connect_launcher(p);
 	if (conn < 0) {
+		int rc = dump_unlaunched((pid_t)pid);
+		if (rc >= 0)
+			return rc;
 		fprintf(stderr,
 			"heapsnap: --dump %ld: not a heapsnap recording (no heapsnap of yours runs it)\n",
 			pid);

@@ -13,6 +13,8 @@
  * `heapsnap --dump PID` is the client: it finds the launcher of PID (PID
  * itself, the HEAPSNAP_LAUNCHER of its environment, or an ancestor),
  * checks the server's credentials, asks, and prints the files written.
+ * A process recorded without a launcher has a page of its own: the client
+ * finds it and the raw record among /proc/PID/fd and dumps it itself.
  */
 #ifndef HS_DUMP_H
 #define HS_DUMP_H

@@ -70,8 +70,24 @@
 #define HS_BINDIR "/usr/local/bin"
 #endif
 
-/* The lowest descriptor the program gets the report channel on. */
+/* The lowest descriptor the program gets the report channel and the live
+ * page on: 1010, or under a lower limit (1024 is the usual default) the
+ * limit less 32, above the library's own (which start 64 below it).  0
+ * when the limit leaves no room: they then stay where they are. */
 #define HS_REPORT_FD_MIN 1010
+#define HS_REPORT_FD_ROOM 32
+
+static int report_fd_base(void)
+{
+	struct rlimit lim;
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+		return 0;
+	if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur > HS_REPORT_FD_MIN + HS_REPORT_FD_ROOM)
+		return HS_REPORT_FD_MIN;
+	if (lim.rlim_cur < 128)
+		return 0;
+	return (int)lim.rlim_cur - HS_REPORT_FD_ROOM;
+}
 
 /* Exit status for a bad command line (as getopt-style tools use). */
 #define EXIT_USAGE 2
@@ -268,7 +284,8 @@ static void run_child(char **argv, const char *lib, const char *options, int rep
 	 * MAKEFLAGS's jobserver (--jobserver-auth=3,4), and cargo, a jobserver
 	 * client, then took our socket for its pipe, so a traced program it
 	 * exec'd could not report and its file was left to a late resolver. */
-	int high = fcntl(report_fd, F_DUPFD, HS_REPORT_FD_MIN);
+	int base = report_fd_base();
+	int high = base > 0 ? fcntl(report_fd, F_DUPFD, base) : -1;
 	if (high >= 0) {
 		close(report_fd);
 		report_fd = high;
@@ -288,7 +305,7 @@ static void run_child(char **argv, const char *lib, const char *options, int rep
 	/* The live page, high too; HEAPSNAP_LAUNCHER lets heapsnap --dump
 	 * find us from a recorded process that is no longer our descendant. */
 	if (live_fd >= 0) {
-		int high_live = fcntl(live_fd, F_DUPFD, HS_REPORT_FD_MIN);
+		int high_live = base > 0 ? fcntl(live_fd, F_DUPFD, base) : -1;
 		char pid_text[24];
 		if (high_live >= 0) {
 			snprintf(fd_text, sizeof(fd_text), "%d", high_live);

@@ -455,7 +455,75 @@ static int live_fd_ours(void)
 	       st.st_ino == g_live_ino;
 }
 
-/* Map the launcher's page, if it gave one. */
+/* Our descriptors (the raw file, /proc/self/statm, the live page,
+ * libunwind's pipe) are moved out of the program's way: a program that
+ * closes "all" its descriptors by number (0..255, say) keeps them, and its
+ * own next open never gets our number, so the record never lands in its
+ * files.  At 1000 and up; under a lower limit (1024, the usual default
+ * soft limit) at the limit less 64: still above what the program gets
+ * until it has nearly run out.  g_high_fd_base is fixed at start-up,
+ * before the first is opened; 0 when the limit leaves no room (under
+ * 128): they then stay where the kernel puts them, and are not spared. */
+#define HS_RAW_FD_MIN 1000
+#define HS_HIGH_FD_ROOM 64
+static int g_high_fd_base;
+
+/* Set g_high_fd_base from the descriptor limit. */
+static void find_high_fd_base(void)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+		g_high_fd_base = 0;
+	else if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur > HS_RAW_FD_MIN + HS_HIGH_FD_ROOM)
+		g_high_fd_base = HS_RAW_FD_MIN;
+	else if (lim.rlim_cur < 2 * HS_HIGH_FD_ROOM)
+		g_high_fd_base = 0;
+	else
+		g_high_fd_base = (int)lim.rlim_cur - HS_HIGH_FD_ROOM;
+}
+
+/* Whether fd is where move_high puts ours. */
+static int is_high(int fd)
+{
+	return g_high_fd_base > 0 && fd >= g_high_fd_base;
+}
+
+/* Without a launcher (LD_PRELOAD set by hand, a service's environment):
+ * a page of our own, so that `heapsnap --dump PID` can still ask.  It
+ * finds the page among our descriptors ("/memfd:heapsnap-live"), and the
+ * raw record beside it, and names the frames itself (dump.h). */
+static void own_live_page(void)
+{
+	struct stat st;
+	void *p = MAP_FAILED;
+	int fd = memfd_create("heapsnap-live", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	/* Out of the program's way, or not at all: its own next open must
+	 * get the number it gets natively. */
+	fd = move_high(fd);
+	if (!is_high(fd)) {
+		syscall(SYS_close, fd);
+		return;
+	}
+	if (ftruncate(fd, sizeof(struct hs_live_page)) == 0 && fstat(fd, &st) == 0)
+		p = mmap(NULL, sizeof(struct hs_live_page), PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 0);
+	if (p == MAP_FAILED) {
+		syscall(SYS_close, fd);
+		return;
+	}
+	((struct hs_live_page *)p)->n_slots = HS_LIVE_SLOTS;
+	((struct hs_live_page *)p)->magic = HS_LIVE_MAGIC;
+	g_live_page = p;
+	g_live_fd = fd;
+	g_live_dev = st.st_dev;
+	g_live_ino = st.st_ino;
+}
+
+/* Map the launcher's page, if it gave one; with no launcher, our own. */
 static void open_live_page(void)
 {
 	const char *v = getenv("HEAPSNAP_LIVE_FD");
@@ -463,8 +531,11 @@ static void open_live_page(void)
 	int fd = 0;
 	void *p;
 
-	if (v == NULL || *v == '\0')
+	if (v == NULL || *v == '\0') {
+		if (g_report_fd < 0)
+			own_live_page();
 		return;
+	}
 	for (; *v >= '0' && *v <= '9'; v++)
 		fd = fd * 10 + (*v - '0');
 	if (*v != '\0' || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
@@ -527,19 +598,16 @@ static char g_replaces[HS_PATH_MAX + 16];
 static char g_out_path[HS_PATH_MAX];
 static char g_launcher[HS_PATH_MAX]; /* heapsnap, for the detached resolver */
 
-/* The raw fd, moved out of the program's way: a program that closes "all"
- * its descriptors by number (0..255, say) keeps it, and its own next
- * open never gets our number, so the record never lands in its files. */
-#define HS_RAW_FD_MIN 1000
 
+/* fd moved to g_high_fd_base and up (close-on-exec), or fd itself when
+ * it cannot be (no room, or the program lowered its limit since). */
 static int move_high(int fd)
 {
-	struct rlimit lim;
 	int high;
 
-	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur <= HS_RAW_FD_MIN + 64)
+	if (g_high_fd_base == 0 || fd >= g_high_fd_base)
 		return fd;
-	high = fcntl(fd, F_DUPFD_CLOEXEC, HS_RAW_FD_MIN);
+	high = fcntl(fd, F_DUPFD_CLOEXEC, g_high_fd_base);
 	if (high < 0)
 		return fd;
 	syscall(SYS_close, fd);
@@ -588,7 +656,7 @@ HS_EXPORT int pipe2(int fds[2], int flags)
 	fds[1] = move_high(fds[1]);
 	/* Spared from the program's closes only where out of its way: left
 	 * low (a descriptor limit too small), its numbers are the program's. */
-	if (fds[0] >= HS_RAW_FD_MIN && fds[1] >= HS_RAW_FD_MIN && fstat(fds[0], &st) == 0) {
+	if (is_high(fds[0]) && is_high(fds[1]) && fstat(fds[0], &st) == 0) {
 		g_unw_pipe_dev = st.st_dev;
 		g_unw_pipe_ino = st.st_ino;
 		g_unw_pipe[0] = fds[0];
@@ -601,11 +669,12 @@ HS_EXPORT int pipe2(int fds[2], int flags)
 static int spared(int fd)
 {
 	return (fd == g_raw_fd && fd >= 0 && raw_ours()) ||
-	       (fd == g_report_fd && fd >= 0 && channel_ours()) || unw_pipe_ours(fd);
+	       (fd == g_report_fd && fd >= 0 && channel_ours()) || unw_pipe_ours(fd) ||
+	       (fd == g_live_fd && is_high(fd) && live_fd_ours());
 }
 
 /* close, close_range and closefrom leave the raw file, the launcher's
- * channel and libunwind's pipe open: a program that closes every
+ * channel, the live page and libunwind's pipe open: a program that closes every
  * descriptor it may have (daemons, shells, stress_closefds) would
  * otherwise end the record early, and a child it forks after would start
  * a record the launcher never hears of (left as OUT.raw).  Its close of
@@ -616,7 +685,7 @@ static int (*real_close)(int);
 HS_EXPORT int close(int fd)
 {
 	if (HS_UNLIKELY(fd == g_raw_fd || fd == g_report_fd || fd == g_unw_pipe[0] ||
-			fd == g_unw_pipe[1]) &&
+			fd == g_unw_pipe[1] || fd == g_live_fd) &&
 	    spared(fd))
 		return 0;
 	if (HS_UNLIKELY(real_close == NULL))
@@ -628,14 +697,14 @@ HS_EXPORT int close(int fd)
  * apply to every piece. */
 static int close_range_sparing(unsigned first, unsigned last, int flags)
 {
-	int keep[4] = { g_raw_fd, g_report_fd, g_unw_pipe[0], g_unw_pipe[1] }, n = 0;
-	unsigned at[4];
+	int keep[5] = { g_raw_fd, g_report_fd, g_unw_pipe[0], g_unw_pipe[1], g_live_fd }, n = 0;
+	unsigned at[5];
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (keep[i] >= 0 && (unsigned)keep[i] >= first && (unsigned)keep[i] <= last &&
 		    spared(keep[i]))
 			at[n++] = (unsigned)keep[i];
-	/* Ascending (four at most). */
+	/* Ascending (five at most). */
 	for (int i = 1; i < n; i++)
 		for (int j = i; j > 0 && at[j - 1] > at[j]; j--) {
 			unsigned t = at[j];
@@ -1955,6 +2024,7 @@ void hs_preload_start(void)
 	hs_tl_guard++;
 	hs_ownheap_init(HS_OWNHEAP_DEFAULT_BYTES);
 	resolve_reals();
+	find_high_fd_base();
 	g_pid = (pid_t)syscall(SYS_getpid);
 	hs_options_defaults(&g_opts);
 	env = getenv("HEAPSNAP_OPTIONS");

@@ -19,7 +19,7 @@
 #define N_GROW 4000
 #define N_ALIGNED 6000
 #define N_MIXED 4000
-#define N_WRAPPED 1500
+#define N_WRAPPED 6000 /* about 10 samples a caller at 512K: both without one is 1 in 10^8 */
 
 static void *big[N_BIG], *small[N_SMALL], *zeroed[N_CALLOC], *grown[N_GROW], *aligned[N_ALIGNED];
 static void *mixed[N_MIXED], *wrapped_a[N_WRAPPED], *wrapped_b[N_WRAPPED];
@@ -83,13 +83,13 @@ static __attribute__((noinline)) void *wrap_alloc(size_t n)
 	return p;
 }
 
-static __attribute__((noinline)) void make_wrapped_a(void) /* about 1.2 MB */
+static __attribute__((noinline)) void make_wrapped_a(void) /* about 4.8 MB */
 {
 	for (int i = 0; i < N_WRAPPED; i++)
 		wrapped_a[i] = wrap_alloc(600 + next() % 400);
 }
 
-static __attribute__((noinline)) void make_wrapped_b(void) /* about 1.1 MB */
+static __attribute__((noinline)) void make_wrapped_b(void) /* about 4.2 MB */
 {
 	for (int i = 0; i < N_WRAPPED; i++)
 		wrapped_b[i] = wrap_alloc(500 + next() % 400);

@@ -22,6 +22,11 @@ Then a program idle in a system call (no heap call after its 5th turn):
 `heapsnap --dump` still writes a complete file within the wait and says
 that it holds the heap as of the last snapshot.
 
+Without the launcher (LD_PRELOAD and HEAPSNAP_OPTIONS set by hand, as in
+a service's environment), `heapsnap --dump PID` finds the library's own
+page and raw record among the process's descriptors and writes the same
+complete file; the library's resolver writes the final one at the end.
+
 Under --sample=4K (fixsample): the dump is served by the running
 program's heap calls (counted, mostly unsampled), not by the launcher's
 fall-back after 500 ms ("made no heap call").
@@ -99,7 +104,7 @@ def main():
         if rm.tool_missing(tool):
             print("1..0 # SKIP %s not built or not installed" % tool)
             return
-    tap = rm.Tap(23)
+    tap = rm.Tap(26)
     d = tempfile.mkdtemp(prefix="rec_live.")
     out = os.path.join(d, "m.out")
     try:
@@ -237,6 +242,37 @@ def main():
         tap.ok(rc == 0 and so == s_out + "\n" and "made no heap call" not in se,
                "--sample=4K: a running program serves the dump itself",
                "rc %d, stdout %r, stderr %r" % (rc, so, se))
+
+        # Without the launcher (LD_PRELOAD set by hand, as in a service's
+        # environment): heapsnap --dump finds the library's own page and
+        # record among the process's descriptors, and names the frames.
+        u_out = os.path.join(d, "unlaunched.out")
+        env = dict(os.environ, LD_PRELOAD=P["preload"],
+                   HEAPSNAP_OPTIONS="--massif-out-file=" + u_out)
+        p = subprocess.Popen([PROG], cwd=d, env=env, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        line = p.stdout.readline().decode().split()
+        time.sleep(0.3)
+        rc, so, se = dump(int(line[1]) if len(line) == 2 else 0)
+        running = p.poll() is None
+        u_copy = copy_now(u_out, os.path.join(d, "unlaunched.dump")) \
+            if os.path.exists(u_out) else None
+        tap.ok(rc == 0 and so == u_out + "\n" and se == "" and running,
+               "no launcher: heapsnap --dump PID writes the file while the program runs",
+               "rc %d, stdout %r, stderr %r, running %s" % (rc, so, se, running))
+        tap.ok(u_copy is not None and rm.ms_print_accepts(u_copy)[0] and
+               "live dump" in desc_of(u_copy) and leaks_names(u_copy, "leak_grow")[0],
+               "no launcher: the dump is complete and names leak_grow")
+        p.communicate(timeout=TIMEOUT_S)
+        # At the end the library's own resolver writes the final file.
+        for _ in range(100):
+            if not os.path.exists(u_out + ".raw") and "live dump" not in desc_of(u_out):
+                break
+            time.sleep(0.1)
+        tap.ok(p.returncode == 0 and not os.path.exists(u_out + ".raw") and
+               "live dump" not in desc_of(u_out) and rm.ms_print_accepts(u_out)[0],
+               "no launcher: the final file replaces the dump, no raw record left",
+               "%r" % os.listdir(d))
 
         # A plugin reloaded 3,000 times: no map or note per round.
         dl_out = os.path.join(d, "dl.out")
