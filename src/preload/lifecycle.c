@@ -747,6 +747,25 @@ static int open_raw(char *err, size_t err_len)
 	char out[HS_PATH_MAX];
 	size_t len;
 
+	/* The last image's record, handed over by a followed exec: its path is
+	 * ours, even if the program changed directory before the exec. */
+	len = strlen(g_replaces);
+	if (len > 4 && g_replaces[0] == '/' && strcmp(g_replaces + len - 4, ".raw") == 0 &&
+	    len - 4 < sizeof(g_out_path) && len < sizeof(g_raw_path)) {
+		memcpy(g_out_path, g_replaces, len - 4);
+		g_out_path[len - 4] = '\0';
+		memcpy(g_raw_path, g_replaces, len + 1);
+		g_replaces[0] = '\0';
+		unlink(g_raw_path);
+		int fd = (int)syscall(SYS_openat, AT_FDCWD, g_raw_path,
+				      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+				      0600);
+		if (fd >= 0) {
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+			return move_high(fd);
+		}
+	}
+	g_replaces[0] = '\0';
 	if (hs_outfile_expand(g_pattern, g_pid, g_base_dir, out, sizeof(out), err, err_len) != 0)
 		return -1;
 	len = strlen(out);
@@ -770,14 +789,6 @@ static int open_raw(char *err, size_t err_len)
 		if (fd >= 0) {
 			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 			return move_high(fd);
-		}
-		/* The last image's record, handed over: ours to replace, once. */
-		if (errno == EEXIST && g_replaces[0] != '\0' && strcmp(g_replaces, g_raw_path) == 0) {
-			g_replaces[0] = '\0';
-			if (unlink(g_raw_path) == 0) {
-				n--;
-				continue;
-			}
 		}
 		if (errno != EEXIST) {
 			snprintf(err, err_len, "cannot write %s: %s", out, strerror(errno));

@@ -138,7 +138,7 @@ def main():
     if rm.tool_missing(PROG) or rm.tool_missing(P["launcher"]):
         print("1..0 # SKIP rec_ending or heapsnap not built")
         return
-    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2 + 2 + 5)
+    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2 + 2 + 5 + 1)
     d = tempfile.mkdtemp(prefix="rec_endings.")
     out = os.path.join(d, "m.out")
     try:
@@ -194,6 +194,20 @@ def main():
                "%d %s; %s; %s" % (r.returncode, cmd, r.stderr.decode(errors="replace"),
                                   os.listdir(d)))
         rm.check_with_printers(tap, "exec /bin/true followed: file complete", out)
+        # The program changes directory, then execs: the file stays where
+        # the run began (the new image takes the handed-over path).
+        fresh(d)
+        os.mkdir(os.path.join(d, "sub"))
+        # (A relative output name: each image would name it from its own
+        # directory.)
+        r = run([P["launcher"], "--massif-out-file=m.out"] + OPTS +
+                ["/bin/sh", "-c", "cd sub && exec /bin/true"], d)
+        cmd = [l for l in open(out, errors="replace")][1].rstrip("\n") \
+            if os.path.exists(out) else "no file"
+        tap.ok(r.returncode == 0 and cmd == "cmd: /bin/true" and
+               os.listdir(os.path.join(d, "sub")) == [],
+               "cd, then exec, followed: one file where the run began, /bin/true's",
+               "%s; %s; sub: %s" % (cmd, os.listdir(d), os.listdir(os.path.join(d, "sub"))))
         # A program the library cannot follow into (static: no preload):
         # the first image's record is kept, as written at the exec.
         fresh(d)
