@@ -2018,7 +2018,19 @@ static void start_failed(void)
 }
 
 /* Start recording: once, from the constructor or the first heap call. */
+static void preload_start(void);
+
+/* Start recording.  errno is the program's: C promises it 0 at main, and
+ * the start's system calls fail on purpose (libunwind's first read of its
+ * own pipe says EAGAIN). */
 void hs_preload_start(void)
+{
+	int saved = errno;
+	preload_start();
+	errno = saved;
+}
+
+static void preload_start(void)
 {
 	char err[HS_PATH_MAX + 256];
 	const char *env;
@@ -2107,6 +2119,8 @@ void hs_preload_start(void)
 /* Start at load time unless a heap call already started us. */
 __attribute__((constructor)) static void lib_ctor(void)
 {
+	int saved = errno;
+
 	if (atomic_load(&hs_preload_state) == HS_ST_NEW)
 		hs_preload_start();
 	/* Not in hs_preload_start: a start inside malloc may be inside
@@ -2118,4 +2132,5 @@ __attribute__((constructor)) static void lib_ctor(void)
 		find_launcher();
 		hs_tl_guard--;
 	}
+	errno = saved;
 }

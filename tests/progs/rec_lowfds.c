@@ -1,7 +1,8 @@
 /* rec_lowfds: a program that counts on its descriptor numbers (and on its
  * own limits).
  *
- * It prints the number its first open gets, puts its own files at 3 and 4
+ * It prints errno as main found it (C promises 0), the number its first
+ * open gets, puts its own files at 3 and 4
  * with dup2, allocates in a signal handler on an alternate stack (where
  * the recorder's walker gives way to libunwind, which checks addresses
  * through a pipe of its own), reads fd 3 and writes fd 4, then closes
@@ -20,6 +21,7 @@
  *                               after its grandparent has ended, writes
  *                               DIR/daemon.done and exits
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,6 +58,7 @@ int main(int argc, char **argv)
 {
 	char in_path[4096], out_path[4096], buf[64];
 	static char alt[1 << 16];
+	int errno_at_main = errno; /* C promises 0; the library's start once left EAGAIN */
 	if (argc == 3 && strcmp(argv[2], "fork") == 0) {
 		for (int k = 3; k < 1024; k++)
 			close(k);
@@ -101,6 +104,7 @@ int main(int argc, char **argv)
 	}
 	if (argc != 2)
 		return 2;
+	printf("errno at main: %d\n", errno_at_main);
 	int fd = at(argv[1], "in.txt", O_WRONLY | O_CREAT | O_TRUNC, in_path, sizeof in_path);
 	printf("first open: fd %d\n", fd);
 	if (fd < 0 || write(fd, "root:x:0:0\n", 11) != 11)

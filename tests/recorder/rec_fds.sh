@@ -1,6 +1,7 @@
 #!/bin/sh
 # The program's descriptors stay the program's (TAP): tests/progs/rec_lowfds
-# prints the same lines natively, under the launcher and under --sample.
+# prints the same lines natively, under the launcher and under --sample
+# (errno at main among them: the start once left EAGAIN there).
 # libunwind, the recorder's second unwinder, opens a pipe to check
 # addresses; at the lowest free numbers it took the program's 3 and 4
 # (its first open got 5), and after the program put its own files there,
