@@ -93,7 +93,7 @@ static int report_fd_base(void)
 #define EXIT_USAGE 2
 
 static volatile sig_atomic_t g_child_pid;
-static int g_child_reaped; /* waited for: no warm-up starts then (warmup.h) */
+static volatile sig_atomic_t g_child_reaped; /* waited for: no warm-up starts then (warmup.h) */
 
 /* Print the usage text to out. */
 static void usage(FILE *out)
@@ -217,11 +217,33 @@ static int locate(const char *in_tree, const char *installed_dir, const char *na
 }
 
 /* SIGTERM/SIGHUP: pass on to the program, which decides. */
-static void forward_signal(int sig)
+/* A signal that came to the launcher.  Sent to its pid by a process (kill,
+ * sigqueue: the pid a shell's $! or a supervisor holds), it was meant for
+ * the program: passed on, a queued one with its value.  Sent by the kernel
+ * (^C, ^\ and a window change go to the whole foreground group, so the
+ * program has its own; SIGPIPE from our own write to a closed pipe), it is
+ * dropped: the launcher never dies of one before the program ends. */
+static void forward_signal(int sig, siginfo_t *info, void *ctx)
 {
-	if (g_child_pid > 0)
+	(void)ctx;
+	if (g_child_pid <= 0 || g_child_reaped || info == NULL || info->si_code > 0 ||
+	    info->si_pid == getpid() ||
+	    info->si_pid == (pid_t)g_child_pid)
+		return;
+	if (info->si_code == SI_QUEUE)
+		sigqueue((pid_t)g_child_pid, sig, info->si_value);
+	else
 		kill((pid_t)g_child_pid, sig);
 }
+
+/* What forward_signal takes: every signal a process may send to mean
+ * "you", but the launcher's own (SIGCHLD), the faults of its own code,
+ * and job control, whose default (stop the launcher with the program, so
+ * that the shell sees the job stopped) is right. */
+static const int g_forwarded[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE, SIGWINCH,
+	SIGCONT, SIGURG, SIGIO, SIGPWR, SIGPROF, SIGVTALRM, SIGABRT, SIGXCPU,
+};
 
 /* End as the program ended: a program killed by signal sig leaves the
  * launcher killed by it too (as Valgrind does), so a shell sees what it
@@ -1008,18 +1030,23 @@ int main(int argc, char **argv)
 			(long)pid, lib, options);
 
 	/* Wait as a shell does: the terminal's ^C and ^\ reach the program
-	 * directly; we only forward what was sent to us by pid. */
-	struct sigaction ign, fwd;
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	sigemptyset(&ign.sa_mask);
-	sigaction(SIGINT, &ign, NULL);
-	sigaction(SIGQUIT, &ign, NULL);
+	 * directly; we only forward what was sent to us by pid (set after the
+	 * fork: the program starts with the signals as we were given them). */
+	struct sigaction fwd;
 	memset(&fwd, 0, sizeof(fwd));
-	fwd.sa_handler = forward_signal;
+	fwd.sa_sigaction = forward_signal;
+	fwd.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&fwd.sa_mask);
-	sigaction(SIGTERM, &fwd, NULL);
-	sigaction(SIGHUP, &fwd, NULL);
+	for (size_t k = 0; k < sizeof(g_forwarded) / sizeof(g_forwarded[0]); k++) {
+		struct sigaction was;
+		/* One ignored when we were started stays ignored (nohup's HUP). */
+		if (sigaction(g_forwarded[k], NULL, &was) == 0 && was.sa_handler == SIG_IGN &&
+		    g_forwarded[k] != SIGPIPE)
+			continue;
+		sigaction(g_forwarded[k], &fwd, NULL);
+	}
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaction(sig, &fwd, NULL);
 
 	/* SIGCHLD only wakes the ppoll below, so reports are read as they
 	 * come and the end is seen at once: it is blocked except inside

@@ -69,15 +69,17 @@ def launcher(out, args):
     return [P["launcher"], "--massif-out-file=" + out] + OPTS + args
 
 
-def send_when_ready(argv, d, sig, delay=0.3):
+def send_when_ready(argv, d, sig, delay=0.3, to_launcher=False):
     """Start argv, wait for "ready" on its stdout, let it run delay
-    seconds, send sig to it; returns (status, stdout, stderr)."""
+    seconds, send sig to it (to the program, or with to_launcher to the
+    launcher's own pid, as a shell's $! or a supervisor would); returns
+    (status, stdout, stderr)."""
     p = subprocess.Popen(argv, cwd=d, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          preexec_fn=no_core)
     line = p.stdout.readline()
     time.sleep(delay)
     target = p.pid
-    if os.path.basename(argv[0]) == "heapsnap":
+    if os.path.basename(argv[0]) == "heapsnap" and not to_launcher:
         # The program is the launcher's child: signal it, not the launcher.
         kids = open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split()
         target = int(kids[0]) if kids else p.pid
@@ -138,7 +140,7 @@ def main():
     if rm.tool_missing(PROG) or rm.tool_missing(P["launcher"]):
         print("1..0 # SKIP rec_ending or heapsnap not built")
         return
-    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2 + 2 + 5 + 1)
+    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2 + 2 + 5 + 1 + 3)
     d = tempfile.mkdtemp(prefix="rec_endings.")
     out = os.path.join(d, "m.out")
     try:
@@ -163,6 +165,18 @@ def main():
             tap.ok(native == -sig and rc == -sig, what + ": status as native",
                    "native %d, heapsnap %d; %s" % (native, rc, err.decode(errors="replace")))
             check_file(tap, what, out, "signal %d (%s)" % (sig, signame(name)), d)
+
+        # Sent to the launcher's pid (a shell's $!, a supervisor's main
+        # pid): meant for the program, which dies of it as natively.  They
+        # killed the launcher alone, the program running on.
+        for sig in (signal.SIGUSR1, signal.SIGALRM, signal.SIGRTMIN + 1):
+            fresh(d)
+            rc, _, err = send_when_ready(launcher(out, [PROG, "busy"]), d, sig,
+                                         to_launcher=True)
+            tap.ok(rc == -sig and os.path.exists(out) and
+                   "signal %d" % sig in desc_of(out),
+                   "signal %d sent to the launcher's pid: the program dies of it" % sig,
+                   "heapsnap %d; %s" % (rc, err.decode(errors="replace")))
 
         # Stack overflow, abort, SIGKILL, _exit, exec.
         cases = [

@@ -28,7 +28,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..51
+echo 1..52
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -280,3 +280,10 @@ check_sh "damaged ELF: exit 126, one line, not run by sh" \
 rc=$?
 check_sh "script without #!: run by sh as a shell does, and recorded" \
 	'[ "$rc" = 0 ] && [ "$(cat out21)" = "no #! line, run by sh: arg" ] && [ ! -s err21 ] && [ -s "$work/nosb.out" ]'
+
+# 52: heapsnap prog 2>&1 | head -1: the reader is gone when the launcher
+# writes its summary.  It died of SIGPIPE (status 141, where the program
+# ended 0: a pipefail CI job failed); it now gives the program's status.
+{ "$HS_LAUNCHER" --massif-out-file="$work/pipe.out" sh -c 'echo first; sleep 0.3' 2>&1; echo "rc=$?" >rc22; } | head -1 >out22
+check_sh "summary into a closed pipe: the program's status (0), its line read, the file written" \
+	'[ "$(cat rc22)" = "rc=0" ] && [ "$(cat out22)" = "first" ] && [ -s "$work/pipe.out" ]'
