@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -46,6 +47,16 @@ int hs_journal_flush(struct hs_journal *j)
 	const char *p = j->buf;
 	size_t n = j->used;
 	j->used = 0;
+	/* The program's file size limit holds for our record too, and a write
+	 * past it raises SIGXFSZ, which would kill the program: stop short of
+	 * it, with the record a valid prefix (one system call a flush). */
+	struct rlimit lim;
+	if (n > 0 && getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+	    j->written + n > (uint64_t)lim.rlim_cur) {
+		j->error = EFBIG;
+		j->failed = 1;
+		return -1;
+	}
 	while (n > 0) {
 		ssize_t k = write(j->fd, p, n);
 		if (k < 0 && errno == EINTR)

@@ -212,7 +212,7 @@ static const char *write_error_text(int e)
 	case EDQUOT:
 		return "disk quota exceeded";
 	case EFBIG:
-		return "file too large";
+		return "the program's file size limit (ulimit -f) is reached";
 	case EIO:
 		return "input/output error";
 	case EBADF:

@@ -245,6 +245,21 @@ static const int g_forwarded[] = {
 	SIGCONT, SIGURG, SIGIO, SIGPWR, SIGPROF, SIGVTALRM, SIGABRT, SIGXCPU,
 };
 
+/* heapsnap's own files are not the program's: a file size limit the
+ * program runs under (ulimit -f) is raised as far as its hard limit for
+ * us, and one past that fails the write (EFBIG, said in a line) instead
+ * of killing us with SIGXFSZ.  Never in the program's process: after the
+ * fork, or in a run with no program (--resolve, --dump). */
+static void own_file_limits(void)
+{
+	struct rlimit lim;
+	if (getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_FSIZE, &lim);
+	}
+	signal(SIGXFSZ, SIG_IGN);
+}
+
 /* End as the program ended: a program killed by signal sig leaves the
  * launcher killed by it too (as Valgrind does), so a shell sees what it
  * would have seen natively: bash ends a loop the user stopped with ^C
@@ -898,8 +913,10 @@ int main(int argc, char **argv)
 			print = leaks = 1;
 			continue;
 		} else if (strcmp(a, "--resolve") == 0) {
+			own_file_limits();
 			return resolve_main(argc - i - 1, argv + i + 1, opts.verbosity == 0);
 		} else if (strcmp(a, "--dump") == 0) {
+			own_file_limits();
 			return hs_dump_client(argc - i - 1, argv + i + 1);
 		} else if (strncmp(a, "--dump-every=", 13) == 0) {
 			if (hs_dump_parse_duration(a + 13, &dump_every_ms) != 0) {
@@ -1013,6 +1030,7 @@ int main(int argc, char **argv)
 	if (live_fd >= 0)
 		close(live_fd); /* the mapping stays */
 	g_child_pid = pid;
+	own_file_limits();
 	/* The symbolizer never asks debuginfod (symbols.c): unset here, after
 	 * the program got its environment as given and before any thread or
 	 * worker, as unsetenv takes a lock a forked worker could inherit. */

@@ -28,7 +28,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..52
+echo 1..53
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -287,3 +287,16 @@ check_sh "script without #!: run by sh as a shell does, and recorded" \
 { "$HS_LAUNCHER" --massif-out-file="$work/pipe.out" sh -c 'echo first; sleep 0.3' 2>&1; echo "rc=$?" >rc22; } | head -1 >out22
 check_sh "summary into a closed pipe: the program's status (0), its line read, the file written" \
 	'[ "$(cat rc22)" = "rc=0" ] && [ "$(cat out22)" = "first" ] && [ -s "$work/pipe.out" ]'
+
+# 53: a file size limit (ulimit -f) holds for the raw record too: a write
+# past it raised SIGXFSZ, which killed the program (status 153, its last
+# line never printed).  The record now stops short of it, saying so once.
+if [ -x /usr/bin/python3 ]; then
+	(ulimit -f 200 && "$HS_LAUNCHER" --massif-out-file="$work/fsize.out" /usr/bin/python3 -c \
+		'x = [str(i) for i in range(300000)]; print("done")' >out23 2>err23; echo "rc=$?" >>out23)
+	check_sh "ulimit -f: the program ends as natively (done, status 0), the record stops with one line" \
+		'[ "$(cat out23)" = "done
+rc=0" ] && [ "$(grep -c "file size limit (ulimit -f) is reached, recording stopped" err23)" = 1 ]'
+else
+	ok "ulimit -f # SKIP no /usr/bin/python3"
+fi
