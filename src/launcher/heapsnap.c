@@ -415,8 +415,13 @@ static FILE *open_log(const struct hs_options *opts, pid_t pid)
 struct raw_rec {
 	pid_t pid;
 	int ended;
+	unsigned image; /* forked from the program's image N (1-based; "rawi"), or 0 */
 	char path[HS_PATH_MAX];
 };
+
+/* The images the program (the launcher's child) has been: one per "raw"
+ * from its pid (a followed exec begins the next). */
+static unsigned g_child_images;
 
 static struct raw_rec *g_raws;
 static size_t g_n_raws, g_cap_raws;
@@ -438,6 +443,7 @@ static struct raw_rec *raw_find(const char *path, pid_t pid)
 	struct raw_rec *r = &g_raws[g_n_raws++];
 	r->pid = pid;
 	r->ended = 0;
+	r->image = 0;
 	snprintf(r->path, sizeof(r->path), "%s", path);
 	return r;
 }
@@ -454,15 +460,26 @@ static void take_message(char *msg, size_t len)
 	while (len > 0 && msg[len - 1] == '\n')
 		len--;
 	msg[len] = '\0';
-	if (strncmp(msg, "raw ", 4) == 0)
+	unsigned image = 0;
+	if (strncmp(msg, "rawi ", 5) == 0) {
+		/* "rawi N PID PATH": forked from the program's image N. */
+		image = (unsigned)strtoul(msg + 5, &end, 10);
+		if (image == 0 || *end != ' ')
+			return;
+		msg = end + 1;
 		is_end = 0;
-	else if (strncmp(msg, "end ", 4) == 0)
+	} else if (strncmp(msg, "raw ", 4) == 0) {
+		is_end = 0;
+		msg += 4;
+	} else if (strncmp(msg, "end ", 4) == 0) {
 		is_end = 1;
-	else if (strncmp(msg, "drop ", 5) == 0)
+		msg += 4;
+	} else if (strncmp(msg, "drop ", 5) == 0) {
 		is_end = 2;
-	else
+		msg += 5;
+	} else {
 		return;
-	msg += is_end == 2 ? 5 : 4;
+	}
 	pid = strtol(msg, &end, 10);
 	if (end == msg || *end != ' ' || pid <= 0)
 		return;
@@ -470,6 +487,10 @@ static void take_message(char *msg, size_t len)
 	if (*sp == '\0')
 		return;
 	struct raw_rec *r = raw_find(sp, (pid_t)pid);
+	if (r != NULL && image != 0)
+		r->image = image;
+	if (is_end == 0 && (pid_t)pid == g_child_pid)
+		g_child_images++;
 	/* The direct child's stacks are named while it runs (warmup.h). */
 	if (is_end == 0 && (pid_t)pid == g_child_pid && !g_child_reaped)
 		hs_warmup_start(g_child_pid, sp);
@@ -1179,6 +1200,18 @@ int main(int argc, char **argv)
 			continue;
 		if (r->path[0] == '\0' || out_for_raw(r->path, out, sizeof(out)) != 0)
 			continue;
+		/* Forked by an image of the program that it later replaced by
+		 * exec (a shim's subshells, the shell before `exec prog`): not
+		 * the program the user meant, no file (--follow-exec). */
+		if (r->image != 0 && r->image < g_child_images) {
+			if (opts.verbosity > 1)
+				fprintf(log,
+					"heapsnap: pid %ld was forked before the program's exec: "
+					"no file\n",
+					(long)r->pid);
+			unlink(r->path);
+			continue;
+		}
 		struct hs_symbolizer warm_sym;
 		struct hs_symbolizer *warm =
 			hs_warmup_take(r->pid, &warm_sym, opts.verbosity > 1 ? log : NULL);

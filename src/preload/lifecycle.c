@@ -596,6 +596,18 @@ static char g_raw_path[HS_PATH_MAX + 16];
  * open_raw takes its name over. */
 static char g_replaces[HS_PATH_MAX + 16];
 static char g_out_path[HS_PATH_MAX];
+/* --follow-exec (see "exec of the started process" below). */
+static int g_follow_exec;
+static pid_t g_follow_pid; /* the started process (g_pid changes at fork) */
+/* The started process's image: 0 for the first, one more per followed
+ * exec (HEAPSNAP_EXEC_GEN). */
+static unsigned g_exec_gen;
+/* In a process forked, at any depth, from the started process: that
+ * process's image then, plus one; else 0.  Told to the launcher ("rawi"),
+ * which writes no file for one forked by an image that was later replaced
+ * (a version manager's shim forks a dozen subshells before it execs the
+ * interpreter: those are not the program the user meant). */
+static unsigned g_forked_by_image;
 static char g_launcher[HS_PATH_MAX]; /* heapsnap, for the detached resolver */
 
 
@@ -827,7 +839,13 @@ static int begin_record(void)
 	live_claim();
 	forget_noted();
 	note_maps();
-	g_raw_told = report("raw", g_raw_path) == 1;
+	{
+		/* "rawi N": forked from the started process's image N (1-based). */
+		char word[24] = "raw";
+		if (g_forked_by_image != 0)
+			snprintf(word, sizeof(word), "rawi %u", g_forked_by_image);
+		g_raw_told = report(word, g_raw_path) == 1;
+	}
 	return 0;
 }
 
@@ -1606,6 +1624,10 @@ static void on_fork_child(void)
 	hs_ownheap_atfork_child();
 	hs_rec_atfork_child();
 	g_pid = (pid_t)syscall(SYS_getpid);
+	/* Only the started process and its descendants follow: the first
+	 * fork from it notes its image; deeper ones keep that. */
+	if (g_follow_exec && g_forked_by_image == 0)
+		g_forked_by_image = g_exec_gen + 1;
 	/* The parent's record is the parent's: never written from here. */
 	if (g_raw_fd >= 0)
 		syscall(SYS_close, g_raw_fd);
@@ -1657,7 +1679,7 @@ static int env_is(const char *entry, const char *name)
 /* The variables the launcher sets for the library, besides LD_PRELOAD. */
 static const char *const our_env_names[] = {
 	"HEAPSNAP_OPTIONS", "HEAPSNAP_REPORT_FD", "HEAPSNAP_LIVE_FD",
-	"HEAPSNAP_LAUNCHER", "HEAPSNAP_EXEC_PID", "HEAPSNAP_REPLACES",
+	"HEAPSNAP_LAUNCHER", "HEAPSNAP_EXEC_PID", "HEAPSNAP_REPLACES", "HEAPSNAP_EXEC_GEN",
 };
 
 #define N_OUR_ENV (sizeof(our_env_names) / sizeof(our_env_names[0]))
@@ -1748,12 +1770,11 @@ static void hide_from_children(void)
  * back, whatever environment the program passes.
  * ------------------------------------------------------------------- */
 
-static int g_follow_exec;
-static pid_t g_follow_pid; /* the started process (g_pid changes at fork) */
 static const char *g_exec_env[N_OUR_ENV]; /* our entries, as the launcher set them */
 static unsigned g_n_exec_env;
 static char *g_our_preload; /* our library as LD_PRELOAD names it */
 static char g_replaces_env[sizeof("HEAPSNAP_REPLACES=") + sizeof(g_raw_path)];
+static char g_exec_gen_env[sizeof("HEAPSNAP_EXEC_GEN=") + 12];
 
 /* Before hide_from_children: whether this process's execs are followed,
  * and what their environment gets back.  Own heap only. */
@@ -1770,7 +1791,7 @@ static void keep_exec_env(void)
 	if (*pid_text != '\0' || pid != (long)g_pid)
 		return;
 	for (char **e = environ; *e != NULL; e++) {
-		if (env_is(*e, "HEAPSNAP_REPLACES")) {
+		if (env_is(*e, "HEAPSNAP_REPLACES") || env_is(*e, "HEAPSNAP_EXEC_GEN")) {
 			continue; /* each handover says its own */
 		} else if (is_our_env(*e) && g_n_exec_env < N_OUR_ENV) {
 			g_exec_env[g_n_exec_env++] = *e; /* not changed by hide_from_children */
@@ -1791,6 +1812,11 @@ static void keep_exec_env(void)
 	}
 	g_follow_pid = g_pid;
 	g_follow_exec = g_our_preload != NULL;
+	{
+		const char *gen = getenv("HEAPSNAP_EXEC_GEN");
+		if (gen != NULL)
+			g_exec_gen = (unsigned)strtoul(gen, NULL, 10);
+	}
 }
 
 /* A record handed over by the exec that made this image, if this is the
@@ -1822,7 +1848,7 @@ static char **follow_env(char *const envp[])
 		return NULL;
 	while (envp != NULL && envp[n] != NULL)
 		n++;
-	out = hs_ownheap_malloc((n + N_OUR_ENV + 3) * sizeof(*out));
+	out = hs_ownheap_malloc((n + N_OUR_ENV + 4) * sizeof(*out));
 	if (out == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -1835,9 +1861,11 @@ static char **follow_env(char *const envp[])
 	}
 	for (unsigned i = 0; i < g_n_exec_env; i++)
 		out[at++] = (char *)g_exec_env[i];
-	/* The record the new image takes over (open_raw). */
+	/* The record the new image takes over (open_raw), and its number. */
 	snprintf(g_replaces_env, sizeof(g_replaces_env), "HEAPSNAP_REPLACES=%s", g_raw_path);
 	out[at++] = g_replaces_env;
+	snprintf(g_exec_gen_env, sizeof(g_exec_gen_env), "HEAPSNAP_EXEC_GEN=%u", g_exec_gen + 1);
+	out[at++] = g_exec_gen_env;
 	{
 		size_t ours = strlen(g_our_preload);
 		size_t len = strlen("LD_PRELOAD=") + ours + 1 + (theirs ? strlen(theirs) : 0) + 1;

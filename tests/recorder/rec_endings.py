@@ -140,7 +140,7 @@ def main():
     if rm.tool_missing(PROG) or rm.tool_missing(P["launcher"]):
         print("1..0 # SKIP rec_ending or heapsnap not built")
         return
-    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2 + 2 + 5 + 1 + 3)
+    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2 + 2 + 5 + 1 + 3 + 1)
     d = tempfile.mkdtemp(prefix="rec_endings.")
     out = os.path.join(d, "m.out")
     try:
@@ -222,6 +222,19 @@ def main():
                os.listdir(os.path.join(d, "sub")) == [],
                "cd, then exec, followed: one file where the run began, /bin/true's",
                "%s; %s; sub: %s" % (cmd, os.listdir(d), os.listdir(os.path.join(d, "sub"))))
+        # A shim's own children (forked before its exec: pyenv's subshells)
+        # write no file; the program's own children do.
+        fresh(d)
+        # (": " last: no shell execs its last command in place then.)
+        r = run(launcher(out, ["/bin/sh", "-c", "/bin/true & wait; exec /bin/sh -c "
+                               "'/bin/true & wait; :'"]), d)
+        files = sorted(f for f in os.listdir(d) if not f.endswith(".series"))
+        kept = [f for f in files if f.startswith("m.out.")]
+        tap.ok(r.returncode == 0 and "m.out" in files and len(kept) == 1 and
+               "exec" in desc_of(os.path.join(d, kept[0])),
+               "children forked before the exec: no file; the program's child: its file",
+               "%s; %s" % (files, r.stderr.decode(errors="replace")))
+
         # A program the library cannot follow into (static: no preload):
         # the first image's record is kept, as written at the exec.
         fresh(d)
