@@ -62,9 +62,13 @@ int hs_journal_flush(struct hs_journal *j)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			/* A short write of 0 bytes is a full device too. */
+			/* A short write of 0 bytes is a full device too.  The
+			 * rest stays in the buffer: a caller that can mend the
+			 * fd (hs_journal_retry) writes it then. */
 			j->error = k < 0 ? errno : ENOSPC;
 			j->failed = 1;
+			memmove(j->buf, p, n);
+			j->used = n;
 			return -1;
 		}
 		p += k;
@@ -72,6 +76,14 @@ int hs_journal_flush(struct hs_journal *j)
 		j->written += (uint64_t)k;
 	}
 	return 0;
+}
+
+int hs_journal_retry(struct hs_journal *j, int fd)
+{
+	j->fd = fd;
+	j->failed = 0;
+	j->error = 0;
+	return hs_journal_flush(j);
 }
 
 /* Append n bytes, writing the buffer out whenever it fills. */

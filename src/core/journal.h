@@ -167,6 +167,11 @@ void hs_journal_stop(struct hs_journal *j, const char *reason);
  * why recording stopped early ("" when it did not). */
 void hs_journal_end(struct hs_journal *j, const char *how, const char *stop_reason);
 
+/* After a failed flush (EBADF: the fd was closed behind our back), go on
+ * on fd, where the record continues: what the failed write left is
+ * written first.  Returns as hs_journal_flush. */
+int hs_journal_retry(struct hs_journal *j, int fd);
+
 /* Write what is pending.  Returns 0, or -1 on the first failed write
  * (j->error says why; later calls return 0 and write nothing). */
 int hs_journal_flush(struct hs_journal *j);

@@ -116,6 +116,7 @@ _Static_assert((offsetof(__typeof__(rec), snaps) + HS_SNAPS_HOT_OFFSET) / 64 ==
 static void (*g_release)(void *);
 static void (*g_guard)(int up);
 static int (*g_probe)(uint64_t *rss_bytes, uint64_t *mapped_bytes);
+static int (*g_reopen_raw)(void);
 
 /* The process's resident and mapped bytes now, from the probe (0 and 0
  * without one, or when it fails). */
@@ -231,7 +232,15 @@ static const char *write_error_text(int e)
  * Every call ends a consistent prefix: the launcher may read that far. */
 static void journal_flush(void)
 {
-	if (hs_journal_flush(&rec.journal) == 0) {
+	int rc = hs_journal_flush(&rec.journal);
+	/* Closed behind our back (a close_range system call no wrapper sees):
+	 * the layer above may open the same file again. */
+	if (rc != 0 && rec.journal.error == EBADF && g_reopen_raw != NULL) {
+		int fd = g_reopen_raw();
+		if (fd >= 0)
+			rc = hs_journal_retry(&rec.journal, fd);
+	}
+	if (rc == 0) {
 		if (rec.live != NULL && hs_journal_on(&rec.journal))
 			atomic_store_explicit(&rec.live->flushed, rec.journal.written,
 					      memory_order_release);
@@ -650,6 +659,21 @@ void hs_rec_set_hooks(void (*release)(void *), void (*guard)(int up))
 {
 	g_release = release;
 	g_guard = guard;
+}
+
+void hs_rec_set_raw_reopen(int (*reopen)(void))
+{
+	g_reopen_raw = reopen;
+}
+
+int hs_rec_journal_fd_moved(int from, int to)
+{
+	int locked = rec_lock();
+	int moved = rec.journal.fd == from;
+	if (moved)
+		rec.journal.fd = to;
+	rec_unlock(locked);
+	return moved;
 }
 
 void hs_rec_set_memory_probe(int (*probe)(uint64_t *rss_bytes, uint64_t *mapped_bytes))

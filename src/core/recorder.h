@@ -87,6 +87,15 @@ int hs_rec_free_logged(void *ptr);
  * be NULL (the tests: blocks are then never released). */
 void hs_rec_set_hooks(void (*release)(void *), void (*guard)(int up));
 
+/* How to open the raw record again when its fd was closed behind our back
+ * (returns the new fd, or -1): tried once when a flush meets EBADF. */
+void hs_rec_set_raw_reopen(int (*reopen)(void));
+
+/* The raw record's fd moves from one number to another (the program is
+ * about to put its own file at from); takes the lock.  Returns whether the
+ * journal was on from. */
+int hs_rec_journal_fd_moved(int from, int to);
+
 /* The layer above's reading of the process's resident and mapped bytes
  * (/proc/self/statm), called under the lock at each snapshot and at the
  * end, never per call: returns 0, or -1 when unknown.  May be NULL (the

@@ -750,6 +750,93 @@ HS_EXPORT void closefrom(int lowfd)
 		close(fd);
 }
 
+/* dup2 and dup3 onto one of our numbers: ours moves first, then the
+ * program's file goes where it asked.  A program that put its file at the
+ * raw record's number (bash's `exec 1003>out.txt`, a loop pointing every
+ * open descriptor at /dev/null) had its file filled with the record, or
+ * the record with its writes.  libunwind's pipe keeps its numbers (they
+ * are libunwind's own variables): it meets the program's file there and
+ * opens a new pipe. */
+static int (*real_dup2)(int, int);
+static int (*real_dup3)(int, int, int);
+static void need_reals(void);
+
+/* A copy of ours at fd elsewhere, its close-on-exec flag kept: high if
+ * there is room there (a program filling the top of its range pushes it
+ * up), else at the lowest free number; -1 when there is none. */
+static int copy_elsewhere(int fd)
+{
+	int cmd = (fcntl(fd, F_GETFD) & FD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD;
+	int to = g_high_fd_base > 0 ? fcntl(fd, cmd, g_high_fd_base) : -1;
+	if (to < 0)
+		to = fcntl(fd, cmd, 3);
+	return to == fd ? -1 : to;
+}
+
+/* The program is about to put its own file at fd: move ours away. */
+static void move_ours_from(int fd)
+{
+	int to;
+
+	/* Inside the recorder on this thread (a signal handler's dup2): its
+	 * lock may be held; the program's file wins. */
+	if (hs_tl_guard != 0)
+		return;
+	hs_tl_guard++;
+	if (fd == g_raw_fd && raw_ours() && (to = copy_elsewhere(fd)) >= 0) {
+		hs_rec_journal_fd_moved(fd, to);
+		g_raw_fd = to;
+	}
+	if (fd == g_report_fd && channel_ours() && (to = copy_elsewhere(fd)) >= 0)
+		g_report_fd = to;
+	if (fd == g_live_fd && live_fd_ours() && (to = copy_elsewhere(fd)) >= 0)
+		g_live_fd = to;
+	if (fd == g_statm_fd && statm_ours() && (to = copy_elsewhere(fd)) >= 0)
+		g_statm_fd = to;
+	hs_tl_guard--;
+}
+
+/* Whether fd is a number one of ours has. */
+static inline int ours_at(int fd)
+{
+	return fd >= 0 && (fd == g_raw_fd || fd == g_report_fd || fd == g_live_fd ||
+			   fd == g_statm_fd);
+}
+
+HS_EXPORT int dup2(int oldfd, int newfd)
+{
+	need_reals();
+	if (HS_UNLIKELY(ours_at(newfd)) && oldfd != newfd && fcntl(oldfd, F_GETFD) >= 0)
+		move_ours_from(newfd);
+	return real_dup2(oldfd, newfd);
+}
+
+HS_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	need_reals();
+	if (HS_UNLIKELY(ours_at(newfd)) && oldfd != newfd && fcntl(oldfd, F_GETFD) >= 0)
+		move_ours_from(newfd);
+	return real_dup3(oldfd, newfd, flags);
+}
+
+/* The raw record's fd was closed behind our back (a close_range system
+ * call, which no wrapper sees): the same file, opened again, if it is
+ * still there (recorder.h, hs_rec_set_raw_reopen; lock held). */
+static int reopen_raw(void)
+{
+	struct stat st;
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, g_raw_path,
+			      O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || st.st_dev != g_raw_dev || st.st_ino != g_raw_ino) {
+		syscall(SYS_close, fd);
+		return -1;
+	}
+	g_raw_fd = move_high(fd);
+	return g_raw_fd;
+}
+
 /* Create the raw file next to the output: OUT.raw, or OUT.N.raw when that
  * exists (an earlier run's record that was never resolved, or another
  * process with the same name).  Never follows a symlink, never opens a
@@ -1242,6 +1329,8 @@ static void resolve_reals(void)
 		(int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execvpe");
 	real_fexecve = (int (*)(int, char *const[], char *const[]))dlsym(RTLD_NEXT, "fexecve");
 	real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
+	real_dup2 = (int (*)(int, int))dlsym(RTLD_NEXT, "dup2");
+	real_dup3 = (int (*)(int, int, int))dlsym(RTLD_NEXT, "dup3");
 	hs_real_usable_size = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
 	atomic_thread_fence(memory_order_release);
 	real_sigaction = (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(
@@ -2124,6 +2213,7 @@ static void preload_start(void)
 	env = getenv("HEAPSNAP_UNWINDER");
 	hs_unwind_init(env == NULL || strcmp(env, "libunwind") != 0);
 	hs_rec_set_hooks(__libc_free, hs_preload_move_guard);
+	hs_rec_set_raw_reopen(reopen_raw);
 	g_page_bytes = (uint64_t)sysconf(_SC_PAGESIZE);
 	open_statm();
 	hs_rec_set_memory_probe(read_statm);

@@ -13,6 +13,9 @@
  * Usage: rec_lowfds DIR (a directory it may write in.txt and out.txt to)
  *        rec_lowfds DIR fork    closes 3..1023, then forks a child that
  *                               allocates and exits; waits for it
+ *        rec_lowfds DIR dupover puts its own file at the 64 numbers at the
+ *                               top of its descriptor range (dup2), writes
+ *                               a line through each, allocates 1 MiB
  *        rec_lowfds DIR aslimit lowers its address-space limit to 300 MiB
  *                               (setrlimit RLIMIT_AS) and counts the 1 MiB
  *                               blocks malloc then gives
@@ -28,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,6 +74,29 @@ int main(int argc, char **argv)
 		int status = 0;
 		waitpid(pid, &status, 0);
 		printf("child status %d\n", status);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[2], "dupover") == 0) {
+		/* Its own file put at every number of the top of its range (where
+		 * the recorder keeps its descriptors), a line written through each,
+		 * then 1 MiB allocated and kept. */
+		struct rlimit lim;
+		if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+			return 1;
+		int hi = lim.rlim_cur > 1064 ? 1063 : (int)lim.rlim_cur - 1, lo = hi - 63;
+		int fd = at(argv[1], "dup.txt", O_WRONLY | O_CREAT | O_TRUNC, in_path, sizeof in_path);
+		for (int n = lo; n <= hi; n++)
+			if (n != fd && (dup2(fd, n) != n || write(n, "x\n", 2) != 2))
+				return 1;
+		static void *keep[1024];
+		for (int i = 0; i < 1024; i++) {
+			keep[i] = malloc(1024);
+			memset(keep[i], 1, 1024);
+		}
+		struct stat st;
+		printf("dup.txt: %lld bytes\n", fstat(fd, &st) == 0 ? (long long)st.st_size : -1LL);
+		for (int n = lo; n <= hi; n++)
+			close(n);
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[2], "aslimit") == 0) {

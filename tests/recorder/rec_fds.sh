@@ -30,7 +30,7 @@ names_child_work() { # names_child_work DESCRIPTION PREFIX: PREFIX.* has such a 
 # The test driver's descriptors closed first, so that 3 is the lowest free.
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 
-echo 1..16
+echo 1..20
 
 "$prog" "$work" >native.out 2>&1
 echo "rc=$?" >>native.out
@@ -132,5 +132,35 @@ for mode in exact sampled preload; do
 		ok "ulimit -n 1024, $mode: the same lines as natively"
 	else
 		not_ok "ulimit -n 1024, $mode: the same lines as natively" "$(diff native1024.out $mode.1024.out)"
+	fi
+done
+
+# 17-20: the program puts its own file (dup2) at the numbers where ours
+# are: its 64 lines went into the raw record and the record's bytes into
+# its file (bash's exec 1003>out.txt).  Ours now move first.  Natively and
+# under heapsnap, at this machine's limit and under ulimit -n 1024.
+for lim in default 1024; do
+	for mode in native exact; do
+		(
+			[ "$lim" = default ] || ulimit -n "$lim"
+			if [ "$mode" = native ]; then
+				"$prog" "$work" dupover
+			else
+				"$HS_LAUNCHER" -q --final-snapshot=yes --massif-out-file="$work/m.dup.$lim" \
+					"$prog" "$work" dupover
+			fi
+			echo "rc=$?"
+		) >dup.$mode.$lim.out 2>&1
+	done
+	if cmp -s dup.native.$lim.out dup.exact.$lim.out && grep -qx 'dup.txt: 128 bytes' dup.native.$lim.out; then
+		ok "dup2 over our numbers (limit $lim): the same lines as natively, its file its own"
+	else
+		not_ok "dup2 over our numbers (limit $lim): the same lines as natively, its file its own" "$(cat dup.native.$lim.out dup.exact.$lim.out)"
+	fi
+	peak=$(sed -n 's/^mem_heap_B=//p' "m.dup.$lim" 2>/dev/null | sort -n | tail -1)
+	if accepted "m.dup.$lim" && [ "${peak:-0}" -ge 1048576 ]; then
+		ok "dup2 over our numbers (limit $lim): the record is whole (peak $peak B)"
+	else
+		not_ok "dup2 over our numbers (limit $lim): the record is whole (peak ${peak:-none} B)"
 	fi
 done
