@@ -16,6 +16,8 @@
  *        rec_lowfds DIR dupover puts its own file at the 64 numbers at the
  *                               top of its descriptor range (dup2), writes
  *                               a line through each, allocates 1 MiB
+ *        rec_lowfds DIR rawclose allocates 1 MiB, closes 3 and up by a
+ *                               close_range system call, allocates 1 MiB
  *        rec_lowfds DIR aslimit lowers its address-space limit to 300 MiB
  *                               (setrlimit RLIMIT_AS) and counts the 1 MiB
  *                               blocks malloc then gives
@@ -32,6 +34,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,6 +77,18 @@ int main(int argc, char **argv)
 		int status = 0;
 		waitpid(pid, &status, 0);
 		printf("child status %d\n", status);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[2], "rawclose") == 0) {
+		/* close_range as a system call of its own: no wrapper sees it. */
+		static void *keep[2048];
+		for (int i = 0; i < 2048; i++) {
+			if (i == 1024)
+				syscall(SYS_close_range, 3, ~0U, 0);
+			keep[i] = malloc(1024);
+			memset(keep[i], 1, 1024);
+		}
+		printf("done\n");
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[2], "dupover") == 0) {

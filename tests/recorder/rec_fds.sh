@@ -30,7 +30,7 @@ names_child_work() { # names_child_work DESCRIPTION PREFIX: PREFIX.* has such a 
 # The test driver's descriptors closed first, so that 3 is the lowest free.
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 
-echo 1..20
+echo 1..21
 
 "$prog" "$work" >native.out 2>&1
 echo "rc=$?" >>native.out
@@ -164,3 +164,14 @@ for lim in default 1024; do
 		not_ok "dup2 over our numbers (limit $lim): the record is whole (peak ${peak:-none} B)"
 	fi
 done
+
+# 21: a close_range system call of the program's own (no wrapper sees it)
+# closed the raw record: recording stopped there, with a line on the
+# program's stderr even under -q.  The record is opened again and goes on.
+"$HS_LAUNCHER" -q --final-snapshot=yes --massif-out-file="$work/m.rawclose" "$prog" "$work" rawclose >rawclose.out 2>&1
+peak=$(sed -n 's/^mem_heap_B=//p' m.rawclose 2>/dev/null | sort -n | tail -1)
+if [ "$(cat rawclose.out)" = done ] && accepted m.rawclose && [ "${peak:-0}" -ge 2097152 ]; then
+	ok "close_range by system call: the record goes on (peak $peak B), nothing said"
+else
+	not_ok "close_range by system call: the record goes on (peak ${peak:-none} B), nothing said" "$(cat rawclose.out)"
+fi
