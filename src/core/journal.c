@@ -42,10 +42,13 @@ int hs_journal_open(struct hs_journal *j, int fd)
 
 int hs_journal_flush(struct hs_journal *j)
 {
-	if (!hs_journal_on(j))
+	if (j->fd < 0)
 		return 0;
+	if (j->failed)
+		return -1; /* said once by the caller; nothing more is written */
 	const char *p = j->buf;
 	size_t n = j->used;
+	int reopened = 0;
 	j->used = 0;
 	/* The program's file size limit holds for our record too, and a write
 	 * past it raises SIGXFSZ, which would kill the program: stop short of
@@ -61,14 +64,20 @@ int hs_journal_flush(struct hs_journal *j)
 		ssize_t k = write(j->fd, p, n);
 		if (k < 0 && errno == EINTR)
 			continue;
+		/* Closed behind our back (a close_range system call no wrapper
+		 * sees): the same file, opened again by the layer above, once. */
+		if (k < 0 && errno == EBADF && j->reopen != NULL && !reopened) {
+			int fd = j->reopen();
+			reopened = 1;
+			if (fd >= 0) {
+				j->fd = fd;
+				continue;
+			}
+		}
 		if (k <= 0) {
-			/* A short write of 0 bytes is a full device too.  The
-			 * rest stays in the buffer: a caller that can mend the
-			 * fd (hs_journal_retry) writes it then. */
+			/* A short write of 0 bytes is a full device too. */
 			j->error = k < 0 ? errno : ENOSPC;
 			j->failed = 1;
-			memmove(j->buf, p, n);
-			j->used = n;
 			return -1;
 		}
 		p += k;
@@ -76,14 +85,6 @@ int hs_journal_flush(struct hs_journal *j)
 		j->written += (uint64_t)k;
 	}
 	return 0;
-}
-
-int hs_journal_retry(struct hs_journal *j, int fd)
-{
-	j->fd = fd;
-	j->failed = 0;
-	j->error = 0;
-	return hs_journal_flush(j);
 }
 
 /* Append n bytes, writing the buffer out whenever it fills. */

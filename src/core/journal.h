@@ -84,6 +84,9 @@ static inline struct hs_point hs_point_of_snapshot(const struct hs_snapshot *sna
 
 struct hs_journal {
 	int fd;                /* -1: no record open */
+	/* Opens the record's file again when fd was closed behind our back
+	 * (EBADF); returns the new fd or -1.  NULL: none. */
+	int (*reopen)(void);
 	int failed;            /* a write failed: nothing more is written */
 	int error;             /* its errno */
 	char *buf;             /* HS_JOURNAL_BUF_BYTES from hs_arena_map */
@@ -166,11 +169,6 @@ void hs_journal_stop(struct hs_journal *j, const char *reason);
 /* The end: how the program ended ("exit", "signal 15 (SIGTERM)"...) and
  * why recording stopped early ("" when it did not). */
 void hs_journal_end(struct hs_journal *j, const char *how, const char *stop_reason);
-
-/* After a failed flush (EBADF: the fd was closed behind our back), go on
- * on fd, where the record continues: what the failed write left is
- * written first.  Returns as hs_journal_flush. */
-int hs_journal_retry(struct hs_journal *j, int fd);
 
 /* Write what is pending.  Returns 0, or -1 on the first failed write
  * (j->error says why; later calls return 0 and write nothing). */

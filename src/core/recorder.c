@@ -232,15 +232,8 @@ static const char *write_error_text(int e)
  * Every call ends a consistent prefix: the launcher may read that far. */
 static void journal_flush(void)
 {
-	int rc = hs_journal_flush(&rec.journal);
-	/* Closed behind our back (a close_range system call no wrapper sees):
-	 * the layer above may open the same file again. */
-	if (rc != 0 && rec.journal.error == EBADF && g_reopen_raw != NULL) {
-		int fd = g_reopen_raw();
-		if (fd >= 0)
-			rc = hs_journal_retry(&rec.journal, fd);
-	}
-	if (rc == 0) {
+	rec.journal.reopen = g_reopen_raw;
+	if (hs_journal_flush(&rec.journal) == 0) {
 		if (rec.live != NULL && hs_journal_on(&rec.journal))
 			atomic_store_explicit(&rec.live->flushed, rec.journal.written,
 					      memory_order_release);
@@ -1405,6 +1398,7 @@ int hs_rec_journal_open(int fd, const char *options_text, const char *cmd)
 	hs_tlog_drain();
 	int state = atomic_load(&rec.state);
 	int rc;
+	rec.journal.reopen = g_reopen_raw;
 	if (state == REC_OFF || fd < 0 || hs_journal_open(&rec.journal, fd) != 0) {
 		pthread_mutex_unlock(&rec.lock);
 		return -1;

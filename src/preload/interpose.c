@@ -47,9 +47,6 @@ extern void *__libc_memalign(size_t align, size_t n);
 extern void *__libc_valloc(size_t n);
 extern void *__libc_pvalloc(size_t n);
 
-/* A stack capture: the frames are in buf, from *frames on. */
-#define HS_CAPTURE_BUF (HS_MAX_FRAMES + HS_UNWIND_OWN_FRAMES)
-
 __thread int hs_tl_guard __attribute__((tls_model("initial-exec")));
 
 /* The recorder's hook to raise (up = 1) or lower (-1) the guard. */
@@ -61,7 +58,6 @@ void hs_preload_move_guard(int up)
 /* Record a new block p of req bytes made by the caller (guard lowered). */
 static void record_alloc(void *p, size_t req)
 {
-	uintptr_t buf[HS_CAPTURE_BUF];
 	const uintptr_t *frames;
 	int saved = errno;
 
@@ -71,7 +67,7 @@ static void record_alloc(void *p, size_t req)
 	hs_tl_guard++;
 	hs_freeq_flush();   /* the frees before this malloc come first */
 	hs_rec_prefetch(p); /* the table's cache miss overlaps the walk */
-	unsigned n_frames = hs_unwind_capture(buf, hs_preload_max_frames, &frames);
+	unsigned n_frames = hs_unwind_capture(hs_preload_max_frames, &frames);
 	hs_rec_alloc(p, req, frames, n_frames);
 	hs_tl_guard--;
 	errno = saved;
@@ -93,13 +89,12 @@ static __attribute__((noinline)) void record_sampled(void *p, size_t req, int re
 						     uint64_t handle, size_t old_req,
 						     unsigned old_site, unsigned site)
 {
-	uintptr_t buf[HS_CAPTURE_BUF];
 	const uintptr_t *frames;
 	int saved = errno;
 	uint64_t weight = hs_sample_weight(req, hs_preload_sample_bytes);
 
 	if (hs_rec_active()) {
-		unsigned n_frames = hs_unwind_capture(buf, hs_preload_max_frames, &frames);
+		unsigned n_frames = hs_unwind_capture(hs_preload_max_frames, &frames);
 		if (realloc_of)
 			hs_rec_sampled_realloc_end(handle, old_req, p, req, weight, frames,
 						   n_frames, old_site, site);
@@ -301,8 +296,7 @@ HS_EXPORT void *calloc(size_t m, size_t n)
 /* realloc's bookkeeping once p != NULL and n != 0. */
 static void *do_realloc(void *p, size_t n)
 {
-	uintptr_t buf[HS_CAPTURE_BUF];
-	const uintptr_t *frames = buf;
+	const uintptr_t *frames = NULL;
 	unsigned n_frames = 0;
 	uint64_t handle;
 	void *q;
@@ -316,7 +310,7 @@ static void *do_realloc(void *p, size_t n)
 	if (handle != 0) {
 		if (q != NULL) {
 			hs_rec_prefetch(q);
-			n_frames = hs_unwind_capture(buf, hs_preload_max_frames, &frames);
+			n_frames = hs_unwind_capture(hs_preload_max_frames, &frames);
 		}
 		hs_rec_realloc_end(handle, q, n, frames, n_frames);
 	}

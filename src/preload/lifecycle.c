@@ -1142,9 +1142,17 @@ static void end_record(const char *how, enum end_mode mode)
 	if (atomic_exchange(&g_ended, 1) != 0)
 		return;
 	hs_tl_guard++;
-	/* The program closed our fd (and maybe reused the number): write
-	 * nothing more; the record is valid up to its last flush. */
+	/* The program closed our fd (a close_range system call no wrapper
+	 * sees): the same file, opened again.  Failing that (it is gone),
+	 * write nothing more; the record is valid up to its last flush. */
 	ours = raw_ours();
+	if (!ours && g_raw_fd >= 0) {
+		int old = g_raw_fd;
+		if (reopen_raw() >= 0) {
+			hs_rec_journal_fd_moved(old, g_raw_fd);
+			ours = 1;
+		}
+	}
 	if (ours) {
 		hs_freeq_flush();
 		if (!drop)

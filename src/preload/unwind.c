@@ -5,7 +5,10 @@
 #include <libunwind.h>
 #include <dlfcn.h>
 #include <link.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
+#include <sys/mman.h>
 
 #include "contexts.h"
 #include "stackwalk.h"
@@ -25,6 +28,38 @@ static uintptr_t ret_adjust = 1;
 
 /* Walk with stackwalk.c first (libunwind only for frames it can't do). */
 static int use_stackwalk;
+
+/* A capture's frames: one buffer per thread, mapped at its first capture
+ * and given back at its exit (unwind.h says why not on the stack). */
+#define SCRATCH_WORDS (HS_MAX_FRAMES + HS_UNWIND_OWN_FRAMES)
+
+static __thread uintptr_t *tl_scratch __attribute__((tls_model("initial-exec")));
+static pthread_key_t g_scratch_key;
+static int g_scratch_key_ok;
+
+static void release_scratch(void *scratch)
+{
+	munmap(scratch, SCRATCH_WORDS * sizeof(uintptr_t));
+	tl_scratch = NULL;
+}
+
+/* This thread's buffer, mapped on first use; NULL when out of memory. */
+static uintptr_t *scratch(void)
+{
+	uintptr_t *s = tl_scratch;
+	if (__builtin_expect(s != NULL, 1))
+		return s;
+	s = mmap(NULL, SCRATCH_WORDS * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s == MAP_FAILED)
+		return NULL;
+	/* A key past glibc's first 32 callocs its second-level block, which
+	 * the caller's guard sends to the own heap. */
+	if (g_scratch_key_ok)
+		pthread_setspecific(g_scratch_key, s);
+	tl_scratch = s;
+	return s;
+}
 
 /* The executable segments of the object holding one address. */
 struct code_range {
@@ -99,21 +134,43 @@ void hs_unwind_init(int fast)
 	if (ret != 0 && seen == ret - 1)
 		ret_adjust = 0;
 	use_stackwalk = fast && hs_stackwalk_init() == 0;
+	g_scratch_key_ok = pthread_key_create(&g_scratch_key, release_scratch) == 0;
+}
+
+/* libunwind's step takes several KiB of stack (its DWARF machinery):
+ * more than a handler on an 8 KiB alternate signal stack has left, where
+ * our walk gives way to it.  There, the block is recorded without a stack
+ * rather than the program crashed.  One sigaltstack call, in the fallback
+ * path only. */
+#define HS_LIBUNWIND_STACK_BYTES (16u << 10)
+
+static int room_for_libunwind(void)
+{
+	stack_t ss;
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+
+	if (sigaltstack(NULL, &ss) != 0 || !(ss.ss_flags & SS_ONSTACK))
+		return 1;
+	return sp - (uintptr_t)ss.ss_sp >= HS_LIBUNWIND_STACK_BYTES;
 }
 
 /* Capture the current stack, our own frames skipped. */
-unsigned hs_unwind_capture(uintptr_t *buf, unsigned max, const uintptr_t **frames)
+unsigned hs_unwind_capture(unsigned max, const uintptr_t **frames)
 {
 	unsigned limit;
 	int got = -1;
 	int i = 0;
+	uintptr_t *buf = scratch();
 
+	*frames = NULL;
+	if (buf == NULL)
+		return 0;
 	if (max > HS_MAX_FRAMES)
 		max = HS_MAX_FRAMES;
 	limit = max + HS_UNWIND_OWN_FRAMES;
 	if (use_stackwalk)
 		got = hs_stackwalk(buf, limit);
-	if (got <= 0) {
+	if (got <= 0 && room_for_libunwind()) {
 		got = unw_backtrace((void **)buf, (int)limit);
 		for (int k = 0; k < got; k++)
 			buf[k] -= ret_adjust;

@@ -28,10 +28,15 @@ int hs_unwind_owns_pc(uintptr_t pc);
 /* Room a capture buffer needs beyond max frames: the recorder's own. */
 #define HS_UNWIND_OWN_FRAMES 8
 
-/* Capture at most max frames of the current stack into buf (room for
- * max + HS_UNWIND_OWN_FRAMES), innermost first, and point *frames at the
- * first one outside libheapsnap.so (no copy: this runs on every malloc).
- * Returns the count from *frames on. */
-unsigned hs_unwind_capture(uintptr_t *buf, unsigned max, const uintptr_t **frames);
+/* Capture at most max frames of the current stack into this thread's
+ * scratch buffer, innermost first, and point *frames at the first one
+ * outside libheapsnap.so (no copy: this runs on every malloc).  Returns
+ * the count from *frames on; 0 (and *frames NULL) when the thread has no
+ * buffer (out of memory).  The buffer is reused by the thread's next
+ * capture: callers raise the preload guard, so a signal handler's malloc
+ * in between takes no capture.  It is not on the stack: a malloc in a
+ * handler on an 8 KiB alternate stack, or on a 16 KiB thread stack, must
+ * not need 2 KiB more of it than natively. */
+unsigned hs_unwind_capture(unsigned max, const uintptr_t **frames);
 
 #endif

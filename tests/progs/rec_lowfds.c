@@ -16,6 +16,8 @@
  *        rec_lowfds DIR dupover puts its own file at the 64 numbers at the
  *                               top of its descriptor range (dup2), writes
  *                               a line through each, allocates 1 MiB
+ *        rec_lowfds DIR smallalt mallocs 1 MiB in a SIGUSR1 handler on an
+ *                               8 KiB alternate stack, 100 times
  *        rec_lowfds DIR rawclose allocates 1 MiB, closes 3 and up by a
  *                               close_range system call, allocates 1 MiB
  *        rec_lowfds DIR aslimit lowers its address-space limit to 300 MiB
@@ -32,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -77,6 +80,28 @@ int main(int argc, char **argv)
 		int status = 0;
 		waitpid(pid, &status, 0);
 		printf("child status %d\n", status);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[2], "smallalt") == 0) {
+		/* The handler's malloc on a small alternate stack: the recorder's
+		 * capture took 2 KiB of it. */
+		size_t size = argc > 3 ? (size_t)atoi(argv[3]) : 8192;
+		/* Mapped, with a page no access below it: an overflow faults
+		 * instead of writing over whatever lies there. */
+		char *map = mmap(NULL, size + 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (map == MAP_FAILED || mprotect(map, 4096, PROT_NONE) != 0)
+			return 1;
+		stack_t ss = { .ss_sp = map + 4096, .ss_size = size, .ss_flags = 0 };
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_usr1;
+		sa.sa_flags = SA_ONSTACK;
+		if (sigaltstack(&ss, NULL) != 0 || sigaction(SIGUSR1, &sa, NULL) != 0)
+			return 1;
+		for (int i = 0; i < 100; i++)
+			raise(SIGUSR1);
+		printf("handled\n");
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[2], "rawclose") == 0) {

@@ -30,7 +30,7 @@ names_child_work() { # names_child_work DESCRIPTION PREFIX: PREFIX.* has such a 
 # The test driver's descriptors closed first, so that 3 is the lowest free.
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 
-echo 1..21
+echo 1..23
 
 "$prog" "$work" >native.out 2>&1
 echo "rc=$?" >>native.out
@@ -175,3 +175,22 @@ if [ "$(cat rawclose.out)" = done ] && accepted m.rawclose && [ "${peak:-0}" -ge
 else
 	not_ok "close_range by system call: the record goes on (peak ${peak:-none} B), nothing said" "$(cat rawclose.out)"
 fi
+
+# 22-23: malloc in a signal handler on an 8 KiB alternate stack (glibc's
+# old SIGSTKSZ), with no room for libunwind (our walk gives way to it on
+# signal stacks), which took the program down (SIGSEGV), and so did the
+# capture's 2 KiB frame buffer on the stack.  The blocks are recorded, a
+# stack there being beyond reach.
+for mode in exact sampled; do
+	set --
+	[ "$mode" = sampled ] && set -- --sample=64K
+	"$HS_LAUNCHER" -q "$@" --massif-out-file="$work/m.alt.$mode" "$prog" "$work" smallalt >alt.$mode.out 2>&1
+	echo "rc=$?" >>alt.$mode.out
+	peak=$(sed -n 's/^mem_heap_B=//p' "m.alt.$mode" 2>/dev/null | sort -n | tail -1)
+	if [ "$(cat alt.$mode.out)" = "handled
+rc=0" ] && accepted "m.alt.$mode" && [ "${peak:-0}" -ge 1048576 ]; then
+		ok "$mode: malloc on an 8 KiB signal stack: runs as natively, the 1 MiB blocks recorded"
+	else
+		not_ok "$mode: malloc on an 8 KiB signal stack: runs as natively, the 1 MiB blocks recorded" "$(cat alt.$mode.out) peak ${peak:-none}"
+	fi
+done
