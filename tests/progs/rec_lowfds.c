@@ -49,6 +49,17 @@ static void on_usr1(int sig)
 	free(p);
 }
 
+/* on_usr1 as SIGUSR1's handler, on an alternate stack of size bytes at sp. */
+static int usr1_on_stack(void *sp, size_t size)
+{
+	stack_t ss = { .ss_sp = sp, .ss_size = size, .ss_flags = 0 };
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	sa.sa_flags = SA_ONSTACK;
+	return sigaltstack(&ss, NULL) != 0 || sigaction(SIGUSR1, &sa, NULL) != 0 ? -1 : 0;
+}
+
 static int at(const char *dir, const char *name, int flags, char *path, size_t len)
 {
 	snprintf(path, len, "%s/%s", dir, name);
@@ -92,12 +103,7 @@ int main(int argc, char **argv)
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (map == MAP_FAILED || mprotect(map, 4096, PROT_NONE) != 0)
 			return 1;
-		stack_t ss = { .ss_sp = map + 4096, .ss_size = size, .ss_flags = 0 };
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_usr1;
-		sa.sa_flags = SA_ONSTACK;
-		if (sigaltstack(&ss, NULL) != 0 || sigaction(SIGUSR1, &sa, NULL) != 0)
+		if (usr1_on_stack(map + 4096, size) != 0)
 			return 1;
 		for (int i = 0; i < 100; i++)
 			raise(SIGUSR1);
@@ -187,12 +193,7 @@ int main(int argc, char **argv)
 	if (out != 3 && out != 4)
 		close(out);
 
-	stack_t ss = { .ss_sp = alt, .ss_size = sizeof alt };
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_usr1;
-	sa.sa_flags = SA_ONSTACK;
-	if (sigaltstack(&ss, NULL) != 0 || sigaction(SIGUSR1, &sa, NULL) != 0)
+	if (usr1_on_stack(alt, sizeof alt) != 0)
 		return 1;
 	raise(SIGUSR1);
 	raise(SIGUSR1);

@@ -22,6 +22,9 @@ not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#
 accepted() { # accepted FILE: a file, which ms_print accepts
 	[ -s "$1" ] && { [ -z "$MS_PRINT" ] || "$MS_PRINT" "$1" >/dev/null 2>&1; }
 }
+mode_options() { # mode_options MODE: heapsnap's options for exact or sampled
+	[ "$1" = sampled ] && echo --sample=64K
+}
 names_child_work() { # names_child_work DESCRIPTION PREFIX: PREFIX.* has such a file
 	f=$(grep -l 'child_work' "$2".* 2>/dev/null | grep -v '\.series$' | head -1)
 	if [ -n "$f" ] && accepted "$f"; then ok "$1"; else not_ok "$1"; fi
@@ -41,8 +44,7 @@ else
 fi
 
 for mode in exact sampled; do
-	set --
-	[ "$mode" = sampled ] && set -- --sample=64K
+	set -- $(mode_options "$mode")
 	"$HS_LAUNCHER" -q "$@" --massif-out-file="$work/m.$mode" "$prog" "$work" >$mode.out 2>&1
 	echo "rc=$?" >>$mode.out
 	if cmp -s native.out $mode.out; then
@@ -100,8 +102,7 @@ names_child_work "daemon: its file names child_work" m.dmn
 # memory may take a few MiB of it.
 native=$("$prog" "$work" aslimit)
 for mode in exact sampled; do
-	set --
-	[ "$mode" = sampled ] && set -- --sample=64K
+	set -- $(mode_options "$mode")
 	got=$("$HS_LAUNCHER" -q "$@" --massif-out-file="$work/m.as.$mode" "$prog" "$work" aslimit)
 	if [ "$native" -gt 200 ] && [ "$got" -gt $((native - 16)) ] && [ "$got" -le "$native" ]; then
 		ok "$mode: setrlimit(RLIMIT_AS, 300 MiB), then $got of the native $native 1 MiB blocks"
@@ -118,8 +119,7 @@ done
 # LD_PRELOAD (the library's own live page too).
 (ulimit -n 1024 && "$prog" "$work" >native1024.out 2>&1; echo "rc=$?" >>native1024.out)
 for mode in exact sampled preload; do
-	set --
-	[ "$mode" = sampled ] && set -- --sample=64K
+	set -- $(mode_options "$mode")
 	if [ "$mode" = preload ]; then
 		(ulimit -n 1024 && LD_PRELOAD=$top_builddir/.libs/libheapsnap.so \
 			HEAPSNAP_OPTIONS="--massif-out-file=$work/m1024.$mode" \
@@ -182,8 +182,7 @@ fi
 # capture's 2 KiB frame buffer on the stack.  The blocks are recorded, a
 # stack there being beyond reach.
 for mode in exact sampled; do
-	set --
-	[ "$mode" = sampled ] && set -- --sample=64K
+	set -- $(mode_options "$mode")
 	"$HS_LAUNCHER" -q "$@" --massif-out-file="$work/m.alt.$mode" "$prog" "$work" smallalt >alt.$mode.out 2>&1
 	echo "rc=$?" >>alt.$mode.out
 	peak=$(sed -n 's/^mem_heap_B=//p' "m.alt.$mode" 2>/dev/null | sort -n | tail -1)
