@@ -232,7 +232,6 @@ static const char *write_error_text(int e)
  * Every call ends a consistent prefix: the launcher may read that far. */
 static void journal_flush(void)
 {
-	rec.journal.reopen = g_reopen_raw;
 	if (hs_journal_flush(&rec.journal) == 0) {
 		if (rec.live != NULL && hs_journal_on(&rec.journal))
 			atomic_store_explicit(&rec.live->flushed, rec.journal.written,

@@ -342,9 +342,6 @@ static int connect_launcher(pid_t launcher)
 	return fd;
 }
 
-/* The raw record's fd number from which the library keeps its own. */
-#define HS_RAW_FD_MIN 1000
-
 /* A recording without a launcher (LD_PRELOAD set by hand): the page the
  * library made itself ("/memfd:heapsnap-live") and its raw record, found
  * among PID's descriptors; the dump is then asked and resolved here.
@@ -370,9 +367,11 @@ static int dump_unlaunched(pid_t pid)
 		int fd = atoi(e->d_name);
 		if (strncmp(link, "/memfd:heapsnap-live", 20) == 0) {
 			snprintf(page_path, sizeof page_path, "%s", path);
-		} else if (n > 4 && strcmp(link + n - 4, ".raw") == 0 &&
-			   (size_t)n < sizeof raw && (raw_fd < HS_RAW_FD_MIN || fd >= HS_RAW_FD_MIN)) {
-			memcpy(raw, link, (size_t)n + 1); /* ours is moved high, if it could be */
+		} else if (n > 4 && strcmp(link + n - 4, ".raw") == 0 && (size_t)n < sizeof raw &&
+			   fd > raw_fd) {
+			/* The highest: the library moves its own to the top of the
+			 * range (1000 and up, or the limit less 64). */
+			memcpy(raw, link, (size_t)n + 1);
 			raw_fd = fd;
 		}
 	}

@@ -216,7 +216,6 @@ static int locate(const char *in_tree, const char *installed_dir, const char *na
 	return access(out, mode) == 0 ? 0 : -1;
 }
 
-/* SIGTERM/SIGHUP: pass on to the program, which decides. */
 /* A signal that came to the launcher.  Sent to its pid by a process (kill,
  * sigqueue: the pid a shell's $! or a supervisor holds), it was meant for
  * the program: passed on, a queued one with its value.  Sent by the kernel
