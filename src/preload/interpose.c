@@ -36,6 +36,7 @@
 #include "recorder.h"
 #include "sampler.h"
 #include "sizetag.h"
+#include "tagshadow.h"
 #include "unwind.h"
 
 /* glibc's own allocator entry points (exported, so no dlsym bootstrap). */
@@ -83,6 +84,29 @@ static __thread struct hs_sampler hs_tl_sampler __attribute__((tls_model("initia
 /* Whether n leaves room for the tag (glibc refuses more anyway). */
 #define HS_TAGGABLE(n) ((n) < (size_t)PTRDIFF_MAX - HS_TAG_ROOM)
 
+/* The bytes asked of glibc beyond the request: none while the shadow can
+ * hold the tags that do not fit (tagshadow.h), else room for the tag. */
+static inline size_t tag_room(void)
+{
+	int off = __atomic_load_n(&hs_shadow_off, __ATOMIC_RELAXED);
+	return __builtin_expect(off, 0) ? HS_TAG_ROOM : 0;
+}
+
+/* Fresh block p of req bytes (from calloc: zeroed; from memalign: align,
+ * else 0), whose tag fits neither in it nor in the shadow (out of
+ * memory), moved to a block with room for the tag inside; NULL (ENOMEM)
+ * when glibc has no more either. */
+static __attribute__((noinline)) void *with_room(void *p, size_t req, size_t align)
+{
+	void *q = align != 0 ? __libc_memalign(align, req + HS_TAG_ROOM)
+			     : __libc_realloc(p, req + HS_TAG_ROOM); /* keeps calloc's zeroes */
+	if (q == NULL || align != 0)
+		__libc_free(p);
+	if (q == NULL)
+		errno = ENOMEM;
+	return q;
+}
+
 /* Stack and weight of the sampled new block p of req bytes, for realloc
  * too (handle: its old block's, 0 for a new block).  Guard raised. */
 static __attribute__((noinline)) void record_sampled(void *p, size_t req, int realloc_of,
@@ -105,6 +129,7 @@ static __attribute__((noinline)) void record_sampled(void *p, size_t req, int re
 }
 
 _Static_assert(HS_CALLSITES_SLOTS < HS_TAG_SAMPLED, "a site id has room beside the sampled bit");
+_Static_assert(HS_CALLSITES_SLOTS <= HS_SHADOW_SITE_MASK, "a site id fits in the shadow's code");
 
 /* The site id of return address ra (callsites.h): 0 once the sites'
  * bytes are no longer kept (out of memory), so the probe is not paid. */
@@ -113,22 +138,33 @@ static inline unsigned site_of(const void *ra)
 	return __builtin_expect(hs_callsites_exact(), 1) ? hs_callsites_id((uintptr_t)ra) : 0;
 }
 
-/* A block of glibc's, tagged: p from a call asking for req + HS_TAG_ROOM;
+/* A new block of glibc's, tagged: p from a call asking for req +
+ * tag_room() (align: as with_room; fresh: as hs_tag_put, 0 for calloc's);
  * ra is the return address of the program's call (counted blocks only).
  * A counted block is sampled or counted here, and its tag says which
  * (HS_TAG_SAMPLED), so that its free knows without a table. */
 static inline __attribute__((always_inline)) void *tagged(void *p, size_t req, int counted,
-							  const void *ra)
+							  const void *ra, size_t align, int fresh)
 {
 	if (p == NULL)
 		return p;
 	if (!counted) {
-		hs_tag_set_site(p, req, 0, 0);
+		if (HS_UNLIKELY(hs_tag_put(p, req, 0, 0, fresh) != 0)) {
+			p = with_room(p, req, align);
+			if (p != NULL)
+				hs_tag_set_site(p, req, 0, 0);
+		}
 		return p;
 	}
 	unsigned site = site_of(ra);
 	int sampled = hs_sampler_take(&hs_tl_sampler, req, hs_preload_sample_bytes);
-	hs_tag_set_site(p, req, 1, sampled ? site | HS_TAG_SAMPLED : site);
+	unsigned tag_site = sampled ? site | HS_TAG_SAMPLED : site;
+	if (HS_UNLIKELY(hs_tag_put(p, req, 1, tag_site, fresh) != 0)) {
+		p = with_room(p, req, align);
+		if (p == NULL)
+			return NULL;
+		hs_tag_set_site(p, req, 1, tag_site);
+	}
 	if (HS_UNLIKELY(sampled))
 		record_sampled(p, req, 0, 0, 0, 0, site);
 	else
@@ -143,7 +179,7 @@ static void *early_malloc(size_t n)
 {
 	if (!hs_preload_tag_early || !HS_TAGGABLE(n))
 		return __libc_malloc(n);
-	return tagged(__libc_malloc(n + HS_TAG_ROOM), n, 0, NULL);
+	return tagged(__libc_malloc(n + tag_room()), n, 0, NULL, 0, 1);
 }
 
 /* malloc in sampling mode (guard down, ready), called from ra. */
@@ -152,7 +188,7 @@ static inline __attribute__((always_inline)) void *sampled_malloc(size_t n, cons
 	if (!HS_TAGGABLE(n))
 		return __libc_malloc(n); /* fails: ENOMEM */
 	hs_tl_guard++;
-	void *p = tagged(__libc_malloc(n + HS_TAG_ROOM), n, 1, ra);
+	void *p = tagged(__libc_malloc(n + tag_room()), n, 1, ra, 0, 1);
 	hs_tl_guard--;
 	return p;
 }
@@ -177,6 +213,22 @@ static inline __attribute__((always_inline)) void sampled_free(void *p)
 	hs_tl_guard--;
 }
 
+/* Tag *q, a realloc's new block of n bytes holding the program's data; if
+ * neither it nor the shadow has room (out of memory), it moves to a block
+ * with room, or, when glibc has none either, stays as it is: its free
+ * then reads the program's last byte as its tag (design.md, "A wrong
+ * tag"), which is better than losing the data. */
+static void retag(void **q, size_t n, int counted, unsigned site)
+{
+	if (__builtin_expect(hs_tag_set_site(*q, n, counted, site) == 0, 1))
+		return;
+	void *moved = __libc_realloc(*q, n + HS_TAG_ROOM);
+	if (moved != NULL) {
+		*q = moved;
+		hs_tag_set_site(moved, n, counted, site);
+	}
+}
+
 /* realloc in sampling mode, p != NULL and n != 0 (guard down, ready),
  * called from ra. */
 static void *sampled_realloc(void *p, size_t n, const void *ra)
@@ -198,14 +250,14 @@ static void *sampled_realloc(void *p, size_t n, const void *ra)
 		handle = hs_rec_sampled_realloc_begin(p);
 		errno = saved;
 	}
-	q = __libc_realloc(p, n + HS_TAG_ROOM);
+	q = __libc_realloc(p, n + tag_room());
 	saved = errno;
 	if (q != NULL) {
 		if (counted) {
 			site = site_of(ra);
 			sampled = hs_sampler_take(&hs_tl_sampler, n, hs_preload_sample_bytes);
 		}
-		hs_tag_set_site(q, n, counted, sampled ? site | HS_TAG_SAMPLED : site);
+		retag(&q, n, counted, sampled ? site | HS_TAG_SAMPLED : site);
 	}
 	if (!counted) {
 		/* Not ours before: not ours after, as an unknown block in exact mode. */
@@ -276,12 +328,12 @@ HS_EXPORT void *calloc(size_t m, size_t n)
 		return __libc_calloc(m, n);
 	if (!hs_preload_ready())
 		return hs_preload_tag_early
-			       ? tagged(__libc_calloc(total + HS_TAG_ROOM, 1), total, 0, NULL)
+			       ? tagged(__libc_calloc(total + tag_room(), 1), total, 0, NULL, 0, 0)
 			       : __libc_calloc(m, n);
 	if (hs_preload_sample_bytes != 0) {
 		hs_tl_guard++;
-		p = tagged(__libc_calloc(total + HS_TAG_ROOM, 1), total, 1,
-			   __builtin_return_address(0));
+		p = tagged(__libc_calloc(total + tag_room(), 1), total, 1,
+			   __builtin_return_address(0), 0, 0);
 		hs_tl_guard--;
 		return p;
 	}
@@ -328,7 +380,10 @@ static void *realloc_from(void *p, size_t n, const void *ra)
 	if (!hs_preload_ready()) {
 		if (p == NULL || n == 0 || !HS_TAGGABLE(n) || !hs_preload_tag_early)
 			return p == NULL ? early_malloc(n) : __libc_realloc(p, n);
-		return tagged(__libc_realloc(p, n + HS_TAG_ROOM), n, 0, NULL);
+		void *q = __libc_realloc(p, n + tag_room());
+		if (q != NULL)
+			retag(&q, n, 0, 0);
+		return q;
 	}
 	if (p == NULL)
 		return hs_preload_sample_bytes != 0 ? sampled_malloc(n, ra) : malloc(n);
@@ -371,12 +426,12 @@ static void *aligned(size_t align, size_t n, size_t req, const void *ra)
 	if (!HS_TAGGABLE(n))
 		return __libc_memalign(align, n);
 	if (!hs_preload_ready())
-		return hs_preload_tag_early
-			       ? tagged(__libc_memalign(align, n + HS_TAG_ROOM), req, 0, NULL)
-			       : __libc_memalign(align, n);
+		return hs_preload_tag_early ? tagged(__libc_memalign(align, n + tag_room()), req, 0,
+						     NULL, align, 1)
+					    : __libc_memalign(align, n);
 	if (hs_preload_sample_bytes != 0) {
 		hs_tl_guard++;
-		p = tagged(__libc_memalign(align, n + HS_TAG_ROOM), req, 1, ra);
+		p = tagged(__libc_memalign(align, n + tag_room()), req, 1, ra, align, 1);
 		hs_tl_guard--;
 		return p;
 	}

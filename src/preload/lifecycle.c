@@ -56,6 +56,7 @@
 #include "ownheap.h"
 #include "recorder.h"
 #include "stackwalk.h"
+#include "tagshadow.h"
 #include "unwind.h"
 
 /* glibc's free: the recorder's release hook. */
@@ -2193,6 +2194,8 @@ static void preload_start(void)
 	}
 	/* Known as early as it can be: without --sample no block is tagged. */
 	hs_preload_tag_early = g_opts.sample_bytes != 0;
+	if (g_opts.sample_bytes != 0)
+		hs_shadow_start();
 	snprintf(g_options_text, sizeof(g_options_text), "%s", env != NULL ? env : "");
 	if (g_opts.log_file[0] != '\0') {
 		int fd = hs_outfile_open_log(g_opts.log_file, g_pid, err, sizeof(err));

@@ -6,27 +6,35 @@
  * the block, gives the usable size u (the chunk's size less its header:
  * 8 bytes, or 16 for an mmapped chunk, as malloc_usable_size computes it);
  * the request is u less a slack of 0 to 24 bytes (more for mmapped
- * chunks) that the header cannot tell.  So glibc is asked for one byte
- * more than the program asked, and the last usable byte holds the slack;
- * the two bytes before it hold the block's direct call site (callsites.h,
- * a u16 id, 0 = none) and whether it was sampled (HS_TAG_SAMPLED), so
- * HS_TAG_ROOM is 3:
+ * chunks) that the header cannot tell.  So the tag says the slack, the
+ * block's direct call site (callsites.h, a u16 id, 0 = none) and whether
+ * it was sampled (HS_TAG_SAMPLED), so that its free knows without a table.
  *
- *   1..127      slack, block counted in the totals
- *   129..254    slack + 128, block not counted (made while not recording,
+ * Where the slack has room (HS_TAG_ROOM bytes or more: 13 request sizes
+ * in 16), the tag is its last three usable bytes: the site's u16, then
+ *
+ *   3..127      slack, block counted in the totals
+ *   131..254    slack + 128, block not counted (made while not recording,
  *               when sampling may be on: lifecycle.h, hs_preload_tag_early)
  *   255         slack >= 127: the 8 bytes before the site's hold
  *               slack | counted << 63
- *   0           no tag: a block from elsewhere (counted as not ours)
+ *   0..2, 128   no tag: a block from elsewhere (counted as not ours)
  *
- * The byte lies beyond the program's request (malloc_usable_size answers
- * the request in this mode, so a program that uses the whole usable size
- * stops short of it); reading it at free touches the line glibc's free
- * touches next to the chunk header for small blocks.  The 3 extra bytes
- * move a request into the next 16-byte size class when (n + 8) mod 16 is
- * 14, 15 or 0 (n = 22..24, 38..40...).  Works for every block glibc hands
- * out (malloc, calloc, realloc, the memalign family: each has its header
- * right before it).  Callers have checked n < PTRDIFF_MAX.
+ * Where it has not (slack 0, 1 or 2), the tag is the block's two bytes in
+ * the shadow (tagshadow.h), which are 0 for a block tagged inside:
+ *
+ *   (slack + 1) << 14 | sampled << 13 | site    counted
+ *   slack + 1                                   not counted
+ *
+ * and should the shadow have no room (out of memory), the block is moved
+ * to one three bytes bigger (interpose.c), as every such block was before
+ * the shadow.  The tag's bytes lie beyond the program's request
+ * (malloc_usable_size answers the request in this mode, so a program that
+ * uses the whole usable size stops short of them); reading them at free
+ * touches the line glibc's free touches next to the chunk header for small
+ * blocks.  Works for every block glibc hands out (malloc, calloc, realloc,
+ * the memalign family: each has its header right before it).  Callers
+ * have checked n < PTRDIFF_MAX.
  */
 #ifndef HS_SIZETAG_H
 #define HS_SIZETAG_H
@@ -35,7 +43,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The bytes asked of glibc beyond the request. */
+#include "tagshadow.h"
+
+/* The slack a tag inside the block takes. */
 #define HS_TAG_ROOM 3
 
 /* In the site's u16: the block was sampled (it is in the recorder's block
@@ -56,27 +66,56 @@ static inline size_t hs_chunk_usable(const void *p)
 	return chunk - ((head & 2) != 0 ? 2 : 1) * sizeof head; /* 2: IS_MMAPPED */
 }
 
-/* Tag block p (at least req + HS_TAG_ROOM usable bytes) with req and its
- * site (0: none; with HS_TAG_SAMPLED when sampled). */
-static inline void hs_tag_set_site(void *p, size_t req, int counted, unsigned site)
+/* The shadow's code for a tag of slack 0..2 (HS_TAG_ROOM - 1). */
+#define HS_SHADOW_COUNTED_SHIFT 14
+#define HS_SHADOW_SAMPLED 0x2000u
+#define HS_SHADOW_SITE_MASK 0x1fffu
+_Static_assert(HS_TAG_ROOM - 1 < 3, "the shadow's code holds slack + 1 in two bits");
+
+/* Tag block p (at least req usable bytes) with req and its site (0: none;
+ * with HS_TAG_SAMPLED when sampled; below HS_SHADOW_SAMPLED); fresh: the
+ * block holds nothing yet (not calloc's), so a tag in the shadow may
+ * leave its bytes inside too, which spares a branch.  Returns 0, or -1
+ * when neither the block nor the shadow has room for the tag (the caller
+ * moves the block to one HS_TAG_ROOM bytes bigger). */
+static inline __attribute__((always_inline)) int hs_tag_put(void *p, size_t req, int counted,
+							    unsigned site, int fresh)
 {
 	size_t u = hs_chunk_usable(p);
 	size_t slack = u - req;
+	int outside = slack < HS_TAG_ROOM;
+	unsigned short_code = (unsigned)slack + 1;
+	unsigned long_code = short_code << HS_SHADOW_COUNTED_SHIFT |
+			     ((site & HS_TAG_SAMPLED) != 0 ? HS_SHADOW_SAMPLED : 0) |
+			     (site & HS_SHADOW_SITE_MASK);
+	uint16_t code = (uint16_t)(!outside ? 0 : counted ? long_code : short_code);
+	/* 0 also takes away what a former block at this address left there */
+	if (hs_shadow_put(p, code) != 0)
+		return -1;
+	if (outside && !fresh)
+		return 0;
 	unsigned char *end = (unsigned char *)p + u;
 	uint16_t s16 = (uint16_t)site;
 	memcpy(end - 3, &s16, sizeof s16);
-	if (slack < HS_TAG_NOT_COUNTED - 1) {
+	if (__builtin_expect(slack < HS_TAG_NOT_COUNTED - 1, 1)) {
 		end[-1] = (unsigned char)(slack + (counted ? 0 : HS_TAG_NOT_COUNTED));
-		return;
+		return 0;
 	}
 	uint64_t wide = (uint64_t)slack | (counted ? HS_TAG_WIDE_COUNTED : 0);
 	memcpy(end - 3 - sizeof wide, &wide, sizeof wide);
 	end[-1] = HS_TAG_WIDE;
+	return 0;
 }
 
-static inline void hs_tag_set(void *p, size_t req, int counted)
+/* Tag block p, which may hold the program's bytes (hs_tag_put). */
+static inline int hs_tag_set_site(void *p, size_t req, int counted, unsigned site)
 {
-	hs_tag_set_site(p, req, counted, 0);
+	return hs_tag_put(p, req, counted, site, 0);
+}
+
+static inline int hs_tag_set(void *p, size_t req, int counted)
+{
+	return hs_tag_set_site(p, req, counted, 0);
 }
 
 /* The requested size of block p into *req and its site into *site (0:
@@ -86,31 +125,40 @@ static inline void hs_tag_set(void *p, size_t req, int counted)
 static inline int hs_tag_get_site(const void *p, size_t *req, unsigned *site)
 {
 	size_t u = hs_chunk_usable(p);
+	uint16_t code = hs_shadow_get(p);
 	const unsigned char *end = (const unsigned char *)p + u;
-	unsigned b = u != 0 ? end[-1] : 0;
+	unsigned b = end[-1]; /* the program's byte when the tag is outside: harmless */
+	uint16_t s16;
+	memcpy(&s16, end - 3, sizeof s16);
 	size_t slack;
-	int counted;
-	if (b == HS_TAG_WIDE) {
+	int counted, valid;
+	if (code != 0) {
+		unsigned hi = code >> HS_SHADOW_COUNTED_SHIFT;
+		slack = (hi != 0 ? hi : code) - 1u;
+		counted = hi != 0;
+		valid = slack < HS_TAG_ROOM && (hi != 0 || code <= HS_TAG_ROOM);
+		s16 = (uint16_t)((code & HS_SHADOW_SITE_MASK) |
+				 ((code & HS_SHADOW_SAMPLED) != 0 ? HS_TAG_SAMPLED : 0));
+	} else if (__builtin_expect(b != HS_TAG_WIDE, 1)) {
+		slack = b & (HS_TAG_NOT_COUNTED - 1);
+		counted = b != 0 && b < HS_TAG_NOT_COUNTED;
+		valid = b != 0 && slack >= HS_TAG_ROOM;
+	} else {
 		uint64_t wide;
 		memcpy(&wide, end - 3 - sizeof wide, sizeof wide);
 		slack = (size_t)(wide & ~HS_TAG_WIDE_COUNTED);
 		counted = (wide & HS_TAG_WIDE_COUNTED) != 0;
-	} else {
-		slack = b & (HS_TAG_NOT_COUNTED - 1);
-		counted = b != 0 && b < HS_TAG_NOT_COUNTED;
+		valid = slack >= HS_TAG_ROOM;
 	}
-	if (b == 0 || slack > u || slack < HS_TAG_ROOM) { /* not ours: no tag */
+	if (!valid || slack > u) { /* not ours: no tag */
 		*req = u;
 		if (site != NULL)
 			*site = 0;
 		return 0;
 	}
 	*req = u - slack;
-	if (site != NULL) {
-		uint16_t s16;
-		memcpy(&s16, end - 3, sizeof s16);
+	if (site != NULL)
 		*site = counted ? s16 : 0;
-	}
 	return counted;
 }
 

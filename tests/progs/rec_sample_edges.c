@@ -8,6 +8,10 @@
  *               (which may look runnable, so the record ends) fails.
  *   foreign     frees a block from __libc_malloc (no size tag) whose
  *               last usable byte reads as a tag: the totals stay >= 0.
+ *   layout      prints where each of 2000 blocks (1 to 700 bytes, through
+ *               malloc, realloc, calloc and memalign, with frees between)
+ *               lies from the first: glibc's layout, which a size tag
+ *               that asked glibc for more bytes would change.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -69,6 +73,29 @@ static int foreign(void)
 	return 0;
 }
 
+static int layout(void)
+{
+	enum { N = 2000 };
+	static char *p[N];
+	for (int i = 0; i < N; i++) {
+		p[i] = i % 11 == 0 ? memalign(64, (size_t)(i % 600) + 1) : malloc((size_t)(i % 600) + 1);
+		if (i % 3 == 0 && i > 0) {
+			free(p[i - 1]);
+			p[i - 1] = NULL;
+		}
+	}
+	for (int i = 5; i < N; i += 5)
+		if (p[i] != NULL)
+			p[i] = realloc(p[i], (size_t)(i % 700) + 24);
+	for (int i = 1; i < N; i += 7) {
+		free(p[i]);
+		p[i] = calloc(1, (size_t)(i % 300) + 8);
+	}
+	for (int i = 0; i < N; i++)
+		printf("%ld\n", p[i] != NULL ? (long)(p[i] - p[0]) : 0L);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "handoff") == 0)
@@ -82,6 +109,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "foreign") == 0)
 		return foreign();
-	fprintf(stderr, "usage: rec_sample_edges handoff N | usable | foreign\n");
+	if (argc >= 2 && strcmp(argv[1], "layout") == 0)
+		return layout();
+	fprintf(stderr, "usage: rec_sample_edges handoff N | usable | foreign | layout\n");
 	return 2;
 }

@@ -26,6 +26,7 @@
 #include "recorder.h"
 #include "sampler.h"
 #include "sizetag.h"
+#include "tagshadow.h"
 #include "test_rec_support.h"
 
 extern void *__libc_malloc(size_t n);
@@ -310,17 +311,21 @@ START_TEST(unsampled_free_path)
 END_TEST
 
 /* The tag gives every request back, counted or not, for malloc'd,
- * aligned and mmapped blocks; an untagged block is not counted. */
+ * aligned and mmapped blocks, with the shadow off (every block asked with
+ * room: the tag inside) and on (blocks asked for their request alone:
+ * slack 0..2 in the shadow); an untagged block is not counted. */
 
-START_TEST(size_tag_round_trip)
+static void tag_round_trip(size_t room)
 {
 	for (size_t n = 0; n < 3000; n++) {
 		for (int counted = 0; counted <= 1; counted++) {
-			void *p = n % 5 == 0 ? __libc_memalign(64 << (n % 4), n + HS_TAG_ROOM)
-					     : __libc_malloc(n + HS_TAG_ROOM);
+			void *p = n % 5 == 0 ? __libc_memalign(64 << (n % 4), n + room)
+					     : __libc_malloc(n + room);
 			ck_assert_ptr_nonnull(p);
 			unsigned site = (unsigned)(n * 7 % 4097), got = 12345;
-			hs_tag_set_site(p, n, counted, site);
+			if (n % 3 == 0)
+				site |= HS_TAG_SAMPLED;
+			hs_assert(hs_tag_set_site(p, n, counted, site) == 0);
 			size_t req = 0;
 			hs_assert(hs_tag_get(p, &req) == counted);
 			hs_assert(req == n);
@@ -335,10 +340,10 @@ START_TEST(size_tag_round_trip)
 			__libc_free(p);
 		}
 	}
-	const size_t big[] = { 200000, 1 << 20, (1 << 20) + 4095, 5000000 };
+	const size_t big[] = { 200000, 1 << 20, (1 << 20) + 4095, 5000000, 2 * 4096 - 16 };
 	for (size_t k = 0; k < sizeof big / sizeof big[0]; k++) {
-		void *p = __libc_malloc(big[k] + HS_TAG_ROOM); /* mmapped */
-		hs_tag_set_site(p, big[k], 1, 4096);
+		void *p = __libc_malloc(big[k] + room); /* mmapped */
+		hs_assert(hs_tag_set_site(p, big[k], 1, 4096) == 0);
 		memset(p, 0xff, big[k]);
 		size_t req = 0;
 		unsigned site = 0;
@@ -347,6 +352,11 @@ START_TEST(size_tag_round_trip)
 		ck_assert_uint_eq(site, 4096);
 		__libc_free(p);
 	}
+}
+
+START_TEST(size_tag_round_trip)
+{
+	/* Untagged, with no shadow yet. */
 	unsigned char *p = __libc_malloc(40);
 	memset(p, 0, hs_chunk_usable(p)); /* no tag */
 	size_t req;
@@ -357,6 +367,59 @@ START_TEST(size_tag_round_trip)
 	p[hs_chunk_usable(p) - 1] = 2;
 	ck_assert_int_eq(hs_tag_get(p, &req), 0);
 	__libc_free(p);
+
+	ck_assert_int_eq(hs_shadow_off, 1); /* until start-up turns it on */
+	tag_round_trip(HS_TAG_ROOM);
+	ck_assert_uint_eq(hs_shadow_pieces_mapped(), 0);
+	hs_shadow_start();
+	ck_assert_int_eq(hs_shadow_off, 0); /* make check: no ulimit -v */
+	tag_round_trip(0);
+	ck_assert_uint_ge(hs_shadow_pieces_mapped(), 1);
+
+	/* A block tagged inside clears what a former block at its address
+	 * left in the shadow. */
+	p = __libc_malloc(40);
+	ck_assert_int_eq(hs_tag_set_site(p, 40, 1, 9), 0); /* slack 0: the shadow */
+	ck_assert_uint_ne(hs_shadow_get(p), 0);
+	ck_assert_int_eq(hs_tag_set_site(p, 30, 0, 0), 0); /* slack 10: inside */
+	ck_assert_uint_eq(hs_shadow_get(p), 0);
+	ck_assert_int_eq(hs_tag_get_site(p, &req, &site), 0);
+	ck_assert_uint_eq(req, 30);
+	/* Each block's two bytes are its own: a neighbour's tag leaves them. */
+	unsigned char *q = __libc_malloc(24);
+	ck_assert_int_eq(hs_tag_set_site(p, 39, 1, 4096 | HS_TAG_SAMPLED), 0);
+	ck_assert_int_eq(hs_tag_set_site(q, 24, 1, 1), 0);
+	ck_assert_int_eq(hs_tag_get_site(p, &req, &site), 1);
+	ck_assert_uint_eq(req, 39);
+	ck_assert_uint_eq(site, 4096 | HS_TAG_SAMPLED);
+	ck_assert_int_eq(hs_tag_get_site(q, &req, &site), 1);
+	ck_assert_uint_eq(req, 24);
+	ck_assert_uint_eq(site, 1);
+	__libc_free(q);
+	__libc_free(p);
+
+	/* With the shadow off and no piece for the block's GiB, a tag that
+	 * does not fit inside is refused (interpose.c then asks glibc for a
+	 * block with room); one that fits is written.  A fake chunk of 48
+	 * bytes (40 usable) in a GiB of its own. */
+	void *gib = (void *)(uintptr_t)0x6f0000000000ull;
+	unsigned char *m = mmap(gib, 4096, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	ck_assert_ptr_eq(m, gib);
+	{
+		size_t head = 48 | 1; /* PREV_INUSE */
+		memcpy(m + 8, &head, sizeof head);
+		unsigned char *blk = m + 16;
+		__asm__("" : "+r"(blk)); /* gcc would see a header before a fixed address */
+		hs_shadow_off = 1;
+		ck_assert_int_eq(hs_tag_set_site(blk, 40, 1, 5), -1);
+		ck_assert_int_eq(hs_tag_set_site(blk, 37, 1, 5), 0);
+		ck_assert_int_eq(hs_tag_get_site(blk, &req, &site), 1);
+		ck_assert_uint_eq(req, 37);
+		ck_assert_uint_eq(site, 5);
+		hs_shadow_off = 0;
+		munmap(m, 4096);
+	}
 }
 END_TEST
 
