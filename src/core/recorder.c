@@ -1284,10 +1284,13 @@ uint64_t hs_rec_sampled_realloc_begin(void *old_ptr)
 	return handle;
 }
 
-/* Massif's realloc of old_req to new_req bytes in the totals (resize_block
- * without the table: the old slop is taken as a fresh block's, so a block
- * shrunk in place twice gets a slightly different extra).  Lock held or
- * one thread; recording on.  Returns 0, or -1 when recording stopped. */
+/* A realloc of old_req to new_req bytes in the totals, each block's slop
+ * a fresh block's: no table keeps a block's slop, so its free will take
+ * slop_of(new_req) off the extra, and so must this.  (Massif keeps the
+ * old slop, grown by what the block shrank, for a block that shrinks in
+ * place: counted here, a 1000-byte block shrunk to 10 then freed left
+ * 992 bytes of extra for good.)  Lock held or one thread; recording on.
+ * Returns 0, or -1 when recording stopped. */
 static int count_resize(uint64_t old_req, uint64_t new_req, unsigned old_site, unsigned site)
 {
 	rec.stats.reallocs++;
@@ -1300,11 +1303,6 @@ static int count_resize(uint64_t old_req, uint64_t new_req, unsigned old_site, u
 	hs_callsites_move(site, (int64_t)new_req);
 	uint64_t old_slop = slop_of(old_req);
 	uint64_t new_slop = slop_of(new_req);
-	if (new_req <= old_req + old_slop) {
-		uint64_t in_place = old_slop + old_req - new_req;
-		if (in_place <= HS_SLOP_MAX)
-			new_slop = in_place;
-	}
 	int64_t delta = (int64_t)(new_req - old_req) + (int64_t)(new_slop - old_slop);
 	if (new_req < old_req)
 		total_sub(&rec.heap_bytes, &g_heap_owed, old_req - new_req);

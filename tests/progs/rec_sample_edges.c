@@ -8,6 +8,8 @@
  *               (which may look runnable, so the record ends) fails.
  *   foreign     frees a block from __libc_malloc (no size tag) whose
  *               last usable byte reads as a tag: the totals stay >= 0.
+ *   shrink      shrinks 100 blocks of 1000 bytes to 10 in place, then frees
+ *               every block: nothing is live at the end.
  *   layout      prints where each of 2000 blocks (1 to 700 bytes, through
  *               malloc, realloc, calloc and memalign, with frees between)
  *               lies from the first: glibc's layout, which a size tag
@@ -73,6 +75,22 @@ static int foreign(void)
 	return 0;
 }
 
+static int shrink(void)
+{
+	static void *p[100], *q[100];
+	for (int i = 0; i < 100; i++) {
+		p[i] = malloc(1000);
+		q[i] = malloc(100); /* p[i] cannot grow into the top chunk */
+	}
+	for (int i = 0; i < 100; i++)
+		p[i] = realloc(p[i], 10);
+	for (int i = 0; i < 100; i++) {
+		free(p[i]);
+		free(q[i]);
+	}
+	return 0;
+}
+
 static int layout(void)
 {
 	enum { N = 2000 };
@@ -111,6 +129,8 @@ int main(int argc, char **argv)
 		return foreign();
 	if (argc >= 2 && strcmp(argv[1], "layout") == 0)
 		return layout();
-	fprintf(stderr, "usage: rec_sample_edges handoff N | usable | foreign | layout\n");
+	if (argc >= 2 && strcmp(argv[1], "shrink") == 0)
+		return shrink();
+	fprintf(stderr, "usage: rec_sample_edges handoff N | usable | foreign | layout | shrink\n");
 	return 2;
 }

@@ -79,6 +79,11 @@ the snapshots fall on the same bytes whatever the mode, so:
  21. under a limit on the address space (ulimit -v, where the shadow of
      the tags is off: tagshadow.h) --sample=512K still has exact mode's
      snapshots, the tags all inside the blocks
+ 22. blocks shrunk in place by realloc, then freed (rec_sample_edges
+     shrink): under --sample=512K and 4K the final snapshot's mem_heap_B,
+     extra and time are exact mode's, extra 0 (Massif's slop for the
+     shrunk block, which the free could not know, left 99,200 bytes of
+     extra for good)
 """
 
 import os
@@ -91,7 +96,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rec_massif as rm  # noqa: E402
 
-N_CASES = 21
+N_CASES = 22
 
 
 def roots_bad(f):
@@ -222,6 +227,19 @@ def check_layout(tap, d, edges):
     tap.ok(native.count(b"\n") == 2000 and not differ,
            "the heap's layout is glibc's own, exactly and under --sample",
            "differ from native: %s" % differ)
+
+
+def check_shrink(tap, d, edges):
+    finals = []
+    for opts in ([], ["--sample=512K"], ["--sample=4K"]):
+        out = os.path.join(d, "shrink%d.massif.out" % len(finals))
+        r = rm.run_heapsnap([edges, "shrink"], out,
+                            ["--time-unit=B", "--final-snapshot=yes"] + opts)
+        last = rm.parse(out).snapshots[-1] if r.returncode == 0 and os.path.exists(out) else None
+        finals.append((last.time, last.heap, last.extra) if last else None)
+    tap.ok(finals[0] is not None and finals[0][1:] == (0, 0) and finals.count(finals[0]) == 3,
+           "blocks shrunk in place then freed: the final snapshot is exact mode's under --sample",
+           "exact, 512K, 4K: %r" % finals)
 
 
 def check_address_limit(tap, d, exe, rows_e):
@@ -383,6 +401,7 @@ def main():
         check_cxx_failures(tap, d, os.path.join(os.path.dirname(exe), "rec_cxx_fail"))
         check_layout(tap, d, edges)
         check_address_limit(tap, d, exe, rows_e)
+        check_shrink(tap, d, edges)
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return 0
