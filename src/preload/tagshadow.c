@@ -1,4 +1,4 @@
-/* tagshadow: mapping the shadow's pieces (tagshadow.h). */
+/* tagshadow: mapping the shadow's directories and leaves (tagshadow.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -9,14 +9,15 @@
 
 #include "tagshadow.h"
 
-uint8_t *hs_shadow_pieces[HS_SHADOW_PIECES];
+uint8_t **hs_shadow_dirs[HS_SHADOW_DIRS];
 int hs_shadow_off = 1;
 
-/* One piece: a byte per granule of its GiB, and one more page, where the
- * second byte of a chunk starting in the GiB's last granule falls. */
-#define PIECE_BYTES (((size_t)1 << (HS_SHADOW_PIECE_SHIFT - HS_SHADOW_GRANULE_SHIFT)) + 4096)
+/* A leaf: a byte per granule of its 16 MiB, and one more page, where the
+ * second byte of a chunk starting in the last granule falls. */
+#define LEAF_BYTES (((size_t)1 << (HS_SHADOW_LEAF_SHIFT - HS_SHADOW_GRANULE_SHIFT)) + 4096)
+#define DIR_BYTES ((size_t)HS_SHADOW_DIR_LEAVES * sizeof(uint8_t *))
 
-static unsigned g_pieces_mapped;
+static unsigned g_leaves_mapped;
 
 /* Whether the kernel commits every private mapping, reserved or not. */
 static int overcommit_strict(void)
@@ -31,43 +32,68 @@ static int overcommit_strict(void)
 	return c == '2';
 }
 
-void hs_shadow_start(void)
+/* Whether the program's address space is limited now (it may have set the
+ * limit itself since start-up). */
+static int address_space_limited(void)
 {
 	struct rlimit as;
+	return getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur != RLIM_INFINITY;
+}
+
+void hs_shadow_start(void)
+{
 	int saved = errno;
-	int limited = getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur != RLIM_INFINITY;
-	hs_shadow_off = limited || overcommit_strict();
+	hs_shadow_off = address_space_limited() || overcommit_strict();
 	errno = saved;
 }
 
-uint8_t *hs_shadow_piece_slow(uintptr_t c)
+/* A zeroed mapping of n bytes installed at *slot, or the one another
+ * thread installed first; NULL when it cannot be mapped. */
+static void *install(void **slot, size_t n)
 {
-	if (c >> HS_SHADOW_ADDR_BITS != 0 || __atomic_load_n(&hs_shadow_off, __ATOMIC_RELAXED))
+	void *m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+	if (m == MAP_FAILED)
 		return NULL;
-	uint8_t **slot = &hs_shadow_pieces[c >> HS_SHADOW_PIECE_SHIFT];
-	uint8_t *piece = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-	if (piece != NULL)
-		return piece;
-	int saved = errno; /* called from malloc: the program's errno stays */
-	void *m = mmap(NULL, PIECE_BYTES, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	errno = saved;
-	if (m == MAP_FAILED) {
-		__atomic_store_n(&hs_shadow_off, 1, __ATOMIC_RELAXED); /* no more tries */
-		return NULL;
-	}
-	uint8_t *expected = NULL;
-	if (!__atomic_compare_exchange_n(slot, &expected, (uint8_t *)m, 0, __ATOMIC_ACQ_REL,
+	void *expected = NULL;
+	if (!__atomic_compare_exchange_n(slot, &expected, m, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
-		munmap(m, PIECE_BYTES); /* another thread's came first */
-		errno = saved;
+		munmap(m, n);
 		return expected;
 	}
-	__atomic_fetch_add(&g_pieces_mapped, 1, __ATOMIC_RELAXED);
 	return m;
 }
 
-unsigned hs_shadow_pieces_mapped(void)
+uint8_t *hs_shadow_leaf_slow(uintptr_t c)
 {
-	return __atomic_load_n(&g_pieces_mapped, __ATOMIC_RELAXED);
+	if (c >> HS_SHADOW_ADDR_BITS != 0 || __atomic_load_n(&hs_shadow_off, __ATOMIC_RELAXED))
+		return NULL;
+	int saved = errno; /* called from malloc: the program's errno stays */
+	uint8_t *leaf = NULL;
+	if (address_space_limited())
+		goto off;
+	void **dir_slot = (void **)&hs_shadow_dirs[c >> HS_SHADOW_DIR_SHIFT];
+	uint8_t **dir = __atomic_load_n(dir_slot, __ATOMIC_ACQUIRE);
+	if (dir == NULL && (dir = install(dir_slot, DIR_BYTES)) == NULL)
+		goto off;
+	void **leaf_slot = (void **)&dir[(c >> HS_SHADOW_LEAF_SHIFT) & (HS_SHADOW_DIR_LEAVES - 1)];
+	leaf = __atomic_load_n(leaf_slot, __ATOMIC_ACQUIRE);
+	if (leaf == NULL) {
+		leaf = install(leaf_slot, LEAF_BYTES);
+		if (leaf == NULL)
+			goto off;
+		__atomic_fetch_add(&g_leaves_mapped, 1, __ATOMIC_RELAXED);
+	}
+	errno = saved;
+	return leaf;
+off:
+	/* No more tries: blocks are asked with room for their tags. */
+	__atomic_store_n(&hs_shadow_off, 1, __ATOMIC_RELAXED);
+	errno = saved;
+	return NULL;
+}
+
+unsigned hs_shadow_leaves_mapped(void)
+{
+	return __atomic_load_n(&g_leaves_mapped, __ATOMIC_RELAXED);
 }

@@ -12,14 +12,15 @@
  * block's two bytes are those of its chunk's first granule and the next
  * (every glibc chunk is 16-aligned, at least 32 bytes long and starts 16
  * bytes before the block), so no two blocks share a byte.  It is mapped
- * in pieces of 64 MiB, each the shadow of one GiB of addresses, reserved
- * (MAP_NORESERVE) when a block in that GiB first needs its two bytes and
- * never unmapped; only the pages written take memory (1/16 of the heap's).
- * No lock: a piece is installed by compare-and-swap, and each block's
- * bytes are written by the thread that allocates it and read by the one
- * that frees it, which the program has synchronised.
+ * in leaves of 1 MiB, each the shadow of 16 MiB of addresses, found
+ * through a directory per 64 GiB; both are mapped when a block there
+ * first needs its two bytes and never unmapped, so the address space it
+ * takes is 1/16 of the heap's, as is the memory (only pages written).
+ * No lock: leaves and directories are installed by compare-and-swap,
+ * and each block's bytes are written by the thread that allocates it and
+ * read by the one that frees it, which the program has synchronised.
  *
- * Every tagged allocation writes its two bytes where a piece exists (0:
+ * Every tagged allocation writes its two bytes where a leaf exists (0:
  * the tag is in the block), so a byte left by a block glibc since gave to
  * someone else never outlives that block's next tagging.
  */
@@ -31,21 +32,25 @@
 
 /* Addresses below 2^47 (x86-64's user space with 4-level paging). */
 #define HS_SHADOW_ADDR_BITS 47
-#define HS_SHADOW_PIECE_SHIFT 30 /* the addresses one piece covers: 1 GiB */
+#define HS_SHADOW_DIR_SHIFT 36  /* the addresses one directory covers: 64 GiB */
+#define HS_SHADOW_LEAF_SHIFT 24 /* the addresses one leaf covers: 16 MiB */
 #define HS_SHADOW_GRANULE_SHIFT 4
-#define HS_SHADOW_PIECES (1u << (HS_SHADOW_ADDR_BITS - HS_SHADOW_PIECE_SHIFT))
+#define HS_SHADOW_DIRS (1u << (HS_SHADOW_ADDR_BITS - HS_SHADOW_DIR_SHIFT))
+#define HS_SHADOW_DIR_LEAVES (1u << (HS_SHADOW_DIR_SHIFT - HS_SHADOW_LEAF_SHIFT))
 
 /* Whether the shadow is off: before start-up says --sample, when the
- * address space is limited (ulimit -v: each piece reserves 64 MiB of it)
- * or every mapping is committed (vm.overcommit_memory=2), and once a piece
- * could not be mapped.  Then blocks are asked with room for the tag. */
+ * address space is limited (ulimit -v, at start or when a leaf is due:
+ * the shadow's would come out of the program's), or every mapping is
+ * committed (vm.overcommit_memory=2), and once a leaf could not be
+ * mapped.  Then blocks are asked with room for the tag. */
 extern int hs_shadow_off;
 
 /* Turn the shadow on unless the limits above forbid it (start-up). */
 void hs_shadow_start(void);
 
-/* The pieces, by address >> 30 (NULL: none yet; atomic access). */
-extern uint8_t *hs_shadow_pieces[HS_SHADOW_PIECES];
+/* The directories, by address >> 36 (NULL: none yet; atomic access); a
+ * directory holds its leaves by (address >> 24) % HS_SHADOW_DIR_LEAVES. */
+extern uint8_t **hs_shadow_dirs[HS_SHADOW_DIRS];
 
 /* The chunk of block p starts 16 bytes before it. */
 static inline uintptr_t hs_shadow_chunk(const void *p)
@@ -53,48 +58,58 @@ static inline uintptr_t hs_shadow_chunk(const void *p)
 	return (uintptr_t)p - 16;
 }
 
-/* Block p's two bytes (0: none written, or no piece). */
+/* The leaf holding chunk address c's bytes, or NULL. */
+static inline uint8_t *hs_shadow_leaf(uintptr_t c)
+{
+	if (__builtin_expect(c >> HS_SHADOW_ADDR_BITS != 0, 0))
+		return NULL;
+	uint8_t **dir = __atomic_load_n(&hs_shadow_dirs[c >> HS_SHADOW_DIR_SHIFT], __ATOMIC_ACQUIRE);
+	if (dir == NULL)
+		return NULL;
+	return __atomic_load_n(&dir[(c >> HS_SHADOW_LEAF_SHIFT) & (HS_SHADOW_DIR_LEAVES - 1)],
+			       __ATOMIC_ACQUIRE);
+}
+
+/* Where chunk address c's two bytes are in its leaf. */
+static inline size_t hs_shadow_offset(uintptr_t c)
+{
+	return (c & ((1ul << HS_SHADOW_LEAF_SHIFT) - 1)) >> HS_SHADOW_GRANULE_SHIFT;
+}
+
+/* Block p's two bytes (0: none written, or no leaf). */
 static inline uint16_t hs_shadow_get(const void *p)
 {
 	uintptr_t c = hs_shadow_chunk(p);
-	if (__builtin_expect(c >> HS_SHADOW_ADDR_BITS != 0, 0))
-		return 0;
-	const uint8_t *piece =
-		__atomic_load_n(&hs_shadow_pieces[c >> HS_SHADOW_PIECE_SHIFT], __ATOMIC_ACQUIRE);
-	if (piece == NULL)
+	const uint8_t *leaf = hs_shadow_leaf(c);
+	if (leaf == NULL)
 		return 0;
 	uint16_t v;
-	memcpy(&v, piece + ((c & ((1ul << HS_SHADOW_PIECE_SHIFT) - 1)) >> HS_SHADOW_GRANULE_SHIFT),
-	       sizeof v);
+	memcpy(&v, leaf + hs_shadow_offset(c), sizeof v);
 	return v;
 }
 
-/* Map the piece for chunk address c: NULL when it cannot be (out of
- * memory, or an address beyond the shadow). */
-uint8_t *hs_shadow_piece_slow(uintptr_t c);
+/* Map the leaf (and directory) for chunk address c: NULL when it cannot
+ * be (the shadow is off, out of memory, an address beyond the shadow). */
+uint8_t *hs_shadow_leaf_slow(uintptr_t c);
 
-/* Write block p's two bytes; v == 0 only where a piece exists.  Returns 0,
- * or -1 when v != 0 has no piece to go to (the tag must go elsewhere). */
+/* Write block p's two bytes; v == 0 only where a leaf exists.  Returns 0,
+ * or -1 when v != 0 has no leaf to go to (the tag must go elsewhere). */
 static inline int hs_shadow_put(const void *p, uint16_t v)
 {
 	uintptr_t c = hs_shadow_chunk(p);
-	uint8_t *piece = c >> HS_SHADOW_ADDR_BITS != 0
-				 ? NULL
-				 : __atomic_load_n(&hs_shadow_pieces[c >> HS_SHADOW_PIECE_SHIFT],
-						   __ATOMIC_ACQUIRE);
-	if (__builtin_expect(piece == NULL, 0)) {
+	uint8_t *leaf = hs_shadow_leaf(c);
+	if (__builtin_expect(leaf == NULL, 0)) {
 		if (v == 0)
 			return 0;
-		piece = hs_shadow_piece_slow(c);
-		if (piece == NULL)
+		leaf = hs_shadow_leaf_slow(c);
+		if (leaf == NULL)
 			return -1;
 	}
-	memcpy(piece + ((c & ((1ul << HS_SHADOW_PIECE_SHIFT) - 1)) >> HS_SHADOW_GRANULE_SHIFT), &v,
-	       sizeof v);
+	memcpy(leaf + hs_shadow_offset(c), &v, sizeof v);
 	return 0;
 }
 
-/* The pieces mapped so far (for the tests and --stats). */
-unsigned hs_shadow_pieces_mapped(void);
+/* The leaves mapped so far (for the tests). */
+unsigned hs_shadow_leaves_mapped(void);
 
 #endif

@@ -10,6 +10,10 @@
  *               last usable byte reads as a tag: the totals stay >= 0.
  *   shrink      shrinks 100 blocks of 1000 bytes to 10 in place, then frees
  *               every block: nothing is live at the end.
+ *   aslimit     limits its own address space to what it uses now plus
+ *               256 MiB (as sandboxes and test runners do), then a thread
+ *               allocates 1000-byte blocks until malloc fails, and the
+ *               MiB it got are printed.
  *   layout      prints where each of 2000 blocks (1 to 700 bytes, through
  *               malloc, realloc, calloc and memalign, with frees between)
  *               lies from the first: glibc's layout, which a size tag
@@ -20,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define PER_THREAD 10
@@ -91,6 +96,44 @@ static int shrink(void)
 	return 0;
 }
 
+/* The process's address space now, from /proc/self/statm. */
+static size_t address_space_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	size_t pages = 0;
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%zu", &pages) != 1)
+		pages = 0;
+	fclose(f);
+	return pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static size_t eaten;
+
+static void *eat(void *arg)
+{
+	void *head = arg, *p;
+	while ((p = malloc(1000)) != NULL) {
+		*(void **)p = head;
+		head = p;
+		eaten += 1000;
+	}
+	return head;
+}
+
+static int aslimit(void)
+{
+	struct rlimit r = { address_space_bytes() + ((size_t)256 << 20), RLIM_INFINITY };
+	pthread_t t;
+	if (r.rlim_cur == (size_t)256 << 20 || setrlimit(RLIMIT_AS, &r) != 0 ||
+	    pthread_create(&t, NULL, eat, NULL) != 0)
+		return 1;
+	pthread_join(t, NULL);
+	printf("%zu\n", eaten >> 20);
+	return 0;
+}
+
 static int layout(void)
 {
 	enum { N = 2000 };
@@ -131,6 +174,9 @@ int main(int argc, char **argv)
 		return layout();
 	if (argc >= 2 && strcmp(argv[1], "shrink") == 0)
 		return shrink();
-	fprintf(stderr, "usage: rec_sample_edges handoff N | usable | foreign | layout | shrink\n");
+	if (argc >= 2 && strcmp(argv[1], "aslimit") == 0)
+		return aslimit();
+	fprintf(stderr, "usage: rec_sample_edges handoff N | usable | foreign | layout | shrink | "
+			"aslimit\n");
 	return 2;
 }

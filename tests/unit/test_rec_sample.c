@@ -370,11 +370,11 @@ START_TEST(size_tag_round_trip)
 
 	ck_assert_int_eq(hs_shadow_off, 1); /* until start-up turns it on */
 	tag_round_trip(HS_TAG_ROOM);
-	ck_assert_uint_eq(hs_shadow_pieces_mapped(), 0);
+	ck_assert_uint_eq(hs_shadow_leaves_mapped(), 0);
 	hs_shadow_start();
 	ck_assert_int_eq(hs_shadow_off, 0); /* make check: no ulimit -v */
 	tag_round_trip(0);
-	ck_assert_uint_ge(hs_shadow_pieces_mapped(), 1);
+	ck_assert_uint_ge(hs_shadow_leaves_mapped(), 1);
 
 	/* A block tagged inside clears what a former block at its address
 	 * left in the shadow. */
@@ -398,7 +398,7 @@ START_TEST(size_tag_round_trip)
 	__libc_free(q);
 	__libc_free(p);
 
-	/* With the shadow off and no piece for the block's GiB, a tag that
+	/* With the shadow off and no leaf for the block's addresses, a tag that
 	 * does not fit inside is refused (interpose.c then asks glibc for a
 	 * block with room); one that fits is written.  A fake chunk of 48
 	 * bytes (40 usable) in a GiB of its own. */
