@@ -63,7 +63,8 @@ static inline uint8_t *hs_shadow_leaf(uintptr_t c)
 {
 	if (__builtin_expect(c >> HS_SHADOW_ADDR_BITS != 0, 0))
 		return NULL;
-	uint8_t **dir = __atomic_load_n(&hs_shadow_dirs[c >> HS_SHADOW_DIR_SHIFT], __ATOMIC_ACQUIRE);
+	uint8_t **dir =
+		__atomic_load_n(&hs_shadow_dirs[c >> HS_SHADOW_DIR_SHIFT], __ATOMIC_ACQUIRE);
 	if (dir == NULL)
 		return NULL;
 	return __atomic_load_n(&dir[(c >> HS_SHADOW_LEAF_SHIFT) & (HS_SHADOW_DIR_LEAVES - 1)],
