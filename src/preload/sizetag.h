@@ -18,7 +18,7 @@
  *               when sampling may be on: lifecycle.h, hs_preload_tag_early)
  *   255         slack >= 127: the 8 bytes before the site's hold
  *               slack | counted << 63
- *   0..2, 128   no tag: a block from elsewhere (counted as not ours)
+ *   0..2, 128..130  no tag: a block from elsewhere (counted as not ours)
  *
  * Where it has not (slack 0, 1 or 2), the tag is the block's two bytes in
  * the shadow (tagshadow.h), which are 0 for a block tagged inside:
