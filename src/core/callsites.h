@@ -30,6 +30,10 @@
 struct hs_callsites {
 	uintptr_t addr[HS_CALLSITES_SLOTS]; /* return addresses; 0 = free (atomic access) */
 	int64_t bytes[HS_CALLSITES_SLOTS + 1]; /* by id: live requested bytes */
+	/* bit i: slot i claimed (atomic access), so that a snapshot's walk
+	 * over the sites visits the few claimed, not every slot: 96 KB read
+	 * per detailed snapshot cost python3 under --sample 0.5% */
+	uint64_t claimed[HS_CALLSITES_SLOTS / 64];
 	int off; /* the bytes are no longer exact (out of memory): none written */
 };
 
@@ -50,8 +54,12 @@ static inline unsigned hs_callsites_id(uintptr_t ra)
 		if (v == 0) {
 			uintptr_t expect = 0;
 			if (__atomic_compare_exchange_n(&hs_callsites.addr[i], &expect, ra, 0,
-							__ATOMIC_RELAXED, __ATOMIC_RELAXED) ||
-			    expect == ra)
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+				__atomic_fetch_or(&hs_callsites.claimed[i / 64], UINT64_C(1) << (i % 64),
+						  __ATOMIC_RELAXED);
+				return i + 1;
+			}
+			if (expect == ra)
 				return i + 1;
 		}
 	}
@@ -71,6 +79,20 @@ static inline void hs_callsites_move(unsigned id, int64_t delta)
 {
 	if (id != 0 && id <= HS_CALLSITES_SLOTS)
 		hs_callsites.bytes[id] += delta;
+}
+
+/* The next claimed slot at or after slot i (a slot id less 1), or
+ * HS_CALLSITES_SLOTS when none.  A slot claimed while this runs may be
+ * missed: its bytes come with the next snapshot. */
+static inline unsigned hs_callsites_next_claimed(const uint64_t *claimed, unsigned i)
+{
+	while (i < HS_CALLSITES_SLOTS) {
+		uint64_t w = __atomic_load_n(&claimed[i / 64], __ATOMIC_RELAXED) >> (i % 64);
+		if (w != 0)
+			return i + (unsigned)__builtin_ctzll(w);
+		i = (i / 64 + 1) * 64;
+	}
+	return HS_CALLSITES_SLOTS;
 }
 
 /* The bytes are no longer exact: no more SITES records. */

@@ -149,10 +149,11 @@ void hs_journal_live(struct hs_journal *j, const struct hs_snapshot *snap, uint6
 
 /* Sampling mode: the direct call sites (callsites.h), right after the
  * SNAPSHOT or LIVE record they belong to: addr[i] is site i + 1's return
- * address (0: free), bytes[i] its bytes (below 0 read as 0); only the
- * slots whose bytes changed since the last SITES written are listed. */
+ * address (0: free), bytes[i] its bytes (below 0 read as 0), bit i of
+ * claimed set when slot i may be taken (the others are not read); only
+ * the slots whose bytes changed since the last SITES written are listed. */
 void hs_journal_sites(struct hs_journal *j, const uintptr_t *addr, const int64_t *bytes,
-		      unsigned n_slots);
+		      const uint64_t *claimed);
 
 /* The table's composition: the seq and kind of each snapshot in order. */
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s);

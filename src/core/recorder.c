@@ -959,9 +959,11 @@ static void journal_sites(const struct hs_snapshot *snap)
 	const int64_t *bytes = hs_callsites.bytes;
 	if (g_site_deltas != NULL) {
 		/* Threads: their own deltas added in (sites_delta). */
-		for (unsigned id = 1; id <= HS_CALLSITES_SLOTS; id++) {
+		for (unsigned i = hs_callsites_next_claimed(hs_callsites.claimed, 0);
+		     i < HS_CALLSITES_SLOTS; i = hs_callsites_next_claimed(hs_callsites.claimed, i + 1)) {
+			unsigned id = i + 1;
 			int64_t v = 0;
-			if (__atomic_load_n(&hs_callsites.addr[id - 1], __ATOMIC_RELAXED) != 0) {
+			if (__atomic_load_n(&hs_callsites.addr[i], __ATOMIC_RELAXED) != 0) {
 				v = hs_callsites.bytes[id];
 				for (const struct site_deltas *d = g_site_deltas; d != NULL; d = d->next)
 					v += __atomic_load_n(&d->bytes[id], __ATOMIC_RELAXED);
@@ -970,7 +972,7 @@ static void journal_sites(const struct hs_snapshot *snap)
 		}
 		bytes = g_site_sum;
 	}
-	hs_journal_sites(&rec.journal, hs_callsites.addr, bytes + 1, HS_CALLSITES_SLOTS);
+	hs_journal_sites(&rec.journal, hs_callsites.addr, bytes + 1, hs_callsites.claimed);
 }
 
 /* Sampling mode takes a freed block's size from its tag: a block from

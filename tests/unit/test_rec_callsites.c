@@ -9,6 +9,26 @@
 
 #include "callsites.h"
 
+/* The claimed bitmap, walked as a snapshot walks it, names exactly the
+ * slots that hold an address. */
+static void assert_claimed_exact(void)
+{
+	unsigned walked = 0, held = 0, i = hs_callsites_next_claimed(hs_callsites.claimed, 0);
+	for (unsigned slot = 0; slot < HS_CALLSITES_SLOTS; slot++) {
+		int has = hs_callsites_addr(slot + 1) != 0;
+		held += (unsigned)has;
+		if (slot == i) {
+			ck_assert_msg(has, "slot %u walked but empty", slot);
+			walked++;
+			i = hs_callsites_next_claimed(hs_callsites.claimed, i + 1);
+		} else {
+			ck_assert_msg(!has, "slot %u holds an address but is not walked", slot);
+		}
+	}
+	ck_assert_uint_eq(i, HS_CALLSITES_SLOTS);
+	ck_assert_uint_eq(walked, held);
+}
+
 START_TEST(insert_and_lookup)
 {
 	hs_callsites_reset();
@@ -23,6 +43,8 @@ START_TEST(insert_and_lookup)
 	ck_assert_uint_eq(hs_callsites_addr(b), 0x401238);
 	ck_assert_uint_eq(hs_callsites_addr(0), 0);
 	ck_assert_uint_le(a, HS_CALLSITES_SLOTS);
+	assert_claimed_exact();
+	ck_assert_uint_eq(hs_callsites_next_claimed(hs_callsites.claimed, 0) + 1, a < b ? a : b);
 	hs_callsites_move(a, 100);
 	hs_callsites_move(a, -40);
 	hs_callsites_move(0, 1000); /* no site: nothing */
@@ -33,6 +55,7 @@ START_TEST(insert_and_lookup)
 	hs_callsites_reset();
 	ck_assert(hs_callsites_exact());
 	ck_assert_uint_eq(hs_callsites_addr(a), 0);
+	ck_assert_uint_eq(hs_callsites_next_claimed(hs_callsites.claimed, 0), HS_CALLSITES_SLOTS);
 }
 END_TEST
 
@@ -53,6 +76,7 @@ START_TEST(full_table)
 	ck_assert_uint_le(given, HS_CALLSITES_SLOTS);
 	ck_assert_uint_gt(given, HS_CALLSITES_SLOTS / 2);
 	ck_assert_uint_gt(refused, 0);
+	assert_claimed_exact();
 	/* Those given keep their ids. */
 	for (unsigned id = 1; id <= HS_CALLSITES_SLOTS; id++) {
 		uintptr_t ra = hs_callsites_addr(id);
@@ -97,6 +121,7 @@ START_TEST(concurrent_inserts)
 			}
 		}
 		ck_assert_uint_gt(n_ids, N_ADDRS * 9 / 10);
+		assert_claimed_exact();
 		/* No two addresses in one slot (an id names one address). */
 		static unsigned owner[HS_CALLSITES_SLOTS + 1];
 		memset(owner, 0, sizeof owner);
