@@ -55,8 +55,8 @@ static inline unsigned hs_callsites_id(uintptr_t ra)
 			uintptr_t expect = 0;
 			if (__atomic_compare_exchange_n(&hs_callsites.addr[i], &expect, ra, 0,
 							__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-				__atomic_fetch_or(&hs_callsites.claimed[i / 64], UINT64_C(1) << (i % 64),
-						  __ATOMIC_RELAXED);
+				__atomic_fetch_or(&hs_callsites.claimed[i / 64],
+						  UINT64_C(1) << (i % 64), __ATOMIC_RELAXED);
 				return i + 1;
 			}
 			if (expect == ra)

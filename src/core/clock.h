@@ -85,6 +85,26 @@ static inline int64_t hs_clock_upper_bound(struct hs_clock *c)
 	return hs_clock_upper_bound_slow(c);
 }
 
+/* The calls that would follow with hs_clock_upper_bound's last answer,
+ * inline, taken now as if made (at most HS_CLOCK_BOUND_CALLS_MAX): a
+ * caller that found that answer below its next snapshot's time may skip
+ * that many calls without asking (recorder.c, the count paths).  0 when
+ * the next call reads the clock. */
+static inline unsigned hs_clock_take_repeats(struct hs_clock *c)
+{
+	unsigned hold = c->hold_calls_left, k = 0;
+	if (hold > 1 && c->hold_check_left > 0) {
+		k = hold - 1 < c->hold_check_left ? hold - 1 : c->hold_check_left;
+		c->hold_calls_left = hold - k;
+		c->hold_check_left -= k;
+	} else if (hold == 0) {
+		k = c->bound_calls_left;
+		c->bound_calls_left = 0;
+	}
+	c->bound_calls += k;
+	return k;
+}
+
 /* A precise reading (hs_clock_now) just found the next snapshot due at
  * due_ms and not yet: for about half the calls the time left should take,
  * at the rate of calls seen between the last two precise readings,

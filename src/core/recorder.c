@@ -171,6 +171,9 @@ static const struct hs_tlog_ops g_tlog_ops;
 HS_HOT uint64_t slop_of(size_t req_bytes)
 {
 	uint64_t req = req_bytes;
+	/* The usual case first: rounded to 16, far below a superblock. */
+	if (__builtin_expect(req < HS_VG_SUPERBLOCK_BYTES / 2, 1))
+		return -req & 15;
 	if (req > UINT64_MAX / 2)
 		return 0;
 	uint64_t rounded = (req + 15) & ~(uint64_t)15;
@@ -276,8 +279,19 @@ static void journal_taken(void)
 	journal_flush();
 }
 
+/* The unsampled count paths with one thread (hs_rec_count_alloc and
+ * _free): calls known to skip their normal attempt, which then cost a
+ * decrement instead of the clock's bound, the skip test and the live
+ * dump's poll (a quarter of alloc_deep's --sample overhead was these
+ * paths).  Set by count_tick from the clock's answers taken ahead
+ * (hs_clock_take_repeats: at most 15 calls, which the clock would have
+ * answered the same, below the next snapshot's time); emptied by every
+ * precise reading (now()), after which the clock is read again. */
+static unsigned g_quick_left;
+
 static int64_t now(void)
 {
+	g_quick_left = 0; /* the clock's bound starts again (count_tick) */
 	return hs_clock_now(&rec.clock, rec.churn_bytes);
 }
 
@@ -418,6 +432,7 @@ int hs_rec_init(const struct hs_options *opts)
 	hs_blocks_init(&rec.blocks);
 	hs_contexts_init(&rec.ctxs, &rec.arena);
 	rec.clock.perf_fd = -1;
+	g_quick_left = 0;
 	if (hs_snapshots_init(&rec.snaps, &rec.opts) != 0 ||
 	    hs_clock_init(&rec.clock, rec.opts.time_unit) != 0) {
 		teardown();
@@ -960,12 +975,14 @@ static void journal_sites(const struct hs_snapshot *snap)
 	if (g_site_deltas != NULL) {
 		/* Threads: their own deltas added in (sites_delta). */
 		for (unsigned i = hs_callsites_next_claimed(hs_callsites.claimed, 0);
-		     i < HS_CALLSITES_SLOTS; i = hs_callsites_next_claimed(hs_callsites.claimed, i + 1)) {
+		     i < HS_CALLSITES_SLOTS;
+		     i = hs_callsites_next_claimed(hs_callsites.claimed, i + 1)) {
 			unsigned id = i + 1;
 			int64_t v = 0;
 			if (__atomic_load_n(&hs_callsites.addr[i], __ATOMIC_RELAXED) != 0) {
 				v = hs_callsites.bytes[id];
-				for (const struct site_deltas *d = g_site_deltas; d != NULL; d = d->next)
+				for (const struct site_deltas *d = g_site_deltas; d != NULL;
+				     d = d->next)
 					v += __atomic_load_n(&d->bytes[id], __ATOMIC_RELAXED);
 			}
 			g_site_sum[id] = v;
@@ -1020,9 +1037,9 @@ HS_HOT void peak_attempt_quiet(void)
 	errno = saved;
 }
 
-/* Totals += a new block of req_bytes, as add_block; then a normal
- * attempt.  Lock held (or one thread), recording on. */
-HS_HOT void count_new(uint64_t req_bytes, unsigned site)
+/* Totals += a new block of req_bytes, as add_block.  Lock held (or one
+ * thread), recording on. */
+HS_HOT void count_add(uint64_t req_bytes, unsigned site)
 {
 	rec.stats.allocs++;
 	hs_callsites_move(site, (int64_t)req_bytes);
@@ -1030,15 +1047,31 @@ HS_HOT void count_new(uint64_t req_bytes, unsigned site)
 	rec.heap_bytes += req_bytes;
 	rec.extra_bytes += extra;
 	rec.churn_bytes += req_bytes + extra;
+}
+
+/* count_add, then a normal attempt. */
+HS_HOT void count_new(uint64_t req_bytes, unsigned site)
+{
+	count_add(req_bytes, site);
 	normal_attempt_quiet();
 }
 
 /* Totals -= a freed block of req_bytes whose context loses weight_bytes
- * (ctx HS_CTX_NONE: unsampled), as account_free. */
-HS_HOT void count_gone(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes, unsigned site)
+ * (ctx HS_CTX_NONE: unsampled), as account_free, a peak attempt first. */
+HS_HOT void count_sub_after_peak(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes,
+				 unsigned site);
+
+HS_HOT void count_sub(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes, unsigned site)
+{
+	peak_attempt_quiet(); /* the totals still hold the block */
+	count_sub_after_peak(req_bytes, ctx, weight_bytes, site);
+}
+
+/* count_sub once its peak attempt is made. */
+HS_HOT void count_sub_after_peak(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes,
+				 unsigned site)
 {
 	rec.stats.frees++;
-	peak_attempt_quiet(); /* the totals still hold the block */
 	hs_callsites_move(site, -(int64_t)req_bytes);
 	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
 	total_sub(&rec.heap_bytes, &g_heap_owed, req_bytes);
@@ -1046,8 +1079,41 @@ HS_HOT void count_gone(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes, 
 	rec.churn_bytes += req_bytes + extra;
 	if (ctx != HS_CTX_NONE)
 		hs_contexts_touch(&rec.ctxs, ctx)->live_bytes -= weight_bytes;
+}
+
+/* count_sub, then a normal attempt while recording. */
+HS_HOT void count_gone(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes, unsigned site)
+{
+	count_sub(req_bytes, ctx, weight_bytes, site);
 	if (atomic_load_explicit(&rec.state, memory_order_relaxed) == REC_ON)
 		normal_attempt_quiet();
+}
+
+/* The count paths' call that is not quick: a live dump if asked, the
+ * normal attempt, and the next quick calls. */
+static __attribute__((noinline)) void count_tick(void)
+{
+	int saved = errno;
+	if (live_due())
+		live_dump();
+	if (atomic_load_explicit(&rec.state, memory_order_relaxed) == REC_ON) {
+		if (!hs_snapshots_skip(&rec.snaps, hs_clock_upper_bound(&rec.clock))) {
+			normal_attempt();
+		} else {
+			unsigned k = hs_clock_take_repeats(&rec.clock);
+			rec.snaps.n_skipped += k; /* as hs_snapshots_skip would count them */
+			g_quick_left = k;
+		}
+	}
+	errno = saved;
+}
+
+HS_HOT void count_attempt_quick(void)
+{
+	if (__builtin_expect(g_quick_left != 0, 1))
+		g_quick_left--;
+	else
+		count_tick();
 }
 
 /* c into the totals (a peak attempt first if they shrink); lock held or
@@ -1158,16 +1224,14 @@ static inline int counts_due(const struct counts *c)
 	       c->churn_bytes >= HS_COUNT_CHURN_BATCH;
 }
 
-void hs_rec_count_alloc(size_t req_bytes, unsigned site)
+/* hs_rec_count_alloc's paths other than one thread's usual one. */
+static __attribute__((noinline)) void count_alloc_slow(size_t req_bytes, unsigned site)
 {
-	if (!hs_rec_active())
-		return;
+	struct counts *c = &tl_counts;
 	if (live_due())
 		live_dump(); /* this thread's counts first (live_dump) */
-	struct counts *c = &tl_counts;
 	if (hs_single_threaded()) {
-		if (HS_UNLIKELY_CORE(c->churn_bytes != 0))
-			counts_apply(c); /* left from when there were threads */
+		counts_apply(c); /* left from when there were threads */
 		count_new(req_bytes, site);
 		return;
 	}
@@ -1183,15 +1247,29 @@ void hs_rec_count_alloc(size_t req_bytes, unsigned site)
 		counts_flush_locked(c);
 }
 
-void hs_rec_count_free(size_t req_bytes, unsigned site)
+/* The usual path (one thread, no counts left from when there were more)
+ * has no call but a tick's, so it saves no registers. */
+void hs_rec_count_alloc(size_t req_bytes, unsigned site)
 {
 	if (!hs_rec_active())
 		return;
+	if (__builtin_expect(!hs_single_threaded() || tl_counts.churn_bytes != 0, 0)) {
+		count_alloc_slow(req_bytes, site);
+		return;
+	}
+	count_add(req_bytes, site);
+	count_attempt_quick(); /* polls for a live dump too */
+}
+
+/* hs_rec_count_free's paths other than one thread's usual one. */
+static __attribute__((noinline)) void count_free_slow(size_t req_bytes, unsigned site)
+{
 	struct counts *c = &tl_counts;
 	if (hs_single_threaded()) {
-		if (HS_UNLIKELY_CORE(c->churn_bytes != 0))
-			counts_apply(c);
-		count_gone(req_bytes, HS_CTX_NONE, 0, site);
+		counts_apply(c);
+		count_sub(req_bytes, HS_CTX_NONE, 0, site);
+		if (atomic_load_explicit(&rec.state, memory_order_relaxed) == REC_ON)
+			count_attempt_quick();
 		return;
 	}
 	if (HS_UNLIKELY_CORE(!c->keyed))
@@ -1204,6 +1282,20 @@ void hs_rec_count_free(size_t req_bytes, unsigned site)
 	c->churn_bytes += req_bytes + extra;
 	if (counts_due(c))
 		counts_flush_locked(c);
+}
+
+void hs_rec_count_free(size_t req_bytes, unsigned site)
+{
+	if (!hs_rec_active())
+		return;
+	int usual = hs_single_threaded() && tl_counts.churn_bytes == 0 &&
+		    !hs_snapshots_peak_due(&rec.snaps, rec.heap_bytes, rec.extra_bytes);
+	if (__builtin_expect(!usual, 0)) {
+		count_free_slow(req_bytes, site); /* the peak attempt there */
+		return;
+	}
+	count_sub_after_peak(req_bytes, HS_CTX_NONE, 0, site);
+	count_attempt_quick();
 }
 
 /* Enter sampled block ptr of context id, weight_bytes in the table and

@@ -148,10 +148,12 @@ END_TEST
  * 3.5 ticks behind).  The tests move time themselves: no wall-clock margin. */
 #define FAKE_TICK_NS 4000000
 static int64_t fake_ns, fake_lag_ns;
+static unsigned fake_reads; /* readings of the time (not of a resolution) */
 
 static int fake_read(clockid_t id, struct timespec *ts, int resolution)
 {
 	int64_t ns = fake_ns;
+	fake_reads += !resolution;
 	if (resolution)
 		ns = id == CLOCK_MONOTONIC_COARSE ? FAKE_TICK_NS : 1;
 	else if (id == CLOCK_MONOTONIC_COARSE)
@@ -270,6 +272,42 @@ START_TEST(clock_hold_skips_precise_readings_then_ends)
 	ck_assert_int_le((fake_ns - (c.origin + due * 1000000)) / 1000,
 			 FAKE_TICK_NS / 1000 + HS_CLOCK_BOUND_CALLS_MAX * 200);
 	ck_assert_uint_eq(c.hold_calls_left, 0);
+	hs_clock_set_reader(NULL);
+}
+END_TEST
+
+/* hs_clock_take_repeats takes exactly the calls that would repeat the
+ * last answer without reading a clock: as many as a copy of the clock
+ * answers alike, leaving it in the same state; the next call reads. */
+START_TEST(clock_repeats_are_the_calls_answered_alike)
+{
+	struct hs_clock a, b;
+	fake_clock_start();
+	ck_assert_int_eq(hs_clock_init(&a, HS_TIME_MS), 0);
+	hs_clock_now(&a, 0);
+	unsigned total = 0, in_hold = 0;
+	for (int step = 0; step < 20000; step++) {
+		if (step % 2000 == 1000) { /* a precise reading, then a hold */
+			int64_t t = hs_clock_now(&a, 0);
+			hs_clock_hold(&a, t + 3);
+		}
+		int64_t last = hs_clock_upper_bound(&a);
+		b = a;
+		unsigned reads = fake_reads;
+		in_hold += a.hold_calls_left > 1;
+		unsigned k = hs_clock_take_repeats(&a);
+		ck_assert_uint_le(k, HS_CLOCK_BOUND_CALLS_MAX);
+		for (unsigned i = 0; i < k; i++)
+			ck_assert_int_eq(hs_clock_upper_bound(&b), last);
+		ck_assert_uint_eq(fake_reads, reads);
+		ck_assert(memcmp(&a, &b, sizeof a) == 0);
+		hs_clock_upper_bound(&b);
+		ck_assert_uint_eq(fake_reads, reads + 1); /* k was all of them */
+		total += k;
+		fake_ns += (step % 5) * 2000; /* calls 0 to 8 us apart */
+	}
+	ck_assert_uint_gt(total, 20000);
+	ck_assert_uint_gt(in_hold, 100);
 	hs_clock_set_reader(NULL);
 }
 END_TEST
@@ -637,6 +675,7 @@ int main(void)
 	tcase_add_test(tc, clock_upper_bound_is_never_below_the_clock);
 	tcase_add_test(tc, clock_hold_skips_precise_readings_then_ends);
 	tcase_add_test(tc, clock_reads_follow_the_rate);
+	tcase_add_test(tc, clock_repeats_are_the_calls_answered_alike);
 	suite_add_tcase(s, tc);
 	return hs_check_run(s);
 }
