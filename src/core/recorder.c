@@ -1224,7 +1224,45 @@ static inline int counts_due(const struct counts *c)
 	       c->churn_bytes >= HS_COUNT_CHURN_BATCH;
 }
 
-/* hs_rec_count_alloc's paths other than one thread's usual one. */
+/* Whether a count with threads may take the quick path: the thread's
+ * destructor set, and its array of site deltas current where a site is
+ * counted (sites_delta's slow cases otherwise). */
+HS_HOT int threads_quick(const struct counts *c, unsigned site)
+{
+	return c->keyed && (site - 1 >= HS_CALLSITES_SLOTS ||
+			    (tl_sites != NULL &&
+			     tl_sites_gen == __atomic_load_n(&g_sites_gen, __ATOMIC_RELAXED)));
+}
+
+static __attribute__((noinline)) void counts_flush_cold(struct counts *c)
+{
+	counts_flush_locked(c);
+}
+
+/* A count with threads, into the thread's counts (threads_quick true, or
+ * its slow cases done): delta bytes more (an allocation) or less. */
+HS_HOT void threads_count(struct counts *c, size_t req_bytes, unsigned site, int freed)
+{
+	int64_t delta = freed ? -(int64_t)req_bytes : (int64_t)req_bytes;
+	if (site - 1 < HS_CALLSITES_SLOTS) {
+		struct site_deltas *d = tl_sites;
+		__atomic_store_n(&d->bytes[site],
+				 __atomic_load_n(&d->bytes[site], __ATOMIC_RELAXED) + delta,
+				 __ATOMIC_RELAXED);
+	}
+	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
+	c->heap_bytes += delta;
+	c->extra_bytes += freed ? -(int64_t)extra : (int64_t)extra;
+	if (freed)
+		c->frees++;
+	else
+		c->allocs++;
+	c->churn_bytes += req_bytes + extra;
+	if (__builtin_expect(counts_due(c), 0))
+		counts_flush_cold(c);
+}
+
+/* hs_rec_count_alloc's paths other than the usual ones. */
 static __attribute__((noinline)) void count_alloc_slow(size_t req_bytes, unsigned site)
 {
 	struct counts *c = &tl_counts;
@@ -1238,30 +1276,34 @@ static __attribute__((noinline)) void count_alloc_slow(size_t req_bytes, unsigne
 	if (HS_UNLIKELY_CORE(!c->keyed))
 		counts_key(c);
 	sites_delta(site, (int64_t)req_bytes);
-	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
-	c->heap_bytes += (int64_t)req_bytes;
-	c->extra_bytes += (int64_t)extra;
-	c->allocs++;
-	c->churn_bytes += req_bytes + extra;
-	if (counts_due(c))
-		counts_flush_locked(c);
+	threads_count(c, req_bytes, 0, 0); /* the site counted just above */
 }
 
-/* The usual path (one thread, no counts left from when there were more)
- * has no call but a tick's, so it saves no registers. */
+/* The usual paths (one thread, no counts left from when there were more;
+ * or threads_quick) have no call but a tick's or a flush's, so they save
+ * no registers. */
 void hs_rec_count_alloc(size_t req_bytes, unsigned site)
 {
 	if (!hs_rec_active())
 		return;
-	if (__builtin_expect(!hs_single_threaded() || tl_counts.churn_bytes != 0, 0)) {
+	if (hs_single_threaded()) {
+		if (__builtin_expect(tl_counts.churn_bytes != 0, 0)) {
+			count_alloc_slow(req_bytes, site);
+			return;
+		}
+		count_add(req_bytes, site);
+		count_attempt_quick(); /* polls for a live dump too */
+		return;
+	}
+	struct counts *c = &tl_counts;
+	if (__builtin_expect(!threads_quick(c, site) || live_due(), 0)) {
 		count_alloc_slow(req_bytes, site);
 		return;
 	}
-	count_add(req_bytes, site);
-	count_attempt_quick(); /* polls for a live dump too */
+	threads_count(c, req_bytes, site, 0);
 }
 
-/* hs_rec_count_free's paths other than one thread's usual one. */
+/* hs_rec_count_free's paths other than the usual ones. */
 static __attribute__((noinline)) void count_free_slow(size_t req_bytes, unsigned site)
 {
 	struct counts *c = &tl_counts;
@@ -1275,27 +1317,30 @@ static __attribute__((noinline)) void count_free_slow(size_t req_bytes, unsigned
 	if (HS_UNLIKELY_CORE(!c->keyed))
 		counts_key(c);
 	sites_delta(site, -(int64_t)req_bytes);
-	uint64_t extra = rec.opts.heap_admin + slop_of(req_bytes);
-	c->heap_bytes -= (int64_t)req_bytes;
-	c->extra_bytes -= (int64_t)extra;
-	c->frees++;
-	c->churn_bytes += req_bytes + extra;
-	if (counts_due(c))
-		counts_flush_locked(c);
+	threads_count(c, req_bytes, 0, 1); /* the site counted just above */
 }
 
 void hs_rec_count_free(size_t req_bytes, unsigned site)
 {
 	if (!hs_rec_active())
 		return;
-	int usual = hs_single_threaded() && tl_counts.churn_bytes == 0 &&
-		    !hs_snapshots_peak_due(&rec.snaps, rec.heap_bytes, rec.extra_bytes);
-	if (__builtin_expect(!usual, 0)) {
-		count_free_slow(req_bytes, site); /* the peak attempt there */
+	if (hs_single_threaded()) {
+		int usual = tl_counts.churn_bytes == 0 &&
+			    !hs_snapshots_peak_due(&rec.snaps, rec.heap_bytes, rec.extra_bytes);
+		if (__builtin_expect(!usual, 0)) {
+			count_free_slow(req_bytes, site); /* the peak attempt there */
+			return;
+		}
+		count_sub_after_peak(req_bytes, HS_CTX_NONE, 0, site);
+		count_attempt_quick();
 		return;
 	}
-	count_sub_after_peak(req_bytes, HS_CTX_NONE, 0, site);
-	count_attempt_quick();
+	struct counts *c = &tl_counts;
+	if (__builtin_expect(!threads_quick(c, site), 0)) {
+		count_free_slow(req_bytes, site);
+		return;
+	}
+	threads_count(c, req_bytes, site, 1);
 }
 
 /* Enter sampled block ptr of context id, weight_bytes in the table and
