@@ -1462,6 +1462,14 @@ void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new
 {
 	if (handle == 0 && (new_ptr == NULL || !hs_rec_active()))
 		return;
+	if (handle == 0 && weight_bytes == 0 && hs_single_threaded() &&
+	    __builtin_expect(tl_counts.churn_bytes == 0, 1)) {
+		/* Neither block sampled, one thread: a count, as the count paths
+		 * (their tick polls for a live dump). */
+		if (count_resize(old_req_bytes, new_req_bytes, old_site, site) == 0)
+			count_attempt_quick();
+		return;
+	}
 	if (live_due())
 		live_dump();
 	if (handle == 0 && weight_bytes == 0 && !hs_single_threaded()) {
