@@ -1057,17 +1057,7 @@ HS_HOT void count_new(uint64_t req_bytes, unsigned site)
 }
 
 /* Totals -= a freed block of req_bytes whose context loses weight_bytes
- * (ctx HS_CTX_NONE: unsampled), as account_free, a peak attempt first. */
-HS_HOT void count_sub_after_peak(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes,
-				 unsigned site);
-
-HS_HOT void count_sub(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes, unsigned site)
-{
-	peak_attempt_quiet(); /* the totals still hold the block */
-	count_sub_after_peak(req_bytes, ctx, weight_bytes, site);
-}
-
-/* count_sub once its peak attempt is made. */
+ * (ctx HS_CTX_NONE: unsampled), as account_free, its peak attempt made. */
 HS_HOT void count_sub_after_peak(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes,
 				 unsigned site)
 {
@@ -1079,6 +1069,14 @@ HS_HOT void count_sub_after_peak(uint64_t req_bytes, uint32_t ctx, uint64_t weig
 	rec.churn_bytes += req_bytes + extra;
 	if (ctx != HS_CTX_NONE)
 		hs_contexts_touch(&rec.ctxs, ctx)->live_bytes -= weight_bytes;
+}
+
+/* The peak attempt (the totals still hold the block), then
+ * count_sub_after_peak. */
+HS_HOT void count_sub(uint64_t req_bytes, uint32_t ctx, uint64_t weight_bytes, unsigned site)
+{
+	peak_attempt_quiet();
+	count_sub_after_peak(req_bytes, ctx, weight_bytes, site);
 }
 
 /* count_sub, then a normal attempt while recording. */
@@ -1234,6 +1232,8 @@ HS_HOT int threads_quick(const struct counts *c, unsigned site)
 			     tl_sites_gen == __atomic_load_n(&g_sites_gen, __ATOMIC_RELAXED)));
 }
 
+/* counts_flush_locked, out of line: threads_count's callers then save no
+ * register for it. */
 static __attribute__((noinline)) void counts_flush_cold(struct counts *c)
 {
 	counts_flush_locked(c);
