@@ -1252,20 +1252,79 @@ static int (*real_execv)(const char *, char *const[]);
 static int (*real_execvp)(const char *, char *const[]);
 static int (*real_execvpe)(const char *, char *const[], char *const[]);
 static int (*real_fexecve)(int, char *const[], char *const[]);
+static void (*real_abort)(void);
 
-/* Handler for a fatal signal left at its default: end the record, then
- * die of the same signal with the default disposition, as the program
- * would have (same wait status, same core dump). */
-static void on_fatal_signal(int sig, siginfo_t *info, void *uctx)
+/* A spare stack on which a fatal signal's handler ends the record.  The
+ * handler may run where little stack is left: a program's SIGSEGV
+ * handler on a small alternate stack that calls abort() (Rust's runtime
+ * does so on every thread's stack overflow, with 8 KiB) runs our SIGABRT
+ * handler below its own frames, and ending the record takes more than
+ * is left there.  One handler at a time uses it (end_record runs once
+ * anyway); another runs on its own stack. */
+#define HS_SPARE_STACK_BYTES ((size_t)64 << 10)
+static char *g_spare_stack_top;
+static atomic_int g_spare_stack_busy;
+
+static void make_spare_stack(void)
 {
-	struct sigaction dfl;
-	sigset_t set;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, HS_SPARE_STACK_BYTES + page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return;
+	mprotect(p, page, PROT_NONE); /* a guard page below */
+	g_spare_stack_top = p + page + HS_SPARE_STACK_BYTES;
+}
+
+/* Call fn(arg) with the stack pointer at top (16-byte aligned).  Where
+ * the architecture has no switch here, fn runs on the current stack. */
+static void call_on_stack(void (*fn)(void *), void *arg, char *top)
+{
+#if defined(__x86_64__)
+	/* rbx is callee-saved: it holds the old stack pointer across the
+	 * call; every caller-saved register is clobbered by the call. */
+	__asm__ volatile("mov %%rsp, %%rbx\n\t"
+			 "mov %[top], %%rsp\n\t"
+			 "call *%[fn]\n\t"
+			 "mov %%rbx, %%rsp"
+			 : "+D"(arg), [fn] "+r"(fn), [top] "+r"(top)
+			 :
+			 : "rbx", "rax", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "xmm0",
+			   "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
+			   "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory", "cc");
+#elif defined(__aarch64__)
+	register void *x0 __asm__("x0") = arg;
+	__asm__ volatile("mov x19, sp\n\t"
+			 "mov sp, %[top]\n\t"
+			 "blr %[fn]\n\t"
+			 "mov sp, x19"
+			 : "+r"(x0), [fn] "+r"(fn), [top] "+r"(top)
+			 :
+			 : "x19", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10",
+			   "x11", "x12", "x13", "x14", "x15", "x16", "x17", "x18", "x30", "v0",
+			   "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v16", "v17", "v18", "v19",
+			   "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29",
+			   "v30", "v31", "memory", "cc");
+#else
+	(void)top;
+	fn(arg);
+#endif
+}
+
+static void end_record_on_signal(void *how)
+{
+	end_record(how, END_KEEP);
+}
+
+/* End the record as killed by sig ("signal 6 (SIGABRT)"), on the spare
+ * stack when it is free. */
+static void end_record_for_signal(int sig)
+{
 	char how[48];
 	const char *name = signal_name(sig);
 	size_t len;
 
-	(void)uctx;
-	/* Interrupted inside the recorder: leave it be (end_record checks). */
 	memcpy(how, "signal ", 7);
 	len = 7;
 	len += put_decimal(how + len, (uint64_t)sig);
@@ -1275,7 +1334,25 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *uctx)
 	len += strlen(name);
 	how[len++] = ')';
 	how[len] = '\0';
-	end_record(how, END_KEEP);
+	if (g_spare_stack_top != NULL && atomic_exchange(&g_spare_stack_busy, 1) == 0) {
+		call_on_stack(end_record_on_signal, how, g_spare_stack_top);
+		atomic_store(&g_spare_stack_busy, 0);
+	} else {
+		end_record(how, END_KEEP);
+	}
+}
+
+/* Handler for a fatal signal left at its default: end the record, then
+ * die of the same signal with the default disposition, as the program
+ * would have (same wait status, same core dump). */
+static void on_fatal_signal(int sig, siginfo_t *info, void *uctx)
+{
+	struct sigaction dfl;
+	sigset_t set;
+
+	(void)uctx;
+	/* Interrupted inside the recorder: leave it be (end_record checks). */
+	end_record_for_signal(sig);
 
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
@@ -1337,6 +1414,7 @@ static void resolve_reals(void)
 	real_execvpe =
 		(int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execvpe");
 	real_fexecve = (int (*)(int, char *const[], char *const[]))dlsym(RTLD_NEXT, "fexecve");
+	real_abort = (void (*)(void))dlsym(RTLD_NEXT, "abort");
 	real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
 	real_dup2 = (int (*)(int, int))dlsym(RTLD_NEXT, "dup2");
 	real_dup3 = (int (*)(int, int, int))dlsym(RTLD_NEXT, "dup3");
@@ -1405,6 +1483,33 @@ HS_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 	return old.sa_handler;
 }
 
+/* abort() with SIGABRT at its default: the record ends before the
+ * signal, which then comes at the default, without our handler.  That
+ * handler needs a signal frame of its own (up to 3 KiB with AVX-512's
+ * state), and programs call abort() where none fits: Rust's handler of a
+ * thread's stack overflow does so on that thread's 8 KiB alternate
+ * stack, and the kernel then killed the program with SIGSEGV, not SIGABRT.
+ * A program's own SIGABRT handler (which may not return) is left to run. */
+HS_EXPORT void abort(void)
+{
+	need_reals();
+	if (atomic_load(&g_sig_ours[SIGABRT])) {
+		struct sigaction dfl;
+
+		end_record_for_signal(SIGABRT);
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		sigemptyset(&dfl.sa_mask);
+		atomic_store(&g_sig_ours[SIGABRT], 0);
+		real_sigaction(SIGABRT, &dfl, NULL);
+	}
+	if (real_abort != NULL)
+		real_abort();
+	raise(SIGABRT); /* no next abort: what it does at the default */
+	for (;;)
+		syscall(SYS_exit_group, 128 + SIGABRT);
+}
+
 /* The main thread's alternate signal stack, when the program has none: a
  * stack overflow's SIGSEGV then still runs our handler.  Threads the
  * program creates get none from us (we do not wrap pthread_create): an
@@ -1437,6 +1542,7 @@ static void set_altstack(void)
 static void install_signal_handlers(void)
 {
 	set_altstack();
+	make_spare_stack();
 	for (size_t i = 0; i < N_FATAL; i++) {
 		struct sigaction cur;
 		int sig = g_fatal_signals[i];

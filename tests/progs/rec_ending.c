@@ -9,6 +9,9 @@
  *   rec_ending spin          "ready" on stdout, then sleeps (for SIGKILL)
  *   rec_ending overflow      unbounded recursion: SIGSEGV on stack overflow
  *   rec_ending abort         abort()
+ *   rec_ending altabort      a thread overflows its stack; its SIGSEGV
+ *                            handler, on a 6 KiB alternate stack, calls
+ *                            abort() (as Rust's runtime does)
  *   rec_ending _exit N       _exit(N)
  *   rec_ending exec PROG...  execv(PROG, PROG...)
  *   rec_ending exit N        "out" on stdout (buffered), then exit(N)
@@ -17,6 +20,7 @@
  *                            0.5 s (and the launcher), prints
  *                            "child_pid=N", exits 0
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +53,34 @@ static REC_NOINLINE int recurse(int depth)
 	return recurse(depth + 1) + pad[0];
 }
 
+/* Rust's stack-overflow handler, in C: its message, then abort() on the
+ * thread's small alternate stack. */
+static void on_overflow(int sig)
+{
+	static const char msg[] = "stack overflow, aborting\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(96);
+	abort();
+}
+
+static void *overflow_thread(void *arg)
+{
+	static char alt[6144] __attribute__((aligned(16)));
+	stack_t ss = { .ss_sp = alt, .ss_size = sizeof(alt), .ss_flags = 0 };
+	struct sigaction sa;
+
+	(void)arg;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_overflow;
+	sa.sa_flags = SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	if (sigaltstack(&ss, NULL) != 0 || sigaction(SIGSEGV, &sa, NULL) != 0)
+		_exit(95);
+	return (void *)(long)recurse(0);
+}
+
 static void ready(void)
 {
 	if (write(STDOUT_FILENO, "ready\n", 6) != 6)
@@ -74,6 +106,16 @@ int main(int argc, char **argv)
 		return recurse(0);
 	} else if (strcmp(argv[1], "abort") == 0) {
 		abort();
+	} else if (strcmp(argv[1], "altabort") == 0) {
+		pthread_attr_t attr;
+		pthread_t thread;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 256 << 10);
+		if (pthread_create(&thread, &attr, overflow_thread, NULL) != 0)
+			return 94;
+		pthread_join(thread, NULL);
+		return 93;
 	} else if (strcmp(argv[1], "_exit") == 0 && argc == 3) {
 		_exit(atoi(argv[2]));
 	} else if (strcmp(argv[1], "exec") == 0 && argc >= 3) {

@@ -4,7 +4,8 @@
 tests/progs/rec_ending keeps 5 blocks of 1000 bytes, then ends one way:
 each default-fatal signal raised (TERM INT HUP PIPE QUIT USR1 USR2 ALRM),
 SIGTERM/SIGINT/SIGHUP sent while it is busy in malloc, SIGSEGV from a
-stack overflow, abort, SIGKILL, _exit, exec.  Each is run natively and
+stack overflow, abort (also from a SIGSEGV handler on a thread's 6 KiB
+alternate stack, as Rust's runtime calls it), SIGKILL, _exit, exec.  Each is run natively and
 under the launcher, and for each:
 
   - the exit status (or signal) is the native one;
@@ -140,7 +141,7 @@ def main():
     if rm.tool_missing(PROG) or rm.tool_missing(P["launcher"]):
         print("1..0 # SKIP rec_ending or heapsnap not built")
         return
-    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 5) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2 + 2 + 5 + 1 + 3 + 1)
+    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 6) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2 + 2 + 5 + 1 + 3 + 1)
     d = tempfile.mkdtemp(prefix="rec_endings.")
     out = os.path.join(d, "m.out")
     try:
@@ -182,6 +183,11 @@ def main():
         cases = [
             ("stack overflow", ["overflow"], -signal.SIGSEGV, "signal 11 (SIGSEGV)"),
             ("abort", ["abort"], -signal.SIGABRT, "signal 6 (SIGABRT)"),
+            # Rust's handler of a thread's stack overflow: no room there
+            # for our SIGABRT handler's frame (the kernel killed it with
+            # SIGSEGV instead); abort() ends the record first.
+            ("abort() on a 6 KiB alternate stack", ["altabort"], -signal.SIGABRT,
+             "signal 6 (SIGABRT)"),
             ("_exit(7)", ["_exit", "7"], 7, None),
             ("exec /bin/true, --follow-exec=no (as Massif)", ["exec", "/bin/true"], 0, "exec"),
         ]
