@@ -14,7 +14,8 @@ with a timeout, and is checked five ways:
   5. the program's own function in a peak tree (for Java and Node.js, a
      frame of the runtime's library: libjvm.so, node's own C++).
 
-Cases: Rust (threads with channels, a panic caught by join, exit(3), and
+Cases: Rust (threads with channels, a panic caught by join, exit(3), a
+thread's stack overflow (abort() on its 8 KiB alternate stack), and
 `heapsnap --trace-children=yes cargo run`, whose exec chain writes one file,
 and plain `heapsnap cargo run`, which follows cargo's exec of the program;
 built once with Debian's /usr/bin/cargo and /usr/bin/rustc, offline), ripgrep, C
@@ -131,7 +132,8 @@ def build_rust():
             return None, "no %s (Debian's cargo/rustc packages)" % tool
     crate = os.path.join(CACHE, "rust")
     target = os.path.join(CACHE, "rust-target")
-    bins = {b: os.path.join(target, "release", b) for b in ("rt_threads", "rt_panic", "rt_exit")}
+    bins = {b: os.path.join(target, "release", b) for b in (
+        "rt_threads", "rt_panic", "rt_exit", "rt_overflow")}
     changed = sync_tree(os.path.join(SRC, "rust"), crate)
     if changed or not all(os.path.exists(p) for p in bins.values()):
         env = dict(os.environ, RUSTC=rustc, CARGO_HOME=os.path.join(CACHE, "cargo-home"),
@@ -280,6 +282,8 @@ CASES = [
          r"\brt_panic::"),
     Case("rust-exit", "Rust: std::process::exit(3)", rust("rt_exit"),
          r"\brt_exit::"),
+    Case("rust-overflow", "Rust: a thread's stack overflow (abort() on its alternate stack)",
+         rust("rt_overflow"), r"\brt_overflow::"),
     Case("cargo-run", "Rust: heapsnap --trace-children=yes cargo run --release", cargo_run,
          r"\brt_exit::", options=["--trace-children=yes"]),
     Case("cargo-run-followed", "Rust: heapsnap cargo run --release (cargo's exec followed)",
@@ -310,7 +314,7 @@ CASES = [
 
 # The same programs under --sample, the production mode: it tags every
 # block and, in C++ programs, answers operator new itself.
-SAMPLED = ("rust-threads", "cxx-except", "java-pool", "node-workers", "go-cgo",
+SAMPLED = ("rust-threads", "rust-overflow", "cxx-except", "java-pool", "node-workers", "go-cgo",
            "python-threads", "python-mp", "ruby")
 CASES += [Case(c.name + "-sampled", c.what + ", --sample=64K", c.setup, None,
                c.compare_stderr, c.options + ["--sample=64K"])
