@@ -983,11 +983,17 @@ int main(int argc, char **argv)
 	}
 	if (hs_advice_program(argv + i, opts.trace_children, opts.follow_exec, stderr) != 0)
 		return EXIT_USAGE;
-	/* A bad file name pattern or unset %q{VAR} is caught now, not at exit. */
+	/* A bad file name pattern or unset %q{VAR} is caught now, not at exit.
+	 * So is a name the resolver would refuse to write (/dev/null, a
+	 * directory, a symbolic link): the program is not run for a record
+	 * that could only be left behind as OUT.raw.  A name with %p is the
+	 * program's pid's: the library checks it when it starts. */
 	{
 		char path[HS_PATH_MAX];
 		if (hs_outfile_expand(opts.out_file, getpid(), NULL, path, sizeof(path), err,
-				      sizeof(err)) != 0) {
+				      sizeof(err)) != 0 ||
+		    (!hs_outfile_has_pid(opts.out_file) &&
+		     hs_outfile_check_target(opts.out_file, path, err, sizeof(err)) != 0)) {
 			fprintf(stderr, "heapsnap: %s\n", err);
 			return EXIT_USAGE;
 		}

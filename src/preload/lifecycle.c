@@ -841,7 +841,11 @@ static int reopen_raw(void)
 /* Create the raw file next to the output: OUT.raw, or OUT.N.raw when that
  * exists (an earlier run's record that was never resolved, or another
  * process with the same name).  Never follows a symlink, never opens a
- * FIFO or device in a way that blocks.  Returns the fd or -1. */
+ * FIFO or device in a way that blocks.  An OUT the resolver would refuse
+ * (/dev/null, a directory, a symbolic link: hs_outfile_check_target) gets
+ * no record at all, rather than one nobody could resolve in its place (and
+ * OUT.N beside it at the next run); an OUT.N such as that is skipped.
+ * Returns the fd or -1. */
 static int open_raw(char *err, size_t err_len)
 {
 	char out[HS_PATH_MAX];
@@ -868,6 +872,12 @@ static int open_raw(char *err, size_t err_len)
 	g_replaces[0] = '\0';
 	if (hs_outfile_expand(g_pattern, g_pid, g_base_dir, out, sizeof(out), err, err_len) != 0)
 		return -1;
+	if (hs_outfile_check_target(g_pattern, out, err, err_len) != 0) {
+		size_t n = strlen(err);
+		if (n + 1 < err_len)
+			snprintf(err + n, err_len - n, "; running unrecorded");
+		return -1;
+	}
 	len = strlen(out);
 	for (unsigned n = 0; n < 1000; n++) {
 		char suffix[16];
@@ -883,6 +893,8 @@ static int open_raw(char *err, size_t err_len)
 		}
 		snprintf(g_out_path, sizeof(g_out_path), "%s%s", out, suffix);
 		snprintf(g_raw_path, sizeof(g_raw_path), "%s.raw", g_out_path);
+		if (n > 0 && hs_outfile_check_target(g_pattern, g_out_path, err, err_len) != 0)
+			continue;
 		fd = (int)syscall(SYS_openat, AT_FDCWD, g_raw_path,
 				  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
 				  0600);
