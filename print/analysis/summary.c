@@ -39,9 +39,20 @@ bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
 			 series_path);
 		return false;
 	}
+	/* The writer ends every file with its end line: a file without one
+	 * was cut short.  The x point is not always there (a program killed
+	 * by SIGKILL, recording stopped early, --heap=no): the series is
+	 * used all the same, its last snapshot standing for the end. */
+	if (ser.end == NULL) {
+		hs_series_free(&ser);
+		snprintf(note, note_len, "%s is not a complete heapsnap series file: not used",
+			 series_path);
+		return false;
+	}
 	struct hs_summary_series s = { .present = true };
 	bool have_first = false, have_rss = false, have_x = false;
 	uint64_t rss0 = 0, heap0 = 0, rss_max = 0, heap_max = 0;
+	size_t last_rss = SIZE_MAX; /* the last point with its RSS: a snapshot's */
 	for (size_t i = 0; i < ser.n_points; i++) {
 		const struct hs_series_point *q = &ser.points[i];
 		uint64_t h = q->heap_B + q->extra_B;
@@ -61,24 +72,31 @@ bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
 		}
 		if (q->rss_B > rss_max)
 			rss_max = q->rss_B;
+		if (q->rss_B > 0)
+			last_rss = i;
 		if (q->kind == 'x') {
 			s.exit_heap_B = h;
 			s.exit_rss_B = q->rss_B;
 			have_x = true;
 		}
 	}
-	uint64_t size = ser.massif_size;
-	hs_series_free(&ser);
-	if (!have_x) {
-		snprintf(note, note_len, "%s is not a complete heapsnap series file: not used",
-			 series_path);
-		return false;
+	if (!have_x && ser.n_points > 0) {
+		const struct hs_series_point *q =
+			&ser.points[last_rss != SIZE_MAX ? last_rss : ser.n_points - 1];
+		s.exit_heap_B = q->heap_B + q->extra_B;
+		s.exit_rss_B = q->rss_B;
 	}
+	s.has_exit = have_x;
+	uint64_t size = ser.massif_size;
+	size_t n_points = ser.n_points;
+	hs_series_free(&ser);
 	if (size != massif_size) {
 		snprintf(note, note_len,
 			 "%s was written with another version of the file: not used", series_path);
 		return false;
 	}
+	if (n_points == 0)
+		return false; /* complete, but nothing to add to the Massif file */
 	s.rss_growth_B = rss_max - rss0;
 	s.heap_growth_B = heap_max - heap0;
 	s.max_heap_B = heap_max;
@@ -234,8 +252,10 @@ void hs_summary_render(struct hs_outbuf *ob, const struct hs_run *run, const cha
 		put_time(ob, run->time_unit, peak->time);
 	}
 	/* Massif's last snapshot may come long before the end; only the
-	 * series has a point at exit. */
-	hs_outbuf_puts(ob, with_series ? "\n  at exit:       " : "\n  last snapshot: ");
+	 * series has a point at exit (none when the program was killed, or
+	 * recording stopped early: its last snapshot then, with the RSS). */
+	hs_outbuf_puts(ob, with_series && series->has_exit ? "\n  at exit:       "
+							     : "\n  last snapshot: ");
 	put_bytes(ob, with_series ? series->exit_heap_B : hs_snap_total_B(last));
 	hs_outbuf_puts(ob, " in the heap");
 	if (with_series && series->exit_rss_B > 0) {

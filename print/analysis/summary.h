@@ -7,9 +7,10 @@
  * their user frame (the first frame that is not an allocation wrapper), the
  * number of leak suspects, the file's absolute path and the command to run
  * next.  When the resolver wrote the companion FILE.series (doc/
- * format-series.md), the heap at exit comes from its end-of-run point, the
- * process's RSS is shown beside it, and an RSS that grew far more than the
- * heap is said to come from outside malloc, once.
+ * format-series.md), the heap at exit comes from its end-of-run point (a
+ * run without one, killed by SIGKILL or recorded with --heap=no, shows its
+ * last snapshot), the process's RSS is shown beside it, and an RSS that
+ * grew far more than the heap is said to come from outside malloc, once.
  */
 #ifndef HS_SUMMARY_H
 #define HS_SUMMARY_H
@@ -33,7 +34,10 @@
 /* What FILE.series adds (all 0 when there is none). */
 struct hs_summary_series {
 	bool present;
-	uint64_t exit_heap_B;   /* heap + extra at the end-of-run point */
+	bool has_exit;          /* the series has its end-of-run point (x) */
+	uint64_t exit_heap_B;   /* heap + extra at the end-of-run point; without
+				 * one, at the last point with its RSS (the last
+				 * snapshot taken), else at the last point */
 	uint64_t exit_rss_B;    /* RSS there (0: unknown) */
 	uint64_t rss_growth_B;  /* largest RSS minus the first known one */
 	uint64_t heap_growth_B; /* largest heap + extra minus the first one */
@@ -43,8 +47,9 @@ struct hs_summary_series {
 };
 
 /* Reads series_path (FILE.series) if it exists and belongs to a Massif file
- * of massif_size bytes; a stale or unreadable one is ignored with a line in
- * note (empty otherwise).  Returns whether it was read. */
+ * of massif_size bytes; a stale, unreadable or cut short one (no end line)
+ * is ignored with a line in note (empty otherwise); one with no point adds
+ * nothing and no note.  Returns whether it was read. */
 bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
 			    struct hs_summary_series *out, char *note, size_t note_len);
 

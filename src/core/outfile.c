@@ -6,12 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "outfile.h"
 
 /* Room for an expanded --log-file name. */
 #define HS_OUTFILE_LOG_MAX 4096
+/* Room for an output file's companion name checked before the run (a
+ * longer one is left to the resolver's own check). */
+#define HS_OUTFILE_SERIES_MAX (4096 + sizeof ".series")
 
 /* Appends to a fixed buffer, remembering overflow. */
 struct sink {
@@ -163,6 +167,37 @@ int hs_outfile_child_pattern(char *pattern, size_t pattern_len)
 	if (len + 3 >= pattern_len)
 		return -1;
 	memcpy(pattern + len, ".%p", 4);
+	return 0;
+}
+
+/* Refuse an output path the resolver would not write. */
+int hs_outfile_check_target(const char *pattern, const char *path, char *err, size_t err_len)
+{
+	char series[HS_OUTFILE_SERIES_MAX];
+	struct stat st;
+	const char *what;
+
+	if (lstat(path, &st) == 0 && (what = hs_outfile_refused_kind(st.st_mode)) != NULL) {
+		if (strcmp(pattern, path) == 0)
+			snprintf(err, err_len,
+				 "--massif-out-file=%s: is %s, not a file: no Massif file can be "
+				 "written there",
+				 pattern, what);
+		else
+			snprintf(err, err_len,
+				 "--massif-out-file=%s: %s is %s, not a file: no Massif file can "
+				 "be written there",
+				 pattern, path, what);
+		return -1;
+	}
+	if ((size_t)snprintf(series, sizeof series, "%s.series", path) < sizeof series &&
+	    lstat(series, &st) == 0 && (what = hs_outfile_refused_kind(st.st_mode)) != NULL) {
+		snprintf(err, err_len,
+			 "--massif-out-file=%s: %s is %s, not a file: the Massif file's series "
+			 "cannot be written beside it",
+			 pattern, series, what);
+		return -1;
+	}
 	return 0;
 }
 

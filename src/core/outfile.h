@@ -10,6 +10,7 @@
 #define HS_OUTFILE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Check a pattern's syntax (no expansion).  Returns 0, or -1 with a
@@ -28,6 +29,29 @@ int hs_outfile_has_pid(const char *pattern);
 /* Make the pattern a forked child uses: unchanged when it has %p, else
  * with ".%p" appended.  Returns 0, or -1 when it does not fit. */
 int hs_outfile_child_pattern(char *pattern, size_t pattern_len);
+
+/* What a file of this mode is when no output may replace it (a rename
+ * would hang a reader, write through a link, or replace what is not a
+ * file): "a symbolic link", "a FIFO", "a device", "a socket" or "a
+ * directory"; NULL for a regular file.  The resolver refuses these (its
+ * last check, src/resolve/resolve.c); the launcher and the library refuse
+ * them before anything is recorded (hs_outfile_check_target). */
+static inline const char *hs_outfile_refused_kind(mode_t mode)
+{
+	return S_ISLNK(mode)			    ? "a symbolic link"
+	       : S_ISFIFO(mode)			    ? "a FIFO"
+	       : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
+	       : S_ISSOCK(mode)			    ? "a socket"
+	       : S_ISDIR(mode)			    ? "a directory"
+						    : NULL;
+}
+
+/* Whether path (the output file, expanded from pattern) or its companion
+ * path.series already names something the resolver refuses to replace
+ * (hs_outfile_refused_kind: /dev/null, a directory, a symbolic link...).
+ * Returns 0 (absent, a regular file, or not known), or -1 with
+ * "--massif-out-file=PATTERN: [PATH ]is a device, not a file: ..." in err. */
+int hs_outfile_check_target(const char *pattern, const char *path, char *err, size_t err_len);
 
 /* Create or truncate path for writing: O_CLOEXEC, O_NOFOLLOW, mode 0600.
  * Returns the fd, or -1 with "cannot write PATH: REASON" in err. */

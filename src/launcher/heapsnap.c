@@ -302,11 +302,21 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s)
 }
 
 /* Run the program in a child with the library preloaded; never returns.
- * live_fd: the live dumps' shared page (dump.h), or -1. */
+ * live_fd: the live dumps' shared page (dump.h), or -1.  lib NULL: run it
+ * as it is, with none of our variables and none of our descriptors (they
+ * are close-on-exec), when nothing of it or of what it runs may be
+ * recorded. */
 static void run_child(char **argv, const char *lib, const char *options, int report_fd, int live_fd)
 {
 	const char *old = getenv("LD_PRELOAD");
 	char fd_text[16];
+	char why[PATH_MAX + 128];
+
+	if (lib == NULL) {
+		int status = hs_exec_program(argv, why, sizeof(why));
+		fprintf(stderr, "heapsnap: cannot run '%s': %s\n", argv[0], why);
+		_exit(status);
+	}
 	size_t len = strlen(lib) + (old != NULL ? strlen(old) + 1 : 0) + 1;
 	char *preload = malloc(len);
 
@@ -354,7 +364,6 @@ static void run_child(char **argv, const char *lib, const char *options, int rep
 	/* The pipe's write end survives exec; the library closes it on the
 	 * next exec unless children are traced. */
 	fcntl(report_fd, F_SETFD, 0);
-	char why[PATH_MAX + 128];
 	int status = hs_exec_program(argv, why, sizeof(why));
 	fprintf(stderr, "heapsnap: cannot run '%s': %s\n", argv[0], why);
 	_exit(status);
@@ -983,11 +992,17 @@ int main(int argc, char **argv)
 	}
 	if (hs_advice_program(argv + i, opts.trace_children, opts.follow_exec, stderr) != 0)
 		return EXIT_USAGE;
-	/* A bad file name pattern or unset %q{VAR} is caught now, not at exit. */
+	/* A bad file name pattern or unset %q{VAR} is caught now, not at exit.
+	 * So is a name the resolver would refuse to write (/dev/null, a
+	 * directory, a symbolic link): the program is not run for a record
+	 * that could only be left behind as OUT.raw.  A name with %p is the
+	 * program's pid's: the library checks it when it starts. */
 	{
 		char path[HS_PATH_MAX];
 		if (hs_outfile_expand(opts.out_file, getpid(), NULL, path, sizeof(path), err,
-				      sizeof(err)) != 0) {
+				      sizeof(err)) != 0 ||
+		    (!hs_outfile_has_pid(opts.out_file) &&
+		     hs_outfile_check_target(opts.out_file, path, err, sizeof(err)) != 0)) {
 			fprintf(stderr, "heapsnap: %s\n", err);
 			return EXIT_USAGE;
 		}
@@ -1014,9 +1029,19 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	/* A program the loader will not preload us into runs all the same. */
-	if (hs_inspect_program(argv[i], err, sizeof(err)))
+	/* A program the loader will not preload us into runs all the same.
+	 * Unpreloaded, it cannot hide us from its children either: when
+	 * neither a program it becomes by exec (--follow-exec) nor its
+	 * children (--trace-children) may be recorded, it is run without the
+	 * library at all; otherwise the library of each image it leads to
+	 * decides (untraced_child in lifecycle.c records none of its
+	 * children but with --trace-children=yes). */
+	enum hs_inspect_kind inspected =
+		hs_inspect_program(argv[i], opts.trace_children, opts.follow_exec, err, sizeof(err));
+	if (inspected != HS_INSPECT_OK)
 		fprintf(stderr, "heapsnap: %s\n", err);
+	int no_preload =
+		inspected == HS_INSPECT_NO_PRELOAD && !opts.trace_children && !opts.follow_exec;
 	if (locate(".libs/", HS_PKGLIBDIR, "libheapsnap.so", R_OK, lib, sizeof(lib)) != 0) {
 		fprintf(stderr,
 			"heapsnap: cannot find libheapsnap.so (looked next to heapsnap and in %s)\n",
@@ -1044,7 +1069,7 @@ int main(int argc, char **argv)
 	}
 	if (pid == 0) {
 		close(report[0]);
-		run_child(argv + i, lib, options, report[1], live_fd);
+		run_child(argv + i, no_preload ? NULL : lib, options, report[1], live_fd);
 	}
 	close(report[1]);
 	if (live_fd >= 0)

@@ -95,24 +95,45 @@ static int defines(const unsigned char *base, size_t size, const Elf64_Shdr *sym
 	return 0;
 }
 
+/* What may still be recorded of a program the loader will not preload us
+ * into, after "...: " or "..., so ": its exec'd image or its children,
+ * which the options let the library reach (kind: "dynamically linked",
+ * "64-bit"). */
+static const char *reach(int trace_children, int follow_exec, const char *kind, char *buf,
+			 size_t len)
+{
+	if (trace_children)
+		snprintf(buf, len,
+			 "only the %s programs it runs will be recorded (--trace-children=yes)",
+			 kind);
+	else if (follow_exec)
+		snprintf(buf, len,
+			 "nothing will be recorded unless it becomes a %s program by exec "
+			 "(--follow-exec)",
+			 kind);
+	else
+		snprintf(buf, len, "nothing will be recorded");
+	return buf;
+}
+
 /* The ELF checks on an image of size bytes: static, 32-bit, own malloc. */
-static int inspect_elf(const unsigned char *base, size_t size, const char *prog, char *msg,
-		       size_t msg_len)
+static enum hs_inspect_kind inspect_elf(const unsigned char *base, size_t size, const char *prog,
+					int trace_children, int follow_exec, char *msg,
+					size_t msg_len)
 {
 	const Elf64_Ehdr *eh = (const void *)base;
 	int interp = 0, dynamic = 0, soname = 0;
+	char what[128];
 
 	if (base[EI_CLASS] == ELFCLASS32) {
-		snprintf(msg, msg_len,
-			 "%s is a 32-bit program and libheapsnap.so is 64-bit: nothing will be "
-			 "recorded",
-			 prog);
-		return 1;
+		snprintf(msg, msg_len, "%s is a 32-bit program and libheapsnap.so is 64-bit: %s",
+			 prog, reach(trace_children, follow_exec, "64-bit", what, sizeof what));
+		return HS_INSPECT_NO_PRELOAD;
 	}
 	if (size < sizeof(*eh) || base[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > size ||
 	    (size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
-		return 0;
+		return HS_INSPECT_OK;
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		Elf64_Phdr ph;
 		memcpy(&ph, base + eh->e_phoff + i * sizeof(ph), sizeof(ph));
@@ -135,10 +156,11 @@ static int inspect_elf(const unsigned char *base, size_t size, const char *prog,
 	}
 	if (!interp && !(dynamic && soname)) {
 		snprintf(msg, msg_len,
-			 "%s is statically linked: the loader cannot preload libheapsnap.so, so "
-			 "nothing will be recorded",
-			 prog);
-		return 1;
+			 "%s is statically linked: the loader cannot preload libheapsnap.so, so %s",
+			 prog,
+			 reach(trace_children, follow_exec, "dynamically linked", what,
+			       sizeof what));
+		return HS_INSPECT_NO_PRELOAD;
 	}
 	/* An exported malloc or free in the executable: every call, libc's
 	 * own included, binds to it before libheapsnap.so. */
@@ -160,26 +182,29 @@ static int inspect_elf(const unsigned char *base, size_t size, const char *prog,
 					 "%s defines its own %s: its heap calls never reach "
 					 "libheapsnap.so, so nothing of them will be recorded",
 					 prog, fn);
-				return 1;
+				return HS_INSPECT_UNSEEN;
 			}
 		}
 	}
-	return 0;
+	return HS_INSPECT_OK;
 }
 
 /* Inspect path; prog is the name to show. */
-static int inspect_path(const char *path, const char *prog, int depth, char *msg, size_t msg_len)
+static enum hs_inspect_kind inspect_path(const char *path, const char *prog, int depth,
+					 int trace_children, int follow_exec, char *msg,
+					 size_t msg_len)
 {
 	struct stat st;
 	const char *why;
 	unsigned char *base;
-	int fd, found = 0;
+	int fd;
+	enum hs_inspect_kind found = HS_INSPECT_OK;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 4) {
 		if (fd >= 0)
 			close(fd);
-		return 0;
+		return HS_INSPECT_OK;
 	}
 	why = secure_reason(path, &st);
 	if (why != NULL) {
@@ -188,14 +213,15 @@ static int inspect_path(const char *path, const char *prog, int depth, char *msg
 			 "%s is %s: the loader ignores LD_PRELOAD for it, so nothing will be "
 			 "recorded",
 			 prog, why);
-		return 1;
+		return HS_INSPECT_UNSEEN;
 	}
 	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (base == MAP_FAILED)
-		return 0;
+		return HS_INSPECT_OK;
 	if (memcmp(base, ELFMAG, SELFMAG) == 0 && st.st_size > EI_CLASS) {
-		found = inspect_elf(base, (size_t)st.st_size, prog, msg, msg_len);
+		found = inspect_elf(base, (size_t)st.st_size, prog, trace_children, follow_exec,
+				    msg, msg_len);
 	} else if (base[0] == '#' && base[1] == '!' && depth < MAX_SHEBANG_DEPTH) {
 		/* A script: its interpreter is what runs (and is preloaded). */
 		char interp[PATH_MAX];
@@ -207,17 +233,19 @@ static int inspect_path(const char *path, const char *prog, int depth, char *msg
 			interp[n++] = (char)base[i++];
 		interp[n] = '\0';
 		if (n > 0 && interp[0] == '/')
-			found = inspect_path(interp, interp, depth + 1, msg, msg_len);
+			found = inspect_path(interp, interp, depth + 1, trace_children,
+					     follow_exec, msg, msg_len);
 	}
 	munmap(base, (size_t)st.st_size);
 	return found;
 }
 
-int hs_inspect_program(const char *prog, char *msg, size_t msg_len)
+enum hs_inspect_kind hs_inspect_program(const char *prog, int trace_children, int follow_exec,
+					char *msg, size_t msg_len)
 {
 	char path[PATH_MAX];
 
 	if (find_program(prog, path, sizeof(path)) != 0)
-		return 0;
-	return inspect_path(path, prog, 0, msg, msg_len);
+		return HS_INSPECT_OK;
+	return inspect_path(path, prog, 0, trace_children, follow_exec, msg, msg_len);
 }

@@ -5,16 +5,33 @@
  * program whose executable defines malloc itself binds every call to its
  * own: each runs fine and records nothing.  The launcher says so, in one
  * line, before it runs the program unchanged.
+ *
+ * A static (or 32-bit) program never loads the library, so it cannot hide
+ * it from its children either: what may still be recorded is what the
+ * options let the library reach through it, a program it becomes by exec
+ * (--follow-exec=yes) or the programs it runs (--trace-children=yes), and
+ * the line says so.  With neither, the launcher does not preload at all.
  */
 #ifndef HS_INSPECT_H
 #define HS_INSPECT_H
 
 #include <stddef.h>
 
+enum hs_inspect_kind {
+	HS_INSPECT_OK = 0,     /* it can be recorded (or it cannot be read) */
+	HS_INSPECT_NO_PRELOAD, /* the loader never loads the library into it:
+				* static, or 32-bit */
+	HS_INSPECT_UNSEEN,     /* its heap calls are not seen: secure execution
+				* (whose loader also drops LD_PRELOAD for its
+				* children), or its own malloc */
+};
+
 /* Why nothing of prog (a name looked up in PATH as execvp does) can be
- * recorded: writes one line's text (no "heapsnap: ", no newline) to msg
- * and returns 1; returns 0 when it can be recorded or when prog cannot
+ * recorded: writes one line's text (no "heapsnap: ", no newline) to msg,
+ * worded for the run's --trace-children and --follow-exec, and returns its
+ * kind; returns HS_INSPECT_OK when it can be recorded or when prog cannot
  * be read (running it will say why). */
-int hs_inspect_program(const char *prog, char *msg, size_t msg_len);
+enum hs_inspect_kind hs_inspect_program(const char *prog, int trace_children, int follow_exec,
+					char *msg, size_t msg_len);
 
 #endif

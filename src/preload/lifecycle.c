@@ -27,6 +27,7 @@
 #include <link.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -841,7 +842,11 @@ static int reopen_raw(void)
 /* Create the raw file next to the output: OUT.raw, or OUT.N.raw when that
  * exists (an earlier run's record that was never resolved, or another
  * process with the same name).  Never follows a symlink, never opens a
- * FIFO or device in a way that blocks.  Returns the fd or -1. */
+ * FIFO or device in a way that blocks.  An OUT the resolver would refuse
+ * (/dev/null, a directory, a symbolic link: hs_outfile_check_target) gets
+ * no record at all, rather than one nobody could resolve in its place (and
+ * OUT.N beside it at the next run); an OUT.N such as that is skipped.
+ * Returns the fd or -1. */
 static int open_raw(char *err, size_t err_len)
 {
 	char out[HS_PATH_MAX];
@@ -868,6 +873,12 @@ static int open_raw(char *err, size_t err_len)
 	g_replaces[0] = '\0';
 	if (hs_outfile_expand(g_pattern, g_pid, g_base_dir, out, sizeof(out), err, err_len) != 0)
 		return -1;
+	if (hs_outfile_check_target(g_pattern, out, err, err_len) != 0) {
+		size_t n = strlen(err);
+		if (n + 1 < err_len)
+			snprintf(err + n, err_len - n, "; running unrecorded");
+		return -1;
+	}
 	len = strlen(out);
 	for (unsigned n = 0; n < 1000; n++) {
 		char suffix[16];
@@ -883,6 +894,8 @@ static int open_raw(char *err, size_t err_len)
 		}
 		snprintf(g_out_path, sizeof(g_out_path), "%s%s", out, suffix);
 		snprintf(g_raw_path, sizeof(g_raw_path), "%s.raw", g_out_path);
+		if (n > 0 && hs_outfile_check_target(g_pattern, g_out_path, err, err_len) != 0)
+			continue;
 		fd = (int)syscall(SYS_openat, AT_FDCWD, g_raw_path,
 				  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
 				  0600);
@@ -2249,6 +2262,57 @@ static void start_failed(void)
 	atomic_store(&hs_preload_state, HS_ST_OFF);
 }
 
+/* The decimal value of environment variable name, or -1 when it is unset
+ * or not a plain number. */
+static long env_number(const char *name)
+{
+	const char *v = getenv(name);
+	long n = 0;
+
+	if (v == NULL || *v == '\0')
+		return -1;
+	for (; *v >= '0' && *v <= '9'; v++) {
+		if (n > INT_MAX / 10)
+			return -1;
+		n = n * 10 + (*v - '0');
+	}
+	return *v == '\0' ? n : -1;
+}
+
+/* Make the descriptor an inherited variable names close-on-exec, when it
+ * is of the kind the launcher passes (a socket, or the live page's file). */
+static void close_on_exec(const char *name, int is_sock)
+{
+	long fd = env_number(name);
+	struct stat st;
+
+	if (fd < 0 || fstat((int)fd, &st) != 0 ||
+	    (is_sock ? !S_ISSOCK(st.st_mode) : !S_ISREG(st.st_mode)))
+		return;
+	fcntl((int)fd, F_SETFD, fcntl((int)fd, F_GETFD) | FD_CLOEXEC);
+}
+
+/* Whether this image is a child the launcher's run must not record: with
+ * --trace-children=no, the process the launcher started (HEAPSNAP_EXEC_PID,
+ * followed across its own execs) hides us from its children at start-up
+ * (hide_from_children); a process whose parent could not (a statically
+ * linked program, which the loader never gave this library, or an exec
+ * passing an environment kept from before our start) still finds us in
+ * its environment.  Such a process is not recorded, and hides us from its
+ * own children, as its parent would have: Massif, like the launcher's
+ * advice, records the program alone. */
+static int untraced_child(void)
+{
+	long pid = env_number("HEAPSNAP_EXEC_PID");
+
+	if (g_opts.trace_children || pid <= 0 || pid == (long)g_pid)
+		return 0;
+	hide_from_children();
+	close_on_exec("HEAPSNAP_REPORT_FD", 1);
+	close_on_exec("HEAPSNAP_LIVE_FD", 0);
+	return 1;
+}
+
 /* Start recording: once, from the constructor or the first heap call. */
 static void preload_start(void);
 
@@ -2289,6 +2353,11 @@ static void preload_start(void)
 		say("; running unrecorded\n");
 		hs_preload_tag_early = 0; /* glibc's blocks as they are, for good */
 		atomic_store(&hs_preload_state, HS_ST_OFF);
+		hs_tl_guard--;
+		return;
+	}
+	if (untraced_child()) {
+		start_failed(); /* silently: the program's children run as natively */
 		hs_tl_guard--;
 		return;
 	}

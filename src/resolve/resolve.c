@@ -13,6 +13,7 @@
 #include "filter.h"
 #include "sampler.h"
 #include "massif_out.h"
+#include "outfile.h"
 #include "series_out.h"
 
 /* The ending a live dump passes: the program has not ended. */
@@ -100,17 +101,7 @@ static int check_out_path(const char *out_path, char *err, size_t err_len)
 	struct stat st;
 	if (lstat(out_path, &st) != 0)
 		return 0; /* nothing there yet (or unreadable: open will say) */
-	const char *what = NULL;
-	if (S_ISLNK(st.st_mode))
-		what = "a symbolic link";
-	else if (S_ISFIFO(st.st_mode))
-		what = "a FIFO";
-	else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
-		what = "a device";
-	else if (S_ISSOCK(st.st_mode))
-		what = "a socket";
-	else if (S_ISDIR(st.st_mode))
-		what = "a directory";
+	const char *what = hs_outfile_refused_kind(st.st_mode);
 	if (what == NULL)
 		return 0;
 	snprintf(err, err_len, "%s: is %s, not a file: the Massif file was not written", out_path,
@@ -226,6 +217,17 @@ static int write_out(struct hs_raw *raw, const char *out_path, const char *endin
 	return rc;
 }
 
+/* After a failed write the raw record is not deleted: err says where it
+ * stays and how to write it elsewhere, so nothing is left unannounced. */
+static void say_kept(const char *raw_path, char *err, size_t err_len)
+{
+	size_t n = strlen(err);
+	if (n + 1 < err_len)
+		snprintf(err + n, err_len - n,
+			 " (the raw record stays: heapsnap --resolve %s FILE writes it to FILE)",
+			 raw_path);
+}
+
 int hs_resolve_file_with(const char *raw_path, const char *out_path, const char *ending,
 			 const struct hs_symbolizer *sym, char *err, size_t err_len)
 {
@@ -237,6 +239,8 @@ int hs_resolve_file_with(const char *raw_path, const char *out_path, const char 
 		hs_raw_free(&raw);
 	if (rc == 0)
 		unlink(raw_path);
+	else
+		say_kept(raw_path, err, err_len);
 	return rc;
 }
 
@@ -278,6 +282,8 @@ int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char 
 		hs_raw_free(&raw);
 	if (rc == 0)
 		unlink(raw_path);
+	else
+		say_kept(raw_path, err, err_len);
 	return rc;
 }
 

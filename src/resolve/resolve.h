@@ -25,7 +25,8 @@
  * symbolizer; on success the raw record is deleted.  An out_path that is a FIFO, a device, a
  * socket, a directory or a symbolic link is refused.  Returns 0, or -1
  * with one line in err (nothing is left at out_path then, and the raw
- * record stays). */
+ * record stays: when it was read, and only the writing failed, err ends
+ * by saying so, with the command that writes it elsewhere). */
 int hs_resolve_file(const char *raw_path, const char *out_path, const char *ending, char *err,
 		    size_t err_len);
 

@@ -24,7 +24,7 @@ same() { # same DESCRIPTION FILE EXPECTED-TEXT
 	fi
 }
 
-echo 1..20
+echo 1..24
 
 cp "$fix/wrappers.massif.out" w.out
 "$HS_PRINT" --summary w.out >out 2>err
@@ -71,6 +71,28 @@ series 4194304 8388608 >w.out.series
 "$HS_PRINT" --summary w.out >out 2>err
 check_sh "series: RSS grown by 4 MiB (under 16 MiB): no note" \
 	'grep -q "8.00 MB resident" out && ! grep -q "outside malloc" out && [ ! -s err ]'
+# No x point is no damage: a program killed by SIGKILL, a recording stopped
+# early or --heap=no ends its series with the last snapshot taken.  The
+# series is used (no note): that snapshot's heap and RSS, under the label
+# the file alone would give; a last point with no RSS (a point on the B axis
+# that is no snapshot) does not stand for it.
+series 4194304 104857600 | sed -e '/^t 2 /,$d' >w.out.series
+printf 't 2 2000 2048 16 0 0 n\nb 0=2048\nend killed by signal 9 (SIGKILL)\n' >>w.out.series
+"$HS_PRINT" --summary w.out >out 2>err
+sed -n 2p out >line2
+same "series without an x point (SIGKILL): used, its last snapshot with the RSS" line2 "  last snapshot: 2.88 MB (3,016,000 B) in the heap, 100 MB resident (RSS)"
+check_sh "series without an x point: no note, RSS growth still judged" \
+	'[ ! -s err ] && [ "$(grep -c "outside malloc" out)" = 1 ]'
+# --heap=no's series: one point, no x.
+{ series 4194304 4194304 | sed -e '/^f /,$d'; printf 't 0 0 0 0 4194304 0 n\nend exit\n'; } >w.out.series
+"$HS_PRINT" --summary w.out >out 2>err
+sed -n 2p out >line2
+same "a series of one point and no x (--heap=no): used, no note" line2 "  last snapshot: 0 B in the heap, 4.00 MB resident (RSS)"
+# Cut short (no end line, which the writer always writes last): damaged.
+series 4194304 104857600 | sed '$d' >w.out.series
+"$HS_PRINT" --summary w.out >out 2>err
+check_sh "a series cut short (no end line): not used, with a note" \
+	'! grep -q resident out && [ "$(cat err)" = "heapsnap-print: note: w.out.series is not a complete heapsnap series file: not used" ]'
 # Lines are bounded (1 MiB, doc/format-series.md: an f line holds a whole
 # demangled name): a 300 KB name is read, a 1.1 MB line gives the file up.
 long=$(head -c 300000 /dev/zero | tr '\0' x)

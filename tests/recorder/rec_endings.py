@@ -18,9 +18,10 @@ Then closefrom(3) (the launcher still resolves: it knows the raw path),
 and a forked child that outlives the launcher (it finds the channel shut
 and starts its own resolver).  Then the cases where no complete file can
 be written: a full filesystem
-(a 64 KiB tmpfs; a SKIP where mount is not allowed) and a FIFO at the
-output path: the program is never blocked, its status and stdout are
-intact, no truncated file is left, and one line says why.  Then
+(a 64 KiB tmpfs; a SKIP where mount is not allowed) and a FIFO made at the
+output path while the program runs: the program is never blocked, its
+status and stdout are intact, no truncated file is left, and one line says
+why.  Then
 multiprocessing.Pool(fork).terminate(): every worker's file is complete.
 Then the plain-LD_PRELOAD run (no launcher): the detached resolver
 writes the file (polled for), and ms_print accepts it.  Last, a dlopen
@@ -345,12 +346,14 @@ def full_filesystem(tap, d):
 
 
 def fifo_at_output(tap, d):
-    """A FIFO at the output path: never blocks, stdout intact, one line."""
+    """A FIFO at the output path: never blocks, stdout intact, one line.
+    One there before the run is refused before it (rec_outpath.sh); this
+    one is made by the program (a shell that then execs it), so it is
+    found only when the file is written."""
     fresh(d)
     out = os.path.join(d, "fifo.out")
-    os.mkfifo(out)
     try:
-        r = run(launcher(out, [PROG, "exit", "0"]), d)
+        r = run(launcher(out, ["sh", "-c", 'mkfifo "$0" && exec "$@"', out, PROG, "exit", "0"]), d)
     except subprocess.TimeoutExpired:
         tap.ok(False, "FIFO at the output: the program is not blocked")
         for w in ("status and stdout intact", "one line says why", "no raw left"):

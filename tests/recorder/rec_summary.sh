@@ -23,7 +23,7 @@ same() { # same DESCRIPTION FILE EXPECTED-TEXT
 	fi
 }
 
-echo 1..9
+echo 1..11
 
 # leak_two: 300 iterations of churn, a 1024-byte and a 256-byte leak.
 rss() { # rss FILE: the RSS figure, which varies from run to run, as N
@@ -83,3 +83,18 @@ check_sh "an mmap'd arena: RSS beside the heap, and the note said once" \
 	[ "$(grep -c "outside malloc" err)" = 1 ] && grep -Eq "RSS grew by 6[4-9].[0-9] MB while the heap grew by [0-9.]+ KB" err'
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/n.out" "$prog" 2>err
 check_sh "leak_two (no arena): RSS shown, no note" 'grep -q "resident (RSS)" err && ! grep -q "outside malloc" err'
+
+# A series without its end-of-run point is not damaged: a program killed by
+# SIGKILL, or --heap=no, ends it with the last snapshot.  The summary uses it
+# (the RSS shown) and says no "not a complete heapsnap series file".
+"$HS_LAUNCHER" --massif-out-file="$work/k.out" "$top_builddir/tests/progs/rec_ending" raise 9 2>err0
+rc=$?
+rss err0 >err
+check_sh "killed by SIGKILL: the series used (RSS beside the last snapshot), no note" \
+	'[ "$rc" = 137 ] && [ -s k.out.series ] && ! grep -q "^t .* x\$" k.out.series &&
+	grep -q "^heapsnap:   last snapshot: .* in the heap, N resident (RSS)\$" err && ! grep -q "note:" err'
+"$HS_LAUNCHER" --heap=no --massif-out-file="$work/h.out" "$prog" 2>err0
+rc=$?
+rss err0 >err
+check_sh "--heap=no: the series used (RSS shown), no note" \
+	'[ "$rc" = 0 ] && grep -qx "heapsnap:   last snapshot: 0 B in the heap, N resident (RSS)" err && ! grep -q "note:" err'

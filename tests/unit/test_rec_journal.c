@@ -579,12 +579,13 @@ static void record_to_file(const char *raw_path)
 }
 
 /* hs_resolve_file_with: the file complete (no temporary left), the raw
- * record deleted; FIFOs and symlinks at the output refused, raw kept. */
+ * record deleted; FIFOs and symlinks at the output refused, raw kept (and
+ * the line says so). */
 START_TEST(resolve_file_in_place)
 {
 	char dir[] = "/tmp/hs-resolve-XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	char raw[256], out[256], err[512];
+	char raw[256], out[256], err[1024];
 	snprintf(raw, sizeof raw, "%s/massif.out.1.raw", dir);
 	snprintf(out, sizeof out, "%s/massif.out.1", dir);
 	struct hs_symbolizer sym = fake_symbolizer(syms);
@@ -592,9 +593,11 @@ START_TEST(resolve_file_in_place)
 	record_to_file(raw);
 	ck_assert_int_eq(mkfifo(out, 0600), 0);
 	ck_assert_int_eq(hs_resolve_file_with(raw, out, NULL, &sym, err, sizeof err), -1);
-	char want[600];
-	snprintf(want, sizeof want, "%s: is a FIFO, not a file: the Massif file was not written",
-		 out);
+	char want[1200];
+	snprintf(want, sizeof want,
+		 "%s: is a FIFO, not a file: the Massif file was not written (the raw record "
+		 "stays: heapsnap --resolve %s FILE writes it to FILE)",
+		 out, raw);
 	ck_assert_str_eq(err, want);
 	ck_assert_int_eq(access(raw, F_OK), 0);
 	unlink(out);

@@ -183,6 +183,52 @@ START_TEST(open_reports_the_reason)
 }
 END_TEST
 
+/* The names the resolver would refuse are refused before anything is
+ * recorded: a device, a directory, a symbolic link, a FIFO, and such a
+ * thing at OUT.series; a regular file or nothing there is fine. */
+START_TEST(check_target_refuses_what_is_no_file)
+{
+	char dir[64], path[128], series[512];
+
+	ck_assert_int_eq(hs_outfile_check_target("/dev/null", "/dev/null", err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "--massif-out-file=/dev/null: is a device, not a file: no Massif "
+			      "file can be written there");
+	scratch_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/m.out", dir);
+	ck_assert_int_eq(hs_outfile_check_target("m.out", path, err, sizeof(err)), 0);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(hs_outfile_check_target("m.out", path, err, sizeof(err)), -1);
+	snprintf(series, sizeof(series),
+		 "--massif-out-file=m.out: %s is a directory, not a file: no Massif file can be "
+		 "written there",
+		 path);
+	ck_assert_str_eq(err, series);
+	rmdir(path);
+	ck_assert_int_eq(symlink("elsewhere", path), 0);
+	ck_assert_int_eq(hs_outfile_check_target(path, path, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, ": is a symbolic link, not a file"));
+	unlink(path);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(hs_outfile_check_target(path, path, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, ": is a FIFO, not a file"));
+	unlink(path);
+	/* A regular file is replaced by the resolver, as always. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(hs_outfile_check_target(path, path, err, sizeof(err)), 0);
+	/* The companion OUT.series is checked too. */
+	snprintf(series, sizeof(series), "%s.series", path);
+	ck_assert_int_eq(mkdir(series, 0700), 0);
+	ck_assert_int_eq(hs_outfile_check_target(path, path, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, ".series is a directory, not a file: the Massif file's "
+					  "series cannot be written beside it"));
+	rmdir(series);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rec_outfile");
@@ -197,6 +243,7 @@ int main(void)
 	tcase_add_test(tc, open_creates_0600_and_truncates);
 	tcase_add_test(tc, open_refuses_symlinks);
 	tcase_add_test(tc, open_reports_the_reason);
+	tcase_add_test(tc, check_target_refuses_what_is_no_file);
 	suite_add_tcase(s, tc);
 	return hs_check_run(s);
 }
