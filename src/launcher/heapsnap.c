@@ -1041,7 +1041,8 @@ int main(int argc, char **argv)
 	if (inspected != HS_INSPECT_OK)
 		fprintf(stderr, "heapsnap: %s\n", err);
 	int no_preload =
-		inspected == HS_INSPECT_NO_PRELOAD && !opts.trace_children && !opts.follow_exec;
+		(inspected == HS_INSPECT_NO_PRELOAD && !opts.trace_children && !opts.follow_exec) ||
+		inspected == HS_INSPECT_SANITIZER;
 	if (locate(".libs/", HS_PKGLIBDIR, "libheapsnap.so", R_OK, lib, sizeof(lib)) != 0) {
 		fprintf(stderr,
 			"heapsnap: cannot find libheapsnap.so (looked next to heapsnap and in %s)\n",

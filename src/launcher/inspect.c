@@ -116,14 +116,93 @@ static const char *reach(int trace_children, int follow_exec, const char *kind, 
 	return buf;
 }
 
-/* The ELF checks on an image of size bytes: static, 32-bit, own malloc. */
+/* Sanitizer runtimes that replace malloc, as libraries the program needs:
+ * AddressSanitizer's refuses to start unless it comes first among the
+ * libraries ("ASan runtime does not come first in initial library list"),
+ * and behind a preloaded malloc any of them would be handed blocks it did
+ * not make. */
+static const struct {
+	const char *prefix;
+	const char *name;
+} g_sanitizers[] = {
+	{ "libasan.so", "AddressSanitizer" },
+	{ "libhwasan.so", "HWAddressSanitizer" },
+	{ "libtsan.so", "ThreadSanitizer" },
+	{ "liblsan.so", "LeakSanitizer" },
+	{ "libclang_rt.asan", "AddressSanitizer" },
+	{ "libclang_rt.hwasan", "HWAddressSanitizer" },
+	{ "libclang_rt.tsan", "ThreadSanitizer" },
+	{ "libclang_rt.msan", "MemorySanitizer" },
+	{ "libclang_rt.lsan", "LeakSanitizer" },
+};
+
+/* The file offset of virtual address addr in the image's PT_LOAD
+ * segments, or 0 when none maps it. */
+static Elf64_Off offset_of(const unsigned char *base, const Elf64_Ehdr *eh, Elf64_Addr addr)
+{
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+		memcpy(&ph, base + eh->e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type == PT_LOAD && addr >= ph.p_vaddr && addr - ph.p_vaddr < ph.p_filesz)
+			return ph.p_offset + (addr - ph.p_vaddr);
+	}
+	return 0;
+}
+
+/* The sanitizer runtime among the libraries the dynamic section at
+ * [dyn, dyn + dyn_size) names (DT_NEEDED): its entry's index, its file
+ * name in lib; -1 when there is none. */
+static int needed_sanitizer(const unsigned char *base, size_t size, const Elf64_Ehdr *eh,
+			    Elf64_Off dyn, Elf64_Xword dyn_size, char *lib, size_t lib_len)
+{
+	Elf64_Addr strtab = 0;
+	Elf64_Xword strsz = 0;
+	Elf64_Off str_off;
+
+	if (dyn > size || dyn_size > size - dyn)
+		return -1;
+	for (Elf64_Off o = dyn; dyn + dyn_size - o >= sizeof(Elf64_Dyn); o += sizeof(Elf64_Dyn)) {
+		Elf64_Dyn d;
+		memcpy(&d, base + o, sizeof(d));
+		if (d.d_tag == DT_NULL)
+			break;
+		if (d.d_tag == DT_STRTAB)
+			strtab = d.d_un.d_ptr;
+		else if (d.d_tag == DT_STRSZ)
+			strsz = d.d_un.d_val;
+	}
+	str_off = offset_of(base, eh, strtab);
+	if (str_off == 0 || str_off > size || strsz > size - str_off)
+		return -1;
+	for (Elf64_Off o = dyn; dyn + dyn_size - o >= sizeof(Elf64_Dyn); o += sizeof(Elf64_Dyn)) {
+		Elf64_Dyn d;
+		memcpy(&d, base + o, sizeof(d));
+		if (d.d_tag == DT_NULL)
+			break;
+		if (d.d_tag != DT_NEEDED || d.d_un.d_val >= strsz)
+			continue;
+		const char *name = (const char *)base + str_off + d.d_un.d_val;
+		size_t n = strnlen(name, strsz - d.d_un.d_val);
+		for (size_t k = 0; k < sizeof(g_sanitizers) / sizeof(g_sanitizers[0]); k++) {
+			size_t plen = strlen(g_sanitizers[k].prefix);
+			if (n >= plen && memcmp(name, g_sanitizers[k].prefix, plen) == 0) {
+				snprintf(lib, lib_len, "%.*s", (int)n, name);
+				return (int)k;
+			}
+		}
+	}
+	return -1;
+}
+
+/* The ELF checks on an image of size bytes: static, 32-bit, a sanitizer's
+ * malloc, own malloc. */
 static enum hs_inspect_kind inspect_elf(const unsigned char *base, size_t size, const char *prog,
 					int trace_children, int follow_exec, char *msg,
 					size_t msg_len)
 {
 	const Elf64_Ehdr *eh = (const void *)base;
-	int interp = 0, dynamic = 0, soname = 0;
-	char what[128];
+	int interp = 0, dynamic = 0, soname = 0, sanitizer = -1;
+	char what[128], lib[64];
 
 	if (base[EI_CLASS] == ELFCLASS32) {
 		snprintf(msg, msg_len, "%s is a 32-bit program and libheapsnap.so is 64-bit: %s",
@@ -152,7 +231,16 @@ static enum hs_inspect_kind inspect_elf(const unsigned char *base, size_t size, 
 				if (d.d_tag == DT_SONAME)
 					soname = 1;
 			}
+			sanitizer = needed_sanitizer(base, size, eh, ph.p_offset, ph.p_filesz, lib,
+						     sizeof(lib));
 		}
+	}
+	if (sanitizer >= 0) {
+		snprintf(msg, msg_len,
+			 "%s is built with %s (%s), whose malloc must come before any other: "
+			 "it runs without libheapsnap.so, so nothing will be recorded",
+			 prog, g_sanitizers[sanitizer].name, lib);
+		return HS_INSPECT_SANITIZER;
 	}
 	if (!interp && !(dynamic && soname)) {
 		snprintf(msg, msg_len,

@@ -11,6 +11,10 @@
  * options let the library reach through it, a program it becomes by exec
  * (--follow-exec=yes) or the programs it runs (--trace-children=yes), and
  * the line says so.  With neither, the launcher does not preload at all.
+ * Nor does it for a program built with a sanitizer's runtime library
+ * (gcc's -fsanitize=address, thread, leak): AddressSanitizer's exits
+ * unless it is the first library loaded, and behind ours any of them
+ * would be given blocks from glibc's malloc.
  */
 #ifndef HS_INSPECT_H
 #define HS_INSPECT_H
@@ -24,6 +28,10 @@ enum hs_inspect_kind {
 	HS_INSPECT_UNSEEN,     /* its heap calls are not seen: secure execution
 				* (whose loader also drops LD_PRELOAD for its
 				* children), or its own malloc */
+	HS_INSPECT_SANITIZER,  /* built with a sanitizer runtime library that
+				* replaces malloc (AddressSanitizer refuses to
+				* start behind a preloaded library): run it
+				* without the library at all */
 };
 
 /* Why nothing of prog (a name looked up in PATH as execvp does) can be

@@ -1,7 +1,9 @@
 #!/bin/sh
 # The launcher says, in one line, when nothing can be recorded (issue 10,
 # item 4): a static binary, a setuid program, a program with its own
-# malloc.  Each still runs as natively: the same stdout, the same status.
+# malloc, a program built with a sanitizer's runtime library (run without
+# the library: AddressSanitizer's exits if another comes first).  Each
+# still runs as natively: the same stdout, the same status.
 # A static program's children are recorded only with --trace-children=yes
 # (the library never loaded in it, so it could not hide itself from them),
 # a program it becomes by exec with --follow-exec, and the line says which.
@@ -44,7 +46,7 @@ same_run() {
 	fi
 }
 
-echo 1..23
+echo 1..29
 
 # 1-3: a static binary, built now if libc.a is there.
 printf '#include <stdio.h>\nint main(void) { puts("static"); return 3; }\n' >static.c
@@ -257,3 +259,22 @@ if "$CC" -o parent_dyn parent.c 2>cc.err; then
 else
 	for i in 21 22 23; do skip "dynamic parent" "cannot compile: $(cat cc.err)"; done
 fi
+
+# 24-29: programs built with gcc's -fsanitize=address and =thread: their
+# runtime library replaces malloc, and AddressSanitizer's exits with
+# "ASan runtime does not come first in initial library list" behind a
+# preloaded one.  They run as natively, without the library: no file.
+printf '#include <stdio.h>\n#include <stdlib.h>\nint main(void) { char *p = malloc(100); p[0] = 7; printf("sanitized %%d\\n", p[0]); free(p); return 6; }\n' >san.c
+for san in address:AddressSanitizer:libasan thread:ThreadSanitizer:libtsan; do
+	opt=${san%%:*} rest=${san#*:}
+	name=${rest%%:*} lib=${rest#*:}
+	if "$CC" -fsanitize="$opt" -o "san_$opt" san.c 2>cc.err && ./"san_$opt" >/dev/null 2>&1; [ $? = 6 ]; then
+		so=$(ldd "./san_$opt" | sed -n "s/^[[:space:]]*\($lib\.so[^ ]*\) .*/\1/p")
+		clean
+		same_run "-fsanitize=$opt" \
+			"heapsnap: ./san_$opt is built with $name ($so), whose malloc must come before any other: it runs without libheapsnap.so, so nothing will be recorded" \
+			"./san_$opt"
+	else
+		for i in 1 2 3; do skip "-fsanitize=$opt" "cannot build and run: $(head -1 cc.err)"; done
+	fi
+done
