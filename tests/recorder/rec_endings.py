@@ -58,8 +58,13 @@ def wrote_only(stderr):
                    if not l.startswith("heapsnap:   "))
 
 def no_core():
-    """Children dump no core (the status then has no core flag either way)."""
+    """Children dump no core (the status then has no core flag either way),
+    and meet the signals sent at their defaults: a test run in the
+    background (nohup, a CI runner's job) inherits SIGHUP, SIGINT or
+    SIGQUIT ignored, and its "busy" program then never ended."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    for name in RAISED + BUSY + ["QUIT"]:
+        signal.signal(getattr(signal, signame(name)), signal.SIG_DFL)
 
 
 def run(argv, d, env=None, stdin=None):
@@ -86,7 +91,14 @@ def send_when_ready(argv, d, sig, delay=0.3, to_launcher=False):
         kids = open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split()
         target = int(kids[0]) if kids else p.pid
     os.kill(target, sig)
-    out, err = p.communicate(timeout=TIMEOUT_S)
+    try:
+        out, err = p.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        # Not left spinning: the program (the launcher's child) too.
+        if target != p.pid:
+            os.kill(target, signal.SIGKILL)
+        p.kill()
+        out, err = p.communicate()
     return p.returncode, line + out, err
 
 

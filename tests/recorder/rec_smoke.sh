@@ -150,8 +150,12 @@ check_sh "all fds closed, --print: status 6, the file named and printed" '[ "$rc
 	[ "$(cat errp)" = "heapsnap: wrote closedp.out" ] && grep -q "^Command: *perl -MPOSIX" outp &&
 	grep -q "^Summary:" outp'
 
+# 30-33 need SIGINT at its default, which a shell run in the background
+# (nohup, a CI runner's job) hands its commands ignored: restore it.
+dfl_int() { env --default-signal=INT "$@"; }
+
 # 30: the program sees SIG_DFL where our handler stands.
-h=$("$HS_LAUNCHER" --quiet --massif-out-file="$work/sa.out" perl -MPOSIX -e 'my $o = POSIX::SigAction->new; POSIX::sigaction(POSIX::SIGINT(), undef, $o); print $o->handler' 2>/dev/null)
+h=$(dfl_int "$HS_LAUNCHER" --quiet --massif-out-file="$work/sa.out" perl -MPOSIX -e 'my $o = POSIX::SigAction->new; POSIX::sigaction(POSIX::SIGINT(), undef, $o); print $o->handler' 2>/dev/null)
 check "sigaction query shows DEFAULT, not our handler" [ "$h" = DEFAULT ]
 
 # 31-32: the program's own SIGTERM handler runs (we step aside); the file
@@ -162,7 +166,7 @@ check "own SIGTERM handler: exit 9" [ "$rc" = 9 ]
 check "own SIGTERM handler: file valid" ms_print_accepts own.out
 
 # 33: SIGINT at its default: file written, death by SIGINT (130).
-"$HS_LAUNCHER" --quiet --massif-out-file="$work/int.out" perl -e 'kill "INT", $$; sleep 5' 2>/dev/null
+dfl_int "$HS_LAUNCHER" --quiet --massif-out-file="$work/int.out" perl -e 'kill "INT", $$; sleep 5' 2>/dev/null
 rc=$?
 check_sh "SIGINT default: exit 130, file valid" '[ "$rc" = 130 ] && ms_print_accepts int.out'
 
