@@ -100,7 +100,7 @@ struct hs_journal {
 	uint32_t point_cap;    /* contexts point_bytes has room for */
 	uint32_t point_n;      /* contexts the POINTs so far may have listed */
 	uint64_t written;      /* bytes written to fd since open */
-	uint64_t *sites_last;  /* per site slot, its bytes in the last SITES written
+	uint64_t *sites_last;  /* per site id - 1, its bytes in the last SITES written
 				* (hs_arena_map, sites_n of them): the next one lists changes */
 	uint32_t sites_n;
 };
@@ -149,11 +149,11 @@ void hs_journal_live(struct hs_journal *j, const struct hs_snapshot *snap, uint6
 
 /* Sampling mode: the direct call sites (callsites.h), right after the
  * SNAPSHOT or LIVE record they belong to: addr[i] is site i + 1's return
- * address (0: free), bytes[i] its bytes (below 0 read as 0), bit i of
- * claimed set when slot i may be taken (the others are not read); only
- * the slots whose bytes changed since the last SITES written are listed. */
+ * address (0: none), bytes[i] its bytes (below 0 read as 0), for the
+ * sites 1..n_sites; only the sites whose bytes changed since the last
+ * SITES written are listed. */
 void hs_journal_sites(struct hs_journal *j, const uintptr_t *addr, const int64_t *bytes,
-		      const uint64_t *claimed);
+		      uint32_t n_sites);
 
 /* The table's composition: the seq and kind of each snapshot in order. */
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s);

@@ -298,7 +298,7 @@ static int read_sites(struct reader *r, struct cursor *c)
 		uint32_t slot = get_u32(c);
 		uint64_t addr = get_u64(c);
 		uint64_t bytes = get_u64(c);
-		if (slot >= HS_CALLSITES_SLOTS)
+		if (slot >= HS_CALLSITES_IDS)
 			return fail(r, "sites: slot %u out of range", slot);
 		/* The recorder writes a site's live bytes, never above 2^63. */
 		if (bytes > INT64_MAX)
@@ -306,7 +306,7 @@ static int read_sites(struct reader *r, struct cursor *c)
 				    (unsigned long long)bytes);
 		if (slot >= r->sites_cap) {
 			uint32_t cap = slot < 256 ? 256 : 2 * slot;
-			cap = cap > HS_CALLSITES_SLOTS ? HS_CALLSITES_SLOTS : cap;
+			cap = cap > HS_CALLSITES_IDS ? HS_CALLSITES_IDS : cap;
 			struct hs_site_bytes *t = realloc(r->sites, (size_t)cap * sizeof *t);
 			if (t == NULL)
 				return out_of_memory(r);

@@ -546,7 +546,7 @@ static const char *read_damaged(const char *bytes, size_t len,
 static void slot_too_far(char *payload, uint32_t len)
 {
 	(void)len;
-	uint32_t slot = HS_CALLSITES_SLOTS;
+	uint32_t slot = HS_CALLSITES_IDS;
 	memcpy(payload + 4, &slot, 4);
 }
 
@@ -585,7 +585,7 @@ START_TEST(damaged_sites_refused)
 	ck_assert(len > 0 && (size_t)len < sizeof bytes);
 	ck_assert_str_eq(read_damaged(bytes, (size_t)len, nothing_changed), "");
 	const char *e = read_damaged(bytes, (size_t)len, slot_too_far);
-	ck_assert_msg(strstr(e, "d.raw: record ") == e && strstr(e, ": sites: slot 4096 out of range"),
+	ck_assert_msg(strstr(e, "d.raw: record ") == e && strstr(e, ": sites: slot 8191 out of range"),
 		      "%s", e);
 	e = read_damaged(bytes, (size_t)len, bytes_too_many);
 	ck_assert_msg(strstr(e, "has 9223372036854775808 bytes") != NULL, "%s", e);
