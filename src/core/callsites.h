@@ -28,7 +28,8 @@
  * is remembered in the index with id 0, so its next calls find it at
  * once, and counted once in refused; one that cannot even be remembered
  * (no free slot within the probes, or an address above 2^48) sets
- * refused_more.
+ * refused_more.  The journal writes both (SITES_LOST, journal.h), so the
+ * desc: line never claims exact sites the table did not keep.
  *
  * bytes[] is moved under the recorder's lock (or with one thread); with
  * threads, a count made without the lock goes to the thread's own array

@@ -36,6 +36,7 @@ int hs_journal_open(struct hs_journal *j, int fd)
 	j->point_n = 0;
 	if (j->sites_last != NULL)
 		memset(j->sites_last, 0, (size_t)j->sites_n * sizeof *j->sites_last);
+	j->lost_refused = j->lost_flags = 0;
 	memcpy(j->buf, HS_JOURNAL_MAGIC, HS_JOURNAL_MAGIC_LEN);
 	j->used = HS_JOURNAL_MAGIC_LEN;
 	return 0;
@@ -415,6 +416,17 @@ void hs_journal_sites(struct hs_journal *j, const uintptr_t *addr, const int64_t
 		j->sites_last[i] = now;
 		n--;
 	}
+}
+
+void hs_journal_sites_lost(struct hs_journal *j, uint32_t refused, uint32_t flags)
+{
+	if (!hs_journal_on(j) || (refused == j->lost_refused && flags == j->lost_flags))
+		return;
+	begin(j, HS_JR_SITES_LOST, 8);
+	put_u32(j, refused);
+	put_u32(j, flags);
+	j->lost_refused = refused;
+	j->lost_flags = flags;
 }
 
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s)

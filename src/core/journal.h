@@ -40,6 +40,8 @@ enum hs_journal_kind {
 	HS_JR_END = 8,      /* how the program ended, and the stop reason */
 	HS_JR_POINT = 9,    /* a point of the per-site series: totals, RSS, changed contexts */
 	HS_JR_SITES = 10,   /* sampling: the direct call sites' exact bytes at the last snapshot */
+	/* sampling: the direct call sites whose bytes are not exact */
+	HS_JR_SITES_LOST = 11,
 	HS_JR_LIVE = 16,    /* a live dump's snapshot, outside the table */
 };
 
@@ -103,6 +105,8 @@ struct hs_journal {
 	uint64_t *sites_last;  /* per site id - 1, its bytes in the last SITES written
 				* (hs_arena_map, sites_n of them): the next one lists changes */
 	uint32_t sites_n;
+	uint32_t lost_refused; /* the last SITES_LOST written (0, 0: none yet) */
+	uint32_t lost_flags;
 };
 
 /* A closed journal (what a zeroed one is, but with fd -1). */
@@ -154,6 +158,16 @@ void hs_journal_live(struct hs_journal *j, const struct hs_snapshot *snap, uint6
  * SITES written are listed. */
 void hs_journal_sites(struct hs_journal *j, const uintptr_t *addr, const int64_t *bytes,
 		      uint32_t n_sites);
+
+/* SITES_LOST's flags (doc/format-raw.md 4.12). */
+#define HS_SITES_LOST_MORE 1u    /* more sites refused than counted */
+#define HS_SITES_LOST_GAVE_UP 2u /* the sites' bytes given up (out of memory): no more SITES */
+
+/* Sampling mode: the direct call sites the table refused (refused of
+ * them counted, each once) and flags, after a snapshot's SITES (or in
+ * their place once given up); written only when they changed since the
+ * last SITES_LOST (none while nothing is lost). */
+void hs_journal_sites_lost(struct hs_journal *j, uint32_t refused, uint32_t flags);
 
 /* The table's composition: the seq and kind of each snapshot in order. */
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s);

@@ -968,11 +968,21 @@ static void sites_thread_exit(void)
 }
 
 /* Sampling mode: the direct call sites' exact bytes after a detailed
- * snapshot's record, while they are exact (callsites.h); lock held. */
+ * snapshot's record, while they are exact (callsites.h), then the sites
+ * the table refused, if any; lock held. */
 static void journal_sites(const struct hs_snapshot *snap)
 {
-	if (rec.opts.sample_bytes == 0 || !snap->detailed || !hs_callsites_exact())
+	if (rec.opts.sample_bytes == 0 || !snap->detailed)
 		return;
+	uint32_t refused;
+	int more;
+	hs_callsites_refused(&refused, &more);
+	uint32_t lost = (more ? HS_SITES_LOST_MORE : 0) |
+			(hs_callsites_exact() ? 0 : HS_SITES_LOST_GAVE_UP);
+	if (!hs_callsites_exact()) {
+		hs_journal_sites_lost(&rec.journal, refused, lost);
+		return;
+	}
 	/* The sites are ids 1..n (callsites.h): the walk visits those. */
 	unsigned n = hs_callsites_count();
 	const int64_t *bytes = hs_callsites.bytes;
@@ -991,6 +1001,7 @@ static void journal_sites(const struct hs_snapshot *snap)
 		bytes = g_site_sum;
 	}
 	hs_journal_sites(&rec.journal, hs_callsites.addr + 1, bytes + 1, n);
+	hs_journal_sites_lost(&rec.journal, refused, lost);
 }
 
 /* Sampling mode takes a freed block's size from its tag: a block from

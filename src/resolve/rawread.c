@@ -171,6 +171,8 @@ static const char *kind_name(uint32_t kind)
 		return "live";
 	case HS_JR_SITES:
 		return "sites";
+	case HS_JR_SITES_LOST:
+		return "sites lost";
 	default:
 		return "unknown";
 	}
@@ -328,6 +330,19 @@ static int read_sites(struct reader *r, struct cursor *c)
 			v[m++] = r->sites[k];
 	s->sites = v;
 	s->n_sites = m;
+	return 0;
+}
+
+/* Section 4.12: the direct call sites whose bytes are not exact; the
+ * last one read stands (the recorder writes one whenever they change). */
+static int read_sites_lost(struct reader *r, struct cursor *c)
+{
+	uint32_t refused = get_u32(c);
+	uint32_t flags = get_u32(c);
+	if (c->short_read)
+		return fail(r, "sites lost: bad length");
+	r->raw->sites_refused = refused;
+	r->raw->sites_lost_flags = flags;
 	return 0;
 }
 
@@ -706,6 +721,9 @@ static int read_record(struct reader *r, uint32_t kind, struct cursor *c)
 		break;
 	case HS_JR_SITES:
 		rc = read_sites(r, c);
+		break;
+	case HS_JR_SITES_LOST:
+		rc = read_sites_lost(r, c);
 		break;
 	default:
 		return fail(r, "unknown kind %u", kind);
