@@ -8,7 +8,7 @@ import struct
 import sys
 
 KINDS = {1: "header", 2: "context", 3: "snapshot", 4: "table", 5: "maps", 6: "unloaded",
-         7: "stop", 8: "end", 9: "point", 10: "sites", 16: "live"}
+         7: "stop", 8: "end", 9: "point", 10: "sites", 11: "sites_lost", 16: "live"}
 
 
 def main(path):

@@ -36,6 +36,7 @@ int hs_journal_open(struct hs_journal *j, int fd)
 	j->point_n = 0;
 	if (j->sites_last != NULL)
 		memset(j->sites_last, 0, (size_t)j->sites_n * sizeof *j->sites_last);
+	j->lost_refused = j->lost_flags = 0;
 	memcpy(j->buf, HS_JOURNAL_MAGIC, HS_JOURNAL_MAGIC_LEN);
 	j->used = HS_JOURNAL_MAGIC_LEN;
 	return 0;
@@ -383,28 +384,28 @@ void hs_journal_live(struct hs_journal *j, const struct hs_snapshot *snap, uint6
 }
 
 void hs_journal_sites(struct hs_journal *j, const uintptr_t *addr, const int64_t *bytes,
-		      const uint64_t *claimed)
+		      uint32_t n_sites)
 {
 	if (!hs_journal_on(j))
 		return;
 	if (j->sites_last == NULL) {
-		j->sites_last = hs_arena_map((size_t)HS_CALLSITES_SLOTS * sizeof *j->sites_last);
+		j->sites_last = hs_arena_map((size_t)HS_CALLSITES_IDS * sizeof *j->sites_last);
 		if (j->sites_last == NULL)
 			return; /* no SITES: the snapshot's tree is estimated alone */
-		j->sites_n = HS_CALLSITES_SLOTS;
+		j->sites_n = HS_CALLSITES_IDS;
 	}
-	/* A slot's address is never taken back, so a slot with bytes has one.
-	 * The slots listed are those seen changed by the first pass: one
-	 * claimed between the passes waits for the next snapshot. */
+	if (n_sites > j->sites_n)
+		n_sites = j->sites_n;
+	/* A site's address is never taken back, so a site with bytes has one.
+	 * The sites listed are those seen changed by the first pass: one
+	 * entered between the passes waits for the next snapshot. */
 	uint32_t n = 0;
-	for (unsigned i = hs_callsites_next_claimed(claimed, 0); i < HS_CALLSITES_SLOTS;
-	     i = hs_callsites_next_claimed(claimed, i + 1))
+	for (uint32_t i = 0; i < n_sites; i++)
 		n += (uint64_t)(bytes[i] > 0 ? bytes[i] : 0) != j->sites_last[i] &&
 		     __atomic_load_n(&addr[i], __ATOMIC_RELAXED) != 0;
 	begin(j, HS_JR_SITES, 4 + (size_t)n * 20);
 	put_u32(j, n);
-	for (unsigned i = hs_callsites_next_claimed(claimed, 0); i < HS_CALLSITES_SLOTS && n > 0;
-	     i = hs_callsites_next_claimed(claimed, i + 1)) {
+	for (uint32_t i = 0; i < n_sites && n > 0; i++) {
 		uint64_t now = (uint64_t)(bytes[i] > 0 ? bytes[i] : 0);
 		uintptr_t a = __atomic_load_n(&addr[i], __ATOMIC_RELAXED);
 		if (now == j->sites_last[i] || a == 0)
@@ -415,6 +416,17 @@ void hs_journal_sites(struct hs_journal *j, const uintptr_t *addr, const int64_t
 		j->sites_last[i] = now;
 		n--;
 	}
+}
+
+void hs_journal_sites_lost(struct hs_journal *j, uint32_t refused, uint32_t flags)
+{
+	if (!hs_journal_on(j) || (refused == j->lost_refused && flags == j->lost_flags))
+		return;
+	begin(j, HS_JR_SITES_LOST, 8);
+	put_u32(j, refused);
+	put_u32(j, flags);
+	j->lost_refused = refused;
+	j->lost_flags = flags;
 }
 
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s)

@@ -40,6 +40,8 @@ enum hs_journal_kind {
 	HS_JR_END = 8,      /* how the program ended, and the stop reason */
 	HS_JR_POINT = 9,    /* a point of the per-site series: totals, RSS, changed contexts */
 	HS_JR_SITES = 10,   /* sampling: the direct call sites' exact bytes at the last snapshot */
+	/* sampling: the direct call sites whose bytes are not exact */
+	HS_JR_SITES_LOST = 11,
 	HS_JR_LIVE = 16,    /* a live dump's snapshot, outside the table */
 };
 
@@ -100,9 +102,11 @@ struct hs_journal {
 	uint32_t point_cap;    /* contexts point_bytes has room for */
 	uint32_t point_n;      /* contexts the POINTs so far may have listed */
 	uint64_t written;      /* bytes written to fd since open */
-	uint64_t *sites_last;  /* per site slot, its bytes in the last SITES written
+	uint64_t *sites_last;  /* per site id - 1, its bytes in the last SITES written
 				* (hs_arena_map, sites_n of them): the next one lists changes */
 	uint32_t sites_n;
+	uint32_t lost_refused; /* the last SITES_LOST written (0, 0: none yet) */
+	uint32_t lost_flags;
 };
 
 /* A closed journal (what a zeroed one is, but with fd -1). */
@@ -149,11 +153,21 @@ void hs_journal_live(struct hs_journal *j, const struct hs_snapshot *snap, uint6
 
 /* Sampling mode: the direct call sites (callsites.h), right after the
  * SNAPSHOT or LIVE record they belong to: addr[i] is site i + 1's return
- * address (0: free), bytes[i] its bytes (below 0 read as 0), bit i of
- * claimed set when slot i may be taken (the others are not read); only
- * the slots whose bytes changed since the last SITES written are listed. */
+ * address (0: none), bytes[i] its bytes (below 0 read as 0), for the
+ * sites 1..n_sites; only the sites whose bytes changed since the last
+ * SITES written are listed. */
 void hs_journal_sites(struct hs_journal *j, const uintptr_t *addr, const int64_t *bytes,
-		      const uint64_t *claimed);
+		      uint32_t n_sites);
+
+/* SITES_LOST's flags (doc/format-raw.md 4.12). */
+#define HS_SITES_LOST_MORE 1u    /* more sites refused than counted */
+#define HS_SITES_LOST_GAVE_UP 2u /* the sites' bytes given up (out of memory): no more SITES */
+
+/* Sampling mode: the direct call sites the table refused (refused of
+ * them counted, each once) and flags, after a snapshot's SITES (or in
+ * their place once given up); written only when they changed since the
+ * last SITES_LOST (none while nothing is lost). */
+void hs_journal_sites_lost(struct hs_journal *j, uint32_t refused, uint32_t flags);
 
 /* The table's composition: the seq and kind of each snapshot in order. */
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s);

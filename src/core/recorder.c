@@ -852,8 +852,8 @@ static int g_counts_key_ok;
  * next thread.  Such bytes are current while the totals lag by up to
  * HS_SAMPLE_THREAD_SLACK_BYTES per thread. */
 struct site_deltas {
-	int64_t bytes[HS_CALLSITES_SLOTS + 1]; /* by site id */
-	struct site_deltas *next;              /* every array made */
+	int64_t bytes[HS_CALLSITES_IDS + 1]; /* by site id */
+	struct site_deltas *next;            /* every array made */
 	int in_use;
 };
 
@@ -866,7 +866,7 @@ static __thread int tl_sites_gone __attribute__((tls_model("initial-exec")));
 static __thread unsigned tl_sites_gen __attribute__((tls_model("initial-exec")));
 static unsigned g_sites_gen;
 static struct site_deltas *g_site_deltas; /* lock held */
-static int64_t g_site_sum[HS_CALLSITES_SLOTS + 1]; /* journal_sites' scratch */
+static int64_t g_site_sum[HS_CALLSITES_IDS + 1]; /* journal_sites' scratch */
 static int g_sites_used; /* the table may hold sites: reset at the next start */
 
 /* This thread's array, taken under the lock (NULL: out of memory). */
@@ -912,7 +912,7 @@ static __attribute__((noinline)) void sites_delta_late(unsigned id, int64_t delt
 /* Site id's bytes += delta, counted without the lock (threads). */
 static inline void sites_delta(unsigned id, int64_t delta)
 {
-	if (id == 0 || id > HS_CALLSITES_SLOTS)
+	if (id - 1 >= HS_CALLSITES_IDS)
 		return;
 	struct site_deltas *d = tl_sites;
 	if (HS_UNLIKELY_CORE(d == NULL || tl_sites_gen != __atomic_load_n(&g_sites_gen,
@@ -949,7 +949,9 @@ static void sites_thread_exit(void)
 	pthread_mutex_lock(&rec.lock);
 	if (tl_sites_gen != g_sites_gen)
 		d = NULL; /* an earlier recording's: its arena is gone */
-	for (unsigned id = 1; d != NULL && id <= HS_CALLSITES_SLOTS; id++) {
+	/* Only the ids handed out: the pages past them stay untouched. */
+	unsigned n = hs_callsites_count();
+	for (unsigned id = 1; d != NULL && id <= n; id++) {
 		if (d->bytes[id] == 0)
 			continue; /* a page the thread never wrote stays untouched */
 		hs_callsites.bytes[id] += d->bytes[id];
@@ -966,20 +968,29 @@ static void sites_thread_exit(void)
 }
 
 /* Sampling mode: the direct call sites' exact bytes after a detailed
- * snapshot's record, while they are exact (callsites.h); lock held. */
+ * snapshot's record, while they are exact (callsites.h), then the sites
+ * the table refused, if any; lock held. */
 static void journal_sites(const struct hs_snapshot *snap)
 {
-	if (rec.opts.sample_bytes == 0 || !snap->detailed || !hs_callsites_exact())
+	if (rec.opts.sample_bytes == 0 || !snap->detailed)
 		return;
+	uint32_t refused;
+	int more;
+	hs_callsites_refused(&refused, &more);
+	uint32_t lost = (more ? HS_SITES_LOST_MORE : 0) |
+			(hs_callsites_exact() ? 0 : HS_SITES_LOST_GAVE_UP);
+	if (!hs_callsites_exact()) {
+		hs_journal_sites_lost(&rec.journal, refused, lost);
+		return;
+	}
+	/* The sites are ids 1..n (callsites.h): the walk visits those. */
+	unsigned n = hs_callsites_count();
 	const int64_t *bytes = hs_callsites.bytes;
 	if (g_site_deltas != NULL) {
 		/* Threads: their own deltas added in (sites_delta). */
-		for (unsigned i = hs_callsites_next_claimed(hs_callsites.claimed, 0);
-		     i < HS_CALLSITES_SLOTS;
-		     i = hs_callsites_next_claimed(hs_callsites.claimed, i + 1)) {
-			unsigned id = i + 1;
+		for (unsigned id = 1; id <= n; id++) {
 			int64_t v = 0;
-			if (__atomic_load_n(&hs_callsites.addr[i], __ATOMIC_RELAXED) != 0) {
+			if (__atomic_load_n(&hs_callsites.addr[id], __ATOMIC_RELAXED) != 0) {
 				v = hs_callsites.bytes[id];
 				for (const struct site_deltas *d = g_site_deltas; d != NULL;
 				     d = d->next)
@@ -989,7 +1000,8 @@ static void journal_sites(const struct hs_snapshot *snap)
 		}
 		bytes = g_site_sum;
 	}
-	hs_journal_sites(&rec.journal, hs_callsites.addr, bytes + 1, hs_callsites.claimed);
+	hs_journal_sites(&rec.journal, hs_callsites.addr + 1, bytes + 1, n);
+	hs_journal_sites_lost(&rec.journal, refused, lost);
 }
 
 /* Sampling mode takes a freed block's size from its tag: a block from
@@ -1196,7 +1208,7 @@ static void counts_init(const struct hs_options *opts)
 	tl_counts.churn_bytes = 0;
 	tl_counts.allocs = tl_counts.frees = tl_counts.reallocs = 0;
 	g_heap_owed = g_extra_owed = 0;
-	/* Untouched in exact mode: the table's 64 KiB of pages stay unmapped
+	/* Untouched in exact mode: the table's 384 KiB of pages stay unmapped
 	 * (a recording before this one in the process, sampled, reset it). */
 	if (g_sites_used)
 		hs_callsites_reset();
@@ -1227,7 +1239,7 @@ static inline int counts_due(const struct counts *c)
  * counted (sites_delta's slow cases otherwise). */
 HS_HOT int threads_quick(const struct counts *c, unsigned site)
 {
-	return c->keyed && (site - 1 >= HS_CALLSITES_SLOTS ||
+	return c->keyed && (site - 1 >= HS_CALLSITES_IDS ||
 			    (tl_sites != NULL &&
 			     tl_sites_gen == __atomic_load_n(&g_sites_gen, __ATOMIC_RELAXED)));
 }
@@ -1244,7 +1256,7 @@ static __attribute__((noinline)) void counts_flush_cold(struct counts *c)
 HS_HOT void threads_count(struct counts *c, size_t req_bytes, unsigned site, int freed)
 {
 	int64_t delta = freed ? -(int64_t)req_bytes : (int64_t)req_bytes;
-	if (site - 1 < HS_CALLSITES_SLOTS) {
+	if (site - 1 < HS_CALLSITES_IDS) {
 		struct site_deltas *d = tl_sites;
 		__atomic_store_n(&d->bytes[site],
 				 __atomic_load_n(&d->bytes[site], __ATOMIC_RELAXED) + delta,

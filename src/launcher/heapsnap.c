@@ -51,11 +51,13 @@
 #include <unistd.h>
 
 #include "advice.h"
+#include "callsites.h"
 #include "dump.h"
 #include "filter.h"
 #include "fnranges.h"
 #include "execprog.h"
 #include "inspect.h"
+#include "journal.h"
 #include "options.h"
 #include "outfile.h"
 #include "resolve.h"
@@ -722,6 +724,31 @@ static void print_file(const char *print_prog, const char *path, int leaks)
 		;
 }
 
+/* Under --sample, the direct call sites whose bytes are not exact, as
+ * the desc: line says (the record's SITES_LOST): one line, none when
+ * every site was kept. */
+static void sites_lost_note(const struct hs_resolve_info *info, FILE *log)
+{
+	uint32_t refused = info->sites_refused, flags = info->sites_lost_flags;
+	if (refused != 0 || (flags & HS_SITES_LOST_MORE) != 0) {
+		char count[32];
+		if (refused == 0)
+			snprintf(count, sizeof count, "some");
+		else
+			snprintf(count, sizeof count, "%s%lu",
+				 (flags & HS_SITES_LOST_MORE) != 0 ? "at least " : "",
+				 (unsigned long)refused);
+		fprintf(log,
+			"heapsnap:   note: %s direct call site%s did not fit in the recorder's table"
+			" of %u: their top-level nodes are estimates, not exact\n",
+			count, refused == 1 && (flags & HS_SITES_LOST_MORE) == 0 ? "" : "s",
+			HS_CALLSITES_IDS);
+	}
+	if ((flags & HS_SITES_LOST_GAVE_UP) != 0)
+		fprintf(log, "heapsnap:   note: the direct call sites are exact only until the"
+			     " recorder ran out of memory for them: estimates after\n");
+}
+
 /* The end-of-run summary of path (heapsnap-print --summary) to log, each
  * line with our "heapsnap: " prefix, as Valgrind marks each of its lines:
  * the program's own stderr may be interleaved with ours.  In two steps,
@@ -799,12 +826,15 @@ static int resolve_main(int argc, char **argv, int quiet)
 			argv[0]);
 		return EXIT_USAGE;
 	}
-	if (hs_resolve_file(argv[0], out, NULL, err, sizeof(err)) != 0) {
+	struct hs_resolve_info info;
+	if (hs_resolve_file_warm(argv[0], out, NULL, NULL, &info, err, sizeof(err)) != 0) {
 		fprintf(stderr, "heapsnap: %s\n", err);
 		return 1;
 	}
-	if (!quiet)
+	if (!quiet) {
 		fprintf(stderr, "heapsnap: wrote %s\n", out);
+		sites_lost_note(&info, stderr);
+	}
 	return 0;
 }
 
@@ -1240,12 +1270,12 @@ int main(int argc, char **argv)
 		struct hs_symbolizer warm_sym;
 		struct hs_symbolizer *warm =
 			hs_warmup_take(r->pid, &warm_sym, opts.verbosity > 1 ? log : NULL);
-		int kept = 0;
+		struct hs_resolve_info info;
 		/* The last one: what it maps goes with the launcher's exit. */
 		int last = k + 1 == g_n_raws;
 		hs_resolve_set_teardown(!last);
 		if (hs_resolve_file_warm(r->path, out, !r->ended && r->pid == pid ? ending : NULL,
-					 warm, &kept, err, sizeof(err)) != 0) {
+					 warm, &info, err, sizeof(err)) != 0) {
 			if (warm != NULL)
 				hs_symbols_close(warm);
 			fprintf(stderr, "heapsnap: %s\n", err);
@@ -1254,9 +1284,13 @@ int main(int argc, char **argv)
 		if (warm != NULL && opts.verbosity > 1)
 			fprintf(log, "heapsnap: pid %ld: the names given while it ran were %s\n",
 				(long)r->pid,
-				kept ? "kept" : "dropped (its modules at the end were not those named)");
-		if (!quiet)
+				info.names_kept
+					? "kept"
+					: "dropped (its modules at the end were not those named)");
+		if (!quiet) {
 			fprintf(log, "heapsnap: wrote %s\n", shown_path(out, cwd));
+			sites_lost_note(&info, log);
+		}
 		/* --print's screen holds the summary; --leaks' does not. */
 		if (have_print && print)
 			print_file(print_prog, out, leaks);

@@ -30,6 +30,7 @@
  * names and reads the record again (a plugin loaded in a loop). */
 #define MAX_RESCANS 4
 #define SCAN_BUF (256u << 10)
+_Static_assert(SCAN_BUF >= 8 + 4 + 20 * HS_CALLSITES_IDS, "the largest SITES fits the buffer");
 
 /* Where the thread is in the raw record. */
 struct raw_scan {
@@ -190,7 +191,7 @@ static void scan_raw(struct raw_scan *sc)
 				return;
 			}
 			if ((kind == HS_JR_CONTEXT && len <= 8 + 8 * HS_MAX_FRAMES) ||
-			    (kind == HS_JR_SITES && len <= 4 + 20 * HS_CALLSITES_SLOTS)) {
+			    (kind == HS_JR_SITES && len <= 4 + 20 * HS_CALLSITES_IDS)) {
 				if (sc->len - pos < 8 + (size_t)len)
 					break; /* the rest is still being written */
 				if (kind == HS_JR_CONTEXT)

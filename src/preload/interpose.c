@@ -128,8 +128,8 @@ static __attribute__((noinline)) void record_sampled(void *p, size_t req, int re
 	errno = saved;
 }
 
-_Static_assert(HS_CALLSITES_SLOTS < HS_TAG_SAMPLED, "a site id has room beside the sampled bit");
-_Static_assert(HS_CALLSITES_SLOTS <= HS_SHADOW_SITE_MASK, "a site id fits in the shadow's code");
+_Static_assert(HS_CALLSITES_IDS < HS_TAG_SAMPLED, "a site id has room beside the sampled bit");
+_Static_assert(HS_CALLSITES_IDS <= HS_SHADOW_SITE_MASK, "a site id fits in the shadow's code");
 
 /* The site id of return address ra (callsites.h): 0 once the sites'
  * bytes are no longer kept (out of memory), so the probe is not paid. */

@@ -171,6 +171,8 @@ static const char *kind_name(uint32_t kind)
 		return "live";
 	case HS_JR_SITES:
 		return "sites";
+	case HS_JR_SITES_LOST:
+		return "sites lost";
 	default:
 		return "unknown";
 	}
@@ -298,7 +300,7 @@ static int read_sites(struct reader *r, struct cursor *c)
 		uint32_t slot = get_u32(c);
 		uint64_t addr = get_u64(c);
 		uint64_t bytes = get_u64(c);
-		if (slot >= HS_CALLSITES_SLOTS)
+		if (slot >= HS_CALLSITES_IDS)
 			return fail(r, "sites: slot %u out of range", slot);
 		/* The recorder writes a site's live bytes, never above 2^63. */
 		if (bytes > INT64_MAX)
@@ -306,7 +308,7 @@ static int read_sites(struct reader *r, struct cursor *c)
 				    (unsigned long long)bytes);
 		if (slot >= r->sites_cap) {
 			uint32_t cap = slot < 256 ? 256 : 2 * slot;
-			cap = cap > HS_CALLSITES_SLOTS ? HS_CALLSITES_SLOTS : cap;
+			cap = cap > HS_CALLSITES_IDS ? HS_CALLSITES_IDS : cap;
 			struct hs_site_bytes *t = realloc(r->sites, (size_t)cap * sizeof *t);
 			if (t == NULL)
 				return out_of_memory(r);
@@ -328,6 +330,19 @@ static int read_sites(struct reader *r, struct cursor *c)
 			v[m++] = r->sites[k];
 	s->sites = v;
 	s->n_sites = m;
+	return 0;
+}
+
+/* Section 4.12: the direct call sites whose bytes are not exact; the
+ * last one read stands (the recorder writes one whenever they change). */
+static int read_sites_lost(struct reader *r, struct cursor *c)
+{
+	uint32_t refused = get_u32(c);
+	uint32_t flags = get_u32(c);
+	if (c->short_read)
+		return fail(r, "sites lost: bad length");
+	r->raw->sites_refused = refused;
+	r->raw->sites_lost_flags = flags;
 	return 0;
 }
 
@@ -706,6 +721,9 @@ static int read_record(struct reader *r, uint32_t kind, struct cursor *c)
 		break;
 	case HS_JR_SITES:
 		rc = read_sites(r, c);
+		break;
+	case HS_JR_SITES_LOST:
+		rc = read_sites_lost(r, c);
 		break;
 	default:
 		return fail(r, "unknown kind %u", kind);

@@ -64,6 +64,11 @@ struct hs_raw {
 	int has_end;       /* an END record was read */
 	char *how;         /* how the program ended (END), or NULL */
 	int truncated;     /* the file ends inside a record */
+	/* Sampling mode's direct call sites whose bytes are not exact (the
+	 * last SITES_LOST): refused by the recorder's table, counted once
+	 * each, and HS_SITES_LOST_* flags (journal.h); 0 and 0 when none. */
+	uint32_t sites_refused;
+	uint32_t sites_lost_flags;
 	unsigned n_records;
 	/* The last LIVE record (a live dump's snapshot), when no snapshot was
 	 * taken after it: the heap at the latest point the record knows. */

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "callsites.h"
 #include "filter.h"
+#include "journal.h"
 #include "sampler.h"
 #include "massif_out.h"
 #include "outfile.h"
@@ -26,12 +28,39 @@ static int ended_by_exit(const char *how)
 	       strncmp(how, "_Exit", 5) == 0;
 }
 
+/* The sampling note's last words: the direct call sites are exact, or
+ * which are not (the recorder's SITES_LOST, journal.h). */
+static void sites_note(const struct hs_raw *raw, char *out, size_t len)
+{
+	uint32_t refused = raw->sites_refused, flags = raw->sites_lost_flags;
+	size_t n = (size_t)snprintf(out, len, " are exact, within the same bound with threads");
+	if (n < len && (refused != 0 || (flags & HS_SITES_LOST_MORE) != 0)) {
+		if (refused == 0)
+			n += (size_t)snprintf(out + n, len - n, ", except some sites");
+		else
+			n += (size_t)snprintf(out + n, len - n, ", except %s%lu site%s",
+					      (flags & HS_SITES_LOST_MORE) != 0 ? "at least " : "",
+					      (unsigned long)refused, refused == 1 ? "" : "s");
+		if (n < len)
+			n += (size_t)snprintf(out + n, len - n,
+					      " that did not fit in the recorder's table of %u"
+					      " (their top-level nodes are estimates)",
+					      HS_CALLSITES_IDS);
+	}
+	if (n < len && (flags & HS_SITES_LOST_GAVE_UP) != 0)
+		snprintf(out + n, len - n,
+			 ", and only until the recorder ran out of memory for them"
+			 " (estimates in the snapshots after)");
+}
+
 /* The notes for the desc: line: why recording stopped, how the program ended. */
 static void desc_note(const struct hs_raw *raw, const char *ending, char *note, size_t len)
 {
 	size_t n = 0;
 	note[0] = '\0';
-	if (raw->opts.sample_bytes != 0)
+	if (raw->opts.sample_bytes != 0) {
+		char sites[320];
+		sites_note(raw, sites, sizeof sites);
 		n += (size_t)snprintf(note, len,
 				      " (heapsnap: sampled, one block per %llu bytes on average:"
 				      " mem_heap_B and the peak are exact, within %u KiB per thread"
@@ -39,9 +68,10 @@ static void desc_note(const struct hs_raw *raw, const char *ending, char *note, 
 				      " sampled block scaled by its sampling weight, then all by"
 				      " mem_heap_B over their sum; but the top-level nodes of"
 				      " direct call sites (the callers of malloc, calloc, realloc"
-				      " and memalign that are no alloc-fn) are exact, within the"
-				      " same bound with threads)",
-				      raw->opts.sample_bytes, HS_SAMPLE_THREAD_SLACK_BYTES >> 10);
+				      " and memalign that are no alloc-fn)%s)",
+				      raw->opts.sample_bytes, HS_SAMPLE_THREAD_SLACK_BYTES >> 10,
+				      sites);
+	}
 	if (n >= len)
 		return;
 	if (raw->stop_reason != NULL && raw->stop_reason[0] != '\0')
@@ -251,13 +281,18 @@ int hs_resolve_file(const char *raw_path, const char *out_path, const char *endi
 }
 
 int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char *ending,
-			 struct hs_symbolizer *warm, int *names_kept, char *err, size_t err_len)
+			 struct hs_symbolizer *warm, struct hs_resolve_info *info, char *err,
+			 size_t err_len)
 {
-	if (names_kept != NULL)
-		*names_kept = 0;
+	if (info != NULL)
+		memset(info, 0, sizeof *info);
 	struct hs_raw raw;
 	if (hs_raw_read(raw_path, &raw, err, err_len) != 0)
 		return -1;
+	if (info != NULL) {
+		info->sites_refused = raw.sites_refused;
+		info->sites_lost_flags = raw.sites_lost_flags;
+	}
 	/* The last map has every module loaded at the end; those closed
 	 * before come from the unloaded notes.  Without a map (cut before
 	 * it), every frame is "???" but the file is still written. */
@@ -268,8 +303,8 @@ int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char 
 	if (warm != NULL) {
 		sym = *warm;
 		int kept = hs_symbols_reopen_maps(&sym, text, len, raw.unloaded, raw.n_unloaded);
-		if (names_kept != NULL)
-			*names_kept = kept == 1;
+		if (info != NULL)
+			info->names_kept = kept == 1;
 	} else {
 		hs_symbols_open_maps(&sym, text, len, raw.unloaded, raw.n_unloaded);
 	}

@@ -38,16 +38,27 @@ int hs_resolve_file(const char *raw_path, const char *out_path, const char *endi
  * the exit takes the whole address space at once. */
 void hs_resolve_set_teardown(int on);
 
+/* What a resolve tells its caller beside the file (hs_resolve_file_warm). */
+struct hs_resolve_info {
+	int names_kept; /* the names given before were kept */
+	/* Sampling mode: the direct call sites whose bytes are not exact
+	 * (struct hs_raw's sites_refused and sites_lost_flags); 0, 0: none. */
+	uint32_t sites_refused;
+	uint32_t sites_lost_flags;
+};
+
 /* The same, naming frames with warm (NULL: as hs_resolve_file), a
  * symbolizer opened from an earlier map of the same process that named
  * frames while it ran (src/launcher/warmup.h): it is reopened with the
  * record's last map (hs_symbols_reopen_maps), so the names are those
  * hs_resolve_file gives, and left open in *warm for the caller to close
  * with hs_symbols_close, success or not (closing a large one takes
- * milliseconds the launcher spends while the summary runs).  *names_kept
- * (may be NULL) says whether the names given before were kept. */
+ * milliseconds the launcher spends while the summary runs).  *info (may
+ * be NULL) says whether the names given before were kept and which
+ * direct call sites are not exact. */
 int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char *ending,
-			 struct hs_symbolizer *warm, int *names_kept, char *err, size_t err_len);
+			 struct hs_symbolizer *warm, struct hs_resolve_info *info, char *err,
+			 size_t err_len);
 
 /* The same, naming frames with sym (the tests' fake symbolizers). */
 int hs_resolve_file_with(const char *raw_path, const char *out_path, const char *ending,

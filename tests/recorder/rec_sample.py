@@ -89,9 +89,22 @@ the snapshots fall on the same bytes whatever the mode, so:
      left): under --sample=512K it gets at least 95% of what it gets
      natively (the shadow, mapped 64 MiB at a time, left it 45%; leaves
      of 1 MiB, and none once the limit is seen, leave it 98%)
+ 24. thousands of direct call sites (tests/progs/rec_sites_many 3: 3000
+     malloc calls, one block each, all live at the peak): under
+     --sample=512K every top-level node at the peak has exact mode's
+     bytes, by address, and the desc: line claims them exact with no
+     exception, the launcher no note (the 4096-slot table with 8 probes
+     refused about 100 of them and still claimed them exact)
+ 25. more direct call sites than the table holds (rec_sites_many 10:
+     10,000 sites, 8191 ids): the desc: line says the sites are exact
+     "except N sites that did not fit in the recorder's table of 8191"
+     with N the sites past 8191 (1809 and maybe a few of libc's), the
+     launcher says so in a note, and at most N top-level nodes at the
+     peak differ from exact mode's
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -101,7 +114,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rec_massif as rm  # noqa: E402
 
-N_CASES = 23
+N_CASES = 25
 
 
 def roots_bad(f):
@@ -192,6 +205,55 @@ def check_sites(tap, d, exe, thr, files):
     else:
         tap.ok(False, "8 threads: roots mem_heap_B, the printers read the file",
                "exit %d, roots %r" % (r.returncode, roots_bad(f) if f else None))
+
+
+EXCEPT_RE = re.compile(r"are exact, within the same bound with threads, except (\d+) sites"
+                       r" that did not fit in the recorder's table of 8191 \(their top-level"
+                       r" nodes are estimates\)\)")
+NOTE_RE = re.compile(r"^heapsnap:   note: (\d+) direct call sites did not fit in the recorder's"
+                     r" table of 8191: their top-level nodes are estimates, not exact$", re.M)
+
+
+def check_many_sites(tap, d, prog):
+    """Cases 24 and 25: rec_sites_many's 3000 and 10,000 direct call sites."""
+    def peak_sites(n, opts):
+        out = os.path.join(d, "many%d_%s.massif.out" % (n, "sampled" if opts else "exact"))
+        # Every site's node at the peak, few detailed snapshots.
+        r = rm.run_heapsnap([prog, str(n)], out, ["--threshold=0", "--detailed-freq=1000",
+                                                  "--max-snapshots=10"] + opts)
+        if r.returncode != 0 or not os.path.exists(out):
+            return None, "", "exit %d, stderr %r" % (r.returncode, r.stderr)
+        f = rm.parse(out)
+        top = {c.address: c.bytes for c in rm.top_sites(f.peak, 100000)}
+        if roots_bad(f):
+            return None, "", "roots %r" % roots_bad(f)[:5]
+        return (top, " ".join(f.desc)), r.stderr.decode(errors="replace"), ""
+
+    got = {}
+    for n in (3, 10):
+        (e, _, why_e), (sp, err, why_s) = peak_sites(n, []), peak_sites(n, ["--sample=512K"])
+        got[n] = (e, sp, err, why_e + why_s)
+    e, sp, err, why = got[3]
+    ok = e is not None and sp is not None and len(e[0]) >= 3000
+    diff = sorted((a, e[0].get(a), sp[0].get(a)) for a in set(e[0]) | set(sp[0])
+                  if e[0].get(a) != sp[0].get(a)) if ok else []
+    desc = sp[1] if ok else ""
+    tap.ok(ok and not diff and "are exact, within the same bound with threads)" in desc
+           and " except " not in desc and NOTE_RE.search(err) is None,
+           "3000 direct call sites: every one at the peak exact mode's, the desc: says so",
+           "%s\n%d differ: %r\ndesc %r" % (why, len(diff), diff[:10], desc))
+    e, sp, err, why = got[10]
+    ok = e is not None and sp is not None and len(e[0]) >= 10000
+    diff = [a for a in set(e[0]) | set(sp[0]) if e[0].get(a) != sp[0].get(a)] if ok else []
+    m = EXCEPT_RE.search(sp[1]) if ok else None
+    note = NOTE_RE.search(err) if ok else None
+    # The program's 10,000 sites, and maybe a few of libc's, past 8191.
+    past = int(m.group(1)) if m is not None else -1
+    tap.ok(m is not None and note is not None and 10000 - 8191 <= past <= 10000 - 8191 + 50
+           and int(note.group(1)) == past and len(diff) <= past,
+           "10,000 direct call sites: the desc: and a note say the %d past the table's"
+           " 8191 are estimates, the others exact" % past,
+           "%s\n%d differ\ndesc %r\nstderr %r" % (why, len(diff), sp[1] if sp else "", err))
 
 
 CXX_FAIL_OUTPUT = b"""new[]: bad_alloc
@@ -421,6 +483,7 @@ def main():
         check_address_limit(tap, d, exe, rows_e)
         check_shrink(tap, d, edges)
         check_own_address_limit(tap, d, edges)
+        check_many_sites(tap, d, os.path.join(os.path.dirname(exe), "rec_sites_many"))
     finally:
         shutil.rmtree(d, ignore_errors=True)
     return 0

@@ -546,7 +546,7 @@ static const char *read_damaged(const char *bytes, size_t len,
 static void slot_too_far(char *payload, uint32_t len)
 {
 	(void)len;
-	uint32_t slot = HS_CALLSITES_SLOTS;
+	uint32_t slot = HS_CALLSITES_IDS;
 	memcpy(payload + 4, &slot, 4);
 }
 
@@ -585,12 +585,153 @@ START_TEST(damaged_sites_refused)
 	ck_assert(len > 0 && (size_t)len < sizeof bytes);
 	ck_assert_str_eq(read_damaged(bytes, (size_t)len, nothing_changed), "");
 	const char *e = read_damaged(bytes, (size_t)len, slot_too_far);
-	ck_assert_msg(strstr(e, "d.raw: record ") == e && strstr(e, ": sites: slot 4096 out of range"),
+	ck_assert_msg(strstr(e, "d.raw: record ") == e && strstr(e, ": sites: slot 8191 out of range"),
 		      "%s", e);
 	e = read_damaged(bytes, (size_t)len, bytes_too_many);
 	ck_assert_msg(strstr(e, "has 9223372036854775808 bytes") != NULL, "%s", e);
 	e = read_damaged(bytes, (size_t)len, count_too_big);
 	ck_assert_msg(strstr(e, ": sites: bad length") != NULL, "%s", e);
+}
+END_TEST
+
+/* The raw record's SITES_LOST after the sites: (refused, flags) of the
+ * last one, and how many there are. */
+static unsigned sites_lost_records(uint32_t *refused, uint32_t *flags)
+{
+	static char bytes[1 << 21];
+	ssize_t len = pread(test_raw_fd(), bytes, sizeof bytes, 0);
+	ck_assert(len > 0 && (size_t)len < sizeof bytes);
+	unsigned n = 0;
+	*refused = *flags = 0;
+	for (size_t pos = HS_JOURNAL_MAGIC_LEN; pos + 8 <= (size_t)len;) {
+		uint32_t plen, kind;
+		memcpy(&plen, bytes + pos, 4);
+		memcpy(&kind, bytes + pos + 4, 4);
+		if (kind == HS_JR_SITES_LOST) {
+			ck_assert_uint_eq(plen, 8);
+			memcpy(refused, bytes + pos + 8, 4);
+			memcpy(flags, bytes + pos + 12, 4);
+			n++;
+		}
+		pos += 8 + plen;
+	}
+	return n;
+}
+
+/* A program with more direct call sites than the table's ids: the sites
+ * given ids stay exact in SITES; the ones refused are counted once each
+ * in a SITES_LOST record, which the reader keeps and the desc: line
+ * says ("except 25 sites that did not fit"), never claiming them exact.
+ * None is written while every site fits. */
+START_TEST(refused_sites_recorded)
+{
+	test_options(&opts);
+	opts.sample_bytes = 1 << 30; /* no block sampled: the sites alone */
+	opts.detailed_freq = 1;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	unsigned first = hs_callsites_id(0x402001);
+	for (int i = 0; i < 50; i++)
+		hs_rec_count_alloc(1000, first);
+	uint32_t refused, flags;
+	ck_assert_uint_eq(sites_lost_records(&refused, &flags), 0);
+	/* As many sites again as the ids hold, 25 more than they do. */
+	for (unsigned k = 1; k < HS_CALLSITES_IDS + 25; k++) {
+		unsigned id = hs_callsites_id(0x500001 + (uintptr_t)k * 9);
+		ck_assert_uint_eq(id, k < HS_CALLSITES_IDS ? k + 1 : 0);
+		hs_rec_count_alloc(10, id); /* a refused site's bytes: the totals only */
+	}
+	for (int i = 0; i < 50; i++)
+		hs_rec_count_alloc(1000, first);
+	ck_assert_uint_eq(sites_lost_records(&refused, &flags), 1);
+	ck_assert_uint_eq(refused, 25);
+	ck_assert_uint_eq(flags, 0);
+	/* The same sites again: nothing new to say, no record. */
+	for (unsigned k = HS_CALLSITES_IDS; k < HS_CALLSITES_IDS + 25; k++)
+		hs_rec_count_alloc(10, hs_callsites_id(0x500001 + (uintptr_t)k * 9));
+	for (int i = 0; i < 50; i++)
+		hs_rec_count_alloc(1000, first);
+	ck_assert_uint_eq(sites_lost_records(&refused, &flags), 1);
+	struct hs_raw raw;
+	char err[512] = "";
+	ck_assert_msg(hs_raw_read_fd(test_raw_fd(), "raw", &raw, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(raw.sites_refused, 25);
+	ck_assert_uint_eq(raw.sites_lost_flags, 0);
+	/* The last detailed snapshot: every site with an id is there, exact. */
+	const struct hs_snapshot *last = NULL;
+	for (unsigned i = 0; i < raw.n_snapshots; i++)
+		if (raw.snapshots[i].detailed)
+			last = &raw.snapshots[i];
+	ck_assert_ptr_nonnull(last);
+	ck_assert_uint_eq(last->n_sites, HS_CALLSITES_IDS);
+	hs_raw_free(&raw);
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	const char *text = finish_to_text("t", &sym);
+	ck_assert_msg(strstr(text, "are exact, within the same bound with threads, except 25 sites"
+			      " that did not fit in the recorder's table of 8191 (their top-level"
+			      " nodes are estimates)") != NULL,
+		      "%.1500s", text);
+}
+END_TEST
+
+/* Once the sites' bytes are given up (out of memory for a thread's
+ * array), SITES_LOST says so in place of the SITES, and so does the
+ * desc: line; a record with no SITES_LOST claims the sites exact. */
+START_TEST(sites_given_up_recorded)
+{
+	test_options(&opts);
+	opts.sample_bytes = 1 << 30;
+	opts.detailed_freq = 1;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	unsigned site = hs_callsites_id(0x402001);
+	for (int i = 0; i < 50; i++)
+		hs_rec_count_alloc(1000, site);
+	struct hs_raw raw;
+	char err[512] = "";
+	ck_assert_msg(hs_raw_read_fd(test_raw_fd(), "raw", &raw, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(raw.sites_refused, 0);
+	ck_assert_uint_eq(raw.sites_lost_flags, 0);
+	hs_raw_free(&raw);
+	hs_callsites_give_up();
+	for (int i = 0; i < 50; i++)
+		hs_rec_count_alloc(1000, site);
+	uint32_t refused, flags;
+	ck_assert_uint_eq(sites_lost_records(&refused, &flags), 1);
+	ck_assert_uint_eq(refused, 0);
+	ck_assert_uint_eq(flags, HS_SITES_LOST_GAVE_UP);
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	const char *text = finish_to_text("t", &sym);
+	ck_assert_msg(strstr(text, "are exact, within the same bound with threads, and only until"
+			      " the recorder ran out of memory for them (estimates in the"
+			      " snapshots after))") != NULL,
+		      "%.1500s", text);
+}
+END_TEST
+
+/* A SITES_LOST of the wrong length is refused with one line. */
+START_TEST(damaged_sites_lost_refused)
+{
+	static char rec[256];
+	/* The magic line and the recorder's own header, then the damage. */
+	test_options(&opts);
+	opts.sample_bytes = 4096;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	static char bytes[1 << 16];
+	ssize_t got = pread(test_raw_fd(), bytes, sizeof bytes, 0);
+	ck_assert(got > (ssize_t)HS_JOURNAL_MAGIC_LEN + 8);
+	uint32_t hlen;
+	memcpy(&hlen, bytes + HS_JOURNAL_MAGIC_LEN, 4);
+	ck_assert_uint_lt(HS_JOURNAL_MAGIC_LEN + 8 + hlen + 12, sizeof rec);
+	memcpy(rec, bytes, HS_JOURNAL_MAGIC_LEN + 8 + hlen);
+	size_t len = HS_JOURNAL_MAGIC_LEN + 8 + hlen;
+	uint32_t head[3] = { 4, HS_JR_SITES_LOST, 7 }; /* 4 bytes: one u32 short */
+	memcpy(rec + len, head, sizeof head);
+	len += sizeof head;
+	struct hs_raw raw;
+	char err[512] = "";
+	int fd = test_memfile(rec, len);
+	ck_assert_int_eq(hs_raw_read_fd(fd, "d.raw", &raw, err, sizeof err), -1);
+	close(fd);
+	ck_assert_msg(strstr(err, ": sites lost: bad length") != NULL, "%s", err);
 }
 END_TEST
 
@@ -610,6 +751,9 @@ int main(void)
 #endif
 	tcase_add_test(tc, sites_follow_the_totals);
 	tcase_add_test(tc, damaged_sites_refused);
+	tcase_add_test(tc, refused_sites_recorded);
+	tcase_add_test(tc, sites_given_up_recorded);
+	tcase_add_test(tc, damaged_sites_lost_refused);
 	suite_add_tcase(s, tc);
 	return hs_check_run(s);
 }
