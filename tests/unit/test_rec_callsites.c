@@ -191,7 +191,9 @@ START_TEST(refused_unknown)
 END_TEST
 
 #define N_THREADS 4
-#define N_ADDRS 3000
+/* Every thread may lose a race on every address, each loss a hole: 2000
+ * addresses leave room for all of them among the 8191 ids. */
+#define N_ADDRS 2000
 static unsigned ids[N_THREADS][N_ADDRS];
 
 static void *insert_all(void *arg)
@@ -223,7 +225,9 @@ START_TEST(concurrent_inserts)
 		}
 		/* An id lost in a race is a hole, never a second address. */
 		ck_assert_uint_ge(hs_callsites_count(), N_ADDRS);
-		ck_assert_uint_le(hs_callsites_count(), N_ADDRS + N_THREADS * N_ADDRS / 10);
+		/* At most one id per thread and address (a 10% bound failed
+		 * on a loaded machine: 4292 of 3000 with 4 threads). */
+		ck_assert_uint_le(hs_callsites_count(), N_THREADS * N_ADDRS);
 		assert_walk_exact(1);
 		uint32_t refused;
 		int more;
