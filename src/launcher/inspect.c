@@ -151,12 +151,14 @@ static Elf64_Off offset_of(const unsigned char *base, const Elf64_Ehdr *eh, Elf6
 
 /* The sanitizer runtime among the libraries the dynamic section at
  * [dyn, dyn + dyn_size) names (DT_NEEDED): its entry's index, its file
- * name in lib; -1 when there is none. */
+ * name in lib; -1 when there is none.  The names are offsets into the
+ * string table, which any entry may give: they are read after the pass. */
 static int needed_sanitizer(const unsigned char *base, size_t size, const Elf64_Ehdr *eh,
 			    Elf64_Off dyn, Elf64_Xword dyn_size, char *lib, size_t lib_len)
 {
 	Elf64_Addr strtab = 0;
-	Elf64_Xword strsz = 0;
+	Elf64_Xword strsz = 0, needed[64];
+	unsigned n_needed = 0;
 	Elf64_Off str_off;
 
 	if (dyn > size || dyn_size > size - dyn)
@@ -170,19 +172,17 @@ static int needed_sanitizer(const unsigned char *base, size_t size, const Elf64_
 			strtab = d.d_un.d_ptr;
 		else if (d.d_tag == DT_STRSZ)
 			strsz = d.d_un.d_val;
+		else if (d.d_tag == DT_NEEDED && n_needed < sizeof(needed) / sizeof(needed[0]))
+			needed[n_needed++] = d.d_un.d_val;
 	}
 	str_off = offset_of(base, eh, strtab);
 	if (str_off == 0 || str_off > size || strsz > size - str_off)
 		return -1;
-	for (Elf64_Off o = dyn; dyn + dyn_size - o >= sizeof(Elf64_Dyn); o += sizeof(Elf64_Dyn)) {
-		Elf64_Dyn d;
-		memcpy(&d, base + o, sizeof(d));
-		if (d.d_tag == DT_NULL)
-			break;
-		if (d.d_tag != DT_NEEDED || d.d_un.d_val >= strsz)
+	for (unsigned i = 0; i < n_needed; i++) {
+		if (needed[i] >= strsz)
 			continue;
-		const char *name = (const char *)base + str_off + d.d_un.d_val;
-		size_t n = strnlen(name, strsz - d.d_un.d_val);
+		const char *name = (const char *)base + str_off + needed[i];
+		size_t n = strnlen(name, strsz - needed[i]);
 		for (size_t k = 0; k < sizeof(g_sanitizers) / sizeof(g_sanitizers[0]); k++) {
 			size_t plen = strlen(g_sanitizers[k].prefix);
 			if (n >= plen && memcmp(name, g_sanitizers[k].prefix, plen) == 0) {

@@ -1355,23 +1355,29 @@ static void end_record_for_signal(int sig)
 	}
 }
 
-/* Handler for a fatal signal left at its default: end the record, then
- * die of the same signal with the default disposition, as the program
- * would have (same wait status, same core dump). */
-static void on_fatal_signal(int sig, siginfo_t *info, void *uctx)
+/* Put sig back at its default disposition, our handler gone. */
+static void restore_default(int sig)
 {
 	struct sigaction dfl;
-	sigset_t set;
-
-	(void)uctx;
-	/* Interrupted inside the recorder: leave it be (end_record checks). */
-	end_record_for_signal(sig);
 
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
 	atomic_store(&g_sig_ours[sig], 0);
 	real_sigaction(sig, &dfl, NULL);
+}
+
+/* Handler for a fatal signal left at its default: end the record, then
+ * die of the same signal with the default disposition, as the program
+ * would have (same wait status, same core dump). */
+static void on_fatal_signal(int sig, siginfo_t *info, void *uctx)
+{
+	sigset_t set;
+
+	(void)uctx;
+	/* Interrupted inside the recorder: leave it be (end_record checks). */
+	end_record_for_signal(sig);
+	restore_default(sig);
 	/* A fault the kernel raised (si_code > 0) happens again on return, now
 	 * at default: the core shows the faulting instruction, as natively. */
 	if (info != NULL && info->si_code > 0 &&
@@ -1507,14 +1513,8 @@ HS_EXPORT void abort(void)
 {
 	need_reals();
 	if (atomic_load(&g_sig_ours[SIGABRT])) {
-		struct sigaction dfl;
-
 		end_record_for_signal(SIGABRT);
-		memset(&dfl, 0, sizeof(dfl));
-		dfl.sa_handler = SIG_DFL;
-		sigemptyset(&dfl.sa_mask);
-		atomic_store(&g_sig_ours[SIGABRT], 0);
-		real_sigaction(SIGABRT, &dfl, NULL);
+		restore_default(SIGABRT);
 	}
 	if (real_abort != NULL)
 		real_abort();
