@@ -1,10 +1,11 @@
 /* inspect: whether libheapsnap.so can record a program at all.
  *
- * The loader ignores LD_PRELOAD for a static binary, drops it for a
- * secure-execution program (setuid, setgid, file capabilities), and a
- * program whose executable defines malloc itself binds every call to its
- * own: each runs fine and records nothing.  The launcher says so, in one
- * line, before it runs the program unchanged.
+ * The loader ignores LD_PRELOAD for a static binary and drops it for a
+ * secure-execution program (setuid, setgid, file capabilities): each runs
+ * fine and records nothing.  The launcher says so, in one line, before it
+ * runs the program unchanged.  A program whose malloc is not glibc's (its
+ * own, tcmalloc's, jemalloc's) is told apart by libheapsnap.so itself
+ * when it starts in it, which says so in one line (allocator.h).
  */
 #ifndef HS_INSPECT_H
 #define HS_INSPECT_H
