@@ -68,33 +68,6 @@ static const char *secure_reason(const char *path, const struct stat *st)
 	return NULL;
 }
 
-/* Whether the dynamic symbol table [syms, syms+n) of the image at base
- * defines name (a definition in the executable wins over every
- * preloaded library's). */
-static int defines(const unsigned char *base, size_t size, const Elf64_Shdr *symtab,
-		   const Elf64_Shdr *strtab, const char *name)
-{
-	size_t n, name_len = strlen(name);
-
-	if (symtab->sh_offset > size || symtab->sh_size > size - symtab->sh_offset ||
-	    strtab->sh_offset > size || strtab->sh_size > size - strtab->sh_offset ||
-	    symtab->sh_entsize != sizeof(Elf64_Sym))
-		return 0;
-	n = symtab->sh_size / sizeof(Elf64_Sym);
-	for (size_t i = 0; i < n; i++) {
-		Elf64_Sym sym;
-		memcpy(&sym, base + symtab->sh_offset + i * sizeof(sym), sizeof(sym));
-		if (sym.st_shndx == SHN_UNDEF || ELF64_ST_TYPE(sym.st_info) != STT_FUNC ||
-		    ELF64_ST_BIND(sym.st_info) == STB_LOCAL)
-			continue;
-		if (sym.st_name >= strtab->sh_size || strtab->sh_size - sym.st_name <= name_len)
-			continue;
-		if (memcmp(base + strtab->sh_offset + sym.st_name, name, name_len + 1) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* What may still be recorded of a program the loader will not preload us
  * into, after "...: " or "..., so ": its exec'd image or its children,
  * which the options let the library reach (kind: "dynamically linked",
@@ -195,7 +168,8 @@ static int needed_sanitizer(const unsigned char *base, size_t size, const Elf64_
 }
 
 /* The ELF checks on an image of size bytes: static, 32-bit, a sanitizer's
- * malloc, own malloc. */
+ * malloc.  An own malloc (the executable's, a library's) is
+ * libheapsnap.so's to tell, at run time (src/preload/allocator.h). */
 static enum hs_inspect_kind inspect_elf(const unsigned char *base, size_t size, const char *prog,
 					int trace_children, int follow_exec, char *msg,
 					size_t msg_len)
@@ -249,30 +223,6 @@ static enum hs_inspect_kind inspect_elf(const unsigned char *base, size_t size, 
 			 reach(trace_children, follow_exec, "dynamically linked", what,
 			       sizeof what));
 		return HS_INSPECT_NO_PRELOAD;
-	}
-	/* An exported malloc or free in the executable: every call, libc's
-	 * own included, binds to it before libheapsnap.so. */
-	if (eh->e_shentsize == sizeof(Elf64_Shdr) && eh->e_shoff <= size &&
-	    (size - eh->e_shoff) / sizeof(Elf64_Shdr) >= eh->e_shnum) {
-		const Elf64_Shdr *sh = (const void *)(base + eh->e_shoff);
-		for (unsigned i = 0; i < eh->e_shnum; i++) {
-			Elf64_Shdr s, str;
-			memcpy(&s, &sh[i], sizeof(s));
-			if ((s.sh_type != SHT_DYNSYM && s.sh_type != SHT_SYMTAB) ||
-			    s.sh_link >= eh->e_shnum)
-				continue;
-			memcpy(&str, &sh[s.sh_link], sizeof(str));
-			const char *fn = defines(base, size, &s, &str, "malloc") ? "malloc"
-					 : defines(base, size, &s, &str, "free") ? "free"
-										 : NULL;
-			if (fn != NULL) {
-				snprintf(msg, msg_len,
-					 "%s defines its own %s: its heap calls never reach "
-					 "libheapsnap.so, so nothing of them will be recorded",
-					 prog, fn);
-				return HS_INSPECT_UNSEEN;
-			}
-		}
 	}
 	return HS_INSPECT_OK;
 }

@@ -1,10 +1,11 @@
 /* inspect: whether libheapsnap.so can record a program at all.
  *
- * The loader ignores LD_PRELOAD for a static binary, drops it for a
- * secure-execution program (setuid, setgid, file capabilities), and a
- * program whose executable defines malloc itself binds every call to its
- * own: each runs fine and records nothing.  The launcher says so, in one
- * line, before it runs the program unchanged.
+ * The loader ignores LD_PRELOAD for a static binary and drops it for a
+ * secure-execution program (setuid, setgid, file capabilities): each runs
+ * fine and records nothing.  The launcher says so, in one line, before it
+ * runs the program unchanged.  A program whose malloc is not glibc's (its
+ * own, tcmalloc's, jemalloc's) is told apart by libheapsnap.so itself
+ * when it starts in it, which says so in one line (allocator.h).
  *
  * A static (or 32-bit) program never loads the library, so it cannot hide
  * it from its children either: what may still be recorded is what the
@@ -27,7 +28,7 @@ enum hs_inspect_kind {
 				* static, or 32-bit */
 	HS_INSPECT_UNSEEN,     /* its heap calls are not seen: secure execution
 				* (whose loader also drops LD_PRELOAD for its
-				* children), or its own malloc */
+				* children) */
 	HS_INSPECT_SANITIZER,  /* built with a sanitizer runtime library that
 				* replaces malloc (AddressSanitizer refuses to
 				* start behind a preloaded library): run it

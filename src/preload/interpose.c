@@ -16,6 +16,11 @@
  * malloc never deadlocks on the recorder's lock: if it interrupted this
  * thread inside the recorder, its allocation simply goes unrecorded.
  * errno is preserved around the recording.
+ *
+ * Another allocator in the process (allocator.h): every function passes
+ * its calls on to its next definition, from the paths taken while not
+ * recording (the state is never ready then), so the recording paths pay
+ * nothing for it.
  */
 #include "config.h"
 
@@ -29,6 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "allocator.h"
 #include "callsites.h"
 #include "freeq.h"
 #include "lifecycle.h"
@@ -174,9 +180,12 @@ static inline __attribute__((always_inline)) void *tagged(void *p, size_t req, i
 
 /* Before recording (and after it): glibc's blocks, tagged as not counted
  * when sampling may be on (hs_preload_tag_early), so that in sampling
- * mode their free is not taken off the totals; else glibc's own. */
+ * mode their free is not taken off the totals; else glibc's own; or the
+ * other allocator's. */
 static void *early_malloc(size_t n)
 {
+	if (HS_UNLIKELY(hs_alloc_other()))
+		return hs_next_alloc.malloc(n);
 	if (!hs_preload_tag_early || !HS_TAGGABLE(n))
 		return __libc_malloc(n);
 	return tagged(__libc_malloc(n + tag_room()), n, 0, NULL, 0, 1);
@@ -302,7 +311,10 @@ HS_EXPORT void free(void *p)
 		return;
 	}
 	if (HS_UNLIKELY(hs_tl_guard) || !hs_preload_ready()) {
-		__libc_free(p);
+		if (HS_UNLIKELY(hs_alloc_other()))
+			hs_next_alloc.free(p);
+		else
+			__libc_free(p);
 		return;
 	}
 	if (hs_preload_sample_bytes != 0) {
@@ -325,11 +337,15 @@ HS_EXPORT void *calloc(size_t m, size_t n)
 	if (HS_UNLIKELY(hs_tl_guard))
 		return hs_ownheap_calloc(m, n);
 	if (__builtin_mul_overflow(m, n, &total) || !HS_TAGGABLE(total))
-		return __libc_calloc(m, n);
-	if (!hs_preload_ready())
+		return HS_UNLIKELY(hs_alloc_other()) ? hs_next_alloc.calloc(m, n)
+						     : __libc_calloc(m, n);
+	if (!hs_preload_ready()) {
+		if (HS_UNLIKELY(hs_alloc_other()))
+			return hs_next_alloc.calloc(m, n);
 		return hs_preload_tag_early
 			       ? tagged(__libc_calloc(total + tag_room(), 1), total, 0, NULL, 0, 0)
 			       : __libc_calloc(m, n);
+	}
 	if (hs_preload_sample_bytes != 0) {
 		hs_tl_guard++;
 		p = tagged(__libc_calloc(total + tag_room(), 1), total, 1,
@@ -371,6 +387,17 @@ static void *do_realloc(void *p, size_t n)
 	return q;
 }
 
+/* Whether a call of the memalign family or reallocarray goes on to the
+ * other allocator (allocator.h): not inside the recorder, not on an own
+ * block, while not recording.  Each goes on under its own name, as it
+ * would without us (glibc's reallocarray calls the program's realloc,
+ * which may be the executable's own).  These are not the hot path, which
+ * takes the same decision inside its not-recording branches instead. */
+static inline int passing_on(const void *p)
+{
+	return !hs_tl_guard && !hs_ownheap_owns(p) && !hs_preload_ready() && hs_alloc_other();
+}
+
 /* glibc's realloc, with its NULL and zero-size cases, called from ra.  An
  * own block stays own and unrecorded: it was never recorded as allocated. */
 static void *realloc_from(void *p, size_t n, const void *ra)
@@ -378,6 +405,8 @@ static void *realloc_from(void *p, size_t n, const void *ra)
 	if (HS_UNLIKELY(hs_tl_guard) || HS_UNLIKELY(hs_ownheap_owns(p)))
 		return hs_ownheap_realloc(p, n);
 	if (!hs_preload_ready()) {
+		if (HS_UNLIKELY(hs_alloc_other()))
+			return hs_next_alloc.realloc(p, n);
 		if (p == NULL || n == 0 || !HS_TAGGABLE(n) || !hs_preload_tag_early)
 			return p == NULL ? early_malloc(n) : __libc_realloc(p, n);
 		void *q = __libc_realloc(p, n + tag_room());
@@ -408,6 +437,8 @@ HS_EXPORT void *reallocarray(void *p, size_t m, size_t n)
 {
 	size_t total;
 
+	if (HS_UNLIKELY(passing_on(p)))
+		return hs_next_alloc.reallocarray(p, m, n);
 	if (__builtin_mul_overflow(m, n, &total)) {
 		errno = ENOMEM;
 		return NULL;
@@ -446,12 +477,16 @@ static void *aligned(size_t align, size_t n, size_t req, const void *ra)
 /* glibc's memalign, recorded. */
 HS_EXPORT void *memalign(size_t align, size_t n)
 {
+	if (HS_UNLIKELY(passing_on(NULL)))
+		return hs_next_alloc.memalign(align, n);
 	return aligned(align, n, n, __builtin_return_address(0));
 }
 
 /* glibc 2.36 makes aligned_alloc an alias of memalign: no extra checks. */
 HS_EXPORT void *aligned_alloc(size_t align, size_t n)
 {
+	if (HS_UNLIKELY(passing_on(NULL)))
+		return hs_next_alloc.aligned_alloc(align, n);
 	return aligned(align, n, n, __builtin_return_address(0));
 }
 
@@ -460,6 +495,8 @@ HS_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
 	void *p;
 
+	if (HS_UNLIKELY(passing_on(NULL)))
+		return hs_next_alloc.posix_memalign(out, align, n);
 	/* glibc's checks, done here because __libc_memalign has none. */
 	if (align % sizeof(void *) != 0 || align == 0 ||
 	    ((align / sizeof(void *)) & (align / sizeof(void *) - 1)) != 0)
@@ -476,6 +513,8 @@ HS_EXPORT void *valloc(size_t n)
 {
 	void *p;
 
+	if (HS_UNLIKELY(passing_on(NULL)))
+		return hs_next_alloc.valloc(n);
 	if (HS_UNLIKELY(hs_tl_guard))
 		return hs_ownheap_memalign((size_t)sysconf(_SC_PAGESIZE), n);
 	if (!hs_preload_ready())
@@ -498,6 +537,8 @@ HS_EXPORT void *pvalloc(size_t n)
 	size_t req = n == 0 ? page : (n + page - 1) / page * page;
 	void *p;
 
+	if (HS_UNLIKELY(passing_on(NULL)))
+		return hs_next_alloc.pvalloc(n);
 	if (HS_UNLIKELY(hs_tl_guard) && n <= SIZE_MAX - page)
 		return hs_ownheap_memalign(page, req);
 	if (HS_UNLIKELY(hs_tl_guard) || n > SIZE_MAX - page)

@@ -19,7 +19,9 @@
  *
  * Errors: the program must run exactly as it would without us.  Bad
  * HEAPSNAP_OPTIONS or a recorder that cannot start means one line on
- * stderr and an unrecorded run.
+ * stderr and an unrecorded run.  Another allocator than glibc's
+ * (allocator.h) means one line and a record with no heap event in it
+ * (HS_ST_BYPASS), as for a program whose malloc never reaches us.
  */
 #include "config.h"
 
@@ -48,6 +50,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "allocator.h"
 #include "freeq.h"
 #include "lifecycle.h"
 #include "live.h"
@@ -101,6 +104,15 @@ static void say_line(const char *text)
 	say("heapsnap: ");
 	say(text);
 	say("\n");
+}
+
+/* Whether this process has a record under way: recording, or bypassed
+ * (another allocator: a record with no heap event, begun and ended as
+ * any other). */
+static int has_record(void)
+{
+	int st = atomic_load(&hs_preload_state);
+	return st == HS_ST_READY || st == HS_ST_BYPASS;
 }
 
 /* ---------------------------------------------------------------------
@@ -1146,7 +1158,7 @@ static void end_record(const char *how, enum end_mode mode)
 	int saved = errno;
 	int ours;
 
-	if (atomic_load(&hs_preload_state) != HS_ST_READY || (pid_t)syscall(SYS_getpid) != g_pid)
+	if (!has_record() || (pid_t)syscall(SYS_getpid) != g_pid)
 		return;
 	/* A signal handler that interrupted this thread inside the recorder
 	 * (exit from a handler): the tables are half updated and our lock may
@@ -1178,7 +1190,7 @@ static void end_record(const char *how, enum end_mode mode)
 			write_stats();
 	}
 	live_release();
-	/* Recording is over: later heap calls go straight to glibc. */
+	/* Recording is over: later heap calls go straight to the allocator. */
 	atomic_store(&hs_preload_state, HS_ST_OFF);
 	if (ours)
 		syscall(SYS_close, g_raw_fd);
@@ -1464,7 +1476,7 @@ HS_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 		return real_sigaction(sig, act, old);
 	ours = atomic_load(&g_sig_ours[sig]);
 	if (act != NULL && act->sa_handler == SIG_DFL && !(act->sa_flags & SA_SIGINFO) &&
-	    atomic_load(&hs_preload_state) == HS_ST_READY) {
+	    has_record()) {
 		/* Back to the default: we end the record first, then the default happens. */
 		rc = real_sigaction(sig, NULL, old);
 		if (rc == 0)
@@ -1854,7 +1866,7 @@ static void on_fork_child(void)
 		open_statm(); /* the inherited one reads the parent's memory */
 	atomic_store(&g_ended, 0);
 	atomic_flag_clear(&g_maps_busy); /* its reader, if any, was another thread */
-	if (atomic_load(&hs_preload_state) == HS_ST_READY &&
+	if (has_record() &&
 	    (hs_outfile_child_pattern(g_pattern, sizeof(g_pattern)) != 0 || begin_record() != 0))
 		atomic_store(&hs_preload_state, HS_ST_OFF); /* no record of its own */
 	hs_tl_guard--;
@@ -2060,8 +2072,8 @@ static char **follow_env(char *const envp[])
 	char **out;
 	char *preload;
 
-	if (!g_follow_exec || (pid_t)syscall(SYS_getpid) != g_follow_pid ||
-	    atomic_load(&hs_preload_state) != HS_ST_READY || atomic_load(&g_ended))
+	if (!g_follow_exec || (pid_t)syscall(SYS_getpid) != g_follow_pid || !has_record() ||
+	    atomic_load(&g_ended))
 		return NULL;
 	while (envp != NULL && envp[n] != NULL)
 		n++;
@@ -2254,6 +2266,26 @@ static int sample_refused(void)
 		(strstr(t, "malloc.check") != NULL || strstr(t, "mem.tagging") != NULL));
 }
 
+/* The one line saying that another allocator answers the heap calls.
+ * The executable's own malloc: the words the launcher used to say for
+ * it before the program ran. */
+static void say_replaced(void)
+{
+	say("heapsnap: ");
+	if (hs_alloc_replacer_is_program()) {
+		say(hs_alloc_replacer());
+		say(" defines its own ");
+		say(hs_alloc_replaced());
+		say(": its heap calls never reach libheapsnap.so, so nothing of them will be "
+		    "recorded\n");
+	} else {
+		say(hs_alloc_replaced());
+		say(" is replaced by ");
+		say(hs_alloc_replacer());
+		say(": nothing will be recorded\n");
+	}
+}
+
 /* Start-up failed after the options: off for good, no more tags. */
 static void start_failed(void)
 {
@@ -2334,6 +2366,9 @@ static void preload_start(void)
 
 	extern char **environ;
 
+	/* Whose malloc this is, before the first block is handed out (a call
+	 * from the loader may come before environ). */
+	int other = hs_alloc_other();
 	/* The loader may call malloc before libc has set environ: we could
 	 * not see HEAPSNAP_OPTIONS yet, so wait for a later call. */
 	if (environ == NULL)
@@ -2361,7 +2396,10 @@ static void preload_start(void)
 		hs_tl_guard--;
 		return;
 	}
-	if (g_opts.sample_bytes != 0 && sample_refused()) {
+	if (other) {
+		say_replaced();
+		g_opts.sample_bytes = 0; /* nothing is tagged */
+	} else if (g_opts.sample_bytes != 0 && sample_refused()) {
 		say_line("--sample refused: MALLOC_CHECK_ or GLIBC_TUNABLES' malloc.check or "
 			 "mem.tagging is set (glibc checks or tags the bytes past each block, "
 			 "where --sample keeps its size tag); recording exactly");
@@ -2397,7 +2435,8 @@ static void preload_start(void)
 	hs_preload_sample_bytes = g_opts.sample_bytes;
 	/* HEAPSNAP_UNWINDER=libunwind: every stack through libunwind alone. */
 	env = getenv("HEAPSNAP_UNWINDER");
-	hs_unwind_init(env == NULL || strcmp(env, "libunwind") != 0);
+	if (!other)
+		hs_unwind_init(env == NULL || strcmp(env, "libunwind") != 0);
 	hs_rec_set_hooks(__libc_free, hs_preload_move_guard);
 	hs_rec_set_raw_reopen(reopen_raw);
 	g_page_bytes = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -2414,9 +2453,11 @@ static void preload_start(void)
 		hs_tl_guard--;
 		return;
 	}
-	fetch_fn_ranges();
+	if (!other)
+		fetch_fn_ranges();
 	install_signal_handlers();
-	atomic_store_explicit(&hs_preload_state, HS_ST_READY, memory_order_release);
+	atomic_store_explicit(&hs_preload_state, other ? HS_ST_BYPASS : HS_ST_READY,
+			      memory_order_release);
 	hs_tl_guard--;
 }
 
@@ -2430,7 +2471,7 @@ __attribute__((constructor)) static void lib_ctor(void)
 	/* Not in hs_preload_start: a start inside malloc may be inside
 	 * __register_atfork, which allocates holding the lock pthread_atfork
 	 * takes, or inside the loader, whose lock dladdr takes. */
-	if (atomic_load(&hs_preload_state) == HS_ST_READY) {
+	if (has_record()) {
 		hs_tl_guard++;
 		pthread_atfork(on_fork_prepare, on_fork_parent, on_fork_child);
 		find_launcher();

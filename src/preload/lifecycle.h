@@ -19,8 +19,10 @@
  * uncounted to the own heap, and a signal handler leaves the recorder be. */
 extern __thread int hs_tl_guard __attribute__((tls_model("initial-exec")));
 
-/* The recording's state: new, starting, recording, or off for good. */
-enum { HS_ST_NEW, HS_ST_STARTING, HS_ST_READY, HS_ST_OFF };
+/* The recording's state: new, starting, recording, or off for good; or
+ * bypassed: another allocator answers the heap calls (allocator.h), so
+ * the record, begun and ended as any other, holds no heap event. */
+enum { HS_ST_NEW, HS_ST_STARTING, HS_ST_READY, HS_ST_BYPASS, HS_ST_OFF };
 extern atomic_int hs_preload_state;
 
 /* Frames captured per allocation: --depth + 50, at most HS_MAX_FRAMES. */
