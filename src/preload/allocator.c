@@ -134,6 +134,22 @@ static int module_defines(const struct link_map *lm, const char *name)
 	return 0;
 }
 
+/* The module that maps address f, or NULL. */
+static struct link_map *module_of(void *f)
+{
+	struct link_map *lm = NULL;
+	Dl_info info;
+
+#ifdef HAVE__DL_FIND_OBJECT
+	struct dl_find_object found;
+	if (_dl_find_object(f, &found) == 0 && found.dlfo_link_map != NULL)
+		return found.dlfo_link_map;
+#endif
+	if (dladdr1(f, &info, (void **)&lm, RTLD_DL_LINKMAP) == 0)
+		return NULL;
+	return lm;
+}
+
 /* The module whose definition of name the address f (from the loader:
  * dlsym, or our reference to it) runs; NULL when there is none.  That is
  * f's module, but for a PLT entry of a non-PIE executable that takes the
@@ -145,10 +161,14 @@ static struct link_map *definer(void *f, const char *name, struct link_map *stop
 {
 	Dl_info info;
 	const ElfW(Sym) *sym = NULL;
-	struct link_map *lm = NULL;
+	struct link_map *lm = f != NULL ? module_of(f) : NULL;
 
-	if (f == NULL || dladdr1(f, &info, (void **)&lm, RTLD_DL_LINKMAP) == 0 || lm == NULL)
+	if (lm == NULL)
 		return NULL;
+	/* Only the executable has such entries; dladdr's symbol scan (some
+	 * 60,000 instructions in libc.so.6) is kept for it. */
+	if (lm->l_prev != NULL)
+		return lm;
 	if (dladdr1(f, &info, (void **)&sym, RTLD_DL_SYMENT) == 0 || sym == NULL ||
 	    sym->st_shndx != SHN_UNDEF)
 		return lm;
@@ -230,14 +250,13 @@ static int decide(void)
 		{ "__libc_valloc", (void *)__libc_valloc },
 		{ "__libc_pvalloc", (void *)__libc_pvalloc },
 	};
-	Dl_info info;
 	struct link_map *self = NULL, *libc = NULL;
 	int other = 0;
 
 	/* Cannot tell (no loader information): as glibc's, as before. */
-	if (dladdr1((void *)hs_alloc_decide, &info, (void **)&self, RTLD_DL_LINKMAP) == 0 ||
-	    dladdr1((void *)gnu_get_libc_version, &info, (void **)&libc, RTLD_DL_LINKMAP) == 0 ||
-	    self == NULL || libc == NULL)
+	self = module_of((void *)hs_alloc_decide);
+	libc = module_of((void *)gnu_get_libc_version);
+	if (self == NULL || libc == NULL)
 		return HS_ALLOC_GLIBC;
 	/* Defined before us (the executable, an LD_PRELOAD library ahead of
 	 * ours): the program's calls never reach us.  Defined after us (a
