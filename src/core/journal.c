@@ -105,14 +105,27 @@ static void put(struct hs_journal *j, const void *data, size_t n)
 	}
 }
 
+/* put for a few bytes: a copy when the buffer has room to spare (the
+ * usual case: a POINT writes a change per context whose bytes moved). */
+static inline __attribute__((always_inline)) void put_small(struct hs_journal *j,
+							    const void *data, size_t n)
+{
+	if (__builtin_expect(j->used + n < HS_JOURNAL_BUF_BYTES && hs_journal_on(j), 1)) {
+		memcpy(j->buf + j->used, data, n);
+		j->used += n;
+		return;
+	}
+	put(j, data, n);
+}
+
 static void put_u32(struct hs_journal *j, uint32_t v)
 {
-	put(j, &v, sizeof v);
+	put_small(j, &v, sizeof v);
 }
 
 static void put_u64(struct hs_journal *j, uint64_t v)
 {
-	put(j, &v, sizeof v);
+	put_small(j, &v, sizeof v);
 }
 
 /* A record's head: its payload length and kind. */
@@ -217,23 +230,22 @@ static int reserve_last(struct hs_journal *j, uint32_t n)
 	return reserve_bytes(j, &j->last_bytes, &j->last_cap, j->last_n, n);
 }
 
-/* Call fn on each context of snap whose bytes differ from last_bytes
- * (both read as 0 past their ends), in id order; returns how many. */
-static uint32_t each_change(struct hs_journal *j, const struct hs_snapshot *snap,
-			    void (*fn)(struct hs_journal *, uint32_t, uint64_t))
+/* Note in j->changes each context of snap whose bytes differ from
+ * last_bytes (both read as 0 past their ends), in id order: its id and
+ * its entry + 1 (0: it has none, 0 bytes now); returns how many. */
+static uint32_t find_changes(struct hs_journal *j, const struct hs_snapshot *snap)
 {
 	uint32_t n = 0, e = 0;
 	uint32_t end = snap->n_contexts > j->last_n ? snap->n_contexts : j->last_n;
 	for (uint32_t ctx = 0; ctx < end; ctx++) {
-		uint64_t now = 0;
-		if (e < snap->n_entries && snap->entries[e].ctx == ctx)
+		uint64_t now = 0, at = 0;
+		if (e < snap->n_entries && snap->entries[e].ctx == ctx) {
 			now = snap->entries[e++].bytes;
-		uint64_t before = ctx < j->last_n ? j->last_bytes[ctx] : 0;
-		if (now != before) {
-			n++;
-			if (fn != NULL)
-				fn(j, ctx, now);
+			at = e;
 		}
+		uint64_t before = ctx < j->last_n ? j->last_bytes[ctx] : 0;
+		if (now != before)
+			j->changes[n++] = (uint64_t)ctx << 32 | at;
 	}
 	return n;
 }
@@ -255,9 +267,11 @@ static void put_snapshot(struct hs_journal *j, enum hs_journal_kind kind,
 	if (snap->detailed) {
 		/* Between two detailed snapshots few contexts change (python3:
 		 * 2.3 M entries, 20 k changes), so only the changes are written. */
-		if (reserve_last(j, snap->n_contexts) != 0)
+		uint32_t most = snap->n_contexts > j->last_n ? snap->n_contexts : j->last_n;
+		if (reserve_last(j, snap->n_contexts) != 0 ||
+		    reserve_bytes(j, &j->changes, &j->changes_cap, 0, most) != 0)
 			return;
-		n_changes = each_change(j, snap, NULL);
+		n_changes = find_changes(j, snap);
 	}
 	size_t head = kind == HS_JR_LIVE ? 8 : 0;
 	begin(j, kind, head + 4 * 8 + 4 * 4 + (size_t)n_changes * 12);
@@ -272,7 +286,11 @@ static void put_snapshot(struct hs_journal *j, enum hs_journal_kind kind,
 	put_u32(j, snap->n_contexts);
 	put_u32(j, n_changes);
 	if (snap->detailed) {
-		each_change(j, snap, put_change);
+		for (uint32_t k = 0; k < n_changes; k++) {
+			uint32_t ctx = (uint32_t)(j->changes[k] >> 32);
+			uint32_t at = (uint32_t)j->changes[k];
+			put_change(j, ctx, at != 0 ? snap->entries[at - 1].bytes : 0);
+		}
 		if (snap->n_contexts > j->last_n)
 			j->last_n = snap->n_contexts;
 	}
@@ -482,6 +500,7 @@ void hs_journal_close(struct hs_journal *j)
 {
 	hs_arena_unmap(j->point_bytes, (size_t)j->point_cap * sizeof *j->point_bytes);
 	hs_arena_unmap(j->last_bytes, (size_t)j->last_cap * sizeof *j->last_bytes);
+	hs_arena_unmap(j->changes, (size_t)j->changes_cap * sizeof *j->changes);
 	hs_arena_unmap(j->sites_last, (size_t)j->sites_n * sizeof *j->sites_last);
 	hs_arena_unmap(j->buf, HS_JOURNAL_BUF_BYTES);
 	hs_journal_init(j);

@@ -98,6 +98,9 @@ struct hs_journal {
 				* written (hs_arena_map): the next one is written as changes */
 	uint32_t last_cap;     /* contexts last_bytes has room for */
 	uint32_t last_n;       /* contexts the last detailed snapshot counted */
+	uint64_t *changes;     /* a detailed snapshot's changes, found before they are
+				* written (hs_arena_map): ctx << 32 | its entry + 1 */
+	uint32_t changes_cap;
 	uint64_t *point_bytes; /* per context, its bytes in the last POINT written (hs_arena_map) */
 	uint32_t point_cap;    /* contexts point_bytes has room for */
 	uint32_t point_n;      /* contexts the POINTs so far may have listed */

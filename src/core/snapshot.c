@@ -73,9 +73,15 @@ static struct hs_snap_entry *map_copy(struct hs_snapshots *s, uint32_t n, size_t
 static int copy_contexts(struct hs_snapshots *s, struct hs_snapshot *snap,
 			 struct hs_contexts *ctxs)
 {
+	const uint32_t chunk = 1u << HS_CTX_CHUNK_SHIFT;
 	uint32_t n = hs_contexts_count(ctxs), nonzero = 0;
-	for (uint32_t id = 0; id < n; id++)
-		nonzero += hs_contexts_get(ctxs, id)->live_bytes != 0;
+	/* A chunk of records at a time: no directory lookup per context. */
+	for (uint32_t base = 0; base < n; base += chunk) {
+		const struct hs_context *x = hs_contexts_get(ctxs, base);
+		uint32_t k = n - base < chunk ? n - base : chunk;
+		for (uint32_t i = 0; i < k; i++)
+			nonzero += x[i].live_bytes != 0;
+	}
 	snap->n_contexts = n;
 	snap->n_entries = 0;
 	snap->entries = NULL;
@@ -85,10 +91,13 @@ static int copy_contexts(struct hs_snapshots *s, struct hs_snapshot *snap,
 	snap->entries = map_copy(s, nonzero, &snap->entries_map_bytes);
 	if (snap->entries == NULL)
 		return -1;
-	for (uint32_t id = 0; id < n; id++) {
-		uint64_t bytes = hs_contexts_get(ctxs, id)->live_bytes;
-		if (bytes != 0)
-			snap->entries[snap->n_entries++] = (struct hs_snap_entry){ id, bytes };
+	for (uint32_t base = 0; base < n; base += chunk) {
+		const struct hs_context *x = hs_contexts_get(ctxs, base);
+		uint32_t k = n - base < chunk ? n - base : chunk;
+		for (uint32_t i = 0; i < k; i++)
+			if (x[i].live_bytes != 0)
+				snap->entries[snap->n_entries++] =
+					(struct hs_snap_entry){ base + i, x[i].live_bytes };
 	}
 	return 0;
 }
