@@ -153,7 +153,7 @@ static inline void rec_unlock(int locked)
 }
 
 static void flush_log(struct hs_tlog *l);
-static void after_append(struct hs_tlog *l, unsigned pending);
+static void after_append(struct hs_tlog *l, unsigned pending, uint64_t bytes);
 static void counts_init(const struct hs_options *opts);
 static void counts_end(void);
 static const struct hs_tlog_ops g_tlog_ops;
@@ -539,7 +539,7 @@ void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned
 	/* A known stack: into this thread's log, applied in a batch. */
 	if (id != HS_CTX_NONE && (log = hs_tlog_mine()) != NULL) {
 		struct hs_block ev = { (uintptr_t)ptr, req_bytes, slop_bytes, id };
-		after_append(log, hs_tlog_append(log, &ev));
+		after_append(log, hs_tlog_append(log, &ev), req_bytes);
 		return;
 	}
 	int locked = rec_lock();
@@ -617,6 +617,10 @@ static void prefetch_event(const struct hs_block *ev)
 		__builtin_prefetch(&hs_contexts_get(&rec.ctxs, ev->ctx)->live_bytes, 1);
 }
 
+/* The bytes this thread's log has taken since it was last found empty
+ * (HS_TLOG_BYTES): an upper bound on what it holds pending. */
+static __thread uint64_t tl_log_bytes __attribute__((tls_model("initial-exec")));
+
 /* Apply every log (l's with them) and give l's freed blocks back: l's
  * owner, once its log is full. */
 static void flush_log(struct hs_tlog *l)
@@ -624,23 +628,28 @@ static void flush_log(struct hs_tlog *l)
 	lock_and_drain();
 	pthread_mutex_unlock(&rec.lock);
 	hs_tlog_release(l, g_release);
+	tl_log_bytes = 0;
 }
 
-/* After an append left pending events in l: from half full, every eighth
- * event, give back what others applied and drain if the lock is free;
- * when full, wait for the lock. */
-static void after_append(struct hs_tlog *l, unsigned pending)
+/* After an append of bytes left pending events in l: from half full (in
+ * events or bytes), every eighth event, give back what others applied and
+ * drain if the lock is free; when full, wait for the lock. */
+static void after_append(struct hs_tlog *l, unsigned pending, uint64_t bytes)
 {
-	if (pending < HS_TLOG_EVENTS / 2 || pending % 8 != 0)
+	tl_log_bytes += bytes;
+	int full = pending >= HS_TLOG_EVENTS || tl_log_bytes >= HS_TLOG_BYTES;
+	if (!full && (pending % 8 != 0 ||
+		      (pending < HS_TLOG_EVENTS / 2 && tl_log_bytes < HS_TLOG_BYTES / 2)))
 		return;
-	if (pending < HS_TLOG_EVENTS) {
+	if (!full) {
 		hs_tlog_release(l, g_release);
-		if (hs_tlog_pending(l) < HS_TLOG_EVENTS / 2 ||
+		if ((hs_tlog_pending(l) < HS_TLOG_EVENTS / 2 && tl_log_bytes < HS_TLOG_BYTES / 2) ||
 		    pthread_mutex_trylock(&rec.lock) != 0)
 			return;
 		hs_tlog_drain();
 		pthread_mutex_unlock(&rec.lock);
 		hs_tlog_release(l, g_release);
+		tl_log_bytes = 0;
 		return;
 	}
 	flush_log(l);
@@ -688,7 +697,7 @@ void hs_rec_set_memory_probe(int (*probe)(uint64_t *rss_bytes, uint64_t *mapped_
 	g_probe = probe;
 }
 
-int hs_rec_free_logged(void *ptr)
+int hs_rec_free_logged(void *ptr, size_t chunk_bytes)
 {
 	struct hs_tlog *log = hs_tlog_mine();
 	if (log == NULL || !hs_rec_active()) {
@@ -699,7 +708,7 @@ int hs_rec_free_logged(void *ptr)
 		return 0;
 	}
 	struct hs_block ev = { (uintptr_t)ptr, 0, 0, HS_TLOG_FREE };
-	after_append(log, hs_tlog_append(log, &ev));
+	after_append(log, hs_tlog_append(log, &ev), chunk_bytes);
 	return 1;
 }
 

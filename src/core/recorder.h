@@ -75,11 +75,12 @@ void hs_rec_prefetch(const void *ptr);
  * ignored. */
 void hs_rec_free(void *ptr);
 
-/* With more than one thread: log the free of ptr (not NULL).  Returns 1
+/* With more than one thread: log the free of ptr (not NULL), a block of
+ * chunk_bytes from malloc (what the recorder may keep from it).  Returns 1
  * when the recorder keeps the block until the free is applied, then hands
  * it to the release hook (on this thread, maybe on this call); 0 when the
  * free was recorded at once and the caller releases the block now. */
-int hs_rec_free_logged(void *ptr);
+int hs_rec_free_logged(void *ptr, size_t chunk_bytes);
 
 /* The layer above's hooks: release gives a block back to the allocator
  * (frees of hs_rec_free_logged); guard(1) and guard(-1) raise and lower

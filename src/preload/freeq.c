@@ -75,10 +75,11 @@ void hs_freeq_free(void *p)
 		/* Logged, and released only once recorded (threadlog.h): no
 		 * other thread can get p back meanwhile. */
 		hs_freeq_flush();
-		if (chunk_bytes(p) >= HS_FREE_NOW_BYTES) {
+		size_t bytes = chunk_bytes(p);
+		if (bytes >= HS_FREE_NOW_BYTES) {
 			hs_rec_free(p); /* after every logged event */
 			__libc_free(p);
-		} else if (!hs_rec_free_logged(p)) {
+		} else if (!hs_rec_free_logged(p, bytes)) {
 			__libc_free(p);
 		}
 		return;

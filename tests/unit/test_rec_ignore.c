@@ -206,7 +206,7 @@ static void *hammer(void *arg)
 		int ignored = i % 2;
 		hs_rec_alloc(p, 100, ignored ? st_skip : st_keep, 2);
 		if (i % 4 >= 2)
-			hs_rec_free_logged(p);
+			hs_rec_free_logged(p, 32);
 	}
 	return NULL;
 }

@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "recorder.h"
 #include "test_rec_support.h"
+#include "threadlog.h"
 
 #define N(a) (unsigned)(sizeof(a) / sizeof *(a))
 
@@ -375,11 +376,11 @@ static void *consumer(void *arg)
 		pthread_mutex_unlock(&hand[pair].lock);
 		if (i % 10 == 9)
 			continue; /* kept: live at the end */
-		if (!hs_rec_free_logged((void *)p))
+		if (!hs_rec_free_logged((void *)p, 32))
 			count_release((void *)p);
 	}
 	/* A free of a block never recorded is dropped, and nothing waits on it. */
-	if (!hs_rec_free_logged((void *)(uintptr_t)(UNKNOWN_BASE + 64 * pair)))
+	if (!hs_rec_free_logged((void *)(uintptr_t)(UNKNOWN_BASE + 64 * pair), 32))
 		count_release((void *)(uintptr_t)(UNKNOWN_BASE + 64 * pair));
 	return NULL;
 }
@@ -417,6 +418,60 @@ START_TEST(blocks_handed_between_threads)
 	char want[128];
 	snprintf(want, sizeof want, "mem_heap_B=%lu\n", (unsigned long)heap);
 	ck_assert_ptr_nonnull(strstr(snapshot_text(got, count_snapshots(got) - 1), want));
+}
+END_TEST
+
+/* A log counts as full once it holds HS_TLOG_BYTES (threadlog.h): the
+ * blocks of a thread that frees big blocks and then sleeps go back to
+ * malloc within that budget, not after HS_TLOG_EVENTS events. */
+static _Atomic unsigned n_budget_released;
+
+static void count_budget_release(void *p)
+{
+	(void)p;
+	atomic_fetch_add(&n_budget_released, 1);
+}
+
+static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t idle_cond = PTHREAD_COND_INITIALIZER;
+static int idle_done;
+
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&idle_lock);
+	while (!idle_done)
+		pthread_cond_wait(&idle_cond, &idle_lock);
+	pthread_mutex_unlock(&idle_lock);
+	return NULL;
+}
+
+START_TEST(log_holds_at_most_its_bytes)
+{
+	pthread_t idle; /* the process has threads: frees are logged */
+	idle_done = 0;
+	ck_assert_int_eq(pthread_create(&idle, NULL, idle_thread, NULL), 0);
+	hs_rec_set_hooks(count_budget_release, NULL);
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	/* The first block's stack takes the lock (no cached context yet);
+	 * the next ones are logged, 100 bytes each. */
+	for (unsigned i = 0; i < 4; i++)
+		hs_rec_alloc(ptr(i), 100, st_f, N(st_f));
+	const size_t chunk = HS_TLOG_BYTES * 3 / 10; /* 4 of them pass the budget */
+	for (unsigned i = 0; i < 3; i++)
+		ck_assert_int_eq(hs_rec_free_logged(ptr(i), chunk), 1);
+	ck_assert_uint_eq(n_budget_released, 0); /* 6 events, 90% of the bytes: kept */
+	ck_assert_int_eq(hs_rec_free_logged(ptr(3), chunk), 1);
+	ck_assert_uint_eq(n_budget_released, 4); /* full: applied and every block back */
+	const char *got = finish();
+	hs_rec_set_hooks(NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(snapshot_text(got, count_snapshots(got) - 1),
+				     "mem_heap_B=0\n"));
+	pthread_mutex_lock(&idle_lock);
+	idle_done = 1;
+	pthread_cond_signal(&idle_cond);
+	pthread_mutex_unlock(&idle_lock);
+	pthread_join(idle, NULL);
 }
 END_TEST
 
@@ -484,6 +539,7 @@ static Suite *life_suite(void)
 	tcase_add_test(tc, ms_clock);
 	tcase_add_test(tc, threads_exact_totals);
 	tcase_add_test(tc, blocks_handed_between_threads);
+	tcase_add_test(tc, log_holds_at_most_its_bytes);
 	tcase_add_test(tc, instructions_unit);
 	tcase_add_test(tc, fork_child_records_its_own);
 	suite_add_tcase(s, tc);

@@ -17,9 +17,9 @@
 
 static uintptr_t live[MAX_LIVE];
 static unsigned n_live;
-static char trace[4096];              /* "+a" applied alloc at a, "-a" free, "?a" forced unknown */
+static char trace[HS_TLOG_EVENTS * 16]; /* "+a" applied alloc at a, "-a" free, "?a" forced unknown */
 static unsigned n_exits;              /* thread_exit calls */
-static char released[1024];           /* blocks handed back, in order */
+static char released[HS_TLOG_EVENTS * 8]; /* blocks handed back, in order */
 static struct hs_tlog *appending_log; /* apply appends here, as a running thread would */
 
 static void note(char *buf, size_t size, char what, uintptr_t ptr)
