@@ -44,6 +44,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -939,7 +940,7 @@ static long long now_ms(void)
 }
 
 /* Check the options, run the program, report, exit with its status. */
-int main(int argc, char **argv)
+static int launcher_main(int argc, char **argv)
 {
 	static struct hs_options opts;
 	char err[HS_PATH_MAX + 256];
@@ -1309,4 +1310,51 @@ int main(int argc, char **argv)
 	if (WIFSIGNALED(status))
 		die_like(WTERMSIG(status));
 	return rc;
+}
+
+/* Naming frames takes deep stacks (libdw's line tables: 150 KB in one
+ * frame), and the launcher runs under the program's stack limit, which
+ * the child must inherit unchanged: with `ulimit -s 256` the launcher died
+ * of SIGSEGV after the program ended, status 139 and no file.  Below
+ * HS_LAUNCHER_STACK its work runs on a thread of that stack (a mapping the
+ * limit does not govern), all signals but the synchronous ones blocked in
+ * the main thread, so they reach the worker as they reached main. */
+#define HS_LAUNCHER_STACK ((size_t)64 << 20)
+
+struct launcher_args {
+	int argc;
+	char **argv;
+	int status;
+};
+
+static void *launcher_thread(void *arg)
+{
+	struct launcher_args *a = arg;
+	a->status = launcher_main(a->argc, a->argv);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct rlimit lim;
+	if (getrlimit(RLIMIT_STACK, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY ||
+	    lim.rlim_cur >= HS_LAUNCHER_STACK)
+		return launcher_main(argc, argv);
+	struct launcher_args a = { argc, argv, 0 };
+	pthread_attr_t attr;
+	pthread_t worker;
+	sigset_t all, old;
+
+	if (pthread_attr_init(&attr) != 0)
+		return launcher_main(argc, argv);
+	pthread_attr_setstacksize(&attr, HS_LAUNCHER_STACK);
+	int rc = pthread_create(&worker, &attr, launcher_thread, &a);
+	pthread_attr_destroy(&attr);
+	if (rc != 0)
+		return launcher_main(argc, argv);
+	/* The worker has the mask main had; from now on main takes none. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_join(worker, NULL);
+	return a.status;
 }

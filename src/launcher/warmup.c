@@ -308,7 +308,16 @@ void hs_warmup_start(pid_t pid, const char *raw_path)
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	g_warm.started = pthread_create(&g_warm.thread, NULL, warm_main, NULL) == 0;
+	/* Its own stack, whatever the program's limit (libdw's line tables
+	 * take deep frames; a thread's default stack is that limit). */
+	pthread_attr_t attr;
+	int attr_ok = pthread_attr_init(&attr) == 0;
+	if (attr_ok)
+		pthread_attr_setstacksize(&attr, (size_t)16 << 20);
+	g_warm.started =
+		pthread_create(&g_warm.thread, attr_ok ? &attr : NULL, warm_main, NULL) == 0;
+	if (attr_ok)
+		pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 

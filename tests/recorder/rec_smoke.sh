@@ -28,7 +28,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..53
+echo 1..54
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -303,4 +303,36 @@ if [ -x /usr/bin/python3 ]; then
 rc=0" ] && [ "$(grep -c "file size limit (ulimit -f) is reached, recording stopped" err23)" = 1 ]'
 else
 	ok "ulimit -f # SKIP no /usr/bin/python3"
+fi
+
+# 54: a small stack limit (ulimit -s 256, set hard as bash sets it) is the
+# program's, and the launcher inherits it: naming frames with libdw took
+# deeper stacks than that, and the launcher died of SIGSEGV after the
+# program ended (status 139, no Massif file).  It now names them on a
+# thread of its own stack.
+cat >stk.c <<'EOF'
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+static void *t(void *a) { for (int i = 0; i < 1000; i++) free(malloc(i)); return a; }
+int main(void)
+{
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], 0, t, 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], 0);
+	void *keep = malloc(4000);
+	printf("done %d\n", keep != 0);
+	return 3;
+}
+EOF
+if ${CC:-cc} -g -O1 -pthread -o stk stk.c 2>/dev/null; then
+	(ulimit -s 256 && "$HS_LAUNCHER" -q --massif-out-file="$work/stk.out" ./stk >out24 2>err24
+	 echo "rc=$?" >>out24)
+	check_sh "ulimit -s 256: the program's status (3) and output, the file written" \
+		'[ "$(cat out24)" = "done 1
+rc=3" ] && [ -s "$work/stk.out" ] && ms_print_accepts "$work/stk.out"'
+else
+	ok "ulimit -s 256 # SKIP no C compiler"
 fi
