@@ -427,6 +427,7 @@ struct raw_rec {
 	pid_t pid;
 	int ended;
 	unsigned image; /* forked from the program's image N (1-based; "rawi"), or 0 */
+	int dumped;     /* a live dump may have written its file */
 	char path[HS_PATH_MAX];
 };
 
@@ -455,6 +456,7 @@ static struct raw_rec *raw_find(const char *path, pid_t pid)
 	r->pid = pid;
 	r->ended = 0;
 	r->image = 0;
+	r->dumped = 0;
 	snprintf(r->path, sizeof(r->path), "%s", path);
 	return r;
 }
@@ -892,6 +894,7 @@ static pid_t start_worker(int conn, pid_t self, FILE *log, int verbose)
 		struct raw_rec *r = &g_raws[k];
 		if (r->ended || r->path[0] == '\0' || kill(r->pid, 0) != 0)
 			continue;
+		r->dumped = 1;
 		t[n++] = (struct hs_dump_target){ r->pid, r->path };
 	}
 	fflush(NULL);
@@ -1266,6 +1269,12 @@ static int launcher_main(int argc, char **argv)
 					"no file\n",
 					(long)r->pid);
 			unlink(r->path);
+			if (r->dumped) { /* a live dump's file of it goes too */
+				char series[HS_PATH_MAX + 16];
+				snprintf(series, sizeof series, "%s.series", out);
+				unlink(out);
+				unlink(series);
+			}
 			continue;
 		}
 		struct hs_symbolizer warm_sym;

@@ -38,6 +38,7 @@ dlopens and dlcloses libz 3,000 times; its raw record stays under 1 MB
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -104,7 +105,7 @@ def main():
         if rm.tool_missing(tool):
             print("1..0 # SKIP %s not built or not installed" % tool)
             return
-    tap = rm.Tap(26)
+    tap = rm.Tap(27)
     d = tempfile.mkdtemp(prefix="rec_live.")
     out = os.path.join(d, "m.out")
     try:
@@ -290,6 +291,26 @@ def main():
                    "rc %d, stdout %r, stderr %r" % (r.returncode, r.stdout, r.stderr))
             tap.diag("raw record after 3,000 rounds: %d bytes" % size)
             tap.ok(rm.ms_print_accepts(dl_out)[0], "... and its file is complete")
+
+        # A wrapper script's subshell, forked before the script execs the
+        # program, gets no file (--follow-exec): nor does a live dump of it
+        # leave one behind (it did: massif.out.PID of "/bin/sh shim.sh").
+        sd = os.path.join(d, "shim")
+        os.mkdir(sd)
+        shim = os.path.join(sd, "shim.sh")
+        with open(shim, "w") as f:
+            f.write("#!/bin/sh\nv=$(sleep 0.6; echo 1)\nexec sleep 0.6\n")
+        os.chmod(shim, 0o755)
+        r = subprocess.run([P["launcher"], "-q", "--dump-every=100ms", shim], cwd=sd,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT_S)
+        files = sorted(f for f in os.listdir(sd) if re.match(r"massif\.out\.\d+$", f))
+        cmds = []
+        for f in files:
+            with open(os.path.join(sd, f)) as fh:
+                cmds.append([line for line in fh if line.startswith("cmd:")][:1])
+        tap.ok(r.returncode == 0 and len(files) == 1 and cmds[0] == ["cmd: sleep 0.6\n"],
+               "--dump-every and a wrapper's subshell: one file, the program's",
+               "rc %d, files %r, cmd lines %r" % (r.returncode, files, cmds))
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
