@@ -831,6 +831,12 @@ static int resolve_main(int argc, char **argv, int quiet)
 	}
 	struct hs_resolve_info info;
 	if (hs_resolve_file_warm(argv[0], out, NULL, NULL, &info, err, sizeof(err)) != 0) {
+		/* Started by a process's library when the launcher did not
+		 * answer its end (it was ending too): a record the launcher
+		 * took and wrote meanwhile is not an error. */
+		if (getenv("HEAPSNAP_RESOLVE_DETACHED") != NULL && access(argv[0], F_OK) != 0 &&
+		    errno == ENOENT)
+			return 0;
 		fprintf(stderr, "heapsnap: %s\n", err);
 		return 1;
 	}
@@ -1288,7 +1294,10 @@ static int launcher_main(int argc, char **argv)
 					 warm, &info, err, sizeof(err)) != 0) {
 			if (warm != NULL)
 				hs_symbols_close(warm);
-			fprintf(stderr, "heapsnap: %s\n", err);
+			/* Gone: the process could not report its end to us (we
+			 * were ending too) and its own resolver took it. */
+			if (!(access(r->path, F_OK) != 0 && errno == ENOENT))
+				fprintf(stderr, "heapsnap: %s\n", err);
 			continue;
 		}
 		if (warm != NULL && opts.verbosity > 1)

@@ -1047,7 +1047,7 @@ static int start_resolver(void)
 		return -1;
 	for (char **e = environ; e != NULL && *e != NULL; e++)
 		n_env++;
-	a.envp = __builtin_alloca((n_env + 1) * sizeof(char *));
+	a.envp = __builtin_alloca((n_env + 2) * sizeof(char *));
 	n_env = 0;
 	/* The resolver runs unrecorded. */
 	for (char **e = environ; e != NULL && *e != NULL; e++)
@@ -1055,6 +1055,8 @@ static int start_resolver(void)
 		    !env_is(*e, "HEAPSNAP_REPORT_FD") && !env_is(*e, "HEAPSNAP_LIVE_FD") &&
 		    !env_is(*e, "HEAPSNAP_LAUNCHER"))
 			a.envp[n_env++] = *e;
+	/* The launcher, if any, may resolve the record first (heapsnap.c). */
+	a.envp[n_env++] = (char *)"HEAPSNAP_RESOLVE_DETACHED=1";
 	a.envp[n_env] = NULL;
 	a.argv = g_opts.verbosity == 0 ? quiet_argv : argv;
 	/* No handler of the program's may run in the middle process, which
