@@ -239,13 +239,40 @@ static void forward_signal(int sig, siginfo_t *info, void *ctx)
 }
 
 /* What forward_signal takes: every signal a process may send to mean
- * "you", but the launcher's own (SIGCHLD), the faults of its own code,
- * and job control, whose default (stop the launcher with the program, so
- * that the shell sees the job stopped) is right. */
+ * "you", but the launcher's own (SIGCHLD) and the faults of its own code.
+ * The stops a process sends (kill -TSTP $!) go to the program too; the
+ * launcher then stops as the program did (stop_like), so that whoever
+ * waits for it sees the job stopped.  SIGSTOP cannot be caught: sent to
+ * the launcher alone, it stops the launcher alone. */
 static const int g_forwarded[] = {
-	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE, SIGWINCH,
-	SIGCONT, SIGURG, SIGIO, SIGPWR, SIGPROF, SIGVTALRM, SIGABRT, SIGXCPU,
+	SIGHUP,	 SIGINT,  SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,	 SIGPIPE, SIGWINCH, SIGCONT,
+	SIGURG,	 SIGIO,	  SIGPWR,  SIGPROF, SIGVTALRM, SIGABRT, SIGXCPU, SIGTSTP, SIGTTIN,  SIGTTOU,
 };
+
+/* The program stopped with sig: stop the launcher with it too (as sudo
+ * does), so that a parent waiting with WUNTRACED (a shell's job control,
+ * a supervisor) sees the job stopped, as it would natively.  Continued,
+ * the launcher passes its SIGCONT on (forward_signal).  A stop signal of
+ * the terminal's in an orphaned process group stops nothing, here as in
+ * the program. */
+static void stop_like(int sig)
+{
+	struct sigaction dfl, was;
+	sigset_t one, mask;
+
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	if (sig != SIGSTOP && sigaction(sig, &dfl, &was) != 0)
+		return;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	pthread_sigmask(SIG_UNBLOCK, &one, &mask);
+	raise(sig);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+	if (sig != SIGSTOP)
+		sigaction(sig, &was, NULL);
+}
 
 /* heapsnap's own files are not the program's: a file size limit the
  * program runs under (ulimit -f) is raised as far as its hard limit for
@@ -1170,7 +1197,11 @@ static int launcher_main(int argc, char **argv)
 	int watch = report[0]; /* -1 once every sender has closed it */
 	long long next_dump_ms = dump_every_ms > 0 ? now_ms() + dump_every_ms : 0;
 	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
+		pid_t w = waitpid(pid, &status, WNOHANG | WUNTRACED);
+		if (w == pid && WIFSTOPPED(status)) {
+			stop_like(WSTOPSIG(status));
+			continue;
+		}
 		if (w == pid)
 			break;
 		if (w < 0 && errno != EINTR) {
@@ -1333,10 +1364,13 @@ static int launcher_main(int argc, char **argv)
 /* Naming frames takes deep stacks (libdw's line tables: 150 KB in one
  * frame), and the launcher runs under the program's stack limit, which
  * the child must inherit unchanged: with `ulimit -s 256` the launcher died
- * of SIGSEGV after the program ended, status 139 and no file.  Below
- * HS_LAUNCHER_STACK its work runs on a thread of that stack (a mapping the
- * limit does not govern), all signals but the synchronous ones blocked in
- * the main thread, so they reach the worker as they reached main. */
+ * of SIGSEGV after the program ended, status 139 and no file.  Under a
+ * limit below HS_SMALL_STACK its work runs on a thread of
+ * HS_LAUNCHER_STACK (a mapping the limit does not govern), every signal
+ * blocked in the main thread, so they reach the worker as they reached
+ * main.  Not otherwise: the program is then the child of that thread, not
+ * of the main one (/proc/PID/task/PID/children, which tools read). */
+#define HS_SMALL_STACK ((rlim_t)2 << 20)
 #define HS_LAUNCHER_STACK ((size_t)64 << 20)
 
 struct launcher_args {
@@ -1356,7 +1390,7 @@ int main(int argc, char **argv)
 {
 	struct rlimit lim;
 	if (getrlimit(RLIMIT_STACK, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY ||
-	    lim.rlim_cur >= HS_LAUNCHER_STACK)
+	    lim.rlim_cur >= HS_SMALL_STACK)
 		return launcher_main(argc, argv);
 	struct launcher_args a = { argc, argv, 0 };
 	pthread_attr_t attr;
