@@ -14,15 +14,6 @@
 #include "allocator.h"
 #include "lifecycle.h"
 
-/* The glibc entry points interpose.c calls. */
-extern void *__libc_malloc(size_t n);
-extern void __libc_free(void *p);
-extern void *__libc_calloc(size_t m, size_t n);
-extern void *__libc_realloc(void *p, size_t n);
-extern void *__libc_memalign(size_t align, size_t n);
-extern void *__libc_valloc(size_t n);
-extern void *__libc_pvalloc(size_t n);
-
 _Atomic int hs_alloc_kind = HS_ALLOC_UNKNOWN;
 struct hs_next_alloc hs_next_alloc;
 

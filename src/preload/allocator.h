@@ -29,6 +29,16 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+/* glibc's own allocator entry points (exported, so no dlsym bootstrap):
+ * the blocks the recorder hands out when glibc's malloc is the program's. */
+extern void *__libc_malloc(size_t n);
+extern void __libc_free(void *p);
+extern void *__libc_calloc(size_t m, size_t n);
+extern void *__libc_realloc(void *p, size_t n);
+extern void *__libc_memalign(size_t align, size_t n);
+extern void *__libc_valloc(size_t n);
+extern void *__libc_pvalloc(size_t n);
+
 /* What hs_alloc_kind says: not asked yet, glibc's, another's. */
 enum { HS_ALLOC_UNKNOWN, HS_ALLOC_GLIBC, HS_ALLOC_OTHER };
 

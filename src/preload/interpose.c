@@ -45,15 +45,6 @@
 #include "tagshadow.h"
 #include "unwind.h"
 
-/* glibc's own allocator entry points (exported, so no dlsym bootstrap). */
-extern void *__libc_malloc(size_t n);
-extern void __libc_free(void *p);
-extern void *__libc_calloc(size_t m, size_t n);
-extern void *__libc_realloc(void *p, size_t n);
-extern void *__libc_memalign(size_t align, size_t n);
-extern void *__libc_valloc(size_t n);
-extern void *__libc_pvalloc(size_t n);
-
 __thread int hs_tl_guard __attribute__((tls_model("initial-exec")));
 
 /* The recorder's hook to raise (up = 1) or lower (-1) the guard. */
