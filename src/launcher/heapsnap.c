@@ -39,12 +39,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
-#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -245,8 +245,8 @@ static void forward_signal(int sig, siginfo_t *info, void *ctx)
  * waits for it sees the job stopped.  SIGSTOP cannot be caught: sent to
  * the launcher alone, it stops the launcher alone. */
 static const int g_forwarded[] = {
-	SIGHUP,	 SIGINT,  SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,	 SIGPIPE, SIGWINCH, SIGCONT,
-	SIGURG,	 SIGIO,	  SIGPWR,  SIGPROF, SIGVTALRM, SIGABRT, SIGXCPU, SIGTSTP, SIGTTIN,  SIGTTOU,
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE, SIGWINCH, SIGCONT,
+	SIGURG, SIGIO, SIGPWR, SIGPROF, SIGVTALRM, SIGABRT, SIGXCPU, SIGTSTP, SIGTTIN, SIGTTOU,
 };
 
 /* The program stopped with sig: stop the launcher with it too (as sudo
