@@ -8,7 +8,7 @@
  * the page, waits for the answer (HS_DUMP_WAIT_MS at most: a program idle
  * in a system call makes no heap call), then resolves the raw record read
  * up to the length the process published into the Massif file, through
- * hs_resolve_live (temporary file, fsync, rename; the raw record stays).
+ * hs_resolve_live (temporary file, rename; the raw record stays).
  *
  * `heapsnap --dump PID` is the client: it finds the launcher of PID (PID
  * itself, the HEAPSNAP_LAUNCHER of its environment, or an ancestor),

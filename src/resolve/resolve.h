@@ -4,7 +4,7 @@
  * with the offline symbolizer built from the recorded module maps, filter
  * and write the file as Massif does (filter.h, massif_out.h), and put it
  * in place so that it is complete or absent: written to OUT.tmp.PID,
- * fsync'd, renamed.  Beside it goes the companion per-site series,
+ * renamed.  Beside it goes the companion per-site series,
  * OUT.series (series_out.h), written the same way: both or neither.  The desc: line says when recording stopped early
  * and how the program ended when it did not end by exit.
  *
