@@ -57,6 +57,7 @@
 #include "filter.h"
 #include "fnranges.h"
 #include "execprog.h"
+#include "highfd.h"
 #include "inspect.h"
 #include "journal.h"
 #include "options.h"
@@ -73,24 +74,11 @@
 #define HS_BINDIR "/usr/local/bin"
 #endif
 
-/* The lowest descriptor the program gets the report channel and the live
- * page on: 1010, or under a lower limit (1024 is the usual default) the
- * limit less 32, above the library's own (which start 64 below it).  0
- * when the limit leaves no room: they then stay where they are. */
+/* Where the program gets the report channel and the live page
+ * (highfd.h): 1010 and up, or under a lower limit above it or at its top,
+ * above the library's own (which start 64 below it). */
 #define HS_REPORT_FD_MIN 1010
 #define HS_REPORT_FD_ROOM 32
-
-static int report_fd_base(void)
-{
-	struct rlimit lim;
-	if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
-		return 0;
-	if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur > HS_REPORT_FD_MIN + HS_REPORT_FD_ROOM)
-		return HS_REPORT_FD_MIN;
-	if (lim.rlim_cur < 128)
-		return 0;
-	return (int)lim.rlim_cur - HS_REPORT_FD_ROOM;
-}
 
 /* Exit status for a bad command line (as getopt-style tools use). */
 #define EXIT_USAGE 2
@@ -360,8 +348,10 @@ static void run_child(char **argv, const char *lib, const char *options, int rep
 	 * MAKEFLAGS's jobserver (--jobserver-auth=3,4), and cargo, a jobserver
 	 * client, then took our socket for its pipe, so a traced program it
 	 * exec'd could not report and its file was left to a late resolver. */
-	int base = report_fd_base();
-	int high = base > 0 ? fcntl(report_fd, F_DUPFD, base) : -1;
+	struct hs_highfd plan;
+	long limit;
+	hs_highfd_plan(&plan, HS_REPORT_FD_MIN, HS_REPORT_FD_ROOM, &limit);
+	int high = hs_highfd_dup(&plan, report_fd, 0);
 	if (high >= 0) {
 		close(report_fd);
 		report_fd = high;
@@ -381,7 +371,7 @@ static void run_child(char **argv, const char *lib, const char *options, int rep
 	/* The live page, high too; HEAPSNAP_LAUNCHER lets heapsnap --dump
 	 * find us from a recorded process that is no longer our descendant. */
 	if (live_fd >= 0) {
-		int high_live = base > 0 ? fcntl(live_fd, F_DUPFD, base) : -1;
+		int high_live = hs_highfd_dup(&plan, live_fd, 0);
 		char pid_text[24];
 		if (high_live >= 0) {
 			snprintf(fd_text, sizeof(fd_text), "%d", high_live);
@@ -1110,6 +1100,17 @@ static int launcher_main(int argc, char **argv)
 	int no_preload =
 		(inspected == HS_INSPECT_NO_PRELOAD && !opts.trace_children && !opts.follow_exec) ||
 		inspected == HS_INSPECT_SANITIZER;
+	/* Under a tiny limit any descriptor of ours would be one the program
+	 * cannot open (highfd.h): it runs as natively. */
+	struct hs_highfd fd_plan;
+	long fd_limit;
+	if (!no_preload && hs_highfd_plan(&fd_plan, HS_REPORT_FD_MIN, HS_REPORT_FD_ROOM, &fd_limit) != 0) {
+		fprintf(stderr,
+			"heapsnap: the open-file limit (%ld) leaves no descriptor for the recorder's "
+			"files; running %s unrecorded\n",
+			fd_limit, argv[i]);
+		no_preload = 1;
+	}
 	if (locate(".libs/", HS_PKGLIBDIR, "libheapsnap.so", R_OK, lib, sizeof(lib)) != 0) {
 		fprintf(stderr,
 			"heapsnap: cannot find libheapsnap.so (looked next to heapsnap and in %s)\n",

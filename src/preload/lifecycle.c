@@ -52,6 +52,7 @@
 
 #include "allocator.h"
 #include "freeq.h"
+#include "highfd.h"
 #include "lifecycle.h"
 #include "live.h"
 #include "log.h"
@@ -470,37 +471,28 @@ static int live_fd_ours(void)
 }
 
 /* Our descriptors (the raw file, /proc/self/statm, the live page,
- * libunwind's pipe) are moved out of the program's way: a program that
- * closes "all" its descriptors by number (0..255, say) keeps them, and its
- * own next open never gets our number, so the record never lands in its
- * files.  At 1000 and up; under a lower limit (1024, the usual default
- * soft limit) at the limit less 64: still above what the program gets
- * until it has nearly run out.  g_high_fd_base is fixed at start-up,
- * before the first is opened; 0 when the limit leaves no room (under
- * 128): they then stay where the kernel puts them, and are not spared. */
+ * libunwind's pipe) are moved out of the program's way (highfd.h): a
+ * program that closes "all" its descriptors by number (0..255, say) keeps
+ * them, its own next open never gets our number, so the record never
+ * lands in its files, and under a low limit it can still open as many as
+ * natively.  The plan is made at start-up, before the first is opened;
+ * g_fds_no_room when the limit spares none (the program then runs
+ * unrecorded, with one line). */
 #define HS_RAW_FD_MIN 1000
 #define HS_HIGH_FD_ROOM 64
-static int g_high_fd_base;
+static struct hs_highfd g_high_fds;
+static int g_fds_no_room;
+static long g_fd_limit;
 
-/* Set g_high_fd_base from the descriptor limit. */
 static void find_high_fd_base(void)
 {
-	struct rlimit lim;
-
-	if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
-		g_high_fd_base = 0;
-	else if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur > HS_RAW_FD_MIN + HS_HIGH_FD_ROOM)
-		g_high_fd_base = HS_RAW_FD_MIN;
-	else if (lim.rlim_cur < 2 * HS_HIGH_FD_ROOM)
-		g_high_fd_base = 0;
-	else
-		g_high_fd_base = (int)lim.rlim_cur - HS_HIGH_FD_ROOM;
+	g_fds_no_room = hs_highfd_plan(&g_high_fds, HS_RAW_FD_MIN, HS_HIGH_FD_ROOM, &g_fd_limit) != 0;
 }
 
 /* Whether fd is where move_high puts ours. */
 static int is_high(int fd)
 {
-	return g_high_fd_base > 0 && fd >= g_high_fd_base;
+	return g_high_fds.base > 0 && fd >= g_high_fds.base;
 }
 
 /* Without a launcher (LD_PRELOAD set by hand, a service's environment):
@@ -625,15 +617,15 @@ static unsigned g_forked_by_image;
 static char g_launcher[HS_PATH_MAX]; /* heapsnap, for the detached resolver */
 
 
-/* fd moved to g_high_fd_base and up (close-on-exec), or fd itself when
+/* fd moved out of the program's way (close-on-exec), or fd itself when
  * it cannot be (no room, or the program lowered its limit since). */
 static int move_high(int fd)
 {
 	int high;
 
-	if (g_high_fd_base == 0 || fd >= g_high_fd_base)
+	if (g_high_fds.base == 0 || fd >= g_high_fds.base)
 		return fd;
-	high = fcntl(fd, F_DUPFD_CLOEXEC, g_high_fd_base);
+	high = hs_highfd_dup(&g_high_fds, fd, 1);
 	if (high < 0)
 		return fd;
 	syscall(SYS_close, fd);
@@ -781,7 +773,7 @@ static void need_reals(void);
 static int copy_elsewhere(int fd)
 {
 	int cmd = (fcntl(fd, F_GETFD) & FD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD;
-	int to = g_high_fd_base > 0 ? fcntl(fd, cmd, g_high_fd_base) : -1;
+	int to = hs_highfd_dup(&g_high_fds, fd, cmd == F_DUPFD_CLOEXEC);
 	if (to < 0)
 		to = fcntl(fd, cmd, 3);
 	return to == fd ? -1 : to;
@@ -2395,6 +2387,17 @@ static void preload_start(void)
 	}
 	if (untraced_child()) {
 		start_failed(); /* silently: the program's children run as natively */
+		hs_tl_guard--;
+		return;
+	}
+	if (g_fds_no_room) {
+		char line[160];
+		snprintf(line, sizeof(line),
+			 "the open-file limit (%ld) leaves no descriptor for the recorder's files; "
+			 "running unrecorded",
+			 g_fd_limit);
+		say_line(line);
+		start_failed();
 		hs_tl_guard--;
 		return;
 	}

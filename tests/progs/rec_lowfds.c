@@ -23,6 +23,9 @@
  *        rec_lowfds DIR aslimit lowers its address-space limit to 300 MiB
  *                               (setrlimit RLIMIT_AS) and counts the 1 MiB
  *                               blocks malloc then gives
+ *        rec_lowfds DIR openmax allocates 64 KiB, then opens /dev/null
+ *                               until the limit stops it: prints how many
+ *                               it got and the first number
  *        rec_lowfds DIR daemon  the classic daemon: fork, setsid, fork; the
  *                               grandchild closes every descriptor, works
  *                               after its grandparent has ended, writes
@@ -143,6 +146,21 @@ int main(int argc, char **argv)
 		printf("dup.txt: %lld bytes\n", fstat(fd, &st) == 0 ? (long long)st.st_size : -1LL);
 		for (int n = lo; n <= hi; n++)
 			close(n);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[2], "openmax") == 0) {
+		char *volatile keep = malloc((size_t)64 << 10);
+		int n = 0, first = -1;
+		(void)keep;
+		for (;;) {
+			int fd = open("/dev/null", O_RDONLY);
+			if (fd < 0)
+				break;
+			if (first < 0)
+				first = fd;
+			n++;
+		}
+		printf("opened %d, first fd %d, then errno %d\n", n, first, errno);
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[2], "aslimit") == 0) {
