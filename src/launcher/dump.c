@@ -196,7 +196,7 @@ int hs_dump_record(struct hs_live_page *page, const struct hs_dump_target *t, ch
 				 (long)t->pid, HS_DUMP_WAIT_MS, out);
 	}
 	size_t maps_len = 0;
-	char *maps = hs_read_proc_maps(t->pid, &maps_len);
+	char *maps = hs_read_proc_maps(t->os_pid, &maps_len);
 	int live_taken = 0;
 	int rc =
 		hs_resolve_live(t->raw_path, limit, maps, maps_len, out, &live_taken, err, err_len);
@@ -242,7 +242,7 @@ int hs_dump_serve(int conn, struct hs_live_page *page, pid_t self,
 	int found = 0, errors = 0;
 	for (size_t i = 0; i < n; i++) {
 		char out[HS_PATH_MAX], note[HS_PATH_MAX + 256], err[HS_PATH_MAX + 256];
-		if (!all && targets[i].pid != (pid_t)pid)
+		if (!all && targets[i].os_pid != (pid_t)pid && targets[i].pid != (pid_t)pid)
 			continue;
 		found++;
 		if (hs_dump_record(page, &targets[i], out, sizeof out, note, sizeof note, err,
@@ -390,7 +390,7 @@ static int dump_unlaunched(pid_t pid)
 		munmap(page, sizeof *page);
 		return -1;
 	}
-	struct hs_dump_target t = { pid, raw };
+	struct hs_dump_target t = { pid, pid, raw };
 	char out[HS_PATH_MAX], note[HS_PATH_MAX + 256], err[HS_PATH_MAX + 256];
 	int rc = hs_dump_record(page, &t, out, sizeof out, note, sizeof note, err, sizeof err);
 	munmap(page, sizeof *page);

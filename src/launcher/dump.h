@@ -34,7 +34,8 @@ char *hs_read_proc_maps(pid_t pid, size_t *len);
 
 /* A record a dump may write: its process and its raw path. */
 struct hs_dump_target {
-	pid_t pid;
+	pid_t pid;    /* as the process knows itself (its live slot's) */
+	pid_t os_pid; /* the same in our pid namespace: its /proc, heapsnap --dump PID */
 	const char *raw_path;
 };
 

@@ -441,7 +441,8 @@ static FILE *open_log(const struct hs_options *opts, pid_t pid)
 /* A raw record a traced process reported: its pid, its path, whether it
  * said "end" (then its END record says how it ended). */
 struct raw_rec {
-	pid_t pid;
+	pid_t pid;    /* as the process reported it: in its own pid namespace */
+	pid_t os_pid; /* the same process in ours (SCM_CREDENTIALS): for kill, /proc */
 	int ended;
 	unsigned image; /* forked from the program's image N (1-based; "rawi"), or 0 */
 	int dumped;     /* a live dump may have written its file */
@@ -456,11 +457,13 @@ static struct raw_rec *g_raws;
 static size_t g_n_raws, g_cap_raws;
 
 /* The record for path, added when new. */
-static struct raw_rec *raw_find(const char *path, pid_t pid)
+static struct raw_rec *raw_find(const char *path, pid_t pid, pid_t os_pid)
 {
 	for (size_t i = 0; i < g_n_raws; i++)
-		if (strcmp(g_raws[i].path, path) == 0)
+		if (strcmp(g_raws[i].path, path) == 0) {
+			g_raws[i].os_pid = os_pid; /* a followed exec: the same process */
 			return &g_raws[i];
+		}
 	if (g_n_raws == g_cap_raws) {
 		size_t cap = g_cap_raws ? g_cap_raws * 2 : 16;
 		struct raw_rec *r = realloc(g_raws, cap * sizeof(*r));
@@ -471,6 +474,7 @@ static struct raw_rec *raw_find(const char *path, pid_t pid)
 	}
 	struct raw_rec *r = &g_raws[g_n_raws++];
 	r->pid = pid;
+	r->os_pid = os_pid;
 	r->ended = 0;
 	r->image = 0;
 	r->dumped = 0;
@@ -480,8 +484,13 @@ static struct raw_rec *raw_find(const char *path, pid_t pid)
 
 /* Take one message: "raw PID PATH\n", "end PID PATH\n", or "drop PID
  * PATH\n" (the record was removed at an exec).  After "end", a "raw" for
- * the same path is a followed exec's new image taking the record over. */
-static void take_message(char *msg, size_t len)
+ * the same path is a followed exec's new image taking the record over.
+ * sender: the sending process's pid in our namespace (SCM_CREDENTIALS),
+ * 0 when unknown.  PID is the process's own (getpid): inside a pid
+ * namespace (unshare --pid, bwrap, a container) another number, which
+ * kill(PID, 0) would have taken for some process of ours (pid 2 is
+ * kthreadd), so the record of a killed program was never resolved. */
+static void take_message(char *msg, size_t len, pid_t sender)
 {
 	char *sp, *end;
 	long pid;
@@ -516,16 +525,17 @@ static void take_message(char *msg, size_t len)
 	sp = end + 1;
 	if (*sp == '\0')
 		return;
-	struct raw_rec *r = raw_find(sp, (pid_t)pid);
+	pid_t os_pid = sender > 0 ? sender : (pid_t)pid;
+	struct raw_rec *r = raw_find(sp, (pid_t)pid, os_pid);
 	if (r != NULL && image != 0)
 		r->image = image;
-	if (is_end == 0 && (pid_t)pid == g_child_pid)
+	if (is_end == 0 && os_pid == g_child_pid)
 		g_child_images++;
 	/* The direct child's stacks are named while it runs (warmup.h). */
-	if (is_end == 0 && (pid_t)pid == g_child_pid && !g_child_reaped)
+	if (is_end == 0 && os_pid == g_child_pid && !g_child_reaped)
 		hs_warmup_start(g_child_pid, sp);
 	if (is_end != 0)
-		hs_warmup_quit((pid_t)pid);
+		hs_warmup_quit(os_pid);
 	if (r != NULL && is_end == 1)
 		r->ended = 1;
 	/* A followed exec's new image took the ended record over (same path). */
@@ -663,13 +673,14 @@ static void answer_fn_ranges(const char *pid_text, int fd)
 }
 
 /* Read every message waiting on the channel (non-blocking).  A message
- * may carry a descriptor (SCM_RIGHTS): only "fnranges" uses one. */
+ * may carry a descriptor (SCM_RIGHTS): only "fnranges" uses one; each
+ * carries its sender's credentials (SO_PASSCRED on our end). */
 static void drain_channel(int fd)
 {
 	char msg[HS_PATH_MAX + 64];
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))];
 	} ctl;
 	ssize_t n;
 
@@ -683,15 +694,22 @@ static void drain_channel(int fd)
 		if (n <= 0)
 			break;
 		int passed = -1;
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&passed, CMSG_DATA(c), sizeof(int));
+		struct ucred cred = { 0, 0, 0 };
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level != SOL_SOCKET)
+				continue;
+			if (c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)) &&
+			    passed < 0)
+				memcpy(&passed, CMSG_DATA(c), sizeof(int));
+			else if (c->cmsg_type == SCM_CREDENTIALS &&
+				 c->cmsg_len == CMSG_LEN(sizeof(struct ucred)))
+				memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+		}
 		msg[n] = '\0';
 		if (passed >= 0 && strncmp(msg, "fnranges ", 9) == 0)
 			answer_fn_ranges(msg + 9, passed);
 		else
-			take_message(msg, (size_t)n);
+			take_message(msg, (size_t)n, cred.pid);
 		if (passed >= 0)
 			close(passed);
 	}
@@ -915,10 +933,10 @@ static pid_t start_worker(int conn, pid_t self, FILE *log, int verbose)
 	}
 	for (size_t k = 0; k < g_n_raws; k++) {
 		struct raw_rec *r = &g_raws[k];
-		if (r->ended || r->path[0] == '\0' || kill(r->pid, 0) != 0)
+		if (r->ended || r->path[0] == '\0' || kill(r->os_pid, 0) != 0)
 			continue;
 		r->dumped = 1;
-		t[n++] = (struct hs_dump_target){ r->pid, r->path };
+		t[n++] = (struct hs_dump_target){ r->pid, r->os_pid, r->path };
 	}
 	fflush(NULL);
 	pid_t w = fork();
@@ -1125,6 +1143,10 @@ static int launcher_main(int argc, char **argv)
 		fprintf(stderr, "heapsnap: cannot create a socket pair: %s\n", strerror(errno));
 		return 127;
 	}
+	/* Each message then says which process sent it, in our pid namespace
+	 * (take_message).  Without it, the reported pids are used as before. */
+	int one = 1;
+	setsockopt(report[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
 	/* Live dumps: the page the program's requests go through, and the
 	 * socket heapsnap --dump asks on.  Without them the run goes on. */
 	int live_fd = hs_dump_page_create(&g_live_page);
@@ -1293,7 +1315,7 @@ static int launcher_main(int argc, char **argv)
 
 		/* Resolve only records whose process is gone: the direct child
 		 * (waited for), one that said "end", or one no longer there. */
-		if (!r->ended && r->pid != pid && !(kill(r->pid, 0) != 0 && errno == ESRCH))
+		if (!r->ended && r->os_pid != pid && !(kill(r->os_pid, 0) != 0 && errno == ESRCH))
 			continue;
 		if (r->path[0] == '\0' || out_for_raw(r->path, out, sizeof(out)) != 0)
 			continue;
@@ -1317,12 +1339,12 @@ static int launcher_main(int argc, char **argv)
 		}
 		struct hs_symbolizer warm_sym;
 		struct hs_symbolizer *warm =
-			hs_warmup_take(r->pid, &warm_sym, opts.verbosity > 1 ? log : NULL);
+			hs_warmup_take(r->os_pid, &warm_sym, opts.verbosity > 1 ? log : NULL);
 		struct hs_resolve_info info;
 		/* The last one: what it maps goes with the launcher's exit. */
 		int last = k + 1 == g_n_raws;
 		hs_resolve_set_teardown(!last);
-		if (hs_resolve_file_warm(r->path, out, !r->ended && r->pid == pid ? ending : NULL,
+		if (hs_resolve_file_warm(r->path, out, !r->ended && r->os_pid == pid ? ending : NULL,
 					 warm, &info, err, sizeof(err)) != 0) {
 			if (warm != NULL)
 				hs_symbols_close(warm);
