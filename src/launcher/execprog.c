@@ -62,7 +62,7 @@ static int exec_with_sh(const char *path, char *const argv[])
 }
 
 /* Why the exec of path failed with err, into msg; the shell's status. */
-static int explain(const char *path, char *const argv[], int err, char *msg, size_t msg_len)
+static int explain_why(const char *path, char *const argv[], int err, char *msg, size_t msg_len)
 {
 	char head[HEAD_BYTES + 1];
 	ssize_t n = err == ENOEXEC || err == ENOENT ? read_head(path, head, HEAD_BYTES) : -1;
@@ -91,6 +91,14 @@ static int explain(const char *path, char *const argv[], int err, char *msg, siz
 	}
 	snprintf(msg, msg_len, "%s", strerror(err));
 	return err == ENOENT || err == ENOTDIR ? 127 : 126;
+}
+
+/* explain_why, with errno left at the exec's error (hs_exec_program). */
+static int explain(const char *path, char *const argv[], int err, char *msg, size_t msg_len)
+{
+	int status = explain_why(path, argv, err, msg, msg_len);
+	errno = err;
+	return status;
 }
 
 int hs_exec_program(char *const argv[], char *msg, size_t msg_len)

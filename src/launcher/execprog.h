@@ -16,7 +16,7 @@
 /* Exec argv (argv[0] looked up in PATH when it has no slash) with the
  * current environment.  Returns only when it cannot run: the reason in
  * msg (one line, no newline) and the status a shell exits with (127: not
- * found; 126: found, cannot be run). */
+ * found; 126: found, cannot be run), errno the exec's error. */
 int hs_exec_program(char *const argv[], char *msg, size_t msg_len);
 
 #endif

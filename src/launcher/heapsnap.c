@@ -324,9 +324,15 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s)
  * as it is, with none of our variables and none of our descriptors (they
  * are close-on-exec), when nothing of it or of what it runs may be
  * recorded. */
+/* The variables run_child adds to the program's environment. */
+static const char *const g_our_vars[] = { "HEAPSNAP_OPTIONS", "HEAPSNAP_REPORT_FD",
+					  "HEAPSNAP_EXEC_PID", "HEAPSNAP_LIVE_FD",
+					  "HEAPSNAP_LAUNCHER" };
+
 static void run_child(char **argv, const char *lib, const char *options, int report_fd, int live_fd)
 {
-	const char *old = getenv("LD_PRELOAD");
+	const char *old_env = getenv("LD_PRELOAD");
+	char *old = old_env != NULL ? strdup(old_env) : NULL;
 	char fd_text[16];
 	char why[PATH_MAX + 128];
 
@@ -385,6 +391,22 @@ static void run_child(char **argv, const char *lib, const char *options, int rep
 	 * next exec unless children are traced. */
 	fcntl(report_fd, F_SETFD, 0);
 	int status = hs_exec_program(argv, why, sizeof(why));
+	if (errno == E2BIG) {
+		/* A command line that fits natively, but not with our variables:
+		 * it runs as natively, unrecorded, rather than not at all. */
+		fprintf(stderr,
+			"heapsnap: the command line and heapsnap's environment together pass the "
+			"system's limit (E2BIG): running '%s' unrecorded\n",
+			argv[0]);
+		if (old != NULL)
+			setenv("LD_PRELOAD", old, 1);
+		else
+			unsetenv("LD_PRELOAD");
+		for (size_t k = 0; k < sizeof(g_our_vars) / sizeof(g_our_vars[0]); k++)
+			unsetenv(g_our_vars[k]);
+		fcntl(report_fd, F_SETFD, FD_CLOEXEC);
+		status = hs_exec_program(argv, why, sizeof(why));
+	}
 	fprintf(stderr, "heapsnap: cannot run '%s': %s\n", argv[0], why);
 	_exit(status);
 }

@@ -28,7 +28,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..56
+echo 1..57
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -385,3 +385,31 @@ rc=137" ] && [ -z "$(ls "$work/ns" | grep "\.raw$")" ] &&
 		grep -qx "cmd: $work/kill9" "$work/ns/massif.out.2" && ms_print_accepts "$work/ns/massif.out.2" &&
 		[ "$(sed -n "s/^mem_heap_B=//p" "$work/ns/massif.out.2" | sort -n | tail -1)" -ge 90000 ]'
 fi
+
+# 57: a command line that fits natively, within a few hundred bytes of the
+# system's limit, did not fit with heapsnap's variables beside it: the
+# program did not run ("cannot run: Argument list too long", status 126).
+# It now runs as natively, unrecorded, with one line.
+python3 - "$HS_LAUNCHER" >out27 2>err27 <<'EOF2'
+import errno, subprocess, sys
+def fits(n):
+    argv = ["/bin/sh", "-c", "echo ran $#", "sh"] + ["x" * 100000] * (n // 100000) + ["y" * (n % 100000 + 1)]
+    try:
+        return subprocess.run(argv, stdout=subprocess.PIPE).stdout.decode().strip(), argv
+    except OSError as e:
+        if e.errno != errno.E2BIG:
+            raise
+        return None, argv
+lo, hi = 0, 1 << 24  # the largest argument bytes that fit natively
+while hi - lo > 1:
+    mid = (lo + hi) // 2
+    lo, hi = (mid, hi) if fits(mid)[0] else (lo, mid)
+# Room for the launcher's own words ("heapsnap -q"), none for its variables.
+native, argv = fits(lo - len(sys.argv[1]) - 48)
+r = subprocess.run([sys.argv[1], "-q"] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+print(native, r.stdout.decode().strip(), r.returncode)
+sys.stderr.write(r.stderr.decode())
+EOF2
+check_sh "a command line at the system's limit: runs as natively, unrecorded, one line" \
+	'set -- $(cat out27) - - - - -; [ "$1" = ran ] && [ "$1 $2" = "$3 $4" ] && [ "$5" = 0 ] &&
+	[ "$(cat err27)" = "heapsnap: the command line and heapsnap'"'"'s environment together pass the system'"'"'s limit (E2BIG): running '"'"'/bin/sh'"'"' unrecorded" ]'
