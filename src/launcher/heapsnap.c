@@ -887,7 +887,7 @@ static int resolve_main(int argc, char **argv, int quiet)
 		return EXIT_USAGE;
 	}
 	struct hs_resolve_info info;
-	if (hs_resolve_file_warm(argv[0], out, NULL, NULL, &info, err, sizeof(err)) != 0) {
+	if (hs_resolve_file_warm(argv[0], out, NULL, NULL, NULL, &info, err, sizeof(err)) != 0) {
 		/* Started by a process's library when the launcher did not
 		 * answer its end (it was ending too): a record the launcher
 		 * took and wrote meanwhile is not an error. */
@@ -1360,14 +1360,15 @@ static int launcher_main(int argc, char **argv)
 			continue;
 		}
 		struct hs_symbolizer warm_sym;
-		struct hs_symbolizer *warm =
-			hs_warmup_take(r->os_pid, &warm_sym, opts.verbosity > 1 ? log : NULL);
+		struct hs_raw_follow *follow;
+		struct hs_symbolizer *warm = hs_warmup_take(r->os_pid, &warm_sym, &follow,
+							    opts.verbosity > 1 ? log : NULL);
 		struct hs_resolve_info info;
 		/* The last one: what it maps goes with the launcher's exit. */
 		int last = k + 1 == g_n_raws;
 		hs_resolve_set_teardown(!last);
 		if (hs_resolve_file_warm(r->path, out, !r->ended && r->os_pid == pid ? ending : NULL,
-					 warm, &info, err, sizeof(err)) != 0) {
+					 warm, follow, &info, err, sizeof(err)) != 0) {
 			if (warm != NULL)
 				hs_symbols_close(warm);
 			/* Gone: the process could not report its end to us (we

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "rawread.h"
 #include "symbols.h"
 
 /* Start naming the frames of the contexts pid writes to raw_path.  Does
@@ -51,9 +52,12 @@ void hs_warmup_quit(pid_t pid);
 void hs_warmup_stop(void);
 
 /* Stop the warm-up and hand over its symbolizer when it was for pid: *out
- * is filled and out returned, once; else NULL (and nothing is held).  With
- * log non-NULL, one line says what was named and how long the end waited. */
-struct hs_symbolizer *hs_warmup_take(pid_t pid, struct hs_symbolizer *out, FILE *log);
+ * is filled and out returned, once; else NULL (and nothing is held).
+ * *follow is the reader that parsed pid's record as it grew (rawread.h),
+ * the caller's to finish or close, or NULL.  With log non-NULL, one line
+ * says what was named and how long the end waited. */
+struct hs_symbolizer *hs_warmup_take(pid_t pid, struct hs_symbolizer *out,
+				     struct hs_raw_follow **follow, FILE *log);
 
 /* Stop the warm-up and free what it holds, if anything. */
 void hs_warmup_end(void);

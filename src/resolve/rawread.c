@@ -792,10 +792,9 @@ static int window_fill(struct window *w, size_t need)
 	return 0;
 }
 
-static int parse(struct reader *r, struct window *w)
+/* Section 2's magic line at the window's start (the caller filled it). */
+static int parse_magic(struct reader *r, struct window *w)
 {
-	if (window_fill(w, HS_JOURNAL_MAGIC_LEN) != 0)
-		goto fail;
 	if (w->have < HS_JOURNAL_MAGIC_LEN && memcmp(w->buf, HS_JOURNAL_MAGIC, w->have) == 0) {
 		/* Empty, or cut inside the magic line: the program died at once. */
 		snprintf(r->err, r->err_len, "%s: the raw record ends before its header", r->name);
@@ -807,6 +806,16 @@ static int parse(struct reader *r, struct window *w)
 		return -1;
 	}
 	w->pos = HS_JOURNAL_MAGIC_LEN;
+	return 0;
+}
+
+/* The records from the window's position on, for as long as whole ones
+ * are there: a record longer than what the file holds from its start
+ * stops the reading (cut short by the program's end, or, for a record
+ * still being written, to be read on the next call).  Returns 0, or -1
+ * with err set. */
+static int parse_records(struct reader *r, struct window *w)
+{
 	for (;;) {
 		if (w->have - w->pos < 8 && window_fill(w, 8) != 0)
 			goto fail;
@@ -820,9 +829,8 @@ static int parse(struct reader *r, struct window *w)
 			break; /* cannot be held here: as if cut short */
 		size_t need = (size_t)need64;
 		if (w->have - w->pos < need) {
-			/* A record longer than what the file holds from its start
-			 * is cut short (the program's end came first): stop there,
-			 * and never ask memory for its length. */
+			/* Never ask memory for the length of a record the file
+			 * does not hold. */
 			uint64_t start = w->read - (w->have - w->pos);
 			struct stat st;
 			if (fstat(w->fd, &st) != 0)
@@ -843,6 +851,16 @@ static int parse(struct reader *r, struct window *w)
 			return -1;
 		w->pos += need;
 	}
+	return 0;
+fail:
+	snprintf(r->err, r->err_len, "%s: %s", r->name,
+		 errno == ENOMEM ? "out of memory" : strerror(errno));
+	return -1;
+}
+
+/* After the last record: what the file was. */
+static int parse_end(struct reader *r, struct window *w)
+{
 	r->raw->truncated = w->have != w->pos;
 	r->raw->n_records = r->record;
 	if (!r->has_header) {
@@ -850,10 +868,26 @@ static int parse(struct reader *r, struct window *w)
 		return -1;
 	}
 	return 0;
-fail:
-	snprintf(r->err, r->err_len, "%s: %s", r->name,
-		 errno == ENOMEM ? "out of memory" : strerror(errno));
-	return -1;
+}
+
+static int parse(struct reader *r, struct window *w)
+{
+	if (window_fill(w, HS_JOURNAL_MAGIC_LEN) != 0) {
+		snprintf(r->err, r->err_len, "%s: %s", r->name,
+			 errno == ENOMEM ? "out of memory" : strerror(errno));
+		return -1;
+	}
+	if (parse_magic(r, w) != 0 || parse_records(r, w) != 0)
+		return -1;
+	return parse_end(r, w);
+}
+
+/* The reader's own memory (not raw's). */
+static void reader_free(struct reader *r)
+{
+	free(r->changes);
+	free(r->deltas);
+	free(r->sites);
 }
 
 /* Read fd from offset 0, at most limit bytes (0: to its end). */
@@ -879,9 +913,7 @@ static int read_fd_limit(int fd, const char *name, uint64_t limit, struct hs_raw
 	if (rc == 0)
 		rc = materialize(&r);
 	free(w.buf);
-	free(r.changes);
-	free(r.deltas);
-	free(r.sites);
+	reader_free(&r);
 	if (rc != 0)
 		hs_raw_free(raw);
 	return rc;
@@ -909,6 +941,110 @@ int hs_raw_read_prefix(const char *path, uint64_t limit, struct hs_raw *raw, cha
 int hs_raw_read(const char *path, struct hs_raw *raw, char *err, size_t err_len)
 {
 	return hs_raw_read_prefix(path, 0, raw, err, err_len);
+}
+
+struct hs_raw_follow {
+	struct reader r;
+	struct window w;
+	struct hs_raw raw;
+	dev_t dev;
+	ino_t ino;
+	int past_magic;
+	int failed; /* the prefix did not parse: the end reads the file cold */
+	char err[512];
+	char name[];
+};
+
+struct hs_raw_follow *hs_raw_follow_open(const char *path)
+{
+	size_t n = strlen(path) + 1;
+	struct hs_raw_follow *f = calloc(1, sizeof *f + n);
+	if (f == NULL)
+		return NULL;
+	memcpy(f->name, path, n);
+	struct stat st;
+	f->w.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (f->w.fd < 0 || fstat(f->w.fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (f->w.buf = malloc(HS_RAW_WINDOW)) == NULL) {
+		hs_raw_follow_close(f);
+		return NULL;
+	}
+	f->w.cap = HS_RAW_WINDOW;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->r = (struct reader){
+		.raw = &f->raw, .name = f->name, .err = f->err, .err_len = sizeof f->err,
+		.live_delta = NO_DELTA
+	};
+	return f;
+}
+
+void hs_raw_follow_step(struct hs_raw_follow *f)
+{
+	if (f->failed)
+		return;
+	f->w.eof = 0; /* the file grew, perhaps */
+	if (!f->past_magic) {
+		if (window_fill(&f->w, HS_JOURNAL_MAGIC_LEN) != 0) {
+			f->failed = 1;
+			return;
+		}
+		if (f->w.have < HS_JOURNAL_MAGIC_LEN &&
+		    memcmp(f->w.buf, HS_JOURNAL_MAGIC, f->w.have) == 0)
+			return; /* not yet written */
+		if (parse_magic(&f->r, &f->w) != 0) {
+			f->failed = 1;
+			return;
+		}
+		f->past_magic = 1;
+	}
+	if (parse_records(&f->r, &f->w) != 0)
+		f->failed = 1;
+}
+
+int hs_raw_follow_same(const struct hs_raw_follow *f, const char *path)
+{
+	struct stat st;
+	return strcmp(f->name, path) == 0 && stat(path, &st) == 0 && st.st_dev == f->dev &&
+	       st.st_ino == f->ino;
+}
+
+int hs_raw_follow_finish(struct hs_raw_follow *f, struct hs_raw *raw, char *err, size_t err_len)
+{
+	int rc;
+	if (f->failed || !f->past_magic) {
+		/* Read from the start, as without a follower: its error, if any. */
+		rc = read_fd_limit(f->w.fd, f->name, 0, raw, err, err_len);
+		hs_raw_follow_close(f);
+		return rc;
+	}
+	f->w.eof = 0;
+	rc = parse_records(&f->r, &f->w);
+	if (rc == 0)
+		rc = parse_end(&f->r, &f->w);
+	if (rc == 0)
+		rc = materialize(&f->r);
+	if (rc == 0) {
+		*raw = f->raw;
+		memset(&f->raw, 0, sizeof f->raw);
+	} else {
+		memset(raw, 0, sizeof *raw);
+		snprintf(err, err_len, "%s", f->err);
+	}
+	hs_raw_follow_close(f);
+	return rc;
+}
+
+void hs_raw_follow_close(struct hs_raw_follow *f)
+{
+	if (f == NULL)
+		return;
+	hs_raw_free(&f->raw);
+	reader_free(&f->r);
+	free(f->w.buf);
+	if (f->w.fd >= 0)
+		close(f->w.fd);
+	free(f);
 }
 
 void hs_raw_free(struct hs_raw *raw)

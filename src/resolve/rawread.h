@@ -94,4 +94,28 @@ int hs_raw_read_prefix(const char *path, uint64_t limit, struct hs_raw *raw, cha
 /* Give back everything raw holds. */
 void hs_raw_free(struct hs_raw *raw);
 
+/* A reader that follows a record still being written: the launcher parses
+ * what the program has appended while it runs (src/launcher/warmup.h), so
+ * that only the rest is left once it has ended.  The record is append-only
+ * (a followed exec's new image writes a new file at the same path:
+ * hs_raw_follow_same tells).  Not thread-safe: one thread at a time. */
+struct hs_raw_follow;
+
+/* Open path to follow it; NULL when it cannot be opened or without memory. */
+struct hs_raw_follow *hs_raw_follow_open(const char *path);
+
+/* Parse the whole records appended since the last call.  A record that
+ * does not parse makes hs_raw_follow_finish read the file from its start. */
+void hs_raw_follow_step(struct hs_raw_follow *f);
+
+/* Whether f reads the file now at path (the same device and inode). */
+int hs_raw_follow_same(const struct hs_raw_follow *f, const char *path);
+
+/* Parse the rest, as hs_raw_read does, into raw (0; or -1 with one line in
+ * err, raw empty), and give f back. */
+int hs_raw_follow_finish(struct hs_raw_follow *f, struct hs_raw *raw, char *err, size_t err_len);
+
+/* Give f back unfinished (NULL: nothing). */
+void hs_raw_follow_close(struct hs_raw_follow *f);
+
 #endif

@@ -279,17 +279,24 @@ int hs_resolve_file_with(const char *raw_path, const char *out_path, const char 
 int hs_resolve_file(const char *raw_path, const char *out_path, const char *ending, char *err,
 		    size_t err_len)
 {
-	return hs_resolve_file_warm(raw_path, out_path, ending, NULL, NULL, err, err_len);
+	return hs_resolve_file_warm(raw_path, out_path, ending, NULL, NULL, NULL, err, err_len);
 }
 
 int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char *ending,
-			 struct hs_symbolizer *warm, struct hs_resolve_info *info, char *err,
-			 size_t err_len)
+			 struct hs_symbolizer *warm, struct hs_raw_follow *follow,
+			 struct hs_resolve_info *info, char *err, size_t err_len)
 {
 	if (info != NULL)
 		memset(info, 0, sizeof *info);
 	struct hs_raw raw;
-	if (hs_raw_read(raw_path, &raw, err, err_len) != 0)
+	int read_rc;
+	if (follow != NULL && hs_raw_follow_same(follow, raw_path)) {
+		read_rc = hs_raw_follow_finish(follow, &raw, err, err_len);
+	} else {
+		hs_raw_follow_close(follow);
+		read_rc = hs_raw_read(raw_path, &raw, err, err_len);
+	}
+	if (read_rc != 0)
 		return -1;
 	if (info != NULL) {
 		info->sites_refused = raw.sites_refused;

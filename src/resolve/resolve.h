@@ -55,10 +55,13 @@ struct hs_resolve_info {
  * with hs_symbols_close, success or not (closing a large one takes
  * milliseconds the launcher spends while the summary runs).  *info (may
  * be NULL) says whether the names given before were kept and which
- * direct call sites are not exact. */
+ * direct call sites are not exact.  follow (NULL: none) is a reader that
+ * parsed the record while the program ran (rawread.h), taken: finished
+ * when it reads the file at raw_path, else given back and the file read
+ * from its start. */
 int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char *ending,
-			 struct hs_symbolizer *warm, struct hs_resolve_info *info, char *err,
-			 size_t err_len);
+			 struct hs_symbolizer *warm, struct hs_raw_follow *follow,
+			 struct hs_resolve_info *info, char *err, size_t err_len);
 
 /* The same, naming frames with sym (the tests' fake symbolizers). */
 int hs_resolve_file_with(const char *raw_path, const char *out_path, const char *ending,

@@ -310,6 +310,106 @@ START_TEST(every_cut_point)
 }
 END_TEST
 
+/* raw written to a file by hs_resolve_write with sym, as text. */
+static char *resolved_text(struct hs_raw *raw, const struct hs_symbolizer *sym)
+{
+	char err[512] = "";
+	int out = memfd_create("out", 0);
+	ck_assert_int_eq(hs_resolve_write(raw, out, NULL, sym, err, sizeof err), 0);
+	off_t n = lseek(out, 0, SEEK_END);
+	char *text = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(pread(out, text, (size_t)n, 0), n);
+	text[n] = '\0';
+	close(out);
+	return text;
+}
+
+/* The launcher's follower (hs_raw_follow_*) parses a record as the program
+ * appends it, a few bytes or a few records at a time, cut anywhere, and
+ * ends with the very file a cold read gives; a record replaced at its
+ * path (a followed exec's new image) is told apart; a prefix that does
+ * not parse leaves the end to the cold read, with its error. */
+START_TEST(follower_reads_as_cold)
+{
+	opts.max_snapshots = 10;
+	opts.detailed_freq = 3;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	hs_rec_journal_maps("00400000-00401000 r-xp 00000000 08:01 1 /bin/t\n", 47);
+	for (unsigned i = 0; i < 300; i++) {
+		hs_rec_alloc(ptr(i), 16 + i % 7, i % 2 ? st_f : st_g, i % 2 ? 2 : 3);
+		if (i % 50 == 49)
+			hs_rec_free(ptr(i));
+	}
+	ck_assert_int_eq(hs_rec_end("exit"), 0);
+	char *bytes;
+	size_t len = raw_bytes(test_raw_fd(), &bytes);
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	struct hs_raw cold;
+	char err[512] = "";
+	int fd = test_memfile(bytes, len);
+	ck_assert_int_eq(hs_raw_read_fd(fd, "raw", &cold, err, sizeof err), 0);
+	close(fd);
+	char *want = resolved_text(&cold, &sym);
+	hs_raw_free(&cold);
+
+	char path[] = "/tmp/hs_follow.XXXXXX";
+	const size_t steps[] = { 1, 5, 13, 64, 333, 4096 };
+	for (unsigned k = 0; k < N(steps); k++) {
+		int w = mkstemp(path);
+		ck_assert_int_ge(w, 0);
+		struct hs_raw_follow *f = hs_raw_follow_open(path);
+		ck_assert_ptr_nonnull(f);
+		hs_raw_follow_step(f); /* empty: waits */
+		for (size_t off = 0; off < len; off += steps[k]) {
+			size_t n = len - off < steps[k] ? len - off : steps[k];
+			ck_assert_int_eq(write(w, bytes + off, n), (ssize_t)n);
+			hs_raw_follow_step(f);
+		}
+		ck_assert(hs_raw_follow_same(f, path));
+		struct hs_raw raw;
+		ck_assert_msg(hs_raw_follow_finish(f, &raw, err, sizeof err) == 0, "%s", err);
+		ck_assert_int_eq(raw.has_end, 1);
+		char *got = resolved_text(&raw, &sym);
+		ck_assert_str_eq(got, want);
+		free(got);
+		hs_raw_free(&raw);
+		close(w);
+		unlink(path);
+		strcpy(path, "/tmp/hs_follow.XXXXXX");
+	}
+
+	/* Half read, then a new file at the path: not the same record. */
+	int w = mkstemp(path);
+	ck_assert_int_eq(write(w, bytes, len / 2), (ssize_t)(len / 2));
+	struct hs_raw_follow *f = hs_raw_follow_open(path);
+	hs_raw_follow_step(f);
+	close(w);
+	unlink(path);
+	w = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_eq(write(w, bytes, len), (ssize_t)len);
+	close(w);
+	ck_assert(!hs_raw_follow_same(f, path));
+	hs_raw_follow_close(f);
+
+	/* Garbage after the magic line: the cold read's own error at the end. */
+	w = open(path, O_WRONLY | O_TRUNC);
+	ck_assert_int_eq(write(w, bytes, HS_JOURNAL_MAGIC_LEN), (ssize_t)HS_JOURNAL_MAGIC_LEN);
+	ck_assert_int_eq(write(w, "\x04\0\0\0\x63\0\0\0abcd", 12), 12);
+	f = hs_raw_follow_open(path);
+	hs_raw_follow_step(f);
+	struct hs_raw raw;
+	ck_assert_int_eq(hs_raw_follow_finish(f, &raw, err, sizeof err), -1);
+	char cold_err[512] = "";
+	ck_assert_int_eq(hs_raw_read(path, &cold, cold_err, sizeof cold_err), -1);
+	ck_assert_str_eq(err, cold_err);
+	ck_assert_ptr_nonnull(strstr(err, ": record 1: a unknown record before the header"));
+	close(w);
+	unlink(path);
+	free(want);
+}
+END_TEST
+
 /* What is not a raw record, or breaks its rules, is refused with one line. */
 START_TEST(garbage_refused)
 {
@@ -804,6 +904,7 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, peak_demotion);
 	tcase_add_test(tc, final_snapshot_option);
 	tcase_add_test(tc, every_cut_point);
+	tcase_add_test(tc, follower_reads_as_cold);
 	tcase_add_test(tc, garbage_refused);
 	tcase_add_test(tc, damaged_snapshot_refused);
 	tcase_add_test(tc, enospc_gives_up);
