@@ -652,6 +652,10 @@ static int rule_from_fde(uintptr_t pc, const struct hs_fde *f, struct rule *out)
 	    (state.cfa_reg != REG_RSP && state.cfa_reg != REG_RBP) || state.cfa_off < 8 ||
 	    state.cfa_off > INT32_MAX || state.rbp_off < INT16_MIN || state.rbp_off > 0)
 		return 0;
+	/* The walk's stack pointers are 8-aligned: from RSP, a CFA that is not
+	 * would be given up at once (and RULE_GENERAL's path counts on it). */
+	if (state.cfa_reg == REG_RSP && (state.cfa_off & 7) != 0)
+		return 0;
 	out->cfa_off = (int32_t)state.cfa_off;
 	out->rbp_off = (int16_t)state.rbp_off;
 	out->kind = RULE_GENERAL | (state.cfa_reg == REG_RBP ? RULE_CFA_RBP : 0) |
@@ -768,7 +772,11 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 		memo_forget(c);
 		c->generation = atomic_load(&g_generation);
 	}
-	/* On another stack (sigaltstack): let libunwind do it. */
+	/* On another stack (sigaltstack): let libunwind do it.  So too from a
+	 * stack pointer not 8-aligned (never at a call made by the ABI's
+	 * rules): every CFA the walk computes from RSP is then aligned. */
+	if ((entry_sp & 7) != 0)
+		return -1;
 	if ((entry_sp < c->stack_lo || entry_sp + 8 > c->stack_hi) && rebound(c, entry_sp) != 0)
 		return -1;
 	hi = c->stack_hi;
@@ -799,6 +807,16 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 				goto give_up;
 			m->rbp_at = rbp | MEMO_CFA_RBP;
 			rbp = *(const uintptr_t *)rbp;
+		} else if (rule->kind == RULE_GENERAL) {
+			/* CFA = RSP + cfa_off, RBP kept: the usual frame of code
+			 * built without frame pointers.  cfa_off is a multiple of
+			 * 8, at least 8 (rule_from_fde), and sp is 8-aligned, so
+			 * sp < cfa and cfa is aligned: only the top to check (a
+			 * third of the general path's instructions). */
+			cfa = sp + (uintptr_t)(intptr_t)rule->cfa_off;
+			if (__builtin_expect(cfa > hi, 0))
+				goto give_up;
+			m->rbp_at = 0;
 		} else {
 			if (rule->kind >= RULE_FP) {
 				if (rule->kind != RULE_LAST)
