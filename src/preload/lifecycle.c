@@ -1189,10 +1189,12 @@ static void end_record(const char *how, enum end_mode mode)
 	if (ours)
 		syscall(SYS_close, g_raw_fd);
 	g_raw_fd = -1;
-	if (drop) {
-		unlink(g_raw_path);
+	/* A record that cannot be removed (a sticky directory, privileges
+	 * dropped) is kept and written, not left behind unannounced. */
+	if (drop && unlink(g_raw_path) != 0)
+		drop = 0;
+	if (drop)
 		report("drop", g_raw_path);
-	}
 	if (handover) {
 		/* The new image reports its record on the same channel: keep it
 		 * open across the exec even if the program marked it close-on-exec
@@ -1219,11 +1221,34 @@ static void end_record(const char *how, enum end_mode mode)
 	errno = saved;
 }
 
+/* Whether this process, as it is now, may create the record's files: a
+ * program that dropped its privileges (setuid) before the exec cannot in
+ * a directory that only its old self could write. */
+static int may_write_record_dir(void)
+{
+	char dir[sizeof(g_raw_path)];
+	const char *slash = strrchr(g_raw_path, '/');
+
+	if (slash == NULL)
+		return faccessat(AT_FDCWD, ".", W_OK | X_OK, AT_EACCESS) == 0;
+	size_t n = slash == g_raw_path ? 1 : (size_t)(slash - g_raw_path);
+	memcpy(dir, g_raw_path, n);
+	dir[n] = '\0';
+	return faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0;
+}
+
 /* Before an exec that can succeed; followed: the new image records under
- * the same name (--follow-exec). */
+ * the same name (--follow-exec).  A traced new image takes the name over
+ * and this record goes, unless the new image could not write its own
+ * (privileges dropped): then this one is kept and written, as at an
+ * untraced exec, rather than both lost. */
 static void end_for_exec(int followed)
 {
-	end_record("exec", g_opts.trace_children ? END_DROP : followed ? END_HANDOVER : END_KEEP);
+	if (g_opts.trace_children && !may_write_record_dir())
+		end_record("exec", END_KEEP);
+	else
+		end_record("exec",
+			   g_opts.trace_children ? END_DROP : followed ? END_HANDOVER : END_KEEP);
 }
 
 /* At exit, after the program's atexit handlers (our destructor runs from

@@ -28,7 +28,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..57
+echo 1..58
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -413,3 +413,39 @@ EOF2
 check_sh "a command line at the system's limit: runs as natively, unrecorded, one line" \
 	'set -- $(cat out27) - - - - -; [ "$1" = ran ] && [ "$1 $2" = "$3 $4" ] && [ "$5" = 0 ] &&
 	[ "$(cat err27)" = "heapsnap: the command line and heapsnap'"'"'s environment together pass the system'"'"'s limit (E2BIG): running '"'"'/bin/sh'"'"' unrecorded" ]'
+
+# 58: --trace-children=yes, run as root, a program that drops its
+# privileges (setuid) and then execs: at the exec its record was removed
+# for the new image to take the name over, and the new image, no longer
+# root, could not write in the directory: the program's 5000 bytes were
+# lost (no file, only the new image's "cannot write"). The record is now
+# kept and written when the process can no longer write there.
+cat >drop.c <<'EOF2'
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(void)
+{
+	char *volatile keep = malloc(5000);
+	(void)keep;
+	if (setgid(65534) != 0 || setuid(65534) != 0)
+		return 2;
+	execl("/bin/sh", "sh", "-c", "echo dropped", (char *)NULL);
+	return 3;
+}
+EOF2
+mkdir -p "$work/drop"
+chmod 755 "$work/drop"
+if [ "$(id -u)" != 0 ]; then
+	ok "setuid, then exec # SKIP not run as root"
+elif ! ${CC:-cc} -O1 -o "$work/drop/drop" drop.c 2>/dev/null; then
+	ok "setuid, then exec # SKIP no C compiler"
+else
+	(cd "$work/drop" && "$HS_LAUNCHER" -q --trace-children=yes ./drop >out28 2>err28; echo "rc=$?" >>out28)
+	f=$(ls "$work/drop" | grep '^massif\.out\.[0-9]*$')
+	check_sh "setuid, then exec (traced): the program's record written, none lost" \
+		'[ "$(cat "$work/drop/out28")" = "dropped
+rc=0" ] && [ -n "$f" ] && [ -z "$(ls "$work/drop" | grep "\.raw$")" ] &&
+		grep -qx "cmd: ./drop" "$work/drop/$f" && grep -qx "mem_heap_B=5000" "$work/drop/$f" &&
+		ms_print_accepts "$work/drop/$f"'
+fi
