@@ -319,16 +319,16 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s)
 	*len += n;
 }
 
-/* Run the program in a child with the library preloaded; never returns.
- * live_fd: the live dumps' shared page (dump.h), or -1.  lib NULL: run it
- * as it is, with none of our variables and none of our descriptors (they
- * are close-on-exec), when nothing of it or of what it runs may be
- * recorded. */
 /* The variables run_child adds to the program's environment. */
 static const char *const g_our_vars[] = { "HEAPSNAP_OPTIONS", "HEAPSNAP_REPORT_FD",
 					  "HEAPSNAP_EXEC_PID", "HEAPSNAP_LIVE_FD",
 					  "HEAPSNAP_LAUNCHER" };
 
+/* Run the program in a child with the library preloaded; never returns.
+ * live_fd: the live dumps' shared page (dump.h), or -1.  lib NULL: run it
+ * as it is, with none of our variables and none of our descriptors (they
+ * are close-on-exec), when nothing of it or of what it runs may be
+ * recorded. */
 static void run_child(char **argv, const char *lib, const char *options, int report_fd, int live_fd)
 {
 	const char *old_env = getenv("LD_PRELOAD");
@@ -654,7 +654,7 @@ static void fn_keys_init(const struct hs_options *opts)
  * --ignore-fn to the resolver, as without us.  The program may have given
  * up waiting or died: that is EPIPE here, never SIGPIPE (which would kill
  * the launcher, and SIG_IGN would be inherited by the programs it runs). */
-static void answer_fn_ranges(const char *pid_text, int fd)
+static void answer_fn_ranges(const char *pid_text, pid_t sender, int fd)
 {
 	struct timespec t0, t1;
 	char *text = NULL;
@@ -667,7 +667,8 @@ static void answer_fn_ranges(const char *pid_text, int fd)
 	long pid = strtol(pid_text, NULL, 10);
 	if (pid <= 0 || pid > INT_MAX)
 		return;
-	text = hs_read_proc_maps((pid_t)pid, &len);
+	/* Its maps by the pid in our namespace (take_message says why). */
+	text = hs_read_proc_maps(sender > 0 ? sender : (pid_t)pid, &len);
 	struct hs_symbolizer sym = { NULL, NULL, NULL };
 	struct hs_fn_range *r = NULL;
 	size_t n = 0;
@@ -729,7 +730,7 @@ static void drain_channel(int fd)
 		}
 		msg[n] = '\0';
 		if (passed >= 0 && strncmp(msg, "fnranges ", 9) == 0)
-			answer_fn_ranges(msg + 9, passed);
+			answer_fn_ranges(msg + 9, cred.pid, passed);
 		else
 			take_message(msg, (size_t)n, cred.pid);
 		if (passed >= 0)
