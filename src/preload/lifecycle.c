@@ -858,6 +858,7 @@ static int open_raw(char *err, size_t err_len)
 
 	/* The last image's record, handed over by a followed exec: its path is
 	 * ours, even if the program changed directory before the exec. */
+	int handed_over = g_replaces[0] != '\0';
 	len = strlen(g_replaces);
 	if (len > 4 && g_replaces[0] == '/' && strcmp(g_replaces + len - 4, ".raw") == 0 &&
 	    len - 4 < sizeof(g_out_path) && len < sizeof(g_raw_path)) {
@@ -908,7 +909,12 @@ static int open_raw(char *err, size_t err_len)
 			return move_high(fd);
 		}
 		if (errno != EEXIST) {
-			snprintf(err, err_len, "cannot write %s: %s", out, strerror(errno));
+			/* A followed exec after the program gave up its rights to
+			 * the directory: the last image's record is written. */
+			snprintf(err, err_len, "cannot write %s: %s%s", out, strerror(errno),
+				 handed_over ? " (after the exec: the file holds the program "
+					       "until then)"
+					     : "");
 			return -1;
 		}
 	}

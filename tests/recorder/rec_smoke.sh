@@ -28,7 +28,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..58
+echo 1..59
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -448,4 +448,20 @@ else
 rc=0" ] && [ -n "$f" ] && [ -z "$(ls "$work/drop" | grep "\.raw$")" ] &&
 		grep -qx "cmd: ./drop" "$work/drop/$f" && grep -qx "mem_heap_B=5000" "$work/drop/$f" &&
 		ms_print_accepts "$work/drop/$f"'
+fi
+
+# 59: the same program without --trace-children: the exec is followed
+# (the new image takes the record over), the new image cannot write, and
+# the record before the exec is written.  Its one line said "cannot
+# write FILE" of the very file written; it now says what the file holds.
+if [ "$(id -u)" != 0 ] || [ ! -x "$work/drop/drop" ]; then
+	ok "setuid, then exec (followed) # SKIP not run as root, or no C compiler"
+else
+	rm -f "$work/drop/"massif.out.*
+	(cd "$work/drop" && "$HS_LAUNCHER" -q ./drop >out29 2>err29; echo "rc=$?" >>out29)
+	f=$(ls "$work/drop" | grep '^massif\.out\.[0-9]*$')
+	check_sh "setuid, then exec (followed): the record before the exec written, one line saying so" \
+		'[ "$(cat "$work/drop/out29")" = "dropped
+rc=0" ] && [ -n "$f" ] && grep -qx "mem_heap_B=5000" "$work/drop/$f" &&
+		[ "$(cat "$work/drop/err29")" = "heapsnap: cannot write $work/drop/$f: Permission denied (after the exec: the file holds the program until then)" ]'
 fi
