@@ -1196,8 +1196,9 @@ static void end_record(const char *how, enum end_mode mode)
 		syscall(SYS_close, g_raw_fd);
 	g_raw_fd = -1;
 	/* A record that cannot be removed (a sticky directory, privileges
-	 * dropped) is kept and written, not left behind unannounced. */
-	if (drop && unlink(g_raw_path) != 0)
+	 * dropped) is kept and written, not left behind unannounced; one
+	 * already gone (the program removed it) is dropped as before. */
+	if (drop && unlink(g_raw_path) != 0 && errno != ENOENT)
 		drop = 0;
 	if (drop)
 		report("drop", g_raw_path);
