@@ -80,13 +80,14 @@ int main(int argc, char **argv)
 	img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (img == MAP_FAILED || st.st_size < (off_t)sizeof(*eh))
 		die("cannot map", argv[1]);
-	eh = (const Elf64_Ehdr *)img;
+	eh = (const Elf64_Ehdr *)(const void *)img;
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64)
 		die("not a 64-bit ELF file", argv[1]);
 	base = eh->e_type == ET_EXEC ? 0 : PIE_BASE;
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *ph =
-			(const Elf64_Phdr *)(img + eh->e_phoff + (size_t)i * eh->e_phentsize);
+			(const Elf64_Phdr *)(const void *)(img + eh->e_phoff +
+						  (size_t)i * eh->e_phentsize);
 		uint64_t lo = (ph->p_vaddr & ~(PAGE - 1)) + base;
 		uint64_t hi = (ph->p_vaddr + ph->p_memsz + PAGE - 1) & ~(PAGE - 1);
 

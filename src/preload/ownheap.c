@@ -283,7 +283,7 @@ static void *alloc_big(size_t n, int *fresh)
 		size_t have = h->usable + HDR_BYTES;
 		if (have - bytes >= SPLIT_MIN_BYTES) {
 			/* The tail, already given back, becomes a free block. */
-			struct hdr *t = (struct hdr *)((char *)h + bytes);
+			struct hdr *t = (struct hdr *)(void *)((char *)h + bytes);
 			t->usable = have - bytes - HDR_BYTES;
 			t->cls = CLS_BIG | FREED_BIT;
 			t->magic = MAGIC;
@@ -300,7 +300,7 @@ static void *alloc_big(size_t n, int *fresh)
 	size_t pad = (g_page - ((uintptr_t)g_top & (g_page - 1))) & (g_page - 1);
 	if (pad > (size_t)(g_end - g_top) || bump(pad) == NULL)
 		return NULL;
-	h = (struct hdr *)bump(bytes);
+	h = (struct hdr *)(void *)bump(bytes);
 	if (h == NULL)
 		return NULL;
 	h->usable = bytes - HDR_BYTES;
@@ -327,7 +327,7 @@ static void *alloc_locked(size_t n, int *fresh)
 		*fresh = 0;
 		return b;
 	}
-	struct hdr *h = (struct hdr *)bump(HDR_BYTES + class_bytes(c));
+	struct hdr *h = (struct hdr *)(void *)bump(HDR_BYTES + class_bytes(c));
 	if (h == NULL)
 		return NULL;
 	h->usable = class_bytes(c);

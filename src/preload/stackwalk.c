@@ -715,7 +715,7 @@ static inline struct rule_set *rule_set_of(struct walk_cache *c, uintptr_t ra)
 #else
 	uintptr_t off = ((ra ^ (ra >> CACHE_SET_BITS)) & (CACHE_SETS - 1)) << 6;
 #endif
-	return (struct rule_set *)((char *)c->sets + off);
+	return (struct rule_set *)(void *)((char *)c->sets + off);
 }
 
 /* The cached rule for return address ra (not 0), computed on a miss. */

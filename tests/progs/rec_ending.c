@@ -45,6 +45,11 @@ static REC_NOINLINE void churn(void)
 	}
 }
 
+/* Endless on purpose: the stack overflows. */
+#if defined(__clang__) || __GNUC__ >= 12
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+#endif
 static REC_NOINLINE int recurse(int depth)
 {
 	volatile char pad[512];
@@ -52,6 +57,9 @@ static REC_NOINLINE int recurse(int depth)
 	pad[0] = (char)depth;
 	return recurse(depth + 1) + pad[0];
 }
+#if defined(__clang__) || __GNUC__ >= 12
+#pragma GCC diagnostic pop
+#endif
 
 /* Rust's stack-overflow handler, in C: its message, then abort() on the
  * thread's small alternate stack. */

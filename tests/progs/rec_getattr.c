@@ -3,7 +3,9 @@
  * /proc/self/maps on the main thread, the affinity mask on others): a
  * recorder that asks for the stack bounds on a thread's first allocation
  * deadlocks.  Prints each stack size, then exits 0. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,6 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Declared as <stdlib.h> does (not included: its own are the point). */
+void *malloc(size_t n);
+void free(void *p);
+void *calloc(size_t m, size_t n);
+void *realloc(void *old, size_t n);
+
 static _Alignas(16) unsigned char arena[1 << 20];
 static size_t used;
 

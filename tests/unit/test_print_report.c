@@ -59,7 +59,7 @@ START_TEST(test_whole_report)
 	struct hs_model m;
 	struct hs_parse_error err;
 	ck_assert_int_eq(parse_text(file, &m, &err), 0);
-	struct hs_report_opts o = { 1.0, 8, 4, args, sizeof args - 1 };
+	struct hs_report_opts o = { 1.0, 8, 4, args, sizeof args - 1, false };
 	struct hs_outbuf ob;
 	hs_outbuf_init(&ob);
 	ck_assert_int_eq(hs_report_render(&m, &o, &ob), 0);
@@ -77,7 +77,7 @@ START_TEST(test_no_desc_runs_into_next_line)
 	struct hs_model m;
 	struct hs_parse_error err;
 	ck_assert_int_eq(parse_text(nodesc, &m, &err), 0);
-	struct hs_report_opts o = { 1.0, 8, 4, " f", 2 };
+	struct hs_report_opts o = { 1.0, 8, 4, " f", 2, false };
 	struct hs_outbuf ob;
 	hs_outbuf_init(&ob);
 	ck_assert_int_eq(hs_report_render(&m, &o, &ob), 0);

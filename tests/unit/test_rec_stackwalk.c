@@ -70,15 +70,26 @@ __attribute__((noinline)) void hs_test_alloca(int depth, size_t bytes)
 	__asm__ volatile("" ::: "memory");
 }
 
+/* Functions no call may be folded into (GCC's noipa; clang knows only
+ * noinline). */
+#if defined(__has_attribute)
+#if __has_attribute(noipa)
+#define HS_TEST_NOIPA __attribute__((noipa))
+#endif
+#endif
+#ifndef HS_TEST_NOIPA
+#define HS_TEST_NOIPA __attribute__((noinline))
+#endif
+
 /* Two callers with the same frame layout: the frames inside them sit at
  * the same addresses, only the return address into the twin differs. */
-__attribute__((noipa)) void hs_test_twin_a(int depth)
+HS_TEST_NOIPA void hs_test_twin_a(int depth)
 {
 	hs_test_chain(depth);
 	__asm__ volatile("" ::: "memory");
 }
 
-__attribute__((noipa)) void hs_test_twin_b(int depth)
+HS_TEST_NOIPA void hs_test_twin_b(int depth)
 {
 	hs_test_chain(depth);
 	__asm__ volatile("" ::: "memory");
@@ -159,7 +170,7 @@ END_TEST
 /* A stack of random shape: at each level an alloca of shape[depth] * 16
  * bytes (its CFA rule uses RBP) or a plain call.  Shapes that differ only
  * in a few levels put different frames at the same addresses. */
-__attribute__((noipa)) void hs_test_shape(const unsigned char *shape, int depth)
+HS_TEST_NOIPA void hs_test_shape(const unsigned char *shape, int depth)
 {
 	if (depth == 0) {
 		hs_test_capture();
