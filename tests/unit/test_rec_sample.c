@@ -310,6 +310,7 @@ START_TEST(unsampled_free_path)
 }
 END_TEST
 
+#ifndef UNDER_ASAN /* see main: not run under ASan */
 /* The tag gives every request back, counted or not, for malloc'd,
  * aligned and mmapped blocks, with the shadow off (every block asked with
  * room: the tag inside) and on (blocks asked for their request alone:
@@ -354,7 +355,6 @@ static void tag_round_trip(size_t room)
 	}
 }
 
-#ifndef UNDER_ASAN /* see main: not run under ASan */
 START_TEST(size_tag_round_trip)
 {
 	/* Untagged, with no shadow yet. */
