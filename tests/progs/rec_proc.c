@@ -7,7 +7,9 @@
  *   rec_proc reuselive PROG... forkexec, but the child first closes the
  *                              launcher's live page (HEAPSNAP_LIVE_FD) and
  *                              puts a close-on-exec file of its own at that
- *                              number (REC_REUSED_FD names it)
+ *                              number (REC_REUSED_FD names it), raising its
+ *                              soft open-file limit first when the number
+ *                              is above it
  *   rec_proc checkfd           exits 6 if REC_REUSED_FD's number is open
  *                              (a file that should have closed at exec)
  *   rec_proc forkbig           fork; the child alone allocates and touches
@@ -35,6 +37,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -199,6 +202,16 @@ int main(int argc, char **argv)
 			const char *live = getenv("HEAPSNAP_LIVE_FD");
 			if (reuse && live != NULL) {
 				int n = atoi(live), own = open("/dev/null", O_RDONLY | O_CLOEXEC);
+				/* Above a soft limit (where the page goes when the hard
+				 * one is higher) the number is only reusable once the
+				 * program raises its limit, as it may. */
+				struct rlimit lim;
+				if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+				    lim.rlim_cur <= (rlim_t)n) {
+					lim.rlim_cur = (rlim_t)n + 1;
+					if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
+						_exit(8);
+				}
 				if (own < 0 || close(n) != 0 || dup3(own, n, O_CLOEXEC) != n)
 					_exit(8);
 				close(own);
