@@ -1695,10 +1695,17 @@ static int lock_bounded(void)
 	return 0;
 }
 
-int hs_rec_end(const char *how)
+static int end_with(const char *how, const char *early_reason)
 {
 	if (!lock_bounded())
 		return -1;
+	if (early_reason != NULL && rec.stop_reason[0] == '\0') {
+		size_t n = strlen(early_reason);
+		if (n >= HS_REASON_MAX)
+			n = HS_REASON_MAX - 1;
+		memcpy(rec.stop_reason, early_reason, n);
+		rec.stop_reason[n] = '\0';
+	}
 	hs_tlog_drain();
 	int state = atomic_load(&rec.state);
 	if (state == REC_OFF || state == REC_DONE) {
@@ -1714,10 +1721,12 @@ int hs_rec_end(const char *how)
 			journal_taken();
 	}
 	hs_journal_contexts(&rec.journal, &rec.ctxs);
-	if (atomic_load(&rec.state) == REC_ON && hs_journal_on(&rec.journal)) {
+	if (atomic_load(&rec.state) == REC_ON && early_reason == NULL &&
+	    hs_journal_on(&rec.journal)) {
 		/* The end of the run is a point of the series whatever
 		 * --final-snapshot says: the Massif file keeps Massif's
-		 * snapshots, the companion file gets the end. */
+		 * snapshots, the companion file gets the end (not the
+		 * program's when recording ends early). */
 		struct hs_point p = { rec.snaps.n_taken, now(), rec.heap_bytes,
 				      rec.extra_bytes,   0,     0,
 				      HS_POINT_END,      0,     rec.churn_bytes };
@@ -1729,6 +1738,16 @@ int hs_rec_end(const char *how)
 	journal_flush();
 	pthread_mutex_unlock(&rec.lock);
 	return 0;
+}
+
+int hs_rec_end(const char *how)
+{
+	return end_with(how, NULL);
+}
+
+int hs_rec_end_early(const char *reason)
+{
+	return end_with("", reason);
 }
 
 /* Serve the launcher's dump request: a detailed snapshot of the heap now,

@@ -199,6 +199,11 @@ int hs_rec_set_fn_ranges(const struct hs_fn_range *r, uint32_t n);
  * preload layer prints it when the process ends, as Massif's fini). */
 size_t hs_rec_stats_text(char *out, size_t len);
 
+/* hs_rec_end for a record that ends before the program does: the
+ * program's end is not recorded, and reason (why recording stops) goes
+ * into the raw record and from there into the desc: line. */
+int hs_rec_end_early(const char *reason);
+
 /* Stop recording for good (out of memory, a fatal error).  The reason goes
  * into the raw record, and from there into the Massif file's desc: line. */
 void hs_rec_give_up(const char *reason);

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -47,6 +48,7 @@
 #include <sys/wait.h>
 #include <stddef.h>
 #include <sched.h>
+#include <linux/seccomp.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -59,6 +61,7 @@
 #include "options.h"
 #include "outfile.h"
 #include "ownheap.h"
+#include "rawsyscall.h"
 #include "recorder.h"
 #include "stackwalk.h"
 #include "tagshadow.h"
@@ -1151,6 +1154,10 @@ static void write_stats(void)
  * record (a static binary), what was recorded is still written. */
 enum end_mode { END_KEEP, END_DROP, END_HANDOVER };
 
+/* Why the record ends before the program does (seccomp), else NULL: the
+ * program's end is then not recorded (hs_rec_end_early). */
+static const char *g_end_early_reason;
+
 static void end_record(const char *how, enum end_mode mode)
 {
 	int drop = mode == END_DROP;
@@ -1183,7 +1190,10 @@ static void end_record(const char *how, enum end_mode mode)
 		hs_freeq_flush();
 		if (!drop)
 			note_maps();
-		hs_rec_end(how);
+		if (g_end_early_reason != NULL)
+			hs_rec_end_early(g_end_early_reason);
+		else
+			hs_rec_end(how);
 		/* Massif prints them at its end; an image replaced by a traced
 		 * one is not an end (the new image prints its own). */
 		if (g_opts.stats && !handover)
@@ -1603,6 +1613,114 @@ static void install_signal_handlers(void)
 			take_signal(sig, NULL);
 	}
 }
+
+/* ---------------------------------------------------------------------
+ * seccomp: after it, a system call of ours may kill the program
+ * ------------------------------------------------------------------- */
+
+/* Every fatal signal we took back at its default, with the program's
+ * flags: our handler's system calls would be refused too. */
+static void release_signals(void)
+{
+	for (size_t i = 0; i < N_FATAL; i++) {
+		int sig = g_fatal_signals[i];
+		struct sigaction dfl;
+
+		if (!atomic_load(&g_sig_ours[sig]))
+			continue;
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		sigemptyset(&dfl.sa_mask);
+		dfl.sa_flags = g_sig_flags[sig] & ~HS_SA_RESTORER;
+		atomic_store(&g_sig_ours[sig], 0);
+		real_sigaction(sig, &dfl, NULL);
+	}
+}
+
+/* The program is about to turn seccomp on (strict: only read, write,
+ * exit and sigreturn are left; else a filter, which may refuse or punish
+ * any system call of ours: the recorder's writes, its own heap's mmap,
+ * the end report).  Whether the call will succeed is not known yet, so
+ * recording ends here, as at an exit, while every call still works: the
+ * file holds the program until now, and later heap calls go straight to
+ * glibc (no tag either: the shadow's pages are mmap'd). */
+static void end_for_seccomp(int strict)
+{
+	need_reals();
+	if (!has_record() || (pid_t)syscall(SYS_getpid) != g_pid || hs_tl_guard != 0 ||
+	    atomic_load(&g_ended))
+		return;
+	release_signals();
+	g_end_early_reason = strict ? "the program turned on seccomp's strict mode, in which the"
+				      " recorder can make no system call"
+				    : "the program installed a seccomp filter, which may refuse the"
+				      " recorder's system calls";
+	end_record("", END_KEEP);
+	hs_preload_tag_early = 0;
+	say("heapsnap: ");
+	say(g_end_early_reason);
+	say(": recording stopped there; ");
+	say(g_out_path);
+	say(" holds the program until then\n");
+}
+
+#if HS_HAVE_RAW_SYSCALL
+/* The kernel's answer as glibc's wrappers give it: -1 and errno. */
+static long syscall_result(long ret)
+{
+	if ((unsigned long)ret > -4096UL) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return ret;
+}
+
+/* prctl(PR_SET_SECCOMP, ...) (OpenSSH's and vsftpd's sandboxes, libseccomp
+ * without the seccomp system call): the record ends first. */
+HS_EXPORT int prctl(int option, ...)
+{
+	va_list ap;
+	unsigned long a2, a3, a4, a5;
+
+	va_start(ap, option);
+	a2 = va_arg(ap, unsigned long);
+	a3 = va_arg(ap, unsigned long);
+	a4 = va_arg(ap, unsigned long);
+	a5 = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (option == PR_SET_SECCOMP)
+		end_for_seccomp(a2 == SECCOMP_MODE_STRICT);
+	return (int)syscall_result(hs_raw_syscall6(SYS_prctl, option, (long)a2, (long)a3,
+						   (long)a4, (long)a5, 0));
+}
+
+/* syscall(SYS_seccomp, ...) (libseccomp's seccomp_load, most programs
+ * that filter) and syscall(SYS_prctl, PR_SET_SECCOMP, ...): the record
+ * ends first.  Every other number is passed on as glibc's syscall() does:
+ * six arguments read whatever the caller gave. */
+HS_EXPORT long syscall(long n, ...)
+{
+	va_list ap;
+	long a1, a2, a3, a4, a5, a6;
+
+	va_start(ap, n);
+	a1 = va_arg(ap, long);
+	a2 = va_arg(ap, long);
+	a3 = va_arg(ap, long);
+	a4 = va_arg(ap, long);
+	a5 = va_arg(ap, long);
+	a6 = va_arg(ap, long);
+	va_end(ap);
+	if (HS_UNLIKELY(n == SYS_seccomp || n == SYS_prctl)) {
+		if (n == SYS_seccomp &&
+		    (a1 == SECCOMP_SET_MODE_STRICT || a1 == SECCOMP_SET_MODE_FILTER))
+			end_for_seccomp(a1 == SECCOMP_SET_MODE_STRICT);
+		else if (n == SYS_prctl && a1 == PR_SET_SECCOMP)
+			end_for_seccomp(a2 == SECCOMP_MODE_STRICT);
+	}
+	return syscall_result(hs_raw_syscall6(n, a1, a2, a3, a4, a5, a6));
+}
+#endif
 
 /* ---------------------------------------------------------------------
  * exec: the image goes away, so end the record first (when the exec can work)

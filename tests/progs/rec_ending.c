@@ -19,12 +19,29 @@
  *   rec_ending orphan        forks a child that outlives the parent by
  *                            0.5 s (and the launcher), prints
  *                            "child_pid=N", exits 0
+ *   rec_ending seccomp HOW   turns seccomp on, then allocates and frees
+ *                            (1000 blocks), writes "sandboxed" and ends:
+ *                            strict: prctl's strict mode, exit system call
+ *                            with status 5; strictsegv: the same, then a
+ *                            null write (SIGSEGV); filter: prctl with a
+ *                            filter that kills the process at any system
+ *                            call but read, write, exit, exit_group,
+ *                            rt_sigreturn, brk, mmap, munmap, madvise and
+ *                            futex, then exit(6); syscall: the same filter
+ *                            through syscall(SYS_seccomp), as libseccomp
+ *                            loads it
  */
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,6 +106,68 @@ static void *overflow_thread(void *arg)
 	return (void *)(long)recurse(0);
 }
 
+/* The sandbox's filter (seccomp HOW, above); 1 when installed. */
+static int filter_on(int via_syscall)
+{
+#if defined(__x86_64__)
+#define REC_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define REC_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+#ifdef REC_AUDIT_ARCH
+#ifndef __NR_brk
+#define __NR_brk -1 /* none here: never matches */
+#endif
+#define REC_ALLOW(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)(nr), 0, 1), \
+		      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, REC_AUDIT_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		REC_ALLOW(__NR_read),
+		REC_ALLOW(__NR_write),
+		REC_ALLOW(__NR_exit),
+		REC_ALLOW(__NR_exit_group),
+		REC_ALLOW(__NR_rt_sigreturn),
+		REC_ALLOW(__NR_brk),
+		REC_ALLOW(__NR_mmap),
+		REC_ALLOW(__NR_munmap),
+		REC_ALLOW(__NR_madvise),
+		REC_ALLOW(__NR_futex),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	};
+	struct sock_fprog prog = { (unsigned short)(sizeof(code) / sizeof(code[0])), code };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return 0;
+	if (via_syscall)
+		return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0;
+#else
+	(void)via_syscall;
+	return 0;
+#endif
+}
+
+/* Heap calls under the sandbox: glibc's arena answers them without a
+ * system call natively. */
+static REC_NOINLINE void sandboxed_work(void)
+{
+	static const char msg[] = "sandboxed\n";
+
+	for (int i = 0; i < 1000; i++) {
+		char *p = malloc(64 + (size_t)(i % 500));
+		if (p == NULL)
+			syscall(SYS_exit, 91);
+		p[0] = (char)i;
+		rec_keep(p);
+		free(p);
+	}
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) != (ssize_t)(sizeof(msg) - 1))
+		syscall(SYS_exit, 92);
+}
+
 static void ready(void)
 {
 	if (write(STDOUT_FILENO, "ready\n", 6) != 6)
@@ -143,6 +222,23 @@ int main(int argc, char **argv)
 		}
 		printf("child_pid=%d\n", (int)pid);
 		return 0;
+	} else if (strcmp(argv[1], "seccomp") == 0 && argc == 3) {
+		const char *how = argv[2];
+		if (strcmp(how, "strict") == 0 || strcmp(how, "strictsegv") == 0) {
+			if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) != 0)
+				return 90;
+			sandboxed_work();
+			if (strcmp(how, "strictsegv") == 0) {
+				int *volatile nowhere = NULL;
+				*nowhere = 1;
+			}
+			for (;;)
+				syscall(SYS_exit, 5); /* exit_group is refused */
+		}
+		if (!filter_on(strcmp(how, "syscall") == 0))
+			return 89;
+		sandboxed_work();
+		exit(6);
 	} else if (strcmp(argv[1], "exit") == 0 && argc == 3) {
 		fputs("out\n", stdout);
 		exit(atoi(argv[2]));

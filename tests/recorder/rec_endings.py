@@ -29,6 +29,7 @@ found through its caller's RUNPATH still works (dlopen is not wrapped).
 """
 
 import os
+import platform
 import re
 import resource
 import shutil
@@ -48,6 +49,11 @@ PROG = os.path.join(P["builddir"], "tests", "progs", "rec_ending")
 OPTS = ["--time-unit=B", "--detailed-freq=1"]
 
 RAISED = ["TERM", "INT", "HUP", "PIPE", "QUIT", "USR1", "USR2", "ALRM"]
+# rec_ending seccomp HOW: the status natively, and the words of heapsnap's line.
+STRICT = "turned on seccomp's strict mode, in which the recorder can make no system call"
+FILTER = "installed a seccomp filter, which may refuse the recorder's system calls"
+SECCOMP = [("strict", 5, STRICT), ("strictsegv", -signal.SIGSEGV, STRICT),
+           ("filter", 6, FILTER), ("syscall", 6, FILTER)]
 BUSY = ["TERM", "INT", "HUP"]
 
 
@@ -154,7 +160,7 @@ def main():
     if rm.tool_missing(PROG) or rm.tool_missing(P["launcher"]):
         print("1..0 # SKIP rec_ending or heapsnap not built")
         return
-    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 6) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2 + 2 + 5 + 1 + 3 + 1)
+    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 6) + 6 * len(SECCOMP) + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2 + 2 + 5 + 1 + 3 + 1)
     d = tempfile.mkdtemp(prefix="rec_endings.")
     out = os.path.join(d, "m.out")
     try:
@@ -214,6 +220,37 @@ def main():
                    "native %d, heapsnap %d; %s" % (native, r.returncode,
                                                    r.stderr.decode(errors="replace")))
             check_file(tap, what, out, ending, d)
+        # seccomp: the recorder's next system call killed the program
+        # (SIGKILL in strict mode, SIGSYS under a filter).  Recording now
+        # ends when the program turns seccomp on: the file holds the
+        # same snapshots as the program ended by _exit at that point.
+        fresh(d)
+        run(launcher(out, [PROG, "_exit", "0"]), d)
+        ref = [x.row() for x in rm.parse(out).snapshots] if os.path.exists(out) else []
+        for how, want, words in SECCOMP:
+            what = "seccomp (%s)" % how
+            if platform.machine() not in ("x86_64", "aarch64"):
+                for _ in range(6):
+                    tap.skip(what, "no system call wrappers on " + platform.machine())
+                continue
+            fresh(d)
+            native = run([PROG, "seccomp", how], d)
+            r = run(launcher(out, [PROG, "seccomp", how]), d)
+            tap.ok(native.returncode == want and r.returncode == want and
+                   native.stdout == r.stdout == b"sandboxed\n",
+                   what + ": status and output as native",
+                   "native %d %r, heapsnap %d %r; %s" % (
+                       native.returncode, native.stdout, r.returncode, r.stdout,
+                       r.stderr.decode(errors="replace")))
+            line = ("heapsnap: the program %s: recording stopped there; %s holds the"
+                    " program until then\n" % (words, out))
+            rows = [x.row() for x in rm.parse(out).snapshots] if os.path.exists(out) else []
+            tap.ok(wrote_only(r.stderr) == line + "heapsnap: wrote m.out\n" and
+                   ref and rows == ref and ref[-1][1] == 5000,
+                   what + ": one line says so; the snapshots of _exit at that point",
+                   "%s; %s against %s" % (r.stderr.decode(errors="replace"), rows, ref))
+            check_file(tap, what, out, "recording stopped early: the program " + words, d)
+
         # --follow-exec (the default): the started process is recorded as
         # the program it becomes by exec, in one file under its name.
         fresh(d)
