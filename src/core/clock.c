@@ -1,5 +1,6 @@
 /* clock: ms, B and i time units (see clock.h). */
 #include "clock.h"
+#include "nocancel.h"
 
 #include <linux/perf_event.h>
 #include <string.h>
@@ -26,7 +27,7 @@ static int open_instruction_counter(void)
 static int64_t read_counter(int fd)
 {
 	uint64_t value = 0;
-	if (read(fd, &value, sizeof value) != (ssize_t)sizeof value)
+	if (hs_nc_read(fd, &value, sizeof value) != (ssize_t)sizeof value)
 		return 0;
 	return (int64_t)value;
 }
@@ -91,7 +92,7 @@ int hs_clock_instructions_available(void)
 	int fd = open_instruction_counter();
 	if (fd < 0)
 		return 0;
-	close(fd);
+	hs_nc_close(fd);
 	return 1;
 }
 
@@ -244,6 +245,6 @@ void hs_clock_hold(struct hs_clock *c, int64_t due_ms)
 void hs_clock_close(struct hs_clock *c)
 {
 	if (c->perf_fd >= 0)
-		close(c->perf_fd);
+		hs_nc_close(c->perf_fd);
 	c->perf_fd = -1;
 }

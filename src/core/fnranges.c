@@ -6,6 +6,7 @@
 #include <sys/uio.h>
 
 #include "arena.h"
+#include "nocancel.h"
 
 /* Sift element i down a max-heap of n ranges keyed by lo. */
 static void sift(struct hs_fn_range *r, uint32_t i, uint32_t n)
@@ -115,7 +116,7 @@ int hs_fn_ranges_send(int fd, const struct hs_fn_range *r, size_t n)
 	/* A stream socket may take part of it (a signal, SO_SNDTIMEO): go on
 	 * from where it stopped. */
 	while (mh.msg_iovlen > 0) {
-		ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		ssize_t w = hs_nc_sendmsg(fd, &mh, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)

@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "callsites.h"
+#include "nocancel.h"
 
 void hs_journal_init(struct hs_journal *j)
 {
@@ -63,7 +64,7 @@ int hs_journal_flush(struct hs_journal *j)
 		return -1;
 	}
 	while (n > 0) {
-		ssize_t k = write(j->fd, p, n);
+		ssize_t k = hs_nc_write(j->fd, p, n);
 		if (k < 0 && errno == EINTR)
 			continue;
 		/* Closed behind our back (a close_range system call no wrapper

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "nocancel.h"
 
 #define HS_LOG_LINE_MAX 1024
 
@@ -45,7 +46,7 @@ void hs_log(const char *part, ...)
 	line[n++] = '\n';
 	const char *p = line;
 	while (n > 0) {
-		ssize_t k = write(fd, p, n);
+		ssize_t k = hs_nc_write(fd, p, n);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "outfile.h"
+#include "nocancel.h"
 
 /* Room for an expanded --log-file name. */
 #define HS_OUTFILE_LOG_MAX 4096
@@ -204,7 +205,7 @@ int hs_outfile_check_target(const char *pattern, const char *path, char *err, si
 /* Create or truncate path for writing, never through a symlink. */
 int hs_outfile_open(const char *path, char *err, size_t err_len)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = hs_nc_open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 
 	if (fd < 0) {
 		const char *reason = errno == ELOOP ? "it is a symbolic link" : strerror(errno);
@@ -222,7 +223,7 @@ int hs_outfile_open_log(const char *pattern, pid_t pid, char *err, size_t err_le
 
 	if (hs_outfile_expand(pattern, pid, NULL, path, sizeof(path), err, err_len) != 0)
 		return -1;
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = hs_nc_open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		const char *reason = errno == ELOOP ? "it is a symbolic link" : strerror(errno);
 		snprintf(err, err_len, "cannot write log file %s: %s", path, reason);

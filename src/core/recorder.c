@@ -39,6 +39,7 @@
 #include "sampler.h"
 #include "snapshot.h"
 #include "threadlog.h"
+#include "nocancel.h"
 
 #define HS_UNLIKELY_CORE(x) __builtin_expect(!!(x), 0)
 /* The counting path of --sample, inlined whole: one call deep below malloc. */
@@ -1690,7 +1691,7 @@ static int lock_bounded(void)
 		if (pthread_mutex_trylock(&rec.lock) == 0)
 			return 1;
 		struct timespec ms = { 0, 1000000 };
-		nanosleep(&ms, NULL);
+		hs_nc_nanosleep(&ms);
 	}
 	return 0;
 }

@@ -58,6 +58,7 @@
 #include "lifecycle.h"
 #include "live.h"
 #include "log.h"
+#include "nocancel.h"
 #include "options.h"
 #include "outfile.h"
 #include "ownheap.h"
@@ -94,7 +95,7 @@ static void say(const char *msg)
 	size_t len = strlen(msg);
 
 	while (len > 0) {
-		ssize_t n = write(hs_log_fd(), msg, len);
+		ssize_t n = hs_nc_write(hs_log_fd(), msg, len);
 		if (n <= 0)
 			return;
 		msg += n;
@@ -438,7 +439,7 @@ static int report(const char *word, const char *path)
 	 * a launcher that stopped reading must not hang the program. */
 	int waited_ms = 0;
 	for (;;) {
-		ssize_t w = send(g_report_fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t w = hs_nc_send(g_report_fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w >= 0)
 			return 1;
 		if (errno == EINTR)
@@ -449,7 +450,7 @@ static int report(const char *word, const char *path)
 		if ((errno != EAGAIN && errno != EWOULDBLOCK) || waited_ms >= HS_REPORT_WAIT_MS)
 			return 0; /* the launcher still knows the raw path it was told */
 		struct pollfd pfd = { .fd = g_report_fd, .events = POLLOUT };
-		poll(&pfd, 1, HS_REPORT_WAIT_STEP_MS);
+		hs_nc_poll(&pfd, 1, HS_REPORT_WAIT_STEP_MS);
 		waited_ms += HS_REPORT_WAIT_STEP_MS;
 	}
 }
@@ -1067,7 +1068,7 @@ static int start_resolver(void)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pid = clone(resolver_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK, &a);
 	if (pid >= 0)
-		while (waitpid(pid, &status, __WCLONE) < 0 && errno == EINTR)
+		while (syscall(SYS_wait4, pid, &status, __WCLONE, NULL) < 0 && errno == EINTR)
 			;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0)
@@ -1129,7 +1130,7 @@ static void write_stats(void)
 	size_t n = hs_rec_stats_text(text, sizeof(text));
 	int fd = hs_log_fd();
 	for (size_t done = 0; done < n;) {
-		ssize_t w = write(fd, text + done, n - done);
+		ssize_t w = hs_nc_write(fd, text + done, n - done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -2023,15 +2024,15 @@ static void on_fork_child(void)
 /* The command line from /proc/self/cmdline, arguments joined by spaces. */
 static void read_cmdline(void)
 {
-	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	int fd = hs_nc_open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC, 0);
 	size_t len = 0;
 
 	if (fd >= 0) {
 		ssize_t n;
 		while (len < sizeof(g_cmd) - 1 &&
-		       (n = read(fd, g_cmd + len, sizeof(g_cmd) - 1 - len)) > 0)
+		       (n = hs_nc_read(fd, g_cmd + len, sizeof(g_cmd) - 1 - len)) > 0)
 			len += (size_t)n;
-		close(fd);
+		hs_nc_close(fd);
 	}
 	while (len > 0 && g_cmd[len - 1] == '\0')
 		len--;
@@ -2346,15 +2347,15 @@ static void fetch_fn_ranges(void)
 	ssize_t sent;
 	int waited_ms = 0;
 	for (;;) {
-		sent = sendmsg(g_report_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		sent = hs_nc_sendmsg(g_report_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (sent >= 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) ||
 		    waited_ms >= HS_FNRANGES_WAIT_MS)
 			break;
 		struct pollfd pfd = { .fd = g_report_fd, .events = POLLOUT };
-		poll(&pfd, 1, 10);
+		hs_nc_poll(&pfd, 1, 10);
 		waited_ms += 10;
 	}
-	close(p[1]); /* the launcher's copy is the only one left: EOF when it is done */
+	hs_nc_close(p[1]); /* the launcher's copy is the only one left: EOF when it is done */
 	size_t cap = 8 + (size_t)HS_FNRANGES_MAX * sizeof(struct hs_fn_range);
 	char *buf = sent < 0 ? MAP_FAILED
 			     : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -2362,7 +2363,7 @@ static void fetch_fn_ranges(void)
 	size_t got = 0;
 	while (buf != MAP_FAILED && got < cap) {
 		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-		int rc = poll(&pfd, 1, 100);
+		int rc = hs_nc_poll(&pfd, 1, 100);
 		if (rc < 0 && errno != EINTR)
 			break;
 		if (rc <= 0) {
@@ -2370,14 +2371,14 @@ static void fetch_fn_ranges(void)
 				break;
 			continue;
 		}
-		ssize_t r = read(p[0], buf + got, cap - got);
+		ssize_t r = hs_nc_read(p[0], buf + got, cap - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
 		got += (size_t)r;
 	}
-	close(p[0]);
+	hs_nc_close(p[0]);
 	/* Once: the user asked for --ignore-fn and gets it later than asked
 	 * (the blocks count in the totals, the resolver drops them). */
 	if (waited_ms >= HS_FNRANGES_WAIT_MS)

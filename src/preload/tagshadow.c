@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tagshadow.h"
+#include "nocancel.h"
 
 uint8_t **hs_shadow_dirs[HS_SHADOW_DIRS];
 int hs_shadow_off = 1;
@@ -23,12 +24,12 @@ static unsigned g_leaves_mapped;
 static int overcommit_strict(void)
 {
 	char c = '0';
-	int fd = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
+	int fd = hs_nc_open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
-	if (read(fd, &c, 1) != 1)
+	if (hs_nc_read(fd, &c, 1) != 1)
 		c = '0';
-	close(fd);
+	hs_nc_close(fd);
 	return c == '2';
 }
 

@@ -23,6 +23,12 @@
  *                              while main forks N children, each of which
  *                              allocates and exits 0: a fork must never
  *                              catch the recorder's lock held (deadlock)
+ *   rec_proc cancel            a thread allocates and frees without pause;
+ *                              main cancels it (deferred), lets it run on
+ *                              0.3 s, then lets it reach pthread_testcancel;
+ *                              exits 7 unless it was cancelled there, else
+ *                              keeps 2500 bytes and returns 0 (malloc and
+ *                              free are no cancellation points)
  *   rec_proc idlethread        a thread frees 40 small blocks and an 8 MiB
  *                              one, then waits; main checks the big one went
  *                              back to the system (exits 9 if not), keeps
@@ -35,10 +41,12 @@
 #include <stdio.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rec_common.h"
@@ -129,6 +137,46 @@ static void *idle_thread(void *arg)
 		pthread_cond_wait(&g_idle_cond, &g_idle_lock);
 	pthread_mutex_unlock(&g_idle_lock);
 	return NULL;
+}
+
+static atomic_int g_cancel_stop;
+
+static void *cancelled_worker(void *arg)
+{
+	unsigned long n = 0;
+
+	(void)arg;
+	while (!atomic_load(&g_cancel_stop)) {
+		for (int i = 0; i < 1000; i++) {
+			char *p = malloc(100 + (n++ % 4000));
+			if (p == NULL)
+				return NULL;
+			p[0] = 1;
+			rec_keep(p);
+			free(p);
+		}
+	}
+	pthread_testcancel();
+	return NULL; /* not cancelled: main exits 7 */
+}
+
+static int cancel_at_testcancel(void)
+{
+	pthread_t t;
+	void *ret = NULL;
+	struct timespec ms100 = { 0, 100 * 1000 * 1000 };
+
+	if (pthread_create(&t, NULL, cancelled_worker, NULL) != 0)
+		return 2;
+	nanosleep(&ms100, NULL);
+	pthread_cancel(t);
+	for (int i = 0; i < 3; i++)
+		nanosleep(&ms100, NULL);
+	atomic_store(&g_cancel_stop, 1);
+	if (pthread_join(t, &ret) != 0 || ret != PTHREAD_CANCELED)
+		return 7;
+	before_death();
+	return 0;
 }
 
 static int idle_thread_frees(void)
@@ -237,6 +285,8 @@ int main(int argc, char **argv)
 		return fork_under_threads(argc > 2 ? atoi(argv[2]) : 50);
 	if (strcmp(mode, "idlethread") == 0)
 		return idle_thread_frees();
+	if (strcmp(mode, "cancel") == 0)
+		return cancel_at_testcancel();
 	before_death();
 	if (strcmp(mode, "_exit") == 0)
 		_exit(3);
