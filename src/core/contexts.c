@@ -1,5 +1,6 @@
 /* contexts: interning of raw call stacks (see contexts.h). */
 #include "contexts.h"
+#include "spares.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -211,11 +212,17 @@ static pthread_key_t g_cache_key;
 static int g_cache_key_ok;
 static pthread_once_t g_cache_once = PTHREAD_ONCE_INIT;
 
-/* Thread exit: give the cache back; later calls on this thread miss. */
+/* Ended threads' caches, for the next threads (spares.h): a slot holds
+ * for every thread while its generation is the table's. */
+static _Atomic(void *) g_spare_caches[HS_SPARES];
+
+/* Thread exit: keep the cache for another thread, or give it back; later
+ * calls on this thread miss. */
 static void release_cache(void *cache)
 {
-	hs_arena_unmap(cache, sizeof(struct thread_cache));
 	tl_cache = CACHE_NONE;
+	if (!hs_spares_put(g_spare_caches, cache))
+		hs_arena_unmap(cache, sizeof(struct thread_cache));
 }
 
 /* The key whose destructor releases the caches (pthread_once). */
@@ -234,7 +241,9 @@ static struct thread_cache *get_cache(void)
 	pthread_once(&g_cache_once, make_cache_key);
 	if (!g_cache_key_ok)
 		return NULL;
-	tc = hs_arena_map(sizeof *tc);
+	tc = hs_spares_take(g_spare_caches);
+	if (tc == NULL)
+		tc = hs_arena_map(sizeof *tc);
 	if (tc == NULL)
 		return NULL;
 	if (pthread_setspecific(g_cache_key, tc) != 0) {

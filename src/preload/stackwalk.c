@@ -20,6 +20,7 @@
 #include "debugframe.h"
 #include "stackbounds.h"
 #include "stackwalk.h"
+#include "spares.h"
 
 #if defined(__x86_64__)
 
@@ -139,11 +140,15 @@ static pthread_key_t g_key;
 static int g_ready;
 static atomic_uint g_generation;
 
-/* Thread exit: give the cache back. */
+/* Ended threads' caches, for the next threads (spares.h). */
+static _Atomic(void *) g_spare_caches[HS_SPARES];
+
+/* Thread exit: keep the cache for another thread, or give it back. */
 static void release_cache(void *cache)
 {
-	munmap(cache, sizeof(struct walk_cache));
 	tl_cache = NULL;
+	if (!hs_spares_put(g_spare_caches, cache))
+		munmap(cache, sizeof(struct walk_cache));
 }
 
 /* Set up the thread-exit hook that releases the caches. */
@@ -191,10 +196,17 @@ static struct walk_cache *get_cache(uintptr_t sp)
 		return c;
 	if (!g_ready)
 		return NULL;
-	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (c == MAP_FAILED)
-		return NULL;
-	clear_rules(c);
+	/* An ended thread's cache keeps its rules: they hold for every
+	 * thread, and its generation says whether they are still good. */
+	c = hs_spares_take(g_spare_caches);
+	if (c == NULL) {
+		c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (c == MAP_FAILED)
+			return NULL;
+		clear_rules(c);
+		c->generation = atomic_load(&g_generation);
+	}
 	memo_forget(c);
 	/* The stack's bounds make every read safe; without them, no walk
 	 * (until a later walk from the thread's own stack finds them). */
@@ -203,7 +215,6 @@ static struct walk_cache *get_cache(uintptr_t sp)
 	c->stack_lo = lo;
 	c->stack_hi = hi;
 	c->bound_tries = BOUND_TRIES;
-	c->generation = atomic_load(&g_generation);
 	/* No lock; a key past glibc's first 32 callocs its second-level
 	 * block, which the caller's guard sends to the own heap. */
 	pthread_setspecific(g_key, c);

@@ -13,6 +13,7 @@
 #include "contexts.h"
 #include "stackwalk.h"
 #include "unwind.h"
+#include "spares.h"
 
 /* [self_lo, self_hi): the executable segments of libheapsnap.so. */
 static uintptr_t self_lo, self_hi;
@@ -37,10 +38,13 @@ static __thread uintptr_t *tl_scratch __attribute__((tls_model("initial-exec")))
 static pthread_key_t g_scratch_key;
 static int g_scratch_key_ok;
 
+static _Atomic(void *) g_spare_scratch[HS_SPARES]; /* ended threads' (spares.h) */
+
 static void release_scratch(void *scratch)
 {
-	munmap(scratch, SCRATCH_WORDS * sizeof(uintptr_t));
 	tl_scratch = NULL;
+	if (!hs_spares_put(g_spare_scratch, scratch))
+		munmap(scratch, SCRATCH_WORDS * sizeof(uintptr_t));
 }
 
 /* This thread's buffer, mapped on first use; NULL when out of memory. */
@@ -49,10 +53,13 @@ static uintptr_t *scratch(void)
 	uintptr_t *s = tl_scratch;
 	if (__builtin_expect(s != NULL, 1))
 		return s;
-	s = mmap(NULL, SCRATCH_WORDS * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (s == MAP_FAILED)
-		return NULL;
+	s = hs_spares_take(g_spare_scratch);
+	if (s == NULL) {
+		s = mmap(NULL, SCRATCH_WORDS * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (s == MAP_FAILED)
+			return NULL;
+	}
 	/* A key past glibc's first 32 callocs its second-level block, which
 	 * the caller's guard sends to the own heap. */
 	if (g_scratch_key_ok)

@@ -29,6 +29,9 @@
  *                              exits 7 unless it was cancelled there, else
  *                              keeps 2500 bytes and returns 0 (malloc and
  *                              free are no cancellation points)
+ *   rec_proc threads N         N threads one after the other, each
+ *                              allocating 10 blocks and returning one,
+ *                              which main frees; exits 0
  *   rec_proc idlethread        a thread frees 40 small blocks and an 8 MiB
  *                              one, then waits; main checks the big one went
  *                              back to the system (exits 9 if not), keeps
@@ -179,6 +182,29 @@ static int cancel_at_testcancel(void)
 	return 0;
 }
 
+static void *short_lived(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 9; i++) {
+		void *p = malloc(100);
+		rec_keep(p);
+		free(p);
+	}
+	return malloc(10);
+}
+
+static int threads_one_by_one(int n)
+{
+	for (int i = 0; i < n; i++) {
+		pthread_t t;
+		void *ret;
+		if (pthread_create(&t, NULL, short_lived, NULL) != 0 || pthread_join(t, &ret) != 0)
+			return 2;
+		free(ret);
+	}
+	return 0;
+}
+
 static int idle_thread_frees(void)
 {
 	pthread_t tid;
@@ -287,6 +313,8 @@ int main(int argc, char **argv)
 		return idle_thread_frees();
 	if (strcmp(mode, "cancel") == 0)
 		return cancel_at_testcancel();
+	if (strcmp(mode, "threads") == 0 && argc > 2)
+		return threads_one_by_one(atoi(argv[2]));
 	before_death();
 	if (strcmp(mode, "_exit") == 0)
 		_exit(3);

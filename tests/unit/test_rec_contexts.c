@@ -16,6 +16,7 @@
 
 #include "arena.h"
 #include "contexts.h"
+#include "spares.h"
 #include "recorder.h"
 #include "test_rec_support.h"
 
@@ -251,8 +252,20 @@ static void *remember_first(void *arg)
 	return (void *)(uintptr_t)(hs_contexts_cached(c, f, n, hs_frames_hash(f, n)) == 0);
 }
 
-/* A thread's cache is unmapped when it exits; a thread that cannot map
- * one only misses; a new set does not answer from an old set's ids. */
+static pthread_barrier_t g_cached, g_hold;
+
+/* remember_first, then wait with the cache in hand until released. */
+static void *remember_and_hold(void *arg)
+{
+	void *hit = remember_first(arg);
+	pthread_barrier_wait(&g_cached);
+	pthread_barrier_wait(&g_hold);
+	return hit;
+}
+
+/* An ended thread's cache goes to the next thread (spares.h: mapped once,
+ * not per thread); a thread that cannot get one only misses; a new set
+ * does not answer from an old set's ids. */
 START_TEST(cache_lifetime)
 {
 	struct hs_arena a;
@@ -262,20 +275,39 @@ START_TEST(cache_lifetime)
 	uintptr_t f[40];
 	unsigned n = make_stack(f, 0);
 	ck_assert_uint_eq(lookup(&c, f, n, NULL), 0);
-	size_t before = hs_arena_mapped_bytes();
 	pthread_t th;
 	void *hit;
 	ck_assert_int_eq(pthread_create(&th, NULL, remember_first, &c), 0);
 	ck_assert_int_eq(pthread_join(th, &hit), 0);
 	ck_assert_ptr_eq(hit, (void *)1);
-	ck_assert_uint_eq(hs_arena_mapped_bytes(), before);
-	/* No memory for a cache: the lookups still work, through the lock. */
+	size_t kept = hs_arena_mapped_bytes();
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(pthread_create(&th, NULL, remember_first, &c), 0);
+		ck_assert_int_eq(pthread_join(th, &hit), 0);
+		ck_assert_ptr_eq(hit, (void *)1);
+		ck_assert_uint_eq(hs_arena_mapped_bytes(), kept);
+	}
+	/* No memory for a cache, every kept one in use: the lookups still
+	 * work, through the lock. */
+	enum { HOLDERS = HS_SPARES + 1 };
+	pthread_t holders[HOLDERS];
+	pthread_barrier_init(&g_cached, NULL, HOLDERS + 1);
+	pthread_barrier_init(&g_hold, NULL, HOLDERS + 1);
+	for (int i = 0; i < HOLDERS; i++)
+		ck_assert_int_eq(pthread_create(&holders[i], NULL, remember_and_hold, &c), 0);
+	pthread_barrier_wait(&g_cached);
 	hs_arena_set_limit(hs_arena_mapped_bytes());
 	ck_assert_int_eq(pthread_create(&th, NULL, remember_first, &c), 0);
 	ck_assert_int_eq(pthread_join(th, &hit), 0);
 	hs_arena_set_limit(0);
 	ck_assert_ptr_eq(hit, (void *)0);
-	ck_assert_uint_eq(hs_arena_mapped_bytes(), before);
+	pthread_barrier_wait(&g_hold);
+	for (int i = 0; i < HOLDERS; i++) {
+		ck_assert_int_eq(pthread_join(holders[i], &hit), 0);
+		ck_assert_ptr_eq(hit, (void *)1);
+	}
+	pthread_barrier_destroy(&g_cached);
+	pthread_barrier_destroy(&g_hold);
 	/* The main thread's cache holds stack 0 of the old set. */
 	ck_assert_uint_eq(hs_contexts_cached(&c, f, n, hs_frames_hash(f, n)), 0);
 	hs_contexts_destroy(&c);
