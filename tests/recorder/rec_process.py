@@ -164,35 +164,29 @@ def expect_one_death(files, _cpid):
     return p
 
 
-def expect_idle_thread(files, _cpid):
-    """The idle thread's blocks are all freed; main keeps 2500 bytes (and
-    glibc's few hundred bytes of thread set-up stay cached)."""
-    if len(files) != 1:
-        return ["want one file, got %s" % sorted(files)]
-    mf, fns = functions_in_final(list(files.values())[0])
-    p = []
-    if "before_death" not in fns:
-        p.append("final tree does not name before_death: %s" % sorted(fns))
-    heap = mf.snapshots[-1].heap
-    if not 2500 <= heap < 2500 + 4096:
-        p.append("final mem_heap_B=%d, want 2500 plus glibc's thread set-up" % heap)
-    return p
+def before_death_plus(lo, hi, what):
+    """One file whose final tree names before_death and holds its 2500
+    bytes plus between lo and hi bytes of what (glibc's)."""
+    def expect(files, _cpid):
+        if len(files) != 1:
+            return ["want one file, got %s" % sorted(files)]
+        mf, fns = functions_in_final(list(files.values())[0])
+        p = []
+        if "before_death" not in fns:
+            p.append("final tree does not name before_death: %s" % sorted(fns))
+        heap = mf.snapshots[-1].heap
+        if not 2500 + lo <= heap < 2500 + hi:
+            p.append("final mem_heap_B=%d, want 2500 plus %s" % (heap, what))
+        return p
+    return expect
 
 
-def expect_cancelled(files, _cpid):
-    """As expect_idle_thread, with glibc's unwinder too: a cancellation
-    loads libgcc_s (4430 bytes of the heap stay, 4398 under Massif)."""
-    if len(files) != 1:
-        return ["want one file, got %s" % sorted(files)]
-    mf, fns = functions_in_final(list(files.values())[0])
-    p = []
-    if "before_death" not in fns:
-        p.append("final tree does not name before_death: %s" % sorted(fns))
-    heap = mf.snapshots[-1].heap
-    if not 2500 + 4096 <= heap < 2500 + 8192:
-        p.append("final mem_heap_B=%d, want 2500 plus glibc's thread set-up and "
-                 "libgcc_s" % heap)
-    return p
+# The idle thread's blocks are all freed; main keeps 2500 bytes, and
+# glibc's few hundred bytes of thread set-up stay cached.
+expect_idle_thread = before_death_plus(0, 4096, "glibc's thread set-up")
+# The same with glibc's unwinder: a cancellation loads libgcc_s (4430
+# bytes of the heap stay, 4398 under Massif).
+expect_cancelled = before_death_plus(4096, 8192, "glibc's thread set-up and libgcc_s")
 
 
 N_FORKS = 30
