@@ -1619,6 +1619,8 @@ static void install_signal_handlers(void)
  * seccomp: after it, a system call of ours may kill the program
  * ------------------------------------------------------------------- */
 
+static void hide_from_children(void);
+
 /* Every fatal signal we took back at its default, with the program's
  * flags: our handler's system calls would be refused too. */
 static void release_signals(void)
@@ -1658,6 +1660,11 @@ static void end_for_seccomp(int strict)
 				      " recorder's system calls";
 	end_record("", END_KEEP);
 	hs_preload_tag_early = 0;
+	/* Nor do its children record under the filter (--trace-children):
+	 * their start-up calls could be refused as well.  (An exec of this
+	 * process is no longer followed: the record has ended.) */
+	if (g_opts.trace_children)
+		hide_from_children();
 	say("heapsnap: ");
 	say(g_end_early_reason);
 	say(": recording stopped there; ");

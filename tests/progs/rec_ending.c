@@ -30,6 +30,9 @@
  *                            futex, then exit(6); syscall: the same filter
  *                            through syscall(SYS_seccomp), as libseccomp
  *                            loads it
+ *   rec_ending seccomp exec PROG...  a filter that kills the process at
+ *                            sendmsg or sendto (heapsnap's report channel)
+ *                            and allows the rest, then execv(PROG, PROG...)
  */
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -104,6 +107,27 @@ static void *overflow_thread(void *arg)
 	if (sigaltstack(&ss, NULL) != 0 || sigaction(SIGSEGV, &sa, NULL) != 0)
 		_exit(95);
 	return (void *)(long)recurse(0);
+}
+
+/* seccomp exec's filter: sendmsg and sendto kill, the rest is allowed;
+ * 1 when installed. */
+static int deny_send(void)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendmsg, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sendto, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	};
+	struct sock_fprog prog = { (unsigned short)(sizeof(code) / sizeof(code[0])), code };
+
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+	       prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0;
+#else
+	return 0;
+#endif
 }
 
 /* The sandbox's filter (seccomp HOW, above); 1 when installed. */
@@ -222,6 +246,11 @@ int main(int argc, char **argv)
 		}
 		printf("child_pid=%d\n", (int)pid);
 		return 0;
+	} else if (strcmp(argv[1], "seccomp") == 0 && argc >= 4 && strcmp(argv[2], "exec") == 0) {
+		if (!deny_send())
+			return 89;
+		execv(argv[3], argv + 3);
+		return 97;
 	} else if (strcmp(argv[1], "seccomp") == 0 && argc == 3) {
 		const char *how = argv[2];
 		if (strcmp(how, "strict") == 0 || strcmp(how, "strictsegv") == 0) {
