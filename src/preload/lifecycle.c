@@ -1650,21 +1650,26 @@ static void release_signals(void)
 static void end_for_seccomp(int strict)
 {
 	need_reals();
-	if (!has_record() || (pid_t)syscall(SYS_getpid) != g_pid || hs_tl_guard != 0 ||
-	    atomic_load(&g_ended))
+	/* Not in a vfork child (its memory is its parent's), nor inside the
+	 * recorder (a signal handler's call). */
+	if ((pid_t)syscall(SYS_getpid) != g_pid || hs_tl_guard != 0)
 		return;
 	release_signals();
+	/* Nor do its children record under the filter (--trace-children):
+	 * their start-up calls could be refused as well.  (An exec of this
+	 * process is no longer followed once the record has ended.) */
+	if (g_opts.trace_children)
+		hide_from_children();
+	if (!has_record() || atomic_load(&g_ended)) {
+		hs_preload_tag_early = 0;
+		return;
+	}
 	g_end_early_reason = strict ? "the program turned on seccomp's strict mode, in which the"
 				      " recorder can make no system call"
 				    : "the program installed a seccomp filter, which may refuse the"
 				      " recorder's system calls";
 	end_record("", END_KEEP);
 	hs_preload_tag_early = 0;
-	/* Nor do its children record under the filter (--trace-children):
-	 * their start-up calls could be refused as well.  (An exec of this
-	 * process is no longer followed: the record has ended.) */
-	if (g_opts.trace_children)
-		hide_from_children();
 	say("heapsnap: ");
 	say(g_end_early_reason);
 	say(": recording stopped there; ");
