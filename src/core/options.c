@@ -424,6 +424,14 @@ int hs_options_parse_one(struct hs_options *opts, const char *arg, char *err, si
 		/* Massif takes no snapshot at exit; the leak analysis wants one. */
 		range = "yes or no";
 		bad = parse_bool(v, &opts->final_snapshot);
+	} else if (hs_options_launchers(arg)) {
+		/* In HEAPSNAP_OPTIONS, for the library alone (the launcher takes
+		 * its own before it parses the rest). */
+		snprintf(err, err_len,
+			 "'%s' is an option of the heapsnap launcher, not of the library alone"
+			 " (run: heapsnap %s PROGRAM)",
+			 arg, arg);
+		return -1;
 	} else {
 		snprintf(err, err_len, HS_OPTIONS_UNKNOWN "%s'", arg);
 		return -1;
@@ -499,6 +507,21 @@ const char *hs_options_known(size_t i)
 		}
 	}
 	return NULL;
+}
+
+const char *const hs_launcher_option_names[] = {
+	"-h",        "--help", "--version",     "--print", "--leaks",
+	"--resolve", "--dump", "--dump-every=", NULL,
+};
+
+int hs_options_launchers(const char *arg)
+{
+	for (const char *const *name = hs_launcher_option_names; *name != NULL; name++) {
+		size_t len = strlen(*name);
+		if ((*name)[len - 1] == '=' ? strncmp(arg, *name, len) == 0 : strcmp(arg, *name) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* Parse a whitespace-separated list of options (HEAPSNAP_OPTIONS).  A

@@ -58,6 +58,14 @@ struct hs_options {
  * mean". */
 #define HS_OPTIONS_UNKNOWN "unknown option '"
 
+/* The launcher's own options (NULL-terminated; a name ending in '='
+ * takes a value): main tests for them before the recorder's. */
+extern const char *const hs_launcher_option_names[];
+
+/* Whether arg is one of them: in HEAPSNAP_OPTIONS, for the library alone,
+ * hs_options_parse_one refuses it saying so. */
+int hs_options_launchers(const char *arg);
+
 /* Set every field to its default. */
 void hs_options_defaults(struct hs_options *opts);
 

@@ -147,12 +147,6 @@ static void usage(FILE *out)
 	      out);
 }
 
-/* The launcher's own options, which main tests for before the recorder's. */
-static const char *const launcher_names[] = {
-	"-h",        "--help", "--version",     "--print", "--leaks",
-	"--resolve", "--dump", "--dump-every=", NULL,
-};
-
 /* Say that arg is a bad option (err says why); when it is an unknown one,
  * name the known option it may be a typo of. */
 static void bad_option(const char *arg, const char *err)
@@ -164,7 +158,7 @@ static void bad_option(const char *arg, const char *err)
 	if (strncmp(err, HS_OPTIONS_UNKNOWN, strlen(HS_OPTIONS_UNKNOWN)) == 0) {
 		const char *name;
 		hs_suggest_init(&s, arg);
-		hs_suggest_add_all(&s, launcher_names);
+		hs_suggest_add_all(&s, hs_launcher_option_names);
 		for (size_t k = 0; (name = hs_options_known(k)) != NULL; k++)
 			hs_suggest_add(&s, name, hs_suggest_name_len(name));
 		best = hs_suggest_best(&s, &len);

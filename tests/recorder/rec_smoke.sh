@@ -28,7 +28,7 @@ ms_print_accepts() { # ms_print_accepts FILE
 	"$MS_PRINT" "$1" >ms_print.out 2>&1
 }
 
-echo 1..59
+echo 1..60
 
 # 1-5: a program's exit status passes through; the file is valid.
 "$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/m.%p" sh -c 'exit 3' 2>err1
@@ -465,3 +465,10 @@ else
 rc=0" ] && [ -n "$f" ] && grep -qx "mem_heap_B=5000" "$work/drop/$f" &&
 		[ "$(cat "$work/drop/err29")" = "heapsnap: cannot write $work/drop/$f: Permission denied (after the exec: the file holds the program until then)" ]'
 fi
+
+# 60: a launcher option in HEAPSNAP_OPTIONS (the library preloaded alone,
+# as a service's unit file does it) was called unknown, as if misspelt;
+# the line now says whose option it is and how to run it.
+out=$(LD_PRELOAD=$HS_PRELOAD HEAPSNAP_OPTIONS="--time-unit=B --dump-every=30s" sh -c 'echo ran' 2>err30)
+check "a launcher option in HEAPSNAP_OPTIONS: program runs, one line naming the launcher" \
+	[ "$out" = ran -a "$(cat err30)" = "heapsnap: HEAPSNAP_OPTIONS: '--dump-every=30s' is an option of the heapsnap launcher, not of the library alone (run: heapsnap --dump-every=30s PROGRAM); running unrecorded" ]
