@@ -1412,6 +1412,7 @@ static void restore_default(int sig)
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
+	dfl.sa_flags = g_sig_flags[sig] & ~HS_SA_RESTORER; /* the program's */
 	atomic_store(&g_sig_ours[sig], 0);
 	real_sigaction(sig, &dfl, NULL);
 }
@@ -1625,19 +1626,9 @@ static void hide_from_children(void);
  * flags: our handler's system calls would be refused too. */
 static void release_signals(void)
 {
-	for (size_t i = 0; i < N_FATAL; i++) {
-		int sig = g_fatal_signals[i];
-		struct sigaction dfl;
-
-		if (!atomic_load(&g_sig_ours[sig]))
-			continue;
-		memset(&dfl, 0, sizeof(dfl));
-		dfl.sa_handler = SIG_DFL;
-		sigemptyset(&dfl.sa_mask);
-		dfl.sa_flags = g_sig_flags[sig] & ~HS_SA_RESTORER;
-		atomic_store(&g_sig_ours[sig], 0);
-		real_sigaction(sig, &dfl, NULL);
-	}
+	for (size_t i = 0; i < N_FATAL; i++)
+		if (atomic_load(&g_sig_ours[g_fatal_signals[i]]))
+			restore_default(g_fatal_signals[i]);
 }
 
 /* The program is about to turn seccomp on (strict: only read, write,

@@ -109,6 +109,17 @@ static void *overflow_thread(void *arg)
 	return (void *)(long)recurse(0);
 }
 
+/* Install prog, with prctl or (via_syscall) as libseccomp loads it; 1
+ * when installed. */
+static int install_filter(struct sock_fprog *prog, int via_syscall)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return 0;
+	if (via_syscall)
+		return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) == 0;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog, 0, 0) == 0;
+}
+
 /* seccomp exec's filter: sendmsg and sendto kill, the rest is allowed;
  * 1 when installed. */
 static int deny_send(void)
@@ -123,8 +134,7 @@ static int deny_send(void)
 	};
 	struct sock_fprog prog = { (unsigned short)(sizeof(code) / sizeof(code[0])), code };
 
-	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
-	       prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0;
+	return install_filter(&prog, 0);
 #else
 	return 0;
 #endif
@@ -163,11 +173,7 @@ static int filter_on(int via_syscall)
 	};
 	struct sock_fprog prog = { (unsigned short)(sizeof(code) / sizeof(code[0])), code };
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		return 0;
-	if (via_syscall)
-		return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0;
+	return install_filter(&prog, via_syscall);
 #else
 	(void)via_syscall;
 	return 0;
