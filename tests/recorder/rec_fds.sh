@@ -218,7 +218,11 @@ else
 				"$prog" "$work" openmax)
 		fi
 		peak=$(sed -n 's/^mem_heap_B=//p' "m.soft16.$mode" 2>/dev/null | sort -n | tail -1)
-		if [ "$native" = "opened 12, first fd 3, then errno 24" ] && [ "$got" = "$native" ] &&
+		# How many it opens natively depends on what the caller left
+		# open (12 under make check here, 13 on CI); the same as natively
+		# is the point.
+		case $native in "opened 1"[0-9]", first fd 3, then errno 24") native_ok=1 ;; *) native_ok=0 ;; esac
+		if [ "$native_ok" = 1 ] && [ "$got" = "$native" ] &&
 			accepted "m.soft16.$mode" && [ "${peak:-0}" -ge 65536 ]; then
 			ok "ulimit -Sn 16, $mode: '$got' as natively, the 64 KiB block recorded"
 		else
