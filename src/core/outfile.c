@@ -217,11 +217,12 @@ int hs_outfile_open(const char *path, char *err, size_t err_len)
 /* Open the --log-file pattern for pid, appending: the launcher and the
  * program's library both write to it, and neither may cut the other's
  * lines (so, unlike Valgrind, an existing file is not truncated). */
-int hs_outfile_open_log(const char *pattern, pid_t pid, char *err, size_t err_len)
+int hs_outfile_open_log(const char *pattern, pid_t pid, const char *base_dir, char *err,
+			size_t err_len)
 {
 	char path[HS_OUTFILE_LOG_MAX];
 
-	if (hs_outfile_expand(pattern, pid, NULL, path, sizeof(path), err, err_len) != 0)
+	if (hs_outfile_expand(pattern, pid, base_dir, path, sizeof(path), err, err_len) != 0)
 		return -1;
 	int fd = hs_nc_open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {

@@ -57,9 +57,11 @@ int hs_outfile_check_target(const char *pattern, const char *path, char *err, si
  * Returns the fd, or -1 with "cannot write PATH: REASON" in err. */
 int hs_outfile_open(const char *path, char *err, size_t err_len);
 
-/* Open the --log-file pattern, expanded for pid, for appending (created
- * 0600 if absent, never through a symlink).  Returns the fd, or -1 with a
- * one-line message in err. */
-int hs_outfile_open_log(const char *pattern, pid_t pid, char *err, size_t err_len);
+/* Open the --log-file pattern, expanded for pid (a relative name under
+ * base_dir, if not NULL), for appending (created 0600 if absent, never
+ * through a symlink).  Returns the fd, or -1 with a one-line message in
+ * err. */
+int hs_outfile_open_log(const char *pattern, pid_t pid, const char *base_dir, char *err,
+			size_t err_len);
 
 #endif

@@ -316,7 +316,7 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s)
 /* The variables run_child adds to the program's environment. */
 static const char *const g_our_vars[] = { "HEAPSNAP_OPTIONS", "HEAPSNAP_REPORT_FD",
 					  "HEAPSNAP_EXEC_PID", "HEAPSNAP_LIVE_FD",
-					  "HEAPSNAP_LAUNCHER" };
+					  "HEAPSNAP_LAUNCHER", "HEAPSNAP_BASE_DIR" };
 
 /* Run the program in a child with the library preloaded; never returns.
  * live_fd: the live dumps' shared page (dump.h), or -1.  lib NULL: run it
@@ -360,6 +360,15 @@ static void run_child(char **argv, const char *lib, const char *options, int rep
 	if (setenv("LD_PRELOAD", preload, 1) != 0 || setenv("HEAPSNAP_OPTIONS", options, 1) != 0 ||
 	    setenv("HEAPSNAP_REPORT_FD", fd_text, 1) != 0)
 		_exit(127);
+	/* Relative file names (--massif-out-file, --log-file, the default
+	 * massif.out.%p) name files where heapsnap was run, in every process
+	 * it records: a child that changed directory (make -C, a daemon's
+	 * chdir("/")) would otherwise write elsewhere, or nowhere. */
+	{
+		char cwd[PATH_MAX];
+		if (getcwd(cwd, sizeof(cwd)) != NULL && setenv("HEAPSNAP_BASE_DIR", cwd, 1) != 0)
+			_exit(127);
+	}
 	/* The process whose execs the library follows (--follow-exec): this
 	 * one, and not the children it forks. */
 	{
@@ -440,7 +449,7 @@ static FILE *open_log(const struct hs_options *opts, pid_t pid)
 	int fd = -1;
 
 	if (opts->log_file[0] != '\0') {
-		fd = hs_outfile_open_log(opts->log_file, pid, err, sizeof(err));
+		fd = hs_outfile_open_log(opts->log_file, pid, NULL, err, sizeof(err));
 		if (fd < 0)
 			fprintf(stderr, "heapsnap: %s\n", err);
 	} else if (opts->log_fd >= 0) {

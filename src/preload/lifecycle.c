@@ -1055,7 +1055,7 @@ static int start_resolver(void)
 	for (char **e = environ; e != NULL && *e != NULL; e++)
 		if (!env_is(*e, "LD_PRELOAD") && !env_is(*e, "HEAPSNAP_OPTIONS") &&
 		    !env_is(*e, "HEAPSNAP_REPORT_FD") && !env_is(*e, "HEAPSNAP_LIVE_FD") &&
-		    !env_is(*e, "HEAPSNAP_LAUNCHER"))
+		    !env_is(*e, "HEAPSNAP_LAUNCHER") && !env_is(*e, "HEAPSNAP_BASE_DIR"))
 			a.envp[n_env++] = *e;
 	/* The launcher, if any, may resolve the record first (heapsnap.c). */
 	a.envp[n_env++] = (char *)"HEAPSNAP_RESOLVE_DETACHED=1";
@@ -2024,6 +2024,20 @@ static void on_fork_child(void)
  * Start-up
  * ------------------------------------------------------------------- */
 
+/* Where relative file names go: the launcher's directory
+ * (HEAPSNAP_BASE_DIR), the same for every process it records; without
+ * the launcher, this process's directory at start, as Valgrind's. */
+static void set_base_dir(void)
+{
+	const char *dir = getenv("HEAPSNAP_BASE_DIR");
+	if (dir != NULL && dir[0] == '/' && strlen(dir) < sizeof(g_base_dir)) {
+		memcpy(g_base_dir, dir, strlen(dir) + 1);
+		return;
+	}
+	if (getcwd(g_base_dir, sizeof(g_base_dir)) == NULL)
+		g_base_dir[0] = '\0';
+}
+
 /* The command line from /proc/self/cmdline, arguments joined by spaces. */
 static void read_cmdline(void)
 {
@@ -2057,6 +2071,7 @@ static int env_is(const char *entry, const char *name)
 static const char *const our_env_names[] = {
 	"HEAPSNAP_OPTIONS", "HEAPSNAP_REPORT_FD", "HEAPSNAP_LIVE_FD",
 	"HEAPSNAP_LAUNCHER", "HEAPSNAP_EXEC_PID", "HEAPSNAP_REPLACES", "HEAPSNAP_EXEC_GEN",
+	"HEAPSNAP_BASE_DIR",
 };
 
 #define N_OUR_ENV (sizeof(our_env_names) / sizeof(our_env_names[0]))
@@ -2569,8 +2584,9 @@ static void preload_start(void)
 	if (g_opts.sample_bytes != 0)
 		hs_shadow_start();
 	snprintf(g_options_text, sizeof(g_options_text), "%s", env != NULL ? env : "");
+	set_base_dir();
 	if (g_opts.log_file[0] != '\0') {
-		int fd = hs_outfile_open_log(g_opts.log_file, g_pid, err, sizeof(err));
+		int fd = hs_outfile_open_log(g_opts.log_file, g_pid, g_base_dir, err, sizeof(err));
 		if (fd < 0)
 			say_line(err);
 		hs_log_set_fd(fd);
@@ -2578,8 +2594,6 @@ static void preload_start(void)
 		hs_log_set_fd(g_opts.log_fd);
 	}
 	memcpy(g_pattern, g_opts.out_file, sizeof(g_pattern));
-	if (getcwd(g_base_dir, sizeof(g_base_dir)) == NULL)
-		g_base_dir[0] = '\0';
 	read_cmdline();
 	open_report_fd();
 	open_live_page();

@@ -26,7 +26,7 @@ check_sh() { # check_sh DESCRIPTION 'SHELL CONDITION' [DIAGNOSTIC FILE]
 	if eval "$2"; then ok "$1"; else not_ok "$1" "$(cat "${3:-/dev/null}" 2>/dev/null)"; fi
 }
 
-echo 1..14
+echo 1..16
 
 # refused LABEL OUT WANT: 1 check: exit 2, the line WANT alone on stderr,
 # the program not run (it would make ran.txt), no OUT.raw, nothing new.
@@ -125,3 +125,21 @@ mkdir taken.1
 "$HS_LAUNCHER" -q --massif-out-file=taken sh -c 'exit 0' 2>err
 check_sh "OUT.raw taken and OUT.1 a directory: the file is OUT.2" \
 	'[ -s taken.2 ] && [ ! -e taken.1.raw ] && [ ! -s err ]' err
+
+# 15-16: relative names are heapsnap's directory's in every process it
+# records, also in a child that changed directory (make -C, a daemon's
+# chdir): before, such a child's record went to its own directory, or was
+# lost with "cannot write" when the path did not exist there.
+mkdir -p rel/out away
+(cd rel && "$HS_LAUNCHER" -q --trace-children=yes --massif-out-file=out/m.%p \
+	--log-file=out/log.%p sh -c 'cd ../away && ls >/dev/null; exit 3' >/dev/null 2>../rel.err)
+rc=$?
+files_ok() { # every massif file under rel/out is whole
+	for f in rel/out/m.*[0-9]; do grep -q "^cmd: " "$f" || return 1; done
+}
+check_sh "a child that changed directory: its file and log under heapsnap's directory" \
+	'[ "$rc" = 3 ] && [ ! -s rel.err ] && [ "$(ls rel/out | grep -c "^m\.[0-9]*$")" -ge 2 ] &&
+	[ "$(ls rel/out | grep -c "^log\.[0-9]*$")" -ge 2 ] && [ -z "$(ls away)" ] && files_ok' rel.err
+(cd rel && "$HS_LAUNCHER" -q --trace-children=yes sh -c 'cd ../away && ls >/dev/null' >/dev/null 2>../rel2.err)
+check_sh "the default massif.out.%p too" \
+	'[ ! -s rel2.err ] && [ "$(ls rel | grep -c "^massif\.out\.[0-9]*$")" -ge 2 ] && [ -z "$(ls away)" ]' rel2.err
