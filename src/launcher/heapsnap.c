@@ -366,7 +366,9 @@ static void run_child(char **argv, const char *lib, const char *options, int rep
 	 * chdir("/")) would otherwise write elsewhere, or nowhere. */
 	{
 		char cwd[PATH_MAX];
-		if (getcwd(cwd, sizeof(cwd)) != NULL && setenv("HEAPSNAP_BASE_DIR", cwd, 1) != 0)
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			unsetenv("HEAPSNAP_BASE_DIR"); /* not an outer heapsnap's */
+		else if (setenv("HEAPSNAP_BASE_DIR", cwd, 1) != 0)
 			_exit(127);
 	}
 	/* The process whose execs the library follows (--follow-exec): this
