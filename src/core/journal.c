@@ -255,7 +255,8 @@ static void put_change(struct hs_journal *j, uint32_t ctx, uint64_t bytes)
 {
 	put_u32(j, ctx);
 	put_u64(j, bytes);
-	j->last_bytes[ctx] = bytes;
+	if (!j->side)
+		j->last_bytes[ctx] = bytes;
 }
 
 /* A SNAPSHOT record, or a LIVE one (request first, then the same fields). */
@@ -292,7 +293,7 @@ static void put_snapshot(struct hs_journal *j, enum hs_journal_kind kind,
 			uint32_t at = (uint32_t)j->changes[k];
 			put_change(j, ctx, at != 0 ? snap->entries[at - 1].bytes : 0);
 		}
-		if (snap->n_contexts > j->last_n)
+		if (snap->n_contexts > j->last_n && !j->side)
 			j->last_n = snap->n_contexts;
 	}
 }
@@ -402,6 +403,34 @@ void hs_journal_live(struct hs_journal *j, const struct hs_snapshot *snap, uint6
 	put_snapshot(j, HS_JR_LIVE, snap, request);
 }
 
+int hs_journal_side_begin(struct hs_journal *j, int fd, struct hs_journal_main *main)
+{
+	if (!hs_journal_on(j) || j->used != 0 || j->side || fd < 0)
+		return -1;
+	*main = (struct hs_journal_main){ j->fd, j->reopen, j->failed, j->error, j->written };
+	j->fd = fd;
+	j->reopen = NULL;
+	j->written = 0;
+	j->side = 1;
+	put_u64(j, main->written);
+	return 0;
+}
+
+int hs_journal_side_end(struct hs_journal *j, const struct hs_journal_main *main)
+{
+	if (!j->side)
+		return -1;
+	int rc = hs_journal_flush(j) == 0 && !j->failed ? 0 : -1;
+	j->fd = main->fd;
+	j->reopen = main->reopen;
+	j->failed = main->failed;
+	j->error = main->error;
+	j->written = main->written;
+	j->used = 0;
+	j->side = 0;
+	return rc;
+}
+
 void hs_journal_sites(struct hs_journal *j, const uintptr_t *addr, const int64_t *bytes,
 		      uint32_t n_sites)
 {
@@ -432,7 +461,8 @@ void hs_journal_sites(struct hs_journal *j, const uintptr_t *addr, const int64_t
 		put_u32(j, i);
 		put_u64(j, (uint64_t)a - 1); /* as a CONTEXT's frames: the call's own address */
 		put_u64(j, now);
-		j->sites_last[i] = now;
+		if (!j->side)
+			j->sites_last[i] = now;
 		n--;
 	}
 }
@@ -444,8 +474,10 @@ void hs_journal_sites_lost(struct hs_journal *j, uint32_t refused, uint32_t flag
 	begin(j, HS_JR_SITES_LOST, 8);
 	put_u32(j, refused);
 	put_u32(j, flags);
-	j->lost_refused = refused;
-	j->lost_flags = flags;
+	if (!j->side) {
+		j->lost_refused = refused;
+		j->lost_flags = flags;
+	}
 }
 
 void hs_journal_table(struct hs_journal *j, const struct hs_snapshots *s)

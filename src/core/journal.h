@@ -28,6 +28,9 @@
 #define HS_JOURNAL_MAGIC "heapsnap raw record 1\n"
 #define HS_JOURNAL_MAGIC_LEN (sizeof HS_JOURNAL_MAGIC - 1)
 
+/* A live dump's side record is OUT.raw + this (doc/format-raw.md 6). */
+#define HS_RAW_LIVE_SUFFIX ".live"
+
 /* Record kinds (doc/format-raw.md section 4). */
 enum hs_journal_kind {
 	HS_JR_HEADER = 1,   /* pid, settings, options text, cmd */
@@ -110,6 +113,16 @@ struct hs_journal {
 	uint32_t sites_n;
 	uint32_t lost_refused; /* the last SITES_LOST written (0, 0: none yet) */
 	uint32_t lost_flags;
+	int side;              /* writing a side record (hs_journal_side_begin) */
+};
+
+/* What hs_journal_side_begin set aside of the main record. */
+struct hs_journal_main {
+	int fd;
+	int (*reopen)(void);
+	int failed;
+	int error;
+	uint64_t written;
 };
 
 /* A closed journal (what a zeroed one is, but with fd -1). */
@@ -187,6 +200,19 @@ void hs_journal_stop(struct hs_journal *j, const char *reason);
 /* The end: how the program ended ("exit", "signal 15 (SIGTERM)"...) and
  * why recording stopped early ("" when it did not). */
 void hs_journal_end(struct hs_journal *j, const char *how, const char *stop_reason);
+
+/* A side record (doc/format-raw.md 6: a live dump's LIVE and SITES,
+ * outside the raw record, so that dumps do not grow it): with everything
+ * pending written (call hs_journal_flush first; -1 if not), the records
+ * up to hs_journal_side_end go to fd instead, after a u64 giving the
+ * main record's length, and are written as changes from the main
+ * record's last ones without becoming the base of the next: the main
+ * record reads as if they had never been.  main keeps what is set aside. */
+int hs_journal_side_begin(struct hs_journal *j, int fd, struct hs_journal_main *main);
+
+/* Back to the main record; returns 0 when the side record was written
+ * whole, -1 if not (the main record is unharmed either way). */
+int hs_journal_side_end(struct hs_journal *j, const struct hs_journal_main *main);
 
 /* Write what is pending.  Returns 0, or -1 on the first failed write
  * (j->error says why; later calls return 0 and write nothing). */

@@ -683,6 +683,16 @@ void hs_rec_set_raw_reopen(int (*reopen)(void))
 	g_reopen_raw = reopen;
 }
 
+/* Where a live dump's LIVE record goes (hs_rec_set_live_side). */
+static int (*g_live_side_open)(void);
+static void (*g_live_side_done)(int fd, int whole);
+
+void hs_rec_set_live_side(int (*open_side)(void), void (*done)(int fd, int whole))
+{
+	g_live_side_open = open_side;
+	g_live_side_done = done;
+}
+
 int hs_rec_journal_fd_moved(int from, int to)
 {
 	int locked = rec_lock();
@@ -1751,6 +1761,27 @@ int hs_rec_end_early(const char *reason)
 	return end_with("", reason);
 }
 
+/* A live dump's snapshot snap (its contexts written), answering request
+ * req: in a side file, so that the raw record does not grow by a LIVE
+ * record per dump (a long run dumped every few seconds); else in the raw
+ * record.  Lock held. */
+static void live_record(const struct hs_snapshot *snap, uint64_t req)
+{
+	int fd = g_live_side_open != NULL ? g_live_side_open() : -1;
+	struct hs_journal_main main;
+	/* After the flush, the side record's base is the whole raw record. */
+	if (fd >= 0 && (journal_flush(), hs_journal_side_begin(&rec.journal, fd, &main) == 0)) {
+		hs_journal_live(&rec.journal, snap, req);
+		journal_sites(snap);
+		g_live_side_done(fd, hs_journal_side_end(&rec.journal, &main) == 0);
+		return;
+	}
+	if (fd >= 0)
+		g_live_side_done(fd, 0);
+	hs_journal_live(&rec.journal, snap, req);
+	journal_sites(snap);
+}
+
 /* Serve the launcher's dump request: a detailed snapshot of the heap now,
  * outside the table, as a LIVE record, flushed; then the request is
  * marked served (after flushed: the launcher reads them in that order). */
@@ -1772,8 +1803,7 @@ static void live_dump(void)
 				give_up_locked("out of memory");
 			} else {
 				hs_journal_contexts(&rec.journal, &rec.ctxs);
-				hs_journal_live(&rec.journal, &snap, req);
-				journal_sites(&snap);
+				live_record(&snap, req);
 				hs_snapshot_drop(&rec.snaps, &snap);
 			}
 			journal_flush();

@@ -92,6 +92,12 @@ void hs_rec_set_hooks(void (*release)(void *), void (*guard)(int up));
  * (returns the new fd, or -1): tried once when a flush meets EBADF. */
 void hs_rec_set_raw_reopen(int (*reopen)(void));
 
+/* Where a live dump's snapshot goes: open_side returns the fd of a fresh
+ * file (or -1), done(fd, whole) closes it and publishes it when whole
+ * (doc/format-raw.md 6).  Unset (the tests), or when open_side fails,
+ * the LIVE record goes into the raw record itself, as before. */
+void hs_rec_set_live_side(int (*open_side)(void), void (*done)(int fd, int whole));
+
 /* The raw record's fd moves from one number to another (the program is
  * about to put its own file at from); takes the lock.  Returns whether the
  * journal was on from. */

@@ -171,9 +171,10 @@ int hs_dump_record(struct hs_live_page *page, const struct hs_dump_target *t, ch
 	 * record is read as it stands. */
 	struct hs_live_slot *slot = slot_of(page, t->pid);
 	uint64_t limit = 0;
+	int answered = 0;
 	if (slot != NULL) {
 		uint64_t want = atomic_fetch_add(&slot->request, 1) + 1;
-		int answered = 0, gone = 0;
+		int gone = 0;
 		for (int waited = 0; waited < HS_DUMP_WAIT_MS; waited++) {
 			if (atomic_load(&slot->pid) != (uint32_t)t->pid) {
 				gone = 1;
@@ -188,7 +189,7 @@ int hs_dump_record(struct hs_live_page *page, const struct hs_dump_target *t, ch
 		/* flushed is read after served: it covers the LIVE record. */
 		limit = atomic_load_explicit(&slot->flushed, memory_order_acquire);
 		if (gone || atomic_load(&slot->pid) != (uint32_t)t->pid)
-			limit = 0; /* ended meanwhile: the whole record is complete */
+			limit = 0, answered = 0; /* ended meanwhile: the whole record is complete */
 		else if (!answered)
 			snprintf(note, note_len,
 				 "process %ld made no heap call in %d ms: %s holds its heap as of "
@@ -199,7 +200,8 @@ int hs_dump_record(struct hs_live_page *page, const struct hs_dump_target *t, ch
 	char *maps = hs_read_proc_maps(t->os_pid, &maps_len);
 	int live_taken = 0;
 	int rc =
-		hs_resolve_live(t->raw_path, limit, maps, maps_len, out, &live_taken, err, err_len);
+		hs_resolve_live(t->raw_path, limit, answered, maps, maps_len, out, &live_taken, err,
+				err_len);
 	free(maps);
 	return rc;
 }

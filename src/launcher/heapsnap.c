@@ -1357,6 +1357,7 @@ static int launcher_main(int argc, char **argv)
 					"no file\n",
 					(long)r->pid);
 			unlink(r->path);
+			hs_resolve_unlink_sides(r->path);
 			if (r->dumped) { /* a live dump's file of it goes too */
 				char series[HS_PATH_MAX + 16];
 				snprintf(series, sizeof series, "%s.series", out);

@@ -55,6 +55,7 @@
 #include "allocator.h"
 #include "freeq.h"
 #include "highfd.h"
+#include "journal.h"
 #include "lifecycle.h"
 #include "live.h"
 #include "log.h"
@@ -847,6 +848,47 @@ static int reopen_raw(void)
 	return g_raw_fd;
 }
 
+/* path + suffix into out (room for both: g_raw_path's size + 16), without
+ * stdio: this runs inside the program's malloc (a live dump). */
+static void raw_side_path(char *out, const char *suffix)
+{
+	size_t n = strlen(g_raw_path), k = strlen(suffix);
+	memcpy(out, g_raw_path, n);
+	memcpy(out + n, suffix, k + 1);
+}
+
+/* A live dump's side record (doc/format-raw.md 6): written whole as
+ * OUT.raw.live.tmp, then renamed to OUT.raw.live (live_side_done), so the
+ * launcher reading it meets one dump's, never half of two. */
+static int open_live_side(void)
+{
+	char tmp[sizeof g_raw_path + 16];
+	raw_side_path(tmp, HS_RAW_LIVE_SUFFIX ".tmp");
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, tmp,
+			      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	return fd < 0 ? -1 : move_high(fd);
+}
+
+static void live_side_done(int fd, int whole)
+{
+	char tmp[sizeof g_raw_path + 16], path[sizeof g_raw_path + 16];
+	raw_side_path(tmp, HS_RAW_LIVE_SUFFIX ".tmp");
+	raw_side_path(path, HS_RAW_LIVE_SUFFIX);
+	syscall(SYS_close, fd);
+	if (!whole || renameat(AT_FDCWD, tmp, AT_FDCWD, path) != 0)
+		unlinkat(AT_FDCWD, tmp, 0);
+}
+
+/* The raw record and its side files are gone (dropped, not resolved). */
+static void unlink_raw_sides(void)
+{
+	char side[sizeof g_raw_path + 16];
+	raw_side_path(side, HS_RAW_LIVE_SUFFIX);
+	unlinkat(AT_FDCWD, side, 0);
+	raw_side_path(side, HS_RAW_LIVE_SUFFIX ".tmp");
+	unlinkat(AT_FDCWD, side, 0);
+}
+
 /* Create the raw file next to the output: OUT.raw, or OUT.N.raw when that
  * exists (an earlier run's record that was never resolved, or another
  * process with the same name).  Never follows a symlink, never opens a
@@ -948,6 +990,7 @@ static int begin_record(void)
 		say_line("out of memory, recording stopped");
 		syscall(SYS_close, g_raw_fd);
 		unlink(g_raw_path);
+		unlink_raw_sides();
 		g_raw_fd = -1;
 		return -1;
 	}
@@ -1211,6 +1254,8 @@ static void end_record(const char *how, enum end_mode mode)
 	 * already gone (the program removed it) is dropped as before. */
 	if (drop && unlink(g_raw_path) != 0 && errno != ENOENT)
 		drop = 0;
+	if (drop)
+		unlink_raw_sides();
 	if (drop)
 		report("drop", g_raw_path);
 	if (handover) {
@@ -2612,6 +2657,7 @@ static void preload_start(void)
 		hs_unwind_init(env == NULL || strcmp(env, "libunwind") != 0);
 	hs_rec_set_hooks(__libc_free, hs_preload_move_guard);
 	hs_rec_set_raw_reopen(reopen_raw);
+	hs_rec_set_live_side(open_live_side, live_side_done);
 	g_page_bytes = (uint64_t)sysconf(_SC_PAGESIZE);
 	open_statm();
 	hs_rec_set_memory_probe(read_statm);

@@ -890,9 +890,11 @@ static void reader_free(struct reader *r)
 	free(r->sites);
 }
 
-/* Read fd from offset 0, at most limit bytes (0: to its end). */
-static int read_fd_limit(int fd, const char *name, uint64_t limit, struct hs_raw *raw, char *err,
-			 size_t err_len)
+/* Read fd from offset 0, at most limit bytes (0: to its end), then, if
+ * side_fd is not -1, the records of a side record from its offset 8 on,
+ * as if they followed. */
+static int read_fd_side(int fd, const char *name, uint64_t limit, int side_fd,
+			struct hs_raw *raw, char *err, size_t err_len)
 {
 	memset(raw, 0, sizeof *raw);
 	struct stat st;
@@ -909,7 +911,26 @@ static int read_fd_limit(int fd, const char *name, uint64_t limit, struct hs_raw
 	struct reader r = {
 		.raw = raw, .name = name, .err = err, .err_len = err_len, .live_delta = NO_DELTA
 	};
-	int rc = parse(&r, &w);
+	int rc;
+	if (side_fd < 0) {
+		rc = parse(&r, &w);
+	} else if (window_fill(&w, HS_JOURNAL_MAGIC_LEN) != 0) {
+		snprintf(err, err_len, "%s: %s", name,
+			 errno == ENOMEM ? "out of memory" : strerror(errno));
+		rc = -1;
+	} else {
+		rc = parse_magic(&r, &w) != 0 || parse_records(&r, &w) != 0 ? -1 : 0;
+		if (rc == 0 && (w.have != w.pos || w.read != limit)) {
+			/* The prefix the side record was written against is not
+			 * all there, or does not end where a record does. */
+			snprintf(err, err_len, "%s: shorter than its live dump's record says", name);
+			rc = -1;
+		}
+		if (rc == 0) {
+			w = (struct window){ .fd = side_fd, .buf = w.buf, .cap = w.cap, .read = 8 };
+			rc = parse_records(&r, &w) != 0 || parse_end(&r, &w) != 0 ? -1 : 0;
+		}
+	}
 	if (rc == 0)
 		rc = materialize(&r);
 	free(w.buf);
@@ -917,6 +938,12 @@ static int read_fd_limit(int fd, const char *name, uint64_t limit, struct hs_raw
 	if (rc != 0)
 		hs_raw_free(raw);
 	return rc;
+}
+
+static int read_fd_limit(int fd, const char *name, uint64_t limit, struct hs_raw *raw, char *err,
+			 size_t err_len)
+{
+	return read_fd_side(fd, name, limit, -1, raw, err, err_len);
 }
 
 int hs_raw_read_fd(int fd, const char *name, struct hs_raw *raw, char *err, size_t err_len)
@@ -935,6 +962,42 @@ int hs_raw_read_prefix(const char *path, uint64_t limit, struct hs_raw *raw, cha
 	}
 	int rc = read_fd_limit(fd, path, limit, raw, err, err_len);
 	close(fd);
+	return rc;
+}
+
+int hs_raw_read_live(const char *path, uint64_t limit, struct hs_raw *raw, int *side_used,
+		     char *err, size_t err_len)
+{
+	*side_used = 0;
+	size_t n = strlen(path);
+	char *side_path = malloc(n + sizeof HS_RAW_LIVE_SUFFIX);
+	if (side_path == NULL) {
+		memset(raw, 0, sizeof *raw);
+		snprintf(err, err_len, "%s: out of memory", path);
+		return -1;
+	}
+	memcpy(side_path, path, n);
+	memcpy(side_path + n, HS_RAW_LIVE_SUFFIX, sizeof HS_RAW_LIVE_SUFFIX);
+	int side_fd = open(side_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(side_path);
+	uint64_t base;
+	if (side_fd < 0 || pread(side_fd, &base, sizeof base, 0) != (ssize_t)sizeof base ||
+	    base == 0) {
+		if (side_fd >= 0)
+			close(side_fd);
+		return hs_raw_read_prefix(path, limit, raw, err, err_len);
+	}
+	memset(raw, 0, sizeof *raw);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+		close(side_fd);
+		return -1;
+	}
+	int rc = read_fd_side(fd, path, base, side_fd, raw, err, err_len);
+	close(fd);
+	close(side_fd);
+	*side_used = rc == 0;
 	return rc;
 }
 

@@ -91,6 +91,14 @@ int hs_raw_read_fd(int fd, const char *name, struct hs_raw *raw, char *err, size
 int hs_raw_read_prefix(const char *path, uint64_t limit, struct hs_raw *raw, char *err,
 		       size_t err_len);
 
+/* The record at path as a live dump saw it: the prefix its side record
+ * (path + HS_RAW_LIVE_SUFFIX, doc/format-raw.md 6) was written against,
+ * then the side record's LIVE, as if it came next.  Without a side
+ * record (none written yet, or a recorder from before them), as
+ * hs_raw_read_prefix with limit; *side_used says which it was. */
+int hs_raw_read_live(const char *path, uint64_t limit, struct hs_raw *raw, int *side_used,
+		     char *err, size_t err_len);
+
 /* Give back everything raw holds. */
 void hs_raw_free(struct hs_raw *raw);
 

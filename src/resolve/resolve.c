@@ -260,6 +260,21 @@ static void say_kept(const char *raw_path, char *err, size_t err_len)
 			 raw_path);
 }
 
+void hs_resolve_unlink_sides(const char *raw_path)
+{
+	static const char *const suffixes[] = { HS_RAW_LIVE_SUFFIX, HS_RAW_LIVE_SUFFIX ".tmp" };
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		size_t n = strlen(raw_path), k = strlen(suffixes[i]);
+		char *side = malloc(n + k + 1);
+		if (side == NULL)
+			return;
+		memcpy(side, raw_path, n);
+		memcpy(side + n, suffixes[i], k + 1);
+		unlink(side);
+		free(side);
+	}
+}
+
 int hs_resolve_file_with(const char *raw_path, const char *out_path, const char *ending,
 			 const struct hs_symbolizer *sym, char *err, size_t err_len)
 {
@@ -269,10 +284,12 @@ int hs_resolve_file_with(const char *raw_path, const char *out_path, const char 
 	int rc = write_out(&raw, out_path, ending, sym, err, err_len);
 	if (g_teardown)
 		hs_raw_free(&raw);
-	if (rc == 0)
+	if (rc == 0) {
 		unlink(raw_path);
-	else
+		hs_resolve_unlink_sides(raw_path);
+	} else {
 		say_kept(raw_path, err, err_len);
+	}
 	return rc;
 }
 
@@ -324,19 +341,24 @@ int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char 
 		hs_symbols_close(&sym);
 	if (g_teardown)
 		hs_raw_free(&raw);
-	if (rc == 0)
+	if (rc == 0) {
 		unlink(raw_path);
-	else
+		hs_resolve_unlink_sides(raw_path);
+	} else {
 		say_kept(raw_path, err, err_len);
+	}
 	return rc;
 }
 
-int hs_resolve_live(const char *raw_path, uint64_t limit, const char *maps_text, size_t maps_len,
-		    const char *out_path, int *live_taken, char *err, size_t err_len)
+int hs_resolve_live(const char *raw_path, uint64_t limit, int answered, const char *maps_text,
+		    size_t maps_len, const char *out_path, int *live_taken, char *err,
+		    size_t err_len)
 {
 	struct hs_raw raw;
+	int side_used = 0;
 	*live_taken = 0;
-	if (hs_raw_read_prefix(raw_path, limit, &raw, err, err_len) != 0)
+	if ((answered ? hs_raw_read_live(raw_path, limit, &raw, &side_used, err, err_len)
+		      : hs_raw_read_prefix(raw_path, limit, &raw, err, err_len)) != 0)
 		return -1;
 	/* The heap as the last dump request found it, after the table (as the
 	 * final snapshot of --final-snapshot=yes comes). */

@@ -71,11 +71,19 @@ int hs_resolve_file_with(const char *raw_path, const char *out_path, const char 
  * its first limit bytes (0: all), frames named from maps_text (the
  * process's /proc/PID/maps now; NULL: the record's last map), and, when
  * the latest thing the record holds is a live dump's snapshot, that
- * snapshot after the table (*live_taken says so).  Written to out_path as
- * hs_resolve_file writes, with " (heapsnap: live dump ...)" on the desc:
- * line; the raw record stays.  Returns 0, or -1 with one line in err. */
-int hs_resolve_live(const char *raw_path, uint64_t limit, const char *maps_text, size_t maps_len,
-		    const char *out_path, int *live_taken, char *err, size_t err_len);
+ * snapshot after the table (*live_taken says so).  With answered (the
+ * program served the request), the snapshot is the side record's and the
+ * prefix the one it was written against (hs_raw_read_live), limit aside.
+ * Written to out_path as hs_resolve_file writes, with " (heapsnap: live
+ * dump ...)" on the desc: line; the raw record stays.  Returns 0, or -1
+ * with one line in err. */
+int hs_resolve_live(const char *raw_path, uint64_t limit, int answered, const char *maps_text,
+		    size_t maps_len, const char *out_path, int *live_taken, char *err,
+		    size_t err_len);
+
+/* Remove raw_path's side files (a live dump's, doc/format-raw.md 6), with
+ * the record resolved or dropped. */
+void hs_resolve_unlink_sides(const char *raw_path);
 
 /* Write the Massif file of raw to fd, naming frames with sym.  Returns 0,
  * or -1 with one line in err. */

@@ -15,8 +15,10 @@ under a record of its own.  Under the launcher with --dump-every=300ms:
   - `heapsnap --dump PID` prints the file's path and exits 0; for a
     process no heapsnap records (this script), or one that does not
     exist, one line on stderr and exit 1;
+  - the dumps do not grow the raw records: no LIVE record in them, the
+    last dump's in a side file, OUT.raw.live;
   - once the program ends, the final files are Massif's (no live-dump
-    note), ms_print accepts them, and no raw record is left.
+    note), ms_print accepts them, and no raw record or side file is left.
 
 Then a program idle in a system call (no heap call after its 5th turn):
 `heapsnap --dump` still writes a complete file within the wait and says
@@ -40,6 +42,7 @@ import glob
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -100,12 +103,45 @@ def desc_of(path):
         return f.readline()
 
 
+def record_kinds(raw):
+    """The set of record kinds in raw record file raw (doc/format-raw.md
+    section 3: after the magic line, u32 length, u32 kind, payload), or
+    None when it cannot be read."""
+    try:
+        with open(raw, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    pos, kinds = data.find(b"\n") + 1, set()
+    while 0 < pos and pos + 8 <= len(data):
+        n, kind = struct.unpack_from("<II", data, pos)
+        if pos + 8 + n > len(data):
+            break
+        kinds.add(kind)
+        pos += 8 + n
+    return kinds
+
+
+def side_record(raw):
+    """(base, first record's kind, its request) of raw's side record, or
+    None."""
+    try:
+        with open(raw + ".live", "rb") as f:
+            data = f.read(32)
+    except OSError:
+        return None
+    if len(data) < 24:
+        return None
+    base, _, kind, request = struct.unpack_from("<QIIQ", data, 0)
+    return base, kind, request
+
+
 def main():
     for tool in (P["launcher"], PROG, P["print"], P["ms_print"]):
         if rm.tool_missing(tool):
             print("1..0 # SKIP %s not built or not installed" % tool)
             return
-    tap = rm.Tap(27)
+    tap = rm.Tap(28)
     d = tempfile.mkdtemp(prefix="rec_live.")
     out = os.path.join(d, "m.out")
     try:
@@ -176,6 +212,17 @@ def main():
                "... and in the child's dump")
         tap.ok(still_running, "all of this while the program was still running")
 
+        # The dumps did not grow the raw records: each dump's snapshot is
+        # in a side file (OUT.raw.live, doc/format-raw.md 6) replaced at
+        # every dump, against the prefix of the record it names.
+        kinds = [record_kinds(f + ".raw") for f in (out, child_out)]
+        sides = [side_record(f + ".raw") for f in (out, child_out)]
+        tap.ok(all(k is not None and 16 not in k for k in kinds) and
+               all(sd is not None and sd[0] <= os.path.getsize(f + ".raw") and sd[1] == 16
+                   and sd[2] >= 1 for sd, f in zip(sides, (out, child_out))),
+               "no LIVE record in either raw record; each has a side record with its last "
+               "dump's LIVE", "kinds %r, sides (base, kind, request) %r" % (kinds, sides))
+
         series = [rm.parse(f) for f in dumps]
         counts = [len(m.snapshots) for m in series]
         times = [m.snapshots[-1].time for m in series]
@@ -217,7 +264,8 @@ def main():
                final.snapshots[-1].heap >= heaps[-1],
                "the final file names leak_grow and holds at least the last dump's heap")
         tap.ok(glob.glob(os.path.join(d, "*.raw")) == [] and
-               glob.glob(os.path.join(d, "*.tmp.*")) == [],
+               glob.glob(os.path.join(d, "*.tmp.*")) == [] and
+               glob.glob(os.path.join(d, "*.raw.live*")) == [],
                "no raw record or temporary file is left", "%r" % os.listdir(d))
 
         # Idle in a system call: the dump says so and still comes.

@@ -866,7 +866,7 @@ START_TEST(live_dump_request)
 
 	/* The dump: the table so far, then the LIVE snapshot; the raw stays. */
 	int live_taken = 0;
-	ck_assert_msg(hs_resolve_live(path, live_end, NULL, 0, out, &live_taken, err, sizeof err) ==
+	ck_assert_msg(hs_resolve_live(path, live_end, 0, NULL, 0, out, &live_taken, err, sizeof err) ==
 			      0,
 		      "%s", err);
 	ck_assert_int_eq(live_taken, 1);
@@ -893,6 +893,131 @@ START_TEST(live_dump_request)
 }
 END_TEST
 
+/* The side record's file for live_dump_side_record (hs_rec_set_live_side). */
+static char g_side_dir[64];
+
+static int test_side_open(void)
+{
+	char tmp[128];
+	snprintf(tmp, sizeof tmp, "%s/massif.out.1.raw.live.tmp", g_side_dir);
+	return open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+}
+
+static void test_side_done(int fd, int whole)
+{
+	char tmp[128], path[128];
+	snprintf(tmp, sizeof tmp, "%s/massif.out.1.raw.live.tmp", g_side_dir);
+	snprintf(path, sizeof path, "%s/massif.out.1.raw.live", g_side_dir);
+	close(fd);
+	ck_assert_int_eq(whole, 1);
+	ck_assert_int_eq(rename(tmp, path), 0);
+}
+
+/* A live dump's snapshot in a side record (doc/format-raw.md 6): the raw
+ * record holds no LIVE record and reads as if there had been no dump (a
+ * detailed snapshot after it is written against the last one before it,
+ * not against the dump's); read with its side record, the record is the
+ * prefix the dump was written against, then the dump's snapshot. */
+START_TEST(live_dump_side_record)
+{
+	static struct hs_live_slot slot;
+	memset(&slot, 0, sizeof slot);
+	snprintf(g_side_dir, sizeof g_side_dir, "/tmp/hs-side-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(g_side_dir));
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	hs_rec_set_live_side(test_side_open, test_side_done);
+	hs_rec_live_attach(&slot);
+	hs_rec_alloc(ptr(0), 100, st_main, N(st_main));
+	hs_rec_alloc(ptr(1), 200, st_f, N(st_f)); /* a peak: detailed, f 200 */
+	hs_rec_free(ptr(1));
+	hs_rec_alloc(ptr(2), 50, st_f, N(st_f)); /* f 50, no detailed snapshot */
+	atomic_store(&slot.request, 7);
+	hs_rec_alloc(ptr(3), 300, st_g, N(st_g)); /* served first: main 100, f 50 */
+	ck_assert_uint_eq(atomic_load(&slot.served), 7);
+	/* Published after the dump's own allocation: at or past the side
+	 * record's base. */
+	uint64_t flushed = atomic_load(&slot.flushed);
+	/* The next detailed snapshot has f at the dump's 50: written against
+	 * the dump's bytes, it would leave f out, and be read as 200. */
+	hs_rec_free(ptr(0));
+	for (unsigned i = 4; i < 14; i++)
+		hs_rec_alloc(ptr(i), 8, st_g, N(st_g));
+	ck_assert_int_eq(hs_rec_end("exit"), 0);
+	hs_rec_live_attach(NULL);
+	hs_rec_set_live_side(NULL, NULL);
+
+	/* The raw record alone: no LIVE, and every detailed snapshot whole. */
+	char *data;
+	size_t len = raw_bytes(test_raw_fd(), &data);
+	ck_assert_uint_eq(end_of_first(data, len, HS_JR_LIVE), 0);
+	struct hs_raw raw;
+	read_raw(&raw);
+	ck_assert_int_eq(raw.has_live, 0);
+	unsigned detailed_after = 0;
+	for (unsigned i = 0; i < raw.n_snapshots; i++) {
+		const struct hs_snapshot *s = &raw.snapshots[i];
+		if (!s->detailed)
+			continue;
+		uint64_t sum = 0, f_bytes = 0, g_bytes = 0;
+		for (uint32_t e = 0; e < s->n_entries; e++) {
+			sum += s->entries[e].bytes;
+			if (s->entries[e].ctx == 1)
+				f_bytes = s->entries[e].bytes;
+			if (s->entries[e].ctx == 2)
+				g_bytes = s->entries[e].bytes;
+		}
+		ck_assert_uint_eq(sum, s->heap_bytes);
+		if (g_bytes > 0) { /* after the dump */
+			ck_assert_uint_eq(f_bytes, 50);
+			detailed_after++;
+		}
+	}
+	ck_assert_uint_gt(detailed_after, 0);
+	hs_raw_free(&raw);
+
+	/* With its side record: the prefix it names, then the dump. */
+	char path[128], side[128], out[128], err[512] = "";
+	snprintf(path, sizeof path, "%s/massif.out.1.raw", g_side_dir);
+	snprintf(side, sizeof side, "%s/massif.out.1.raw.live", g_side_dir);
+	snprintf(out, sizeof out, "%s/massif.out.1", g_side_dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	uint64_t side_base = 0;
+	fd = open(side, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &side_base, sizeof side_base, 0), (ssize_t)sizeof side_base);
+	close(fd);
+	ck_assert_uint_gt(side_base, 0);
+	ck_assert_uint_le(side_base, flushed);
+	int used = 0;
+	ck_assert_msg(hs_raw_read_live(path, 0, &raw, &used, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(used, 1);
+	ck_assert_int_eq(raw.has_live, 1);
+	ck_assert_uint_eq(raw.live_request, 7);
+	/* The table as the dump found it: up to f's 50, not g's 300. */
+	ck_assert_uint_eq(raw.snapshots[raw.n_snapshots - 1].heap_bytes, 150);
+	ck_assert_uint_eq(raw.live.heap_bytes, 150);
+	ck_assert_uint_eq(raw.live.n_entries, 2);
+	ck_assert_uint_eq(raw.live.entries[0].bytes, 100);
+	ck_assert_uint_eq(raw.live.entries[1].bytes, 50);
+	hs_raw_free(&raw);
+
+	/* A side record naming more than the file holds: one line, no file. */
+	ck_assert_int_eq(truncate(path, (off_t)side_base - 1), 0);
+	ck_assert_int_eq(hs_raw_read_live(path, 0, &raw, &used, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "shorter than its live dump's record says"));
+
+	/* Resolved, the record's side files go with it. */
+	hs_resolve_unlink_sides(path);
+	ck_assert_int_eq(access(side, F_OK), -1);
+	unlink(path);
+	unlink(out);
+	rmdir(g_side_dir);
+}
+END_TEST
+
 static Suite *journal_suite(void)
 {
 	Suite *s = suite_create("raw record");
@@ -913,6 +1038,7 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, resolve_without_teardown);
 	tcase_add_test(tc, end_waits_a_bounded_time);
 	tcase_add_test(tc, live_dump_request);
+	tcase_add_test(tc, live_dump_side_record);
 	suite_add_tcase(s, tc);
 	return s;
 }
