@@ -1768,16 +1768,18 @@ int hs_rec_end_early(const char *reason)
 static void live_record(const struct hs_snapshot *snap, uint64_t req)
 {
 	int fd = g_live_side_open != NULL ? g_live_side_open() : -1;
-	struct hs_journal_main main;
-	/* After the flush, the side record's base is the whole raw record. */
-	if (fd >= 0 && (journal_flush(), hs_journal_side_begin(&rec.journal, fd, &main) == 0)) {
-		hs_journal_live(&rec.journal, snap, req);
-		journal_sites(snap);
-		g_live_side_done(fd, hs_journal_side_end(&rec.journal, &main) == 0);
-		return;
-	}
-	if (fd >= 0)
+	if (fd >= 0) {
+		struct hs_journal_main main;
+		/* After the flush, the side record's base is the whole raw record. */
+		journal_flush();
+		if (hs_journal_side_begin(&rec.journal, fd, &main) == 0) {
+			hs_journal_live(&rec.journal, snap, req);
+			journal_sites(snap);
+			g_live_side_done(fd, hs_journal_side_end(&rec.journal, &main) == 0);
+			return;
+		}
 		g_live_side_done(fd, 0);
+	}
 	hs_journal_live(&rec.journal, snap, req);
 	journal_sites(snap);
 }

@@ -866,7 +866,14 @@ static int open_live_side(void)
 	raw_side_path(tmp, HS_RAW_LIVE_SUFFIX ".tmp");
 	int fd = (int)syscall(SYS_openat, AT_FDCWD, tmp,
 			      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
-	return fd < 0 ? -1 : move_high(fd);
+	if (fd < 0) {
+		/* This dump goes into the raw record: no earlier one may stand
+		 * beside it as the last. */
+		raw_side_path(tmp, HS_RAW_LIVE_SUFFIX);
+		unlinkat(AT_FDCWD, tmp, 0);
+		return -1;
+	}
+	return move_high(fd);
 }
 
 static void live_side_done(int fd, int whole)
@@ -875,11 +882,15 @@ static void live_side_done(int fd, int whole)
 	raw_side_path(tmp, HS_RAW_LIVE_SUFFIX ".tmp");
 	raw_side_path(path, HS_RAW_LIVE_SUFFIX);
 	syscall(SYS_close, fd);
-	if (!whole || renameat(AT_FDCWD, tmp, AT_FDCWD, path) != 0)
+	if (!whole || renameat(AT_FDCWD, tmp, AT_FDCWD, path) != 0) {
+		/* This dump goes into the raw record (recorder.c), or nowhere:
+		 * an earlier dump's would be read as the last. */
 		unlinkat(AT_FDCWD, tmp, 0);
+		unlinkat(AT_FDCWD, path, 0);
+	}
 }
 
-/* The raw record and its side files are gone (dropped, not resolved). */
+/* Remove the raw record's side files: with the record gone, or stale. */
 static void unlink_raw_sides(void)
 {
 	char side[sizeof g_raw_path + 16];
@@ -986,11 +997,13 @@ static int begin_record(void)
 		g_raw_dev = st.st_dev;
 		g_raw_ino = st.st_ino;
 	}
+	/* A new record at this path (an exec'd image's, followed): an earlier
+	 * image's last dump beside it is not this record's. */
+	unlink_raw_sides();
 	if (hs_rec_journal_open(g_raw_fd, g_options_text, g_cmd) != 0) {
 		say_line("out of memory, recording stopped");
 		syscall(SYS_close, g_raw_fd);
 		unlink(g_raw_path);
-		unlink_raw_sides();
 		g_raw_fd = -1;
 		return -1;
 	}
