@@ -71,6 +71,15 @@ static size_t raw_bytes(int fd, char **out)
 	return (size_t)n;
 }
 
+/* A new file at path holding len bytes of data. */
+static void write_new_file(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
 /* Contexts come back with their ids and frames; the table with every
  * field the writer uses. */
 START_TEST(round_trip)
@@ -849,10 +858,7 @@ START_TEST(live_dump_request)
 	char path[256], out[256], err[512] = "";
 	snprintf(path, sizeof path, "%s/massif.out.1.raw", dir);
 	snprintf(out, sizeof out, "%s/massif.out.1", dir);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
-	close(fd);
+	write_new_file(path, data, len);
 	ck_assert_int_eq(hs_raw_read_prefix(path, live_end, &raw, err, sizeof err), 0);
 	ck_assert_int_eq(raw.has_live, 1);
 	ck_assert_uint_eq(raw.live_request, 7);
@@ -980,12 +986,9 @@ START_TEST(live_dump_side_record)
 	snprintf(path, sizeof path, "%s/massif.out.1.raw", g_side_dir);
 	snprintf(side, sizeof side, "%s/massif.out.1.raw.live", g_side_dir);
 	snprintf(out, sizeof out, "%s/massif.out.1", g_side_dir);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
-	close(fd);
+	write_new_file(path, data, len);
 	uint64_t side_base = 0;
-	fd = open(side, O_RDONLY);
+	int fd = open(side, O_RDONLY);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(pread(fd, &side_base, sizeof side_base, 0), (ssize_t)sizeof side_base);
 	close(fd);
