@@ -88,6 +88,7 @@ static char g_options_text[8192]; /* HEAPSNAP_OPTIONS as given */
 static atomic_int g_ended;        /* the record is ended once per process */
 
 static int env_is(const char *entry, const char *name);
+static int is_our_env(const char *entry);
 
 /* Write a NUL-terminated string to stderr (no stdio: we may be in a
  * signal handler or the program may have closed its FILEs). */
@@ -1109,9 +1110,7 @@ static int start_resolver(void)
 	n_env = 0;
 	/* The resolver runs unrecorded. */
 	for (char **e = environ; e != NULL && *e != NULL; e++)
-		if (!env_is(*e, "LD_PRELOAD") && !env_is(*e, "HEAPSNAP_OPTIONS") &&
-		    !env_is(*e, "HEAPSNAP_REPORT_FD") && !env_is(*e, "HEAPSNAP_LIVE_FD") &&
-		    !env_is(*e, "HEAPSNAP_LAUNCHER") && !env_is(*e, "HEAPSNAP_BASE_DIR"))
+		if (!env_is(*e, "LD_PRELOAD") && !is_our_env(*e))
 			a.envp[n_env++] = *e;
 	/* The launcher, if any, may resolve the record first (heapsnap.c). */
 	a.envp[n_env++] = (char *)"HEAPSNAP_RESOLVE_DETACHED=1";
