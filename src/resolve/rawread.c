@@ -524,29 +524,41 @@ static int read_live(struct reader *r, struct cursor *c)
 
 /* Section 4.4: the table's composition after a cull or a peak demotion.
  * The table keeps its order, so the listed seqs are a subsequence of it;
- * the snapshots left out were culled. */
+ * the snapshots left out were culled.  The whole record is checked before
+ * the table changes: a bad one leaves it as it was, every snapshot owned
+ * by one slot (a half-applied one left moved slots behind, which
+ * hs_raw_free then freed twice). */
 static int read_table(struct reader *r, struct cursor *c)
 {
 	struct hs_raw *raw = r->raw;
 	uint32_t n = get_u32(c);
 	if (c->short_read || (size_t)(c->end - c->p) != (size_t)n * 12)
 		return fail(r, "table: bad length");
-	unsigned in = 0, out = 0;
+	struct cursor check = *c;
+	unsigned in = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t seq = get_u64(&check);
+		uint32_t kind = get_u32(&check);
+		if (kind > HS_SNAP_PEAK)
+			return fail(r, "table: bad kind %u", kind);
+		if (in > 0 && raw->snapshots[in - 1].seq >= seq)
+			return fail(r, "table lists snapshot %llu twice or out of order",
+				    (unsigned long long)seq);
+		while (in < raw->n_snapshots && raw->snapshots[in].seq != seq)
+			in++;
+		if (in == raw->n_snapshots)
+			return fail(r, "table lists snapshot %llu, which it does not hold",
+				    (unsigned long long)seq);
+		in++;
+	}
+	in = 0;
+	unsigned out = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t seq = get_u64(c);
 		uint32_t kind = get_u32(c);
-		if (kind > HS_SNAP_PEAK)
-			return fail(r, "table: bad kind %u", kind);
-		while (in < raw->n_snapshots && raw->snapshots[in].seq != seq)
+		while (raw->snapshots[in].seq != seq)
 			drop_entries(&raw->snapshots[in++]);
-		if (in == raw->n_snapshots) {
-			raw->n_snapshots = out; /* every snapshot past out is dropped */
-			return fail(r, "table lists snapshot %llu, which it does not hold",
-				    (unsigned long long)seq);
-		}
 		struct hs_snapshot s = raw->snapshots[in++];
-		if (out > 0 && raw->snapshots[out - 1].seq >= s.seq)
-			return fail(r, "table lists snapshot %llu twice", (unsigned long long)seq);
 		s.kind = (enum hs_snap_kind)kind;
 		raw->snapshots[out++] = s;
 	}

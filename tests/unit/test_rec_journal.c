@@ -23,6 +23,7 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
+#include "callsites.h"
 #include "journal.h"
 #include "rawread.h"
 #include "recorder.h"
@@ -545,6 +546,95 @@ START_TEST(damaged_snapshot_refused)
 }
 END_TEST
 
+/* A TABLE record (spec 4.4) damaged after its first entries is refused
+ * whole: the table is left as it was, each snapshot held once, so the
+ * reader's own teardown frees each once (a half-applied table left moved
+ * snapshots in two slots, and hs_raw_free freed their sites twice: found
+ * by mutating raw records). */
+START_TEST(damaged_table_refused)
+{
+	opts.max_snapshots = 10;
+	/* Sampling, with a direct call site: every snapshot detailed, and each
+	 * owns the sites' bytes read from its SITES record. */
+	opts.sample_bytes = 1 << 30;
+	opts.detailed_freq = 1;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	unsigned site = hs_callsites_id(0x402001);
+	for (unsigned i = 0; i < 300; i++)
+		hs_rec_count_alloc(16 + i % 7, site);
+	char *bytes;
+	size_t len = raw_bytes(test_raw_fd(), &bytes);
+	/* The first cull's TABLE record (fewer snapshots listed than held),
+	 * listing at least three: the reader moves the second one down. */
+	size_t table = 0;
+	unsigned table_record = 0, record = 0;
+	uint32_t n_listed = 0, n_held = 0;
+	for (size_t pos = HS_JOURNAL_MAGIC_LEN; pos + 8 <= len && table == 0;) {
+		uint32_t plen, kind;
+		memcpy(&plen, bytes + pos, 4);
+		memcpy(&kind, bytes + pos + 4, 4);
+		record++;
+		if (kind == HS_JR_SNAPSHOT)
+			n_held++;
+		if (kind == HS_JR_TABLE) {
+			memcpy(&n_listed, bytes + pos + 8, 4);
+			if (n_listed >= 3 && n_listed < n_held) {
+				table = pos;
+				table_record = record;
+			}
+			n_held = n_listed;
+		}
+		pos += 8 + plen;
+	}
+	ck_assert_uint_gt(table, 0);
+	static char bad[1 << 20];
+	char err[512], want[512];
+	struct hs_raw raw;
+	size_t entry = table + 8 + 4 + 12 * (size_t)(n_listed - 1); /* the last entry */
+
+	/* A bad kind in the last entry, after two the reader could have moved. */
+	memcpy(bad, bytes, len);
+	uint32_t kind = 9;
+	memcpy(bad + entry + 8, &kind, 4);
+	int fd = test_memfile(bad, len);
+	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
+	snprintf(want, sizeof want, "r.raw: record %u: table: bad kind 9", table_record);
+	ck_assert_str_eq(err, want);
+	close(fd);
+
+	/* The last entry repeating the one before it. */
+	memcpy(bad, bytes, len);
+	memcpy(bad + entry, bad + entry - 12, 12);
+	uint64_t seq;
+	memcpy(&seq, bad + entry, 8);
+	fd = test_memfile(bad, len);
+	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
+	snprintf(want, sizeof want,
+		 "r.raw: record %u: table lists snapshot %llu twice or out of order",
+		 table_record, (unsigned long long)seq);
+	ck_assert_str_eq(err, want);
+	close(fd);
+
+	/* A snapshot the table does not hold. */
+	memcpy(bad, bytes, len);
+	seq = UINT64_C(1) << 40;
+	memcpy(bad + entry, &seq, 8);
+	fd = test_memfile(bad, len);
+	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
+	snprintf(want, sizeof want,
+		 "r.raw: record %u: table lists snapshot %llu, which it does not hold",
+		 table_record, (unsigned long long)seq);
+	ck_assert_str_eq(err, want);
+	close(fd);
+
+	/* Undamaged, it reads. */
+	fd = test_memfile(bytes, len);
+	ck_assert_msg(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err) == 0, "%s", err);
+	close(fd);
+	hs_raw_free(&raw);
+}
+END_TEST
+
 static void open_on_dev_full(void)
 {
 	ck_assert_int_eq(hs_rec_init(&opts), 0);
@@ -1035,6 +1125,7 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, follower_reads_as_cold);
 	tcase_add_test(tc, garbage_refused);
 	tcase_add_test(tc, damaged_snapshot_refused);
+	tcase_add_test(tc, damaged_table_refused);
 	tcase_add_test(tc, enospc_gives_up);
 	tcase_add_test(tc, full_disk_mid_run_leaves_a_valid_prefix);
 	tcase_add_test(tc, resolve_file_in_place);
