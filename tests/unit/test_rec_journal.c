@@ -72,6 +72,19 @@ static size_t raw_bytes(int fd, char **out)
 	return (size_t)n;
 }
 
+/* The one-line error reading the len bytes at bytes as "r.raw" gives
+ * (the read must fail). */
+static const char *refusal(const char *bytes, size_t len)
+{
+	static char err[512];
+	struct hs_raw raw;
+	int fd = test_memfile(bytes, len);
+	err[0] = '\0';
+	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
+	close(fd);
+	return err;
+}
+
 /* A new file at path holding len bytes of data. */
 static void write_new_file(const char *path, const char *data, size_t len)
 {
@@ -514,26 +527,20 @@ START_TEST(damaged_snapshot_refused)
 	memcpy(bad, bytes, len);
 	n_contexts = 1;
 	memcpy(bad + last + 8 + 40, &n_contexts, 4);
-	int fd = test_memfile(bad, len);
-	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
 	snprintf(want, sizeof want,
 		 "r.raw: record %u: snapshot %llu: context 1 has bytes but is not counted",
 		 last_record, (unsigned long long)seq);
-	ck_assert_str_eq(err, want);
-	close(fd);
+	ck_assert_str_eq(refusal(bad, len), want);
 	/* A change for a context it does not count. */
 	memcpy(bad, bytes, len);
 	ctx = 2;
 	memcpy(bad + last + 8 + 48, &ctx, 4);
-	fd = test_memfile(bad, len);
-	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
 	snprintf(want, sizeof want,
 		 "r.raw: record %u: snapshot %llu: change for context 2 out of place", last_record,
 		 (unsigned long long)seq);
-	ck_assert_str_eq(err, want);
-	close(fd);
+	ck_assert_str_eq(refusal(bad, len), want);
 	/* Undamaged, the snapshot counts both contexts' bytes. */
-	fd = test_memfile(bytes, len);
+	int fd = test_memfile(bytes, len);
 	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), 0);
 	close(fd);
 	const struct hs_snapshot *s = &raw.snapshots[raw.n_snapshots - 1];
@@ -596,39 +603,30 @@ START_TEST(damaged_table_refused)
 	memcpy(bad, bytes, len);
 	uint32_t kind = 9;
 	memcpy(bad + entry + 8, &kind, 4);
-	int fd = test_memfile(bad, len);
-	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
 	snprintf(want, sizeof want, "r.raw: record %u: table: bad kind 9", table_record);
-	ck_assert_str_eq(err, want);
-	close(fd);
+	ck_assert_str_eq(refusal(bad, len), want);
 
 	/* The last entry repeating the one before it. */
 	memcpy(bad, bytes, len);
 	memcpy(bad + entry, bad + entry - 12, 12);
 	uint64_t seq;
 	memcpy(&seq, bad + entry, 8);
-	fd = test_memfile(bad, len);
-	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
 	snprintf(want, sizeof want,
 		 "r.raw: record %u: table lists snapshot %llu twice or out of order",
 		 table_record, (unsigned long long)seq);
-	ck_assert_str_eq(err, want);
-	close(fd);
+	ck_assert_str_eq(refusal(bad, len), want);
 
 	/* A snapshot the table does not hold. */
 	memcpy(bad, bytes, len);
 	seq = UINT64_C(1) << 40;
 	memcpy(bad + entry, &seq, 8);
-	fd = test_memfile(bad, len);
-	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), -1);
 	snprintf(want, sizeof want,
 		 "r.raw: record %u: table lists snapshot %llu, which it does not hold",
 		 table_record, (unsigned long long)seq);
-	ck_assert_str_eq(err, want);
-	close(fd);
+	ck_assert_str_eq(refusal(bad, len), want);
 
 	/* Undamaged, it reads. */
-	fd = test_memfile(bytes, len);
+	int fd = test_memfile(bytes, len);
 	ck_assert_msg(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err) == 0, "%s", err);
 	close(fd);
 	hs_raw_free(&raw);
