@@ -13,6 +13,7 @@
 #include "leak_report.h"
 #include "numfmt.h"
 #include "sites_model.h"
+#include "utf8.h"
 
 void hs_html_escape(struct hs_outbuf *ob, const char *s, size_t len)
 {
@@ -37,9 +38,18 @@ void hs_html_escape(struct hs_outbuf *ob, const char *s, size_t len)
 			rep = "&#39;";
 			break;
 		default:
-			if (c >= 0x20 && c != 0x7f)
+			if (c >= 0x20 && c < 0x7f)
 				continue;
-			rep = "\xEF\xBF\xBD"; /* U+FFFD: no control character in the page */
+			if (c > 0x7f) {
+				size_t k = hs_utf8_char_len((const unsigned char *)s, i, len);
+				if (k != 0) {
+					i += k - 1;
+					continue;
+				}
+			}
+			/* U+FFFD: no control character in the page, and no byte
+			 * of the file's that starts no UTF-8 character */
+			rep = "\xEF\xBF\xBD";
 		}
 		hs_outbuf_put(ob, s + start, i - start);
 		hs_outbuf_puts(ob, rep);
@@ -55,12 +65,19 @@ void hs_html_json_string(struct hs_outbuf *ob, const char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' &&
-		    c != 0x7f)
+		    c < 0x7f)
 			continue;
+		size_t k = c > 0x7f ? hs_utf8_char_len((const unsigned char *)s, i, len) : 0;
+		if (k != 0) {
+			i += k - 1;
+			continue;
+		}
 		hs_outbuf_put(ob, s + start, i - start);
 		if (c == '"' || c == '\\') {
 			hs_outbuf_putc(ob, '\\');
 			hs_outbuf_putc(ob, (char)c);
+		} else if (c > 0x7f) {
+			hs_outbuf_puts(ob, "\\ufffd"); /* a byte that starts no character */
 		} else {
 			hs_outbuf_printf(ob, "\\u%04x", c);
 		}

@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 /* Deeper trees are refused: Massif records at most 200 frames (its
  * --depth), inlined frames add a few lines each, and ms_print's output
  * grows with the square of the depth (each line repeats its "| " rails). */
@@ -99,17 +101,22 @@ static const char *quote(const struct line *l, char *dst, size_t cap)
 		cut = true;
 	}
 	dst[o++] = '"';
+	const unsigned char *s = (const unsigned char *)l->s;
 	for (size_t i = 0; i < n && o + 8 < cap; i++) {
-		unsigned char c = (unsigned char)l->s[i];
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+		unsigned char c = s[i];
+		size_t k = c < 0x80 ? 1 : hs_utf8_char_len(s, i, n);
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || k == 0) {
 			if (c == '"' || c == '\\') {
 				dst[o++] = '\\';
 				dst[o++] = (char)c;
 			} else {
+				/* a control byte, or one that starts no character */
 				o += (size_t)snprintf(dst + o, cap - o, "\\x%02X", c);
 			}
 		} else {
-			dst[o++] = (char)c;
+			for (size_t j = 0; j < k; j++)
+				dst[o++] = (char)s[i + j];
+			i += k - 1;
 		}
 	}
 	dst[o++] = '"';
@@ -484,56 +491,13 @@ static int read_snapshot(struct parser *p)
 	return 0;
 }
 
-/* Checks that the characters starting in b[from..stop) are UTF-8 text
- * without NUL (a character may end before len); returns the offset of the
- * first bad byte, or where the checked characters end (>= stop). */
-static size_t check_text(const unsigned char *b, size_t from, size_t stop, size_t len)
+/* Returns the offset of the first NUL byte in b[from..stop), or stop.
+ * Any other byte is text: Valgrind writes names and arguments as bytes,
+ * and ms_print prints them back as they are (utf8.h). */
+static size_t check_text(const unsigned char *b, size_t from, size_t stop)
 {
-	size_t i = from;
-	while (i < stop) {
-		/* Fast path: eight ASCII bytes, none NUL. */
-		if (i + 8 <= len) {
-			uint64_t w;
-			memcpy(&w, b + i, 8);
-			const uint64_t ones = 0x0101010101010101ULL;
-			const uint64_t highs = 0x8080808080808080ULL;
-			if (!(w & highs) && !((w - ones) & ~w & highs)) {
-				i += 8;
-				continue;
-			}
-		}
-		unsigned c = b[i];
-		if (c == 0)
-			return i;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t n;
-		unsigned min;
-		if (c >= 0xC2 && c <= 0xDF) {
-			n = 1;
-			min = 0x80;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			min = 0x800;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			min = 0x10000;
-		} else {
-			return i;
-		}
-		unsigned cp = c & (0x3F >> n);
-		for (size_t k = 1; k <= n; k++) {
-			if (i + k >= len || (b[i + k] & 0xC0) != 0x80)
-				return i;
-			cp = (cp << 6) | (b[i + k] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return i;
-		i += n + 1;
-	}
-	return i;
+	const unsigned char *nul = memchr(b + from, 0, stop - from);
+	return nul != NULL ? (size_t)(nul - b) : stop;
 }
 
 /* Returns the 1-based line number of byte offset off. */
@@ -616,14 +580,9 @@ static int parse_owned(char *buf, size_t len, bool mapped, const char *name, str
 	m->peak_index = SIZE_MAX;
 	struct parser p = { .name = name, .buf = buf, .len = len, .m = m, .err = err };
 
-	size_t bad = check_text((const unsigned char *)buf, 0, len, len);
+	size_t bad = check_text((const unsigned char *)buf, 0, len);
 	if (bad < len) {
-		unsigned char c = (unsigned char)buf[bad];
-		if (c == 0)
-			fail(&p, line_of(buf, bad), "expected text, found a NUL byte");
-		else
-			fail(&p, line_of(buf, bad), "expected UTF-8 text, found the byte 0x%02X",
-			     c);
+		fail(&p, line_of(buf, bad), "expected text, found a NUL byte");
 		goto bad;
 	}
 	if (len == 0) {
@@ -927,22 +886,17 @@ static int stream_more(struct parser *p)
 		if (r == 0)
 			st->eof = true;
 	}
-	/* Check the new text now: a NUL or a bad byte stops the read.  The
-	 * last 3 bytes may start a character that the next read completes. */
-	size_t stop = st->eof ? st->raw : st->raw > 3 ? st->raw - 3 : 0;
+	/* Check the new text now: a NUL byte stops the read. */
+	size_t stop = st->raw;
 	bool grew = false;
 	if (p->len < stop) {
-		size_t end = check_text((const unsigned char *)p->buf, p->len, stop, st->raw);
+		size_t end = check_text((const unsigned char *)p->buf, p->len, stop);
 		if (end < stop) {
 			uint32_t no = p->line_no + 1;
 			for (const char *c = p->buf + p->pos, *e = p->buf + end;
 			     (c = memchr(c, '\n', (size_t)(e - c))) != NULL; c++)
 				no++;
-			unsigned char c = (unsigned char)p->buf[end];
-			if (c == 0)
-				fail(p, no, "expected text, found a NUL byte");
-			else
-				fail(p, no, "expected UTF-8 text, found the byte 0x%02X", c);
+			fail(p, no, "expected text, found a NUL byte");
 			p->stuck = true;
 			return -1;
 		}

@@ -195,6 +195,10 @@ with tempfile.TemporaryDirectory() as tmp:
             data = None
             p.errors.append("data: %s" % e)
         problems = list(p.errors)
+        try:
+            r.stdout.decode("utf-8")  # latin1.massif.out's bytes become U+FFFD
+        except UnicodeDecodeError as e:
+            problems.append("not UTF-8: %s" % e)
         if r.returncode != 0 or r.stderr:
             problems.append("exit %d %r" % (r.returncode, r.stderr))
         if p.stack:

@@ -39,3 +39,12 @@ record huge-B        golden_huge --time-unit=B
 record huge-ms       golden_huge --time-unit=ms
 record inline        golden_inline --time-unit=B --detailed-freq=2
 record cxx           golden_cxx --time-unit=B --threshold=0.1 --depth=50
+
+# Bytes that are no UTF-8 (a Latin-1 source file name and argument), as
+# Valgrind writes them and ms_print prints them back.
+latin1_c=$(printf 'caf\351.c')
+cp "$top/tests/progs/golden_latin1.c" "$latin1_c"
+$cc -o golden_latin1 "$latin1_c"
+valgrind -q --tool=massif --time-unit=B --detailed-freq=2 \
+    --massif-out-file=latin1.massif.out ./golden_latin1 "$(printf 'd\351j\340')" > /dev/null
+cp latin1.massif.out "$out/"

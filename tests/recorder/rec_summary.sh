@@ -23,7 +23,7 @@ same() { # same DESCRIPTION FILE EXPECTED-TEXT
 	fi
 }
 
-echo 1..11
+echo 1..12
 
 # leak_two: 300 iterations of churn, a 1024-byte and a 256-byte leak.
 rss() { # rss FILE: the RSS figure, which varies from run to run, as N
@@ -43,6 +43,16 @@ heapsnap:        34.8 KB   8.6%  churn (leak_common.h:28)
 heapsnap:   leak suspects: 2 (heapsnap-print --leaks lists them)
 heapsnap:   file:          $work/s.out
 heapsnap:   next:          heapsnap-print --leaks $work/s.out"
+
+# An argument in Latin-1 (no UTF-8): the file's cmd: line holds its bytes as
+# Valgrind's would, and the summary reads that file like any other (before,
+# heapsnap-print refused it: "expected UTF-8 text").
+latin1=$(printf 'd\351j\340')
+sed 's|s\.out|u.out|g' err >want_u
+"$HS_LAUNCHER" --time-unit=B --massif-out-file="$work/u.out" "$prog" "$latin1" 2>err0
+rss err0 >err_u
+check_sh "an argument that is no UTF-8: in cmd: as bytes, the same summary" \
+	'[ "$(sed -n 2p u.out)" = "cmd: $prog $latin1" ] && cmp -s want_u err_u'
 
 "$HS_LAUNCHER" -q --time-unit=B --massif-out-file="$work/q.out" "$prog" 2>err
 check_sh "-q: no summary" '[ ! -s err ] && [ -s q.out ]'
