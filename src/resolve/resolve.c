@@ -96,14 +96,19 @@ static int write_massif(struct hs_raw *raw, int fd, const char *ending, struct h
 {
 	char note[1536];
 	desc_note(raw, ending, note, sizeof note);
+	/* A record cut before its first snapshot (the program killed at its
+	 * start) still gives a file ms_print reads: Massif's for a program
+	 * that allocates nothing, snapshot 0 at time 0, empty. */
+	static const struct hs_snapshot nothing_yet = { .kind = HS_SNAP_NORMAL };
+	int empty = raw->n_snapshots == 0;
 	struct hs_massif_file file = {
 		.desc = raw->opts.desc,
 		.desc_note = note[0] != '\0' ? note : NULL,
 		.cmd = raw->cmd,
 		.time_unit = raw->opts.time_unit,
 		.threshold = raw->opts.threshold,
-		.snapshots = raw->snapshots,
-		.n_snapshots = raw->n_snapshots,
+		.snapshots = empty ? &nothing_yet : raw->snapshots,
+		.n_snapshots = empty ? 1 : raw->n_snapshots,
 		.contexts = &raw->ctxs,
 		.filter = filter,
 		.sampled = raw->opts.sample_bytes != 0,
