@@ -612,8 +612,8 @@ START_TEST(damaged_table_refused)
 	uint64_t seq;
 	memcpy(&seq, bad + entry, 8);
 	snprintf(want, sizeof want,
-		 "r.raw: record %u: table lists snapshot %llu twice or out of order",
-		 table_record, (unsigned long long)seq);
+		 "r.raw: record %u: table lists snapshot %llu twice or out of order", table_record,
+		 (unsigned long long)seq);
 	ck_assert_str_eq(refusal(bad, len), want);
 
 	/* A snapshot the table does not hold. */
