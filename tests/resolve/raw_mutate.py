@@ -13,7 +13,8 @@ damages one (flipped
 bytes, 4- and 8-byte fields overwritten with edge values, a cut, a
 spliced or dropped run of bytes) and runs `heapsnap --resolve RAW OUT`,
 which must either write OUT (exit 0, nothing on stderr but its "wrote"
-line, and, when $MS_PRINT is set, a file ms_print accepts) or refuse with
+line, a file and series `heapsnap-print --summary` takes without a word
+on stderr and, when $MS_PRINT is set, that ms_print accepts) or refuse with
 exactly one "heapsnap: " line naming the record, exit 1 and no OUT;
 never a signal, never a hang.  Seeded; prints TAP, one case per damaged
 record.  A double free in the reader of TABLE records was found this way.
@@ -33,6 +34,7 @@ import time
 top = os.environ.get("top_srcdir") or os.path.join(os.path.dirname(__file__), "..", "..")
 build = os.environ.get("top_builddir") or top
 launcher = os.environ.get("HS_LAUNCHER") or os.path.join(build, "heapsnap")
+printer = os.environ.get("HS_PRINT") or os.path.join(build, "heapsnap-print")
 preload = os.environ.get("HS_PRELOAD") or os.path.join(build, ".libs", "libheapsnap.so")
 ms = os.environ.get("MS_PRINT") or ""
 prog = os.path.join(build, "tests", "progs", "rec_live")
@@ -137,6 +139,10 @@ def check(n, what, tmp):
         return "not ok %d - %s: written with stderr %r" % (n, what, err[:300])
     if not os.path.exists(out):
         return "not ok %d - %s: exit 0 without a file" % (n, what)
+    q = subprocess.run([printer, "--summary", "out"], cwd=tmp, capture_output=True, timeout=60)
+    if q.returncode != 0 or q.stderr:
+        return "not ok %d - %s: written, but heapsnap-print --summary: exit %d, %r" % (
+            n, what, q.returncode, q.stderr.decode("utf-8", "replace")[:300])
     if ms and os.access(ms, os.X_OK):
         q = subprocess.run([ms, "out"], cwd=tmp, capture_output=True, timeout=60)
         if q.returncode != 0:

@@ -41,7 +41,8 @@ static const struct fake_sym syms[] = {
 };
 
 static struct hs_options opts;
-static unsigned g_probes; /* calls of the fake memory probe */
+static unsigned g_probes;                    /* calls of the fake memory probe */
+static void (*g_damage)(struct hs_raw *raw); /* what a test does to the record read */
 
 /* A fake /proc/self/statm: the nth reading says n pages resident and 16n
  * mapped, so the series shows which reading each point got. */
@@ -55,6 +56,7 @@ static int fake_probe(uint64_t *rss_bytes, uint64_t *mapped_bytes)
 
 static void setup(void)
 {
+	g_damage = NULL;
 	test_options(&opts);
 	g_probes = 0;
 	hs_rec_set_memory_probe(fake_probe);
@@ -81,6 +83,8 @@ static const char *finish_series(const char *ending, char *massif, size_t massif
 	struct hs_raw raw;
 	char err[512] = "";
 	ck_assert_msg(hs_raw_read_fd(test_raw_fd(), "raw", &raw, err, sizeof err) == 0, "%s", err);
+	if (g_damage != NULL)
+		g_damage(&raw);
 	free(raw.cmd);
 	raw.cmd = strdup("./t");
 	struct hs_symbolizer sym = fake_symbolizer(syms);
@@ -453,6 +457,52 @@ START_TEST(end_line)
 }
 END_TEST
 
+/* A damaged record's points (a time or a B position that goes back, one
+ * past 2^63, a negative time): the series holds them to its format, which
+ * has neither go back (format-series.md), so heapsnap-print reads it;
+ * before, it said "not a complete heapsnap series file". */
+static void points_go_back(struct hs_raw *raw)
+{
+	ck_assert_uint_ge(raw->n_points, 5);
+	raw->points[1].time = -7;
+	raw->points[2].time = raw->points[1].time - 1000;
+	raw->points[2].alloc_bytes = UINT64_MAX;
+	raw->points[3].alloc_bytes = 1;
+}
+
+START_TEST(damaged_points_held_to_the_format)
+{
+	opts.time_unit = HS_TIME_MS;
+	opts.detailed_freq = 1;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	for (unsigned i = 0; i < 6; i++)
+		hs_rec_alloc(ptr(i), 96 + 16 * i, i % 2 ? st_a : st_b, 2);
+	g_damage = points_go_back;
+	const char *got = finish_series(NULL, NULL, 0);
+	long long last_time = 0, last_alloc = 0;
+	unsigned n_t = 0, n_a = 0;
+	for (const char *line = got; line != NULL && *line != '\0';) {
+		long long seq, v;
+		if (sscanf(line, "t %lld %lld ", &seq, &v) == 2) {
+			ck_assert_msg(v >= last_time, "time %lld after %lld", v, last_time);
+			last_time = v;
+			n_t++;
+		} else if (strncmp(line, "a ", 2) == 0) {
+			unsigned long long a = strtoull(line + 2, NULL, 10);
+			ck_assert_msg(a <= INT64_MAX && (long long)a >= last_alloc,
+				      "allocated %llu after %lld", a, last_alloc);
+			last_alloc = (long long)a;
+			n_a++;
+		}
+		line = strchr(line, '\n');
+		line = line != NULL ? line + 1 : NULL;
+	}
+	ck_assert_uint_ge(n_t, 5);
+	ck_assert_uint_eq(n_a, n_t);
+	ck_assert_int_eq(last_alloc, INT64_MAX); /* held at 2^63 - 1 from point 2 on */
+}
+END_TEST
+
 static Suite *series_suite(void)
 {
 	Suite *s = suite_create("series");
@@ -467,6 +517,7 @@ static Suite *series_suite(void)
 	tcase_add_test(tc, end_line);
 	tcase_add_test(tc, alloc_axis_in_ms);
 	tcase_add_test(tc, series_points_on_the_b_axis);
+	tcase_add_test(tc, damaged_points_held_to_the_format);
 	suite_add_tcase(s, tc);
 	return s;
 }
