@@ -139,12 +139,19 @@ def check(n, what, tmp):
         return "not ok %d - %s: written with stderr %r" % (n, what, err[:300])
     if not os.path.exists(out):
         return "not ok %d - %s: exit 0 without a file" % (n, what)
-    q = subprocess.run([printer, "--summary", "out"], cwd=tmp, capture_output=True, timeout=60)
+    try:
+        q = subprocess.run([printer, "--summary", "out"], cwd=tmp, capture_output=True,
+                           timeout=60)
+    except subprocess.TimeoutExpired:
+        return "not ok %d - %s: written, but heapsnap-print --summary hangs" % (n, what)
     if q.returncode != 0 or q.stderr:
         return "not ok %d - %s: written, but heapsnap-print --summary: exit %d, %r" % (
             n, what, q.returncode, q.stderr.decode("utf-8", "replace")[:300])
     if ms and os.access(ms, os.X_OK):
-        q = subprocess.run([ms, "out"], cwd=tmp, capture_output=True, timeout=60)
+        try:
+            q = subprocess.run([ms, "out"], cwd=tmp, capture_output=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            return "not ok %d - %s: written, but ms_print takes over 120 s" % (n, what)
         if q.returncode != 0:
             return "not ok %d - %s: written, but ms_print says %r" % (
                 n, what, q.stderr.decode("utf-8", "replace")[:300])
@@ -207,7 +214,12 @@ def main():
             name = r.choice(names)
             with open(os.path.join(tmp, "in.raw"), "wb") as f:
                 f.write(mutate(r, records[name]))
-            print(check(n, "seed %d case %d: %s" % (seed, case, name), tmp))
+            what = "seed %d case %d: %s" % (seed, case, name)
+            try:
+                line = check(n, what, tmp)
+            except Exception as e:  # noqa: BLE001 - any failure of the case is a finding
+                line = "not ok %d - %s: %r" % (n, what, e)
+            print(line, flush=True)
             clean(tmp)
     return 0
 

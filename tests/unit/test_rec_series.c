@@ -460,10 +460,14 @@ END_TEST
 /* A damaged record's points (a time or a B position that goes back, one
  * past 2^63, a negative time): the series holds them to its format, which
  * has neither go back (format-series.md), so heapsnap-print reads it;
- * before, it said "not a complete heapsnap series file". */
+ * before, it said "not a complete heapsnap series file".  So does the
+ * Massif file its snapshots' times (before, heapsnap-print refused it). */
 static void points_go_back(struct hs_raw *raw)
 {
 	ck_assert_uint_ge(raw->n_points, 5);
+	ck_assert_uint_ge(raw->n_snapshots, 3);
+	raw->snapshots[1].time = -7;
+	raw->snapshots[2].time = -1000;
 	raw->points[1].time = -7;
 	raw->points[2].time = raw->points[1].time - 1000;
 	raw->points[2].alloc_bytes = UINT64_MAX;
@@ -478,7 +482,19 @@ START_TEST(damaged_points_held_to_the_format)
 	for (unsigned i = 0; i < 6; i++)
 		hs_rec_alloc(ptr(i), 96 + 16 * i, i % 2 ? st_a : st_b, 2);
 	g_damage = points_go_back;
-	const char *got = finish_series(NULL, NULL, 0);
+	static char massif[1 << 16];
+	const char *got = finish_series(NULL, massif, sizeof massif);
+	/* The Massif file's times too (heapsnap-print refuses a time that goes
+	 * back, or one below 0). */
+	long long last_snap = 0;
+	unsigned n_snap = 0;
+	for (const char *t = massif; (t = strstr(t, "\ntime=")) != NULL; t++, n_snap++) {
+		long long v = strtoll(t + 6, NULL, 10);
+		ck_assert_msg(v >= last_snap, "snapshot %u: time=%lld after %lld", n_snap, v,
+			      last_snap);
+		last_snap = v;
+	}
+	ck_assert_uint_ge(n_snap, 3);
 	long long last_time = 0, last_alloc = 0;
 	unsigned n_t = 0, n_a = 0;
 	for (const char *line = got; line != NULL && *line != '\0';) {
