@@ -460,10 +460,6 @@ int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t
 	hs_textout_mem(&o, "\n", 1);
 
 	int rc = 0;
-	/* Massif's times start at 0 and never go back, which heapsnap-print
-	 * checks; the recorder's clock keeps that, and a damaged raw record's
-	 * times are held to it. */
-	int64_t last_time = 0;
 	for (unsigned i = 0; i < file->n_snapshots && rc == 0; i++) {
 		const struct hs_snapshot *snap = &file->snapshots[i];
 		size_t n_present = 0;
@@ -488,9 +484,7 @@ int hs_massif_write(int fd, const struct hs_massif_file *file, char *err, size_t
 		hs_textout_str(&o, "#-----------\nsnapshot=");
 		hs_textout_u64(&o, i);
 		hs_textout_str(&o, "\n#-----------\ntime=");
-		if (snap->time > last_time)
-			last_time = snap->time;
-		hs_textout_i64(&o, last_time);
+		hs_textout_i64(&o, snap->time);
 		hs_textout_mem(&o, "\n", 1);
 		out_field(&o, "mem_heap_B=", heap);
 		out_field(&o, "mem_heap_extra_B=", snap->extra_bytes);

@@ -465,6 +465,12 @@ static int read_snapshot_fields(struct reader *r, struct cursor *c, struct hs_sn
 	if (kind > HS_SNAP_PEAK || detailed > 1)
 		return fail(r, "snapshot %llu: bad kind %u or detail %u",
 			    (unsigned long long)s->seq, kind, detailed);
+	/* No process holds 2^63 bytes: the Massif file's totals stay far
+	 * below the 2^64 heapsnap-print allows. */
+	if (s->heap_bytes > INT64_MAX || s->extra_bytes > INT64_MAX - s->heap_bytes)
+		return fail(r, "snapshot %llu: %llu + %llu bytes, past 2^63",
+			    (unsigned long long)s->seq, (unsigned long long)s->heap_bytes,
+			    (unsigned long long)s->extra_bytes);
 	if (s->n_contexts > raw->ctxs.n)
 		return fail(r, "snapshot %llu counts %u contexts, only %u recorded",
 			    (unsigned long long)s->seq, s->n_contexts, raw->ctxs.n);
@@ -871,6 +877,38 @@ fail:
 }
 
 /* After the last record: what the file was. */
+/* Hold a damaged record's times to the rules the recorder's clock and
+ * counts keep, which the formats written from it have (format-massif.md,
+ * format-series.md) and heapsnap-print checks: a snapshot's or a point's
+ * time never goes back nor falls below 0, a point's B position never goes
+ * back nor passes 2^63.  An undamaged record is left as it is. */
+static void hold_to_rules(struct hs_raw *raw)
+{
+	int64_t time = 0;
+	for (unsigned i = 0; i < raw->n_snapshots; i++) {
+		if (raw->snapshots[i].time < time)
+			raw->snapshots[i].time = time;
+		time = raw->snapshots[i].time;
+	}
+	if (raw->has_live && raw->live.time < time)
+		raw->live.time = time;
+	time = 0;
+	uint64_t alloc = 0;
+	for (size_t i = 0; i < raw->n_points; i++) {
+		struct hs_raw_point *pt = &raw->points[i];
+		if (pt->time < time)
+			pt->time = time;
+		time = pt->time;
+		if (!pt->has_alloc)
+			continue;
+		if (pt->alloc_bytes > INT64_MAX)
+			pt->alloc_bytes = INT64_MAX;
+		if (pt->alloc_bytes < alloc)
+			pt->alloc_bytes = alloc;
+		alloc = pt->alloc_bytes;
+	}
+}
+
 static int parse_end(struct reader *r, struct window *w)
 {
 	r->raw->truncated = w->have != w->pos;
@@ -879,6 +917,7 @@ static int parse_end(struct reader *r, struct window *w)
 		snprintf(r->err, r->err_len, "%s: the raw record ends before its header", r->name);
 		return -1;
 	}
+	hold_to_rules(r->raw);
 	return 0;
 }
 

@@ -114,11 +114,6 @@ struct writer {
 	unsigned char *is_touched;
 	uint32_t n_sites;
 	struct frame_ids frames;
-	/* The last point written's time and B-axis position: format-series.md
-	 * has neither go back (nor past 2^63), which the recorder's clock and
-	 * counts keep; a damaged raw record's are held to it. */
-	int64_t last_time;
-	uint64_t last_alloc;
 };
 
 static int by_u32(const void *a, const void *b)
@@ -244,9 +239,7 @@ static int write_point(struct writer *w, const struct hs_raw *raw, const struct 
 	hs_textout_mem(o, "t ", 2);
 	hs_textout_u64(o, seq);
 	hs_textout_mem(o, " ", 1);
-	if (pt->time > w->last_time)
-		w->last_time = pt->time;
-	hs_textout_i64(o, w->last_time);
+	hs_textout_i64(o, pt->time);
 	hs_textout_mem(o, " ", 1);
 	hs_textout_u64(o, pt->heap_bytes);
 	hs_textout_mem(o, " ", 1);
@@ -260,10 +253,8 @@ static int write_point(struct writer *w, const struct hs_raw *raw, const struct 
 	/* The point on the B axis (format-series.md: the a record), a line of
 	 * its own so that readers which know only t lines skip it. */
 	if (pt->has_alloc) {
-		if (pt->alloc_bytes > w->last_alloc)
-			w->last_alloc = pt->alloc_bytes > INT64_MAX ? INT64_MAX : pt->alloc_bytes;
 		hs_textout_mem(o, "a ", 2);
-		hs_textout_u64(o, w->last_alloc);
+		hs_textout_u64(o, pt->alloc_bytes);
 		hs_textout_mem(o, "\n", 1);
 	}
 	for (uint32_t k = 0; k < n; k++) {

@@ -539,6 +539,16 @@ START_TEST(damaged_snapshot_refused)
 		 "r.raw: record %u: snapshot %llu: change for context 2 out of place", last_record,
 		 (unsigned long long)seq);
 	ck_assert_str_eq(refusal(bad, len), want);
+	/* Totals no process holds (heap and extra bytes past 2^63). */
+	memcpy(bad, bytes, len);
+	uint64_t heap = UINT64_C(1) << 63;
+	memcpy(bad + last + 8 + 16, &heap, 8);
+	uint64_t extra;
+	memcpy(&extra, bad + last + 8 + 24, 8);
+	snprintf(want, sizeof want, "r.raw: record %u: snapshot %llu: %llu + %llu bytes, past 2^63",
+		 last_record, (unsigned long long)seq, (unsigned long long)heap,
+		 (unsigned long long)extra);
+	ck_assert_str_eq(refusal(bad, len), want);
 	/* Undamaged, the snapshot counts both contexts' bytes. */
 	int fd = test_memfile(bytes, len);
 	ck_assert_int_eq(hs_raw_read_fd(fd, "r.raw", &raw, err, sizeof err), 0);

@@ -41,8 +41,8 @@ static const struct fake_sym syms[] = {
 };
 
 static struct hs_options opts;
-static unsigned g_probes;                    /* calls of the fake memory probe */
-static void (*g_damage)(struct hs_raw *raw); /* what a test does to the record read */
+static unsigned g_probes;                         /* calls of the fake memory probe */
+static void (*g_damage)(char *bytes, size_t len); /* what a test does to the raw record */
 
 /* A fake /proc/self/statm: the nth reading says n pages resident and 16n
  * mapped, so the series shows which reading each point got. */
@@ -82,9 +82,17 @@ static const char *finish_series(const char *ending, char *massif, size_t massif
 		ck_assert_int_eq(hs_rec_end("exit"), 0);
 	struct hs_raw raw;
 	char err[512] = "";
-	ck_assert_msg(hs_raw_read_fd(test_raw_fd(), "raw", &raw, err, sizeof err) == 0, "%s", err);
+	int raw_fd = test_raw_fd();
+	if (g_damage != NULL) {
+		static char bytes[1 << 20];
+		ssize_t n = pread(raw_fd, bytes, sizeof bytes, 0);
+		ck_assert(n > 0 && (size_t)n < sizeof bytes);
+		g_damage(bytes, (size_t)n);
+		raw_fd = test_memfile(bytes, (size_t)n);
+	}
+	ck_assert_msg(hs_raw_read_fd(raw_fd, "raw", &raw, err, sizeof err) == 0, "%s", err);
 	if (g_damage != NULL)
-		g_damage(&raw);
+		close(raw_fd);
 	free(raw.cmd);
 	raw.cmd = strdup("./t");
 	struct hs_symbolizer sym = fake_symbolizer(syms);
@@ -457,21 +465,39 @@ START_TEST(end_line)
 }
 END_TEST
 
-/* A damaged record's points (a time or a B position that goes back, one
- * past 2^63, a negative time): the series holds them to its format, which
- * has neither go back (format-series.md), so heapsnap-print reads it;
- * before, it said "not a complete heapsnap series file".  So does the
- * Massif file its snapshots' times (before, heapsnap-print refused it). */
-static void points_go_back(struct hs_raw *raw)
+/* A damaged record's times (a snapshot's or a point's time that goes back
+ * or falls below 0, a B position that goes back or passes 2^63): the
+ * reader holds them to the formats' rules, so heapsnap-print reads the
+ * files written from it (before, it refused the Massif file and set the
+ * series aside, "not a complete heapsnap series file"). */
+static void times_go_back(char *bytes, size_t len)
 {
-	ck_assert_uint_ge(raw->n_points, 5);
-	ck_assert_uint_ge(raw->n_snapshots, 3);
-	raw->snapshots[1].time = -7;
-	raw->snapshots[2].time = -1000;
-	raw->points[1].time = -7;
-	raw->points[2].time = raw->points[1].time - 1000;
-	raw->points[2].alloc_bytes = UINT64_MAX;
-	raw->points[3].alloc_bytes = 1;
+	unsigned n_snap = 0, n_point = 0;
+	for (size_t pos = HS_JOURNAL_MAGIC_LEN; pos + 8 <= len;) {
+		uint32_t plen, kind;
+		memcpy(&plen, bytes + pos, 4);
+		memcpy(&kind, bytes + pos + 4, 4);
+		char *payload = bytes + pos + 8;
+		int64_t t;
+		uint64_t a;
+		if (kind == HS_JR_SNAPSHOT) { /* seq, time, ... */
+			t = n_snap == 1 ? -7 : -1000;
+			if (n_snap == 1 || n_snap == 2)
+				memcpy(payload + 8, &t, 8);
+			n_snap++;
+		} else if (kind == HS_JR_POINT) { /* seq, time, ..., alloc_bytes last */
+			t = n_point == 1 ? -7 : -1007;
+			if (n_point == 1 || n_point == 2)
+				memcpy(payload + 8, &t, 8);
+			a = n_point == 2 ? UINT64_MAX : 1;
+			if (n_point == 2 || n_point == 3)
+				memcpy(payload + plen - 8, &a, 8);
+			n_point++;
+		}
+		pos += 8 + plen;
+	}
+	ck_assert_uint_ge(n_snap, 3);
+	ck_assert_uint_ge(n_point, 5);
 }
 
 START_TEST(damaged_points_held_to_the_format)
@@ -481,7 +507,7 @@ START_TEST(damaged_points_held_to_the_format)
 	ck_assert_int_eq(test_rec_init(&opts), 0);
 	for (unsigned i = 0; i < 6; i++)
 		hs_rec_alloc(ptr(i), 96 + 16 * i, i % 2 ? st_a : st_b, 2);
-	g_damage = points_go_back;
+	g_damage = times_go_back;
 	static char massif[1 << 16];
 	const char *got = finish_series(NULL, massif, sizeof massif);
 	/* The Massif file's times too (heapsnap-print refuses a time that goes
