@@ -48,7 +48,7 @@ RECORDINGS = {
 }
 
 
-def record(tmp, name, options):
+def record(tmp, options):
     """Run rec_live for a while under the library, then SIGKILL it: its
     raw record, which nothing resolves, as bytes."""
     env = dict(os.environ, LD_PRELOAD=preload, HEAPSNAP_OPTIONS=options + " -q")
@@ -171,7 +171,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         records = {}
         for name, options in RECORDINGS.items():
-            records[name] = record(tmp, name, options)
+            records[name] = record(tmp, options)
         print("1..%d" % (2 * len(records) + count))
         n = 0
         for name, data in records.items():
