@@ -1,7 +1,9 @@
 /* filter: symbol cache and Massif's stack filtering (see filter.h). */
 #include "filter.h"
+#include "contexts.h"
 #include "fnranges.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 struct hs_sym_entry {
@@ -219,7 +221,10 @@ int hs_filter_fn_kind(const struct hs_options *opts, const char *fn)
 	return is_ignore_fn(opts, fn) ? HS_FN_IGNORE : HS_FN_NONE;
 }
 
-unsigned hs_filter_frames(struct hs_filter *f, const uintptr_t *raw, unsigned n_raw, uintptr_t *out)
+/* The frames hs_filter_frames keeps: raw[*first .. *first + n), n
+ * returned. */
+static unsigned kept_span(struct hs_filter *f, const uintptr_t *raw, unsigned n_raw,
+			  unsigned *first_out)
 {
 	unsigned first = 0;
 	while (first < n_raw && (kind_of(f, raw[first]) & KIND_ALLOC_FN))
@@ -238,18 +243,27 @@ unsigned hs_filter_frames(struct hs_filter *f, const uintptr_t *raw, unsigned n_
 		}
 	}
 
-	/* Cut at the outermost main, else at the innermost below-main function. */
+	/* Cut at the outermost main, else at the innermost below-main
+	 * function.  The kinds met looking for main serve the second search:
+	 * a stack cut short by the frame limit has neither, and each of its
+	 * frames was looked up twice (half of a deep-stacked program's
+	 * resolve). */
+	unsigned char kinds[HS_MAX_FRAMES];
 	unsigned end = n_raw; /* one past the last frame kept */
 	int found = 0;
 	for (unsigned i = n_raw; i-- > first;) {
-		if (kind_of(f, raw[i]) & KIND_MAIN) {
+		unsigned k = kind_of(f, raw[i]);
+		if (k & KIND_MAIN) {
 			end = i + 1;
 			found = 1;
 			break;
 		}
+		if (i - first < HS_MAX_FRAMES)
+			kinds[i - first] = (unsigned char)k;
 	}
 	for (unsigned i = first; !found && i < n_raw; i++) {
-		if (kind_of(f, raw[i]) & KIND_BELOW_MAIN) {
+		unsigned k = i - first < HS_MAX_FRAMES ? kinds[i - first] : kind_of(f, raw[i]);
+		if (k & KIND_BELOW_MAIN) {
 			end = i + 1;
 			found = 1;
 		}
@@ -258,13 +272,57 @@ unsigned hs_filter_frames(struct hs_filter *f, const uintptr_t *raw, unsigned n_
 	unsigned n = end - first;
 	if (n > f->opts->depth && f->opts->depth != 0)
 		n = f->opts->depth;
+	*first_out = first;
+	return n;
+}
+
+unsigned hs_filter_frames(struct hs_filter *f, const uintptr_t *raw, unsigned n_raw, uintptr_t *out)
+{
+	unsigned first = 0;
+	unsigned n = kept_span(f, raw, n_raw, &first);
 	memcpy(out, raw + first, n * sizeof *out);
+	return n;
+}
+
+/* A context's kept span in the memo: first << 16 | n (both below 2^16,
+ * as a context has at most HS_MAX_FRAMES frames), or SPAN_UNKNOWN. */
+#define SPAN_UNKNOWN UINT32_MAX
+_Static_assert(HS_MAX_FRAMES < (1u << 16), "a span fits in 32 bits");
+
+unsigned hs_filter_context(struct hs_filter *f, uint32_t id, const uintptr_t *raw, unsigned n_raw,
+			   uintptr_t *out)
+{
+	if (n_raw > HS_MAX_FRAMES)
+		return hs_filter_frames(f, raw, n_raw, out);
+	if (id >= f->n_spans) {
+		uint32_t n = f->n_spans == 0 ? 1024 : f->n_spans;
+		while (n <= id && n < UINT32_MAX / 2)
+			n *= 2;
+		uint32_t *spans = n > id ? realloc(f->spans, (size_t)n * sizeof *spans) : NULL;
+		if (spans == NULL)
+			return hs_filter_frames(f, raw, n_raw, out); /* no memo, same answer */
+		memset(spans + f->n_spans, 0xff, (size_t)(n - f->n_spans) * sizeof *spans);
+		f->spans = spans;
+		f->n_spans = n;
+	}
+	uint32_t span = f->spans[id];
+	if (span == SPAN_UNKNOWN) {
+		unsigned first = 0;
+		unsigned n = kept_span(f, raw, n_raw, &first);
+		span = (uint32_t)first << 16 | n;
+		f->spans[id] = span;
+	}
+	unsigned n = span & 0xffff;
+	memcpy(out, raw + (span >> 16), n * sizeof *out);
 	return n;
 }
 
 void hs_filter_destroy(struct hs_filter *f)
 {
 	hs_arena_unmap(f->slots, (size_t)f->n_slots * sizeof *f->slots);
+	free(f->spans);
+	f->spans = NULL;
+	f->n_spans = 0;
 	f->slots = NULL;
 	f->n_slots = f->n_used = 0;
 }

@@ -28,7 +28,9 @@ struct hs_filter {
 	struct hs_sym_entry *slots; /* address cache, from hs_arena_map */
 	uint32_t n_slots;
 	uint32_t n_used;
-	int failed; /* ran out of memory: describe answers "???" */
+	int failed;      /* ran out of memory: describe answers "???" */
+	uint32_t *spans; /* per raw context id, the frames it keeps (hs_filter_context) */
+	uint32_t n_spans;
 };
 
 /* Set up filtering with sym's names and opts' lists, memory from arena. */
@@ -43,6 +45,12 @@ const struct hs_frame_text *hs_filter_describe(struct hs_filter *f, uintptr_t ad
  * kept; 0 means the allocation is ignored (--ignore-fn, or nothing left). */
 unsigned hs_filter_frames(struct hs_filter *f, const uintptr_t *raw, unsigned n_raw,
 			  uintptr_t *out);
+
+/* hs_filter_frames for raw context id of the one set of contexts this
+ * filter serves: the answer is kept per id, so that the Massif and series
+ * writers filter each context once. */
+unsigned hs_filter_context(struct hs_filter *f, uint32_t id, const uintptr_t *raw, unsigned n_raw,
+			   uintptr_t *out);
 
 /* Whether fn is one of the functions below main that Massif calls "(below main)". */
 int hs_filter_is_below_main(const char *fn);

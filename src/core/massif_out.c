@@ -188,7 +188,7 @@ static int merge_contexts(struct merged *m, struct hs_contexts *raw, struct hs_f
 	for (uint32_t id = 0; id < m->n_raw; id++) {
 		const struct hs_context *c = hs_contexts_get(raw, id);
 		unsigned n_raw_frames = c->n_frames < HS_MAX_FRAMES ? c->n_frames : HS_MAX_FRAMES;
-		unsigned n = hs_filter_frames(f, c->frames, n_raw_frames, out);
+		unsigned n = hs_filter_context(f, id, c->frames, n_raw_frames, out);
 		if (n == 0) {
 			m->fid_of_raw[id] = HS_CTX_NONE;
 			continue;

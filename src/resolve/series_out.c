@@ -317,7 +317,7 @@ static int merge(struct writer *w, const struct hs_raw *raw, struct hs_arena *ar
 	for (uint32_t id = 0; id < n_raw; id++) {
 		const struct hs_context *c = hs_contexts_get((struct hs_contexts *)&raw->ctxs, id);
 		unsigned n_frames = c->n_frames < HS_MAX_FRAMES ? c->n_frames : HS_MAX_FRAMES;
-		unsigned n = hs_filter_frames(w->filter, c->frames, n_frames, kept);
+		unsigned n = hs_filter_context(w->filter, id, c->frames, n_frames, kept);
 		w->fid_of_raw[id] = HS_CTX_NONE;
 		if (n == 0)
 			continue;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+#include "filter.h"
 #include "recorder.h"
 #include "test_rec_support.h"
 #include "xtree.h"
@@ -475,6 +477,61 @@ START_TEST(aggregate_texts_places)
 }
 END_TEST
 
+/* hs_filter_context gives hs_filter_frames' answer, once per context id:
+ * a stack with neither main nor a below-main function (cut short by the
+ * frame limit) keeps every frame after the alloc-fns, as does a stack
+ * longer than the memo's span; a stack of alloc-fns alone keeps none; and
+ * an id asked again gets its first answer without a filter pass, whatever
+ * frames come with it (each writer passes the same contexts). */
+START_TEST(filter_context_once)
+{
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	struct hs_arena arena;
+	struct hs_filter f;
+	opts.depth = 0; /* no --depth limit: the spans are the filter's own */
+	hs_arena_init(&arena);
+	hs_filter_init(&f, &sym, &opts, &arena);
+	const uintptr_t cut_short[] = { A_MALLOC, A_F, A_G, A_F, A_G };
+	const uintptr_t with_main[] = { A_MALLOC, A_NEW, A_F, A_MAIN, A_CALL_MAIN, A_START };
+	const uintptr_t below[] = { A_G, A_LIBC_MAIN_V, A_START };
+	const uintptr_t only_alloc[] = { A_MALLOC, A_NEW };
+	const struct {
+		const uintptr_t *raw;
+		unsigned n, first, kept;
+	} cases[] = {
+		{ cut_short, N(cut_short), 1, 4 },
+		{ with_main, N(with_main), 2, 2 },
+		{ below, N(below), 0, 2 },
+		{ only_alloc, N(only_alloc), 0, 0 },
+	};
+	uintptr_t out[HS_MAX_FRAMES + 1], again[HS_MAX_FRAMES + 1];
+	for (unsigned i = 0; i < N(cases); i++) {
+		/* id 5000 + i: past the memo's first size, so it grows */
+		uint32_t id = 5000 + i;
+		unsigned n = hs_filter_frames(&f, cases[i].raw, cases[i].n, out);
+		ck_assert_uint_eq(n, cases[i].kept);
+		ck_assert(memcmp(out, cases[i].raw + cases[i].first, n * sizeof *out) == 0);
+		ck_assert_uint_eq(hs_filter_context(&f, id, cases[i].raw, cases[i].n, again), n);
+		ck_assert(memcmp(again, out, n * sizeof *out) == 0);
+	}
+	/* The memo answers for id 5000 with cut_short's span (from 1, 4
+	 * frames), here over with_main's frames. */
+	ck_assert_uint_eq(hs_filter_context(&f, 5000, with_main, N(with_main), again), 4);
+	ck_assert(memcmp(again, with_main + 1, 4 * sizeof *again) == 0);
+	/* Longer than any context: filtered each time, every frame kept but
+	 * the alloc-fn. */
+	uintptr_t long_stack[HS_MAX_FRAMES + 1];
+	long_stack[0] = A_MALLOC;
+	for (unsigned i = 1; i < N(long_stack); i++)
+		long_stack[i] = i % 2 ? A_F : A_G;
+	unsigned n_long = hs_filter_context(&f, 7, long_stack, N(long_stack), again);
+	ck_assert_uint_eq(n_long, HS_MAX_FRAMES);
+	ck_assert(memcmp(again, long_stack + 1, HS_MAX_FRAMES * sizeof *again) == 0);
+	hs_filter_destroy(&f);
+	hs_arena_destroy(&arena);
+}
+END_TEST
+
 static Suite *tree_suite(void)
 {
 	Suite *s = suite_create("recorder tree");
@@ -499,6 +556,7 @@ static Suite *tree_suite(void)
 	tcase_add_test(tc, line_breaks_flattened);
 	tcase_add_test(tc, aggregate_texts);
 	tcase_add_test(tc, aggregate_texts_places);
+	tcase_add_test(tc, filter_context_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
