@@ -12,10 +12,11 @@
  * block's two bytes are those of its chunk's first granule and the next
  * (every glibc chunk is 16-aligned, at least 32 bytes long and starts 16
  * bytes before the block), so no two blocks share a byte.  It is mapped
- * in leaves of 1 MiB, each the shadow of 16 MiB of addresses, found
- * through a directory per 64 GiB; both are mapped when a block there
- * first needs its two bytes and never unmapped, so the address space it
- * takes is 1/16 of the heap's, as is the memory (only pages written).
+ * in leaves of 2 MiB (and a page), each the shadow of 32 MiB of
+ * addresses, found through a directory per 64 GiB; both are mapped when
+ * a block there first needs its two bytes and never unmapped, so the
+ * address space it takes is 1/16 of the heap's, as is the memory (only
+ * pages written; a leaf of a dense heap is one huge page: tagshadow.c).
  * No lock: leaves and directories are installed by compare-and-swap,
  * and each block's bytes are written by the thread that allocates it and
  * read by the one that frees it, which the program has synchronised.
@@ -33,7 +34,7 @@
 /* Addresses below 2^47 (x86-64's user space with 4-level paging). */
 #define HS_SHADOW_ADDR_BITS 47
 #define HS_SHADOW_DIR_SHIFT 36  /* the addresses one directory covers: 64 GiB */
-#define HS_SHADOW_LEAF_SHIFT 24 /* the addresses one leaf covers: 16 MiB */
+#define HS_SHADOW_LEAF_SHIFT 25 /* the addresses one leaf covers: 32 MiB */
 #define HS_SHADOW_GRANULE_SHIFT 4
 #define HS_SHADOW_DIRS (1u << (HS_SHADOW_ADDR_BITS - HS_SHADOW_DIR_SHIFT))
 #define HS_SHADOW_DIR_LEAVES (1u << (HS_SHADOW_DIR_SHIFT - HS_SHADOW_LEAF_SHIFT))
@@ -109,6 +110,11 @@ static inline int hs_shadow_put(const void *p, uint16_t v)
 	memcpy(leaf + hs_shadow_offset(c), &v, sizeof v);
 	return 0;
 }
+
+/* Where a new leaf learns the process's resident bytes (lifecycle.c's
+ * statm reader; returns 0 when it could read them): a leaf asks for a
+ * huge page once the heap is dense (tagshadow.c).  Without it, never. */
+void hs_shadow_set_rss_probe(int (*probe)(uint64_t *rss_bytes, uint64_t *mapped_bytes));
 
 /* The leaves mapped so far (for the tests). */
 unsigned hs_shadow_leaves_mapped(void);

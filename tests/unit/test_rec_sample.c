@@ -423,6 +423,75 @@ START_TEST(size_tag_round_trip)
 	}
 }
 END_TEST
+
+/* The VmFlags of the mapping holding addr in /proc/self/smaps ("" when
+ * not found). */
+static const char *vm_flags_of(const void *addr)
+{
+	static char flags[256];
+	char line[512];
+	int in = 0;
+	flags[0] = '\0';
+	FILE *f = fopen("/proc/self/smaps", "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f) != NULL) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' '))
+			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0)
+			snprintf(flags, sizeof flags, "%s", line + 8);
+	}
+	fclose(f);
+	return flags;
+}
+
+static uint64_t g_fake_rss;
+
+static int fake_rss(uint64_t *rss_bytes, uint64_t *mapped_bytes)
+{
+	*rss_bytes = g_fake_rss;
+	*mapped_bytes = g_fake_rss;
+	return 0;
+}
+
+/* A leaf is 2 MiB-aligned, so that it can be one huge page, and asks for
+ * one (MADV_HUGEPAGE: "hg" in VmFlags) only when the process's resident
+ * memory is at least 24 MiB per leaf: a sparse heap's leaves stay small
+ * pages.  Fake chunks (48 bytes, 40 usable, slack 0: the tag goes to the
+ * shadow) in 32 MiB regions of their own. */
+START_TEST(dense_heap_leaves_huge)
+{
+	hs_shadow_start();
+	ck_assert_int_eq(hs_shadow_off, 0);
+	hs_shadow_set_rss_probe(fake_rss);
+	const uint64_t rss_wanted[2] = { 0, (uint64_t)1 << 40 };
+	for (int k = 0; k < 2; k++) {
+		void *want = (void *)(uintptr_t)(0x6e0000000000ull + ((uint64_t)k << 26));
+		unsigned char *m = mmap(want, 4096, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		ck_assert_ptr_eq(m, want);
+		size_t head = 48 | 1; /* PREV_INUSE */
+		memcpy(m + 8, &head, sizeof head);
+		unsigned char *blk = m + 16;
+		__asm__("" : "+r"(blk)); /* gcc would see a header before a fixed address */
+		g_fake_rss = rss_wanted[k];
+		ck_assert_int_eq(hs_tag_set_site(blk, 40, 1, 5), 0);
+		const uint8_t *leaf = hs_shadow_leaf(hs_shadow_chunk(blk));
+		ck_assert_ptr_nonnull(leaf);
+		ck_assert_uint_eq((uintptr_t)leaf & ((2u << 20) - 1), 0);
+		int huge = strstr(vm_flags_of(leaf), " hg") != NULL;
+		ck_assert_int_eq(huge, k == 1);
+		size_t req = 0;
+		unsigned site = 0;
+		ck_assert_int_eq(hs_tag_get_site(blk, &req, &site), 1);
+		ck_assert_uint_eq(req, 40);
+		ck_assert_uint_eq(site, 5);
+		munmap(m, 4096);
+	}
+	hs_shadow_set_rss_probe(NULL);
+}
+END_TEST
 #endif
 
 /* Every detailed snapshot's SITES (journal, reader) gives the direct call
@@ -750,6 +819,7 @@ int main(void)
 	/* The tag lives in glibc's chunks; ASan's allocator has none (it
 	 * takes __libc_malloc too), and the preload never runs under it. */
 	tcase_add_test(tc, size_tag_round_trip);
+	tcase_add_test(tc, dense_heap_leaves_huge);
 #endif
 	tcase_add_test(tc, sites_follow_the_totals);
 	tcase_add_test(tc, damaged_sites_refused);
