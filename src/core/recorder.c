@@ -458,6 +458,13 @@ int hs_rec_active(void)
 	return atomic_load_explicit(&rec.state, memory_order_relaxed) == REC_ON;
 }
 
+uint64_t hs_rec_heap_now(void)
+{
+	/* Unlocked: a glimpse, torn or a batch behind at worst. */
+	return __atomic_load_n(&rec.heap_bytes, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&rec.extra_bytes, __ATOMIC_RELAXED);
+}
+
 /* Account a new block of context id (HS_CTX_NONE: out of memory); lock
  * held, recording on. */
 static void add_block(uintptr_t ptr, size_t req_bytes, uint32_t slop_bytes, uint32_t id)

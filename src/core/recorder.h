@@ -62,6 +62,10 @@ int hs_rec_init(const struct hs_options *opts);
 /* Whether recording is on (initialised, not given up, not finished). */
 int hs_rec_active(void);
 
+/* The heap's bytes now (mem_heap_B + mem_heap_extra_B), read without the
+ * lock: with threads, up to a batch per thread behind.  For advice only. */
+uint64_t hs_rec_heap_now(void);
+
 /* A new block at ptr of req_bytes (malloc, calloc, memalign family,
  * realloc(NULL, n)).  ptr must not be NULL. */
 void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned n_frames);

@@ -2673,7 +2673,7 @@ static void preload_start(void)
 	g_page_bytes = (uint64_t)sysconf(_SC_PAGESIZE);
 	open_statm();
 	hs_rec_set_memory_probe(read_statm);
-	hs_shadow_set_rss_probe(read_statm);
+	hs_shadow_set_heap_probe(hs_rec_heap_now);
 	if (hs_rec_init(&g_opts) != 0) {
 		say_line("out of memory, recording stopped");
 		start_failed();

@@ -20,18 +20,19 @@ int hs_shadow_off = 1;
 #define LEAF_BYTES (LEAF_SPAN + 4096)
 #define DIR_BYTES ((size_t)HS_SHADOW_DIR_LEAVES * sizeof(uint8_t *))
 
-/* A leaf asks for a huge page once the process's resident memory reaches
- * this much per leaf, its own included: the heap is dense enough that the
- * leaves' pages would all be written anyway (a program's threads' arenas,
- * 64 MiB apart and mostly empty, are not). */
-#define HUGE_RSS_PER_LEAF ((uint64_t)24 << 20)
+/* A leaf asks for a huge page once the heap holds this much per leaf
+ * (the new one included): dense enough that the leaves' pages would all
+ * be written anyway.  A heap spread thin (threads' arenas, 64 MiB apart
+ * and mostly empty) keeps small pages, as does a process whose memory is
+ * mostly outside malloc (a JVM's heap). */
+#define HUGE_HEAP_PER_LEAF ((uint64_t)12 << 20)
 
 static unsigned g_leaves_mapped;
-static int (*g_rss_probe)(uint64_t *rss_bytes, uint64_t *mapped_bytes);
+static uint64_t (*g_heap_probe)(void);
 
-void hs_shadow_set_rss_probe(int (*probe)(uint64_t *rss_bytes, uint64_t *mapped_bytes))
+void hs_shadow_set_heap_probe(uint64_t (*probe)(void))
 {
-	__atomic_store_n(&g_rss_probe, probe, __ATOMIC_RELEASE);
+	__atomic_store_n(&g_heap_probe, probe, __ATOMIC_RELEASE);
 }
 
 /* Whether the kernel commits every private mapping, reserved or not. */
@@ -79,15 +80,14 @@ static void *map_aligned(size_t n, size_t align)
 	return a;
 }
 
-/* Whether a new leaf asks for a huge page (HUGE_RSS_PER_LEAF). */
+/* Whether a new leaf asks for a huge page (HUGE_HEAP_PER_LEAF). */
 static int leaf_wants_huge(void)
 {
-	int (*probe)(uint64_t *, uint64_t *) = __atomic_load_n(&g_rss_probe, __ATOMIC_ACQUIRE);
-	uint64_t rss, mapped;
-	if (probe == NULL || probe(&rss, &mapped) != 0)
+	uint64_t (*probe)(void) = __atomic_load_n(&g_heap_probe, __ATOMIC_ACQUIRE);
+	if (probe == NULL)
 		return 0;
 	unsigned leaves = __atomic_load_n(&g_leaves_mapped, __ATOMIC_RELAXED) + 1;
-	return rss >= leaves * HUGE_RSS_PER_LEAF;
+	return probe() >= leaves * HUGE_HEAP_PER_LEAF;
 }
 
 /* A zeroed mapping of n bytes (2 MiB-aligned for a leaf: huge) installed

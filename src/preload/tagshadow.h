@@ -111,10 +111,10 @@ static inline int hs_shadow_put(const void *p, uint16_t v)
 	return 0;
 }
 
-/* Where a new leaf learns the process's resident bytes (lifecycle.c's
- * statm reader; returns 0 when it could read them): a leaf asks for a
- * huge page once the heap is dense (tagshadow.c).  Without it, never. */
-void hs_shadow_set_rss_probe(int (*probe)(uint64_t *rss_bytes, uint64_t *mapped_bytes));
+/* Where a new leaf learns the heap's bytes now (the recorder's
+ * hs_rec_heap_now): a leaf asks for a huge page once the heap is dense
+ * (tagshadow.c).  Without it, never. */
+void hs_shadow_set_heap_probe(uint64_t (*probe)(void));
 
 /* The leaves mapped so far (for the tests). */
 unsigned hs_shadow_leaves_mapped(void);

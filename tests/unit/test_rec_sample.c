@@ -446,26 +446,24 @@ static const char *vm_flags_of(const void *addr)
 	return flags;
 }
 
-static uint64_t g_fake_rss;
+static uint64_t g_fake_heap;
 
-static int fake_rss(uint64_t *rss_bytes, uint64_t *mapped_bytes)
+static uint64_t fake_heap(void)
 {
-	*rss_bytes = g_fake_rss;
-	*mapped_bytes = g_fake_rss;
-	return 0;
+	return g_fake_heap;
 }
 
 /* A leaf is 2 MiB-aligned, so that it can be one huge page, and asks for
- * one (MADV_HUGEPAGE: "hg" in VmFlags) only when the process's resident
- * memory is at least 24 MiB per leaf: a sparse heap's leaves stay small
- * pages.  Fake chunks (48 bytes, 40 usable, slack 0: the tag goes to the
- * shadow) in 32 MiB regions of their own. */
+ * one (MADV_HUGEPAGE: "hg" in VmFlags) only when the heap holds at least
+ * 12 MiB per leaf: a sparse heap's leaves stay small pages.  Fake chunks
+ * (48 bytes, 40 usable, slack 0: the tag goes to the shadow) in 32 MiB
+ * regions of their own. */
 START_TEST(dense_heap_leaves_huge)
 {
 	hs_shadow_start();
 	ck_assert_int_eq(hs_shadow_off, 0);
-	hs_shadow_set_rss_probe(fake_rss);
-	const uint64_t rss_wanted[2] = { 0, (uint64_t)1 << 40 };
+	hs_shadow_set_heap_probe(fake_heap);
+	const uint64_t heap_then[2] = { 0, (uint64_t)1 << 40 };
 	for (int k = 0; k < 2; k++) {
 		void *want = (void *)(uintptr_t)(0x6e0000000000ull + ((uint64_t)k << 26));
 		unsigned char *m = mmap(want, 4096, PROT_READ | PROT_WRITE,
@@ -475,7 +473,7 @@ START_TEST(dense_heap_leaves_huge)
 		memcpy(m + 8, &head, sizeof head);
 		unsigned char *blk = m + 16;
 		__asm__("" : "+r"(blk)); /* gcc would see a header before a fixed address */
-		g_fake_rss = rss_wanted[k];
+		g_fake_heap = heap_then[k];
 		ck_assert_int_eq(hs_tag_set_site(blk, 40, 1, 5), 0);
 		const uint8_t *leaf = hs_shadow_leaf(hs_shadow_chunk(blk));
 		ck_assert_ptr_nonnull(leaf);
@@ -489,7 +487,7 @@ START_TEST(dense_heap_leaves_huge)
 		ck_assert_uint_eq(site, 5);
 		munmap(m, 4096);
 	}
-	hs_shadow_set_rss_probe(NULL);
+	hs_shadow_set_heap_probe(NULL);
 }
 END_TEST
 #endif
