@@ -311,6 +311,19 @@ START_TEST(unsampled_free_path)
 END_TEST
 
 #ifndef UNDER_ASAN /* see main: not run under ASan */
+/* A fake glibc chunk of 48 bytes (40 usable) on a fresh page at addr, a
+ * region of its own: the block (unmap blk - 16, 4096 when done). */
+static unsigned char *fake_chunk_at(uintptr_t addr)
+{
+	unsigned char *m = mmap((void *)addr, 4096, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	ck_assert_ptr_eq(m, (void *)addr);
+	size_t head = 48 | 1; /* PREV_INUSE */
+	memcpy(m + 8, &head, sizeof head);
+	unsigned char *blk = m + 16;
+	__asm__("" : "+r"(blk)); /* gcc would see a header before a fixed address */
+	return blk;
+}
 /* The tag gives every request back, counted or not, for malloc'd,
  * aligned and mmapped blocks, with the shadow off (every block asked with
  * room: the tag inside) and on (blocks asked for their request alone:
@@ -403,15 +416,8 @@ START_TEST(size_tag_round_trip)
 	 * does not fit inside is refused (interpose.c then asks glibc for a
 	 * block with room); one that fits is written.  A fake chunk of 48
 	 * bytes (40 usable) in a GiB of its own. */
-	void *gib = (void *)(uintptr_t)0x6f0000000000ull;
-	unsigned char *m = mmap(gib, 4096, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	ck_assert_ptr_eq(m, gib);
 	{
-		size_t head = 48 | 1; /* PREV_INUSE */
-		memcpy(m + 8, &head, sizeof head);
-		unsigned char *blk = m + 16;
-		__asm__("" : "+r"(blk)); /* gcc would see a header before a fixed address */
+		unsigned char *blk = fake_chunk_at(0x6f0000000000ull);
 		hs_shadow_off = 1;
 		ck_assert_int_eq(hs_tag_set_site(blk, 40, 1, 5), -1);
 		ck_assert_int_eq(hs_tag_set_site(blk, 37, 1, 5), 0);
@@ -419,7 +425,7 @@ START_TEST(size_tag_round_trip)
 		ck_assert_uint_eq(req, 37);
 		ck_assert_uint_eq(site, 5);
 		hs_shadow_off = 0;
-		munmap(m, 4096);
+		munmap(blk - 16, 4096);
 	}
 }
 END_TEST
@@ -428,7 +434,7 @@ END_TEST
  * not found). */
 static const char *vm_flags_of(const void *addr)
 {
-	static char flags[256];
+	static char flags[512];
 	char line[512];
 	int in = 0;
 	flags[0] = '\0';
@@ -465,14 +471,7 @@ START_TEST(dense_heap_leaves_huge)
 	hs_shadow_set_heap_probe(fake_heap);
 	const uint64_t heap_then[2] = { 0, (uint64_t)1 << 40 };
 	for (int k = 0; k < 2; k++) {
-		void *want = (void *)(uintptr_t)(0x6e0000000000ull + ((uint64_t)k << 26));
-		unsigned char *m = mmap(want, 4096, PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-		ck_assert_ptr_eq(m, want);
-		size_t head = 48 | 1; /* PREV_INUSE */
-		memcpy(m + 8, &head, sizeof head);
-		unsigned char *blk = m + 16;
-		__asm__("" : "+r"(blk)); /* gcc would see a header before a fixed address */
+		unsigned char *blk = fake_chunk_at(0x6e0000000000ull + ((uint64_t)k << 26));
 		g_fake_heap = heap_then[k];
 		ck_assert_int_eq(hs_tag_set_site(blk, 40, 1, 5), 0);
 		const uint8_t *leaf = hs_shadow_leaf(hs_shadow_chunk(blk));
@@ -485,7 +484,7 @@ START_TEST(dense_heap_leaves_huge)
 		ck_assert_int_eq(hs_tag_get_site(blk, &req, &site), 1);
 		ck_assert_uint_eq(req, 40);
 		ck_assert_uint_eq(site, 5);
-		munmap(m, 4096);
+		munmap(blk - 16, 4096);
 	}
 	hs_shadow_set_heap_probe(NULL);
 }
