@@ -469,6 +469,8 @@ START_TEST(dense_heap_leaves_huge)
 	hs_shadow_start();
 	ck_assert_int_eq(hs_shadow_off, 0);
 	hs_shadow_set_heap_probe(fake_heap);
+	/* A kernel built without huge pages refuses the advice. */
+	int thp = access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) == 0;
 	const uint64_t heap_then[2] = { 0, (uint64_t)1 << 40 };
 	for (int k = 0; k < 2; k++) {
 		unsigned char *blk = fake_chunk_at(0x6e0000000000ull + ((uint64_t)k << 26));
@@ -478,7 +480,7 @@ START_TEST(dense_heap_leaves_huge)
 		ck_assert_ptr_nonnull(leaf);
 		ck_assert_uint_eq((uintptr_t)leaf & ((2u << 20) - 1), 0);
 		int huge = strstr(vm_flags_of(leaf), " hg") != NULL;
-		ck_assert_int_eq(huge, k == 1);
+		ck_assert_int_eq(huge, k == 1 && thp);
 		size_t req = 0;
 		unsigned site = 0;
 		ck_assert_int_eq(hs_tag_get_site(blk, &req, &site), 1);
