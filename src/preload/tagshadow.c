@@ -63,8 +63,8 @@ void hs_shadow_start(void)
 	errno = saved;
 }
 
-/* A zeroed mapping of n bytes whose start is aligned to align (a power of
- * two, 4096 or more), or NULL. */
+/* A zeroed mapping of n bytes (a multiple of 4096) whose start is
+ * aligned to align (a power of two, 4096 or more), or NULL. */
 static void *map_aligned(size_t n, size_t align)
 {
 	size_t over = n + align - 4096;
@@ -95,10 +95,8 @@ static int leaf_wants_huge(void)
  * cannot be mapped. */
 static void *install(void **slot, size_t n, int leaf)
 {
-	void *m = leaf ? map_aligned(n, LEAF_SPAN)
-		       : mmap(NULL, n, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (m == NULL || m == MAP_FAILED)
+	void *m = map_aligned(n, leaf ? LEAF_SPAN : 4096);
+	if (m == NULL)
 		return NULL;
 	/* A dense heap's leaf is written all over: one fault for its 2 MiB
 	 * instead of 512 (11 us each on bench's machine).  Advice only. */
