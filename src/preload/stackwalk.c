@@ -667,6 +667,14 @@ static int rule_from_fde(uintptr_t pc, const struct hs_fde *f, struct rule *out)
 	 * would be given up at once (and RULE_GENERAL's path counts on it). */
 	if (state.cfa_reg == REG_RSP && (state.cfa_off & 7) != 0)
 		return 0;
+	/* At a call site the caller's RBP, saved by this frame, lies inside
+	 * it: at or above RSP (a red-zone save would have been overwritten by
+	 * the call), in an 8-aligned slot below the return address.  From
+	 * RSP, the walk then reads it without a bound check (RULE_RBP_SAVED's
+	 * path counts on it); from RBP, it checks only the bottom. */
+	if (state.rbp_how == 1 && (state.rbp_off > -16 || (state.rbp_off & 7) != 0 ||
+				   (state.cfa_reg == REG_RSP && state.rbp_off < -state.cfa_off)))
+		return 0;
 	out->cfa_off = (int32_t)state.cfa_off;
 	out->rbp_off = (int16_t)state.rbp_off;
 	out->kind = RULE_GENERAL | (state.cfa_reg == REG_RBP ? RULE_CFA_RBP : 0) |
@@ -713,16 +721,17 @@ __attribute__((noinline, cold)) static const struct rule *lookup_miss(struct wal
 	return e;
 }
 
-/* The set of return address ra: its low CACHE_SET_BITS bits folded with
- * the next ones, computed as a byte offset (shifts, xor, mask).  In code
- * without frame pointers the next CFA waits for the rule, so this is on
- * the walk's critical path: a multiplicative hash took three cycles more. */
+/* The set of return address ra: its low CACHE_SET_BITS bits, computed as
+ * a byte offset (a shift and a mask).  Return addresses end in any byte,
+ * so their low bits spread as well as a hash would (folding in the next
+ * bits left python3's misses as they were and cost three instructions a
+ * frame).  In code without frame pointers the next CFA waits for the
+ * rule, so this is on the walk's critical path. */
 static inline struct rule_set *rule_set_of(struct walk_cache *c, uintptr_t ra)
 {
 	_Static_assert(sizeof(struct rule_set) == 1 << 6, "a set is 64 bytes");
 #if CACHE_SET_BITS >= 6
-	uintptr_t off =
-		((ra << 6) ^ (ra >> (CACHE_SET_BITS - 6))) & ((uintptr_t)(CACHE_SETS - 1) << 6);
+	uintptr_t off = (ra << 6) & ((uintptr_t)(CACHE_SETS - 1) << 6);
 #else
 	uintptr_t off = ((ra ^ (ra >> CACHE_SET_BITS)) & (CACHE_SETS - 1)) << 6;
 #endif
@@ -774,7 +783,7 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 	struct walk_memo *next;
 	struct memo_frame *m;
 	uintptr_t *fr, *fr_end;
-	uintptr_t sp, ra, lo, hi;
+	uintptr_t sp, ra, hi;
 
 	if (c == NULL)
 		return -1;
@@ -791,9 +800,6 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 	if ((entry_sp < c->stack_lo || entry_sp + 8 > c->stack_hi) && rebound(c, entry_sp) != 0)
 		return -1;
 	hi = c->stack_hi;
-	/* Rounded down, lo is still inside the stack, and an 8-aligned RBP
-	 * more than 16 bytes below a CFA above lo + 8 is at or above it. */
-	lo = entry_sp & ~(uintptr_t)7;
 	if (max > MEMO_FRAMES)
 		max = MEMO_FRAMES;
 	lk = c->memo[c->memo_cur].f;
@@ -812,9 +818,11 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 		if (__builtin_expect(rule->kind == RULE_FP, 1)) {
 			/* Every read stays inside the live part of this thread's
 			 * stack: sp < cfa <= hi, and the saved RBP is at
-			 * CFA - 16 = RBP, at or above lo (see above). */
+			 * CFA - 16 = RBP, 8-aligned, so at or above sp - 8,
+			 * which is at or above entry_sp. */
 			cfa = rbp + 16;
-			if (__builtin_expect((cfa - sp - 1 >= hi - sp) | ((cfa & 7) != 0), 0))
+			if (__builtin_expect(cfa <= sp, 0) || __builtin_expect(cfa > hi, 0) ||
+			    __builtin_expect((rbp & 7) != 0, 0))
 				goto give_up;
 			m->rbp_at = rbp | MEMO_CFA_RBP;
 			rbp = *(const uintptr_t *)rbp;
@@ -828,6 +836,18 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 			if (__builtin_expect(cfa > hi, 0))
 				goto give_up;
 			m->rbp_at = 0;
+		} else if (rule->kind == RULE_RBP_SAVED) {
+			/* CFA = RSP + cfa_off, the caller's RBP saved in this
+			 * frame, between sp and cfa - 16 (rule_from_fde): only
+			 * the top to check, as above. */
+			uintptr_t at;
+
+			cfa = sp + (uintptr_t)(intptr_t)rule->cfa_off;
+			if (__builtin_expect(cfa > hi, 0))
+				goto give_up;
+			at = cfa + (uintptr_t)(intptr_t)rule->rbp_off;
+			rbp = *(const uintptr_t *)at;
+			m->rbp_at = at;
 		} else {
 			if (rule->kind >= RULE_FP) {
 				if (rule->kind != RULE_LAST)
@@ -840,8 +860,11 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 				goto give_up;
 			m->rbp_at = cfa_rbp ? MEMO_CFA_RBP : 0;
 			if (rule->kind & RULE_RBP_SAVED) {
+				/* Aligned and below cfa - 8 (rule_from_fde); at or
+				 * above sp, so above the entry_sp of any later walk
+				 * that takes this frame from the memo. */
 				uintptr_t at = cfa + (uintptr_t)(intptr_t)rule->rbp_off;
-				if (at < lo || at + 8 > hi || (at & 7) != 0)
+				if (at < sp)
 					goto give_up;
 				rbp = *(const uintptr_t *)at;
 				m->rbp_at |= at;
@@ -868,8 +891,11 @@ int hs_stackwalk_from(uintptr_t *frames, unsigned max, uintptr_t entry_sp, uintp
 			if (end - e > fr_end - fr)
 				end = e + (fr_end - fr);
 			for (; e < end; e++, m++) {
+				/* A remembered RBP slot lies at or above its
+				 * frame's stack pointer less 8 (the checks above),
+				 * so above this walk's entry_sp: no bound check. */
 				uintptr_t at = MEMO_RBP_AT(e);
-				if (at != 0 && (at < lo || *(const uintptr_t *)at != e->rbp))
+				if (at != 0 && *(const uintptr_t *)at != e->rbp)
 					break;
 				if (*(const uintptr_t *)(e->cfa - 8) != e->ra)
 					break;

@@ -232,6 +232,75 @@ START_TEST(reuse_then_walk_further)
 }
 END_TEST
 
+#if defined(__x86_64__)
+/* A frame without a frame pointer that keeps RBP as a scratch register:
+ * hs_test_rbp_scratch saves its caller's RBP below RBX (CFA - 24), zeroes
+ * RBP and calls on with CFA = RSP + 32.  Its caller, hs_test_fp_frame,
+ * finds its own CFA from RBP (and zeroes RBX, so no other saved word
+ * passes for its RBP): the walk goes on through it only with the RBP read
+ * from the right slot (RULE_RBP_SAVED). */
+void hs_test_fp_frame(int depth);
+void hs_test_rbp_scratch(int depth);
+__asm__(".text\n"
+	".globl hs_test_fp_frame\n"
+	".type hs_test_fp_frame, @function\n"
+	"hs_test_fp_frame:\n"
+	".cfi_startproc\n"
+	"\tpushq %rbp\n"
+	".cfi_def_cfa_offset 16\n"
+	".cfi_offset %rbp, -16\n"
+	"\tmovq %rsp, %rbp\n"
+	".cfi_def_cfa_register %rbp\n"
+	"\tpushq %rbx\n"
+	".cfi_offset %rbx, -24\n"
+	"\tsubq $8, %rsp\n"
+	"\txorl %ebx, %ebx\n"
+	"\tcall hs_test_rbp_scratch\n"
+	"\tmovq -8(%rbp), %rbx\n"
+	"\tleave\n"
+	".cfi_def_cfa %rsp, 8\n"
+	"\tret\n"
+	".cfi_endproc\n"
+	".size hs_test_fp_frame, .-hs_test_fp_frame\n"
+	".globl hs_test_rbp_scratch\n"
+	".type hs_test_rbp_scratch, @function\n"
+	"hs_test_rbp_scratch:\n"
+	".cfi_startproc\n"
+	"\tpushq %rbx\n"
+	".cfi_def_cfa_offset 16\n"
+	".cfi_offset %rbx, -16\n"
+	"\tpushq %rbp\n"
+	".cfi_def_cfa_offset 24\n"
+	".cfi_offset %rbp, -24\n"
+	"\tsubq $8, %rsp\n"
+	".cfi_def_cfa_offset 32\n"
+	"\txorl %ebp, %ebp\n"
+	"\tcall hs_test_chain\n"
+	"\taddq $8, %rsp\n"
+	".cfi_def_cfa_offset 24\n"
+	"\tpopq %rbp\n"
+	".cfi_def_cfa_offset 16\n"
+	"\tpopq %rbx\n"
+	".cfi_def_cfa_offset 8\n"
+	"\tret\n"
+	".cfi_endproc\n"
+	".size hs_test_rbp_scratch, .-hs_test_rbp_scratch\n");
+
+START_TEST(rbp_saved_without_frame_pointer)
+{
+	/* Walked, then taken from the remembered walk (the second stack
+	 * is deeper inside, the same from the scratch frame out). */
+	hs_test_fp_frame(3);
+	assert_same_trace();
+	ck_assert_int_gt(n_fast, 8);
+	hs_test_fp_frame(6);
+	assert_same_trace();
+	hs_test_fp_frame(6);
+	assert_same_trace();
+}
+END_TEST
+#endif
+
 START_TEST(walk_capped_at_memo_size)
 {
 	/* Deeper than the walk remembers (320 frames): the walk stops there,
@@ -407,6 +476,9 @@ int main(void)
 	tcase_add_test(tc, reuse_stops_where_stacks_differ);
 	tcase_add_test(tc, reuse_then_walk_further);
 	tcase_add_test(tc, walk_capped_at_memo_size);
+#if defined(__x86_64__)
+	tcase_add_test(tc, rbp_saved_without_frame_pointer);
+#endif
 	tcase_add_test(tc, reuse_random_shapes);
 	tcase_add_test(tc, other_thread);
 	tcase_add_test(tc, alternate_signal_stack_gives_up);
