@@ -35,6 +35,13 @@ void hs_arena_destroy(struct hs_arena *a);
  * or NULL when the system or the budget refuses. */
 void *hs_arena_map(size_t bytes);
 
+/* Back bytes of a fresh mapping with pages now, for a caller about to
+ * write all over it (a hash table, a copy): one system call instead of a
+ * fault per page, and no read fault mapping the zero page before the
+ * write fault that replaces it.  Advice only: without it (a kernel before
+ * 5.14, no memory), pages come at their first touch as before. */
+void hs_arena_fill(void *p, size_t bytes);
+
 /* Give back a mapping of bytes from hs_arena_map (NULL is ignored). */
 void hs_arena_unmap(void *p, size_t bytes);
 

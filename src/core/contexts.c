@@ -126,6 +126,7 @@ static int grow_index(struct hs_contexts *c)
 	uint32_t *slots = hs_arena_map((size_t)n * sizeof *slots);
 	if (slots == NULL)
 		return -1;
+	hs_arena_fill(slots, (size_t)n * sizeof *slots); /* probed all over, as blocks.c's */
 	while (c->old_index != NULL)
 		migrate_step(c); /* only if the last move has not finished: rare */
 	c->old_index = c->index;

@@ -65,6 +65,7 @@ static struct hs_snap_entry *map_copy(struct hs_snapshots *s, uint32_t n, size_t
 	/* An eighth more, so that the next copies of a growing heap fit. */
 	size_t bytes = need + need / 8;
 	struct hs_snap_entry *e = hs_arena_map(bytes);
+	hs_arena_fill(e, need); /* written at once, in full */
 	*map_bytes = bytes;
 	return e;
 }

@@ -5,8 +5,11 @@
 
 #include "hs_check.h"
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "blocks.h"
@@ -552,6 +555,66 @@ START_TEST(snapshot_copies_reused)
 }
 END_TEST
 
+/* Pages of [p, p + bytes) resident now. */
+static size_t resident_pages(const void *p, size_t bytes)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = (bytes + page - 1) / page, in = 0;
+	unsigned char *vec = calloc(n, 1);
+
+	hs_assert(vec != NULL && mincore((void *)p, bytes, vec) == 0);
+	for (size_t i = 0; i < n; i++)
+		in += vec[i] & 1;
+	free(vec);
+	return in;
+}
+
+/* A small table's pages come all at once when it is made (hs_arena_fill),
+ * not a read fault and a write fault each as inserts land on them. */
+START_TEST(small_tables_backed_at_once)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *probe = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	hs_assert(probe != MAP_FAILED);
+	int supported = madvise(probe, page, 23 /* MADV_POPULATE_WRITE */) == 0;
+	munmap(probe, page);
+	if (!supported) {
+		fprintf(stderr,
+			"# no MADV_POPULATE_WRITE (Linux before 5.14): pages come at first touch\n");
+		return;
+	}
+	struct hs_blocks b;
+	struct hs_block out;
+	hs_blocks_init(&b);
+	uintptr_t next = 0x7e0000000000u;
+	/* After the first insert and after each growth up to 64 Ki slots. */
+	for (size_t grown = 0; b.cur.n_slots < ((size_t)1 << 16);) {
+		struct hs_block blk = { next, 24, 8, 1 };
+		hs_assert(hs_blocks_insert(&b, &blk, &out) == 0);
+		next += 4096; /* a block per 4 KiB: far apart in the table too */
+		if (b.cur.n_slots != grown) {
+			size_t bytes = b.cur.n_slots * sizeof(struct hs_block_slot);
+			ck_assert_uint_eq(resident_pages(b.cur.slots, bytes),
+					  (bytes + page - 1) / page);
+			grown = b.cur.n_slots;
+		}
+	}
+	hs_blocks_destroy(&b);
+
+	struct hs_arena a;
+	struct hs_contexts c;
+	uintptr_t f[1] = { 0x401000 };
+	hs_arena_init(&a);
+	hs_contexts_init(&c, &a);
+	ck_assert_uint_eq(hs_contexts_intern(&c, f, 1, hs_frames_hash(f, 1)), 0);
+	size_t index_bytes = (size_t)c.n_index * sizeof *c.index;
+	ck_assert_uint_gt(index_bytes, page);
+	ck_assert_uint_eq(resident_pages(c.index, index_bytes), (index_bytes + page - 1) / page);
+	hs_contexts_destroy(&c);
+	hs_arena_destroy(&a);
+}
+END_TEST
+
 static Suite *tables_suite(void)
 {
 	Suite *s = suite_create("recorder tables");
@@ -565,6 +628,7 @@ static Suite *tables_suite(void)
 	tcase_add_test(tc, blocks_probe_lengths);
 	tcase_add_test(tc, contexts_intern);
 	tcase_add_test(tc, snapshot_copies_reused);
+	tcase_add_test(tc, small_tables_backed_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
