@@ -22,6 +22,8 @@
  * old slots, so no single malloc pays for rehashing the whole heap.  While
  * a migration runs, lookups try the new table and then the part of the
  * old one not yet moved; the moved part is unmapped as the move goes.
+ * While the table doubles, a new block whose old home lies ahead of the
+ * move goes into the old table, so the new one fills from its start.
  * At most 12 bytes / (3/8) = 32 bytes per live block outside a migration.
  */
 #ifndef HS_BLOCKS_H
@@ -64,6 +66,8 @@ struct hs_blocks {
 	struct hs_block_table cur;  /* inserts go here */
 	struct hs_block_table old;  /* being migrated into cur (n_slots 0 when not) */
 	size_t migrate_next;        /* next old slot to move */
+	int old_spilled;            /* an insert meant for old went to cur (see blocks.c) */
+	size_t old_wrap_home;       /* lowest home of old's chain wrapped to its start */
 	struct hs_arena wide_arena; /* records of blocks that do not pack */
 	struct hs_block_wide *wide_free;
 	size_t n_wide;        /* records in use */

@@ -615,6 +615,58 @@ START_TEST(small_tables_backed_at_once)
 }
 END_TEST
 
+/* While the table doubles, an insert whose old home lies ahead of the
+ * move goes into the old table: the new one is written from its start as
+ * the move goes (so its pages can be the ones the old table gives back),
+ * not all over by the program's inserts. */
+START_TEST(blocks_doubling_fills_new_table_from_start)
+{
+	struct hs_blocks b;
+	struct hs_block out;
+	hs_blocks_init(&b);
+	uintptr_t next = 0x7e0000000000u;
+	while (!(b.old.n_slots == (size_t)1 << 20)) {
+		struct hs_block blk = { next, 24, 8, 1 };
+		hs_assert(hs_blocks_insert(&b, &blk, &out) == 0);
+		next += 32;
+	}
+	size_t cur_bytes = b.cur.n_slots * sizeof(struct hs_block_slot);
+	/* 2,000 blocks scattered over 64 GiB of addresses. */
+	uint64_t x = 12345;
+	uintptr_t scattered[2000];
+	for (int k = 0; k < 2000; k++) {
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		scattered[k] = (uintptr_t)0x700000000000u + (uintptr_t)(x >> 28 << 4);
+		struct hs_block blk = { scattered[k], 40, 8, 2 };
+		hs_assert(hs_blocks_insert(&b, &blk, &out) == 0);
+	}
+	ck_assert_uint_ne(b.old.n_slots, 0); /* the move is still going */
+	/* The new table is touched only near its start (and its end, where
+	 * the old table's wrapped chain goes): not by 2,000 scattered inserts
+	 * all over its 24 MiB. */
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	ck_assert_uint_le(resident_pages(b.cur.slots, cur_bytes) * page, cur_bytes / 4);
+	for (int k = 0; k < 2000; k++) {
+		hs_assert(hs_blocks_find(&b, scattered[k], &out) == 1);
+		hs_assert(out.req_bytes == 40 && out.ctx == 2);
+	}
+	/* Inserting one again replaces it, wherever it waits. */
+	struct hs_block again = { scattered[7], 56, 8, 3 };
+	ck_assert_int_eq(hs_blocks_insert(&b, &again, &out), 1);
+	ck_assert_uint_eq(out.req_bytes, 40);
+	/* Through the end of the move, every block stays found once. */
+	for (uintptr_t p = 0x7e0000000000u; p < next; p += 32)
+		hs_assert(hs_blocks_remove(&b, p, &out) == 1 && out.req_bytes == 24);
+	ck_assert_uint_eq(b.old.n_slots, 0);
+	for (int k = 0; k < 2000; k++) {
+		hs_assert(hs_blocks_remove(&b, scattered[k], &out) == 1);
+		hs_assert(out.req_bytes == (k == 7 ? 56u : 40u));
+	}
+	ck_assert_uint_eq(hs_blocks_count(&b), 0);
+	hs_blocks_destroy(&b);
+}
+END_TEST
+
 static Suite *tables_suite(void)
 {
 	Suite *s = suite_create("recorder tables");
@@ -629,6 +681,7 @@ static Suite *tables_suite(void)
 	tcase_add_test(tc, contexts_intern);
 	tcase_add_test(tc, snapshot_copies_reused);
 	tcase_add_test(tc, small_tables_backed_at_once);
+	tcase_add_test(tc, blocks_doubling_fills_new_table_from_start);
 	suite_add_tcase(s, tc);
 	return s;
 }
