@@ -38,8 +38,11 @@ void *hs_arena_map(size_t bytes);
 /* Back bytes of a fresh mapping with pages now, for a caller about to
  * write all over it (a hash table, a copy): one system call instead of a
  * fault per page, and no read fault mapping the zero page before the
- * write fault that replaces it.  Advice only: without it (a kernel before
- * 5.14, no memory), pages come at their first touch as before. */
+ * write fault that replaces it.  Only up to HS_FILL_MAX_BYTES: a bigger
+ * mapping faults as it goes, so no malloc waits for all of it (4 MiB take
+ * about 4 ms here).  Advice only: without it (a kernel before 5.14, no
+ * memory), pages come at their first touch as before. */
+#define HS_FILL_MAX_BYTES ((size_t)4 << 20)
 void hs_arena_fill(void *p, size_t bytes);
 
 /* Give back a mapping of bytes from hs_arena_map (NULL is ignored). */

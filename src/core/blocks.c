@@ -415,8 +415,7 @@ static int maybe_grow(struct hs_blocks *b)
 	 * failure changes nothing).  A smaller table gets every page at once:
 	 * its inserts land all over it (a page holds 341 slots), each first
 	 * reading a slot, so page by page it took a read fault and then a
-	 * write fault.  A big one is left to fault as it goes, a huge page at
-	 * a time, so no malloc waits for all of it. */
+	 * write fault.  A big one faults a huge page at a time. */
 	if (n * sizeof(struct hs_block_slot) >= HS_HUGE_BYTES)
 		madvise(slots, n * sizeof(struct hs_block_slot), MADV_HUGEPAGE);
 	else
