@@ -276,16 +276,20 @@ static void table_put(struct hs_block_table *t, const struct hs_block_slot *s)
 	t->n_used++;
 }
 
-/* Put (ptr, val) into t (no tombstones in t), or replace the value of the
- * entry with the same address, returning its index; n_slots when added.
- * Adds the slots it read to *probe_slots. */
-static size_t table_put_or_replace(struct hs_block_table *t, uintptr_t ptr, uint64_t val,
-				   uint64_t *replaced_val, size_t *probe_slots)
+/* Put (ptr, val) into t, or replace the value of the entry with the same
+ * address, returning its index; n_slots when added.  Tombstones count as
+ * taken.  A probe that reaches the table's end goes on from slot 0 when
+ * wrap, else gives up and returns n_slots + 1, nothing changed (the old
+ * table, whose start is given back as the move goes).  Adds the slots it
+ * read to *probe_slots.  Inline: wrap is a constant at each call. */
+static inline __attribute__((always_inline)) size_t table_put_or_replace(
+	struct hs_block_table *t, uintptr_t ptr, uint64_t val, uint64_t *replaced_val,
+	size_t *probe_slots, int wrap)
 {
 	size_t mask = t->n_slots - 1;
 	uint64_t key = key_of(ptr);
 	size_t i = slot_of(t, ptr);
-	for (;; i = (i + 1) & mask) {
+	for (;;) {
 		struct hs_block_slot *s = &t->slots[i];
 		++*probe_slots;
 		if (slot_holds(s, key, ptr)) {
@@ -295,10 +299,23 @@ static size_t table_put_or_replace(struct hs_block_table *t, uintptr_t ptr, uint
 		}
 		if (slot_key(s) == HS_EMPTY)
 			break;
+		i = (i + 1) & mask;
+		if (!wrap && i == 0)
+			return t->n_slots + 1;
 	}
 	slot_set(&t->slots[i], key, val);
 	t->n_used++;
 	return t->n_slots;
+}
+
+/* Copy the value an insert replaced to *replaced and release its record
+ * (unpacked as it was: key and record as before). */
+static void take_replaced(struct hs_blocks *b, uintptr_t ptr, uint64_t val,
+			  struct hs_block *replaced)
+{
+	struct hs_block_slot prev;
+	slot_set(&prev, key_of(ptr), val);
+	take(b, &prev, replaced);
 }
 
 /* Delete slot i of t by shifting later members of its cluster back, so the
@@ -477,31 +494,6 @@ static int goes_to_old(const struct hs_blocks *b, uintptr_t ptr)
 	return home >= b->migrate_next + HS_MIGRATE_STEP && home < b->old_wrap_home;
 }
 
-/* Put (ptr, val) into the old table from its home, which is ahead of the
- * move, or replace the value of ptr's entry there (into *replaced_val).
- * The probe stops at the table's end (no wrap: the start is given back).
- * Returns 0 added, 1 replaced, -1 no room before the end. */
-static int old_put_or_replace(struct hs_blocks *b, uintptr_t ptr, uint64_t val,
-			      uint64_t *replaced_val)
-{
-	struct hs_block_table *t = &b->old;
-	uint64_t key = key_of(ptr);
-	for (size_t i = slot_of(t, ptr); i < t->n_slots; i++) {
-		struct hs_block_slot *s = &t->slots[i];
-		if (slot_holds(s, key, ptr)) {
-			*replaced_val = slot_val(s);
-			slot_set(s, key, val);
-			return 1;
-		}
-		if (slot_key(s) == HS_EMPTY) {
-			slot_set(s, key, val);
-			t->n_used++;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 int hs_blocks_insert(struct hs_blocks *b, const struct hs_block *blk, struct hs_block *replaced)
 {
 	if (maybe_grow(b) != 0)
@@ -516,19 +508,19 @@ int hs_blocks_insert(struct hs_blocks *b, const struct hs_block *blk, struct hs_
 	 * this one), unless an insert found no room in old (then look). */
 	if (goes_to_old(b, blk->ptr) &&
 	    (!b->old_spilled || table_lookup(&b->cur, blk->ptr, 0) == b->cur.n_slots)) {
+		/* From its home there, which is ahead of the move. */
 		uint64_t old_val = 0;
-		rc = old_put_or_replace(b, blk->ptr, val, &old_val);
-		if (rc >= 0) {
-			if (rc == 1) {
-				struct hs_block_slot prev;
-				slot_set(&prev, key_of(blk->ptr), old_val);
-				take(b, &prev, replaced);
+		size_t unused = 0;
+		i = table_put_or_replace(&b->old, blk->ptr, val, &old_val, &unused, 0);
+		if (i <= b->old.n_slots) {
+			if (i < b->old.n_slots) {
+				take_replaced(b, blk->ptr, old_val, replaced);
+				rc = 1;
 			}
 			migrate_step(b);
 			return rc;
 		}
-		rc = 0; /* no room before the old table's end: into cur */
-		b->old_spilled = 1;
+		b->old_spilled = 1; /* no room before the old table's end: into cur */
 	}
 	i = table_lookup(&b->old, blk->ptr, b->migrate_next);
 	if (i < b->old.n_slots) {
@@ -539,13 +531,10 @@ int hs_blocks_insert(struct hs_blocks *b, const struct hs_block *blk, struct hs_
 	}
 	uint64_t old_val = 0;
 	size_t probe_slots = 0;
-	i = table_put_or_replace(&b->cur, blk->ptr, val, &old_val, &probe_slots);
+	i = table_put_or_replace(&b->cur, blk->ptr, val, &old_val, &probe_slots, 1);
 	judge_placement(b, probe_slots);
 	if (i < b->cur.n_slots) {
-		/* Unpack the replaced value as it was (key and record as before). */
-		struct hs_block_slot prev;
-		slot_set(&prev, key_of(blk->ptr), old_val);
-		take(b, &prev, replaced);
+		take_replaced(b, blk->ptr, old_val, replaced);
 		rc = 1;
 	}
 	migrate_step(b);
