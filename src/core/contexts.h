@@ -46,8 +46,10 @@ struct hs_context {
 	const uintptr_t *frames; /* innermost first */
 	uint32_t n_frames;
 	uint32_t dirty_next; /* 0: clean; else the next dirty id + 1, or HS_DIRTY_END */
-	uint8_t ignored; /* Massif ignores its allocations (--ignore-fn, fnranges.h): set
-			    by the recorder when interned, before any block uses it */
+	uint8_t ignored;     /* Massif ignores its allocations (--ignore-fn, fnranges.h): set
+			     by the recorder when interned, before any block uses it */
+	uint8_t tag_wait;    /* allocations seen before it gets a tag id (recorder.c) */
+	uint16_t tag_id;     /* its blocks' tag id (recorder.h), 0 while it has none */
 };
 
 #define HS_DIRTY_END UINT32_MAX

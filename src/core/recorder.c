@@ -94,6 +94,8 @@ static struct {
 	struct hs_fn_ranges fn_ranges; /* --ignore-fn decided at intern time (fnranges.h) */
 	struct hs_journal journal;
 	char stop_reason[HS_REASON_MAX];
+	uint32_t n_tag_ids;               /* tag ids given so far (hs_rec_alloc_untabled) */
+	uint32_t tag_ctx[HS_REC_TAG_IDS]; /* the context of each tag id, from 1 */
 } rec = { .lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP };
 
 /* A free slot for a realloc's pending block, from the free list or the
@@ -426,6 +428,7 @@ int hs_rec_init(const struct hs_options *opts)
 	rec.point_step = HS_POINT_STEP0;
 	rec.step_points = 0;
 	memset(&rec.stats, 0, sizeof rec.stats);
+	rec.n_tag_ids = 0;
 	rec.free_pending = NULL;
 	rec.stop_reason[0] = '\0';
 	hs_journal_init(&rec.journal);
@@ -598,6 +601,115 @@ void hs_rec_free(void *ptr)
 	if (atomic_load(&rec.state) == REC_ON &&
 	    hs_blocks_remove(&rec.blocks, (uintptr_t)ptr, &blk))
 		account_free(&blk);
+	rec_unlock(locked);
+}
+
+/* Account a new block of context id without a table entry: add_block's
+ * totals, context and snapshot attempt (its free comes with its size and
+ * context: hs_rec_free_untabled).  Lock held, recording on. */
+static void add_untabled(size_t req_bytes, uint32_t id)
+{
+	struct hs_context *x = hs_contexts_get(&rec.ctxs, id);
+	if (x->ignored) {
+		rec.stats.ignored_allocs++;
+		return;
+	}
+	uint64_t slop_bytes = slop_of(req_bytes);
+	uint64_t extra = rec.opts.heap_admin + slop_bytes;
+	rec.stats.allocs++;
+	rec.heap_bytes += req_bytes;
+	rec.extra_bytes += extra;
+	rec.churn_bytes += req_bytes + extra;
+	hs_contexts_touch(&rec.ctxs, id);
+	x->live_bytes += req_bytes;
+	normal_attempt();
+}
+
+/* Tag ids.  A tag has room for 13 bits (tagshadow.h's shadow), fewer
+ * than a program has contexts (python3: 12,000, most of them made at
+ * start-up for a handful of blocks), so a context gets a tag id only once
+ * it has made HS_TAG_WAIT blocks, while ids last: the busy ones get them.
+ * Its blocks made before go into the table. */
+#define HS_TAG_WAIT 32
+
+/* The tag id of context x (id), given now if due; 0 when it has none. */
+static uint32_t tag_id_of(struct hs_context *x, uint32_t id, uint32_t max_tag_id)
+{
+	if (__builtin_expect(x->tag_id != 0, 1))
+		return x->tag_id;
+	if (x->tag_wait < HS_TAG_WAIT) {
+		x->tag_wait++;
+		return 0;
+	}
+	if (max_tag_id >= HS_REC_TAG_IDS)
+		max_tag_id = HS_REC_TAG_IDS - 1;
+	if (rec.n_tag_ids >= max_tag_id)
+		return 0;
+	x->tag_id = (uint16_t)++rec.n_tag_ids;
+	rec.tag_ctx[x->tag_id] = id;
+	return x->tag_id;
+}
+
+/* The context of tag id t, or HS_CTX_NONE for one never given. */
+static uint32_t tag_ctx(uint32_t t)
+{
+	return t != 0 && t <= rec.n_tag_ids ? rec.tag_ctx[t] : HS_CTX_NONE;
+}
+
+uint32_t hs_rec_alloc_untabled(void *ptr, size_t req_bytes, const uintptr_t *frames,
+			       unsigned n_frames, uint32_t max_tag_id)
+{
+	if (!hs_rec_active() || ptr == NULL)
+		return 0;
+	if (!hs_single_threaded()) {
+		hs_rec_alloc(ptr, req_bytes, frames, n_frames);
+		return 0;
+	}
+	if (live_due())
+		live_dump();
+	if (n_frames > HS_MAX_FRAMES)
+		n_frames = HS_MAX_FRAMES;
+	uint64_t hash = hs_frames_hash(frames, n_frames);
+	uint32_t id = cached_context(frames, n_frames, hash);
+	int fresh = 0;
+	if (atomic_load(&rec.state) != REC_ON)
+		return 0;
+	id = context_of(id, frames, n_frames, hash, &fresh);
+	uint32_t t =
+		id != HS_CTX_NONE ? tag_id_of(hs_contexts_get(&rec.ctxs, id), id, max_tag_id) : 0;
+	if (t == 0) {
+		add_block((uintptr_t)ptr, req_bytes, (uint32_t)slop_of(req_bytes), id);
+		return 0;
+	}
+	add_untabled(req_bytes, id);
+	return t;
+}
+
+void hs_rec_free_untabled(size_t req_bytes, uint32_t tag_id)
+{
+	uint32_t id = tag_ctx(tag_id);
+	if (!hs_rec_active() || atomic_load(&rec.state) != REC_ON || id == HS_CTX_NONE)
+		return;
+	struct hs_block blk = { 0, req_bytes, (uint32_t)slop_of(req_bytes), id };
+	int locked = rec_lock();
+	/* A context holds at least the block's bytes, unless its tag was
+	 * overwritten (a program writing past its request): then it is left
+	 * out, as an unknown block, rather than taken off the wrong totals. */
+	const struct hs_context *x = hs_contexts_get(&rec.ctxs, id);
+	if (atomic_load(&rec.state) == REC_ON && (x->ignored || x->live_bytes >= req_bytes))
+		account_free(&blk);
+	rec_unlock(locked);
+}
+
+void hs_rec_adopt(void *ptr, size_t req_bytes, uint32_t tag_id)
+{
+	uint32_t id = tag_ctx(tag_id);
+	if (!hs_rec_active() || id == HS_CTX_NONE)
+		return;
+	struct hs_block blk = { (uintptr_t)ptr, req_bytes, (uint32_t)slop_of(req_bytes), id };
+	int locked = rec_lock();
+	if (atomic_load(&rec.state) == REC_ON)
+		put_block(&blk);
 	rec_unlock(locked);
 }
 

@@ -70,6 +70,21 @@ uint64_t hs_rec_heap_now(void);
  * realloc(NULL, n)).  ptr must not be NULL. */
 void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned n_frames);
 
+/* Exact mode without the table (the layer above keeps each block's size
+ * and a tag id in the block: sizetag.h).  hs_rec_alloc_untabled records
+ * a new block as hs_rec_alloc does and returns its tag id (1 to
+ * max_tag_id, which names its context), or 0 when the block went into the
+ * table after all (more than one thread, a context without a tag id yet)
+ * or was not recorded.  The free of such a block is hs_rec_free_untabled,
+ * with that tag id; with threads (or before a realloc, which works on the
+ * table) the block is first put into the table, as if hs_rec_alloc had
+ * recorded it, with hs_rec_adopt.  Tag ids never given are ignored. */
+#define HS_REC_TAG_IDS 8192u
+uint32_t hs_rec_alloc_untabled(void *ptr, size_t req_bytes, const uintptr_t *frames,
+			       unsigned n_frames, uint32_t max_tag_id);
+void hs_rec_free_untabled(size_t req_bytes, uint32_t tag_id);
+void hs_rec_adopt(void *ptr, size_t req_bytes, uint32_t tag_id);
+
 /* A block at ptr is about to be recorded: start loading its table slot
  * (call before capturing the stack, so the two overlap).  No lock. */
 void hs_rec_prefetch(const void *ptr);

@@ -71,6 +71,31 @@ static void record_alloc(void *p, size_t req)
 	errno = saved;
 }
 
+/* The tag ids an exact mode's tag can hold (recorder.h): the shadow's
+ * site bits. */
+#define HS_EXACT_TAG_MAX_ID ((uint32_t)HS_SHADOW_SITE_MASK)
+
+/* Record a new block p of req bytes from malloc or calloc in exact mode
+ * with tags (guard lowered): its tag id when the recorder keeps it out of
+ * the table (the tag then says so), else 0. */
+static uint32_t record_alloc_untabled(void *p, size_t req)
+{
+	const uintptr_t *frames;
+	int saved = errno;
+
+	if (!hs_rec_active())
+		return 0;
+	hs_tl_guard++;
+	hs_freeq_flush(); /* the frees before this malloc come first */
+	if (!hs_single_threaded())
+		hs_rec_prefetch(p); /* into the table after all */
+	unsigned n_frames = hs_unwind_capture(hs_preload_max_frames, &frames);
+	uint32_t tag_id = hs_rec_alloc_untabled(p, req, frames, n_frames, HS_EXACT_TAG_MAX_ID);
+	hs_tl_guard--;
+	errno = saved;
+	return tag_id;
+}
+
 /* ---- Sampling mode (--sample): every block tagged with its size
  * (sizetag.h), counted; one per hs_preload_sample_bytes on average gets
  * a stack and a table entry (sampler.h).  The guard is raised around the
@@ -167,6 +192,108 @@ static inline __attribute__((always_inline)) void *tagged(void *p, size_t req, i
 	else
 		hs_rec_count_alloc(req, site);
 	return p;
+}
+
+/* ---- Exact mode with tags (lifecycle.h, hs_preload_exact_tags): every
+ * block tagged as in sampling mode, its tag's site the block's tag id
+ * (recorder.h: it names the context) when the recorder keeps it out of
+ * the table (malloc and calloc with one thread), else HS_TAG_SAMPLED: "in
+ * the table".  A free then costs no
+ * table lookup, and a malloc no insert (the table's cache misses were a
+ * fifth of python3's time under exact mode). */
+
+/* Blocks out of the table now.  Counted by the one thread that makes
+ * them (no locked instruction), and, once there are threads, only ever
+ * taken down (atomically): when none is left, no block needs its tag any
+ * more and none will be made out of the table, so the tags stop for good
+ * and the process pays for the table alone, as before them. */
+static _Atomic unsigned long g_live_untabled;
+
+/* With threads, the tags stop once no block is out of the table. */
+static inline void untabled_gone(void)
+{
+	if (atomic_fetch_sub_explicit(&g_live_untabled, 1, memory_order_relaxed) == 1)
+		hs_preload_exact_tags = 0;
+}
+
+/* Block p of req bytes, from a call asking for req + tag_room() (align,
+ * fresh: as tagged), tagged as counted and in the table; NULL when it
+ * could not be (ENOMEM). */
+static inline void *exact_tagged(void *p, size_t req, size_t align, int fresh)
+{
+	if (p == NULL)
+		return p;
+	if (HS_UNLIKELY(hs_tag_put(p, req, 1, HS_TAG_SAMPLED, fresh) != 0)) {
+		p = with_room(p, req, align);
+		if (p != NULL)
+			hs_tag_set_site(p, req, 1, HS_TAG_SAMPLED);
+	}
+	return p;
+}
+
+/* A new block of malloc (fresh) or calloc in exact mode with tags, from a
+ * call asking for n + tag_room(); guard raised.  Tagged, then recorded:
+ * once the tag's place is settled, so that its context goes in without
+ * fail. */
+static void *exact_new(void *p, size_t n, int fresh)
+{
+	p = exact_tagged(p, n, 0, fresh);
+	if (p == NULL)
+		return NULL;
+	hs_tl_guard--;
+	uint32_t tag_id = record_alloc_untabled(p, n);
+	hs_tl_guard++;
+	if (tag_id != 0) {
+		hs_tag_set_site(p, n, 1, tag_id);
+		atomic_store_explicit(&g_live_untabled,
+				      atomic_load_explicit(&g_live_untabled, memory_order_relaxed) +
+					      1,
+				      memory_order_relaxed);
+	} else if (!hs_single_threaded() &&
+		   atomic_load_explicit(&g_live_untabled, memory_order_relaxed) == 0) {
+		hs_preload_exact_tags = 0;
+	}
+	return p;
+}
+
+/* The tag id in the tag of p, a block kept out of the table, or 0 (in
+ * the table, not counted, not ours), and its requested size. */
+static inline unsigned exact_untabled(const void *p, size_t *req)
+{
+	unsigned code;
+	if (!hs_tag_get_site(p, req, &code) || (code & HS_TAG_SAMPLED) != 0)
+		return 0;
+	return code;
+}
+
+/* free(p) in exact mode with tags: 1 when p was kept out of the table
+ * (recorded and released here), 0 for the table's path. */
+static inline int exact_free(void *p)
+{
+	size_t req;
+	unsigned code = exact_untabled(p, &req);
+	if (code == 0)
+		return 0;
+	int saved = errno;
+	hs_tl_guard++;
+	hs_freeq_flush(); /* the frees before this one first */
+	if (hs_single_threaded()) {
+		hs_rec_free_untabled(req, code);
+		__libc_free(p);
+		atomic_store_explicit(&g_live_untabled,
+				      atomic_load_explicit(&g_live_untabled, memory_order_relaxed) -
+					      1,
+				      memory_order_relaxed);
+	} else {
+		/* Made before the second thread: its free goes through the
+		 * thread's log like the others'. */
+		hs_rec_adopt(p, req, code);
+		hs_freeq_free(p);
+		untabled_gone();
+	}
+	hs_tl_guard--;
+	errno = saved;
+	return 1;
 }
 
 /* Before recording (and after it): glibc's blocks, tagged as not counted
@@ -284,6 +411,14 @@ HS_EXPORT void *malloc(size_t n)
 		return early_malloc(n);
 	if (hs_preload_sample_bytes != 0)
 		return sampled_malloc(n, __builtin_return_address(0));
+	if (hs_preload_exact_tags) {
+		if (!HS_TAGGABLE(n))
+			return __libc_malloc(n); /* fails: ENOMEM */
+		hs_tl_guard++;
+		p = exact_new(__libc_malloc(n + tag_room()), n, 1);
+		hs_tl_guard--;
+		return p;
+	}
 	hs_tl_guard++;
 	p = __libc_malloc(n);
 	hs_tl_guard--;
@@ -312,6 +447,8 @@ HS_EXPORT void free(void *p)
 		sampled_free(p);
 		return;
 	}
+	if (hs_preload_exact_tags && exact_free(p))
+		return;
 	int saved = errno;
 	hs_tl_guard++;
 	hs_freeq_free(p);
@@ -344,6 +481,12 @@ HS_EXPORT void *calloc(size_t m, size_t n)
 		hs_tl_guard--;
 		return p;
 	}
+	if (hs_preload_exact_tags) {
+		hs_tl_guard++;
+		p = exact_new(__libc_calloc(total + tag_room(), 1), total, 0);
+		hs_tl_guard--;
+		return p;
+	}
 	hs_tl_guard++;
 	p = __libc_calloc(m, n);
 	hs_tl_guard--;
@@ -352,8 +495,10 @@ HS_EXPORT void *calloc(size_t m, size_t n)
 	return p;
 }
 
-/* realloc's bookkeeping once p != NULL and n != 0. */
-static void *do_realloc(void *p, size_t n)
+/* realloc's bookkeeping once p != NULL and n != 0; with tags (exact
+ * mode's), the new block is tagged as in the table when its old one was
+ * there, else as not counted. */
+static void *do_realloc(void *p, size_t n, int tags)
 {
 	const uintptr_t *frames = NULL;
 	unsigned n_frames = 0;
@@ -364,8 +509,10 @@ static void *do_realloc(void *p, size_t n)
 	hs_tl_guard++;
 	hs_freeq_flush();
 	handle = hs_rec_realloc_begin(p);
-	q = __libc_realloc(p, n);
+	q = __libc_realloc(p, n + (tags ? tag_room() : 0));
 	saved = errno;
+	if (q != NULL && tags)
+		retag(&q, n, handle != 0, handle != 0 ? HS_TAG_SAMPLED : 0);
 	if (handle != 0) {
 		if (q != NULL) {
 			hs_rec_prefetch(q);
@@ -376,6 +523,35 @@ static void *do_realloc(void *p, size_t n)
 	hs_tl_guard--;
 	errno = saved;
 	return q;
+}
+
+/* realloc in exact mode with tags, p != NULL and n != 0 (guard down,
+ * ready): a block kept out of the table goes into it first (its tag says
+ * so from then on, should the realloc fail), then as do_realloc. */
+static void *exact_realloc(void *p, size_t n)
+{
+	size_t old_req;
+	unsigned code = exact_untabled(p, &old_req);
+
+	if (!HS_TAGGABLE(n))
+		return __libc_realloc(p, n); /* fails: ENOMEM, p untouched */
+	if (code != 0) {
+		int saved = errno;
+		hs_tl_guard++;
+		hs_freeq_flush();
+		hs_rec_adopt(p, old_req, code);
+		hs_tag_set_site(p, old_req, 1, HS_TAG_SAMPLED); /* its place is settled */
+		if (hs_single_threaded())
+			atomic_store_explicit(
+				&g_live_untabled,
+				atomic_load_explicit(&g_live_untabled, memory_order_relaxed) - 1,
+				memory_order_relaxed);
+		else
+			untabled_gone();
+		hs_tl_guard--;
+		errno = saved;
+	}
+	return do_realloc(p, n, 1);
 }
 
 /* Whether a call of the memalign family or reallocarray goes on to the
@@ -414,7 +590,9 @@ static void *realloc_from(void *p, size_t n, const void *ra)
 	}
 	if (hs_preload_sample_bytes != 0)
 		return sampled_realloc(p, n, ra);
-	return do_realloc(p, n);
+	if (hs_preload_exact_tags)
+		return exact_realloc(p, n);
+	return do_realloc(p, n, 0);
 }
 
 /* glibc's realloc, recorded. */
@@ -458,7 +636,10 @@ static void *aligned(size_t align, size_t n, size_t req, const void *ra)
 		return p;
 	}
 	hs_tl_guard++;
-	p = __libc_memalign(align, n);
+	if (hs_preload_exact_tags)
+		p = exact_tagged(__libc_memalign(align, n + tag_room()), req, align, 1);
+	else
+		p = __libc_memalign(align, n);
 	hs_tl_guard--;
 	if (p != NULL)
 		record_alloc(p, req);
@@ -511,7 +692,7 @@ HS_EXPORT void *valloc(size_t n)
 	if (!hs_preload_ready())
 		return hs_preload_tag_early ? aligned((size_t)sysconf(_SC_PAGESIZE), n, n, NULL)
 					    : __libc_valloc(n);
-	if (hs_preload_sample_bytes != 0)
+	if (hs_preload_sample_bytes != 0 || hs_preload_exact_tags)
 		return aligned((size_t)sysconf(_SC_PAGESIZE), n, n, __builtin_return_address(0));
 	hs_tl_guard++;
 	p = __libc_valloc(n);
@@ -536,7 +717,7 @@ HS_EXPORT void *pvalloc(size_t n)
 		return __libc_pvalloc(n);
 	if (!hs_preload_ready())
 		return hs_preload_tag_early ? aligned(page, req, req, NULL) : __libc_pvalloc(n);
-	if (hs_preload_sample_bytes != 0)
+	if (hs_preload_sample_bytes != 0 || hs_preload_exact_tags)
 		return aligned(page, req, req, __builtin_return_address(0));
 	hs_tl_guard++;
 	p = __libc_pvalloc(n);
@@ -557,7 +738,7 @@ HS_EXPORT size_t malloc_usable_size(void *p)
 		return 0;
 	if (hs_ownheap_owns(p))
 		return hs_ownheap_usable_size(p);
-	if (hs_preload_sample_bytes != 0) {
+	if (hs_preload_sample_bytes != 0 || hs_preload_exact_tags) {
 		/* The request: the byte past it holds the tag (sizetag.h). */
 		size_t req;
 		hs_tag_get(p, &req);

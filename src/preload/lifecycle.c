@@ -77,7 +77,8 @@ size_t (*hs_real_usable_size)(void *);
 static pid_t g_pid; /* our pid: a vfork child (same memory) must not end our record */
 unsigned hs_preload_max_frames;
 uint64_t hs_preload_sample_bytes;
-int hs_preload_tag_early = 1; /* until the options say whether we sample */
+int hs_preload_tag_early = 1; /* until the options say whether we tag */
+int hs_preload_exact_tags;
 
 static struct hs_options g_opts;
 static char g_pattern[HS_PATH_MAX]; /* --massif-out-file, switched in forked children */
@@ -2511,6 +2512,7 @@ static void start_failed(void)
 {
 	hs_preload_tag_early = 0;
 	hs_preload_sample_bytes = 0;
+	hs_preload_exact_tags = 0;
 	atomic_store(&hs_preload_state, HS_ST_OFF);
 }
 
@@ -2636,10 +2638,15 @@ static void preload_start(void)
 			 "where --sample keeps its size tag); recording exactly");
 		g_opts.sample_bytes = 0;
 	}
-	/* Known as early as it can be: without --sample no block is tagged. */
-	hs_preload_tag_early = g_opts.sample_bytes != 0;
-	if (g_opts.sample_bytes != 0)
+	/* Known as early as it can be: whether blocks are tagged. */
+	int exact_tags = 0;
+	if (g_opts.sample_bytes != 0) {
 		hs_shadow_start();
+	} else if (!other && !sample_refused()) {
+		hs_shadow_start();
+		exact_tags = !__atomic_load_n(&hs_shadow_off, __ATOMIC_RELAXED);
+	}
+	hs_preload_tag_early = g_opts.sample_bytes != 0 || exact_tags;
 	snprintf(g_options_text, sizeof(g_options_text), "%s", env != NULL ? env : "");
 	set_base_dir();
 	if (g_opts.log_file[0] != '\0') {
@@ -2663,6 +2670,7 @@ static void preload_start(void)
 	/* Fixed before the state turns ready (which publishes it): every block
 	 * from then on is tagged (sizetag.h) in sampling mode. */
 	hs_preload_sample_bytes = g_opts.sample_bytes;
+	hs_preload_exact_tags = exact_tags;
 	/* HEAPSNAP_UNWINDER=libunwind: every stack through libunwind alone. */
 	env = getenv("HEAPSNAP_UNWINDER");
 	if (!other)

@@ -31,10 +31,19 @@ extern unsigned hs_preload_max_frames;
 /* --sample's mean bytes between sampled blocks; 0: exact (every block). */
 extern uint64_t hs_preload_sample_bytes;
 
+/* Exact mode keeps each block's size and context in a tag (sizetag.h)
+ * instead of the recorder's table, where it can: not with another
+ * allocator, nor where glibc checks or tags the bytes past each block, nor
+ * without the tags' shadow (tagshadow.h: then the blocks would grow).
+ * Fixed before the state turns ready, as hs_preload_sample_bytes; turned
+ * off for good by interpose.c once the process has threads and no block
+ * is out of the table. */
+extern int hs_preload_exact_tags;
+
 /* Whether the paths taken while not recording (starting, off) tag glibc's
- * blocks (sizetag.h): while --sample may be on, i.e. until the options
- * are parsed, and with --sample; never otherwise, so that an unrecorded
- * or exact run's blocks are glibc's own. */
+ * blocks (sizetag.h): until the options are parsed, and with --sample or
+ * hs_preload_exact_tags; never otherwise, so that an unrecorded run's
+ * blocks are glibc's own. */
 extern int hs_preload_tag_early;
 
 /* glibc's malloc_usable_size, resolved at start-up by lifecycle.c. */

@@ -1,4 +1,5 @@
-/* sizetag: a block's requested size, kept in the block itself (--sample).
+/* sizetag: a block's requested size, kept in the block itself (--sample,
+ * and exact mode's blocks kept out of the table: interpose.c).
  *
  * In sampling mode most blocks are in no table, yet their free must take
  * their requested size off mem_heap_B (Massif counts requested bytes, not
@@ -50,7 +51,8 @@
 
 /* In the site's u16: the block was sampled (it is in the recorder's block
  * table), so its free and realloc look it up there; site ids stay below
- * it (callsites.h). */
+ * it (callsites.h).  In exact mode the site is a tag id (recorder.h), and
+ * this bit says the block is in the table. */
 #define HS_TAG_SAMPLED 0x8000u
 
 #define HS_TAG_NOT_COUNTED 128u

@@ -1,5 +1,5 @@
 /* tagshadow: two bytes beside every glibc block, for the size tags that
- * do not fit inside the block (sizetag.h, --sample).
+ * do not fit inside the block (sizetag.h: --sample, and exact mode's).
  *
  * A block whose request leaves less than HS_TAG_ROOM bytes of glibc's
  * slack (n = 22..24, 38..40, 54..56...: 3 request sizes in 16, half of
@@ -39,7 +39,7 @@
 #define HS_SHADOW_DIRS (1u << (HS_SHADOW_ADDR_BITS - HS_SHADOW_DIR_SHIFT))
 #define HS_SHADOW_DIR_LEAVES (1u << (HS_SHADOW_DIR_SHIFT - HS_SHADOW_LEAF_SHIFT))
 
-/* Whether the shadow is off: before start-up says --sample, when the
+/* Whether the shadow is off: before start-up says the tags are on, when the
  * address space is limited (ulimit -v, at start or when a leaf is due:
  * the shadow's would come out of the program's), or every mapping is
  * committed (vm.overcommit_memory=2), and once a leaf could not be

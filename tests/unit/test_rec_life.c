@@ -231,6 +231,72 @@ START_TEST(address_reused_without_free)
 }
 END_TEST
 
+/* Exact mode's blocks kept out of the table (their size and tag id in a
+ * tag the layer above keeps): a context gets a tag id once it has made 32
+ * blocks, while ids last; the file is the same as through the table, and
+ * such a block is really out of it until adopted for a realloc. */
+START_TEST(untabled_blocks_as_tabled)
+{
+	char *files[2];
+	for (int untabled = 0; untabled < 2; untabled++) {
+		test_options(&opts);
+		opts.final_snapshot = true;
+		opts.detailed_freq = 1;
+		ck_assert_int_eq(test_rec_init(&opts), 0);
+		uint32_t t_main = 0, t_f = 0;
+		for (unsigned i = 0; i < 33; i++) {
+			if (!untabled) {
+				hs_rec_alloc(ptr(10 + i), 100, st_main, N(st_main));
+				hs_rec_alloc(ptr(50 + i), 40, st_f, N(st_f));
+				continue;
+			}
+			/* One tag id to give: main's 33rd block gets it. */
+			t_main = hs_rec_alloc_untabled(ptr(10 + i), 100, st_main, N(st_main), 1);
+			t_f = hs_rec_alloc_untabled(ptr(50 + i), 40, st_f, N(st_f), 1);
+			ck_assert_uint_eq(t_main, i == 32 ? 1 : 0);
+			ck_assert_uint_eq(t_f, 0);
+		}
+		uint64_t h;
+		if (untabled) {
+			ck_assert_uint_eq(hs_rec_realloc_begin(ptr(42)), 0); /* not in the table */
+			hs_rec_adopt(ptr(42), 100, t_main);
+		}
+		h = hs_rec_realloc_begin(ptr(42));
+		ck_assert_uint_ne(h, 0);
+		hs_rec_realloc_end(h, ptr(3), 300, st_f, N(st_f));
+		for (unsigned i = 0; i < 32; i++)
+			hs_rec_free(ptr(10 + i));
+		hs_rec_free(ptr(82)); /* st_f's 33rd: in the table */
+		files[untabled] = strdup(finish());
+	}
+	ck_assert_str_eq(files[1], files[0]);
+	const char *last = snapshot_text(files[0], count_snapshots(files[0]) - 1);
+	ck_assert_ptr_nonnull(strstr(last, "mem_heap_B=1580\n")); /* 300 + 32 x 40 */
+	free(files[0]);
+	free(files[1]);
+}
+END_TEST
+
+/* A free whose tag was overwritten names a context that holds fewer bytes
+ * than it says, or a tag id never given: left out, not taken off the
+ * totals. */
+START_TEST(untabled_free_beyond_its_context)
+{
+	opts.detailed_freq = 1;
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	uint32_t t = 0;
+	for (unsigned i = 0; i < 33; i++)
+		t = hs_rec_alloc_untabled(ptr(i), 100, st_main, N(st_main), 10);
+	ck_assert_uint_eq(t, 1);
+	hs_rec_free_untabled(5000, t); /* more than main holds */
+	hs_rec_free_untabled(10, 2);   /* never given */
+	hs_rec_free_untabled(100, t);  /* the last block: counted */
+	const char *got = finish();
+	const char *last = snapshot_text(got, count_snapshots(got) - 1);
+	ck_assert_ptr_nonnull(strstr(last, "mem_heap_B=3200\nmem_heap_extra_B=640\n"));
+}
+END_TEST
+
 START_TEST(finish_errors)
 {
 	char err[128];
@@ -535,6 +601,8 @@ static Suite *life_suite(void)
 	tcase_add_test(tc, failed_realloc_and_unknown_pointers);
 	tcase_add_test(tc, zero_byte_block);
 	tcase_add_test(tc, address_reused_without_free);
+	tcase_add_test(tc, untabled_blocks_as_tabled);
+	tcase_add_test(tc, untabled_free_beyond_its_context);
 	tcase_add_test(tc, finish_errors);
 	tcase_add_test(tc, ms_clock);
 	tcase_add_test(tc, threads_exact_totals);
