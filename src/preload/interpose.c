@@ -198,9 +198,9 @@ static inline __attribute__((always_inline)) void *tagged(void *p, size_t req, i
  * block tagged as in sampling mode, its tag's site the block's tag id
  * (recorder.h: it names the context) when the recorder keeps it out of
  * the table (malloc and calloc with one thread), else HS_TAG_SAMPLED: "in
- * the table".  A free then costs no
- * table lookup, and a malloc no insert (the table's cache misses were a
- * fifth of python3's time under exact mode). */
+ * the table".  Such a free then costs no table lookup, and its malloc no
+ * insert (the table's cache misses were a fifth of python3's time under
+ * exact mode: doc/design.md, Memory). */
 
 /* Blocks out of the table now.  Counted by the one thread that makes
  * them (no locked instruction), and, once there are threads, only ever
@@ -209,11 +209,30 @@ static inline __attribute__((always_inline)) void *tagged(void *p, size_t req, i
  * and the process pays for the table alone, as before them. */
 static _Atomic unsigned long g_live_untabled;
 
-/* With threads, the tags stop once no block is out of the table. */
-static inline void untabled_gone(void)
+/* Whether exact mode's tags are on (read relaxed: another thread may
+ * turn them off, below). */
+static inline int exact_tags(void)
 {
-	if (atomic_fetch_sub_explicit(&g_live_untabled, 1, memory_order_relaxed) == 1)
-		hs_preload_exact_tags = 0;
+	return __atomic_load_n(&hs_preload_exact_tags, __ATOMIC_RELAXED);
+}
+
+/* The tags stop for good (threads, no block out of the table). */
+static void exact_tags_stop(void)
+{
+	__atomic_store_n(&hs_preload_exact_tags, 0, __ATOMIC_RELAXED);
+}
+
+/* A block out of the table came (+1) or went (-1). */
+static inline void untabled_moved(int delta)
+{
+	if (hs_single_threaded()) {
+		atomic_store_explicit(&g_live_untabled,
+				      atomic_load_explicit(&g_live_untabled, memory_order_relaxed) +
+					      (unsigned long)(long)delta,
+				      memory_order_relaxed);
+	} else if (atomic_fetch_sub_explicit(&g_live_untabled, 1, memory_order_relaxed) == 1) {
+		exact_tags_stop(); /* with threads only ever -1 */
+	}
 }
 
 /* Block p of req bytes, from a call asking for req + tag_room() (align,
@@ -245,13 +264,10 @@ static void *exact_new(void *p, size_t n, int fresh)
 	hs_tl_guard++;
 	if (tag_id != 0) {
 		hs_tag_set_site(p, n, 1, tag_id);
-		atomic_store_explicit(&g_live_untabled,
-				      atomic_load_explicit(&g_live_untabled, memory_order_relaxed) +
-					      1,
-				      memory_order_relaxed);
+		untabled_moved(+1); /* one thread: only it makes them */
 	} else if (!hs_single_threaded() &&
 		   atomic_load_explicit(&g_live_untabled, memory_order_relaxed) == 0) {
-		hs_preload_exact_tags = 0;
+		exact_tags_stop();
 	}
 	return p;
 }
@@ -280,17 +296,13 @@ static inline int exact_free(void *p)
 	if (hs_single_threaded()) {
 		hs_rec_free_untabled(req, code);
 		__libc_free(p);
-		atomic_store_explicit(&g_live_untabled,
-				      atomic_load_explicit(&g_live_untabled, memory_order_relaxed) -
-					      1,
-				      memory_order_relaxed);
 	} else {
 		/* Made before the second thread: its free goes through the
 		 * thread's log like the others'. */
 		hs_rec_adopt(p, req, code);
 		hs_freeq_free(p);
-		untabled_gone();
 	}
+	untabled_moved(-1);
 	hs_tl_guard--;
 	errno = saved;
 	return 1;
@@ -411,7 +423,7 @@ HS_EXPORT void *malloc(size_t n)
 		return early_malloc(n);
 	if (hs_preload_sample_bytes != 0)
 		return sampled_malloc(n, __builtin_return_address(0));
-	if (hs_preload_exact_tags) {
+	if (exact_tags()) {
 		if (!HS_TAGGABLE(n))
 			return __libc_malloc(n); /* fails: ENOMEM */
 		hs_tl_guard++;
@@ -447,7 +459,7 @@ HS_EXPORT void free(void *p)
 		sampled_free(p);
 		return;
 	}
-	if (hs_preload_exact_tags && exact_free(p))
+	if (exact_tags() && exact_free(p))
 		return;
 	int saved = errno;
 	hs_tl_guard++;
@@ -481,7 +493,7 @@ HS_EXPORT void *calloc(size_t m, size_t n)
 		hs_tl_guard--;
 		return p;
 	}
-	if (hs_preload_exact_tags) {
+	if (exact_tags()) {
 		hs_tl_guard++;
 		p = exact_new(__libc_calloc(total + tag_room(), 1), total, 0);
 		hs_tl_guard--;
@@ -541,13 +553,7 @@ static void *exact_realloc(void *p, size_t n)
 		hs_freeq_flush();
 		hs_rec_adopt(p, old_req, code);
 		hs_tag_set_site(p, old_req, 1, HS_TAG_SAMPLED); /* its place is settled */
-		if (hs_single_threaded())
-			atomic_store_explicit(
-				&g_live_untabled,
-				atomic_load_explicit(&g_live_untabled, memory_order_relaxed) - 1,
-				memory_order_relaxed);
-		else
-			untabled_gone();
+		untabled_moved(-1);
 		hs_tl_guard--;
 		errno = saved;
 	}
@@ -590,7 +596,7 @@ static void *realloc_from(void *p, size_t n, const void *ra)
 	}
 	if (hs_preload_sample_bytes != 0)
 		return sampled_realloc(p, n, ra);
-	if (hs_preload_exact_tags)
+	if (exact_tags())
 		return exact_realloc(p, n);
 	return do_realloc(p, n, 0);
 }
@@ -636,7 +642,7 @@ static void *aligned(size_t align, size_t n, size_t req, const void *ra)
 		return p;
 	}
 	hs_tl_guard++;
-	if (hs_preload_exact_tags)
+	if (exact_tags())
 		p = exact_tagged(__libc_memalign(align, n + tag_room()), req, align, 1);
 	else
 		p = __libc_memalign(align, n);
@@ -692,7 +698,7 @@ HS_EXPORT void *valloc(size_t n)
 	if (!hs_preload_ready())
 		return hs_preload_tag_early ? aligned((size_t)sysconf(_SC_PAGESIZE), n, n, NULL)
 					    : __libc_valloc(n);
-	if (hs_preload_sample_bytes != 0 || hs_preload_exact_tags)
+	if (hs_preload_sample_bytes != 0 || exact_tags())
 		return aligned((size_t)sysconf(_SC_PAGESIZE), n, n, __builtin_return_address(0));
 	hs_tl_guard++;
 	p = __libc_valloc(n);
@@ -717,7 +723,7 @@ HS_EXPORT void *pvalloc(size_t n)
 		return __libc_pvalloc(n);
 	if (!hs_preload_ready())
 		return hs_preload_tag_early ? aligned(page, req, req, NULL) : __libc_pvalloc(n);
-	if (hs_preload_sample_bytes != 0 || hs_preload_exact_tags)
+	if (hs_preload_sample_bytes != 0 || exact_tags())
 		return aligned(page, req, req, __builtin_return_address(0));
 	hs_tl_guard++;
 	p = __libc_pvalloc(n);
@@ -738,7 +744,7 @@ HS_EXPORT size_t malloc_usable_size(void *p)
 		return 0;
 	if (hs_ownheap_owns(p))
 		return hs_ownheap_usable_size(p);
-	if (hs_preload_sample_bytes != 0 || hs_preload_exact_tags) {
+	if (hs_preload_sample_bytes != 0 || exact_tags()) {
 		/* The request: the byte past it holds the tag (sizetag.h). */
 		size_t req;
 		hs_tag_get(p, &req);
