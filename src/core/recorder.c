@@ -534,17 +534,26 @@ static inline int live_due(void)
 
 static void live_dump(void);
 
+/* What every new block's record starts with: a live dump if one is asked
+ * for, the frames cut to HS_MAX_FRAMES (*n_frames), their hash, and the
+ * context id this thread's cache holds for them (HS_CTX_NONE: none). */
+static inline uint32_t stack_start(const uintptr_t *frames, unsigned *n_frames, uint64_t *hash)
+{
+	if (live_due())
+		live_dump();
+	if (*n_frames > HS_MAX_FRAMES)
+		*n_frames = HS_MAX_FRAMES;
+	*hash = hs_frames_hash(frames, *n_frames);
+	return cached_context(frames, *n_frames, *hash);
+}
+
 void hs_rec_alloc(void *ptr, size_t req_bytes, const uintptr_t *frames, unsigned n_frames)
 {
 	if (!hs_rec_active() || ptr == NULL)
 		return;
-	if (live_due())
-		live_dump();
-	if (n_frames > HS_MAX_FRAMES)
-		n_frames = HS_MAX_FRAMES;
-	uint64_t hash = hs_frames_hash(frames, n_frames);
+	uint64_t hash;
+	uint32_t id = stack_start(frames, &n_frames, &hash);
 	uint32_t slop_bytes = (uint32_t)slop_of(req_bytes);
-	uint32_t id = cached_context(frames, n_frames, hash);
 	int fresh = 0;
 	struct hs_tlog *log;
 	/* A known stack: into this thread's log, applied in a batch. */
@@ -665,12 +674,8 @@ uint32_t hs_rec_alloc_untabled(void *ptr, size_t req_bytes, const uintptr_t *fra
 		hs_rec_alloc(ptr, req_bytes, frames, n_frames);
 		return 0;
 	}
-	if (live_due())
-		live_dump();
-	if (n_frames > HS_MAX_FRAMES)
-		n_frames = HS_MAX_FRAMES;
-	uint64_t hash = hs_frames_hash(frames, n_frames);
-	uint32_t id = cached_context(frames, n_frames, hash);
+	uint64_t hash;
+	uint32_t id = stack_start(frames, &n_frames, &hash);
 	int fresh = 0;
 	if (atomic_load(&rec.state) != REC_ON)
 		return 0;
@@ -1515,12 +1520,8 @@ void hs_rec_sampled_alloc(void *ptr, size_t req_bytes, uint64_t weight_bytes,
 {
 	if (!hs_rec_active() || ptr == NULL)
 		return;
-	if (live_due())
-		live_dump();
-	if (n_frames > HS_MAX_FRAMES)
-		n_frames = HS_MAX_FRAMES;
-	uint64_t hash = hs_frames_hash(frames, n_frames);
-	uint32_t id = cached_context(frames, n_frames, hash);
+	uint64_t hash;
+	uint32_t id = stack_start(frames, &n_frames, &hash);
 	int fresh = 0;
 	int locked = rec_lock();
 	if (atomic_load(&rec.state) == REC_ON) {
