@@ -2477,8 +2477,9 @@ static void fetch_fn_ranges(void)
 
 /* Whether glibc checks or tags the bytes past a block (MALLOC_CHECK_,
  * or GLIBC_TUNABLES' glibc.malloc.check or glibc.mem.tagging): a size
- * tag there would trip the check or be a tag fault. */
-static int sample_refused(void)
+ * tag there would trip the check or be a tag fault (so --sample is
+ * refused, and exact mode keeps every block in its table). */
+static int tags_refused(void)
 {
 	const char *check = getenv("MALLOC_CHECK_");
 	const char *t = getenv("GLIBC_TUNABLES");
@@ -2632,7 +2633,7 @@ static void preload_start(void)
 	if (other) {
 		say_replaced();
 		g_opts.sample_bytes = 0; /* nothing is tagged */
-	} else if (g_opts.sample_bytes != 0 && sample_refused()) {
+	} else if (g_opts.sample_bytes != 0 && tags_refused()) {
 		say_line("--sample refused: MALLOC_CHECK_ or GLIBC_TUNABLES' malloc.check or "
 			 "mem.tagging is set (glibc checks or tags the bytes past each block, "
 			 "where --sample keeps its size tag); recording exactly");
@@ -2642,7 +2643,7 @@ static void preload_start(void)
 	int exact_tags = 0;
 	if (g_opts.sample_bytes != 0) {
 		hs_shadow_start();
-	} else if (!other && !sample_refused()) {
+	} else if (!other && !tags_refused()) {
 		hs_shadow_start();
 		exact_tags = !__atomic_load_n(&hs_shadow_off, __ATOMIC_RELAXED);
 	}
@@ -2668,7 +2669,8 @@ static void preload_start(void)
 	hs_preload_max_frames =
 		g_opts.depth + 50 < HS_MAX_FRAMES ? g_opts.depth + 50 : HS_MAX_FRAMES;
 	/* Fixed before the state turns ready (which publishes it): every block
-	 * from then on is tagged (sizetag.h) in sampling mode. */
+	 * from then on is tagged (sizetag.h) in sampling mode, and in exact
+	 * mode with tags. */
 	hs_preload_sample_bytes = g_opts.sample_bytes;
 	hs_preload_exact_tags = exact_tags;
 	/* HEAPSNAP_UNWINDER=libunwind: every stack through libunwind alone. */
