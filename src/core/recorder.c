@@ -468,20 +468,14 @@ uint64_t hs_rec_heap_now(void)
 	       __atomic_load_n(&rec.extra_bytes, __ATOMIC_RELAXED);
 }
 
-/* Account a new block of context id (HS_CTX_NONE: out of memory); lock
- * held, recording on. */
-static void add_block(uintptr_t ptr, size_t req_bytes, uint32_t slop_bytes, uint32_t id)
+/* The totals, context and snapshot attempt of a new block of context id,
+ * in the table or tagged (hs_rec_alloc_untabled).  Lock held, recording
+ * on. */
+static inline void count_new_block(size_t req_bytes, uint32_t slop_bytes, uint32_t id)
 {
-	if (id == HS_CTX_NONE) {
-		give_up_locked("out of memory");
-		return;
-	}
-	struct hs_block blk = { ptr, req_bytes, slop_bytes, id };
-	if (put_block(&blk) != 0)
-		return;
 	struct hs_context *x = hs_contexts_get(&rec.ctxs, id);
 	if (x->ignored) {
-		/* Massif's: in the table (its free must be known), nowhere else. */
+		/* Massif's: counted nowhere (its free must still be known). */
 		rec.stats.ignored_allocs++;
 		return;
 	}
@@ -493,6 +487,20 @@ static void add_block(uintptr_t ptr, size_t req_bytes, uint32_t slop_bytes, uint
 	hs_contexts_touch(&rec.ctxs, id);
 	x->live_bytes += req_bytes;
 	normal_attempt();
+}
+
+/* Account a new block of context id (HS_CTX_NONE: out of memory); lock
+ * held, recording on. */
+static void add_block(uintptr_t ptr, size_t req_bytes, uint32_t slop_bytes, uint32_t id)
+{
+	if (id == HS_CTX_NONE) {
+		give_up_locked("out of memory");
+		return;
+	}
+	struct hs_block blk = { ptr, req_bytes, slop_bytes, id };
+	if (put_block(&blk) != 0)
+		return;
+	count_new_block(req_bytes, slop_bytes, id);
 }
 
 /* The context id of frames from this thread's cache, or HS_CTX_NONE (a
@@ -613,27 +621,6 @@ void hs_rec_free(void *ptr)
 	rec_unlock(locked);
 }
 
-/* Account a new block of context id without a table entry: add_block's
- * totals, context and snapshot attempt (its free comes with its size and
- * context: hs_rec_free_untabled).  Lock held, recording on. */
-static void add_untabled(size_t req_bytes, uint32_t id)
-{
-	struct hs_context *x = hs_contexts_get(&rec.ctxs, id);
-	if (x->ignored) {
-		rec.stats.ignored_allocs++;
-		return;
-	}
-	uint64_t slop_bytes = slop_of(req_bytes);
-	uint64_t extra = rec.opts.heap_admin + slop_bytes;
-	rec.stats.allocs++;
-	rec.heap_bytes += req_bytes;
-	rec.extra_bytes += extra;
-	rec.churn_bytes += req_bytes + extra;
-	hs_contexts_touch(&rec.ctxs, id);
-	x->live_bytes += req_bytes;
-	normal_attempt();
-}
-
 /* Tag ids.  A tag has room for 13 bits (tagshadow.h's shadow), fewer
  * than a program has contexts (python3: 12,000, most of them made at
  * start-up for a handful of blocks), so a context gets a tag id only once
@@ -686,7 +673,7 @@ uint32_t hs_rec_alloc_untabled(void *ptr, size_t req_bytes, const uintptr_t *fra
 		add_block((uintptr_t)ptr, req_bytes, (uint32_t)slop_of(req_bytes), id);
 		return 0;
 	}
-	add_untabled(req_bytes, id);
+	count_new_block(req_bytes, (uint32_t)slop_of(req_bytes), id);
 	return t;
 }
 
