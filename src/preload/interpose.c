@@ -309,9 +309,9 @@ static inline int exact_free(void *p)
 }
 
 /* Before recording (and after it): glibc's blocks, tagged as not counted
- * when sampling may be on (hs_preload_tag_early), so that in sampling
- * mode their free is not taken off the totals; else glibc's own; or the
- * other allocator's. */
+ * when tags may be on (hs_preload_tag_early: sampling, or exact mode's
+ * tags), so that their free is not taken off the totals; else glibc's
+ * own; or the other allocator's. */
 static void *early_malloc(size_t n)
 {
 	if (HS_UNLIKELY(hs_alloc_other()))
