@@ -680,7 +680,7 @@ uint32_t hs_rec_alloc_untabled(void *ptr, size_t req_bytes, const uintptr_t *fra
 void hs_rec_free_untabled(size_t req_bytes, uint32_t tag_id)
 {
 	uint32_t id = tag_ctx(tag_id);
-	if (!hs_rec_active() || atomic_load(&rec.state) != REC_ON || id == HS_CTX_NONE)
+	if (!hs_rec_active() || id == HS_CTX_NONE)
 		return;
 	struct hs_block blk = { 0, req_bytes, (uint32_t)slop_of(req_bytes), id };
 	int locked = rec_lock();

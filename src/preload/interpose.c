@@ -251,19 +251,23 @@ static inline void *exact_tagged(void *p, size_t req, size_t align, int fresh)
 }
 
 /* A new block of malloc (fresh) or calloc in exact mode with tags, from a
- * call asking for n + tag_room(); guard raised.  Tagged, then recorded:
- * once the tag's place is settled, so that its context goes in without
- * fail. */
+ * call asking for n + tag_room(); guard raised.  Its tag's room settled
+ * (the block moved if it had none), recorded, then tagged once: with
+ * its tag id, or as in the table. */
 static void *exact_new(void *p, size_t n, int fresh)
 {
-	p = exact_tagged(p, n, 0, fresh);
 	if (p == NULL)
 		return NULL;
+	if (HS_UNLIKELY(hs_tag_room(p, n) != 0)) {
+		p = with_room(p, n, 0);
+		if (p == NULL)
+			return NULL;
+	}
 	hs_tl_guard--;
 	uint32_t tag_id = record_alloc_untabled(p, n);
 	hs_tl_guard++;
+	hs_tag_put(p, n, 1, tag_id != 0 ? tag_id : HS_TAG_SAMPLED, fresh); /* room: settled */
 	if (tag_id != 0) {
-		hs_tag_set_site(p, n, 1, tag_id);
 		untabled_moved(+1); /* one thread: only it makes them */
 	} else if (!hs_single_threaded() &&
 		   atomic_load_explicit(&g_live_untabled, memory_order_relaxed) == 0) {

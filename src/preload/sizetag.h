@@ -109,6 +109,17 @@ static inline __attribute__((always_inline)) int hs_tag_put(void *p, size_t req,
 	return 0;
 }
 
+/* Whether hs_tag_put can tag block p (at least req usable bytes): 0 when
+ * the tag fits inside or the shadow has (or now maps) the block's leaf,
+ * -1 when it would fail.  For a caller that must know before it tags. */
+static inline int hs_tag_room(const void *p, size_t req)
+{
+	if (hs_chunk_usable(p) - req >= HS_TAG_ROOM)
+		return 0;
+	uintptr_t c = hs_shadow_chunk(p);
+	return hs_shadow_leaf(c) != NULL || hs_shadow_leaf_slow(c) != NULL ? 0 : -1;
+}
+
 /* Tag block p, which may hold the program's bytes (hs_tag_put). */
 static inline int hs_tag_set_site(void *p, size_t req, int counted, unsigned site)
 {
