@@ -7,6 +7,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <sys/mman.h>
 
@@ -24,8 +25,12 @@ static uintptr_t unw_lo, unw_hi;
 
 /* What to subtract from unw_backtrace's addresses to get "return address
  * minus one": 1 with libunwind <= 1.6, 0 with later versions, which
- * already give the address inside the call instruction. */
-static uintptr_t ret_adjust = 1;
+ * already give the address inside the call instruction; -1 until learned
+ * at libunwind's first walk (ret_adjust).  Learned at start-up, it cost
+ * every process libunwind's first walk for a walker most never use: its
+ * 256 KiB trace cache (64 page faults), its pipe and about a millisecond,
+ * 5% of a program's start under heapsnap. */
+static _Atomic int g_ret_adjust = -1;
 
 /* Walk with stackwalk.c first (libunwind only for frames it can't do). */
 static int use_stackwalk;
@@ -119,11 +124,22 @@ __attribute__((noinline)) static void probe_adjust(uintptr_t *seen, uintptr_t *r
 	*ret = (uintptr_t)__builtin_extract_return_addr(__builtin_return_address(0));
 }
 
+/* g_ret_adjust, learned on first use (threads that race learn alike). */
+static uintptr_t ret_adjust(void)
+{
+	int adjust = atomic_load_explicit(&g_ret_adjust, memory_order_relaxed);
+	if (adjust < 0) {
+		uintptr_t seen = 0, ret = 0;
+		probe_adjust(&seen, &ret);
+		adjust = ret != 0 && seen == ret - 1 ? 0 : 1;
+		atomic_store_explicit(&g_ret_adjust, adjust, memory_order_relaxed);
+	}
+	return (uintptr_t)adjust;
+}
+
 /* Set up libunwind and find our own code's address range. */
 void hs_unwind_init(int fast)
 {
-	uintptr_t seen = 0, ret = 0;
-
 	struct code_range self = { (uintptr_t)&hs_unwind_init, 0, 0 };
 	struct code_range unw = { (uintptr_t)&unw_backtrace, 0, 0 };
 
@@ -137,9 +153,6 @@ void hs_unwind_init(int fast)
 	/* A per-thread cache: no lock in the hot path, and no allocation
 	 * (libunwind keeps it in TLS). */
 	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
-	probe_adjust(&seen, &ret);
-	if (ret != 0 && seen == ret - 1)
-		ret_adjust = 0;
 	use_stackwalk = fast && hs_stackwalk_init() == 0;
 	g_scratch_key_ok = pthread_key_create(&g_scratch_key, release_scratch) == 0;
 }
@@ -178,9 +191,10 @@ unsigned hs_unwind_capture(unsigned max, const uintptr_t **frames)
 	if (use_stackwalk)
 		got = hs_stackwalk(buf, limit);
 	if (got <= 0 && room_for_libunwind()) {
+		uintptr_t adjust = ret_adjust();
 		got = unw_backtrace((void **)buf, (int)limit);
 		for (int k = 0; k < got; k++)
-			buf[k] -= ret_adjust;
+			buf[k] -= adjust;
 	}
 	/* Our frames are the innermost ones; skip them all so the first frame
 	 * is the caller of malloc. */
