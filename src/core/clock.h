@@ -42,11 +42,13 @@ struct hs_clock {
  * than a tick.  A reading costs a call three deep (the vDSO), and on a
  * program with a deep stack the return predictor's misses after it cost
  * more than the reading: one in 4 calls was 6% of alloc_deep's time with
- * --sample, one in 16 about 1% (bench/README.md).  A snapshot due
- * meanwhile comes at most `every` calls late: at most 16, and when calls
- * slow down to a tick apart or more, 4 again after one reading. */
+ * --sample, one in 16 about 1%, and one in 64 cost 1.7% less again on
+ * alloc_deep, 1.1% on python3 (bench/README.md, fifteenth round).  A
+ * snapshot due meanwhile comes at most `every` calls late: at most 64
+ * (some microseconds while calls come that fast), and when calls slow
+ * down to a tick apart or more, 4 again after one reading. */
 #define HS_CLOCK_BOUND_CALLS 4
-#define HS_CLOCK_BOUND_CALLS_MAX 16
+#define HS_CLOCK_BOUND_CALLS_MAX 64
 
 /* Set up a clock in unit.  Returns 0, or -1 when unit is i and no
  * instruction counter can be opened. */

@@ -287,7 +287,7 @@ static void journal_taken(void)
  * decrement instead of the clock's bound, the skip test and the live
  * dump's poll (a quarter of alloc_deep's --sample overhead was these
  * paths).  Set by count_tick from the clock's answers taken ahead
- * (hs_clock_take_repeats: at most 15 calls, which the clock would have
+ * (hs_clock_take_repeats: at most 63 calls, which the clock would have
  * answered the same, below the next snapshot's time); emptied by every
  * precise reading (now()), after which the clock is read again. */
 static unsigned g_quick_left;
