@@ -12,9 +12,7 @@ HS_PRINT=${HS_PRINT:-$top_builddir/heapsnap-print}
 launcher_page=$top_builddir/doc/heapsnap.1
 print_page=$top_builddir/doc/heapsnap-print.1
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "${top_srcdir:?}/tests/tap.sh"
 check_sh() { # check_sh DESCRIPTION 'SHELL CONDITION': ok when it holds
 	what=$1; shift
 	if eval "$1"; then ok "$what"; else not_ok "$what"; fi

@@ -15,9 +15,7 @@ progs=$top_builddir/tests/progs
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
+. "${top_srcdir:?}/tests/tap.sh"
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
 	d=$1; shift

@@ -11,9 +11,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hs_dropin.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
+. "${top_srcdir:?}/tests/tap.sh"
 check_sh() { # check_sh DESCRIPTION 'SHELL CONDITION': ok when it holds
 	if eval "$2"; then ok "$1"; else not_ok "$1"; fi
 }

@@ -16,9 +16,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hs_fds.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "${top_srcdir:?}/tests/tap.sh"
 accepted() { # accepted FILE: a file, which ms_print accepts
 	[ -s "$1" ] && { [ -z "$MS_PRINT" ] || "$MS_PRINT" "$1" >/dev/null 2>&1; }
 }

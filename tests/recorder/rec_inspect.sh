@@ -17,9 +17,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99
 CC=${CC:-cc}
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "${top_srcdir:?}/tests/tap.sh"
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 # same_run LABEL LINE PROG...: 3 checks: natively and under heapsnap the

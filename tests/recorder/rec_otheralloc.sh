@@ -29,9 +29,7 @@ cd "$work" || exit 99
 CC=${CC:-cc}
 src=$top_srcdir/tests/progs
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "${top_srcdir:?}/tests/tap.sh"
 check() { # check STATUS LABEL DETAIL...: ok when STATUS is 0
 	st=$1
 	shift

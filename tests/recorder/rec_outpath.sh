@@ -19,9 +19,7 @@ dev_clean=
 trap 'rm -rf "$work"; [ -z "$dev_clean" ] || rm -f /dev/null.raw /dev/null.1 /dev/null.1.series' EXIT
 cd "$work" || exit 99
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "${top_srcdir:?}/tests/tap.sh"
 check_sh() { # check_sh DESCRIPTION 'SHELL CONDITION' [DIAGNOSTIC FILE]
 	if eval "$2"; then ok "$1"; else not_ok "$1" "$(cat "${3:-/dev/null}" 2>/dev/null)"; fi
 }

@@ -16,10 +16,8 @@ echo 1..19
 LD_PRELOAD=$HS_PRELOAD HEAPSNAP_OPTIONS="--time-unit=B --final-snapshot=yes --massif-out-file=$work/sem.out" "$prog"
 i=0
 while [ ! -e "$work/sem.out" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-n=16
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
+. "${top_srcdir:?}/tests/tap.sh"
+n=16 # the program's own 16 came first
 
 # The final snapshot (our extra detailed one) is the last heap_tree=detailed.
 final=$(awk '/^snapshot=/{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' "$work/sem.out")

@@ -19,9 +19,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hs_tagged.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "${top_srcdir:?}/tests/tap.sh"
 check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
 	what=$1; shift
 	if "$@"; then ok "$what"; else not_ok "$what"; fi

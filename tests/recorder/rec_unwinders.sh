@@ -16,9 +16,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hs_unwinders.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "${top_srcdir:?}/tests/tap.sh"
 body() { # body FILE: the file less its desc: line, each address's page offset kept
 	grep -v '^desc:' "$1" | sed 's/ 0x[0-9A-F]*\([0-9A-F][0-9A-F][0-9A-F]\): / PAGE+\1: /'
 }
