@@ -28,8 +28,9 @@ static uintptr_t unw_lo, unw_hi;
  * already give the address inside the call instruction; -1 until learned
  * at libunwind's first walk (ret_adjust).  Learned at start-up, it cost
  * every process libunwind's first walk for a walker most never use: its
- * 256 KiB trace cache (64 page faults), its pipe and about a millisecond,
- * 5% of a program's start under heapsnap. */
+ * 256 KiB trace cache (64 page faults) and about a millisecond, 5% of a
+ * program's start under heapsnap.  (Its pipe comes earlier, with
+ * unw_set_caching_policy below.) */
 static _Atomic int g_ret_adjust = -1;
 
 /* Walk with stackwalk.c first (libunwind only for frames it can't do). */
