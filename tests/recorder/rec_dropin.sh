@@ -3,7 +3,7 @@
 # Valgrind core options are accepted (and kept out of desc:), messages go
 # where --log-file and --log-fd say, -q and -v change how much is said,
 # and --pages-as-heap=yes / --stacks=yes are refused in one line.
-# Needs HS_LAUNCHER from AM_TESTS_ENVIRONMENT.
+# Needs HS_LAUNCHER and top_srcdir from AM_TESTS_ENVIRONMENT.
 set -u
 
 : "${HS_LAUNCHER:?}"

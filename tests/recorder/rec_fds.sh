@@ -6,7 +6,7 @@
 # addresses; at the lowest free numbers it took the program's 3 and 4
 # (its first open got 5), and after the program put its own files there,
 # libunwind read the program's input and wrote into its output.
-# Needs HS_LAUNCHER, MS_PRINT and top_builddir from AM_TESTS_ENVIRONMENT.
+# Needs HS_LAUNCHER, MS_PRINT, top_srcdir and top_builddir from AM_TESTS_ENVIRONMENT.
 set -u
 
 : "${HS_LAUNCHER:?}" "${top_builddir:?}"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Smoke test of the heapsnap launcher and libheapsnap.so (TAP).
-# Needs HS_LAUNCHER, HS_PRELOAD and MS_PRINT from AM_TESTS_ENVIRONMENT.
+# Needs HS_LAUNCHER, HS_PRELOAD, MS_PRINT and top_srcdir from AM_TESTS_ENVIRONMENT.
 set -u
 
 : "${HS_LAUNCHER:?}" "${HS_PRELOAD:?}"

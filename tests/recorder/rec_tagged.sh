@@ -9,7 +9,7 @@
 # program prints malloc_usable_size of a 63-byte block twice, before and
 # after the blocks out of the table are all gone: 63 says the tags were on
 # (the request: the tag lies past it), glibc's 72 that they were off.
-# Needs HS_LAUNCHER, top_builddir and MS_PRINT from AM_TESTS_ENVIRONMENT.
+# Needs HS_LAUNCHER, top_srcdir, top_builddir and MS_PRINT from AM_TESTS_ENVIRONMENT.
 set -u
 
 : "${HS_LAUNCHER:?}" "${top_builddir:?}"

@@ -6,7 +6,7 @@
 # it was seen to give at its first walk (unwind.c), so every frame's
 # address must agree to the byte: they are compared by their offset in the
 # page, which address-space randomisation leaves alone.
-# Needs HS_LAUNCHER, top_builddir and MS_PRINT from AM_TESTS_ENVIRONMENT.
+# Needs HS_LAUNCHER, top_srcdir, top_builddir and MS_PRINT from AM_TESTS_ENVIRONMENT.
 set -u
 
 : "${HS_LAUNCHER:?}" "${top_builddir:?}"
