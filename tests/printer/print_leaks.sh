@@ -17,10 +17,6 @@ trap 'rm -rf "$tmp"' EXIT
 
 . "${top_srcdir:?}/tests/tap.sh"
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
-	d=$1; shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
 
 # program|expected suspects' first lines, ';'-separated|staircase (yes/no)
 table='churn|1. leak_record (leak_churn.c:6)|yes

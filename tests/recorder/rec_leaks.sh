@@ -11,10 +11,6 @@ trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99
 
 . "${top_srcdir:?}/tests/tap.sh"
-check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
-	what=$1; shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 
 echo 1..14
 

@@ -10,10 +10,6 @@ trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99
 
 . "${top_srcdir:?}/tests/tap.sh"
-check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
-	what=$1; shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 check_sh() { # check_sh DESCRIPTION 'SHELL CONDITION': ok when it holds
 	what=$1; shift
 	if eval "$1"; then ok "$what"; else not_ok "$what"; fi

@@ -20,10 +20,6 @@ trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99
 
 . "${top_srcdir:?}/tests/tap.sh"
-check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
-	what=$1; shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 body() { # body FILE: the file less its cmd: and desc: lines and addresses
 	grep -v '^desc:\|^cmd:' "$1" | sed 's/ 0x[0-9A-F]*: / ADDR: /'
 }

@@ -21,12 +21,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hs_warmup.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 99
 
-n=0
-check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
-	what=$1; shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $what"; else echo "not ok $n - $what"; fi
-}
+. "${top_srcdir:?}/tests/tap.sh"
 # The last snapshot's tree (the file ends with it: --detailed-freq=1).
 last_tree() {
 	awk '/^snapshot=/ { t = "" } { t = t $0 "\n" } END { printf "%s", t }' m.out
