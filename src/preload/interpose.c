@@ -129,6 +129,21 @@ static __attribute__((noinline)) void *with_room(void *p, size_t req, size_t ali
 	return q;
 }
 
+/* Fresh block p of req bytes (align, fresh: as with_room and
+ * hs_tag_put) tagged with counted and site, moved to a block with room
+ * for the tag when neither it nor the shadow has any; NULL (ENOMEM) when
+ * glibc has no more either. */
+static inline __attribute__((always_inline)) void *tag_new(void *p, size_t req, int counted,
+							   unsigned site, size_t align, int fresh)
+{
+	if (HS_UNLIKELY(hs_tag_put(p, req, counted, site, fresh) != 0)) {
+		p = with_room(p, req, align);
+		if (p != NULL)
+			hs_tag_set_site(p, req, counted, site);
+	}
+	return p;
+}
+
 /* Stack and weight of the sampled new block p of req bytes, for realloc
  * too (handle: its old block's, 0 for a new block).  Guard raised. */
 static __attribute__((noinline)) void record_sampled(void *p, size_t req, int realloc_of,
@@ -170,23 +185,13 @@ static inline __attribute__((always_inline)) void *tagged(void *p, size_t req, i
 {
 	if (p == NULL)
 		return p;
-	if (!counted) {
-		if (HS_UNLIKELY(hs_tag_put(p, req, 0, 0, fresh) != 0)) {
-			p = with_room(p, req, align);
-			if (p != NULL)
-				hs_tag_set_site(p, req, 0, 0);
-		}
-		return p;
-	}
+	if (!counted)
+		return tag_new(p, req, 0, 0, align, fresh);
 	unsigned site = site_of(ra);
 	int sampled = hs_sampler_take(&hs_tl_sampler, req, hs_preload_sample_bytes);
-	unsigned tag_site = sampled ? site | HS_TAG_SAMPLED : site;
-	if (HS_UNLIKELY(hs_tag_put(p, req, 1, tag_site, fresh) != 0)) {
-		p = with_room(p, req, align);
-		if (p == NULL)
-			return NULL;
-		hs_tag_set_site(p, req, 1, tag_site);
-	}
+	p = tag_new(p, req, 1, sampled ? site | HS_TAG_SAMPLED : site, align, fresh);
+	if (p == NULL)
+		return NULL;
 	if (HS_UNLIKELY(sampled))
 		record_sampled(p, req, 0, 0, 0, 0, site);
 	else
@@ -240,14 +245,7 @@ static inline void untabled_moved(int delta)
  * could not be (ENOMEM). */
 static inline void *exact_tagged(void *p, size_t req, size_t align, int fresh)
 {
-	if (p == NULL)
-		return p;
-	if (HS_UNLIKELY(hs_tag_put(p, req, 1, HS_TAG_SAMPLED, fresh) != 0)) {
-		p = with_room(p, req, align);
-		if (p != NULL)
-			hs_tag_set_site(p, req, 1, HS_TAG_SAMPLED);
-	}
-	return p;
+	return p == NULL ? p : tag_new(p, req, 1, HS_TAG_SAMPLED, align, fresh);
 }
 
 /* A new block of malloc (fresh) or calloc in exact mode with tags, from a
