@@ -785,6 +785,15 @@ static void record_to_file(const char *raw_path)
 	close(fd);
 }
 
+/* Remove a Massif file a resolve wrote, with its series beside it. */
+static void unlink_massif(const char *out)
+{
+	char series[300];
+	unlink(out);
+	snprintf(series, sizeof series, "%s.series", out);
+	unlink(series);
+}
+
 /* hs_resolve_file_with: the file complete (no temporary left), the raw
  * record deleted; FIFOs and symlinks at the output refused, raw kept (and
  * the line says so). */
@@ -826,8 +835,8 @@ START_TEST(resolve_file_in_place)
 	snprintf(want, sizeof want, "%s: not a heapsnap raw record", out);
 	ck_assert_str_eq(err, want);
 	ck_assert_int_eq(access(raw, F_OK), -1);
-	unlink(out);
-	rmdir(dir);
+	unlink_massif(out);
+	ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
 
@@ -887,13 +896,9 @@ START_TEST(resolve_without_teardown)
 	ck_assert_uint_eq(mapped[0], 0);
 	ck_assert_uint_gt(mapped[1], 0);
 	ck_assert_str_eq(text[0], text[1]);
-	for (int off = 0; off < 2; off++) {
-		unlink(out[off]);
-		char series[300];
-		snprintf(series, sizeof series, "%s.series", out[off]);
-		unlink(series);
-	}
-	rmdir(dir);
+	for (int off = 0; off < 2; off++)
+		unlink_massif(out[off]);
+	ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
 
@@ -991,9 +996,9 @@ START_TEST(live_dump_request)
 	ck_assert_ptr_nonnull(strstr(desc, "(heapsnap: live dump, the program still running)"));
 	ck_assert_uint_eq(n_snap, 4);
 	ck_assert_str_eq(last_heap, "mem_heap_B=300\n");
-	unlink(out);
+	unlink_massif(out);
 	unlink(path);
-	rmdir(dir);
+	ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
 
