@@ -313,53 +313,126 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s)
 	*len += n;
 }
 
-/* The variables run_child adds to the program's environment. */
+/* The variables the program gets from us, beside LD_PRELOAD. */
 static const char *const g_our_vars[] = { "HEAPSNAP_OPTIONS", "HEAPSNAP_REPORT_FD",
 					  "HEAPSNAP_EXEC_PID", "HEAPSNAP_LIVE_FD",
 					  "HEAPSNAP_LAUNCHER", "HEAPSNAP_BASE_DIR" };
 
-/* Run the program in a child with the library preloaded; never returns.
- * live_fd: the live dumps' shared page (dump.h), or -1.  lib NULL: run it
- * as it is, with none of our variables and none of our descriptors (they
- * are close-on-exec), when nothing of it or of what it runs may be
- * recorded. */
-static void run_child(char **argv, const char *lib, const char *options, int report_fd, int live_fd)
+/* An environment being made for the program: environ's strings, then
+ * ours (malloc'd, listed in owned to be freed). */
+struct env {
+	char **vars;
+	size_t n, cap;
+	char *owned[16];
+	size_t n_owned;
+};
+
+static void *must(void *p)
 {
-	const char *old_env = getenv("LD_PRELOAD");
-	char *old = old_env != NULL ? strdup(old_env) : NULL;
-	char fd_text[16];
-	char why[PATH_MAX + 128];
-
-	if (lib == NULL) {
-		int status = hs_exec_program(argv, why, sizeof(why));
-		fprintf(stderr, "heapsnap: cannot run '%s': %s\n", argv[0], why);
-		_exit(status);
+	if (p == NULL) {
+		fputs("heapsnap: out of memory\n", stderr);
+		exit(127);
 	}
-	size_t len = strlen(lib) + (old != NULL ? strlen(old) + 1 : 0) + 1;
-	char *preload = malloc(len);
+	return p;
+}
 
-	if (preload == NULL)
-		_exit(127);
+/* A copy of environ (NULL-terminated). */
+static void env_init(struct env *e)
+{
+	extern char **environ;
+	size_t n = 0;
+	while (environ[n] != NULL)
+		n++;
+	e->cap = n + 16;
+	e->vars = must(malloc(e->cap * sizeof *e->vars));
+	memcpy(e->vars, environ, (n + 1) * sizeof *e->vars);
+	e->n = n;
+	e->n_owned = 0;
+}
+
+/* The index of name's entry, or e->n. */
+static size_t env_find(const struct env *e, const char *name)
+{
+	size_t len = strlen(name);
+	size_t k = 0;
+	while (k < e->n && !(strncmp(e->vars[k], name, len) == 0 && e->vars[k][len] == '='))
+		k++;
+	return k;
+}
+
+/* name=value, as setenv: in place of name's entry, else at the end;
+ * room bytes more after it for the caller (execprog.h's pid slot).
+ * Returns the string. */
+static char *env_set(struct env *e, const char *name, const char *value, size_t room)
+{
+	size_t len = strlen(name) + 1 + strlen(value) + 1 + room;
+	if (e->n_owned == sizeof e->owned / sizeof e->owned[0] || e->n + 1 == e->cap)
+		must(NULL); /* more than spawn_program sets */
+	char *entry = must(malloc(len));
+	snprintf(entry, len, "%s=%s", name, value);
+	e->owned[e->n_owned++] = entry;
+	size_t k = env_find(e, name);
+	if (k == e->n) {
+		e->n++;
+		e->vars[e->n] = NULL;
+	}
+	e->vars[k] = entry;
+	return entry;
+}
+
+/* name's entry gone, as unsetenv. */
+static void env_unset(struct env *e, const char *name)
+{
+	size_t k = env_find(e, name);
+	if (k == e->n)
+		return;
+	memmove(e->vars + k, e->vars + k + 1, (e->n - k) * sizeof *e->vars);
+	e->n--;
+}
+
+static void env_free(struct env *e)
+{
+	for (size_t k = 0; k < e->n_owned; k++)
+		free(e->owned[k]);
+	free(e->vars);
+}
+
+/* Start the program with the library preloaded (execprog.h); its pid, or
+ * -1 (errno) when no process could be made.  live_fd: the live dumps'
+ * shared page (dump.h), or -1; report_fd and live_fd are close-on-exec
+ * and stay the caller's.  lib NULL: run it as it is, with none of our
+ * variables and none of our descriptors, when nothing of it or of what
+ * it runs may be recorded. */
+static pid_t spawn_program(char **argv, const char *lib, const char *options,
+			   const struct hs_highfd *fd_plan, int report_fd, int live_fd)
+{
+	extern char **environ;
+	struct hs_spawn sp = { .argv = argv, .envp = environ };
+	if (lib == NULL)
+		return hs_spawn_program(&sp);
+
+	struct env e, plain;
+	env_init(&e);
+	const char *old = getenv("LD_PRELOAD");
+	size_t len = strlen(lib) + (old != NULL ? strlen(old) + 1 : 0) + 1;
+	char *preload = must(malloc(len));
 	if (old != NULL && *old != '\0')
 		snprintf(preload, len, "%s:%s", lib, old);
 	else
 		snprintf(preload, len, "%s", lib);
+	env_set(&e, "LD_PRELOAD", preload, 0);
+	free(preload);
+	env_set(&e, "HEAPSNAP_OPTIONS", options, 0);
 	/* Out of the program's way: a low number can be named by an inherited
 	 * MAKEFLAGS's jobserver (--jobserver-auth=3,4), and cargo, a jobserver
 	 * client, then took our socket for its pipe, so a traced program it
 	 * exec'd could not report and its file was left to a late resolver. */
-	struct hs_highfd plan;
-	long limit;
-	hs_highfd_plan(&plan, HS_REPORT_FD_MIN, HS_REPORT_FD_ROOM, &limit);
-	int high = hs_highfd_dup(&plan, report_fd, 0);
-	if (high >= 0) {
-		close(report_fd);
-		report_fd = high;
-	}
-	snprintf(fd_text, sizeof(fd_text), "%d", report_fd);
-	if (setenv("LD_PRELOAD", preload, 1) != 0 || setenv("HEAPSNAP_OPTIONS", options, 1) != 0 ||
-	    setenv("HEAPSNAP_REPORT_FD", fd_text, 1) != 0)
-		_exit(127);
+	int keep[2], n_keep = 0;
+	char number[24];
+	int high = hs_highfd_dup(fd_plan, report_fd, 1);
+	keep[n_keep++] = high >= 0 ? high : report_fd;
+	snprintf(number, sizeof number, "%d", keep[0]);
+	env_set(&e, "HEAPSNAP_REPORT_FD", number, 0);
 	/* Relative file names (--massif-out-file, --log-file, the default
 	 * massif.out.%p) name files where heapsnap was run, in every process
 	 * it records: a child that changed directory (make -C, a daemon's
@@ -367,53 +440,48 @@ static void run_child(char **argv, const char *lib, const char *options, int rep
 	{
 		char cwd[PATH_MAX];
 		if (getcwd(cwd, sizeof(cwd)) == NULL)
-			unsetenv("HEAPSNAP_BASE_DIR"); /* not an outer heapsnap's */
-		else if (setenv("HEAPSNAP_BASE_DIR", cwd, 1) != 0)
-			_exit(127);
+			env_unset(&e, "HEAPSNAP_BASE_DIR"); /* not an outer heapsnap's */
+		else
+			env_set(&e, "HEAPSNAP_BASE_DIR", cwd, 0);
 	}
-	/* The process whose execs the library follows (--follow-exec): this
-	 * one, and not the children it forks. */
-	{
-		char pid_text[24];
-		snprintf(pid_text, sizeof(pid_text), "%ld", (long)getpid());
-		if (setenv("HEAPSNAP_EXEC_PID", pid_text, 1) != 0)
-			_exit(127);
-	}
+	/* The process whose execs the library follows (--follow-exec): the
+	 * child, and not the children it forks; it writes its pid itself. */
+	char *exec_pid = env_set(&e, "HEAPSNAP_EXEC_PID", "", HS_SPAWN_PID_ROOM);
+	sp.pid_slot = exec_pid + strlen(exec_pid);
 	/* The live page, high too; HEAPSNAP_LAUNCHER lets heapsnap --dump
 	 * find us from a recorded process that is no longer our descendant. */
-	if (live_fd >= 0) {
-		int high_live = hs_highfd_dup(&plan, live_fd, 0);
-		char pid_text[24];
-		if (high_live >= 0) {
-			snprintf(fd_text, sizeof(fd_text), "%d", high_live);
-			snprintf(pid_text, sizeof(pid_text), "%ld", (long)getppid());
-			if (setenv("HEAPSNAP_LIVE_FD", fd_text, 1) != 0 ||
-			    setenv("HEAPSNAP_LAUNCHER", pid_text, 1) != 0)
-				_exit(127);
-		}
+	int high_live = live_fd >= 0 ? hs_highfd_dup(fd_plan, live_fd, 1) : -1;
+	if (high_live >= 0) {
+		keep[n_keep++] = high_live;
+		snprintf(number, sizeof number, "%d", high_live);
+		env_set(&e, "HEAPSNAP_LIVE_FD", number, 0);
+		snprintf(number, sizeof number, "%ld", (long)getpid());
+		env_set(&e, "HEAPSNAP_LAUNCHER", number, 0);
 	}
-	/* The pipe's write end survives exec; the library closes it on the
-	 * next exec unless children are traced. */
-	fcntl(report_fd, F_SETFD, 0);
-	int status = hs_exec_program(argv, why, sizeof(why));
-	if (errno == E2BIG) {
-		/* A command line that fits natively, but not with our variables:
-		 * it runs as natively, unrecorded, rather than not at all. */
-		fprintf(stderr,
-			"heapsnap: the command line and heapsnap's environment together pass the "
-			"system's limit (E2BIG): running '%s' unrecorded\n",
-			argv[0]);
-		if (old != NULL)
-			setenv("LD_PRELOAD", old, 1);
-		else
-			unsetenv("LD_PRELOAD");
-		for (size_t k = 0; k < sizeof(g_our_vars) / sizeof(g_our_vars[0]); k++)
-			unsetenv(g_our_vars[k]);
-		fcntl(report_fd, F_SETFD, FD_CLOEXEC);
-		status = hs_exec_program(argv, why, sizeof(why));
-	}
-	fprintf(stderr, "heapsnap: cannot run '%s': %s\n", argv[0], why);
-	_exit(status);
+	/* Too long with our variables (E2BIG): as natively, unrecorded. */
+	env_init(&plain);
+	for (size_t k = 0; k < sizeof(g_our_vars) / sizeof(g_our_vars[0]); k++)
+		env_unset(&plain, g_our_vars[k]);
+	char e2big_line[PATH_MAX + 200];
+	snprintf(e2big_line, sizeof e2big_line,
+		 "heapsnap: the command line and heapsnap's environment together pass the "
+		 "system's limit (E2BIG): running '%s' unrecorded\n",
+		 argv[0]);
+	sp.envp = e.vars;
+	sp.keep_fds = keep;
+	sp.n_keep_fds = (size_t)n_keep;
+	sp.e2big_envp = plain.vars;
+	sp.e2big_line = e2big_line;
+	pid_t pid = hs_spawn_program(&sp);
+	int err = errno;
+	if (high >= 0)
+		close(high);
+	if (high_live >= 0)
+		close(high_live);
+	env_free(&e);
+	env_free(&plain);
+	errno = err;
+	return pid;
 }
 
 /* The path to show: relative to the working directory when under it. */
@@ -1181,14 +1249,11 @@ static int launcher_main(int argc, char **argv)
 	int listen_fd = live_fd >= 0 ? hs_dump_listen(getpid()) : -1;
 	fflush(NULL);
 
-	pid_t pid = fork();
+	pid_t pid = spawn_program(argv + i, no_preload ? NULL : lib, options, &fd_plan, report[1],
+				  live_fd);
 	if (pid < 0) {
-		fprintf(stderr, "heapsnap: cannot fork: %s\n", strerror(errno));
+		fprintf(stderr, "heapsnap: cannot start the program: %s\n", strerror(errno));
 		return 127;
-	}
-	if (pid == 0) {
-		close(report[0]);
-		run_child(argv + i, no_preload ? NULL : lib, options, report[1], live_fd);
 	}
 	close(report[1]);
 	if (live_fd >= 0)
