@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 /* Set every field to its default. */
 void hs_options_defaults(struct hs_options *opts)
 {
-	memset(opts, 0, sizeof(*opts));
+	memset(opts, 0, offsetof(struct hs_options, out_file));
 	strcpy(opts->out_file, "massif.out.%p");
 	opts->time_unit = HS_TIME_MS;
 	opts->detailed_freq = 10;
@@ -36,6 +37,26 @@ void hs_options_defaults(struct hs_options *opts)
 	opts->log_file[0] = '\0';
 	opts->desc[0] = '\0';
 	opts->notes[0] = '\0';
+}
+
+/* src's string of size bytes into dst, up to its NUL. */
+static void copy_str(char *dst, const char *src, size_t size)
+{
+	size_t n = strnlen(src, size);
+	memcpy(dst, src, n < size ? n + 1 : size);
+}
+
+void hs_options_copy(struct hs_options *dst, const struct hs_options *src)
+{
+	memcpy(dst, src, offsetof(struct hs_options, out_file));
+	copy_str(dst->out_file, src->out_file, sizeof dst->out_file);
+	copy_str(dst->log_file, src->log_file, sizeof dst->log_file);
+	copy_str(dst->desc, src->desc, sizeof dst->desc);
+	copy_str(dst->notes, src->notes, sizeof dst->notes);
+	for (unsigned i = 0; i < src->n_alloc_fns && i < HS_MAX_FNS; i++)
+		copy_str(dst->alloc_fns[i], src->alloc_fns[i], sizeof dst->alloc_fns[i]);
+	for (unsigned i = 0; i < src->n_ignore_fns && i < HS_MAX_FNS; i++)
+		copy_str(dst->ignore_fns[i], src->ignore_fns[i], sizeof dst->ignore_fns[i]);
 }
 
 /* The value after "name=" in arg, or NULL when arg is not that option. */

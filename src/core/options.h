@@ -23,9 +23,12 @@ enum hs_time_unit {
 #define HS_DESC_MAX 8192
 #define HS_NOTES_MAX 2048
 
+/* The scalars first, then the strings and name lists: a struct in fresh
+ * memory is set and copied (hs_options_defaults, hs_options_copy) up to
+ * each string's NUL and each list's count only, so its 84 KiB, mostly
+ * unused, are not all touched (in a recorded process's start they were
+ * 42 page faults, a quarter of the library's constructor). */
 struct hs_options {
-	char out_file
-		[HS_PATH_MAX]; /* pattern: %p = pid, %q{VAR} = env var; default massif.out.%p */
 	enum hs_time_unit time_unit;
 	unsigned detailed_freq; /* 1..1000000, default 10 */
 	unsigned max_snapshots; /* 10..1000, default 100 */
@@ -34,9 +37,7 @@ struct hs_options {
 	unsigned depth;         /* 1..200, default 30 */
 	unsigned heap_admin;    /* bytes per block, 0..1024, default 8 */
 	unsigned n_alloc_fns;   /* user's --alloc-fn names, appended to the defaults */
-	char alloc_fns[HS_MAX_FNS][HS_FN_NAME_MAX];
 	unsigned n_ignore_fns;
-	char ignore_fns[HS_MAX_FNS][HS_FN_NAME_MAX];
 	bool trace_children;        /* follow exec'd programs; default no */
 	bool follow_exec;           /* --follow-exec: the launched process is recorded as the
 				     * program it becomes by exec; default yes */
@@ -44,13 +45,18 @@ struct hs_options {
 	bool stats;                 /* --stats: Massif's statistics at the end, on the log */
 	int verbosity;              /* Valgrind's: 0 with -q, 1 by default, +1 per -v */
 	int log_fd;                 /* --log-fd: where heapsnap's messages go; -1 = stderr */
-	char log_file[HS_PATH_MAX]; /* --log-file pattern (%p, %q{VAR}); "" = none */
 	bool final_snapshot;        /* --final-snapshot: a detailed snapshot at the end; default
 				     * no, so the series is exactly Massif's */
 	unsigned long long
-		sample_bytes;     /* --sample: mean bytes between sampled blocks; 0 = exact */
-	char desc[HS_DESC_MAX];   /* Massif's options as given, each preceded by a space: desc: */
-	char notes[HS_NOTES_MAX]; /* one line per option accepted but ignored, for the user */
+		sample_bytes; /* --sample: mean bytes between sampled blocks; 0 = exact */
+	/* Strings and lists from here on (hs_options_copy). */
+	char out_file
+		[HS_PATH_MAX]; /* pattern: %p = pid, %q{VAR} = env var; default massif.out.%p */
+	char log_file[HS_PATH_MAX]; /* --log-file pattern (%p, %q{VAR}); "" = none */
+	char desc[HS_DESC_MAX];     /* Massif's options as given, each preceded by a space: desc: */
+	char notes[HS_NOTES_MAX];   /* one line per option accepted but ignored, for the user */
+	char alloc_fns[HS_MAX_FNS][HS_FN_NAME_MAX];
+	char ignore_fns[HS_MAX_FNS][HS_FN_NAME_MAX];
 };
 
 /* How the message of an option hs_options_parse_one does not know begins:
@@ -66,8 +72,13 @@ extern const char *const hs_launcher_option_names[];
  * hs_options_parse_one refuses it saying so. */
 int hs_options_launchers(const char *arg);
 
-/* Set every field to its default. */
+/* Set every field to its default (the strings' bytes past their NUL and
+ * the lists' past their count left as they are: never read). */
 void hs_options_defaults(struct hs_options *opts);
+
+/* *dst = *src, the strings up to their NUL and the lists up to their
+ * count. */
+void hs_options_copy(struct hs_options *dst, const struct hs_options *src);
 
 /* Parse one option ("--depth=12") into opts.  Massif's own options (and
  * Valgrind's replacement-malloc ones, which Massif lists too) are appended

@@ -421,7 +421,7 @@ int hs_rec_init(const struct hs_options *opts)
 	hs_tlog_set_ops(&g_tlog_ops);
 	hs_tlog_discard(); /* a last recording's events */
 	counts_init(opts);
-	rec.opts = *opts;
+	hs_options_copy(&rec.opts, opts);
 	rec.heap_bytes = rec.extra_bytes = rec.churn_bytes = 0;
 	/* In B the snapshots already follow churn: no series-only points. */
 	rec.next_point_churn = opts->time_unit == HS_TIME_BYTES ? UINT64_MAX : HS_POINT_STEP0;

@@ -25,8 +25,11 @@ static int parse(const char *arg)
 	return hs_options_parse_one(&opts, arg, err, sizeof(err));
 }
 
+/* On memory holding anything: hs_options_defaults leaves only the
+ * strings' bytes past their NUL and the lists' past their count. */
 START_TEST(defaults_are_massifs)
 {
+	memset(&opts, 0xa5, sizeof opts);
 	hs_options_defaults(&opts);
 	ck_assert_str_eq(opts.out_file, "massif.out.%p");
 	ck_assert_int_eq(opts.time_unit, HS_TIME_MS);
@@ -46,6 +49,44 @@ START_TEST(defaults_are_massifs)
 	ck_assert_str_eq(opts.log_file, "");
 	ck_assert_str_eq(opts.desc, "");
 	ck_assert_str_eq(opts.notes, "");
+	ck_assert(opts.follow_exec);
+	ck_assert(!opts.final_snapshot);
+	ck_assert_uint_eq(opts.sample_bytes, 0);
+}
+END_TEST
+
+/* hs_options_copy onto memory holding anything: every field as parsed,
+ * the lists to their count, the strings to their NUL. */
+START_TEST(copy_takes_every_field)
+{
+	static struct hs_options copy;
+	memset(&opts, 0xa5, sizeof opts);
+	hs_options_defaults(&opts);
+	ck_assert_int_eq(hs_options_parse_string(&opts,
+						 "--depth=12 --alloc-fn=xmalloc --alloc-fn=xcalloc "
+						 "--ignore-fn=g_free --massif-out-file=out.%p "
+						 "--threshold=2.5 --time-unit=B -v --log-fd=7",
+						 err, sizeof err),
+			 0);
+	memset(&copy, 0x5a, sizeof copy);
+	hs_options_copy(&copy, &opts);
+	ck_assert_uint_eq(copy.depth, 12);
+	ck_assert(copy.threshold == 2.5);
+	ck_assert_int_eq(copy.time_unit, HS_TIME_BYTES);
+	ck_assert_int_eq(copy.verbosity, 2);
+	ck_assert_int_eq(copy.log_fd, 7);
+	ck_assert_uint_eq(copy.max_snapshots, 100);
+	ck_assert(copy.follow_exec);
+	ck_assert_uint_eq(copy.n_alloc_fns, 2);
+	ck_assert_str_eq(copy.alloc_fns[0], "xmalloc");
+	ck_assert_str_eq(copy.alloc_fns[1], "xcalloc");
+	ck_assert_uint_eq(copy.n_ignore_fns, 1);
+	ck_assert_str_eq(copy.ignore_fns[0], "g_free");
+	ck_assert_str_eq(copy.out_file, "out.%p");
+	ck_assert_str_eq(copy.log_file, "");
+	ck_assert_str_eq(copy.desc, opts.desc);
+	ck_assert_ptr_nonnull(strstr(copy.desc, " --depth=12"));
+	ck_assert_str_eq(copy.notes, opts.notes);
 }
 END_TEST
 
@@ -654,6 +695,7 @@ int main(void)
 	TCase *tc = tcase_create("options");
 
 	tcase_add_test(tc, defaults_are_massifs);
+	tcase_add_test(tc, copy_takes_every_field);
 	tcase_add_test(tc, each_option_sets_its_field);
 	tcase_add_test(tc, ranges_are_massifs);
 	tcase_add_test(tc, bad_values_name_the_option);
