@@ -57,6 +57,9 @@ struct hs_context {
 struct hs_contexts {
 	uint64_t generation; /* tells the thread caches this set from earlier ones */
 	struct hs_arena *arena;
+	/* Chunk k's records, set when its first id is made: entries past
+	 * the last made id hold anything (hs_contexts_init sets every other
+	 * field, one by one). */
 	struct hs_context *dir[HS_CTX_DIR_SIZE];
 	uint32_t n;          /* contexts so far; ids are 0..n-1 */
 	uint32_t dirty_head; /* first dirty id + 1, or HS_DIRTY_END when none */

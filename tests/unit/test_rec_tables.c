@@ -449,12 +449,15 @@ START_TEST(blocks_probe_lengths)
 END_TEST
 
 /* Ids in creation order; equal frames give the same id; 0 frames is a
- * context too; the index grows past its first size. */
+ * context too; the index grows past its first size.  The set starts on
+ * memory holding anything (its directory is not cleared, hs_contexts_init),
+ * and its ids pass two chunks' ends. */
 START_TEST(contexts_intern)
 {
 	struct hs_arena a;
 	hs_arena_init(&a);
 	static struct hs_contexts c;
+	memset(&c, 0xa5, sizeof c);
 	hs_contexts_init(&c, &a);
 	uintptr_t f1[] = { 1, 2, 3 }, f2[] = { 1, 2 }, f3[] = { 3, 2, 1 };
 	ck_assert_uint_eq(hs_contexts_intern(&c, f1, 3, hs_frames_hash(f1, 3)), 0);
