@@ -1123,29 +1123,33 @@ int hs_raw_follow_same(const struct hs_raw_follow *f, const char *path)
 	       st.st_ino == f->ino;
 }
 
-int hs_raw_follow_finish(struct hs_raw_follow *f, struct hs_raw *raw, char *err, size_t err_len)
+int hs_raw_follow_finish(struct hs_raw_follow *f, struct hs_raw **raw, char *err, size_t err_len)
 {
 	int rc;
+	*raw = NULL;
 	if (f->failed || !f->past_magic) {
-		/* Read from the start, as without a follower: its error, if any. */
-		rc = read_fd_limit(f->w.fd, f->name, 0, raw, err, err_len);
-		hs_raw_follow_close(f);
-		return rc;
-	}
-	f->w.eof = 0;
-	rc = parse_records(&f->r, &f->w);
-	if (rc == 0)
-		rc = parse_end(&f->r, &f->w);
-	if (rc == 0)
-		rc = materialize(&f->r);
-	if (rc == 0) {
-		*raw = f->raw;
-		memset(&f->raw, 0, sizeof f->raw);
+		/* Read from the start, as without a follower: its error, if any
+		 * (before the magic nothing was parsed: raw is still calloc's). */
+		if (f->past_magic)
+			hs_raw_free(&f->raw);
+		rc = read_fd_limit(f->w.fd, f->name, 0, &f->raw, err, err_len);
 	} else {
-		memset(raw, 0, sizeof *raw);
-		snprintf(err, err_len, "%s", f->err);
+		f->w.eof = 0;
+		rc = parse_records(&f->r, &f->w);
+		if (rc == 0)
+			rc = parse_end(&f->r, &f->w);
+		if (rc == 0)
+			rc = materialize(&f->r);
+		if (rc != 0) {
+			hs_raw_free(&f->raw);
+			snprintf(err, err_len, "%s", f->err);
+		}
 	}
-	hs_raw_follow_close(f);
+	/* The window's MiB back now: the caller writes the file next. */
+	free(f->w.buf);
+	f->w.buf = NULL;
+	if (rc == 0)
+		*raw = &f->raw;
 	return rc;
 }
 

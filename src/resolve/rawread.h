@@ -119,9 +119,11 @@ void hs_raw_follow_step(struct hs_raw_follow *f);
 /* Whether f reads the file now at path (the same device and inode). */
 int hs_raw_follow_same(const struct hs_raw_follow *f, const char *path);
 
-/* Parse the rest, as hs_raw_read does, into raw (0; or -1 with one line in
- * err, raw empty), and give f back. */
-int hs_raw_follow_finish(struct hs_raw_follow *f, struct hs_raw *raw, char *err, size_t err_len);
+/* Parse the rest, as hs_raw_read does: 0 with *raw the record, which
+ * stays f's until hs_raw_follow_close(f) gives both back (no copy: its
+ * 150 KiB, copied to fresh stack pages, were 0.7 ms of every run's end);
+ * or -1 with one line in err.  The caller closes f either way. */
+int hs_raw_follow_finish(struct hs_raw_follow *f, struct hs_raw **raw, char *err, size_t err_len);
 
 /* Give f back unfinished (NULL: nothing). */
 void hs_raw_follow_close(struct hs_raw_follow *f);

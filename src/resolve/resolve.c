@@ -310,42 +310,49 @@ int hs_resolve_file_warm(const char *raw_path, const char *out_path, const char 
 {
 	if (info != NULL)
 		memset(info, 0, sizeof *info);
-	struct hs_raw raw;
+	/* The follower's record where it has one (no copy), else one read
+	 * here. */
+	struct hs_raw cold, *raw = &cold;
 	int read_rc;
 	if (follow != NULL && hs_raw_follow_same(follow, raw_path)) {
 		read_rc = hs_raw_follow_finish(follow, &raw, err, err_len);
 	} else {
 		hs_raw_follow_close(follow);
-		read_rc = hs_raw_read(raw_path, &raw, err, err_len);
+		follow = NULL;
+		read_rc = hs_raw_read(raw_path, &cold, err, err_len);
 	}
-	if (read_rc != 0)
+	if (read_rc != 0) {
+		hs_raw_follow_close(follow);
 		return -1;
+	}
 	if (info != NULL) {
-		info->sites_refused = raw.sites_refused;
-		info->sites_lost_flags = raw.sites_lost_flags;
+		info->sites_refused = raw->sites_refused;
+		info->sites_lost_flags = raw->sites_lost_flags;
 	}
 	/* The last map has every module loaded at the end; those closed
 	 * before come from the unloaded notes.  Without a map (cut before
 	 * it), every frame is "???" but the file is still written. */
 	struct hs_symbolizer sym;
-	const struct hs_raw_maps *m = raw.n_maps > 0 ? &raw.maps[raw.n_maps - 1] : NULL;
+	const struct hs_raw_maps *m = raw->n_maps > 0 ? &raw->maps[raw->n_maps - 1] : NULL;
 	const char *text = m != NULL ? m->text : "";
 	size_t len = m != NULL ? m->len : 0;
 	if (warm != NULL) {
 		sym = *warm;
-		int kept = hs_symbols_reopen_maps(&sym, text, len, raw.unloaded, raw.n_unloaded);
+		int kept = hs_symbols_reopen_maps(&sym, text, len, raw->unloaded, raw->n_unloaded);
 		if (info != NULL)
 			info->names_kept = kept == 1;
 	} else {
-		hs_symbols_open_maps(&sym, text, len, raw.unloaded, raw.n_unloaded);
+		hs_symbols_open_maps(&sym, text, len, raw->unloaded, raw->n_unloaded);
 	}
-	int rc = write_out(&raw, out_path, ending, &sym, err, err_len);
+	int rc = write_out(raw, out_path, ending, &sym, err, err_len);
 	if (warm != NULL)
 		*warm = sym; /* the caller closes it (it may be busy meanwhile) */
 	else if (g_teardown)
 		hs_symbols_close(&sym);
-	if (g_teardown)
-		hs_raw_free(&raw);
+	if (g_teardown && follow != NULL)
+		hs_raw_follow_close(follow); /* its record with it */
+	else if (g_teardown)
+		hs_raw_free(&cold);
 	if (rc == 0) {
 		unlink(raw_path);
 		hs_resolve_unlink_sides(raw_path);
