@@ -38,14 +38,14 @@ struct hs_options {
 	unsigned heap_admin;    /* bytes per block, 0..1024, default 8 */
 	unsigned n_alloc_fns;   /* user's --alloc-fn names, appended to the defaults */
 	unsigned n_ignore_fns;
-	bool trace_children;        /* follow exec'd programs; default no */
-	bool follow_exec;           /* --follow-exec: the launched process is recorded as the
+	bool trace_children; /* follow exec'd programs; default no */
+	bool follow_exec;    /* --follow-exec: the launched process is recorded as the
 				     * program it becomes by exec; default yes */
-	bool heap;                  /* --heap: record heap blocks at all; default yes */
-	bool stats;                 /* --stats: Massif's statistics at the end, on the log */
-	int verbosity;              /* Valgrind's: 0 with -q, 1 by default, +1 per -v */
-	int log_fd;                 /* --log-fd: where heapsnap's messages go; -1 = stderr */
-	bool final_snapshot;        /* --final-snapshot: a detailed snapshot at the end; default
+	bool heap;           /* --heap: record heap blocks at all; default yes */
+	bool stats;          /* --stats: Massif's statistics at the end, on the log */
+	int verbosity;       /* Valgrind's: 0 with -q, 1 by default, +1 per -v */
+	int log_fd;          /* --log-fd: where heapsnap's messages go; -1 = stderr */
+	bool final_snapshot; /* --final-snapshot: a detailed snapshot at the end; default
 				     * no, so the series is exactly Massif's */
 	unsigned long long
 		sample_bytes; /* --sample: mean bytes between sampled blocks; 0 = exact */

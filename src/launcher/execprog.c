@@ -217,7 +217,8 @@ static int spawn_child(void *arg)
 	}
 	char line[2 * PATH_MAX + 256];
 	int n = snprintf(line, sizeof line, "heapsnap: cannot run '%s': %s\n", sp->argv[0], msg);
-	if (n > 0 && write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) < 0) {
+	if (n > 0 &&
+	    write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) < 0) {
 		/* its status says it */
 	}
 	_exit(status);

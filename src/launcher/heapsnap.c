@@ -341,11 +341,13 @@ static void env_init(struct env *e)
 {
 	extern char **environ;
 	size_t n = 0;
-	while (environ[n] != NULL)
+	while (environ != NULL && environ[n] != NULL)
 		n++;
 	e->cap = n + 16;
 	e->vars = must(malloc(e->cap * sizeof *e->vars));
-	memcpy(e->vars, environ, (n + 1) * sizeof *e->vars);
+	if (n > 0)
+		memcpy(e->vars, environ, n * sizeof *e->vars);
+	e->vars[n] = NULL;
 	e->n = n;
 	e->n_owned = 0;
 }
@@ -427,6 +429,9 @@ static pid_t spawn_program(char **argv, const char *lib, const char *options,
 	 * MAKEFLAGS's jobserver (--jobserver-auth=3,4), and cargo, a jobserver
 	 * client, then took our socket for its pipe, so a traced program it
 	 * exec'd could not report and its file was left to a late resolver. */
+	/* The report socket and the live page survive the program's exec
+	 * (the child clears their close-on-exec); the library closes them
+	 * at its next exec unless children are traced. */
 	int keep[2], n_keep = 0;
 	char number[24];
 	int high = hs_highfd_dup(fd_plan, report_fd, 1);
