@@ -17,11 +17,11 @@
 static void *volatile blocks[N_FNS * PER_FN];
 
 /* One site: its own call, a size that depends on its index, and (on
- * x86, where 0x90 is a nop) 0 to 30 bytes of padding after it, so that
+ * x86, where 0x90 is a nop) 1 to 31 bytes of padding after it, so that
  * the calls lie at uneven distances as in real code (evenly spaced ones
- * hash evenly). */
+ * hash evenly).  Never 0: the assembler warns of a zero .skip. */
 #if defined(__x86_64__) || defined(__i386__)
-#define PAD(i) __asm__ volatile(".skip %c0, 0x90" ::"i"(((unsigned)(i) * 2654435761u >> 11) % 31u));
+#define PAD(i) __asm__ volatile(".skip %c0, 0x90" ::"i"(((unsigned)(i) * 2654435761u >> 11) % 31u + 1u));
 #else
 #define PAD(i)
 #endif
