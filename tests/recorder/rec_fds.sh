@@ -31,7 +31,7 @@ names_child_work() { # names_child_work DESCRIPTION PREFIX: PREFIX.* has such a 
 # The test driver's descriptors closed first, so that 3 is the lowest free.
 exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 
-echo 1..28
+echo 1..29
 
 "$prog" "$work" >native.out 2>&1
 echo "rc=$?" >>native.out
@@ -256,3 +256,22 @@ case $got in
 	fi ;;
 *) not_ok "ulimit -n 64: '$got', the record whole" ;;
 esac
+
+# 29: the environment the launcher made for the program, whose pid only
+# the child knew when it was started (execprog.c: it writes it there):
+# HEAPSNAP_EXEC_PID is the program's own pid, the report socket and the
+# live page are open in it where their variables say, and
+# HEAPSNAP_LAUNCHER is its parent's pid.
+"$HS_LAUNCHER" -q --massif-out-file="$work/m.env" sh -c '
+	env_of() { tr "\0" "\n" </proc/$$/environ | sed -n "s/^$1=//p"; }
+	r=$(env_of HEAPSNAP_REPORT_FD) l=$(env_of HEAPSNAP_LIVE_FD)
+	echo "pid $$ $(env_of HEAPSNAP_EXEC_PID) parent $PPID $(env_of HEAPSNAP_LAUNCHER)"
+	echo "report $r $(readlink /proc/$$/fd/$r | cut -d: -f1) live $l $(readlink /proc/$$/fd/$l | cut -d: -f1)"' >env.out 2>&1
+set -- $(cat env.out)
+if [ "${1:-}" = pid ] && [ -n "${2:-}" ] && [ "$2" = "${3:-}" ] && [ "${5:-}" = "${6:-x}" ] &&
+	[ "${7:-}" = report ] && [ "${8:-0}" -ge 1010 ] && [ "${9:-}" = socket ] &&
+	[ "${11:-0}" -ge 1010 ] && [ "${12:-}" = /memfd ]; then
+	ok "the program's environment: its own pid as HEAPSNAP_EXEC_PID, our descriptors open at 1010 and up"
+else
+	not_ok "the program's environment: its own pid as HEAPSNAP_EXEC_PID, our descriptors open at 1010 and up" "$(cat env.out)"
+fi
