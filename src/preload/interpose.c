@@ -335,7 +335,9 @@ static inline __attribute__((always_inline)) void *sampled_malloc(size_t n, cons
 }
 
 /* free in sampling mode: the size from the tag, the block table only
- * when the tag says the block was sampled. */
+ * when the tag says the block was sampled.  The guard comes down before
+ * glibc's free, which is then a jump: the program's call, as without us
+ * (no level more on the program's stack, bench/README.md). */
 static inline __attribute__((always_inline)) void sampled_free(void *p)
 {
 	size_t req;
@@ -350,8 +352,8 @@ static inline __attribute__((always_inline)) void sampled_free(void *p)
 			hs_rec_count_free(req, site);
 		}
 	}
-	__libc_free(p);
 	hs_tl_guard--;
+	__libc_free(p);
 }
 
 /* Tag *q, a realloc's new block of n bytes holding the program's data; if
