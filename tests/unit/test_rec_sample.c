@@ -461,18 +461,21 @@ static uint64_t fake_heap(void)
 
 /* A leaf is 2 MiB-aligned, so that it can be one huge page, and asks for
  * one (MADV_HUGEPAGE: "hg" in VmFlags) only when the heap holds at least
- * 12 MiB per leaf: a sparse heap's leaves stay small pages.  Fake chunks
- * (48 bytes, 40 usable, slack 0: the tag goes to the shadow) in 32 MiB
- * regions of their own. */
+ * 12 MiB per leaf already mapped: the first leaf and a sparse heap's
+ * stay small pages.  Fake chunks (48 bytes, 40 usable, slack 0: the tag
+ * goes to the shadow) in 32 MiB regions of their own. */
 START_TEST(dense_heap_leaves_huge)
 {
 	hs_shadow_start();
 	ck_assert_int_eq(hs_shadow_off, 0);
+	ck_assert_uint_eq(hs_shadow_leaves_mapped(), 0); /* Check forks each test */
 	hs_shadow_set_heap_probe(fake_heap);
 	/* A kernel built without huge pages refuses the advice. */
 	int thp = access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) == 0;
-	const uint64_t heap_then[2] = { 0, (uint64_t)1 << 40 };
-	for (int k = 0; k < 2; k++) {
+	const uint64_t mib = 1 << 20;
+	const uint64_t heap_then[4] = { (uint64_t)1 << 40, 12 * mib - 1, 24 * mib, 36 * mib - 1 };
+	const int huge_then[4] = { 0, 0, 1, 0 };
+	for (int k = 0; k < 4; k++) {
 		unsigned char *blk = fake_chunk_at(0x6e0000000000ull + ((uint64_t)k << 26));
 		g_fake_heap = heap_then[k];
 		ck_assert_int_eq(hs_tag_set_site(blk, 40, 1, 5), 0);
@@ -480,7 +483,7 @@ START_TEST(dense_heap_leaves_huge)
 		ck_assert_ptr_nonnull(leaf);
 		ck_assert_uint_eq((uintptr_t)leaf & ((2u << 20) - 1), 0);
 		int huge = strstr(vm_flags_of(leaf), " hg") != NULL;
-		ck_assert_int_eq(huge, k == 1 && thp);
+		ck_assert_int_eq(huge, huge_then[k] && thp);
 		size_t req = 0;
 		unsigned site = 0;
 		ck_assert_int_eq(hs_tag_get_site(blk, &req, &site), 1);
