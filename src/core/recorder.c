@@ -1577,7 +1577,7 @@ uint64_t hs_rec_sampled_realloc_begin(void *old_ptr)
  * place: counted here, a 1000-byte block shrunk to 10 then freed left
  * 992 bytes of extra for good.)  Lock held or one thread; recording on.
  * Returns 0, or -1 when recording stopped. */
-static int count_resize(uint64_t old_req, uint64_t new_req, unsigned old_site, unsigned site)
+HS_HOT int count_resize(uint64_t old_req, uint64_t new_req, unsigned old_site, unsigned site)
 {
 	rec.stats.reallocs++;
 	if (new_req < old_req) {
@@ -1600,6 +1600,19 @@ static int count_resize(uint64_t old_req, uint64_t new_req, unsigned old_site, u
 		rec.extra_bytes += new_slop - old_slop;
 	rec.churn_bytes += (uint64_t)(delta < 0 ? -delta : delta);
 	return 0;
+}
+
+void hs_rec_count_realloc(void *new_ptr, size_t old_req_bytes, size_t new_req_bytes,
+			  unsigned old_site, unsigned site)
+{
+	if (hs_single_threaded() && __builtin_expect(tl_counts.churn_bytes == 0, 1)) {
+		/* As hs_rec_sampled_realloc_end's first count below. */
+		if (hs_rec_active() && count_resize(old_req_bytes, new_req_bytes, old_site, site) == 0)
+			count_attempt_quick();
+		return;
+	}
+	hs_rec_sampled_realloc_end(0, old_req_bytes, new_ptr, new_req_bytes, 0, NULL, 0, old_site,
+				   site);
 }
 
 void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new_ptr,

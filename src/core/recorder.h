@@ -155,6 +155,12 @@ void hs_rec_count_alloc(size_t req_bytes, unsigned site);
 /* The free of an unsampled block of req_bytes. */
 void hs_rec_count_free(size_t req_bytes, unsigned site);
 
+/* A realloc that moved an unsampled block of old_req_bytes to new_ptr
+ * (not NULL), unsampled, of new_req_bytes: hs_rec_sampled_realloc_end
+ * without a handle, weight or frames, in five registers. */
+void hs_rec_count_realloc(void *new_ptr, size_t old_req_bytes, size_t new_req_bytes,
+			  unsigned old_site, unsigned site);
+
 /* A sampled new block at ptr of req_bytes, standing for weight_bytes in
  * the context of frames. */
 void hs_rec_sampled_alloc(void *ptr, size_t req_bytes, uint64_t weight_bytes,

@@ -361,15 +361,19 @@ static inline __attribute__((always_inline)) void sampled_free(void *p)
  * with room, or, when glibc has none either, stays as it is: its free
  * then reads the program's last byte as its tag (design.md, "A wrong
  * tag"), which is better than losing the data. */
-static void retag(void **q, size_t n, int counted, unsigned site)
+static __attribute__((noinline)) void retag_moved(void **q, size_t n, int counted, unsigned site)
 {
-	if (__builtin_expect(hs_tag_set_site(*q, n, counted, site) == 0, 1))
-		return;
 	void *moved = __libc_realloc(*q, n + HS_TAG_ROOM);
 	if (moved != NULL) {
 		*q = moved;
 		hs_tag_set_site(moved, n, counted, site);
 	}
+}
+
+static inline void retag(void **q, size_t n, int counted, unsigned site)
+{
+	if (__builtin_expect(hs_tag_set_site(*q, n, counted, site) != 0, 0))
+		retag_moved(q, n, counted, site);
 }
 
 /* realloc in sampling mode, p != NULL and n != 0 (guard down, ready),
@@ -408,8 +412,10 @@ static void *sampled_realloc(void *p, size_t n, const void *ra)
 		hs_rec_sampled_realloc_end(handle, old_req, NULL, 0, 0, NULL, 0, old_site, 0);
 	} else if (HS_UNLIKELY(sampled)) {
 		record_sampled(q, n, 1, handle, old_req, old_site, site);
-	} else {
+	} else if (HS_UNLIKELY(handle != 0)) {
 		hs_rec_sampled_realloc_end(handle, old_req, q, n, 0, NULL, 0, old_site, site);
+	} else {
+		hs_rec_count_realloc(q, old_req, n, old_site, site);
 	}
 	hs_tl_guard--;
 	errno = saved;

@@ -197,7 +197,10 @@ static void *do_realloc(void *p, size_t old_n, size_t n, const uintptr_t *stack)
 			     ? hs_sample_weight(n, opts.sample_bytes)
 			     : 0;
 	mark_block(q, w != 0);
-	hs_rec_sampled_realloc_end(h, old_n, q, n, w, stack, 2, 0, 0);
+	if (h == 0 && w == 0)
+		hs_rec_count_realloc(q, old_n, n, 0, 0); /* as interpose.c */
+	else
+		hs_rec_sampled_realloc_end(h, old_n, q, n, w, stack, 2, 0, 0);
 	return q;
 }
 
