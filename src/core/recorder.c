@@ -1608,7 +1608,8 @@ void hs_rec_count_realloc(void *new_ptr, size_t old_req_bytes, size_t new_req_by
 {
 	if (hs_single_threaded() && __builtin_expect(tl_counts.churn_bytes == 0, 1)) {
 		/* As hs_rec_sampled_realloc_end's first count below. */
-		if (hs_rec_active() && count_resize(old_req_bytes, new_req_bytes, old_site, site) == 0)
+		if (hs_rec_active() &&
+		    count_resize(old_req_bytes, new_req_bytes, old_site, site) == 0)
 			count_attempt_quick();
 		return;
 	}

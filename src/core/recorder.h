@@ -155,9 +155,10 @@ void hs_rec_count_alloc(size_t req_bytes, unsigned site);
 /* The free of an unsampled block of req_bytes. */
 void hs_rec_count_free(size_t req_bytes, unsigned site);
 
-/* A realloc that moved an unsampled block of old_req_bytes to new_ptr
- * (not NULL), unsampled, of new_req_bytes: hs_rec_sampled_realloc_end
- * without a handle, weight or frames, in five registers. */
+/* A realloc of an unsampled block of old_req_bytes that succeeded:
+ * new_ptr (not NULL, maybe the same block), unsampled, of new_req_bytes.
+ * hs_rec_sampled_realloc_end without a handle, weight or frames, in five
+ * registers. */
 void hs_rec_count_realloc(void *new_ptr, size_t old_req_bytes, size_t new_req_bytes,
 			  unsigned old_site, unsigned site);
 

@@ -356,11 +356,7 @@ static inline __attribute__((always_inline)) void sampled_free(void *p)
 	__libc_free(p);
 }
 
-/* Tag *q, a realloc's new block of n bytes holding the program's data; if
- * neither it nor the shadow has room (out of memory), it moves to a block
- * with room, or, when glibc has none either, stays as it is: its free
- * then reads the program's last byte as its tag (design.md, "A wrong
- * tag"), which is better than losing the data. */
+/* retag's move to a block with room for the tag (out of memory only). */
 static __attribute__((noinline)) void retag_moved(void **q, size_t n, int counted, unsigned site)
 {
 	void *moved = __libc_realloc(*q, n + HS_TAG_ROOM);
@@ -370,6 +366,11 @@ static __attribute__((noinline)) void retag_moved(void **q, size_t n, int counte
 	}
 }
 
+/* Tag *q, a realloc's new block of n bytes holding the program's data; if
+ * neither it nor the shadow has room (out of memory), it moves to a block
+ * with room, or, when glibc has none either, stays as it is: its free
+ * then reads the program's last byte as its tag (design.md, "A wrong
+ * tag"), which is better than losing the data. */
 static inline void retag(void **q, size_t n, int counted, unsigned site)
 {
 	if (__builtin_expect(hs_tag_set_site(*q, n, counted, site) != 0, 0))
