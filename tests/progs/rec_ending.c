@@ -9,6 +9,8 @@
  *   rec_ending spin          "ready" on stdout, then sleeps (for SIGKILL)
  *   rec_ending overflow      unbounded recursion: SIGSEGV on stack overflow
  *   rec_ending abort         abort()
+ *   rec_ending doublefree    frees a block twice: glibc's free finds it
+ *                            and aborts (tcache's check), inside free
  *   rec_ending altabort      a thread overflows its stack; its SIGSEGV
  *                            handler, on a 6 KiB alternate stack, calls
  *                            abort() (as Rust's runtime does)
@@ -223,6 +225,11 @@ int main(int argc, char **argv)
 		return recurse(0);
 	} else if (strcmp(argv[1], "abort") == 0) {
 		abort();
+	} else if (strcmp(argv[1], "doublefree") == 0) {
+		char *volatile twice = malloc(200); /* volatile: no compiler sees the bug */
+		free(twice);
+		free(twice);
+		return 3;
 	} else if (strcmp(argv[1], "altabort") == 0) {
 		pthread_attr_t attr;
 		pthread_t thread;

@@ -5,7 +5,8 @@ tests/progs/rec_ending keeps 5 blocks of 1000 bytes, then ends one way:
 each default-fatal signal raised (TERM INT HUP PIPE QUIT USR1 USR2 ALRM),
 SIGTERM/SIGINT/SIGHUP sent while it is busy in malloc, SIGSEGV from a
 stack overflow, abort (also from a SIGSEGV handler on a thread's 6 KiB
-alternate stack, as Rust's runtime calls it), SIGKILL, _exit, exec.  Each is run natively and
+alternate stack, as Rust's runtime calls it), a double free glibc's free
+aborts on (exact and --sample), SIGKILL, _exit, exec.  Each is run natively and
 under the launcher, and for each:
 
   - the exit status (or signal) is the native one;
@@ -160,7 +161,8 @@ def main():
     if rm.tool_missing(PROG) or rm.tool_missing(P["launcher"]):
         print("1..0 # SKIP rec_ending or heapsnap not built")
         return
-    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 6) + 6 * len(SECCOMP) + 2 + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2 + 2 + 5 + 1 + 3 + 1)
+    # The last 2 of 5 * (...): the double frees' 5 results each.
+    tap = rm.Tap(5 * (len(RAISED) + len(BUSY) + 6 + 2) + 6 * len(SECCOMP) + 2 + 1 + 2 + 2 + 2 + 4 + 4 + 3 + 1 + 2 + 2 + 5 + 1 + 3 + 1)
     d = tempfile.mkdtemp(prefix="rec_endings.")
     out = os.path.join(d, "m.out")
     try:
@@ -210,11 +212,19 @@ def main():
             ("_exit(7)", ["_exit", "7"], 7, None),
             ("exec /bin/true, --follow-exec=no (as Massif)", ["exec", "/bin/true"], 0, "exec"),
         ]
+        # A double free, found by glibc's free, which aborts: under
+        # --sample our free has lowered its guard and jumped to glibc's,
+        # so the abort's handler ends the record as at any abort.
+        for opts in ([], ["--sample=4K"]):
+            cases.append(("double free, glibc aborts%s" % (" (--sample)" if opts else ""),
+                          opts + ["doublefree"], -signal.SIGABRT, "signal 6 (SIGABRT)"))
         for what, args, want, ending in cases:
             fresh(d)
+            opts = [a for a in args if a.startswith("--")]
+            args = args[len(opts):]
             native = run([PROG] + args, d).returncode
             no_follow = ["--follow-exec=no"] if args[0] == "exec" else []
-            r = run(launcher(out, no_follow + [PROG] + args), d)
+            r = run(launcher(out, opts + no_follow + [PROG] + args), d)
             tap.ok(native == want and r.returncode == launcher_status(want),
                    what + ": status as native",
                    "native %d, heapsnap %d; %s" % (native, r.returncode,
