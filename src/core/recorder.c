@@ -1603,18 +1603,49 @@ HS_HOT int count_resize(uint64_t old_req, uint64_t new_req, unsigned old_site, u
 	return 0;
 }
 
+/* hs_rec_count_realloc's paths other than the usual one: with threads,
+ * into the thread's counts, as a free and a new block; with counts left
+ * from threads, under the lock.  Out of line: the usual path then saves
+ * no register for them. */
+static __attribute__((noinline)) void count_realloc_slow(void *new_ptr, size_t old_req_bytes,
+							 size_t new_req_bytes, unsigned old_site,
+							 unsigned site)
+{
+	if (hs_single_threaded()) {
+		hs_rec_sampled_realloc_end(0, old_req_bytes, new_ptr, new_req_bytes, 0, NULL, 0,
+					   old_site, site);
+		return;
+	}
+	if (!hs_rec_active())
+		return;
+	if (live_due())
+		live_dump();
+	struct counts *c = &tl_counts;
+	if (HS_UNLIKELY_CORE(!c->keyed))
+		counts_key(c);
+	sites_delta(old_site, -(int64_t)old_req_bytes);
+	sites_delta(site, (int64_t)new_req_bytes);
+	uint64_t old_extra = rec.opts.heap_admin + slop_of(old_req_bytes);
+	uint64_t new_extra = rec.opts.heap_admin + slop_of(new_req_bytes);
+	c->heap_bytes += (int64_t)new_req_bytes - (int64_t)old_req_bytes;
+	c->extra_bytes += (int64_t)new_extra - (int64_t)old_extra;
+	c->churn_bytes += old_req_bytes + old_extra + new_req_bytes + new_extra;
+	c->reallocs++;
+	if (counts_due(c))
+		counts_flush_locked(c);
+}
+
 void hs_rec_count_realloc(void *new_ptr, size_t old_req_bytes, size_t new_req_bytes,
 			  unsigned old_site, unsigned site)
 {
 	if (hs_single_threaded() && __builtin_expect(tl_counts.churn_bytes == 0, 1)) {
-		/* As hs_rec_sampled_realloc_end's first count below. */
+		/* As the count paths (their tick polls for a live dump). */
 		if (hs_rec_active() &&
 		    count_resize(old_req_bytes, new_req_bytes, old_site, site) == 0)
 			count_attempt_quick();
 		return;
 	}
-	hs_rec_sampled_realloc_end(0, old_req_bytes, new_ptr, new_req_bytes, 0, NULL, 0, old_site,
-				   site);
+	count_realloc_slow(new_ptr, old_req_bytes, new_req_bytes, old_site, site);
 }
 
 void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new_ptr,
@@ -1624,33 +1655,8 @@ void hs_rec_sampled_realloc_end(uint64_t handle, size_t old_req_bytes, void *new
 {
 	if (handle == 0 && (new_ptr == NULL || !hs_rec_active()))
 		return;
-	if (handle == 0 && weight_bytes == 0 && hs_single_threaded() &&
-	    __builtin_expect(tl_counts.churn_bytes == 0, 1)) {
-		/* Neither block sampled, one thread: a count, as the count paths
-		 * (their tick polls for a live dump). */
-		if (count_resize(old_req_bytes, new_req_bytes, old_site, site) == 0)
-			count_attempt_quick();
-		return;
-	}
 	if (live_due())
 		live_dump();
-	if (handle == 0 && weight_bytes == 0 && !hs_single_threaded()) {
-		/* Neither block sampled: a count, as a free and a new block. */
-		struct counts *c = &tl_counts;
-		if (HS_UNLIKELY_CORE(!c->keyed))
-			counts_key(c);
-		sites_delta(old_site, -(int64_t)old_req_bytes);
-		sites_delta(site, (int64_t)new_req_bytes);
-		uint64_t old_extra = rec.opts.heap_admin + slop_of(old_req_bytes);
-		uint64_t new_extra = rec.opts.heap_admin + slop_of(new_req_bytes);
-		c->heap_bytes += (int64_t)new_req_bytes - (int64_t)old_req_bytes;
-		c->extra_bytes += (int64_t)new_extra - (int64_t)old_extra;
-		c->churn_bytes += old_req_bytes + old_extra + new_req_bytes + new_extra;
-		c->reallocs++;
-		if (counts_due(c))
-			counts_flush_locked(c);
-		return;
-	}
 	if (n_frames > HS_MAX_FRAMES)
 		n_frames = HS_MAX_FRAMES;
 	uint64_t hash = 0;
