@@ -13,6 +13,7 @@
 
 #include "hs_check.h"
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,6 +311,41 @@ START_TEST(unsampled_free_path)
 	const char *got = finish_to_text("./t", &sym);
 	const char *last = snapshot_text(got, count_snapshots(got) - 1);
 	ck_assert_ptr_nonnull(strstr(last, "mem_heap_B=0\n"));
+}
+END_TEST
+
+static void *no_work(void *arg)
+{
+	return arg;
+}
+
+/* Once the process has had a second thread, counts go to the thread's
+ * own and reach the totals at a flush or at the end: an unsampled
+ * realloc of 1000 to 3000 bytes, then a shrink to 200, leaves 200 in the
+ * last snapshot (one thread's path is exact_totals_with_sampling's). */
+START_TEST(threads_count_realloc)
+{
+	pthread_t thread;
+	ck_assert_int_eq(pthread_create(&thread, NULL, no_work, NULL), 0);
+	ck_assert_int_eq(pthread_join(thread, NULL), 0);
+	ck_assert_int_eq(hs_single_threaded(), 0); /* Check forks each test */
+	test_options(&opts);
+	opts.sample_bytes = 1 << 30; /* nothing sampled by chance */
+	ck_assert_int_eq(test_rec_init(&opts), 0);
+	char *p = __libc_malloc(1001);
+	ck_assert_ptr_nonnull(p);
+	hs_rec_count_alloc(1000, 0);
+	char *q = __libc_realloc(p, 3001);
+	ck_assert_ptr_nonnull(q);
+	hs_rec_count_realloc(q, 1000, 3000, 0, 0);
+	char *r = __libc_realloc(q, 201);
+	ck_assert_ptr_nonnull(r);
+	hs_rec_count_realloc(r, 3000, 200, 0, 0);
+	struct hs_symbolizer sym = fake_symbolizer(syms);
+	const char *got = finish_to_text("./t", &sym);
+	const char *last = snapshot_text(got, count_snapshots(got) - 1);
+	ck_assert_msg(strstr(last, "mem_heap_B=200\n") != NULL, "%s", last);
+	__libc_free(r);
 }
 END_TEST
 
@@ -826,6 +862,7 @@ int main(void)
 	tcase_add_test(tc, size_tag_round_trip);
 	tcase_add_test(tc, dense_heap_leaves_huge);
 #endif
+	tcase_add_test(tc, threads_count_realloc);
 	tcase_add_test(tc, sites_follow_the_totals);
 	tcase_add_test(tc, damaged_sites_refused);
 	tcase_add_test(tc, refused_sites_recorded);
