@@ -11,8 +11,19 @@
  * block's direct call site (callsites.h, a u16 id, 0 = none) and whether
  * it was sampled (HS_TAG_SAMPLED), so that its free knows without a table.
  *
- * Where the slack has room (HS_TAG_ROOM bytes or more: 13 request sizes
- * in 16), the tag is its last three usable bytes: the site's u16, then
+ * In a chunk of 48 bytes or more that is not mmapped (three granules of
+ * the shadow its own: tagshadow.h), a slack of 0..15 (every malloc'd
+ * or calloc'd block's) is told by the chunk's three bytes in the shadow:
+ * the site's u16, then slack + 1, with 32 added when not counted (0: the
+ * tag is in the block),
+ * so that free reads the header and the shadow, both loaded at once, and
+ * not the block's last bytes after the header: a second cache miss in a
+ * row where the block went cold since its malloc.  Elsewhere (a 32-byte
+ * chunk, whose end is mostly on its header's line; an mmapped chunk; a
+ * slack above 15, from memalign or a realloc that shrank in place; no
+ * shadow), where the slack has room (HS_TAG_ROOM bytes or more: 13
+ * request sizes in 16), the tag is its last three usable bytes: the
+ * site's u16, then
  *
  *   3..127      slack, block counted in the totals
  *   131..254    slack + 128, block not counted (made while not recording,
@@ -22,20 +33,19 @@
  *   0..2, 128..130  no tag: a block from elsewhere (counted as not ours)
  *
  * Where it has not (slack 0, 1 or 2), the tag is the block's two bytes in
- * the shadow (tagshadow.h), which are 0 for a block tagged inside:
+ * the shadow, which are 0 (a wide chunk's three) for a block tagged
+ * inside:
  *
  *   (slack + 1) << 14 | sampled << 13 | site    counted
  *   slack + 1                                   not counted
  *
  * and should the shadow have no room (out of memory), the block is moved
  * to one three bytes bigger (interpose.c), as every such block was before
- * the shadow.  The tag's bytes lie beyond the program's request
+ * the shadow.  A tag's bytes inside lie beyond the program's request
  * (malloc_usable_size answers the request in this mode, so a program that
- * uses the whole usable size stops short of them); reading them at free
- * touches the line glibc's free touches next to the chunk header for small
- * blocks.  Works for every block glibc hands out (malloc, calloc, realloc,
- * the memalign family: each has its header right before it).  Callers
- * have checked n < PTRDIFF_MAX.
+ * uses the whole usable size stops short of them).  Works for every block
+ * glibc hands out (malloc, calloc, realloc, the memalign family: each has
+ * its header right before it).  Callers have checked n < PTRDIFF_MAX.
  */
 #ifndef HS_SIZETAG_H
 #define HS_SIZETAG_H
@@ -59,20 +69,46 @@
 #define HS_TAG_WIDE 255u
 #define HS_TAG_WIDE_COUNTED (UINT64_C(1) << 63)
 
-/* The usable size of glibc block p, from its chunk header. */
-static inline size_t hs_chunk_usable(const void *p)
+/* Block p's chunk header. */
+static inline size_t hs_chunk_head(const void *p)
 {
 	size_t head;
 	memcpy(&head, (const char *)p - sizeof head, sizeof head);
+	return head;
+}
+
+/* The usable size of a block whose chunk header is head. */
+static inline size_t hs_head_usable(size_t head)
+{
 	size_t chunk = head & ~(size_t)7;
 	return chunk - ((head & 2) != 0 ? 2 : 1) * sizeof head; /* 2: IS_MMAPPED */
 }
 
-/* The shadow's code for a tag of slack 0..2 (HS_TAG_ROOM - 1). */
+/* The usable size of glibc block p, from its chunk header. */
+static inline size_t hs_chunk_usable(const void *p)
+{
+	return hs_head_usable(hs_chunk_head(p));
+}
+
+/* Whether the chunk of header head has three granules of the shadow to
+ * itself: not mmapped, 48 bytes or more. */
+static inline int hs_head_wide(size_t head)
+{
+	return (head & 2) == 0 && head >= 48;
+}
+
+/* The shadow's code for a tag of slack 0..2 (HS_TAG_ROOM - 1) in a chunk
+ * of two granules. */
 #define HS_SHADOW_COUNTED_SHIFT 14
 #define HS_SHADOW_SAMPLED 0x2000u
 #define HS_SHADOW_SITE_MASK 0x1fffu
 _Static_assert(HS_TAG_ROOM - 1 < 3, "the shadow's code holds slack + 1 in two bits");
+
+/* A wide chunk's (hs_head_wide) third byte: slack + 1, with this when
+ * not counted; 0: the tag is in the block.  Its first two are the site's
+ * u16 as a tag inside has it. */
+#define HS_WIDE_SLACK_MAX 15u
+#define HS_WIDE_NOT_COUNTED 0x20u
 
 /* Tag block p (at least req usable bytes) with req and its site (0: none;
  * with HS_TAG_SAMPLED when sampled; below HS_SHADOW_SAMPLED); fresh: the
@@ -83,28 +119,49 @@ _Static_assert(HS_TAG_ROOM - 1 < 3, "the shadow's code holds slack + 1 in two bi
 static inline __attribute__((always_inline)) int hs_tag_put(void *p, size_t req, int counted,
 							    unsigned site, int fresh)
 {
-	size_t u = hs_chunk_usable(p);
+	size_t head = hs_chunk_head(p);
+	size_t u = hs_head_usable(head);
 	size_t slack = u - req;
-	int outside = slack < HS_TAG_ROOM;
-	unsigned short_code = (unsigned)slack + 1;
-	unsigned long_code = short_code << HS_SHADOW_COUNTED_SHIFT |
-			     ((site & HS_TAG_SAMPLED) != 0 ? HS_SHADOW_SAMPLED : 0) |
-			     (site & HS_SHADOW_SITE_MASK);
-	uint16_t code = (uint16_t)(!outside ? 0 : counted ? long_code : short_code);
-	/* 0 also takes away what a former block at this address left there */
-	if (hs_shadow_put(p, code) != 0)
-		return -1;
-	if (outside && !fresh)
-		return 0;
-	unsigned char *end = (unsigned char *)p + u;
 	uint16_t s16 = (uint16_t)site;
+	int wide = hs_head_wide(head);
+	int outside;
+	if (__builtin_expect(wide && slack <= HS_WIDE_SLACK_MAX, 1)) {
+		uint8_t *sh = hs_shadow_bytes(p, 1);
+		if (__builtin_expect(sh != NULL, 1)) {
+			memcpy(sh, &s16, sizeof s16);
+			sh[2] = (uint8_t)(slack + 1 + (counted ? 0 : HS_WIDE_NOT_COUNTED));
+			return 0;
+		}
+		if (slack < HS_TAG_ROOM)
+			return -1;
+		outside = 0; /* no shadow: inside, with nothing of ours to clear */
+	} else {
+		outside = slack < HS_TAG_ROOM;
+		unsigned short_code = (unsigned)slack + 1;
+		unsigned long_code = short_code << HS_SHADOW_COUNTED_SHIFT |
+				     ((site & HS_TAG_SAMPLED) != 0 ? HS_SHADOW_SAMPLED : 0) |
+				     (site & HS_SHADOW_SITE_MASK);
+		uint16_t code = (uint16_t)(!outside ? 0 : counted ? long_code : short_code);
+		uint8_t *sh = hs_shadow_bytes(p, code != 0);
+		if (sh != NULL) {
+			/* 0 also takes away what a former block here left */
+			memcpy(sh, &code, sizeof code);
+			if (wide)
+				sh[2] = 0;
+		} else if (code != 0) {
+			return -1;
+		}
+		if (outside && !fresh)
+			return 0;
+	}
+	unsigned char *end = (unsigned char *)p + u;
 	memcpy(end - 3, &s16, sizeof s16);
 	if (__builtin_expect(slack < HS_TAG_NOT_COUNTED - 1, 1)) {
 		end[-1] = (unsigned char)(slack + (counted ? 0 : HS_TAG_NOT_COUNTED));
 		return 0;
 	}
-	uint64_t wide = (uint64_t)slack | (counted ? HS_TAG_WIDE_COUNTED : 0);
-	memcpy(end - 3 - sizeof wide, &wide, sizeof wide);
+	uint64_t wide_slack = (uint64_t)slack | (counted ? HS_TAG_WIDE_COUNTED : 0);
+	memcpy(end - 3 - sizeof wide_slack, &wide_slack, sizeof wide_slack);
 	end[-1] = HS_TAG_WIDE;
 	return 0;
 }
@@ -135,16 +192,31 @@ static inline int hs_tag_set(void *p, size_t req, int counted)
  * none; with HS_TAG_SAMPLED when sampled; site may be NULL); returns 1
  * when the block is counted in the totals, 0 when not (untagged: *req is
  * the usable size, *site 0). */
-static inline int hs_tag_get_site(const void *p, size_t *req, unsigned *site)
+static inline __attribute__((always_inline)) int hs_tag_get_site(const void *p, size_t *req,
+								 unsigned *site)
 {
-	size_t u = hs_chunk_usable(p);
-	uint16_t code = hs_shadow_get(p);
-	const unsigned char *end = (const unsigned char *)p + u;
-	unsigned b = end[-1]; /* the program's byte when the tag is outside: harmless */
-	uint16_t s16;
-	memcpy(&s16, end - 3, sizeof s16);
+	size_t head = hs_chunk_head(p);
+	size_t u = hs_head_usable(head);
+	const uint8_t *sh = hs_shadow_bytes(p, 0);
 	size_t slack;
 	int counted, valid;
+	uint16_t s16;
+	uint16_t code = 0;
+	if (hs_head_wide(head)) {
+		unsigned b2 = sh != NULL ? sh[2] : 0;
+		if (__builtin_expect(b2 != 0, 1)) {
+			memcpy(&s16, sh, sizeof s16);
+			slack = (b2 & ~HS_WIDE_NOT_COUNTED) - 1u;
+			counted = (b2 & HS_WIDE_NOT_COUNTED) == 0;
+			valid = slack <= HS_WIDE_SLACK_MAX;
+			goto tagged;
+		}
+	} else if (sh != NULL) {
+		memcpy(&code, sh, sizeof code);
+	}
+	const unsigned char *end = (const unsigned char *)p + u;
+	unsigned b = end[-1]; /* the program's byte when the tag is outside: harmless */
+	memcpy(&s16, end - 3, sizeof s16);
 	if (code != 0) {
 		unsigned hi = code >> HS_SHADOW_COUNTED_SHIFT;
 		slack = (hi != 0 ? hi : code) - 1u;
@@ -163,6 +235,7 @@ static inline int hs_tag_get_site(const void *p, size_t *req, unsigned *site)
 		counted = (wide & HS_TAG_WIDE_COUNTED) != 0;
 		valid = slack >= HS_TAG_ROOM;
 	}
+tagged:
 	if (!valid || slack > u) { /* not ours: no tag */
 		*req = u;
 		if (site != NULL)

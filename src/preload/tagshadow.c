@@ -14,8 +14,8 @@ uint8_t **hs_shadow_dirs[HS_SHADOW_DIRS];
 int hs_shadow_off = 1;
 
 /* A leaf: a byte per granule of its 32 MiB (LEAF_SPAN, 2 MiB: one huge
- * page, where it starts), and one more page, where the second byte of a
- * chunk starting in the last granule falls. */
+ * page, where it starts), and one more page, where the second and third
+ * bytes of a chunk starting in the last granules fall. */
 #define LEAF_SPAN ((size_t)1 << (HS_SHADOW_LEAF_SHIFT - HS_SHADOW_GRANULE_SHIFT))
 #define LEAF_BYTES (LEAF_SPAN + 4096)
 #define DIR_BYTES ((size_t)HS_SHADOW_DIR_LEAVES * sizeof(uint8_t *))

@@ -430,14 +430,25 @@ START_TEST(size_tag_round_trip)
 	ck_assert_uint_ge(hs_shadow_leaves_mapped(), 1);
 
 	/* A block tagged inside clears what a former block at its address
-	 * left in the shadow. */
-	p = __libc_malloc(40);
-	ck_assert_int_eq(hs_tag_set_site(p, 40, 1, 9), 0); /* slack 0: the shadow */
-	ck_assert_uint_ne(hs_shadow_get(p), 0);
-	ck_assert_int_eq(hs_tag_set_site(p, 30, 0, 0), 0); /* slack 10: inside */
-	ck_assert_uint_eq(hs_shadow_get(p), 0);
+	 * left in the shadow: 112-byte chunk (104 usable), slack 4 in the
+	 * shadow's three bytes, then slack 24 inside. */
+	p = __libc_malloc(100);
+	ck_assert_uint_eq(hs_chunk_usable(p), 104);
+	ck_assert_int_eq(hs_tag_set_site(p, 100, 1, 9), 0);
+	ck_assert_uint_ne(hs_shadow_get(p) & 0xffffff, 0);
+	ck_assert_int_eq(hs_tag_set_site(p, 80, 0, 0), 0);
+	ck_assert_uint_eq(hs_shadow_get(p) & 0xffffff, 0);
 	ck_assert_int_eq(hs_tag_get_site(p, &req, &site), 0);
-	ck_assert_uint_eq(req, 30);
+	ck_assert_uint_eq(req, 80);
+	/* A tag in the shadow is not in the block: the program may write all
+	 * of its usable size. */
+	ck_assert_int_eq(hs_tag_set_site(p, 90, 1, 4097 | HS_TAG_SAMPLED), 0);
+	memset(p, 0xff, 104);
+	ck_assert_int_eq(hs_tag_get_site(p, &req, &site), 1);
+	ck_assert_uint_eq(req, 90);
+	ck_assert_uint_eq(site, 4097 | HS_TAG_SAMPLED);
+	__libc_free(p);
+	p = __libc_malloc(40);
 	/* Each block's two bytes are its own: a neighbour's tag leaves them. */
 	unsigned char *q = __libc_malloc(24);
 	ck_assert_int_eq(hs_tag_set_site(p, 39, 1, 4096 | HS_TAG_SAMPLED), 0);
@@ -450,6 +461,34 @@ START_TEST(size_tag_round_trip)
 	ck_assert_uint_eq(site, 1);
 	__libc_free(q);
 	__libc_free(p);
+
+	/* A 32-byte chunk has two granules: the shadow's byte after them is
+	 * the next chunk's, and its tag is read without it.  Fake chunks of
+	 * 32 and 48 bytes, side by side. */
+	{
+		unsigned char *m = mmap((void *)0x6f0040000000ull, 4096, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		ck_assert_ptr_eq(m, (void *)0x6f0040000000ull);
+		size_t head_small = 32 | 1, head_wide = 48 | 1;
+		memcpy(m + 8, &head_small, sizeof head_small);
+		memcpy(m + 32 + 8, &head_wide, sizeof head_wide);
+		unsigned char *small = m + 16, *wide = m + 48;
+		__asm__("" : "+r"(small), "+r"(wide));
+		ck_assert_uint_eq(hs_chunk_usable(small), 24);
+		ck_assert_int_eq(hs_tag_set_site(small, 23, 1, 2), 0); /* slack 1: shadow */
+		ck_assert_int_eq(hs_tag_set_site(wide, 33, 1, 3), 0);  /* slack 7: shadow */
+		ck_assert_int_eq(hs_tag_get_site(small, &req, &site), 1);
+		ck_assert_uint_eq(req, 23);
+		ck_assert_uint_eq(site, 2);
+		ck_assert_int_eq(hs_tag_set_site(small, 10, 1, 4), 0); /* slack 14: inside */
+		ck_assert_int_eq(hs_tag_get_site(small, &req, &site), 1);
+		ck_assert_uint_eq(req, 10);
+		ck_assert_uint_eq(site, 4);
+		ck_assert_int_eq(hs_tag_get_site(wide, &req, &site), 1);
+		ck_assert_uint_eq(req, 33);
+		ck_assert_uint_eq(site, 3);
+		munmap(m, 4096);
+	}
 
 	/* With the shadow off and no leaf for the block's addresses, a tag that
 	 * does not fit inside is refused (interpose.c then asks glibc for a
