@@ -12,13 +12,12 @@
  * it was sampled (HS_TAG_SAMPLED), so that its free knows without a table.
  *
  * In a chunk of 48 bytes or more that is not mmapped (three granules of
- * the shadow its own: tagshadow.h), a slack of 0..15 (every malloc'd
- * or calloc'd block's) is told by the chunk's three bytes in the shadow:
- * the site's u16, then slack + 1, with 32 added when not counted (0: the
- * tag is in the block),
- * so that free reads the header and the shadow, both loaded at once, and
- * not the block's last bytes after the header: a second cache miss in a
- * row where the block went cold since its malloc.  Elsewhere (a 32-byte
+ * the shadow its own: tagshadow.h), a slack of 0..15 (every malloc'd or
+ * calloc'd block's) is told by the chunk's three bytes in the shadow: the
+ * site's u16, then slack + 1, with 32 added when not counted (0: the tag
+ * is in the block).  So free loads the header and the shadow at once, not
+ * the block's last bytes after the header: a second cache miss in a row
+ * where the block went cold since its malloc.  Elsewhere (a 32-byte
  * chunk, whose end is mostly on its header's line; an mmapped chunk; a
  * slack above 15, from memalign or a realloc that shrank in place; no
  * shadow), where the slack has room (HS_TAG_ROOM bytes or more: 13

@@ -14,12 +14,12 @@
  * block's bytes are those of its chunk's first granule and the next, and
  * the one after in a chunk of 48 bytes or more (every glibc chunk is
  * 16-aligned, at least 32 bytes long and starts 16 bytes before the
- * block), so no two blocks share a byte.  It is mapped
- * in leaves of 2 MiB (and a page), each the shadow of 32 MiB of
- * addresses, found through a directory per 64 GiB; both are mapped when
- * a block there first needs its bytes and never unmapped, so the
- * address space it takes is 1/16 of the heap's, as is the memory (only
- * pages written; a leaf of a dense heap is one huge page: tagshadow.c).
+ * block), so no two blocks share a byte.  It is mapped in leaves of 2 MiB
+ * (and a page), each the shadow of 32 MiB of addresses, found through a
+ * directory per 64 GiB; both are mapped when a block there first needs
+ * its bytes and never unmapped, so the address space it takes is 1/16 of
+ * the heap's, as is the memory (only pages written; a leaf of a dense
+ * heap is one huge page: tagshadow.c).
  * No lock: leaves and directories are installed by compare-and-swap,
  * and each block's bytes are written by the thread that allocates it and
  * read by the one that frees it, which the program has synchronised.
