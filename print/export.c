@@ -6,13 +6,17 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "folded.h"
 #include "html.h"
 #include "outbuf.h"
 #include "parse.h"
+#include "series.h"
+#include "summary.h"
 
 /* The input may be mapped: if the file shrinks while we read it, the
  * kernel raises SIGBUS.  Say so in one line instead of crashing. */
@@ -48,6 +52,28 @@ static int write_out(const struct hs_cli *cli, const char *prog, const struct hs
 	return 0;
 }
 
+/* FILE.series for --html, as --summary reads it (summary.h): its figures
+ * into *figures (present false when there is none, or it does not belong
+ * to file: said in one note line) and its points into *points. */
+static void read_series(const char *file, const char *prog, struct hs_summary_series *figures,
+			struct hs_series *points)
+{
+	*figures = (struct hs_summary_series){ 0 };
+	struct stat st;
+	char *path = hs_series_path_for(file);
+	if (path == NULL || stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
+		free(path);
+		return;
+	}
+	char note[HS_SUMMARY_NOTE_MAX], err[512];
+	if (hs_summary_read_series(path, (uint64_t)st.st_size, figures, note, sizeof note) &&
+	    hs_series_read(path, points, err, sizeof err) != 0)
+		figures->present = false; /* changed under us: no figures either */
+	if (note[0] != '\0')
+		fprintf(stderr, "%s: note: %s\n", prog, note);
+	free(path);
+}
+
 int hs_export_run(const struct hs_cli *cli, const char *prog)
 {
 	struct sigaction sa;
@@ -66,7 +92,16 @@ int hs_export_run(const struct hs_cli *cli, const char *prog)
 	int rc = 0;
 	if (cli->action == HS_CLI_HTML) {
 		struct hs_html_opts opts = { .threshold = cli->threshold, .source = cli->file };
+		struct hs_summary_series figures;
+		struct hs_series points = { 0 };
+		read_series(cli->file, prog, &figures, &points);
+		if (figures.present) {
+			opts.series = &figures;
+			opts.points = points.points;
+			opts.n_points = points.n_points;
+		}
 		rc = hs_html_render(&m, &opts, &ob);
+		hs_series_free(&points);
 	} else {
 		char why[256];
 		size_t i = hs_folded_pick(&m, cli->folded, why, sizeof why);

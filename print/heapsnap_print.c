@@ -27,9 +27,6 @@
 #include "sites_model.h"
 #include "summary.h"
 
-/* Room for a note naming a file. */
-#define HS_PATH_NOTE_MAX 8192
-
 #define PROG "heapsnap-print"
 
 /* Writes the rest of the buffer to stdout; returns the exit status. */
@@ -53,7 +50,7 @@ static int run_summary(const struct hs_cli *cli, struct hs_stream *st,
 	struct stat sb;
 	if (!is_stdin && stat(cli->file, &sb) == 0 && S_ISREG(sb.st_mode)) {
 		char *path = malloc(strlen(cli->file) + sizeof ".series");
-		char note[HS_PATH_NOTE_MAX];
+		char note[HS_SUMMARY_NOTE_MAX];
 		if (path == NULL) {
 			fputs(PROG ": out of memory\n", stderr);
 			exit(1);

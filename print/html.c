@@ -381,6 +381,18 @@ static void header(struct hs_outbuf *ob, const struct hs_model *m, const struct 
 		hs_html_escape(ob, m->time_unit_raw.ptr, m->time_unit_raw.len);
 		hs_outbuf_printf(ob, ", snapshot %" PRIu64 ". ", p->num);
 	}
+	const struct hs_summary_series *ser = o->series;
+	if (ser != NULL && ser->present && ser->exit_rss_B > 0) {
+		/* As the summary: the series' end-of-run point, else its last
+		 * snapshot with an RSS (a run killed, or stopped early). */
+		char h[HS_FMT_LEN], r[HS_FMT_LEN];
+		hs_outbuf_printf(ob,
+				 "%s <b id=\"exit-heap\">%s</b> in the heap, "
+				 "<b id=\"exit-rss\">%s</b> resident (RSS). ",
+				 ser->has_exit ? "At exit:" : "At the last snapshot:",
+				 hs_fmt_bytes((double)ser->exit_heap_B, h),
+				 hs_fmt_bytes((double)ser->exit_rss_B, r));
+	}
 	hs_outbuf_printf(ob, "%zu snapshots, %zu with a tree. File: <code>", m->n_snapshots, n_det);
 	hs_html_escape(ob, o->source, strlen(o->source));
 	hs_outbuf_puts(ob, "</code>");
@@ -393,6 +405,12 @@ static void header(struct hs_outbuf *ob, const struct hs_model *m, const struct 
 		hs_outbuf_puts(ob, "</code>");
 	}
 	hs_outbuf_puts(ob, ".</p>\n");
+	if (ser != NULL && hs_summary_outside_malloc(ser)) {
+		/* The summary's words (plain text: nothing to escape). */
+		hs_outbuf_puts(ob, "<p class=\"outside\" id=\"outside\">");
+		hs_summary_outside_note(ob, ser, " ");
+		hs_outbuf_puts(ob, "</p>\n");
+	}
 }
 
 /* Appends the leak suspects' section. */
@@ -551,7 +569,9 @@ int hs_html_render(const struct hs_model *m, const struct hs_html_opts *opts, st
 	hs_outbuf_puts(ob, "<h2>Memory over time</h2>\n");
 	struct hs_chart_marks marks = { .peak_index = mark,
 					.lines = lines,
-					.n_lines = (size_t)n_sus };
+					.n_lines = (size_t)n_sus,
+					.rss = opts->points,
+					.n_rss = opts->n_points };
 	if (hs_chart_render(m, &marks, ob) < 0)
 		goto out;
 	hs_outbuf_puts(ob,

@@ -2,7 +2,9 @@
  *
  * The page needs nothing but itself: CSS and JavaScript inline
  * (html_assets.h), the chart as inline SVG (html_chart.h), no URL anywhere.
- * Read without JavaScript it shows the header, the chart, the leak suspects,
+ * Read without JavaScript it shows the header (with the heap and RSS at
+ * exit from FILE.series, and the summary's note when RSS grew far beyond
+ * the heap), the chart (with the RSS over time), the leak suspects,
  * the largest sites at the peak, the peak's tree as an icicle and a table of
  * every snapshot.  With JavaScript, a click on a snapshot shows its tree, and
  * a search box marks a function's frames.  The trees carry only the nodes
@@ -21,6 +23,8 @@
 
 #include "model.h"
 #include "outbuf.h"
+#include "series.h"
+#include "summary.h"
 
 /* The most the trees' data may take: past it the threshold is raised (and
  * the page says so), which keeps the page under 5 MB on any input. */
@@ -34,6 +38,12 @@
 struct hs_html_opts {
 	double threshold;   /* percent of a snapshot's total a tree node needs */
 	const char *source; /* the file's name, for the title ("-": stdin) */
+	/* The companion FILE.series, when it was read (else NULL, 0): its
+	 * figures (the heap and RSS at exit, their growth) for the header, and
+	 * its points for the chart's RSS line. */
+	const struct hs_summary_series *series;
+	const struct hs_series_point *points;
+	size_t n_points;
 };
 
 /* Appends the page for m.  Returns 0, or -1 when memory runs out. */

@@ -120,6 +120,16 @@ static double sy(const struct scale *sc, double b)
 	return Y1 - (Y1 - Y0) * (sc->ymax > 0 ? b / sc->ymax : 0);
 }
 
+/* Whether a series point is on the RSS line: it has an RSS (the series'
+ * snapshots do) and its time is within the snapshots' (the end-of-run
+ * point may come after the last).  With every snapshot at one time the
+ * x axis counts snapshots, not time: no line. */
+static bool rss_shown(const struct scale *sc, const struct hs_series_point *q)
+{
+	return q->rss_B > 0 && sc->t1 > sc->t0 && q->time >= 0 && (uint64_t)q->time >= sc->t0 &&
+	       (uint64_t)q->time <= sc->t1;
+}
+
 /* Fills v[i * k + j]: site j's bytes in each snapshot i (see the header). */
 static void fill_values(const struct hs_model *m, const struct site_set *top, size_t k, double *v)
 {
@@ -308,6 +318,15 @@ int hs_chart_render(const struct hs_model *m, const struct hs_chart_marks *marks
 	for (size_t i = 0; i < n; i++)
 		if ((double)m->snapshots[i].total_bytes > sc.ymax)
 			sc.ymax = (double)m->snapshots[i].total_bytes;
+	bool rss_line = false;
+	for (size_t i = 0; i < marks->n_rss; i++) {
+		const struct hs_series_point *q = &marks->rss[i];
+		if (!rss_shown(&sc, q))
+			continue;
+		rss_line = true;
+		if ((double)q->rss_B > sc.ymax)
+			sc.ymax = (double)q->rss_B;
+	}
 	if (sc.ymax == 0)
 		sc.ymax = 1;
 	sc.ymax *= 1.08; /* room for the peak's label */
@@ -382,6 +401,20 @@ int hs_chart_render(const struct hs_model *m, const struct hs_chart_marks *marks
 		hs_outbuf_puts(ob, "</title></polyline>\n");
 	}
 
+	if (rss_line) {
+		hs_outbuf_puts(ob, "<polyline class=\"rss\" points=\"");
+		bool first = true;
+		for (size_t i = 0; i < marks->n_rss; i++) {
+			const struct hs_series_point *q = &marks->rss[i];
+			if (!rss_shown(&sc, q))
+				continue;
+			hs_outbuf_printf(ob, "%s%.1f,%.1f", first ? "" : " ",
+					 sx(&sc, (uint64_t)q->time, 0), sy(&sc, (double)q->rss_B));
+			first = false;
+		}
+		hs_outbuf_puts(ob, "\"><title>resident memory (RSS)</title></polyline>\n");
+	}
+
 	if (marks->peak_index < n) {
 		const struct hs_snapshot *p = &m->snapshots[marks->peak_index];
 		double x = sx(&sc, p->time, marks->peak_index), y = sy(&sc, (double)p->total_bytes);
@@ -426,6 +459,9 @@ int hs_chart_render(const struct hs_model *m, const struct hs_chart_marks *marks
 	if (marks->n_lines)
 		hs_outbuf_puts(
 			ob, "<li class=\"leg\"><i class=\"sus\"></i>leak suspect's bytes</li>\n");
+	if (rss_line)
+		hs_outbuf_puts(ob, "<li class=\"leg\"><i class=\"rss\"></i>resident memory (RSS): "
+				   "all the process's memory in RAM, the heap's included</li>\n");
 	hs_outbuf_puts(ob, "</ul>\n");
 	rc = hs_outbuf_failed(ob) ? -1 : 0;
 out_top:

@@ -10,7 +10,9 @@
  * Each snapshot is one <g class="snap" data-i="INDEX"> with a hit area, a
  * tooltip and, for detailed ones, a dot; the peak has a marker.  Leak
  * suspects are drawn as a red dashed line over their estimated bytes, and
- * the band that holds one is outlined.
+ * the band that holds one is outlined.  With FILE.series, the process's
+ * resident memory (RSS) is a dark line above the stack: what malloc's
+ * heap does not account for is the gap between them.
  */
 #ifndef HS_PRINT_HTML_CHART_H
 #define HS_PRINT_HTML_CHART_H
@@ -20,6 +22,7 @@
 
 #include "model.h"
 #include "outbuf.h"
+#include "series.h"
 
 /* Sites with a band of their own. */
 #define HS_CHART_SITES 10
@@ -37,6 +40,10 @@ struct hs_chart_marks {
 	size_t peak_index; /* snapshot to mark as the peak, or SIZE_MAX */
 	const struct hs_chart_line *lines;
 	size_t n_lines;
+	/* FILE.series' points: those with an RSS, within the snapshots' time
+	 * range, are drawn as the RSS line (the scale takes it in). */
+	const struct hs_series_point *rss;
+	size_t n_rss;
 };
 
 /* Appends the SVG and its legend (a <ul class="legend">).  Returns 0, or -1

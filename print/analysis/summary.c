@@ -22,6 +22,19 @@ bool hs_summary_outside_malloc(const struct hs_summary_series *s)
 	       s->rss_growth_B > HS_OUTSIDE_RATIO * s->heap_growth_B;
 }
 
+void hs_summary_outside_note(struct hs_outbuf *ob, const struct hs_summary_series *s,
+			     const char *brk)
+{
+	char r[HS_FMT_LEN], h[HS_FMT_LEN];
+	hs_outbuf_printf(ob,
+			 "RSS grew by %s while the heap grew by %s: memory is%s"
+			 "being allocated outside malloc, which this file does not%s"
+			 "show (the program's own mmap'd arenas, a JIT heap, pymalloc%s"
+			 "arenas, or a statically linked allocator).",
+			 hs_fmt_bytes((double)s->rss_growth_B, r),
+			 hs_fmt_bytes((double)s->heap_growth_B, h), brk, brk, brk);
+}
+
 bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
 			    struct hs_summary_series *out, char *note, size_t note_len)
 {
@@ -278,15 +291,9 @@ void hs_summary_render(struct hs_outbuf *ob, const struct hs_run *run, const cha
 	free(g);
 
 	if (with_series && hs_summary_outside_malloc(series)) {
-		char r[HS_FMT_LEN], h[HS_FMT_LEN];
-		hs_outbuf_printf(
-			ob,
-			"  note:          RSS grew by %s while the heap grew by %s: memory is\n"
-			"                 being allocated outside malloc, which this file does not\n"
-			"                 show (the program's own mmap'd arenas, a JIT heap, pymalloc\n"
-			"                 arenas, or a statically linked allocator).\n",
-			hs_fmt_bytes((double)series->rss_growth_B, r),
-			hs_fmt_bytes((double)series->heap_growth_B, h));
+		hs_outbuf_puts(ob, "  note:          ");
+		hs_summary_outside_note(ob, series, "\n                 ");
+		hs_outbuf_putc(ob, '\n');
 	}
 
 	struct hs_outbuf scratch;

@@ -46,6 +46,9 @@ struct hs_summary_series {
 	bool max_at_exit;       /* that point is the end-of-run one */
 };
 
+/* Room for hs_summary_read_series's note, which names the file. */
+#define HS_SUMMARY_NOTE_MAX 8192
+
 /* Reads series_path (FILE.series) if it exists and belongs to a Massif file
  * of massif_size bytes; a stale, unreadable or cut short one (no end line)
  * is ignored with a line in note (empty otherwise); one with no point adds
@@ -62,6 +65,11 @@ const char *hs_user_frame(const char *path, size_t *len);
 
 /* Tells whether the RSS figures say memory is allocated outside malloc. */
 bool hs_summary_outside_malloc(const struct hs_summary_series *s);
+
+/* Appends the note saying so, in plain words with its likely causes (no
+ * final newline); brk goes between its three lines (" " for one line). */
+void hs_summary_outside_note(struct hs_outbuf *ob, const struct hs_summary_series *s,
+			     const char *brk);
 
 /* Appends the summary lines of run (built from every snapshot, with
  * trees), each indented by two spaces.  abs_path is the file's absolute

@@ -22,7 +22,7 @@ same() { # same DESCRIPTION FILE EXPECTED-TEXT
 	fi
 }
 
-echo 1..24
+echo 1..28
 
 cp "$fix/wrappers.massif.out" w.out
 "$HS_PRINT" --summary w.out >out 2>err
@@ -57,7 +57,19 @@ same "series: the heap at exit from its x point, RSS beside it" line2 "  at exit
 check_sh "series: RSS growth far beyond the heap's is said once, with its likely causes" \
 	'[ "$(grep -c "outside malloc" out)" = 1 ] && grep -q "RSS grew by 96.0 MB while the heap grew by 2.88 MB" out &&
 	grep -q "mmap.d arenas, a JIT heap, pymalloc" out && grep -q "statically linked allocator" out'
-sed -n 2p out >/dev/null
+# --html shows the same: the heap and RSS at exit in its header, the note,
+# and the RSS over time as a line over the chart (the three points, at the
+# snapshots' 0, 1250 and 2000 ms, span the x axis).
+"$HS_PRINT" --html w.out >page.html 2>err
+check_sh "--html with the series: heap and RSS at exit, the outside-malloc note, the RSS line" \
+	'grep -q "At exit: <b id=\"exit-heap\">2.02 KB</b> in the heap, <b id=\"exit-rss\">100 MB</b> resident (RSS)\." page.html &&
+	[ "$(grep -c "id=\"outside\">RSS grew by 96.0 MB while the heap grew by 2.88 MB: memory is being allocated outside malloc" page.html)" = 1 ] &&
+	[ "$(sed -n "s/.*<polyline class=\"rss\" points=\"\([^\"]*\)\".*/\1/p" page.html | wc -w)" = 3 ] &&
+	grep -q "<i class=\"rss\"></i>resident memory (RSS)" page.html && [ ! -s err ]'
+"$HS_PRINT" --html "$fix/wrappers.massif.out" >page.html 2>err
+check_sh "--html without a series: no RSS, no note, no line" \
+	'! grep -q "resident" page.html && ! grep -q "class=\"rss\"" page.html &&
+	! grep -q "id=\"outside\"" page.html && [ ! -s err ]'
 # A heap that grows to the end peaks after the last snapshot: the peak line
 # says the series' figure, not the file's smaller one.
 series 4194304 8388608 | sed 's/^t 2 2000 2048 16 /t 2 2000 5000000 16000 /' >w.out.series
@@ -69,6 +81,9 @@ series 4194304 8388608 >w.out.series
 "$HS_PRINT" --summary w.out >out 2>err
 check_sh "series: RSS grown by 4 MiB (under 16 MiB): no note" \
 	'grep -q "8.00 MB resident" out && ! grep -q "outside malloc" out && [ ! -s err ]'
+"$HS_PRINT" --html w.out >page.html 2>err
+check_sh "--html, RSS grown by 4 MiB: RSS shown, no note" \
+	'grep -q "<b id=\"exit-rss\">8.00 MB</b> resident" page.html && ! grep -q "id=\"outside\"" page.html && [ ! -s err ]'
 # No x point is no damage: a program killed by SIGKILL, a recording stopped
 # early or --heap=no ends its series with the last snapshot taken.  The
 # series is used (no note): that snapshot's heap and RSS, under the label
@@ -115,6 +130,10 @@ echo "# one more line" >>w.out
 "$HS_PRINT" --summary w.out >out 2>err
 check_sh "a stale series (another Massif file size) is not used, with a note" \
 	'! grep -q resident out && [ "$(cat err)" = "heapsnap-print: note: w.out.series was written with another version of the file: not used" ]'
+"$HS_PRINT" --html w.out >page.html 2>err
+check_sh "--html: a stale series is not used either, with the same note" \
+	'! grep -q resident page.html && ! grep -q "class=\"rss\"" page.html &&
+	[ "$(cat err)" = "heapsnap-print: note: w.out.series was written with another version of the file: not used" ]'
 
 "$HS_PRINT" --brief "$fix/wrappers.massif.out" >out 2>err
 check_sh "--brief: graph, the peak's sites with callers, summary, in one screen" \
