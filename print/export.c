@@ -54,7 +54,7 @@ static int write_out(const struct hs_cli *cli, const char *prog, const struct hs
 
 /* FILE.series for --html, as --summary reads it (summary.h): its figures
  * into *figures (present false when there is none, or it does not belong
- * to file: said in one note line) and its points into *points. */
+ * to file: said in one note line) and the series itself into *points. */
 static void read_series(const char *file, const char *prog, struct hs_summary_series *figures,
 			struct hs_series *points)
 {
@@ -65,10 +65,8 @@ static void read_series(const char *file, const char *prog, struct hs_summary_se
 		free(path);
 		return;
 	}
-	char note[HS_SUMMARY_NOTE_MAX], err[512];
-	if (hs_summary_read_series(path, (uint64_t)st.st_size, figures, note, sizeof note) &&
-	    hs_series_read(path, points, err, sizeof err) != 0)
-		figures->present = false; /* changed under us: no figures either */
+	char note[HS_SUMMARY_NOTE_MAX];
+	hs_summary_read_series(path, (uint64_t)st.st_size, figures, note, sizeof note, points);
 	if (note[0] != '\0')
 		fprintf(stderr, "%s: note: %s\n", prog, note);
 	free(path);

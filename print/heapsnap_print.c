@@ -57,7 +57,8 @@ static int run_summary(const struct hs_cli *cli, struct hs_stream *st,
 		}
 		strcpy(path, cli->file);
 		strcat(path, ".series");
-		hs_summary_read_series(path, (uint64_t)sb.st_size, &series, note, sizeof note);
+		hs_summary_read_series(path, (uint64_t)sb.st_size, &series, note, sizeof note,
+				       NULL);
 		if (note[0] != '\0')
 			fprintf(stderr, PROG ": note: %s\n", note);
 		free(path);

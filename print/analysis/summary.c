@@ -36,9 +36,12 @@ void hs_summary_outside_note(struct hs_outbuf *ob, const struct hs_summary_serie
 }
 
 bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
-			    struct hs_summary_series *out, char *note, size_t note_len)
+			    struct hs_summary_series *out, char *note, size_t note_len,
+			    struct hs_series *keep)
 {
 	*out = (struct hs_summary_series){ 0 };
+	if (keep != NULL)
+		*keep = (struct hs_series){ 0 };
 	note[0] = '\0';
 	struct stat st;
 	if (stat(series_path, &st) != 0)
@@ -100,20 +103,23 @@ bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
 		s.exit_rss_B = q->rss_B;
 	}
 	s.has_exit = have_x;
-	uint64_t size = ser.massif_size;
-	size_t n_points = ser.n_points;
-	hs_series_free(&ser);
-	if (size != massif_size) {
-		snprintf(note, note_len,
-			 "%s was written with another version of the file: not used", series_path);
+	if (ser.massif_size != massif_size || ser.n_points == 0) {
+		if (ser.massif_size != massif_size)
+			snprintf(note, note_len,
+				 "%s was written with another version of the file: not used",
+				 series_path);
+		/* else complete, but nothing to add to the Massif file */
+		hs_series_free(&ser);
 		return false;
 	}
-	if (n_points == 0)
-		return false; /* complete, but nothing to add to the Massif file */
 	s.rss_growth_B = rss_max - rss0;
 	s.heap_growth_B = heap_max - heap0;
 	s.max_heap_B = heap_max;
 	*out = s;
+	if (keep != NULL)
+		*keep = ser;
+	else
+		hs_series_free(&ser);
 	return true;
 }
 

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "outbuf.h"
+#include "series.h"
 #include "sites.h"
 
 /* Sites named in the summary, and in --brief's list. */
@@ -52,9 +53,12 @@ struct hs_summary_series {
 /* Reads series_path (FILE.series) if it exists and belongs to a Massif file
  * of massif_size bytes; a stale, unreadable or cut short one (no end line)
  * is ignored with a line in note (empty otherwise); one with no point adds
- * nothing and no note.  Returns whether it was read. */
+ * nothing and no note.  Returns whether it was read.  keep (may be NULL)
+ * gets the series itself when it was read (the caller frees it with
+ * hs_series_free), all zeros otherwise. */
 bool hs_summary_read_series(const char *series_path, uint64_t massif_size,
-			    struct hs_summary_series *out, char *note, size_t note_len);
+			    struct hs_summary_series *out, char *note, size_t note_len,
+			    struct hs_series *keep);
 
 /* The first frame of a site's path (frames innermost first, '\n'
  * separated) that is the program's own rather than an allocation wrapper
